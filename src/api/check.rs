@@ -1,0 +1,99 @@
+//! Reads and checks: `ping`, `assert_ping`, `assert_no_ping`, `exec`. Each flushes the plan first,
+//! so it sees what the script asked for.
+
+use super::addr::parse_ip;
+use super::error::{at, fail, DslError, R};
+use super::session::{Session, Shared};
+use super::stack::Stack;
+use crate::plan::{Netns, PingMode};
+use rhai::{Engine, Map, NativeCallContext};
+use std::time::Instant;
+
+impl Session {
+    pub fn ping(&mut self, st: &Stack, dst: &str, mode: PingMode) -> Result<bool, DslError> {
+        let ip = parse_ip(dst, "ping target")?;
+        self.flush()?;
+        let t = Instant::now();
+        let r = self.backend.ping(&st.ns, ip, mode);
+        self.verify += t.elapsed();
+        let got = r.map_err(|f| {
+            DslError::new(
+                "netsh::ping",
+                format!("cannot ping {ip} from {}: {}", st.ns, f.message),
+                crate::plan::flush::root_help(f.errno)
+                    .unwrap_or_else(|| "check that the namespace exists: ns(...) creates it".into()),
+            )
+        })?;
+        let place = match &st.ns {
+            Netns::Root => "the host".to_string(),
+            Netns::Named(n) => n.clone(),
+        };
+        match (mode, got) {
+            (PingMode::Expect, false) => Err(DslError::new(
+                "netsh::unreachable",
+                format!("{place} cannot reach {ip}: no echo reply within 3 s"),
+                format!(
+                    "look at the path: {st}.routes(), {st}.addrs(), {st}.links() — a missing route, a link down, or ip_forward off on the way"
+                ),
+            )),
+            (PingMode::ExpectNot, true) => Err(DslError::new(
+                "netsh::reachable",
+                format!("{place} can reach {ip}, but the script asserts it cannot"),
+                "something on the path already forwards: check the routes and firewall rules the script expects to be missing",
+            )),
+            _ => Ok(got),
+        }
+    }
+
+    pub fn exec(&mut self, st: &Stack, cmd: &str) -> Result<Map, DslError> {
+        self.flush()?;
+        let o = self.backend.exec(&st.ns, cmd).map_err(|f| {
+            DslError::new(
+                "netsh::exec",
+                format!("cannot run `{cmd}` on {}: {}", st.ns, f.message),
+                "check that the command exists and the namespace was created",
+            )
+        })?;
+        let mut m = Map::new();
+        m.insert("code".into(), o.code.into());
+        m.insert("out".into(), o.out.into());
+        m.insert("err".into(), o.err.into());
+        Ok(m)
+    }
+}
+
+pub fn register(engine: &mut Engine, shared: &Shared) {
+    let host = || Stack { ns: Netns::Root };
+    for (name, mode) in [
+        ("ping", PingMode::Probe),
+        ("assert_ping", PingMode::Expect),
+        ("assert_no_ping", PingMode::ExpectNot),
+    ] {
+        let s = shared.clone();
+        engine.register_fn(
+            name,
+            move |ctx: NativeCallContext, st: &mut Stack, dst: &str| -> R<bool> {
+                let r = s.borrow_mut().ping(st, dst, mode);
+                r.or_else(|e| fail(&ctx, e))
+            },
+        );
+        let s = shared.clone();
+        engine.register_fn(name, move |ctx: NativeCallContext, dst: &str| -> R<bool> {
+            let r = s.borrow_mut().ping(&host(), dst, mode);
+            r.or_else(|e| fail(&ctx, e))
+        });
+    }
+    let s = shared.clone();
+    engine.register_fn(
+        "exec",
+        move |ctx: NativeCallContext, st: &mut Stack, cmd: &str| -> R<Map> {
+            let r = s.borrow_mut().exec(st, cmd);
+            r.or_else(|e| fail(&ctx, e))
+        },
+    );
+    let s = shared.clone();
+    engine.register_fn("exec", move |ctx: NativeCallContext, cmd: &str| -> R<Map> {
+        let r = s.borrow_mut().exec(&host(), cmd);
+        r.or_else(|e| fail(&ctx, e))
+    });
+}

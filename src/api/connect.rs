@@ -1,0 +1,130 @@
+//! `connect(ns, br, cidr [, #{ name, peer, gw }])`: a namespace on a bridge in one call — a veth
+//! whose bridge end is enslaved and up, and whose other end is in `ns`, addressed and up.
+
+use super::error::{at, fail, DslError, R};
+use super::link::Link;
+use super::model::ModelKind;
+use super::session::{Session, Shared};
+use super::stack::Stack;
+use crate::plan::{At, Netns};
+use rhai::{Engine, Map, NativeCallContext};
+
+#[derive(Default)]
+struct Opts {
+    name: Option<String>,
+    peer: Option<String>,
+    gw: bool,
+}
+
+fn opts(m: &Map) -> Result<Opts, DslError> {
+    let mut o = Opts::default();
+    for (k, v) in m {
+        match k.as_str() {
+            "name" | "peer" => {
+                let s = v.clone().into_string().map_err(|t| {
+                    DslError::new(
+                        "netsh::connect",
+                        format!("connect option {k} must be a string, not {t}"),
+                        format!("e.g. {k}: \"veth1\""),
+                    )
+                })?;
+                if k == "name" {
+                    o.name = Some(s)
+                } else {
+                    o.peer = Some(s)
+                }
+            }
+            "gw" => {
+                o.gw = v.as_bool().map_err(|t| {
+                    DslError::new(
+                        "netsh::connect",
+                        format!("connect option gw must be true or false, not {t}"),
+                        "e.g. gw: true",
+                    )
+                })?
+            }
+            _ => {
+                return Err(DslError::new(
+                    "netsh::connect",
+                    format!("unknown connect option \"{k}\""),
+                    "connect options are name, peer and gw",
+                ))
+            }
+        }
+    }
+    Ok(o)
+}
+
+impl Session {
+    fn free_name(&self, ns: &Netns, base: &str) -> String {
+        (0..)
+            .map(|k| format!("{base}{k}"))
+            .find(|n| self.model.find(ns, n).is_none())
+            .unwrap()
+    }
+
+    fn connect(&mut self, st: &Stack, br: &Link, cidr: &str, o: Opts, at: At) -> Result<Link, DslError> {
+        let b = self.model.links[br.id].clone();
+        if b.kind == ModelKind::Veth {
+            return Err(DslError::new(
+                "netsh::connect",
+                format!("{} is a veth, not a bridge", b.name),
+                "connect(ns, br, cidr) plugs ns into the bridge br: pass a bridge(...)",
+            ));
+        }
+        let inside = o.name.unwrap_or_else(|| self.free_name(&st.ns, "eth"));
+        let outside = match o.peer {
+            Some(p) => p,
+            None => {
+                let nsname = match &st.ns {
+                    Netns::Named(n) => n.clone(),
+                    Netns::Root => "host".into(),
+                };
+                let c = format!("{nsname}-{}", b.name);
+                if c.len() <= 15 && self.model.find(&b.ns, &c).is_none() && !c.contains('.') {
+                    c
+                } else {
+                    self.free_name(&b.ns, "veth")
+                }
+            }
+        };
+        let bst = Stack { ns: b.ns.clone() };
+        let v = self.veth(&bst, &inside, &outside, at)?;
+        let peer = self.peer(&v)?;
+        self.master(&peer, br, at)?;
+        self.link_op(&peer, at, |ns, name| crate::plan::OpKind::LinkSetUp { ns, name, up: true })?;
+        self.into_ns(&v, st, at)?;
+        self.addr(&v, cidr, at, true)?;
+        self.link_op(&v, at, |ns, name| crate::plan::OpKind::LinkSetUp { ns, name, up: true })?;
+        if o.gw {
+            let Some(gw) = self.model.links[br.id].addrs.first().copied() else {
+                return Err(DslError::new(
+                    "netsh::connect",
+                    format!("gw: true, but the bridge {} has no address yet", b.name),
+                    format!("give it one first: bridge(\"{}\").addr(\"10.1.1.1/24\")", b.name),
+                ));
+            };
+            self.route(st, "default", Some(&gw.addr().to_string()), None, at)?;
+        }
+        Ok(v)
+    }
+}
+
+pub fn register(engine: &mut Engine, shared: &Shared) {
+    let s = shared.clone();
+    engine.register_fn(
+        "connect",
+        move |ctx: NativeCallContext, st: Stack, br: Link, cidr: &str| -> R<Link> {
+            let r = s.borrow_mut().connect(&st, &br, cidr, Opts::default(), at(&ctx));
+            r.or_else(|e| fail(&ctx, e))
+        },
+    );
+    let s = shared.clone();
+    engine.register_fn(
+        "connect",
+        move |ctx: NativeCallContext, st: Stack, br: Link, cidr: &str, m: Map| -> R<Link> {
+            let r = opts(&m).and_then(|o| s.borrow_mut().connect(&st, &br, cidr, o, at(&ctx)));
+            r.or_else(|e| fail(&ctx, e))
+        },
+    );
+}

@@ -1,0 +1,62 @@
+//! `DslError`: a mistake in a script or a failure it caused, carried through Rhai as a runtime
+//! error and rendered by src/script as a miette diagnostic at the call.
+
+use crate::plan::flush::FlushError;
+use crate::plan::At;
+use rhai::{Dynamic, EvalAltResult, NativeCallContext, Position};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DslError {
+    pub code: &'static str,
+    pub message: String,
+    pub help: Option<String>,
+    /// Where to point; `None` means the call that raised it.
+    pub at: Option<At>,
+}
+
+pub type R<T> = Result<T, Box<EvalAltResult>>;
+
+impl DslError {
+    pub fn new(code: &'static str, message: impl Into<String>, help: impl Into<String>) -> Self {
+        DslError {
+            code,
+            message: message.into(),
+            help: Some(help.into()),
+            at: None,
+        }
+    }
+
+    pub fn raise<T>(self, ctx: &NativeCallContext) -> R<T> {
+        Err(self.into_rhai(ctx.call_position()))
+    }
+
+    pub fn into_rhai(self, pos: Position) -> Box<EvalAltResult> {
+        Box::new(EvalAltResult::ErrorRuntime(Dynamic::from(self), pos))
+    }
+
+    pub fn from_flush(e: FlushError) -> Self {
+        DslError {
+            code: if e.errno.is_some() {
+                "netsh::kernel"
+            } else {
+                "netsh::conflict"
+            },
+            message: e.message,
+            help: e.help,
+            at: Some(e.at),
+        }
+    }
+}
+
+pub fn at(ctx: &NativeCallContext) -> At {
+    let p = ctx.call_position();
+    At {
+        line: p.line().unwrap_or(0),
+        col: p.position().unwrap_or(0),
+    }
+}
+
+/// Raise `e` at the call `ctx` stands for.
+pub fn fail<T>(ctx: &NativeCallContext, e: DslError) -> R<T> {
+    e.raise(ctx)
+}

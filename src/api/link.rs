@@ -1,0 +1,209 @@
+//! `Link`: a handle on one link the script made or named (bridge, veth end, existing link), and
+//! its verbs: peer, into, master, nomaster, addr, del_addr, up, down, mtu, del, name, ns.
+
+use super::addr::parse_cidr;
+use super::error::{at, fail, DslError, R};
+use super::model::ModelKind;
+use super::session::{Session, Shared};
+use super::stack::Stack;
+use crate::plan::{At, Netns, OpKind};
+use rhai::{Engine, NativeCallContext};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Link {
+    pub id: usize,
+}
+
+impl Session {
+    fn live(&self, l: &Link) -> Result<(&str, &Netns), DslError> {
+        let o = &self.model.links[l.id];
+        if o.deleted {
+            return Err(DslError::new(
+                "netsh::deleted",
+                format!("{} on {} was deleted earlier in this script", o.name, o.ns),
+                "create it again before using it",
+            ));
+        }
+        Ok((&o.name, &o.ns))
+    }
+
+    pub fn link_op(&mut self, l: &Link, at: At, f: impl FnOnce(Netns, String) -> OpKind) -> Result<(), DslError> {
+        let (name, ns) = self.live(l)?;
+        let op = f(ns.clone(), name.to_string());
+        self.push(op, at);
+        Ok(())
+    }
+
+    pub fn peer(&self, l: &Link) -> Result<Link, DslError> {
+        let (name, ns) = self.live(l)?;
+        match self.model.links[l.id].peer {
+            Some(p) => Ok(Link { id: p }),
+            None => Err(DslError::new(
+                "netsh::peer",
+                format!("{name} on {ns} is {}, not a veth: it has no peer", self.model.links[l.id].kind.words()),
+                "peer() is for veth ends: veth(\"a\", \"b\").peer() is b",
+            )),
+        }
+    }
+
+    pub fn into_ns(&mut self, l: &Link, to: &Stack, at: At) -> Result<(), DslError> {
+        let (name, ns) = self.live(l)?;
+        let (name, ns) = (name.to_string(), ns.clone());
+        if ns == to.ns {
+            return Ok(());
+        }
+        if let Some(other) = self.model.find(&to.ns, &name) {
+            let o = &self.model.links[other];
+            return Err(DslError::new(
+                "netsh::name-taken",
+                format!("cannot move {name} into {}: it already has a {name} ({}, line {})", to.ns, o.kind.words(), o.at.line),
+                "give one of them another name",
+            ));
+        }
+        self.push(
+            OpKind::LinkSetNs {
+                ns,
+                name,
+                to: to.ns.clone(),
+            },
+            at,
+        );
+        self.model.links[l.id].ns = to.ns.clone();
+        Ok(())
+    }
+
+    pub fn master(&mut self, l: &Link, br: &Link, at: At) -> Result<(), DslError> {
+        let (name, ns) = self.live(l)?;
+        let (name, ns) = (name.to_string(), ns.clone());
+        let (bname, bns) = self.live(br)?;
+        let (bname, bns) = (bname.to_string(), bns.clone());
+        let bkind = self.model.links[br.id].kind;
+        if bkind == ModelKind::Veth {
+            return Err(DslError::new(
+                "netsh::master",
+                format!("{bname} is a veth, not a bridge: {name} cannot be enslaved to it"),
+                "pass a bridge, e.g. .master(bridge(\"bridge0\"))",
+            ));
+        }
+        if bns != ns {
+            return Err(DslError::new(
+                "netsh::master",
+                format!("{name} is on {ns} but the bridge {bname} is on {bns}"),
+                format!("a port must be in its bridge's namespace: move {name} with .into(...) first, or use a bridge on {ns}"),
+            ));
+        }
+        self.push(
+            OpKind::LinkSetMaster {
+                ns,
+                name,
+                master: Some(bname),
+            },
+            at,
+        );
+        Ok(())
+    }
+
+    pub fn addr(&mut self, l: &Link, cidr: &str, at: At, add: bool) -> Result<(), DslError> {
+        let (name, ns) = self.live(l)?;
+        let net = parse_cidr(cidr).map_err(|mut e| {
+            e.message = format!("{} (for {name} on {ns})", e.message);
+            e
+        })?;
+        let addrs = &mut self.model.links[l.id].addrs;
+        if add {
+            addrs.push(net);
+        } else {
+            addrs.retain(|a| *a != net);
+        }
+        self.link_op(l, at, |ns, link| {
+            if add {
+                OpKind::AddrAdd { ns, link, addr: net }
+            } else {
+                OpKind::AddrDel { ns, link, addr: net }
+            }
+        })
+    }
+
+    pub fn del_link(&mut self, l: &Link, at: At) -> Result<(), DslError> {
+        let peer = self.model.links[l.id]
+            .peer
+            .map(|p| (self.model.links[p].ns.clone(), self.model.links[p].name.clone()));
+        self.link_op(l, at, |ns, name| OpKind::LinkDel { ns, name, peer })?;
+        self.model.drop_link(l.id);
+        Ok(())
+    }
+}
+
+/// Register `name(link, ...)` as a method that records an op and returns the link, so calls chain.
+macro_rules! chain {
+    ($engine:expr, $shared:expr, $name:literal, |$s:ident, $ctx:ident, $l:ident $(, $arg:ident : $t:ty)*| $body:expr) => {{
+        let sh = $shared.clone();
+        $engine.register_fn(
+            $name,
+            move |$ctx: NativeCallContext, $l: &mut Link $(, $arg: $t)*| -> R<Link> {
+                let r = {
+                    let mut guard = sh.borrow_mut();
+                    let $s: &mut Session = &mut guard;
+                    $body
+                };
+                match r {
+                    Ok(()) => Ok($l.clone()),
+                    Err(e) => fail(&$ctx, e),
+                }
+            },
+        );
+    }};
+}
+
+pub fn register(engine: &mut Engine, shared: &Shared) {
+    engine.register_type_with_name::<Link>("Link");
+    engine.register_fn("==", |a: Link, b: Link| a == b);
+    let s = shared.clone();
+    engine.register_fn("to_string", move |l: &mut Link| {
+        let s = s.borrow();
+        let o = &s.model.links[l.id];
+        format!("{} ({} on {})", o.name, o.kind.words().trim_start_matches("a ").trim_start_matches("an "), o.ns)
+    });
+    let s = shared.clone();
+    engine.register_fn("to_debug", move |l: &mut Link| {
+        let s = s.borrow();
+        let o = &s.model.links[l.id];
+        format!("link(\"{}\") on {}", o.name, o.ns)
+    });
+    let s = shared.clone();
+    engine.register_get("name", move |l: &mut Link| s.borrow().model.links[l.id].name.clone());
+    let s = shared.clone();
+    engine.register_get("ns", move |l: &mut Link| Stack {
+        ns: s.borrow().model.links[l.id].ns.clone(),
+    });
+    let s = shared.clone();
+    engine.register_fn("peer", move |ctx: NativeCallContext, l: &mut Link| -> R<Link> {
+        let r = s.borrow().peer(l);
+        r.or_else(|e| fail(&ctx, e))
+    });
+    chain!(engine, shared, "into", |s, ctx, l, to: Stack| s.into_ns(l, &to, at(&ctx)));
+    chain!(engine, shared, "master", |s, ctx, l, br: Link| s.master(l, &br, at(&ctx)));
+    chain!(engine, shared, "nomaster", |s, ctx, l| s.link_op(l, at(&ctx), |ns, name| {
+        OpKind::LinkSetMaster { ns, name, master: None }
+    }));
+    chain!(engine, shared, "addr", |s, ctx, l, cidr: &str| s.addr(l, cidr, at(&ctx), true));
+    chain!(engine, shared, "del_addr", |s, ctx, l, cidr: &str| s.addr(l, cidr, at(&ctx), false));
+    chain!(engine, shared, "up", |s, ctx, l| s.link_op(l, at(&ctx), |ns, name| {
+        OpKind::LinkSetUp { ns, name, up: true }
+    }));
+    chain!(engine, shared, "down", |s, ctx, l| s.link_op(l, at(&ctx), |ns, name| {
+        OpKind::LinkSetUp { ns, name, up: false }
+    }));
+    chain!(engine, shared, "mtu", |s, ctx, l, mtu: i64| {
+        if !(68..=65535).contains(&mtu) {
+            Err(DslError::new(
+                "netsh::mtu",
+                format!("mtu {mtu} is out of range (68-65535)"),
+                "Ethernet's is 1500; under VXLAN use 1450",
+            ))
+        } else {
+            s.link_op(l, at(&ctx), |ns, name| OpKind::LinkSetMtu { ns, name, mtu: mtu as u32 })
+        }
+    });
+    chain!(engine, shared, "del", |s, ctx, l| s.del_link(l, at(&ctx)));
+}

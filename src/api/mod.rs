@@ -1,0 +1,33 @@
+//! The DSL: one file per object kind. Each validates its arguments, updates the script's model and
+//! records `Op`s with the position of the call; nothing here talks to the kernel.
+
+pub mod addr;
+pub mod check;
+pub mod connect;
+pub mod create;
+pub mod error;
+pub mod link;
+pub mod model;
+pub mod names;
+pub mod param;
+pub mod query;
+pub mod route;
+pub mod session;
+pub mod stack;
+pub mod sysctl;
+
+pub use error::DslError;
+pub use session::{Session, Shared};
+
+/// Register every DSL function on the engine.
+pub fn register(engine: &mut rhai::Engine, shared: &Shared) {
+    stack::register(engine, shared);
+    link::register(engine, shared);
+    create::register(engine, shared);
+    route::register(engine, shared);
+    sysctl::register(engine, shared);
+    check::register(engine, shared);
+    query::register(engine, shared);
+    connect::register(engine, shared);
+    param::register(engine, shared);
+}

@@ -1,0 +1,106 @@
+//! `param(name, default)`: script parameters from `-p KEY=VALUE`, parsed to the default's type;
+//! and the address helpers that parameterised scripts need: `subnet_addr`, `ip_of`.
+
+use super::addr::parse_cidr;
+use super::error::{fail, DslError, R};
+use super::session::{Session, Shared};
+use ipnet::IpNet;
+use rhai::{Dynamic, Engine, NativeCallContext};
+use std::net::IpAddr;
+
+impl Session {
+    pub fn param(&mut self, name: &str, default: Dynamic) -> Result<Dynamic, DslError> {
+        self.params_read.insert(name.to_string());
+        let Some(given) = self.params.get(name) else {
+            return Ok(default);
+        };
+        let bad = |want: &str, example: &str| {
+            DslError::new(
+                "netsh::param",
+                format!("parameter {name}: \"{given}\" is not {want} (the script's default is {default})"),
+                format!("pass -p {name}={example}"),
+            )
+        };
+        if default.is_int() {
+            given.parse::<i64>().map(Dynamic::from).map_err(|_| bad("an integer", &default.to_string()))
+        } else if default.is_float() {
+            given.parse::<f64>().map(Dynamic::from).map_err(|_| bad("a number", &default.to_string()))
+        } else if default.is_bool() {
+            match given.as_str() {
+                "true" | "1" | "yes" | "on" => Ok(true.into()),
+                "false" | "0" | "no" | "off" => Ok(false.into()),
+                _ => Err(bad("true or false", "true")),
+            }
+        } else if default.is_string() {
+            let d = default.to_string();
+            // A default that is a CIDR makes the parameter one: catch "10.9.0.0/33" here.
+            if d.contains('/') && parse_cidr(&d).is_ok() {
+                if let Err(e) = parse_cidr(given) {
+                    return Err(DslError::new(
+                        "netsh::param",
+                        format!("parameter {name}: {}", e.message),
+                        format!("pass an address with its prefix, like the default: -p {name}={d}"),
+                    ));
+                }
+            }
+            Ok(given.clone().into())
+        } else {
+            Ok(given.clone().into())
+        }
+    }
+}
+
+/// `subnet_addr("10.1.1.0/24", 2)` is `"10.1.1.2/24"`.
+pub fn subnet_addr(subnet: &str, n: i64) -> Result<String, DslError> {
+    let net = parse_cidr(subnet)?;
+    let size: u128 = match net {
+        IpNet::V4(_) => 1u128 << (32 - net.prefix_len()),
+        IpNet::V6(_) => 1u128 << (128 - net.prefix_len()).min(127),
+    };
+    if n < 0 || (n as u128) >= size {
+        return Err(DslError::new(
+            "netsh::address",
+            format!("host number {n} is outside {} ({size} addresses)", net.trunc()),
+            format!("pick a number from 1 to {}", size.saturating_sub(2).max(1)),
+        ));
+    }
+    let ip = match net.network() {
+        IpAddr::V4(a) => IpAddr::V4((u32::from(a) + n as u32).into()),
+        IpAddr::V6(a) => IpAddr::V6((u128::from(a) + n as u128).into()),
+    };
+    Ok(format!("{ip}/{}", net.prefix_len()))
+}
+
+pub fn register(engine: &mut Engine, shared: &Shared) {
+    let s = shared.clone();
+    engine.register_fn(
+        "param",
+        move |ctx: NativeCallContext, name: &str, default: Dynamic| -> R<Dynamic> {
+            let r = s.borrow_mut().param(name, default);
+            r.or_else(|e| fail(&ctx, e))
+        },
+    );
+    engine.register_fn(
+        "subnet_addr",
+        |ctx: NativeCallContext, subnet: &str, n: i64| -> R<String> {
+            subnet_addr(subnet, n).or_else(|e| fail(&ctx, e))
+        },
+    );
+    engine.register_fn("ip_of", |ctx: NativeCallContext, cidr: &str| -> R<String> {
+        parse_cidr(cidr)
+            .map(|n| n.addr().to_string())
+            .or_else(|e| fail(&ctx, e))
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subnet_addresses() {
+        assert_eq!(subnet_addr("10.1.0.0/16", 257).unwrap(), "10.1.1.1/16");
+        assert_eq!(subnet_addr("10.9.0.0/24", 2).unwrap(), "10.9.0.2/24");
+        assert!(subnet_addr("10.9.0.0/24", 256).is_err());
+    }
+}

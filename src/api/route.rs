@@ -1,0 +1,148 @@
+//! `route(dst, via)` and `route(dst, #{ via, dev })`, `del_route(dst)`: routes in the main table of
+//! a stack. Whether the gateway is on an attached subnet is judged at flush, against the kernel.
+
+use super::addr::{parse_dst, parse_ip};
+use super::error::{at, fail, DslError, R};
+use super::names::check_ifname;
+use super::session::{Session, Shared};
+use super::stack::Stack;
+use crate::plan::{At, Netns, OpKind};
+use rhai::{Engine, Map, NativeCallContext};
+
+impl Session {
+    pub fn route(
+        &mut self,
+        st: &Stack,
+        dst: &str,
+        via: Option<&str>,
+        dev: Option<&str>,
+        at: At,
+    ) -> Result<(), DslError> {
+        let via = via.map(|v| parse_ip(v, "gateway")).transpose()?;
+        if let Some(d) = dev {
+            check_ifname(d, "route device")?;
+        }
+        if via.is_none() && dev.is_none() {
+            return Err(DslError::new(
+                "netsh::route",
+                format!("route {dst} has neither a gateway nor a device"),
+                "give a gateway, route(\"10.10.20.0/24\", \"10.10.10.1\"), or #{ dev: \"veth1\" }",
+            ));
+        }
+        let dst = parse_dst(dst, via.is_some_and(|v| v.is_ipv6()))?;
+        if let Some(v) = via {
+            if v.is_ipv6() != matches!(dst, ipnet::IpNet::V6(_)) {
+                return Err(DslError::new(
+                    "netsh::route",
+                    format!("route {dst} and its gateway {v} are of different IP versions"),
+                    "use an IPv4 gateway for an IPv4 destination, IPv6 for IPv6",
+                ));
+            }
+        }
+        self.push(
+            OpKind::RouteAdd {
+                ns: st.ns.clone(),
+                dst,
+                via,
+                dev: dev.map(str::to_string),
+            },
+            at,
+        );
+        Ok(())
+    }
+
+    pub fn del_route(&mut self, st: &Stack, dst: &str, at: At) -> Result<(), DslError> {
+        let dst = parse_dst(dst, false)?;
+        self.push(
+            OpKind::RouteDel {
+                ns: st.ns.clone(),
+                dst,
+                via: None,
+                dev: None,
+            },
+            at,
+        );
+        Ok(())
+    }
+}
+
+fn opt_str(m: &Map, key: &str) -> Result<Option<String>, DslError> {
+    match m.get(key) {
+        None => Ok(None),
+        Some(v) if v.is_string() => Ok(Some(v.clone().into_string().unwrap())),
+        Some(v) => Err(DslError::new(
+            "netsh::route",
+            format!("route option {key} must be a string, not {}", v.type_name()),
+            format!("write it in quotes, e.g. {key}: \"10.1.1.1\""),
+        )),
+    }
+}
+
+fn route_opts(m: &Map) -> Result<(Option<String>, Option<String>), DslError> {
+    if let Some(k) = m.keys().find(|k| !["via", "dev"].contains(&k.as_str())) {
+        return Err(DslError::new(
+            "netsh::route",
+            format!("unknown route option \"{k}\""),
+            "route options are via and dev",
+        ));
+    }
+    Ok((opt_str(m, "via")?, opt_str(m, "dev")?))
+}
+
+pub fn register(engine: &mut Engine, shared: &Shared) {
+    let host = || Stack { ns: Netns::Root };
+    let s = shared.clone();
+    engine.register_fn(
+        "route",
+        move |ctx: NativeCallContext, st: &mut Stack, dst: &str, via: &str| -> R<Stack> {
+            let r = s.borrow_mut().route(st, dst, Some(via), None, at(&ctx));
+            r.map(|_| st.clone()).or_else(|e| fail(&ctx, e))
+        },
+    );
+    let s = shared.clone();
+    engine.register_fn(
+        "route",
+        move |ctx: NativeCallContext, st: &mut Stack, dst: &str, opts: Map| -> R<Stack> {
+            let r = route_opts(&opts).and_then(|(via, dev)| {
+                s.borrow_mut()
+                    .route(st, dst, via.as_deref(), dev.as_deref(), at(&ctx))
+            });
+            r.map(|_| st.clone()).or_else(|e| fail(&ctx, e))
+        },
+    );
+    let s = shared.clone();
+    engine.register_fn(
+        "route",
+        move |ctx: NativeCallContext, dst: &str, via: &str| -> R<Stack> {
+            let r = s.borrow_mut().route(&host(), dst, Some(via), None, at(&ctx));
+            r.map(|_| host()).or_else(|e| fail(&ctx, e))
+        },
+    );
+    let s = shared.clone();
+    engine.register_fn(
+        "route",
+        move |ctx: NativeCallContext, dst: &str, opts: Map| -> R<Stack> {
+            let r = route_opts(&opts).and_then(|(via, dev)| {
+                s.borrow_mut()
+                    .route(&host(), dst, via.as_deref(), dev.as_deref(), at(&ctx))
+            });
+            r.map(|_| host()).or_else(|e| fail(&ctx, e))
+        },
+    );
+    let s = shared.clone();
+    engine.register_fn(
+        "del_route",
+        move |ctx: NativeCallContext, st: &mut Stack, dst: &str| -> R<Stack> {
+            let r = s.borrow_mut().del_route(st, dst, at(&ctx));
+            r.map(|_| st.clone()).or_else(|e| fail(&ctx, e))
+        },
+    );
+    let s = shared.clone();
+    engine.register_fn(
+        "del_route",
+        move |ctx: NativeCallContext, dst: &str| -> R<Stack> {
+            let r = s.borrow_mut().del_route(&host(), dst, at(&ctx));
+            r.map(|_| host()).or_else(|e| fail(&ctx, e))
+        },
+    );
+}

@@ -1,0 +1,66 @@
+//! The state one script run (or one REPL session) shares between all DSL calls: the model, the
+//! pending plan, the backend, the lab journal, the parameters and the tally.
+
+use super::error::DslError;
+use super::model::Model;
+use crate::lab::Journal;
+use crate::plan::flush::{flush, Tally};
+use crate::plan::{At, Backend, Op, OpKind};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+pub type Shared = Rc<RefCell<Session>>;
+
+pub struct Session {
+    pub model: Model,
+    pub pending: Vec<Op>,
+    pub backend: Box<dyn Backend>,
+    pub journal: Journal,
+    pub tally: Tally,
+    /// `-p KEY=VALUE` as given, and which of them the script read.
+    pub params: BTreeMap<String, String>,
+    pub params_read: BTreeSet<String>,
+    /// Time spent applying plans, and in checks (pings), for `--timings`.
+    pub build: Duration,
+    pub verify: Duration,
+}
+
+impl Session {
+    pub fn new(
+        backend: Box<dyn Backend>,
+        journal: Journal,
+        params: BTreeMap<String, String>,
+    ) -> Self {
+        Session {
+            model: Model::default(),
+            pending: vec![],
+            backend,
+            journal,
+            tally: Tally::default(),
+            params,
+            params_read: BTreeSet::new(),
+            build: Duration::ZERO,
+            verify: Duration::ZERO,
+        }
+    }
+
+    pub fn push(&mut self, kind: OpKind, at: At) {
+        self.pending.push(Op { kind, at });
+    }
+
+    /// Apply what is pending: before anything reads the kernel, and at the end.
+    pub fn flush(&mut self) -> Result<(), DslError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let t = Instant::now();
+        let ops = std::mem::take(&mut self.pending);
+        let r = flush(ops, self.backend.as_mut(), &mut self.journal);
+        self.build += t.elapsed();
+        let tally = r.map_err(DslError::from_flush)?;
+        self.tally.add(tally);
+        Ok(())
+    }
+}

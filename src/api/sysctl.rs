@@ -1,0 +1,88 @@
+//! `sysctl(key, value)` and `ip_forward(on)`. Only `net.*` keys: they are per namespace, while
+//! any other key would change the whole machine.
+
+use super::error::{at, fail, DslError, R};
+use super::session::{Session, Shared};
+use super::stack::Stack;
+use crate::plan::{At, Netns, OpKind};
+use rhai::{Dynamic, Engine, NativeCallContext};
+
+impl Session {
+    pub fn sysctl(&mut self, st: &Stack, key: &str, value: &Dynamic, at: At) -> Result<(), DslError> {
+        let valid = key.starts_with("net.")
+            && key.split('.').all(|p| !p.is_empty())
+            && key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_' || c == '-');
+        if !valid {
+            return Err(DslError::new(
+                "netsh::sysctl",
+                format!("\"{key}\" is not a per-namespace sysctl key"),
+                "netsh sets only net.* keys, written with dots, e.g. \"net.ipv4.ip_forward\"",
+            ));
+        }
+        let value = if value.is_bool() {
+            if value.as_bool().unwrap() { "1" } else { "0" }.to_string()
+        } else if value.is_int() || value.is_string() {
+            value.to_string()
+        } else {
+            return Err(DslError::new(
+                "netsh::sysctl",
+                format!("the value of {key} must be a string, an integer or a bool, not {}", value.type_name()),
+                format!("e.g. sysctl(\"{key}\", \"1\")"),
+            ));
+        };
+        if value.is_empty() || value.contains('\n') {
+            return Err(DslError::new(
+                "netsh::sysctl",
+                format!("the value of {key} is empty or has a newline"),
+                format!("e.g. sysctl(\"{key}\", \"1\")"),
+            ));
+        }
+        self.push(
+            OpKind::Sysctl {
+                ns: st.ns.clone(),
+                key: key.to_string(),
+                value,
+            },
+            at,
+        );
+        Ok(())
+    }
+}
+
+pub fn register(engine: &mut Engine, shared: &Shared) {
+    let host = || Stack { ns: Netns::Root };
+    let s = shared.clone();
+    engine.register_fn(
+        "sysctl",
+        move |ctx: NativeCallContext, st: &mut Stack, key: &str, value: Dynamic| -> R<Stack> {
+            let r = s.borrow_mut().sysctl(st, key, &value, at(&ctx));
+            r.map(|_| st.clone()).or_else(|e| fail(&ctx, e))
+        },
+    );
+    let s = shared.clone();
+    engine.register_fn(
+        "sysctl",
+        move |ctx: NativeCallContext, key: &str, value: Dynamic| -> R<Stack> {
+            let r = s.borrow_mut().sysctl(&host(), key, &value, at(&ctx));
+            r.map(|_| host()).or_else(|e| fail(&ctx, e))
+        },
+    );
+    let s = shared.clone();
+    engine.register_fn(
+        "ip_forward",
+        move |ctx: NativeCallContext, st: &mut Stack, on: bool| -> R<Stack> {
+            let r = s.borrow_mut().sysctl(st, "net.ipv4.ip_forward", &on.into(), at(&ctx));
+            r.map(|_| st.clone()).or_else(|e| fail(&ctx, e))
+        },
+    );
+    let s = shared.clone();
+    engine.register_fn(
+        "ip_forward",
+        move |ctx: NativeCallContext, on: bool| -> R<Stack> {
+            let r = s.borrow_mut().sysctl(&host(), "net.ipv4.ip_forward", &on.into(), at(&ctx));
+            r.map(|_| host()).or_else(|e| fail(&ctx, e))
+        },
+    );
+}

@@ -1,0 +1,101 @@
+//! The command line (DESIGN.md): one file per subcommand.
+
+pub mod check;
+pub mod down;
+pub mod lab_name;
+pub mod run;
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(name = "netsh", version, about = "Build Linux network labs from Rhai scripts")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub cmd: Option<Cmd>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Cmd {
+    /// Run a lab script
+    Run(RunArgs),
+    /// Parse and validate a script without touching the kernel (no root needed)
+    Check(CheckArgs),
+    /// Remove everything a lab owns, and nothing else
+    Down(DownArgs),
+    /// The interactive shell (not yet available)
+    Repl(ReplArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    pub file: PathBuf,
+    /// Script parameter, read with param("KEY", default)
+    #[arg(short = 'p', value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
+    /// Run in fresh network and mount namespaces that die with netsh (no root needed)
+    #[arg(long)]
+    pub sandbox: bool,
+    /// Print the equivalent ip/sysctl commands as a bash script; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Remove the lab when the script has finished
+    #[arg(long)]
+    pub rm: bool,
+    /// After a failure, leave what the run built instead of rolling it back
+    #[arg(long)]
+    pub keep: bool,
+    /// Print a `timings:` line (build, verify, teardown)
+    #[arg(long)]
+    pub timings: bool,
+    /// The lab's name (default: the script's file name)
+    #[arg(long)]
+    pub lab: Option<String>,
+    /// Log each operation
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    pub file: PathBuf,
+    #[arg(short = 'p', value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct DownArgs {
+    /// The script whose lab to remove
+    pub file: Option<PathBuf>,
+    /// The lab's name
+    #[arg(long)]
+    pub lab: Option<String>,
+    /// Fall back on the tags when the journal is lost
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ReplArgs {
+    #[arg(long)]
+    pub sandbox: bool,
+    #[arg(long)]
+    pub load: Option<PathBuf>,
+}
+
+/// `-p KEY=VALUE` pairs, or a usage error.
+pub fn parse_params(
+    raw: &[String],
+) -> Result<std::collections::BTreeMap<String, String>, String> {
+    let mut out = std::collections::BTreeMap::new();
+    for p in raw {
+        let Some((k, v)) = p.split_once('=') else {
+            return Err(format!("-p {p}: expected KEY=VALUE"));
+        };
+        if k.is_empty() {
+            return Err(format!("-p {p}: the key is empty"));
+        }
+        out.insert(k.to_string(), v.to_string());
+    }
+    Ok(out)
+}

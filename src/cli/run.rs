@@ -1,0 +1,213 @@
+//! `netsh run FILE`: plan and apply a script; `--dry-run` prints it as a bash script instead.
+
+use super::lab_name::lab_name;
+use super::{parse_params, RunArgs};
+use crate::api::{Session, Shared};
+use crate::lab::teardown::teardown;
+use crate::lab::Journal;
+use crate::plan::backend::Backend;
+use crate::plan::dry_run::DryRun;
+use crate::plan::flush::Tally;
+use crate::plan::{Netns, OpKind};
+use crate::script::diagnostic::Diag;
+use crate::script::{self, declared_params};
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Instant;
+
+/// Whether this process may change the kernel's network configuration.
+pub fn has_net_admin() -> bool {
+    const CAP_NET_ADMIN: u32 = 12;
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("CapEff:"))
+                .and_then(|h| u64::from_str_radix(h.trim(), 16).ok())
+        })
+        .is_some_and(|caps| caps & (1 << CAP_NET_ADMIN) != 0)
+}
+
+pub fn root_diag(what: &str) -> Diag {
+    Diag::new(
+        "netsh::permission",
+        format!("{what} needs root (CAP_NET_ADMIN) to change the kernel's network configuration"),
+        Some("use --sandbox (no root needed), sudo, or --dry-run".into()),
+    )
+}
+
+/// Reads the script, or says why not.
+pub fn read_script(file: &std::path::Path) -> Result<String, Diag> {
+    std::fs::read_to_string(file).map_err(|e| {
+        Diag::new(
+            "netsh::file",
+            format!("cannot read {}: {}", file.display(), e),
+            Some("check the path; scripts live in scripts/, e.g. scripts/chapter1.rhai".into()),
+        )
+    })
+}
+
+/// Rejects a `-p` the script never reads (a typo would otherwise pass silently).
+pub fn check_params(
+    file: &str,
+    src: &str,
+    params: &std::collections::BTreeMap<String, String>,
+) -> Result<(), String> {
+    let declared = declared_params(src);
+    for k in params.keys() {
+        if !declared.contains(k) {
+            let list = if declared.is_empty() {
+                "it takes none".to_string()
+            } else {
+                format!("it reads {}", declared.join(", "))
+            };
+            return Err(format!("-p {k}: {file} has no parameter {k} ({list})"));
+        }
+    }
+    Ok(())
+}
+
+fn summary(lab: &str, t: &Tally, ms: u128, dry: bool) -> String {
+    let mut s = format!("lab {lab}: {} created", t.created);
+    if t.changed > 0 {
+        s.push_str(&format!(", {} changed", t.changed));
+    }
+    s.push_str(&format!(
+        ", {} unchanged, {} adopted in {ms} ms",
+        t.unchanged, t.adopted
+    ));
+    if dry {
+        s.push_str(" (dry run: nothing applied)");
+    }
+    s
+}
+
+pub fn run(a: RunArgs, sandboxed: bool) -> i32 {
+    let file = a.file.display().to_string();
+    let src = match read_script(&a.file) {
+        Ok(s) => s,
+        Err(d) => {
+            eprint!("{}", d.render(&file, None));
+            return 1;
+        }
+    };
+    let params = match parse_params(&a.params).and_then(|p| {
+        check_params(&file, &src, &p)?;
+        Ok(p)
+    }) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let lab = match lab_name(Some(&a.file), a.lab.as_deref()) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let started = Instant::now();
+    let (backend, journal): (Box<dyn Backend>, Journal) = if a.dry_run {
+        (
+            Box::new(DryRun::new(Box::new(std::io::stdout()), false)),
+            Journal::in_memory(&lab),
+        )
+    } else {
+        if !has_net_admin() {
+            eprint!("{}", root_diag("netsh run").render(&file, None));
+            return 1;
+        }
+        let opened = crate::net::netns::inode(None).and_then(|ino| Journal::open(&lab, ino));
+        let journal = match opened {
+            Ok(j) => j,
+            Err(e) => {
+                let d = Diag::new(
+                    "netsh::journal",
+                    format!("cannot open the journal of lab {lab}: {e}"),
+                    Some(format!("`netsh down --lab {lab} --force` removes the lab by its tags")),
+                );
+                eprint!("{}", d.render(&file, None));
+                return 1;
+            }
+        };
+        match crate::net::Netlink::new(&lab) {
+            Ok(b) => (Box::new(b), journal),
+            Err(e) => {
+                eprintln!("error: cannot start the netlink backend: {e}");
+                return 1;
+            }
+        }
+    };
+    let shared: Shared = Rc::new(RefCell::new(Session::new(backend, journal, params)));
+    if sandboxed {
+        // A fresh network namespace has lo down.
+        let lo = OpKind::LinkSetUp {
+            ns: Netns::Root,
+            name: "lo".into(),
+            up: true,
+        };
+        let _ = shared.borrow_mut().backend.apply(&[lo]);
+    }
+    let before = shared.borrow().journal.entries.len();
+    let result = script::run(&shared, &src);
+    let mut s = shared.borrow_mut();
+    let s = &mut *s;
+    match result {
+        Ok(()) => {
+            let mut teardown_ms = 0.0;
+            if a.rm && !a.dry_run {
+                let t = Instant::now();
+                let failed = teardown(s.backend.as_mut(), &s.journal.entries);
+                teardown_ms = t.elapsed().as_secs_f64() * 1000.0;
+                for (op, f) in &failed {
+                    eprintln!(
+                        "warning: cannot {}: {}",
+                        crate::plan::describe::describe(op),
+                        f.message
+                    );
+                }
+                if failed.is_empty() {
+                    let _ = s.journal.clear();
+                }
+            }
+            let mut line = summary(&lab, &s.tally, started.elapsed().as_millis(), a.dry_run);
+            if a.rm && !a.dry_run {
+                line.push_str("; removed (--rm)");
+            }
+            eprintln!("{line}");
+            if a.timings {
+                println!(
+                    "timings: build_ms={:.3} verify_ms={:.3} teardown_ms={:.3}",
+                    s.build.as_secs_f64() * 1000.0,
+                    s.verify.as_secs_f64() * 1000.0,
+                    teardown_ms
+                );
+            }
+            0
+        }
+        Err(d) => {
+            eprint!("{}", d.render(&file, Some(&src)));
+            let added: Vec<_> = s.journal.entries[before..].to_vec();
+            let owned = added.iter().filter(|e| !e.adopted).count();
+            if a.dry_run || owned == 0 {
+                eprintln!("lab {lab}: failed; nothing was applied");
+            } else if a.keep {
+                eprintln!("lab {lab}: failed; kept {owned} objects for inspection (--keep); `netsh down --lab {lab}` removes them");
+            } else {
+                let failed = teardown(s.backend.as_mut(), &added);
+                for (op, f) in &failed {
+                    eprintln!(
+                        "warning: cannot {}: {}",
+                        crate::plan::describe::describe(op),
+                        f.message
+                    );
+                }
+                let _ = s.journal.truncate(before);
+                eprintln!("lab {lab}: failed; rolled back the {owned} objects this run created");
+            }
+            1
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! The lab journal: `/run/netsh/<lab>.jsonl`, a header line then one line per object the lab
+//! created or adopted, appended and synced before each batch is applied.
+
+use crate::plan::ledger::{Entry, Ledger};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+pub const STATE_DIR: &str = "/run/netsh";
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct Header {
+    lab: String,
+    /// The network namespace the journal belongs to: it is never applied to another one.
+    netns_inode: u64,
+}
+
+pub struct Journal {
+    pub lab: String,
+    path: Option<PathBuf>,
+    netns_inode: u64,
+    pub entries: Vec<Entry>,
+    keys: BTreeSet<String>,
+}
+
+impl Journal {
+    /// A journal that is never written (dry-run, check, unit tests).
+    pub fn in_memory(lab: &str) -> Self {
+        Journal {
+            lab: lab.to_string(),
+            path: None,
+            netns_inode: 0,
+            entries: vec![],
+            keys: BTreeSet::new(),
+        }
+    }
+
+    pub fn path_for(lab: &str) -> PathBuf {
+        Path::new(STATE_DIR).join(format!("{lab}.jsonl"))
+    }
+
+    /// Opens the lab's journal, or starts an empty one. A journal written in another network
+    /// namespace (a stale file from another sandbox or boot) is ignored and replaced.
+    pub fn open(lab: &str, netns_inode: u64) -> io::Result<Self> {
+        let path = Self::path_for(lab);
+        let mut j = Journal {
+            lab: lab.to_string(),
+            path: Some(path.clone()),
+            netns_inode,
+            entries: vec![],
+            keys: BTreeSet::new(),
+        };
+        let file = match File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(j),
+            Err(e) => return Err(e),
+        };
+        let mut lines = BufReader::new(file).lines();
+        let header: Header = match lines.next() {
+            Some(l) => serde_json::from_str(&l?).map_err(corrupt(&path))?,
+            None => return Ok(j),
+        };
+        if header.netns_inode != netns_inode {
+            std::fs::remove_file(&path)?;
+            return Ok(j);
+        }
+        for l in lines {
+            let l = l?;
+            if l.trim().is_empty() {
+                continue;
+            }
+            let e: Entry = serde_json::from_str(&l).map_err(corrupt(&path))?;
+            j.keys.insert(e.key.clone());
+            j.entries.push(e);
+        }
+        Ok(j)
+    }
+
+    pub fn exists(lab: &str) -> bool {
+        Self::path_for(lab).exists()
+    }
+
+    /// Keep only the first `n` entries (a failed run rolls back what it added).
+    pub fn truncate(&mut self, n: usize) -> io::Result<()> {
+        if n >= self.entries.len() {
+            return Ok(());
+        }
+        if n == 0 {
+            return self.clear();
+        }
+        let kept: Vec<Entry> = self.entries.drain(..n).collect();
+        self.clear()?;
+        self.record(&kept)
+    }
+
+    /// Forget everything (after a teardown): the file goes too.
+    pub fn clear(&mut self) -> io::Result<()> {
+        self.entries.clear();
+        self.keys.clear();
+        if let Some(p) = &self.path {
+            match std::fs::remove_file(p) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+fn corrupt(path: &Path) -> impl Fn(serde_json::Error) -> io::Error + '_ {
+    move |e| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("the journal {} is corrupt: {e}", path.display()),
+        )
+    }
+}
+
+impl Ledger for Journal {
+    fn owns(&self, key: &str) -> bool {
+        self.keys.contains(key)
+    }
+
+    fn record(&mut self, entries: &[Entry]) -> io::Result<()> {
+        let fresh: Vec<&Entry> = entries
+            .iter()
+            .filter(|e| !self.keys.contains(&e.key))
+            .collect();
+        if let Some(path) = &self.path {
+            std::fs::create_dir_all(STATE_DIR)?;
+            let new_file = !path.exists();
+            let mut f = OpenOptions::new().create(true).append(true).open(path)?;
+            let mut buf = String::new();
+            if new_file {
+                let h = Header {
+                    lab: self.lab.clone(),
+                    netns_inode: self.netns_inode,
+                };
+                buf.push_str(&serde_json::to_string(&h).unwrap());
+                buf.push('\n');
+            }
+            for e in &fresh {
+                buf.push_str(&serde_json::to_string(e).unwrap());
+                buf.push('\n');
+            }
+            f.write_all(buf.as_bytes())?;
+            f.sync_data()?;
+        }
+        for e in fresh {
+            self.keys.insert(e.key.clone());
+            self.entries.push(e.clone());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,6 @@
+//! The lab: its journal of what it created and adopted, and its teardown.
+
+pub mod journal;
+pub mod teardown;
+
+pub use journal::Journal;

@@ -1,0 +1,118 @@
+//! Removing what a lab owns, in reverse order: namespaces as a whole (the kernel dismantles their
+//! links, and veth peers with them), then what lives outside them; adopted objects never.
+
+use crate::plan::ledger::Entry;
+use crate::plan::{Netns, OpKind};
+use std::collections::BTreeSet;
+
+/// The undo steps for a journal's entries, in the order to apply them.
+pub fn undo_steps(entries: &[Entry]) -> Vec<OpKind> {
+    let owned_ns: BTreeSet<Netns> = entries
+        .iter()
+        .filter_map(|e| match &e.undo {
+            Some(OpKind::NetnsDel { name }) => Some(Netns::Named(name.clone())),
+            _ => None,
+        })
+        .collect();
+    let dies_with_ns = |ns: &Netns| owned_ns.contains(ns);
+    let mut steps = vec![];
+    // Namespaces first: one request each, and the kernel batches the rest.
+    for e in entries.iter().rev() {
+        if let Some(op @ OpKind::NetnsDel { .. }) = &e.undo {
+            steps.push(op.clone());
+        }
+    }
+    for e in entries.iter().rev() {
+        let Some(undo) = &e.undo else { continue };
+        if matches!(undo, OpKind::NetnsDel { .. }) || dies_with_ns(&e.ns) {
+            continue;
+        }
+        if e.peer_ns.as_ref().is_some_and(dies_with_ns) {
+            continue;
+        }
+        steps.push(undo.clone());
+    }
+    steps
+}
+
+/// Errors that mean "already gone": a teardown is idempotent.
+pub fn already_gone(errno: Option<i32>) -> bool {
+    // ENOENT, ESRCH, ENODEV, EADDRNOTAVAIL
+    matches!(errno, Some(2) | Some(3) | Some(19) | Some(99))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn namespaces_go_first_and_their_contents_with_them() {
+        let ns1 = Netns::named("ns1");
+        let e = |key: &str, ns: Netns, peer_ns: Option<Netns>, undo: OpKind| Entry {
+            key: key.into(),
+            ns,
+            peer_ns,
+            undo: Some(undo),
+            adopted: false,
+        };
+        let entries = vec![
+            e(
+                "netns ns1",
+                Netns::Root,
+                None,
+                OpKind::NetnsDel { name: "ns1".into() },
+            ),
+            e(
+                "link host/br0",
+                Netns::Root,
+                None,
+                OpKind::LinkDel {
+                    ns: Netns::Root,
+                    name: "br0".into(),
+                    peer: None,
+                },
+            ),
+            e(
+                "link host/veth1",
+                Netns::Root,
+                Some(ns1.clone()),
+                OpKind::LinkDel {
+                    ns: Netns::Root,
+                    name: "veth1".into(),
+                    peer: None,
+                },
+            ),
+            e(
+                "addr ns1/eth0/10.1.1.2/24",
+                ns1.clone(),
+                None,
+                OpKind::AddrDel {
+                    ns: ns1.clone(),
+                    link: "eth0".into(),
+                    addr: "10.1.1.2/24".parse().unwrap(),
+                },
+            ),
+        ];
+        let steps: Vec<String> = undo_steps(&entries)
+            .iter()
+            .map(crate::plan::render::render)
+            .collect();
+        assert_eq!(steps, vec!["ip netns del ns1", "ip link del br0"]);
+    }
+}
+
+/// Apply the undo steps one by one; what is already gone is fine. Returns what failed.
+pub fn teardown(
+    backend: &mut dyn crate::plan::Backend,
+    entries: &[Entry],
+) -> Vec<(OpKind, crate::plan::Failure)> {
+    let mut failed = vec![];
+    for step in undo_steps(entries) {
+        if let Err((_, f)) = backend.apply(std::slice::from_ref(&step)) {
+            if !already_gone(f.errno) {
+                failed.push((step, f));
+            }
+        }
+    }
+    failed
+}

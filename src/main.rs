@@ -1,0 +1,35 @@
+//! netsh: build Linux network labs from Rhai scripts. Thin: parse the command line, enter the
+//! sandbox before any thread starts, run the subcommand, exit with its code.
+
+mod api;
+mod cli;
+mod lab;
+mod net;
+mod plan;
+mod sandbox;
+mod script;
+
+use clap::Parser;
+use cli::{Cli, Cmd};
+
+fn main() {
+    let cli = Cli::parse();
+    let sandboxed = matches!(&cli.cmd, Some(Cmd::Run(a)) if a.sandbox && !a.dry_run);
+    if sandboxed {
+        if let Err(e) = sandbox::enter() {
+            eprintln!("error: cannot enter the sandbox: {e}");
+            eprintln!("  help: --sandbox needs unprivileged user namespaces (sysctl user.max_user_namespaces > 0), or root");
+            std::process::exit(1);
+        }
+    }
+    let code = match cli.cmd {
+        Some(Cmd::Run(a)) => cli::run::run(a, sandboxed),
+        Some(Cmd::Check(a)) => cli::check::check(a),
+        Some(Cmd::Down(a)) => cli::down::down(a),
+        Some(Cmd::Repl(_)) | None => {
+            eprintln!("error: the REPL is not available yet; run a script with `netsh run FILE`");
+            2
+        }
+    };
+    std::process::exit(code);
+}

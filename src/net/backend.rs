@@ -1,0 +1,378 @@
+//! `Netlink`: the backend that applies a plan to the kernel. Requests to one namespace are
+//! pipelined on its socket (the kernel handles a socket's messages in order); a change of
+//! namespace, a lookup or a syscall waits for what is in flight.
+
+use super::handles::Handles;
+use super::messages::{self as m, Msg, NewLink};
+use super::observe::observe;
+use super::{exec, netns, ping, sysctl};
+use crate::plan::backend::{Backend, ExecOutput, Failure, PingMode};
+use crate::plan::view::NsView;
+use crate::plan::{LinkKind, Netns, OpKind};
+use futures::future::{join_all, LocalBoxFuture};
+use futures::StreamExt;
+use rtnetlink::packet_core::NetlinkPayload;
+use rtnetlink::packet_route::link::LinkAttribute;
+use rtnetlink::packet_route::RouteNetlinkMessage;
+use rtnetlink::Handle;
+use std::collections::{BTreeSet, HashMap};
+use std::net::IpAddr;
+use std::time::Duration;
+
+type Pending = (usize, LocalBoxFuture<'static, Result<(), Failure>>);
+
+pub struct Netlink {
+    h: Handles,
+    /// Every link netsh creates carries this alias (`netsh:<lab>`), so it can be found by its tag.
+    alias: String,
+    /// name → ifindex per namespace, from observing and from creates that chose their index.
+    index: HashMap<Netns, HashMap<String, u32>>,
+    /// The next free ifindex of each namespace netsh created or observed, so creates choose
+    /// their index and later requests need no lookups.
+    next_index: HashMap<Netns, u32>,
+}
+
+impl Netlink {
+    pub fn new(lab: &str) -> std::io::Result<Self> {
+        Ok(Netlink {
+            h: Handles::new()?,
+            alias: format!("netsh:{lab}"),
+            index: HashMap::new(),
+            next_index: HashMap::new(),
+        })
+    }
+
+    fn handle(&mut self, ns: &Netns) -> Result<Handle, Failure> {
+        self.h.get(ns).map_err(|e| {
+            Failure::new(
+                format!("cannot open a netlink socket in {ns}: {}", strip_os(&e)),
+                e.raw_os_error(),
+            )
+        })
+    }
+
+    fn drain(&mut self, batch: &mut Vec<Pending>) -> Result<(), (usize, Failure)> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let (idx, futs): (Vec<usize>, Vec<_>) = std::mem::take(batch).into_iter().unzip();
+        let results = self.h.rt.block_on(join_all(futs));
+        for (i, r) in idx.into_iter().zip(results) {
+            r.map_err(|f| (i, f))?;
+        }
+        Ok(())
+    }
+
+    /// The ifindex of a link, from the cache or asked of the kernel.
+    fn index_of(&mut self, ns: &Netns, name: &str) -> Result<u32, Failure> {
+        if let Some(i) = self.index.get(ns).and_then(|m| m.get(name)) {
+            return Ok(*i);
+        }
+        let mut handle = self.handle(ns)?;
+        let found = self.h.rt.block_on(async move {
+            let mut s = handle
+                .request(m::get_link(name))
+                .map_err(|e| Failure::new(e.to_string(), None))?;
+            let mut found = None;
+            while let Some(msg) = s.next().await {
+                match msg.payload {
+                    NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewLink(l)) => {
+                        found = Some(l.header.index)
+                    }
+                    NetlinkPayload::Error(e) if e.code.is_some() => {
+                        return Err(errno_failure(-e.raw_code()))
+                    }
+                    _ => {}
+                }
+            }
+            found.ok_or_else(|| Failure::new("no such device", Some(19)))
+        })?;
+        self.index
+            .entry(ns.clone())
+            .or_default()
+            .insert(name.to_string(), found);
+        Ok(found)
+    }
+
+    fn choose_index(&mut self, ns: &Netns, name: &str) -> Option<u32> {
+        let next = self.next_index.get_mut(ns)?;
+        let i = *next;
+        *next += 1;
+        self.index
+            .entry(ns.clone())
+            .or_default()
+            .insert(name.to_string(), i);
+        Some(i)
+    }
+
+    fn forget_link(&mut self, ns: &Netns, name: &str) {
+        if let Some(m) = self.index.get_mut(ns) {
+            m.remove(name);
+        }
+    }
+
+    /// Queue requests on `ns`'s socket, after what other namespaces have in flight.
+    fn send(
+        &mut self,
+        batch: &mut Vec<Pending>,
+        batch_ns: &mut Option<Netns>,
+        step: usize,
+        ns: &Netns,
+        msgs: Vec<Msg>,
+    ) -> Result<(), (usize, Failure)> {
+        if batch_ns.as_ref() != Some(ns) {
+            self.drain(batch)?;
+            *batch_ns = Some(ns.clone());
+        }
+        let handle = self.handle(ns).map_err(|f| (step, f))?;
+        for msg in msgs {
+            batch.push((step, Box::pin(ack(handle.clone(), msg))));
+        }
+        Ok(())
+    }
+
+    fn apply_all(&mut self, steps: &[OpKind]) -> Result<(), (usize, Failure)> {
+        let mut batch: Vec<Pending> = vec![];
+        let mut batch_ns: Option<Netns> = None;
+        for (i, step) in steps.iter().enumerate() {
+            // Anything that may look up an index or make a syscall first waits for the batch.
+            let at = |f: Failure| (i, f);
+            use OpKind::*;
+            match step {
+                NetnsAdd { name } => {
+                    self.drain(&mut batch)?;
+                    netns::create_named(name).map_err(|e| at(Failure::from_io(&e)))?;
+                    let ns = Netns::Named(name.clone());
+                    self.next_index.insert(ns.clone(), 2);
+                    self.index
+                        .insert(ns, HashMap::from([("lo".to_string(), 1)]));
+                }
+                NetnsDel { name } => {
+                    self.drain(&mut batch)?;
+                    let ns = Netns::Named(name.clone());
+                    self.h.forget(&ns);
+                    self.index.remove(&ns);
+                    self.next_index.remove(&ns);
+                    if batch_ns.as_ref() == Some(&ns) {
+                        batch_ns = None;
+                    }
+                    netns::delete_named(name).map_err(|e| at(Failure::from_io(&e)))?;
+                }
+                LinkAdd {
+                    ns,
+                    name,
+                    kind,
+                    master,
+                    up,
+                    mtu,
+                } => {
+                    let master = match master {
+                        Some(mn) => {
+                            if !self.index.get(ns).is_some_and(|x| x.contains_key(mn)) {
+                                self.drain(&mut batch)?;
+                            }
+                            Some(self.index_of(ns, mn).map_err(at)?)
+                        }
+                        None => None,
+                    };
+                    let l = NewLink {
+                        name,
+                        index: self.choose_index(ns, name),
+                        master,
+                        up: *up,
+                        mtu: *mtu,
+                    };
+                    let mut after_peer = None;
+                    let msg = match kind {
+                        LinkKind::Bridge => m::add_bridge(&l),
+                        LinkKind::Veth { peer, peer_ns } => {
+                            let fd = if peer_ns != ns {
+                                Some(self.h.fd(peer_ns).map_err(|e| at(Failure::from_io(&e)))?)
+                            } else {
+                                None
+                            };
+                            let pidx = self.choose_index(peer_ns, peer);
+                            // A peer inside a namespace this run made dies with it: no tag needed.
+                            if !self.next_index.contains_key(peer_ns) || peer_ns == ns {
+                                after_peer = Some((peer_ns.clone(), peer.clone()));
+                            }
+                            m::add_veth(&l, peer, pidx, fd)
+                        }
+                    };
+                    let alias = m::set_alias(name, &self.alias);
+                    self.send(&mut batch, &mut batch_ns, i, ns, vec![msg, alias])?;
+                    if let Some((pns, peer)) = after_peer {
+                        let alias = m::set_alias(&peer, &self.alias);
+                        self.send(&mut batch, &mut batch_ns, i, &pns, vec![alias])?;
+                    }
+                }
+                LinkRequire { .. } => {}
+                LinkSetNs { ns, name, to } => {
+                    let fd = self.h.fd(to).map_err(|e| at(Failure::from_io(&e)))?;
+                    self.forget_link(ns, name);
+                    self.send(&mut batch, &mut batch_ns, i, ns, vec![m::set_netns(name, fd)])?;
+                    // Its index in the new namespace is the kernel's choice.
+                    self.drain(&mut batch)?;
+                }
+                LinkSetMaster { ns, name, master } => {
+                    let mi = match master {
+                        Some(mn) => {
+                            self.drain(&mut batch)?;
+                            self.index_of(ns, mn).map_err(at)?
+                        }
+                        None => 0,
+                    };
+                    self.send(&mut batch, &mut batch_ns, i, ns, vec![m::set_master(name, mi)])?;
+                }
+                LinkSetUp { ns, name, up } => {
+                    self.send(&mut batch, &mut batch_ns, i, ns, vec![m::set_up(name, *up)])?;
+                }
+                LinkSetMtu { ns, name, mtu } => {
+                    self.send(&mut batch, &mut batch_ns, i, ns, vec![m::set_mtu(name, *mtu)])?;
+                }
+                LinkDel { ns, name, .. } => {
+                    self.forget_link(ns, name);
+                    self.send(&mut batch, &mut batch_ns, i, ns, vec![m::del_link(name)])?;
+                }
+                AddrAdd { ns, link, addr } | AddrDel { ns, link, addr } => {
+                    if !self.index.get(ns).is_some_and(|x| x.contains_key(link)) {
+                        self.drain(&mut batch)?;
+                    }
+                    let idx = self.index_of(ns, link).map_err(at)?;
+                    let msg = m::address(idx, addr);
+                    let msg = if matches!(step, AddrAdd { .. }) {
+                        m::envelope(RouteNetlinkMessage::NewAddress(msg), m::CREATE)
+                    } else {
+                        m::envelope(RouteNetlinkMessage::DelAddress(msg), m::CHANGE)
+                    };
+                    self.send(&mut batch, &mut batch_ns, i, ns, vec![msg])?;
+                }
+                RouteAdd { ns, dst, via, dev } | RouteDel { ns, dst, via, dev } => {
+                    let oif = match dev {
+                        Some(d) => {
+                            if !self.index.get(ns).is_some_and(|x| x.contains_key(d)) {
+                                self.drain(&mut batch)?;
+                            }
+                            Some(self.index_of(ns, d).map_err(at)?)
+                        }
+                        None => None,
+                    };
+                    let msg = m::route(dst, via, oif);
+                    let msg = if matches!(step, RouteAdd { .. }) {
+                        m::envelope(RouteNetlinkMessage::NewRoute(msg), m::CREATE)
+                    } else {
+                        m::envelope(RouteNetlinkMessage::DelRoute(msg), m::CHANGE)
+                    };
+                    self.send(&mut batch, &mut batch_ns, i, ns, vec![msg])?;
+                }
+                Sysctl { ns, key, value } => {
+                    self.drain(&mut batch)?;
+                    sysctl::write(ns.path().as_deref(), key, value)
+                        .map_err(|e| at(Failure::from_io(&e)))?;
+                }
+            }
+        }
+        self.drain(&mut batch)
+    }
+}
+
+async fn ack(mut handle: Handle, msg: Msg) -> Result<(), Failure> {
+    let mut s = handle
+        .request(msg)
+        .map_err(|e| Failure::new(e.to_string(), None))?;
+    while let Some(r) = s.next().await {
+        if let NetlinkPayload::Error(e) = r.payload {
+            if e.code.is_some() {
+                return Err(errno_failure(-e.raw_code()));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// "File exists (EEXIST)": the system's words and the errno's name.
+pub fn errno_failure(errno: i32) -> Failure {
+    let e = std::io::Error::from_raw_os_error(errno);
+    let name = nix::errno::Errno::from_raw(errno);
+    Failure::new(format!("{} ({name:?})", strip_os(&e)), Some(errno))
+}
+
+fn strip_os(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+impl Backend for Netlink {
+    fn is_live(&self) -> bool {
+        true
+    }
+
+    fn named_netns(&mut self) -> Result<BTreeSet<String>, Failure> {
+        match std::fs::read_dir(netns::NETNS_RUN_DIR) {
+            Ok(rd) => Ok(rd
+                .filter_map(|e| e.ok())
+                .filter_map(|e| e.file_name().into_string().ok())
+                .collect()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeSet::new()),
+            Err(e) => Err(Failure::from_io(&e)),
+        }
+    }
+
+    fn observe(&mut self, ns: &Netns) -> Result<NsView, Failure> {
+        let handle = self.handle(ns)?;
+        let o = self
+            .h
+            .rt
+            .block_on(observe(&handle, ns))
+            .map_err(|e| match e {
+                rtnetlink::Error::NetlinkError(m) => errno_failure(-m.raw_code()),
+                other => Failure::new(other.to_string(), None),
+            })?;
+        // The kernel takes a veth peer's ifindex only when the main end's is given too, so every
+        // create names its index: the next one above all that exist.
+        let next = o.index.values().max().copied().unwrap_or(1) + 1;
+        self.next_index.insert(ns.clone(), next);
+        self.index.insert(ns.clone(), o.index);
+        Ok(o.view)
+    }
+
+    fn read_sysctl(&mut self, ns: &Netns, key: &str) -> Result<Option<String>, Failure> {
+        sysctl::read(ns.path().as_deref(), key)
+            .map(Some)
+            .map_err(|e| Failure::from_io(&e))
+    }
+
+    fn apply(&mut self, steps: &[OpKind]) -> Result<(), (usize, Failure)> {
+        self.apply_all(steps)
+    }
+
+    fn ping(&mut self, ns: &Netns, dst: IpAddr, mode: PingMode) -> Result<bool, Failure> {
+        // Bounded; echoes every 200 ms, so a first ARP lost while bridge ports come up is retried.
+        let total = match mode {
+            PingMode::ExpectNot => Duration::from_millis(1200),
+            _ => Duration::from_millis(3000),
+        };
+        ping::ping(ns.path().as_deref(), dst, total, Duration::from_millis(200))
+            .map_err(|e| Failure::from_io(&e))
+    }
+
+    fn exec(&mut self, ns: &Netns, cmd: &str) -> Result<ExecOutput, Failure> {
+        let o = exec::exec(ns.path().as_deref(), cmd, Duration::from_secs(60))
+            .map_err(|e| Failure::from_io(&e))?;
+        Ok(ExecOutput {
+            code: o.code as i64,
+            out: o.out,
+            err: o.err,
+        })
+    }
+
+    fn echo(&mut self, text: &str) {
+        println!("{text}");
+    }
+}
+
+/// The link attribute list carries no kind for `lo`; used by tests of observe.
+pub fn _unused(_: LinkAttribute) {}

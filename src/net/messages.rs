@@ -1,0 +1,169 @@
+//! rtnetlink messages for each kernel change. Links are addressed by name where the kernel
+//! allows it (index 0 + IFLA_IFNAME), so most requests need no lookup.
+
+use ipnet::IpNet;
+use rtnetlink::packet_core::{
+    NetlinkMessage, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REQUEST,
+};
+use rtnetlink::packet_route::address::AddressMessage;
+use rtnetlink::packet_route::link::{
+    InfoData, InfoKind, InfoVeth, LinkAttribute, LinkFlags, LinkMessage,
+};
+use rtnetlink::packet_route::route::RouteMessage;
+use rtnetlink::packet_route::RouteNetlinkMessage;
+use rtnetlink::{AddressMessageBuilder, LinkMessageBuilder, LinkUnspec, RouteMessageBuilder};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::os::fd::RawFd;
+
+pub type Msg = NetlinkMessage<RouteNetlinkMessage>;
+
+pub fn envelope(m: RouteNetlinkMessage, flags: u16) -> Msg {
+    let mut req = NetlinkMessage::from(m);
+    req.header.flags = flags;
+    req
+}
+
+pub const CREATE: u16 = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
+pub const CHANGE: u16 = NLM_F_REQUEST | NLM_F_ACK;
+pub const DUMP: u16 = NLM_F_REQUEST | NLM_F_DUMP;
+
+fn named(name: &str) -> LinkMessage {
+    LinkMessageBuilder::<LinkUnspec>::new()
+        .name(name.to_string())
+        .build()
+}
+
+/// Link settings, sent as RTM_NEWLINK without NLM_F_CREATE (a change of an existing link).
+pub fn set_link(msg: LinkMessage) -> Msg {
+    envelope(RouteNetlinkMessage::NewLink(msg), CHANGE)
+}
+
+pub fn set_up(name: &str, up: bool) -> Msg {
+    let mut m = named(name);
+    m.header.change_mask = LinkFlags::Up;
+    if up {
+        m.header.flags = LinkFlags::Up;
+    }
+    set_link(m)
+}
+
+pub fn set_mtu(name: &str, mtu: u32) -> Msg {
+    let mut m = named(name);
+    m.attributes.push(LinkAttribute::Mtu(mtu));
+    set_link(m)
+}
+
+/// `master` 0 releases the link from its master.
+pub fn set_master(name: &str, master: u32) -> Msg {
+    let mut m = named(name);
+    m.attributes.push(LinkAttribute::Controller(master));
+    set_link(m)
+}
+
+pub fn set_netns(name: &str, fd: RawFd) -> Msg {
+    let mut m = named(name);
+    m.attributes.push(LinkAttribute::NetNsFd(fd));
+    set_link(m)
+}
+
+pub fn set_alias(name: &str, alias: &str) -> Msg {
+    let mut m = named(name);
+    m.attributes.push(LinkAttribute::IfAlias(alias.to_string()));
+    set_link(m)
+}
+
+pub fn del_link(name: &str) -> Msg {
+    envelope(RouteNetlinkMessage::DelLink(named(name)), CHANGE)
+}
+
+pub fn get_link(name: &str) -> Msg {
+    envelope(RouteNetlinkMessage::GetLink(named(name)), NLM_F_REQUEST)
+}
+
+/// What a new link carries in its create request.
+pub struct NewLink<'a> {
+    pub name: &'a str,
+    pub index: Option<u32>,
+    pub master: Option<u32>,
+    pub up: bool,
+    pub mtu: Option<u32>,
+}
+
+fn new_link(l: &NewLink, kind: InfoKind, data: Option<InfoData>) -> Msg {
+    let mut b = LinkMessageBuilder::<LinkUnspec>::new_with_info_kind(kind).name(l.name.to_string());
+    if let Some(d) = data {
+        b = b.set_info_data(d);
+    }
+    if let Some(i) = l.index {
+        b = b.index(i);
+    }
+    if let Some(m) = l.master {
+        b = b.controller(m);
+    }
+    if let Some(m) = l.mtu {
+        b = b.mtu(m);
+    }
+    if l.up {
+        b = b.up();
+    }
+    envelope(RouteNetlinkMessage::NewLink(b.build()), CREATE)
+}
+
+pub fn add_bridge(l: &NewLink) -> Msg {
+    new_link(l, InfoKind::Bridge, None)
+}
+
+/// A veth pair whose peer is born in the namespace `peer_fd` names (none: the same namespace).
+pub fn add_veth(l: &NewLink, peer: &str, peer_index: Option<u32>, peer_fd: Option<RawFd>) -> Msg {
+    let mut p = LinkMessageBuilder::<LinkUnspec>::new().name(peer.to_string());
+    if let Some(i) = peer_index {
+        p = p.index(i);
+    }
+    if let Some(m) = l.mtu {
+        p = p.mtu(m);
+    }
+    if let Some(fd) = peer_fd {
+        p = p.setns_by_fd(fd);
+    }
+    let peer_msg = p.build();
+    new_link(l, InfoKind::Veth, Some(InfoData::Veth(InfoVeth::Peer(peer_msg))))
+}
+
+pub fn address(index: u32, net: &IpNet) -> AddressMessage {
+    match net.addr() {
+        IpAddr::V4(a) => AddressMessageBuilder::<Ipv4Addr>::new()
+            .index(index)
+            .address(a, net.prefix_len())
+            .build(),
+        IpAddr::V6(a) => AddressMessageBuilder::<Ipv6Addr>::new()
+            .index(index)
+            .address(a, net.prefix_len())
+            .build(),
+    }
+}
+
+pub fn route(dst: &IpNet, via: &Option<IpAddr>, oif: Option<u32>) -> RouteMessage {
+    let mut m = match dst {
+        IpNet::V4(d) => {
+            let mut b = RouteMessageBuilder::<Ipv4Addr>::new()
+                .destination_prefix(d.network(), d.prefix_len());
+            if let Some(IpAddr::V4(g)) = via {
+                b = b.gateway(*g);
+            }
+            b.build()
+        }
+        IpNet::V6(d) => {
+            let mut b = RouteMessageBuilder::<Ipv6Addr>::new()
+                .destination_prefix(d.network(), d.prefix_len());
+            if let Some(IpAddr::V6(g)) = via {
+                b = b.gateway(*g);
+            }
+            b.build()
+        }
+    };
+    if let Some(i) = oif {
+        m.attributes
+            .push(rtnetlink::packet_route::route::RouteAttribute::Oif(i));
+    }
+    m
+}

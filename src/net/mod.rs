@@ -1,0 +1,36 @@
+//! The netlink backend: per-namespace rtnetlink handles, native namespaces, links, addresses,
+//! routes, sysctls, ICMP and exec. With src/firewall, the only code that talks to the kernel.
+
+pub mod backend;
+pub mod exec;
+pub mod handles;
+pub mod messages;
+pub mod netns;
+pub mod observe;
+pub mod ping;
+pub mod sysctl;
+
+pub use backend::Netlink;
+
+use std::io;
+
+/// Why a caller-supplied name or key was rejected (an `io::Error` of kind `InvalidInput`).
+#[derive(Debug, thiserror::Error)]
+pub enum InvalidArg {
+    #[error("invalid namespace name {0:?}: {1}")]
+    NetnsName(String, &'static str),
+    #[error("invalid sysctl key {0:?}: {1}")]
+    SysctlKey(String, &'static str),
+}
+
+impl From<InvalidArg> for io::Error {
+    fn from(e: InvalidArg) -> Self {
+        io::Error::new(io::ErrorKind::InvalidInput, e)
+    }
+}
+
+/// Prefix an error with what we were doing, keeping its kind.
+pub(crate) fn ctx(e: impl Into<io::Error>, what: impl std::fmt::Display) -> io::Error {
+    let e = e.into();
+    io::Error::new(e.kind(), format!("{what}: {e}"))
+}

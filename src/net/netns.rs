@@ -1,0 +1,217 @@
+//! Network namespace handling: run code inside a namespace, and create or
+//! delete named namespaces under `/run/netns` exactly like `ip netns add/del`
+//! (so `ip netns list` / `ip netns exec` see them).
+//!
+//! Namespace membership is per thread. We never `setns` the caller's thread:
+//! work is done on a fresh helper thread that exits afterwards, which also
+//! drops its reference to the namespace.
+
+use std::fs::{self, File};
+use std::io;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::thread;
+
+use nix::errno::Errno;
+use nix::fcntl::{Flock, FlockArg, OFlag};
+use nix::mount::{mount, umount2, MntFlags, MsFlags};
+use nix::sched::{setns, unshare, CloneFlags};
+use nix::sys::stat::Mode;
+
+use super::{ctx, InvalidArg};
+
+/// Where named namespaces live; the same directory iproute2 uses.
+pub const NETNS_RUN_DIR: &str = "/run/netns";
+
+/// Run `f` on a new thread that is inside the network namespace at `ns`
+/// (a `/run/netns/NAME` file or a `/proc/PID/ns/net` link).
+///
+/// `None` runs `f` on a fresh thread in the calling thread's namespace.
+/// Anything `f` spawns (sockets, child processes) lives in that namespace.
+/// A panic in `f` is propagated to the caller.
+pub fn in_netns<T: Send + 'static>(
+    ns: Option<&Path>,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> io::Result<T> {
+    let ns = ns.map(Path::to_path_buf);
+    let handle = thread::Builder::new()
+        .name("netns".into())
+        .spawn(move || -> io::Result<T> {
+            if let Some(p) = ns {
+                let fd = File::open(&p).map_err(|e| ctx(e, p.display()))?;
+                setns(&fd, CloneFlags::CLONE_NEWNET)
+                    .map_err(|e| ctx(e, format_args!("setns {}", p.display())))?;
+            }
+            Ok(f())
+        })?;
+    match handle.join() {
+        Ok(r) => r,
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
+/// Path of the named namespace `name` (`/run/netns/NAME`), after validating
+/// the name so it cannot escape the directory.
+pub fn path_of(name: &str) -> io::Result<PathBuf> {
+    let why = if name.is_empty() {
+        Some("empty")
+    } else if name == "." || name == ".." {
+        Some("reserved")
+    } else if name.contains('/') || name.contains('\0') {
+        Some("contains '/' or NUL")
+    } else if name.len() > 255 {
+        Some("longer than 255 bytes")
+    } else {
+        None
+    };
+    match why {
+        Some(w) => Err(InvalidArg::NetnsName(name.into(), w).into()),
+        None => Ok(Path::new(NETNS_RUN_DIR).join(name)),
+    }
+}
+
+/// Create the named network namespace `/run/netns/NAME`, as `ip netns add`.
+///
+/// Returns the path. Fails with `AlreadyExists` if the file exists. The new
+/// namespace has only a (down) `lo`.
+pub fn create_named(name: &str) -> io::Result<PathBuf> {
+    let path = path_of(name)?;
+    prepare_run_dir()?;
+
+    // O_EXCL gives the EEXIST semantics; mode 0 like iproute2 (root ignores it
+    // and nobody else should open the file directly).
+    nix::fcntl::open(
+        &path,
+        OFlag::O_RDONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| ctx(e, format_args!("create {}", path.display())))?;
+
+    let target = path.clone();
+    let res = thread::Builder::new()
+        .name("netns-add".into())
+        .spawn(move || -> io::Result<()> {
+            unshare(CloneFlags::CLONE_NEWNET).map_err(|e| ctx(e, "unshare(CLONE_NEWNET)"))?;
+            // thread-self, not self: /proc/self is the main thread's namespace.
+            mount(
+                Some("/proc/thread-self/ns/net"),
+                &target,
+                Some("none"),
+                MsFlags::MS_BIND,
+                None::<&str>,
+            )
+            .map_err(|e| ctx(e, format_args!("bind netns onto {}", target.display())))
+        })
+        .map_err(|e| ctx(e, "spawn thread"))
+        .and_then(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+
+    if let Err(e) = res {
+        // Same cleanup as iproute2's failure path (the mount is not there).
+        let _ = umount2(&path, MntFlags::MNT_DETACH);
+        let _ = fs::remove_file(&path);
+        return Err(e);
+    }
+    Ok(path)
+}
+
+/// Make sure `/run/netns` exists and is a shared mount point, like
+/// iproute2: sharing lets a later unmount in one mount namespace propagate to
+/// the others so the namespace can actually be freed.
+fn prepare_run_dir() -> io::Result<()> {
+    match nix::unistd::mkdir(NETNS_RUN_DIR, Mode::from_bits_truncate(0o755)) {
+        Ok(()) | Err(Errno::EEXIST) => {}
+        Err(e) => return Err(ctx(e, format_args!("mkdir {NETNS_RUN_DIR}"))),
+    }
+    // iproute2 serialises this setup with a flock: concurrent "bind onto
+    // itself" runs would stack mounts. Best effort, as there.
+    let _lock = File::open(NETNS_RUN_DIR)
+        .ok()
+        .and_then(|f| Flock::lock(f, FlockArg::LockExclusive).ok());
+
+    let mut made_mount = false;
+    loop {
+        match mount(
+            Some(""),
+            NETNS_RUN_DIR,
+            Some("none"),
+            MsFlags::MS_SHARED | MsFlags::MS_REC,
+            None::<&str>,
+        ) {
+            Ok(()) => return Ok(()),
+            // EINVAL: not a mount point yet; make it one and retry once.
+            Err(Errno::EINVAL) if !made_mount => {
+                mount(
+                    Some(NETNS_RUN_DIR),
+                    NETNS_RUN_DIR,
+                    Some("none"),
+                    MsFlags::MS_BIND | MsFlags::MS_REC,
+                    None::<&str>,
+                )
+                .map_err(|e| ctx(e, format_args!("mount --bind {NETNS_RUN_DIR}")))?;
+                made_mount = true;
+            }
+            Err(e) => return Err(ctx(e, format_args!("mount --make-shared {NETNS_RUN_DIR}"))),
+        }
+    }
+}
+
+/// Delete the named namespace, as `ip netns del`: lazily unmount, then unlink.
+///
+/// The namespace itself lives on while processes or open fds still use it.
+/// Fails with `NotFound` if there is no such name.
+pub fn delete_named(name: &str) -> io::Result<()> {
+    let path = path_of(name)?;
+    // Ignored like iproute2 does: the file may be a stale, unmounted leftover.
+    let _ = umount2(&path, MntFlags::MNT_DETACH);
+    fs::remove_file(&path).map_err(|e| ctx(e, format_args!("remove {}", path.display())))
+}
+
+/// Inode number identifying a network namespace: of `ns`, or with `None` of
+/// the calling thread's namespace (`/proc/thread-self/ns/net`; equals
+/// `/proc/self/ns/net` since we never move the caller's thread, and stays
+/// right when called inside an [`in_netns`] closure).
+pub fn inode(ns: Option<&Path>) -> io::Result<u64> {
+    let p = ns.unwrap_or(Path::new("/proc/thread-self/ns/net"));
+    // metadata() follows the magic /proc link to the nsfs inode.
+    fs::metadata(p)
+        .map(|m| m.ino())
+        .map_err(|e| ctx(e, p.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_validation() {
+        assert_eq!(path_of("a-1").unwrap(), Path::new("/run/netns/a-1"));
+        for bad in ["", ".", "..", "a/b", "/x", "a\0b"] {
+            let e = path_of(bad).unwrap_err();
+            assert_eq!(e.kind(), io::ErrorKind::InvalidInput, "{bad:?}");
+        }
+        assert!(path_of(&"x".repeat(256)).is_err());
+        // Rejected before touching the filesystem.
+        assert_eq!(
+            create_named("../etc").unwrap_err().kind(),
+            io::ErrorKind::InvalidInput
+        );
+        assert_eq!(
+            delete_named("a/b").unwrap_err().kind(),
+            io::ErrorKind::InvalidInput
+        );
+    }
+
+    #[test]
+    fn in_netns_none_runs_on_other_thread_same_ns() {
+        let me = thread::current().id();
+        let (tid, ino) = in_netns(None, || (thread::current().id(), inode(None))).unwrap();
+        assert_ne!(tid, me);
+        assert_eq!(ino.unwrap(), inode(None).unwrap());
+    }
+
+    #[test]
+    fn in_netns_missing_path_fails() {
+        let e = in_netns(Some(Path::new("/nonexistent/ns")), || ()).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::NotFound);
+    }
+}

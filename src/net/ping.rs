@@ -1,0 +1,247 @@
+//! Native ICMP echo ("ping") from inside a network namespace.
+//!
+//! Uses a raw `AF_INET/SOCK_RAW/IPPROTO_ICMP` socket created on the
+//! namespace thread: unprivileged datagram ICMP sockets are disabled in new
+//! namespaces (`net.ipv4.ping_group_range = 1 0`). Needs CAP_NET_RAW.
+//! A raw socket sees every ICMP packet of the namespace, so replies are
+//! matched on source, type, our identifier and a sequence number we sent.
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, SocketAddrV4};
+use std::os::fd::{AsFd, AsRawFd};
+use std::path::Path;
+use std::process;
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::time::{Duration, Instant};
+
+use nix::errno::Errno;
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::socket::{
+    recv, sendto, socket, AddressFamily, MsgFlags, SockFlag, SockProtocol, SockType, SockaddrIn,
+};
+
+use super::netns::in_netns;
+
+const ICMP_ECHO_REPLY: u8 = 0;
+const ICMP_ECHO_REQUEST: u8 = 8;
+const PAYLOAD_LEN: usize = 56; // same size as ping(8)'s default
+
+/// Distinguishes concurrent pings from this process (same namespace, same
+/// raw-socket traffic).
+static NEXT_ID: AtomicU16 = AtomicU16::new(0);
+
+/// Ping `dst` from namespace `ns` (`None`: the caller's namespace).
+///
+/// Sends an echo request every `interval` (at least 1 ms) until the first
+/// matching reply (`Ok(true)`) or until `total` has elapsed (`Ok(false)`);
+/// the call returns within about `total` plus a few ms. "No route"
+/// (`ENETUNREACH`/`EHOSTUNREACH`) returns `Ok(false)` at once.
+/// IPv6 is not implemented yet: `ErrorKind::Unsupported`.
+pub fn ping(
+    ns: Option<&Path>,
+    dst: impl Into<IpAddr>,
+    total: Duration,
+    interval: Duration,
+) -> io::Result<bool> {
+    let deadline = Instant::now() + total;
+    let dst = match dst.into() {
+        IpAddr::V4(a) => a,
+        IpAddr::V6(_) => {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "IPv6 ping not implemented",
+            ))
+        }
+    };
+    let id = (process::id() as u16).wrapping_add(NEXT_ID.fetch_add(1, Ordering::Relaxed));
+    in_netns(ns, move || {
+        ping4(dst, id, deadline, interval.max(Duration::from_millis(1)))
+    })?
+}
+
+fn ping4(dst: Ipv4Addr, id: u16, deadline: Instant, interval: Duration) -> io::Result<bool> {
+    let sock = socket(
+        AddressFamily::Inet,
+        SockType::Raw,
+        SockFlag::SOCK_CLOEXEC | SockFlag::SOCK_NONBLOCK,
+        SockProtocol::Icmp,
+    )?;
+    let addr = SockaddrIn::from(SocketAddrV4::new(dst, 0));
+    let mut sent: u32 = 0; // sequence numbers 0..sent are ours
+    let mut next_send = Instant::now();
+    let mut buf = [0u8; 1500];
+
+    loop {
+        let now = Instant::now();
+        if now >= deadline {
+            return Ok(false);
+        }
+        if now >= next_send {
+            let pkt = echo_request(id, sent as u16);
+            match sendto(sock.as_raw_fd(), &pkt, &addr, MsgFlags::empty()) {
+                Ok(_) => {}
+                Err(Errno::ENETUNREACH | Errno::EHOSTUNREACH) => return Ok(false),
+                // Full socket buffer: just try again at the next interval.
+                Err(Errno::EAGAIN | Errno::ENOBUFS) => {}
+                Err(e) => return Err(super::ctx(e, format_args!("sendto {dst}"))),
+            }
+            // Cap keeps "seq < sent" meaningful after u16 wrap-around.
+            sent = (sent + 1).min(1 << 16);
+            next_send += interval;
+        }
+
+        // Sleep until the next send or the deadline, whichever is first;
+        // round up so we never spin with a 0 ms timeout.
+        let wait = next_send
+            .min(deadline)
+            .saturating_duration_since(Instant::now());
+        let ms = wait.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32;
+        let mut fds = [PollFd::new(sock.as_fd(), PollFlags::POLLIN)];
+        match poll(
+            &mut fds,
+            PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX),
+        ) {
+            Ok(0) | Err(Errno::EINTR) => continue,
+            Ok(_) => {}
+            Err(e) => return Err(e.into()),
+        }
+
+        // Drain everything queued; the socket is non-blocking.
+        loop {
+            match recv(sock.as_raw_fd(), &mut buf, MsgFlags::empty()) {
+                Ok(n) => {
+                    if is_our_reply(&buf[..n], dst, id, sent) {
+                        return Ok(true);
+                    }
+                }
+                Err(Errno::EAGAIN | Errno::EINTR) => break,
+                // Asynchronous unreachable report: no answer will come.
+                Err(Errno::ENETUNREACH | Errno::EHOSTUNREACH) => return Ok(false),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+}
+
+/// RFC 1071 Internet checksum (one's complement of the one's complement sum
+/// of 16-bit big-endian words; an odd last byte is padded with zero).
+fn checksum(data: &[u8]) -> u16 {
+    let mut sum: u32 = 0;
+    let mut chunks = data.chunks_exact(2);
+    for c in &mut chunks {
+        sum += u32::from(u16::from_be_bytes([c[0], c[1]]));
+    }
+    if let [last] = chunks.remainder() {
+        sum += u32::from(*last) << 8;
+    }
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    !(sum as u16)
+}
+
+/// ICMP echo request: type, code, checksum, identifier, sequence, payload.
+fn echo_request(id: u16, seq: u16) -> Vec<u8> {
+    let mut p = vec![0u8; 8 + PAYLOAD_LEN];
+    p[0] = ICMP_ECHO_REQUEST;
+    p[4..6].copy_from_slice(&id.to_be_bytes());
+    p[6..8].copy_from_slice(&seq.to_be_bytes());
+    for (i, b) in p[8..].iter_mut().enumerate() {
+        *b = i as u8;
+    }
+    let c = checksum(&p);
+    p[2..4].copy_from_slice(&c.to_be_bytes());
+    p
+}
+
+/// Whether `pkt` (IPv4 header + ICMP, as a raw socket delivers it) is an
+/// echo reply from `dst` to one of our requests (`seq < sent`).
+fn is_our_reply(pkt: &[u8], dst: Ipv4Addr, id: u16, sent: u32) -> bool {
+    if pkt.len() < 20 || pkt[0] >> 4 != 4 || pkt[9] != 1 {
+        return false;
+    }
+    let ihl = usize::from(pkt[0] & 0x0f) * 4;
+    if ihl < 20 || pkt.len() < ihl + 8 {
+        return false;
+    }
+    let src = Ipv4Addr::new(pkt[12], pkt[13], pkt[14], pkt[15]);
+    let icmp = &pkt[ihl..];
+    src == dst
+        && icmp[0] == ICMP_ECHO_REPLY
+        && icmp[1] == 0
+        && u16::from_be_bytes([icmp[4], icmp[5]]) == id
+        && u32::from(u16::from_be_bytes([icmp[6], icmp[7]])) < sent
+        // Raw sockets get packets before the kernel's ICMP checksum check.
+        && checksum(icmp) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checksum_rfc1071_example() {
+        // RFC 1071 section 3: the sum of these words is 0xddf2.
+        let data = [0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7];
+        assert_eq!(checksum(&data), !0xddf2);
+        assert_eq!(checksum(&[]), 0xffff);
+        // Odd length: last byte is the high byte of a zero-padded word.
+        assert_eq!(checksum(&[0x12]), !0x1200);
+        assert_eq!(checksum(&[0xff, 0xff, 0x00, 0x01]), !0x0001); // end-around carry
+    }
+
+    #[test]
+    fn echo_request_checksums_to_zero() {
+        for seq in [0, 1, 0xffff] {
+            let p = echo_request(0xbeef, seq);
+            assert_eq!(p.len(), 64);
+            assert_eq!(p[0], ICMP_ECHO_REQUEST);
+            assert_eq!(checksum(&p), 0);
+        }
+    }
+
+    fn reply_from(src: Ipv4Addr, id: u16, seq: u16, ihl_words: u8) -> Vec<u8> {
+        let mut ip = vec![0u8; usize::from(ihl_words) * 4];
+        ip[0] = 0x40 | ihl_words;
+        ip[9] = 1;
+        ip[12..16].copy_from_slice(&src.octets());
+        let mut icmp = echo_request(id, seq);
+        icmp[0] = ICMP_ECHO_REPLY;
+        icmp[2..4].fill(0);
+        let c = checksum(&icmp);
+        icmp[2..4].copy_from_slice(&c.to_be_bytes());
+        ip.extend(icmp);
+        ip
+    }
+
+    #[test]
+    fn reply_matching() {
+        let dst = Ipv4Addr::new(10, 1, 1, 3);
+        assert!(is_our_reply(&reply_from(dst, 7, 0, 5), dst, 7, 1));
+        // IP options present: must skip IHL*4 bytes, not a fixed 20.
+        assert!(is_our_reply(&reply_from(dst, 7, 2, 6), dst, 7, 3));
+        assert!(!is_our_reply(&reply_from(dst, 7, 3, 5), dst, 7, 3)); // not sent yet
+        assert!(!is_our_reply(&reply_from(dst, 8, 0, 5), dst, 7, 1)); // other id
+        let other = Ipv4Addr::new(10, 1, 1, 4);
+        assert!(!is_our_reply(&reply_from(other, 7, 0, 5), dst, 7, 1));
+        let mut req = reply_from(dst, 7, 0, 5);
+        req[20] = ICMP_ECHO_REQUEST; // our own request looped back
+        assert!(!is_our_reply(&req, dst, 7, 1));
+        let mut bad = reply_from(dst, 7, 0, 5);
+        bad[30] ^= 1; // corrupted payload
+        assert!(!is_our_reply(&bad, dst, 7, 1));
+        assert!(!is_our_reply(&bad[..25], dst, 7, 1)); // truncated
+    }
+
+    #[test]
+    fn ipv6_unsupported() {
+        let e = ping(
+            None,
+            std::net::Ipv6Addr::LOCALHOST,
+            Duration::from_millis(10),
+            Duration::from_millis(5),
+        )
+        .unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::Unsupported);
+    }
+}

@@ -1,0 +1,87 @@
+//! The trait every backend implements: `Netlink` (src/net) applies to the kernel, `DryRun` renders
+//! commands, `Record` stores ops for unit tests.
+
+use super::netns::Netns;
+use super::op::OpKind;
+use super::view::NsView;
+use std::collections::{BTreeSet, HashMap};
+use std::net::IpAddr;
+
+/// A kernel (or system) error, with its errno when there is one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    pub message: String,
+    pub errno: Option<i32>,
+}
+
+impl Failure {
+    pub fn new(message: impl Into<String>, errno: Option<i32>) -> Self {
+        Failure {
+            message: message.into(),
+            errno,
+        }
+    }
+
+    pub fn from_io(e: &std::io::Error) -> Self {
+        Failure::new(e.to_string(), e.raw_os_error())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PingMode {
+    /// `ping`: a read; true or false.
+    Probe,
+    /// `assert_ping`: must get through.
+    Expect,
+    /// `assert_no_ping`: must not get through.
+    ExpectNot,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExecOutput {
+    pub code: i64,
+    pub out: String,
+    pub err: String,
+}
+
+pub trait Backend {
+    /// Whether this backend reads and changes a real kernel (false for dry-run and record).
+    fn is_live(&self) -> bool;
+    /// The names in `/run/netns`.
+    fn named_netns(&mut self) -> Result<BTreeSet<String>, Failure>;
+    /// Links, addresses and routes of one namespace.
+    fn observe(&mut self, ns: &Netns) -> Result<NsView, Failure>;
+    /// A sysctl's value, `None` when it cannot be known (dry-run).
+    fn read_sysctl(&mut self, ns: &Netns, key: &str) -> Result<Option<String>, Failure>;
+    /// Apply judged steps in order; on failure, the index of the step that failed.
+    fn apply(&mut self, steps: &[OpKind]) -> Result<(), (usize, Failure)>;
+    /// Send echo requests from `ns` to `dst`, bounded in time, retried briefly.
+    fn ping(&mut self, ns: &Netns, dst: IpAddr, mode: PingMode) -> Result<bool, Failure>;
+    fn exec(&mut self, ns: &Netns, cmd: &str) -> Result<ExecOutput, Failure>;
+    /// `print` from the script.
+    fn echo(&mut self, text: &str);
+    /// After a flush: the state the plan left, as judged. A backend without a kernel keeps it
+    /// as its simulated kernel, so the next flush sees what this one made.
+    fn remember(&mut self, _named: BTreeSet<String>, _views: HashMap<Netns, NsView>) {}
+}
+
+/// The simulated kernel of the backends that have none: what earlier flushes made.
+#[derive(Default)]
+pub struct Simulated {
+    pub named: BTreeSet<String>,
+    pub views: HashMap<Netns, NsView>,
+}
+
+impl Simulated {
+    pub fn observe(&self, ns: &Netns) -> NsView {
+        self.views.get(ns).cloned().unwrap_or_else(NsView::fresh)
+    }
+
+    pub fn remember(&mut self, named: BTreeSet<String>, views: HashMap<Netns, NsView>) {
+        self.named = named;
+        self.views.extend(views);
+        let named = &self.named;
+        self.views
+            .retain(|ns, _| matches!(ns, Netns::Root) || matches!(ns, Netns::Named(n) if named.contains(n)));
+    }
+}

@@ -1,0 +1,40 @@
+//! Ops in words, for diagnostics: "create veth vethb1 ↔ veth1 in ns1".
+
+use super::op::{LinkKind, OpKind};
+use super::render::dst_text;
+
+pub fn describe(op: &OpKind) -> String {
+    use OpKind::*;
+    match op {
+        NetnsAdd { name } => format!("create namespace {name}"),
+        NetnsDel { name } => format!("delete namespace {name}"),
+        LinkAdd { ns, name, kind, .. } => match kind {
+            LinkKind::Bridge => format!("create bridge {name} on {ns}"),
+            LinkKind::Veth { peer, peer_ns } if peer_ns == ns => {
+                format!("create veth {name} ↔ {peer} on {ns}")
+            }
+            LinkKind::Veth { peer, peer_ns } => {
+                format!("create veth {name} on {ns} ↔ {peer} on {peer_ns}")
+            }
+        },
+        LinkRequire { ns, name } => format!("use link {name} on {ns}"),
+        LinkSetNs { ns, name, to } => format!("move {name} from {ns} into {to}"),
+        LinkSetMaster { ns, name, master } => match master {
+            Some(m) => format!("enslave {name} to {m} on {ns}"),
+            None => format!("release {name} from its master on {ns}"),
+        },
+        LinkSetUp { ns, name, up } => {
+            format!("set {name} {} on {ns}", if *up { "up" } else { "down" })
+        }
+        LinkSetMtu { ns, name, mtu } => format!("set the mtu of {name} to {mtu} on {ns}"),
+        LinkDel { ns, name, .. } => format!("delete link {name} on {ns}"),
+        AddrAdd { ns, link, addr } => format!("add {addr} to {link} on {ns}"),
+        AddrDel { ns, link, addr } => format!("remove {addr} from {link} on {ns}"),
+        RouteAdd { ns, dst, via, .. } => match via {
+            Some(v) => format!("add route {} via {v} on {ns}", dst_text(dst)),
+            None => format!("add route {} on {ns}", dst_text(dst)),
+        },
+        RouteDel { ns, dst, .. } => format!("delete route {} on {ns}", dst_text(dst)),
+        Sysctl { ns, key, value } => format!("set {key}={value} on {ns}"),
+    }
+}

@@ -1,0 +1,209 @@
+//! The flush: coalesce the pending ops, judge them all against the kernel (conflicts stop
+//! everything before the first change), journal the batch, then apply it.
+
+use super::backend::{Backend, Failure};
+use super::coalesce::coalesce;
+use super::judge::{Problem, World};
+use super::ledger::{Entry, Ledger};
+use super::netns::Netns;
+use super::op::{At, Op, OpKind};
+use super::verdict::Verdict;
+use std::collections::BTreeSet;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub created: usize,
+    pub changed: usize,
+    pub unchanged: usize,
+    pub adopted: usize,
+}
+
+impl Tally {
+    pub fn add(&mut self, other: Tally) {
+        self.created += other.created;
+        self.changed += other.changed;
+        self.unchanged += other.unchanged;
+        self.adopted += other.adopted;
+    }
+}
+
+/// Why a flush stopped, at the position of the call that recorded the op.
+#[derive(Clone, Debug)]
+pub struct FlushError {
+    pub at: At,
+    pub op: Option<OpKind>,
+    pub message: String,
+    pub help: Option<String>,
+    pub errno: Option<i32>,
+}
+
+pub fn flush(
+    ops: Vec<Op>,
+    backend: &mut dyn Backend,
+    ledger: &mut dyn Ledger,
+) -> Result<Tally, FlushError> {
+    let ops = coalesce(ops);
+    let mut tally = Tally::default();
+    let mut entries = vec![];
+    let mut steps: Vec<OpKind> = vec![];
+    let mut step_at: Vec<(At, OpKind)> = vec![];
+    let mut made: BTreeSet<(Netns, String)> = BTreeSet::new();
+    let mut world = World::new(backend);
+    {
+        for op in &ops {
+            let judged = world
+                .judge(&op.kind, &|k| ledger.owns(k))
+                .map_err(|p| problem_at(op, p))?;
+            let key = op.kind.object_key();
+            match (judged.verdict, &key) {
+                (Verdict::Create, Some(key)) => {
+                    let undo = undo_of(&op.kind, &mut world).map_err(|f| kernel_at(op, f))?;
+                    entries.push(Entry {
+                        key: key.clone(),
+                        ns: op.kind.ns(),
+                        peer_ns: peer_ns(&op.kind),
+                        undo,
+                        adopted: false,
+                    });
+                    if let OpKind::LinkAdd { ns, name, .. } = &op.kind {
+                        made.insert((ns.clone(), name.clone()));
+                    }
+                    tally.created += 1;
+                }
+                (Verdict::Adopted, Some(key)) => {
+                    if !ledger.owns(key) {
+                        entries.push(Entry {
+                            key: key.clone(),
+                            ns: op.kind.ns(),
+                            peer_ns: None,
+                            undo: None,
+                            adopted: true,
+                        });
+                    }
+                    tally.adopted += 1;
+                }
+                (Verdict::Adopted, None) => tally.adopted += 1,
+                (Verdict::Unchanged, _) => tally.unchanged += 1,
+                (Verdict::Create | Verdict::Change, _) => {
+                    let on_new = op
+                        .kind
+                        .link()
+                        .is_some_and(|l| made.contains(&(op.kind.ns(), l.to_string())));
+                    if !on_new && !judged.steps.is_empty() {
+                        tally.changed += 1;
+                    }
+                }
+            }
+            for s in judged.steps {
+                step_at.push((op.at, op.kind.clone()));
+                steps.push(s);
+            }
+        }
+    }
+    let (backend, named, views) = world.into_parts();
+    if !entries.is_empty() {
+        ledger.record(&entries).map_err(|e| FlushError {
+            at: ops.first().map(|o| o.at).unwrap_or_default(),
+            op: None,
+            message: format!("cannot write the lab journal: {e}"),
+            help: Some(root_help(e.raw_os_error()).unwrap_or_else(|| {
+                "netsh keeps its journals in /run/netsh: check that it is writable".to_string()
+            })),
+            errno: e.raw_os_error(),
+        })?;
+    }
+    backend.apply(&steps).map_err(|(i, f)| {
+        let (at, op) = step_at[i].clone();
+        kernel_at(&Op { kind: op, at }, f)
+    })?;
+    backend.remember(named, views);
+    Ok(tally)
+}
+
+fn peer_ns(op: &OpKind) -> Option<Netns> {
+    match op {
+        OpKind::LinkAdd {
+            kind: super::op::LinkKind::Veth { peer_ns, .. },
+            ..
+        } => Some(peer_ns.clone()),
+        _ => None,
+    }
+}
+
+/// What undoes a created object: the inverse op, with a sysctl's earlier value.
+fn undo_of(op: &OpKind, world: &mut World) -> Result<Option<OpKind>, Failure> {
+    use OpKind::*;
+    Ok(match op {
+        NetnsAdd { name } => Some(NetnsDel { name: name.clone() }),
+        LinkAdd { ns, name, .. } => Some(LinkDel {
+            ns: ns.clone(),
+            name: name.clone(),
+            peer: None,
+        }),
+        AddrAdd { ns, link, addr } => Some(AddrDel {
+            ns: ns.clone(),
+            link: link.clone(),
+            addr: *addr,
+        }),
+        RouteAdd { ns, dst, via, dev } => Some(RouteDel {
+            ns: ns.clone(),
+            dst: *dst,
+            via: *via,
+            dev: dev.clone(),
+        }),
+        Sysctl { ns, key, .. } if !world.is_fresh(ns) => world
+            .backend()
+            .read_sysctl(ns, key)?
+            .map(|old| Sysctl {
+                ns: ns.clone(),
+                key: key.clone(),
+                value: old,
+            }),
+        _ => None,
+    })
+}
+
+fn problem_at(op: &Op, p: Problem) -> FlushError {
+    match p {
+        Problem::Refused(r) => FlushError {
+            at: op.at,
+            op: Some(op.kind.clone()),
+            message: r.message,
+            help: Some(r.help),
+            errno: None,
+        },
+        Problem::Kernel(f) => kernel_at(op, f),
+    }
+}
+
+/// A kernel error, named by the object and the operation, never a bare "File exists".
+pub fn kernel_at(op: &Op, f: Failure) -> FlushError {
+    let what = super::describe::describe(&op.kind);
+    FlushError {
+        at: op.at,
+        op: Some(op.kind.clone()),
+        message: format!("cannot {what}: {}", f.message),
+        help: root_help(f.errno).or_else(|| errno_help(f.errno, &op.kind)),
+        errno: f.errno,
+    }
+}
+
+pub fn root_help(errno: Option<i32>) -> Option<String> {
+    match errno {
+        Some(1) | Some(13) => Some(
+            "needs root (CAP_NET_ADMIN): use --sandbox (no root needed), sudo, or --dry-run"
+                .to_string(),
+        ),
+        _ => None,
+    }
+}
+
+fn errno_help(errno: Option<i32>, op: &OpKind) -> Option<String> {
+    let name = op.link().unwrap_or("it");
+    Some(match errno? {
+        17 => format!("{name} already exists: pick another name, or delete the existing one first"),
+        19 => format!("{name} does not exist on {}: check the name with links()", op.ns()),
+        16 => "the kernel is busy with this object: try again".to_string(),
+        _ => return None,
+    })
+}

@@ -1,0 +1,188 @@
+//! `Op`: one kernel change recorded by the DSL, with the script position of the call that asked for it.
+
+use super::netns::Netns;
+use ipnet::IpNet;
+use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
+
+/// A position in a script: 1-based line and column of the call, as Rhai reports it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct At {
+    pub line: usize,
+    pub col: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LinkKind {
+    Bridge,
+    /// A veth pair; the op's `name` is one end, `peer` the other, created in `peer_ns`.
+    Veth { peer: String, peer_ns: Netns },
+}
+
+impl LinkKind {
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            LinkKind::Bridge => "bridge",
+            LinkKind::Veth { .. } => "veth",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OpKind {
+    NetnsAdd {
+        name: String,
+    },
+    NetnsDel {
+        name: String,
+    },
+    /// Create a link; master, up and mtu are set in the same request (filled in by coalescing).
+    LinkAdd {
+        ns: Netns,
+        name: String,
+        kind: LinkKind,
+        master: Option<String>,
+        up: bool,
+        mtu: Option<u32>,
+    },
+    /// `link("eth0")`: an existing link the script uses; adopted, never created.
+    LinkRequire {
+        ns: Netns,
+        name: String,
+    },
+    LinkSetNs {
+        ns: Netns,
+        name: String,
+        to: Netns,
+    },
+    LinkSetMaster {
+        ns: Netns,
+        name: String,
+        master: Option<String>,
+    },
+    LinkSetUp {
+        ns: Netns,
+        name: String,
+        up: bool,
+    },
+    LinkSetMtu {
+        ns: Netns,
+        name: String,
+        mtu: u32,
+    },
+    LinkDel {
+        ns: Netns,
+        name: String,
+        /// A veth's other end, where the script knows it: the kernel deletes it too.
+        #[serde(default)]
+        peer: Option<(Netns, String)>,
+    },
+    AddrAdd {
+        ns: Netns,
+        link: String,
+        addr: IpNet,
+    },
+    AddrDel {
+        ns: Netns,
+        link: String,
+        addr: IpNet,
+    },
+    RouteAdd {
+        ns: Netns,
+        dst: IpNet,
+        via: Option<IpAddr>,
+        dev: Option<String>,
+    },
+    RouteDel {
+        ns: Netns,
+        dst: IpNet,
+        via: Option<IpAddr>,
+        dev: Option<String>,
+    },
+    Sysctl {
+        ns: Netns,
+        key: String,
+        value: String,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Op {
+    pub kind: OpKind,
+    pub at: At,
+}
+
+impl OpKind {
+    /// The namespace the request is sent in (for `NetnsAdd`/`NetnsDel`: the root stack).
+    pub fn ns(&self) -> Netns {
+        use OpKind::*;
+        match self {
+            NetnsAdd { .. } | NetnsDel { .. } => Netns::Root,
+            LinkAdd { ns, .. }
+            | LinkRequire { ns, .. }
+            | LinkSetNs { ns, .. }
+            | LinkSetMaster { ns, .. }
+            | LinkSetUp { ns, .. }
+            | LinkSetMtu { ns, .. }
+            | LinkDel { ns, .. }
+            | AddrAdd { ns, .. }
+            | AddrDel { ns, .. }
+            | RouteAdd { ns, .. }
+            | RouteDel { ns, .. }
+            | Sysctl { ns, .. } => ns.clone(),
+        }
+    }
+
+    /// The link this op acts on, if any.
+    pub fn link(&self) -> Option<&str> {
+        use OpKind::*;
+        match self {
+            LinkAdd { name, .. }
+            | LinkRequire { name, .. }
+            | LinkSetNs { name, .. }
+            | LinkSetMaster { name, .. }
+            | LinkSetUp { name, .. }
+            | LinkSetMtu { name, .. }
+            | LinkDel { name, .. } => Some(name),
+            AddrAdd { link, .. } | AddrDel { link, .. } => Some(link),
+            _ => None,
+        }
+    }
+
+    /// Whether this op mentions the link `name` in `ns` in any role (itself, peer, master, route device).
+    pub fn touches(&self, ns: &Netns, name: &str) -> bool {
+        use OpKind::*;
+        let me = self.ns() == *ns;
+        match self {
+            LinkAdd {
+                name: n,
+                kind,
+                master,
+                ..
+            } => {
+                (me && (n == name || master.as_deref() == Some(name)))
+                    || matches!(kind, LinkKind::Veth { peer, peer_ns } if peer == name && peer_ns == ns)
+            }
+            LinkSetNs { name: n, to, .. } => (me && n == name) || (to == ns && n == name),
+            LinkSetMaster { name: n, master, .. } => {
+                me && (n == name || master.as_deref() == Some(name))
+            }
+            RouteAdd { dev, .. } | RouteDel { dev, .. } => me && dev.as_deref() == Some(name),
+            NetnsAdd { .. } | NetnsDel { .. } | Sysctl { .. } => false,
+            _ => me && self.link() == Some(name),
+        }
+    }
+
+    /// A stable key naming the object this op creates, for the lab journal.
+    pub fn object_key(&self) -> Option<String> {
+        use OpKind::*;
+        match self {
+            NetnsAdd { name } => Some(format!("netns {name}")),
+            LinkAdd { ns, name, .. } => Some(format!("link {ns}/{name}")),
+            AddrAdd { ns, link, addr } => Some(format!("addr {ns}/{link}/{addr}")),
+            RouteAdd { ns, dst, .. } => Some(format!("route {ns}/{dst}")),
+            Sysctl { ns, key, .. } => Some(format!("sysctl {ns}/{key}")),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,63 @@
+//! `Record`: stores what would be applied, for unit tests of the DSL without root.
+
+use super::backend::{Backend, ExecOutput, Failure, PingMode, Simulated};
+use super::netns::Netns;
+use super::op::OpKind;
+use super::render::render;
+use super::view::NsView;
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
+use std::net::IpAddr;
+use std::rc::Rc;
+
+/// The rendered steps, shared with the test that made the backend.
+pub type Log = Rc<RefCell<Vec<String>>>;
+
+#[derive(Default)]
+pub struct Record {
+    pub log: Log,
+    sim: Simulated,
+}
+
+impl Backend for Record {
+    fn is_live(&self) -> bool {
+        false
+    }
+
+    fn named_netns(&mut self) -> Result<BTreeSet<String>, Failure> {
+        Ok(self.sim.named.clone())
+    }
+
+    fn observe(&mut self, ns: &Netns) -> Result<NsView, Failure> {
+        Ok(self.sim.observe(ns))
+    }
+
+    fn remember(&mut self, named: BTreeSet<String>, views: HashMap<Netns, NsView>) {
+        self.sim.remember(named, views);
+    }
+
+    fn read_sysctl(&mut self, _ns: &Netns, _key: &str) -> Result<Option<String>, Failure> {
+        Ok(None)
+    }
+
+    fn apply(&mut self, steps: &[OpKind]) -> Result<(), (usize, Failure)> {
+        self.log.borrow_mut().extend(steps.iter().map(render));
+        Ok(())
+    }
+
+    fn ping(&mut self, ns: &Netns, dst: IpAddr, mode: PingMode) -> Result<bool, Failure> {
+        self.log
+            .borrow_mut()
+            .push(format!("ping {dst} from {ns} ({mode:?})"));
+        Ok(mode != PingMode::ExpectNot)
+    }
+
+    fn exec(&mut self, ns: &Netns, cmd: &str) -> Result<ExecOutput, Failure> {
+        self.log.borrow_mut().push(format!("exec on {ns}: {cmd}"));
+        Ok(ExecOutput::default())
+    }
+
+    fn echo(&mut self, text: &str) {
+        self.log.borrow_mut().push(format!("print {text}"));
+    }
+}

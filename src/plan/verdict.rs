@@ -1,0 +1,54 @@
+//! What judging one op against the kernel decided.
+
+use super::op::OpKind;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// The lab makes a new object.
+    Create,
+    /// The lab changes a setting of an existing object (up, master, mtu, a sysctl).
+    Change,
+    /// It exists and the journal says this lab made it: a replay.
+    Unchanged,
+    /// It existed before, made by someone else, and matches: used, never deleted.
+    Adopted,
+}
+
+/// The kernel requests one judged op turns into (none when nothing is to be done).
+#[derive(Clone, Debug)]
+pub struct Judged {
+    pub verdict: Verdict,
+    pub steps: Vec<OpKind>,
+}
+
+impl Judged {
+    pub fn apply(verdict: Verdict, op: &OpKind) -> Self {
+        Judged {
+            verdict,
+            steps: vec![op.clone()],
+        }
+    }
+
+    pub fn nothing(verdict: Verdict) -> Self {
+        Judged {
+            verdict,
+            steps: vec![],
+        }
+    }
+}
+
+/// An op that cannot be applied: a conflict with what exists, named on both sides.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    pub message: String,
+    pub help: String,
+}
+
+impl Refusal {
+    pub fn new(message: impl Into<String>, help: impl Into<String>) -> Self {
+        Refusal {
+            message: message.into(),
+            help: help.into(),
+        }
+    }
+}

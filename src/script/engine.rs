@@ -1,0 +1,22 @@
+//! The Rhai engine: limits set, strict variables, `print` through the backend (so that a dry-run
+//! prints `echo`), and every DSL function registered.
+
+use crate::api::{self, Shared};
+use rhai::Engine;
+
+pub fn engine(shared: &Shared) -> Engine {
+    let mut e = Engine::new();
+    e.set_strict_variables(true);
+    e.set_fail_on_invalid_map_property(true);
+    e.set_max_call_levels(64);
+    e.set_max_expr_depths(128, 64);
+    e.set_max_string_size(1 << 20);
+    e.set_max_array_size(1 << 20);
+    e.set_max_map_size(1 << 16);
+    e.set_max_modules(64);
+    let s = shared.clone();
+    e.on_print(move |text| s.borrow_mut().backend.echo(text));
+    e.on_debug(|text, _, pos| eprintln!("debug {pos}: {text}"));
+    api::register(&mut e, shared);
+    e
+}

@@ -1,0 +1,162 @@
+//! Rhai's errors in people's words: each `EvalAltResult` becomes a `Diag` at its position.
+
+use super::diagnostic::Diag;
+use crate::api::DslError;
+use crate::plan::At;
+use rhai::{EvalAltResult, Position};
+
+fn at(p: Position) -> Option<At> {
+    Some(At {
+        line: p.line()?,
+        col: p.position().unwrap_or(1),
+    })
+}
+
+/// The distance between two names, to suggest the function the user meant.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let v = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+            cur.push(v);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// Rhai names types by their Rust paths; say them as a script writer would.
+fn type_words(t: &str) -> String {
+    let t = t.trim();
+    let t = t.rsplit("::").next().unwrap_or(t);
+    match t {
+        "&str" | "ImmutableString" | "String" | "&mut ImmutableString" => "string".into(),
+        "i64" | "INT" => "integer".into(),
+        "f64" | "FLOAT" => "float".into(),
+        "bool" => "bool".into(),
+        "()" => "()".into(),
+        "Array" => "array".into(),
+        "Map" => "map".into(),
+        other => other.to_string(),
+    }
+}
+
+/// "bridge (i64, bool)" → ("bridge", "integer, bool").
+fn split_sig(sig: &str) -> (String, String) {
+    let (name, args) = match sig.find(['(', ' ']) {
+        Some(i) => (&sig[..i], &sig[i..]),
+        None => (sig, ""),
+    };
+    let args = args
+        .trim()
+        .trim_start_matches('(')
+        .trim_end_matches(')')
+        .split(',')
+        .filter(|a| !a.trim().is_empty())
+        .map(type_words)
+        .collect::<Vec<_>>()
+        .join(", ");
+    (name.trim().to_string(), args)
+}
+
+pub struct Known {
+    /// Registered and script-defined functions: (name, "arg types").
+    pub functions: Vec<(String, String)>,
+}
+
+pub fn to_diag(err: &EvalAltResult, known: &Known) -> Diag {
+    match err {
+        EvalAltResult::ErrorRuntime(d, pos) if d.is::<DslError>() => {
+            let e = d.clone().cast::<DslError>();
+            Diag::new(e.code, e.message, e.help).at(e.at.or(at(*pos)))
+        }
+        EvalAltResult::ErrorInFunctionCall(_, _, inner, _) => to_diag(inner, known),
+        EvalAltResult::ErrorParsing(p, pos) => Diag::new(
+            "netsh::syntax",
+            format!("syntax error: {p}"),
+            Some(syntax_help(&p.to_string())),
+        )
+        .at(at(*pos)),
+        EvalAltResult::ErrorFunctionNotFound(sig, pos) => {
+            let (name, args) = split_sig(sig);
+            let overloads: Vec<&(String, String)> =
+                known.functions.iter().filter(|(n, _)| *n == name).collect();
+            if overloads.is_empty() {
+                let best = known
+                    .functions
+                    .iter()
+                    .map(|(n, _)| (edit_distance(n, &name), n))
+                    .filter(|(d, _)| *d <= 2)
+                    .min();
+                let help = match best {
+                    Some((_, n)) => format!("did you mean {n}? `netsh doc` lists every function"),
+                    None => "`netsh doc` lists every function".to_string(),
+                };
+                Diag::new("netsh::unknown-function", format!("unknown function {name}"), Some(help))
+                    .at(at(*pos))
+            } else {
+                let mut forms: Vec<String> = overloads
+                    .iter()
+                    .map(|(n, a)| format!("{n}({a})"))
+                    .collect();
+                forms.sort();
+                forms.dedup();
+                Diag::new(
+                    "netsh::arguments",
+                    format!("{name} cannot take ({args})"),
+                    Some(format!("{name} takes {}", forms.join(" or "))),
+                )
+                .at(at(*pos))
+            }
+        }
+        EvalAltResult::ErrorVariableNotFound(name, pos) => Diag::new(
+            "netsh::unknown-variable",
+            format!("unknown variable {name}"),
+            Some(format!("declare it first: let {name} = ...;")),
+        )
+        .at(at(*pos)),
+        EvalAltResult::ErrorTerminated(_, pos) => {
+            Diag::new("netsh::interrupted", "interrupted", None).at(at(*pos))
+        }
+        other => {
+            let pos = other.position();
+            let mut msg = other.to_string();
+            if let Some(i) = msg.rfind(" (line ") {
+                msg.truncate(i);
+            }
+            Diag::new("netsh::script", msg, None).at(at(pos))
+        }
+    }
+}
+
+fn syntax_help(p: &str) -> String {
+    if p.contains("Expecting ')'") || p.contains("Expecting ']'") || p.contains("Expecting '}'") {
+        "a bracket is not closed: check the call's parentheses".into()
+    } else if p.contains("Expecting ';'") {
+        "end each statement with ';'".into()
+    } else if p.contains("Variable not found") || p.contains("Undefined variable") {
+        "declare variables with let before using them".into()
+    } else if p.contains("string") {
+        "check the quotes: strings are written \"like this\"".into()
+    } else {
+        "check this line against the examples in README.md".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatures_in_script_words() {
+        assert_eq!(
+            split_sig("bridge (i64)"),
+            ("bridge".to_string(), "integer".to_string())
+        );
+        assert_eq!(edit_distance("bridgee", "bridge"), 1);
+    }
+}
