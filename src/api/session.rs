@@ -25,6 +25,11 @@ pub struct Session {
     /// Time spent applying plans, and in checks (pings), for `--timings`.
     pub build: Duration,
     pub verify: Duration,
+    /// Objects this run created that still stand, and how many it made and removed on the way.
+    pub made: BTreeSet<String>,
+    pub transient: usize,
+    /// The lab stood before this run: the failures a script narrates cannot be shown again.
+    pub replay: bool,
 }
 
 impl Session {
@@ -33,7 +38,11 @@ impl Session {
         journal: Journal,
         params: BTreeMap<String, String>,
     ) -> Self {
+        let replay = !journal.entries.is_empty();
         Session {
+            made: BTreeSet::new(),
+            transient: 0,
+            replay,
             model: Model::default(),
             pending: vec![],
             backend,
@@ -59,8 +68,14 @@ impl Session {
         let ops = std::mem::take(&mut self.pending);
         let r = flush(ops, self.backend.as_mut(), &mut self.journal);
         self.build += t.elapsed();
-        let tally = r.map_err(DslError::from_flush)?;
-        self.tally.add(tally);
+        let report = r.map_err(DslError::from_flush)?;
+        self.tally.add(report.tally);
+        self.made.extend(report.created);
+        let before = self.made.len();
+        self.made
+            .retain(|k| !report.gone.iter().any(|g| g.matches(k)));
+        self.transient += before - self.made.len();
+        self.tally.created = self.made.len();
         Ok(())
     }
 }

@@ -67,7 +67,7 @@ pub fn check_params(
     Ok(())
 }
 
-fn summary(lab: &str, t: &Tally, ms: u128, dry: bool) -> String {
+fn summary(lab: &str, t: &Tally, transient: usize, ms: u128, dry: bool) -> String {
     let mut s = format!("lab {lab}: {} created", t.created);
     if t.changed > 0 {
         s.push_str(&format!(", {} changed", t.changed));
@@ -76,6 +76,9 @@ fn summary(lab: &str, t: &Tally, ms: u128, dry: bool) -> String {
         ", {} unchanged, {} adopted in {ms} ms",
         t.unchanged, t.adopted
     ));
+    if transient > 0 {
+        s.push_str(&format!(" ({transient} made and removed on the way)"));
+    }
     if dry {
         s.push_str(" (dry run: nothing applied)");
     }
@@ -172,7 +175,13 @@ pub fn run(a: RunArgs, sandboxed: bool) -> i32 {
                     let _ = s.journal.clear();
                 }
             }
-            let mut line = summary(&lab, &s.tally, started.elapsed().as_millis(), a.dry_run);
+            let mut line = summary(
+                &lab,
+                &s.tally,
+                s.transient,
+                started.elapsed().as_millis(),
+                a.dry_run,
+            );
             if a.rm && !a.dry_run {
                 line.push_str("; removed (--rm)");
             }

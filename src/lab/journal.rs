@@ -1,7 +1,7 @@
 //! The lab journal: `/run/netsh/<lab>.jsonl`, a header line then one line per object the lab
 //! created or adopted, appended and synced before each batch is applied.
 
-use crate::plan::ledger::{Entry, Ledger};
+use crate::plan::ledger::{Entry, Gone, Ledger};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::fs::{File, OpenOptions};
@@ -15,6 +15,14 @@ struct Header {
     lab: String,
     /// The network namespace the journal belongs to: it is never applied to another one.
     netns_inode: u64,
+}
+
+/// A line after the header: an object, or the key of one the lab deleted itself.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum Line {
+    Entry(Entry),
+    Forget { forget: String },
 }
 
 pub struct Journal {
@@ -71,9 +79,16 @@ impl Journal {
             if l.trim().is_empty() {
                 continue;
             }
-            let e: Entry = serde_json::from_str(&l).map_err(corrupt(&path))?;
-            j.keys.insert(e.key.clone());
-            j.entries.push(e);
+            match serde_json::from_str(&l).map_err(corrupt(&path))? {
+                Line::Entry(e) => {
+                    j.keys.insert(e.key.clone());
+                    j.entries.push(e);
+                }
+                Line::Forget { forget } => {
+                    j.keys.remove(&forget);
+                    j.entries.retain(|e| e.key != forget);
+                }
+            }
         }
         Ok(j)
     }
@@ -118,40 +133,72 @@ fn corrupt(path: &Path) -> impl Fn(serde_json::Error) -> io::Error + '_ {
     }
 }
 
+impl Journal {
+    fn append(&mut self, lines: &[Line]) -> io::Result<()> {
+        let Some(path) = &self.path else {
+            return Ok(());
+        };
+        std::fs::create_dir_all(STATE_DIR)?;
+        let new_file = !path.exists();
+        let mut f = OpenOptions::new().create(true).append(true).open(path)?;
+        let mut buf = String::new();
+        if new_file {
+            let h = Header {
+                lab: self.lab.clone(),
+                netns_inode: self.netns_inode,
+            };
+            buf.push_str(&serde_json::to_string(&h).unwrap());
+            buf.push('\n');
+        }
+        for l in lines {
+            buf.push_str(&serde_json::to_string(l).unwrap());
+            buf.push('\n');
+        }
+        f.write_all(buf.as_bytes())?;
+        f.sync_data()
+    }
+}
+
 impl Ledger for Journal {
     fn owns(&self, key: &str) -> bool {
         self.keys.contains(key)
     }
 
     fn record(&mut self, entries: &[Entry]) -> io::Result<()> {
-        let fresh: Vec<&Entry> = entries
+        let fresh: Vec<Entry> = entries
             .iter()
             .filter(|e| !self.keys.contains(&e.key))
+            .cloned()
             .collect();
-        if let Some(path) = &self.path {
-            std::fs::create_dir_all(STATE_DIR)?;
-            let new_file = !path.exists();
-            let mut f = OpenOptions::new().create(true).append(true).open(path)?;
-            let mut buf = String::new();
-            if new_file {
-                let h = Header {
-                    lab: self.lab.clone(),
-                    netns_inode: self.netns_inode,
-                };
-                buf.push_str(&serde_json::to_string(&h).unwrap());
-                buf.push('\n');
-            }
-            for e in &fresh {
-                buf.push_str(&serde_json::to_string(e).unwrap());
-                buf.push('\n');
-            }
-            f.write_all(buf.as_bytes())?;
-            f.sync_data()?;
-        }
+        let lines: Vec<Line> = fresh.iter().cloned().map(Line::Entry).collect();
+        self.append(&lines)?;
         for e in fresh {
             self.keys.insert(e.key.clone());
-            self.entries.push(e.clone());
+            self.entries.push(e);
         }
         Ok(())
     }
+
+    fn forget(&mut self, gone: &[Gone]) -> io::Result<()> {
+        let keys: Vec<String> = self
+            .keys
+            .iter()
+            .filter(|k| gone.iter().any(|g| g.matches(k)))
+            .cloned()
+            .collect();
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let lines: Vec<Line> = keys
+            .iter()
+            .map(|k| Line::Forget { forget: k.clone() })
+            .collect();
+        self.append(&lines)?;
+        for k in &keys {
+            self.keys.remove(k);
+        }
+        self.entries.retain(|e| !keys.contains(&e.key));
+        Ok(())
+    }
+
 }

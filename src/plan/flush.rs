@@ -4,7 +4,7 @@
 use super::backend::{Backend, Failure};
 use super::coalesce::coalesce;
 use super::judge::{Problem, World};
-use super::ledger::{Entry, Ledger};
+use super::ledger::{Entry, Gone, Ledger};
 use super::netns::Netns;
 use super::op::{At, Op, OpKind};
 use super::verdict::Verdict;
@@ -37,17 +37,27 @@ pub struct FlushError {
     pub errno: Option<i32>,
 }
 
+/// What a flush did: the tally, the keys of the objects it created, and what it deleted.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub tally: Tally,
+    pub created: Vec<String>,
+    pub gone: Vec<Gone>,
+}
+
 pub fn flush(
     ops: Vec<Op>,
     backend: &mut dyn Backend,
     ledger: &mut dyn Ledger,
-) -> Result<Tally, FlushError> {
+) -> Result<Report, FlushError> {
     let ops = coalesce(ops);
     let mut tally = Tally::default();
     let mut entries = vec![];
     let mut steps: Vec<OpKind> = vec![];
     let mut step_at: Vec<(At, OpKind)> = vec![];
     let mut made: BTreeSet<(Netns, String)> = BTreeSet::new();
+    let mut created = vec![];
+    let mut gone = vec![];
     let mut world = World::new(backend);
     {
         for op in &ops {
@@ -65,8 +75,16 @@ pub fn flush(
                         undo,
                         adopted: false,
                     });
+                    created.push(key.clone());
                     if let OpKind::LinkAdd { ns, name, .. } = &op.kind {
                         made.insert((ns.clone(), name.clone()));
+                    }
+                    if let OpKind::LinkAdd {
+                        kind: super::op::LinkKind::Veth { peer, peer_ns },
+                        ..
+                    } = &op.kind
+                    {
+                        made.insert((peer_ns.clone(), peer.clone()));
                     }
                     tally.created += 1;
                 }
@@ -85,14 +103,19 @@ pub fn flush(
                 (Verdict::Adopted, None) => tally.adopted += 1,
                 (Verdict::Unchanged, _) => tally.unchanged += 1,
                 (Verdict::Create | Verdict::Change, _) => {
-                    let on_new = op
-                        .kind
-                        .link()
-                        .is_some_and(|l| made.contains(&(op.kind.ns(), l.to_string())));
-                    if !on_new && !judged.steps.is_empty() {
+                    // Settings and deletions of the lab's own links are part of building it;
+                    // only changes to what others made are worth a count.
+                    let on_own = op.kind.link().is_some_and(|l| {
+                        made.contains(&(op.kind.ns(), l.to_string()))
+                            || ledger.owns(&format!("link {}/{l}", op.kind.ns()))
+                    }) || matches!(&op.kind, OpKind::NetnsDel { name } if ledger.owns(&format!("netns {name}")));
+                    if !on_own && !judged.steps.is_empty() {
                         tally.changed += 1;
                     }
                 }
+            }
+            if judged.verdict == Verdict::Change {
+                gone.extend(Gone::of(&op.kind));
             }
             for s in judged.steps {
                 step_at.push((op.at, op.kind.clone()));
@@ -117,7 +140,20 @@ pub fn flush(
         kernel_at(&Op { kind: op, at }, f)
     })?;
     backend.remember(named, views);
-    Ok(tally)
+    if !gone.is_empty() {
+        ledger.forget(&gone).map_err(|e| FlushError {
+            at: ops.last().map(|o| o.at).unwrap_or_default(),
+            op: None,
+            message: format!("cannot write the lab journal: {e}"),
+            help: None,
+            errno: e.raw_os_error(),
+        })?;
+    }
+    Ok(Report {
+        tally,
+        created,
+        gone,
+    })
 }
 
 fn peer_ns(op: &OpKind) -> Option<Netns> {

@@ -136,6 +136,14 @@ impl<'a> World<'a> {
                             format!("pick another name, or delete the existing {name} first"),
                         ));
                     }
+                    if let (Some((pns, pname, _)), Some((ons, oname))) = (&peer, &l.peer) {
+                        if (ons, oname) != (pns, pname) {
+                            return Err(refuse(
+                                format!("{name} already exists on {ns}, but its peer is {oname} on {ons}, not {pname} on {pns}"),
+                                format!("delete the existing {name}, or name the veth pair as it stands"),
+                            ));
+                        }
+                    }
                     if let Some((pns, pname, p)) = &peer {
                         if p.as_ref().and_then(|p| p.kind.as_deref()) != Some("veth") {
                             return Err(refuse(

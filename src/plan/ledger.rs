@@ -18,8 +18,54 @@ pub struct Entry {
     pub adopted: bool,
 }
 
+/// An object the lab deleted (with what went with it): the journal forgets it, so that `down`
+/// never deletes a later object of the same name that someone else made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Gone {
+    Netns(String),
+    Link(Netns, String),
+    Addr(Netns, String, ipnet::IpNet),
+    Route(Netns, ipnet::IpNet),
+}
+
+impl Gone {
+    pub fn of(op: &OpKind) -> Vec<Gone> {
+        match op {
+            OpKind::NetnsDel { name } => vec![Gone::Netns(name.clone())],
+            OpKind::LinkDel { ns, name, peer } => {
+                let mut v = vec![Gone::Link(ns.clone(), name.clone())];
+                if let Some((pns, p)) = peer {
+                    v.push(Gone::Link(pns.clone(), p.clone()));
+                }
+                v
+            }
+            OpKind::AddrDel { ns, link, addr } => vec![Gone::Addr(ns.clone(), link.clone(), *addr)],
+            OpKind::RouteDel { ns, dst, .. } => vec![Gone::Route(ns.clone(), *dst)],
+            _ => vec![],
+        }
+    }
+
+    /// Whether the object `key` (`OpKind::object_key`) went with this deletion.
+    pub fn matches(&self, key: &str) -> bool {
+        let Some((kind, rest)) = key.split_once(' ') else {
+            return false;
+        };
+        match self {
+            Gone::Netns(n) => key == format!("netns {n}") || rest.starts_with(&format!("{n}/")),
+            Gone::Link(ns, name) => {
+                (kind == "link" && rest == format!("{ns}/{name}"))
+                    || (kind == "addr" && rest.starts_with(&format!("{ns}/{name}/")))
+            }
+            Gone::Addr(ns, link, a) => kind == "addr" && rest == format!("{ns}/{link}/{a}"),
+            Gone::Route(ns, dst) => kind == "route" && rest == format!("{ns}/{dst}"),
+        }
+    }
+}
+
 pub trait Ledger {
     fn owns(&self, key: &str) -> bool;
     /// Append and sync, before the batch is applied.
     fn record(&mut self, entries: &[Entry]) -> std::io::Result<()>;
+    /// Forget what the lab itself deleted.
+    fn forget(&mut self, gone: &[Gone]) -> std::io::Result<()>;
 }

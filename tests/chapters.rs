@@ -1,0 +1,148 @@
+//! Kernel truth for the chapter scripts: each runs in a fresh sandbox and the state read back with
+//! `ip -j` equals what the chapter builds; its dry-run, run by bash in another sandbox, builds the
+//! same state; a replay in the same sandbox creates nothing and changes nothing.
+
+mod support;
+
+use support::{assert_lines_eq, normalize_state, sandbox, state_in_sandbox, DUMP_STATE};
+
+fn run_state(script: &str, args: &str) -> String {
+    let (out, state) = state_in_sandbox(&format!("\"$NETSH\" run {script} {args}"));
+    out.assert_success();
+    state
+}
+
+fn dry_run_state(script: &str, args: &str) -> String {
+    let (out, state) = state_in_sandbox(&format!(
+        "set -e; \"$NETSH\" run --dry-run {script} {args} > /tmp/netsh-dry.$$.sh; bash /tmp/netsh-dry.$$.sh; rm -f /tmp/netsh-dry.$$.sh"
+    ));
+    out.assert_success();
+    state
+}
+
+/// Runs the script twice in one sandbox; returns both states and the second run's stderr.
+fn replay(script: &str) -> (String, String, String) {
+    let out = sandbox(&format!(
+        "set -e; \"$NETSH\" run {script} >/dev/null 2>&1\necho '### first'\n{DUMP_STATE}\n\"$NETSH\" run {script} 2>/tmp/netsh-replay.$$ >/dev/null\necho '### second'\n{DUMP_STATE}\ncat /tmp/netsh-replay.$$ >&2"
+    ));
+    out.assert_success();
+    let (a, b) = out
+        .stdout
+        .split_once("### second\n")
+        .expect("second dump");
+    let a = a.split_once("### first\n").expect("first dump").1;
+    (normalize_state(a), normalize_state(b), out.stderr)
+}
+
+const CHAPTER1: &str = "
+- link br0 kind=bridge master=- state=up
+- addr br0 10.1.2.1/24
+- link lo kind=- master=- state=up
+- link vethb1 kind=veth master=br0 state=up peer=ns1/eth0
+- link vethb2 kind=veth master=br0 state=up peer=ns2/eth0
+- route 10.1.2.0/24 dev br0
+- sysctl ip_forward=0
+ns1 addr eth0 10.1.2.2/24
+ns1 link eth0 kind=veth master=- state=up peer=-/vethb1
+ns1 link lo kind=- master=- state=up
+ns1 route 10.1.2.0/24 dev eth0
+ns1 sysctl ip_forward=0
+ns2 addr eth0 10.1.2.3/24
+ns2 link eth0 kind=veth master=- state=up peer=-/vethb2
+ns2 link lo kind=- master=- state=up
+ns2 route 10.1.2.0/24 dev eth0
+ns2 sysctl ip_forward=0
+";
+
+const CHAPTER3: &str = "
+- addr v1_r 10.10.10.1/24
+- addr v2_r 10.10.20.1/24
+- link lo kind=- master=- state=up
+- link v1_r kind=veth master=- state=up peer=ns1/v1
+- link v2_r kind=veth master=- state=up peer=ns2/v2
+- route 10.10.10.0/24 dev v1_r
+- route 10.10.20.0/24 dev v2_r
+- sysctl ip_forward=1
+ns1 addr v1 10.10.10.2/24
+ns1 link lo kind=- master=- state=up
+ns1 link v1 kind=veth master=- state=up peer=-/v1_r
+ns1 route 10.10.10.0/24 dev v1
+ns1 route 10.10.20.0/24 via 10.10.10.1 dev v1
+ns1 sysctl ip_forward=0
+ns2 addr v2 10.10.20.2/24
+ns2 link lo kind=- master=- state=up
+ns2 link v2 kind=veth master=- state=up peer=-/v2_r
+ns2 route 10.10.10.0/24 via 10.10.20.1 dev v2
+ns2 route 10.10.20.0/24 dev v2
+ns2 sysctl ip_forward=0
+";
+
+const CHAPTER4_A: &str = "
+- addr bridge0 10.1.1.1/24
+- link bridge0 kind=bridge master=- state=up
+- link lo kind=- master=- state=up
+- link vethb1 kind=veth master=bridge0 state=up peer=ns1/veth1
+- link vethb2 kind=veth master=bridge0 state=up peer=ns2/veth2
+- route 10.1.1.0/24 dev bridge0
+- sysctl ip_forward=0
+ns1 addr veth1 10.1.1.2/24
+ns1 link lo kind=- master=- state=up
+ns1 link veth1 kind=veth master=- state=up peer=-/vethb1
+ns1 route 10.1.1.0/24 dev veth1
+ns1 sysctl ip_forward=0
+ns2 addr veth2 10.1.1.3/24
+ns2 link lo kind=- master=- state=up
+ns2 link veth2 kind=veth master=- state=up peer=-/vethb2
+ns2 route 10.1.1.0/24 dev veth2
+ns2 sysctl ip_forward=0
+";
+
+fn sorted(s: &str) -> String {
+    let mut v: Vec<&str> = s.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    v.sort();
+    v.join("\n")
+}
+
+#[test]
+fn chapter1_builds_the_bridged_namespaces() {
+    assert_lines_eq(&sorted(CHAPTER1), &run_state("scripts/chapter1.rhai", ""));
+}
+
+#[test]
+fn chapter3_builds_the_routed_namespaces() {
+    assert_lines_eq(&sorted(CHAPTER3), &run_state("scripts/chapter3.rhai", ""));
+}
+
+#[test]
+fn chapter4_part_a_builds_the_local_bridge() {
+    assert_lines_eq(&sorted(CHAPTER4_A), &run_state("scripts/chapter4.rhai", ""));
+}
+
+#[test]
+fn chapter4_takes_its_subnet_as_a_parameter() {
+    let state = run_state("scripts/chapter4.rhai", "-p subnet=10.9.0.0/24 -p bridge=br9");
+    let want = sorted(CHAPTER4_A)
+        .replace("10.1.1.", "10.9.0.")
+        .replace("bridge0", "br9");
+    assert_lines_eq(&sorted(&want), &state);
+}
+
+#[test]
+fn dry_run_of_each_chapter_builds_the_same_state() {
+    for c in ["chapter1", "chapter3", "chapter4"] {
+        let script = format!("scripts/{c}.rhai");
+        assert_lines_eq(&run_state(&script, ""), &dry_run_state(&script, ""));
+    }
+}
+
+#[test]
+fn a_replay_creates_nothing_and_changes_nothing() {
+    for c in ["chapter1", "chapter3", "chapter4"] {
+        let (first, second, stderr) = replay(&format!("scripts/{c}.rhai"));
+        assert_lines_eq(&first, &second);
+        assert!(
+            stderr.contains(&format!("lab {c}: 0 created,")),
+            "replay of {c} created something:\n{stderr}"
+        );
+    }
+}
