@@ -26,10 +26,7 @@ fn replay(script: &str) -> (String, String, String) {
         "set -e; \"$NETSH\" run {script} >/dev/null 2>&1\necho '### first'\n{DUMP_STATE}\n\"$NETSH\" run {script} 2>/tmp/netsh-replay.$$ >/dev/null\necho '### second'\n{DUMP_STATE}\ncat /tmp/netsh-replay.$$ >&2"
     ));
     out.assert_success();
-    let (a, b) = out
-        .stdout
-        .split_once("### second\n")
-        .expect("second dump");
+    let (a, b) = out.stdout.split_once("### second\n").expect("second dump");
     let a = a.split_once("### first\n").expect("first dump").1;
     (normalize_state(a), normalize_state(b), out.stderr)
 }
@@ -120,7 +117,10 @@ fn chapter4_part_a_builds_the_local_bridge() {
 
 #[test]
 fn chapter4_takes_its_subnet_as_a_parameter() {
-    let state = run_state("scripts/chapter4.rhai", "-p subnet=10.9.0.0/24 -p bridge=br9");
+    let state = run_state(
+        "scripts/chapter4.rhai",
+        "-p subnet=10.9.0.0/24 -p bridge=br9",
+    );
     let want = sorted(CHAPTER4_A)
         .replace("10.1.1.", "10.9.0.")
         .replace("bridge0", "br9");

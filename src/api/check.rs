@@ -2,7 +2,7 @@
 //! so it sees what the script asked for.
 
 use super::addr::parse_ip;
-use super::error::{at, fail, DslError, R};
+use super::error::{fail, DslError, R};
 use super::session::{Session, Shared};
 use super::stack::Stack;
 use crate::plan::{Netns, PingMode};
@@ -20,8 +20,9 @@ impl Session {
             DslError::new(
                 "netsh::ping",
                 format!("cannot ping {ip} from {}: {}", st.ns, f.message),
-                crate::plan::flush::root_help(f.errno)
-                    .unwrap_or_else(|| "check that the namespace exists: ns(...) creates it".into()),
+                crate::plan::flush::root_help(f.errno).unwrap_or_else(|| {
+                    "check that the namespace exists: ns(...) creates it".into()
+                }),
             )
         })?;
         let place = match &st.ns {

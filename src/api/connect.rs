@@ -63,7 +63,14 @@ impl Session {
             .unwrap()
     }
 
-    fn connect(&mut self, st: &Stack, br: &Link, cidr: &str, o: Opts, at: At) -> Result<Link, DslError> {
+    fn connect(
+        &mut self,
+        st: &Stack,
+        br: &Link,
+        cidr: &str,
+        o: Opts,
+        at: At,
+    ) -> Result<Link, DslError> {
         let b = self.model.links[br.id].clone();
         if b.kind == ModelKind::Veth {
             return Err(DslError::new(
@@ -92,16 +99,27 @@ impl Session {
         let v = self.veth(&bst, &inside, &outside, at)?;
         let peer = self.peer(&v)?;
         self.master(&peer, br, at)?;
-        self.link_op(&peer, at, |ns, name| crate::plan::OpKind::LinkSetUp { ns, name, up: true })?;
-        self.into_ns(&v, st, at)?;
+        self.link_op(&peer, at, |ns, name| crate::plan::OpKind::LinkSetUp {
+            ns,
+            name,
+            up: true,
+        })?;
+        self.move_into(&v, st, at)?;
         self.addr(&v, cidr, at, true)?;
-        self.link_op(&v, at, |ns, name| crate::plan::OpKind::LinkSetUp { ns, name, up: true })?;
+        self.link_op(&v, at, |ns, name| crate::plan::OpKind::LinkSetUp {
+            ns,
+            name,
+            up: true,
+        })?;
         if o.gw {
             let Some(gw) = self.model.links[br.id].addrs.first().copied() else {
                 return Err(DslError::new(
                     "netsh::connect",
                     format!("gw: true, but the bridge {} has no address yet", b.name),
-                    format!("give it one first: bridge(\"{}\").addr(\"10.1.1.1/24\")", b.name),
+                    format!(
+                        "give it one first: bridge(\"{}\").addr(\"10.1.1.1/24\")",
+                        b.name
+                    ),
                 ));
             };
             self.route(st, "default", Some(&gw.addr().to_string()), None, at)?;
@@ -115,7 +133,9 @@ pub fn register(engine: &mut Engine, shared: &Shared) {
     engine.register_fn(
         "connect",
         move |ctx: NativeCallContext, st: Stack, br: Link, cidr: &str| -> R<Link> {
-            let r = s.borrow_mut().connect(&st, &br, cidr, Opts::default(), at(&ctx));
+            let r = s
+                .borrow_mut()
+                .connect(&st, &br, cidr, Opts::default(), at(&ctx));
             r.or_else(|e| fail(&ctx, e))
         },
     );

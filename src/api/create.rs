@@ -24,7 +24,10 @@ impl Session {
                         o.kind.words(),
                         o.at.line
                     ),
-                    format!("give the new {} another name", want.words().trim_start_matches("a ")),
+                    format!(
+                        "give the new {} another name",
+                        want.words().trim_start_matches("a ")
+                    ),
                 ))
             }
             None => Ok(None),
@@ -70,7 +73,10 @@ impl Session {
                 let o = &self.model.links[x];
                 return Err(DslError::new(
                     "netsh::name-taken",
-                    format!("{} on {} already belongs to another veth pair (line {})", o.name, o.ns, o.at.line),
+                    format!(
+                        "{} on {} already belongs to another veth pair (line {})",
+                        o.name, o.ns, o.at.line
+                    ),
                     "give the new pair other names",
                 ));
             }
@@ -109,7 +115,10 @@ impl Session {
             };
             return Err(DslError::new(
                 "netsh::wrong-namespace",
-                format!("{name} is on {}, not on {}: it was moved there (line {})", o.ns, st.ns, o.at.line),
+                format!(
+                    "{name} is on {}, not on {}: it was moved there (line {})",
+                    o.ns, st.ns, o.at.line
+                ),
                 format!("use {hint}, or the handle the script already has"),
             ));
         }
@@ -128,10 +137,13 @@ impl Session {
 pub fn register(engine: &mut Engine, shared: &Shared) {
     let host = || Stack { ns: Netns::Root };
     let s = shared.clone();
-    engine.register_fn("bridge", move |ctx: NativeCallContext, name: &str| -> R<Link> {
-        let r = s.borrow_mut().bridge(&host(), name, at(&ctx));
-        r.or_else(|e| fail(&ctx, e))
-    });
+    engine.register_fn(
+        "bridge",
+        move |ctx: NativeCallContext, name: &str| -> R<Link> {
+            let r = s.borrow_mut().bridge(&host(), name, at(&ctx));
+            r.or_else(|e| fail(&ctx, e))
+        },
+    );
     let s = shared.clone();
     engine.register_fn(
         "bridge",
@@ -157,10 +169,13 @@ pub fn register(engine: &mut Engine, shared: &Shared) {
         },
     );
     let s = shared.clone();
-    engine.register_fn("link", move |ctx: NativeCallContext, name: &str| -> R<Link> {
-        let r = s.borrow_mut().link(&host(), name, at(&ctx));
-        r.or_else(|e| fail(&ctx, e))
-    });
+    engine.register_fn(
+        "link",
+        move |ctx: NativeCallContext, name: &str| -> R<Link> {
+            let r = s.borrow_mut().link(&host(), name, at(&ctx));
+            r.or_else(|e| fail(&ctx, e))
+        },
+    );
     let s = shared.clone();
     engine.register_fn(
         "link",

@@ -36,11 +36,7 @@ impl DslError {
 
     pub fn from_flush(e: FlushError) -> Self {
         DslError {
-            code: if e.errno.is_some() {
-                "netsh::kernel"
-            } else {
-                "netsh::conflict"
-            },
+            code: e.code,
             message: e.message,
             help: e.help,
             at: Some(e.at),

@@ -27,7 +27,12 @@ impl Session {
         Ok((&o.name, &o.ns))
     }
 
-    pub fn link_op(&mut self, l: &Link, at: At, f: impl FnOnce(Netns, String) -> OpKind) -> Result<(), DslError> {
+    pub fn link_op(
+        &mut self,
+        l: &Link,
+        at: At,
+        f: impl FnOnce(Netns, String) -> OpKind,
+    ) -> Result<(), DslError> {
         let (name, ns) = self.live(l)?;
         let op = f(ns.clone(), name.to_string());
         self.push(op, at);
@@ -40,13 +45,16 @@ impl Session {
             Some(p) => Ok(Link { id: p }),
             None => Err(DslError::new(
                 "netsh::peer",
-                format!("{name} on {ns} is {}, not a veth: it has no peer", self.model.links[l.id].kind.words()),
+                format!(
+                    "{name} on {ns} is {}, not a veth: it has no peer",
+                    self.model.links[l.id].kind.words()
+                ),
                 "peer() is for veth ends: veth(\"a\", \"b\").peer() is b",
             )),
         }
     }
 
-    pub fn into_ns(&mut self, l: &Link, to: &Stack, at: At) -> Result<(), DslError> {
+    pub fn move_into(&mut self, l: &Link, to: &Stack, at: At) -> Result<(), DslError> {
         let (name, ns) = self.live(l)?;
         let (name, ns) = (name.to_string(), ns.clone());
         if ns == to.ns {
@@ -56,7 +64,12 @@ impl Session {
             let o = &self.model.links[other];
             return Err(DslError::new(
                 "netsh::name-taken",
-                format!("cannot move {name} into {}: it already has a {name} ({}, line {})", to.ns, o.kind.words(), o.at.line),
+                format!(
+                    "cannot move {name} into {}: it already has a {name} ({}, line {})",
+                    to.ns,
+                    o.kind.words(),
+                    o.at.line
+                ),
                 "give one of them another name",
             ));
         }
@@ -117,17 +130,28 @@ impl Session {
         }
         self.link_op(l, at, |ns, link| {
             if add {
-                OpKind::AddrAdd { ns, link, addr: net }
+                OpKind::AddrAdd {
+                    ns,
+                    link,
+                    addr: net,
+                }
             } else {
-                OpKind::AddrDel { ns, link, addr: net }
+                OpKind::AddrDel {
+                    ns,
+                    link,
+                    addr: net,
+                }
             }
         })
     }
 
     pub fn del_link(&mut self, l: &Link, at: At) -> Result<(), DslError> {
-        let peer = self.model.links[l.id]
-            .peer
-            .map(|p| (self.model.links[p].ns.clone(), self.model.links[p].name.clone()));
+        let peer = self.model.links[l.id].peer.map(|p| {
+            (
+                self.model.links[p].ns.clone(),
+                self.model.links[p].name.clone(),
+            )
+        });
         self.link_op(l, at, |ns, name| OpKind::LinkDel { ns, name, peer })?;
         self.model.drop_link(l.id);
         Ok(())
@@ -158,11 +182,20 @@ macro_rules! chain {
 pub fn register(engine: &mut Engine, shared: &Shared) {
     engine.register_type_with_name::<Link>("Link");
     engine.register_fn("==", |a: Link, b: Link| a == b);
+    engine.register_fn("!=", |a: Link, b: Link| a != b);
     let s = shared.clone();
     engine.register_fn("to_string", move |l: &mut Link| {
         let s = s.borrow();
         let o = &s.model.links[l.id];
-        format!("{} ({} on {})", o.name, o.kind.words().trim_start_matches("a ").trim_start_matches("an "), o.ns)
+        format!(
+            "{} ({} on {})",
+            o.name,
+            o.kind
+                .words()
+                .trim_start_matches("a ")
+                .trim_start_matches("an "),
+            o.ns
+        )
     });
     let s = shared.clone();
     engine.register_fn("to_debug", move |l: &mut Link| {
@@ -171,29 +204,70 @@ pub fn register(engine: &mut Engine, shared: &Shared) {
         format!("link(\"{}\") on {}", o.name, o.ns)
     });
     let s = shared.clone();
-    engine.register_get("name", move |l: &mut Link| s.borrow().model.links[l.id].name.clone());
+    engine.register_get("name", move |l: &mut Link| {
+        s.borrow().model.links[l.id].name.clone()
+    });
     let s = shared.clone();
     engine.register_get("ns", move |l: &mut Link| Stack {
         ns: s.borrow().model.links[l.id].ns.clone(),
     });
     let s = shared.clone();
-    engine.register_fn("peer", move |ctx: NativeCallContext, l: &mut Link| -> R<Link> {
-        let r = s.borrow().peer(l);
-        r.or_else(|e| fail(&ctx, e))
-    });
-    chain!(engine, shared, "into", |s, ctx, l, to: Stack| s.into_ns(l, &to, at(&ctx)));
-    chain!(engine, shared, "master", |s, ctx, l, br: Link| s.master(l, &br, at(&ctx)));
-    chain!(engine, shared, "nomaster", |s, ctx, l| s.link_op(l, at(&ctx), |ns, name| {
-        OpKind::LinkSetMaster { ns, name, master: None }
-    }));
-    chain!(engine, shared, "addr", |s, ctx, l, cidr: &str| s.addr(l, cidr, at(&ctx), true));
-    chain!(engine, shared, "del_addr", |s, ctx, l, cidr: &str| s.addr(l, cidr, at(&ctx), false));
-    chain!(engine, shared, "up", |s, ctx, l| s.link_op(l, at(&ctx), |ns, name| {
-        OpKind::LinkSetUp { ns, name, up: true }
-    }));
-    chain!(engine, shared, "down", |s, ctx, l| s.link_op(l, at(&ctx), |ns, name| {
-        OpKind::LinkSetUp { ns, name, up: false }
-    }));
+    engine.register_fn(
+        "peer",
+        move |ctx: NativeCallContext, l: &mut Link| -> R<Link> {
+            let r = s.borrow().peer(l);
+            r.or_else(|e| fail(&ctx, e))
+        },
+    );
+    chain!(engine, shared, "into", |s, ctx, l, to: Stack| s.move_into(
+        l,
+        &to,
+        at(&ctx)
+    ));
+    chain!(engine, shared, "master", |s, ctx, l, br: Link| s.master(
+        l,
+        &br,
+        at(&ctx)
+    ));
+    chain!(engine, shared, "nomaster", |s, ctx, l| s.link_op(
+        l,
+        at(&ctx),
+        |ns, name| {
+            OpKind::LinkSetMaster {
+                ns,
+                name,
+                master: None,
+            }
+        }
+    ));
+    chain!(engine, shared, "addr", |s, ctx, l, cidr: &str| s.addr(
+        l,
+        cidr,
+        at(&ctx),
+        true
+    ));
+    chain!(engine, shared, "del_addr", |s, ctx, l, cidr: &str| s.addr(
+        l,
+        cidr,
+        at(&ctx),
+        false
+    ));
+    chain!(engine, shared, "up", |s, ctx, l| s.link_op(
+        l,
+        at(&ctx),
+        |ns, name| { OpKind::LinkSetUp { ns, name, up: true } }
+    ));
+    chain!(engine, shared, "down", |s, ctx, l| s.link_op(
+        l,
+        at(&ctx),
+        |ns, name| {
+            OpKind::LinkSetUp {
+                ns,
+                name,
+                up: false,
+            }
+        }
+    ));
     chain!(engine, shared, "mtu", |s, ctx, l, mtu: i64| {
         if !(68..=65535).contains(&mtu) {
             Err(DslError::new(
@@ -202,7 +276,11 @@ pub fn register(engine: &mut Engine, shared: &Shared) {
                 "Ethernet's is 1500; under VXLAN use 1450",
             ))
         } else {
-            s.link_op(l, at(&ctx), |ns, name| OpKind::LinkSetMtu { ns, name, mtu: mtu as u32 })
+            s.link_op(l, at(&ctx), |ns, name| OpKind::LinkSetMtu {
+                ns,
+                name,
+                mtu: mtu as u32,
+            })
         }
     });
     chain!(engine, shared, "del", |s, ctx, l| s.del_link(l, at(&ctx)));

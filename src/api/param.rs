@@ -22,9 +22,15 @@ impl Session {
             )
         };
         if default.is_int() {
-            given.parse::<i64>().map(Dynamic::from).map_err(|_| bad("an integer", &default.to_string()))
+            given
+                .parse::<i64>()
+                .map(Dynamic::from)
+                .map_err(|_| bad("an integer", &default.to_string()))
         } else if default.is_float() {
-            given.parse::<f64>().map(Dynamic::from).map_err(|_| bad("a number", &default.to_string()))
+            given
+                .parse::<f64>()
+                .map(Dynamic::from)
+                .map_err(|_| bad("a number", &default.to_string()))
         } else if default.is_bool() {
             match given.as_str() {
                 "true" | "1" | "yes" | "on" => Ok(true.into()),
@@ -60,7 +66,10 @@ pub fn subnet_addr(subnet: &str, n: i64) -> Result<String, DslError> {
     if n < 0 || (n as u128) >= size {
         return Err(DslError::new(
             "netsh::address",
-            format!("host number {n} is outside {} ({size} addresses)", net.trunc()),
+            format!(
+                "host number {n} is outside {} ({size} addresses)",
+                net.trunc()
+            ),
             format!("pick a number from 1 to {}", size.saturating_sub(2).max(1)),
         ));
     }

@@ -77,8 +77,8 @@ fn routes(v: &NsView) -> Array {
 }
 
 pub fn register(engine: &mut Engine, shared: &Shared) {
-    let readers: [(&str, fn(&NsView) -> Array); 3] =
-        [("links", links), ("addrs", addrs), ("routes", routes)];
+    type Reader = fn(&NsView) -> Array;
+    let readers: [(&str, Reader); 3] = [("links", links), ("addrs", addrs), ("routes", routes)];
     for (name, f) in readers {
         let s = shared.clone();
         engine.register_fn(

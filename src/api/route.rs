@@ -114,7 +114,9 @@ pub fn register(engine: &mut Engine, shared: &Shared) {
     engine.register_fn(
         "route",
         move |ctx: NativeCallContext, dst: &str, via: &str| -> R<Stack> {
-            let r = s.borrow_mut().route(&host(), dst, Some(via), None, at(&ctx));
+            let r = s
+                .borrow_mut()
+                .route(&host(), dst, Some(via), None, at(&ctx));
             r.map(|_| host()).or_else(|e| fail(&ctx, e))
         },
     );

@@ -70,12 +70,16 @@ pub fn register(engine: &mut Engine, shared: &Shared) {
         Netns::Named(n) => n.clone(),
     });
     engine.register_fn("==", |a: Stack, b: Stack| a == b);
+    engine.register_fn("!=", |a: Stack, b: Stack| a != b);
     engine.register_fn("host", || Stack { ns: Netns::Root });
     let s = shared.clone();
-    engine.register_fn("ns", move |ctx: NativeCallContext, name: &str| -> R<Stack> {
-        let r = s.borrow_mut().ns(name, at(&ctx));
-        r.or_else(|e| fail(&ctx, e))
-    });
+    engine.register_fn(
+        "ns",
+        move |ctx: NativeCallContext, name: &str| -> R<Stack> {
+            let r = s.borrow_mut().ns(name, at(&ctx));
+            r.or_else(|e| fail(&ctx, e))
+        },
+    );
     let s = shared.clone();
     engine.register_fn(
         "del",

@@ -8,7 +8,13 @@ use crate::plan::{At, Netns, OpKind};
 use rhai::{Dynamic, Engine, NativeCallContext};
 
 impl Session {
-    pub fn sysctl(&mut self, st: &Stack, key: &str, value: &Dynamic, at: At) -> Result<(), DslError> {
+    pub fn sysctl(
+        &mut self,
+        st: &Stack,
+        key: &str,
+        value: &Dynamic,
+        at: At,
+    ) -> Result<(), DslError> {
         let valid = key.starts_with("net.")
             && key.split('.').all(|p| !p.is_empty())
             && key
@@ -28,7 +34,10 @@ impl Session {
         } else {
             return Err(DslError::new(
                 "netsh::sysctl",
-                format!("the value of {key} must be a string, an integer or a bool, not {}", value.type_name()),
+                format!(
+                    "the value of {key} must be a string, an integer or a bool, not {}",
+                    value.type_name()
+                ),
                 format!("e.g. sysctl(\"{key}\", \"1\")"),
             ));
         };
@@ -73,7 +82,9 @@ pub fn register(engine: &mut Engine, shared: &Shared) {
     engine.register_fn(
         "ip_forward",
         move |ctx: NativeCallContext, st: &mut Stack, on: bool| -> R<Stack> {
-            let r = s.borrow_mut().sysctl(st, "net.ipv4.ip_forward", &on.into(), at(&ctx));
+            let r = s
+                .borrow_mut()
+                .sysctl(st, "net.ipv4.ip_forward", &on.into(), at(&ctx));
             r.map(|_| st.clone()).or_else(|e| fail(&ctx, e))
         },
     );
@@ -81,7 +92,9 @@ pub fn register(engine: &mut Engine, shared: &Shared) {
     engine.register_fn(
         "ip_forward",
         move |ctx: NativeCallContext, on: bool| -> R<Stack> {
-            let r = s.borrow_mut().sysctl(&host(), "net.ipv4.ip_forward", &on.into(), at(&ctx));
+            let r = s
+                .borrow_mut()
+                .sysctl(&host(), "net.ipv4.ip_forward", &on.into(), at(&ctx));
             r.map(|_| host()).or_else(|e| fail(&ctx, e))
         },
     );

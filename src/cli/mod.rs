@@ -9,7 +9,11 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(name = "netsh", version, about = "Build Linux network labs from Rhai scripts")]
+#[command(
+    name = "netsh",
+    version,
+    about = "Build Linux network labs from Rhai scripts"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub cmd: Option<Cmd>,
@@ -84,9 +88,7 @@ pub struct ReplArgs {
 }
 
 /// `-p KEY=VALUE` pairs, or a usage error.
-pub fn parse_params(
-    raw: &[String],
-) -> Result<std::collections::BTreeMap<String, String>, String> {
+pub fn parse_params(raw: &[String]) -> Result<std::collections::BTreeMap<String, String>, String> {
     let mut out = std::collections::BTreeMap::new();
     for p in raw {
         let Some((k, v)) = p.split_once('=') else {

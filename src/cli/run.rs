@@ -129,7 +129,9 @@ pub fn run(a: RunArgs, sandboxed: bool) -> i32 {
                 let d = Diag::new(
                     "netsh::journal",
                     format!("cannot open the journal of lab {lab}: {e}"),
-                    Some(format!("`netsh down --lab {lab} --force` removes the lab by its tags")),
+                    Some(format!(
+                        "`netsh down --lab {lab} --force` removes the lab by its tags"
+                    )),
                 );
                 eprint!("{}", d.render(&file, None));
                 return 1;

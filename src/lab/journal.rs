@@ -93,10 +93,6 @@ impl Journal {
         Ok(j)
     }
 
-    pub fn exists(lab: &str) -> bool {
-        Self::path_for(lab).exists()
-    }
-
     /// Keep only the first `n` entries (a failed run rolls back what it added).
     pub fn truncate(&mut self, n: usize) -> io::Result<()> {
         if n >= self.entries.len() {
@@ -200,5 +196,4 @@ impl Ledger for Journal {
         self.entries.retain(|e| !keys.contains(&e.key));
         Ok(())
     }
-
 }

@@ -41,6 +41,22 @@ pub fn already_gone(errno: Option<i32>) -> bool {
     matches!(errno, Some(2) | Some(3) | Some(19) | Some(99))
 }
 
+/// Apply the undo steps one by one; what is already gone is fine. Returns what failed.
+pub fn teardown(
+    backend: &mut dyn crate::plan::Backend,
+    entries: &[Entry],
+) -> Vec<(OpKind, crate::plan::Failure)> {
+    let mut failed = vec![];
+    for step in undo_steps(entries) {
+        if let Err((_, f)) = backend.apply(std::slice::from_ref(&step)) {
+            if !already_gone(f.errno) {
+                failed.push((step, f));
+            }
+        }
+    }
+    failed
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,20 +115,4 @@ mod tests {
             .collect();
         assert_eq!(steps, vec!["ip netns del ns1", "ip link del br0"]);
     }
-}
-
-/// Apply the undo steps one by one; what is already gone is fine. Returns what failed.
-pub fn teardown(
-    backend: &mut dyn crate::plan::Backend,
-    entries: &[Entry],
-) -> Vec<(OpKind, crate::plan::Failure)> {
-    let mut failed = vec![];
-    for step in undo_steps(entries) {
-        if let Err((_, f)) = backend.apply(std::slice::from_ref(&step)) {
-            if !already_gone(f.errno) {
-                failed.push((step, f));
-            }
-        }
-    }
-    failed
 }

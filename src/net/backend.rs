@@ -210,7 +210,13 @@ impl Netlink {
                 LinkSetNs { ns, name, to } => {
                     let fd = self.h.fd(to).map_err(|e| at(Failure::from_io(&e)))?;
                     self.forget_link(ns, name);
-                    self.send(&mut batch, &mut batch_ns, i, ns, vec![m::set_netns(name, fd)])?;
+                    self.send(
+                        &mut batch,
+                        &mut batch_ns,
+                        i,
+                        ns,
+                        vec![m::set_netns(name, fd)],
+                    )?;
                     // Its index in the new namespace is the kernel's choice.
                     self.drain(&mut batch)?;
                 }
@@ -222,13 +228,25 @@ impl Netlink {
                         }
                         None => 0,
                     };
-                    self.send(&mut batch, &mut batch_ns, i, ns, vec![m::set_master(name, mi)])?;
+                    self.send(
+                        &mut batch,
+                        &mut batch_ns,
+                        i,
+                        ns,
+                        vec![m::set_master(name, mi)],
+                    )?;
                 }
                 LinkSetUp { ns, name, up } => {
                     self.send(&mut batch, &mut batch_ns, i, ns, vec![m::set_up(name, *up)])?;
                 }
                 LinkSetMtu { ns, name, mtu } => {
-                    self.send(&mut batch, &mut batch_ns, i, ns, vec![m::set_mtu(name, *mtu)])?;
+                    self.send(
+                        &mut batch,
+                        &mut batch_ns,
+                        i,
+                        ns,
+                        vec![m::set_mtu(name, *mtu)],
+                    )?;
                 }
                 LinkDel { ns, name, .. } => {
                     self.forget_link(ns, name);
@@ -306,10 +324,6 @@ fn strip_os(e: &std::io::Error) -> String {
 }
 
 impl Backend for Netlink {
-    fn is_live(&self) -> bool {
-        true
-    }
-
     fn named_netns(&mut self) -> Result<BTreeSet<String>, Failure> {
         match std::fs::read_dir(netns::NETNS_RUN_DIR) {
             Ok(rd) => Ok(rd

@@ -77,7 +77,7 @@ impl Handles {
         if let Some(c) = self.conns.remove(ns) {
             c.task.abort();
             // Let the runtime drop the aborted task (and its socket) now.
-            let _ = self.rt.block_on(async { c.task.await });
+            let _ = self.rt.block_on(c.task);
         }
         self.fds.remove(ns);
     }

@@ -2,9 +2,7 @@
 //! allows it (index 0 + IFLA_IFNAME), so most requests need no lookup.
 
 use ipnet::IpNet;
-use rtnetlink::packet_core::{
-    NetlinkMessage, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REQUEST,
-};
+use rtnetlink::packet_core::{NetlinkMessage, NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST};
 use rtnetlink::packet_route::address::AddressMessage;
 use rtnetlink::packet_route::link::{
     InfoData, InfoKind, InfoVeth, LinkAttribute, LinkFlags, LinkMessage,
@@ -25,7 +23,6 @@ pub fn envelope(m: RouteNetlinkMessage, flags: u16) -> Msg {
 
 pub const CREATE: u16 = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
 pub const CHANGE: u16 = NLM_F_REQUEST | NLM_F_ACK;
-pub const DUMP: u16 = NLM_F_REQUEST | NLM_F_DUMP;
 
 fn named(name: &str) -> LinkMessage {
     LinkMessageBuilder::<LinkUnspec>::new()
@@ -126,7 +123,11 @@ pub fn add_veth(l: &NewLink, peer: &str, peer_index: Option<u32>, peer_fd: Optio
         p = p.setns_by_fd(fd);
     }
     let peer_msg = p.build();
-    new_link(l, InfoKind::Veth, Some(InfoData::Veth(InfoVeth::Peer(peer_msg))))
+    new_link(
+        l,
+        InfoKind::Veth,
+        Some(InfoData::Veth(InfoVeth::Peer(peer_msg))),
+    )
 }
 
 pub fn address(index: u32, net: &IpNet) -> AddressMessage {

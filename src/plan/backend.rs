@@ -45,8 +45,6 @@ pub struct ExecOutput {
 }
 
 pub trait Backend {
-    /// Whether this backend reads and changes a real kernel (false for dry-run and record).
-    fn is_live(&self) -> bool;
     /// The names in `/run/netns`.
     fn named_netns(&mut self) -> Result<BTreeSet<String>, Failure>;
     /// Links, addresses and routes of one namespace.
@@ -81,7 +79,8 @@ impl Simulated {
         self.named = named;
         self.views.extend(views);
         let named = &self.named;
-        self.views
-            .retain(|ns, _| matches!(ns, Netns::Root) || matches!(ns, Netns::Named(n) if named.contains(n)));
+        self.views.retain(|ns, _| {
+            matches!(ns, Netns::Root) || matches!(ns, Netns::Named(n) if named.contains(n))
+        });
     }
 }

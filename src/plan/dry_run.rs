@@ -37,10 +37,6 @@ impl DryRun {
 }
 
 impl Backend for DryRun {
-    fn is_live(&self) -> bool {
-        false
-    }
-
     fn named_netns(&mut self) -> Result<BTreeSet<String>, Failure> {
         Ok(self.sim.named.clone())
     }

@@ -30,11 +30,10 @@ impl Tally {
 /// Why a flush stopped, at the position of the call that recorded the op.
 #[derive(Clone, Debug)]
 pub struct FlushError {
+    pub code: &'static str,
     pub at: At,
-    pub op: Option<OpKind>,
     pub message: String,
     pub help: Option<String>,
-    pub errno: Option<i32>,
 }
 
 /// What a flush did: the tally, the keys of the objects it created, and what it deleted.
@@ -79,6 +78,9 @@ pub fn flush(
                     if let OpKind::LinkAdd { ns, name, .. } = &op.kind {
                         made.insert((ns.clone(), name.clone()));
                     }
+                    if let OpKind::NetnsAdd { name } = &op.kind {
+                        made.insert((Netns::Root, format!("netns {name}")));
+                    }
                     if let OpKind::LinkAdd {
                         kind: super::op::LinkKind::Veth { peer, peer_ns },
                         ..
@@ -108,7 +110,14 @@ pub fn flush(
                     let on_own = op.kind.link().is_some_and(|l| {
                         made.contains(&(op.kind.ns(), l.to_string()))
                             || ledger.owns(&format!("link {}/{l}", op.kind.ns()))
-                    }) || matches!(&op.kind, OpKind::NetnsDel { name } if ledger.owns(&format!("netns {name}")));
+                    }) || match op.kind.ns() {
+                        // Anything inside a namespace the lab made is the lab's own.
+                        Netns::Named(n) => {
+                            made.contains(&(Netns::Root, format!("netns {n}")))
+                                || ledger.owns(&format!("netns {n}"))
+                        }
+                        Netns::Root => false,
+                    } || matches!(&op.kind, OpKind::NetnsDel { name } if ledger.owns(&format!("netns {name}")));
                     if !on_own && !judged.steps.is_empty() {
                         tally.changed += 1;
                     }
@@ -126,13 +135,12 @@ pub fn flush(
     let (backend, named, views) = world.into_parts();
     if !entries.is_empty() {
         ledger.record(&entries).map_err(|e| FlushError {
+            code: "netsh::journal",
             at: ops.first().map(|o| o.at).unwrap_or_default(),
-            op: None,
             message: format!("cannot write the lab journal: {e}"),
             help: Some(root_help(e.raw_os_error()).unwrap_or_else(|| {
                 "netsh keeps its journals in /run/netsh: check that it is writable".to_string()
             })),
-            errno: e.raw_os_error(),
         })?;
     }
     backend.apply(&steps).map_err(|(i, f)| {
@@ -142,11 +150,10 @@ pub fn flush(
     backend.remember(named, views);
     if !gone.is_empty() {
         ledger.forget(&gone).map_err(|e| FlushError {
+            code: "netsh::journal",
             at: ops.last().map(|o| o.at).unwrap_or_default(),
-            op: None,
             message: format!("cannot write the lab journal: {e}"),
             help: None,
-            errno: e.raw_os_error(),
         })?;
     }
     Ok(Report {
@@ -187,14 +194,13 @@ fn undo_of(op: &OpKind, world: &mut World) -> Result<Option<OpKind>, Failure> {
             via: *via,
             dev: dev.clone(),
         }),
-        Sysctl { ns, key, .. } if !world.is_fresh(ns) => world
-            .backend()
-            .read_sysctl(ns, key)?
-            .map(|old| Sysctl {
+        Sysctl { ns, key, .. } if !world.is_fresh(ns) => {
+            world.backend().read_sysctl(ns, key)?.map(|old| Sysctl {
                 ns: ns.clone(),
                 key: key.clone(),
                 value: old,
-            }),
+            })
+        }
         _ => None,
     })
 }
@@ -202,11 +208,10 @@ fn undo_of(op: &OpKind, world: &mut World) -> Result<Option<OpKind>, Failure> {
 fn problem_at(op: &Op, p: Problem) -> FlushError {
     match p {
         Problem::Refused(r) => FlushError {
+            code: r.code,
             at: op.at,
-            op: Some(op.kind.clone()),
             message: r.message,
             help: Some(r.help),
-            errno: None,
         },
         Problem::Kernel(f) => kernel_at(op, f),
     }
@@ -216,11 +221,10 @@ fn problem_at(op: &Op, p: Problem) -> FlushError {
 pub fn kernel_at(op: &Op, f: Failure) -> FlushError {
     let what = super::describe::describe(&op.kind);
     FlushError {
+        code: "netsh::kernel",
         at: op.at,
-        op: Some(op.kind.clone()),
         message: format!("cannot {what}: {}", f.message),
         help: root_help(f.errno).or_else(|| errno_help(f.errno, &op.kind)),
-        errno: f.errno,
     }
 }
 
@@ -238,7 +242,10 @@ fn errno_help(errno: Option<i32>, op: &OpKind) -> Option<String> {
     let name = op.link().unwrap_or("it");
     Some(match errno? {
         17 => format!("{name} already exists: pick another name, or delete the existing one first"),
-        19 => format!("{name} does not exist on {}: check the name with links()", op.ns()),
+        19 => format!(
+            "{name} does not exist on {}: check the name with links()",
+            op.ns()
+        ),
         16 => "the kernel is busy with this object: try again".to_string(),
         _ => return None,
     })

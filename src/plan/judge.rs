@@ -33,6 +33,10 @@ fn refuse(message: impl Into<String>, help: impl Into<String>) -> Problem {
     Problem::Refused(Refusal::new(message, help))
 }
 
+fn missing(message: impl Into<String>, help: impl Into<String>) -> Problem {
+    Problem::Refused(Refusal::missing(message, help))
+}
+
 impl<'a> World<'a> {
     pub fn new(backend: &'a mut dyn Backend) -> Self {
         World {
@@ -54,7 +58,7 @@ impl<'a> World<'a> {
         if !self.views.contains_key(ns) {
             if let Netns::Named(n) = ns {
                 if !self.named()?.contains(n) {
-                    return Err(refuse(
+                    return Err(missing(
                         format!("namespace {n} does not exist"),
                         format!("create it first with ns(\"{n}\")"),
                     ));
@@ -73,7 +77,7 @@ impl<'a> World<'a> {
     fn need_link(&mut self, ns: &Netns, name: &str) -> Result<LinkView, Problem> {
         match self.link(ns, name)? {
             Some(l) => Ok(l),
-            None => Err(refuse(
+            None => Err(missing(
                 format!("there is no link {name} on {ns}"),
                 format!("create it first, or check its name with {}", list_hint(ns)),
             )),
@@ -202,7 +206,9 @@ impl<'a> World<'a> {
                         master: master.clone(),
                         up: *up,
                         mtu: mtu.unwrap_or(1500),
-                        peer: peer.as_ref().map(|(pns, pname, _)| (pns.clone(), pname.clone())),
+                        peer: peer
+                            .as_ref()
+                            .map(|(pns, pname, _)| (pns.clone(), pname.clone())),
                     },
                 );
                 if let Some((pns, pname, None)) = &peer {
@@ -229,19 +235,26 @@ impl<'a> World<'a> {
                 match (here, there) {
                     (None, Some(_)) => Ok(Judged::nothing(Verdict::Unchanged)),
                     (Some(_), Some(t)) => Err(refuse(
-                        format!("cannot move {name} into {to}: {to} already has a {name} ({})", kind_words(&t)),
+                        format!(
+                            "cannot move {name} into {to}: {to} already has a {name} ({})",
+                            kind_words(&t)
+                        ),
                         format!("rename one of them, or delete {name} on {to} first"),
                     )),
-                    (None, None) => Err(refuse(
+                    (None, None) => Err(missing(
                         format!("cannot move {name} into {to}: there is no link {name} on {ns}"),
                         format!("create it first, or check its name with {}", list_hint(ns)),
                     )),
                     (Some(l), None) => {
                         self.view(ns)?.links.remove(name);
                         self.view(ns)?.addrs.retain(|(d, _)| d != name);
-                        self.view(ns)?.routes.retain(|r| r.dev.as_deref() != Some(name));
+                        self.view(ns)?
+                            .routes
+                            .retain(|r| r.dev.as_deref() != Some(name));
                         if let Some((pns, pname)) = &l.peer {
-                            if let Some(p) = self.views.get_mut(pns).and_then(|v| v.links.get_mut(pname)) {
+                            if let Some(p) =
+                                self.views.get_mut(pns).and_then(|v| v.links.get_mut(pname))
+                            {
                                 p.peer = Some((to.clone(), name.clone()));
                             }
                         }
@@ -400,7 +413,7 @@ impl<'a> World<'a> {
                 format!("{name} on {ns} is {}, not a bridge", kind_words(&l)),
                 "a link can only be enslaved to a bridge: pass a bridge(...)".to_string(),
             )),
-            None => Err(refuse(
+            None => Err(missing(
                 format!("there is no bridge {name} on {ns}"),
                 format!("create it first with bridge(\"{name}\") on {ns}"),
             )),
@@ -408,7 +421,13 @@ impl<'a> World<'a> {
     }
 
     /// What the plan leaves: the namespaces and the views as judged.
-    pub fn into_parts(self) -> (&'a mut dyn Backend, BTreeSet<String>, HashMap<Netns, NsView>) {
+    pub fn into_parts(
+        self,
+    ) -> (
+        &'a mut dyn Backend,
+        BTreeSet<String>,
+        HashMap<Netns, NsView>,
+    ) {
         (self.backend, self.named.unwrap_or_default(), self.views)
     }
 

@@ -10,11 +10,12 @@ pub mod judge;
 pub mod ledger;
 pub mod netns;
 pub mod op;
+#[cfg(test)]
 pub mod record;
 pub mod render;
 pub mod verdict;
 pub mod view;
 
-pub use backend::{Backend, ExecOutput, Failure, PingMode};
+pub use backend::{Backend, Failure, PingMode};
 pub use netns::Netns;
 pub use op::{At, LinkKind, Op, OpKind};

@@ -16,7 +16,10 @@ pub struct At {
 pub enum LinkKind {
     Bridge,
     /// A veth pair; the op's `name` is one end, `peer` the other, created in `peer_ns`.
-    Veth { peer: String, peer_ns: Netns },
+    Veth {
+        peer: String,
+        peer_ns: Netns,
+    },
 }
 
 impl LinkKind {
@@ -163,10 +166,10 @@ impl OpKind {
                 (me && (n == name || master.as_deref() == Some(name)))
                     || matches!(kind, LinkKind::Veth { peer, peer_ns } if peer == name && peer_ns == ns)
             }
-            LinkSetNs { name: n, to, .. } => (me && n == name) || (to == ns && n == name),
-            LinkSetMaster { name: n, master, .. } => {
-                me && (n == name || master.as_deref() == Some(name))
-            }
+            LinkSetNs { name: n, to, .. } => n == name && (me || to == ns),
+            LinkSetMaster {
+                name: n, master, ..
+            } => me && (n == name || master.as_deref() == Some(name)),
             RouteAdd { dev, .. } | RouteDel { dev, .. } => me && dev.as_deref() == Some(name),
             NetnsAdd { .. } | NetnsDel { .. } | Sysctl { .. } => false,
             _ => me && self.link() == Some(name),

@@ -20,10 +20,6 @@ pub struct Record {
 }
 
 impl Backend for Record {
-    fn is_live(&self) -> bool {
-        false
-    }
-
     fn named_netns(&mut self) -> Result<BTreeSet<String>, Failure> {
         Ok(self.sim.named.clone())
     }

@@ -69,7 +69,11 @@ pub fn render(op: &OpKind) -> String {
             None => format!("{} link set {name} nomaster", ns.ip()),
         },
         LinkSetUp { ns, name, up } => {
-            format!("{} link set {name} {}", ns.ip(), if *up { "up" } else { "down" })
+            format!(
+                "{} link set {name} {}",
+                ns.ip(),
+                if *up { "up" } else { "down" }
+            )
         }
         LinkSetMtu { ns, name, mtu } => format!("{} link set {name} mtu {mtu}", ns.ip()),
         LinkDel { ns, name, .. } => format!("{} link del {name}", ns.ip()),

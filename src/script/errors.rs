@@ -75,6 +75,14 @@ pub fn to_diag(err: &EvalAltResult, known: &Known) -> Diag {
             Diag::new(e.code, e.message, e.help).at(e.at.or(at(*pos)))
         }
         EvalAltResult::ErrorInFunctionCall(_, _, inner, _) => to_diag(inner, known),
+        EvalAltResult::ErrorParsing(rhai::ParseErrorType::VariableUndefined(name), pos) => {
+            Diag::new(
+                "netsh::unknown-variable",
+                format!("unknown variable {name}"),
+                Some(format!("declare it first: let {name} = ...;")),
+            )
+            .at(at(*pos))
+        }
         EvalAltResult::ErrorParsing(p, pos) => Diag::new(
             "netsh::syntax",
             format!("syntax error: {p}"),
@@ -96,13 +104,16 @@ pub fn to_diag(err: &EvalAltResult, known: &Known) -> Diag {
                     Some((_, n)) => format!("did you mean {n}? `netsh doc` lists every function"),
                     None => "`netsh doc` lists every function".to_string(),
                 };
-                Diag::new("netsh::unknown-function", format!("unknown function {name}"), Some(help))
-                    .at(at(*pos))
+                Diag::new(
+                    "netsh::unknown-function",
+                    format!("unknown function {name}"),
+                    Some(help),
+                )
+                .at(at(*pos))
             } else {
-                let mut forms: Vec<String> = overloads
-                    .iter()
-                    .map(|(n, a)| format!("{n}({a})"))
-                    .collect();
+                // A first argument of a DSL type reads best as the receiver of a method.
+                let mut forms: Vec<String> =
+                    overloads.iter().map(|(n, a)| call_form(n, a)).collect();
                 forms.sort();
                 forms.dedup();
                 Diag::new(
@@ -133,8 +144,23 @@ pub fn to_diag(err: &EvalAltResult, known: &Known) -> Diag {
     }
 }
 
+/// `bridge(Stack, string)` reads as `stack.bridge(string)`: a first argument of a DSL type is
+/// the receiver of a method.
+fn call_form(name: &str, args: &str) -> String {
+    let (first, rest) = args.split_once(", ").unwrap_or((args, ""));
+    match first {
+        "Stack" | "Link" => format!("{}.{name}({rest})", first.to_lowercase()),
+        _ => format!("{name}({args})"),
+    }
+}
+
 fn syntax_help(p: &str) -> String {
-    if p.contains("Expecting ')'") || p.contains("Expecting ']'") || p.contains("Expecting '}'") {
+    if p.contains("to separate the arguments") {
+        "arguments are separated by ',' and the call closed by ')': check the parentheses".into()
+    } else if p.contains("Expecting ')'")
+        || p.contains("Expecting ']'")
+        || p.contains("Expecting '}'")
+    {
         "a bracket is not closed: check the call's parentheses".into()
     } else if p.contains("Expecting ';'") {
         "end each statement with ';'".into()

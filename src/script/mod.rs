@@ -72,3 +72,6 @@ pub fn run(shared: &Shared, src: &str) -> Result<(), Diag> {
     let r = shared.borrow_mut().flush();
     r.map_err(|e| Diag::new(e.code, e.message, e.help).at(e.at))
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,65 @@
+//! As an ordinary user (nobody, through setpriv): `run` without `--sandbox` fails with the root
+//! hint and touches nothing; `check`, `run --dry-run` and `run --sandbox` (through a user
+//! namespace) succeed, the last with its pings passing. CI is root, so setpriv works there; a
+//! machine where it does not is a failure, not a skip.
+
+use std::process::{Command, Output};
+
+fn as_nobody(args: &[&str]) -> Output {
+    let out = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_netsh"))
+        .args(args)
+        .output()
+        .expect("setpriv (util-linux) must be installed: .ci/run installs it");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("setpriv:"),
+        "setpriv failed (tests must run as root, as CI does): {stderr}"
+    );
+    out
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).to_string()
+}
+
+#[test]
+fn run_without_sandbox_says_it_needs_root() {
+    let out = as_nobody(&["run", "scripts/chapter4.rhai"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        "netsh::permission
+
+  × netsh run needs root (CAP_NET_ADMIN) to change the kernel's network configuration
+  help: use --sandbox (no root needed), sudo, or --dry-run
+"
+    );
+    assert_eq!(text(&out.stdout), "");
+}
+
+#[test]
+fn check_and_dry_run_need_no_root() {
+    for c in ["chapter1", "chapter3", "chapter4"] {
+        let f = format!("scripts/{c}.rhai");
+        let out = as_nobody(&["check", &f]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert_eq!(text(&out.stdout), "");
+        let out = as_nobody(&["run", "--dry-run", &f]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert!(text(&out.stdout).starts_with("#!/usr/bin/env bash\n"));
+        assert!(text(&out.stdout).contains("ip netns add ns1\n"));
+    }
+}
+
+#[test]
+fn sandbox_runs_every_chapter_without_root() {
+    for c in ["chapter1", "chapter3", "chapter4"] {
+        let out = as_nobody(&["run", "--sandbox", &format!("scripts/{c}.rhai")]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{c}: {err}");
+        assert!(err.contains(&format!("lab {c}: ")), "{err}");
+        assert!(!err.contains(" 0 created"), "{c} built nothing: {err}");
+    }
+}
