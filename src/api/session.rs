@@ -30,6 +30,8 @@ pub struct Session {
     pub transient: usize,
     /// The lab stood before this run: the failures a script narrates cannot be shown again.
     pub replay: bool,
+    /// `-v`: log each applied operation on stderr.
+    pub verbose: bool,
 }
 
 impl Session {
@@ -43,6 +45,7 @@ impl Session {
             made: BTreeSet::new(),
             transient: 0,
             replay,
+            verbose: false,
             model: Model::default(),
             pending: vec![],
             backend,
@@ -69,6 +72,11 @@ impl Session {
         let r = flush(ops, self.backend.as_mut(), &mut self.journal);
         self.build += t.elapsed();
         let report = r.map_err(DslError::from_flush)?;
+        if self.verbose {
+            for s in &report.steps {
+                eprintln!("+ {}", crate::plan::render::render(s));
+            }
+        }
         self.tally.add(report.tally);
         self.made.extend(report.created);
         let before = self.made.len();

@@ -111,6 +111,7 @@ pub fn run(a: RunArgs, sandboxed: bool) -> i32 {
             return 2;
         }
     };
+    crate::script::engine::catch_interrupt();
     let started = Instant::now();
     let (backend, journal): (Box<dyn Backend>, Journal) = if a.dry_run {
         (
@@ -155,6 +156,7 @@ pub fn run(a: RunArgs, sandboxed: bool) -> i32 {
         };
         let _ = shared.borrow_mut().backend.apply(&[lo]);
     }
+    shared.borrow_mut().verbose = a.verbose;
     let before = shared.borrow().journal.entries.len();
     let result = script::run(&shared, &src);
     let mut s = shared.borrow_mut();

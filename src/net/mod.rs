@@ -29,8 +29,16 @@ impl From<InvalidArg> for io::Error {
     }
 }
 
-/// Prefix an error with what we were doing, keeping its kind.
+/// Prefix an error with what we were doing, keeping its kind and naming its errno.
 pub(crate) fn ctx(e: impl Into<io::Error>, what: impl std::fmt::Display) -> io::Error {
     let e = e.into();
-    io::Error::new(e.kind(), format!("{what}: {e}"))
+    let msg = match e.raw_os_error() {
+        Some(n) => {
+            let s = e.to_string();
+            let s = s.split(" (os error").next().unwrap_or(&s).to_string();
+            format!("{what}: {s} ({:?})", nix::errno::Errno::from_raw(n))
+        }
+        None => format!("{what}: {e}"),
+    };
+    io::Error::new(e.kind(), msg)
 }

@@ -22,8 +22,21 @@ impl Failure {
         }
     }
 
+    /// "…: No such file or directory (ENOENT)": the system's words and the errno's name.
     pub fn from_io(e: &std::io::Error) -> Self {
-        Failure::new(e.to_string(), e.raw_os_error())
+        let s = e.to_string();
+        let s = match (s.find(" (os error"), e.raw_os_error()) {
+            (Some(i), Some(n)) => format!("{} ({:?})", &s[..i], nix::errno::Errno::from_raw(n)),
+            _ => s,
+        };
+        // A wrapped error keeps its kind but not its errno: recover the common ones.
+        let errno = e.raw_os_error().or(match e.kind() {
+            std::io::ErrorKind::NotFound => Some(2),
+            std::io::ErrorKind::PermissionDenied => Some(13),
+            std::io::ErrorKind::AlreadyExists => Some(17),
+            _ => None,
+        });
+        Failure::new(s, errno)
     }
 }
 

@@ -42,6 +42,8 @@ pub struct Report {
     pub tally: Tally,
     pub created: Vec<String>,
     pub gone: Vec<Gone>,
+    /// The kernel requests applied, in order (for `-v`).
+    pub steps: Vec<OpKind>,
 }
 
 pub fn flush(
@@ -160,6 +162,7 @@ pub fn flush(
         tally,
         created,
         gone,
+        steps,
     })
 }
 
@@ -240,6 +243,11 @@ pub fn root_help(errno: Option<i32>) -> Option<String> {
 
 fn errno_help(errno: Option<i32>, op: &OpKind) -> Option<String> {
     let name = op.link().unwrap_or("it");
+    if let (OpKind::Sysctl { key, .. }, Some(2)) = (op, errno) {
+        return Some(format!(
+            "this kernel has no {key}: check its spelling (sysctl -a lists the keys)"
+        ));
+    }
     Some(match errno? {
         17 => format!("{name} already exists: pick another name, or delete the existing one first"),
         19 => format!(

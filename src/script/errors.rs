@@ -130,9 +130,12 @@ pub fn to_diag(err: &EvalAltResult, known: &Known) -> Diag {
             Some(format!("declare it first: let {name} = ...;")),
         )
         .at(at(*pos)),
-        EvalAltResult::ErrorTerminated(_, pos) => {
-            Diag::new("netsh::interrupted", "interrupted", None).at(at(*pos))
-        }
+        EvalAltResult::ErrorTerminated(_, pos) => Diag::new(
+            "netsh::interrupted",
+            "interrupted (Ctrl-C)",
+            Some("the run stopped here; what it built is rolled back unless --keep".into()),
+        )
+        .at(at(*pos)),
         other => {
             let pos = other.position();
             let mut msg = other.to_string();
