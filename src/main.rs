@@ -3,6 +3,7 @@
 
 mod api;
 mod cli;
+mod firewall;
 mod lab;
 mod net;
 mod plan;

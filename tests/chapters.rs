@@ -74,25 +74,71 @@ ns2 route 10.10.20.0/24 dev v2
 ns2 sysctl ip_forward=0
 ";
 
-const CHAPTER4_A: &str = "
-- addr bridge0 10.1.1.1/24
-- link bridge0 kind=bridge master=- state=up
+const CHAPTER2: &str = r#"
+- addr br0 10.1.1.1/24
+- link br0 kind=bridge master=- state=up
 - link lo kind=- master=- state=up
+- link vethb1 kind=veth master=br0 state=up peer=ns1/eth0
+- link vethb2 kind=veth master=br0 state=up peer=ns2/eth0
+- route 10.1.1.0/24 dev br0
+- rule nat POSTROUTING -o eth0 -p tcp -m comment --comment "netsh:chapter2" -j SNAT --to-source 172.31.131.149
+- rule nat PREROUTING -p tcp -m comment --comment "netsh:chapter2" -m tcp --dport 80 -j REDIRECT --to-ports 8081
+- rule nat PREROUTING -p tcp -m comment --comment "netsh:chapter2" -m tcp --dport 8080 -j DNAT --to-destination 10.1.1.2:80
+- sysctl ip_forward=0
+ns1 addr eth0 10.1.1.2/24
+ns1 link eth0 kind=veth master=- state=up peer=-/vethb1
+ns1 link lo kind=- master=- state=up
+ns1 route 10.1.1.0/24 dev eth0
+ns1 sysctl ip_forward=0
+ns2 addr eth0 10.1.1.3/24
+ns2 link eth0 kind=veth master=- state=up peer=-/vethb2
+ns2 link lo kind=- master=- state=up
+ns2 route 10.1.1.0/24 dev eth0
+ns2 sysctl ip_forward=0
+"#;
+
+/// Parts A (local), B (the LAN: h150) and C (the internet: isp) of the seed article.
+const CHAPTER4: &str = r#"
+- addr bridge0 10.1.1.1/24
+- addr eth0 172.31.131.149/24
+- addr up0 198.51.100.149/24
+- link bridge0 kind=bridge master=- state=up
+- link eth0 kind=veth master=- state=up peer=h150/eth0
+- link lo kind=- master=- state=up
+- link up0 kind=veth master=- state=up peer=isp/eth0
 - link vethb1 kind=veth master=bridge0 state=up peer=ns1/veth1
 - link vethb2 kind=veth master=bridge0 state=up peer=ns2/veth2
 - route 10.1.1.0/24 dev bridge0
-- sysctl ip_forward=0
+- route 172.31.131.0/24 dev eth0
+- route 198.51.100.0/24 dev up0
+- route default via 198.51.100.1 dev up0
+- rule filter FORWARD -i bridge0 ! -o bridge0 -m comment --comment "netsh:chapter4" -j ACCEPT
+- rule filter FORWARD -o bridge0 -m comment --comment "netsh:chapter4" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+- rule nat POSTROUTING -s 10.1.1.0/24 ! -o bridge0 -m comment --comment "netsh:chapter4" -j MASQUERADE
+- sysctl ip_forward=1
+h150 addr eth0 172.31.131.150/24
+h150 link eth0 kind=veth master=- state=up peer=-/eth0
+h150 link lo kind=- master=- state=up
+h150 route 172.31.131.0/24 dev eth0
+h150 sysctl ip_forward=0
+isp addr eth0 198.51.100.1/24
+isp addr lo 203.0.113.10/32
+isp link eth0 kind=veth master=- state=up peer=-/up0
+isp link lo kind=- master=- state=up
+isp route 198.51.100.0/24 dev eth0
+isp sysctl ip_forward=0
 ns1 addr veth1 10.1.1.2/24
 ns1 link lo kind=- master=- state=up
 ns1 link veth1 kind=veth master=- state=up peer=-/vethb1
 ns1 route 10.1.1.0/24 dev veth1
+ns1 route default via 10.1.1.1 dev veth1
 ns1 sysctl ip_forward=0
 ns2 addr veth2 10.1.1.3/24
 ns2 link lo kind=- master=- state=up
 ns2 link veth2 kind=veth master=- state=up peer=-/vethb2
 ns2 route 10.1.1.0/24 dev veth2
 ns2 sysctl ip_forward=0
-";
+"#;
 
 fn sorted(s: &str) -> String {
     let mut v: Vec<&str> = s.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
@@ -111,8 +157,13 @@ fn chapter3_builds_the_routed_namespaces() {
 }
 
 #[test]
-fn chapter4_part_a_builds_the_local_bridge() {
-    assert_lines_eq(&sorted(CHAPTER4_A), &run_state("scripts/chapter4.rhai", ""));
+fn chapter2_leaves_its_nat_rules_tagged() {
+    assert_lines_eq(&sorted(CHAPTER2), &run_state("scripts/chapter2.rhai", ""));
+}
+
+#[test]
+fn chapter4_builds_the_local_the_lan_and_the_internet_parts() {
+    assert_lines_eq(&sorted(CHAPTER4), &run_state("scripts/chapter4.rhai", ""));
 }
 
 #[test]
@@ -121,7 +172,7 @@ fn chapter4_takes_its_subnet_as_a_parameter() {
         "scripts/chapter4.rhai",
         "-p subnet=10.9.0.0/24 -p bridge=br9",
     );
-    let want = sorted(CHAPTER4_A)
+    let want = sorted(CHAPTER4)
         .replace("10.1.1.", "10.9.0.")
         .replace("bridge0", "br9");
     assert_lines_eq(&sorted(&want), &state);
@@ -129,7 +180,7 @@ fn chapter4_takes_its_subnet_as_a_parameter() {
 
 #[test]
 fn dry_run_of_each_chapter_builds_the_same_state() {
-    for c in ["chapter1", "chapter3", "chapter4"] {
+    for c in ["chapter1", "chapter2", "chapter3", "chapter4"] {
         let script = format!("scripts/{c}.rhai");
         assert_lines_eq(&run_state(&script, ""), &dry_run_state(&script, ""));
     }
@@ -137,7 +188,7 @@ fn dry_run_of_each_chapter_builds_the_same_state() {
 
 #[test]
 fn a_replay_creates_nothing_and_changes_nothing() {
-    for c in ["chapter1", "chapter3", "chapter4"] {
+    for c in ["chapter1", "chapter2", "chapter3", "chapter4"] {
         let (first, second, stderr) = replay(&format!("scripts/{c}.rhai"));
         assert_lines_eq(&first, &second);
         assert!(

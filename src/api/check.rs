@@ -29,12 +29,13 @@ impl Session {
             Netns::Root => "the host".to_string(),
             Netns::Named(n) => n.clone(),
         };
+        let st_words = self.describe_stack(st);
         match (mode, got) {
             (PingMode::Expect, false) => Err(DslError::new(
                 "netsh::unreachable",
                 format!("{place} cannot reach {ip}: no echo reply within 3 s"),
                 format!(
-                    "look at the path: {st}.routes(), {st}.addrs(), {st}.links() — a missing route, a link down, or ip_forward off on the way"
+                    "look at the path: {st_words}.routes(), {st_words}.addrs(), {st_words}.links() — a missing route, a link down, or ip_forward off on the way"
                 ),
             )),
             (PingMode::ExpectNot, true) if self.replay => {

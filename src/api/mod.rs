@@ -6,6 +6,7 @@ pub mod check;
 pub mod connect;
 pub mod create;
 pub mod error;
+pub mod firewall;
 pub mod link;
 pub mod model;
 pub mod names;
@@ -15,6 +16,7 @@ pub mod route;
 pub mod session;
 pub mod stack;
 pub mod sysctl;
+pub mod wire;
 
 pub use error::DslError;
 pub use session::{Session, Shared};
@@ -30,4 +32,6 @@ pub fn register(engine: &mut rhai::Engine, shared: &Shared) {
     query::register(engine, shared);
     connect::register(engine, shared);
     param::register(engine, shared);
+    firewall::register(engine, shared);
+    wire::register(engine, shared);
 }

@@ -37,10 +37,17 @@ pub struct LinkObj {
     pub deleted: bool,
 }
 
+#[derive(Clone, Copy, Debug)]
+pub struct NsInfo {
+    pub at: At,
+    pub host: bool,
+}
+
 #[derive(Default)]
 pub struct Model {
     pub links: Vec<LinkObj>,
-    pub namespaces: BTreeMap<String, At>,
+    /// Namespaces the script made: where, and whether each is a simulated host.
+    pub namespaces: BTreeMap<String, NsInfo>,
 }
 
 impl Model {
@@ -69,6 +76,13 @@ impl Model {
             deleted: false,
         });
         self.links.len() - 1
+    }
+
+    pub fn is_host(&self, ns: &Netns) -> bool {
+        match ns {
+            Netns::Root => true,
+            Netns::Named(n) => self.namespaces.get(n).is_some_and(|i| i.host),
+        }
     }
 
     /// A namespace is deleted with everything in it.

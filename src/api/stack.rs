@@ -2,6 +2,7 @@
 //! Every verb is a method of it; the top-level verbs act on the host.
 
 use super::error::{at, fail, DslError, R};
+use super::model::NsInfo;
 use super::names::check_nsname;
 use super::session::{Session, Shared};
 use crate::plan::{At, Netns, OpKind};
@@ -23,26 +24,62 @@ impl fmt::Display for Stack {
 }
 
 impl Session {
-    pub fn ns(&mut self, name: &str, at: At) -> Result<Stack, DslError> {
+    /// `ns(name)` on the host, `h.ns(name)` on a simulated host (the namespace `h.name`).
+    pub fn ns(&mut self, parent: &Stack, name: &str, at: At) -> Result<Stack, DslError> {
         check_nsname(name)?;
+        let full = match &parent.ns {
+            Netns::Root => name.to_string(),
+            Netns::Named(h) if self.model.is_host(&parent.ns) => format!("{h}.{name}"),
+            Netns::Named(n) => {
+                return Err(DslError::new(
+                    "netsh::namespace",
+                    format!("{n} is a namespace, not a host: a namespace holds no namespaces"),
+                    format!(
+                        "create it on a host: ns(\"{name}\"), or host(\"h150\").ns(\"{name}\")"
+                    ),
+                ))
+            }
+        };
+        self.make_ns(&full, false, at)
+    }
+
+    /// Creates the namespace (once) and brings its lo up.
+    pub fn make_ns(&mut self, name: &str, host: bool, at: At) -> Result<Stack, DslError> {
         let ns = Netns::named(name);
-        if !self.model.namespaces.contains_key(name) {
-            self.model.namespaces.insert(name.to_string(), at);
-            self.push(
-                OpKind::NetnsAdd {
-                    name: name.to_string(),
-                },
-                at,
-            );
-            // A namespace is born with lo down; every lab wants it up.
-            self.push(
-                OpKind::LinkSetUp {
-                    ns: ns.clone(),
-                    name: "lo".to_string(),
-                    up: true,
-                },
-                at,
-            );
+        match self.model.namespaces.get(name) {
+            Some(i) if i.host != host => {
+                let (was, want) = if i.host {
+                    ("a host", "namespace")
+                } else {
+                    ("a namespace", "host")
+                };
+                return Err(DslError::new(
+                    "netsh::name-taken",
+                    format!("{name} is already {was} (line {})", i.at.line),
+                    format!("give the new {want} another name"),
+                ));
+            }
+            Some(_) => {}
+            None => {
+                self.model
+                    .namespaces
+                    .insert(name.to_string(), NsInfo { at, host });
+                self.push(
+                    OpKind::NetnsAdd {
+                        name: name.to_string(),
+                    },
+                    at,
+                );
+                // A namespace is born with lo down; every lab wants it up.
+                self.push(
+                    OpKind::LinkSetUp {
+                        ns: ns.clone(),
+                        name: "lo".to_string(),
+                        up: true,
+                    },
+                    at,
+                );
+            }
         }
         Ok(Stack { ns })
     }
@@ -55,16 +92,43 @@ impl Session {
                 "delete its links or namespaces instead, or use netsh down",
             ));
         };
-        self.push(OpKind::NetnsDel { name: name.clone() }, at);
-        self.model.drop_ns(&st.ns);
+        // A simulated host goes with its namespaces.
+        let inner: Vec<String> = self
+            .model
+            .namespaces
+            .keys()
+            .filter(|n| n.starts_with(&format!("{name}.")))
+            .cloned()
+            .collect();
+        for n in inner.iter().chain(std::iter::once(name)) {
+            self.push(OpKind::NetnsDel { name: n.clone() }, at);
+            self.model.drop_ns(&Netns::Named(n.clone()));
+        }
         Ok(())
+    }
+
+    pub fn describe_stack(&self, st: &Stack) -> String {
+        match &st.ns {
+            Netns::Root => "host()".to_string(),
+            Netns::Named(n) if self.model.is_host(&st.ns) => format!("host(\"{n}\")"),
+            Netns::Named(n) => match n.split_once('.') {
+                Some((h, inner)) => format!("host(\"{h}\").ns(\"{inner}\")"),
+                None => format!("ns(\"{n}\")"),
+            },
+        }
     }
 }
 
 pub fn register(engine: &mut Engine, shared: &Shared) {
     engine.register_type_with_name::<Stack>("Stack");
-    engine.register_fn("to_string", |s: &mut Stack| s.to_string());
-    engine.register_fn("to_debug", |s: &mut Stack| s.to_string());
+    let s = shared.clone();
+    engine.register_fn("to_string", move |st: &mut Stack| {
+        s.borrow().describe_stack(st)
+    });
+    let s = shared.clone();
+    engine.register_fn("to_debug", move |st: &mut Stack| {
+        s.borrow().describe_stack(st)
+    });
     engine.register_get("name", |s: &mut Stack| match &s.ns {
         Netns::Root => "host".to_string(),
         Netns::Named(n) => n.clone(),
@@ -76,7 +140,25 @@ pub fn register(engine: &mut Engine, shared: &Shared) {
     engine.register_fn(
         "ns",
         move |ctx: NativeCallContext, name: &str| -> R<Stack> {
-            let r = s.borrow_mut().ns(name, at(&ctx));
+            let r = s
+                .borrow_mut()
+                .ns(&Stack { ns: Netns::Root }, name, at(&ctx));
+            r.or_else(|e| fail(&ctx, e))
+        },
+    );
+    let s = shared.clone();
+    engine.register_fn(
+        "ns",
+        move |ctx: NativeCallContext, parent: &mut Stack, name: &str| -> R<Stack> {
+            let r = s.borrow_mut().ns(parent, name, at(&ctx));
+            r.or_else(|e| fail(&ctx, e))
+        },
+    );
+    let s = shared.clone();
+    engine.register_fn(
+        "host",
+        move |ctx: NativeCallContext, name: &str| -> R<Stack> {
+            let r = check_nsname(name).and_then(|_| s.borrow_mut().make_ns(name, true, at(&ctx)));
             r.or_else(|e| fail(&ctx, e))
         },
     );

@@ -28,10 +28,11 @@ pub fn check(a: CheckArgs) -> i32 {
             return 2;
         }
     };
+    let lab = super::lab_name::lab_name(Some(&a.file), None).unwrap_or_else(|_| "check".into());
     let backend = Box::new(DryRun::new(Box::new(std::io::sink()), true));
     let shared: Shared = Rc::new(RefCell::new(Session::new(
         backend,
-        Journal::in_memory("check"),
+        Journal::in_memory(&lab),
         params,
     )));
     match script::run(&shared, &src) {

@@ -6,6 +6,8 @@ use super::handles::Handles;
 use super::messages::{self as m, Msg, NewLink};
 use super::observe::observe;
 use super::{exec, netns, ping, sysctl};
+use crate::firewall::iptables::Iptables;
+use crate::firewall::{Firewall, FwError, Listed, Rule};
 use crate::plan::backend::{Backend, ExecOutput, Failure, PingMode};
 use crate::plan::view::NsView;
 use crate::plan::{LinkKind, Netns, OpKind};
@@ -30,6 +32,8 @@ pub struct Netlink {
     /// The next free ifindex of each namespace netsh created or observed, so creates choose
     /// their index and later requests need no lookups.
     next_index: HashMap<Netns, u32>,
+    /// Firewall rules go through the firewall driver (src/firewall), in the same namespaces.
+    fw: Box<dyn Firewall>,
 }
 
 impl Netlink {
@@ -39,6 +43,7 @@ impl Netlink {
             alias: format!("netsh:{lab}"),
             index: HashMap::new(),
             next_index: HashMap::new(),
+            fw: Box::new(Iptables::default()),
         })
     }
 
@@ -283,6 +288,18 @@ impl Netlink {
                     };
                     self.send(&mut batch, &mut batch_ns, i, ns, vec![msg])?;
                 }
+                RuleAdd { ns, rule } => {
+                    self.drain(&mut batch)?;
+                    self.fw
+                        .append(ns.path().as_deref(), rule)
+                        .map_err(|e| at(fw_failure(e)))?;
+                }
+                RuleDel { ns, rule } => {
+                    self.drain(&mut batch)?;
+                    self.fw
+                        .delete(ns.path().as_deref(), rule)
+                        .map_err(|e| at(fw_failure(e)))?;
+                }
                 Sysctl { ns, key, value } => {
                     self.drain(&mut batch)?;
                     sysctl::write(ns.path().as_deref(), key, value)
@@ -306,6 +323,14 @@ async fn ack(mut handle: Handle, msg: Msg) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+fn fw_failure(e: FwError) -> Failure {
+    Failure {
+        message: e.message,
+        errno: None,
+        help: e.help,
+    }
 }
 
 /// "File exists (EEXIST)": the system's words and the errno's name.
@@ -385,6 +410,16 @@ impl Backend for Netlink {
 
     fn echo(&mut self, text: &str) {
         println!("{text}");
+    }
+
+    fn rule_exists(&mut self, ns: &Netns, rule: &Rule) -> Result<bool, Failure> {
+        self.fw
+            .exists(ns.path().as_deref(), rule)
+            .map_err(fw_failure)
+    }
+
+    fn rules(&mut self, ns: &Netns) -> Result<Vec<Listed>, Failure> {
+        self.fw.list(ns.path().as_deref()).map_err(fw_failure)
     }
 }
 

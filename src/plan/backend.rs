@@ -4,6 +4,7 @@
 use super::netns::Netns;
 use super::op::OpKind;
 use super::view::NsView;
+use crate::firewall::{Listed, Rule};
 use std::collections::{BTreeSet, HashMap};
 use std::net::IpAddr;
 
@@ -12,6 +13,8 @@ use std::net::IpAddr;
 pub struct Failure {
     pub message: String,
     pub errno: Option<i32>,
+    /// What to do, when the failing layer knows better than the errno (a missing program).
+    pub help: Option<String>,
 }
 
 impl Failure {
@@ -19,6 +22,7 @@ impl Failure {
         Failure {
             message: message.into(),
             errno,
+            help: None,
         }
     }
 
@@ -69,6 +73,10 @@ pub trait Backend {
     /// Send echo requests from `ns` to `dst`, bounded in time, retried briefly.
     fn ping(&mut self, ns: &Netns, dst: IpAddr, mode: PingMode) -> Result<bool, Failure>;
     fn exec(&mut self, ns: &Netns, cmd: &str) -> Result<ExecOutput, Failure>;
+    /// Whether exactly this firewall rule is in its chain.
+    fn rule_exists(&mut self, ns: &Netns, rule: &Rule) -> Result<bool, Failure>;
+    /// Every firewall rule of a namespace.
+    fn rules(&mut self, ns: &Netns) -> Result<Vec<Listed>, Failure>;
     /// `print` from the script.
     fn echo(&mut self, text: &str);
     /// After a flush: the state the plan left, as judged. A backend without a kernel keeps it
@@ -81,11 +89,53 @@ pub trait Backend {
 pub struct Simulated {
     pub named: BTreeSet<String>,
     pub views: HashMap<Netns, NsView>,
+    /// Firewall rules the plan added, per namespace.
+    pub rules: HashMap<Netns, Vec<Rule>>,
 }
 
 impl Simulated {
     pub fn observe(&self, ns: &Netns) -> NsView {
         self.views.get(ns).cloned().unwrap_or_else(NsView::fresh)
+    }
+
+    pub fn apply(&mut self, steps: &[OpKind]) {
+        for s in steps {
+            match s {
+                OpKind::RuleAdd { ns, rule } => {
+                    self.rules.entry(ns.clone()).or_default().push(rule.clone())
+                }
+                OpKind::RuleDel { ns, rule } => {
+                    if let Some(v) = self.rules.get_mut(ns) {
+                        if let Some(i) = v.iter().position(|r| r == rule) {
+                            v.remove(i);
+                        }
+                    }
+                }
+                OpKind::NetnsDel { name } => {
+                    self.rules.remove(&Netns::Named(name.clone()));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    pub fn rule_exists(&self, ns: &Netns, rule: &Rule) -> bool {
+        self.rules.get(ns).is_some_and(|v| v.contains(rule))
+    }
+
+    pub fn rules(&self, ns: &Netns) -> Vec<Listed> {
+        self.rules
+            .get(ns)
+            .map(|v| {
+                v.iter()
+                    .map(|r| Listed {
+                        table: r.table.clone(),
+                        chain: r.chain.clone(),
+                        spec: r.spec(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     pub fn remember(&mut self, named: BTreeSet<String>, views: HashMap<Netns, NsView>) {

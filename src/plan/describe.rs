@@ -36,5 +36,17 @@ pub fn describe(op: &OpKind) -> String {
         },
         RouteDel { ns, dst, .. } => format!("delete route {} on {ns}", dst_text(dst)),
         Sysctl { ns, key, value } => format!("set {key}={value} on {ns}"),
+        RuleAdd { ns, rule } => format!(
+            "add the {} {} rule `{}` on {ns}",
+            rule.table,
+            rule.chain,
+            rule.untagged().spec()
+        ),
+        RuleDel { ns, rule } => format!(
+            "delete the {} {} rule `{}` on {ns}",
+            rule.table,
+            rule.chain,
+            rule.untagged().spec()
+        ),
     }
 }

@@ -5,6 +5,7 @@ use super::netns::Netns;
 use super::op::OpKind;
 use super::render::{render, render_echo, render_exec, render_ping_check};
 use super::view::NsView;
+use crate::firewall::{Listed, Rule};
 use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
 use std::net::IpAddr;
@@ -49,6 +50,14 @@ impl Backend for DryRun {
         self.sim.remember(named, views);
     }
 
+    fn rule_exists(&mut self, ns: &Netns, rule: &Rule) -> Result<bool, Failure> {
+        Ok(self.sim.rule_exists(ns, rule))
+    }
+
+    fn rules(&mut self, ns: &Netns) -> Result<Vec<Listed>, Failure> {
+        Ok(self.sim.rules(ns))
+    }
+
     fn read_sysctl(&mut self, _ns: &Netns, _key: &str) -> Result<Option<String>, Failure> {
         Ok(None)
     }
@@ -57,6 +66,7 @@ impl Backend for DryRun {
         for s in steps {
             self.line(&render(s));
         }
+        self.sim.apply(steps);
         Ok(())
     }
 

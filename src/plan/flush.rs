@@ -197,6 +197,10 @@ fn undo_of(op: &OpKind, world: &mut World) -> Result<Option<OpKind>, Failure> {
             via: *via,
             dev: dev.clone(),
         }),
+        RuleAdd { ns, rule } => Some(RuleDel {
+            ns: ns.clone(),
+            rule: rule.clone(),
+        }),
         Sysctl { ns, key, .. } if !world.is_fresh(ns) => {
             world.backend().read_sysctl(ns, key)?.map(|old| Sysctl {
                 ns: ns.clone(),
@@ -227,7 +231,11 @@ pub fn kernel_at(op: &Op, f: Failure) -> FlushError {
         code: "netsh::kernel",
         at: op.at,
         message: format!("cannot {what}: {}", f.message),
-        help: root_help(f.errno).or_else(|| errno_help(f.errno, &op.kind)),
+        help: f
+            .help
+            .clone()
+            .or_else(|| root_help(f.errno))
+            .or_else(|| errno_help(f.errno, &op.kind)),
     }
 }
 

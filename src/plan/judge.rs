@@ -16,6 +16,8 @@ pub struct World<'a> {
     views: HashMap<Netns, NsView>,
     /// Namespaces this flush creates: nothing in them can be read yet.
     fresh: BTreeSet<Netns>,
+    /// Rules this flush adds, so a duplicate in the same plan is not added twice.
+    rules_added: HashMap<Netns, Vec<crate::firewall::Rule>>,
 }
 
 pub enum Problem {
@@ -44,6 +46,7 @@ impl<'a> World<'a> {
             named: None,
             views: HashMap::new(),
             fresh: BTreeSet::new(),
+            rules_added: HashMap::new(),
         }
     }
 
@@ -376,6 +379,51 @@ impl<'a> World<'a> {
                     return Ok(Judged::nothing(Verdict::Unchanged));
                 }
                 Ok(Judged::apply(Verdict::Change, op))
+            }
+            RuleAdd { ns, rule } => {
+                let added = self.rules_added.entry(ns.clone()).or_default();
+                if added.contains(rule) {
+                    return Ok(Judged::nothing(Verdict::Unchanged));
+                }
+                added.push(rule.clone());
+                if self.fresh.contains(ns) {
+                    return Ok(Judged::apply(Verdict::Create, op));
+                }
+                if let Netns::Named(_) = ns {
+                    self.view(ns)?;
+                }
+                if self.backend.rule_exists(ns, rule)? {
+                    return Ok(Judged::nothing(mine(op)));
+                }
+                if self.backend.rule_exists(ns, &rule.untagged())? {
+                    return Ok(Judged::nothing(Verdict::Adopted));
+                }
+                Ok(Judged::apply(Verdict::Create, op))
+            }
+            RuleDel { ns, rule } => {
+                let added = self.rules_added.entry(ns.clone()).or_default();
+                if let Some(i) = added.iter().position(|r| r == rule) {
+                    added.remove(i);
+                    return Ok(Judged::apply(Verdict::Change, op));
+                }
+                if self.fresh.contains(ns) {
+                    return Ok(Judged::nothing(Verdict::Unchanged));
+                }
+                if self.backend.rule_exists(ns, rule)? {
+                    return Ok(Judged::apply(Verdict::Change, op));
+                }
+                // The script names the rule: remove it even if someone else made it.
+                let plain = rule.untagged();
+                if self.backend.rule_exists(ns, &plain)? {
+                    return Ok(Judged::apply(
+                        Verdict::Change,
+                        &RuleDel {
+                            ns: ns.clone(),
+                            rule: plain,
+                        },
+                    ));
+                }
+                Ok(Judged::nothing(Verdict::Unchanged))
             }
             Sysctl { ns, key, value } => {
                 if self.fresh.contains(ns) {

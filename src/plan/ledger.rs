@@ -26,6 +26,8 @@ pub enum Gone {
     Link(Netns, String),
     Addr(Netns, String, ipnet::IpNet),
     Route(Netns, ipnet::IpNet),
+    /// `table/chain/spec`.
+    Rule(Netns, String),
 }
 
 impl Gone {
@@ -41,6 +43,10 @@ impl Gone {
             }
             OpKind::AddrDel { ns, link, addr } => vec![Gone::Addr(ns.clone(), link.clone(), *addr)],
             OpKind::RouteDel { ns, dst, .. } => vec![Gone::Route(ns.clone(), *dst)],
+            OpKind::RuleDel { ns, rule } => vec![Gone::Rule(
+                ns.clone(),
+                format!("{}/{}/{}", rule.table, rule.chain, rule.spec()),
+            )],
             _ => vec![],
         }
     }
@@ -58,6 +64,7 @@ impl Gone {
             }
             Gone::Addr(ns, link, a) => kind == "addr" && rest == format!("{ns}/{link}/{a}"),
             Gone::Route(ns, dst) => kind == "route" && rest == format!("{ns}/{dst}"),
+            Gone::Rule(ns, r) => kind == "rule" && rest == format!("{ns}/{r}"),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `Op`: one kernel change recorded by the DSL, with the script position of the call that asked for it.
 
 use super::netns::Netns;
+use crate::firewall::Rule;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
@@ -107,6 +108,15 @@ pub enum OpKind {
         key: String,
         value: String,
     },
+    /// Append a firewall rule (already carrying the lab's tag).
+    RuleAdd {
+        ns: Netns,
+        rule: Rule,
+    },
+    RuleDel {
+        ns: Netns,
+        rule: Rule,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -132,7 +142,9 @@ impl OpKind {
             | AddrDel { ns, .. }
             | RouteAdd { ns, .. }
             | RouteDel { ns, .. }
-            | Sysctl { ns, .. } => ns.clone(),
+            | Sysctl { ns, .. }
+            | RuleAdd { ns, .. }
+            | RuleDel { ns, .. } => ns.clone(),
         }
     }
 
@@ -171,7 +183,9 @@ impl OpKind {
                 name: n, master, ..
             } => me && (n == name || master.as_deref() == Some(name)),
             RouteAdd { dev, .. } | RouteDel { dev, .. } => me && dev.as_deref() == Some(name),
-            NetnsAdd { .. } | NetnsDel { .. } | Sysctl { .. } => false,
+            NetnsAdd { .. } | NetnsDel { .. } | Sysctl { .. } | RuleAdd { .. } | RuleDel { .. } => {
+                false
+            }
             _ => me && self.link() == Some(name),
         }
     }
@@ -185,6 +199,12 @@ impl OpKind {
             AddrAdd { ns, link, addr } => Some(format!("addr {ns}/{link}/{addr}")),
             RouteAdd { ns, dst, .. } => Some(format!("route {ns}/{dst}")),
             Sysctl { ns, key, .. } => Some(format!("sysctl {ns}/{key}")),
+            RuleAdd { ns, rule } => Some(format!(
+                "rule {ns}/{}/{}/{}",
+                rule.table,
+                rule.chain,
+                rule.spec()
+            )),
             _ => None,
         }
     }

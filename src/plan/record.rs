@@ -5,6 +5,7 @@ use super::netns::Netns;
 use super::op::OpKind;
 use super::render::render;
 use super::view::NsView;
+use crate::firewall::{Listed, Rule};
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 use std::net::IpAddr;
@@ -32,12 +33,21 @@ impl Backend for Record {
         self.sim.remember(named, views);
     }
 
+    fn rule_exists(&mut self, ns: &Netns, rule: &Rule) -> Result<bool, Failure> {
+        Ok(self.sim.rule_exists(ns, rule))
+    }
+
+    fn rules(&mut self, ns: &Netns) -> Result<Vec<Listed>, Failure> {
+        Ok(self.sim.rules(ns))
+    }
+
     fn read_sysctl(&mut self, _ns: &Netns, _key: &str) -> Result<Option<String>, Failure> {
         Ok(None)
     }
 
     fn apply(&mut self, steps: &[OpKind]) -> Result<(), (usize, Failure)> {
         self.log.borrow_mut().extend(steps.iter().map(render));
+        self.sim.apply(steps);
         Ok(())
     }
 

@@ -86,7 +86,32 @@ pub fn render(op: &OpKind) -> String {
             format!("{} route del {}", ns.ip(), route_args(dst, via, dev))
         }
         Sysctl { ns, key, value } => format!("{}sysctl -qw {key}={value}", ns.exec_prefix()),
+        RuleAdd { ns, rule } => format!(
+            "{}iptables {}-A {}",
+            ns.exec_prefix(),
+            table_arg(&rule.table),
+            chain_spec(rule)
+        ),
+        RuleDel { ns, rule } => format!(
+            "{}iptables {}-D {}",
+            ns.exec_prefix(),
+            table_arg(&rule.table),
+            chain_spec(rule)
+        ),
     }
+}
+
+/// `-t nat ` (nothing for filter, as people write it).
+fn table_arg(table: &str) -> String {
+    if table == "filter" {
+        String::new()
+    } else {
+        format!("-t {table} ")
+    }
+}
+
+fn chain_spec(rule: &crate::firewall::Rule) -> String {
+    format!("{} {}", rule.chain, rule.spec())
 }
 
 /// The check `assert_ping` / `assert_no_ping` stands for, as a command that stops the script.

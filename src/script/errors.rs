@@ -63,9 +63,11 @@ fn split_sig(sig: &str) -> (String, String) {
     (name.trim().to_string(), args)
 }
 
-pub struct Known {
+pub struct Known<'a> {
     /// Registered and script-defined functions: (name, "arg types").
     pub functions: Vec<(String, String)>,
+    /// The script, to recognise some mistakes by their text.
+    pub src: &'a str,
 }
 
 pub fn to_diag(err: &EvalAltResult, known: &Known) -> Diag {
@@ -83,12 +85,19 @@ pub fn to_diag(err: &EvalAltResult, known: &Known) -> Diag {
             )
             .at(at(*pos))
         }
-        EvalAltResult::ErrorParsing(p, pos) => Diag::new(
-            "netsh::syntax",
-            format!("syntax error: {p}"),
-            Some(syntax_help(&p.to_string())),
-        )
-        .at(at(*pos)),
+        EvalAltResult::ErrorParsing(p, pos) => {
+            let word_here = at(*pos)
+                .and_then(|a| super::span::offset(known.src, a.line, a.col))
+                .map(|o| &known.src[o..])
+                .unwrap_or("");
+            let help = if word_here.starts_with("in:") || word_here.starts_with("in :") {
+                "`in` is a Rhai keyword: quote it as a map key, #{ \"in\": \"bridge0\" }"
+                    .to_string()
+            } else {
+                syntax_help(&p.to_string())
+            };
+            Diag::new("netsh::syntax", format!("syntax error: {p}"), Some(help)).at(at(*pos))
+        }
         EvalAltResult::ErrorFunctionNotFound(sig, pos) => {
             let (name, args) = split_sig(sig);
             let overloads: Vec<&(String, String)> =

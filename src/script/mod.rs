@@ -26,7 +26,7 @@ pub fn declared_params(src: &str) -> Vec<String> {
     out
 }
 
-fn known(engine: &Engine, ast: Option<&rhai::AST>) -> Known {
+fn known<'a>(engine: &Engine, ast: Option<&rhai::AST>, src: &'a str) -> Known<'a> {
     let mut functions = vec![];
     for sig in engine.gen_fn_signatures(false) {
         // "bridge(_: &str) -> Link" → ("bridge", "string")
@@ -57,7 +57,7 @@ fn known(engine: &Engine, ast: Option<&rhai::AST>) -> Known {
             functions.push((f.name.to_string(), vec!["any"; f.params.len()].join(", ")));
         }
     }
-    Known { functions }
+    Known { functions, src }
 }
 
 /// Compile and run `src` in the session, then flush what is left. Errors become diagnostics.
@@ -65,10 +65,10 @@ pub fn run(shared: &Shared, src: &str) -> Result<(), Diag> {
     let engine = engine::engine(shared);
     let ast = engine
         .compile(src)
-        .map_err(|e| to_diag(&e.into(), &known(&engine, None)))?;
+        .map_err(|e| to_diag(&e.into(), &known(&engine, None, src)))?;
     engine
         .run_ast(&ast)
-        .map_err(|e| to_diag(&e, &known(&engine, Some(&ast))))?;
+        .map_err(|e| to_diag(&e, &known(&engine, Some(&ast), src)))?;
     let r = shared.borrow_mut().flush();
     r.map_err(|e| Diag::new(e.code, e.message, e.help).at(e.at))
 }

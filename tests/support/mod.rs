@@ -238,10 +238,12 @@ __netsh_dump() {
 echo '### ns -'
 __netsh_dump ip
 echo '### ip_forward'; cat /proc/sys/net/ipv4/ip_forward
+echo '### rules'; iptables-save 2>/dev/null | grep -E '^(\*|-A )' || true
 for __netsh_ns in $(ip netns list | awk '{print $1}' | LC_ALL=C sort); do
   echo '### ns '"$__netsh_ns"
   __netsh_dump ip -n "$__netsh_ns"
   echo '### ip_forward'; ip netns exec "$__netsh_ns" cat /proc/sys/net/ipv4/ip_forward
+  echo '### rules'; ip netns exec "$__netsh_ns" iptables-save 2>/dev/null | grep -E '^(\*|-A )' || true
 done
 echo '### end'
 "#;
@@ -278,6 +280,8 @@ struct NsDump {
     routes: Vec<Value>,
     nsids: Vec<Value>,
     ip_forward: Option<String>,
+    /// `TABLE CHAIN SPEC` per iptables rule.
+    rules: Vec<String>,
 }
 
 fn parse_json_section(ns: &str, section: &str, text: &str) -> Vec<Value> {
@@ -312,6 +316,16 @@ fn parse_dump(dump: &str) -> BTreeMap<String, NsDump> {
                 "routes" => d.routes = parse_json_section(ns, section, buf),
                 "nsids" => d.nsids = parse_json_section(ns, section, buf),
                 "ip_forward" => d.ip_forward = Some(buf.trim().to_string()),
+                "rules" => {
+                    let mut table = String::new();
+                    for l in buf.lines() {
+                        if let Some(t) = l.strip_prefix('*') {
+                            table = t.trim().to_string();
+                        } else if let Some(r) = l.strip_prefix("-A ") {
+                            d.rules.push(format!("{table} {r}"));
+                        }
+                    }
+                }
                 other => panic!("state dump: unknown section `{other}`"),
             }
         }
@@ -461,6 +475,7 @@ fn route_line(ns: &str, r: &Value) -> String {
 /// NS addr IFNAME CIDR
 /// NS route [TYPE ]DST[ via GW][ dev IF][ nexthop via GW dev IF]...
 /// NS sysctl ip_forward=V
+/// NS rule TABLE CHAIN SPEC
 /// ```
 ///
 /// NS is `-` for the sandbox root namespace. ifindexes, MACs, counters,
@@ -490,9 +505,6 @@ pub fn normalize_state(dump: &str) -> String {
         }
         for a in &d.addrs {
             let name = s(a, "ifname").unwrap_or("?");
-            if name == "lo" {
-                continue;
-            }
             let infos = a.get("addr_info").and_then(Value::as_array);
             for i in infos.into_iter().flatten() {
                 let family = s(i, "family").unwrap_or("");
@@ -505,12 +517,19 @@ pub fn normalize_state(dump: &str) -> String {
                     continue;
                 }
                 let local = s(i, "local").unwrap_or("?");
+                // lo's own addresses are always there; others on lo are the lab's.
+                if name == "lo" && (local == "127.0.0.1" || local == "::1") {
+                    continue;
+                }
                 let plen = u(i, "prefixlen").map_or("?".to_string(), |p| p.to_string());
                 lines.insert(format!("{ns} addr {name} {local}/{plen}"));
             }
         }
         for r in &d.routes {
             lines.insert(route_line(ns, r));
+        }
+        for r in &d.rules {
+            lines.insert(format!("{ns} rule {r}"));
         }
         let fwd = d.ip_forward.as_deref().unwrap_or("?");
         lines.insert(format!("{ns} sysctl ip_forward={fwd}"));

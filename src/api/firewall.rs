@@ -1,0 +1,605 @@
+//! The firewall verbs: `forward`, `masquerade`, `snat`, `dnat`, `nat(br)` and `iptables("...")`,
+//! on the host or as methods of a stack. Each returns a rule handle with `.remove()`; every rule
+//! carries `-m comment --comment netsh:<lab>`. `rules()` lists the lab's rules.
+
+use super::addr::{parse_cidr, parse_ip};
+use super::error::{at, fail, DslError, R};
+use super::link::Link;
+use super::model::ModelKind;
+use super::names::check_ifname;
+use super::session::{Session, Shared};
+use super::stack::Stack;
+use crate::firewall::Rule;
+use crate::plan::{At, Netns, OpKind};
+use rhai::{Array, Dynamic, Engine, Map, NativeCallContext};
+
+/// A rule the script added, on the stack it was added to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FwRule {
+    pub ns: Netns,
+    pub rule: Rule,
+}
+
+const CODE: &str = "netsh::firewall";
+
+fn bad(message: impl Into<String>, help: impl Into<String>) -> DslError {
+    DslError::new(CODE, message, help)
+}
+
+const TABLES: [(&str, &[&str]); 5] = [
+    ("filter", &["INPUT", "FORWARD", "OUTPUT"]),
+    ("nat", &["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"]),
+    (
+        "mangle",
+        &["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"],
+    ),
+    ("raw", &["PREROUTING", "OUTPUT"]),
+    ("security", &["INPUT", "FORWARD", "OUTPUT"]),
+];
+
+fn check_chain(table: &str, chain: &str) -> Result<(), DslError> {
+    let Some((_, chains)) = TABLES.iter().find(|(t, _)| *t == table) else {
+        return Err(bad(
+            format!("unknown table \"{table}\""),
+            "the tables are filter, nat, mangle, raw and security",
+        ));
+    };
+    if !chains.contains(&chain) {
+        return Err(bad(
+            format!("the {table} table has no chain \"{chain}\""),
+            format!("its chains are {}", chains.join(", ")),
+        ));
+    }
+    Ok(())
+}
+
+/// Options of a verb, read and checked one by one; unknown keys are mistakes.
+struct Opts<'a> {
+    verb: &'a str,
+    map: Map,
+    allowed: &'a [&'a str],
+}
+
+impl<'a> Opts<'a> {
+    fn new(verb: &'a str, map: Map, allowed: &'a [&'a str]) -> Result<Self, DslError> {
+        if let Some(k) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
+            return Err(bad(
+                format!("{verb} has no option \"{k}\""),
+                format!("its options are {}", allowed.join(", ")),
+            ));
+        }
+        Ok(Opts { verb, map, allowed })
+    }
+
+    fn string(&self, key: &str, s: &Session) -> Result<Option<String>, DslError> {
+        debug_assert!(self.allowed.contains(&key));
+        match self.map.get(key) {
+            None => Ok(None),
+            Some(v) if v.is_string() => Ok(Some(v.clone().into_string().unwrap())),
+            Some(v) if v.is::<Link>() => {
+                let l = v.clone().cast::<Link>();
+                Ok(Some(s.model.links[l.id].name.clone()))
+            }
+            Some(v) => Err(bad(
+                format!(
+                    "{} option {key} must be a string, not {}",
+                    self.verb,
+                    v.type_name()
+                ),
+                format!("write it in quotes, e.g. {key}: \"bridge0\""),
+            )),
+        }
+    }
+
+    fn port(&self, key: &str) -> Result<Option<u16>, DslError> {
+        match self.map.get(key) {
+            None => Ok(None),
+            Some(v) => match v.as_int() {
+                Ok(p) if (1..=65535).contains(&p) => Ok(Some(p as u16)),
+                Ok(p) => Err(bad(
+                    format!("port {p} is out of range (1-65535)"),
+                    format!("give {key} a port from 1 to 65535, e.g. {key}: 8080"),
+                )),
+                Err(t) => Err(bad(
+                    format!("{} option {key} must be an integer, not {t}", self.verb),
+                    format!("e.g. {key}: 8080"),
+                )),
+            },
+        }
+    }
+}
+
+/// `-i bridge0`, or `! -i bridge0` for "!bridge0".
+fn iface(flag: &str, v: &str) -> Result<Vec<String>, DslError> {
+    let (neg, name) = match v.strip_prefix('!') {
+        Some(n) => (true, n),
+        None => (false, v),
+    };
+    check_ifname(name, "interface")?;
+    let mut out = vec![];
+    if neg {
+        out.push("!".to_string());
+    }
+    out.push(flag.to_string());
+    out.push(name.to_string());
+    Ok(out)
+}
+
+fn addr_arg(flag: &str, v: &str) -> Result<Vec<String>, DslError> {
+    let (neg, a) = match v.strip_prefix('!') {
+        Some(n) => (true, n),
+        None => (false, v),
+    };
+    if a.contains('/') {
+        parse_cidr(a)?;
+    } else {
+        parse_ip(a, "address")?;
+    }
+    let mut out = vec![];
+    if neg {
+        out.push("!".to_string());
+    }
+    out.push(flag.to_string());
+    out.push(a.to_string());
+    Ok(out)
+}
+
+fn proto(p: &str) -> Result<String, DslError> {
+    match p {
+        "tcp" | "udp" | "icmp" | "sctp" | "all" => Ok(p.to_string()),
+        _ => Err(bad(
+            format!("unknown protocol \"{p}\""),
+            "use tcp, udp, sctp, icmp or all",
+        )),
+    }
+}
+
+fn words(s: &str) -> Vec<String> {
+    s.split_whitespace().map(String::from).collect()
+}
+
+/// The common matches, in the order iptables users write them: -p, -s, -d, -i, -o, --dport.
+fn matches(o: &Opts, s: &Session, port_needs_proto: bool) -> Result<Vec<String>, DslError> {
+    let mut a = vec![];
+    let p = o.string("proto", s).ok().flatten();
+    if let Some(p) = &p {
+        a.push("-p".to_string());
+        a.push(proto(p)?);
+    }
+    for (key, flag) in [("src", "-s"), ("dst", "-d")] {
+        if o.allowed.contains(&key) {
+            if let Some(v) = o.string(key, s)? {
+                a.extend(addr_arg(flag, &v)?);
+            }
+        }
+    }
+    for (key, flag) in [("in", "-i"), ("out", "-o")] {
+        if o.allowed.contains(&key) {
+            if let Some(v) = o.string(key, s)? {
+                a.extend(iface(flag, &v)?);
+            }
+        }
+    }
+    if o.allowed.contains(&"dport") {
+        if let Some(port) = o.port("dport")? {
+            match p.as_deref() {
+                Some("tcp" | "udp" | "sctp") => {}
+                _ if port_needs_proto => {
+                    return Err(bad(
+                        "a port needs a protocol",
+                        "add proto: \"tcp\" (or udp, sctp)",
+                    ))
+                }
+                _ => {}
+            }
+            a.push("--dport".to_string());
+            a.push(port.to_string());
+        }
+    }
+    Ok(a)
+}
+
+impl Session {
+    fn add_rule(&mut self, st: &Stack, rule: Rule, at: At) -> FwRule {
+        let rule = rule.tagged(&self.journal.lab);
+        self.push(
+            OpKind::RuleAdd {
+                ns: st.ns.clone(),
+                rule: rule.clone(),
+            },
+            at,
+        );
+        FwRule {
+            ns: st.ns.clone(),
+            rule,
+        }
+    }
+
+    pub fn forward(&mut self, st: &Stack, m: Map, at: At) -> Result<FwRule, DslError> {
+        let o = Opts::new(
+            "forward",
+            m,
+            &[
+                "in", "out", "src", "dst", "proto", "dport", "state", "action",
+            ],
+        )?;
+        let mut a = matches(&o, self, true)?;
+        if let Some(state) = o.string("state", self)? {
+            for s in state.split(',') {
+                if !["NEW", "ESTABLISHED", "RELATED", "INVALID", "UNTRACKED"].contains(&s) {
+                    return Err(bad(
+                        format!("unknown conntrack state \"{s}\""),
+                        "the states are NEW, ESTABLISHED, RELATED, INVALID and UNTRACKED, e.g. state: \"RELATED,ESTABLISHED\"",
+                    ));
+                }
+            }
+            a.extend(words("-m conntrack --ctstate"));
+            a.push(state);
+        }
+        let action = o.string("action", self)?.unwrap_or_else(|| "ACCEPT".into());
+        if !["ACCEPT", "DROP", "REJECT", "RETURN"].contains(&action.as_str()) {
+            return Err(bad(
+                format!("unknown action \"{action}\""),
+                "forward's actions are ACCEPT, DROP, REJECT and RETURN",
+            ));
+        }
+        a.push("-j".into());
+        a.push(action);
+        Ok(self.add_rule(
+            st,
+            Rule {
+                table: "filter".into(),
+                chain: "FORWARD".into(),
+                args: a,
+            },
+            at,
+        ))
+    }
+
+    pub fn masquerade(&mut self, st: &Stack, m: Map, at: At) -> Result<FwRule, DslError> {
+        let o = Opts::new("masquerade", m, &["src", "dst", "out", "proto"])?;
+        let mut a = matches(&o, self, true)?;
+        a.extend(words("-j MASQUERADE"));
+        Ok(self.add_rule(
+            st,
+            Rule {
+                table: "nat".into(),
+                chain: "POSTROUTING".into(),
+                args: a,
+            },
+            at,
+        ))
+    }
+
+    pub fn snat(&mut self, st: &Stack, m: Map, at: At) -> Result<FwRule, DslError> {
+        let o = Opts::new("snat", m, &["src", "dst", "out", "proto", "to"])?;
+        let mut a = matches(&o, self, true)?;
+        let Some(to) = o.string("to", self)? else {
+            return Err(bad(
+                "snat needs to: the source address to write",
+                "e.g. snat(#{ src: \"10.1.1.0/24\", out: \"!bridge0\", to: \"172.31.131.149\" })",
+            ));
+        };
+        parse_ip(&to, "snat address")?;
+        a.extend(words("-j SNAT --to-source"));
+        a.push(to);
+        Ok(self.add_rule(
+            st,
+            Rule {
+                table: "nat".into(),
+                chain: "POSTROUTING".into(),
+                args: a,
+            },
+            at,
+        ))
+    }
+
+    pub fn dnat(&mut self, st: &Stack, m: Map, at: At) -> Result<FwRule, DslError> {
+        let mut m = m;
+        if !m.contains_key("proto") {
+            m.insert("proto".into(), "tcp".into());
+        }
+        let o = Opts::new("dnat", m, &["proto", "dport", "in", "dst", "to"])?;
+        if o.port("dport")?.is_none() {
+            return Err(bad(
+                "dnat needs dport: the port to map",
+                "e.g. dnat(#{ proto: \"tcp\", dport: 8080, to: \"10.1.1.2:80\" })",
+            ));
+        }
+        let mut a = matches(&o, self, true)?;
+        let Some(to) = o.string("to", self)? else {
+            return Err(bad(
+                "dnat needs to: the address (and port) to send to",
+                "e.g. to: \"10.1.1.2:80\"",
+            ));
+        };
+        let (ip, port) = match to.rsplit_once(':') {
+            Some((ip, port)) if !ip.contains(':') => (ip.to_string(), Some(port.to_string())),
+            _ => (to.clone(), None),
+        };
+        parse_ip(&ip, "dnat address")?;
+        if let Some(p) = port {
+            match p.parse::<u32>() {
+                Ok(n) if (1..=65535).contains(&n) => {}
+                _ => {
+                    return Err(bad(
+                        format!("port {p} in \"{to}\" is out of range (1-65535)"),
+                        format!("e.g. to: \"{ip}:80\""),
+                    ))
+                }
+            }
+        }
+        a.extend(words("-j DNAT --to-destination"));
+        a.push(to);
+        Ok(self.add_rule(
+            st,
+            Rule {
+                table: "nat".into(),
+                chain: "PREROUTING".into(),
+                args: a,
+            },
+            at,
+        ))
+    }
+
+    /// `nat(br)`: what Docker sets up for a bridge network — ip_forward, forwarding out of the
+    /// bridge, replies back in, and MASQUERADE of the bridge's subnet leaving by another link.
+    pub fn nat(&mut self, st: &Stack, br: &Link, at: At) -> Result<Array, DslError> {
+        let b = self.model.links[br.id].clone();
+        if b.kind == ModelKind::Veth {
+            return Err(bad(
+                format!("{} is a veth, not a bridge", b.name),
+                "nat(br) takes the bridge whose subnet goes out, e.g. nat(bridge(\"bridge0\"))",
+            ));
+        }
+        let Some(net) = b.addrs.first() else {
+            return Err(bad(
+                format!(
+                    "the bridge {} has no address, so its subnet is unknown",
+                    b.name
+                ),
+                format!(
+                    "give it one first: bridge(\"{}\").addr(\"10.1.1.1/24\")",
+                    b.name
+                ),
+            ));
+        };
+        let subnet = net.trunc().to_string();
+        let not_br = format!("!{}", b.name);
+        let mk = |pairs: &[(&str, &str)]| -> Map {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).into(), Dynamic::from(v.to_string())))
+                .collect()
+        };
+        self.sysctl(st, "net.ipv4.ip_forward", &Dynamic::from(true), at)?;
+        let r1 = self.forward(st, mk(&[("in", &b.name), ("out", &not_br)]), at)?;
+        let r2 = self.forward(
+            st,
+            mk(&[("out", &b.name), ("state", "RELATED,ESTABLISHED")]),
+            at,
+        )?;
+        let r3 = self.masquerade(st, mk(&[("src", &subnet), ("out", &not_br)]), at)?;
+        Ok(vec![
+            Dynamic::from(r1),
+            Dynamic::from(r2),
+            Dynamic::from(r3),
+        ])
+    }
+
+    /// `iptables("-t nat -A PREROUTING ...")`: any rule, appended (-A) or deleted (-D).
+    pub fn iptables(&mut self, st: &Stack, line: &str, at: At) -> Result<FwRule, DslError> {
+        let mut w = shell_words(line)?;
+        let mut table = "filter".to_string();
+        if let Some(i) = w.iter().position(|a| a == "-t" || a == "--table") {
+            if i + 1 >= w.len() {
+                return Err(bad(
+                    "-t needs a table",
+                    "e.g. iptables(\"-t nat -A POSTROUTING ...\")",
+                ));
+            }
+            table = w[i + 1].clone();
+            w.drain(i..i + 2);
+        }
+        let (op, chain) = match (w.first().map(String::as_str), w.get(1)) {
+            (Some("-A" | "--append"), Some(c)) => ("-A", c.clone()),
+            (Some("-D" | "--delete"), Some(c)) => ("-D", c.clone()),
+            _ => {
+                return Err(bad(
+                    format!("iptables(\"{line}\") neither appends (-A CHAIN ...) nor deletes (-D CHAIN ...) a rule"),
+                    "netsh adds rules with -A and removes them with -D or .remove(); read the tables with rules() or exec(\"iptables -S\")",
+                ))
+            }
+        };
+        check_chain(&table, &chain)?;
+        let rule = Rule {
+            table,
+            chain,
+            args: w[2..].to_vec(),
+        };
+        if op == "-D" {
+            let tagged = rule.tagged(&self.journal.lab);
+            self.push(
+                OpKind::RuleDel {
+                    ns: st.ns.clone(),
+                    rule: tagged.clone(),
+                },
+                at,
+            );
+            return Ok(FwRule {
+                ns: st.ns.clone(),
+                rule: tagged,
+            });
+        }
+        Ok(self.add_rule(st, rule, at))
+    }
+
+    pub fn remove_rule(&mut self, r: &FwRule, at: At) {
+        self.push(
+            OpKind::RuleDel {
+                ns: r.ns.clone(),
+                rule: r.rule.clone(),
+            },
+            at,
+        );
+    }
+
+    /// The lab's rules, live, on the host and every namespace the script made.
+    pub fn lab_rules(&mut self) -> Result<Array, DslError> {
+        self.flush()?;
+        let tag = crate::firewall::rule::tag(&self.journal.lab);
+        let mut stacks = vec![Netns::Root];
+        stacks.extend(
+            self.model
+                .namespaces
+                .keys()
+                .map(|n| Netns::Named(n.clone())),
+        );
+        let mut out = Array::new();
+        for ns in stacks {
+            let listed = self.backend.rules(&ns).map_err(|f| DslError {
+                code: "netsh::firewall",
+                message: format!("cannot list the rules of {ns}: {}", f.message),
+                help: f.help,
+                at: None,
+            })?;
+            for l in listed {
+                if !l
+                    .spec
+                    .split_whitespace()
+                    .any(|w| w.trim_matches('"') == tag)
+                {
+                    continue;
+                }
+                let mut m = Map::new();
+                m.insert("ns".into(), ns.to_string().into());
+                m.insert("table".into(), l.table.into());
+                m.insert("chain".into(), l.chain.into());
+                m.insert("spec".into(), l.spec.into());
+                out.push(m.into());
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Words as a shell splits them: whitespace, with '...' and "..." quoting.
+fn shell_words(s: &str) -> Result<Vec<String>, DslError> {
+    let mut out = vec![];
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut quote: Option<char> = None;
+    for c in s.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => cur.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if in_word {
+                    out.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            (None, c) => {
+                cur.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if quote.is_some() {
+        return Err(bad(format!("unclosed quote in \"{s}\""), "close the quote"));
+    }
+    if in_word {
+        out.push(cur);
+    }
+    Ok(out)
+}
+
+pub fn register(engine: &mut Engine, shared: &Shared) {
+    engine.register_type_with_name::<FwRule>("Rule");
+    engine.register_fn("to_string", |r: &mut FwRule| {
+        format!(
+            "-t {} -A {} {} (on {})",
+            r.rule.table,
+            r.rule.chain,
+            r.rule.spec(),
+            r.ns
+        )
+    });
+    let host = || Stack { ns: Netns::Root };
+    type Verb = fn(&mut Session, &Stack, Map, At) -> Result<FwRule, DslError>;
+    let verbs: [(&str, Verb); 4] = [
+        ("forward", Session::forward),
+        ("masquerade", Session::masquerade),
+        ("snat", Session::snat),
+        ("dnat", Session::dnat),
+    ];
+    for (name, f) in verbs {
+        let s = shared.clone();
+        engine.register_fn(
+            name,
+            move |ctx: NativeCallContext, st: &mut Stack, m: Map| -> R<FwRule> {
+                let r = f(&mut s.borrow_mut(), st, m, at(&ctx));
+                r.or_else(|e| fail(&ctx, e))
+            },
+        );
+        let s = shared.clone();
+        engine.register_fn(name, move |ctx: NativeCallContext, m: Map| -> R<FwRule> {
+            let r = f(&mut s.borrow_mut(), &host(), m, at(&ctx));
+            r.or_else(|e| fail(&ctx, e))
+        });
+    }
+    let s = shared.clone();
+    engine.register_fn(
+        "nat",
+        move |ctx: NativeCallContext, st: &mut Stack, br: Link| -> R<Array> {
+            let r = s.borrow_mut().nat(st, &br, at(&ctx));
+            r.or_else(|e| fail(&ctx, e))
+        },
+    );
+    let s = shared.clone();
+    engine.register_fn("nat", move |ctx: NativeCallContext, br: Link| -> R<Array> {
+        // The bridge's own stack: nat(h150.bridge(..)) sets up NAT on h150.
+        let st = Stack {
+            ns: s.borrow().model.links[br.id].ns.clone(),
+        };
+        let r = s.borrow_mut().nat(&st, &br, at(&ctx));
+        r.or_else(|e| fail(&ctx, e))
+    });
+    let s = shared.clone();
+    engine.register_fn(
+        "iptables",
+        move |ctx: NativeCallContext, st: &mut Stack, line: &str| -> R<FwRule> {
+            let r = s.borrow_mut().iptables(st, line, at(&ctx));
+            r.or_else(|e| fail(&ctx, e))
+        },
+    );
+    let s = shared.clone();
+    engine.register_fn(
+        "iptables",
+        move |ctx: NativeCallContext, line: &str| -> R<FwRule> {
+            let r = s.borrow_mut().iptables(&host(), line, at(&ctx));
+            r.or_else(|e| fail(&ctx, e))
+        },
+    );
+    let s = shared.clone();
+    engine.register_fn("remove", move |ctx: NativeCallContext, r: &mut FwRule| {
+        s.borrow_mut().remove_rule(r, at(&ctx));
+    });
+    let s = shared.clone();
+    engine.register_fn("remove", move |ctx: NativeCallContext, rs: &mut Array| {
+        for r in rs.iter() {
+            if let Some(r) = r.clone().try_cast::<FwRule>() {
+                s.borrow_mut().remove_rule(&r, at(&ctx));
+            }
+        }
+    });
+    let s = shared.clone();
+    engine.register_fn("rules", move |ctx: NativeCallContext| -> R<Array> {
+        let r = s.borrow_mut().lab_rules();
+        r.or_else(|e| fail(&ctx, e))
+    });
+}

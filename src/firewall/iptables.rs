@@ -1,0 +1,143 @@
+//! The iptables driver, on the `iptables` crate. The crate runs the `iptables` binary (with
+//! `--wait`, so concurrent runs and a crashed run's orphan are ordered by the xtables lock); a
+//! child inherits the namespace of the thread that forks it, so each call runs on a thread that
+//! entered the target namespace.
+
+use super::{Firewall, FwError, Listed, Rule};
+use crate::net::netns::in_netns;
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+
+#[derive(Default)]
+pub struct Iptables {
+    ipt: Option<Arc<iptables::IPTables>>,
+}
+
+fn missing() -> FwError {
+    FwError {
+        message: "the iptables program is not installed".into(),
+        help: Some(
+            "install it: apt-get install iptables (Debian, Ubuntu) or dnf install iptables-nft"
+                .into(),
+        ),
+    }
+}
+
+impl Iptables {
+    fn ipt(&mut self) -> Result<Arc<iptables::IPTables>, FwError> {
+        if self.ipt.is_none() {
+            let ipt = iptables::new(false).map_err(|e| {
+                if e.downcast_ref::<std::io::Error>()
+                    .is_some_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+                {
+                    missing()
+                } else {
+                    FwError {
+                        message: format!("cannot run iptables: {e}"),
+                        help: None,
+                    }
+                }
+            })?;
+            self.ipt = Some(Arc::new(ipt));
+        }
+        Ok(self.ipt.clone().unwrap())
+    }
+
+    fn run<T: Send + 'static>(
+        &mut self,
+        ns: Option<&Path>,
+        f: impl FnOnce(&iptables::IPTables) -> Result<T, String> + Send + 'static,
+    ) -> Result<T, FwError> {
+        let ipt = self.ipt()?;
+        in_netns(ns, move || f(&ipt))
+            .map_err(|e| FwError {
+                message: format!("cannot enter the namespace: {e}"),
+                help: None,
+            })?
+            .map_err(|message| FwError {
+                message: message.trim().to_string(),
+                help: None,
+            })
+    }
+}
+
+impl Firewall for Iptables {
+    fn exists(&mut self, ns: Option<&Path>, rule: &Rule) -> Result<bool, FwError> {
+        let r = rule.clone();
+        self.run(ns, move |ipt| {
+            ipt.exists(&r.table, &r.chain, &r.spec())
+                .map_err(|e| e.to_string())
+        })
+    }
+
+    fn append(&mut self, ns: Option<&Path>, rule: &Rule) -> Result<(), FwError> {
+        let r = rule.clone();
+        self.run(ns, move |ipt| {
+            ipt.append(&r.table, &r.chain, &r.spec())
+                .map_err(|e| e.to_string())
+        })
+    }
+
+    fn delete(&mut self, ns: Option<&Path>, rule: &Rule) -> Result<(), FwError> {
+        let r = rule.clone();
+        self.run(ns, move |ipt| {
+            ipt.delete(&r.table, &r.chain, &r.spec())
+                .map_err(|e| e.to_string())
+        })
+    }
+
+    fn list(&mut self, ns: Option<&Path>) -> Result<Vec<Listed>, FwError> {
+        self.ipt()?;
+        let out = in_netns(ns, || Command::new("iptables-save").output())
+            .map_err(|e| FwError {
+                message: format!("cannot enter the namespace: {e}"),
+                help: None,
+            })?
+            .map_err(|e| {
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    missing()
+                } else {
+                    FwError {
+                        message: format!("cannot run iptables-save: {e}"),
+                        help: None,
+                    }
+                }
+            })?;
+        Ok(parse_save(&String::from_utf8_lossy(&out.stdout)))
+    }
+}
+
+/// `iptables-save` output → rules.
+pub fn parse_save(text: &str) -> Vec<Listed> {
+    let mut table = String::new();
+    let mut out = vec![];
+    for line in text.lines() {
+        if let Some(t) = line.strip_prefix('*') {
+            table = t.trim().to_string();
+        } else if let Some(rest) = line.strip_prefix("-A ") {
+            let (chain, spec) = rest.split_once(' ').unwrap_or((rest, ""));
+            out.push(Listed {
+                table: table.clone(),
+                chain: chain.to_string(),
+                spec: spec.to_string(),
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn save_output_is_parsed_per_table() {
+        let text = "*filter\n:INPUT ACCEPT [0:0]\n-A FORWARD -i br0 ! -o br0 -j ACCEPT\nCOMMIT\n*nat\n-A POSTROUTING -s 10.1.0.0/16 ! -o br0 -j MASQUERADE\nCOMMIT\n";
+        let l = parse_save(text);
+        assert_eq!(l.len(), 2);
+        assert_eq!(l[1].table, "nat");
+        assert_eq!(l[1].chain, "POSTROUTING");
+        assert_eq!(l[0].spec, "-i br0 ! -o br0 -j ACCEPT");
+    }
+}

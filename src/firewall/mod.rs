@@ -1,0 +1,34 @@
+//! The firewall: `trait Firewall` and its iptables driver. With src/net, the only code that talks
+//! to the kernel. Rules are applied in the namespace they are called on: the `iptables` process
+//! is forked from a thread that entered that namespace.
+
+pub mod iptables;
+pub mod rule;
+
+pub use rule::Rule;
+
+use std::path::Path;
+
+/// A firewall error in people's words, with what to do when it is a missing program.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FwError {
+    pub message: String,
+    pub help: Option<String>,
+}
+
+/// One rule as the firewall lists it: table, chain and the rest of its `-A` line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Listed {
+    pub table: String,
+    pub chain: String,
+    pub spec: String,
+}
+
+pub trait Firewall {
+    /// Whether exactly this rule (as the kernel compares rules) is in its chain.
+    fn exists(&mut self, ns: Option<&Path>, rule: &Rule) -> Result<bool, FwError>;
+    fn append(&mut self, ns: Option<&Path>, rule: &Rule) -> Result<(), FwError>;
+    fn delete(&mut self, ns: Option<&Path>, rule: &Rule) -> Result<(), FwError>;
+    /// Every rule of every table in the namespace.
+    fn list(&mut self, ns: Option<&Path>) -> Result<Vec<Listed>, FwError>;
+}

@@ -1,0 +1,100 @@
+//! `Rule`: one iptables rule — table, chain and the arguments after the chain — and its tag.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Rule {
+    pub table: String,
+    pub chain: String,
+    /// The arguments after `-A CHAIN`, one word each (no shell quoting).
+    pub args: Vec<String>,
+}
+
+/// The comment every rule netsh creates carries: `-m comment --comment netsh:<lab>`.
+pub fn tag(lab: &str) -> String {
+    format!("netsh:{lab}")
+}
+
+impl Rule {
+    /// The same rule carrying the lab's tag (right after the chain, where iptables-save keeps it).
+    pub fn tagged(&self, lab: &str) -> Rule {
+        let mut args = vec![
+            "-m".to_string(),
+            "comment".to_string(),
+            "--comment".to_string(),
+            tag(lab),
+        ];
+        args.extend(self.args.iter().cloned());
+        Rule {
+            args,
+            ..self.clone()
+        }
+    }
+
+    /// The rule without any netsh tag.
+    pub fn untagged(&self) -> Rule {
+        let mut args = vec![];
+        let mut i = 0;
+        while i < self.args.len() {
+            let a = &self.args[i..];
+            if a.len() >= 4
+                && a[0] == "-m"
+                && a[1] == "comment"
+                && a[2] == "--comment"
+                && a[3].starts_with("netsh:")
+            {
+                i += 4;
+                continue;
+            }
+            args.push(self.args[i].clone());
+            i += 1;
+        }
+        Rule {
+            args,
+            ..self.clone()
+        }
+    }
+
+    /// The arguments as one shell-safe string.
+    pub fn spec(&self) -> String {
+        self.args
+            .iter()
+            .map(|a| quote(a))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+fn quote(a: &str) -> String {
+    if !a.is_empty()
+        && a.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:,!=+@%".contains(c))
+    {
+        a.to_string()
+    } else {
+        format!("'{}'", a.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_go_after_the_chain_and_come_off_again() {
+        let r = Rule {
+            table: "nat".into(),
+            chain: "POSTROUTING".into(),
+            args: "-s 10.1.1.0/24 ! -o bridge0 -j MASQUERADE"
+                .split(' ')
+                .map(String::from)
+                .collect(),
+        };
+        let t = r.tagged("chapter4");
+        assert_eq!(
+            t.spec(),
+            "-m comment --comment netsh:chapter4 -s 10.1.1.0/24 ! -o bridge0 -j MASQUERADE"
+        );
+        assert_eq!(t.untagged(), r);
+    }
+}
