@@ -1,7 +1,7 @@
 //! Bad input: every script in tests/bad/ fails with exit 1 and exactly the diagnostic pinned in
 //! its `.stderr` file, and leaves the kernel as it was. A case may have `.args` (extra command
-//! line) and `.setup` (bash run in the sandbox first, to make something the script collides
-//! with). `NETSH_BLESS=1 cargo test --test bad_input` rewrites the `.stderr` files.
+//! line), `.setup` (bash run in the sandbox first, to make something the script collides
+//! with) and `.env` (variables netsh runs with). `NETSH_BLESS=1 cargo test --test bad_input` rewrites the `.stderr` files.
 
 mod support;
 
@@ -38,10 +38,12 @@ fn every_bad_script_fails_at_its_call_and_changes_nothing() {
         let read = |ext: &str| std::fs::read_to_string(dir.join(format!("{case}.{ext}"))).ok();
         let args = read("args").unwrap_or_default();
         let setup = read("setup").unwrap_or_default();
+        let env = read("env").unwrap_or_default();
         let out = sandbox(&format!(
             "set -e\n{setup}\nset +e\necho '### before'\n{DUMP_STATE}\n\
-             \"$NETSH\" run tests/bad/{case}.rhai {} 2>/tmp/netsh-bad.$$ >/dev/null; echo \"### rc $?\"\n\
+             env {} \"$NETSH\" run tests/bad/{case}.rhai {} 2>/tmp/netsh-bad.$$ >/dev/null; echo \"### rc $?\"\n\
              echo '### after'\n{DUMP_STATE}\necho '### stderr'; cat /tmp/netsh-bad.$$; rm -f /tmp/netsh-bad.$$",
+            env.trim(),
             args.trim()
         ));
         out.assert_success();

@@ -14,6 +14,7 @@ done
 echo "links: $(ip -o link | awk -F': ' '{print $2}' | tr '\n' ' ')"
 echo "netns: $(ip netns list | tr '\n' ' ')"
 echo "journals: $(ls /run/netsh | tr '\n' ' ')"
+echo "rules: $(iptables-save | grep -c 'netsh:')"
 "#;
 
 #[test]
@@ -22,7 +23,7 @@ fn rm_leaves_nothing_behind() {
         "\"$NETSH\" run --rm scripts/chapter4.rhai || exit 1\n{LEFT}"
     ));
     out.assert_success();
-    assert_eq!(out.stdout, "links: lo \nnetns: \njournals: \n");
+    assert_eq!(out.stdout, "links: lo \nnetns: \njournals: \nrules: 0\n");
     assert!(out.stderr.contains("; removed (--rm)"), "{}", out.stderr);
 }
 
@@ -34,7 +35,7 @@ fn down_removes_the_lab_and_is_idempotent() {
          \"$NETSH\" down --lab chapter1 || exit 1\n{LEFT}"
     ));
     out.assert_success();
-    assert_eq!(out.stdout, "links: lo \nnetns: \njournals: \n");
+    assert_eq!(out.stdout, "links: lo \nnetns: \njournals: \nrules: 0\n");
     assert!(
         out.stderr.contains("lab chapter1: nothing to remove"),
         "{}",
@@ -54,7 +55,7 @@ fn adopted_objects_survive_down() {
          echo \"br0 addrs: $(ip -4 -o addr show dev br0 | wc -l)\""
     ));
     assert_eq!(
-        out.stdout, "links: lo br0 \nnetns: \njournals: \nbr0 addrs: 0\n",
+        out.stdout, "links: lo br0 \nnetns: \njournals: \nrules: 0\nbr0 addrs: 0\n",
         "{}",
         out.stderr
     );

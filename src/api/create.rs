@@ -35,6 +35,7 @@ impl Session {
     }
 
     pub fn bridge(&mut self, st: &Stack, name: &str, at: At) -> Result<Link, DslError> {
+        self.alive(st)?;
         check_ifname(name, "bridge")?;
         if let Some(id) = self.taken(&st.ns, name, ModelKind::Bridge)? {
             return Ok(Link { id });
@@ -55,6 +56,7 @@ impl Session {
     }
 
     pub fn veth(&mut self, st: &Stack, name: &str, peer: &str, at: At) -> Result<Link, DslError> {
+        self.alive(st)?;
         check_ifname(name, "veth")?;
         check_ifname(peer, "veth peer")?;
         if name == peer {
@@ -103,6 +105,7 @@ impl Session {
     }
 
     pub fn link(&mut self, st: &Stack, name: &str, at: At) -> Result<Link, DslError> {
+        self.alive(st)?;
         check_ifname(name, "link")?;
         if let Some(id) = self.model.find(&st.ns, name) {
             return Ok(Link { id });

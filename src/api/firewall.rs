@@ -200,7 +200,8 @@ fn matches(o: &Opts, s: &Session, port_needs_proto: bool) -> Result<Vec<String>,
 }
 
 impl Session {
-    fn add_rule(&mut self, st: &Stack, rule: Rule, at: At) -> FwRule {
+    fn add_rule(&mut self, st: &Stack, rule: Rule, at: At) -> Result<FwRule, DslError> {
+        self.alive(st)?;
         let rule = rule.tagged(&self.journal.lab);
         self.push(
             OpKind::RuleAdd {
@@ -209,10 +210,10 @@ impl Session {
             },
             at,
         );
-        FwRule {
+        Ok(FwRule {
             ns: st.ns.clone(),
             rule,
-        }
+        })
     }
 
     pub fn forward(&mut self, st: &Stack, m: Map, at: At) -> Result<FwRule, DslError> {
@@ -245,7 +246,7 @@ impl Session {
         }
         a.push("-j".into());
         a.push(action);
-        Ok(self.add_rule(
+        self.add_rule(
             st,
             Rule {
                 table: "filter".into(),
@@ -253,14 +254,14 @@ impl Session {
                 args: a,
             },
             at,
-        ))
+        )
     }
 
     pub fn masquerade(&mut self, st: &Stack, m: Map, at: At) -> Result<FwRule, DslError> {
         let o = Opts::new("masquerade", m, &["src", "dst", "out", "proto"])?;
         let mut a = matches(&o, self, true)?;
         a.extend(words("-j MASQUERADE"));
-        Ok(self.add_rule(
+        self.add_rule(
             st,
             Rule {
                 table: "nat".into(),
@@ -268,7 +269,7 @@ impl Session {
                 args: a,
             },
             at,
-        ))
+        )
     }
 
     pub fn snat(&mut self, st: &Stack, m: Map, at: At) -> Result<FwRule, DslError> {
@@ -283,7 +284,7 @@ impl Session {
         parse_ip(&to, "snat address")?;
         a.extend(words("-j SNAT --to-source"));
         a.push(to);
-        Ok(self.add_rule(
+        self.add_rule(
             st,
             Rule {
                 table: "nat".into(),
@@ -291,7 +292,7 @@ impl Session {
                 args: a,
             },
             at,
-        ))
+        )
     }
 
     pub fn dnat(&mut self, st: &Stack, m: Map, at: At) -> Result<FwRule, DslError> {
@@ -331,7 +332,7 @@ impl Session {
         }
         a.extend(words("-j DNAT --to-destination"));
         a.push(to);
-        Ok(self.add_rule(
+        self.add_rule(
             st,
             Rule {
                 table: "nat".into(),
@@ -339,7 +340,7 @@ impl Session {
                 args: a,
             },
             at,
-        ))
+        )
     }
 
     /// `nat(br)`: what Docker sets up for a bridge network — ip_forward, forwarding out of the
@@ -431,7 +432,7 @@ impl Session {
                 rule: tagged,
             });
         }
-        Ok(self.add_rule(st, rule, at))
+        self.add_rule(st, rule, at)
     }
 
     pub fn remove_rule(&mut self, r: &FwRule, at: At) {
@@ -472,6 +473,13 @@ impl Session {
                     continue;
                 }
                 let mut m = Map::new();
+                // The machine: this host, or the simulated host a namespace belongs to.
+                let host = match &ns {
+                    Netns::Named(n) if self.model.is_host(&ns) => n.clone(),
+                    Netns::Named(n) => n.split_once('.').map_or("host", |(h, _)| h).to_string(),
+                    Netns::Root => "host".to_string(),
+                };
+                m.insert("host".into(), host.into());
                 m.insert("ns".into(), ns.to_string().into());
                 m.insert("table".into(), l.table.into());
                 m.insert("chain".into(), l.chain.into());

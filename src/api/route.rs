@@ -18,6 +18,7 @@ impl Session {
         dev: Option<&str>,
         at: At,
     ) -> Result<(), DslError> {
+        self.alive(st)?;
         let via = via.map(|v| parse_ip(v, "gateway")).transpose()?;
         if let Some(d) = dev {
             check_ifname(d, "route device")?;

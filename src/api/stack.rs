@@ -107,6 +107,18 @@ impl Session {
         Ok(())
     }
 
+    /// A stack the script deleted (or a host's namespace that went with it) is gone.
+    pub fn alive(&self, st: &Stack) -> Result<(), DslError> {
+        match &st.ns {
+            Netns::Named(n) if !self.model.namespaces.contains_key(n) => Err(DslError::new(
+                "netsh::deleted",
+                format!("{n} does not exist: it was deleted earlier in this script"),
+                format!("create it again first, with host(\"{n}\") or ns(\"{n}\")"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
     pub fn describe_stack(&self, st: &Stack) -> String {
         match &st.ns {
             Netns::Root => "host()".to_string(),

@@ -15,6 +15,7 @@ impl Session {
         value: &Dynamic,
         at: At,
     ) -> Result<(), DslError> {
+        self.alive(st)?;
         let valid = key.starts_with("net.")
             && key.split('.').all(|p| !p.is_empty())
             && key

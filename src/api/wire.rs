@@ -23,6 +23,8 @@ impl Session {
         cidr_b: &str,
         at: At,
     ) -> Result<Link, DslError> {
+        self.alive(a)?;
+        self.alive(b)?;
         check_ifname(name_a, "wire end")?;
         check_ifname(name_b, "wire end")?;
         let net_a = parse_cidr(cidr_a)?;
