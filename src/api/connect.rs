@@ -96,15 +96,13 @@ impl Session {
             }
         };
         let bst = Stack { ns: b.ns.clone() };
-        let v = self.veth(&bst, &inside, &outside, at)?;
-        let peer = self.peer(&v)?;
+        let (v, peer) = self.cable(st, &inside, &bst, &outside, at)?;
         self.master(&peer, br, at)?;
         self.link_op(&peer, at, |ns, name| crate::plan::OpKind::LinkSetUp {
             ns,
             name,
             up: true,
         })?;
-        self.move_into(&v, st, at)?;
         self.addr(&v, cidr, at, true)?;
         self.link_op(&v, at, |ns, name| crate::plan::OpKind::LinkSetUp {
             ns,

@@ -49,6 +49,10 @@ pub fn at(ctx: &NativeCallContext) -> At {
     At {
         line: p.line().unwrap_or(0),
         col: p.position().unwrap_or(0),
+        file: ctx
+            .call_source()
+            .map(crate::script::sources::intern)
+            .unwrap_or(0),
     }
 }
 

@@ -91,10 +91,13 @@ impl Session {
         let (bname, bns) = self.live(br)?;
         let (bname, bns) = (bname.to_string(), bns.clone());
         let bkind = self.model.links[br.id].kind;
-        if bkind == ModelKind::Veth {
+        if matches!(bkind, ModelKind::Veth | ModelKind::Vxlan) {
             return Err(DslError::new(
                 "netsh::master",
-                format!("{bname} is a veth, not a bridge: {name} cannot be enslaved to it"),
+                format!(
+                    "{bname} is {}, not a bridge: {name} cannot be enslaved to it",
+                    bkind.words()
+                ),
                 "pass a bridge, e.g. .master(bridge(\"bridge0\"))",
             ));
         }

@@ -2,6 +2,7 @@
 //! records `Op`s with the position of the call; nothing here talks to the kernel.
 
 pub mod addr;
+pub mod cable;
 pub mod check;
 pub mod connect;
 pub mod create;
@@ -16,6 +17,7 @@ pub mod route;
 pub mod session;
 pub mod stack;
 pub mod sysctl;
+pub mod vxlan;
 pub mod wire;
 
 pub use error::DslError;
@@ -34,4 +36,5 @@ pub fn register(engine: &mut rhai::Engine, shared: &Shared) {
     param::register(engine, shared);
     firewall::register(engine, shared);
     wire::register(engine, shared);
+    vxlan::register(engine, shared);
 }

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 pub enum ModelKind {
     Bridge,
     Veth,
+    Vxlan,
     /// A link the script did not create (`link("eth0")`): adopted.
     Existing,
 }
@@ -18,6 +19,7 @@ impl ModelKind {
         match self {
             ModelKind::Bridge => "a bridge",
             ModelKind::Veth => "a veth",
+            ModelKind::Vxlan => "a vxlan",
             ModelKind::Existing => "an existing link",
         }
     }

@@ -4,11 +4,9 @@
 use super::addr::parse_cidr;
 use super::error::{at, fail, DslError, R};
 use super::link::Link;
-use super::model::ModelKind;
-use super::names::check_ifname;
 use super::session::{Session, Shared};
 use super::stack::Stack;
-use crate::plan::{At, LinkKind, OpKind};
+use crate::plan::{At, OpKind};
 use rhai::{Engine, NativeCallContext};
 
 impl Session {
@@ -23,10 +21,6 @@ impl Session {
         cidr_b: &str,
         at: At,
     ) -> Result<Link, DslError> {
-        self.alive(a)?;
-        self.alive(b)?;
-        check_ifname(name_a, "wire end")?;
-        check_ifname(name_b, "wire end")?;
         let net_a = parse_cidr(cidr_a)?;
         let net_b = parse_cidr(cidr_b)?;
         if a.ns == b.ns {
@@ -36,41 +30,9 @@ impl Session {
                 "a wire joins two hosts: wire(host(), \"eth0\", ..., host(\"h150\"), \"eth0\", ...)",
             ));
         }
-        for (st, n) in [(a, name_a), (b, name_b)] {
-            if let Some(id) = self.model.find(&st.ns, n) {
-                let o = &self.model.links[id];
-                return Err(DslError::new(
-                    "netsh::name-taken",
-                    format!(
-                        "{n} on {} is already {} (line {})",
-                        st.ns,
-                        o.kind.words(),
-                        o.at.line
-                    ),
-                    "give the wire's end another name",
-                ));
-            }
-        }
-        let ia = self.model.add(name_a, &a.ns, ModelKind::Veth, at);
-        let ib = self.model.add(name_b, &b.ns, ModelKind::Veth, at);
-        self.model.links[ia].peer = Some(ib);
-        self.model.links[ib].peer = Some(ia);
-        self.model.links[ia].addrs.push(net_a);
-        self.model.links[ib].addrs.push(net_b);
-        self.push(
-            OpKind::LinkAdd {
-                ns: a.ns.clone(),
-                name: name_a.to_string(),
-                kind: LinkKind::Veth {
-                    peer: name_b.to_string(),
-                    peer_ns: b.ns.clone(),
-                },
-                master: None,
-                up: false,
-                mtu: None,
-            },
-            at,
-        );
+        let (ea, eb) = self.cable(a, name_a, b, name_b, at)?;
+        self.model.links[ea.id].addrs.push(net_a);
+        self.model.links[eb.id].addrs.push(net_b);
         for (st, n, net) in [(a, name_a, net_a), (b, name_b, net_b)] {
             self.push(
                 OpKind::AddrAdd {
@@ -89,7 +51,7 @@ impl Session {
                 at,
             );
         }
-        Ok(Link { id: ia })
+        Ok(ea)
     }
 }
 

@@ -35,7 +35,7 @@ pub fn check(a: CheckArgs) -> i32 {
         Journal::in_memory(&lab),
         params,
     )));
-    match script::run(&shared, &src) {
+    match script::run(&shared, &src, a.file.parent()) {
         Ok(()) => 0,
         Err(d) => {
             eprint!("{}", d.render(&file, Some(&src)));

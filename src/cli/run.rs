@@ -158,7 +158,7 @@ pub fn run(a: RunArgs, sandboxed: bool) -> i32 {
     }
     shared.borrow_mut().verbose = a.verbose;
     let before = shared.borrow().journal.entries.len();
-    let result = script::run(&shared, &src);
+    let result = script::run(&shared, &src, a.file.parent());
     let mut s = shared.borrow_mut();
     let s = &mut *s;
     match result {

@@ -21,7 +21,7 @@ struct Header {
 #[derive(Serialize, Deserialize)]
 #[serde(untagged)]
 enum Line {
-    Entry(Entry),
+    Entry(Box<Entry>),
     Forget { forget: String },
 }
 
@@ -82,7 +82,7 @@ impl Journal {
             match serde_json::from_str(&l).map_err(corrupt(&path))? {
                 Line::Entry(e) => {
                     j.keys.insert(e.key.clone());
-                    j.entries.push(e);
+                    j.entries.push(*e);
                 }
                 Line::Forget { forget } => {
                     j.keys.remove(&forget);
@@ -166,7 +166,11 @@ impl Ledger for Journal {
             .filter(|e| !self.keys.contains(&e.key))
             .cloned()
             .collect();
-        let lines: Vec<Line> = fresh.iter().cloned().map(Line::Entry).collect();
+        let lines: Vec<Line> = fresh
+            .iter()
+            .cloned()
+            .map(|e| Line::Entry(Box::new(e)))
+            .collect();
         self.append(&lines)?;
         for e in fresh {
             self.keys.insert(e.key.clone());

@@ -189,7 +189,21 @@ impl Netlink {
                     };
                     let mut after_peer = None;
                     let msg = match kind {
-                        LinkKind::Bridge => m::add_bridge(&l),
+                        LinkKind::Bridge => {
+                            m::add_bridge(&l, crate::plan::op::bridge_mac(ns, name))
+                        }
+                        LinkKind::Vxlan(v) => {
+                            let dev = match &v.dev {
+                                Some(d) => {
+                                    if !self.index.get(ns).is_some_and(|x| x.contains_key(d)) {
+                                        self.drain(&mut batch)?;
+                                    }
+                                    Some(self.index_of(ns, d).map_err(at)?)
+                                }
+                                None => None,
+                            };
+                            m::add_vxlan(&l, v, dev)
+                        }
                         LinkKind::Veth { peer, peer_ns } => {
                             let fd = if peer_ns != ns {
                                 Some(self.h.fd(peer_ns).map_err(|e| at(Failure::from_io(&e)))?)
@@ -286,6 +300,16 @@ impl Netlink {
                     } else {
                         m::envelope(RouteNetlinkMessage::DelRoute(msg), m::CHANGE)
                     };
+                    self.send(&mut batch, &mut batch_ns, i, ns, vec![msg])?;
+                }
+                FdbAdd { ns, dev, mac, dst } | FdbDel { ns, dev, mac, dst } => {
+                    if !self.index.get(ns).is_some_and(|x| x.contains_key(dev)) {
+                        self.drain(&mut batch)?;
+                    }
+                    let idx = self.index_of(ns, dev).map_err(at)?;
+                    let mac = m::parse_mac(mac)
+                        .ok_or_else(|| at(Failure::new(format!("bad MAC {mac}"), None)))?;
+                    let msg = m::fdb(idx, mac, *dst, matches!(step, FdbAdd { .. }));
                     self.send(&mut batch, &mut batch_ns, i, ns, vec![msg])?;
                 }
                 RuleAdd { ns, rule } => {
@@ -420,6 +444,12 @@ impl Backend for Netlink {
 
     fn rules(&mut self, ns: &Netns) -> Result<Vec<Listed>, Failure> {
         self.fw.list(ns.path().as_deref()).map_err(fw_failure)
+    }
+
+    fn fdb(&mut self, ns: &Netns) -> Result<Vec<(String, String, IpAddr)>, Failure> {
+        // netlink-packet-route 0.34 yields no bridge FDB entries from a dump (the messages do not
+        // come through), so this read asks iproute2's `bridge -j fdb show` in the namespace.
+        super::observe::fdb(ns.path().as_deref()).map_err(|e| Failure::from_io(&e))
     }
 }
 

@@ -106,8 +106,14 @@ fn new_link(l: &NewLink, kind: InfoKind, data: Option<InfoData>) -> Msg {
     envelope(RouteNetlinkMessage::NewLink(b.build()), CREATE)
 }
 
-pub fn add_bridge(l: &NewLink) -> Msg {
-    new_link(l, InfoKind::Bridge, None)
+pub fn add_bridge(l: &NewLink, mac: [u8; 6]) -> Msg {
+    let mut msg = new_link(l, InfoKind::Bridge, None);
+    if let rtnetlink::packet_core::NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewLink(m)) =
+        &mut msg.payload
+    {
+        m.attributes.push(LinkAttribute::Address(mac.to_vec()));
+    }
+    msg
 }
 
 /// A veth pair whose peer is born in the namespace `peer_fd` names (none: the same namespace).
@@ -167,4 +173,71 @@ pub fn route(dst: &IpNet, via: &Option<IpAddr>, oif: Option<u32>) -> RouteMessag
             .push(rtnetlink::packet_route::route::RouteAttribute::Oif(i));
     }
     m
+}
+
+/// A VXLAN device; `dev` is the underlay link's ifindex.
+pub fn add_vxlan(l: &NewLink, v: &crate::plan::vxlan::VxlanSpec, dev: Option<u32>) -> Msg {
+    use rtnetlink::packet_route::link::InfoVxlan;
+    let mut info = vec![InfoVxlan::Id(v.id)];
+    match v.remote.or(v.group) {
+        Some(IpAddr::V4(a)) => info.push(InfoVxlan::Group(a)),
+        Some(IpAddr::V6(a)) => info.push(InfoVxlan::Group6(a)),
+        None => {}
+    }
+    match v.local {
+        Some(IpAddr::V4(a)) => info.push(InfoVxlan::Local(a)),
+        Some(IpAddr::V6(a)) => info.push(InfoVxlan::Local6(a)),
+        None => {}
+    }
+    if let Some(d) = dev {
+        info.push(InfoVxlan::Link(d));
+    }
+    if let Some(p) = v.port {
+        info.push(InfoVxlan::Port(p));
+    }
+    if let Some(learn) = v.learning {
+        info.push(InfoVxlan::Learning(learn));
+    }
+    if let Some(t) = v.ttl {
+        info.push(InfoVxlan::Ttl(t));
+    }
+    new_link(l, InfoKind::Vxlan, Some(InfoData::Vxlan(info)))
+}
+
+/// `bridge fdb append MAC dev DEV dst IP` (or `del`).
+pub fn fdb(dev: u32, mac: [u8; 6], dst: IpAddr, add: bool) -> Msg {
+    use rtnetlink::packet_core::NLM_F_APPEND;
+    use rtnetlink::packet_route::neighbour::{
+        NeighbourAddress, NeighbourAttribute, NeighbourFlags, NeighbourMessage, NeighbourState,
+    };
+    use rtnetlink::packet_route::AddressFamily;
+    let mut m = NeighbourMessage::default();
+    m.header.family = AddressFamily::Bridge;
+    m.header.ifindex = dev;
+    m.header.state = NeighbourState::Permanent;
+    m.header.flags = NeighbourFlags::Own;
+    m.attributes
+        .push(NeighbourAttribute::LinkLayerAddress(mac.to_vec()));
+    m.attributes
+        .push(NeighbourAttribute::Destination(match dst {
+            IpAddr::V4(a) => NeighbourAddress::Inet(a),
+            IpAddr::V6(a) => NeighbourAddress::Inet6(a),
+        }));
+    if add {
+        envelope(
+            RouteNetlinkMessage::NewNeighbour(m),
+            NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_APPEND,
+        )
+    } else {
+        envelope(RouteNetlinkMessage::DelNeighbour(m), CHANGE)
+    }
+}
+
+pub fn parse_mac(s: &str) -> Option<[u8; 6]> {
+    let parts: Vec<u8> = s
+        .split(':')
+        .map(|p| u8::from_str_radix(p, 16))
+        .collect::<Result<_, _>>()
+        .ok()?;
+    parts.try_into().ok()
 }

@@ -77,11 +77,13 @@ pub trait Backend {
     fn rule_exists(&mut self, ns: &Netns, rule: &Rule) -> Result<bool, Failure>;
     /// Every firewall rule of a namespace.
     fn rules(&mut self, ns: &Netns) -> Result<Vec<Listed>, Failure>;
+    /// The FDB entries with a remote (dev, mac, dst) of a namespace's VXLAN devices.
+    fn fdb(&mut self, ns: &Netns) -> Result<Vec<(String, String, IpAddr)>, Failure>;
     /// `print` from the script.
     fn echo(&mut self, text: &str);
     /// After a flush: the state the plan left, as judged. A backend without a kernel keeps it
     /// as its simulated kernel, so the next flush sees what this one made.
-    fn remember(&mut self, _named: BTreeSet<String>, _views: HashMap<Netns, NsView>) {}
+    fn remember(&mut self, _named: Option<BTreeSet<String>>, _views: HashMap<Netns, NsView>) {}
 }
 
 /// The simulated kernel of the backends that have none: what earlier flushes made.
@@ -91,6 +93,7 @@ pub struct Simulated {
     pub views: HashMap<Netns, NsView>,
     /// Firewall rules the plan added, per namespace.
     pub rules: HashMap<Netns, Vec<Rule>>,
+    pub fdb: HashMap<Netns, Vec<(String, String, IpAddr)>>,
 }
 
 impl Simulated {
@@ -111,8 +114,19 @@ impl Simulated {
                         }
                     }
                 }
+                OpKind::FdbAdd { ns, dev, mac, dst } => self
+                    .fdb
+                    .entry(ns.clone())
+                    .or_default()
+                    .push((dev.clone(), mac.clone(), *dst)),
+                OpKind::FdbDel { ns, dev, mac, dst } => {
+                    if let Some(v) = self.fdb.get_mut(ns) {
+                        v.retain(|e| *e != (dev.clone(), mac.clone(), *dst));
+                    }
+                }
                 OpKind::NetnsDel { name } => {
                     self.rules.remove(&Netns::Named(name.clone()));
+                    self.fdb.remove(&Netns::Named(name.clone()));
                 }
                 _ => {}
             }
@@ -138,8 +152,10 @@ impl Simulated {
             .unwrap_or_default()
     }
 
-    pub fn remember(&mut self, named: BTreeSet<String>, views: HashMap<Netns, NsView>) {
-        self.named = named;
+    pub fn remember(&mut self, named: Option<BTreeSet<String>>, views: HashMap<Netns, NsView>) {
+        if let Some(named) = named {
+            self.named = named;
+        }
         self.views.extend(views);
         let named = &self.named;
         self.views.retain(|ns, _| {

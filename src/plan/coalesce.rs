@@ -6,6 +6,7 @@ use super::netns::Netns;
 use super::op::{LinkKind, Op, OpKind};
 
 pub fn coalesce(ops: Vec<Op>) -> Vec<Op> {
+    let ops = namespaces_first(ops);
     let mut slots: Vec<Option<Op>> = ops.into_iter().map(Some).collect();
     for i in 0..slots.len() {
         let Some(Op {
@@ -20,6 +21,39 @@ pub fn coalesce(ops: Vec<Op>) -> Vec<Op> {
         fold_settings(&mut slots, i);
     }
     slots.into_iter().flatten().collect()
+}
+
+/// Namespace creations go first: nothing can depend on a namespace not existing yet (but a
+/// deletion of the same name), and a veth end can only be born in a namespace that exists.
+fn namespaces_first(ops: Vec<Op>) -> Vec<Op> {
+    let mut front = vec![];
+    let mut rest: Vec<Op> = vec![];
+    let mut hoisted: Option<String> = None;
+    for op in ops {
+        let hoist = match &op.kind {
+            OpKind::NetnsAdd { name } => !rest
+                .iter()
+                .any(|o| matches!(&o.kind, OpKind::NetnsDel { name: d } if d == name)),
+            // ns() brings lo up right after creating: it moves with its namespace.
+            OpKind::LinkSetUp {
+                ns: Netns::Named(n),
+                name,
+                ..
+            } => name == "lo" && hoisted.as_deref() == Some(n.as_str()),
+            _ => false,
+        };
+        hoisted = match (&op.kind, hoist) {
+            (OpKind::NetnsAdd { name }, true) => Some(name.clone()),
+            _ => None,
+        };
+        if hoist {
+            front.push(op);
+        } else {
+            rest.push(op);
+        }
+    }
+    front.extend(rest);
+    front
 }
 
 fn ends(op: &OpKind) -> Vec<(Netns, String)> {
@@ -80,10 +114,11 @@ fn set_end_ns(op: &mut OpKind, end: usize, to: Netns) {
     }
 }
 
-/// The request is sent in the main end's namespace; prefer the root stack's end as main, so that
-/// its master and up can ride in the create (a veth peer's up cannot: the kernel answers ENOTCONN).
+/// The request is sent in the main end's namespace, and only the main end's master and up can
+/// ride in it (a veth peer's up cannot: the kernel answers ENOTCONN). So the main end is the
+/// root stack's end, or else the end that is enslaved next.
 fn put_root_end_first(slots: &mut [Option<Op>], i: usize) {
-    if let Some(Op {
+    let Some(Op {
         kind:
             OpKind::LinkAdd {
                 ns,
@@ -94,9 +129,34 @@ fn put_root_end_first(slots: &mut [Option<Op>], i: usize) {
                 mtu: None,
             },
         ..
-    }) = &mut slots[i]
-    {
-        if *peer_ns == Netns::Root && *ns != Netns::Root {
+    }) = &slots[i]
+    else {
+        return;
+    };
+    let enslaved_next = |ens: &Netns, en: &str| {
+        slots[i + 1..]
+            .iter()
+            .flatten()
+            .find(|o| o.kind.touches(ens, en))
+            .is_some_and(|o| matches!(&o.kind, OpKind::LinkSetMaster { name: n, master: Some(_), .. } if n == en))
+    };
+    let swap = if *peer_ns == Netns::Root || *ns == Netns::Root {
+        *peer_ns == Netns::Root && *ns != Netns::Root
+    } else {
+        enslaved_next(peer_ns, peer) && !enslaved_next(ns, name)
+    };
+    if swap {
+        if let Some(Op {
+            kind:
+                OpKind::LinkAdd {
+                    ns,
+                    name,
+                    kind: LinkKind::Veth { peer, peer_ns },
+                    ..
+                },
+            ..
+        }) = &mut slots[i]
+        {
             std::mem::swap(ns, peer_ns);
             std::mem::swap(name, peer);
         }
@@ -228,7 +288,7 @@ mod tests {
             rendered(ops),
             vec![
                 "ip netns add ns1",
-                "ip link add bridge0 type bridge",
+                "ip link add bridge0 address 02:a3:ad:4b:de:cf type bridge",
                 "ip link add vethb1 master bridge0 up type veth peer name veth1 netns ns1",
                 "ip -n ns1 addr add 10.1.1.2/24 dev veth1",
                 "ip -n ns1 link set veth1 up",
@@ -279,7 +339,7 @@ mod tests {
     }
 
     #[test]
-    fn no_fold_into_a_namespace_made_later() {
+    fn a_namespace_made_later_is_made_first_and_the_veth_born_in_it() {
         let ops = vec![
             op(OpKind::LinkAdd {
                 ns: Netns::Root,
@@ -299,6 +359,12 @@ mod tests {
                 to: ns1(),
             }),
         ];
-        assert_eq!(rendered(ops).len(), 3);
+        assert_eq!(
+            rendered(ops),
+            [
+                "ip netns add ns1",
+                "ip link add b type veth peer name a netns ns1"
+            ]
+        );
     }
 }

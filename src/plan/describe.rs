@@ -10,6 +10,7 @@ pub fn describe(op: &OpKind) -> String {
         NetnsDel { name } => format!("delete namespace {name}"),
         LinkAdd { ns, name, kind, .. } => match kind {
             LinkKind::Bridge => format!("create bridge {name} on {ns}"),
+            LinkKind::Vxlan(v) => format!("create vxlan {name} (VNI {}) on {ns}", v.id),
             LinkKind::Veth { peer, peer_ns } if peer_ns == ns => {
                 format!("create veth {name} ↔ {peer} on {ns}")
             }
@@ -42,6 +43,12 @@ pub fn describe(op: &OpKind) -> String {
             rule.chain,
             rule.untagged().spec()
         ),
+        FdbAdd { ns, dev, mac, dst } => {
+            format!("add the fdb entry {mac} → {dst} to {dev} on {ns}")
+        }
+        FdbDel { ns, dev, mac, dst } => {
+            format!("delete the fdb entry {mac} → {dst} from {dev} on {ns}")
+        }
         RuleDel { ns, rule } => format!(
             "delete the {} {} rule `{}` on {ns}",
             rule.table,

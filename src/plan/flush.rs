@@ -197,6 +197,12 @@ fn undo_of(op: &OpKind, world: &mut World) -> Result<Option<OpKind>, Failure> {
             via: *via,
             dev: dev.clone(),
         }),
+        FdbAdd { ns, dev, mac, dst } => Some(FdbDel {
+            ns: ns.clone(),
+            dev: dev.clone(),
+            mac: mac.clone(),
+            dst: *dst,
+        }),
         RuleAdd { ns, rule } => Some(RuleDel {
             ns: ns.clone(),
             rule: rule.clone(),

@@ -18,7 +18,12 @@ pub struct World<'a> {
     fresh: BTreeSet<Netns>,
     /// Rules this flush adds, so a duplicate in the same plan is not added twice.
     rules_added: HashMap<Netns, Vec<crate::firewall::Rule>>,
+    /// FDB entries per namespace, read when a plan touches them.
+    fdb: HashMap<Netns, Vec<Fdb>>,
 }
+
+/// An FDB entry with a remote: (dev, mac, dst).
+type Fdb = (String, String, std::net::IpAddr);
 
 pub enum Problem {
     Refused(Refusal),
@@ -47,6 +52,7 @@ impl<'a> World<'a> {
             views: HashMap::new(),
             fresh: BTreeSet::new(),
             rules_added: HashMap::new(),
+            fdb: HashMap::new(),
         }
     }
 
@@ -125,12 +131,22 @@ impl<'a> World<'a> {
                 if let Some(m) = master {
                     self.need_bridge(ns, m)?;
                 }
+                if let LinkKind::Vxlan(v) = kind {
+                    if let Some(d) = &v.dev {
+                        if self.link(ns, d)?.is_none() {
+                            return Err(missing(
+                                format!("cannot create vxlan {name}: its dev {d} does not exist on {ns}"),
+                                format!("dev is the underlay link the tunnel leaves by: create {d} first (wire(...)), or name an existing link of {ns}"),
+                            ));
+                        }
+                    }
+                }
                 let existing = self.link(ns, name)?;
                 let peer = match kind {
                     LinkKind::Veth { peer, peer_ns } => {
                         Some((peer_ns.clone(), peer.clone(), self.link(peer_ns, peer)?))
                     }
-                    LinkKind::Bridge => None,
+                    LinkKind::Bridge | LinkKind::Vxlan(_) => None,
                 };
                 if let Some(l) = &existing {
                     let want = kind.kind_name();
@@ -380,6 +396,33 @@ impl<'a> World<'a> {
                 }
                 Ok(Judged::apply(Verdict::Change, op))
             }
+            FdbAdd { ns, dev, mac, dst } => {
+                let l = self.need_link(ns, dev)?;
+                if l.kind.as_deref() != Some("vxlan") {
+                    return Err(refuse(
+                        format!("{dev} on {ns} is {}, not a vxlan: fdb entries with a dst are a VXLAN's", kind_words(&l)),
+                        "pass the vxlan device, e.g. fdb(vxlan(\"vxlan1\", ...), #{ mac: \"00:00:00:00:00:00\", dst: \"172.31.131.150\" })",
+                    ));
+                }
+                let entry = (dev.clone(), mac.clone(), *dst);
+                let have = self.fdb_of(ns)?;
+                if have.contains(&entry) {
+                    return Ok(Judged::nothing(mine(op)));
+                }
+                have.push(entry);
+                Ok(Judged::apply(Verdict::Create, op))
+            }
+            FdbDel { ns, dev, mac, dst } => {
+                let entry = (dev.clone(), mac.clone(), *dst);
+                let have = self.fdb_of(ns)?;
+                match have.iter().position(|e| *e == entry) {
+                    Some(i) => {
+                        have.remove(i);
+                        Ok(Judged::apply(Verdict::Change, op))
+                    }
+                    None => Ok(Judged::nothing(Verdict::Unchanged)),
+                }
+            }
             RuleAdd { ns, rule } => {
                 let added = self.rules_added.entry(ns.clone()).or_default();
                 if added.contains(rule) {
@@ -440,6 +483,19 @@ impl<'a> World<'a> {
         }
     }
 
+    /// The FDB entries of a namespace, read once per flush (none in a namespace it creates).
+    fn fdb_of(&mut self, ns: &Netns) -> Result<&mut Vec<Fdb>, Problem> {
+        if !self.fdb.contains_key(ns) {
+            let known = if self.fresh.contains(ns) {
+                vec![]
+            } else {
+                self.backend.fdb(ns)?
+            };
+            self.fdb.insert(ns.clone(), known);
+        }
+        Ok(self.fdb.get_mut(ns).unwrap())
+    }
+
     /// A link is gone: its addresses, routes and ports go with it.
     fn forget_link(&mut self, ns: &Netns, name: &str) -> Result<(), Problem> {
         let v = self.view(ns)?;
@@ -469,14 +525,15 @@ impl<'a> World<'a> {
     }
 
     /// What the plan leaves: the namespaces and the views as judged.
+    /// (`None`: the flush never needed the list of namespaces, so it is unchanged.)
     pub fn into_parts(
         self,
     ) -> (
         &'a mut dyn Backend,
-        BTreeSet<String>,
+        Option<BTreeSet<String>>,
         HashMap<Netns, NsView>,
     ) {
-        (self.backend, self.named.unwrap_or_default(), self.views)
+        (self.backend, self.named, self.views)
     }
 
     /// Whether the namespace was created by this flush (its sysctls need no restoring).

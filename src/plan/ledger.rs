@@ -28,6 +28,8 @@ pub enum Gone {
     Route(Netns, ipnet::IpNet),
     /// `table/chain/spec`.
     Rule(Netns, String),
+    /// `dev/mac/dst`.
+    Fdb(Netns, String),
 }
 
 impl Gone {
@@ -43,6 +45,9 @@ impl Gone {
             }
             OpKind::AddrDel { ns, link, addr } => vec![Gone::Addr(ns.clone(), link.clone(), *addr)],
             OpKind::RouteDel { ns, dst, .. } => vec![Gone::Route(ns.clone(), *dst)],
+            OpKind::FdbDel { ns, dev, mac, dst } => {
+                vec![Gone::Fdb(ns.clone(), format!("{dev}/{mac}/{dst}"))]
+            }
             OpKind::RuleDel { ns, rule } => vec![Gone::Rule(
                 ns.clone(),
                 format!("{}/{}/{}", rule.table, rule.chain, rule.spec()),
@@ -60,11 +65,13 @@ impl Gone {
             Gone::Netns(n) => key == format!("netns {n}") || rest.starts_with(&format!("{n}/")),
             Gone::Link(ns, name) => {
                 (kind == "link" && rest == format!("{ns}/{name}"))
-                    || (kind == "addr" && rest.starts_with(&format!("{ns}/{name}/")))
+                    || ((kind == "addr" || kind == "fdb")
+                        && rest.starts_with(&format!("{ns}/{name}/")))
             }
             Gone::Addr(ns, link, a) => kind == "addr" && rest == format!("{ns}/{link}/{a}"),
             Gone::Route(ns, dst) => kind == "route" && rest == format!("{ns}/{dst}"),
             Gone::Rule(ns, r) => kind == "rule" && rest == format!("{ns}/{r}"),
+            Gone::Fdb(ns, f) => kind == "fdb" && rest == format!("{ns}/{f}"),
         }
     }
 }

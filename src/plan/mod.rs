@@ -15,6 +15,7 @@ pub mod record;
 pub mod render;
 pub mod verdict;
 pub mod view;
+pub mod vxlan;
 
 pub use backend::{Backend, Failure, PingMode};
 pub use netns::Netns;

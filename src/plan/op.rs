@@ -1,6 +1,7 @@
 //! `Op`: one kernel change recorded by the DSL, with the script position of the call that asked for it.
 
 use super::netns::Netns;
+use super::vxlan::VxlanSpec;
 use crate::firewall::Rule;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
@@ -11,6 +12,9 @@ use std::net::IpAddr;
 pub struct At {
     pub line: usize,
     pub col: usize,
+    /// The file: 0 is the script run; others are modules (see `script::sources`).
+    #[serde(default)]
+    pub file: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,6 +25,28 @@ pub enum LinkKind {
         peer: String,
         peer_ns: Netns,
     },
+    Vxlan(VxlanSpec),
+}
+
+/// The MAC a bridge netsh creates is given: fixed, so it never follows its ports. (A bridge
+/// without one takes its lowest port's MAC and changes it as ports come and go, and then its
+/// neighbours' ARP caches point at a MAC it no longer answers.) Locally administered, and
+/// derived from where the bridge is, so a replay gives the same one.
+pub fn bridge_mac(ns: &Netns, name: &str) -> [u8; 6] {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in format!("{ns}/{name}").bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    let b = h.to_be_bytes();
+    [0x02, b[3], b[4], b[5], b[6], b[7]]
+}
+
+pub fn mac_text(m: &[u8; 6]) -> String {
+    m.iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
 }
 
 impl LinkKind {
@@ -28,6 +54,7 @@ impl LinkKind {
         match self {
             LinkKind::Bridge => "bridge",
             LinkKind::Veth { .. } => "veth",
+            LinkKind::Vxlan(_) => "vxlan",
         }
     }
 }
@@ -117,6 +144,20 @@ pub enum OpKind {
         ns: Netns,
         rule: Rule,
     },
+    /// A bridge FDB entry on a VXLAN device (`bridge fdb append MAC dev DEV dst IP`): head-end
+    /// replication to one more remote.
+    FdbAdd {
+        ns: Netns,
+        dev: String,
+        mac: String,
+        dst: IpAddr,
+    },
+    FdbDel {
+        ns: Netns,
+        dev: String,
+        mac: String,
+        dst: IpAddr,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -144,7 +185,9 @@ impl OpKind {
             | RouteDel { ns, .. }
             | Sysctl { ns, .. }
             | RuleAdd { ns, .. }
-            | RuleDel { ns, .. } => ns.clone(),
+            | RuleDel { ns, .. }
+            | FdbAdd { ns, .. }
+            | FdbDel { ns, .. } => ns.clone(),
         }
     }
 
@@ -160,6 +203,7 @@ impl OpKind {
             | LinkSetMtu { name, .. }
             | LinkDel { name, .. } => Some(name),
             AddrAdd { link, .. } | AddrDel { link, .. } => Some(link),
+            FdbAdd { dev, .. } | FdbDel { dev, .. } => Some(dev),
             _ => None,
         }
     }
@@ -169,6 +213,16 @@ impl OpKind {
         use OpKind::*;
         let me = self.ns() == *ns;
         match self {
+            LinkAdd {
+                name: n,
+                kind: LinkKind::Vxlan(v),
+                master,
+                ..
+            } => {
+                me && (n == name
+                    || master.as_deref() == Some(name)
+                    || v.dev.as_deref() == Some(name))
+            }
             LinkAdd {
                 name: n,
                 kind,
@@ -205,6 +259,7 @@ impl OpKind {
                 rule.chain,
                 rule.spec()
             )),
+            FdbAdd { ns, dev, mac, dst } => Some(format!("fdb {ns}/{dev}/{mac}/{dst}")),
             _ => None,
         }
     }

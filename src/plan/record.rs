@@ -29,7 +29,7 @@ impl Backend for Record {
         Ok(self.sim.observe(ns))
     }
 
-    fn remember(&mut self, named: BTreeSet<String>, views: HashMap<Netns, NsView>) {
+    fn remember(&mut self, named: Option<BTreeSet<String>>, views: HashMap<Netns, NsView>) {
         self.sim.remember(named, views);
     }
 
@@ -39,6 +39,10 @@ impl Backend for Record {
 
     fn rules(&mut self, ns: &Netns) -> Result<Vec<Listed>, Failure> {
         Ok(self.sim.rules(ns))
+    }
+
+    fn fdb(&mut self, ns: &Netns) -> Result<Vec<(String, String, IpAddr)>, Failure> {
+        Ok(self.sim.fdb.get(ns).cloned().unwrap_or_default())
     }
 
     fn read_sysctl(&mut self, _ns: &Netns, _key: &str) -> Result<Option<String>, Failure> {

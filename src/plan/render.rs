@@ -40,6 +40,12 @@ pub fn render(op: &OpKind) -> String {
             mtu,
         } => {
             let mut s = format!("{} link add {name}", ns.ip());
+            if let LinkKind::Bridge = kind {
+                s.push_str(&format!(
+                    " address {}",
+                    super::op::mac_text(&super::op::bridge_mac(ns, name))
+                ));
+            }
             if let Some(m) = mtu {
                 s.push_str(&format!(" mtu {m}"));
             }
@@ -51,6 +57,7 @@ pub fn render(op: &OpKind) -> String {
             }
             match kind {
                 LinkKind::Bridge => s.push_str(" type bridge"),
+                LinkKind::Vxlan(v) => s.push_str(&format!(" type vxlan {}", v.render())),
                 LinkKind::Veth { peer, peer_ns } => {
                     s.push_str(&format!(" type veth peer name {peer}"));
                     if peer_ns != ns {
@@ -92,12 +99,26 @@ pub fn render(op: &OpKind) -> String {
             table_arg(&rule.table),
             chain_spec(rule)
         ),
+        FdbAdd { ns, dev, mac, dst } => {
+            format!("{} fdb append {mac} dev {dev} dst {dst}", bridge_cmd(ns))
+        }
+        FdbDel { ns, dev, mac, dst } => {
+            format!("{} fdb del {mac} dev {dev} dst {dst}", bridge_cmd(ns))
+        }
         RuleDel { ns, rule } => format!(
             "{}iptables {}-D {}",
             ns.exec_prefix(),
             table_arg(&rule.table),
             chain_spec(rule)
         ),
+    }
+}
+
+/// The `bridge` command in a namespace.
+fn bridge_cmd(ns: &Netns) -> String {
+    match ns {
+        Netns::Root => "bridge".to_string(),
+        Netns::Named(n) => format!("bridge -n {n}"),
     }
 }
 

@@ -30,6 +30,16 @@ impl Diag {
 
     /// Render against the script it points into (`file` as the user named it).
     pub fn render(&self, file: &str, src: Option<&str>) -> String {
+        // A position in a module: render against the module's own file.
+        if let Some(a) = self.at.filter(|a| a.file != 0) {
+            if let Some(path) = super::sources::path(a.file) {
+                if let Ok(text) = std::fs::read_to_string(&path) {
+                    let mut d = self.clone();
+                    d.at = Some(At { file: 0, ..a });
+                    return d.render(&path, Some(&text));
+                }
+            }
+        }
         let mut d = MietteDiagnostic::new(self.message.clone()).with_code(self.code.clone());
         if let Some(h) = &self.help {
             d = d.with_help(h.clone());

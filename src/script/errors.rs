@@ -9,6 +9,7 @@ fn at(p: Position) -> Option<At> {
     Some(At {
         line: p.line()?,
         col: p.position().unwrap_or(1),
+        file: 0,
     })
 }
 
@@ -76,7 +77,32 @@ pub fn to_diag(err: &EvalAltResult, known: &Known) -> Diag {
             let e = d.clone().cast::<DslError>();
             Diag::new(e.code, e.message, e.help).at(e.at.or(at(*pos)))
         }
-        EvalAltResult::ErrorInFunctionCall(_, _, inner, _) => to_diag(inner, known),
+        EvalAltResult::ErrorInFunctionCall(_, src, inner, _) => {
+            // Inside a module's function: Rhai's own positions are in the module's file.
+            let mut d = to_diag(inner, known);
+            if let Some(a) = d.at.as_mut() {
+                if a.file == 0 && !src.is_empty() {
+                    a.file = super::sources::intern(src);
+                }
+            }
+            d
+        }
+        EvalAltResult::ErrorInModule(name, inner, pos) => {
+            let mut d = to_diag(inner, known);
+            d.message = format!("in module {name}: {}", d.message);
+            if d.at.is_none_or(|a| a.file == 0) {
+                d.at = at(*pos);
+            }
+            d
+        }
+        EvalAltResult::ErrorModuleNotFound(name, pos) => Diag::new(
+            "netsh::module",
+            format!("no module \"{name}\""),
+            Some(format!(
+                "modules are {name}.rhai in the script's folder or netsh's stdlib/ (topo is the standard one)"
+            )),
+        )
+        .at(at(*pos)),
         EvalAltResult::ErrorParsing(rhai::ParseErrorType::VariableUndefined(name), pos) => {
             Diag::new(
                 "netsh::unknown-variable",

@@ -3,6 +3,8 @@
 pub mod diagnostic;
 pub mod engine;
 pub mod errors;
+pub mod modules;
+pub mod sources;
 pub mod span;
 
 use crate::api::Shared;
@@ -61,8 +63,10 @@ fn known<'a>(engine: &Engine, ast: Option<&rhai::AST>, src: &'a str) -> Known<'a
 }
 
 /// Compile and run `src` in the session, then flush what is left. Errors become diagnostics.
-pub fn run(shared: &Shared, src: &str) -> Result<(), Diag> {
-    let engine = engine::engine(shared);
+/// `dir` is the script's folder, where its modules are looked for first.
+pub fn run(shared: &Shared, src: &str, dir: Option<&std::path::Path>) -> Result<(), Diag> {
+    let mut engine = engine::engine(shared);
+    engine.set_module_resolver(modules::StdlibResolver::new(dir));
     let ast = engine
         .compile(src)
         .map_err(|e| to_diag(&e.into(), &known(&engine, None, src)))?;

@@ -21,7 +21,7 @@ fn record_with(src: &str, params: &[(&str, &str)]) -> (Result<(), Diag>, Vec<Str
         Journal::in_memory("test"),
         params,
     )));
-    let r = super::run(&shared, src);
+    let r = super::run(&shared, src, None);
     let steps = log.borrow().clone();
     (r, steps)
 }
@@ -51,7 +51,7 @@ fn veth_into_a_namespace_is_created_in_place_with_master_and_up() {
         [
             "ip netns add ns1",
             "ip -n ns1 link set lo up",
-            "ip link add bridge0 up type bridge",
+            "ip link add bridge0 address 02:a3:ad:4b:de:cf up type bridge",
             "ip addr add 10.1.1.1/24 dev bridge0",
             "ip link add vethb1 master bridge0 up type veth peer name veth1 netns ns1",
             "ip -n ns1 addr add 10.1.1.2/24 dev veth1",
@@ -75,10 +75,10 @@ fn constructors_return_the_same_object_when_called_again() {
     assert_eq!(
         steps,
         [
-            "ip link add v1 type veth peer name v2",
-            "ip link add br0 type bridge",
             "ip netns add ns1",
             "ip -n ns1 link set lo up",
+            "ip link add v1 type veth peer name v2",
+            "ip link add br0 address 02:1a:68:e2:0b:84 type bridge",
         ]
     );
 }
@@ -98,7 +98,7 @@ fn a_check_flushes_the_plan_before_it_reads() {
             "ip netns add ns1",
             "ip -n ns1 link set lo up",
             "ping 127.0.0.1 from ns1 (Expect)",
-            "ip link add br0 type bridge",
+            "ip link add br0 address 02:1a:68:e2:0b:84 type bridge",
         ]
     );
 }
@@ -120,7 +120,7 @@ fn parameters_take_the_type_of_their_default() {
             "ip -n ns1 link set lo up",
             "ip netns add ns2",
             "ip -n ns2 link set lo up",
-            "ip link add br0 type bridge",
+            "ip link add br0 address 02:1a:68:e2:0b:84 type bridge",
             "ip addr add 10.9.0.1/24 dev br0",
         ]
     );

@@ -599,3 +599,25 @@ pub fn assert_lines_eq(expected: &str, actual: &str) {
         act.join("\n")
     );
 }
+
+/// Bash: run a one-connection TCP listener in namespace $1 on port $2 (background), wait until
+/// it listens, connect from namespace $3 to $4:$5, and print the peer address the listener saw.
+pub const PROBE: &str = r#"
+probe() {
+  local lns=$1 lport=$2 cns=$3 addr=$4 port=$5 out=/tmp/netsh-probe.$$
+  ip netns exec "$lns" timeout 10 /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(1); s.settimeout(8)
+c, a = s.accept(); print(a[0], flush=True)' "$lport" > "$out" &
+  local pid=$!
+  for i in $(seq 1 50); do
+    ip netns exec "$lns" ss -Hltn "sport = :$lport" | grep -q . && break
+    sleep 0.1
+  done
+  ip netns exec "$cns" timeout 5 bash -c "exec 3<>/dev/tcp/$addr/$port; echo hi >&3" 2>&1 || echo "connect failed (waited $i)"
+  wait "$pid"
+  echo "seen: $(cat "$out")"
+  rm -f "$out"
+}
+"#;
