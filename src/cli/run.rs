@@ -124,7 +124,7 @@ pub fn run(a: RunArgs, sandboxed: bool) -> i32 {
             return 1;
         }
         let opened = crate::net::netns::inode(None).and_then(|ino| Journal::open(&lab, ino));
-        let journal = match opened {
+        let mut journal = match opened {
             Ok(j) => j,
             Err(e) => {
                 let d = Diag::new(
@@ -138,6 +138,24 @@ pub fn run(a: RunArgs, sandboxed: bool) -> i32 {
                 return 1;
             }
         };
+        // A lab name belongs to the script that made the lab.
+        let me = std::fs::canonicalize(&a.file)
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| file.clone());
+        match &journal.script {
+            Some(other) if *other != me && !journal.entries.is_empty() => {
+                let d = Diag::new(
+                    "netsh::lab-in-use",
+                    format!("lab {lab} is in use by another script, {other}"),
+                    Some(format!(
+                        "name this run's lab with --lab NAME, or remove the other with `netsh down --lab {lab}`"
+                    )),
+                );
+                eprint!("{}", d.render(&file, None));
+                return 1;
+            }
+            _ => journal.script = Some(me),
+        }
         match crate::net::Netlink::new(&lab) {
             Ok(b) => (Box::new(b), journal),
             Err(e) => {

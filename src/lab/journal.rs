@@ -5,7 +5,7 @@ use crate::plan::ledger::{Entry, Gone, Ledger};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 pub const STATE_DIR: &str = "/run/netsh";
@@ -15,6 +15,9 @@ struct Header {
     lab: String,
     /// The network namespace the journal belongs to: it is never applied to another one.
     netns_inode: u64,
+    /// The script that made the lab: another script cannot take over its name.
+    #[serde(default)]
+    script: Option<String>,
 }
 
 /// A line after the header: an object, or the key of one the lab deleted itself.
@@ -29,6 +32,8 @@ pub struct Journal {
     pub lab: String,
     path: Option<PathBuf>,
     netns_inode: u64,
+    /// The script that made the lab (canonical path), when known.
+    pub script: Option<String>,
     pub entries: Vec<Entry>,
     keys: BTreeSet<String>,
 }
@@ -40,6 +45,7 @@ impl Journal {
             lab: lab.to_string(),
             path: None,
             netns_inode: 0,
+            script: None,
             entries: vec![],
             keys: BTreeSet::new(),
         }
@@ -57,6 +63,7 @@ impl Journal {
             lab: lab.to_string(),
             path: Some(path.clone()),
             netns_inode,
+            script: None,
             entries: vec![],
             keys: BTreeSet::new(),
         };
@@ -65,21 +72,29 @@ impl Journal {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(j),
             Err(e) => return Err(e),
         };
-        let mut lines = BufReader::new(file).lines();
+        let mut text = String::new();
+        BufReader::new(file).read_to_string(&mut text)?;
+        // A last line without its newline was being written when netsh died: its batch was
+        // never applied (the journal is synced first), so it is dropped.
+        let complete = match text.rfind('\n') {
+            Some(i) => &text[..=i],
+            None => "",
+        };
+        let mut lines = complete.lines();
         let header: Header = match lines.next() {
-            Some(l) => serde_json::from_str(&l?).map_err(corrupt(&path))?,
+            Some(l) => serde_json::from_str(l).map_err(corrupt(&path))?,
             None => return Ok(j),
         };
         if header.netns_inode != netns_inode {
             std::fs::remove_file(&path)?;
             return Ok(j);
         }
+        j.script = header.script;
         for l in lines {
-            let l = l?;
             if l.trim().is_empty() {
                 continue;
             }
-            match serde_json::from_str(&l).map_err(corrupt(&path))? {
+            match serde_json::from_str(l).map_err(corrupt(&path))? {
                 Line::Entry(e) => {
                     j.keys.insert(e.key.clone());
                     j.entries.push(*e);
@@ -142,6 +157,7 @@ impl Journal {
             let h = Header {
                 lab: self.lab.clone(),
                 netns_inode: self.netns_inode,
+                script: self.script.clone(),
             };
             buf.push_str(&serde_json::to_string(&h).unwrap());
             buf.push('\n');

@@ -47,6 +47,20 @@ impl Netlink {
         })
     }
 
+    pub fn handle_for(&mut self, ns: &Netns) -> Result<Handle, Failure> {
+        self.handle(ns)
+    }
+
+    pub fn block_on<T>(
+        &mut self,
+        f: impl std::future::Future<Output = Result<T, rtnetlink::Error>>,
+    ) -> Result<T, Failure> {
+        self.h
+            .rt
+            .block_on(f)
+            .map_err(|e| Failure::new(e.to_string(), None))
+    }
+
     fn handle(&mut self, ns: &Netns) -> Result<Handle, Failure> {
         self.h.get(ns).map_err(|e| {
             Failure::new(
@@ -150,7 +164,10 @@ impl Netlink {
                     let ns = Netns::Named(name.clone());
                     self.next_index.insert(ns.clone(), 2);
                     self.index
-                        .insert(ns, HashMap::from([("lo".to_string(), 1)]));
+                        .insert(ns.clone(), HashMap::from([("lo".to_string(), 1)]));
+                    // The namespace's tag: `down --force` finds the lab's namespaces by it.
+                    let tag = m::set_alias("lo", &self.alias);
+                    self.send(&mut batch, &mut batch_ns, i, &ns, vec![tag])?;
                 }
                 NetnsDel { name } => {
                     self.drain(&mut batch)?;
