@@ -187,3 +187,17 @@ fn a_lab_name_belongs_to_its_script() {
         "rc 1\n  × lab chapter3 is in use by another script, ROOT/scripts/chapter3.rhai\n  help: name this run's lab with --lab NAME, or remove the other with `netsh down --lab chapter3`\n"
     );
 }
+
+#[test]
+fn a_sysctl_two_labs_set_stays_until_the_last_one_is_down() {
+    let a = "ip_forward(true);\nns(\"a1\");";
+    let b = "ip_forward(true);\nns(\"b1\");";
+    let out = sandbox(&format!(
+        "cat > /tmp/a.$$.rhai <<'EOF'\n{a}\nEOF\ncat > /tmp/b.$$.rhai <<'EOF'\n{b}\nEOF\n\
+         \"$NETSH\" run --lab a /tmp/a.$$.rhai 2>/dev/null && \"$NETSH\" run --lab b /tmp/b.$$.rhai 2>/dev/null || exit 1\n\
+         \"$NETSH\" down --lab a 2>/dev/null; cat /proc/sys/net/ipv4/ip_forward\n\
+         \"$NETSH\" down --lab b 2>/dev/null; cat /proc/sys/net/ipv4/ip_forward"
+    ));
+    out.assert_success();
+    assert_eq!(out.stdout, "1\n0\n", "{}", out.stderr);
+}

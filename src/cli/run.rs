@@ -184,7 +184,7 @@ pub fn run(a: RunArgs, sandboxed: bool) -> i32 {
             let mut teardown_ms = 0.0;
             if a.rm && !a.dry_run {
                 let t = Instant::now();
-                let failed = teardown(s.backend.as_mut(), &s.journal.entries);
+                let failed = teardown(s.backend.as_mut(), &s.journal.undoable());
                 teardown_ms = t.elapsed().as_secs_f64() * 1000.0;
                 for (op, f) in &failed {
                     eprintln!(

@@ -108,6 +108,50 @@ impl Journal {
         Ok(j)
     }
 
+    /// The entries to undo, less the sysctls another live lab also set: those stay as they
+    /// are until the last lab that set them is gone.
+    pub fn undoable(&self) -> Vec<Entry> {
+        let others = self.other_labs_keys();
+        self.entries
+            .iter()
+            .filter(|e| !(e.key.starts_with("sysctl ") && others.contains(&e.key)))
+            .cloned()
+            .collect()
+    }
+
+    fn other_labs_keys(&self) -> BTreeSet<String> {
+        self.other_labs()
+            .into_iter()
+            .flat_map(|j| j.entries)
+            .filter(|e| !e.adopted)
+            .map(|e| e.key)
+            .collect()
+    }
+
+    /// The journals of the other labs in this network namespace.
+    fn other_labs(&self) -> Vec<Journal> {
+        let mut labs = vec![];
+        if self.path.is_none() {
+            return labs;
+        }
+        let Ok(dir) = std::fs::read_dir(STATE_DIR) else {
+            return labs;
+        };
+        for f in dir.flatten() {
+            let name = f.file_name().to_string_lossy().to_string();
+            let Some(lab) = name.strip_suffix(".jsonl") else {
+                continue;
+            };
+            if lab == self.lab {
+                continue;
+            }
+            if let Ok(j) = Journal::open(lab, self.netns_inode) {
+                labs.push(j);
+            }
+        }
+        labs
+    }
+
     /// Keep only the first `n` entries (a failed run rolls back what it added).
     pub fn truncate(&mut self, n: usize) -> io::Result<()> {
         if n >= self.entries.len() {
@@ -193,6 +237,17 @@ impl Ledger for Journal {
             self.entries.push(e);
         }
         Ok(())
+    }
+
+    fn inherited_undo(&self, key: &str) -> Option<crate::plan::OpKind> {
+        if !key.starts_with("sysctl ") {
+            return None;
+        }
+        self.other_labs()
+            .into_iter()
+            .flat_map(|j| j.entries)
+            .find(|e| e.key == key && e.undo.is_some())
+            .and_then(|e| e.undo)
     }
 
     fn forget(&mut self, gone: &[Gone]) -> io::Result<()> {
