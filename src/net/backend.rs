@@ -59,38 +59,6 @@ impl Waves {
     }
 }
 
-/// The links a step names, in the namespaces where it names them.
-fn touched(step: &OpKind) -> Vec<(Netns, String)> {
-    use OpKind::*;
-    let mut t = vec![];
-    let ns = step.ns();
-    if let Some(l) = step.link() {
-        t.push((ns.clone(), l.to_string()));
-    }
-    match step {
-        LinkAdd { kind, master, .. } => {
-            if let Some(m) = master {
-                t.push((ns.clone(), m.clone()));
-            }
-            match kind {
-                LinkKind::Veth { peer, peer_ns } => t.push((peer_ns.clone(), peer.clone())),
-                LinkKind::Vxlan(v) => t.extend(v.dev.iter().map(|d| (ns.clone(), d.clone()))),
-                LinkKind::Bridge => {}
-            }
-        }
-        LinkSetNs { name, to, .. } => t.push((to.clone(), name.clone())),
-        LinkSetMaster {
-            master: Some(m), ..
-        } => t.push((ns.clone(), m.clone())),
-        LinkDel { peer: Some(p), .. } => t.push(p.clone()),
-        RouteAdd { dev: Some(d), .. } | RouteDel { dev: Some(d), .. } => {
-            t.push((ns.clone(), d.clone()))
-        }
-        _ => {}
-    }
-    t
-}
-
 pub struct Netlink {
     h: Handles,
     /// Every link netsh creates carries this alias (`netsh:<lab>`), so it can be found by its tag.
@@ -231,7 +199,7 @@ impl Netlink {
     fn apply_all(&mut self, steps: &[OpKind]) -> Result<(), (usize, Failure)> {
         let mut batch = Waves::default();
         for (i, step) in steps.iter().enumerate() {
-            let t = touched(step);
+            let t = step.names();
             // Anything that may look up an index or make a syscall first waits for the batch.
             let at = |f: Failure| (i, f);
             use OpKind::*;
@@ -490,10 +458,13 @@ impl Backend for Netlink {
     }
 
     fn ping(&mut self, ns: &Netns, dst: IpAddr, mode: PingMode) -> Result<bool, Failure> {
-        // Bounded; echoes every 200 ms, so a first ARP lost while bridge ports come up is retried.
+        // Bounded; echoes every 200 ms and the first reply ends it, so a first ARP lost while
+        // bridge ports come up is retried. An expected reply may wait longer: on a bridge with
+        // a thousand new ports, linkwatch takes seconds to bring their carriers up.
         let total = match mode {
             PingMode::ExpectNot => Duration::from_millis(1200),
-            _ => Duration::from_millis(3000),
+            PingMode::Probe => Duration::from_millis(3000),
+            PingMode::Expect => Duration::from_millis(10000),
         };
         ping::ping(ns.path().as_deref(), dst, total, Duration::from_millis(200))
             .map_err(|e| Failure::from_io(&e))
