@@ -1,17 +1,9 @@
 //! netsh: build Linux network labs from Rhai scripts. Thin: parse the command line, enter the
 //! sandbox before any thread starts, run the subcommand, exit with its code.
 
-mod api;
-mod cli;
-mod firewall;
-mod lab;
-mod net;
-mod plan;
-mod sandbox;
-mod script;
-
 use clap::Parser;
-use cli::{Cli, Cmd};
+use netsh::cli::{self, Cli, Cmd};
+use netsh::sandbox;
 
 fn main() {
     let cli = Cli::parse();

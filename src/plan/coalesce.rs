@@ -96,11 +96,13 @@ fn namespaces_first(ops: Vec<Op>) -> Vec<Op> {
     let mut front = vec![];
     let mut rest: Vec<Op> = vec![];
     let mut hoisted: Option<String> = None;
+    let mut deleted: std::collections::HashSet<String> = Default::default();
     for op in ops {
+        if let OpKind::NetnsDel { name } = &op.kind {
+            deleted.insert(name.clone());
+        }
         let hoist = match &op.kind {
-            OpKind::NetnsAdd { name } => !rest
-                .iter()
-                .any(|o| matches!(&o.kind, OpKind::NetnsDel { name: d } if d == name)),
+            OpKind::NetnsAdd { name } => !deleted.contains(name),
             // ns() brings lo up right after creating: it moves with its namespace.
             OpKind::LinkSetUp {
                 ns: Netns::Named(n),
