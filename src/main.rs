@@ -9,6 +9,7 @@ mod net;
 mod plan;
 mod sandbox;
 mod script;
+mod why;
 
 use clap::Parser;
 use cli::{Cli, Cmd};
@@ -27,6 +28,7 @@ fn main() {
         Some(Cmd::Run(a)) => cli::run::run(a, sandboxed),
         Some(Cmd::Check(a)) => cli::check::check(a),
         Some(Cmd::Down(a)) => cli::down::down(a),
+        Some(Cmd::Why(a)) => cli::why::why(a),
         Some(Cmd::Repl(_)) | None => {
             eprintln!("error: the REPL is not available yet; run a script with `netsh run FILE`");
             2

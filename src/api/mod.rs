@@ -18,6 +18,7 @@ pub mod session;
 pub mod stack;
 pub mod sysctl;
 pub mod vxlan;
+pub mod why;
 pub mod wire;
 
 pub use error::DslError;
@@ -37,4 +38,5 @@ pub fn register(engine: &mut rhai::Engine, shared: &Shared) {
     firewall::register(engine, shared);
     wire::register(engine, shared);
     vxlan::register(engine, shared);
+    why::register(engine, shared);
 }

@@ -4,6 +4,7 @@ pub mod check;
 pub mod down;
 pub mod lab_name;
 pub mod run;
+pub mod why;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -27,6 +28,8 @@ pub enum Cmd {
     Check(CheckArgs),
     /// Remove everything a lab owns, and nothing else
     Down(DownArgs),
+    /// Why NAMESPACE can or cannot reach ADDRESS, hop by hop (exit 0 clear, 1 blocked)
+    Why(WhyArgs),
     /// The interactive shell (not yet available)
     Repl(ReplArgs),
 }
@@ -77,6 +80,17 @@ pub struct DownArgs {
     /// Fall back on the tags when the journal is lost
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct WhyArgs {
+    /// A namespace in /run/netns, or `host`
+    pub namespace: String,
+    /// The address to reach
+    pub address: String,
+    /// The report as JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args, Debug)]

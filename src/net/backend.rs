@@ -451,6 +451,32 @@ impl Backend for Netlink {
         // come through), so this read asks iproute2's `bridge -j fdb show` in the namespace.
         super::observe::fdb(ns.path().as_deref()).map_err(|e| Failure::from_io(&e))
     }
+
+    fn route_get(
+        &mut self,
+        ns: &Netns,
+        dst: IpAddr,
+    ) -> Result<Option<Result<crate::why::RouteGet, String>>, Failure> {
+        super::why::route_get(ns.path().as_deref(), dst)
+            .map(Some)
+            .map_err(|e| Failure::from_io(&e))
+    }
+
+    fn link_details(&mut self, ns: &Netns) -> Result<Option<Vec<crate::why::LinkDetail>>, Failure> {
+        super::why::links(ns.path().as_deref())
+            .map(Some)
+            .map_err(|e| Failure::from_io(&e))
+    }
+
+    fn chain(
+        &mut self,
+        ns: &Netns,
+        table: &str,
+        chain: &str,
+    ) -> Result<Option<crate::why::Chain>, Failure> {
+        crate::firewall::chain::read(ns.path().as_deref(), table, chain)
+            .map_err(|e| Failure::from_io(&e))
+    }
 }
 
 /// The link attribute list carries no kind for `lo`; used by tests of observe.

@@ -1,0 +1,324 @@
+//! Layer 2 between a link and the next hop's link: veth cables, bridge ports, VXLAN tunnels.
+
+use super::walk::owner;
+use super::words::{call, link_call};
+use super::{Kernel, LinkDetail, Report};
+use crate::plan::Netns;
+
+fn find(k: &mut dyn Kernel, ns: &Netns, name: &str) -> Option<LinkDetail> {
+    k.links(ns).into_iter().find(|l| l.name == name)
+}
+
+/// A veth's other end: in the same namespace, or the veth elsewhere that points back at it.
+pub fn peer(k: &mut dyn Kernel, ns: &Netns, l: &LinkDetail) -> Option<(Netns, LinkDetail)> {
+    let pi = l.peer_index?;
+    if !l.peer_elsewhere {
+        return k
+            .links(ns)
+            .into_iter()
+            .find(|x| x.index == pi)
+            .map(|x| (ns.clone(), x));
+    }
+    for other in k.namespaces() {
+        if other == *ns {
+            continue;
+        }
+        if let Some(x) = k.links(&other).into_iter().find(|x| {
+            x.index == pi
+                && x.peer_index == Some(l.index)
+                && x.peer_elsewhere
+                && x.kind.as_deref() == Some("veth")
+        }) {
+            return Some((other, x));
+        }
+    }
+    None
+}
+
+/// Whether a frame sent on `dev` in `at` reaches `to_link` in `to`; records hops, or the break.
+pub fn reach(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    at: &Netns,
+    dev: &str,
+    to: &Netns,
+    to_link: &str,
+) -> bool {
+    let Some(d) = find(k, at, dev) else {
+        return true;
+    };
+    if !d.up {
+        r.block(
+            at,
+            format!("{dev} in {at} is down"),
+            Some(link_call(at, dev, "up()")),
+        );
+        return false;
+    }
+    match d.kind.as_deref() {
+        Some("veth") => {
+            let Some((pns, p)) = peer(k, at, &d) else {
+                r.hop(
+                    at,
+                    format!("{dev}: its peer is not in any namespace here, not followed"),
+                );
+                return true;
+            };
+            if !p.up {
+                r.block(
+                    &pns,
+                    format!(
+                        "{} in {pns} (the other end of {dev} in {at}) is down",
+                        p.name
+                    ),
+                    Some(link_call(&pns, &p.name, "up()")),
+                );
+                return false;
+            }
+            r.hop(at, format!("{dev} is up, cable to {} in {pns}", p.name));
+            if pns == *to && p.name == to_link {
+                return true;
+            }
+            match &p.master {
+                Some(b) => {
+                    r.hop(&pns, format!("{} is a port of {b}", p.name));
+                    bridge_reaches(k, r, &pns, b, to, to_link)
+                }
+                None => {
+                    let target = bridge_of_target(k, to, to_link);
+                    let br = target
+                        .clone()
+                        .map(|(_, b)| b)
+                        .unwrap_or_else(|| "BRIDGE".into());
+                    r.block(
+                        &pns,
+                        format!(
+                            "{} in {pns} is not a port of any bridge, so {dev} leads nowhere",
+                            p.name
+                        ),
+                        Some(link_call(
+                            &pns,
+                            &p.name,
+                            &format!("master({})", link_ref(&pns, &br)),
+                        )),
+                    );
+                    false
+                }
+            }
+        }
+        Some("bridge") => bridge_reaches(k, r, at, dev, to, to_link),
+        _ => true,
+    }
+}
+
+fn link_ref(ns: &Netns, name: &str) -> String {
+    call(ns, &format!("link(\"{name}\")"))
+}
+
+/// The bridge the next hop's veth hangs on: (namespace, bridge), when it has one.
+fn bridge_of_target(k: &mut dyn Kernel, to: &Netns, to_link: &str) -> Option<(Netns, String)> {
+    let l = find(k, to, to_link)?;
+    if l.kind.as_deref() == Some("bridge") {
+        return Some((to.clone(), l.name));
+    }
+    let (pns, p) = peer(k, to, &l)?;
+    Some((pns, p.master?))
+}
+
+/// From bridge `br` in `at` to `to_link` in `to`: the bridge itself, a port's cable, or a
+/// VXLAN port whose tunnel ends on the target's bridge.
+fn bridge_reaches(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    at: &Netns,
+    br: &str,
+    to: &Netns,
+    to_link: &str,
+) -> bool {
+    if let Some(b) = find(k, at, br) {
+        if !b.up {
+            r.block(
+                at,
+                format!("the bridge {br} in {at} is down"),
+                Some(link_call(at, br, "up()")),
+            );
+            return false;
+        }
+    }
+    if at == to && br == to_link {
+        return true;
+    }
+    let Some(tl) = find(k, to, to_link) else {
+        return true;
+    };
+    let Some((pns, p)) = peer(k, to, &tl) else {
+        r.hop(to, format!("{to_link} is not a veth: not followed"));
+        return true;
+    };
+    if !p.up {
+        r.block(
+            &pns,
+            format!(
+                "{} in {pns} (the other end of {to_link} in {to}) is down",
+                p.name
+            ),
+            Some(link_call(&pns, &p.name, "up()")),
+        );
+        return false;
+    }
+    if pns == *at {
+        if p.master.as_deref() == Some(br) {
+            r.hop(
+                at,
+                format!(
+                    "{br} forwards to its port {}, cable to {to_link} in {to}",
+                    p.name
+                ),
+            );
+            return true;
+        }
+        r.block(
+            at,
+            format!(
+                "{} in {at} is not a port of {br}, so {to_link} in {to} is cut off",
+                p.name
+            ),
+            Some(link_call(
+                at,
+                &p.name,
+                &format!("master({})", link_ref(at, br)),
+            )),
+        );
+        return false;
+    }
+    // Another stack: only a VXLAN port of this bridge can carry the frame there.
+    let Some(far_br) = p.master.clone() else {
+        r.block(
+            &pns,
+            format!(
+                "{} in {pns} is not a port of any bridge, so {to_link} in {to} is cut off",
+                p.name
+            ),
+            None,
+        );
+        return false;
+    };
+    let vxlans: Vec<LinkDetail> = k
+        .links(at)
+        .into_iter()
+        .filter(|l| l.master.as_deref() == Some(br) && l.vxlan.is_some())
+        .collect();
+    let Some(vx) = vxlans.first() else {
+        r.block(at, format!("{br} in {at} has no port that leads to {pns} ({to_link} in {to} is behind {far_br} there)"), None);
+        return false;
+    };
+    tunnel(k, r, at, vx, &pns, &far_br)
+}
+
+/// A VXLAN port: its remote must be a VTEP (an address of `far`) with a VXLAN of the same VNI
+/// and port, pointing back at us, enslaved to `far_br`.
+fn tunnel(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    at: &Netns,
+    vx: &LinkDetail,
+    far: &Netns,
+    far_br: &str,
+) -> bool {
+    let v = vx.vxlan.clone().unwrap_or_default();
+    let name = &vx.name;
+    if !vx.up {
+        r.block(
+            at,
+            format!("{name} in {at} is down"),
+            Some(link_call(at, name, "up()")),
+        );
+        return false;
+    }
+    let Some(remote) = v.remote else {
+        r.hop(
+            at,
+            format!(
+                "{name} (VNI {}) has no remote: its FDB decides, not followed",
+                v.id
+            ),
+        );
+        return true;
+    };
+    let far_vx: Vec<LinkDetail> = k
+        .links(far)
+        .into_iter()
+        .filter(|l| l.vxlan.is_some())
+        .collect();
+    let far_words = far_vx
+        .iter()
+        .map(|l| {
+            let f = l.vxlan.clone().unwrap_or_default();
+            format!(
+                "{} VNI {} port {} remote {}",
+                l.name,
+                f.id,
+                f.port,
+                f.remote.map(|x| x.to_string()).unwrap_or("none".into())
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let fix_far = |wanted: &str| {
+        call(
+            far,
+            &format!(
+                "vxlan(\"{name}\", #{{ id: {}, remote: \"{wanted}\", port: {} }})",
+                v.id, v.port
+            ),
+        )
+    };
+    match owner(k, remote) {
+        Some((rns, _)) if rns == *far => {}
+        Some((rns, _)) => {
+            r.block(at, format!("the L2 path over the tunnel ends at {name} in {at}: its remote {remote} is {rns}, not {far} where {far_br} is (wrong remote)"), None);
+            return false;
+        }
+        None => {
+            r.block(at, format!("the L2 path over the tunnel ends at {name} in {at}: its remote {remote} is not a VTEP (no namespace here holds it; wrong remote)"), None);
+            return false;
+        }
+    }
+    let underlay = k.route_get(at, remote);
+    let local = underlay.ok().and_then(|u| u.src);
+    let Some(m) = far_vx.iter().find(|l| {
+        l.vxlan
+            .as_ref()
+            .is_some_and(|f| f.id == v.id && f.port == v.port)
+    }) else {
+        r.block(at, format!("the L2 path over the tunnel ends at {name} in {at}: {far} at {remote} has no VXLAN with VNI {} port {} (it has {}; wrong VNI)", v.id, v.port, if far_words.is_empty() { "none".into() } else { far_words }), Some(fix_far(&local.map(|l| l.to_string()).unwrap_or("LOCAL".into()))));
+        return false;
+    };
+    let f = m.vxlan.clone().unwrap_or_default();
+    if let (Some(back), Some(l)) = (f.remote, local) {
+        if back != l {
+            r.block(far, format!("the L2 path over the tunnel ends at {}: {far}'s {} sends back to {back}, not to {at} at {l} (wrong remote)", name, m.name), Some(fix_far(&l.to_string())));
+            return false;
+        }
+    }
+    if m.master.as_deref() != Some(far_br) {
+        r.block(
+            far,
+            format!("{} in {far} is not a port of {far_br}", m.name),
+            Some(link_call(
+                far,
+                &m.name,
+                &format!("master({})", link_ref(far, far_br)),
+            )),
+        );
+        return false;
+    }
+    r.hop(
+        at,
+        format!(
+            "{name} (VNI {}, port {}) tunnels to {remote}: {far}'s {} on {far_br}",
+            v.id, v.port, m.name
+        ),
+    );
+    true
+}

@@ -1,0 +1,27 @@
+//! One link as `why` needs it: state, carrier, master, veth peer, VXLAN parameters.
+
+use std::net::IpAddr;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LinkDetail {
+    pub name: String,
+    pub index: u32,
+    pub kind: Option<String>,
+    /// Administratively up (IFF_UP).
+    pub up: bool,
+    /// The lower layer is up (IFF_LOWER_UP): for a veth, its peer is up too.
+    pub carrier: bool,
+    pub master: Option<String>,
+    /// A veth's peer ifindex, and whether that peer is in another namespace.
+    pub peer_index: Option<u32>,
+    pub peer_elsewhere: bool,
+    pub vxlan: Option<VxlanInfo>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VxlanInfo {
+    pub id: u32,
+    pub remote: Option<IpAddr>,
+    pub dev: Option<String>,
+    pub port: u16,
+}
