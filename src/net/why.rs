@@ -1,6 +1,7 @@
 //! The kernel reads `why` needs, asked of iproute2 in the namespace (`ip -j route get`,
 //! `ip -j -d link show`): the same answers a person troubleshooting would see.
 
+use crate::plan::Netns;
 use crate::why::{LinkDetail, RouteGet, VxlanInfo};
 use serde_json::Value;
 use std::net::IpAddr;
@@ -40,6 +41,16 @@ pub fn route_get(ns: Option<&Path>, dst: IpAddr) -> std::io::Result<Result<Route
 /// Every link with its state, master, veth peer and VXLAN parameters.
 pub fn links(ns: Option<&Path>) -> std::io::Result<Vec<LinkDetail>> {
     let v = ip_json(ns, &["-d", "link", "show"])?.unwrap_or_default();
+    let ids = ip_json(ns, &["netns", "list-id"])?.unwrap_or_default();
+    let named = |id: u64| -> Netns {
+        ids.as_array()
+            .into_iter()
+            .flatten()
+            .find(|e| e.get("nsid").and_then(Value::as_u64) == Some(id))
+            .and_then(|e| e.get("name").and_then(Value::as_str))
+            .map(Netns::named)
+            .unwrap_or(Netns::Root)
+    };
     let mut out = vec![];
     for l in v.as_array().into_iter().flatten() {
         let s = |k: &str| l.get(k).and_then(Value::as_str);
@@ -69,14 +80,11 @@ pub fn links(ns: Option<&Path>) -> std::io::Result<Vec<LinkDetail>> {
             }
         });
         // A peer in the same namespace is named ("link"); one elsewhere has an index and a netnsid.
-        let (peer_index, peer_elsewhere) = match (
-            l.get("link_index").and_then(Value::as_u64),
-            l.get("link_netnsid"),
-        ) {
-            (Some(i), Some(_)) => (Some(i as u32), true),
-            (Some(i), None) => (Some(i as u32), false),
-            _ => (None, false),
-        };
+        let peer_index = l
+            .get("link_index")
+            .and_then(Value::as_u64)
+            .map(|i| i as u32);
+        let peer_ns = l.get("link_netnsid").and_then(Value::as_u64).map(named);
         out.push(LinkDetail {
             name: s("ifname").unwrap_or("").to_string(),
             index: l.get("ifindex").and_then(Value::as_u64).unwrap_or(0) as u32,
@@ -85,7 +93,7 @@ pub fn links(ns: Option<&Path>) -> std::io::Result<Vec<LinkDetail>> {
             carrier: flags.contains(&"LOWER_UP"),
             master: s("master").map(str::to_string),
             peer_index,
-            peer_elsewhere,
+            peer_ns,
             vxlan,
         });
     }

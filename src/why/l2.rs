@@ -2,7 +2,7 @@
 
 use super::walk::owner;
 use super::words::{call, link_call};
-use super::{Kernel, LinkDetail, Report};
+use super::{Kernel, LinkDetail, Report, VxlanInfo};
 use crate::plan::Netns;
 
 fn find(k: &mut dyn Kernel, ns: &Netns, name: &str) -> Option<LinkDetail> {
@@ -12,27 +12,11 @@ fn find(k: &mut dyn Kernel, ns: &Netns, name: &str) -> Option<LinkDetail> {
 /// A veth's other end: in the same namespace, or the veth elsewhere that points back at it.
 pub fn peer(k: &mut dyn Kernel, ns: &Netns, l: &LinkDetail) -> Option<(Netns, LinkDetail)> {
     let pi = l.peer_index?;
-    if !l.peer_elsewhere {
-        return k
-            .links(ns)
-            .into_iter()
-            .find(|x| x.index == pi)
-            .map(|x| (ns.clone(), x));
-    }
-    for other in k.namespaces() {
-        if other == *ns {
-            continue;
-        }
-        if let Some(x) = k.links(&other).into_iter().find(|x| {
-            x.index == pi
-                && x.peer_index == Some(l.index)
-                && x.peer_elsewhere
-                && x.kind.as_deref() == Some("veth")
-        }) {
-            return Some((other, x));
-        }
-    }
-    None
+    let pns = l.peer_ns.clone().unwrap_or_else(|| ns.clone());
+    k.links(&pns)
+        .into_iter()
+        .find(|x| x.index == pi)
+        .map(|x| (pns, x))
 }
 
 /// Whether a frame sent on `dev` in `at` reaches `to_link` in `to`; records hops, or the break.
@@ -227,6 +211,7 @@ fn tunnel(
 ) -> bool {
     let v = vx.vxlan.clone().unwrap_or_default();
     let name = &vx.name;
+    let vx_master = vx.master.clone().unwrap_or_default();
     if !vx.up {
         r.block(
             at,
@@ -264,15 +249,7 @@ fn tunnel(
         })
         .collect::<Vec<_>>()
         .join(", ");
-    let fix_far = |wanted: &str| {
-        call(
-            far,
-            &format!(
-                "vxlan(\"{name}\", #{{ id: {}, remote: \"{wanted}\", port: {} }})",
-                v.id, v.port
-            ),
-        )
-    };
+    let fix_far = |wanted: &str| recreate(far, &v, name, wanted, far_br);
     match owner(k, remote) {
         Some((rns, _)) if rns == *far => {}
         Some((rns, _)) => {
@@ -280,7 +257,9 @@ fn tunnel(
             return false;
         }
         None => {
-            r.block(at, format!("the L2 path over the tunnel ends at {name} in {at}: its remote {remote} is not a VTEP (no namespace here holds it; wrong remote)"), None);
+            let fix = vtep_address(k, at, far)
+                .map(|a| recreate(at, &v, name, &a.to_string(), &vx_master));
+            r.block(at, format!("the L2 path over the tunnel ends at {name} in {at}: its remote {remote} is not a VTEP (no namespace here holds it; wrong remote)"), fix);
             return false;
         }
     }
@@ -321,4 +300,36 @@ fn tunnel(
         ),
     );
     true
+}
+
+/// The VXLAN device made again with the right remote: a VNI or remote cannot be changed in place.
+fn recreate(ns: &Netns, v: &VxlanInfo, name: &str, remote: &str, master: &str) -> String {
+    let dev = v
+        .dev
+        .as_ref()
+        .map(|d| format!(" dev: \"{d}\","))
+        .unwrap_or_default();
+    format!(
+        "{}; {}",
+        link_call(ns, name, "del()"),
+        call(
+            ns,
+            &format!(
+                "vxlan(\"{name}\", #{{ id: {}, remote: \"{remote}\",{dev} port: {} }}).master({}).up()",
+                v.id,
+                v.port,
+                link_ref(ns, master)
+            )
+        )
+    )
+}
+
+/// The address of `far` that `at` reaches directly: where its VTEP should send.
+fn vtep_address(k: &mut dyn Kernel, at: &Netns, far: &Netns) -> Option<std::net::IpAddr> {
+    let mine = k.view(at)?.addrs;
+    let theirs = k.view(far)?.addrs;
+    theirs.iter().map(|(_, a)| a.addr()).find(|ip| {
+        mine.iter()
+            .any(|(l, m)| l != "lo" && m.contains(ip) && m.addr() != *ip)
+    })
 }

@@ -1,5 +1,6 @@
 //! One link as `why` needs it: state, carrier, master, veth peer, VXLAN parameters.
 
+use crate::plan::Netns;
 use std::net::IpAddr;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -12,9 +13,10 @@ pub struct LinkDetail {
     /// The lower layer is up (IFF_LOWER_UP): for a veth, its peer is up too.
     pub carrier: bool,
     pub master: Option<String>,
-    /// A veth's peer ifindex, and whether that peer is in another namespace.
+    /// A veth's peer ifindex, and the namespace it is in when not this one (the kernel's
+    /// netnsid, resolved through /run/netns; an unnamed one is taken to be the host's).
     pub peer_index: Option<u32>,
-    pub peer_elsewhere: bool,
+    pub peer_ns: Option<Netns>,
     pub vxlan: Option<VxlanInfo>,
 }
 

@@ -13,7 +13,6 @@ pub mod route_get;
 pub mod walk;
 pub mod words;
 
-
 pub use chain::Chain;
 pub use kernel::Kernel;
 pub use link_detail::{LinkDetail, VxlanInfo};
