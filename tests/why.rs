@@ -1,0 +1,153 @@
+//! `netsh why` on the article's failures: each broken lab is built in a sandbox, `why` must name
+//! that exact cause and its fix; the fix itself (DSL) is then run, and `why` must report the
+//! path clear with the probe answered. The labs are tests/why/lan.rhai and tests/why/vxlan.rhai.
+
+mod support;
+
+use support::sandbox;
+
+/// Build `lab` with `params`, run `extra` (bash), then `why ns1 dst`; while blocked (at most 3
+/// rounds), run the fix it gives as a script. Prints each report without its `[ok]` hops.
+fn diagnose(lab: &str, params: &str, extra: &str, dst: &str) -> String {
+    let script = format!(
+        r#"cd "{dir}"
+"$NETSH" run tests/why/{lab}.rhai {params} >/dev/null 2>&1 || echo "build failed"
+{extra}
+for round in 1 2 3; do
+  "$NETSH" why ns1 {dst} > /run/why.out; rc=$?
+  grep -v '^  \[ok\]' /run/why.out; echo "exit $rc"
+  [ $rc = 0 ] && break
+  fix=$(sed -n 's/^  fix: //p' /run/why.out)
+  printf 'let ns1 = ns("ns1");\nlet h150 = host("h150");\n%s;\n' "$fix" > /run/fix.rhai
+  "$NETSH" run --lab fix$round /run/fix.rhai >/dev/null 2>&1 || echo "fix failed"
+done"#,
+        dir = env!("CARGO_MANIFEST_DIR")
+    );
+    let out = sandbox(&script);
+    out.assert_success();
+    out.stdout
+}
+
+fn clear(dst: &str) -> String {
+    format!("why ns1 → {dst}\n  probe: {dst} answers\nverdict: clear\nexit 0\n")
+}
+
+fn blocked(dst: &str, hop: &str, cause: &str, fix: &str) -> String {
+    format!(
+        "why ns1 → {dst}\n  [BROKEN] {hop}: {cause}\n  fix: {fix}\n  probe: no reply from {dst}\nverdict: blocked — {cause}\nexit 1\n"
+    )
+}
+
+const LAN: &str = "172.31.131.150";
+
+#[test]
+fn no_default_route() {
+    let cause = "ns1 has no route to 172.31.131.150 (Network is unreachable)";
+    let fix = r#"ns1.route("default", "10.1.1.1")"#;
+    let want = blocked(LAN, "ns1", cause, fix) + &clear(LAN);
+    assert_eq!(diagnose("lan", "-p route=false", "", LAN), want);
+}
+
+#[test]
+fn ip_forward_off() {
+    let cause = "host does not forward: net.ipv4.ip_forward is 0";
+    let want = blocked(LAN, "host", cause, "ip_forward(true)") + &clear(LAN);
+    assert_eq!(diagnose("lan", "-p ip_forward=false", "", LAN), want);
+}
+
+#[test]
+fn forward_policy_drop_without_accept_rules() {
+    // Both ways are blocked: first the packets out of the bridge, then the replies back in.
+    let out = blocked(
+        LAN,
+        "host",
+        "host's FORWARD chain drops bridge0 → eth0 (policy DROP)",
+        r#"forward(#{ "in": "bridge0", out: "eth0" })"#,
+    );
+    let back = blocked(
+        LAN,
+        "host",
+        "host's FORWARD chain drops the replies eth0 → bridge0 (policy DROP)",
+        r#"forward(#{ out: "bridge0", state: "RELATED,ESTABLISHED" })"#,
+    );
+    let want = out + &back + &clear(LAN);
+    let got = diagnose("lan", "-p accept=false", "iptables -P FORWARD DROP", LAN);
+    assert_eq!(got, want);
+}
+
+#[test]
+fn no_masquerade_the_reply_has_no_way_back() {
+    let cause = "h150 has no route back to 10.1.1.2 (no MASQUERADE on the way: the reply has no way back): Network is unreachable";
+    let fix = r#"masquerade(#{ src: "10.1.1.0/24", out: "!bridge0" })"#;
+    let want = blocked(LAN, "h150", cause, fix) + &clear(LAN);
+    assert_eq!(diagnose("lan", "-p masquerade=false", "", LAN), want);
+}
+
+#[test]
+fn the_veth_end_in_the_namespace_is_down() {
+    let cause = "veth1 in ns1 is down, so ns1 has no route to 10.1.1.3";
+    let fix = r#"ns1.link("veth1").up()"#;
+    let want = blocked("10.1.1.3", "ns1", cause, fix) + &clear("10.1.1.3");
+    let got = diagnose("lan", "-p down=veth1 -p route=false", "", "10.1.1.3");
+    assert_eq!(got, want);
+}
+
+#[test]
+fn the_veth_end_on_the_host_is_down() {
+    let cause = "vethb1 in host (the other end of veth1 in ns1) is down";
+    let fix = r#"link("vethb1").up()"#;
+    let want = blocked("10.1.1.3", "host", cause, fix) + &clear("10.1.1.3");
+    assert_eq!(diagnose("lan", "-p down=vethb1", "", "10.1.1.3"), want);
+}
+
+#[test]
+fn a_bridge_port_not_enslaved() {
+    let cause = "vethb2 in host is not a port of bridge0, so veth2 in ns2 is cut off";
+    let fix = r#"link("vethb2").master(link("bridge0"))"#;
+    let want = blocked("10.1.1.3", "host", cause, fix) + &clear("10.1.1.3");
+    assert_eq!(diagnose("lan", "-p enslave=false", "", "10.1.1.3"), want);
+}
+
+#[test]
+fn vxlan_with_the_wrong_vni() {
+    let cause = "the L2 path over the tunnel ends at vxlan1 in host: h150 at 172.31.131.150 has no VXLAN with VNI 1 port 4789 (it has vxlan1 VNI 2 port 4789 remote 172.31.131.149; wrong VNI)";
+    let fix = r#"h150.link("vxlan1").del(); h150.vxlan("vxlan1", #{ id: 1, remote: "172.31.131.149", dev: "eth0", port: 4789 }).master(h150.link("bridge0")).up()"#;
+    let want = blocked("10.1.1.5", "host", cause, fix) + &clear("10.1.1.5");
+    assert_eq!(diagnose("vxlan", "-p vni=2", "", "10.1.1.5"), want);
+}
+
+#[test]
+fn vxlan_with_the_wrong_remote() {
+    let cause = "the L2 path over the tunnel ends at vxlan1 in host: its remote 172.31.131.151 is not a VTEP (no namespace here holds it; wrong remote)";
+    let fix = r#"link("vxlan1").del(); vxlan("vxlan1", #{ id: 1, remote: "172.31.131.150", dev: "eth0", port: 4789 }).master(link("bridge0")).up()"#;
+    let want = blocked("10.1.1.5", "host", cause, fix) + &clear("10.1.1.5");
+    let got = diagnose("vxlan", "-p remote=172.31.131.151", "", "10.1.1.5");
+    assert_eq!(got, want);
+}
+
+#[test]
+fn the_clear_path_is_followed_hop_by_hop() {
+    let out = sandbox(&format!(
+        "cd \"{}\"\n\"$NETSH\" run tests/why/lan.rhai >/dev/null 2>&1 || exit 9\n\"$NETSH\" why ns1 172.31.131.150",
+        env!("CARGO_MANIFEST_DIR")
+    ));
+    assert_eq!(out.code, 0, "{out}");
+    let want = r#"why ns1 → 172.31.131.150
+  [ok] ns1: route to 172.31.131.150 via 10.1.1.1 dev veth1 src 10.1.1.2
+  [ok] ns1: veth1 is up, cable to vethb1 in host
+  [ok] host: vethb1 is a port of bridge0
+  [ok] host: 10.1.1.1 is host's bridge0
+  [ok] host: route to 172.31.131.150 dev eth0 src 172.31.131.149
+  [ok] host: ip_forward is 1
+  [ok] host: FORWARD bridge0 → eth0 accepted (rule `-i bridge0 ! -o bridge0 -m comment --comment "netsh:lan" -j ACCEPT`)
+  [ok] host: POSTROUTING MASQUERADE: source 10.1.1.2 becomes 172.31.131.149
+  [ok] host: eth0 is up, cable to eth0 in h150
+  [ok] h150: 172.31.131.150 is h150's eth0
+  [ok] h150: 172.31.131.150 is local here (on eth0)
+  [ok] h150: the way back: route to 172.31.131.149 dev eth0
+  [ok] host: FORWARD lets the replies back eth0 → bridge0
+  probe: 172.31.131.150 answers
+verdict: clear
+"#;
+    assert_eq!(out.stdout, want);
+}
