@@ -13,6 +13,9 @@ pub mod route_get;
 pub mod walk;
 pub mod words;
 
+#[cfg(test)]
+mod tests;
+
 pub use chain::Chain;
 pub use kernel::Kernel;
 pub use link_detail::{LinkDetail, VxlanInfo};
