@@ -4,7 +4,7 @@
 
 use super::l2;
 use super::packet::Packet;
-use super::words::{call, ip_forward, link_call};
+use super::words::{call, ip_forward, link_call, stack};
 use super::{Kernel, Report};
 use crate::plan::Netns;
 use std::net::IpAddr;
@@ -244,6 +244,14 @@ fn way_back(
 fn no_route(k: &mut dyn Kernel, r: &mut Report, at: &Netns, dst: IpAddr, e: &str) {
     let links = k.links(at);
     let view = k.view(at).unwrap_or_default();
+    if view.addrs.iter().all(|(l, _)| l == "lo") {
+        r.block(
+            at,
+            format!("{at} has no address: nothing connects it to {dst}"),
+            connect_fix(k, at, dst),
+        );
+        return;
+    }
     let down = links.iter().find(|l| {
         !l.up
             && l.name != "lo"
@@ -316,4 +324,37 @@ fn gateway_guess(k: &mut dyn Kernel, at: &Netns) -> Option<IpAddr> {
         }
     }
     best.map(|(_, a)| a)
+}
+
+/// `connect(ns1, link("br0"), "10.1.1.2/24")`: a bridge whose subnet holds `dst`, and the first
+/// address of that subnet nobody holds.
+fn connect_fix(k: &mut dyn Kernel, at: &Netns, dst: IpAddr) -> Option<String> {
+    let mut taken = vec![];
+    let mut bridge = None;
+    for ns in k.namespaces() {
+        let Some(v) = k.view(&ns) else { continue };
+        let bridges: Vec<String> = k
+            .links(&ns)
+            .into_iter()
+            .filter(|l| l.kind.as_deref() == Some("bridge"))
+            .map(|l| l.name)
+            .collect();
+        for (l, a) in v.addrs {
+            taken.push(a.addr());
+            if bridge.is_none() && bridges.contains(&l) && a.contains(&dst) {
+                bridge = Some((ns.clone(), l, a));
+            }
+        }
+    }
+    let (bns, br, net) = bridge?;
+    let free = net
+        .hosts()
+        .take(256)
+        .find(|h| *h != dst && !taken.contains(h))?;
+    Some(format!(
+        "connect({}, {}, \"{free}/{}\")",
+        stack(at),
+        call(&bns, &format!("link(\"{br}\")")),
+        net.prefix_len()
+    ))
 }

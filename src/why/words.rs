@@ -6,9 +6,17 @@ use crate::plan::Netns;
 pub fn call(ns: &Netns, verb: &str) -> String {
     match ns {
         Netns::Root => verb.to_string(),
+        Netns::Named(_) => format!("{}.{verb}", stack(ns)),
+    }
+}
+
+/// A namespace as a script names it: `host()`, `ns1`, `h150.ns("ns2")`.
+pub fn stack(ns: &Netns) -> String {
+    match ns {
+        Netns::Root => "host()".into(),
         Netns::Named(n) => match n.split_once('.') {
-            Some((h, inner)) => format!("{h}.ns(\"{inner}\").{verb}"),
-            None => format!("{n}.{verb}"),
+            Some((h, inner)) => format!("{h}.ns(\"{inner}\")"),
+            None => n.clone(),
         },
     }
 }
