@@ -151,3 +151,116 @@ verdict: clear
 "#;
     assert_eq!(out.stdout, want);
 }
+
+const SCRIPT: &str = r#"
+let ns1 = ns("ns1");
+let ns2 = ns("ns2");
+let br = bridge("bridge0").addr("10.1.1.1/24").up();
+connect(ns1, br, "10.1.1.2/24");
+connect(ns2, br, "10.1.1.3/24");
+let h150 = host("h150");
+wire(host(), "eth0", "172.31.131.149/24", h150, "eth0", "172.31.131.150/24");
+let m = pingall();
+print(`pairs ${m.len()}, ok ${m.filter(|p| p.ok).len()}`);
+let w = why(ns1, "172.31.131.150");
+print(`${w.verdict} | ${w.broken} | ${w.fix} | ${w.probe} | ${w.hops.len()}`);
+ns1.route("default", "10.1.1.1");
+ip_forward(true);
+masquerade(#{ src: "10.1.1.0/24", out: "!bridge0" });
+let w = why(ns1, "172.31.131.150");
+print(`${w.verdict} | ${w.broken} | ${w.fix} | ${w.probe}`);
+"#;
+
+#[test]
+fn pingall_prints_the_matrix_and_why_returns_a_map() {
+    let out = sandbox(&format!(
+        "cat > /run/lab.rhai <<'EOF'\n{SCRIPT}\nEOF\n\"$NETSH\" run /run/lab.rhai | grep -v '^  \\[ok\\]'"
+    ));
+    out.assert_success();
+    let want = r#"from  host (10.1.1.1)  h150 (172.31.131.150)  ns1 (10.1.1.2)  ns2 (10.1.1.3)
+host  ·                ok                     ok              ok
+h150  --               ·                      --              --
+ns1   ok               --                     ·               ok
+ns2   ok               --                     ok              ·
+pairs 12, ok 7
+why ns1 → 172.31.131.150
+  [BROKEN] ns1: ns1 has no route to 172.31.131.150 (Network is unreachable)
+  fix: ns1.route("default", "10.1.1.1")
+  probe: no reply from 172.31.131.150
+verdict: blocked — ns1 has no route to 172.31.131.150 (Network is unreachable)
+blocked | ns1 has no route to 172.31.131.150 (Network is unreachable) | ns1.route("default", "10.1.1.1") | false | 1
+why ns1 → 172.31.131.150
+  probe: 172.31.131.150 answers
+verdict: clear
+clear |  |  | true
+"#;
+    assert_eq!(out.stdout, want, "{}", out.stderr);
+}
+
+#[test]
+fn a_dry_run_prints_no_why_and_no_matrix() {
+    let dir = std::env::temp_dir().join(format!("netsh-why-dry-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("lab.rhai");
+    std::fs::write(&file, SCRIPT).unwrap();
+    let out = std::process::Command::new(support::netsh_bin())
+        .args(["run", "--dry-run"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let echoes: Vec<&str> = stdout.lines().filter(|l| l.starts_with("echo")).collect();
+    assert_eq!(
+        echoes,
+        [
+            "echo 'pairs 12, ok 12'",
+            "echo 'not evaluated |  |  |  | 0'",
+            "echo 'not evaluated |  |  | '"
+        ],
+        "{stdout}"
+    );
+    assert!(!stdout.contains("why ns1"), "{stdout}");
+}
+
+#[test]
+fn why_on_the_command_line_json_and_usage() {
+    let out = sandbox(&format!(
+        "cd \"{}\"\n\"$NETSH\" run tests/why/lan.rhai -p ip_forward=false >/dev/null 2>&1 || exit 9\n\
+         \"$NETSH\" why ns1 172.31.131.150 --json > /run/why.json; echo \"exit $?\"\n\
+         grep -E '\"(broken|fix|probe|evaluated)\"' /run/why.json\n\
+         \"$NETSH\" why nsX 172.31.131.150; echo \"exit $?\"\n\
+         \"$NETSH\" why ns1 not-an-ip; echo \"exit $?\"",
+        env!("CARGO_MANIFEST_DIR")
+    ));
+    assert_eq!(
+        out.stdout,
+        r#"exit 1
+  "broken": "host does not forward: net.ipv4.ip_forward is 0",
+  "fix": "ip_forward(true)",
+  "probe": false,
+  "evaluated": true
+exit 2
+exit 2
+"#,
+        "{out}"
+    );
+    assert!(
+        out.stderr.contains("no namespace \"nsX\" in /run/netns"),
+        "{out}"
+    );
+    assert!(
+        out.stderr
+            .contains("help: name one of: host, h150, ns1, ns2"),
+        "{out}"
+    );
+    assert!(
+        out.stderr.contains("\"not-an-ip\" is not an IP address"),
+        "{out}"
+    );
+}

@@ -12,6 +12,7 @@ pub mod link;
 pub mod model;
 pub mod names;
 pub mod param;
+pub mod pingall;
 pub mod query;
 pub mod route;
 pub mod session;
@@ -39,4 +40,5 @@ pub fn register(engine: &mut rhai::Engine, shared: &Shared) {
     wire::register(engine, shared);
     vxlan::register(engine, shared);
     why::register(engine, shared);
+    pingall::register(engine, shared);
 }

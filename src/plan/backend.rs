@@ -52,6 +52,8 @@ pub enum PingMode {
     Expect,
     /// `assert_no_ping`: must not get through.
     ExpectNot,
+    /// `pingall`: a read, with a short bound (many pairs, some expected to fail).
+    Sweep,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -85,3 +85,9 @@ impl Kernel for Live<'_> {
         self.backend.chain(ns, table, chain).ok().flatten()
     }
 }
+
+/// Whether the backend reads a kernel (not a dry run): what `why` and `pingall` print depends
+/// on it, since a dry run's stdout is a bash script.
+pub fn has_kernel(backend: &mut dyn Backend) -> bool {
+    Live::new(backend).evaluates()
+}
