@@ -264,3 +264,19 @@ exit 2
         "{out}"
     );
 }
+
+#[test]
+fn a_silent_neighbour_explains_a_path_that_looks_clear() {
+    // ns2 ignores ARP (arp_ignore=8): every step looks right, yet nothing comes back.
+    let out = sandbox(&format!(
+        "cd \"{}\"\n\"$NETSH\" run tests/why/lan.rhai >/dev/null 2>&1 || exit 9\n\
+         ip netns exec ns2 sysctl -qw net.ipv4.conf.all.arp_ignore=8\n\
+         \"$NETSH\" why ns1 10.1.1.3 | grep -v '^  \\[ok\\]'; echo \"exit ${{PIPESTATUS[0]}}\"",
+        env!("CARGO_MANIFEST_DIR")
+    ));
+    let cause = "10.1.1.3 does not answer ARP on veth1 in ns1 (neighbour INCOMPLETE)";
+    let want = format!(
+        "why ns1 → 10.1.1.3\n  [BROKEN] ns1: {cause}\n  probe: no reply from 10.1.1.3\nverdict: blocked — {cause}\nexit 1\n"
+    );
+    assert_eq!(out.stdout, want, "{out}");
+}

@@ -469,6 +469,10 @@ impl Backend for Netlink {
             .map_err(|e| Failure::from_io(&e))
     }
 
+    fn neighbour(&mut self, ns: &Netns, dev: &str, ip: IpAddr) -> Result<Option<String>, Failure> {
+        super::why::neighbour(ns.path().as_deref(), dev, ip).map_err(|e| Failure::from_io(&e))
+    }
+
     fn chain(
         &mut self,
         ns: &Netns,

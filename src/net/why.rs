@@ -38,6 +38,15 @@ pub fn route_get(ns: Option<&Path>, dst: IpAddr) -> std::io::Result<Result<Route
     )
 }
 
+/// `ip neigh show to IP dev DEV`: the entry's state, if there is one.
+pub fn neighbour(ns: Option<&Path>, dev: &str, ip: IpAddr) -> std::io::Result<Option<String>> {
+    let v = ip_json(ns, &["neigh", "show", "to", &ip.to_string(), "dev", dev])?;
+    Ok(v.ok().and_then(|v| {
+        let st = v.get(0)?.get("state")?;
+        st.get(0).or(Some(st))?.as_str().map(str::to_string)
+    }))
+}
+
 /// Every link with its state, master, veth peer and VXLAN parameters.
 pub fn links(ns: Option<&Path>) -> std::io::Result<Vec<LinkDetail>> {
     let v = ip_json(ns, &["-d", "link", "show"])?.unwrap_or_default();

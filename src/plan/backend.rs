@@ -99,6 +99,15 @@ pub trait Backend {
     ) -> Result<Option<Vec<crate::why::LinkDetail>>, Failure> {
         Ok(None)
     }
+    /// The neighbour (ARP) state of `ip` on `dev`: `REACHABLE`, `FAILED`, ...
+    fn neighbour(
+        &mut self,
+        _ns: &Netns,
+        _dev: &str,
+        _ip: IpAddr,
+    ) -> Result<Option<String>, Failure> {
+        Ok(None)
+    }
     fn chain(
         &mut self,
         _ns: &Netns,

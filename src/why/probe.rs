@@ -27,11 +27,26 @@ pub fn why(backend: &mut dyn Backend, src: &Netns, dst: IpAddr, probe: bool) -> 
     r.probe = Some(got);
     match (r.clear(), got) {
         (true, false) => {
-            r.block(
-                src,
-                format!("the probe got no reply from {dst}, though every step above looks clear"),
-                None,
-            );
+            // After the probe, the neighbour table says which next hop never answered ARP.
+            let hops = r.next_hops.clone();
+            let silent = hops.into_iter().find_map(|(ns, dev, ip)| {
+                let st = live.backend.neighbour(&ns, &dev, ip).ok().flatten()?;
+                matches!(st.as_str(), "FAILED" | "INCOMPLETE").then_some((ns, dev, ip, st))
+            });
+            match silent {
+                Some((ns, dev, ip, st)) => r.block(
+                    &ns,
+                    format!("{ip} does not answer ARP on {dev} in {ns} (neighbour {st})"),
+                    None,
+                ),
+                None => r.block(
+                    src,
+                    format!(
+                        "the probe got no reply from {dst}, though every step above looks clear"
+                    ),
+                    None,
+                ),
+            }
         }
         (false, true) => {
             // The packet is the truth: what looked broken is not on this path.

@@ -23,6 +23,10 @@ pub struct Report {
     pub probe: Option<bool>,
     /// False in a dry run: nothing was read from a kernel.
     pub evaluated: bool,
+    /// Each layer-2 next hop (namespace, link, address): whose neighbour entry explains a
+    /// probe that fails on a path that looks clear.
+    #[serde(skip)]
+    pub next_hops: Vec<(crate::plan::Netns, String, std::net::IpAddr)>,
 }
 
 impl Report {

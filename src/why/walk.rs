@@ -136,6 +136,7 @@ pub fn walk(k: &mut dyn Kernel, src: &Netns, dst: IpAddr) -> Report {
             }
             return r;
         };
+        r.next_hops.push((cur.clone(), route.dev.clone(), next));
         if !l2::reach(k, &mut r, &cur, &route.dev, &nns, &nlink) {
             return r;
         }
