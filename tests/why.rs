@@ -142,7 +142,6 @@ fn the_clear_path_is_followed_hop_by_hop() {
   [ok] host: FORWARD bridge0 → eth0 accepted (rule `-i bridge0 ! -o bridge0 -m comment --comment "netsh:lan" -j ACCEPT`)
   [ok] host: POSTROUTING MASQUERADE: source 10.1.1.2 becomes 172.31.131.149
   [ok] host: eth0 is up, cable to eth0 in h150
-  [ok] h150: 172.31.131.150 is h150's eth0
   [ok] h150: 172.31.131.150 is local here (on eth0)
   [ok] h150: the way back: route to 172.31.131.149 dev eth0
   [ok] host: FORWARD lets the replies back eth0 → bridge0
@@ -278,5 +277,18 @@ fn a_silent_neighbour_explains_a_path_that_looks_clear() {
     let want = format!(
         "why ns1 → 10.1.1.3\n  [BROKEN] ns1: {cause}\n  probe: no reply from 10.1.1.3\nverdict: blocked — {cause}\nexit 1\n"
     );
+    assert_eq!(out.stdout, want, "{out}");
+}
+
+#[test]
+fn chapter4_final_topology_is_clear_on_every_path_it_narrates() {
+    // The LAN (NAT), the internet (beyond the upstream router), and layer 2 over VXLAN both ways.
+    let out = sandbox(&format!(
+        "cd \"{}\"\n\"$NETSH\" run scripts/chapter4.rhai >/dev/null 2>&1 || exit 9\n\
+         for d in 172.31.131.150 203.0.113.10 10.1.1.5; do \"$NETSH\" why ns1 $d | tail -1; done\n\
+         \"$NETSH\" why h150.ns2 10.1.1.2 | grep -E 'vxlan1|verdict'",
+        env!("CARGO_MANIFEST_DIR")
+    ));
+    let want = "verdict: clear\nverdict: clear\nverdict: clear\n  [ok] h150: vxlan1 (VNI 1, port 4789) tunnels to 172.31.131.149: host's vxlan1 on bridge0\nverdict: clear\n";
     assert_eq!(out.stdout, want, "{out}");
 }

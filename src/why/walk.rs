@@ -140,7 +140,9 @@ pub fn walk(k: &mut dyn Kernel, src: &Netns, dst: IpAddr) -> Report {
         if !l2::reach(k, &mut r, &cur, &route.dev, &nns, &nlink) {
             return r;
         }
-        r.hop(&nns, format!("{next} is {nns}'s {nlink}"));
+        if next != dst {
+            r.hop(&nns, format!("{next} is {nns}'s {nlink}"));
+        }
         in_dev = Some(nlink);
         cur = nns;
     }
@@ -274,7 +276,7 @@ fn no_route(k: &mut dyn Kernel, r: &mut Report, at: &Netns, dst: IpAddr, e: &str
         );
         return;
     }
-    let gw = gateway_guess(k, at);
+    let gw = gateway_guess(k, at, dst);
     r.block(
         at,
         format!("{at} has no route to {dst} ({e})"),
@@ -291,7 +293,7 @@ fn no_route(k: &mut dyn Kernel, r: &mut Report, at: &Netns, dst: IpAddr, e: &str
 
 /// The likely gateway: an address of another namespace on one of `at`'s subnets, preferring a
 /// bridge's (the article's bridge0) or the host's.
-fn gateway_guess(k: &mut dyn Kernel, at: &Netns) -> Option<IpAddr> {
+fn gateway_guess(k: &mut dyn Kernel, at: &Netns, dst: IpAddr) -> Option<IpAddr> {
     let mine = k.view(at)?.addrs;
     let mut best: Option<(u8, IpAddr)> = None;
     for ns in k.namespaces() {
@@ -306,6 +308,14 @@ fn gateway_guess(k: &mut dyn Kernel, at: &Netns) -> Option<IpAddr> {
             .map(|l| l.name)
             .collect();
         for (l, a) in &v.addrs {
+            // The destination's family, never a link-local address.
+            let link_local = match a.addr() {
+                IpAddr::V4(v) => v.is_link_local(),
+                IpAddr::V6(v) => v.segments()[0] & 0xffc0 == 0xfe80,
+            };
+            if link_local || a.addr().is_ipv4() != dst.is_ipv4() {
+                continue;
+            }
             if !mine
                 .iter()
                 .any(|(ml, m)| ml != "lo" && m.contains(&a.addr()))
