@@ -1,5 +1,6 @@
 //! One iptables chain as `iptables -S CHAIN` prints it, and which rule a packet meets first.
 
+use super::decision::Decision;
 use super::packet::Packet;
 use ipnet::IpNet;
 use std::net::IpAddr;
@@ -10,16 +11,6 @@ pub struct Chain {
     pub policy: Option<String>,
     /// Each rule's `-A CHAIN` line without that prefix.
     pub rules: Vec<String>,
-}
-
-/// Where a packet's walk through a chain ended: the target and the rule (or the policy).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Decision {
-    pub target: String,
-    /// The matching rule's spec; `None` when the policy decided.
-    pub rule: Option<String>,
-    /// `--to-source` of a SNAT rule.
-    pub to_source: Option<IpAddr>,
 }
 
 const TERMINAL: [&str; 6] = ["ACCEPT", "DROP", "REJECT", "MASQUERADE", "SNAT", "RETURN"];

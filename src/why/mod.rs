@@ -2,6 +2,7 @@
 //! about each namespace), so every cause and fix is testable from synthetic inputs.
 
 pub mod chain;
+pub mod decision;
 pub mod kernel;
 pub mod l2;
 pub mod link_detail;
