@@ -416,7 +416,7 @@ impl Backend for Netlink {
         // Bounded; echoes every 200 ms, so a first ARP lost while bridge ports come up is retried.
         let total = match mode {
             PingMode::ExpectNot => Duration::from_millis(1200),
-            PingMode::Sweep => Duration::from_millis(1000),
+            PingMode::Sweep => Duration::from_millis(2000),
             _ => Duration::from_millis(3000),
         };
         ping::ping(ns.path().as_deref(), dst, total, Duration::from_millis(200))
