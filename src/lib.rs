@@ -12,3 +12,4 @@ pub mod net;
 pub mod plan;
 pub mod sandbox;
 pub mod script;
+pub mod why;

@@ -20,6 +20,7 @@ fn main() {
         Some(Cmd::Check(a)) => cli::check::check(a),
         Some(Cmd::Down(a)) => cli::down::down(a),
         Some(Cmd::Show(a)) => cli::show::show(a),
+        Some(Cmd::Why(a)) => cli::why::why(a),
         Some(Cmd::Repl(_)) | None => {
             eprintln!("error: the REPL is not available yet; run a script with `netsh run FILE`");
             2

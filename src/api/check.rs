@@ -31,13 +31,22 @@ impl Session {
         };
         let st_words = self.describe_stack(st);
         match (mode, got) {
-            (PingMode::Expect, false) => Err(DslError::new(
-                "netsh::unreachable",
-                format!("{place} cannot reach {ip}: no echo reply within 10 s"),
-                format!(
-                    "look at the path: {st_words}.routes(), {st_words}.addrs(), {st_words}.links() — a missing route, a link down, or ip_forward off on the way"
-                ),
-            )),
+            (PingMode::Expect, false) => {
+                // Explain the failure as `why` does: the first broken step and its fix.
+                let why = crate::why::probe::why(self.backend.as_mut(), &st.ns, ip, false);
+                let (cause, help) = match (&why.broken, &why.fix) {
+                    (Some(b), Some(f)) => (format!(" — {b}"), format!("try {f} (`netsh why {} {ip}` shows every hop)", st.ns)),
+                    (Some(b), None) => (format!(" — {b}"), format!("`netsh why {} {ip}` shows every hop", st.ns)),
+                    _ => (String::new(), format!(
+                        "look at the path: {st_words}.routes(), {st_words}.addrs(), {st_words}.links() — a missing route, a link down, or ip_forward off on the way"
+                    )),
+                };
+                Err(DslError::new(
+                    "netsh::unreachable",
+                    format!("{place} cannot reach {ip}: no echo reply within 10 s{cause}"),
+                    help,
+                ))
+            }
             (PingMode::ExpectNot, true) if self.replay => {
                 // The lab stood before this run: the failure the script narrates here is
                 // already repaired. Say so rather than fail the replay.

@@ -12,12 +12,14 @@ pub mod link;
 pub mod model;
 pub mod names;
 pub mod param;
+pub mod pingall;
 pub mod query;
 pub mod route;
 pub mod session;
 pub mod stack;
 pub mod sysctl;
 pub mod vxlan;
+pub mod why;
 pub mod wire;
 
 pub use error::DslError;
@@ -37,4 +39,6 @@ pub fn register(engine: &mut rhai::Engine, shared: &Shared) {
     firewall::register(engine, shared);
     wire::register(engine, shared);
     vxlan::register(engine, shared);
+    why::register(engine, shared);
+    pingall::register(engine, shared);
 }

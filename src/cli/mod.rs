@@ -5,6 +5,7 @@ pub mod down;
 pub mod lab_name;
 pub mod run;
 pub mod show;
+pub mod why;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -28,6 +29,8 @@ pub enum Cmd {
     Check(CheckArgs),
     /// Remove everything a lab owns, and nothing else
     Down(DownArgs),
+    /// Why NAMESPACE can or cannot reach ADDRESS, hop by hop (exit 0 clear, 1 blocked)
+    Why(WhyArgs),
     /// The interactive shell (not yet available)
     Repl(ReplArgs),
     /// The live state: links, addresses, routes and rules, per host and namespace
@@ -96,6 +99,17 @@ pub struct DownArgs {
     /// Fall back on the tags when the journal is lost
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct WhyArgs {
+    /// A namespace in /run/netns, or `host`
+    pub namespace: String,
+    /// The address to reach
+    pub address: String,
+    /// The report as JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args, Debug)]

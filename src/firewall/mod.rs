@@ -2,6 +2,7 @@
 //! to the kernel. Rules are applied in the namespace they are called on: the `iptables` process
 //! is forked from a thread that entered that namespace.
 
+pub mod chain;
 pub mod iptables;
 pub mod rule;
 

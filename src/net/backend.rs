@@ -465,6 +465,7 @@ impl Backend for Netlink {
             PingMode::ExpectNot => Duration::from_millis(1200),
             PingMode::Probe => Duration::from_millis(3000),
             PingMode::Expect => Duration::from_millis(10000),
+            PingMode::Sweep => Duration::from_millis(2000),
         };
         ping::ping(ns.path().as_deref(), dst, total, Duration::from_millis(200))
             .map_err(|e| Failure::from_io(&e))
@@ -498,6 +499,36 @@ impl Backend for Netlink {
         // netlink-packet-route 0.34 yields no bridge FDB entries from a dump (the messages do not
         // come through), so this read asks iproute2's `bridge -j fdb show` in the namespace.
         super::observe::fdb(ns.path().as_deref()).map_err(|e| Failure::from_io(&e))
+    }
+
+    fn route_get(
+        &mut self,
+        ns: &Netns,
+        dst: IpAddr,
+    ) -> Result<Option<Result<crate::why::RouteGet, String>>, Failure> {
+        super::why::route_get(ns.path().as_deref(), dst)
+            .map(Some)
+            .map_err(|e| Failure::from_io(&e))
+    }
+
+    fn link_details(&mut self, ns: &Netns) -> Result<Option<Vec<crate::why::LinkDetail>>, Failure> {
+        super::why::links(ns.path().as_deref())
+            .map(Some)
+            .map_err(|e| Failure::from_io(&e))
+    }
+
+    fn neighbour(&mut self, ns: &Netns, dev: &str, ip: IpAddr) -> Result<Option<String>, Failure> {
+        super::why::neighbour(ns.path().as_deref(), dev, ip).map_err(|e| Failure::from_io(&e))
+    }
+
+    fn chain(
+        &mut self,
+        ns: &Netns,
+        table: &str,
+        chain: &str,
+    ) -> Result<Option<crate::why::Chain>, Failure> {
+        crate::firewall::chain::read(ns.path().as_deref(), table, chain)
+            .map_err(|e| Failure::from_io(&e))
     }
 }
 

@@ -10,6 +10,7 @@ pub mod observe;
 pub mod ping;
 pub mod sysctl;
 pub mod topology;
+pub mod why;
 
 pub use backend::Netlink;
 

@@ -52,6 +52,8 @@ pub enum PingMode {
     Expect,
     /// `assert_no_ping`: must not get through.
     ExpectNot,
+    /// `pingall`: a read, with a short bound (many pairs, some expected to fail).
+    Sweep,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -83,6 +85,37 @@ pub trait Backend {
     fn echo(&mut self, text: &str);
     /// After a flush: the state the plan left, as judged. A backend without a kernel keeps it
     /// as its simulated kernel, so the next flush sees what this one made.
+    /// `why`'s reads (src/why). `None`: no kernel to ask (a dry run).
+    fn route_get(
+        &mut self,
+        _ns: &Netns,
+        _dst: IpAddr,
+    ) -> Result<Option<Result<crate::why::RouteGet, String>>, Failure> {
+        Ok(None)
+    }
+    fn link_details(
+        &mut self,
+        _ns: &Netns,
+    ) -> Result<Option<Vec<crate::why::LinkDetail>>, Failure> {
+        Ok(None)
+    }
+    /// The neighbour (ARP) state of `ip` on `dev`: `REACHABLE`, `FAILED`, ...
+    fn neighbour(
+        &mut self,
+        _ns: &Netns,
+        _dev: &str,
+        _ip: IpAddr,
+    ) -> Result<Option<String>, Failure> {
+        Ok(None)
+    }
+    fn chain(
+        &mut self,
+        _ns: &Netns,
+        _table: &str,
+        _chain: &str,
+    ) -> Result<Option<crate::why::Chain>, Failure> {
+        Ok(None)
+    }
     fn remember(&mut self, _named: Option<BTreeSet<String>>, _views: HashMap<Netns, NsView>) {}
 }
 

@@ -76,7 +76,7 @@ impl Backend for DryRun {
 
     fn ping(&mut self, ns: &Netns, dst: IpAddr, mode: PingMode) -> Result<bool, Failure> {
         match mode {
-            PingMode::Probe => Ok(true),
+            PingMode::Probe | PingMode::Sweep => Ok(true),
             PingMode::Expect => {
                 self.line(&render_ping_check(ns, &dst, true));
                 Ok(true)

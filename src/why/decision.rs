@@ -1,0 +1,13 @@
+//! The outcome of a packet's walk through one chain.
+
+use std::net::IpAddr;
+
+/// Where a packet's walk through a chain ended: the target and the rule (or the policy).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decision {
+    pub target: String,
+    /// The matching rule's spec; `None` when the policy decided.
+    pub rule: Option<String>,
+    /// `--to-source` of a SNAT rule.
+    pub to_source: Option<IpAddr>,
+}

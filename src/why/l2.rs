@@ -1,0 +1,200 @@
+//! Layer 2 between a link and the next hop's link: veth cables, bridge ports, VXLAN tunnels.
+
+use super::tunnel::tunnel;
+use super::words::{call, link_call};
+use super::{Kernel, LinkDetail, Report};
+use crate::plan::Netns;
+
+pub fn find(k: &mut dyn Kernel, ns: &Netns, name: &str) -> Option<LinkDetail> {
+    k.links(ns).into_iter().find(|l| l.name == name)
+}
+
+/// A veth's other end: in the same namespace, or the veth elsewhere that points back at it.
+pub fn peer(k: &mut dyn Kernel, ns: &Netns, l: &LinkDetail) -> Option<(Netns, LinkDetail)> {
+    let pi = l.peer_index?;
+    let pns = l.peer_ns.clone().unwrap_or_else(|| ns.clone());
+    k.links(&pns)
+        .into_iter()
+        .find(|x| x.index == pi)
+        .map(|x| (pns, x))
+}
+
+/// Whether a frame sent on `dev` in `at` reaches `to_link` in `to`; records hops, or the break.
+pub fn reach(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    at: &Netns,
+    dev: &str,
+    to: &Netns,
+    to_link: &str,
+) -> bool {
+    let Some(d) = find(k, at, dev) else {
+        return true;
+    };
+    if !d.up {
+        r.block(
+            at,
+            format!("{dev} in {at} is down"),
+            Some(link_call(at, dev, "up()")),
+        );
+        return false;
+    }
+    match d.kind.as_deref() {
+        Some("veth") => {
+            let Some((pns, p)) = peer(k, at, &d) else {
+                r.hop(
+                    at,
+                    format!("{dev}: its peer is not in any namespace here, not followed"),
+                );
+                return true;
+            };
+            if !p.up {
+                r.block(
+                    &pns,
+                    format!(
+                        "{} in {pns} (the other end of {dev} in {at}) is down",
+                        p.name
+                    ),
+                    Some(link_call(&pns, &p.name, "up()")),
+                );
+                return false;
+            }
+            r.hop(at, format!("{dev} is up, cable to {} in {pns}", p.name));
+            if pns == *to && p.name == to_link {
+                return true;
+            }
+            match &p.master {
+                Some(b) => {
+                    r.hop(&pns, format!("{} is a port of {b}", p.name));
+                    bridge_reaches(k, r, &pns, b, to, to_link)
+                }
+                None => {
+                    let target = bridge_of_target(k, to, to_link);
+                    let br = target
+                        .clone()
+                        .map(|(_, b)| b)
+                        .unwrap_or_else(|| "BRIDGE".into());
+                    r.block(
+                        &pns,
+                        format!(
+                            "{} in {pns} is not a port of any bridge, so {dev} leads nowhere",
+                            p.name
+                        ),
+                        Some(link_call(
+                            &pns,
+                            &p.name,
+                            &format!("master({})", link_ref(&pns, &br)),
+                        )),
+                    );
+                    false
+                }
+            }
+        }
+        Some("bridge") => bridge_reaches(k, r, at, dev, to, to_link),
+        _ => true,
+    }
+}
+
+pub fn link_ref(ns: &Netns, name: &str) -> String {
+    call(ns, &format!("link(\"{name}\")"))
+}
+
+/// The bridge the next hop's veth hangs on: (namespace, bridge), when it has one.
+fn bridge_of_target(k: &mut dyn Kernel, to: &Netns, to_link: &str) -> Option<(Netns, String)> {
+    let l = find(k, to, to_link)?;
+    if l.kind.as_deref() == Some("bridge") {
+        return Some((to.clone(), l.name));
+    }
+    let (pns, p) = peer(k, to, &l)?;
+    Some((pns, p.master?))
+}
+
+/// From bridge `br` in `at` to `to_link` in `to`: the bridge itself, a port's cable, or a
+/// VXLAN port whose tunnel ends on the target's bridge.
+fn bridge_reaches(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    at: &Netns,
+    br: &str,
+    to: &Netns,
+    to_link: &str,
+) -> bool {
+    if let Some(b) = find(k, at, br) {
+        if !b.up {
+            r.block(
+                at,
+                format!("the bridge {br} in {at} is down"),
+                Some(link_call(at, br, "up()")),
+            );
+            return false;
+        }
+    }
+    if at == to && br == to_link {
+        return true;
+    }
+    let Some(tl) = find(k, to, to_link) else {
+        return true;
+    };
+    let Some((pns, p)) = peer(k, to, &tl) else {
+        r.hop(to, format!("{to_link} is not a veth: not followed"));
+        return true;
+    };
+    if !p.up {
+        r.block(
+            &pns,
+            format!(
+                "{} in {pns} (the other end of {to_link} in {to}) is down",
+                p.name
+            ),
+            Some(link_call(&pns, &p.name, "up()")),
+        );
+        return false;
+    }
+    if pns == *at {
+        if p.master.as_deref() == Some(br) {
+            r.hop(
+                at,
+                format!(
+                    "{br} forwards to its port {}, cable to {to_link} in {to}",
+                    p.name
+                ),
+            );
+            return true;
+        }
+        r.block(
+            at,
+            format!(
+                "{} in {at} is not a port of {br}, so {to_link} in {to} is cut off",
+                p.name
+            ),
+            Some(link_call(
+                at,
+                &p.name,
+                &format!("master({})", link_ref(at, br)),
+            )),
+        );
+        return false;
+    }
+    // Another stack: only a VXLAN port of this bridge can carry the frame there.
+    let Some(far_br) = p.master.clone() else {
+        r.block(
+            &pns,
+            format!(
+                "{} in {pns} is not a port of any bridge, so {to_link} in {to} is cut off",
+                p.name
+            ),
+            None,
+        );
+        return false;
+    };
+    let vxlans: Vec<LinkDetail> = k
+        .links(at)
+        .into_iter()
+        .filter(|l| l.master.as_deref() == Some(br) && l.vxlan.is_some())
+        .collect();
+    let Some(vx) = vxlans.first() else {
+        r.block(at, format!("{br} in {at} has no port that leads to {pns} ({to_link} in {to} is behind {far_br} there)"), None);
+        return false;
+    };
+    tunnel(k, r, at, vx, &pns, &far_br)
+}

@@ -1,0 +1,29 @@
+//! One link as `why` needs it: state, carrier, master, veth peer, VXLAN parameters.
+
+use crate::plan::Netns;
+use std::net::IpAddr;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LinkDetail {
+    pub name: String,
+    pub index: u32,
+    pub kind: Option<String>,
+    /// Administratively up (IFF_UP).
+    pub up: bool,
+    /// The lower layer is up (IFF_LOWER_UP): for a veth, its peer is up too.
+    pub carrier: bool,
+    pub master: Option<String>,
+    /// A veth's peer ifindex, and the namespace it is in when not this one (the kernel's
+    /// netnsid, resolved through /run/netns; an unnamed one is taken to be the host's).
+    pub peer_index: Option<u32>,
+    pub peer_ns: Option<Netns>,
+    pub vxlan: Option<VxlanInfo>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VxlanInfo {
+    pub id: u32,
+    pub remote: Option<IpAddr>,
+    pub dev: Option<String>,
+    pub port: u16,
+}

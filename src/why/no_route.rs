@@ -1,0 +1,133 @@
+//! No route: a link that is down, a namespace with no address, or the default route to add.
+
+use super::words::{call, link_call, stack};
+use super::{Kernel, Report};
+use crate::plan::Netns;
+use std::net::IpAddr;
+
+/// The kernel has no route: a link that is down explains it better than a missing route.
+pub fn no_route(k: &mut dyn Kernel, r: &mut Report, at: &Netns, dst: IpAddr, e: &str) {
+    let links = k.links(at);
+    let view = k.view(at).unwrap_or_default();
+    if view.addrs.iter().all(|(l, _)| l == "lo") {
+        r.block(
+            at,
+            format!("{at} has no address: nothing connects it to {dst}"),
+            connect_fix(k, at, dst),
+        );
+        return;
+    }
+    let down = links.iter().find(|l| {
+        !l.up
+            && l.name != "lo"
+            && view
+                .addrs
+                .iter()
+                .any(|(n, a)| *n == l.name && a.contains(&dst))
+    });
+    let down = down.or_else(|| {
+        links
+            .iter()
+            .find(|l| !l.up && l.name != "lo" && view.addrs.iter().any(|(n, _)| *n == l.name))
+    });
+    if let Some(l) = down {
+        r.block(
+            at,
+            format!("{} in {at} is down, so {at} has no route to {dst}", l.name),
+            Some(link_call(at, &l.name, "up()")),
+        );
+        return;
+    }
+    let gw = gateway_guess(k, at, dst);
+    r.block(
+        at,
+        format!("{at} has no route to {dst} ({e})"),
+        Some(call(
+            at,
+            &format!(
+                "route(\"default\", \"{}\")",
+                gw.map(|g| g.to_string())
+                    .unwrap_or_else(|| "GATEWAY".into())
+            ),
+        )),
+    );
+}
+
+/// The likely gateway: an address of another namespace on one of `at`'s subnets, preferring a
+/// bridge's (the article's bridge0) or the host's.
+fn gateway_guess(k: &mut dyn Kernel, at: &Netns, dst: IpAddr) -> Option<IpAddr> {
+    let mine = k.view(at)?.addrs;
+    let mut best: Option<(u8, IpAddr)> = None;
+    for ns in k.namespaces() {
+        if ns == *at {
+            continue;
+        }
+        let Some(v) = k.view(&ns) else { continue };
+        let bridges: Vec<String> = k
+            .links(&ns)
+            .into_iter()
+            .filter(|l| l.kind.as_deref() == Some("bridge"))
+            .map(|l| l.name)
+            .collect();
+        for (l, a) in &v.addrs {
+            // The destination's family, never a link-local address.
+            let link_local = match a.addr() {
+                IpAddr::V4(v) => v.is_link_local(),
+                IpAddr::V6(v) => v.segments()[0] & 0xffc0 == 0xfe80,
+            };
+            if link_local || a.addr().is_ipv4() != dst.is_ipv4() {
+                continue;
+            }
+            if !mine
+                .iter()
+                .any(|(ml, m)| ml != "lo" && m.contains(&a.addr()))
+            {
+                continue;
+            }
+            let score = if bridges.contains(l) {
+                0
+            } else if ns == Netns::Root {
+                1
+            } else {
+                2
+            };
+            if best.is_none_or(|(s, _)| score < s) {
+                best = Some((score, a.addr()));
+            }
+        }
+    }
+    best.map(|(_, a)| a)
+}
+
+/// `connect(ns1, link("br0"), "10.1.1.2/24")`: a bridge whose subnet holds `dst`, and the first
+/// address of that subnet nobody holds.
+fn connect_fix(k: &mut dyn Kernel, at: &Netns, dst: IpAddr) -> Option<String> {
+    let mut taken = vec![];
+    let mut bridge = None;
+    for ns in k.namespaces() {
+        let Some(v) = k.view(&ns) else { continue };
+        let bridges: Vec<String> = k
+            .links(&ns)
+            .into_iter()
+            .filter(|l| l.kind.as_deref() == Some("bridge"))
+            .map(|l| l.name)
+            .collect();
+        for (l, a) in v.addrs {
+            taken.push(a.addr());
+            if bridge.is_none() && bridges.contains(&l) && a.contains(&dst) {
+                bridge = Some((ns.clone(), l, a));
+            }
+        }
+    }
+    let (bns, br, net) = bridge?;
+    let free = net
+        .hosts()
+        .take(256)
+        .find(|h| *h != dst && !taken.contains(h))?;
+    Some(format!(
+        "connect({}, {}, \"{free}/{}\")",
+        stack(at),
+        call(&bns, &format!("link(\"{br}\")")),
+        net.prefix_len()
+    ))
+}

@@ -1,0 +1,83 @@
+//! What `why` found: the hops it followed, the first broken step and its fix.
+
+use serde::Serialize;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Hop {
+    /// The namespace the step happened in (`host` for the root stack).
+    pub at: String,
+    pub text: String,
+    pub ok: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Report {
+    pub src: String,
+    pub dst: String,
+    pub hops: Vec<Hop>,
+    /// The broken step and its cause, in people's words.
+    pub broken: Option<String>,
+    /// The repair, in DSL form.
+    pub fix: Option<String>,
+    /// The real probe's answer; `None` when none was sent (a dry run).
+    pub probe: Option<bool>,
+    /// False in a dry run: nothing was read from a kernel.
+    pub evaluated: bool,
+    /// Each layer-2 next hop (namespace, link, address): whose neighbour entry explains a
+    /// probe that fails on a path that looks clear.
+    #[serde(skip)]
+    pub next_hops: Vec<(crate::plan::Netns, String, std::net::IpAddr)>,
+}
+
+impl Report {
+    pub fn hop(&mut self, at: &impl ToString, text: impl Into<String>) {
+        self.hops.push(Hop {
+            at: at.to_string(),
+            text: text.into(),
+            ok: true,
+        });
+    }
+
+    pub fn block(&mut self, at: &impl ToString, cause: impl Into<String>, fix: Option<String>) {
+        let cause = cause.into();
+        self.hops.push(Hop {
+            at: at.to_string(),
+            text: cause.clone(),
+            ok: false,
+        });
+        self.broken = Some(cause);
+        self.fix = fix;
+    }
+
+    pub fn clear(&self) -> bool {
+        self.broken.is_none()
+    }
+
+    /// `verdict: clear` or `verdict: blocked — <the broken step and its cause>`.
+    pub fn verdict(&self) -> String {
+        match (&self.broken, self.evaluated) {
+            (_, false) => "verdict: not evaluated (a dry run reads no kernel)".to_string(),
+            (None, _) => "verdict: clear".to_string(),
+            (Some(b), _) => format!("verdict: blocked — {b}"),
+        }
+    }
+
+    /// Every hop, the fix, the probe, then the verdict: what `netsh why` prints.
+    pub fn render(&self) -> String {
+        let mut out = format!("why {} → {}\n", self.src, self.dst);
+        for h in &self.hops {
+            let mark = if h.ok { "ok" } else { "BROKEN" };
+            out += &format!("  [{mark}] {}: {}\n", h.at, h.text);
+        }
+        if let Some(f) = &self.fix {
+            out += &format!("  fix: {f}\n");
+        }
+        match self.probe {
+            Some(true) => out += &format!("  probe: {} answers\n", self.dst),
+            Some(false) => out += &format!("  probe: no reply from {}\n", self.dst),
+            None => {}
+        }
+        out += &self.verdict();
+        out
+    }
+}

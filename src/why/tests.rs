@@ -1,0 +1,213 @@
+//! The analysis on synthetic kernels: no root, no namespaces.
+
+use super::packet::Packet;
+use super::*;
+use crate::plan::view::NsView;
+use crate::plan::Netns;
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+/// A kernel made of answers: ns1 (10.1.1.2 on veth1) cabled to the host's vethb1 on bridge0
+/// (10.1.1.1), the host wired on eth0 (172.31.131.149) to h150 (172.31.131.150).
+#[derive(Default)]
+struct Fake {
+    views: HashMap<Netns, NsView>,
+    links: HashMap<Netns, Vec<LinkDetail>>,
+    routes: HashMap<(Netns, IpAddr), Result<RouteGet, String>>,
+    sysctl: HashMap<Netns, String>,
+    chains: HashMap<(Netns, String), Chain>,
+}
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+fn veth(name: &str, index: u32, peer: u32, peer_ns: &Netns, master: Option<&str>) -> LinkDetail {
+    LinkDetail {
+        name: name.into(),
+        index,
+        kind: Some("veth".into()),
+        up: true,
+        carrier: true,
+        master: master.map(str::to_string),
+        peer_index: Some(peer),
+        peer_ns: Some(peer_ns.clone()),
+        vxlan: None,
+    }
+}
+
+impl Fake {
+    fn lab() -> Fake {
+        let (ns1, host, h150) = (Netns::named("ns1"), Netns::Root, Netns::named("h150"));
+        let mut f = Fake::default();
+        let view = |a: &[(&str, &str)]| NsView {
+            addrs: a
+                .iter()
+                .map(|(l, n)| (l.to_string(), n.parse().unwrap()))
+                .collect(),
+            ..NsView::default()
+        };
+        f.views
+            .insert(ns1.clone(), view(&[("veth1", "10.1.1.2/24")]));
+        let hv = view(&[("bridge0", "10.1.1.1/24"), ("eth0", "172.31.131.149/24")]);
+        f.views.insert(host.clone(), hv);
+        f.views
+            .insert(h150.clone(), view(&[("eth0", "172.31.131.150/24")]));
+        f.links
+            .insert(ns1.clone(), vec![veth("veth1", 2, 3, &host, None)]);
+        let mut br = veth("bridge0", 5, 0, &host, None);
+        br.kind = Some("bridge".into());
+        br.peer_index = None;
+        f.links.insert(
+            host.clone(),
+            vec![
+                veth("vethb1", 3, 2, &ns1, Some("bridge0")),
+                br,
+                veth("eth0", 6, 2, &h150, None),
+            ],
+        );
+        f.links
+            .insert(h150.clone(), vec![veth("eth0", 2, 6, &host, None)]);
+        let rg = |dev: &str, via: Option<&str>, src: &str| {
+            Ok(RouteGet {
+                dev: dev.into(),
+                via: via.map(ip),
+                src: Some(ip(src)),
+            })
+        };
+        let lan = ip("172.31.131.150");
+        f.routes
+            .insert((ns1, lan), rg("veth1", Some("10.1.1.1"), "10.1.1.2"));
+        f.routes
+            .insert((host.clone(), lan), rg("eth0", None, "172.31.131.149"));
+        f.routes.insert(
+            (h150, ip("172.31.131.149")),
+            rg("eth0", None, "172.31.131.150"),
+        );
+        f.sysctl.insert(host.clone(), "1".into());
+        f.chains.insert(
+            (host.clone(), "filter FORWARD".into()),
+            Chain::parse("-P FORWARD ACCEPT\n"),
+        );
+        f.chains.insert(
+            (host, "nat POSTROUTING".into()),
+            Chain::parse(
+                "-P POSTROUTING ACCEPT\n-A POSTROUTING -s 10.1.1.0/24 ! -o bridge0 -j MASQUERADE\n",
+            ),
+        );
+        f
+    }
+}
+
+impl Kernel for Fake {
+    fn namespaces(&mut self) -> Vec<Netns> {
+        let mut v: Vec<Netns> = self.views.keys().cloned().collect();
+        v.sort();
+        v
+    }
+    fn view(&mut self, ns: &Netns) -> Option<NsView> {
+        self.views.get(ns).cloned()
+    }
+    fn links(&mut self, ns: &Netns) -> Vec<LinkDetail> {
+        self.links.get(ns).cloned().unwrap_or_default()
+    }
+    fn route_get(&mut self, ns: &Netns, dst: IpAddr) -> Result<RouteGet, String> {
+        let r = self.routes.get(&(ns.clone(), dst)).cloned();
+        r.unwrap_or_else(|| Err("Network is unreachable".into()))
+    }
+    fn sysctl(&mut self, ns: &Netns, _key: &str) -> Option<String> {
+        Some(self.sysctl.get(ns).cloned().unwrap_or_else(|| "0".into()))
+    }
+    fn chain(&mut self, ns: &Netns, table: &str, chain: &str) -> Option<Chain> {
+        self.chains
+            .get(&(ns.clone(), format!("{table} {chain}")))
+            .cloned()
+    }
+}
+
+fn why(f: &mut Fake) -> Report {
+    walk(f, &Netns::named("ns1"), ip("172.31.131.150"))
+}
+
+#[test]
+fn the_articles_path_is_clear() {
+    let r = why(&mut Fake::lab());
+    assert_eq!(r.verdict(), "verdict: clear", "{}", r.render());
+    assert!(r
+        .hops
+        .iter()
+        .any(|h| h.text == "POSTROUTING MASQUERADE: source 10.1.1.2 becomes 172.31.131.149"));
+}
+
+#[test]
+fn no_route_names_the_likely_gateway() {
+    let mut f = Fake::lab();
+    f.routes.clear();
+    let r = why(&mut f);
+    assert_eq!(
+        r.broken.as_deref(),
+        Some("ns1 has no route to 172.31.131.150 (Network is unreachable)")
+    );
+    assert_eq!(
+        r.fix.as_deref(),
+        Some(r#"ns1.route("default", "10.1.1.1")"#)
+    );
+}
+
+#[test]
+fn a_router_that_does_not_forward() {
+    let mut f = Fake::lab();
+    f.sysctl.clear();
+    let r = why(&mut f);
+    assert_eq!(
+        r.verdict(),
+        "verdict: blocked — host does not forward: net.ipv4.ip_forward is 0"
+    );
+    assert_eq!(r.fix.as_deref(), Some("ip_forward(true)"));
+}
+
+#[test]
+fn without_nat_the_reply_has_no_way_back() {
+    let mut f = Fake::lab();
+    f.chains
+        .insert((Netns::Root, "nat POSTROUTING".into()), Chain::default());
+    let r = why(&mut f);
+    assert_eq!(r.broken.as_deref(), Some("h150 has no route back to 10.1.1.2 (no MASQUERADE on the way: the reply has no way back): Network is unreachable"));
+    assert_eq!(
+        r.fix.as_deref(),
+        Some(r#"masquerade(#{ src: "10.1.1.0/24", out: "!bridge0" })"#)
+    );
+}
+
+#[test]
+fn a_down_peer_is_named_on_its_side() {
+    let mut f = Fake::lab();
+    f.links.get_mut(&Netns::Root).unwrap()[0].up = false;
+    let r = why(&mut f);
+    assert_eq!(
+        r.broken.as_deref(),
+        Some("vethb1 in host (the other end of veth1 in ns1) is down")
+    );
+    assert_eq!(r.fix.as_deref(), Some(r#"link("vethb1").up()"#));
+}
+
+#[test]
+fn chain_rules_match_interfaces_negation_and_state() {
+    let c = Chain::parse(
+        "-P FORWARD DROP\n-A FORWARD -i bridge0 ! -o bridge0 -m comment --comment \"netsh:x\" -j ACCEPT\n-A FORWARD -o bridge0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n",
+    );
+    let p = |i: &str, o: &str, state| Packet {
+        in_dev: Some(i.into()),
+        out_dev: o.into(),
+        src: ip("10.1.1.2"),
+        dst: ip("172.31.131.150"),
+        state,
+    };
+    assert_eq!(c.decide(&p("bridge0", "eth0", "NEW")).target, "ACCEPT");
+    assert_eq!(c.decide(&p("bridge0", "bridge0", "NEW")).target, "DROP");
+    assert_eq!(c.decide(&p("eth0", "bridge0", "NEW")).rule, None);
+    assert_eq!(
+        c.decide(&p("eth0", "bridge0", "ESTABLISHED")).target,
+        "ACCEPT"
+    );
+}

@@ -1,0 +1,142 @@
+//! A VXLAN port of a bridge: whether its tunnel ends on the far bridge (VNI, port, remote).
+
+use super::l2::link_ref;
+use super::walk::owner;
+use super::words::{call, link_call};
+use super::{Kernel, LinkDetail, Report, VxlanInfo};
+use crate::plan::Netns;
+
+/// A VXLAN port: its remote must be a VTEP (an address of `far`) with a VXLAN of the same VNI
+/// and port, pointing back at us, enslaved to `far_br`.
+pub fn tunnel(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    at: &Netns,
+    vx: &LinkDetail,
+    far: &Netns,
+    far_br: &str,
+) -> bool {
+    let v = vx.vxlan.clone().unwrap_or_default();
+    let name = &vx.name;
+    let vx_master = vx.master.clone().unwrap_or_default();
+    if !vx.up {
+        r.block(
+            at,
+            format!("{name} in {at} is down"),
+            Some(link_call(at, name, "up()")),
+        );
+        return false;
+    }
+    let Some(remote) = v.remote else {
+        r.hop(
+            at,
+            format!(
+                "{name} (VNI {}) has no remote: its FDB decides, not followed",
+                v.id
+            ),
+        );
+        return true;
+    };
+    let far_vx: Vec<LinkDetail> = k
+        .links(far)
+        .into_iter()
+        .filter(|l| l.vxlan.is_some())
+        .collect();
+    let far_words = far_vx
+        .iter()
+        .map(|l| {
+            let f = l.vxlan.clone().unwrap_or_default();
+            format!(
+                "{} VNI {} port {} remote {}",
+                l.name,
+                f.id,
+                f.port,
+                f.remote.map(|x| x.to_string()).unwrap_or("none".into())
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let fix_far = |wanted: &str| recreate(far, &v, name, wanted, far_br);
+    match owner(k, remote) {
+        Some((rns, _)) if rns == *far => {}
+        Some((rns, _)) => {
+            r.block(at, format!("the L2 path over the tunnel ends at {name} in {at}: its remote {remote} is {rns}, not {far} where {far_br} is (wrong remote)"), None);
+            return false;
+        }
+        None => {
+            let fix = vtep_address(k, at, far)
+                .map(|a| recreate(at, &v, name, &a.to_string(), &vx_master));
+            r.block(at, format!("the L2 path over the tunnel ends at {name} in {at}: its remote {remote} is not a VTEP (no namespace here holds it; wrong remote)"), fix);
+            return false;
+        }
+    }
+    let underlay = k.route_get(at, remote);
+    let local = underlay.ok().and_then(|u| u.src);
+    let Some(m) = far_vx.iter().find(|l| {
+        l.vxlan
+            .as_ref()
+            .is_some_and(|f| f.id == v.id && f.port == v.port)
+    }) else {
+        r.block(at, format!("the L2 path over the tunnel ends at {name} in {at}: {far} at {remote} has no VXLAN with VNI {} port {} (it has {}; wrong VNI)", v.id, v.port, if far_words.is_empty() { "none".into() } else { far_words }), Some(fix_far(&local.map(|l| l.to_string()).unwrap_or("LOCAL".into()))));
+        return false;
+    };
+    let f = m.vxlan.clone().unwrap_or_default();
+    if let (Some(back), Some(l)) = (f.remote, local) {
+        if back != l {
+            r.block(far, format!("the L2 path over the tunnel ends at {}: {far}'s {} sends back to {back}, not to {at} at {l} (wrong remote)", name, m.name), Some(fix_far(&l.to_string())));
+            return false;
+        }
+    }
+    if m.master.as_deref() != Some(far_br) {
+        r.block(
+            far,
+            format!("{} in {far} is not a port of {far_br}", m.name),
+            Some(link_call(
+                far,
+                &m.name,
+                &format!("master({})", link_ref(far, far_br)),
+            )),
+        );
+        return false;
+    }
+    r.hop(
+        at,
+        format!(
+            "{name} (VNI {}, port {}) tunnels to {remote}: {far}'s {} on {far_br}",
+            v.id, v.port, m.name
+        ),
+    );
+    true
+}
+
+/// The VXLAN device made again with the right remote: a VNI or remote cannot be changed in place.
+fn recreate(ns: &Netns, v: &VxlanInfo, name: &str, remote: &str, master: &str) -> String {
+    let dev = v
+        .dev
+        .as_ref()
+        .map(|d| format!(" dev: \"{d}\","))
+        .unwrap_or_default();
+    format!(
+        "{}; {}",
+        link_call(ns, name, "del()"),
+        call(
+            ns,
+            &format!(
+                "vxlan(\"{name}\", #{{ id: {}, remote: \"{remote}\",{dev} port: {} }}).master({}).up()",
+                v.id,
+                v.port,
+                link_ref(ns, master)
+            )
+        )
+    )
+}
+
+/// The address of `far` that `at` reaches directly: where its VTEP should send.
+fn vtep_address(k: &mut dyn Kernel, at: &Netns, far: &Netns) -> Option<std::net::IpAddr> {
+    let mine = k.view(at)?.addrs;
+    let theirs = k.view(far)?.addrs;
+    theirs.iter().map(|(_, a)| a.addr()).find(|ip| {
+        mine.iter()
+            .any(|(l, m)| l != "lo" && m.contains(ip) && m.addr() != *ip)
+    })
+}

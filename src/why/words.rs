@@ -1,0 +1,32 @@
+//! Fixes in DSL form: how a script names a namespace and calls a verb on it.
+
+use crate::plan::Netns;
+
+/// `route(..)` on the host, `ns1.route(..)`, `h150.ns("ns2").route(..)`.
+pub fn call(ns: &Netns, verb: &str) -> String {
+    match ns {
+        Netns::Root => verb.to_string(),
+        Netns::Named(_) => format!("{}.{verb}", stack(ns)),
+    }
+}
+
+/// A namespace as a script names it: `host()`, `ns1`, `h150.ns("ns2")`.
+pub fn stack(ns: &Netns) -> String {
+    match ns {
+        Netns::Root => "host()".into(),
+        Netns::Named(n) => match n.split_once('.') {
+            Some((h, inner)) => format!("{h}.ns(\"{inner}\")"),
+            None => n.clone(),
+        },
+    }
+}
+
+/// `link("vethb1").up()` on the host, `ns1.link("veth1").up()` elsewhere.
+pub fn link_call(ns: &Netns, link: &str, verb: &str) -> String {
+    call(ns, &format!("link(\"{link}\").{verb}"))
+}
+
+/// The fix that turns on forwarding in a namespace.
+pub fn ip_forward(ns: &Netns) -> String {
+    call(ns, "ip_forward(true)")
+}
