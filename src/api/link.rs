@@ -81,7 +81,7 @@ impl Session {
             },
             at,
         );
-        self.model.links[l.id].ns = to.ns.clone();
+        self.model.move_link(l.id, &to.ns);
         Ok(())
     }
 
