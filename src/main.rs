@@ -7,6 +7,7 @@ mod firewall;
 mod lab;
 mod net;
 mod plan;
+mod repl;
 mod sandbox;
 mod script;
 
@@ -15,7 +16,8 @@ use cli::{Cli, Cmd};
 
 fn main() {
     let cli = Cli::parse();
-    let sandboxed = matches!(&cli.cmd, Some(Cmd::Run(a)) if a.sandbox && !a.dry_run);
+    let sandboxed = matches!(&cli.cmd, Some(Cmd::Run(a)) if a.sandbox && !a.dry_run)
+        || matches!(&cli.cmd, Some(Cmd::Repl(a)) if a.sandbox);
     if sandboxed {
         if let Err(e) = sandbox::enter() {
             eprintln!("error: cannot enter the sandbox: {e}");
@@ -27,10 +29,15 @@ fn main() {
         Some(Cmd::Run(a)) => cli::run::run(a, sandboxed),
         Some(Cmd::Check(a)) => cli::check::check(a),
         Some(Cmd::Down(a)) => cli::down::down(a),
-        Some(Cmd::Repl(_)) | None => {
-            eprintln!("error: the REPL is not available yet; run a script with `netsh run FILE`");
-            2
-        }
+        Some(Cmd::Repl(a)) => cli::repl::repl(a, sandboxed),
+        Some(Cmd::Doc(a)) => cli::doc::doc(a),
+        None => cli::repl::repl(
+            cli::ReplArgs {
+                sandbox: false,
+                load: None,
+            },
+            false,
+        ),
     };
     std::process::exit(code);
 }

@@ -45,7 +45,7 @@ pub struct NsInfo {
     pub host: bool,
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Model {
     pub links: Vec<LinkObj>,
     /// Namespaces the script made: where, and whether each is a simulated host.

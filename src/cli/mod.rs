@@ -1,8 +1,10 @@
 //! The command line (DESIGN.md): one file per subcommand.
 
 pub mod check;
+pub mod doc;
 pub mod down;
 pub mod lab_name;
+pub mod repl;
 pub mod run;
 
 use clap::{Args, Parser, Subcommand};
@@ -27,8 +29,10 @@ pub enum Cmd {
     Check(CheckArgs),
     /// Remove everything a lab owns, and nothing else
     Down(DownArgs),
-    /// The interactive shell (not yet available)
+    /// The interactive shell: every DSL function, a lab growing line by line
     Repl(ReplArgs),
+    /// The DSL reference, or one function's forms
+    Doc(DocArgs),
 }
 
 #[derive(Args, Debug)]
@@ -81,10 +85,18 @@ pub struct DownArgs {
 
 #[derive(Args, Debug)]
 pub struct ReplArgs {
+    /// Run in fresh network and mount namespaces that die with netsh (no root needed)
     #[arg(long)]
     pub sandbox: bool,
+    /// Run this script first, then stay interactive in its state
     #[arg(long)]
     pub load: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct DocArgs {
+    /// A function's name (all of them when omitted)
+    pub name: Option<String>,
 }
 
 /// `-p KEY=VALUE` pairs, or a usage error.
