@@ -11,7 +11,7 @@ use crate::script::errors::to_diag;
 use crate::script::modules::StdlibResolver;
 use crate::script::{engine, known};
 use rhai::{Dynamic, Engine, Scope, AST};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub struct Evaluator {
     pub engine: Engine,
@@ -21,6 +21,8 @@ pub struct Evaluator {
     pub shared: Shared,
     /// The statements that succeeded, in order, as typed.
     pub statements: Vec<String>,
+    /// Where the input being run comes from, for its imports.
+    dir: Option<PathBuf>,
 }
 
 /// What a line left for the user to see: its value, when it has one.
@@ -36,11 +38,13 @@ impl Evaluator {
             funcs: AST::empty(),
             shared: shared.clone(),
             statements: vec![],
+            dir: None,
         }
     }
 
     /// Modules are looked for next to the script being loaded (or the current folder).
     pub fn set_dir(&mut self, dir: Option<&Path>) {
+        self.dir = dir.map(Path::to_path_buf);
         self.engine
             .set_module_resolver(StdlibResolver::new(dir.or(Some(Path::new(".")))));
     }
@@ -63,6 +67,7 @@ impl Evaluator {
                 self.funcs = merged;
                 self.funcs.clear_statements();
                 self.statements.push(src.trim_end().to_string());
+                super::imports::keep_imports(&mut self.engine, src, self.dir.as_deref());
                 Ok(self.show(value))
             }
             Err(d) => {

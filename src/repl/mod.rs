@@ -9,6 +9,7 @@ pub mod evaluator;
 pub mod helper;
 pub mod highlight;
 pub mod history;
+pub mod imports;
 pub mod meta;
 pub mod plan_mode;
 pub mod shell;
