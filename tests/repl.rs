@@ -35,6 +35,7 @@ fn start(dir: &PathBuf, args: &[&str]) -> PtySession {
 }
 
 /// Types `line`, then waits for the output up to `until`.
+#[track_caller]
 fn line(p: &mut PtySession, text: &str, until: &str) -> String {
     p.send_line(text).unwrap();
     match p.exp_regex(until) {
@@ -44,12 +45,14 @@ fn line(p: &mut PtySession, text: &str, until: &str) -> String {
 }
 
 /// Waits for the next prompt.
+#[track_caller]
 fn ready(p: &mut PtySession) {
     if let Err(e) = p.exp_regex(NEXT) {
         panic!("no new prompt: {e}");
     }
 }
 
+#[track_caller]
 fn quit(mut p: PtySession) {
     ready(&mut p);
     p.send_line(":quit").unwrap();
@@ -148,6 +151,32 @@ fn load_runs_a_script_then_stays_in_its_state() {
     line(&mut p, "n1.name + br.name", r"\n\x22n1br0\x22\r");
     p.send_line(":quit").unwrap();
     p.exp_eof().unwrap();
+}
+
+#[test]
+fn plan_then_apply_then_show() {
+    let dir = scratch("plan");
+    let mut p = start(&dir, &[]);
+    p.exp_string(PROMPT).unwrap();
+    line(&mut p, "ns(\"n1\")", r"\+ netns n1\r");
+    ready(&mut p);
+    line(
+        &mut p,
+        ":plan",
+        "the following lines change nothing until :apply",
+    );
+    p.exp_string("netsh[repl sandbox plan]> ").unwrap();
+    line(&mut p, "let n2 = ns(\"n2\");", r"\+ netns n2\r");
+    p.exp_string("netsh[repl sandbox plan]> ").unwrap();
+    // Planned, not made: :apply makes it now.
+    line(&mut p, ":apply", r"\+ netns n2\r");
+    ready(&mut p);
+    line(&mut p, "n2.name", r"\n\x22n2\x22\r");
+    ready(&mut p);
+    p.send_line(":show").unwrap();
+    p.exp_string("\nhost\r\nn1 (namespace)\r\nn2 (namespace)\r")
+        .unwrap();
+    quit(p);
 }
 
 /// `:save` writes the successful lines; `netsh run` of them in a fresh sandbox builds the state

@@ -11,20 +11,51 @@ fn link_local(a: &ipnet::IpNet) -> bool {
     matches!(a, ipnet::IpNet::V6(v6) if v6.addr().segments()[0] & 0xffc0 == 0xfe80)
 }
 
-fn stack_text(v: &NsView, out: &mut String) {
-    for (name, l) in v.links.iter().filter(|(n, _)| *n != "lo") {
-        let mut line = format!("  {name}  {}", l.kind.as_deref().unwrap_or("-"));
-        line.push_str(if l.up { "  up" } else { "  down" });
-        if let Some(m) = &l.master {
-            line.push_str(&format!("  master {m}"));
+/// Rows of cells, each column as wide as its widest cell.
+fn table(rows: &[Vec<String>], out: &mut String) {
+    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for r in rows {
+        let mut line = String::from(" ");
+        for (c, cell) in r.iter().enumerate() {
+            line.push(' ');
+            line.push_str(cell);
+            line.push_str(&" ".repeat(widths[c] - cell.chars().count()));
         }
-        // IPv6 link-local addresses and routes are the kernel's, not the lab's.
-        for (_, a) in v.addrs.iter().filter(|(d, a)| d == name && !link_local(a)) {
-            line.push_str(&format!("  {a}"));
-        }
-        out.push_str(&line);
+        out.push_str(line.trim_end());
         out.push('\n');
     }
+}
+
+fn stack_text(v: &NsView, out: &mut String) {
+    let mut rows = vec![];
+    for (name, l) in v.links.iter().filter(|(n, _)| *n != "lo") {
+        let addrs: Vec<String> = v
+            .addrs
+            .iter()
+            // IPv6 link-local addresses are the kernel's, not the lab's.
+            .filter(|(d, a)| d == name && !link_local(a))
+            .map(|(_, a)| a.to_string())
+            .collect();
+        rows.push(vec![
+            name.clone(),
+            l.kind.clone().unwrap_or_else(|| "-".into()),
+            if l.up { "up" } else { "down" }.to_string(),
+            addrs.join(" "),
+            l.master
+                .as_ref()
+                .map_or(String::new(), |m| format!("master {m}")),
+        ]);
+    }
+    table(&rows, out);
     for r in v.routes.iter().filter(|r| !link_local(&r.dst)) {
         let mut line = format!("  route {}", dst_text(&r.dst));
         if let Some(via) = r.via {
@@ -36,6 +67,28 @@ fn stack_text(v: &NsView, out: &mut String) {
         out.push_str(&line);
         out.push('\n');
     }
+}
+
+/// A rule's spec without netsh's tag, as it was asked for.
+fn untag(spec: &str) -> String {
+    let words: Vec<&str> = spec.split_whitespace().collect();
+    let mut out = vec![];
+    let mut i = 0;
+    while i < words.len() {
+        if words[i] == "-m"
+            && words.get(1 + i) == Some(&"comment")
+            && words.get(2 + i) == Some(&"--comment")
+            && words
+                .get(3 + i)
+                .is_some_and(|w| w.trim_matches('"').starts_with("netsh:"))
+        {
+            i += 4;
+            continue;
+        }
+        out.push(words[i]);
+        i += 1;
+    }
+    out.join(" ")
 }
 
 /// The state as text, or why it cannot be read.
@@ -65,7 +118,7 @@ pub fn show(s: &mut Session) -> Result<String, String> {
                 field("host"),
                 field("table"),
                 field("chain"),
-                field("spec")
+                untag(&field("spec"))
             ));
         }
     }

@@ -66,6 +66,18 @@ fn a_failed_line_is_undone_and_not_saved() {
 }
 
 #[test]
+fn a_failed_line_removes_what_it_already_applied() {
+    let (mut ev, log) = session();
+    // links() flushes: ns b reaches the kernel before the line fails.
+    ev.eval("ns(\"b\").links(); bogus()").unwrap_err();
+    let log = log.borrow();
+    let add = log.iter().position(|l| l == "ip netns add b");
+    let del = log.iter().position(|l| l == "ip netns del b");
+    assert!(add.is_some() && del > add, "{log:?}");
+    assert!(ev.shared.borrow().journal.entries.is_empty());
+}
+
+#[test]
 fn planned_lines_change_nothing_until_applied() {
     let (mut ev, log) = session();
     ev.eval("let a = ns(\"a\");").unwrap();
