@@ -357,15 +357,23 @@ pub fn render(name: Option<&str>) -> Option<String> {
     if entries.is_empty() {
         return None;
     }
+    // A long signature puts its doc on the next line rather than widening every line.
+    const WIDEST: usize = 44;
     let width = entries
         .iter()
         .map(|d| d.sig.chars().count())
+        .filter(|w| *w <= WIDEST)
         .max()
+        .or_else(|| entries.iter().map(|d| d.sig.chars().count()).max())
         .unwrap_or(0);
     let mut out = String::new();
     for e in entries {
-        let pad = width - e.sig.chars().count();
-        out.push_str(&format!("{}{}  {}\n", e.sig, " ".repeat(pad), e.doc));
+        let w = e.sig.chars().count();
+        if w > width {
+            out.push_str(&format!("{}\n{}  {}\n", e.sig, " ".repeat(width), e.doc));
+        } else {
+            out.push_str(&format!("{}{}  {}\n", e.sig, " ".repeat(width - w), e.doc));
+        }
     }
     Some(out)
 }
@@ -379,4 +387,25 @@ pub fn near(name: &str) -> Vec<&'static str> {
         .collect();
     names.dedup();
     names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_name_prints_all_its_forms_aligned() {
+        assert_eq!(
+            render(Some("up")).unwrap(),
+            "link.up() -> Link  bring the link up\n"
+        );
+        assert_eq!(
+            render(Some("vxlan")).unwrap().lines().next(),
+            Some(
+                "vxlan(name, #{ id, remote, dev, port }) -> Link        a VXLAN device on the host"
+            )
+        );
+        assert!(render(Some("frob")).is_none());
+        assert_eq!(near("vet"), ["veth"]);
+    }
 }
