@@ -239,3 +239,45 @@ fn saved_session_replays_to_the_same_kernel_state() {
     assert_lines_eq(&session, &replayed);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// As an ordinary user (nobody, through setpriv), with lines piped in: `repl --sandbox` works
+/// through a user namespace; `repl` on the real stack says it needs root.
+#[test]
+fn repl_needs_no_root_in_a_sandbox() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let nobody = |args: &[&str], input: &str| {
+        let mut child = Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(support::netsh_bin())
+            .args(args)
+            .env_remove("XDG_STATE_HOME")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("setpriv (util-linux) must be installed: .ci/run installs it");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (code, out, err) = nobody(&["repl", "--sandbox"], "ns(\"a\")\n1 + 1\n");
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out, "+ netns a\nns(\"a\")\n2\n", "{err}");
+    let (code, out, err) = nobody(&["repl"], "");
+    assert_eq!(code, Some(1));
+    assert_eq!(out, "");
+    assert!(
+        err.contains("netsh repl needs root (CAP_NET_ADMIN)"),
+        "{err}"
+    );
+}
