@@ -114,18 +114,28 @@ impl Evaluator {
         Ok((value, merged))
     }
 
-    /// A value as the script would debug-print it (links and namespaces by their DSL names).
+    /// A value as the script would debug-print it (links and namespaces by their DSL names);
+    /// an array (links(), routes(), rules()) one element a line.
     fn show(&self, value: Dynamic) -> Value {
         if value.is_unit() {
             return None;
         }
+        if let Some(items) = value.read_lock::<rhai::Array>().filter(|a| a.len() > 1) {
+            let lines: Vec<String> = items
+                .iter()
+                .map(|v| format!("  {},", self.debug(v.clone())))
+                .collect();
+            return Some(format!("[\n{}\n]", lines.join("\n")));
+        }
+        Some(self.debug(value))
+    }
+
+    fn debug(&self, value: Dynamic) -> String {
         let mut scope = Scope::new();
         scope.push("value", value.clone());
-        Some(
-            self.engine
-                .eval_with_scope::<String>(&mut scope, "to_debug(value)")
-                .unwrap_or_else(|_| value.to_string()),
-        )
+        self.engine
+            .eval_with_scope::<String>(&mut scope, "to_debug(value)")
+            .unwrap_or_else(|_| value.to_string())
     }
 
     /// The names of the variables, for completion.

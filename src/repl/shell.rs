@@ -13,7 +13,7 @@ use crate::api::Shared;
 use crate::lab::teardown::teardown;
 use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
-use rustyline::{Config, Editor, EventHandler, KeyCode, KeyEvent, Modifiers};
+use rustyline::{CompletionType, Config, Editor, EventHandler, KeyCode, KeyEvent, Modifiers};
 use std::path::Path;
 
 /// The name a typed line's diagnostics give as its file.
@@ -213,7 +213,14 @@ impl Shell {
 
     /// The loop, until `:quit` or Ctrl-D. Returns the exit code.
     pub fn run(&mut self) -> i32 {
-        let config = Config::builder().auto_add_history(false).build();
+        let config = Config::builder()
+            .auto_add_history(false)
+            .history_ignore_space(true)
+            .completion_type(CompletionType::List)
+            .max_history_size(10_000)
+            .and_then(|b| b.history_ignore_dups(true))
+            .map(|b| b.build())
+            .unwrap_or_default();
         let mut rl: Editor<ReplHelper, DefaultHistory> = match Editor::with_config(config) {
             Ok(rl) => rl,
             Err(e) => {

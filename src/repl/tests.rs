@@ -46,6 +46,11 @@ fn variables_and_functions_persist_across_lines() {
     assert_eq!(ev.eval("a.name"), Ok(Some("\"a\"".into())));
     assert_eq!(ev.eval("a"), Ok(Some("ns(\"a\")".into())));
     assert_eq!(log.borrow()[0], "ip netns add a");
+    assert_eq!(
+        ev.eval("[a, 1]"),
+        Ok(Some("[\n  ns(\"a\"),\n  1,\n]".into()))
+    );
+    assert_eq!(ev.eval("[\"x\"]"), Ok(Some("[\"x\"]".into())));
 }
 
 #[test]
