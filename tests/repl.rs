@@ -104,6 +104,18 @@ fn an_error_then_a_successful_line() {
 }
 
 #[test]
+fn lines_typed_ahead_are_kept() {
+    let dir = scratch("typeahead");
+    let mut p = start(&dir, &[]);
+    p.exp_string(PROMPT).unwrap();
+    // Sent without waiting: the later lines arrive while the first one runs.
+    p.send_line("let x = ns(\"ta\").name;").unwrap();
+    p.send_line("let y = \"!\";").unwrap();
+    line(&mut p, "x + y", r"\n\x22ta!\x22\r");
+    quit(p);
+}
+
+#[test]
 fn ctrl_c_interrupts_a_line_and_the_session_goes_on() {
     let dir = scratch("ctrlc");
     let mut p = start(&dir, &[]);
