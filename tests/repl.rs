@@ -128,6 +128,14 @@ fn ctrl_c_interrupts_a_line_and_the_session_goes_on() {
         .unwrap();
     ready(&mut p);
     line(&mut p, "40 + 2", r"\n42\r");
+    // A command the line runs stops too.
+    ready(&mut p);
+    p.send_line("exec(\"sleep 8\")").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    p.send_control('c').unwrap();
+    p.exp_string("interrupted (Ctrl-C)").unwrap();
+    ready(&mut p);
+    line(&mut p, "1 + 1", r"\n2\r");
     // Ctrl-D leaves.
     ready(&mut p);
     p.send_control('d').unwrap();

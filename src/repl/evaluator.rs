@@ -109,6 +109,14 @@ impl Evaluator {
             .engine
             .eval_ast_with_scope::<Dynamic>(&mut self.scope, &merged)
             .map_err(|e| to_diag(&e, &known(&self.engine, Some(&merged), src)))?;
+        // Ctrl-C during the line's last call (a command it ran) stops the line all the same.
+        if engine::interrupted() {
+            return Err(Diag::new(
+                "netsh::interrupted",
+                "interrupted (Ctrl-C)",
+                None,
+            ));
+        }
         let flushed = self.shared.borrow_mut().flush();
         flushed.map_err(|e| Diag::new(e.code, e.message, e.help).at(e.at))?;
         Ok((value, merged))
