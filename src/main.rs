@@ -1,18 +1,9 @@
 //! netsh: build Linux network labs from Rhai scripts. Thin: parse the command line, enter the
 //! sandbox before any thread starts, run the subcommand, exit with its code.
 
-mod api;
-mod cli;
-mod firewall;
-mod lab;
-mod net;
-mod plan;
-mod repl;
-mod sandbox;
-mod script;
-
 use clap::Parser;
-use cli::{Cli, Cmd};
+use netsh::cli::{self, Cli, Cmd};
+use netsh::sandbox;
 
 fn main() {
     let cli = Cli::parse();
@@ -31,6 +22,7 @@ fn main() {
         Some(Cmd::Down(a)) => cli::down::down(a),
         Some(Cmd::Repl(a)) => cli::repl::repl(a, sandboxed),
         Some(Cmd::Doc(a)) => cli::doc::doc(a),
+        Some(Cmd::Show(a)) => cli::show::show(a),
         None => cli::repl::repl(
             cli::ReplArgs {
                 sandbox: false,

@@ -61,3 +61,143 @@ fn adopted_objects_survive_down() {
     );
     assert!(out.stderr.contains("1 adopted"), "{}", out.stderr);
 }
+
+/// SIGKILL netsh at ten points while it builds star-50; after each, `down` leaves nothing of
+/// the lab: no namespace, no link but lo, no rule.
+#[test]
+fn down_cleans_up_after_a_sigkill_anywhere_in_a_build() {
+    let mut script = String::new();
+    for (i, ms) in [1, 3, 6, 10, 15, 20, 30, 45, 60, 90].iter().enumerate() {
+        script.push_str(&format!(
+            "\"$NETSH\" run benches/star.rhai -p n=50 >/dev/null 2>&1 & pid=$!\n\
+             sleep 0.{ms:03}; kill -9 $pid; wait $pid 2>/dev/null\n\
+             \"$NETSH\" down --lab star >/dev/null 2>/tmp/down.$$ || {{ echo \"down {i} failed\"; cat /tmp/down.$$; }}\n\
+             {LEFT}\n"
+        ));
+    }
+    let out = sandbox(&script);
+    out.assert_success();
+    let want = "links: lo \nnetns: \njournals: \nrules: 0\n".repeat(10);
+    assert_eq!(out.stdout, want, "{}", out.stderr);
+}
+
+#[test]
+fn down_of_one_lab_leaves_the_other_whole() {
+    let a = "let br = bridge(\"bra\").addr(\"10.1.1.1/24\").up();\nconnect(ns(\"a1\"), br, \"10.1.1.2/24\");\nnat(br);";
+    let b = "let br = bridge(\"brb\").addr(\"10.2.2.1/24\").up();\nconnect(ns(\"b1\"), br, \"10.2.2.2/24\");\nnat(br);";
+    let out = sandbox(&format!(
+        "cat > /tmp/a.$$.rhai <<'EOF'\n{a}\nEOF\ncat > /tmp/b.$$.rhai <<'EOF'\n{b}\nEOF\n\
+         \"$NETSH\" run --lab a /tmp/a.$$.rhai 2>/dev/null && \"$NETSH\" run --lab b /tmp/b.$$.rhai 2>/dev/null || exit 1\n\
+         \"$NETSH\" down --lab a 2>/dev/null || exit 1\n\
+         for i in $(seq 1 50); do [ -z \"$(ip -o link show type veth | grep -v vethb)\" ] && break; sleep 0.1; done\n\
+         ip -o link | awk -F': ' '{{print $2}}' | sed 's/@.*//' | sort | tr '\\n' ' '; echo\n\
+         ip netns list | awk '{{print $1}}'\n\
+         iptables-save | grep -c 'netsh:b'\n\
+         iptables-save | grep -c 'netsh:a' || true\n\
+         ip netns exec b1 ping -c 1 -W 1 10.2.2.1 >/dev/null && echo 'b works'"
+    ));
+    out.assert_success();
+    assert_eq!(
+        out.stdout, "b1-brb brb lo \nb1\n3\n0\nb works\n",
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn an_adopted_bridge_and_an_untagged_rule_survive_down() {
+    let script = "let br = bridge(\"br0\").addr(\"10.1.1.1/24\").up();\nforward(#{ \"in\": \"br0\", out: \"!br0\" });\nconnect(ns(\"ns1\"), br, \"10.1.1.2/24\");";
+    let out = sandbox(&format!(
+        "ip link add br0 type bridge\niptables -A FORWARD -i br0 ! -o br0 -j ACCEPT\n\
+         cat > /tmp/x.$$.rhai <<'EOF'\n{script}\nEOF\n\
+         \"$NETSH\" run --lab x /tmp/x.$$.rhai || exit 1\n\
+         \"$NETSH\" down --lab x 2>/dev/null || exit 1\n{LEFT}\n\
+         iptables -S FORWARD | grep -- '-i br0'"
+    ));
+    assert_eq!(
+        out.stdout,
+        "links: lo br0 \nnetns: \njournals: \nrules: 0\n-A FORWARD -i br0 ! -o br0 -j ACCEPT\n",
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("2 adopted"), "{}", out.stderr);
+}
+
+#[test]
+fn a_script_that_fails_at_its_seventh_operation_leaves_the_kernel_as_it_was() {
+    // Six operations apply (two namespaces and their lo up, a bridge and its address), then the
+    // seventh (a route via a gateway the kernel has no path to, judged in a later flush after a
+    // read) fails: the run rolls back all six.
+    let script = "ns(\"ns1\"); ns(\"ns2\");\nlet br = bridge(\"br0\").addr(\"10.1.1.1/24\").up();\nlinks();\n\
+                  ns(\"ns1\").route(\"default\", \"10.9.9.9\");";
+    let out = sandbox(&format!(
+        "echo '### before'\n{dump}\ncat > /tmp/f.$$.rhai <<'EOF'\n{script}\nEOF\n\
+         \"$NETSH\" run --lab f /tmp/f.$$.rhai >/dev/null 2>/tmp/err.$$; echo \"### rc $?\"\n\
+         echo '### after'\n{dump}\ncat /tmp/err.$$ >&2",
+        dump = support::DUMP_STATE
+    ));
+    out.assert_success();
+    let (before, rest) = out.stdout.split_once("### rc ").unwrap();
+    let (rc, after) = rest.split_once("### after\n").unwrap();
+    assert_eq!(rc.trim(), "1");
+    assert_eq!(
+        support::normalize_state(before.trim_start_matches("### before\n")),
+        support::normalize_state(after)
+    );
+    assert!(
+        out.stderr.contains("rolled back the 4 objects"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_corrupt_journal_is_diagnosed_and_force_removes_the_lab_by_its_tags() {
+    let out = sandbox(&format!(
+        "\"$NETSH\" run scripts/chapter4.rhai >/dev/null 2>&1 || exit 1\n\
+         head -c 300 /run/netsh/chapter4.jsonl > /tmp/j.$$; echo '{{\"key\": ' >> /tmp/j.$$; cp /tmp/j.$$ /run/netsh/chapter4.jsonl\n\
+         \"$NETSH\" down --lab chapter4 2>/tmp/err.$$; echo \"rc $?\"\n\
+         \"$NETSH\" down --lab chapter4 --force >/dev/null 2>&1 || exit 1\n{LEFT}\n\
+         cat /tmp/err.$$ >&2"
+    ));
+    out.assert_success();
+    assert_eq!(
+        out.stdout, "rc 1\nlinks: lo \nnetns: \njournals: \nrules: 0\n",
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("help: `netsh down --lab chapter4 --force` removes the lab by its tags (netsh:chapter4)"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_lab_name_belongs_to_its_script() {
+    let out = sandbox(
+        "cp scripts/chapter3.rhai /tmp/other.rhai\n\
+         \"$NETSH\" run scripts/chapter3.rhai >/dev/null 2>&1 || exit 1\n\
+         \"$NETSH\" run /tmp/other.rhai --lab chapter3 >/dev/null 2>/tmp/err.$$; echo \"rc $?\"\n\
+         sed 's|/tmp/other.rhai|OTHER|; s|'\"$PWD\"'|ROOT|' /tmp/err.$$ | grep -E '×|help'",
+    );
+    out.assert_success();
+    assert_eq!(
+        out.stdout,
+        "rc 1\n  × lab chapter3 is in use by another script, ROOT/scripts/chapter3.rhai\n  help: name this run's lab with --lab NAME, or remove the other with `netsh down --lab chapter3`\n"
+    );
+}
+
+#[test]
+fn a_sysctl_two_labs_set_stays_until_the_last_one_is_down() {
+    let a = "ip_forward(true);\nns(\"a1\");";
+    let b = "ip_forward(true);\nns(\"b1\");";
+    let out = sandbox(&format!(
+        "cat > /tmp/a.$$.rhai <<'EOF'\n{a}\nEOF\ncat > /tmp/b.$$.rhai <<'EOF'\n{b}\nEOF\n\
+         \"$NETSH\" run --lab a /tmp/a.$$.rhai 2>/dev/null && \"$NETSH\" run --lab b /tmp/b.$$.rhai 2>/dev/null || exit 1\n\
+         \"$NETSH\" down --lab a 2>/dev/null; cat /proc/sys/net/ipv4/ip_forward\n\
+         \"$NETSH\" down --lab b 2>/dev/null; cat /proc/sys/net/ipv4/ip_forward"
+    ));
+    out.assert_success();
+    assert_eq!(out.stdout, "1\n0\n", "{}", out.stderr);
+}

@@ -33,7 +33,7 @@ impl Session {
         match (mode, got) {
             (PingMode::Expect, false) => Err(DslError::new(
                 "netsh::unreachable",
-                format!("{place} cannot reach {ip}: no echo reply within 3 s"),
+                format!("{place} cannot reach {ip}: no echo reply within 10 s"),
                 format!(
                     "look at the path: {st_words}.routes(), {st_words}.addrs(), {st_words}.links() — a missing route, a link down, or ip_forward off on the way"
                 ),

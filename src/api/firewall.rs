@@ -390,7 +390,8 @@ impl Session {
 
     /// `iptables("-t nat -A PREROUTING ...")`: any rule, appended (-A) or deleted (-D).
     pub fn iptables(&mut self, st: &Stack, line: &str, at: At) -> Result<FwRule, DslError> {
-        let mut w = shell_words(line)?;
+        let mut w =
+            crate::firewall::rule::shell_words(line).map_err(|m| bad(m, "close the quote"))?;
         let mut table = "filter".to_string();
         if let Some(i) = w.iter().position(|a| a == "-t" || a == "--table") {
             if i + 1 >= w.len() {
@@ -489,41 +490,6 @@ impl Session {
         }
         Ok(out)
     }
-}
-
-/// Words as a shell splits them: whitespace, with '...' and "..." quoting.
-fn shell_words(s: &str) -> Result<Vec<String>, DslError> {
-    let mut out = vec![];
-    let mut cur = String::new();
-    let mut in_word = false;
-    let mut quote: Option<char> = None;
-    for c in s.chars() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), c) => cur.push(c),
-            (None, '\'' | '"') => {
-                quote = Some(c);
-                in_word = true;
-            }
-            (None, c) if c.is_whitespace() => {
-                if in_word {
-                    out.push(std::mem::take(&mut cur));
-                    in_word = false;
-                }
-            }
-            (None, c) => {
-                cur.push(c);
-                in_word = true;
-            }
-        }
-    }
-    if quote.is_some() {
-        return Err(bad(format!("unclosed quote in \"{s}\""), "close the quote"));
-    }
-    if in_word {
-        out.push(cur);
-    }
-    Ok(out)
 }
 
 pub fn register(engine: &mut Engine, shared: &Shared) {

@@ -1,10 +1,15 @@
-//! `netsh down FILE | --lab NAME`: remove exactly what the lab owns, in reverse order; idempotent.
+//! `netsh down FILE | --lab NAME [--force]`: remove exactly what the lab owns, in reverse order;
+//! idempotent. With --force, also (or, when the journal is lost or corrupt, only) what carries
+//! the lab's tag.
 
 use super::lab_name::lab_name;
 use super::run::{has_net_admin, root_diag};
 use super::DownArgs;
-use crate::lab::teardown::teardown;
+use crate::lab::sweep::sweep_steps;
+use crate::lab::teardown::{already_gone, teardown};
 use crate::lab::Journal;
+use crate::plan::Backend;
+use crate::script::diagnostic::Diag;
 use std::time::Instant;
 
 pub fn down(a: DownArgs) -> i32 {
@@ -20,18 +25,6 @@ pub fn down(a: DownArgs) -> i32 {
         return 1;
     }
     let started = Instant::now();
-    let journal = crate::net::netns::inode(None).and_then(|ino| Journal::open(&lab, ino));
-    let mut journal = match journal {
-        Ok(j) => j,
-        Err(e) => {
-            eprintln!("error: cannot open the journal of lab {lab}: {e}");
-            return 1;
-        }
-    };
-    if journal.entries.is_empty() {
-        eprintln!("lab {lab}: nothing to remove");
-        return 0;
-    }
     let mut backend = match crate::net::Netlink::new(&lab) {
         Ok(b) => b,
         Err(e) => {
@@ -39,8 +32,52 @@ pub fn down(a: DownArgs) -> i32 {
             return 1;
         }
     };
-    let owned = journal.entries.iter().filter(|e| !e.adopted).count();
-    let failed = teardown(&mut backend, &journal.entries);
+    let journal = crate::net::netns::inode(None).and_then(|ino| Journal::open(&lab, ino));
+    let mut removed = 0;
+    let mut failed = vec![];
+    match journal {
+        Ok(mut j) => {
+            removed += j.entries.iter().filter(|e| !e.adopted).count();
+            failed.extend(teardown(&mut backend, &j.undoable()));
+            if failed.is_empty() {
+                if let Err(e) = j.clear() {
+                    eprintln!("error: cannot remove the journal of lab {lab}: {e}");
+                    return 1;
+                }
+            }
+        }
+        Err(e) if !a.force => {
+            let d = Diag::new(
+                "netsh::journal",
+                format!("cannot read the journal of lab {lab}: {e}"),
+                Some(format!(
+                    "`netsh down --lab {lab} --force` removes the lab by its tags (netsh:{lab})"
+                )),
+            );
+            eprint!("{}", d.render("", None));
+            return 1;
+        }
+        Err(e) => {
+            eprintln!("note: the journal of lab {lab} is unreadable ({e}); removing by tags");
+            let _ = std::fs::remove_file(Journal::path_for(&lab));
+        }
+    }
+    if a.force {
+        let state = match backend.topology(Some(&lab)) {
+            Ok(s) => s,
+            Err(f) => {
+                eprintln!("error: cannot read the state: {}", f.message);
+                return 1;
+            }
+        };
+        for step in sweep_steps(&state, &lab) {
+            match backend.apply(std::slice::from_ref(&step)) {
+                Ok(()) => removed += 1,
+                Err((_, f)) if already_gone(f.errno) => {}
+                Err((_, f)) => failed.push((step, f)),
+            }
+        }
+    }
     for (op, f) in &failed {
         eprintln!(
             "error: cannot {}: {}",
@@ -51,13 +88,13 @@ pub fn down(a: DownArgs) -> i32 {
     if !failed.is_empty() {
         return 1;
     }
-    if let Err(e) = journal.clear() {
-        eprintln!("error: cannot remove the journal of lab {lab}: {e}");
-        return 1;
+    if removed == 0 {
+        eprintln!("lab {lab}: nothing to remove");
+    } else {
+        eprintln!(
+            "lab {lab}: {removed} objects removed in {} ms",
+            started.elapsed().as_millis()
+        );
     }
-    eprintln!(
-        "lab {lab}: {owned} objects removed in {} ms",
-        started.elapsed().as_millis()
-    );
     0
 }

@@ -6,6 +6,7 @@ pub mod down;
 pub mod lab_name;
 pub mod repl;
 pub mod run;
+pub mod show;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -33,6 +34,24 @@ pub enum Cmd {
     Repl(ReplArgs),
     /// The DSL reference, or one function's forms
     Doc(DocArgs),
+    /// The live state: links, addresses, routes and rules, per host and namespace
+    Show(ShowArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ShowArgs {
+    /// Only the stacks and rules of this lab
+    #[arg(long)]
+    pub lab: Option<String>,
+    /// Print JSON (schema in README.md)
+    #[arg(long, conflicts_with_all = ["dot", "svg"])]
+    pub json: bool,
+    /// Print the topology as Graphviz DOT
+    #[arg(long, conflicts_with = "svg")]
+    pub dot: bool,
+    /// (not carried: use --dot | dot -Tsvg)
+    #[arg(long)]
+    pub svg: bool,
 }
 
 #[derive(Args, Debug)]

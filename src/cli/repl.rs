@@ -25,13 +25,19 @@ pub fn repl(a: ReplArgs, sandboxed: bool) -> i32 {
         eprint!("{}", root_diag("netsh repl").render("netsh repl", None));
         return 1;
     }
-    let journal = match open_journal(&lab) {
+    let mut journal = match open_journal(&lab) {
         Ok(j) => j,
         Err(d) => {
             eprint!("{}", d.render("netsh repl", None));
             return 1;
         }
     };
+    // A lab named after a script belongs to it, as with `netsh run`.
+    if let (Some(f), None) = (&a.load, &journal.script) {
+        journal.script = std::fs::canonicalize(f)
+            .ok()
+            .map(|p| p.display().to_string());
+    }
     let backend = match crate::net::Netlink::new(&lab) {
         Ok(b) => b,
         Err(e) => {

@@ -147,13 +147,31 @@ pub fn run(a: RunArgs, sandboxed: bool) -> i32 {
             eprint!("{}", root_diag("netsh run").render(&file, None));
             return 1;
         }
-        let journal = match open_journal(&lab) {
+        let mut journal = match open_journal(&lab) {
             Ok(j) => j,
             Err(d) => {
                 eprint!("{}", d.render(&file, None));
                 return 1;
             }
         };
+        // A lab name belongs to the script that made the lab.
+        let me = std::fs::canonicalize(&a.file)
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| file.clone());
+        match &journal.script {
+            Some(other) if *other != me && !journal.entries.is_empty() => {
+                let d = Diag::new(
+                    "netsh::lab-in-use",
+                    format!("lab {lab} is in use by another script, {other}"),
+                    Some(format!(
+                        "name this run's lab with --lab NAME, or remove the other with `netsh down --lab {lab}`"
+                    )),
+                );
+                eprint!("{}", d.render(&file, None));
+                return 1;
+            }
+            _ => journal.script = Some(me),
+        }
         match crate::net::Netlink::new(&lab) {
             Ok(b) => (Box::new(b), journal),
             Err(e) => {
@@ -176,7 +194,7 @@ pub fn run(a: RunArgs, sandboxed: bool) -> i32 {
             let mut teardown_ms = 0.0;
             if a.rm && !a.dry_run {
                 let t = Instant::now();
-                let failed = teardown(s.backend.as_mut(), &s.journal.entries);
+                let failed = teardown(s.backend.as_mut(), &s.journal.undoable());
                 teardown_ms = t.elapsed().as_secs_f64() * 1000.0;
                 for (op, f) in &failed {
                     eprintln!(

@@ -65,6 +65,50 @@ impl Rule {
     }
 }
 
+/// Words as a shell splits them: whitespace, with '...' and "..." quoting.
+pub fn shell_words(s: &str) -> Result<Vec<String>, String> {
+    let mut out = vec![];
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut quote: Option<char> = None;
+    for c in s.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => cur.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if in_word {
+                    out.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            (None, c) => {
+                cur.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if quote.is_some() {
+        return Err(format!("unclosed quote in \"{s}\""));
+    }
+    if in_word {
+        out.push(cur);
+    }
+    Ok(out)
+}
+
+/// A rule as `iptables-save` prints it (the part after `-A CHAIN`).
+pub fn from_saved(table: &str, chain: &str, spec: &str) -> Option<Rule> {
+    Some(Rule {
+        table: table.to_string(),
+        chain: chain.to_string(),
+        args: shell_words(spec).ok()?,
+    })
+}
+
 fn quote(a: &str) -> String {
     if !a.is_empty()
         && a.chars()

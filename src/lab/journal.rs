@@ -5,7 +5,7 @@ use crate::plan::ledger::{Entry, Gone, Ledger};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 pub const STATE_DIR: &str = "/run/netsh";
@@ -15,6 +15,9 @@ struct Header {
     lab: String,
     /// The network namespace the journal belongs to: it is never applied to another one.
     netns_inode: u64,
+    /// The script that made the lab: another script cannot take over its name.
+    #[serde(default)]
+    script: Option<String>,
 }
 
 /// A line after the header: an object, or the key of one the lab deleted itself.
@@ -29,6 +32,8 @@ pub struct Journal {
     pub lab: String,
     path: Option<PathBuf>,
     netns_inode: u64,
+    /// The script that made the lab (canonical path), when known.
+    pub script: Option<String>,
     pub entries: Vec<Entry>,
     keys: BTreeSet<String>,
 }
@@ -40,6 +45,7 @@ impl Journal {
             lab: lab.to_string(),
             path: None,
             netns_inode: 0,
+            script: None,
             entries: vec![],
             keys: BTreeSet::new(),
         }
@@ -57,6 +63,7 @@ impl Journal {
             lab: lab.to_string(),
             path: Some(path.clone()),
             netns_inode,
+            script: None,
             entries: vec![],
             keys: BTreeSet::new(),
         };
@@ -65,21 +72,29 @@ impl Journal {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(j),
             Err(e) => return Err(e),
         };
-        let mut lines = BufReader::new(file).lines();
+        let mut text = String::new();
+        BufReader::new(file).read_to_string(&mut text)?;
+        // A last line without its newline was being written when netsh died: its batch was
+        // never applied (the journal is synced first), so it is dropped.
+        let complete = match text.rfind('\n') {
+            Some(i) => &text[..=i],
+            None => "",
+        };
+        let mut lines = complete.lines();
         let header: Header = match lines.next() {
-            Some(l) => serde_json::from_str(&l?).map_err(corrupt(&path))?,
+            Some(l) => serde_json::from_str(l).map_err(corrupt(&path))?,
             None => return Ok(j),
         };
         if header.netns_inode != netns_inode {
             std::fs::remove_file(&path)?;
             return Ok(j);
         }
+        j.script = header.script;
         for l in lines {
-            let l = l?;
             if l.trim().is_empty() {
                 continue;
             }
-            match serde_json::from_str(&l).map_err(corrupt(&path))? {
+            match serde_json::from_str(l).map_err(corrupt(&path))? {
                 Line::Entry(e) => {
                     j.keys.insert(e.key.clone());
                     j.entries.push(*e);
@@ -91,6 +106,50 @@ impl Journal {
             }
         }
         Ok(j)
+    }
+
+    /// The entries to undo, less the sysctls another live lab also set: those stay as they
+    /// are until the last lab that set them is gone.
+    pub fn undoable(&self) -> Vec<Entry> {
+        let others = self.other_labs_keys();
+        self.entries
+            .iter()
+            .filter(|e| !(e.key.starts_with("sysctl ") && others.contains(&e.key)))
+            .cloned()
+            .collect()
+    }
+
+    fn other_labs_keys(&self) -> BTreeSet<String> {
+        self.other_labs()
+            .into_iter()
+            .flat_map(|j| j.entries)
+            .filter(|e| !e.adopted)
+            .map(|e| e.key)
+            .collect()
+    }
+
+    /// The journals of the other labs in this network namespace.
+    fn other_labs(&self) -> Vec<Journal> {
+        let mut labs = vec![];
+        if self.path.is_none() {
+            return labs;
+        }
+        let Ok(dir) = std::fs::read_dir(STATE_DIR) else {
+            return labs;
+        };
+        for f in dir.flatten() {
+            let name = f.file_name().to_string_lossy().to_string();
+            let Some(lab) = name.strip_suffix(".jsonl") else {
+                continue;
+            };
+            if lab == self.lab {
+                continue;
+            }
+            if let Ok(j) = Journal::open(lab, self.netns_inode) {
+                labs.push(j);
+            }
+        }
+        labs
     }
 
     /// Keep only the first `n` entries (a failed run rolls back what it added).
@@ -142,6 +201,7 @@ impl Journal {
             let h = Header {
                 lab: self.lab.clone(),
                 netns_inode: self.netns_inode,
+                script: self.script.clone(),
             };
             buf.push_str(&serde_json::to_string(&h).unwrap());
             buf.push('\n');
@@ -177,6 +237,17 @@ impl Ledger for Journal {
             self.entries.push(e);
         }
         Ok(())
+    }
+
+    fn inherited_undo(&self, key: &str) -> Option<crate::plan::OpKind> {
+        if !key.starts_with("sysctl ") {
+            return None;
+        }
+        self.other_labs()
+            .into_iter()
+            .flat_map(|j| j.entries)
+            .find(|e| e.key == key && e.undo.is_some())
+            .and_then(|e| e.undo)
     }
 
     fn forget(&mut self, gone: &[Gone]) -> io::Result<()> {

@@ -23,6 +23,42 @@ use std::time::Duration;
 
 type Pending = (usize, LocalBoxFuture<'static, Result<(), Failure>>);
 
+/// Requests grouped in waves: a wave holds, per namespace socket and in order, every request
+/// whose dependencies in other namespaces were met by earlier waves (a veth peer born in
+/// namespace X is ready for X's requests one wave after its create). A socket handles its
+/// messages in order, so requests to one namespace need no wait between them.
+#[derive(Default)]
+struct Waves {
+    waves: Vec<Vec<Pending>>,
+    /// The last wave each namespace's socket has a request in.
+    ns_wave: HashMap<Netns, usize>,
+    /// The last wave, and the socket, that touched each link name.
+    name_wave: HashMap<(Netns, String), (usize, Netns)>,
+}
+
+impl Waves {
+    fn push(&mut self, step: usize, ns: &Netns, touched: &[(Netns, String)], fut: Pending) {
+        let mut w = self.ns_wave.get(ns).copied().unwrap_or(0);
+        for t in touched {
+            if let Some((tw, sock)) = self.name_wave.get(t) {
+                w = w.max(if sock == ns { *tw } else { tw + 1 });
+            }
+        }
+        while self.waves.len() <= w {
+            self.waves.push(vec![]);
+        }
+        self.waves[w].push((step, fut.1));
+        self.ns_wave.insert(ns.clone(), w);
+        for t in touched {
+            self.name_wave.insert(t.clone(), (w, ns.clone()));
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.waves.is_empty()
+    }
+}
+
 pub struct Netlink {
     h: Handles,
     /// Every link netsh creates carries this alias (`netsh:<lab>`), so it can be found by its tag.
@@ -47,6 +83,20 @@ impl Netlink {
         })
     }
 
+    pub fn handle_for(&mut self, ns: &Netns) -> Result<Handle, Failure> {
+        self.handle(ns)
+    }
+
+    pub fn block_on<T>(
+        &mut self,
+        f: impl std::future::Future<Output = Result<T, rtnetlink::Error>>,
+    ) -> Result<T, Failure> {
+        self.h
+            .rt
+            .block_on(f)
+            .map_err(|e| Failure::new(e.to_string(), None))
+    }
+
     fn handle(&mut self, ns: &Netns) -> Result<Handle, Failure> {
         self.h.get(ns).map_err(|e| {
             Failure::new(
@@ -56,14 +106,23 @@ impl Netlink {
         })
     }
 
-    fn drain(&mut self, batch: &mut Vec<Pending>) -> Result<(), (usize, Failure)> {
+    /// Send every wave in turn, each wave's requests all in flight together.
+    fn drain(&mut self, batch: &mut Waves) -> Result<(), (usize, Failure)> {
         if batch.is_empty() {
             return Ok(());
         }
-        let (idx, futs): (Vec<usize>, Vec<_>) = std::mem::take(batch).into_iter().unzip();
-        let results = self.h.rt.block_on(join_all(futs));
-        for (i, r) in idx.into_iter().zip(results) {
-            r.map_err(|f| (i, f))?;
+        let waves = std::mem::take(batch).waves;
+        for wave in waves {
+            let (idx, futs): (Vec<usize>, Vec<_>) = wave.into_iter().unzip();
+            let results = self.h.rt.block_on(join_all(futs));
+            let failed = idx
+                .into_iter()
+                .zip(results)
+                .filter_map(|(i, r)| r.err().map(|f| (i, f)))
+                .min_by_key(|(i, _)| *i);
+            if let Some(f) = failed {
+                return Err(f);
+            }
         }
         Ok(())
     }
@@ -116,41 +175,47 @@ impl Netlink {
         }
     }
 
-    /// Queue requests on `ns`'s socket, after what other namespaces have in flight.
+    /// Queue requests on `ns`'s socket, in the first wave their dependencies allow.
     fn send(
         &mut self,
-        batch: &mut Vec<Pending>,
-        batch_ns: &mut Option<Netns>,
+        batch: &mut Waves,
+        touched: &[(Netns, String)],
         step: usize,
         ns: &Netns,
         msgs: Vec<Msg>,
     ) -> Result<(), (usize, Failure)> {
-        if batch_ns.as_ref() != Some(ns) {
-            self.drain(batch)?;
-            *batch_ns = Some(ns.clone());
-        }
         let handle = self.handle(ns).map_err(|f| (step, f))?;
         for msg in msgs {
-            batch.push((step, Box::pin(ack(handle.clone(), msg))));
+            batch.push(
+                step,
+                ns,
+                touched,
+                (step, Box::pin(ack(handle.clone(), msg))),
+            );
         }
         Ok(())
     }
 
     fn apply_all(&mut self, steps: &[OpKind]) -> Result<(), (usize, Failure)> {
-        let mut batch: Vec<Pending> = vec![];
-        let mut batch_ns: Option<Netns> = None;
+        let mut batch = Waves::default();
         for (i, step) in steps.iter().enumerate() {
+            let t = step.names();
             // Anything that may look up an index or make a syscall first waits for the batch.
             let at = |f: Failure| (i, f);
             use OpKind::*;
             match step {
                 NetnsAdd { name } => {
                     self.drain(&mut batch)?;
-                    netns::create_named(name).map_err(|e| at(Failure::from_io(&e)))?;
+                    self.h
+                        .create_netns(name)
+                        .map_err(|e| at(Failure::from_io(&e)))?;
                     let ns = Netns::Named(name.clone());
                     self.next_index.insert(ns.clone(), 2);
                     self.index
-                        .insert(ns, HashMap::from([("lo".to_string(), 1)]));
+                        .insert(ns.clone(), HashMap::from([("lo".to_string(), 1)]));
+                    // The namespace's tag: `down --force` finds the lab's namespaces by it.
+                    let tag = m::set_alias("lo", &self.alias);
+                    self.send(&mut batch, &[], i, &ns, vec![tag])?;
                 }
                 NetnsDel { name } => {
                     self.drain(&mut batch)?;
@@ -158,9 +223,6 @@ impl Netlink {
                     self.h.forget(&ns);
                     self.index.remove(&ns);
                     self.next_index.remove(&ns);
-                    if batch_ns.as_ref() == Some(&ns) {
-                        batch_ns = None;
-                    }
                     netns::delete_named(name).map_err(|e| at(Failure::from_io(&e)))?;
                 }
                 LinkAdd {
@@ -219,23 +281,18 @@ impl Netlink {
                         }
                     };
                     let alias = m::set_alias(name, &self.alias);
-                    self.send(&mut batch, &mut batch_ns, i, ns, vec![msg, alias])?;
+                    self.send(&mut batch, &t, i, ns, vec![msg, alias])?;
                     if let Some((pns, peer)) = after_peer {
                         let alias = m::set_alias(&peer, &self.alias);
-                        self.send(&mut batch, &mut batch_ns, i, &pns, vec![alias])?;
+                        let named = [(pns.clone(), peer.clone())];
+                        self.send(&mut batch, &named, i, &pns, vec![alias])?;
                     }
                 }
                 LinkRequire { .. } => {}
                 LinkSetNs { ns, name, to } => {
                     let fd = self.h.fd(to).map_err(|e| at(Failure::from_io(&e)))?;
                     self.forget_link(ns, name);
-                    self.send(
-                        &mut batch,
-                        &mut batch_ns,
-                        i,
-                        ns,
-                        vec![m::set_netns(name, fd)],
-                    )?;
+                    self.send(&mut batch, &t, i, ns, vec![m::set_netns(name, fd)])?;
                     // Its index in the new namespace is the kernel's choice.
                     self.drain(&mut batch)?;
                 }
@@ -247,29 +304,17 @@ impl Netlink {
                         }
                         None => 0,
                     };
-                    self.send(
-                        &mut batch,
-                        &mut batch_ns,
-                        i,
-                        ns,
-                        vec![m::set_master(name, mi)],
-                    )?;
+                    self.send(&mut batch, &t, i, ns, vec![m::set_master(name, mi)])?;
                 }
                 LinkSetUp { ns, name, up } => {
-                    self.send(&mut batch, &mut batch_ns, i, ns, vec![m::set_up(name, *up)])?;
+                    self.send(&mut batch, &t, i, ns, vec![m::set_up(name, *up)])?;
                 }
                 LinkSetMtu { ns, name, mtu } => {
-                    self.send(
-                        &mut batch,
-                        &mut batch_ns,
-                        i,
-                        ns,
-                        vec![m::set_mtu(name, *mtu)],
-                    )?;
+                    self.send(&mut batch, &t, i, ns, vec![m::set_mtu(name, *mtu)])?;
                 }
                 LinkDel { ns, name, .. } => {
                     self.forget_link(ns, name);
-                    self.send(&mut batch, &mut batch_ns, i, ns, vec![m::del_link(name)])?;
+                    self.send(&mut batch, &t, i, ns, vec![m::del_link(name)])?;
                 }
                 AddrAdd { ns, link, addr } | AddrDel { ns, link, addr } => {
                     if !self.index.get(ns).is_some_and(|x| x.contains_key(link)) {
@@ -282,7 +327,7 @@ impl Netlink {
                     } else {
                         m::envelope(RouteNetlinkMessage::DelAddress(msg), m::CHANGE)
                     };
-                    self.send(&mut batch, &mut batch_ns, i, ns, vec![msg])?;
+                    self.send(&mut batch, &t, i, ns, vec![msg])?;
                 }
                 RouteAdd { ns, dst, via, dev } | RouteDel { ns, dst, via, dev } => {
                     let oif = match dev {
@@ -300,7 +345,7 @@ impl Netlink {
                     } else {
                         m::envelope(RouteNetlinkMessage::DelRoute(msg), m::CHANGE)
                     };
-                    self.send(&mut batch, &mut batch_ns, i, ns, vec![msg])?;
+                    self.send(&mut batch, &t, i, ns, vec![msg])?;
                 }
                 FdbAdd { ns, dev, mac, dst } | FdbDel { ns, dev, mac, dst } => {
                     if !self.index.get(ns).is_some_and(|x| x.contains_key(dev)) {
@@ -310,7 +355,7 @@ impl Netlink {
                     let mac = m::parse_mac(mac)
                         .ok_or_else(|| at(Failure::new(format!("bad MAC {mac}"), None)))?;
                     let msg = m::fdb(idx, mac, *dst, matches!(step, FdbAdd { .. }));
-                    self.send(&mut batch, &mut batch_ns, i, ns, vec![msg])?;
+                    self.send(&mut batch, &t, i, ns, vec![msg])?;
                 }
                 RuleAdd { ns, rule } => {
                     self.drain(&mut batch)?;
@@ -413,10 +458,13 @@ impl Backend for Netlink {
     }
 
     fn ping(&mut self, ns: &Netns, dst: IpAddr, mode: PingMode) -> Result<bool, Failure> {
-        // Bounded; echoes every 200 ms, so a first ARP lost while bridge ports come up is retried.
+        // Bounded; echoes every 200 ms and the first reply ends it, so a first ARP lost while
+        // bridge ports come up is retried. An expected reply may wait longer: on a bridge with
+        // a thousand new ports, linkwatch takes seconds to bring their carriers up.
         let total = match mode {
             PingMode::ExpectNot => Duration::from_millis(1200),
-            _ => Duration::from_millis(3000),
+            PingMode::Probe => Duration::from_millis(3000),
+            PingMode::Expect => Duration::from_millis(10000),
         };
         ping::ping(ns.path().as_deref(), dst, total, Duration::from_millis(200))
             .map_err(|e| Failure::from_io(&e))

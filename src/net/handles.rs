@@ -38,6 +38,20 @@ impl Handles {
         })
     }
 
+    /// Create the named namespace and its netlink connection on the same thread.
+    pub fn create_netns(&mut self, name: &str) -> io::Result<()> {
+        let rt = self.rt.handle().clone();
+        let (_, conn) = super::netns::create_named_with(name, move || {
+            let _entered = rt.enter();
+            rtnetlink::new_connection().map(|(c, h, _)| (c, h))
+        })?;
+        let (conn, handle) = conn?;
+        let task = self.rt.spawn(conn);
+        self.conns
+            .insert(Netns::Named(name.to_string()), Conn { handle, task });
+        Ok(())
+    }
+
     pub fn get(&mut self, ns: &Netns) -> io::Result<Handle> {
         if let Some(c) = self.conns.get(ns) {
             return Ok(c.handle.clone());

@@ -9,6 +9,7 @@ pub mod netns;
 pub mod observe;
 pub mod ping;
 pub mod sysctl;
+pub mod topology;
 
 pub use backend::Netlink;
 

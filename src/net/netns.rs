@@ -70,13 +70,21 @@ pub fn path_of(name: &str) -> io::Result<PathBuf> {
     }
 }
 
-/// Create the named network namespace `/run/netns/NAME`, as `ip netns add`.
-///
-/// Returns the path. Fails with `AlreadyExists` if the file exists. The new
-/// namespace has only a (down) `lo`.
-pub fn create_named(name: &str) -> io::Result<PathBuf> {
+/// Create the named network namespace `/run/netns/NAME`, exactly as `ip netns add` does
+/// (EEXIST if the file exists; the namespace has only a down `lo`), then run `f` on the thread
+/// that made it and is still inside it: a netlink socket opened there belongs to the new
+/// namespace, with no second thread and no setns.
+pub fn create_named_with<T: Send + 'static>(
+    name: &str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> io::Result<(PathBuf, T)> {
     let path = path_of(name)?;
-    prepare_run_dir()?;
+    // Once per process: after the first time /run/netns is a shared mount point.
+    static PREPARED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if !PREPARED.load(std::sync::atomic::Ordering::Relaxed) {
+        prepare_run_dir()?;
+        PREPARED.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
 
     // O_EXCL gives the EEXIST semantics; mode 0 like iproute2 (root ignores it
     // and nobody else should open the file directly).
@@ -90,7 +98,7 @@ pub fn create_named(name: &str) -> io::Result<PathBuf> {
     let target = path.clone();
     let res = thread::Builder::new()
         .name("netns-add".into())
-        .spawn(move || -> io::Result<()> {
+        .spawn(move || -> io::Result<T> {
             unshare(CloneFlags::CLONE_NEWNET).map_err(|e| ctx(e, "unshare(CLONE_NEWNET)"))?;
             // thread-self, not self: /proc/self is the main thread's namespace.
             mount(
@@ -100,18 +108,21 @@ pub fn create_named(name: &str) -> io::Result<PathBuf> {
                 MsFlags::MS_BIND,
                 None::<&str>,
             )
-            .map_err(|e| ctx(e, format_args!("bind netns onto {}", target.display())))
+            .map_err(|e| ctx(e, format_args!("bind netns onto {}", target.display())))?;
+            Ok(f())
         })
         .map_err(|e| ctx(e, "spawn thread"))
         .and_then(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
 
-    if let Err(e) = res {
-        // Same cleanup as iproute2's failure path (the mount is not there).
-        let _ = umount2(&path, MntFlags::MNT_DETACH);
-        let _ = fs::remove_file(&path);
-        return Err(e);
+    match res {
+        Err(e) => {
+            // Same cleanup as iproute2's failure path (the mount is not there).
+            let _ = umount2(&path, MntFlags::MNT_DETACH);
+            let _ = fs::remove_file(&path);
+            Err(e)
+        }
+        Ok(t) => Ok((path, t)),
     }
-    Ok(path)
 }
 
 /// Make sure `/run/netns` exists and is a shared mount point, like
@@ -192,7 +203,7 @@ mod tests {
         assert!(path_of(&"x".repeat(256)).is_err());
         // Rejected before touching the filesystem.
         assert_eq!(
-            create_named("../etc").unwrap_err().kind(),
+            create_named_with("../etc", || ()).unwrap_err().kind(),
             io::ErrorKind::InvalidInput
         );
         assert_eq!(

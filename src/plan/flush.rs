@@ -94,12 +94,13 @@ pub fn flush(
                 }
                 (Verdict::Adopted, Some(key)) => {
                     if !ledger.owns(key) {
+                        let inherited = ledger.inherited_undo(key);
                         entries.push(Entry {
                             key: key.clone(),
                             ns: op.kind.ns(),
                             peer_ns: None,
-                            undo: None,
-                            adopted: true,
+                            adopted: inherited.is_none(),
+                            undo: inherited,
                         });
                     }
                     tally.adopted += 1;

@@ -208,40 +208,42 @@ impl OpKind {
         }
     }
 
-    /// Whether this op mentions the link `name` in `ns` in any role (itself, peer, master, route device).
-    pub fn touches(&self, ns: &Netns, name: &str) -> bool {
+    /// The links this op names, in the namespaces where it names them (itself, a veth peer, a
+    /// master, a VXLAN's dev, a route's device, where a move takes it).
+    pub fn names(&self) -> Vec<(Netns, String)> {
         use OpKind::*;
-        let me = self.ns() == *ns;
-        match self {
-            LinkAdd {
-                name: n,
-                kind: LinkKind::Vxlan(v),
-                master,
-                ..
-            } => {
-                me && (n == name
-                    || master.as_deref() == Some(name)
-                    || v.dev.as_deref() == Some(name))
-            }
-            LinkAdd {
-                name: n,
-                kind,
-                master,
-                ..
-            } => {
-                (me && (n == name || master.as_deref() == Some(name)))
-                    || matches!(kind, LinkKind::Veth { peer, peer_ns } if peer == name && peer_ns == ns)
-            }
-            LinkSetNs { name: n, to, .. } => n == name && (me || to == ns),
-            LinkSetMaster {
-                name: n, master, ..
-            } => me && (n == name || master.as_deref() == Some(name)),
-            RouteAdd { dev, .. } | RouteDel { dev, .. } => me && dev.as_deref() == Some(name),
-            NetnsAdd { .. } | NetnsDel { .. } | Sysctl { .. } | RuleAdd { .. } | RuleDel { .. } => {
-                false
-            }
-            _ => me && self.link() == Some(name),
+        let ns = self.ns();
+        let mut t = vec![];
+        if let Some(l) = self.link() {
+            t.push((ns.clone(), l.to_string()));
         }
+        match self {
+            LinkAdd { kind, master, .. } => {
+                if let Some(m) = master {
+                    t.push((ns.clone(), m.clone()));
+                }
+                match kind {
+                    LinkKind::Veth { peer, peer_ns } => t.push((peer_ns.clone(), peer.clone())),
+                    LinkKind::Vxlan(v) => t.extend(v.dev.iter().map(|d| (ns.clone(), d.clone()))),
+                    LinkKind::Bridge => {}
+                }
+            }
+            LinkSetNs { name, to, .. } => t.push((to.clone(), name.clone())),
+            LinkSetMaster {
+                master: Some(m), ..
+            } => t.push((ns.clone(), m.clone())),
+            LinkDel { peer: Some(p), .. } => t.push(p.clone()),
+            RouteAdd { dev: Some(d), .. } | RouteDel { dev: Some(d), .. } => {
+                t.push((ns.clone(), d.clone()))
+            }
+            _ => {}
+        }
+        t
+    }
+
+    /// Whether this op names the link `name` in `ns` in any role.
+    pub fn touches(&self, ns: &Netns, name: &str) -> bool {
+        self.names().iter().any(|(n, l)| n == ns && l == name)
     }
 
     /// A stable key naming the object this op creates, for the lab journal.

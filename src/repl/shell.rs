@@ -191,9 +191,8 @@ impl Shell {
             let mut s = self.ev.shared.borrow_mut();
             let s = &mut *s;
             s.pending.clear();
-            let entries = s.journal.entries.clone();
-            let owned = entries.iter().filter(|e| !e.adopted).count();
-            for (op, f) in teardown(s.backend.as_mut(), &entries) {
+            let owned = s.journal.entries.iter().filter(|e| !e.adopted).count();
+            for (op, f) in teardown(s.backend.as_mut(), &s.journal.undoable()) {
                 eprintln!(
                     "warning: cannot {}: {}",
                     crate::plan::describe::describe(&op),

@@ -1,0 +1,125 @@
+//! `netsh show [--lab NAME] [--json | --dot]`: the live state per host and namespace.
+
+use super::run::{has_net_admin, root_diag};
+use super::ShowArgs;
+use crate::lab::state::{StackState, State};
+use crate::lab::Journal;
+use crate::plan::Netns;
+use std::fmt::Write;
+
+pub fn show(a: ShowArgs) -> i32 {
+    if a.svg {
+        eprintln!("error: --svg needs a renderer netsh does not carry; draw it with Graphviz:");
+        eprintln!("  netsh show --dot | dot -Tsvg > lab.svg");
+        return 2;
+    }
+    if !has_net_admin() {
+        eprint!("{}", root_diag("netsh show").render("", None));
+        return 1;
+    }
+    let mut backend = match crate::net::Netlink::new(a.lab.as_deref().unwrap_or("show")) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: cannot start the netlink backend: {e}");
+            return 1;
+        }
+    };
+    let mut state = match backend.topology(a.lab.as_deref()) {
+        Ok(s) => s,
+        Err(f) => {
+            eprintln!("error: cannot read the state: {}", f.message);
+            return 1;
+        }
+    };
+    if let Some(lab) = &a.lab {
+        let journal = crate::net::netns::inode(None).and_then(|ino| Journal::open(lab, ino));
+        let journal = match journal {
+            Ok(j) if !j.entries.is_empty() => j,
+            Ok(_) => {
+                eprintln!("error: there is no lab {lab} here (no journal in /run/netsh)");
+                return 1;
+            }
+            Err(e) => {
+                eprintln!("error: cannot open the journal of lab {lab}: {e}");
+                return 1;
+            }
+        };
+        let mut keep: Vec<String> = journal
+            .entries
+            .iter()
+            .filter_map(|e| e.key.strip_prefix("netns ").map(str::to_string))
+            .collect();
+        if journal
+            .entries
+            .iter()
+            .any(|e| e.ns == Netns::Root && !e.key.starts_with("netns "))
+        {
+            keep.push("host".into());
+        }
+        state.stacks.retain(|s| keep.contains(&s.name));
+    }
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&state).unwrap());
+    } else if a.dot {
+        print!("{}", crate::lab::dot::dot(&state));
+    } else {
+        print!("{}", text(&state));
+    }
+    0
+}
+
+fn text(state: &State) -> String {
+    let mut out = String::new();
+    for s in &state.stacks {
+        stack_text(&mut out, s);
+    }
+    out
+}
+
+fn stack_text(out: &mut String, s: &StackState) {
+    let what = match (s.kind.as_str(), s.machine.as_str()) {
+        ("host", _) => "host".to_string(),
+        (_, m) => format!("namespace on {m}"),
+    };
+    let _ = writeln!(out, "{} ({what})", s.name);
+    for l in &s.links {
+        let mut line = format!(
+            "  {:<15} {:<7} {:<4}",
+            l.name,
+            l.kind.as_deref().unwrap_or("-"),
+            if l.up { "up" } else { "down" }
+        );
+        if !l.addrs.is_empty() {
+            line.push_str(&format!(" {}", l.addrs.join(" ")));
+        }
+        if let Some(m) = &l.master {
+            line.push_str(&format!(" master {m}"));
+        }
+        if let Some(p) = &l.peer {
+            line.push_str(&format!(" ↔ {}/{}", p.stack, p.link));
+        }
+        if let Some(v) = &l.vxlan {
+            line.push_str(&format!(" vni {}", v.id));
+            if let Some(r) = &v.remote {
+                line.push_str(&format!(" remote {r}"));
+            }
+            for f in &v.fdb {
+                line.push_str(&format!(" fdb {f}"));
+            }
+        }
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+    for r in &s.routes {
+        let mut line = format!("  route {}", r.dst);
+        if let Some(v) = &r.via {
+            line.push_str(&format!(" via {v}"));
+        }
+        if let Some(d) = &r.dev {
+            line.push_str(&format!(" dev {d}"));
+        }
+        let _ = writeln!(out, "{line}");
+    }
+    for r in &s.rules {
+        let _ = writeln!(out, "  rule {} {} {}", r.table, r.chain, r.spec);
+    }
+}

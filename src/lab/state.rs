@@ -1,0 +1,77 @@
+//! `netsh show --json`: the live state, per host and namespace. The schema is stable (its
+//! `version` changes if a field changes meaning) and documented in README.md.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct State {
+    /// 1 for this schema.
+    pub version: u32,
+    /// The lab shown, or null for everything on this machine's stack.
+    pub lab: Option<String>,
+    pub stacks: Vec<StackState>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StackState {
+    /// `host` for the stack netsh runs in; otherwise the name in /run/netns.
+    pub name: String,
+    /// `host` (a machine: this one, or a simulated one whose namespaces are `NAME.x`) or
+    /// `namespace`.
+    pub kind: String,
+    /// The machine this stack belongs to: `host`, or a simulated host's name.
+    pub machine: String,
+    pub links: Vec<LinkState>,
+    pub routes: Vec<RouteState>,
+    /// The firewall rules (all, or the lab's with --lab).
+    pub rules: Vec<RuleState>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkState {
+    pub name: String,
+    /// `bridge`, `veth`, `vxlan`, ... or null (lo, a physical NIC).
+    pub kind: Option<String>,
+    pub master: Option<String>,
+    pub up: bool,
+    pub mtu: u32,
+    /// CIDRs, IPv6 link-local left out.
+    pub addrs: Vec<String>,
+    /// A veth's other end.
+    pub peer: Option<Endpoint>,
+    pub vxlan: Option<VxlanState>,
+    /// `netsh:<lab>` on links netsh made.
+    pub alias: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Endpoint {
+    pub stack: String,
+    pub link: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VxlanState {
+    pub id: u32,
+    pub remote: Option<String>,
+    pub local: Option<String>,
+    pub dev: Option<String>,
+    pub port: Option<u16>,
+    /// The remotes of its FDB entries (head-end replication).
+    pub fdb: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RouteState {
+    /// `default` or a CIDR.
+    pub dst: String,
+    pub via: Option<String>,
+    pub dev: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleState {
+    pub table: String,
+    pub chain: String,
+    pub spec: String,
+}
