@@ -151,10 +151,10 @@ impl Evaluator {
         self.scope.iter().map(|(n, _, _)| n.to_string()).collect()
     }
 
-    /// The session's successful statements, as a script that rebuilds its state.
-    pub fn script(&self) -> String {
+    /// The session's first `n` successful statements, as a script that rebuilds its state.
+    pub fn script(&self, n: usize) -> String {
         let mut out = String::from("// saved by the netsh REPL\n");
-        for s in &self.statements {
+        for s in self.statements.iter().take(n) {
             out.push_str(s);
             if !s.ends_with(';') {
                 out.push(';');

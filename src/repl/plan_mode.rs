@@ -47,6 +47,11 @@ impl PlanMode {
         }
     }
 
+    /// How many statements stood before the plan: the ones that were applied.
+    pub fn kept(&self) -> usize {
+        self.kept
+    }
+
     /// Put the real backend and the state from before the plan back; returns the planned lines.
     pub fn end(self, ev: &mut Evaluator) -> Vec<String> {
         {

@@ -166,14 +166,21 @@ impl Shell {
                     }
                 }
             },
-            Meta::Save(file) => match std::fs::write(&file, self.ev.script()) {
-                Ok(()) => println!(
-                    "saved {} statements to {}",
-                    self.ev.statements.len(),
-                    file.display()
-                ),
-                Err(e) => eprintln!("error: cannot write {}: {e}", file.display()),
-            },
+            Meta::Save(file) => {
+                // Planned lines are not part of the lab until :apply.
+                let n = self
+                    .plan
+                    .as_ref()
+                    .map_or(self.ev.statements.len(), PlanMode::kept);
+                match std::fs::write(&file, self.ev.script(n)) {
+                    Ok(()) => println!(
+                        "saved {n} statement{} to {}",
+                        if n == 1 { "" } else { "s" },
+                        file.display()
+                    ),
+                    Err(e) => eprintln!("error: cannot write {}: {e}", file.display()),
+                }
+            }
             Meta::Load(file) => {
                 self.load(&file);
             }
@@ -278,6 +285,10 @@ impl Shell {
                     return 1;
                 }
             }
+        }
+        // Leaving drops an unapplied plan.
+        if let Some(p) = self.plan.take() {
+            p.end(&mut self.ev);
         }
         self.farewell();
         0
