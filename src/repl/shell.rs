@@ -127,6 +127,15 @@ impl Shell {
                 println!("functions (:help NAME for one):");
                 print!("{}", crate::api::doc::render(None).unwrap_or_default());
             }
+            Meta::Help(Some(name)) if name.starts_with(':') => {
+                match COMMANDS
+                    .iter()
+                    .find(|(c, _)| c.split(' ').next() == Some(name.as_str()))
+                {
+                    Some((c, what)) => println!("{c:<14}{what}"),
+                    None => eprintln!("no command {name}: :help lists them all"),
+                }
+            }
             Meta::Help(Some(name)) => match crate::api::doc::render(Some(&name)) {
                 Some(text) => print!("{text}"),
                 None => {
