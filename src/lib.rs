@@ -10,6 +10,7 @@ pub mod firewall;
 pub mod lab;
 pub mod net;
 pub mod plan;
+pub mod repl;
 pub mod sandbox;
 pub mod script;
 pub mod why;

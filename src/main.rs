@@ -7,7 +7,8 @@ use netsh::sandbox;
 
 fn main() {
     let cli = Cli::parse();
-    let sandboxed = matches!(&cli.cmd, Some(Cmd::Run(a)) if a.sandbox && !a.dry_run);
+    let sandboxed = matches!(&cli.cmd, Some(Cmd::Run(a)) if a.sandbox && !a.dry_run)
+        || matches!(&cli.cmd, Some(Cmd::Repl(a)) if a.sandbox);
     if sandboxed {
         if let Err(e) = sandbox::enter() {
             eprintln!("error: cannot enter the sandbox: {e}");
@@ -19,12 +20,17 @@ fn main() {
         Some(Cmd::Run(a)) => cli::run::run(a, sandboxed),
         Some(Cmd::Check(a)) => cli::check::check(a),
         Some(Cmd::Down(a)) => cli::down::down(a),
+        Some(Cmd::Repl(a)) => cli::repl::repl(a, sandboxed),
+        Some(Cmd::Doc(a)) => cli::doc::doc(a),
         Some(Cmd::Show(a)) => cli::show::show(a),
         Some(Cmd::Why(a)) => cli::why::why(a),
-        Some(Cmd::Repl(_)) | None => {
-            eprintln!("error: the REPL is not available yet; run a script with `netsh run FILE`");
-            2
-        }
+        None => cli::repl::repl(
+            cli::ReplArgs {
+                sandbox: false,
+                load: None,
+            },
+            false,
+        ),
     };
     std::process::exit(code);
 }

@@ -6,6 +6,7 @@ pub mod cable;
 pub mod check;
 pub mod connect;
 pub mod create;
+pub mod doc;
 pub mod error;
 pub mod firewall;
 pub mod link;

@@ -45,7 +45,7 @@ pub struct NsInfo {
     pub host: bool,
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Model {
     pub links: Vec<LinkObj>,
     /// Live links by where they are: `find` runs for every constructor call, so it must not

@@ -32,6 +32,8 @@ pub struct Session {
     pub replay: bool,
     /// `-v`: log each applied operation on stderr.
     pub verbose: bool,
+    /// The REPL's log of applied kernel requests (its change lines); `None` keeps nothing.
+    pub applied: Option<Vec<OpKind>>,
 }
 
 impl Session {
@@ -46,6 +48,7 @@ impl Session {
             transient: 0,
             replay,
             verbose: false,
+            applied: None,
             model: Model::default(),
             pending: vec![],
             backend,
@@ -76,6 +79,9 @@ impl Session {
             for s in &report.steps {
                 eprintln!("+ {}", crate::plan::render::render(s));
             }
+        }
+        if let Some(log) = &mut self.applied {
+            log.extend(report.steps.iter().cloned());
         }
         self.tally.add(report.tally);
         self.made.extend(report.created);

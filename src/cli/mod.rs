@@ -1,8 +1,10 @@
 //! The command line (DESIGN.md): one file per subcommand.
 
 pub mod check;
+pub mod doc;
 pub mod down;
 pub mod lab_name;
+pub mod repl;
 pub mod run;
 pub mod show;
 pub mod why;
@@ -31,8 +33,10 @@ pub enum Cmd {
     Down(DownArgs),
     /// Why NAMESPACE can or cannot reach ADDRESS, hop by hop (exit 0 clear, 1 blocked)
     Why(WhyArgs),
-    /// The interactive shell (not yet available)
+    /// The interactive shell: every DSL function, a lab growing line by line
     Repl(ReplArgs),
+    /// The DSL reference, or one function's forms
+    Doc(DocArgs),
     /// The live state: links, addresses, routes and rules, per host and namespace
     Show(ShowArgs),
 }
@@ -114,10 +118,18 @@ pub struct WhyArgs {
 
 #[derive(Args, Debug)]
 pub struct ReplArgs {
+    /// Run in fresh network and mount namespaces that die with netsh (no root needed)
     #[arg(long)]
     pub sandbox: bool,
+    /// Run this script first, then stay interactive in its state
     #[arg(long)]
     pub load: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct DocArgs {
+    /// A function's name (all of them when omitted)
+    pub name: Option<String>,
 }
 
 /// `-p KEY=VALUE` pairs, or a usage error.

@@ -85,6 +85,30 @@ fn summary(lab: &str, t: &Tally, transient: usize, ms: u128, dry: bool) -> Strin
     s
 }
 
+/// The lab's journal in /run/netsh, for this network namespace.
+pub fn open_journal(lab: &str) -> Result<Journal, Diag> {
+    let opened = crate::net::netns::inode(None).and_then(|ino| Journal::open(lab, ino));
+    opened.map_err(|e| {
+        Diag::new(
+            "netsh::journal",
+            format!("cannot open the journal of lab {lab}: {e}"),
+            Some(format!(
+                "`netsh down --lab {lab} --force` removes the lab by its tags"
+            )),
+        )
+    })
+}
+
+/// A fresh network namespace (the sandbox) has lo down.
+pub fn lo_up(backend: &mut dyn Backend) {
+    let lo = OpKind::LinkSetUp {
+        ns: Netns::Root,
+        name: "lo".into(),
+        up: true,
+    };
+    let _ = backend.apply(&[lo]);
+}
+
 pub fn run(a: RunArgs, sandboxed: bool) -> i32 {
     let file = a.file.display().to_string();
     let src = match read_script(&a.file) {
@@ -123,17 +147,9 @@ pub fn run(a: RunArgs, sandboxed: bool) -> i32 {
             eprint!("{}", root_diag("netsh run").render(&file, None));
             return 1;
         }
-        let opened = crate::net::netns::inode(None).and_then(|ino| Journal::open(&lab, ino));
-        let mut journal = match opened {
+        let mut journal = match open_journal(&lab) {
             Ok(j) => j,
-            Err(e) => {
-                let d = Diag::new(
-                    "netsh::journal",
-                    format!("cannot open the journal of lab {lab}: {e}"),
-                    Some(format!(
-                        "`netsh down --lab {lab} --force` removes the lab by its tags"
-                    )),
-                );
+            Err(d) => {
                 eprint!("{}", d.render(&file, None));
                 return 1;
             }
@@ -166,13 +182,7 @@ pub fn run(a: RunArgs, sandboxed: bool) -> i32 {
     };
     let shared: Shared = Rc::new(RefCell::new(Session::new(backend, journal, params)));
     if sandboxed {
-        // A fresh network namespace has lo down.
-        let lo = OpKind::LinkSetUp {
-            ns: Netns::Root,
-            name: "lo".into(),
-            up: true,
-        };
-        let _ = shared.borrow_mut().backend.apply(&[lo]);
+        lo_up(shared.borrow_mut().backend.as_mut());
     }
     shared.borrow_mut().verbose = a.verbose;
     let before = shared.borrow().journal.entries.len();

@@ -94,7 +94,8 @@ fn collect(mut child: Child, deadline: Instant) -> io::Result<ExecOutput> {
         if status.is_some() && (!open || drain_until.is_some_and(|d| now >= d)) {
             break;
         }
-        if status.is_none() && now >= deadline {
+        // Ctrl-C stops the command as a timeout would; the script then stops at its next step.
+        if status.is_none() && (now >= deadline || crate::script::engine::interrupted()) {
             // The child is not reaped yet, so its pid (= pgid) cannot have
             // been reused: killing the group hits only what we started.
             let pid = Pid::from_raw(child.id() as i32);

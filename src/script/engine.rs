@@ -24,6 +24,16 @@ pub fn catch_interrupt() {
     let _ = unsafe { sigaction(Signal::SIGINT, &act) };
 }
 
+/// Whether Ctrl-C was pressed (and not yet acted on): a running command stops too.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// Forget a Ctrl-C that came while no script ran (the REPL, before each line).
+pub fn reset_interrupt() {
+    INTERRUPTED.store(false, Ordering::SeqCst);
+}
+
 pub fn engine(shared: &Shared) -> Engine {
     let mut e = Engine::new();
     e.set_strict_variables(true);

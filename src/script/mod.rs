@@ -28,7 +28,7 @@ pub fn declared_params(src: &str) -> Vec<String> {
     out
 }
 
-fn known<'a>(engine: &Engine, ast: Option<&rhai::AST>, src: &'a str) -> Known<'a> {
+pub fn known<'a>(engine: &Engine, ast: Option<&rhai::AST>, src: &'a str) -> Known<'a> {
     let mut functions = vec![];
     for sig in engine.gen_fn_signatures(false) {
         // "bridge(_: &str) -> Link" → ("bridge", "string")

@@ -1,0 +1,95 @@
+//! `Meta`: the REPL's own commands, the lines that start with `:`.
+
+use std::path::PathBuf;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Meta {
+    Help(Option<String>),
+    Show,
+    Plan,
+    Apply,
+    Save(PathBuf),
+    Load(PathBuf),
+    Reset,
+    Quit,
+}
+
+/// The commands and what they do, for `:help` and completion.
+pub const COMMANDS: &[(&str, &str)] = &[
+    (":help [name]", "the DSL reference, or one function's forms"),
+    (
+        ":show",
+        "the lab's state: links, addresses, routes and rules",
+    ),
+    (":plan", "dry-run the following lines until :apply"),
+    (":apply", "run the planned lines for real"),
+    (
+        ":save FILE",
+        "write the session's successful statements as a script",
+    ),
+    (":load FILE", "run a script in this session"),
+    (
+        ":reset",
+        "remove what the session built and forget its variables",
+    ),
+    (":quit", "leave (Ctrl-D too)"),
+];
+
+impl Meta {
+    /// A meta command, or why the line is not one.
+    pub fn parse(line: &str) -> Result<Meta, String> {
+        let line = line.trim();
+        let (cmd, arg) = match line.split_once(char::is_whitespace) {
+            Some((c, a)) => (c, Some(a.trim()).filter(|a| !a.is_empty())),
+            None => (line, None),
+        };
+        let file = |what: &str| {
+            arg.map(PathBuf::from)
+                .ok_or_else(|| format!("{what} needs a file: {what} lab.rhai"))
+        };
+        let none = |m: Meta| match arg {
+            Some(a) => Err(format!("{cmd} takes no argument (got \"{a}\")")),
+            None => Ok(m),
+        };
+        match cmd {
+            ":help" | ":h" | ":?" => Ok(Meta::Help(arg.map(str::to_string))),
+            ":show" => none(Meta::Show),
+            ":plan" => none(Meta::Plan),
+            ":apply" => none(Meta::Apply),
+            ":save" => file(":save").map(Meta::Save),
+            ":load" => file(":load").map(Meta::Load),
+            ":reset" => none(Meta::Reset),
+            ":quit" | ":q" | ":exit" => none(Meta::Quit),
+            other => Err(format!(
+                "unknown command {other}: the commands are {}",
+                COMMANDS
+                    .iter()
+                    .map(|(c, _)| c.split(' ').next().unwrap_or(c))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_parse() {
+        assert_eq!(
+            Meta::parse(":help bridge"),
+            Ok(Meta::Help(Some("bridge".into())))
+        );
+        assert_eq!(
+            Meta::parse(":save  lab.rhai "),
+            Ok(Meta::Save("lab.rhai".into()))
+        );
+        assert!(Meta::parse(":save").unwrap_err().contains(":save lab.rhai"));
+        assert!(Meta::parse(":frob")
+            .unwrap_err()
+            .starts_with("unknown command :frob"));
+        assert_eq!(Meta::parse(":q"), Ok(Meta::Quit));
+    }
+}

@@ -1,0 +1,317 @@
+//! `Shell`: the read-eval-print loop — the prompt, the meta commands, and after each line what
+//! changed in the kernel and the line's value.
+
+use super::changes::change_lines;
+use super::completion::Names;
+use super::enter::IndentOnEnter;
+use super::evaluator::Evaluator;
+use super::helper::ReplHelper;
+use super::history::history_file;
+use super::meta::{Meta, COMMANDS};
+use super::plan_mode::PlanMode;
+use crate::api::Shared;
+use crate::lab::teardown::teardown;
+use rustyline::error::ReadlineError;
+use rustyline::history::DefaultHistory;
+use rustyline::{CompletionType, Config, Editor, EventHandler, KeyCode, KeyEvent, Modifiers};
+use std::path::Path;
+
+/// The name a typed line's diagnostics give as its file.
+const INPUT: &str = "<input>";
+
+pub struct Shell {
+    ev: Evaluator,
+    lab: String,
+    sandboxed: bool,
+    plan: Option<PlanMode>,
+}
+
+impl Shell {
+    pub fn new(shared: &Shared, lab: &str, sandboxed: bool) -> Self {
+        shared.borrow_mut().applied = Some(vec![]);
+        Shell {
+            ev: Evaluator::new(shared),
+            lab: lab.to_string(),
+            sandboxed,
+            plan: None,
+        }
+    }
+
+    pub fn prompt(&self) -> String {
+        let mut tags = vec![self.lab.as_str()];
+        if self.sandboxed {
+            tags.push("sandbox");
+        }
+        if self.plan.is_some() {
+            tags.push("plan");
+        }
+        format!("netsh[{}]> ", tags.join(" "))
+    }
+
+    /// Run `src` as one input and say what it did; `file` names it in diagnostics.
+    fn input(&mut self, src: &str, file: &str) -> bool {
+        let r = self.ev.eval(src);
+        self.print_changes();
+        match r {
+            Ok(value) => {
+                if let Some(v) = value {
+                    println!("{v}");
+                }
+                true
+            }
+            Err(mut d) => {
+                if d.code == "netsh::interrupted" {
+                    d.help = Some("the line stopped; the session goes on".into());
+                }
+                eprint!("{}", d.render(file, Some(src)));
+                false
+            }
+        }
+    }
+
+    fn print_changes(&mut self) {
+        let steps = self
+            .ev
+            .shared
+            .borrow_mut()
+            .applied
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default();
+        for line in change_lines(&steps) {
+            println!("{line}");
+        }
+    }
+
+    /// Run a script file in the session (`--load`, `:load`).
+    pub fn load(&mut self, file: &Path) -> bool {
+        let name = file.display().to_string();
+        let src = match crate::cli::run::read_script(file) {
+            Ok(s) => s,
+            Err(d) => {
+                eprint!("{}", d.render(&name, None));
+                return false;
+            }
+        };
+        self.ev.set_dir(file.parent());
+        let ok = self.input(&src, &name);
+        self.ev.set_dir(None);
+        ok
+    }
+
+    fn names(&self) -> Names {
+        let s = self.ev.shared.borrow();
+        let mut objects: Vec<String> = s.model.namespaces.keys().cloned().collect();
+        objects.extend(
+            s.model
+                .links
+                .iter()
+                .filter(|l| !l.deleted)
+                .map(|l| l.name.clone()),
+        );
+        Names {
+            variables: self.ev.variables(),
+            objects,
+        }
+    }
+
+    /// A meta command; `false` to leave.
+    fn meta(&mut self, m: Meta) -> bool {
+        match m {
+            Meta::Quit => return false,
+            Meta::Help(None) => {
+                println!("commands:");
+                for (c, what) in COMMANDS {
+                    println!("  {c:<14}{what}");
+                }
+                println!("functions (:help NAME for one):");
+                print!("{}", crate::api::doc::render(None).unwrap_or_default());
+            }
+            Meta::Help(Some(name)) if name.starts_with(':') => {
+                match COMMANDS
+                    .iter()
+                    .find(|(c, _)| c.split(' ').next() == Some(name.as_str()))
+                {
+                    Some((c, what)) => println!("{c:<14}{what}"),
+                    None => eprintln!("no command {name}: :help lists them all"),
+                }
+            }
+            Meta::Help(Some(name)) => match crate::api::doc::render(Some(&name)) {
+                Some(text) => print!("{text}"),
+                None => {
+                    let near = crate::api::doc::near(&name);
+                    if near.is_empty() {
+                        eprintln!("no function {name}: :help lists them all");
+                    } else {
+                        eprintln!("no function {name}; did you mean {}?", near.join(", "));
+                    }
+                }
+            },
+            Meta::Show => {
+                let r = super::show::show(&mut self.ev.shared.borrow_mut());
+                self.print_changes();
+                match r {
+                    Ok(text) => print!("{text}"),
+                    Err(e) => eprintln!("error: {e}"),
+                }
+            }
+            Meta::Plan => {
+                if self.plan.is_some() {
+                    eprintln!("already planning: :apply runs the planned lines");
+                } else {
+                    self.plan = Some(PlanMode::begin(&mut self.ev));
+                    println!("planning: the following lines change nothing until :apply");
+                }
+            }
+            Meta::Apply => match self.plan.take() {
+                None => eprintln!("nothing is planned: :plan starts a plan"),
+                Some(p) => {
+                    let lines = p.end(&mut self.ev);
+                    for l in &lines {
+                        if !self.input(l, INPUT) {
+                            eprintln!("stopped applying the plan at the line above");
+                            break;
+                        }
+                    }
+                }
+            },
+            Meta::Save(file) => {
+                // Planned lines are not part of the lab until :apply.
+                let n = self
+                    .plan
+                    .as_ref()
+                    .map_or(self.ev.statements.len(), PlanMode::kept);
+                match std::fs::write(&file, self.ev.script(n)) {
+                    Ok(()) => println!(
+                        "saved {n} statement{} to {}",
+                        if n == 1 { "" } else { "s" },
+                        file.display()
+                    ),
+                    Err(e) => eprintln!("error: cannot write {}: {e}", file.display()),
+                }
+            }
+            Meta::Load(file) => {
+                self.load(&file);
+            }
+            Meta::Reset => self.reset(),
+        }
+        true
+    }
+
+    /// Remove what the session built, and forget its variables and functions.
+    fn reset(&mut self) {
+        if let Some(p) = self.plan.take() {
+            p.end(&mut self.ev);
+        }
+        {
+            let mut s = self.ev.shared.borrow_mut();
+            let s = &mut *s;
+            s.pending.clear();
+            let owned = s.journal.entries.iter().filter(|e| !e.adopted).count();
+            for (op, f) in teardown(s.backend.as_mut(), &s.journal.undoable()) {
+                eprintln!(
+                    "warning: cannot {}: {}",
+                    crate::plan::describe::describe(&op),
+                    f.message
+                );
+            }
+            let _ = s.journal.clear();
+            s.model = Default::default();
+            s.made.clear();
+            println!("reset: removed {owned} objects; variables and functions forgotten");
+        }
+        self.ev.clear();
+        if let Some(log) = self.ev.shared.borrow_mut().applied.as_mut() {
+            log.clear();
+        }
+    }
+
+    /// The loop, until `:quit` or Ctrl-D. Returns the exit code.
+    pub fn run(&mut self) -> i32 {
+        let config = Config::builder()
+            .auto_add_history(false)
+            .history_ignore_space(true)
+            .completion_type(CompletionType::List)
+            .max_history_size(10_000)
+            .and_then(|b| b.history_ignore_dups(true))
+            .map(|b| b.build())
+            .unwrap_or_default();
+        let mut rl: Editor<ReplHelper, DefaultHistory> = match Editor::with_config(config) {
+            Ok(rl) => rl,
+            Err(e) => {
+                eprintln!("error: cannot start the line editor: {e}");
+                return 1;
+            }
+        };
+        let colour = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        rl.set_helper(Some(ReplHelper {
+            names: self.names(),
+            colour,
+        }));
+        rl.bind_sequence(
+            KeyEvent(KeyCode::Enter, Modifiers::NONE),
+            EventHandler::Conditional(Box::new(IndentOnEnter)),
+        );
+        let history = history_file();
+        if let Some(h) = &history {
+            let _ = rl.load_history(h);
+        }
+        loop {
+            match rl.readline(&self.prompt()) {
+                Ok(line) => {
+                    if line.trim().is_empty() {
+                        continue;
+                    }
+                    let _ = rl.add_history_entry(line.as_str());
+                    if let Some(h) = &history {
+                        let _ = rl.append_history(h);
+                    }
+                    let go_on = if line.trim_start().starts_with(':') {
+                        match Meta::parse(&line) {
+                            Ok(m) => self.meta(m),
+                            Err(e) => {
+                                eprintln!("{e}");
+                                true
+                            }
+                        }
+                    } else {
+                        self.input(&line, INPUT);
+                        true
+                    };
+                    if !go_on {
+                        break;
+                    }
+                    let names = self.names();
+                    if let Some(h) = rl.helper_mut() {
+                        h.names = names;
+                    }
+                }
+                // Ctrl-C at the prompt clears the line.
+                Err(ReadlineError::Interrupted) => continue,
+                Err(ReadlineError::Eof) => break,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return 1;
+                }
+            }
+        }
+        // Leaving drops an unapplied plan.
+        if let Some(p) = self.plan.take() {
+            p.end(&mut self.ev);
+        }
+        self.farewell();
+        0
+    }
+
+    fn farewell(&self) {
+        let s = self.ev.shared.borrow();
+        let owned = s.journal.entries.iter().filter(|e| !e.adopted).count();
+        if self.sandboxed || owned == 0 {
+            return;
+        }
+        eprintln!(
+            "lab {}: kept {owned} objects; `netsh down --lab {}` removes them",
+            self.lab, self.lab
+        );
+    }
+}

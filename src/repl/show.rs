@@ -1,0 +1,126 @@
+//! `:show`: the lab's live state — the host and each namespace of the session, with links,
+//! addresses and routes, then the lab's firewall rules.
+
+use crate::api::stack::Stack;
+use crate::api::Session;
+use crate::plan::render::dst_text;
+use crate::plan::view::NsView;
+use crate::plan::Netns;
+
+fn link_local(a: &ipnet::IpNet) -> bool {
+    matches!(a, ipnet::IpNet::V6(v6) if v6.addr().segments()[0] & 0xffc0 == 0xfe80)
+}
+
+/// Rows of cells, each column as wide as its widest cell.
+fn table(rows: &[Vec<String>], out: &mut String) {
+    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for r in rows {
+        let mut line = String::from(" ");
+        for (c, cell) in r.iter().enumerate() {
+            line.push(' ');
+            line.push_str(cell);
+            line.push_str(&" ".repeat(widths[c] - cell.chars().count()));
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+}
+
+fn stack_text(v: &NsView, out: &mut String) {
+    let mut rows = vec![];
+    for (name, l) in v.links.iter().filter(|(n, _)| *n != "lo") {
+        let addrs: Vec<String> = v
+            .addrs
+            .iter()
+            // IPv6 link-local addresses are the kernel's, not the lab's.
+            .filter(|(d, a)| d == name && !link_local(a))
+            .map(|(_, a)| a.to_string())
+            .collect();
+        rows.push(vec![
+            name.clone(),
+            l.kind.clone().unwrap_or_else(|| "-".into()),
+            if l.up { "up" } else { "down" }.to_string(),
+            addrs.join(" "),
+            l.master
+                .as_ref()
+                .map_or(String::new(), |m| format!("master {m}")),
+        ]);
+    }
+    table(&rows, out);
+    for r in v.routes.iter().filter(|r| !link_local(&r.dst)) {
+        let mut line = format!("  route {}", dst_text(&r.dst));
+        if let Some(via) = r.via {
+            line.push_str(&format!(" via {via}"));
+        }
+        if let Some(dev) = &r.dev {
+            line.push_str(&format!(" dev {dev}"));
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+}
+
+/// A rule's spec without netsh's tag, as it was asked for.
+fn untag(spec: &str) -> String {
+    let words: Vec<&str> = spec.split_whitespace().collect();
+    let mut out = vec![];
+    let mut i = 0;
+    while i < words.len() {
+        if words[i] == "-m"
+            && words.get(1 + i) == Some(&"comment")
+            && words.get(2 + i) == Some(&"--comment")
+            && words
+                .get(3 + i)
+                .is_some_and(|w| w.trim_matches('"').starts_with("netsh:"))
+        {
+            i += 4;
+            continue;
+        }
+        out.push(words[i]);
+        i += 1;
+    }
+    out.join(" ")
+}
+
+/// The state as text, or why it cannot be read.
+pub fn show(s: &mut Session) -> Result<String, String> {
+    let mut out = String::new();
+    let mut stacks = vec![(Netns::Root, "host".to_string())];
+    for (n, info) in &s.model.namespaces {
+        let what = if info.host { "host" } else { "namespace" };
+        stacks.push((Netns::named(n), format!("{n} ({what})")));
+    }
+    for (ns, title) in stacks {
+        let v = s.observe(&Stack { ns }).map_err(|e| e.message)?;
+        out.push_str(&title);
+        out.push('\n');
+        stack_text(&v, &mut out);
+    }
+    let rules = s.lab_rules().map_err(|e| e.message)?;
+    if !rules.is_empty() {
+        out.push_str("rules\n");
+        for r in rules {
+            let Some(m) = r.try_cast::<rhai::Map>() else {
+                continue;
+            };
+            let field = |k: &str| m.get(k).map(|v| v.to_string()).unwrap_or_default();
+            out.push_str(&format!(
+                "  {} {} {} {}\n",
+                field("host"),
+                field("table"),
+                field("chain"),
+                untag(&field("spec"))
+            ));
+        }
+    }
+    Ok(out)
+}

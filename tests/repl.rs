@@ -1,0 +1,303 @@
+//! The REPL driven through a pseudo-terminal, as a person types: every session runs with
+//! `repl --sandbox` (its own network namespace), every wait is bounded (10 s).
+
+mod support;
+
+use rexpect::session::{spawn_with_options, Options, PtySession};
+use std::path::PathBuf;
+use std::process::Command;
+use support::{assert_lines_eq, normalize_state, state_in_sandbox, DUMP_STATE};
+
+const PROMPT: &str = "netsh[repl sandbox]> ";
+/// A new prompt, at the start of a line (the editor also redraws the prompt while one types).
+const NEXT: &str = r"\n\r?netsh\[repl sandbox\]> ";
+
+/// A fresh folder for one test: the history (XDG_STATE_HOME) and its files.
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("netsh-repl-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn start(dir: &PathBuf, args: &[&str]) -> PtySession {
+    let mut cmd = Command::new(support::netsh_bin());
+    cmd.arg("repl")
+        .arg("--sandbox")
+        .args(args)
+        .env("XDG_STATE_HOME", dir)
+        .env("TERM", "xterm")
+        .env("NO_COLOR", "1");
+    let opts = Options::new()
+        .timeout_ms(Some(10_000))
+        .strip_ansi_escape_codes(true);
+    spawn_with_options(cmd, opts).expect("start netsh repl in a pty")
+}
+
+/// Types `line`, then waits for the output up to `until`.
+#[track_caller]
+fn line(p: &mut PtySession, text: &str, until: &str) -> String {
+    p.send_line(text).unwrap();
+    match p.exp_regex(until) {
+        Ok((before, _)) => before,
+        Err(e) => panic!("after typing {text:?}, no {until:?}: {e}"),
+    }
+}
+
+/// Waits for the next prompt.
+#[track_caller]
+fn ready(p: &mut PtySession) {
+    if let Err(e) = p.exp_regex(NEXT) {
+        panic!("no new prompt: {e}");
+    }
+}
+
+#[track_caller]
+fn quit(mut p: PtySession) {
+    ready(&mut p);
+    p.send_line(":quit").unwrap();
+    p.exp_eof().expect("netsh repl leaves on :quit");
+}
+
+#[test]
+fn multi_line_function_definition() {
+    let dir = scratch("multiline");
+    let mut p = start(&dir, &[]);
+    p.exp_string(PROMPT).unwrap();
+    // Enter on an open block continues it instead of failing.
+    p.send_line("fn twice(x) {").unwrap();
+    p.send_line("x * 2").unwrap();
+    p.send_line("}").unwrap();
+    ready(&mut p);
+    line(&mut p, "twice(21)", r"\n42\r");
+    quit(p);
+    let history = std::fs::read_to_string(dir.join("netsh/history")).unwrap();
+    assert!(history.contains("fn twice(x) {"), "{history}");
+}
+
+#[test]
+fn completes_a_namespace_created_earlier() {
+    let dir = scratch("complete");
+    let mut p = start(&dir, &[]);
+    p.exp_string(PROMPT).unwrap();
+    line(&mut p, "ns(\"alpha\")", r"\+ netns alpha\r");
+    ready(&mut p);
+    p.send("ns(\"al").unwrap();
+    p.send("\t").unwrap();
+    p.send_line("\").name").unwrap();
+    p.exp_regex(r"\n\x22alpha\x22\r")
+        .expect("Tab completed the namespace's name");
+    quit(p);
+}
+
+#[test]
+fn an_error_then_a_successful_line() {
+    let dir = scratch("error");
+    let mut p = start(&dir, &[]);
+    p.exp_string(PROMPT).unwrap();
+    line(&mut p, "bogus(1)", "unknown function bogus");
+    p.exp_string("help: `netsh doc` lists every function")
+        .unwrap();
+    ready(&mut p);
+    line(&mut p, "1 + 2", r"\n3\r");
+    quit(p);
+}
+
+#[test]
+fn lines_typed_ahead_are_kept() {
+    let dir = scratch("typeahead");
+    let mut p = start(&dir, &[]);
+    p.exp_string(PROMPT).unwrap();
+    // Sent without waiting: the later lines arrive while the first one runs.
+    p.send_line("let x = ns(\"ta\").name;").unwrap();
+    p.send_line("let y = \"!\";").unwrap();
+    line(&mut p, "x + y", r"\n\x22ta!\x22\r");
+    quit(p);
+}
+
+#[test]
+fn ctrl_c_interrupts_a_line_and_the_session_goes_on() {
+    let dir = scratch("ctrlc");
+    let mut p = start(&dir, &[]);
+    p.exp_string(PROMPT).unwrap();
+    p.send_line("loop {}").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    p.send_control('c').unwrap();
+    p.exp_string("interrupted (Ctrl-C)").unwrap();
+    p.exp_string("the line stopped; the session goes on")
+        .unwrap();
+    ready(&mut p);
+    line(&mut p, "40 + 2", r"\n42\r");
+    // A command the line runs stops too.
+    ready(&mut p);
+    p.send_line("exec(\"sleep 8\")").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    p.send_control('c').unwrap();
+    p.exp_string("interrupted (Ctrl-C)").unwrap();
+    ready(&mut p);
+    line(&mut p, "1 + 1", r"\n2\r");
+    // Ctrl-D leaves.
+    ready(&mut p);
+    p.send_control('d').unwrap();
+    p.exp_eof().expect("netsh repl leaves on Ctrl-D");
+}
+
+#[test]
+fn help_prints_the_signature() {
+    let dir = scratch("help");
+    let mut p = start(&dir, &[]);
+    p.exp_string(PROMPT).unwrap();
+    p.send_line(":help bridge").unwrap();
+    p.exp_string(
+        "bridge(name) -> Link        a bridge on the host\r\n\
+         stack.bridge(name) -> Link  a bridge in a namespace or host\r",
+    )
+    .unwrap();
+    quit(p);
+}
+
+#[test]
+fn load_runs_a_script_then_stays_in_its_state() {
+    let dir = scratch("load");
+    let file = dir.join("lab1.rhai");
+    std::fs::write(
+        &file,
+        "let n1 = ns(\"n1\");\nlet br = bridge(\"br0\").up();\n",
+    )
+    .unwrap();
+    let mut p = start(&dir, &["--load", file.to_str().unwrap()]);
+    p.exp_string("+ netns n1").unwrap();
+    p.exp_string("netsh[lab1 sandbox]> ").unwrap();
+    line(&mut p, "n1.name + br.name", r"\n\x22n1br0\x22\r");
+    p.send_line(":quit").unwrap();
+    p.exp_eof().unwrap();
+}
+
+#[test]
+fn plan_then_apply_then_show() {
+    let dir = scratch("plan");
+    let mut p = start(&dir, &[]);
+    p.exp_string(PROMPT).unwrap();
+    line(&mut p, "ns(\"n1\")", r"\+ netns n1\r");
+    ready(&mut p);
+    line(
+        &mut p,
+        ":plan",
+        "the following lines change nothing until :apply",
+    );
+    p.exp_string("netsh[repl sandbox plan]> ").unwrap();
+    line(&mut p, "let n2 = ns(\"n2\");", r"\+ netns n2\r");
+    p.exp_string("netsh[repl sandbox plan]> ").unwrap();
+    // Planned, not made: :apply makes it now.
+    line(&mut p, ":apply", r"\+ netns n2\r");
+    ready(&mut p);
+    line(&mut p, "n2.name", r"\n\x22n2\x22\r");
+    ready(&mut p);
+    p.send_line(":show").unwrap();
+    p.exp_string("\nhost\r\nn1 (namespace)\r\nn2 (namespace)\r")
+        .unwrap();
+    quit(p);
+}
+
+/// `:save` writes the successful lines; `netsh run` of them in a fresh sandbox builds the state
+/// the session had, as `ip -j` and iptables-save read it back.
+#[test]
+fn saved_session_replays_to_the_same_kernel_state() {
+    let dir = scratch("save");
+    let dump = dir.join("dump.sh");
+    std::fs::write(&dump, DUMP_STATE).unwrap();
+    let session_state = dir.join("session.txt");
+    // Named repl.rhai, so that the replay's lab (and its rule tags) is "repl" as in the session.
+    let saved = dir.join("repl.rhai");
+    let mut p = start(&dir, &[]);
+    p.exp_string(PROMPT).unwrap();
+    let lines = [
+        "let br = bridge(\"br0\").addr(\"10.1.1.1/24\").up();",
+        "connect(ns(\"ns1\"), br, \"10.1.1.2/24\", #{ gw: true });",
+        "let v = veth(\"va\", \"vb\");",
+        "v.into(ns(\"ns2\")).addr(\"10.2.0.1/24\").up();",
+        "ip_forward(true);",
+        "masquerade(#{ src: \"10.1.1.0/24\", out: \"!br0\" });",
+    ];
+    for l in lines {
+        p.send_line(l).unwrap();
+        ready(&mut p);
+    }
+    // A failed line is not saved and leaves nothing behind.
+    line(&mut p, "ns(\"ns3\"); bogus()", "unknown function bogus");
+    ready(&mut p);
+    line(
+        &mut p,
+        &format!(":save {}", saved.display()),
+        "saved 6 statements",
+    );
+    ready(&mut p);
+    line(
+        &mut p,
+        &format!(
+            "exec(\"bash {} > {}\").code",
+            dump.display(),
+            session_state.display()
+        ),
+        r"\n0\r",
+    );
+    quit(p);
+    let session = normalize_state(&std::fs::read_to_string(&session_state).unwrap());
+    for fact in [
+        "ns1 addr eth0 10.1.1.2/24",
+        "ns2 addr va 10.2.0.1/24",
+        "MASQUERADE",
+    ] {
+        assert!(session.contains(fact), "no {fact:?} in\n{session}");
+    }
+    assert!(
+        !session.contains("ns3"),
+        "the failed line left ns3:\n{session}"
+    );
+    let (out, replayed) = state_in_sandbox(&format!("\"$NETSH\" run {}", saved.display()));
+    out.assert_success();
+    assert_lines_eq(&session, &replayed);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// As an ordinary user (nobody, through setpriv), with lines piped in: `repl --sandbox` works
+/// through a user namespace; `repl` on the real stack says it needs root.
+#[test]
+fn repl_needs_no_root_in_a_sandbox() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let nobody = |args: &[&str], input: &str| {
+        let mut child = Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(support::netsh_bin())
+            .args(args)
+            .env_remove("XDG_STATE_HOME")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("setpriv (util-linux) must be installed: .ci/run installs it");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (code, out, err) = nobody(&["repl", "--sandbox"], "ns(\"a\")\n1 + 1\n");
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out, "+ netns a\nns(\"a\")\n2\n", "{err}");
+    let (code, out, err) = nobody(&["repl"], "");
+    assert_eq!(code, Some(1));
+    assert_eq!(out, "");
+    assert!(
+        err.contains("netsh repl needs root (CAP_NET_ADMIN)"),
+        "{err}"
+    );
+}
