@@ -38,7 +38,9 @@ pub fn no_route(k: &mut dyn Kernel, r: &mut Report, at: &Netns, dst: IpAddr, e: 
         );
         return;
     }
-    let gw = gateway_guess(k, at, dst);
+    // The packet came through these stacks: a route back into them is no way on.
+    let upstream: Vec<String> = r.hops.iter().map(|h| h.at.clone()).collect();
+    let gw = gateway_guess(k, at, dst, &upstream);
     r.block(
         at,
         format!("{at} has no route to {dst} ({e})"),
@@ -55,11 +57,16 @@ pub fn no_route(k: &mut dyn Kernel, r: &mut Report, at: &Netns, dst: IpAddr, e: 
 
 /// The likely gateway: an address of another namespace on one of `at`'s subnets, preferring a
 /// bridge's (the article's bridge0) or the host's.
-fn gateway_guess(k: &mut dyn Kernel, at: &Netns, dst: IpAddr) -> Option<IpAddr> {
+fn gateway_guess(
+    k: &mut dyn Kernel,
+    at: &Netns,
+    dst: IpAddr,
+    upstream: &[String],
+) -> Option<IpAddr> {
     let mine = k.view(at)?.addrs;
     let mut best: Option<(u8, IpAddr)> = None;
     for ns in k.namespaces() {
-        if ns == *at {
+        if ns == *at || upstream.contains(&ns.to_string()) {
             continue;
         }
         let Some(v) = k.view(&ns) else { continue };
