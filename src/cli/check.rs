@@ -1,7 +1,7 @@
 //! `netsh check FILE`: a dry-run that prints nothing but diagnostics; no root needed.
 
-use super::run::{check_params, read_script};
-use super::{parse_params, CheckArgs};
+use super::run::load;
+use super::CheckArgs;
 use crate::api::{Session, Shared};
 use crate::lab::Journal;
 use crate::plan::dry_run::DryRun;
@@ -11,22 +11,9 @@ use std::rc::Rc;
 
 pub fn check(a: CheckArgs) -> i32 {
     let file = a.file.display().to_string();
-    let src = match read_script(&a.file) {
-        Ok(s) => s,
-        Err(d) => {
-            eprint!("{}", d.render(&file, None));
-            return 1;
-        }
-    };
-    let params = match parse_params(&a.params).and_then(|p| {
-        check_params(&file, &src, &p)?;
-        Ok(p)
-    }) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 2;
-        }
+    let (src, params) = match load(&a.file, &a.params) {
+        Ok(x) => x,
+        Err(code) => return code,
     };
     let lab = super::lab_name::lab_name(Some(&a.file), None).unwrap_or_else(|_| "check".into());
     let backend = Box::new(DryRun::new(Box::new(std::io::sink()), true));

@@ -109,24 +109,34 @@ pub fn lo_up(backend: &mut dyn Backend) {
     let _ = backend.apply(&[lo]);
 }
 
+/// The script and its parameters, or (having said why) the exit code: 1 for a file that cannot
+/// be read, 2 for a usage error in `-p`.
+pub fn load(
+    file: &std::path::Path,
+    raw: &[String],
+) -> Result<(String, std::collections::BTreeMap<String, String>), i32> {
+    let name = file.display().to_string();
+    let src = read_script(file).map_err(|d| {
+        eprint!("{}", d.render(&name, None));
+        1
+    })?;
+    let params = parse_params(raw)
+        .and_then(|p| {
+            check_params(&name, &src, &p)?;
+            Ok(p)
+        })
+        .map_err(|e| {
+            eprintln!("error: {e}");
+            2
+        })?;
+    Ok((src, params))
+}
+
 pub fn run(a: RunArgs, sandboxed: bool) -> i32 {
     let file = a.file.display().to_string();
-    let src = match read_script(&a.file) {
-        Ok(s) => s,
-        Err(d) => {
-            eprint!("{}", d.render(&file, None));
-            return 1;
-        }
-    };
-    let params = match parse_params(&a.params).and_then(|p| {
-        check_params(&file, &src, &p)?;
-        Ok(p)
-    }) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 2;
-        }
+    let (src, params) = match load(&a.file, &a.params) {
+        Ok(x) => x,
+        Err(code) => return code,
     };
     let lab = match lab_name(Some(&a.file), a.lab.as_deref()) {
         Ok(l) => l,

@@ -119,6 +119,49 @@ pub trait Backend {
     fn remember(&mut self, _named: Option<BTreeSet<String>>, _views: HashMap<Netns, NsView>) {}
 }
 
+/// The reads of a backend without a kernel (`DryRun`, `Record`): from its `sim: Simulated`.
+macro_rules! simulated_reads {
+    () => {
+        fn named_netns(&mut self) -> Result<std::collections::BTreeSet<String>, Failure> {
+            Ok(self.sim.named.clone())
+        }
+
+        fn observe(&mut self, ns: &Netns) -> Result<super::view::NsView, Failure> {
+            Ok(self.sim.observe(ns))
+        }
+
+        fn remember(
+            &mut self,
+            named: Option<std::collections::BTreeSet<String>>,
+            views: std::collections::HashMap<Netns, super::view::NsView>,
+        ) {
+            self.sim.remember(named, views);
+        }
+
+        fn rule_exists(
+            &mut self,
+            ns: &Netns,
+            rule: &crate::firewall::Rule,
+        ) -> Result<bool, Failure> {
+            Ok(self.sim.rule_exists(ns, rule))
+        }
+
+        fn rules(&mut self, ns: &Netns) -> Result<Vec<crate::firewall::Listed>, Failure> {
+            Ok(self.sim.rules(ns))
+        }
+
+        fn fdb(&mut self, ns: &Netns) -> Result<Vec<(String, String, std::net::IpAddr)>, Failure> {
+            Ok(self.sim.fdb.get(ns).cloned().unwrap_or_default())
+        }
+
+        /// Unknown without a kernel: a sysctl is always set.
+        fn read_sysctl(&mut self, _ns: &Netns, _key: &str) -> Result<Option<String>, Failure> {
+            Ok(None)
+        }
+    };
+}
+pub(crate) use simulated_reads;
+
 /// The simulated kernel of the backends that have none: what earlier flushes made.
 #[derive(Default)]
 pub struct Simulated {

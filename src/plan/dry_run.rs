@@ -4,9 +4,6 @@ use super::backend::{Backend, ExecOutput, Failure, PingMode, Simulated};
 use super::netns::Netns;
 use super::op::OpKind;
 use super::render::{render, render_echo, render_exec, render_ping_check};
-use super::view::NsView;
-use crate::firewall::{Listed, Rule};
-use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
 use std::net::IpAddr;
 
@@ -38,33 +35,7 @@ impl DryRun {
 }
 
 impl Backend for DryRun {
-    fn named_netns(&mut self) -> Result<BTreeSet<String>, Failure> {
-        Ok(self.sim.named.clone())
-    }
-
-    fn observe(&mut self, ns: &Netns) -> Result<NsView, Failure> {
-        Ok(self.sim.observe(ns))
-    }
-
-    fn remember(&mut self, named: Option<BTreeSet<String>>, views: HashMap<Netns, NsView>) {
-        self.sim.remember(named, views);
-    }
-
-    fn rule_exists(&mut self, ns: &Netns, rule: &Rule) -> Result<bool, Failure> {
-        Ok(self.sim.rule_exists(ns, rule))
-    }
-
-    fn rules(&mut self, ns: &Netns) -> Result<Vec<Listed>, Failure> {
-        Ok(self.sim.rules(ns))
-    }
-
-    fn fdb(&mut self, ns: &Netns) -> Result<Vec<(String, String, IpAddr)>, Failure> {
-        Ok(self.sim.fdb.get(ns).cloned().unwrap_or_default())
-    }
-
-    fn read_sysctl(&mut self, _ns: &Netns, _key: &str) -> Result<Option<String>, Failure> {
-        Ok(None)
-    }
+    super::backend::simulated_reads!();
 
     fn apply(&mut self, steps: &[OpKind]) -> Result<(), (usize, Failure)> {
         for s in steps {

@@ -4,10 +4,7 @@ use super::backend::{Backend, ExecOutput, Failure, PingMode, Simulated};
 use super::netns::Netns;
 use super::op::OpKind;
 use super::render::render;
-use super::view::NsView;
-use crate::firewall::{Listed, Rule};
 use std::cell::RefCell;
-use std::collections::{BTreeSet, HashMap};
 use std::net::IpAddr;
 use std::rc::Rc;
 
@@ -21,33 +18,7 @@ pub struct Record {
 }
 
 impl Backend for Record {
-    fn named_netns(&mut self) -> Result<BTreeSet<String>, Failure> {
-        Ok(self.sim.named.clone())
-    }
-
-    fn observe(&mut self, ns: &Netns) -> Result<NsView, Failure> {
-        Ok(self.sim.observe(ns))
-    }
-
-    fn remember(&mut self, named: Option<BTreeSet<String>>, views: HashMap<Netns, NsView>) {
-        self.sim.remember(named, views);
-    }
-
-    fn rule_exists(&mut self, ns: &Netns, rule: &Rule) -> Result<bool, Failure> {
-        Ok(self.sim.rule_exists(ns, rule))
-    }
-
-    fn rules(&mut self, ns: &Netns) -> Result<Vec<Listed>, Failure> {
-        Ok(self.sim.rules(ns))
-    }
-
-    fn fdb(&mut self, ns: &Netns) -> Result<Vec<(String, String, IpAddr)>, Failure> {
-        Ok(self.sim.fdb.get(ns).cloned().unwrap_or_default())
-    }
-
-    fn read_sysctl(&mut self, _ns: &Netns, _key: &str) -> Result<Option<String>, Failure> {
-        Ok(None)
-    }
+    super::backend::simulated_reads!();
 
     fn apply(&mut self, steps: &[OpKind]) -> Result<(), (usize, Failure)> {
         self.log.borrow_mut().extend(steps.iter().map(render));
