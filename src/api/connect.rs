@@ -79,6 +79,18 @@ impl Session {
                 "connect(ns, br, cidr) plugs ns into the bridge br: pass a bridge(...)",
             ));
         }
+        // Everything is checked before anything is recorded.
+        crate::api::addr::parse_cidr(cidr)?;
+        if o.gw && self.model.links[br.id].addrs.is_empty() {
+            return Err(DslError::new(
+                "netsh::connect",
+                format!("gw: true, but the bridge {} has no address yet", b.name),
+                format!(
+                    "give it one first: bridge(\"{}\").addr(\"10.1.1.1/24\")",
+                    b.name
+                ),
+            ));
+        }
         let inside = o.name.unwrap_or_else(|| self.free_name(&st.ns, "eth"));
         let outside = match o.peer {
             Some(p) => p,

@@ -116,7 +116,8 @@ impl Model {
             .map(|(i, _)| i)
             .collect();
         for i in doomed {
-            self.kill(i);
+            // A veth end in the namespace takes its peer with it.
+            self.drop_link(i);
         }
         if let Netns::Named(n) = ns {
             self.namespaces.remove(n);

@@ -38,7 +38,7 @@ pub fn down(a: DownArgs) -> i32 {
     match journal {
         Ok(mut j) => {
             removed += j.entries.iter().filter(|e| !e.adopted).count();
-            failed.extend(teardown(&mut backend, &j.undoable()));
+            failed.extend(teardown(&mut backend, &j.undoable(), &lab));
             if failed.is_empty() {
                 if let Err(e) = j.clear() {
                     eprintln!("error: cannot remove the journal of lab {lab}: {e}");

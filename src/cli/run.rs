@@ -3,7 +3,7 @@
 use super::lab_name::lab_name;
 use super::{parse_params, RunArgs};
 use crate::api::{Session, Shared};
-use crate::lab::teardown::teardown;
+use crate::lab::teardown::{rollback, teardown, warn_failures};
 use crate::lab::Journal;
 use crate::plan::backend::Backend;
 use crate::plan::dry_run::DryRun;
@@ -195,7 +195,7 @@ pub fn run(a: RunArgs, sandboxed: bool) -> i32 {
         lo_up(shared.borrow_mut().backend.as_mut());
     }
     shared.borrow_mut().verbose = a.verbose;
-    let before = shared.borrow().journal.entries.len();
+    let before = shared.borrow().journal.mark();
     let result = script::run(&shared, &src, a.file.parent());
     let mut s = shared.borrow_mut();
     let s = &mut *s;
@@ -204,7 +204,7 @@ pub fn run(a: RunArgs, sandboxed: bool) -> i32 {
             let mut teardown_ms = 0.0;
             if a.rm && !a.dry_run {
                 let t = Instant::now();
-                let failed = teardown(s.backend.as_mut(), &s.journal.undoable());
+                let failed = teardown(s.backend.as_mut(), &s.journal.undoable(), &lab);
                 teardown_ms = t.elapsed().as_secs_f64() * 1000.0;
                 for (op, f) in &failed {
                     eprintln!(
@@ -240,22 +240,19 @@ pub fn run(a: RunArgs, sandboxed: bool) -> i32 {
         }
         Err(d) => {
             eprint!("{}", d.render(&file, Some(&src)));
-            let added: Vec<_> = s.journal.entries[before..].to_vec();
-            let owned = added.iter().filter(|e| !e.adopted).count();
+            let owned = s
+                .journal
+                .since(&before)
+                .iter()
+                .filter(|e| !e.adopted)
+                .count();
             if a.dry_run || owned == 0 {
                 eprintln!("lab {lab}: failed; nothing was applied");
             } else if a.keep {
                 eprintln!("lab {lab}: failed; kept {owned} objects for inspection (--keep); `netsh down --lab {lab}` removes them");
             } else {
-                let failed = teardown(s.backend.as_mut(), &added);
-                for (op, f) in &failed {
-                    eprintln!(
-                        "warning: cannot {}: {}",
-                        crate::plan::describe::describe(op),
-                        f.message
-                    );
-                }
-                let _ = s.journal.truncate(before);
+                let (_, failed) = rollback(s.backend.as_mut(), &mut s.journal, &before);
+                warn_failures(&failed);
                 eprintln!("lab {lab}: failed; rolled back the {owned} objects this run created");
             }
             1

@@ -86,8 +86,13 @@ impl Journal {
             None => return Ok(j),
         };
         if header.netns_inode != netns_inode {
-            std::fs::remove_file(&path)?;
-            return Ok(j);
+            // Another network namespace's lab of the same name (/run is shared with it): never
+            // apply it here, and never delete it.
+            return Err(io::Error::other(format!(
+                "{} belongs to a lab in another network namespace (inode {}, this one is {netns_inode}); use another --lab name here",
+                path.display(),
+                header.netns_inode
+            )));
         }
         j.script = header.script;
         for l in lines {
@@ -111,12 +116,7 @@ impl Journal {
     /// The entries to undo, less the sysctls another live lab also set: those stay as they
     /// are until the last lab that set them is gone.
     pub fn undoable(&self) -> Vec<Entry> {
-        let others = self.other_labs_keys();
-        self.entries
-            .iter()
-            .filter(|e| !(e.key.starts_with("sysctl ") && others.contains(&e.key)))
-            .cloned()
-            .collect()
+        self.undoable_of(&self.entries)
     }
 
     fn other_labs_keys(&self) -> BTreeSet<String> {
@@ -152,17 +152,53 @@ impl Journal {
         labs
     }
 
-    /// Keep only the first `n` entries (a failed run rolls back what it added).
-    pub fn truncate(&mut self, n: usize) -> io::Result<()> {
-        if n >= self.entries.len() {
+    /// The keys the journal holds now: what a run or a REPL line adds is measured from here.
+    pub fn mark(&self) -> BTreeSet<String> {
+        self.keys.clone()
+    }
+
+    /// The entries recorded since `mark` (and still standing).
+    pub fn since(&self, mark: &BTreeSet<String>) -> Vec<Entry> {
+        self.entries
+            .iter()
+            .filter(|e| !mark.contains(&e.key))
+            .cloned()
+            .collect()
+    }
+
+    /// Forget these objects (a rollback removed them): tombstones, appended and synced.
+    pub fn forget_keys(&mut self, keys: &[String]) -> io::Result<()> {
+        let keys: Vec<String> = keys
+            .iter()
+            .filter(|k| self.keys.contains(*k))
+            .cloned()
+            .collect();
+        if keys.is_empty() {
             return Ok(());
         }
-        if n == 0 {
-            return self.clear();
+        let lines: Vec<Line> = keys
+            .iter()
+            .map(|k| Line::Forget { forget: k.clone() })
+            .collect();
+        self.append(&lines)?;
+        for k in &keys {
+            self.keys.remove(k);
         }
-        let kept: Vec<Entry> = self.entries.drain(..n).collect();
-        self.clear()?;
-        self.record(&kept)
+        self.entries.retain(|e| !keys.contains(&e.key));
+        if self.entries.is_empty() {
+            self.clear()?;
+        }
+        Ok(())
+    }
+
+    /// `undoable`, for some of the entries.
+    pub fn undoable_of(&self, entries: &[Entry]) -> Vec<Entry> {
+        let others = self.other_labs_keys();
+        entries
+            .iter()
+            .filter(|e| !(e.key.starts_with("sysctl ") && others.contains(&e.key)))
+            .cloned()
+            .collect()
     }
 
     /// Forget everything (after a teardown): the file goes too.
@@ -248,6 +284,10 @@ impl Ledger for Journal {
             .flat_map(|j| j.entries)
             .find(|e| e.key == key && e.undo.is_some())
             .and_then(|e| e.undo)
+    }
+
+    fn unrecord(&mut self, keys: &[String]) -> io::Result<()> {
+        self.forget_keys(keys)
     }
 
     fn forget(&mut self, gone: &[Gone]) -> io::Result<()> {

@@ -45,9 +45,39 @@ pub fn already_gone(errno: Option<i32>) -> bool {
 pub fn teardown(
     backend: &mut dyn crate::plan::Backend,
     entries: &[Entry],
+    lab: &str,
 ) -> Vec<(OpKind, crate::plan::Failure)> {
+    let tag = crate::firewall::rule::tag(lab);
+    let mut aliases: std::collections::HashMap<Netns, crate::plan::view::NsView> =
+        Default::default();
     let mut failed = vec![];
     for step in undo_steps(entries) {
+        match &step {
+            // A link is the lab's only while it carries the lab's tag: if someone deleted it and
+            // made another of the same name, theirs stays.
+            OpKind::LinkDel { ns, name, .. } => {
+                if !aliases.contains_key(ns) {
+                    if let Ok(v) = backend.observe(ns) {
+                        aliases.insert(ns.clone(), v);
+                    }
+                }
+                match aliases.get(ns).and_then(|v| v.links.get(name)) {
+                    None => continue,
+                    Some(l) if l.alias.as_deref() != Some(tag.as_str()) => {
+                        eprintln!(
+                            "note: left {name} on {ns}: it does not carry {tag}, so it is not this lab's any more"
+                        );
+                        continue;
+                    }
+                    Some(_) => {}
+                }
+            }
+            // A rule already gone is fine (iptables -D says only that it found none).
+            OpKind::RuleDel { ns, rule } if !backend.rule_exists(ns, rule).unwrap_or(true) => {
+                continue;
+            }
+            _ => {}
+        }
         if let Err((_, f)) = backend.apply(std::slice::from_ref(&step)) {
             if !already_gone(f.errno) {
                 failed.push((step, f));
@@ -55,6 +85,33 @@ pub fn teardown(
         }
     }
     failed
+}
+
+/// Undo what was recorded since `mark` (a failed run, a failed REPL line): what the journal
+/// says was made since, less sysctls another live lab shares; then forget it. Returns how many
+/// objects were owned, and what could not be undone.
+pub fn rollback(
+    backend: &mut dyn crate::plan::Backend,
+    journal: &mut super::Journal,
+    mark: &std::collections::BTreeSet<String>,
+) -> (usize, Vec<(OpKind, crate::plan::Failure)>) {
+    let added = journal.since(mark);
+    let owned = added.iter().filter(|e| !e.adopted).count();
+    let failed = teardown(backend, &journal.undoable_of(&added), &journal.lab.clone());
+    let keys: Vec<String> = added.iter().map(|e| e.key.clone()).collect();
+    let _ = journal.forget_keys(&keys);
+    (owned, failed)
+}
+
+/// Says what a teardown could not undo.
+pub fn warn_failures(failed: &[(OpKind, crate::plan::Failure)]) {
+    for (op, f) in failed {
+        eprintln!(
+            "warning: cannot {}: {}",
+            crate::plan::describe::describe(op),
+            f.message
+        );
+    }
 }
 
 #[cfg(test)]

@@ -339,7 +339,7 @@ impl Netlink {
                         }
                         None => None,
                     };
-                    let msg = m::route(dst, via, oif);
+                    let msg = m::route(dst, via, oif, matches!(step, RouteDel { .. }));
                     let msg = if matches!(step, RouteAdd { .. }) {
                         m::envelope(RouteNetlinkMessage::NewRoute(msg), m::CREATE)
                     } else {

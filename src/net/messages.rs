@@ -122,9 +122,6 @@ pub fn add_veth(l: &NewLink, peer: &str, peer_index: Option<u32>, peer_fd: Optio
     if let Some(i) = peer_index {
         p = p.index(i);
     }
-    if let Some(m) = l.mtu {
-        p = p.mtu(m);
-    }
     if let Some(fd) = peer_fd {
         p = p.setns_by_fd(fd);
     }
@@ -149,7 +146,9 @@ pub fn address(index: u32, net: &IpNet) -> AddressMessage {
     }
 }
 
-pub fn route(dst: &IpNet, via: &Option<IpAddr>, oif: Option<u32>) -> RouteMessage {
+/// A route as `ip route add|del` sends it: a device-only route has link scope; a delete matches
+/// any protocol and scope (the kernel's own routes are proto kernel, scope link).
+pub fn route(dst: &IpNet, via: &Option<IpAddr>, oif: Option<u32>, del: bool) -> RouteMessage {
     let mut m = match dst {
         IpNet::V4(d) => {
             let mut b = RouteMessageBuilder::<Ipv4Addr>::new()
@@ -171,6 +170,13 @@ pub fn route(dst: &IpNet, via: &Option<IpAddr>, oif: Option<u32>) -> RouteMessag
     if let Some(i) = oif {
         m.attributes
             .push(rtnetlink::packet_route::route::RouteAttribute::Oif(i));
+    }
+    use rtnetlink::packet_route::route::{RouteProtocol, RouteScope};
+    if del {
+        m.header.scope = RouteScope::NoWhere;
+        m.header.protocol = RouteProtocol::Unspec;
+    } else if via.is_none() {
+        m.header.scope = RouteScope::Link;
     }
     m
 }

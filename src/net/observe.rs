@@ -37,6 +37,7 @@ pub async fn observe(handle: &Handle, ns: &Netns) -> Result<Observed, rtnetlink:
             match a {
                 LinkAttribute::IfName(n) => name = n.clone(),
                 LinkAttribute::Mtu(m) => lv.mtu = *m,
+                LinkAttribute::IfAlias(a) => lv.alias = Some(a.clone()),
                 LinkAttribute::Link(i) => link_to = Some(*i),
                 LinkAttribute::LinkNetNsId(_) => other_ns = true,
                 LinkAttribute::Controller(m) => masters.push((String::new(), *m)),

@@ -68,7 +68,11 @@ pub fn flush(
             let key = op.kind.object_key();
             match (judged.verdict, &key) {
                 (Verdict::Create, Some(key)) => {
-                    let undo = undo_of(&op.kind, &mut world).map_err(|f| kernel_at(op, f))?;
+                    // A sysctl another live lab set first: restore what that lab would.
+                    let undo = match ledger.inherited_undo(key) {
+                        Some(u) => Some(u),
+                        None => undo_of(&op.kind, &mut world).map_err(|f| kernel_at(op, f))?,
+                    };
                     entries.push(Entry {
                         key: key.clone(),
                         ns: op.kind.ns(),
@@ -146,10 +150,17 @@ pub fn flush(
             })),
         })?;
     }
-    backend.apply(&steps).map_err(|(i, f)| {
+    if let Err((i, f)) = backend.apply(&steps) {
         let (at, op) = step_at[i].clone();
-        kernel_at(&Op { kind: op, at }, f)
-    })?;
+        // Someone made the same object between judging and applying: it is theirs, and a
+        // rollback must not delete it.
+        if f.errno == Some(17) {
+            if let Some(k) = op.object_key() {
+                let _ = ledger.unrecord(&[k]);
+            }
+        }
+        return Err(kernel_at(&Op { kind: op, at }, f));
+    }
     backend.remember(named, views);
     if !gone.is_empty() {
         ledger.forget(&gone).map_err(|e| FlushError {

@@ -228,6 +228,7 @@ impl<'a> World<'a> {
                         peer: peer
                             .as_ref()
                             .map(|(pns, pname, _)| (pns.clone(), pname.clone())),
+                        alias: None,
                     },
                 );
                 if let Some((pns, pname, None)) = &peer {
@@ -237,8 +238,9 @@ impl<'a> World<'a> {
                             kind: Some("veth".to_string()),
                             master: None,
                             up: false,
-                            mtu: mtu.unwrap_or(1500),
+                            mtu: 1500,
                             peer: Some((ns.clone(), name.clone())),
+                            alias: None,
                         },
                     );
                 }

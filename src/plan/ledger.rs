@@ -82,6 +82,8 @@ pub trait Ledger {
     fn record(&mut self, entries: &[Entry]) -> std::io::Result<()>;
     /// Forget what the lab itself deleted.
     fn forget(&mut self, gone: &[Gone]) -> std::io::Result<()>;
+    /// Forget objects recorded for a batch but not made by it.
+    fn unrecord(&mut self, keys: &[String]) -> std::io::Result<()>;
     /// How another live lab would undo this object (a sysctl it set): a lab that finds the
     /// value already set shares the duty to restore it, so the last lab down restores it.
     fn inherited_undo(&self, _key: &str) -> Option<OpKind> {

@@ -16,6 +16,8 @@ pub struct LinkView {
     /// A veth's other end, where known (made by this plan, or observed in the same namespace):
     /// deleting one end deletes both.
     pub peer: Option<(Netns, String)>,
+    /// `netsh:<lab>` on links netsh made (read from the kernel; unknown for planned links).
+    pub alias: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,6 +48,7 @@ impl NsView {
                 up: false,
                 mtu: 65536,
                 peer: None,
+                alias: None,
             },
         );
         v

@@ -5,7 +5,7 @@
 
 use crate::api::model::Model;
 use crate::api::Shared;
-use crate::lab::teardown::teardown;
+use crate::lab::teardown::{rollback, warn_failures};
 use crate::script::diagnostic::Diag;
 use crate::script::errors::to_diag;
 use crate::script::modules::StdlibResolver;
@@ -61,7 +61,7 @@ impl Evaluator {
         engine::reset_interrupt();
         let scope_before = self.scope.clone();
         let model_before: Model = self.shared.borrow().model.clone();
-        let journal_before = self.shared.borrow().journal.entries.len();
+        let journal_before = self.shared.borrow().journal.mark();
         match self.run(src) {
             Ok((value, merged)) => {
                 self.funcs = merged;
@@ -76,17 +76,10 @@ impl Evaluator {
                 let s = &mut *s;
                 s.model = model_before;
                 s.pending.clear();
-                let added: Vec<_> = s.journal.entries[journal_before..].to_vec();
-                if !added.is_empty() {
-                    for (op, f) in teardown(s.backend.as_mut(), &added) {
-                        eprintln!(
-                            "warning: cannot {}: {}",
-                            crate::plan::describe::describe(&op),
-                            f.message
-                        );
-                    }
-                    let _ = s.journal.truncate(journal_before);
-                    let owned = added.iter().filter(|e| !e.adopted).count();
+                if !s.journal.since(&journal_before).is_empty() {
+                    let (owned, failed) =
+                        rollback(s.backend.as_mut(), &mut s.journal, &journal_before);
+                    warn_failures(&failed);
                     if owned > 0 {
                         if let Some(log) = &mut s.applied {
                             log.clear();

@@ -208,14 +208,13 @@ impl Shell {
             let s = &mut *s;
             s.pending.clear();
             let owned = s.journal.entries.iter().filter(|e| !e.adopted).count();
-            for (op, f) in teardown(s.backend.as_mut(), &s.journal.undoable()) {
-                eprintln!(
-                    "warning: cannot {}: {}",
-                    crate::plan::describe::describe(&op),
-                    f.message
-                );
+            let lab = s.journal.lab.clone();
+            let failed = teardown(s.backend.as_mut(), &s.journal.undoable(), &lab);
+            crate::lab::teardown::warn_failures(&failed);
+            // What could not be removed stays in the journal, for `netsh down`.
+            if failed.is_empty() {
+                let _ = s.journal.clear();
             }
-            let _ = s.journal.clear();
             s.model = Default::default();
             s.made.clear();
             println!("reset: removed {owned} objects; variables and functions forgotten");
