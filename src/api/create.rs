@@ -83,25 +83,8 @@ impl Session {
                 ));
             }
         }
-        let a = self.model.add(name, &st.ns, ModelKind::Veth, at);
-        let b = self.model.add(peer, &st.ns, ModelKind::Veth, at);
-        self.model.links[a].peer = Some(b);
-        self.model.links[b].peer = Some(a);
-        self.push(
-            OpKind::LinkAdd {
-                ns: st.ns.clone(),
-                name: name.to_string(),
-                kind: LinkKind::Veth {
-                    peer: peer.to_string(),
-                    peer_ns: st.ns.clone(),
-                },
-                master: None,
-                up: false,
-                mtu: None,
-            },
-            at,
-        );
-        Ok(Link { id: a })
+        let (a, _) = self.cable(st, name, st, peer, at)?;
+        Ok(a)
     }
 
     pub fn link(&mut self, st: &Stack, name: &str, at: At) -> Result<Link, DslError> {

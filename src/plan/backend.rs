@@ -64,6 +64,10 @@ pub struct ExecOutput {
 }
 
 pub trait Backend {
+    /// Whether there is a kernel behind this backend (false for dry-run and record).
+    fn is_live(&self) -> bool {
+        true
+    }
     /// The names in `/run/netns`.
     fn named_netns(&mut self) -> Result<BTreeSet<String>, Failure>;
     /// Links, addresses and routes of one namespace.
@@ -122,6 +126,10 @@ pub trait Backend {
 /// The reads of a backend without a kernel (`DryRun`, `Record`): from its `sim: Simulated`.
 macro_rules! simulated_reads {
     () => {
+        fn is_live(&self) -> bool {
+            false
+        }
+
         fn named_netns(&mut self) -> Result<std::collections::BTreeSet<String>, Failure> {
             Ok(self.sim.named.clone())
         }

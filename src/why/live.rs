@@ -21,13 +21,10 @@ impl<'a> Live<'a> {
         }
     }
 
-    /// Whether there is a kernel to ask at all (not in a dry run).
+    /// Whether there is a kernel to ask at all (not in a dry run, whose stdout is a bash
+    /// script).
     pub fn evaluates(&mut self) -> bool {
-        matches!(
-            self.backend
-                .route_get(&Netns::Root, IpAddr::from([127, 0, 0, 1])),
-            Ok(Some(_))
-        )
+        self.backend.is_live()
     }
 }
 
@@ -84,10 +81,4 @@ impl Kernel for Live<'_> {
     fn chain(&mut self, ns: &Netns, table: &str, chain: &str) -> Option<Chain> {
         self.backend.chain(ns, table, chain).ok().flatten()
     }
-}
-
-/// Whether the backend reads a kernel (not a dry run): what `why` and `pingall` print depends
-/// on it, since a dry run's stdout is a bash script.
-pub fn has_kernel(backend: &mut dyn Backend) -> bool {
-    Live::new(backend).evaluates()
 }
