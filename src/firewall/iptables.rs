@@ -79,6 +79,19 @@ impl Firewall for Iptables {
         })
     }
 
+    fn append_all(&mut self, ns: Option<&Path>, rules: &[Rule]) -> Result<(), FwError> {
+        // Even one rule goes through iptables-restore: its process dies with netsh (see
+        // `restore`), so no orphan can add a rule after a SIGKILLed run's `down`.
+        self.restore(ns, restore_input(rules, "-A"))
+    }
+
+    fn delete_all(&mut self, ns: Option<&Path>, rules: &[Rule]) -> Result<(), FwError> {
+        if rules.len() == 1 {
+            return self.delete(ns, &rules[0]);
+        }
+        self.restore(ns, restore_input(rules, "-D"))
+    }
+
     fn delete(&mut self, ns: Option<&Path>, rule: &Rule) -> Result<(), FwError> {
         let r = rule.clone();
         self.run(ns, move |ipt| {
@@ -88,6 +101,54 @@ impl Firewall for Iptables {
     }
 
     fn list(&mut self, ns: Option<&Path>) -> Result<Vec<Listed>, FwError> {
+        self.list_rules(ns)
+    }
+}
+
+impl Iptables {
+    /// Feed `iptables-restore --noflush` from a thread inside the namespace.
+    fn restore(&mut self, ns: Option<&Path>, input: String) -> Result<(), FwError> {
+        self.ipt()?;
+        let out = in_netns(ns, move || {
+            use std::io::Write;
+            use std::os::unix::process::CommandExt;
+            let mut cmd = Command::new("iptables-restore");
+            // Killed with netsh (the forking thread waits for it, so it dies with the process):
+            // a SIGKILLed run leaves no iptables-restore to commit rules after its `down`.
+            // Safety: prctl is async-signal-safe.
+            unsafe {
+                cmd.pre_exec(|| {
+                    nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)
+                        .map_err(std::io::Error::from)
+                });
+            }
+            let mut child = cmd
+                .args(["--noflush", "-w"])
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()?;
+            child.stdin.take().unwrap().write_all(input.as_bytes())?;
+            child.wait_with_output()
+        })
+        .map_err(|e| FwError {
+            message: format!("cannot enter the namespace: {e}"),
+            help: None,
+        })?
+        .map_err(|e| FwError {
+            message: format!("cannot run iptables-restore: {e}"),
+            help: (e.kind() == std::io::ErrorKind::NotFound).then(|| missing().help.unwrap()),
+        })?;
+        if !out.status.success() {
+            return Err(FwError {
+                message: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+                help: None,
+            });
+        }
+        Ok(())
+    }
+
+    fn list_rules(&mut self, ns: Option<&Path>) -> Result<Vec<Listed>, FwError> {
         self.ipt()?;
         let out = in_netns(ns, || Command::new("iptables-save").output())
             .map_err(|e| FwError {
@@ -105,6 +166,36 @@ impl Firewall for Iptables {
                 }
             })?;
         Ok(parse_save(&String::from_utf8_lossy(&out.stdout)))
+    }
+}
+
+/// `iptables-restore` input appending these rules, grouped by table in their order.
+pub fn restore_input(rules: &[Rule], op: &str) -> String {
+    let mut tables: Vec<(&str, Vec<&Rule>)> = vec![];
+    for r in rules {
+        match tables.iter_mut().find(|(t, _)| *t == r.table) {
+            Some((_, v)) => v.push(r),
+            None => tables.push((&r.table, vec![r])),
+        }
+    }
+    let mut s = String::new();
+    for (t, rs) in tables {
+        s.push_str(&format!("*{t}\n"));
+        for r in rs {
+            let args: Vec<String> = r.args.iter().map(|a| restore_quote(a)).collect();
+            s.push_str(&format!("{op} {} {}\n", r.chain, args.join(" ")));
+        }
+        s.push_str("COMMIT\n");
+    }
+    s
+}
+
+/// iptables-restore splits on whitespace and understands double quotes.
+fn restore_quote(a: &str) -> String {
+    if !a.is_empty() && !a.contains(|c: char| c.is_whitespace() || c == '"' || c == '\'') {
+        a.to_string()
+    } else {
+        format!("\"{}\"", a.replace('\\', "\\\\").replace('"', "\\\""))
     }
 }
 
@@ -130,6 +221,33 @@ pub fn parse_save(text: &str) -> Vec<Listed> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_batch_is_one_restore_input_grouped_by_table() {
+        let r = |t: &str, c: &str, a: &str| Rule {
+            table: t.into(),
+            chain: c.into(),
+            args: a.split(' ').map(String::from).collect(),
+        };
+        let mut with_space = r("filter", "INPUT", "-m comment --comment x -j ACCEPT");
+        with_space.args[3] = "two words".into();
+        let input = restore_input(
+            &[
+                r("filter", "FORWARD", "-i br0 ! -o br0 -j ACCEPT"),
+                r(
+                    "nat",
+                    "POSTROUTING",
+                    "-s 10.1.0.0/16 ! -o br0 -j MASQUERADE",
+                ),
+                with_space,
+            ],
+            "-A",
+        );
+        assert_eq!(
+            input,
+            "*filter\n-A FORWARD -i br0 ! -o br0 -j ACCEPT\n-A INPUT -m comment --comment \"two words\" -j ACCEPT\nCOMMIT\n*nat\n-A POSTROUTING -s 10.1.0.0/16 ! -o br0 -j MASQUERADE\nCOMMIT\n"
+        );
+    }
 
     #[test]
     fn save_output_is_parsed_per_table() {

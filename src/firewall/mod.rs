@@ -29,7 +29,15 @@ pub trait Firewall {
     /// Whether exactly this rule (as the kernel compares rules) is in its chain.
     fn exists(&mut self, ns: Option<&Path>, rule: &Rule) -> Result<bool, FwError>;
     fn append(&mut self, ns: Option<&Path>, rule: &Rule) -> Result<(), FwError>;
+    /// Several rules in one go (one `iptables-restore --noflush`), in order.
+    fn append_all(&mut self, ns: Option<&Path>, rules: &[Rule]) -> Result<(), FwError> {
+        rules.iter().try_for_each(|r| self.append(ns, r))
+    }
     fn delete(&mut self, ns: Option<&Path>, rule: &Rule) -> Result<(), FwError>;
+    /// Several deletions in one go; all or nothing (one `iptables-restore --noflush`).
+    fn delete_all(&mut self, ns: Option<&Path>, rules: &[Rule]) -> Result<(), FwError> {
+        rules.iter().try_for_each(|r| self.delete(ns, r))
+    }
     /// Every rule of every table in the namespace.
     fn list(&mut self, ns: Option<&Path>) -> Result<Vec<Listed>, FwError>;
 }

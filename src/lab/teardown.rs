@@ -51,7 +51,25 @@ pub fn teardown(
     let mut aliases: std::collections::HashMap<Netns, crate::plan::view::NsView> =
         Default::default();
     let mut failed = vec![];
-    for step in undo_steps(entries) {
+    let (rules, steps): (Vec<OpKind>, Vec<OpKind>) = undo_steps(entries)
+        .into_iter()
+        .partition(|s| matches!(s, OpKind::RuleDel { .. }));
+    // Rules name links only as strings: they go first, one batch per namespace (one process),
+    // and one by one only if a batch fails (a rule already gone makes the whole batch fail).
+    let mut by_ns: Vec<(Netns, Vec<OpKind>)> = vec![];
+    for r in rules {
+        match by_ns.iter_mut().find(|(n, _)| *n == r.ns()) {
+            Some((_, v)) => v.push(r),
+            None => by_ns.push((r.ns(), vec![r])),
+        }
+    }
+    let mut singles = vec![];
+    for (_, batch) in by_ns {
+        if backend.apply(&batch).is_err() {
+            singles.extend(batch);
+        }
+    }
+    for step in singles.into_iter().chain(steps) {
         match &step {
             // A link is the lab's only while it carries the lab's tag: if someone deleted it and
             // made another of the same name, theirs stays.

@@ -198,6 +198,7 @@ impl Netlink {
 
     fn apply_all(&mut self, steps: &[OpKind]) -> Result<(), (usize, Failure)> {
         let mut batch = Waves::default();
+        let mut rules_done = 0;
         for (i, step) in steps.iter().enumerate() {
             let t = step.names();
             // Anything that may look up an index or make a syscall first waits for the batch.
@@ -358,15 +359,38 @@ impl Netlink {
                     self.send(&mut batch, &t, i, ns, vec![msg])?;
                 }
                 RuleAdd { ns, rule } => {
+                    if i < rules_done {
+                        continue;
+                    }
+                    // The rules that follow for the same namespace go in the same batch.
+                    let mut rules = vec![rule.clone()];
+                    for s in &steps[i + 1..] {
+                        match s {
+                            RuleAdd { ns: n, rule: r } if n == ns => rules.push(r.clone()),
+                            _ => break,
+                        }
+                    }
+                    rules_done = i + rules.len();
                     self.drain(&mut batch)?;
                     self.fw
-                        .append(ns.path().as_deref(), rule)
+                        .append_all(ns.path().as_deref(), &rules)
                         .map_err(|e| at(fw_failure(e)))?;
                 }
                 RuleDel { ns, rule } => {
+                    if i < rules_done {
+                        continue;
+                    }
+                    let mut rules = vec![rule.clone()];
+                    for s in &steps[i + 1..] {
+                        match s {
+                            RuleDel { ns: n, rule: r } if n == ns => rules.push(r.clone()),
+                            _ => break,
+                        }
+                    }
+                    rules_done = i + rules.len();
                     self.drain(&mut batch)?;
                     self.fw
-                        .delete(ns.path().as_deref(), rule)
+                        .delete_all(ns.path().as_deref(), &rules)
                         .map_err(|e| at(fw_failure(e)))?;
                 }
                 Sysctl { ns, key, value } => {

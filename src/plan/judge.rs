@@ -18,6 +18,8 @@ pub struct World<'a> {
     fresh: BTreeSet<Netns>,
     /// Rules this flush adds, so a duplicate in the same plan is not added twice.
     rules_added: HashMap<Netns, Vec<crate::firewall::Rule>>,
+    /// The rules each namespace had when this flush first looked (iptables-save).
+    saved_rules: HashMap<Netns, Vec<crate::firewall::Listed>>,
     /// FDB entries per namespace, read when a plan touches them.
     fdb: HashMap<Netns, Vec<Fdb>>,
 }
@@ -52,6 +54,7 @@ impl<'a> World<'a> {
             views: HashMap::new(),
             fresh: BTreeSet::new(),
             rules_added: HashMap::new(),
+            saved_rules: HashMap::new(),
             fdb: HashMap::new(),
         }
     }
@@ -442,8 +445,25 @@ impl<'a> World<'a> {
                 if self.fresh.contains(ns) {
                     return Ok(Judged::apply(Verdict::Create, op));
                 }
-                if let Netns::Named(_) = ns {
-                    self.view(ns)?;
+                if let Netns::Named(n) = ns {
+                    if !self.named()?.contains(n) {
+                        return Err(missing(
+                            format!("namespace {n} does not exist"),
+                            format!("create it first with ns(\"{n}\")"),
+                        ));
+                    }
+                }
+                // One iptables-save per namespace per flush: a chain with no rules holds no
+                // copy of this one, so most rules need no `iptables -C` process at all.
+                if !self.saved_rules.contains_key(ns) {
+                    let listed = self.backend.rules(ns)?;
+                    self.saved_rules.insert(ns.clone(), listed);
+                }
+                let chain_empty = !self.saved_rules[ns]
+                    .iter()
+                    .any(|l| l.table == rule.table && l.chain == rule.chain);
+                if chain_empty {
+                    return Ok(Judged::apply(Verdict::Create, op));
                 }
                 if self.backend.rule_exists(ns, rule)? {
                     return Ok(Judged::nothing(mine(op)));
