@@ -12,6 +12,13 @@ use std::time::Instant;
 impl Session {
     pub fn ping(&mut self, st: &Stack, dst: &str, mode: PingMode) -> Result<bool, DslError> {
         let ip = parse_ip(dst, "ping target")?;
+        if ip.is_ipv6() {
+            return Err(DslError::new(
+                "netsh::ping",
+                format!("cannot ping {ip}: netsh's native ping is IPv4 only for now"),
+                format!("use exec(\"ping -6 -c 3 {ip}\") meanwhile"),
+            ));
+        }
         self.flush()?;
         let t = Instant::now();
         let r = self.backend.ping(&st.ns, ip, mode);

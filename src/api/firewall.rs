@@ -161,7 +161,7 @@ fn words(s: &str) -> Vec<String> {
 /// The common matches, in the order iptables users write them: -p, -s, -d, -i, -o, --dport.
 fn matches(o: &Opts, s: &Session, port_needs_proto: bool) -> Result<Vec<String>, DslError> {
     let mut a = vec![];
-    let p = o.string("proto", s).ok().flatten();
+    let p = o.string("proto", s)?;
     if let Some(p) = &p {
         a.push("-p".to_string());
         a.push(proto(p)?);

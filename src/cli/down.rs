@@ -86,6 +86,11 @@ pub fn down(a: DownArgs) -> i32 {
         );
     }
     if !failed.is_empty() {
+        if !a.force {
+            eprintln!(
+                "  help: `netsh down --lab {lab} --force` also removes what carries the lab's tag"
+            );
+        }
         return 1;
     }
     if removed == 0 {

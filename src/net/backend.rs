@@ -418,11 +418,27 @@ async fn ack(mut handle: Handle, msg: Msg) -> Result<(), Failure> {
     Ok(())
 }
 
+/// iptables says what went wrong only in words: turn the common ones into what to do.
 fn fw_failure(e: FwError) -> Failure {
+    let m = e.message.to_lowercase();
+    let help = e.help.or_else(|| {
+        Some(
+            if m.contains("permission denied") || m.contains("must be root") {
+                "needs root (CAP_NET_ADMIN): use --sandbox (no root needed), sudo, or --dry-run"
+            } else if m.contains("couldn't load") || m.contains("no chain/target/match") {
+                "this kernel or iptables lacks a match or target the rule uses: check its name, or load its module (modprobe xt_NAME)"
+            } else if m.contains("bad argument") || m.contains("unknown option") {
+                "iptables does not understand the rule: check it with `iptables -A ...` by hand"
+            } else {
+                return None;
+            }
+            .to_string(),
+        )
+    });
     Failure {
         message: e.message,
         errno: None,
-        help: e.help,
+        help,
     }
 }
 

@@ -157,7 +157,13 @@ pub fn fdb(ns: Option<&std::path::Path>) -> std::io::Result<Vec<(String, String,
         std::process::Command::new("bridge")
             .args(["-j", "fdb", "show"])
             .output()
-    })??;
+    })?
+    .map_err(|e| {
+        super::ctx(
+            e,
+            "run `bridge -j fdb show` (iproute2's bridge, needed to read FDB entries)",
+        )
+    })?;
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
     let mut entries = vec![];
     for e in v.as_array().into_iter().flatten() {
