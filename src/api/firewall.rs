@@ -80,14 +80,26 @@ impl<'a> Opts<'a> {
                 let l = v.clone().cast::<Link>();
                 Ok(Some(s.model.links[l.id].name.clone()))
             }
-            Some(v) => Err(bad(
-                format!(
-                    "{} option {key} must be a string, not {}",
-                    self.verb,
-                    v.type_name()
-                ),
-                format!("write it in quotes, e.g. {key}: \"bridge0\""),
-            )),
+            Some(v) => {
+                let example = match key {
+                    "proto" => "\"tcp\"",
+                    "src" | "dst" => "\"10.1.1.0/24\"",
+                    "state" => "\"RELATED,ESTABLISHED\"",
+                    "to" => "\"172.31.131.149\"",
+                    "action" => "\"ACCEPT\"",
+                    _ => "\"bridge0\"",
+                };
+                let t = match v.type_name() {
+                    "i64" => "an integer",
+                    "f64" => "a number",
+                    "bool" => "a bool",
+                    other => other,
+                };
+                Err(bad(
+                    format!("{} option {key} must be a string, not {t}", self.verb),
+                    format!("write it in quotes, e.g. {key}: {example}"),
+                ))
+            }
         }
     }
 
