@@ -294,8 +294,10 @@ impl Netlink {
                     let fd = self.h.fd(to).map_err(|e| at(Failure::from_io(&e)))?;
                     self.forget_link(ns, name);
                     self.send(&mut batch, &t, i, ns, vec![m::set_netns(name, fd)])?;
-                    // Its index in the new namespace is the kernel's choice.
+                    // Its index in the new namespace is the kernel's choice, and could be the
+                    // one netsh would choose next there: stop choosing in that namespace.
                     self.drain(&mut batch)?;
+                    self.next_index.remove(to);
                 }
                 LinkSetMaster { ns, name, master } => {
                     let mi = match master {

@@ -5,7 +5,7 @@ use crate::plan::Netns;
 use futures::TryStreamExt;
 use ipnet::IpNet;
 use rtnetlink::packet_route::address::AddressAttribute;
-use rtnetlink::packet_route::link::{LinkAttribute, LinkFlags, LinkInfo};
+use rtnetlink::packet_route::link::{InfoData, InfoVxlan, LinkAttribute, LinkFlags, LinkInfo};
 use rtnetlink::packet_route::route::{RouteAddress, RouteAttribute, RouteHeader, RouteMessage};
 use rtnetlink::packet_route::AddressFamily;
 use rtnetlink::{Handle, RouteMessageBuilder};
@@ -43,8 +43,15 @@ pub async fn observe(handle: &Handle, ns: &Netns) -> Result<Observed, rtnetlink:
                 LinkAttribute::Controller(m) => masters.push((String::new(), *m)),
                 LinkAttribute::LinkInfo(infos) => {
                     for i in infos {
-                        if let LinkInfo::Kind(k) = i {
-                            lv.kind = Some(k.to_string());
+                        match i {
+                            LinkInfo::Kind(k) => lv.kind = Some(k.to_string()),
+                            LinkInfo::Data(InfoData::Vxlan(v)) => {
+                                lv.vni = v.iter().find_map(|x| match x {
+                                    InfoVxlan::Id(id) => Some(*id),
+                                    _ => None,
+                                })
+                            }
+                            _ => {}
                         }
                     }
                 }

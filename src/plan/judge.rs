@@ -162,6 +162,17 @@ impl<'a> World<'a> {
                             format!("pick another name, or delete the existing {name} first"),
                         ));
                     }
+                    if let (LinkKind::Vxlan(v), Some(vni)) = (kind, l.vni) {
+                        if vni != v.id {
+                            return Err(refuse(
+                                format!(
+                                    "{name} already exists on {ns} with VNI {vni}, not {}",
+                                    v.id
+                                ),
+                                format!("pick another name, or delete the existing {name} first"),
+                            ));
+                        }
+                    }
                     if let (Some((pns, pname, _)), Some((ons, oname))) = (&peer, &l.peer) {
                         if (ons, oname) != (pns, pname) {
                             return Err(refuse(
@@ -232,6 +243,10 @@ impl<'a> World<'a> {
                             .as_ref()
                             .map(|(pns, pname, _)| (pns.clone(), pname.clone())),
                         alias: None,
+                        vni: match kind {
+                            LinkKind::Vxlan(v) => Some(v.id),
+                            _ => None,
+                        },
                     },
                 );
                 if let Some((pns, pname, None)) = &peer {
@@ -244,6 +259,7 @@ impl<'a> World<'a> {
                             mtu: 1500,
                             peer: Some((ns.clone(), name.clone())),
                             alias: None,
+                            vni: None,
                         },
                     );
                 }

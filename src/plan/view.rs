@@ -18,6 +18,8 @@ pub struct LinkView {
     pub peer: Option<(Netns, String)>,
     /// `netsh:<lab>` on links netsh made (read from the kernel; unknown for planned links).
     pub alias: Option<String>,
+    /// A VXLAN's VNI, where known.
+    pub vni: Option<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,6 +51,7 @@ impl NsView {
                 mtu: 65536,
                 peer: None,
                 alias: None,
+                vni: None,
             },
         );
         v
