@@ -14,7 +14,6 @@ use crate::plan::{LinkKind, Netns, OpKind};
 use futures::future::{join_all, LocalBoxFuture};
 use futures::StreamExt;
 use rtnetlink::packet_core::NetlinkPayload;
-use rtnetlink::packet_route::link::LinkAttribute;
 use rtnetlink::packet_route::RouteNetlinkMessage;
 use rtnetlink::Handle;
 use std::collections::{BTreeSet, HashMap};
@@ -573,6 +572,3 @@ impl Backend for Netlink {
             .map_err(|e| Failure::from_io(&e))
     }
 }
-
-/// The link attribute list carries no kind for `lo`; used by tests of observe.
-pub fn _unused(_: LinkAttribute) {}

@@ -77,7 +77,7 @@ impl Netlink {
                     v.fdb = dsts;
                 }
             }
-            let name = ns_name(ns);
+            let name = ns.to_string();
             let is_host = *ns == Netns::Root
                 || names
                     .iter()
@@ -116,7 +116,7 @@ impl Netlink {
                     };
                     st.peer = pns.and_then(|pns| {
                         index_of.get(&(pns.clone(), pidx)).map(|l| Endpoint {
-                            stack: ns_name(&pns),
+                            stack: pns.to_string(),
                             link: l.clone(),
                         })
                     });
@@ -131,13 +131,6 @@ impl Netlink {
             lab: lab.map(str::to_string),
             stacks,
         })
-    }
-}
-
-pub fn ns_name(ns: &Netns) -> String {
-    match ns {
-        Netns::Root => "host".to_string(),
-        Netns::Named(n) => n.clone(),
     }
 }
 
