@@ -267,10 +267,12 @@ fn repl_needs_no_root_in_a_sandbox() {
     use std::io::Write;
     use std::process::Stdio;
     let nobody = |args: &[&str], input: &str| {
+        let dir = support::nobody_dir();
         let mut child = Command::new("setpriv")
             .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-            .arg(support::netsh_bin())
+            .arg(dir.join("netsh"))
             .args(args)
+            .current_dir(&dir)
             .env_remove("XDG_STATE_HOME")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

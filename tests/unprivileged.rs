@@ -3,13 +3,17 @@
 //! namespace) succeed, the last with its pings passing. CI is root, so setpriv works there; a
 //! machine where it does not is a failure, not a skip.
 
+mod support;
+
 use std::process::{Command, Output};
 
 fn as_nobody(args: &[&str]) -> Output {
+    let dir = support::nobody_dir();
     let out = Command::new("setpriv")
         .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-        .arg(env!("CARGO_BIN_EXE_netsh"))
+        .arg(dir.join("netsh"))
         .args(args)
+        .current_dir(&dir)
         .output()
         .expect("setpriv (util-linux) must be installed: .ci/run installs it");
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -9,6 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -621,3 +622,26 @@ c, a = s.accept(); print(a[0], flush=True)' "$lport" > "$out" &
   rm -f "$out"
 }
 "#;
+
+/// A folder an unprivileged user can read, with a copy of the netsh binary and of scripts/:
+/// the checkout (and so `target/`) may sit under a home that user cannot enter, as it may in CI.
+/// Made once per test process; commands as nobody run with it as their working directory.
+pub fn nobody_dir() -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("netsh-nobody-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("scripts")).expect("make the nobody folder");
+        std::fs::copy(netsh_bin(), dir.join("netsh")).expect("copy netsh");
+        for e in std::fs::read_dir("scripts").expect("scripts/").flatten() {
+            std::fs::copy(e.path(), dir.join("scripts").join(e.file_name()))
+                .expect("copy a script");
+        }
+        for p in [dir.clone(), dir.join("scripts")] {
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        dir
+    })
+    .clone()
+}
