@@ -201,3 +201,57 @@ fn a_sysctl_two_labs_set_stays_until_the_last_one_is_down() {
     out.assert_success();
     assert_eq!(out.stdout, "1\n0\n", "{}", out.stderr);
 }
+
+#[test]
+fn keep_leaves_a_failed_run_for_inspection_and_down_removes_it() {
+    let script = "let n = ns(\"ns1\");\nbridge(\"br0\").addr(\"10.1.1.1/24\").up();\nassert_ping(n, \"10.1.1.9\");";
+    let out = sandbox(&format!(
+        "cat > /tmp/k.$$.rhai <<'EOF'\n{script}\nEOF\n\
+         \"$NETSH\" run --keep --lab k /tmp/k.$$.rhai 2>/tmp/err.$$; echo \"rc $?\"\n\
+         ip netns list | awk '{{print $1}}'; ip -o link show br0 | grep -c br0\n\
+         \"$NETSH\" down --lab k 2>/dev/null || exit 1\n{LEFT}\n\
+         grep 'lab k:' /tmp/err.$$ >&2"
+    ));
+    out.assert_success();
+    assert_eq!(
+        out.stdout, "rc 1\nns1\n1\nlinks: lo \nnetns: \njournals: \nrules: 0\n",
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("lab k: failed; kept 3 objects for inspection (--keep); `netsh down --lab k` removes them"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn ctrl_c_stops_a_run_and_rolls_it_back() {
+    // links() flushes: ns1 exists in the kernel while the loop runs.
+    let script = "ns(\"ns1\");\nlinks();\nlet i = 0;\nloop { i += 1; }";
+    let out = sandbox(&format!(
+        "cat > /tmp/c.$$.rhai <<'EOF'\n{script}\nEOF\n\
+         \"$NETSH\" run --lab c /tmp/c.$$.rhai 2>/tmp/err.$$ & pid=$!\n\
+         for i in $(seq 1 50); do [ -n \"$(ip netns list)\" ] && break; sleep 0.1; done\n\
+         kill -INT $pid; wait $pid; echo \"rc $?\"\n{LEFT}\n\
+         grep -E '×|lab c:' /tmp/err.$$ >&2"
+    ));
+    out.assert_success();
+    assert_eq!(
+        out.stdout, "rc 1\nlinks: lo \nnetns: \njournals: \nrules: 0\n",
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("× interrupted (Ctrl-C)"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("lab c: failed; rolled back the 1 object this run created"),
+        "{}",
+        out.stderr
+    );
+}

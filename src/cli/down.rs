@@ -97,7 +97,8 @@ pub fn down(a: DownArgs) -> i32 {
         eprintln!("lab {lab}: nothing to remove");
     } else {
         eprintln!(
-            "lab {lab}: {removed} objects removed in {} ms",
+            "lab {lab}: {} removed in {} ms",
+            crate::lab::objects(removed),
             started.elapsed().as_millis()
         );
     }

@@ -249,11 +249,17 @@ pub fn run(a: RunArgs, sandboxed: bool) -> i32 {
             if a.dry_run || owned == 0 {
                 eprintln!("lab {lab}: failed; nothing was applied");
             } else if a.keep {
-                eprintln!("lab {lab}: failed; kept {owned} objects for inspection (--keep); `netsh down --lab {lab}` removes them");
+                eprintln!(
+                    "lab {lab}: failed; kept {} for inspection (--keep); `netsh down --lab {lab}` removes them",
+                    crate::lab::objects(owned)
+                );
             } else {
                 let (_, failed) = rollback(s.backend.as_mut(), &mut s.journal, &before);
                 warn_failures(&failed);
-                eprintln!("lab {lab}: failed; rolled back the {owned} objects this run created");
+                eprintln!(
+                    "lab {lab}: failed; rolled back the {} this run created",
+                    crate::lab::objects(owned)
+                );
             }
             1
         }

@@ -7,3 +7,12 @@ pub mod sweep;
 pub mod teardown;
 
 pub use journal::Journal;
+
+/// "1 object", "3 objects".
+pub fn objects(n: usize) -> String {
+    if n == 1 {
+        "1 object".to_string()
+    } else {
+        format!("{n} objects")
+    }
+}

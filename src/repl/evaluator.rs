@@ -84,7 +84,10 @@ impl Evaluator {
                         if let Some(log) = &mut s.applied {
                             log.clear();
                         }
-                        eprintln!("rolled back the {owned} objects this line created");
+                        eprintln!(
+                            "rolled back the {} this line created",
+                            crate::lab::objects(owned)
+                        );
                     }
                 }
                 Err(d)
