@@ -82,6 +82,11 @@ impl Netlink {
         })
     }
 
+    /// An fd naming the root stack (netsh's own), for asking other namespaces its nsid.
+    pub fn root_fd(&mut self) -> Result<std::os::fd::RawFd, Failure> {
+        self.h.fd(&Netns::Root).map_err(|e| Failure::from_io(&e))
+    }
+
     pub fn handle_for(&mut self, ns: &Netns) -> Result<Handle, Failure> {
         self.handle(ns)
     }

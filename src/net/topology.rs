@@ -29,7 +29,11 @@ impl Netlink {
         let mut stacks = vec![];
         for ns in &names {
             let handle = self.handle_for(ns)?;
-            let (links, ids) = self.block_on(read_links(&handle, &names))?;
+            let root_fd = match ns {
+                Netns::Root => None,
+                Netns::Named(_) => Some(self.root_fd()?),
+            };
+            let (links, ids) = self.block_on(read_links(&handle, &names, root_fd))?;
             raws.insert(ns.clone(), links);
             nsids.insert(ns.clone(), ids);
             let view = self.observe(ns)?;
@@ -111,8 +115,8 @@ impl Netlink {
                 if let Some((pidx, nsid)) = r.peer {
                     let pns = match nsid {
                         None => Some(ns.clone()),
-                        // An nsid no name maps to is the root stack (it has no /run/netns name).
-                        Some(id) => Some(nsids[ns].get(&id).cloned().unwrap_or(Netns::Root)),
+                        // An nsid that maps to no stack here (a container's namespace): unknown.
+                        Some(id) => nsids[ns].get(&id).cloned(),
                     };
                     st.peer = pns.and_then(|pns| {
                         index_of.get(&(pns.clone(), pidx)).map(|l| Endpoint {
@@ -144,6 +148,7 @@ fn is_link_local(a: &ipnet::IpNet) -> bool {
 async fn read_links(
     handle: &rtnetlink::Handle,
     names: &[Netns],
+    root_fd: Option<std::os::fd::RawFd>,
 ) -> Result<(Vec<Raw>, HashMap<i32, Netns>), rtnetlink::Error> {
     let mut out = vec![];
     let mut by_index: HashMap<u32, String> = HashMap::new();
@@ -208,8 +213,14 @@ async fn read_links(
             }
         }
     }
-    // The nsid of every named namespace, as this namespace sees it.
+    // The nsid of every named namespace, and of the root stack, as this namespace sees them.
     let mut ids = HashMap::new();
+    if let Some(id) = match root_fd {
+        Some(fd) => nsid_of_fd(handle, fd).await,
+        None => None,
+    } {
+        ids.insert(id, Netns::Root);
+    }
     for n in names {
         if let Netns::Named(name) = n {
             if let Ok(Some(id)) = handle.link().get_netns_id(name.clone()).execute().await {
@@ -218,6 +229,29 @@ async fn read_links(
         }
     }
     Ok((out, ids))
+}
+
+/// The nsid this namespace gives the namespace `fd` names (RTM_GETNSID), if it has one.
+async fn nsid_of_fd(handle: &rtnetlink::Handle, fd: std::os::fd::RawFd) -> Option<i32> {
+    use futures::StreamExt;
+    use rtnetlink::packet_core::{NetlinkMessage, NetlinkPayload, NLM_F_ACK, NLM_F_REQUEST};
+    use rtnetlink::packet_route::nsid::{NsidAttribute, NsidMessage};
+    use rtnetlink::packet_route::RouteNetlinkMessage;
+    let mut msg = NsidMessage::default();
+    msg.attributes = vec![NsidAttribute::Fd(fd as u32)];
+    let mut req = NetlinkMessage::from(RouteNetlinkMessage::GetNsId(msg));
+    req.header.flags = NLM_F_REQUEST | NLM_F_ACK;
+    let mut s = handle.clone().request(req).ok()?;
+    while let Some(r) = s.next().await {
+        if let NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewNsId(m)) = r.payload {
+            for a in m.attributes {
+                if let NsidAttribute::Id(id) = a {
+                    return (id >= 0).then_some(id);
+                }
+            }
+        }
+    }
+    None
 }
 
 fn vxlan(v: &[InfoVxlan]) -> VxlanState {
