@@ -104,7 +104,10 @@ impl Netlink {
     fn handle(&mut self, ns: &Netns) -> Result<Handle, Failure> {
         self.h.get(ns).map_err(|e| {
             Failure::new(
-                format!("cannot open a netlink socket in {ns}: {}", strip_os(&e)),
+                format!(
+                    "cannot open a netlink socket in {ns}: {}",
+                    crate::plan::backend::errno_words(&e)
+                ),
                 e.raw_os_error(),
             )
         })
@@ -451,16 +454,7 @@ fn fw_failure(e: FwError) -> Failure {
 /// "File exists (EEXIST)": the system's words and the errno's name.
 pub fn errno_failure(errno: i32) -> Failure {
     let e = std::io::Error::from_raw_os_error(errno);
-    let name = nix::errno::Errno::from_raw(errno);
-    Failure::new(format!("{} ({name:?})", strip_os(&e)), Some(errno))
-}
-
-fn strip_os(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_string(),
-        None => s,
-    }
+    Failure::new(crate::plan::backend::errno_words(&e), Some(errno))
 }
 
 impl Backend for Netlink {

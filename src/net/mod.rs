@@ -34,13 +34,6 @@ impl From<InvalidArg> for io::Error {
 /// Prefix an error with what we were doing, keeping its kind and naming its errno.
 pub(crate) fn ctx(e: impl Into<io::Error>, what: impl std::fmt::Display) -> io::Error {
     let e = e.into();
-    let msg = match e.raw_os_error() {
-        Some(n) => {
-            let s = e.to_string();
-            let s = s.split(" (os error").next().unwrap_or(&s).to_string();
-            format!("{what}: {s} ({:?})", nix::errno::Errno::from_raw(n))
-        }
-        None => format!("{what}: {e}"),
-    };
+    let msg = format!("{what}: {}", crate::plan::backend::errno_words(&e));
     io::Error::new(e.kind(), msg)
 }

@@ -64,7 +64,9 @@ impl Netlink {
                     .addrs
                     .iter()
                     .filter(|(l, a)| {
-                        *l == r.state.name && !is_link_local(a) && !a.addr().is_loopback()
+                        *l == r.state.name
+                            && !crate::api::addr::is_link_local(a.addr())
+                            && !a.addr().is_loopback()
                     })
                     .map(|(_, a)| a.to_string())
                     .collect();
@@ -135,13 +137,6 @@ impl Netlink {
             lab: lab.map(str::to_string),
             stacks,
         })
-    }
-}
-
-fn is_link_local(a: &ipnet::IpNet) -> bool {
-    match a {
-        ipnet::IpNet::V6(v) => v.addr().segments()[0] & 0xffc0 == 0xfe80,
-        ipnet::IpNet::V4(_) => false,
     }
 }
 

@@ -8,6 +8,15 @@ use crate::firewall::{Listed, Rule};
 use std::collections::{BTreeSet, HashMap};
 use std::net::IpAddr;
 
+/// "No such device (ENODEV)": the system's words and the errno's name, not "(os error 19)".
+pub fn errno_words(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match (s.find(" (os error"), e.raw_os_error()) {
+        (Some(i), Some(n)) => format!("{} ({:?})", &s[..i], nix::errno::Errno::from_raw(n)),
+        _ => s,
+    }
+}
+
 /// A kernel (or system) error, with its errno when there is one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Failure {
@@ -28,11 +37,7 @@ impl Failure {
 
     /// "…: No such file or directory (ENOENT)": the system's words and the errno's name.
     pub fn from_io(e: &std::io::Error) -> Self {
-        let s = e.to_string();
-        let s = match (s.find(" (os error"), e.raw_os_error()) {
-            (Some(i), Some(n)) => format!("{} ({:?})", &s[..i], nix::errno::Errno::from_raw(n)),
-            _ => s,
-        };
+        let s = errno_words(e);
         // A wrapped error keeps its kind but not its errno: recover the common ones.
         let errno = e.raw_os_error().or(match e.kind() {
             std::io::ErrorKind::NotFound => Some(2),

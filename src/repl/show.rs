@@ -8,7 +8,7 @@ use crate::plan::view::NsView;
 use crate::plan::Netns;
 
 fn link_local(a: &ipnet::IpNet) -> bool {
-    matches!(a, ipnet::IpNet::V6(v6) if v6.addr().segments()[0] & 0xffc0 == 0xfe80)
+    a.addr().is_ipv6() && crate::api::addr::is_link_local(a.addr())
 }
 
 /// Rows of cells, each column as wide as its widest cell.

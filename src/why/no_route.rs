@@ -78,10 +78,7 @@ fn gateway_guess(
             .collect();
         for (l, a) in &v.addrs {
             // The destination's family, never a link-local address.
-            let link_local = match a.addr() {
-                IpAddr::V4(v) => v.is_link_local(),
-                IpAddr::V6(v) => v.segments()[0] & 0xffc0 == 0xfe80,
-            };
+            let link_local = crate::api::addr::is_link_local(a.addr());
             if link_local || a.addr().is_ipv4() != dst.is_ipv4() {
                 continue;
             }
