@@ -12,7 +12,12 @@ use crate::plan::{At, LinkKind, Netns, OpKind};
 use rhai::{Engine, NativeCallContext};
 
 impl Session {
-    fn taken(&self, ns: &Netns, name: &str, want: ModelKind) -> Result<Option<usize>, DslError> {
+    pub fn taken(
+        &self,
+        ns: &Netns,
+        name: &str,
+        want: ModelKind,
+    ) -> Result<Option<usize>, DslError> {
         match self.model.find(ns, name) {
             Some(id) if self.model.links[id].kind == want => Ok(Some(id)),
             Some(id) => {

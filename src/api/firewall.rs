@@ -121,39 +121,38 @@ impl<'a> Opts<'a> {
     }
 }
 
-/// `-i bridge0`, or `! -i bridge0` for "!bridge0".
-fn iface(flag: &str, v: &str) -> Result<Vec<String>, DslError> {
-    let (neg, name) = match v.strip_prefix('!') {
+/// `-i bridge0`, or `! -i bridge0` for "!bridge0", the value checked by `check`.
+fn negatable(
+    flag: &str,
+    v: &str,
+    check: impl Fn(&str) -> Result<(), DslError>,
+) -> Result<Vec<String>, DslError> {
+    let (neg, value) = match v.strip_prefix('!') {
         Some(n) => (true, n),
         None => (false, v),
     };
-    check_ifname(name, "interface")?;
+    check(value)?;
     let mut out = vec![];
     if neg {
         out.push("!".to_string());
     }
     out.push(flag.to_string());
-    out.push(name.to_string());
+    out.push(value.to_string());
     Ok(out)
 }
 
+fn iface(flag: &str, v: &str) -> Result<Vec<String>, DslError> {
+    negatable(flag, v, |name| check_ifname(name, "interface"))
+}
+
 fn addr_arg(flag: &str, v: &str) -> Result<Vec<String>, DslError> {
-    let (neg, a) = match v.strip_prefix('!') {
-        Some(n) => (true, n),
-        None => (false, v),
-    };
-    if a.contains('/') {
-        parse_cidr(a)?;
-    } else {
-        parse_ip(a, "address")?;
-    }
-    let mut out = vec![];
-    if neg {
-        out.push("!".to_string());
-    }
-    out.push(flag.to_string());
-    out.push(a.to_string());
-    Ok(out)
+    negatable(flag, v, |a| {
+        if a.contains('/') {
+            parse_cidr(a).map(|_| ())
+        } else {
+            parse_ip(a, "address").map(|_| ())
+        }
+    })
 }
 
 fn proto(p: &str) -> Result<String, DslError> {

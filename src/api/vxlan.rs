@@ -129,21 +129,8 @@ impl Session {
                 "remote for point-to-point (or fdb entries), group for multicast",
             ));
         }
-        if let Some(id) = self.model.find(&st.ns, name) {
-            let o = &self.model.links[id];
-            if o.kind == ModelKind::Vxlan {
-                return Ok(Link { id });
-            }
-            return Err(DslError::new(
-                "netsh::name-taken",
-                format!(
-                    "{name} on {} is already {} (line {})",
-                    st.ns,
-                    o.kind.words(),
-                    o.at.line
-                ),
-                "give the vxlan another name",
-            ));
+        if let Some(id) = self.taken(&st.ns, name, ModelKind::Vxlan)? {
+            return Ok(Link { id });
         }
         let id = self.model.add(name, &st.ns, ModelKind::Vxlan, at);
         self.push(

@@ -297,18 +297,6 @@ impl Ledger for Journal {
             .filter(|k| gone.iter().any(|g| g.matches(k)))
             .cloned()
             .collect();
-        if keys.is_empty() {
-            return Ok(());
-        }
-        let lines: Vec<Line> = keys
-            .iter()
-            .map(|k| Line::Forget { forget: k.clone() })
-            .collect();
-        self.append(&lines)?;
-        for k in &keys {
-            self.keys.remove(k);
-        }
-        self.entries.retain(|e| !keys.contains(&e.key));
-        Ok(())
+        self.forget_keys(&keys)
     }
 }

@@ -165,6 +165,21 @@ impl Netlink {
         Ok(found)
     }
 
+    /// An ifindex needed to build a request: from the cache, or asked of the kernel once what
+    /// is in flight has landed (the link may be in it).
+    fn index_now(
+        &mut self,
+        batch: &mut Waves,
+        step: usize,
+        ns: &Netns,
+        name: &str,
+    ) -> Result<u32, (usize, Failure)> {
+        if !self.index.get(ns).is_some_and(|x| x.contains_key(name)) {
+            self.drain(batch)?;
+        }
+        self.index_of(ns, name).map_err(|f| (step, f))
+    }
+
     fn choose_index(&mut self, ns: &Netns, name: &str) -> Option<u32> {
         let next = self.next_index.get_mut(ns)?;
         let i = *next;
@@ -242,12 +257,7 @@ impl Netlink {
                     mtu,
                 } => {
                     let master = match master {
-                        Some(mn) => {
-                            if !self.index.get(ns).is_some_and(|x| x.contains_key(mn)) {
-                                self.drain(&mut batch)?;
-                            }
-                            Some(self.index_of(ns, mn).map_err(at)?)
-                        }
+                        Some(mn) => Some(self.index_now(&mut batch, i, ns, mn)?),
                         None => None,
                     };
                     let l = NewLink {
@@ -264,12 +274,7 @@ impl Netlink {
                         }
                         LinkKind::Vxlan(v) => {
                             let dev = match &v.dev {
-                                Some(d) => {
-                                    if !self.index.get(ns).is_some_and(|x| x.contains_key(d)) {
-                                        self.drain(&mut batch)?;
-                                    }
-                                    Some(self.index_of(ns, d).map_err(at)?)
-                                }
+                                Some(d) => Some(self.index_now(&mut batch, i, ns, d)?),
                                 None => None,
                             };
                             m::add_vxlan(&l, v, dev)
@@ -308,10 +313,7 @@ impl Netlink {
                 }
                 LinkSetMaster { ns, name, master } => {
                     let mi = match master {
-                        Some(mn) => {
-                            self.drain(&mut batch)?;
-                            self.index_of(ns, mn).map_err(at)?
-                        }
+                        Some(mn) => self.index_now(&mut batch, i, ns, mn)?,
                         None => 0,
                     };
                     self.send(&mut batch, &t, i, ns, vec![m::set_master(name, mi)])?;
@@ -327,10 +329,7 @@ impl Netlink {
                     self.send(&mut batch, &t, i, ns, vec![m::del_link(name)])?;
                 }
                 AddrAdd { ns, link, addr } | AddrDel { ns, link, addr } => {
-                    if !self.index.get(ns).is_some_and(|x| x.contains_key(link)) {
-                        self.drain(&mut batch)?;
-                    }
-                    let idx = self.index_of(ns, link).map_err(at)?;
+                    let idx = self.index_now(&mut batch, i, ns, link)?;
                     let msg = m::address(idx, addr);
                     let msg = if matches!(step, AddrAdd { .. }) {
                         m::envelope(RouteNetlinkMessage::NewAddress(msg), m::CREATE)
@@ -341,12 +340,7 @@ impl Netlink {
                 }
                 RouteAdd { ns, dst, via, dev } | RouteDel { ns, dst, via, dev } => {
                     let oif = match dev {
-                        Some(d) => {
-                            if !self.index.get(ns).is_some_and(|x| x.contains_key(d)) {
-                                self.drain(&mut batch)?;
-                            }
-                            Some(self.index_of(ns, d).map_err(at)?)
-                        }
+                        Some(d) => Some(self.index_now(&mut batch, i, ns, d)?),
                         None => None,
                     };
                     let msg = m::route(dst, via, oif, matches!(step, RouteDel { .. }));
@@ -358,10 +352,7 @@ impl Netlink {
                     self.send(&mut batch, &t, i, ns, vec![msg])?;
                 }
                 FdbAdd { ns, dev, mac, dst } | FdbDel { ns, dev, mac, dst } => {
-                    if !self.index.get(ns).is_some_and(|x| x.contains_key(dev)) {
-                        self.drain(&mut batch)?;
-                    }
-                    let idx = self.index_of(ns, dev).map_err(at)?;
+                    let idx = self.index_now(&mut batch, i, ns, dev)?;
                     let mac = m::parse_mac(mac)
                         .ok_or_else(|| at(Failure::new(format!("bad MAC {mac}"), None)))?;
                     let msg = m::fdb(idx, mac, *dst, matches!(step, FdbAdd { .. }));
