@@ -5,8 +5,8 @@
 use netsh::api::{Session, Shared};
 use netsh::lab::Journal;
 use netsh::plan::coalesce::coalesce;
-use netsh::plan::dry_run::DryRun;
-use netsh::plan::{At, LinkKind, Netns, Op, OpKind};
+use netsh::plan::{LinkKind, Op, OpKind};
+use netsh::sys::{At, Netns};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -20,7 +20,10 @@ const STAR: &str = include_str!("star.rhai");
 #[divan::bench(args = [10, 200, 1000])]
 fn star_script_through_dry_run(n: usize) {
     let params = BTreeMap::from([("n".to_string(), n.to_string())]);
-    let backend = Box::new(DryRun::new(Box::new(std::io::sink()), true));
+    let backend = Box::new(netsh::plan::dry_run::dry_run(
+        Box::new(std::io::sink()),
+        true,
+    ));
     let shared: Shared = Rc::new(RefCell::new(Session::new(
         backend,
         Journal::in_memory("star"),

@@ -11,6 +11,6 @@ pub mod lab;
 pub mod net;
 pub mod plan;
 pub mod repl;
-pub mod sandbox;
 pub mod script;
+pub mod sys;
 pub mod why;

@@ -3,7 +3,7 @@
 
 use clap::Parser;
 use netsh::cli::{self, Cli, Cmd};
-use netsh::sandbox;
+use netsh::net::sandbox;
 
 fn main() {
     let cli = Cli::parse();

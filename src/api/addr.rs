@@ -44,14 +44,6 @@ fn not_an_address(s: &str) -> DslError {
     )
 }
 
-/// IPv4 169.254/16 or IPv6 fe80::/10: addresses a link makes for itself, never a lab's.
-pub fn is_link_local(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v) => v.is_link_local(),
-        IpAddr::V6(v) => v.segments()[0] & 0xffc0 == 0xfe80,
-    }
-}
-
 /// A bare address (a gateway, a ping target).
 pub fn parse_ip(s: &str, what: &str) -> Result<IpAddr, DslError> {
     if let Ok(ip) = s.parse::<IpAddr>() {

@@ -7,7 +7,8 @@ use super::model::ModelKind;
 use super::names::check_ifname;
 use super::session::Session;
 use super::stack::Stack;
-use crate::plan::{At, LinkKind, OpKind};
+use crate::plan::{LinkKind, OpKind};
+use crate::sys::At;
 
 impl Session {
     pub fn cable(

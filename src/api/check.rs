@@ -5,7 +5,8 @@ use super::addr::parse_ip;
 use super::error::{fail, DslError, R};
 use super::session::{Session, Shared};
 use super::stack::Stack;
-use crate::plan::{Netns, PingMode};
+use crate::plan::PingMode;
+use crate::sys::Netns;
 use rhai::{Engine, Map, NativeCallContext};
 use std::time::Instant;
 
@@ -40,7 +41,7 @@ impl Session {
         match (mode, got) {
             (PingMode::Expect, false) => {
                 // Explain the failure as `why` does: the first broken step and its fix.
-                let why = crate::why::probe::why(self.backend.as_mut(), &st.ns, ip, false);
+                let why = crate::why::probe::why(self.backend.why_kernel(), &st.ns, ip, false);
                 let (cause, help) = match (&why.broken, &why.fix) {
                     (Some(b), Some(f)) => (format!(" — {b}"), format!("try {f} (`netsh why {} {ip}` shows every hop)", st.ns)),
                     (Some(b), None) => (format!(" — {b}"), format!("`netsh why {} {ip}` shows every hop", st.ns)),

@@ -6,7 +6,7 @@ use super::link::Link;
 use super::model::ModelKind;
 use super::session::{Session, Shared};
 use super::stack::Stack;
-use crate::plan::{At, Netns};
+use crate::sys::{At, Netns};
 use rhai::{Engine, Map, NativeCallContext};
 
 #[derive(Default)]

@@ -8,7 +8,8 @@ use super::model::ModelKind;
 use super::names::check_ifname;
 use super::session::{Session, Shared};
 use super::stack::Stack;
-use crate::plan::{At, LinkKind, Netns, OpKind};
+use crate::plan::{LinkKind, OpKind};
+use crate::sys::{At, Netns};
 use rhai::{Engine, NativeCallContext};
 
 impl Session {

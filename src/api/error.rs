@@ -2,7 +2,7 @@
 //! error and rendered by src/script as a miette diagnostic at the call.
 
 use crate::plan::flush::FlushError;
-use crate::plan::At;
+use crate::sys::At;
 use rhai::{Dynamic, EvalAltResult, NativeCallContext, Position};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,7 +51,7 @@ pub fn at(ctx: &NativeCallContext) -> At {
         col: p.position().unwrap_or(0),
         file: ctx
             .call_source()
-            .map(crate::script::sources::intern)
+            .map(crate::sys::sources::intern)
             .unwrap_or(0),
     }
 }

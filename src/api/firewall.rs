@@ -10,7 +10,8 @@ use super::names::check_ifname;
 use super::session::{Session, Shared};
 use super::stack::Stack;
 use crate::firewall::Rule;
-use crate::plan::{At, Netns, OpKind};
+use crate::plan::OpKind;
+use crate::sys::{At, Netns};
 use rhai::{Array, Dynamic, Engine, Map, NativeCallContext};
 
 /// A rule the script added, on the stack it was added to.

@@ -6,7 +6,8 @@ use super::error::{at, fail, DslError, R};
 use super::model::ModelKind;
 use super::session::{Session, Shared};
 use super::stack::Stack;
-use crate::plan::{At, Netns, OpKind};
+use crate::plan::OpKind;
+use crate::sys::{At, Netns};
 use rhai::{Engine, NativeCallContext};
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 //! mistakes are caught at the call (an address on a link that is in another namespace, a name
 //! used twice) before anything reaches the kernel.
 
-use crate::plan::{At, Netns};
+use crate::sys::{At, Netns};
 use std::collections::{BTreeMap, HashMap};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -3,7 +3,8 @@
 
 use super::error::{fail, DslError, R};
 use super::session::{Session, Shared};
-use crate::plan::{Netns, PingMode};
+use crate::plan::PingMode;
+use crate::sys::Netns;
 use rhai::{Array, Dynamic, Engine, Map, NativeCallContext};
 use std::net::IpAddr;
 

@@ -6,7 +6,7 @@ use super::session::{Session, Shared};
 use super::stack::Stack;
 use crate::plan::render::dst_text;
 use crate::plan::view::NsView;
-use crate::plan::Netns;
+use crate::sys::Netns;
 use rhai::{Array, Dynamic, Engine, Map, NativeCallContext};
 
 impl Session {

@@ -1,11 +1,13 @@
 //! The state one script run (or one REPL session) shares between all DSL calls: the model, the
 //! pending plan, the backend, the lab journal, the parameters and the tally.
 
+use super::backend::Backend;
 use super::error::DslError;
 use super::model::Model;
 use crate::lab::Journal;
 use crate::plan::flush::{flush, Tally};
-use crate::plan::{At, Backend, Op, OpKind};
+use crate::plan::{Op, OpKind};
+use crate::sys::{At, Cancel, ObjectKey};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
@@ -26,7 +28,7 @@ pub struct Session {
     pub build: Duration,
     pub verify: Duration,
     /// Objects this run created that still stand, and how many it made and removed on the way.
-    pub made: BTreeSet<String>,
+    pub made: BTreeSet<ObjectKey>,
     pub transient: usize,
     /// The lab stood before this run: the failures a script narrates cannot be shown again.
     pub replay: bool,
@@ -34,6 +36,8 @@ pub struct Session {
     pub verbose: bool,
     /// The REPL's log of applied kernel requests (its change lines); `None` keeps nothing.
     pub applied: Option<Vec<OpKind>>,
+    /// Ctrl-C: the engine stops at its next step (the backend was handed the same token).
+    pub cancel: Cancel,
 }
 
 impl Session {
@@ -49,6 +53,7 @@ impl Session {
             replay,
             verbose: false,
             applied: None,
+            cancel: Cancel::default(),
             model: Model::default(),
             pending: vec![],
             backend,
@@ -72,7 +77,7 @@ impl Session {
         }
         let t = Instant::now();
         let ops = std::mem::take(&mut self.pending);
-        let r = flush(ops, self.backend.as_mut(), &mut self.journal);
+        let r = flush(ops, &mut *self.backend, &mut self.journal);
         self.build += t.elapsed();
         let report = r.map_err(DslError::from_flush)?;
         if self.verbose {

@@ -5,7 +5,8 @@ use super::error::{at, fail, DslError, R};
 use super::model::NsInfo;
 use super::names::check_nsname;
 use super::session::{Session, Shared};
-use crate::plan::{At, Netns, OpKind};
+use crate::plan::OpKind;
+use crate::sys::{At, Netns};
 use rhai::{Engine, NativeCallContext};
 use std::fmt;
 

@@ -4,7 +4,8 @@
 use super::error::{at, fail, DslError, R};
 use super::session::{Session, Shared};
 use super::stack::Stack;
-use crate::plan::{At, Netns, OpKind};
+use crate::plan::OpKind;
+use crate::sys::{At, Netns};
 use rhai::{Dynamic, Engine, NativeCallContext};
 
 impl Session {

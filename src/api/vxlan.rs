@@ -10,7 +10,8 @@ use super::names::check_ifname;
 use super::session::{Session, Shared};
 use super::stack::Stack;
 use crate::plan::vxlan::VxlanSpec;
-use crate::plan::{At, LinkKind, Netns, OpKind};
+use crate::plan::{LinkKind, OpKind};
+use crate::sys::{At, Netns};
 use rhai::{Engine, Map, NativeCallContext};
 use std::net::IpAddr;
 

@@ -5,7 +5,7 @@ use super::addr::parse_ip;
 use super::error::{fail, DslError, R};
 use super::session::{Session, Shared};
 use super::stack::Stack;
-use crate::plan::Netns;
+use crate::sys::Netns;
 use crate::why::Report;
 use rhai::{Array, Dynamic, Engine, Map, NativeCallContext};
 
@@ -14,7 +14,7 @@ impl Session {
         let ip = parse_ip(dst, "why target")?;
         self.flush()?;
         Ok(crate::why::probe::why(
-            self.backend.as_mut(),
+            self.backend.why_kernel(),
             &st.ns,
             ip,
             probe,

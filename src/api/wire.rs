@@ -6,7 +6,8 @@ use super::error::{at, fail, DslError, R};
 use super::link::Link;
 use super::session::{Session, Shared};
 use super::stack::Stack;
-use crate::plan::{At, OpKind};
+use crate::plan::OpKind;
+use crate::sys::At;
 use rhai::{Engine, NativeCallContext};
 
 impl Session {

@@ -4,7 +4,6 @@ use super::run::load;
 use super::CheckArgs;
 use crate::api::{Session, Shared};
 use crate::lab::Journal;
-use crate::plan::dry_run::DryRun;
 use crate::script;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -16,7 +15,10 @@ pub fn check(a: CheckArgs) -> i32 {
         Err(code) => return code,
     };
     let lab = super::lab_name::lab_name(Some(&a.file), None).unwrap_or_else(|_| "check".into());
-    let backend = Box::new(DryRun::new(Box::new(std::io::sink()), true));
+    let backend = Box::new(crate::plan::dry_run::dry_run(
+        Box::new(std::io::sink()),
+        true,
+    ));
     let shared: Shared = Rc::new(RefCell::new(Session::new(
         backend,
         Journal::in_memory(&lab),

@@ -8,7 +8,7 @@ use super::DownArgs;
 use crate::lab::sweep::sweep_steps;
 use crate::lab::teardown::{already_gone, teardown};
 use crate::lab::Journal;
-use crate::plan::Backend;
+use crate::plan::Apply;
 use crate::script::diagnostic::Diag;
 use std::time::Instant;
 
@@ -32,7 +32,7 @@ pub fn down(a: DownArgs) -> i32 {
             return 1;
         }
     };
-    let journal = crate::net::netns::inode(None).and_then(|ino| Journal::open(&lab, ino));
+    let journal = crate::sys::enter::inode(None).and_then(|ino| Journal::open(&lab, ino));
     let mut removed = 0;
     let mut failed = vec![];
     match journal {

@@ -38,19 +38,23 @@ pub fn repl(a: ReplArgs, sandboxed: bool) -> i32 {
             .ok()
             .map(|p| p.display().to_string());
     }
+    let cancel = crate::sys::Cancel::on_sigint();
     let backend = match crate::net::Netlink::new(&lab) {
-        Ok(b) => b,
+        Ok(mut b) => {
+            b.cancel_on(cancel.clone());
+            b
+        }
         Err(e) => {
             eprintln!("error: cannot start the netlink backend: {e}");
             return 1;
         }
     };
-    crate::script::engine::catch_interrupt();
     let shared: Shared = Rc::new(RefCell::new(Session::new(
         Box::new(backend),
         journal,
         BTreeMap::new(),
     )));
+    shared.borrow_mut().cancel = cancel;
     if sandboxed {
         lo_up(shared.borrow_mut().backend.as_mut());
     }

@@ -2,15 +2,15 @@
 
 use super::lab_name::lab_name;
 use super::{parse_params, RunArgs};
+use crate::api::backend::Backend;
 use crate::api::{Session, Shared};
 use crate::lab::teardown::{rollback, teardown, warn_failures};
 use crate::lab::Journal;
-use crate::plan::backend::Backend;
-use crate::plan::dry_run::DryRun;
 use crate::plan::flush::Tally;
-use crate::plan::{Netns, OpKind};
+use crate::plan::OpKind;
 use crate::script::diagnostic::Diag;
 use crate::script::{self, declared_params};
+use crate::sys::Netns;
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Instant;
@@ -34,17 +34,6 @@ pub fn root_diag(what: &str) -> Diag {
         format!("{what} needs root (CAP_NET_ADMIN) to change the kernel's network configuration"),
         Some("use --sandbox (no root needed), sudo, or --dry-run".into()),
     )
-}
-
-/// Reads the script, or says why not.
-pub fn read_script(file: &std::path::Path) -> Result<String, Diag> {
-    std::fs::read_to_string(file).map_err(|e| {
-        Diag::new(
-            "netsh::file",
-            format!("cannot read {}: {}", file.display(), e),
-            Some("check the path; scripts live in scripts/, e.g. scripts/chapter1.rhai".into()),
-        )
-    })
 }
 
 /// Rejects a `-p` the script never reads (a typo would otherwise pass silently).
@@ -87,7 +76,7 @@ fn summary(lab: &str, t: &Tally, transient: usize, ms: u128, dry: bool) -> Strin
 
 /// The lab's journal in /run/netsh, for this network namespace.
 pub fn open_journal(lab: &str) -> Result<Journal, Diag> {
-    let opened = crate::net::netns::inode(None).and_then(|ino| Journal::open(lab, ino));
+    let opened = crate::sys::enter::inode(None).and_then(|ino| Journal::open(lab, ino));
     opened.map_err(|e| {
         Diag::new(
             "netsh::journal",
@@ -116,7 +105,7 @@ pub fn load(
     raw: &[String],
 ) -> Result<(String, std::collections::BTreeMap<String, String>), i32> {
     let name = file.display().to_string();
-    let src = read_script(file).map_err(|d| {
+    let src = crate::script::read::read_script(file).map_err(|d| {
         eprint!("{}", d.render(&name, None));
         1
     })?;
@@ -145,11 +134,14 @@ pub fn run(a: RunArgs, sandboxed: bool) -> i32 {
             return 2;
         }
     };
-    crate::script::engine::catch_interrupt();
+    let cancel = crate::sys::Cancel::on_sigint();
     let started = Instant::now();
     let (backend, journal): (Box<dyn Backend>, Journal) = if a.dry_run {
         (
-            Box::new(DryRun::new(Box::new(std::io::stdout()), false)),
+            Box::new(crate::plan::dry_run::dry_run(
+                Box::new(std::io::stdout()),
+                false,
+            )),
             Journal::in_memory(&lab),
         )
     } else {
@@ -183,7 +175,10 @@ pub fn run(a: RunArgs, sandboxed: bool) -> i32 {
             _ => journal.script = Some(me),
         }
         match crate::net::Netlink::new(&lab) {
-            Ok(b) => (Box::new(b), journal),
+            Ok(mut b) => {
+                b.cancel_on(cancel.clone());
+                (Box::new(b), journal)
+            }
             Err(e) => {
                 eprintln!("error: cannot start the netlink backend: {e}");
                 return 1;
@@ -191,6 +186,7 @@ pub fn run(a: RunArgs, sandboxed: bool) -> i32 {
         }
     };
     let shared: Shared = Rc::new(RefCell::new(Session::new(backend, journal, params)));
+    shared.borrow_mut().cancel = cancel;
     if sandboxed {
         lo_up(shared.borrow_mut().backend.as_mut());
     }

@@ -4,7 +4,7 @@ use super::run::{has_net_admin, root_diag};
 use super::ShowArgs;
 use crate::lab::state::{StackState, State};
 use crate::lab::Journal;
-use crate::plan::Netns;
+use crate::sys::{Netns, ObjectKey};
 use std::fmt::Write;
 
 pub fn show(a: ShowArgs) -> i32 {
@@ -32,7 +32,7 @@ pub fn show(a: ShowArgs) -> i32 {
         }
     };
     if let Some(lab) = &a.lab {
-        let journal = crate::net::netns::inode(None).and_then(|ino| Journal::open(lab, ino));
+        let journal = crate::sys::enter::inode(None).and_then(|ino| Journal::open(lab, ino));
         let journal = match journal {
             Ok(j) if !j.entries.is_empty() => j,
             Ok(_) => {
@@ -47,12 +47,15 @@ pub fn show(a: ShowArgs) -> i32 {
         let mut keep: Vec<String> = journal
             .entries
             .iter()
-            .filter_map(|e| e.key.strip_prefix("netns ").map(str::to_string))
+            .filter_map(|e| match &e.key {
+                ObjectKey::Netns(n) => Some(n.clone()),
+                _ => None,
+            })
             .collect();
         if journal
             .entries
             .iter()
-            .any(|e| e.ns == Netns::Root && !e.key.starts_with("netns "))
+            .any(|e| e.ns == Netns::Root && !matches!(e.key, ObjectKey::Netns(_)))
         {
             keep.push("host".into());
         }

@@ -3,8 +3,9 @@
 
 use super::run::{has_net_admin, root_diag};
 use super::WhyArgs;
-use crate::plan::{Backend, Netns};
+use crate::plan::Observe;
 use crate::script::diagnostic::Diag;
+use crate::sys::Netns;
 use std::net::IpAddr;
 
 pub fn why(a: WhyArgs) -> i32 {
@@ -47,7 +48,7 @@ pub fn why(a: WhyArgs) -> i32 {
         }
         Netns::named(&a.namespace)
     };
-    let r = crate::why::probe::why(&mut backend, &ns, dst, true);
+    let r = crate::why::probe::why(Some(&mut backend), &ns, dst, true);
     if a.json {
         println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
     } else {

@@ -1,12 +1,34 @@
-//! Reading one chain as `iptables -t TABLE -S CHAIN` prints it (policy and rules), for `why`.
+//! One chain as `iptables -t TABLE -S CHAIN` prints it (policy and rules): read for `why`.
 
-use crate::why::Chain;
 use std::path::Path;
 use std::process::Command;
 
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Chain {
+    /// `ACCEPT`, `DROP`; `None` for a user chain.
+    pub policy: Option<String>,
+    /// Each rule's `-A CHAIN` line without that prefix.
+    pub rules: Vec<String>,
+}
+
+impl Chain {
+    pub fn parse(text: &str) -> Chain {
+        let mut c = Chain::default();
+        for line in text.lines() {
+            let mut w = line.split_whitespace();
+            match (w.next(), w.next()) {
+                (Some("-P"), Some(_)) => c.policy = w.next().map(str::to_string),
+                (Some("-A"), Some(_)) => c.rules.push(w.collect::<Vec<_>>().join(" ")),
+                _ => {}
+            }
+        }
+        c
+    }
+}
+
 pub fn read(ns: Option<&Path>, table: &str, chain: &str) -> std::io::Result<Option<Chain>> {
     let (t, c) = (table.to_string(), chain.to_string());
-    let out = crate::net::netns::in_netns(ns, move || {
+    let out = crate::sys::enter::in_netns(ns, move || {
         Command::new("iptables")
             .args(["-w", "-t", &t, "-S", &c])
             .output()

@@ -4,7 +4,7 @@
 //! entered the target namespace.
 
 use super::{Firewall, FwError, Listed, Rule};
-use crate::net::netns::in_netns;
+use crate::sys::enter::in_netns;
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;

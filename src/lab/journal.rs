@@ -2,6 +2,8 @@
 //! created or adopted, appended and synced before each batch is applied.
 
 use crate::plan::ledger::{Entry, Gone, Ledger};
+use crate::plan::OpKind;
+use crate::sys::ObjectKey;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::fs::{File, OpenOptions};
@@ -25,7 +27,7 @@ struct Header {
 #[serde(untagged)]
 enum Line {
     Entry(Box<Entry>),
-    Forget { forget: String },
+    Forget { forget: ObjectKey },
 }
 
 pub struct Journal {
@@ -35,7 +37,7 @@ pub struct Journal {
     /// The script that made the lab (canonical path), when known.
     pub script: Option<String>,
     pub entries: Vec<Entry>,
-    keys: BTreeSet<String>,
+    keys: BTreeSet<ObjectKey>,
 }
 
 impl Journal {
@@ -119,7 +121,7 @@ impl Journal {
         self.undoable_of(&self.entries)
     }
 
-    fn other_labs_keys(&self) -> BTreeSet<String> {
+    fn other_labs_keys(&self) -> BTreeSet<ObjectKey> {
         self.other_labs()
             .into_iter()
             .flat_map(|j| j.entries)
@@ -153,12 +155,12 @@ impl Journal {
     }
 
     /// The keys the journal holds now: what a run or a REPL line adds is measured from here.
-    pub fn mark(&self) -> BTreeSet<String> {
+    pub fn mark(&self) -> BTreeSet<ObjectKey> {
         self.keys.clone()
     }
 
     /// The entries recorded since `mark` (and still standing).
-    pub fn since(&self, mark: &BTreeSet<String>) -> Vec<Entry> {
+    pub fn since(&self, mark: &BTreeSet<ObjectKey>) -> Vec<Entry> {
         self.entries
             .iter()
             .filter(|e| !mark.contains(&e.key))
@@ -167,8 +169,8 @@ impl Journal {
     }
 
     /// Forget these objects (a rollback removed them): tombstones, appended and synced.
-    pub fn forget_keys(&mut self, keys: &[String]) -> io::Result<()> {
-        let keys: Vec<String> = keys
+    pub fn forget_keys(&mut self, keys: &[ObjectKey]) -> io::Result<()> {
+        let keys: Vec<ObjectKey> = keys
             .iter()
             .filter(|k| self.keys.contains(*k))
             .cloned()
@@ -196,7 +198,7 @@ impl Journal {
         let others = self.other_labs_keys();
         entries
             .iter()
-            .filter(|e| !(e.key.starts_with("sysctl ") && others.contains(&e.key)))
+            .filter(|e| !(matches!(e.key, ObjectKey::Sysctl { .. }) && others.contains(&e.key)))
             .cloned()
             .collect()
     }
@@ -252,7 +254,7 @@ impl Journal {
 }
 
 impl Ledger for Journal {
-    fn owns(&self, key: &str) -> bool {
+    fn owns(&self, key: &ObjectKey) -> bool {
         self.keys.contains(key)
     }
 
@@ -275,23 +277,23 @@ impl Ledger for Journal {
         Ok(())
     }
 
-    fn inherited_undo(&self, key: &str) -> Option<crate::plan::OpKind> {
-        if !key.starts_with("sysctl ") {
+    fn inherited_undo(&self, key: &ObjectKey) -> Option<OpKind> {
+        if !matches!(key, ObjectKey::Sysctl { .. }) {
             return None;
         }
         self.other_labs()
             .into_iter()
             .flat_map(|j| j.entries)
-            .find(|e| e.key == key && e.undo.is_some())
+            .find(|e| e.key == *key && e.undo.is_some())
             .and_then(|e| e.undo)
     }
 
-    fn unrecord(&mut self, keys: &[String]) -> io::Result<()> {
+    fn unrecord(&mut self, keys: &[ObjectKey]) -> io::Result<()> {
         self.forget_keys(keys)
     }
 
     fn forget(&mut self, gone: &[Gone]) -> io::Result<()> {
-        let keys: Vec<String> = self
+        let keys: Vec<ObjectKey> = self
             .keys
             .iter()
             .filter(|k| gone.iter().any(|g| g.matches(k)))

@@ -4,7 +4,8 @@
 
 use super::state::State;
 use crate::firewall::rule::{from_saved, tag};
-use crate::plan::{Netns, OpKind};
+use crate::plan::OpKind;
+use crate::sys::Netns;
 
 pub fn sweep_steps(state: &State, lab: &str) -> Vec<OpKind> {
     let tag = tag(lab);

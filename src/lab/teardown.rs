@@ -2,7 +2,8 @@
 //! links, and veth peers with them), then what lives outside them; adopted objects never.
 
 use crate::plan::ledger::Entry;
-use crate::plan::{Netns, OpKind};
+use crate::plan::{Builder, OpKind};
+use crate::sys::{Failure, Netns, ObjectKey};
 use std::collections::BTreeSet;
 
 /// The undo steps for a journal's entries, in the order to apply them.
@@ -42,11 +43,7 @@ pub fn already_gone(errno: Option<i32>) -> bool {
 }
 
 /// Apply the undo steps one by one; what is already gone is fine. Returns what failed.
-pub fn teardown(
-    backend: &mut dyn crate::plan::Backend,
-    entries: &[Entry],
-    lab: &str,
-) -> Vec<(OpKind, crate::plan::Failure)> {
+pub fn teardown(backend: &mut dyn Builder, entries: &[Entry], lab: &str) -> Vec<(OpKind, Failure)> {
     let tag = crate::firewall::rule::tag(lab);
     let mut aliases: std::collections::HashMap<Netns, crate::plan::view::NsView> =
         Default::default();
@@ -109,20 +106,20 @@ pub fn teardown(
 /// says was made since, less sysctls another live lab shares; then forget it. Returns how many
 /// objects were owned, and what could not be undone.
 pub fn rollback(
-    backend: &mut dyn crate::plan::Backend,
+    backend: &mut dyn Builder,
     journal: &mut super::Journal,
-    mark: &std::collections::BTreeSet<String>,
-) -> (usize, Vec<(OpKind, crate::plan::Failure)>) {
+    mark: &BTreeSet<ObjectKey>,
+) -> (usize, Vec<(OpKind, Failure)>) {
     let added = journal.since(mark);
     let owned = added.iter().filter(|e| !e.adopted).count();
     let failed = teardown(backend, &journal.undoable_of(&added), &journal.lab.clone());
-    let keys: Vec<String> = added.iter().map(|e| e.key.clone()).collect();
+    let keys: Vec<ObjectKey> = added.iter().map(|e| e.key.clone()).collect();
     let _ = journal.forget_keys(&keys);
     (owned, failed)
 }
 
 /// Says what a teardown could not undo.
-pub fn warn_failures(failed: &[(OpKind, crate::plan::Failure)]) {
+pub fn warn_failures(failed: &[(OpKind, Failure)]) {
     for (op, f) in failed {
         eprintln!(
             "warning: cannot {}: {}",
@@ -140,7 +137,7 @@ mod tests {
     fn namespaces_go_first_and_their_contents_with_them() {
         let ns1 = Netns::named("ns1");
         let e = |key: &str, ns: Netns, peer_ns: Option<Netns>, undo: OpKind| Entry {
-            key: key.into(),
+            key: key.parse().unwrap(),
             ns,
             peer_ns,
             undo: Some(undo),

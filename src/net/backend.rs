@@ -4,21 +4,17 @@
 
 use super::handles::Handles;
 use super::messages::{self as m, Msg, NewLink};
-use super::observe::observe;
-use super::{exec, netns, ping, sysctl};
+use super::{netns, sysctl};
 use crate::firewall::iptables::Iptables;
-use crate::firewall::{Firewall, FwError, Listed, Rule};
-use crate::plan::backend::{Backend, ExecOutput, Failure, PingMode};
-use crate::plan::view::NsView;
-use crate::plan::{LinkKind, Netns, OpKind};
+use crate::firewall::{Firewall, FwError};
+use crate::plan::{Apply, LinkKind, OpKind};
+use crate::sys::{Cancel, Failure, Netns};
 use futures::future::{join_all, LocalBoxFuture};
 use futures::StreamExt;
 use rtnetlink::packet_core::NetlinkPayload;
 use rtnetlink::packet_route::RouteNetlinkMessage;
 use rtnetlink::Handle;
-use std::collections::{BTreeSet, HashMap};
-use std::net::IpAddr;
-use std::time::Duration;
+use std::collections::HashMap;
 
 type Pending = (usize, LocalBoxFuture<'static, Result<(), Failure>>);
 
@@ -59,16 +55,18 @@ impl Waves {
 }
 
 pub struct Netlink {
-    h: Handles,
+    pub(super) h: Handles,
     /// Every link netsh creates carries this alias (`netsh:<lab>`), so it can be found by its tag.
     alias: String,
     /// name → ifindex per namespace, from observing and from creates that chose their index.
-    index: HashMap<Netns, HashMap<String, u32>>,
+    pub(super) index: HashMap<Netns, HashMap<String, u32>>,
     /// The next free ifindex of each namespace netsh created or observed, so creates choose
     /// their index and later requests need no lookups.
-    next_index: HashMap<Netns, u32>,
+    pub(super) next_index: HashMap<Netns, u32>,
     /// Firewall rules go through the firewall driver (src/firewall), in the same namespaces.
-    fw: Box<dyn Firewall>,
+    pub(super) fw: Box<dyn Firewall>,
+    /// Ctrl-C: a running `exec` is stopped as a timeout would stop it.
+    pub(super) cancel: Cancel,
 }
 
 impl Netlink {
@@ -79,7 +77,13 @@ impl Netlink {
             index: HashMap::new(),
             next_index: HashMap::new(),
             fw: Box::new(Iptables::default()),
+            cancel: Cancel::default(),
         })
+    }
+
+    /// Stop a running `exec` when `cancel` is set (Ctrl-C).
+    pub fn cancel_on(&mut self, cancel: Cancel) {
+        self.cancel = cancel;
     }
 
     /// An fd naming the root stack (netsh's own), for asking other namespaces its nsid.
@@ -101,12 +105,12 @@ impl Netlink {
             .map_err(|e| Failure::new(e.to_string(), None))
     }
 
-    fn handle(&mut self, ns: &Netns) -> Result<Handle, Failure> {
+    pub(super) fn handle(&mut self, ns: &Netns) -> Result<Handle, Failure> {
         self.h.get(ns).map_err(|e| {
             Failure::new(
                 format!(
                     "cannot open a netlink socket in {ns}: {}",
-                    crate::plan::backend::errno_words(&e)
+                    crate::sys::errno::errno_words(&e)
                 ),
                 e.raw_os_error(),
             )
@@ -419,7 +423,7 @@ async fn ack(mut handle: Handle, msg: Msg) -> Result<(), Failure> {
 }
 
 /// iptables says what went wrong only in words: turn the common ones into what to do.
-fn fw_failure(e: FwError) -> Failure {
+pub(super) fn fw_failure(e: FwError) -> Failure {
     let m = e.message.to_lowercase();
     let help = e.help.or_else(|| {
         Some(
@@ -445,120 +449,11 @@ fn fw_failure(e: FwError) -> Failure {
 /// "File exists (EEXIST)": the system's words and the errno's name.
 pub fn errno_failure(errno: i32) -> Failure {
     let e = std::io::Error::from_raw_os_error(errno);
-    Failure::new(crate::plan::backend::errno_words(&e), Some(errno))
+    Failure::new(crate::sys::errno::errno_words(&e), Some(errno))
 }
 
-impl Backend for Netlink {
-    fn named_netns(&mut self) -> Result<BTreeSet<String>, Failure> {
-        match std::fs::read_dir(netns::NETNS_RUN_DIR) {
-            Ok(rd) => Ok(rd
-                .filter_map(|e| e.ok())
-                .filter_map(|e| e.file_name().into_string().ok())
-                .collect()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeSet::new()),
-            Err(e) => Err(Failure::from_io(&e)),
-        }
-    }
-
-    fn observe(&mut self, ns: &Netns) -> Result<NsView, Failure> {
-        let handle = self.handle(ns)?;
-        let o = self
-            .h
-            .rt
-            .block_on(observe(&handle, ns))
-            .map_err(|e| match e {
-                rtnetlink::Error::NetlinkError(m) => errno_failure(-m.raw_code()),
-                other => Failure::new(other.to_string(), None),
-            })?;
-        // The kernel takes a veth peer's ifindex only when the main end's is given too, so every
-        // create names its index: the next one above all that exist.
-        let next = o.index.values().max().copied().unwrap_or(1) + 1;
-        self.next_index.insert(ns.clone(), next);
-        self.index.insert(ns.clone(), o.index);
-        Ok(o.view)
-    }
-
-    fn read_sysctl(&mut self, ns: &Netns, key: &str) -> Result<Option<String>, Failure> {
-        sysctl::read(ns.path().as_deref(), key)
-            .map(Some)
-            .map_err(|e| Failure::from_io(&e))
-    }
-
+impl Apply for Netlink {
     fn apply(&mut self, steps: &[OpKind]) -> Result<(), (usize, Failure)> {
         self.apply_all(steps)
-    }
-
-    fn ping(&mut self, ns: &Netns, dst: IpAddr, mode: PingMode) -> Result<bool, Failure> {
-        // Bounded; echoes every 200 ms and the first reply ends it, so a first ARP lost while
-        // bridge ports come up is retried. An expected reply may wait longer: on a bridge with
-        // a thousand new ports, linkwatch takes seconds to bring their carriers up.
-        let total = match mode {
-            PingMode::ExpectNot => Duration::from_millis(1200),
-            PingMode::Probe => Duration::from_millis(3000),
-            PingMode::Expect => Duration::from_millis(10000),
-            PingMode::Sweep => Duration::from_millis(2000),
-        };
-        ping::ping(ns.path().as_deref(), dst, total, Duration::from_millis(200))
-            .map_err(|e| Failure::from_io(&e))
-    }
-
-    fn exec(&mut self, ns: &Netns, cmd: &str) -> Result<ExecOutput, Failure> {
-        let o = exec::exec(ns.path().as_deref(), cmd, Duration::from_secs(60))
-            .map_err(|e| Failure::from_io(&e))?;
-        Ok(ExecOutput {
-            code: o.code as i64,
-            out: o.out,
-            err: o.err,
-        })
-    }
-
-    fn echo(&mut self, text: &str) {
-        println!("{text}");
-    }
-
-    fn rule_exists(&mut self, ns: &Netns, rule: &Rule) -> Result<bool, Failure> {
-        self.fw
-            .exists(ns.path().as_deref(), rule)
-            .map_err(fw_failure)
-    }
-
-    fn rules(&mut self, ns: &Netns) -> Result<Vec<Listed>, Failure> {
-        self.fw.list(ns.path().as_deref()).map_err(fw_failure)
-    }
-
-    fn fdb(&mut self, ns: &Netns) -> Result<Vec<(String, String, IpAddr)>, Failure> {
-        // netlink-packet-route 0.34 yields no bridge FDB entries from a dump (the messages do not
-        // come through), so this read asks iproute2's `bridge -j fdb show` in the namespace.
-        super::observe::fdb(ns.path().as_deref()).map_err(|e| Failure::from_io(&e))
-    }
-
-    fn route_get(
-        &mut self,
-        ns: &Netns,
-        dst: IpAddr,
-    ) -> Result<Option<Result<crate::why::RouteGet, String>>, Failure> {
-        super::why::route_get(ns.path().as_deref(), dst)
-            .map(Some)
-            .map_err(|e| Failure::from_io(&e))
-    }
-
-    fn link_details(&mut self, ns: &Netns) -> Result<Option<Vec<crate::why::LinkDetail>>, Failure> {
-        super::why::links(ns.path().as_deref())
-            .map(Some)
-            .map_err(|e| Failure::from_io(&e))
-    }
-
-    fn neighbour(&mut self, ns: &Netns, dev: &str, ip: IpAddr) -> Result<Option<String>, Failure> {
-        super::why::neighbour(ns.path().as_deref(), dev, ip).map_err(|e| Failure::from_io(&e))
-    }
-
-    fn chain(
-        &mut self,
-        ns: &Netns,
-        table: &str,
-        chain: &str,
-    ) -> Result<Option<crate::why::Chain>, Failure> {
-        crate::firewall::chain::read(ns.path().as_deref(), table, chain)
-            .map_err(|e| Failure::from_io(&e))
     }
 }

@@ -18,7 +18,8 @@ use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
 
-use super::netns::in_netns;
+use crate::sys::enter::in_netns;
+use crate::sys::Cancel;
 
 /// Exit code reported when the command ran out of time (as timeout(1)).
 pub const TIMEOUT_CODE: i32 = 124;
@@ -41,7 +42,13 @@ pub struct ExecOutput {
 /// running and what they print later is not captured. If `timeout` passes
 /// first, the shell's process group (the shell and everything it started that
 /// did not move itself elsewhere) is sent SIGKILL and `code` is 124.
-pub fn exec(ns: Option<&Path>, cmd: &str, timeout: Duration) -> io::Result<ExecOutput> {
+pub fn exec(
+    ns: Option<&Path>,
+    cmd: &str,
+    timeout: Duration,
+    cancel: &Cancel,
+) -> io::Result<ExecOutput> {
+    let cancel = cancel.clone();
     let deadline = Instant::now() + timeout;
     let mut command = Command::new("sh");
     command
@@ -54,8 +61,10 @@ pub fn exec(ns: Option<&Path>, cmd: &str, timeout: Duration) -> io::Result<ExecO
         // (otherwise e.g. `sleep` would keep our pipes open).
         .process_group(0);
     in_netns(ns, move || {
-        let child = command.spawn().map_err(|e| super::ctx(e, "spawn sh"))?;
-        collect(child, deadline)
+        let child = command
+            .spawn()
+            .map_err(|e| crate::sys::errno::context(e, "spawn sh"))?;
+        collect(child, deadline, &cancel)
     })?
 }
 
@@ -66,7 +75,7 @@ const DRAIN_GRACE: Duration = Duration::from_millis(50);
 /// while its pipes are still open (held by background children).
 const SLICE: Duration = Duration::from_millis(10);
 
-fn collect(mut child: Child, deadline: Instant) -> io::Result<ExecOutput> {
+fn collect(mut child: Child, deadline: Instant, cancel: &Cancel) -> io::Result<ExecOutput> {
     let mut pipes = [
         child
             .stdout
@@ -95,7 +104,7 @@ fn collect(mut child: Child, deadline: Instant) -> io::Result<ExecOutput> {
             break;
         }
         // Ctrl-C stops the command as a timeout would; the script then stops at its next step.
-        if status.is_none() && (now >= deadline || crate::script::engine::interrupted()) {
+        if status.is_none() && (now >= deadline || cancel.is_cancelled()) {
             // The child is not reaped yet, so its pid (= pgid) cannot have
             // been reused: killing the group hits only what we started.
             let pid = Pid::from_raw(child.id() as i32);
@@ -193,6 +202,7 @@ mod tests {
             None,
             "echo hi; echo oops >&2; exit 3",
             Duration::from_secs(5),
+            &Cancel::default(),
         )
         .unwrap();
         assert_eq!(
@@ -207,7 +217,7 @@ mod tests {
 
     #[test]
     fn stdin_is_null() {
-        let o = exec(None, "cat", Duration::from_secs(5)).unwrap();
+        let o = exec(None, "cat", Duration::from_secs(5), &Cancel::default()).unwrap();
         assert_eq!((o.code, o.out.as_str()), (0, ""));
     }
 
@@ -218,6 +228,7 @@ mod tests {
             None,
             "head -c 300000 /dev/zero; head -c 300000 /dev/zero >&2",
             Duration::from_secs(10),
+            &Cancel::default(),
         )
         .unwrap();
         assert_eq!((o.code, o.out.len(), o.err.len()), (0, 300000, 300000));
@@ -226,7 +237,13 @@ mod tests {
     #[test]
     fn timeout_kills_and_returns_124() {
         let t = Instant::now();
-        let o = exec(None, "echo start; sleep 5", Duration::from_millis(300)).unwrap();
+        let o = exec(
+            None,
+            "echo start; sleep 5",
+            Duration::from_millis(300),
+            &Cancel::default(),
+        )
+        .unwrap();
         let took = t.elapsed();
         assert_eq!(o.code, TIMEOUT_CODE);
         assert_eq!(o.out, "start\n");
@@ -236,7 +253,13 @@ mod tests {
     #[test]
     fn background_child_does_not_block_return() {
         let t = Instant::now();
-        let o = exec(None, "sleep 3 & echo $!", Duration::from_secs(2)).unwrap();
+        let o = exec(
+            None,
+            "sleep 3 & echo $!",
+            Duration::from_secs(2),
+            &Cancel::default(),
+        )
+        .unwrap();
         assert_eq!(o.code, 0);
         assert!(t.elapsed() < Duration::from_secs(1));
         // Clean up the sleep we started, by its pid.
@@ -246,7 +269,13 @@ mod tests {
 
     #[test]
     fn signal_exit_code() {
-        let o = exec(None, "kill -TERM $$", Duration::from_secs(5)).unwrap();
+        let o = exec(
+            None,
+            "kill -TERM $$",
+            Duration::from_secs(5),
+            &Cancel::default(),
+        )
+        .unwrap();
         assert_eq!(o.code, 128 + 15);
     }
 }

@@ -2,8 +2,8 @@
 //! that created it, so each is made on a short-lived thread that entered the namespace; the
 //! connection future runs on the backend's current-thread runtime.
 
-use super::netns::in_netns;
-use crate::plan::Netns;
+use crate::sys::enter::in_netns;
+use crate::sys::Netns;
 use rtnetlink::Handle;
 use std::collections::HashMap;
 use std::fs::File;

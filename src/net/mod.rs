@@ -8,6 +8,9 @@ pub mod messages;
 pub mod netns;
 pub mod observe;
 pub mod ping;
+pub mod probe;
+pub mod reads;
+pub mod sandbox;
 pub mod sysctl;
 pub mod topology;
 pub mod why;
@@ -29,11 +32,4 @@ impl From<InvalidArg> for io::Error {
     fn from(e: InvalidArg) -> Self {
         io::Error::new(io::ErrorKind::InvalidInput, e)
     }
-}
-
-/// Prefix an error with what we were doing, keeping its kind and naming its errno.
-pub(crate) fn ctx(e: impl Into<io::Error>, what: impl std::fmt::Display) -> io::Error {
-    let e = e.into();
-    let msg = format!("{what}: {}", crate::plan::backend::errno_words(&e));
-    io::Error::new(e.kind(), msg)
 }

@@ -1,7 +1,7 @@
 //! Reading one namespace's links, addresses and routes (three dumps) into an `NsView`.
 
 use crate::plan::view::{LinkView, NsView, RouteView};
-use crate::plan::Netns;
+use crate::sys::Netns;
 use futures::TryStreamExt;
 use ipnet::IpNet;
 use rtnetlink::packet_route::address::AddressAttribute;
@@ -160,13 +160,13 @@ fn route_view(r: &RouteMessage, names: &HashMap<u32, String>) -> Option<RouteVie
 
 /// The bridge FDB entries that carry a remote address (a VXLAN's): (dev, mac, dst).
 pub fn fdb(ns: Option<&std::path::Path>) -> std::io::Result<Vec<(String, String, IpAddr)>> {
-    let out = super::netns::in_netns(ns, || {
+    let out = crate::sys::enter::in_netns(ns, || {
         std::process::Command::new("bridge")
             .args(["-j", "fdb", "show"])
             .output()
     })?
     .map_err(|e| {
-        super::ctx(
+        crate::sys::errno::context(
             e,
             "run `bridge -j fdb show` (iproute2's bridge, needed to read FDB entries)",
         )

@@ -20,7 +20,7 @@ use nix::sys::socket::{
     recv, sendto, socket, AddressFamily, MsgFlags, SockFlag, SockProtocol, SockType, SockaddrIn,
 };
 
-use super::netns::in_netns;
+use crate::sys::enter::in_netns;
 
 const ICMP_ECHO_REPLY: u8 = 0;
 const ICMP_ECHO_REQUEST: u8 = 8;
@@ -83,7 +83,7 @@ fn ping4(dst: Ipv4Addr, id: u16, deadline: Instant, interval: Duration) -> io::R
                 Err(Errno::ENETUNREACH | Errno::EHOSTUNREACH) => return Ok(false),
                 // Full socket buffer: just try again at the next interval.
                 Err(Errno::EAGAIN | Errno::ENOBUFS) => {}
-                Err(e) => return Err(super::ctx(e, format_args!("sendto {dst}"))),
+                Err(e) => return Err(crate::sys::errno::context(e, format_args!("sendto {dst}"))),
             }
             // Cap keeps "seq < sent" meaningful after u16 wrap-around.
             sent = (sent + 1).min(1 << 16);

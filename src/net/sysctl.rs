@@ -14,8 +14,9 @@ use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use super::netns::in_netns;
-use super::{ctx, InvalidArg};
+use super::InvalidArg;
+use crate::sys::enter::in_netns;
+use crate::sys::errno::context as ctx;
 
 /// Read `key` (e.g. `net.ipv4.ip_forward`) in namespace `ns` (`None`: the
 /// caller's namespace). Surrounding whitespace is trimmed.

@@ -7,7 +7,8 @@ use crate::lab::state::{
     Endpoint, LinkState, RouteState, RuleState, StackState, State, VxlanState,
 };
 use crate::plan::render::dst_text;
-use crate::plan::{Backend, Failure, Netns};
+use crate::plan::Observe;
+use crate::sys::{Failure, Netns};
 use futures::TryStreamExt;
 use rtnetlink::packet_route::link::{InfoData, InfoVxlan, LinkAttribute, LinkFlags, LinkInfo};
 use std::collections::HashMap;
@@ -65,7 +66,7 @@ impl Netlink {
                     .iter()
                     .filter(|(l, a)| {
                         *l == r.state.name
-                            && !crate::api::addr::is_link_local(a.addr())
+                            && !crate::sys::addr::is_link_local(a.addr())
                             && !a.addr().is_loopback()
                     })
                     .map(|(_, a)| a.to_string())

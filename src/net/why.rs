@@ -1,8 +1,12 @@
 //! The kernel reads `why` needs, asked of iproute2 in the namespace (`ip -j route get`,
 //! `ip -j -d link show`): the same answers a person troubleshooting would see.
 
-use crate::plan::Netns;
-use crate::why::{LinkDetail, RouteGet, VxlanInfo};
+use super::backend::Netlink;
+use crate::firewall::chain::Chain;
+use crate::plan::view::NsView;
+use crate::plan::{Observe, PingMode, Probe};
+use crate::sys::Netns;
+use crate::why::{Kernel, LinkDetail, RouteGet, VxlanInfo};
 use serde_json::Value;
 use std::net::IpAddr;
 use std::path::Path;
@@ -10,7 +14,7 @@ use std::process::Command;
 
 fn ip_json(ns: Option<&Path>, args: &[&str]) -> std::io::Result<Result<Value, String>> {
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let out = super::netns::in_netns(ns, move || {
+    let out = crate::sys::enter::in_netns(ns, move || {
         Command::new("ip").arg("-j").args(&args).output()
     })??;
     if !out.status.success() {
@@ -116,4 +120,49 @@ pub fn links(ns: Option<&Path>) -> std::io::Result<Vec<LinkDetail>> {
         }
     }
     Ok(out)
+}
+
+/// `why`'s reads, asked of this kernel; an unreadable namespace reads as empty.
+impl Kernel for Netlink {
+    fn namespaces(&mut self) -> Vec<Netns> {
+        let mut v = vec![Netns::Root];
+        v.extend(
+            self.named_netns()
+                .unwrap_or_default()
+                .into_iter()
+                .map(Netns::Named),
+        );
+        v
+    }
+
+    fn view(&mut self, ns: &Netns) -> Option<NsView> {
+        self.observe(ns).ok()
+    }
+
+    fn links(&mut self, ns: &Netns) -> Vec<LinkDetail> {
+        links(ns.path().as_deref()).unwrap_or_default()
+    }
+
+    fn route_get(&mut self, ns: &Netns, dst: IpAddr) -> Result<RouteGet, String> {
+        route_get(ns.path().as_deref(), dst)
+            .map_err(|e| crate::sys::Failure::from_io(&e).message)?
+    }
+
+    fn sysctl(&mut self, ns: &Netns, key: &str) -> Option<String> {
+        self.read_sysctl(ns, key).ok().flatten()
+    }
+
+    fn chain(&mut self, ns: &Netns, table: &str, chain: &str) -> Option<Chain> {
+        crate::firewall::chain::read(ns.path().as_deref(), table, chain)
+            .ok()
+            .flatten()
+    }
+
+    fn neighbour(&mut self, ns: &Netns, dev: &str, ip: IpAddr) -> Option<String> {
+        neighbour(ns.path().as_deref(), dev, ip).ok().flatten()
+    }
+
+    fn ping(&mut self, ns: &Netns, dst: IpAddr) -> bool {
+        Probe::ping(self, ns, dst, PingMode::Probe).unwrap_or(false)
+    }
 }

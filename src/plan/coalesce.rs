@@ -2,8 +2,8 @@
 //! and master / up / mtu of a new link ride in its create request. Moving a link costs the kernel
 //! 16-22 ms (an RCU wait); creating it in place costs 0.8 ms (DESIGN.md, measured).
 
-use super::netns::Netns;
 use super::op::{LinkKind, Op, OpKind};
+use crate::sys::Netns;
 use std::collections::HashMap;
 
 pub fn coalesce(ops: Vec<Op>) -> Vec<Op> {

@@ -1,13 +1,13 @@
 //! The flush: coalesce the pending ops, judge them all against the kernel (conflicts stop
 //! everything before the first change), journal the batch, then apply it.
 
-use super::backend::{Backend, Failure};
+use super::apply::Builder;
 use super::coalesce::coalesce;
 use super::judge::{Problem, World};
 use super::ledger::{Entry, Gone, Ledger};
-use super::netns::Netns;
 use super::op::{At, Op, OpKind};
 use super::verdict::Verdict;
+use crate::sys::{Failure, Netns, ObjectKey};
 use std::collections::BTreeSet;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -40,7 +40,7 @@ pub struct FlushError {
 #[derive(Debug, Default)]
 pub struct Report {
     pub tally: Tally,
-    pub created: Vec<String>,
+    pub created: Vec<ObjectKey>,
     pub gone: Vec<Gone>,
     /// The kernel requests applied, in order (for `-v`).
     pub steps: Vec<OpKind>,
@@ -48,7 +48,7 @@ pub struct Report {
 
 pub fn flush(
     ops: Vec<Op>,
-    backend: &mut dyn Backend,
+    backend: &mut dyn Builder,
     ledger: &mut dyn Ledger,
 ) -> Result<Report, FlushError> {
     let ops = coalesce(ops);
@@ -56,10 +56,10 @@ pub fn flush(
     let mut entries = vec![];
     let mut steps: Vec<OpKind> = vec![];
     let mut step_at: Vec<(At, OpKind)> = vec![];
-    let mut made: BTreeSet<(Netns, String)> = BTreeSet::new();
+    let mut made: BTreeSet<ObjectKey> = BTreeSet::new();
     let mut created = vec![];
     let mut gone = vec![];
-    let mut world = World::new(backend);
+    let mut world = World::new(&mut *backend);
     {
         for op in &ops {
             let judged = world
@@ -81,18 +81,13 @@ pub fn flush(
                         adopted: false,
                     });
                     created.push(key.clone());
-                    if let OpKind::LinkAdd { ns, name, .. } = &op.kind {
-                        made.insert((ns.clone(), name.clone()));
-                    }
-                    if let OpKind::NetnsAdd { name } = &op.kind {
-                        made.insert((Netns::Root, format!("netns {name}")));
-                    }
+                    made.insert(key.clone());
                     if let OpKind::LinkAdd {
                         kind: super::op::LinkKind::Veth { peer, peer_ns },
                         ..
                     } = &op.kind
                     {
-                        made.insert((peer_ns.clone(), peer.clone()));
+                        made.insert(ObjectKey::link(peer_ns, peer));
                     }
                     tally.created += 1;
                 }
@@ -114,17 +109,17 @@ pub fn flush(
                 (Verdict::Create | Verdict::Change, _) => {
                     // Settings and deletions of the lab's own links are part of building it;
                     // only changes to what others made are worth a count.
-                    let on_own = op.kind.link().is_some_and(|l| {
-                        made.contains(&(op.kind.ns(), l.to_string()))
-                            || ledger.owns(&format!("link {}/{l}", op.kind.ns()))
-                    }) || match op.kind.ns() {
-                        // Anything inside a namespace the lab made is the lab's own.
-                        Netns::Named(n) => {
-                            made.contains(&(Netns::Root, format!("netns {n}")))
-                                || ledger.owns(&format!("netns {n}"))
+                    let own = |k: ObjectKey| made.contains(&k) || ledger.owns(&k);
+                    let on_own = op
+                        .kind
+                        .link()
+                        .is_some_and(|l| own(ObjectKey::link(&op.kind.ns(), l)))
+                        || match op.kind.ns() {
+                            // Anything inside a namespace the lab made is the lab's own.
+                            Netns::Named(n) => own(ObjectKey::Netns(n)),
+                            Netns::Root => false,
                         }
-                        Netns::Root => false,
-                    } || matches!(&op.kind, OpKind::NetnsDel { name } if ledger.owns(&format!("netns {name}")));
+                        || matches!(&op.kind, OpKind::NetnsDel { name } if ledger.owns(&ObjectKey::netns(name)));
                     if !on_own && !judged.steps.is_empty() {
                         tally.changed += 1;
                     }
@@ -139,7 +134,7 @@ pub fn flush(
             }
         }
     }
-    let (backend, named, views) = world.into_parts();
+    let (_, named, views) = world.into_parts();
     if !entries.is_empty() {
         ledger.record(&entries).map_err(|e| FlushError {
             code: "netsh::journal",

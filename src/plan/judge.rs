@@ -1,17 +1,17 @@
 //! Judging each op of a coalesced plan against the kernel: create, change, unchanged (a replay),
 //! adopted (someone else's, and it matches), or a conflict — all before the first change is made.
 
-use super::backend::{Backend, Failure};
-use super::netns::Netns;
+use super::observe::Observe;
 use super::op::{LinkKind, OpKind};
 use super::render::dst_text;
 use super::verdict::{Judged, Refusal, Verdict};
 use super::view::{LinkView, NsView, RouteView};
+use crate::sys::{Failure, Netns};
 use std::collections::{BTreeSet, HashMap};
 
 /// The kernel as the plan will leave it, read lazily and updated op by op.
 pub struct World<'a> {
-    backend: &'a mut dyn Backend,
+    backend: &'a mut dyn Observe,
     named: Option<BTreeSet<String>>,
     views: HashMap<Netns, NsView>,
     /// Namespaces this flush creates: nothing in them can be read yet.
@@ -47,7 +47,7 @@ fn missing(message: impl Into<String>, help: impl Into<String>) -> Problem {
 }
 
 impl<'a> World<'a> {
-    pub fn new(backend: &'a mut dyn Backend) -> Self {
+    pub fn new(backend: &'a mut dyn Observe) -> Self {
         World {
             backend,
             named: None,
@@ -96,7 +96,11 @@ impl<'a> World<'a> {
         }
     }
 
-    pub fn judge(&mut self, op: &OpKind, owned: &dyn Fn(&str) -> bool) -> Result<Judged, Problem> {
+    pub fn judge(
+        &mut self,
+        op: &OpKind,
+        owned: &dyn Fn(&crate::sys::ObjectKey) -> bool,
+    ) -> Result<Judged, Problem> {
         use OpKind::*;
         let mine = |op: &OpKind| {
             if op.object_key().is_some_and(|k| owned(&k)) {
@@ -575,7 +579,7 @@ impl<'a> World<'a> {
     pub fn into_parts(
         self,
     ) -> (
-        &'a mut dyn Backend,
+        &'a mut dyn Observe,
         Option<BTreeSet<String>>,
         HashMap<Netns, NsView>,
     ) {
@@ -587,7 +591,7 @@ impl<'a> World<'a> {
         self.fresh.contains(ns)
     }
 
-    pub fn backend(&mut self) -> &mut dyn Backend {
+    pub fn backend(&mut self) -> &mut dyn Observe {
         self.backend
     }
 }

@@ -1,14 +1,14 @@
 //! What a flush needs from the lab journal: who owns what, and a durable record of each batch
 //! written before the batch is applied.
 
-use super::netns::Netns;
 use super::op::OpKind;
+use crate::sys::{Netns, ObjectKey};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
     /// The object (`OpKind::object_key`).
-    pub key: String,
+    pub key: ObjectKey,
     /// Where it lives: objects inside a namespace the lab owns die with that namespace.
     pub ns: Netns,
     /// A veth's other end: deleting that namespace deletes this link too.
@@ -22,18 +22,17 @@ pub struct Entry {
 /// never deletes a later object of the same name that someone else made.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Gone {
+    /// A namespace, and everything in it.
     Netns(String),
+    /// A link, and the addresses and FDB entries on it.
     Link(Netns, String),
-    Addr(Netns, String, ipnet::IpNet),
-    Route(Netns, ipnet::IpNet),
-    /// `table/chain/spec`.
-    Rule(Netns, String),
-    /// `dev/mac/dst`.
-    Fdb(Netns, String),
+    /// One object: an address, a route, a rule, an FDB entry.
+    Object(ObjectKey),
 }
 
 impl Gone {
     pub fn of(op: &OpKind) -> Vec<Gone> {
+        let one = |k: ObjectKey| vec![Gone::Object(k)];
         match op {
             OpKind::NetnsDel { name } => vec![Gone::Netns(name.clone())],
             OpKind::LinkDel { ns, name, peer } => {
@@ -43,50 +42,54 @@ impl Gone {
                 }
                 v
             }
-            OpKind::AddrDel { ns, link, addr } => vec![Gone::Addr(ns.clone(), link.clone(), *addr)],
-            OpKind::RouteDel { ns, dst, .. } => vec![Gone::Route(ns.clone(), *dst)],
-            OpKind::FdbDel { ns, dev, mac, dst } => {
-                vec![Gone::Fdb(ns.clone(), format!("{dev}/{mac}/{dst}"))]
-            }
-            OpKind::RuleDel { ns, rule } => vec![Gone::Rule(
-                ns.clone(),
-                format!("{}/{}/{}", rule.table, rule.chain, rule.spec()),
-            )],
+            OpKind::AddrDel { ns, link, addr } => one(ObjectKey::Addr {
+                ns: ns.clone(),
+                link: link.clone(),
+                addr: *addr,
+            }),
+            OpKind::RouteDel { ns, dst, .. } => one(ObjectKey::Route {
+                ns: ns.clone(),
+                dst: *dst,
+            }),
+            OpKind::FdbDel { ns, dev, mac, dst } => one(ObjectKey::Fdb {
+                ns: ns.clone(),
+                dev: dev.clone(),
+                mac: mac.clone(),
+                dst: *dst,
+            }),
+            OpKind::RuleDel { ns, rule } => one(ObjectKey::Rule {
+                ns: ns.clone(),
+                table: rule.table.clone(),
+                chain: rule.chain.clone(),
+                spec: rule.spec(),
+            }),
             _ => vec![],
         }
     }
 
-    /// Whether the object `key` (`OpKind::object_key`) went with this deletion.
-    pub fn matches(&self, key: &str) -> bool {
-        let Some((kind, rest)) = key.split_once(' ') else {
-            return false;
-        };
+    /// Whether the object `key` went with this deletion.
+    pub fn matches(&self, key: &ObjectKey) -> bool {
         match self {
-            Gone::Netns(n) => key == format!("netns {n}") || rest.starts_with(&format!("{n}/")),
-            Gone::Link(ns, name) => {
-                (kind == "link" && rest == format!("{ns}/{name}"))
-                    || ((kind == "addr" || kind == "fdb")
-                        && rest.starts_with(&format!("{ns}/{name}/")))
+            Gone::Netns(n) => {
+                *key == ObjectKey::Netns(n.clone()) || key.ns() == Netns::Named(n.clone())
             }
-            Gone::Addr(ns, link, a) => kind == "addr" && rest == format!("{ns}/{link}/{a}"),
-            Gone::Route(ns, dst) => kind == "route" && rest == format!("{ns}/{dst}"),
-            Gone::Rule(ns, r) => kind == "rule" && rest == format!("{ns}/{r}"),
-            Gone::Fdb(ns, f) => kind == "fdb" && rest == format!("{ns}/{f}"),
+            Gone::Link(ns, name) => key.on_link() == Some((ns, name.as_str())),
+            Gone::Object(k) => k == key,
         }
     }
 }
 
 pub trait Ledger {
-    fn owns(&self, key: &str) -> bool;
+    fn owns(&self, key: &ObjectKey) -> bool;
     /// Append and sync, before the batch is applied.
     fn record(&mut self, entries: &[Entry]) -> std::io::Result<()>;
     /// Forget what the lab itself deleted.
     fn forget(&mut self, gone: &[Gone]) -> std::io::Result<()>;
     /// Forget objects recorded for a batch but not made by it.
-    fn unrecord(&mut self, keys: &[String]) -> std::io::Result<()>;
+    fn unrecord(&mut self, keys: &[ObjectKey]) -> std::io::Result<()>;
     /// How another live lab would undo this object (a sysctl it set): a lab that finds the
     /// value already set shares the duty to restore it, so the last lab down restores it.
-    fn inherited_undo(&self, _key: &str) -> Option<OpKind> {
+    fn inherited_undo(&self, _key: &ObjectKey) -> Option<OpKind> {
         None
     }
 }

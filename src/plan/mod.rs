@@ -1,22 +1,26 @@
 //! The operation model: `Op`s recorded by the DSL, coalesced, judged against the kernel and
-//! handed to a backend.
+//! handed to a backend through narrow traits: `Observe` (reads to judge against), `Apply`
+//! (changes), `Probe` (checks) and `Print` (a script's output).
 
-pub mod backend;
+pub mod apply;
 pub mod coalesce;
 pub mod describe;
 pub mod dry_run;
 pub mod flush;
 pub mod judge;
 pub mod ledger;
-pub mod netns;
+pub mod observe;
 pub mod op;
+pub mod probe;
 #[cfg(test)]
 pub mod record;
 pub mod render;
+pub mod simulated;
 pub mod verdict;
 pub mod view;
 pub mod vxlan;
 
-pub use backend::{Backend, Failure, PingMode};
-pub use netns::Netns;
-pub use op::{At, LinkKind, Op, OpKind};
+pub use apply::{Apply, Builder};
+pub use observe::Observe;
+pub use op::{LinkKind, Op, OpKind};
+pub use probe::{ExecOutput, PingMode, Print, Probe};

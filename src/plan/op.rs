@@ -1,21 +1,12 @@
 //! `Op`: one kernel change recorded by the DSL, with the script position of the call that asked for it.
 
-use super::netns::Netns;
 use super::vxlan::VxlanSpec;
 use crate::firewall::Rule;
+pub use crate::sys::At;
+use crate::sys::{Netns, ObjectKey};
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
-
-/// A position in a script: 1-based line and column of the call, as Rhai reports it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct At {
-    pub line: usize,
-    pub col: usize,
-    /// The file: 0 is the script run; others are modules (see `script::sources`).
-    #[serde(default)]
-    pub file: u32,
-}
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LinkKind {
@@ -246,23 +237,38 @@ impl OpKind {
         self.names().iter().any(|(n, l)| n == ns && l == name)
     }
 
-    /// A stable key naming the object this op creates, for the lab journal.
-    pub fn object_key(&self) -> Option<String> {
+    /// The object this op creates, as the lab journal names it.
+    pub fn object_key(&self) -> Option<ObjectKey> {
         use OpKind::*;
-        match self {
-            NetnsAdd { name } => Some(format!("netns {name}")),
-            LinkAdd { ns, name, .. } => Some(format!("link {ns}/{name}")),
-            AddrAdd { ns, link, addr } => Some(format!("addr {ns}/{link}/{addr}")),
-            RouteAdd { ns, dst, .. } => Some(format!("route {ns}/{dst}")),
-            Sysctl { ns, key, .. } => Some(format!("sysctl {ns}/{key}")),
-            RuleAdd { ns, rule } => Some(format!(
-                "rule {ns}/{}/{}/{}",
-                rule.table,
-                rule.chain,
-                rule.spec()
-            )),
-            FdbAdd { ns, dev, mac, dst } => Some(format!("fdb {ns}/{dev}/{mac}/{dst}")),
-            _ => None,
-        }
+        Some(match self {
+            NetnsAdd { name } => ObjectKey::Netns(name.clone()),
+            LinkAdd { ns, name, .. } => ObjectKey::link(ns, name),
+            AddrAdd { ns, link, addr } => ObjectKey::Addr {
+                ns: ns.clone(),
+                link: link.clone(),
+                addr: *addr,
+            },
+            RouteAdd { ns, dst, .. } => ObjectKey::Route {
+                ns: ns.clone(),
+                dst: *dst,
+            },
+            Sysctl { ns, key, .. } => ObjectKey::Sysctl {
+                ns: ns.clone(),
+                key: key.clone(),
+            },
+            RuleAdd { ns, rule } => ObjectKey::Rule {
+                ns: ns.clone(),
+                table: rule.table.clone(),
+                chain: rule.chain.clone(),
+                spec: rule.spec(),
+            },
+            FdbAdd { ns, dev, mac, dst } => ObjectKey::Fdb {
+                ns: ns.clone(),
+                dev: dev.clone(),
+                mac: mac.clone(),
+                dst: *dst,
+            },
+            _ => return None,
+        })
     }
 }

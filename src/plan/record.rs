@@ -1,9 +1,10 @@
 //! `Record`: stores what would be applied, for unit tests of the DSL without root.
 
-use super::backend::{Backend, ExecOutput, Failure, PingMode, Simulated};
-use super::netns::Netns;
 use super::op::OpKind;
+use super::probe::PingMode;
 use super::render::render;
+use super::simulated::{Output, Sim};
+use crate::sys::Netns;
 use std::cell::RefCell;
 use std::net::IpAddr;
 use std::rc::Rc;
@@ -11,34 +12,24 @@ use std::rc::Rc;
 /// The rendered steps, shared with the test that made the backend.
 pub type Log = Rc<RefCell<Vec<String>>>;
 
-#[derive(Default)]
-pub struct Record {
-    pub log: Log,
-    sim: Simulated,
-}
+pub type Record = Sim<Log>;
 
-impl Backend for Record {
-    super::backend::simulated_reads!();
-
-    fn apply(&mut self, steps: &[OpKind]) -> Result<(), (usize, Failure)> {
-        self.log.borrow_mut().extend(steps.iter().map(render));
-        self.sim.apply(steps);
-        Ok(())
+impl Output for Log {
+    fn steps(&mut self, steps: &[OpKind]) {
+        self.borrow_mut().extend(steps.iter().map(render));
     }
 
-    fn ping(&mut self, ns: &Netns, dst: IpAddr, mode: PingMode) -> Result<bool, Failure> {
-        self.log
-            .borrow_mut()
+    fn ping(&mut self, ns: &Netns, dst: IpAddr, mode: PingMode) -> bool {
+        self.borrow_mut()
             .push(format!("ping {dst} from {ns} ({mode:?})"));
-        Ok(mode != PingMode::ExpectNot)
+        mode != PingMode::ExpectNot
     }
 
-    fn exec(&mut self, ns: &Netns, cmd: &str) -> Result<ExecOutput, Failure> {
-        self.log.borrow_mut().push(format!("exec on {ns}: {cmd}"));
-        Ok(ExecOutput::default())
+    fn exec(&mut self, ns: &Netns, cmd: &str) {
+        self.borrow_mut().push(format!("exec on {ns}: {cmd}"));
     }
 
     fn echo(&mut self, text: &str) {
-        self.log.borrow_mut().push(format!("print {text}"));
+        self.borrow_mut().push(format!("print {text}"));
     }
 }

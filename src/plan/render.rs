@@ -1,8 +1,8 @@
 //! The iproute2 / sysctl command that does what an `OpKind` does: `--dry-run` prints these, and a
 //! bash running them in a fresh sandbox must build the same state as netsh.
 
-use super::netns::Netns;
 use super::op::{LinkKind, OpKind};
+use crate::sys::Netns;
 use ipnet::IpNet;
 use std::net::IpAddr;
 

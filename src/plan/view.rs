@@ -1,7 +1,7 @@
 //! What the kernel holds in one namespace, as far as judging a plan needs it; read by the backend
 //! once per namespace per flush and updated as ops are judged, so later ops see earlier ones.
 
-use super::netns::Netns;
+use crate::sys::Netns;
 use ipnet::IpNet;
 use std::collections::BTreeMap;
 use std::net::IpAddr;

@@ -3,7 +3,8 @@
 
 use crate::plan::op::LinkKind;
 use crate::plan::render::dst_text;
-use crate::plan::{Netns, OpKind};
+use crate::plan::OpKind;
+use crate::sys::Netns;
 
 /// " in ns1" for a namespace; nothing for the host.
 fn in_ns(ns: &Netns) -> String {

@@ -58,7 +58,7 @@ impl Evaluator {
 
     /// Run one input (a line, a block, or a whole file), flush it, and keep it when it succeeds.
     pub fn eval(&mut self, src: &str) -> Result<Value, Diag> {
-        engine::reset_interrupt();
+        self.shared.borrow().cancel.reset();
         let scope_before = self.scope.clone();
         let model_before: Model = self.shared.borrow().model.clone();
         let journal_before = self.shared.borrow().journal.mark();
@@ -106,7 +106,7 @@ impl Evaluator {
             .eval_ast_with_scope::<Dynamic>(&mut self.scope, &merged)
             .map_err(|e| to_diag(&e, &known(&self.engine, Some(&merged), src)))?;
         // Ctrl-C during the line's last call (a command it ran) stops the line all the same.
-        if engine::interrupted() {
+        if self.shared.borrow().cancel.is_cancelled() {
             return Err(Diag::new(
                 "netsh::interrupted",
                 "interrupted (Ctrl-C)",

@@ -2,11 +2,11 @@
 //! change nothing; `:apply` puts the real backend back and runs the planned lines for real.
 
 use super::evaluator::Evaluator;
+use crate::api::backend::Backend;
 use crate::api::model::Model;
 use crate::lab::Journal;
-use crate::plan::backend::Backend;
-use crate::plan::dry_run::DryRun;
-use crate::plan::Netns;
+use crate::plan::Apply;
+use crate::sys::Netns;
 use rhai::{Scope, AST};
 use std::collections::HashMap;
 
@@ -25,7 +25,7 @@ impl PlanMode {
     pub fn begin(ev: &mut Evaluator) -> PlanMode {
         let mut s = ev.shared.borrow_mut();
         let s = &mut *s;
-        let mut dry = DryRun::new(Box::new(std::io::sink()), true);
+        let mut dry = crate::plan::dry_run::dry_run(Box::new(std::io::sink()), true);
         let named = s.backend.named_netns().ok();
         let mut views = HashMap::new();
         let stacks =

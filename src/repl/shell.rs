@@ -86,7 +86,7 @@ impl Shell {
     /// Run a script file in the session (`--load`, `:load`).
     pub fn load(&mut self, file: &Path) -> bool {
         let name = file.display().to_string();
-        let src = match crate::cli::run::read_script(file) {
+        let src = match crate::script::read::read_script(file) {
             Ok(s) => s,
             Err(d) => {
                 eprint!("{}", d.render(&name, None));

@@ -5,10 +5,10 @@ use crate::api::stack::Stack;
 use crate::api::Session;
 use crate::plan::render::dst_text;
 use crate::plan::view::NsView;
-use crate::plan::Netns;
+use crate::sys::Netns;
 
 fn link_local(a: &ipnet::IpNet) -> bool {
-    a.addr().is_ipv6() && crate::api::addr::is_link_local(a.addr())
+    a.addr().is_ipv6() && crate::sys::addr::is_link_local(a.addr())
 }
 
 /// Rows of cells, each column as wide as its widest cell.

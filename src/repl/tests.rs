@@ -11,7 +11,7 @@ use std::rc::Rc;
 
 fn session() -> (Evaluator, Rc<RefCell<Vec<String>>>) {
     let rec = Record::default();
-    let log = rec.log.clone();
+    let log = rec.out.clone();
     let shared: Shared = Rc::new(RefCell::new(Session::new(
         Box::new(rec),
         Journal::in_memory("test"),

@@ -2,7 +2,7 @@
 //! Rendering is plain (no colour, fixed width) so that tests can pin the exact text.
 
 use super::span::{call_len, offset};
-use crate::plan::At;
+use crate::sys::At;
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,7 +32,7 @@ impl Diag {
     pub fn render(&self, file: &str, src: Option<&str>) -> String {
         // A position in a module: render against the module's own file.
         if let Some(a) = self.at.filter(|a| a.file != 0) {
-            if let Some(path) = super::sources::path(a.file) {
+            if let Some(path) = crate::sys::sources::path(a.file) {
                 if let Ok(text) = std::fs::read_to_string(&path) {
                     let mut d = self.clone();
                     d.at = Some(At { file: 0, ..a });

@@ -2,7 +2,7 @@
 
 use super::diagnostic::Diag;
 use crate::api::DslError;
-use crate::plan::At;
+use crate::sys::At;
 use rhai::{EvalAltResult, Position};
 
 fn at(p: Position) -> Option<At> {
@@ -82,7 +82,7 @@ pub fn to_diag(err: &EvalAltResult, known: &Known) -> Diag {
             let mut d = to_diag(inner, known);
             if let Some(a) = d.at.as_mut() {
                 if a.file == 0 && !src.is_empty() {
-                    a.file = super::sources::intern(src);
+                    a.file = crate::sys::sources::intern(src);
                 }
             }
             d

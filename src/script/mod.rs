@@ -4,7 +4,7 @@ pub mod diagnostic;
 pub mod engine;
 pub mod errors;
 pub mod modules;
-pub mod sources;
+pub mod read;
 pub mod span;
 
 use crate::api::Shared;

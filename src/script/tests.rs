@@ -11,7 +11,7 @@ use std::rc::Rc;
 
 fn record_with(src: &str, params: &[(&str, &str)]) -> (Result<(), Diag>, Vec<String>) {
     let rec = Record::default();
-    let log = rec.log.clone();
+    let log = rec.out.clone();
     let params: BTreeMap<String, String> = params
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -1,52 +1,30 @@
-//! One iptables chain as `iptables -S CHAIN` prints it, and which rule a packet meets first.
+//! Which rule of an iptables chain a packet meets first.
 
 use super::decision::Decision;
 use super::packet::Packet;
+use crate::firewall::chain::Chain;
 use ipnet::IpNet;
 use std::net::IpAddr;
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Chain {
-    /// `ACCEPT`, `DROP`; `None` for a user chain.
-    pub policy: Option<String>,
-    /// Each rule's `-A CHAIN` line without that prefix.
-    pub rules: Vec<String>,
-}
-
 const TERMINAL: [&str; 6] = ["ACCEPT", "DROP", "REJECT", "MASQUERADE", "SNAT", "RETURN"];
 
-impl Chain {
-    pub fn parse(text: &str) -> Chain {
-        let mut c = Chain::default();
-        for line in text.lines() {
-            let mut w = line.split_whitespace();
-            match (w.next(), w.next()) {
-                (Some("-P"), Some(_)) => c.policy = w.next().map(str::to_string),
-                (Some("-A"), Some(_)) => c.rules.push(w.collect::<Vec<_>>().join(" ")),
-                _ => {}
-            }
+/// The first terminal rule the packet matches, else the policy. Jumps to user chains are
+/// not followed (they usually RETURN); a rule with a match we cannot judge is skipped.
+pub fn decide(chain: &Chain, p: &Packet) -> Decision {
+    for r in &chain.rules {
+        let Some(m) = matches(r, p) else { continue };
+        if m.0 && TERMINAL.contains(&m.1.as_str()) {
+            return Decision {
+                target: m.1,
+                rule: Some(r.clone()),
+                to_source: m.2,
+            };
         }
-        c
     }
-
-    /// The first terminal rule the packet matches, else the policy. Jumps to user chains are
-    /// not followed (they usually RETURN); a rule with a match we cannot judge is skipped.
-    pub fn decide(&self, p: &Packet) -> Decision {
-        for r in &self.rules {
-            let Some(m) = matches(r, p) else { continue };
-            if m.0 && TERMINAL.contains(&m.1.as_str()) {
-                return Decision {
-                    target: m.1,
-                    rule: Some(r.clone()),
-                    to_source: m.2,
-                };
-            }
-        }
-        Decision {
-            target: self.policy.clone().unwrap_or_else(|| "ACCEPT".into()),
-            rule: None,
-            to_source: None,
-        }
+    Decision {
+        target: chain.policy.clone().unwrap_or_else(|| "ACCEPT".into()),
+        rule: None,
+        to_source: None,
     }
 }
 

@@ -1,6 +1,6 @@
 //! A router the packet crossed on its way.
 
-use crate::plan::Netns;
+use crate::sys::Netns;
 
 /// A router the packet crossed: where, in and out links, and whether it rewrote the source.
 pub struct Crossed {

@@ -1,9 +1,11 @@
-//! What the analysis may ask of the kernel, one namespace at a time. The live implementation
-//! goes through the backend (src/why/../api/why.rs); tests give synthetic answers.
+//! What the analysis may ask of the kernel, one namespace at a time. `net` implements it over
+//! netlink; tests give synthetic answers; `Cached` reads each namespace once per analysis.
 
-use super::{Chain, LinkDetail, RouteGet};
+use super::link_detail::LinkDetail;
+use super::route_get::RouteGet;
+use crate::firewall::chain::Chain;
 use crate::plan::view::NsView;
-use crate::plan::Netns;
+use crate::sys::Netns;
 use std::net::IpAddr;
 
 pub trait Kernel {
@@ -17,4 +19,12 @@ pub trait Kernel {
     fn sysctl(&mut self, ns: &Netns, key: &str) -> Option<String>;
     /// `iptables -t TABLE -S CHAIN`, parsed; `None` when it cannot be read.
     fn chain(&mut self, ns: &Netns, table: &str, chain: &str) -> Option<Chain>;
+    /// The neighbour (ARP) state of `ip` on `dev`: `REACHABLE`, `FAILED`, ...
+    fn neighbour(&mut self, _ns: &Netns, _dev: &str, _ip: IpAddr) -> Option<String> {
+        None
+    }
+    /// One bounded echo from `ns` to `dst`: the probe that confirms a verdict.
+    fn ping(&mut self, _ns: &Netns, _dst: IpAddr) -> bool {
+        false
+    }
 }

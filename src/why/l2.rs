@@ -1,9 +1,11 @@
 //! Layer 2 between a link and the next hop's link: veth cables, bridge ports, VXLAN tunnels.
 
+use super::kernel::Kernel;
+use super::link_detail::LinkDetail;
+use super::report::Report;
 use super::tunnel::tunnel;
-use super::words::{call, link_call};
-use super::{Kernel, LinkDetail, Report};
-use crate::plan::Netns;
+use super::words::{link_call, link_ref};
+use crate::sys::Netns;
 
 pub fn find(k: &mut dyn Kernel, ns: &Netns, name: &str) -> Option<LinkDetail> {
     k.links(ns).into_iter().find(|l| l.name == name)
@@ -93,10 +95,6 @@ pub fn reach(
         Some("bridge") => bridge_reaches(k, r, at, dev, to, to_link),
         _ => true,
     }
-}
-
-pub fn link_ref(ns: &Netns, name: &str) -> String {
-    call(ns, &format!("link(\"{name}\")"))
 }
 
 /// The bridge the next hop's veth hangs on: (namespace, bridge), when it has one.

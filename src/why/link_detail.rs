@@ -1,6 +1,6 @@
 //! One link as `why` needs it: state, carrier, master, veth peer, VXLAN parameters.
 
-use crate::plan::Netns;
+use crate::sys::Netns;
 use std::net::IpAddr;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -1,8 +1,9 @@
 //! No route: a link that is down, a namespace with no address, or the default route to add.
 
+use super::kernel::Kernel;
+use super::report::Report;
 use super::words::{call, link_call, stack};
-use super::{Kernel, Report};
-use crate::plan::Netns;
+use crate::sys::Netns;
 use std::net::IpAddr;
 
 /// The kernel has no route: a link that is down explains it better than a missing route.
@@ -78,7 +79,7 @@ fn gateway_guess(
             .collect();
         for (l, a) in &v.addrs {
             // The destination's family, never a link-local address.
-            let link_local = crate::api::addr::is_link_local(a.addr());
+            let link_local = crate::sys::addr::is_link_local(a.addr());
             if link_local || a.addr().is_ipv4() != dst.is_ipv4() {
                 continue;
             }

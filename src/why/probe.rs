@@ -1,36 +1,35 @@
 //! The analysis, then the real probe that confirms it (only to the address the user named).
 
-use super::live::Live;
-use super::{walk, Report};
-use crate::plan::{Backend, Netns, PingMode};
+use super::cached::Cached;
+use super::kernel::Kernel;
+use super::report::Report;
+use super::walk::walk;
+use crate::sys::Netns;
 use std::net::IpAddr;
 
 /// `why`: walk the path, then ping `dst` from `src` once (bounded). Without a kernel (a dry
 /// run) the report is neutral: nothing evaluated, no probe.
-pub fn why(backend: &mut dyn Backend, src: &Netns, dst: IpAddr, probe: bool) -> Report {
-    let mut live = Live::new(backend);
-    if !live.evaluates() {
+pub fn why(kernel: Option<&mut dyn Kernel>, src: &Netns, dst: IpAddr, probe: bool) -> Report {
+    let Some(kernel) = kernel else {
         return Report {
             src: src.to_string(),
             dst: dst.to_string(),
             ..Report::default()
         };
-    }
+    };
+    let mut live = Cached::new(kernel);
     let mut r = walk(&mut live, src, dst);
     if !probe {
         return r;
     }
-    let got = live
-        .backend
-        .ping(src, dst, PingMode::Probe)
-        .unwrap_or(false);
+    let got = live.ping(src, dst);
     r.probe = Some(got);
     match (r.clear(), got) {
         (true, false) => {
             // After the probe, the neighbour table says which next hop never answered ARP.
             let hops = r.next_hops.clone();
             let silent = hops.into_iter().find_map(|(ns, dev, ip)| {
-                let st = live.backend.neighbour(&ns, &dev, ip).ok().flatten()?;
+                let st = live.neighbour(&ns, &dev, ip)?;
                 matches!(st.as_str(), "FAILED" | "INCOMPLETE").then_some((ns, dev, ip, st))
             });
             match silent {

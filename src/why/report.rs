@@ -26,7 +26,7 @@ pub struct Report {
     /// Each layer-2 next hop (namespace, link, address): whose neighbour entry explains a
     /// probe that fails on a path that looks clear.
     #[serde(skip)]
-    pub next_hops: Vec<(crate::plan::Netns, String, std::net::IpAddr)>,
+    pub next_hops: Vec<(crate::sys::Netns, String, std::net::IpAddr)>,
 }
 
 impl Report {

@@ -1,9 +1,11 @@
 //! The analysis on synthetic kernels: no root, no namespaces.
 
+use super::chain::decide;
 use super::packet::Packet;
 use super::*;
+use crate::firewall::chain::Chain;
 use crate::plan::view::NsView;
-use crate::plan::Netns;
+use crate::sys::Netns;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -203,11 +205,11 @@ fn chain_rules_match_interfaces_negation_and_state() {
         dst: ip("172.31.131.150"),
         state,
     };
-    assert_eq!(c.decide(&p("bridge0", "eth0", "NEW")).target, "ACCEPT");
-    assert_eq!(c.decide(&p("bridge0", "bridge0", "NEW")).target, "DROP");
-    assert_eq!(c.decide(&p("eth0", "bridge0", "NEW")).rule, None);
+    assert_eq!(decide(&c, &p("bridge0", "eth0", "NEW")).target, "ACCEPT");
+    assert_eq!(decide(&c, &p("bridge0", "bridge0", "NEW")).target, "DROP");
+    assert_eq!(decide(&c, &p("eth0", "bridge0", "NEW")).rule, None);
     assert_eq!(
-        c.decide(&p("eth0", "bridge0", "ESTABLISHED")).target,
+        decide(&c, &p("eth0", "bridge0", "ESTABLISHED")).target,
         "ACCEPT"
     );
 }

@@ -1,10 +1,11 @@
 //! A VXLAN port of a bridge: whether its tunnel ends on the far bridge (VNI, port, remote).
 
-use super::l2::link_ref;
-use super::walk::owner;
-use super::words::{call, link_call};
-use super::{Kernel, LinkDetail, Report, VxlanInfo};
-use crate::plan::Netns;
+use super::kernel::Kernel;
+use super::link_detail::{LinkDetail, VxlanInfo};
+use super::owner::owner;
+use super::report::Report;
+use super::words::{call, link_call, link_ref};
+use crate::sys::Netns;
 
 /// A VXLAN port: its remote must be a VTEP (an address of `far`) with a VXLAN of the same VNI
 /// and port, pointing back at us, enslaved to `far_br`.

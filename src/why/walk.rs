@@ -2,27 +2,18 @@
 //! namespace that owns the gateway, ip_forward there, FORWARD, NAT in POSTROUTING, and then the
 //! way back (the reverse route, conntrack). Stops at the first broken step.
 
+use super::chain::decide;
 use super::crossed::Crossed;
+use super::kernel::Kernel;
 use super::l2;
 use super::no_route::no_route;
+use super::owner::owner;
 use super::packet::Packet;
+use super::report::Report;
 use super::way_back::way_back;
 use super::words::{call, ip_forward};
-use super::{Kernel, Report};
-use crate::plan::Netns;
+use crate::sys::Netns;
 use std::net::IpAddr;
-
-/// Which namespace holds `ip`, and on which link.
-pub fn owner(k: &mut dyn Kernel, ip: IpAddr) -> Option<(Netns, String)> {
-    for ns in k.namespaces() {
-        if let Some(v) = k.view(&ns) {
-            if let Some((l, _)) = v.addr_owner(ip) {
-                return Some((ns, l.to_string()));
-            }
-        }
-    }
-    None
-}
 
 pub fn walk(k: &mut dyn Kernel, src: &Netns, dst: IpAddr) -> Report {
     let mut r = Report {
@@ -73,7 +64,7 @@ pub fn walk(k: &mut dyn Kernel, src: &Netns, dst: IpAddr) -> Report {
                 state: "NEW",
             };
             if let Some(c) = k.chain(&cur, "filter", "FORWARD") {
-                let d = c.decide(&p);
+                let d = decide(&c, &p);
                 let by = d
                     .rule
                     .as_ref()
@@ -93,7 +84,7 @@ pub fn walk(k: &mut dyn Kernel, src: &Netns, dst: IpAddr) -> Report {
                 r.hop(&cur, format!("FORWARD {i} → {} accepted ({by})", route.dev));
             }
             if let Some(c) = k.chain(&cur, "nat", "POSTROUTING") {
-                let d = c.decide(&p);
+                let d = decide(&c, &p);
                 let new = match d.target.as_str() {
                     "MASQUERADE" => route.src,
                     "SNAT" => d.to_source,

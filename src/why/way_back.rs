@@ -1,10 +1,12 @@
 //! The reply's way back: the reverse route from the destination, and conntrack at each router.
 
+use super::chain::decide;
 use super::crossed::Crossed;
+use super::kernel::Kernel;
 use super::packet::Packet;
+use super::report::Report;
 use super::words::call;
-use super::{Kernel, Report};
-use crate::plan::Netns;
+use crate::sys::Netns;
 use std::net::IpAddr;
 
 /// The reply: the destination needs a route back to the (possibly rewritten) source, and every
@@ -70,7 +72,7 @@ pub fn way_back(
             state: "ESTABLISHED",
         };
         if let Some(ch) = k.chain(&c.ns, "filter", "FORWARD") {
-            let d = ch.decide(&p);
+            let d = decide(&ch, &p);
             if d.target != "ACCEPT" && d.target != "RETURN" {
                 let by = d
                     .rule

@@ -1,6 +1,6 @@
 //! Fixes in DSL form: how a script names a namespace and calls a verb on it.
 
-use crate::plan::Netns;
+use crate::sys::Netns;
 
 /// `route(..)` on the host, `ns1.route(..)`, `h150.ns("ns2").route(..)`.
 pub fn call(ns: &Netns, verb: &str) -> String {
@@ -29,4 +29,9 @@ pub fn link_call(ns: &Netns, link: &str, verb: &str) -> String {
 /// The fix that turns on forwarding in a namespace.
 pub fn ip_forward(ns: &Netns) -> String {
     call(ns, "ip_forward(true)")
+}
+
+/// How the DSL names a link in a fix: `link("eth0")`, on its stack.
+pub fn link_ref(ns: &Netns, name: &str) -> String {
+    call(ns, &format!("link(\"{name}\")"))
 }

@@ -1,0 +1,62 @@
+//! What judging a plan reads of the kernel, over netlink (and the firewall driver).
+
+use super::backend::{errno_failure, fw_failure, Netlink};
+use super::{netns, sysctl};
+use crate::firewall::{Listed, Rule};
+use crate::plan::observe::{FdbEntry, Observe};
+use crate::plan::view::NsView;
+use crate::sys::{Failure, Netns};
+use std::collections::BTreeSet;
+
+impl Observe for Netlink {
+    fn named_netns(&mut self) -> Result<BTreeSet<String>, Failure> {
+        match std::fs::read_dir(netns::NETNS_RUN_DIR) {
+            Ok(rd) => Ok(rd
+                .filter_map(|e| e.ok())
+                .filter_map(|e| e.file_name().into_string().ok())
+                .collect()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeSet::new()),
+            Err(e) => Err(Failure::from_io(&e)),
+        }
+    }
+
+    fn observe(&mut self, ns: &Netns) -> Result<NsView, Failure> {
+        let handle = self.handle(ns)?;
+        let o = self
+            .h
+            .rt
+            .block_on(super::observe::observe(&handle, ns))
+            .map_err(|e| match e {
+                rtnetlink::Error::NetlinkError(m) => errno_failure(-m.raw_code()),
+                other => Failure::new(other.to_string(), None),
+            })?;
+        // The kernel takes a veth peer's ifindex only when the main end's is given too, so every
+        // create names its index: the next one above all that exist.
+        let next = o.index.values().max().copied().unwrap_or(1) + 1;
+        self.next_index.insert(ns.clone(), next);
+        self.index.insert(ns.clone(), o.index);
+        Ok(o.view)
+    }
+
+    fn read_sysctl(&mut self, ns: &Netns, key: &str) -> Result<Option<String>, Failure> {
+        sysctl::read(ns.path().as_deref(), key)
+            .map(Some)
+            .map_err(|e| Failure::from_io(&e))
+    }
+
+    fn rule_exists(&mut self, ns: &Netns, rule: &Rule) -> Result<bool, Failure> {
+        self.fw
+            .exists(ns.path().as_deref(), rule)
+            .map_err(fw_failure)
+    }
+
+    fn rules(&mut self, ns: &Netns) -> Result<Vec<Listed>, Failure> {
+        self.fw.list(ns.path().as_deref()).map_err(fw_failure)
+    }
+
+    fn fdb(&mut self, ns: &Netns) -> Result<Vec<FdbEntry>, Failure> {
+        // netlink-packet-route 0.34 yields no bridge FDB entries from a dump (the messages do not
+        // come through), so this read asks iproute2's `bridge -j fdb show` in the namespace.
+        super::observe::fdb(ns.path().as_deref()).map_err(|e| Failure::from_io(&e))
+    }
+}

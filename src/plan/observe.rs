@@ -1,0 +1,29 @@
+//! `Observe`: what judging a plan reads of the kernel, one namespace at a time.
+
+use super::view::NsView;
+use crate::firewall::{Listed, Rule};
+use crate::sys::{Failure, Netns};
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+/// An FDB entry with a remote: (dev, mac, dst).
+pub type FdbEntry = (String, String, IpAddr);
+
+pub trait Observe {
+    /// Whether there is a kernel behind these reads (false for dry-run and record).
+    fn is_live(&self) -> bool {
+        true
+    }
+    /// The names in `/run/netns`.
+    fn named_netns(&mut self) -> Result<BTreeSet<String>, Failure>;
+    /// Links, addresses and routes of one namespace.
+    fn observe(&mut self, ns: &Netns) -> Result<NsView, Failure>;
+    /// A sysctl's value, `None` when it cannot be known (dry-run).
+    fn read_sysctl(&mut self, ns: &Netns, key: &str) -> Result<Option<String>, Failure>;
+    /// Whether exactly this firewall rule is in its chain.
+    fn rule_exists(&mut self, ns: &Netns, rule: &Rule) -> Result<bool, Failure>;
+    /// Every firewall rule of a namespace.
+    fn rules(&mut self, ns: &Netns) -> Result<Vec<Listed>, Failure>;
+    /// The FDB entries with a remote of a namespace's VXLAN devices.
+    fn fdb(&mut self, ns: &Netns) -> Result<Vec<FdbEntry>, Failure>;
+}

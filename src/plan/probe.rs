@@ -1,0 +1,34 @@
+//! `Probe`: the checks a script runs against the lab (ping, exec), and `Print`, its output.
+
+use crate::sys::{Failure, Netns};
+use std::net::IpAddr;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PingMode {
+    /// `ping`: a read; true or false.
+    Probe,
+    /// `assert_ping`: must get through.
+    Expect,
+    /// `assert_no_ping`: must not get through.
+    ExpectNot,
+    /// `pingall`: a read, with a short bound (many pairs, some expected to fail).
+    Sweep,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExecOutput {
+    pub code: i64,
+    pub out: String,
+    pub err: String,
+}
+
+pub trait Probe {
+    /// Send echo requests from `ns` to `dst`, bounded in time, retried briefly.
+    fn ping(&mut self, ns: &Netns, dst: IpAddr, mode: PingMode) -> Result<bool, Failure>;
+    fn exec(&mut self, ns: &Netns, cmd: &str) -> Result<ExecOutput, Failure>;
+}
+
+pub trait Print {
+    /// `print` from the script.
+    fn echo(&mut self, text: &str);
+}

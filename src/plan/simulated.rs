@@ -1,0 +1,174 @@
+//! The backends without a kernel (`DryRun`, `Record`): one generic `Sim<O>` whose reads come from
+//! what earlier flushes made (`Simulated`), and whose output `O` is what differs between them.
+
+use super::apply::Apply;
+use super::observe::{FdbEntry, Observe};
+use super::op::OpKind;
+use super::probe::{ExecOutput, PingMode, Print, Probe};
+use super::view::NsView;
+use crate::firewall::{Listed, Rule};
+use crate::sys::{Failure, Netns};
+use std::collections::{BTreeSet, HashMap};
+use std::net::IpAddr;
+
+/// The simulated kernel: what earlier flushes made.
+#[derive(Default)]
+pub struct Simulated {
+    pub named: BTreeSet<String>,
+    pub views: HashMap<Netns, NsView>,
+    /// Firewall rules the plan added, per namespace.
+    pub rules: HashMap<Netns, Vec<Rule>>,
+    pub fdb: HashMap<Netns, Vec<FdbEntry>>,
+}
+
+/// Where a kernel-less backend writes what would be done.
+pub trait Output {
+    fn steps(&mut self, steps: &[OpKind]);
+    /// A check: the answer a script gets without a kernel.
+    fn ping(&mut self, ns: &Netns, dst: IpAddr, mode: PingMode) -> bool;
+    fn exec(&mut self, ns: &Netns, cmd: &str);
+    fn echo(&mut self, text: &str);
+}
+
+#[derive(Default)]
+pub struct Sim<O> {
+    pub out: O,
+    pub sim: Simulated,
+}
+
+impl<O> Sim<O> {
+    pub fn new(out: O) -> Self {
+        Sim {
+            out,
+            sim: Simulated::default(),
+        }
+    }
+}
+
+impl<O> Observe for Sim<O> {
+    fn is_live(&self) -> bool {
+        false
+    }
+
+    fn named_netns(&mut self) -> Result<BTreeSet<String>, Failure> {
+        Ok(self.sim.named.clone())
+    }
+
+    fn observe(&mut self, ns: &Netns) -> Result<NsView, Failure> {
+        Ok(self.sim.observe(ns))
+    }
+
+    /// Unknown without a kernel: a sysctl is always set.
+    fn read_sysctl(&mut self, _ns: &Netns, _key: &str) -> Result<Option<String>, Failure> {
+        Ok(None)
+    }
+
+    fn rule_exists(&mut self, ns: &Netns, rule: &Rule) -> Result<bool, Failure> {
+        Ok(self.sim.rule_exists(ns, rule))
+    }
+
+    fn rules(&mut self, ns: &Netns) -> Result<Vec<Listed>, Failure> {
+        Ok(self.sim.rules(ns))
+    }
+
+    fn fdb(&mut self, ns: &Netns) -> Result<Vec<FdbEntry>, Failure> {
+        Ok(self.sim.fdb.get(ns).cloned().unwrap_or_default())
+    }
+}
+
+impl<O: Output> Apply for Sim<O> {
+    fn apply(&mut self, steps: &[OpKind]) -> Result<(), (usize, Failure)> {
+        self.out.steps(steps);
+        self.sim.apply(steps);
+        Ok(())
+    }
+
+    fn remember(&mut self, named: Option<BTreeSet<String>>, views: HashMap<Netns, NsView>) {
+        self.sim.remember(named, views);
+    }
+}
+
+impl<O: Output> Probe for Sim<O> {
+    fn ping(&mut self, ns: &Netns, dst: IpAddr, mode: PingMode) -> Result<bool, Failure> {
+        Ok(self.out.ping(ns, dst, mode))
+    }
+
+    fn exec(&mut self, ns: &Netns, cmd: &str) -> Result<ExecOutput, Failure> {
+        self.out.exec(ns, cmd);
+        Ok(ExecOutput::default())
+    }
+}
+
+impl<O: Output> Print for Sim<O> {
+    fn echo(&mut self, text: &str) {
+        self.out.echo(text);
+    }
+}
+
+impl Simulated {
+    pub fn observe(&self, ns: &Netns) -> NsView {
+        self.views.get(ns).cloned().unwrap_or_else(NsView::fresh)
+    }
+
+    pub fn apply(&mut self, steps: &[OpKind]) {
+        for s in steps {
+            match s {
+                OpKind::RuleAdd { ns, rule } => {
+                    self.rules.entry(ns.clone()).or_default().push(rule.clone())
+                }
+                OpKind::RuleDel { ns, rule } => {
+                    if let Some(v) = self.rules.get_mut(ns) {
+                        if let Some(i) = v.iter().position(|r| r == rule) {
+                            v.remove(i);
+                        }
+                    }
+                }
+                OpKind::FdbAdd { ns, dev, mac, dst } => self
+                    .fdb
+                    .entry(ns.clone())
+                    .or_default()
+                    .push((dev.clone(), mac.clone(), *dst)),
+                OpKind::FdbDel { ns, dev, mac, dst } => {
+                    if let Some(v) = self.fdb.get_mut(ns) {
+                        v.retain(|e| *e != (dev.clone(), mac.clone(), *dst));
+                    }
+                }
+                OpKind::NetnsDel { name } => {
+                    self.rules.remove(&Netns::Named(name.clone()));
+                    self.fdb.remove(&Netns::Named(name.clone()));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    pub fn rule_exists(&self, ns: &Netns, rule: &Rule) -> bool {
+        self.rules.get(ns).is_some_and(|v| v.contains(rule))
+    }
+
+    pub fn rules(&self, ns: &Netns) -> Vec<Listed> {
+        self.rules
+            .get(ns)
+            .map(|v| {
+                v.iter()
+                    .map(|r| Listed {
+                        table: r.table.clone(),
+                        chain: r.chain.clone(),
+                        spec: r.spec(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn remember(&mut self, named: Option<BTreeSet<String>>, views: HashMap<Netns, NsView>) {
+        if let Some(named) = named {
+            self.named = named;
+        }
+        self.views.extend(views);
+        let named = &self.named;
+        self.views.retain(|ns, _| {
+            matches!(ns, Netns::Root) || matches!(ns, Netns::Named(n) if named.contains(n))
+        });
+    }
+}

@@ -1,0 +1,234 @@
+//! `ObjectKey`: the identity of an object a lab creates or adopts, as the journal records it.
+//! Written in the journal as text ("link ns1/veth0", "addr host/br0/10.1.1.1/24"), the form
+//! journals have always had, so older journals still read.
+
+use super::netns::Netns;
+use ipnet::IpNet;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+use std::net::IpAddr;
+use std::str::FromStr;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ObjectKey {
+    Netns(String),
+    Link {
+        ns: Netns,
+        name: String,
+    },
+    Addr {
+        ns: Netns,
+        link: String,
+        addr: IpNet,
+    },
+    Route {
+        ns: Netns,
+        dst: IpNet,
+    },
+    Sysctl {
+        ns: Netns,
+        key: String,
+    },
+    /// A firewall rule by its table, chain and `iptables -S` spec.
+    Rule {
+        ns: Netns,
+        table: String,
+        chain: String,
+        spec: String,
+    },
+    /// A VXLAN FDB entry (`bridge fdb append MAC dev DEV dst IP`).
+    Fdb {
+        ns: Netns,
+        dev: String,
+        mac: String,
+        dst: IpAddr,
+    },
+}
+
+impl ObjectKey {
+    pub fn link(ns: &Netns, name: &str) -> Self {
+        ObjectKey::Link {
+            ns: ns.clone(),
+            name: name.to_string(),
+        }
+    }
+
+    pub fn netns(name: &str) -> Self {
+        ObjectKey::Netns(name.to_string())
+    }
+
+    /// The stack the object lives in (a namespace itself lives on the host's).
+    pub fn ns(&self) -> Netns {
+        match self {
+            ObjectKey::Netns(_) => Netns::Root,
+            ObjectKey::Link { ns, .. }
+            | ObjectKey::Addr { ns, .. }
+            | ObjectKey::Route { ns, .. }
+            | ObjectKey::Sysctl { ns, .. }
+            | ObjectKey::Rule { ns, .. }
+            | ObjectKey::Fdb { ns, .. } => ns.clone(),
+        }
+    }
+
+    /// The link an address or FDB entry sits on: it goes when that link goes.
+    pub fn on_link(&self) -> Option<(&Netns, &str)> {
+        match self {
+            ObjectKey::Link { ns, name } => Some((ns, name)),
+            ObjectKey::Addr { ns, link, .. } => Some((ns, link)),
+            ObjectKey::Fdb { ns, dev, .. } => Some((ns, dev)),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for ObjectKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ObjectKey::Netns(n) => write!(f, "netns {n}"),
+            ObjectKey::Link { ns, name } => write!(f, "link {ns}/{name}"),
+            ObjectKey::Addr { ns, link, addr } => write!(f, "addr {ns}/{link}/{addr}"),
+            ObjectKey::Route { ns, dst } => write!(f, "route {ns}/{dst}"),
+            ObjectKey::Sysctl { ns, key } => write!(f, "sysctl {ns}/{key}"),
+            ObjectKey::Rule {
+                ns,
+                table,
+                chain,
+                spec,
+            } => write!(f, "rule {ns}/{table}/{chain}/{spec}"),
+            ObjectKey::Fdb { ns, dev, mac, dst } => write!(f, "fdb {ns}/{dev}/{mac}/{dst}"),
+        }
+    }
+}
+
+/// A journal line's key that is not one of the forms above.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown object key {0:?}")]
+pub struct BadKey(pub String);
+
+fn stack(s: &str) -> Netns {
+    // `Display` writes the root stack as "host"; the DSL never names a namespace "host".
+    if s == "host" {
+        Netns::Root
+    } else {
+        Netns::Named(s.to_string())
+    }
+}
+
+impl FromStr for ObjectKey {
+    type Err = BadKey;
+
+    fn from_str(s: &str) -> Result<Self, BadKey> {
+        let bad = || BadKey(s.to_string());
+        let (kind, rest) = s.split_once(' ').ok_or_else(bad)?;
+        if kind == "netns" {
+            return (!rest.is_empty())
+                .then(|| ObjectKey::Netns(rest.to_string()))
+                .ok_or_else(bad);
+        }
+        let (ns, rest) = rest.split_once('/').ok_or_else(bad)?;
+        let ns = stack(ns);
+        // Addresses and specs hold '/' themselves: split only as many fields as come first.
+        let parts: Vec<&str> = match kind {
+            "addr" => rest.splitn(2, '/').collect(),
+            "rule" => rest.splitn(3, '/').collect(),
+            "fdb" => rest.splitn(3, '/').collect(),
+            _ => vec![rest],
+        };
+        let key = match (kind, parts.as_slice()) {
+            ("link", [name]) => ObjectKey::Link {
+                ns,
+                name: name.to_string(),
+            },
+            ("addr", [link, addr]) => ObjectKey::Addr {
+                ns,
+                link: link.to_string(),
+                addr: addr.parse().map_err(|_| bad())?,
+            },
+            ("route", [dst]) => ObjectKey::Route {
+                ns,
+                dst: dst.parse().map_err(|_| bad())?,
+            },
+            ("sysctl", [key]) => ObjectKey::Sysctl {
+                ns,
+                key: key.to_string(),
+            },
+            ("rule", [table, chain, spec]) => ObjectKey::Rule {
+                ns,
+                table: table.to_string(),
+                chain: chain.to_string(),
+                spec: spec.to_string(),
+            },
+            ("fdb", [dev, mac, dst]) => ObjectKey::Fdb {
+                ns,
+                dev: dev.to_string(),
+                mac: mac.to_string(),
+                dst: dst.parse().map_err(|_| bad())?,
+            },
+            _ => return Err(bad()),
+        };
+        Ok(key)
+    }
+}
+
+impl Serialize for ObjectKey {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for ObjectKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_form_reads_back_as_written() {
+        for text in [
+            "netns ns1",
+            "link host/br0",
+            "link ns1/eth0",
+            "addr ns1/eth0/10.1.1.2/24",
+            "addr host/br0/fd00::1/64",
+            "route ns1/0.0.0.0/0",
+            "route h150.ns2/10.1.2.0/24",
+            "sysctl host/net.ipv4.ip_forward",
+            "rule host/nat/POSTROUTING/-s 10.1.1.0/24 ! -o bridge0 -m comment --comment netsh:lab -j MASQUERADE",
+            "fdb host/vxlan1/00:00:00:00:00:00/172.31.131.151",
+        ] {
+            let k: ObjectKey = text.parse().unwrap();
+            assert_eq!(k.to_string(), text);
+            let json = serde_json::to_string(&k).unwrap();
+            assert_eq!(serde_json::from_str::<ObjectKey>(&json).unwrap(), k);
+        }
+    }
+
+    #[test]
+    fn the_root_stack_is_host() {
+        let k: ObjectKey = "link host/eth0".parse().unwrap();
+        assert_eq!(k, ObjectKey::link(&Netns::Root, "eth0"));
+    }
+
+    #[test]
+    fn unknown_forms_are_refused() {
+        for text in [
+            "",
+            "netns",
+            "netns ",
+            "link",
+            "addr ns1/eth0/10.1.1.2",
+            "tunnel x/y",
+        ] {
+            assert_eq!(
+                text.parse::<ObjectKey>(),
+                Err(BadKey(text.to_string())),
+                "{text}"
+            );
+        }
+    }
+}

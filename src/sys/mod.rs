@@ -1,0 +1,21 @@
+//! The bottom layer: what every other layer needs and nothing above it may define — where an
+//! object lives (`Netns`) and how to enter it, the kernel's errors in people's words, address
+//! predicates, the cancellation token, and the typed key of every object a lab owns.
+//!
+//! Nothing here imports another module of the crate (the layer test in tests/layers.rs).
+
+pub mod addr;
+pub mod at;
+pub mod cancel;
+pub mod enter;
+pub mod errno;
+pub mod failure;
+pub mod key;
+pub mod netns;
+pub mod sources;
+
+pub use at::At;
+pub use cancel::Cancel;
+pub use failure::Failure;
+pub use key::ObjectKey;
+pub use netns::Netns;
