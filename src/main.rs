@@ -16,7 +16,7 @@ fn main() {
             std::process::exit(1);
         }
     }
-    let code = match cli.cmd {
+    let result = match cli.cmd {
         Some(Cmd::Run(a)) => cli::run::run(a, sandboxed),
         Some(Cmd::Check(a)) => cli::check::check(a),
         Some(Cmd::Down(a)) => cli::down::down(a),
@@ -32,5 +32,9 @@ fn main() {
             false,
         ),
     };
-    std::process::exit(code);
+    // The one place a failure is printed and its exit code chosen.
+    if let Err(e) = result {
+        eprint!("{}", e.render());
+        std::process::exit(e.code());
+    }
 }

@@ -489,7 +489,7 @@ impl Session {
                 // The machine: this host, or the simulated host a namespace belongs to.
                 let host = match &ns {
                     Netns::Named(n) if self.model.is_host(&ns) => n.clone(),
-                    Netns::Named(n) => n.split_once('.').map_or("host", |(h, _)| h).to_string(),
+                    Netns::Named(_) => ns.machine().unwrap_or("host").to_string(),
                     Netns::Root => "host".to_string(),
                 };
                 m.insert("host".into(), host.into());

@@ -30,7 +30,9 @@ impl Session {
         check_nsname(name)?;
         let full = match &parent.ns {
             Netns::Root => name.to_string(),
-            Netns::Named(h) if self.model.is_host(&parent.ns) => format!("{h}.{name}"),
+            Netns::Named(h) if self.model.is_host(&parent.ns) => {
+                Netns::on_machine(h, name).to_string()
+            }
             Netns::Named(n) => {
                 return Err(DslError::new(
                     "netsh::namespace",
@@ -98,7 +100,7 @@ impl Session {
             .model
             .namespaces
             .keys()
-            .filter(|n| n.starts_with(&format!("{name}.")))
+            .filter(|n| Netns::named(n).is_on(name))
             .cloned()
             .collect();
         for n in inner.iter().chain(std::iter::once(name)) {
@@ -122,12 +124,8 @@ impl Session {
 
     pub fn describe_stack(&self, st: &Stack) -> String {
         match &st.ns {
-            Netns::Root => "host()".to_string(),
             Netns::Named(n) if self.model.is_host(&st.ns) => format!("host(\"{n}\")"),
-            Netns::Named(n) => match n.split_once('.') {
-                Some((h, inner)) => format!("host(\"{h}\").ns(\"{inner}\")"),
-                None => format!("ns(\"{n}\")"),
-            },
+            ns => ns.dsl(),
         }
     }
 }

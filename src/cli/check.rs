@@ -1,5 +1,6 @@
 //! `netsh check FILE`: a dry-run that prints nothing but diagnostics; no root needed.
 
+use super::error::Error;
 use super::run::load;
 use super::CheckArgs;
 use crate::api::{Session, Shared};
@@ -8,12 +9,9 @@ use crate::script;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-pub fn check(a: CheckArgs) -> i32 {
+pub fn check(a: CheckArgs) -> Result<(), Error> {
     let file = a.file.display().to_string();
-    let (src, params) = match load(&a.file, &a.params) {
-        Ok(x) => x,
-        Err(code) => return code,
-    };
+    let (src, params) = load(&a.file, &a.params)?;
     let lab = super::lab_name::lab_name(Some(&a.file), None).unwrap_or_else(|_| "check".into());
     let backend = Box::new(crate::plan::dry_run::dry_run(
         Box::new(std::io::sink()),
@@ -24,11 +22,5 @@ pub fn check(a: CheckArgs) -> i32 {
         Journal::in_memory(&lab),
         params,
     )));
-    match script::run(&shared, &src, a.file.parent()) {
-        Ok(()) => 0,
-        Err(d) => {
-            eprint!("{}", d.render(&file, Some(&src)));
-            1
-        }
-    }
+    script::run(&shared, &src, a.file.parent()).map_err(|d| Error::diag(d, &file, Some(&src)))
 }

@@ -1,26 +1,23 @@
 //! `netsh doc [NAME]`: the DSL reference, from the same table as the REPL's `:help`.
 
+use super::error::Error;
 use super::DocArgs;
 use crate::api::doc::{near, render};
 
-pub fn doc(a: DocArgs) -> i32 {
-    match render(a.name.as_deref()) {
-        Some(text) => {
-            print!("{text}");
-            0
-        }
-        None => {
-            let name = a.name.unwrap_or_default();
-            let near = near(&name);
-            if near.is_empty() {
-                eprintln!("error: no function {name}\n  help: `netsh doc` lists them all");
-            } else {
-                eprintln!(
-                    "error: no function {name}\n  help: did you mean {}?",
-                    near.join(", ")
-                );
-            }
-            1
-        }
+pub fn doc(a: DocArgs) -> Result<(), Error> {
+    if let Some(text) = render(a.name.as_deref()) {
+        print!("{text}");
+        return Ok(());
     }
+    let name = a.name.unwrap_or_default();
+    let near = near(&name);
+    let help = if near.is_empty() {
+        "help: `netsh doc` lists them all".to_string()
+    } else {
+        format!("help: did you mean {}?", near.join(", "))
+    };
+    Err(Error::Failed(vec![
+        format!("error: no function {name}"),
+        format!("  {help}"),
+    ]))
 }

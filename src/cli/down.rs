@@ -2,6 +2,7 @@
 //! idempotent. With --force, also (or, when the journal is lost or corrupt, only) what carries
 //! the lab's tag.
 
+use super::error::Error;
 use super::lab_name::lab_name;
 use super::run::{has_net_admin, root_diag};
 use super::DownArgs;
@@ -12,26 +13,14 @@ use crate::plan::Apply;
 use crate::script::diagnostic::Diag;
 use std::time::Instant;
 
-pub fn down(a: DownArgs) -> i32 {
-    let lab = match lab_name(a.file.as_deref(), a.lab.as_deref()) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 2;
-        }
-    };
+pub fn down(a: DownArgs) -> Result<(), Error> {
+    let lab = lab_name(a.file.as_deref(), a.lab.as_deref()).map_err(Error::usage)?;
     if !has_net_admin() {
-        eprint!("{}", root_diag("netsh down").render("", None));
-        return 1;
+        return Err(Error::diag(root_diag("netsh down"), "", None));
     }
     let started = Instant::now();
-    let mut backend = match crate::net::Netlink::new(&lab) {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("error: cannot start the netlink backend: {e}");
-            return 1;
-        }
-    };
+    let mut backend = crate::net::Netlink::new(&lab)
+        .map_err(|e| Error::failed(format!("cannot start the netlink backend: {e}")))?;
     let journal = crate::sys::enter::inode(None).and_then(|ino| Journal::open(&lab, ino));
     let mut removed = 0;
     let mut failed = vec![];
@@ -40,10 +29,9 @@ pub fn down(a: DownArgs) -> i32 {
             removed += j.entries.iter().filter(|e| !e.adopted).count();
             failed.extend(teardown(&mut backend, &j.undoable(), &lab));
             if failed.is_empty() {
-                if let Err(e) = j.clear() {
-                    eprintln!("error: cannot remove the journal of lab {lab}: {e}");
-                    return 1;
-                }
+                j.clear().map_err(|e| {
+                    Error::failed(format!("cannot remove the journal of lab {lab}: {e}"))
+                })?;
             }
         }
         Err(e) if !a.force => {
@@ -54,8 +42,7 @@ pub fn down(a: DownArgs) -> i32 {
                     "`netsh down --lab {lab} --force` removes the lab by its tags (netsh:{lab})"
                 )),
             );
-            eprint!("{}", d.render("", None));
-            return 1;
+            return Err(Error::diag(d, "", None));
         }
         Err(e) => {
             eprintln!("note: the journal of lab {lab} is unreadable ({e}); removing by tags");
@@ -63,13 +50,9 @@ pub fn down(a: DownArgs) -> i32 {
         }
     }
     if a.force {
-        let state = match backend.topology(Some(&lab)) {
-            Ok(s) => s,
-            Err(f) => {
-                eprintln!("error: cannot read the state: {}", f.message);
-                return 1;
-            }
-        };
+        let state = backend
+            .topology(Some(&lab))
+            .map_err(|f| Error::failed(format!("cannot read the state: {}", f.message)))?;
         for step in sweep_steps(&state, &lab) {
             match backend.apply(std::slice::from_ref(&step)) {
                 Ok(()) => removed += 1,
@@ -78,20 +61,23 @@ pub fn down(a: DownArgs) -> i32 {
             }
         }
     }
-    for (op, f) in &failed {
-        eprintln!(
-            "error: cannot {}: {}",
-            crate::plan::describe::describe(op),
-            f.message
-        );
-    }
     if !failed.is_empty() {
+        let mut lines: Vec<String> = failed
+            .iter()
+            .map(|(op, f)| {
+                format!(
+                    "error: cannot {}: {}",
+                    crate::plan::describe::describe(op),
+                    f.message
+                )
+            })
+            .collect();
         if !a.force {
-            eprintln!(
+            lines.push(format!(
                 "  help: `netsh down --lab {lab} --force` also removes what carries the lab's tag"
-            );
+            ));
         }
-        return 1;
+        return Err(Error::Failed(lines));
     }
     if removed == 0 {
         eprintln!("lab {lab}: nothing to remove");
@@ -102,5 +88,5 @@ pub fn down(a: DownArgs) -> i32 {
             started.elapsed().as_millis()
         );
     }
-    0
+    Ok(())
 }

@@ -1,5 +1,6 @@
 //! `netsh repl [--sandbox] [--load FILE]` (and `netsh` alone): the interactive shell.
 
+use super::error::Error;
 use super::lab_name::lab_name;
 use super::run::{has_net_admin, lo_up, open_journal, root_diag};
 use super::ReplArgs;
@@ -9,29 +10,16 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-pub fn repl(a: ReplArgs, sandboxed: bool) -> i32 {
+pub fn repl(a: ReplArgs, sandboxed: bool) -> Result<(), Error> {
     // The lab is named after the script it starts from, or "repl".
     let lab = match &a.load {
-        Some(f) => match lab_name(Some(f), None) {
-            Ok(l) => l,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return 2;
-            }
-        },
+        Some(f) => lab_name(Some(f), None).map_err(Error::usage)?,
         None => "repl".to_string(),
     };
     if !has_net_admin() {
-        eprint!("{}", root_diag("netsh repl").render("netsh repl", None));
-        return 1;
+        return Err(Error::diag(root_diag("netsh repl"), "netsh repl", None));
     }
-    let mut journal = match open_journal(&lab) {
-        Ok(j) => j,
-        Err(d) => {
-            eprint!("{}", d.render("netsh repl", None));
-            return 1;
-        }
-    };
+    let mut journal = open_journal(&lab).map_err(|d| Error::diag(d, "netsh repl", None))?;
     // A lab named after a script belongs to it, as with `netsh run`.
     if let (Some(f), None) = (&a.load, &journal.script) {
         journal.script = std::fs::canonicalize(f)
@@ -39,16 +27,9 @@ pub fn repl(a: ReplArgs, sandboxed: bool) -> i32 {
             .map(|p| p.display().to_string());
     }
     let cancel = crate::sys::Cancel::on_sigint();
-    let backend = match crate::net::Netlink::new(&lab) {
-        Ok(mut b) => {
-            b.cancel_on(cancel.clone());
-            b
-        }
-        Err(e) => {
-            eprintln!("error: cannot start the netlink backend: {e}");
-            return 1;
-        }
-    };
+    let mut backend = crate::net::Netlink::new(&lab)
+        .map_err(|e| Error::failed(format!("cannot start the netlink backend: {e}")))?;
+    backend.cancel_on(cancel.clone());
     let shared: Shared = Rc::new(RefCell::new(Session::new(
         Box::new(backend),
         journal,
@@ -62,5 +43,5 @@ pub fn repl(a: ReplArgs, sandboxed: bool) -> i32 {
     if let Some(f) = &a.load {
         shell.load(f);
     }
-    shell.run()
+    shell.run().map_err(Error::failed)
 }

@@ -1,10 +1,11 @@
 //! `netsh run FILE`: plan and apply a script; `--dry-run` prints it as a bash script instead.
 
+use super::error::{Error, Located};
 use super::lab_name::lab_name;
 use super::{parse_params, RunArgs};
 use crate::api::backend::Backend;
 use crate::api::{Session, Shared};
-use crate::lab::teardown::{rollback, teardown, warn_failures};
+use crate::lab::teardown::{failure_lines, rollback, teardown};
 use crate::lab::Journal;
 use crate::plan::flush::Tally;
 use crate::plan::OpKind;
@@ -98,93 +99,30 @@ pub fn lo_up(backend: &mut dyn Backend) {
     let _ = backend.apply(&[lo]);
 }
 
-/// The script and its parameters, or (having said why) the exit code: 1 for a file that cannot
-/// be read, 2 for a usage error in `-p`.
+/// The script and its parameters: a file that cannot be read is a diagnostic, a wrong `-p` a
+/// usage error.
 pub fn load(
     file: &std::path::Path,
     raw: &[String],
-) -> Result<(String, std::collections::BTreeMap<String, String>), i32> {
+) -> Result<(String, std::collections::BTreeMap<String, String>), Error> {
     let name = file.display().to_string();
-    let src = crate::script::read::read_script(file).map_err(|d| {
-        eprint!("{}", d.render(&name, None));
-        1
-    })?;
+    let src = crate::script::read::read_script(file).map_err(|d| Error::diag(d, &name, None))?;
     let params = parse_params(raw)
         .and_then(|p| {
             check_params(&name, &src, &p)?;
             Ok(p)
         })
-        .map_err(|e| {
-            eprintln!("error: {e}");
-            2
-        })?;
+        .map_err(Error::usage)?;
     Ok((src, params))
 }
 
-pub fn run(a: RunArgs, sandboxed: bool) -> i32 {
+pub fn run(a: RunArgs, sandboxed: bool) -> Result<(), Error> {
     let file = a.file.display().to_string();
-    let (src, params) = match load(&a.file, &a.params) {
-        Ok(x) => x,
-        Err(code) => return code,
-    };
-    let lab = match lab_name(Some(&a.file), a.lab.as_deref()) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 2;
-        }
-    };
+    let (src, params) = load(&a.file, &a.params)?;
+    let lab = lab_name(Some(&a.file), a.lab.as_deref()).map_err(Error::usage)?;
     let cancel = crate::sys::Cancel::on_sigint();
     let started = Instant::now();
-    let (backend, journal): (Box<dyn Backend>, Journal) = if a.dry_run {
-        (
-            Box::new(crate::plan::dry_run::dry_run(
-                Box::new(std::io::stdout()),
-                false,
-            )),
-            Journal::in_memory(&lab),
-        )
-    } else {
-        if !has_net_admin() {
-            eprint!("{}", root_diag("netsh run").render(&file, None));
-            return 1;
-        }
-        let mut journal = match open_journal(&lab) {
-            Ok(j) => j,
-            Err(d) => {
-                eprint!("{}", d.render(&file, None));
-                return 1;
-            }
-        };
-        // A lab name belongs to the script that made the lab.
-        let me = std::fs::canonicalize(&a.file)
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|_| file.clone());
-        match &journal.script {
-            Some(other) if *other != me && !journal.entries.is_empty() => {
-                let d = Diag::new(
-                    "netsh::lab-in-use",
-                    format!("lab {lab} is in use by another script, {other}"),
-                    Some(format!(
-                        "name this run's lab with --lab NAME, or remove the other with `netsh down --lab {lab}`"
-                    )),
-                );
-                eprint!("{}", d.render(&file, None));
-                return 1;
-            }
-            _ => journal.script = Some(me),
-        }
-        match crate::net::Netlink::new(&lab) {
-            Ok(mut b) => {
-                b.cancel_on(cancel.clone());
-                (Box::new(b), journal)
-            }
-            Err(e) => {
-                eprintln!("error: cannot start the netlink backend: {e}");
-                return 1;
-            }
-        }
-    };
+    let (backend, journal) = open_backend(&a, &lab, &file, &cancel)?;
     let shared: Shared = Rc::new(RefCell::new(Session::new(backend, journal, params)));
     shared.borrow_mut().cancel = cancel;
     if sandboxed {
@@ -194,70 +132,123 @@ pub fn run(a: RunArgs, sandboxed: bool) -> i32 {
     let before = shared.borrow().journal.mark();
     let result = script::run(&shared, &src, a.file.parent());
     let mut s = shared.borrow_mut();
-    let s = &mut *s;
     match result {
         Ok(()) => {
-            let mut teardown_ms = 0.0;
-            if a.rm && !a.dry_run {
-                let t = Instant::now();
-                let failed = teardown(s.backend.as_mut(), &s.journal.undoable(), &lab);
-                teardown_ms = t.elapsed().as_secs_f64() * 1000.0;
-                for (op, f) in &failed {
-                    eprintln!(
-                        "warning: cannot {}: {}",
-                        crate::plan::describe::describe(op),
-                        f.message
-                    );
-                }
-                if failed.is_empty() {
-                    let _ = s.journal.clear();
-                }
-            }
-            let mut line = summary(
-                &lab,
-                &s.tally,
-                s.transient,
-                started.elapsed().as_millis(),
-                a.dry_run,
-            );
-            if a.rm && !a.dry_run {
-                line.push_str("; removed (--rm)");
-            }
-            eprintln!("{line}");
-            if a.timings {
-                println!(
-                    "timings: build_ms={:.3} verify_ms={:.3} teardown_ms={:.3}",
-                    s.build.as_secs_f64() * 1000.0,
-                    s.verify.as_secs_f64() * 1000.0,
-                    teardown_ms
-                );
-            }
-            0
+            finish(&a, &lab, &mut s, started);
+            Ok(())
         }
         Err(d) => {
-            eprint!("{}", d.render(&file, Some(&src)));
-            let owned = s
-                .journal
-                .since(&before)
-                .iter()
-                .filter(|e| !e.adopted)
-                .count();
-            if a.dry_run || owned == 0 {
-                eprintln!("lab {lab}: failed; nothing was applied");
-            } else if a.keep {
-                eprintln!(
-                    "lab {lab}: failed; kept {} for inspection (--keep); `netsh down --lab {lab}` removes them",
-                    crate::lab::objects(owned)
-                );
-            } else {
-                let (_, failed) = rollback(s.backend.as_mut(), &mut s.journal, &before);
-                warn_failures(&failed);
-                eprintln!(
-                    "lab {lab}: failed; rolled back the {} this run created",
-                    crate::lab::objects(owned)
-                );
-            }
-            1
+            let notes = fail(&a, &lab, &mut s, &before);
+            Err(Error::Diag(Box::new(Located {
+                diag: d,
+                file,
+                src: Some(src),
+                notes,
+            })))
         }
     }
+}
+
+/// The backend and the journal a run writes: a dry run's on stdout and in memory; otherwise
+/// the kernel's, with the lab's journal (a lab name belongs to the script that made it).
+fn open_backend(
+    a: &RunArgs,
+    lab: &str,
+    file: &str,
+    cancel: &crate::sys::Cancel,
+) -> Result<(Box<dyn Backend>, Journal), Error> {
+    if a.dry_run {
+        let out = crate::plan::dry_run::dry_run(Box::new(std::io::stdout()), false);
+        return Ok((Box::new(out), Journal::in_memory(lab)));
+    }
+    if !has_net_admin() {
+        return Err(Error::diag(root_diag("netsh run"), file, None));
+    }
+    let mut journal = open_journal(lab).map_err(|d| Error::diag(d, file, None))?;
+    let me = std::fs::canonicalize(&a.file)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| file.to_string());
+    match &journal.script {
+        Some(other) if *other != me && !journal.entries.is_empty() => {
+            let d = Diag::new(
+                "netsh::lab-in-use",
+                format!("lab {lab} is in use by another script, {other}"),
+                Some(format!(
+                    "name this run's lab with --lab NAME, or remove the other with `netsh down --lab {lab}`"
+                )),
+            );
+            return Err(Error::diag(d, file, None));
+        }
+        _ => journal.script = Some(me),
+    }
+    let mut b = crate::net::Netlink::new(lab)
+        .map_err(|e| Error::failed(format!("cannot start the netlink backend: {e}")))?;
+    b.cancel_on(cancel.clone());
+    Ok((Box::new(b), journal))
+}
+
+/// A run that succeeded: `--rm`, the summary line, `--timings`.
+fn finish(a: &RunArgs, lab: &str, s: &mut Session, started: Instant) {
+    let mut teardown_ms = 0.0;
+    if a.rm && !a.dry_run {
+        let t = Instant::now();
+        let failed = teardown(s.backend.as_mut(), &s.journal.undoable(), lab);
+        teardown_ms = t.elapsed().as_secs_f64() * 1000.0;
+        for line in failure_lines(&failed) {
+            eprintln!("{line}");
+        }
+        if failed.is_empty() {
+            let _ = s.journal.clear();
+        }
+    }
+    let mut line = summary(
+        lab,
+        &s.tally,
+        s.transient,
+        started.elapsed().as_millis(),
+        a.dry_run,
+    );
+    if a.rm && !a.dry_run {
+        line.push_str("; removed (--rm)");
+    }
+    eprintln!("{line}");
+    if a.timings {
+        println!(
+            "timings: build_ms={:.3} verify_ms={:.3} teardown_ms={:.3}",
+            s.build.as_secs_f64() * 1000.0,
+            s.verify.as_secs_f64() * 1000.0,
+            teardown_ms
+        );
+    }
+}
+
+/// A run that failed: roll back what it made (or keep it, `--keep`); what became of the lab.
+fn fail(
+    a: &RunArgs,
+    lab: &str,
+    s: &mut Session,
+    before: &std::collections::BTreeSet<crate::sys::ObjectKey>,
+) -> Vec<String> {
+    let owned = s
+        .journal
+        .since(before)
+        .iter()
+        .filter(|e| !e.adopted)
+        .count();
+    if a.dry_run || owned == 0 {
+        return vec![format!("lab {lab}: failed; nothing was applied")];
+    }
+    if a.keep {
+        return vec![format!(
+            "lab {lab}: failed; kept {} for inspection (--keep); `netsh down --lab {lab}` removes them",
+            crate::lab::objects(owned)
+        )];
+    }
+    let (_, failed) = rollback(s.backend.as_mut(), &mut s.journal, before);
+    let mut notes = failure_lines(&failed);
+    notes.push(format!(
+        "lab {lab}: failed; rolled back the {} this run created",
+        crate::lab::objects(owned)
+    ));
+    notes
 }

@@ -1,5 +1,6 @@
 //! `netsh show [--lab NAME] [--json | --dot]`: the live state per host and namespace.
 
+use super::error::Error;
 use super::run::{has_net_admin, root_diag};
 use super::ShowArgs;
 use crate::lab::state::{StackState, State};
@@ -7,41 +8,34 @@ use crate::lab::Journal;
 use crate::sys::{Netns, ObjectKey};
 use std::fmt::Write;
 
-pub fn show(a: ShowArgs) -> i32 {
+pub fn show(a: ShowArgs) -> Result<(), Error> {
     if a.svg {
-        eprintln!("error: --svg needs a renderer netsh does not carry; draw it with Graphviz:");
-        eprintln!("  netsh show --dot | dot -Tsvg > lab.svg");
-        return 2;
+        return Err(Error::Usage {
+            message: "--svg needs a renderer netsh does not carry; draw it with Graphviz:".into(),
+            help: Some("netsh show --dot | dot -Tsvg > lab.svg".into()),
+        });
     }
     if !has_net_admin() {
-        eprint!("{}", root_diag("netsh show").render("", None));
-        return 1;
+        return Err(Error::diag(root_diag("netsh show"), "", None));
     }
-    let mut backend = match crate::net::Netlink::new(a.lab.as_deref().unwrap_or("show")) {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("error: cannot start the netlink backend: {e}");
-            return 1;
-        }
-    };
-    let mut state = match backend.topology(a.lab.as_deref()) {
-        Ok(s) => s,
-        Err(f) => {
-            eprintln!("error: cannot read the state: {}", f.message);
-            return 1;
-        }
-    };
+    let mut backend = crate::net::Netlink::new(a.lab.as_deref().unwrap_or("show"))
+        .map_err(|e| Error::failed(format!("cannot start the netlink backend: {e}")))?;
+    let mut state = backend
+        .topology(a.lab.as_deref())
+        .map_err(|f| Error::failed(format!("cannot read the state: {}", f.message)))?;
     if let Some(lab) = &a.lab {
         let journal = crate::sys::enter::inode(None).and_then(|ino| Journal::open(lab, ino));
         let journal = match journal {
             Ok(j) if !j.entries.is_empty() => j,
             Ok(_) => {
-                eprintln!("error: there is no lab {lab} here (no journal in /run/netsh)");
-                return 1;
+                return Err(Error::failed(format!(
+                    "there is no lab {lab} here (no journal in /run/netsh)"
+                )))
             }
             Err(e) => {
-                eprintln!("error: cannot open the journal of lab {lab}: {e}");
-                return 1;
+                return Err(Error::failed(format!(
+                    "cannot open the journal of lab {lab}: {e}"
+                )))
             }
         };
         let mut keep: Vec<String> = journal
@@ -68,7 +62,7 @@ pub fn show(a: ShowArgs) -> i32 {
     } else {
         print!("{}", text(&state));
     }
-    0
+    Ok(())
 }
 
 fn text(state: &State) -> String {

@@ -1,6 +1,7 @@
 //! `netsh why NAMESPACE ADDRESS [--json]`: on a live host, with no lab and no journal. Prints
 //! each hop, then `verdict: clear` (exit 0) or `verdict: blocked — …` (exit 1).
 
+use super::error::Error;
 use super::run::{has_net_admin, root_diag};
 use super::WhyArgs;
 use crate::plan::Observe;
@@ -8,13 +9,13 @@ use crate::script::diagnostic::Diag;
 use crate::sys::Netns;
 use std::net::IpAddr;
 
-pub fn why(a: WhyArgs) -> i32 {
+pub fn why(a: WhyArgs) -> Result<(), Error> {
     let usage = |message: String, help: String| {
-        eprint!(
-            "{}",
-            Diag::new("netsh::usage", message, Some(help)).render("", None)
-        );
-        2
+        Err(Error::UsageDiag(Diag::new(
+            "netsh::usage",
+            message,
+            Some(help),
+        )))
     };
     let Ok(dst) = a.address.parse::<IpAddr>() else {
         return usage(
@@ -23,16 +24,10 @@ pub fn why(a: WhyArgs) -> i32 {
         );
     };
     if !has_net_admin() {
-        eprint!("{}", root_diag("netsh why").render("", None));
-        return 1;
+        return Err(Error::diag(root_diag("netsh why"), "", None));
     }
-    let mut backend = match crate::net::Netlink::new("why") {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("error: cannot start the netlink backend: {e}");
-            return 1;
-        }
-    };
+    let mut backend = crate::net::Netlink::new("why")
+        .map_err(|e| Error::failed(format!("cannot start the netlink backend: {e}")))?;
     let ns = if a.namespace == "host" {
         Netns::Root
     } else {
@@ -55,8 +50,8 @@ pub fn why(a: WhyArgs) -> i32 {
         println!("{}", r.render());
     }
     if r.clear() {
-        0
+        Ok(())
     } else {
-        1
+        Err(Error::Blocked)
     }
 }

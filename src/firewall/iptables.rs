@@ -3,8 +3,10 @@
 //! child inherits the namespace of the thread that forks it, so each call runs on a thread that
 //! entered the target namespace.
 
-use super::{Firewall, FwError, Listed, Rule};
+use super::failure::failure;
+use super::{Firewall, Listed, Rule};
 use crate::sys::enter::in_netns;
+use crate::sys::Failure;
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
@@ -14,18 +16,18 @@ pub struct Iptables {
     ipt: Option<Arc<iptables::IPTables>>,
 }
 
-fn missing() -> FwError {
-    FwError {
-        message: "the iptables program is not installed".into(),
-        help: Some(
+fn missing() -> Failure {
+    failure(
+        "the iptables program is not installed",
+        Some(
             "install it: apt-get install iptables (Debian, Ubuntu) or dnf install iptables-nft"
                 .into(),
         ),
-    }
+    )
 }
 
 impl Iptables {
-    fn ipt(&mut self) -> Result<Arc<iptables::IPTables>, FwError> {
+    fn ipt(&mut self) -> Result<Arc<iptables::IPTables>, Failure> {
         if self.ipt.is_none() {
             let ipt = iptables::new(false).map_err(|e| {
                 if e.downcast_ref::<std::io::Error>()
@@ -33,10 +35,7 @@ impl Iptables {
                 {
                     missing()
                 } else {
-                    FwError {
-                        message: format!("cannot run iptables: {e}"),
-                        help: None,
-                    }
+                    failure(format!("cannot run iptables: {e}"), None)
                 }
             })?;
             self.ipt = Some(Arc::new(ipt));
@@ -48,22 +47,16 @@ impl Iptables {
         &mut self,
         ns: Option<&Path>,
         f: impl FnOnce(&iptables::IPTables) -> Result<T, String> + Send + 'static,
-    ) -> Result<T, FwError> {
+    ) -> Result<T, Failure> {
         let ipt = self.ipt()?;
         in_netns(ns, move || f(&ipt))
-            .map_err(|e| FwError {
-                message: format!("cannot enter the namespace: {e}"),
-                help: None,
-            })?
-            .map_err(|message| FwError {
-                message: message.trim().to_string(),
-                help: None,
-            })
+            .map_err(|e| failure(format!("cannot enter the namespace: {e}"), None))?
+            .map_err(|message| failure(message.trim().to_string(), None))
     }
 }
 
 impl Firewall for Iptables {
-    fn exists(&mut self, ns: Option<&Path>, rule: &Rule) -> Result<bool, FwError> {
+    fn exists(&mut self, ns: Option<&Path>, rule: &Rule) -> Result<bool, Failure> {
         let r = rule.clone();
         self.run(ns, move |ipt| {
             ipt.exists(&r.table, &r.chain, &r.spec())
@@ -71,7 +64,7 @@ impl Firewall for Iptables {
         })
     }
 
-    fn append(&mut self, ns: Option<&Path>, rule: &Rule) -> Result<(), FwError> {
+    fn append(&mut self, ns: Option<&Path>, rule: &Rule) -> Result<(), Failure> {
         let r = rule.clone();
         self.run(ns, move |ipt| {
             ipt.append(&r.table, &r.chain, &r.spec())
@@ -79,20 +72,20 @@ impl Firewall for Iptables {
         })
     }
 
-    fn append_all(&mut self, ns: Option<&Path>, rules: &[Rule]) -> Result<(), FwError> {
+    fn append_all(&mut self, ns: Option<&Path>, rules: &[Rule]) -> Result<(), Failure> {
         // Even one rule goes through iptables-restore: its process dies with netsh (see
         // `restore`), so no orphan can add a rule after a SIGKILLed run's `down`.
         self.restore(ns, restore_input(rules, "-A"))
     }
 
-    fn delete_all(&mut self, ns: Option<&Path>, rules: &[Rule]) -> Result<(), FwError> {
+    fn delete_all(&mut self, ns: Option<&Path>, rules: &[Rule]) -> Result<(), Failure> {
         if rules.len() == 1 {
             return self.delete(ns, &rules[0]);
         }
         self.restore(ns, restore_input(rules, "-D"))
     }
 
-    fn delete(&mut self, ns: Option<&Path>, rule: &Rule) -> Result<(), FwError> {
+    fn delete(&mut self, ns: Option<&Path>, rule: &Rule) -> Result<(), Failure> {
         let r = rule.clone();
         self.run(ns, move |ipt| {
             ipt.delete(&r.table, &r.chain, &r.spec())
@@ -100,14 +93,14 @@ impl Firewall for Iptables {
         })
     }
 
-    fn list(&mut self, ns: Option<&Path>) -> Result<Vec<Listed>, FwError> {
+    fn list(&mut self, ns: Option<&Path>) -> Result<Vec<Listed>, Failure> {
         self.list_rules(ns)
     }
 }
 
 impl Iptables {
     /// Feed `iptables-restore --noflush` from a thread inside the namespace.
-    fn restore(&mut self, ns: Option<&Path>, input: String) -> Result<(), FwError> {
+    fn restore(&mut self, ns: Option<&Path>, input: String) -> Result<(), Failure> {
         self.ipt()?;
         let out = in_netns(ns, move || {
             use std::io::Write;
@@ -131,38 +124,31 @@ impl Iptables {
             child.stdin.take().unwrap().write_all(input.as_bytes())?;
             child.wait_with_output()
         })
-        .map_err(|e| FwError {
-            message: format!("cannot enter the namespace: {e}"),
-            help: None,
-        })?
-        .map_err(|e| FwError {
-            message: format!("cannot run iptables-restore: {e}"),
-            help: (e.kind() == std::io::ErrorKind::NotFound).then(|| missing().help.unwrap()),
+        .map_err(|e| failure(format!("cannot enter the namespace: {e}"), None))?
+        .map_err(|e| {
+            failure(
+                format!("cannot run iptables-restore: {e}"),
+                (e.kind() == std::io::ErrorKind::NotFound).then(|| missing().help.unwrap()),
+            )
         })?;
         if !out.status.success() {
-            return Err(FwError {
-                message: String::from_utf8_lossy(&out.stderr).trim().to_string(),
-                help: None,
-            });
+            return Err(failure(
+                String::from_utf8_lossy(&out.stderr).trim().to_string(),
+                None,
+            ));
         }
         Ok(())
     }
 
-    fn list_rules(&mut self, ns: Option<&Path>) -> Result<Vec<Listed>, FwError> {
+    fn list_rules(&mut self, ns: Option<&Path>) -> Result<Vec<Listed>, Failure> {
         self.ipt()?;
         let out = in_netns(ns, || Command::new("iptables-save").output())
-            .map_err(|e| FwError {
-                message: format!("cannot enter the namespace: {e}"),
-                help: None,
-            })?
+            .map_err(|e| failure(format!("cannot enter the namespace: {e}"), None))?
             .map_err(|e| {
                 if e.kind() == std::io::ErrorKind::NotFound {
                     missing()
                 } else {
-                    FwError {
-                        message: format!("cannot run iptables-save: {e}"),
-                        help: None,
-                    }
+                    failure(format!("cannot run iptables-save: {e}"), None)
                 }
             })?;
         Ok(parse_save(&String::from_utf8_lossy(&out.stdout)))

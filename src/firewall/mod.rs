@@ -3,19 +3,14 @@
 //! is forked from a thread that entered that namespace.
 
 pub mod chain;
+pub mod failure;
 pub mod iptables;
 pub mod rule;
 
 pub use rule::Rule;
 
+use crate::sys::Failure;
 use std::path::Path;
-
-/// A firewall error in people's words, with what to do when it is a missing program.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FwError {
-    pub message: String,
-    pub help: Option<String>,
-}
 
 /// One rule as the firewall lists it: table, chain and the rest of its `-A` line.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,17 +22,17 @@ pub struct Listed {
 
 pub trait Firewall {
     /// Whether exactly this rule (as the kernel compares rules) is in its chain.
-    fn exists(&mut self, ns: Option<&Path>, rule: &Rule) -> Result<bool, FwError>;
-    fn append(&mut self, ns: Option<&Path>, rule: &Rule) -> Result<(), FwError>;
+    fn exists(&mut self, ns: Option<&Path>, rule: &Rule) -> Result<bool, Failure>;
+    fn append(&mut self, ns: Option<&Path>, rule: &Rule) -> Result<(), Failure>;
     /// Several rules in one go (one `iptables-restore --noflush`), in order.
-    fn append_all(&mut self, ns: Option<&Path>, rules: &[Rule]) -> Result<(), FwError> {
+    fn append_all(&mut self, ns: Option<&Path>, rules: &[Rule]) -> Result<(), Failure> {
         rules.iter().try_for_each(|r| self.append(ns, r))
     }
-    fn delete(&mut self, ns: Option<&Path>, rule: &Rule) -> Result<(), FwError>;
+    fn delete(&mut self, ns: Option<&Path>, rule: &Rule) -> Result<(), Failure>;
     /// Several deletions in one go; all or nothing (one `iptables-restore --noflush`).
-    fn delete_all(&mut self, ns: Option<&Path>, rules: &[Rule]) -> Result<(), FwError> {
+    fn delete_all(&mut self, ns: Option<&Path>, rules: &[Rule]) -> Result<(), Failure> {
         rules.iter().try_for_each(|r| self.delete(ns, r))
     }
     /// Every rule of every table in the namespace.
-    fn list(&mut self, ns: Option<&Path>) -> Result<Vec<Listed>, FwError>;
+    fn list(&mut self, ns: Option<&Path>) -> Result<Vec<Listed>, Failure>;
 }

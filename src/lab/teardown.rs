@@ -118,14 +118,24 @@ pub fn rollback(
     (owned, failed)
 }
 
+/// What a teardown could not undo, a line each.
+pub fn failure_lines(failed: &[(OpKind, Failure)]) -> Vec<String> {
+    failed
+        .iter()
+        .map(|(op, f)| {
+            format!(
+                "warning: cannot {}: {}",
+                crate::plan::describe::describe(op),
+                f.message
+            )
+        })
+        .collect()
+}
+
 /// Says what a teardown could not undo.
 pub fn warn_failures(failed: &[(OpKind, Failure)]) {
-    for (op, f) in failed {
-        eprintln!(
-            "warning: cannot {}: {}",
-            crate::plan::describe::describe(op),
-            f.message
-        );
+    for line in failure_lines(failed) {
+        eprintln!("{line}");
     }
 }
 

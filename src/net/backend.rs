@@ -6,7 +6,7 @@ use super::handles::Handles;
 use super::messages::{self as m, Msg, NewLink};
 use super::{netns, sysctl};
 use crate::firewall::iptables::Iptables;
-use crate::firewall::{Firewall, FwError};
+use crate::firewall::Firewall;
 use crate::plan::{Apply, LinkKind, OpKind};
 use crate::sys::{Cancel, Failure, Netns};
 use futures::future::{join_all, LocalBoxFuture};
@@ -378,7 +378,7 @@ impl Netlink {
                     self.drain(&mut batch)?;
                     self.fw
                         .append_all(ns.path().as_deref(), &rules)
-                        .map_err(|e| at(fw_failure(e)))?;
+                        .map_err(at)?;
                 }
                 RuleDel { ns, rule } => {
                     if i < rules_done {
@@ -395,7 +395,7 @@ impl Netlink {
                     self.drain(&mut batch)?;
                     self.fw
                         .delete_all(ns.path().as_deref(), &rules)
-                        .map_err(|e| at(fw_failure(e)))?;
+                        .map_err(at)?;
                 }
                 Sysctl { ns, key, value } => {
                     self.drain(&mut batch)?;
@@ -420,30 +420,6 @@ async fn ack(mut handle: Handle, msg: Msg) -> Result<(), Failure> {
         }
     }
     Ok(())
-}
-
-/// iptables says what went wrong only in words: turn the common ones into what to do.
-pub(super) fn fw_failure(e: FwError) -> Failure {
-    let m = e.message.to_lowercase();
-    let help = e.help.or_else(|| {
-        Some(
-            if m.contains("permission denied") || m.contains("must be root") {
-                "needs root (CAP_NET_ADMIN): use --sandbox (no root needed), sudo, or --dry-run"
-            } else if m.contains("couldn't load") || m.contains("no chain/target/match") {
-                "this kernel or iptables lacks a match or target the rule uses: check its name, or load its module (modprobe xt_NAME)"
-            } else if m.contains("bad argument") || m.contains("unknown option") {
-                "iptables does not understand the rule: check it with `iptables -A ...` by hand"
-            } else {
-                return None;
-            }
-            .to_string(),
-        )
-    });
-    Failure {
-        message: e.message,
-        errno: None,
-        help,
-    }
 }
 
 /// "File exists (EEXIST)": the system's words and the errno's name.

@@ -1,6 +1,6 @@
 //! What judging a plan reads of the kernel, over netlink (and the firewall driver).
 
-use super::backend::{errno_failure, fw_failure, Netlink};
+use super::backend::{errno_failure, Netlink};
 use super::{netns, sysctl};
 use crate::firewall::{Listed, Rule};
 use crate::plan::observe::{FdbEntry, Observe};
@@ -45,13 +45,11 @@ impl Observe for Netlink {
     }
 
     fn rule_exists(&mut self, ns: &Netns, rule: &Rule) -> Result<bool, Failure> {
-        self.fw
-            .exists(ns.path().as_deref(), rule)
-            .map_err(fw_failure)
+        self.fw.exists(ns.path().as_deref(), rule)
     }
 
     fn rules(&mut self, ns: &Netns) -> Result<Vec<Listed>, Failure> {
-        self.fw.list(ns.path().as_deref()).map_err(fw_failure)
+        self.fw.list(ns.path().as_deref())
     }
 
     fn fdb(&mut self, ns: &Netns) -> Result<Vec<FdbEntry>, Failure> {

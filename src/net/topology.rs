@@ -85,14 +85,11 @@ impl Netlink {
                 }
             }
             let name = ns.to_string();
-            let is_host = *ns == Netns::Root
-                || names
-                    .iter()
-                    .any(|o| matches!(o, Netns::Named(n) if n.starts_with(&format!("{name}."))));
+            let is_host = *ns == Netns::Root || names.iter().any(|o| o.is_on(&name));
             let machine = match ns {
                 Netns::Root => "host".to_string(),
                 Netns::Named(n) if is_host => n.clone(),
-                Netns::Named(n) => n.split_once('.').map_or("host", |(h, _)| h).to_string(),
+                Netns::Named(_) => ns.machine().unwrap_or("host").to_string(),
             };
             stacks.push(StackState {
                 name,

@@ -226,7 +226,8 @@ impl Shell {
     }
 
     /// The loop, until `:quit` or Ctrl-D. Returns the exit code.
-    pub fn run(&mut self) -> i32 {
+    /// The session, until :quit or Ctrl-D; an editor that cannot start is the one failure.
+    pub fn run(&mut self) -> Result<(), String> {
         let config = Config::builder()
             .auto_add_history(false)
             .history_ignore_space(true)
@@ -237,10 +238,7 @@ impl Shell {
             .unwrap_or_default();
         let mut rl: Editor<ReplHelper, DefaultHistory> = match Editor::with_config(config) {
             Ok(rl) => rl,
-            Err(e) => {
-                eprintln!("error: cannot start the line editor: {e}");
-                return 1;
-            }
+            Err(e) => return Err(format!("cannot start the line editor: {e}")),
         };
         let colour = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
         rl.set_helper(Some(ReplHelper {
@@ -288,10 +286,7 @@ impl Shell {
                 // Ctrl-C at the prompt clears the line.
                 Err(ReadlineError::Interrupted) => continue,
                 Err(ReadlineError::Eof) => break,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return 1;
-                }
+                Err(e) => return Err(e.to_string()),
             }
         }
         // Leaving drops an unapplied plan.
@@ -299,7 +294,7 @@ impl Shell {
             p.end(&mut self.ev);
         }
         self.farewell();
-        0
+        Ok(())
     }
 
     fn farewell(&self) {

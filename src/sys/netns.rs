@@ -17,6 +17,44 @@ impl Netns {
         Netns::Named(name.to_string())
     }
 
+    /// A namespace of a simulated machine: `Netns::Named("h150.ns2")`. The one place where
+    /// that naming is made; `machine` and `local` read it back.
+    pub fn on_machine(machine: &str, name: &str) -> Self {
+        Netns::Named(format!("{machine}.{name}"))
+    }
+
+    /// The simulated machine a namespace belongs to: `h150` for `h150.ns2`; `None` for the
+    /// host's stack and the host's own namespaces.
+    pub fn machine(&self) -> Option<&str> {
+        match self {
+            Netns::Named(n) => n.split_once('.').map(|(m, _)| m),
+            Netns::Root => None,
+        }
+    }
+
+    /// The namespace's name on its machine: `ns2` for `h150.ns2`, `ns1` for `ns1`.
+    pub fn local(&self) -> Option<&str> {
+        match self {
+            Netns::Named(n) => Some(n.split_once('.').map_or(n.as_str(), |(_, l)| l)),
+            Netns::Root => None,
+        }
+    }
+
+    /// Whether this namespace is one of `machine`'s (the simulated host named `machine`).
+    pub fn is_on(&self, machine: &str) -> bool {
+        self.machine() == Some(machine)
+    }
+
+    /// The stack as a DSL expression that names it in any script: `host()`, `ns("ns1")`,
+    /// `host("h150").ns("ns2")`. (`Display` is for people: `host`, `ns1`, `h150.ns2`.)
+    pub fn dsl(&self) -> String {
+        match (self.machine(), self.local()) {
+            (Some(m), Some(l)) => format!("host(\"{m}\").ns(\"{l}\")"),
+            (None, Some(l)) => format!("ns(\"{l}\")"),
+            _ => "host()".to_string(),
+        }
+    }
+
     /// The bind mount of a named namespace; `None` for the root stack.
     pub fn path(&self) -> Option<PathBuf> {
         match self {
@@ -57,5 +95,23 @@ impl fmt::Display for Netns {
             Netns::Root => f.write_str("host"),
             Netns::Named(n) => f.write_str(n),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_simulated_machines_namespace_is_decoded_in_one_place() {
+        let ns2 = Netns::on_machine("h150", "ns2");
+        assert_eq!(ns2.to_string(), "h150.ns2");
+        assert_eq!((ns2.machine(), ns2.local()), (Some("h150"), Some("ns2")));
+        assert!(ns2.is_on("h150"));
+        assert_eq!(ns2.dsl(), r#"host("h150").ns("ns2")"#);
+        assert_eq!(Netns::named("ns1").dsl(), r#"ns("ns1")"#);
+        assert_eq!(Netns::named("ns1").machine(), None);
+        assert_eq!(Netns::Root.dsl(), "host()");
+        assert_eq!(Netns::Root.to_string(), "host");
     }
 }

@@ -14,9 +14,10 @@ pub fn call(ns: &Netns, verb: &str) -> String {
 pub fn stack(ns: &Netns) -> String {
     match ns {
         Netns::Root => "host()".into(),
-        Netns::Named(n) => match n.split_once('.') {
-            Some((h, inner)) => format!("{h}.ns(\"{inner}\")"),
-            None => n.clone(),
+        // The variables the article's scripts hold: `ns1`, `h150`.
+        Netns::Named(n) => match (ns.machine(), ns.local()) {
+            (Some(h), Some(inner)) => format!("{h}.ns(\"{inner}\")"),
+            _ => n.clone(),
         },
     }
 }

@@ -1,0 +1,107 @@
+//! `Error`: how a subcommand fails. `main` renders it (the one place a failure is printed) and
+//! exits with `code()` (the one place exit codes are chosen): 2 for a usage mistake, 1 for
+//! everything else; a verdict that says "blocked" is a failure already shown.
+
+use crate::script::diagnostic::Diag;
+
+#[derive(Debug)]
+pub enum Error {
+    /// The command line is wrong: `error: …`, and what to do.
+    Usage {
+        message: String,
+        help: Option<String>,
+    },
+    /// The command line is wrong, said as a diagnostic.
+    UsageDiag(Diag),
+    /// A diagnostic, rendered against the script it points into.
+    Diag(Box<Located>),
+    /// Failures in plain lines (`error: cannot …`).
+    Failed(Vec<String>),
+    /// The answer is no, and the output already says so (`netsh why`: blocked).
+    Blocked,
+}
+
+/// A diagnostic with the script it points into (`file`, `src`), then notes on what became of
+/// the lab.
+#[derive(Debug)]
+pub struct Located {
+    pub diag: Diag,
+    pub file: String,
+    pub src: Option<String>,
+    pub notes: Vec<String>,
+}
+
+impl Error {
+    pub fn usage(message: impl Into<String>) -> Self {
+        Error::Usage {
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    pub fn diag(diag: Diag, file: &str, src: Option<&str>) -> Self {
+        Error::Diag(Box::new(Located {
+            diag,
+            file: file.to_string(),
+            src: src.map(str::to_string),
+            notes: vec![],
+        }))
+    }
+
+    /// One line: `error: {message}`.
+    pub fn failed(message: impl Into<String>) -> Self {
+        Error::Failed(vec![format!("error: {}", message.into())])
+    }
+
+    pub fn code(&self) -> i32 {
+        match self {
+            Error::Usage { .. } | Error::UsageDiag(_) => 2,
+            Error::Diag(_) | Error::Failed(_) | Error::Blocked => 1,
+        }
+    }
+
+    pub fn render(&self) -> String {
+        let lines = |v: &[String]| v.iter().map(|l| format!("{l}\n")).collect::<String>();
+        match self {
+            Error::Usage { message, help } => {
+                let help = help
+                    .as_ref()
+                    .map(|h| format!("  {h}\n"))
+                    .unwrap_or_default();
+                format!("error: {message}\n{help}")
+            }
+            Error::UsageDiag(d) => d.render("", None),
+            Error::Diag(l) => l.diag.render(&l.file, l.src.as_deref()) + lines(&l.notes).as_str(),
+            Error::Failed(v) => lines(v),
+            Error::Blocked => String::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usage_exits_2_and_everything_else_1() {
+        let u = Error::Usage {
+            message: "--svg needs a renderer netsh does not carry".into(),
+            help: Some("netsh show --dot | dot -Tsvg > lab.svg".into()),
+        };
+        assert_eq!(u.code(), 2);
+        assert_eq!(
+            u.render(),
+            "error: --svg needs a renderer netsh does not carry\n  netsh show --dot | dot -Tsvg > lab.svg\n"
+        );
+        let f = Error::failed("cannot read the state: No such device (ENODEV)");
+        assert_eq!(f.code(), 1);
+        assert_eq!(
+            f.render(),
+            "error: cannot read the state: No such device (ENODEV)\n"
+        );
+        assert_eq!(
+            (Error::Blocked.code(), Error::Blocked.render()),
+            (1, String::new())
+        );
+    }
+}
