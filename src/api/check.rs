@@ -3,11 +3,12 @@
 
 use super::addr::parse_ip;
 use super::error::{fail, DslError, R};
+use super::named::Named;
 use super::session::{Session, Shared};
 use super::stack::Stack;
 use crate::plan::PingMode;
 use crate::sys::Netns;
-use rhai::{Engine, Map, NativeCallContext};
+use rhai::{Engine, FuncRegistration, Map, NativeCallContext};
 use std::time::Instant;
 
 impl Session {
@@ -92,36 +93,95 @@ impl Session {
 
 pub fn register(engine: &mut Engine, shared: &Shared) {
     let host = || Stack { ns: Netns::Root };
-    for (name, mode) in [
-        ("ping", PingMode::Probe),
-        ("assert_ping", PingMode::Expect),
-        ("assert_no_ping", PingMode::ExpectNot),
-    ] {
+    // Each with its entry on a stack, then on the host.
+    let checks = [
+        (
+            "ping",
+            PingMode::Probe,
+            [
+                "/// stack.ping(addr) -> bool",
+                "/// whether a namespace reaches addr",
+            ],
+            [
+                "/// ping(addr) -> bool",
+                "/// whether the host reaches addr (native ICMP, bounded, retried)",
+            ],
+        ),
+        (
+            "assert_ping",
+            PingMode::Expect,
+            [
+                "/// assert_ping(stack, addr) -> bool",
+                "/// fail with the reason unless stack reaches addr",
+            ],
+            [
+                "/// assert_ping(addr) -> bool",
+                "/// fail with the reason unless the host reaches addr",
+            ],
+        ),
+        (
+            "assert_no_ping",
+            PingMode::ExpectNot,
+            [
+                "/// assert_no_ping(stack, addr) -> bool",
+                "/// fail unless stack cannot reach addr",
+            ],
+            [
+                "/// assert_no_ping(addr) -> bool",
+                "/// fail unless the host cannot reach addr",
+            ],
+        ),
+    ];
+    for (name, mode, on_stack, on_host) in checks {
         let s = shared.clone();
-        engine.register_fn(
-            name,
-            move |ctx: NativeCallContext, st: &mut Stack, dst: &str| -> R<bool> {
-                let r = s.borrow_mut().ping(st, dst, mode);
+        FuncRegistration::new(name)
+            .with_comments(on_stack)
+            .register_named(
+                engine,
+                ["stack", "addr"],
+                move |ctx: NativeCallContext, st: &mut Stack, dst: &str| -> R<bool> {
+                    let r = s.borrow_mut().ping(st, dst, mode);
+                    r.or_else(|e| fail(&ctx, e))
+                },
+            );
+        let s = shared.clone();
+        FuncRegistration::new(name)
+            .with_comments(on_host)
+            .register_named(
+                engine,
+                ["addr"],
+                move |ctx: NativeCallContext, dst: &str| -> R<bool> {
+                    let r = s.borrow_mut().ping(&host(), dst, mode);
+                    r.or_else(|e| fail(&ctx, e))
+                },
+            );
+    }
+    let s = shared.clone();
+    FuncRegistration::new("exec")
+        .with_comments([
+            "/// stack.exec(cmd) -> #{ code, out, err }",
+            "/// run a command in a namespace",
+        ])
+        .register_named(
+            engine,
+            ["stack", "cmd"],
+            move |ctx: NativeCallContext, st: &mut Stack, cmd: &str| -> R<Map> {
+                let r = s.borrow_mut().exec(st, cmd);
                 r.or_else(|e| fail(&ctx, e))
             },
         );
-        let s = shared.clone();
-        engine.register_fn(name, move |ctx: NativeCallContext, dst: &str| -> R<bool> {
-            let r = s.borrow_mut().ping(&host(), dst, mode);
-            r.or_else(|e| fail(&ctx, e))
-        });
-    }
     let s = shared.clone();
-    engine.register_fn(
-        "exec",
-        move |ctx: NativeCallContext, st: &mut Stack, cmd: &str| -> R<Map> {
-            let r = s.borrow_mut().exec(st, cmd);
-            r.or_else(|e| fail(&ctx, e))
-        },
-    );
-    let s = shared.clone();
-    engine.register_fn("exec", move |ctx: NativeCallContext, cmd: &str| -> R<Map> {
-        let r = s.borrow_mut().exec(&host(), cmd);
-        r.or_else(|e| fail(&ctx, e))
-    });
+    FuncRegistration::new("exec")
+        .with_comments([
+            "/// exec(cmd) -> #{ code, out, err }",
+            "/// run a command on the host",
+        ])
+        .register_named(
+            engine,
+            ["cmd"],
+            move |ctx: NativeCallContext, cmd: &str| -> R<Map> {
+                let r = s.borrow_mut().exec(&host(), cmd);
+                r.or_else(|e| fail(&ctx, e))
+            },
+        );
 }

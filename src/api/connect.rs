@@ -4,10 +4,11 @@
 use super::error::{at, fail, DslError, R};
 use super::link::Link;
 use super::model::ModelKind;
+use super::named::Named;
 use super::session::{Session, Shared};
 use super::stack::Stack;
 use crate::sys::{At, Netns};
-use rhai::{Engine, Map, NativeCallContext};
+use rhai::{Engine, FuncRegistration, Map, NativeCallContext};
 
 #[derive(Default)]
 struct Opts {
@@ -140,21 +141,33 @@ impl Session {
 
 pub fn register(engine: &mut Engine, shared: &Shared) {
     let s = shared.clone();
-    engine.register_fn(
-        "connect",
-        move |ctx: NativeCallContext, st: Stack, br: Link, cidr: &str| -> R<Link> {
-            let r = s
-                .borrow_mut()
-                .connect(&st, &br, cidr, Opts::default(), at(&ctx));
-            r.or_else(|e| fail(&ctx, e))
-        },
-    );
+    FuncRegistration::new("connect")
+        .with_comments([
+            "/// connect(stack, bridge, cidr) -> Link",
+            "/// a veth from a namespace to a bridge, addressed and up",
+        ])
+        .register_named(
+            engine,
+            ["stack", "bridge", "cidr"],
+            move |ctx: NativeCallContext, st: Stack, br: Link, cidr: &str| -> R<Link> {
+                let r = s
+                    .borrow_mut()
+                    .connect(&st, &br, cidr, Opts::default(), at(&ctx));
+                r.or_else(|e| fail(&ctx, e))
+            },
+        );
     let s = shared.clone();
-    engine.register_fn(
-        "connect",
-        move |ctx: NativeCallContext, st: Stack, br: Link, cidr: &str, m: Map| -> R<Link> {
-            let r = opts(&m).and_then(|o| s.borrow_mut().connect(&st, &br, cidr, o, at(&ctx)));
-            r.or_else(|e| fail(&ctx, e))
-        },
-    );
+    FuncRegistration::new("connect")
+        .with_comments([
+            "/// connect(stack, bridge, cidr, #{ name, peer, gw }) -> Link",
+            "/// connect with names; gw: true adds the default route via the bridge",
+        ])
+        .register_named(
+            engine,
+            ["stack", "bridge", "cidr", "opts"],
+            move |ctx: NativeCallContext, st: Stack, br: Link, cidr: &str, m: Map| -> R<Link> {
+                let r = opts(&m).and_then(|o| s.borrow_mut().connect(&st, &br, cidr, o, at(&ctx)));
+                r.or_else(|e| fail(&ctx, e))
+            },
+        );
 }

@@ -5,12 +5,13 @@
 use super::error::{at, fail, DslError, R};
 use super::link::Link;
 use super::model::ModelKind;
+use super::named::Named;
 use super::names::check_ifname;
 use super::session::{Session, Shared};
 use super::stack::Stack;
 use crate::plan::{LinkKind, OpKind};
 use crate::sys::{At, Netns};
-use rhai::{Engine, NativeCallContext};
+use rhai::{Engine, FuncRegistration, NativeCallContext};
 
 impl Session {
     pub fn taken(
@@ -129,51 +130,84 @@ impl Session {
 pub fn register(engine: &mut Engine, shared: &Shared) {
     let host = || Stack { ns: Netns::Root };
     let s = shared.clone();
-    engine.register_fn(
-        "bridge",
-        move |ctx: NativeCallContext, name: &str| -> R<Link> {
-            let r = s.borrow_mut().bridge(&host(), name, at(&ctx));
-            r.or_else(|e| fail(&ctx, e))
-        },
-    );
+    FuncRegistration::new("bridge")
+        .with_comments(["/// bridge(name) -> Link", "/// a bridge on the host"])
+        .register_named(
+            engine,
+            ["name"],
+            move |ctx: NativeCallContext, name: &str| -> R<Link> {
+                let r = s.borrow_mut().bridge(&host(), name, at(&ctx));
+                r.or_else(|e| fail(&ctx, e))
+            },
+        );
     let s = shared.clone();
-    engine.register_fn(
-        "bridge",
-        move |ctx: NativeCallContext, st: &mut Stack, name: &str| -> R<Link> {
-            let r = s.borrow_mut().bridge(st, name, at(&ctx));
-            r.or_else(|e| fail(&ctx, e))
-        },
-    );
+    FuncRegistration::new("bridge")
+        .with_comments([
+            "/// stack.bridge(name) -> Link",
+            "/// a bridge in a namespace or host",
+        ])
+        .register_named(
+            engine,
+            ["stack", "name"],
+            move |ctx: NativeCallContext, st: &mut Stack, name: &str| -> R<Link> {
+                let r = s.borrow_mut().bridge(st, name, at(&ctx));
+                r.or_else(|e| fail(&ctx, e))
+            },
+        );
     let s = shared.clone();
-    engine.register_fn(
-        "veth",
-        move |ctx: NativeCallContext, name: &str, peer: &str| -> R<Link> {
-            let r = s.borrow_mut().veth(&host(), name, peer, at(&ctx));
-            r.or_else(|e| fail(&ctx, e))
-        },
-    );
+    FuncRegistration::new("veth")
+        .with_comments([
+            "/// veth(name, peer) -> Link",
+            "/// a veth pair on the host; returns the end `name`",
+        ])
+        .register_named(
+            engine,
+            ["name", "peer"],
+            move |ctx: NativeCallContext, name: &str, peer: &str| -> R<Link> {
+                let r = s.borrow_mut().veth(&host(), name, peer, at(&ctx));
+                r.or_else(|e| fail(&ctx, e))
+            },
+        );
     let s = shared.clone();
-    engine.register_fn(
-        "veth",
-        move |ctx: NativeCallContext, st: &mut Stack, name: &str, peer: &str| -> R<Link> {
-            let r = s.borrow_mut().veth(st, name, peer, at(&ctx));
-            r.or_else(|e| fail(&ctx, e))
-        },
-    );
+    FuncRegistration::new("veth")
+        .with_comments([
+            "/// stack.veth(name, peer) -> Link",
+            "/// a veth pair in a namespace or host",
+        ])
+        .register_named(
+            engine,
+            ["stack", "name", "peer"],
+            move |ctx: NativeCallContext, st: &mut Stack, name: &str, peer: &str| -> R<Link> {
+                let r = s.borrow_mut().veth(st, name, peer, at(&ctx));
+                r.or_else(|e| fail(&ctx, e))
+            },
+        );
     let s = shared.clone();
-    engine.register_fn(
-        "link",
-        move |ctx: NativeCallContext, name: &str| -> R<Link> {
-            let r = s.borrow_mut().link(&host(), name, at(&ctx));
-            r.or_else(|e| fail(&ctx, e))
-        },
-    );
+    FuncRegistration::new("link")
+        .with_comments([
+            "/// link(name) -> Link",
+            "/// an existing link on the host, adopted",
+        ])
+        .register_named(
+            engine,
+            ["name"],
+            move |ctx: NativeCallContext, name: &str| -> R<Link> {
+                let r = s.borrow_mut().link(&host(), name, at(&ctx));
+                r.or_else(|e| fail(&ctx, e))
+            },
+        );
     let s = shared.clone();
-    engine.register_fn(
-        "link",
-        move |ctx: NativeCallContext, st: &mut Stack, name: &str| -> R<Link> {
-            let r = s.borrow_mut().link(st, name, at(&ctx));
-            r.or_else(|e| fail(&ctx, e))
-        },
-    );
+    FuncRegistration::new("link")
+        .with_comments([
+            "/// stack.link(name) -> Link",
+            "/// an existing link in a namespace, adopted",
+        ])
+        .register_named(
+            engine,
+            ["stack", "name"],
+            move |ctx: NativeCallContext, st: &mut Stack, name: &str| -> R<Link> {
+                let r = s.borrow_mut().link(st, name, at(&ctx));
+                r.or_else(|e| fail(&ctx, e))
+            },
+        );
 }

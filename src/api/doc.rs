@@ -1,373 +1,169 @@
-//! The DSL reference: one entry per form of every registered function and method, in the words a
-//! script writer uses. `netsh doc` and the REPL's `:help` print it; a test keeps it complete.
+//! The DSL reference, read back from the registrations: each DSL function carries its entry as
+//! doc comments (see `named`), collected here from the engine's metadata in the order of a lab.
+//! `netsh doc` and the REPL's `:help` print it; a test keeps every registration documented.
+
+use super::{register, Session, Shared};
+use crate::lab::Journal;
+use crate::plan::dry_run::dry_run;
+use rhai::Engine;
+use serde::Deserialize;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use std::sync::OnceLock;
 
 /// One form of a DSL function: its name, how it is called, and what it does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Doc {
-    pub name: &'static str,
-    pub sig: &'static str,
-    pub doc: &'static str,
+    pub name: String,
+    pub sig: String,
+    pub doc: String,
 }
 
-const fn d(name: &'static str, sig: &'static str, doc: &'static str) -> Doc {
-    Doc { name, sig, doc }
+impl Doc {
+    /// Called on a receiver (`stack.ns(name)`, `link.name`) rather than as a function.
+    pub fn is_method(&self) -> bool {
+        self.sig
+            .split(['(', ' '])
+            .next()
+            .unwrap_or("")
+            .contains('.')
+    }
 }
 
-/// Every DSL function, in the order of a lab: stacks, links, addresses, routes, checks, firewall.
-pub const DOCS: &[Doc] = &[
-    d(
-        "host",
-        "host() -> Stack",
-        "this machine's own network stack",
-    ),
-    d(
-        "host",
-        "host(name) -> Stack",
-        "a simulated machine: a namespace with namespaces of its own",
-    ),
-    d(
-        "ns",
-        "ns(name) -> Stack",
-        "a namespace on the host (created once, lo up)",
-    ),
-    d(
-        "ns",
-        "stack.ns(name) -> Stack",
-        "a namespace on a simulated host: host.name",
-    ),
-    d(
-        "del",
-        "stack.del()",
-        "delete a namespace (a host goes with its namespaces)",
-    ),
-    d(
-        "del",
-        "link.del() -> Link",
-        "delete a link (a veth goes with its peer)",
-    ),
-    d("bridge", "bridge(name) -> Link", "a bridge on the host"),
-    d(
-        "bridge",
-        "stack.bridge(name) -> Link",
-        "a bridge in a namespace or host",
-    ),
-    d(
-        "veth",
-        "veth(name, peer) -> Link",
-        "a veth pair on the host; returns the end `name`",
-    ),
-    d(
-        "veth",
-        "stack.veth(name, peer) -> Link",
-        "a veth pair in a namespace or host",
-    ),
-    d(
-        "vxlan",
-        "vxlan(name, #{ id, remote, dev, port }) -> Link",
-        "a VXLAN device on the host",
-    ),
-    d(
-        "vxlan",
-        "stack.vxlan(name, #{ id, remote, dev, port }) -> Link",
-        "a VXLAN device in a namespace or host",
-    ),
-    d(
-        "fdb",
-        "link.fdb(#{ dst, mac }) -> Fdb",
-        "append a head-end replication entry to a VXLAN device",
-    ),
-    d(
-        "link",
-        "link(name) -> Link",
-        "an existing link on the host, adopted",
-    ),
-    d(
-        "link",
-        "stack.link(name) -> Link",
-        "an existing link in a namespace, adopted",
-    ),
-    d(
-        "wire",
-        "wire(a, name_a, cidr_a, b, name_b, cidr_b) -> Link",
-        "a LAN cable between two stacks, addressed at both ends",
-    ),
-    d(
-        "connect",
-        "connect(stack, bridge, cidr) -> Link",
-        "a veth from a namespace to a bridge, addressed and up",
-    ),
-    d(
-        "connect",
-        "connect(stack, bridge, cidr, #{ name, peer, gw }) -> Link",
-        "connect with names; gw: true adds the default route via the bridge",
-    ),
-    d("peer", "link.peer() -> Link", "the other end of a veth"),
-    d(
-        "into",
-        "link.into(stack) -> Link",
-        "place the link in a namespace or host",
-    ),
-    d(
-        "master",
-        "link.master(bridge) -> Link",
-        "enslave the link to a bridge",
-    ),
-    d(
-        "nomaster",
-        "link.nomaster() -> Link",
-        "release the link from its bridge",
-    ),
-    d(
-        "addr",
-        "link.addr(cidr) -> Link",
-        "add an address, with its prefix: \"10.1.1.2/24\"",
-    ),
-    d(
-        "del_addr",
-        "link.del_addr(cidr) -> Link",
-        "remove an address",
-    ),
-    d("up", "link.up() -> Link", "bring the link up"),
-    d("down", "link.down() -> Link", "bring the link down"),
-    d("mtu", "link.mtu(n) -> Link", "set the MTU (68-65535)"),
-    d(
-        "name",
-        "link.name / stack.name",
-        "the name of a link, or of a namespace (\"host\" for the host)",
-    ),
-    d("ns", "link.ns -> Stack", "the stack the link is in"),
-    d(
-        "route",
-        "route(dst, via) -> Stack",
-        "a route on the host: dst is a CIDR or \"default\"",
-    ),
-    d(
-        "route",
-        "route(dst, #{ via, dev }) -> Stack",
-        "a route on the host through a gateway or a device",
-    ),
-    d(
-        "route",
-        "stack.route(dst, via) -> Stack",
-        "a route in a namespace",
-    ),
-    d(
-        "route",
-        "stack.route(dst, #{ via, dev }) -> Stack",
-        "a route in a namespace through a gateway or a device",
-    ),
-    d(
-        "del_route",
-        "del_route(dst) -> Stack",
-        "remove a route from the host",
-    ),
-    d(
-        "del_route",
-        "stack.del_route(dst) -> Stack",
-        "remove a route from a namespace",
-    ),
-    d(
-        "sysctl",
-        "sysctl(key, value) -> Stack",
-        "set a sysctl on the host (restored by down)",
-    ),
-    d(
-        "sysctl",
-        "stack.sysctl(key, value) -> Stack",
-        "set a sysctl in a namespace",
-    ),
-    d(
-        "ip_forward",
-        "ip_forward(on) -> Stack",
-        "sysctl net.ipv4.ip_forward on the host",
-    ),
-    d(
-        "ip_forward",
-        "stack.ip_forward(on) -> Stack",
-        "sysctl net.ipv4.ip_forward in a namespace",
-    ),
-    d(
-        "why",
-        "why(addr) -> Map",
-        "why the host can or cannot reach addr, hop by hop: #{ verdict, hops, broken, fix, probe }",
-    ),
-    d(
-        "why",
-        "stack.why(addr) -> Map",
-        "why a namespace can or cannot reach addr, hop by hop, with the fix in DSL form",
-    ),
-    d(
-        "pingall",
-        "pingall() -> Array",
-        "the reachability matrix of the lab's namespaces and the host, printed as a table",
-    ),
-    d(
-        "ping",
-        "ping(addr) -> bool",
-        "whether the host reaches addr (native ICMP, bounded, retried)",
-    ),
-    d(
-        "ping",
-        "stack.ping(addr) -> bool",
-        "whether a namespace reaches addr",
-    ),
-    d(
-        "assert_ping",
-        "assert_ping(addr) -> bool",
-        "fail with the reason unless the host reaches addr",
-    ),
-    d(
-        "assert_ping",
-        "assert_ping(stack, addr) -> bool",
-        "fail with the reason unless stack reaches addr",
-    ),
-    d(
-        "assert_no_ping",
-        "assert_no_ping(addr) -> bool",
-        "fail unless the host cannot reach addr",
-    ),
-    d(
-        "assert_no_ping",
-        "assert_no_ping(stack, addr) -> bool",
-        "fail unless stack cannot reach addr",
-    ),
-    d(
-        "exec",
-        "exec(cmd) -> #{ code, out, err }",
-        "run a command on the host",
-    ),
-    d(
-        "exec",
-        "stack.exec(cmd) -> #{ code, out, err }",
-        "run a command in a namespace",
-    ),
-    d(
-        "links",
-        "links() -> array",
-        "the host's links, live: #{ name, kind, master, up, mtu, addrs }",
-    ),
-    d(
-        "links",
-        "stack.links() -> array",
-        "a namespace's links, live",
-    ),
-    d(
-        "addrs",
-        "addrs() -> array",
-        "the host's addresses, live: #{ link, addr }",
-    ),
-    d(
-        "addrs",
-        "stack.addrs() -> array",
-        "a namespace's addresses, live",
-    ),
-    d(
-        "routes",
-        "routes() -> array",
-        "the host's main routing table, live: #{ dst, via, dev }",
-    ),
-    d(
-        "routes",
-        "stack.routes() -> array",
-        "a namespace's main routing table, live",
-    ),
-    d(
-        "param",
-        "param(key, default) -> value",
-        "a script parameter (-p key=value), of the default's type",
-    ),
-    d(
-        "subnet_addr",
-        "subnet_addr(subnet, n) -> string",
-        "the n-th address of a subnet, with its prefix",
-    ),
-    d(
-        "ip_of",
-        "ip_of(cidr) -> string",
-        "the address of a CIDR, without its prefix",
-    ),
-    d(
-        "forward",
-        "forward(#{ in, out, src, dst, proto, dport, state, action }) -> Rule",
-        "a FORWARD ACCEPT rule on the host (quote \"in\")",
-    ),
-    d(
-        "forward",
-        "stack.forward(#{ ... }) -> Rule",
-        "a FORWARD ACCEPT rule in a namespace or host",
-    ),
-    d(
-        "masquerade",
-        "masquerade(#{ src, out }) -> Rule",
-        "a nat POSTROUTING MASQUERADE rule on the host",
-    ),
-    d(
-        "masquerade",
-        "stack.masquerade(#{ src, out }) -> Rule",
-        "a MASQUERADE rule in a namespace or host",
-    ),
-    d(
-        "snat",
-        "snat(#{ src, out, to }) -> Rule",
-        "a nat POSTROUTING SNAT rule on the host",
-    ),
-    d(
-        "snat",
-        "stack.snat(#{ src, out, to }) -> Rule",
-        "an SNAT rule in a namespace or host",
-    ),
-    d(
-        "dnat",
-        "dnat(#{ proto, dport, to }) -> Rule",
-        "a port mapping: nat PREROUTING DNAT on the host",
-    ),
-    d(
-        "dnat",
-        "stack.dnat(#{ proto, dport, to }) -> Rule",
-        "a port mapping in a namespace or host",
-    ),
-    d(
-        "nat",
-        "nat(bridge) -> array",
-        "Docker's bridge rules for the bridge's subnet: forwarding and MASQUERADE",
-    ),
-    d(
-        "nat",
-        "stack.nat(bridge) -> array",
-        "Docker's bridge rules on a simulated host",
-    ),
-    d(
-        "iptables",
-        "iptables(rule) -> Rule",
-        "any iptables rule on the host, e.g. \"-t nat -A PREROUTING ...\"",
-    ),
-    d(
-        "iptables",
-        "stack.iptables(rule) -> Rule",
-        "any iptables rule in a namespace or host",
-    ),
-    d(
-        "remove",
-        "rule.remove() / rules.remove() / fdb.remove()",
-        "delete a firewall rule (or several), or an fdb entry",
-    ),
-    d(
-        "rules",
-        "rules() -> array",
-        "the lab's firewall rules: #{ host, table, chain, spec }",
-    ),
+/// Rhai keeps no registration order, so the reference takes its order from here: the order of a
+/// lab (stacks, links, addresses, routes, checks, firewall). Within a name, functions come before
+/// methods and the shorter form first. `get$` names a property.
+#[rustfmt::skip]
+const ORDER: &[&str] = &[
+    // stacks, then links
+    "host", "ns", "del", "bridge", "veth", "vxlan", "fdb", "link", "wire", "connect",
+    // what a link does, and its properties
+    "peer", "into", "master", "nomaster", "addr", "del_addr", "up", "down", "mtu",
+    "get$name", "get$ns",
+    // routes and sysctls
+    "route", "del_route", "sysctl", "ip_forward",
+    // checks, and reading the kernel
+    "why", "pingall", "ping", "assert_ping", "assert_no_ping", "exec", "links", "addrs", "routes",
+    // parameters and addresses
+    "param", "subnet_addr", "ip_of",
+    // firewall
+    "forward", "masquerade", "snat", "dnat", "nat", "iptables", "remove", "rules",
 ];
+
+/// Rhai's hooks for printing and comparing: scripts never call them by name.
+const HOOKS: &[&str] = &["to_string", "to_debug", "==", "!="];
+
+/// The part of rhai's function metadata the reference reads.
+#[derive(Deserialize)]
+struct Metadata {
+    #[serde(default)]
+    functions: Vec<Function>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Function {
+    name: String,
+    signature: String,
+    #[serde(default)]
+    doc_comments: Vec<String>,
+}
+
+/// What an engine's registrations say: the reference, and what keeps it from being complete.
+pub struct Reading {
+    pub docs: Vec<Doc>,
+    /// Functions without an entry, or with one that has no place in `ORDER`.
+    pub faults: Vec<String>,
+}
+
+/// The entry a function's comments carry: the first line how it is called, the rest what it does.
+fn entry(f: &Function) -> Option<Doc> {
+    let mut lines = f
+        .doc_comments
+        .iter()
+        .flat_map(|c| c.lines())
+        .map(|l| l.trim().trim_start_matches("///").trim())
+        .filter(|l| !l.is_empty());
+    let sig = lines.next()?.to_string();
+    let doc = lines.collect::<Vec<_>>().join(" ");
+    if doc.is_empty() {
+        return None;
+    }
+    let name = f.name.strip_prefix("get$").unwrap_or(&f.name).to_string();
+    Some(Doc { name, sig, doc })
+}
+
+/// Read the reference from the functions registered on `engine`.
+pub fn read(engine: &Engine) -> Reading {
+    // Rhai's JSON is the metadata API it offers without the `internals` feature.
+    let json = engine
+        .gen_fn_metadata_to_json(false)
+        .expect("rhai's function metadata serializes");
+    let meta: Metadata = serde_json::from_str(&json).expect("rhai's metadata is JSON");
+    let mut faults = vec![];
+    let mut keyed = vec![];
+    for f in &meta.functions {
+        if HOOKS.contains(&f.name.as_str()) {
+            continue;
+        }
+        let Some(doc) = entry(f) else {
+            faults.push(format!("{}: no doc comments", f.signature));
+            continue;
+        };
+        let rank = ORDER.iter().position(|n| *n == f.name).unwrap_or_else(|| {
+            faults.push(format!("{}: no place in the reference's ORDER", f.name));
+            ORDER.len()
+        });
+        let key = (
+            rank,
+            doc.is_method(),
+            doc.sig.chars().count(),
+            doc.sig.clone(),
+        );
+        keyed.push((key, doc));
+    }
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    // Forms that share an entry (`remove`) carry the same comments: print it once.
+    keyed.dedup_by(|a, b| a.1 == b.1);
+    for pair in keyed.windows(2) {
+        if pair[0].1.sig == pair[1].1.sig {
+            faults.push(format!("{}: two different entries", pair[0].1.sig));
+        }
+    }
+    Reading {
+        docs: keyed.into_iter().map(|(_, d)| d).collect(),
+        faults,
+    }
+}
+
+/// An engine with the DSL registered, for its metadata: nothing runs on it, and its session's
+/// backend would only render a dry run to nowhere.
+fn dsl_engine() -> Engine {
+    let backend = Box::new(dry_run(Box::new(std::io::sink()), true));
+    let session = Session::new(backend, Journal::in_memory("doc"), BTreeMap::new());
+    let shared: Shared = Rc::new(RefCell::new(session));
+    let mut engine = Engine::new_raw();
+    register(&mut engine, &shared);
+    engine
+}
+
+/// Every entry, in the order of a lab; read once, so `:help` and completion cost nothing after.
+pub fn docs() -> &'static [Doc] {
+    static DOCS: OnceLock<Vec<Doc>> = OnceLock::new();
+    DOCS.get_or_init(|| read(&dsl_engine()).docs)
+}
 
 /// The entries for `name` (all its forms), or none.
 pub fn lookup(name: &str) -> Vec<&'static Doc> {
-    DOCS.iter().filter(|d| d.name == name).collect()
+    docs().iter().filter(|d| d.name == name).collect()
 }
 
 /// The reference, or one function's entry, as `netsh doc` and `:help` print it.
 pub fn render(name: Option<&str>) -> Option<String> {
     let entries: Vec<&Doc> = match name {
         Some(n) => lookup(n),
-        None => DOCS.iter().collect(),
+        None => docs().iter().collect(),
     };
     if entries.is_empty() {
         return None;
@@ -395,9 +191,9 @@ pub fn render(name: Option<&str>) -> Option<String> {
 
 /// The names closest to `name`, for "did you mean".
 pub fn near(name: &str) -> Vec<&'static str> {
-    let mut names: Vec<&str> = DOCS
+    let mut names: Vec<&str> = docs()
         .iter()
-        .map(|d| d.name)
+        .map(|d| d.name.as_str())
         .filter(|n| n.starts_with(name) || name.starts_with(*n) || n.contains(name))
         .collect();
     names.dedup();
@@ -422,5 +218,47 @@ mod tests {
         );
         assert!(render(Some("frob")).is_none());
         assert_eq!(near("vet"), ["veth"]);
+    }
+
+    #[test]
+    fn the_reference_reads_in_the_order_of_a_lab() {
+        let sigs = |name| {
+            lookup(name)
+                .iter()
+                .map(|d| d.sig.as_str())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(docs()[0].sig, "host() -> Stack");
+        assert_eq!(docs().last().unwrap().name, "rules");
+        assert_eq!(
+            sigs("ns"),
+            [
+                "ns(name) -> Stack",
+                "stack.ns(name) -> Stack",
+                "link.ns -> Stack"
+            ]
+        );
+        assert_eq!(sigs("del"), ["stack.del()", "link.del() -> Link"]);
+        // Three registrations, one entry.
+        assert_eq!(sigs("remove").len(), 1);
+    }
+
+    #[test]
+    fn a_registration_without_an_entry_is_a_fault() {
+        let mut engine = dsl_engine();
+        engine.register_fn("frob", |x: i64| x);
+        rhai::FuncRegistration::new("twiddle")
+            .with_comments(["/// twiddle()", "/// nothing in particular"])
+            .register_into_engine(&mut engine, || 1_i64);
+        let reading = read(&engine);
+        assert_eq!(
+            reading.faults,
+            [
+                "frob(_: i64) -> i64: no doc comments",
+                "twiddle: no place in the reference's ORDER"
+            ]
+        );
+        // Still listed, last, so nothing documented is lost.
+        assert_eq!(reading.docs.last().unwrap().sig, "twiddle()");
     }
 }

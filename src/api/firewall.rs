@@ -6,13 +6,14 @@ use super::addr::{parse_cidr, parse_ip};
 use super::error::{at, fail, DslError, R};
 use super::link::Link;
 use super::model::ModelKind;
+use super::named::Named;
 use super::names::check_ifname;
 use super::session::{Session, Shared};
 use super::stack::Stack;
 use crate::firewall::Rule;
 use crate::plan::OpKind;
 use crate::sys::{At, Netns};
-use rhai::{Array, Dynamic, Engine, Map, NativeCallContext};
+use rhai::{Array, Dynamic, Engine, FuncRegistration, Map, NativeCallContext};
 
 /// A rule the script added, on the stack it was added to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -504,6 +505,12 @@ impl Session {
     }
 }
 
+/// `remove` on a rule, on a list of rules and on an fdb entry share one entry.
+pub const REMOVE_DOC: [&str; 2] = [
+    "/// rule.remove() / rules.remove() / fdb.remove()",
+    "/// delete a firewall rule (or several), or an fdb entry",
+];
+
 pub fn register(engine: &mut Engine, shared: &Shared) {
     engine.register_type_with_name::<FwRule>("Rule");
     engine.register_fn("to_string", |r: &mut FwRule| {
@@ -517,75 +524,173 @@ pub fn register(engine: &mut Engine, shared: &Shared) {
     });
     let host = || Stack { ns: Netns::Root };
     type Verb = fn(&mut Session, &Stack, Map, At) -> Result<FwRule, DslError>;
-    let verbs: [(&str, Verb); 4] = [
-        ("forward", Session::forward),
-        ("masquerade", Session::masquerade),
-        ("snat", Session::snat),
-        ("dnat", Session::dnat),
+    // Each with its entry on a stack, then on the host.
+    let verbs: [(&str, Verb, [&str; 2], [&str; 2]); 4] = [
+        (
+            "forward",
+            Session::forward,
+            [
+                "/// stack.forward(#{ ... }) -> Rule",
+                "/// a FORWARD ACCEPT rule in a namespace or host",
+            ],
+            [
+                "/// forward(#{ in, out, src, dst, proto, dport, state, action }) -> Rule",
+                "/// a FORWARD ACCEPT rule on the host (quote \"in\")",
+            ],
+        ),
+        (
+            "masquerade",
+            Session::masquerade,
+            [
+                "/// stack.masquerade(#{ src, out }) -> Rule",
+                "/// a MASQUERADE rule in a namespace or host",
+            ],
+            [
+                "/// masquerade(#{ src, out }) -> Rule",
+                "/// a nat POSTROUTING MASQUERADE rule on the host",
+            ],
+        ),
+        (
+            "snat",
+            Session::snat,
+            [
+                "/// stack.snat(#{ src, out, to }) -> Rule",
+                "/// an SNAT rule in a namespace or host",
+            ],
+            [
+                "/// snat(#{ src, out, to }) -> Rule",
+                "/// a nat POSTROUTING SNAT rule on the host",
+            ],
+        ),
+        (
+            "dnat",
+            Session::dnat,
+            [
+                "/// stack.dnat(#{ proto, dport, to }) -> Rule",
+                "/// a port mapping in a namespace or host",
+            ],
+            [
+                "/// dnat(#{ proto, dport, to }) -> Rule",
+                "/// a port mapping: nat PREROUTING DNAT on the host",
+            ],
+        ),
     ];
-    for (name, f) in verbs {
+    for (name, f, on_stack, on_host) in verbs {
         let s = shared.clone();
-        engine.register_fn(
-            name,
-            move |ctx: NativeCallContext, st: &mut Stack, m: Map| -> R<FwRule> {
-                let r = f(&mut s.borrow_mut(), st, m, at(&ctx));
+        FuncRegistration::new(name)
+            .with_comments(on_stack)
+            .register_named(
+                engine,
+                ["stack", "opts"],
+                move |ctx: NativeCallContext, st: &mut Stack, m: Map| -> R<FwRule> {
+                    let r = f(&mut s.borrow_mut(), st, m, at(&ctx));
+                    r.or_else(|e| fail(&ctx, e))
+                },
+            );
+        let s = shared.clone();
+        FuncRegistration::new(name)
+            .with_comments(on_host)
+            .register_named(
+                engine,
+                ["opts"],
+                move |ctx: NativeCallContext, m: Map| -> R<FwRule> {
+                    let r = f(&mut s.borrow_mut(), &host(), m, at(&ctx));
+                    r.or_else(|e| fail(&ctx, e))
+                },
+            );
+    }
+    let s = shared.clone();
+    FuncRegistration::new("nat")
+        .with_comments([
+            "/// stack.nat(bridge) -> array",
+            "/// Docker's bridge rules on a simulated host",
+        ])
+        .register_named(
+            engine,
+            ["stack", "bridge"],
+            move |ctx: NativeCallContext, st: &mut Stack, br: Link| -> R<Array> {
+                let r = s.borrow_mut().nat(st, &br, at(&ctx));
                 r.or_else(|e| fail(&ctx, e))
             },
         );
-        let s = shared.clone();
-        engine.register_fn(name, move |ctx: NativeCallContext, m: Map| -> R<FwRule> {
-            let r = f(&mut s.borrow_mut(), &host(), m, at(&ctx));
+    let s = shared.clone();
+    FuncRegistration::new("nat")
+        .with_comments([
+            "/// nat(bridge) -> array",
+            "/// Docker's bridge rules for the bridge's subnet: forwarding and MASQUERADE",
+        ])
+        .register_named(
+            engine,
+            ["bridge"],
+            move |ctx: NativeCallContext, br: Link| -> R<Array> {
+                // The bridge's own stack: nat(h150.bridge(..)) sets up NAT on h150.
+                let st = Stack {
+                    ns: s.borrow().model.links[br.id].ns.clone(),
+                };
+                let r = s.borrow_mut().nat(&st, &br, at(&ctx));
+                r.or_else(|e| fail(&ctx, e))
+            },
+        );
+    let s = shared.clone();
+    FuncRegistration::new("iptables")
+        .with_comments([
+            "/// stack.iptables(rule) -> Rule",
+            "/// any iptables rule in a namespace or host",
+        ])
+        .register_named(
+            engine,
+            ["stack", "rule"],
+            move |ctx: NativeCallContext, st: &mut Stack, line: &str| -> R<FwRule> {
+                let r = s.borrow_mut().iptables(st, line, at(&ctx));
+                r.or_else(|e| fail(&ctx, e))
+            },
+        );
+    let s = shared.clone();
+    FuncRegistration::new("iptables")
+        .with_comments([
+            "/// iptables(rule) -> Rule",
+            "/// any iptables rule on the host, e.g. \"-t nat -A PREROUTING ...\"",
+        ])
+        .register_named(
+            engine,
+            ["rule"],
+            move |ctx: NativeCallContext, line: &str| -> R<FwRule> {
+                let r = s.borrow_mut().iptables(&host(), line, at(&ctx));
+                r.or_else(|e| fail(&ctx, e))
+            },
+        );
+    let s = shared.clone();
+    FuncRegistration::new("remove")
+        .with_comments(REMOVE_DOC)
+        .register_named(
+            engine,
+            ["rule"],
+            move |ctx: NativeCallContext, r: &mut FwRule| {
+                s.borrow_mut().remove_rule(r, at(&ctx));
+            },
+        );
+    let s = shared.clone();
+    FuncRegistration::new("remove")
+        .with_comments(REMOVE_DOC)
+        .register_named(
+            engine,
+            ["rules"],
+            move |ctx: NativeCallContext, rs: &mut Array| {
+                for r in rs.iter() {
+                    if let Some(r) = r.clone().try_cast::<FwRule>() {
+                        s.borrow_mut().remove_rule(&r, at(&ctx));
+                    }
+                }
+            },
+        );
+    let s = shared.clone();
+    FuncRegistration::new("rules")
+        .with_comments([
+            "/// rules() -> array",
+            "/// the lab's firewall rules: #{ host, table, chain, spec }",
+        ])
+        .register_named(engine, [], move |ctx: NativeCallContext| -> R<Array> {
+            let r = s.borrow_mut().lab_rules();
             r.or_else(|e| fail(&ctx, e))
         });
-    }
-    let s = shared.clone();
-    engine.register_fn(
-        "nat",
-        move |ctx: NativeCallContext, st: &mut Stack, br: Link| -> R<Array> {
-            let r = s.borrow_mut().nat(st, &br, at(&ctx));
-            r.or_else(|e| fail(&ctx, e))
-        },
-    );
-    let s = shared.clone();
-    engine.register_fn("nat", move |ctx: NativeCallContext, br: Link| -> R<Array> {
-        // The bridge's own stack: nat(h150.bridge(..)) sets up NAT on h150.
-        let st = Stack {
-            ns: s.borrow().model.links[br.id].ns.clone(),
-        };
-        let r = s.borrow_mut().nat(&st, &br, at(&ctx));
-        r.or_else(|e| fail(&ctx, e))
-    });
-    let s = shared.clone();
-    engine.register_fn(
-        "iptables",
-        move |ctx: NativeCallContext, st: &mut Stack, line: &str| -> R<FwRule> {
-            let r = s.borrow_mut().iptables(st, line, at(&ctx));
-            r.or_else(|e| fail(&ctx, e))
-        },
-    );
-    let s = shared.clone();
-    engine.register_fn(
-        "iptables",
-        move |ctx: NativeCallContext, line: &str| -> R<FwRule> {
-            let r = s.borrow_mut().iptables(&host(), line, at(&ctx));
-            r.or_else(|e| fail(&ctx, e))
-        },
-    );
-    let s = shared.clone();
-    engine.register_fn("remove", move |ctx: NativeCallContext, r: &mut FwRule| {
-        s.borrow_mut().remove_rule(r, at(&ctx));
-    });
-    let s = shared.clone();
-    engine.register_fn("remove", move |ctx: NativeCallContext, rs: &mut Array| {
-        for r in rs.iter() {
-            if let Some(r) = r.clone().try_cast::<FwRule>() {
-                s.borrow_mut().remove_rule(&r, at(&ctx));
-            }
-        }
-    });
-    let s = shared.clone();
-    engine.register_fn("rules", move |ctx: NativeCallContext| -> R<Array> {
-        let r = s.borrow_mut().lab_rules();
-        r.or_else(|e| fail(&ctx, e))
-    });
 }

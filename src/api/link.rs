@@ -4,11 +4,12 @@
 use super::addr::parse_cidr;
 use super::error::{at, fail, DslError, R};
 use super::model::ModelKind;
+use super::named::Named;
 use super::session::{Session, Shared};
-use super::stack::Stack;
+use super::stack::{Stack, NAME_DOC};
 use crate::plan::OpKind;
 use crate::sys::{At, Netns};
-use rhai::{Engine, NativeCallContext};
+use rhai::{Engine, FuncRegistration, NativeCallContext};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Link {
@@ -162,12 +163,14 @@ impl Session {
     }
 }
 
-/// Register `name(link, ...)` as a method that records an op and returns the link, so calls chain.
+/// Register `name(link, ...)` as a method that records an op and returns the link, so calls chain;
+/// `$doc` is its reference entry (see `named`).
 macro_rules! chain {
-    ($engine:expr, $shared:expr, $name:literal, |$s:ident, $ctx:ident, $l:ident $(, $arg:ident : $t:ty)*| $body:expr) => {{
+    ($engine:expr, $shared:expr, $name:literal, $doc:expr, |$s:ident, $ctx:ident, $l:ident $(, $arg:ident : $t:ty)*| $body:expr) => {{
         let sh = $shared.clone();
-        $engine.register_fn(
-            $name,
+        FuncRegistration::new($name).with_comments($doc).register_named(
+            $engine,
+            ["link" $(, stringify!($arg))*],
             move |$ctx: NativeCallContext, $l: &mut Link $(, $arg: $t)*| -> R<Link> {
                 let r = {
                     let mut guard = sh.borrow_mut();
@@ -208,84 +211,132 @@ pub fn register(engine: &mut Engine, shared: &Shared) {
         format!("link(\"{}\") on {}", o.name, o.ns)
     });
     let s = shared.clone();
-    engine.register_get("name", move |l: &mut Link| {
-        s.borrow().model.links[l.id].name.clone()
-    });
+    FuncRegistration::new_getter("name")
+        .with_comments(NAME_DOC)
+        .register_named(engine, ["link"], move |l: &mut Link| {
+            s.borrow().model.links[l.id].name.clone()
+        });
     let s = shared.clone();
-    engine.register_get("ns", move |l: &mut Link| Stack {
-        ns: s.borrow().model.links[l.id].ns.clone(),
-    });
+    FuncRegistration::new_getter("ns")
+        .with_comments(["/// link.ns -> Stack", "/// the stack the link is in"])
+        .register_named(engine, ["link"], move |l: &mut Link| Stack {
+            ns: s.borrow().model.links[l.id].ns.clone(),
+        });
     let s = shared.clone();
-    engine.register_fn(
-        "peer",
-        move |ctx: NativeCallContext, l: &mut Link| -> R<Link> {
-            let r = s.borrow().peer(l);
-            r.or_else(|e| fail(&ctx, e))
-        },
+    FuncRegistration::new("peer")
+        .with_comments(["/// link.peer() -> Link", "/// the other end of a veth"])
+        .register_named(
+            engine,
+            ["link"],
+            move |ctx: NativeCallContext, l: &mut Link| -> R<Link> {
+                let r = s.borrow().peer(l);
+                r.or_else(|e| fail(&ctx, e))
+            },
+        );
+    chain!(
+        engine,
+        shared,
+        "into",
+        [
+            "/// link.into(stack) -> Link",
+            "/// place the link in a namespace or host"
+        ],
+        |s, ctx, l, stack: Stack| s.move_into(l, &stack, at(&ctx))
     );
-    chain!(engine, shared, "into", |s, ctx, l, to: Stack| s.move_into(
-        l,
-        &to,
-        at(&ctx)
-    ));
-    chain!(engine, shared, "master", |s, ctx, l, br: Link| s.master(
-        l,
-        &br,
-        at(&ctx)
-    ));
-    chain!(engine, shared, "nomaster", |s, ctx, l| s.link_op(
-        l,
-        at(&ctx),
-        |ns, name| {
+    chain!(
+        engine,
+        shared,
+        "master",
+        [
+            "/// link.master(bridge) -> Link",
+            "/// enslave the link to a bridge"
+        ],
+        |s, ctx, l, bridge: Link| s.master(l, &bridge, at(&ctx))
+    );
+    chain!(
+        engine,
+        shared,
+        "nomaster",
+        [
+            "/// link.nomaster() -> Link",
+            "/// release the link from its bridge"
+        ],
+        |s, ctx, l| s.link_op(l, at(&ctx), |ns, name| {
             OpKind::LinkSetMaster {
                 ns,
                 name,
                 master: None,
             }
-        }
-    ));
-    chain!(engine, shared, "addr", |s, ctx, l, cidr: &str| s.addr(
-        l,
-        cidr,
-        at(&ctx),
-        true
-    ));
-    chain!(engine, shared, "del_addr", |s, ctx, l, cidr: &str| s.addr(
-        l,
-        cidr,
-        at(&ctx),
-        false
-    ));
-    chain!(engine, shared, "up", |s, ctx, l| s.link_op(
-        l,
-        at(&ctx),
-        |ns, name| { OpKind::LinkSetUp { ns, name, up: true } }
-    ));
-    chain!(engine, shared, "down", |s, ctx, l| s.link_op(
-        l,
-        at(&ctx),
-        |ns, name| {
+        })
+    );
+    chain!(
+        engine,
+        shared,
+        "addr",
+        [
+            "/// link.addr(cidr) -> Link",
+            "/// add an address, with its prefix: \"10.1.1.2/24\""
+        ],
+        |s, ctx, l, cidr: &str| s.addr(l, cidr, at(&ctx), true)
+    );
+    chain!(
+        engine,
+        shared,
+        "del_addr",
+        ["/// link.del_addr(cidr) -> Link", "/// remove an address"],
+        |s, ctx, l, cidr: &str| s.addr(l, cidr, at(&ctx), false)
+    );
+    chain!(
+        engine,
+        shared,
+        "up",
+        ["/// link.up() -> Link", "/// bring the link up"],
+        |s, ctx, l| s.link_op(l, at(&ctx), |ns, name| {
+            OpKind::LinkSetUp { ns, name, up: true }
+        })
+    );
+    chain!(
+        engine,
+        shared,
+        "down",
+        ["/// link.down() -> Link", "/// bring the link down"],
+        |s, ctx, l| s.link_op(l, at(&ctx), |ns, name| {
             OpKind::LinkSetUp {
                 ns,
                 name,
                 up: false,
             }
+        })
+    );
+    chain!(
+        engine,
+        shared,
+        "mtu",
+        ["/// link.mtu(n) -> Link", "/// set the MTU (68-65535)"],
+        |s, ctx, l, n: i64| {
+            if !(68..=65535).contains(&n) {
+                Err(DslError::new(
+                    "netsh::mtu",
+                    format!("mtu {n} is out of range (68-65535)"),
+                    "Ethernet's is 1500; under VXLAN use 1450",
+                ))
+            } else {
+                s.link_op(l, at(&ctx), |ns, name| OpKind::LinkSetMtu {
+                    ns,
+                    name,
+                    mtu: n as u32,
+                })
+            }
         }
-    ));
-    chain!(engine, shared, "mtu", |s, ctx, l, mtu: i64| {
-        if !(68..=65535).contains(&mtu) {
-            Err(DslError::new(
-                "netsh::mtu",
-                format!("mtu {mtu} is out of range (68-65535)"),
-                "Ethernet's is 1500; under VXLAN use 1450",
-            ))
-        } else {
-            s.link_op(l, at(&ctx), |ns, name| OpKind::LinkSetMtu {
-                ns,
-                name,
-                mtu: mtu as u32,
-            })
-        }
-    });
-    chain!(engine, shared, "del", |s, ctx, l| s.del_link(l, at(&ctx)));
+    );
+    chain!(
+        engine,
+        shared,
+        "del",
+        [
+            "/// link.del() -> Link",
+            "/// delete a link (a veth goes with its peer)"
+        ],
+        |s, ctx, l| s.del_link(l, at(&ctx))
+    );
 }

@@ -12,6 +12,7 @@ pub mod error;
 pub mod firewall;
 pub mod link;
 pub mod model;
+pub mod named;
 pub mod names;
 pub mod param;
 pub mod pingall;

@@ -3,9 +3,10 @@
 
 use super::addr::parse_cidr;
 use super::error::{fail, DslError, R};
+use super::named::Named;
 use super::session::{Session, Shared};
 use ipnet::IpNet;
-use rhai::{Dynamic, Engine, NativeCallContext};
+use rhai::{Dynamic, Engine, FuncRegistration, NativeCallContext};
 use std::net::IpAddr;
 
 impl Session {
@@ -82,24 +83,45 @@ pub fn subnet_addr(subnet: &str, n: i64) -> Result<String, DslError> {
 
 pub fn register(engine: &mut Engine, shared: &Shared) {
     let s = shared.clone();
-    engine.register_fn(
-        "param",
-        move |ctx: NativeCallContext, name: &str, default: Dynamic| -> R<Dynamic> {
-            let r = s.borrow_mut().param(name, default);
-            r.or_else(|e| fail(&ctx, e))
-        },
-    );
-    engine.register_fn(
-        "subnet_addr",
-        |ctx: NativeCallContext, subnet: &str, n: i64| -> R<String> {
-            subnet_addr(subnet, n).or_else(|e| fail(&ctx, e))
-        },
-    );
-    engine.register_fn("ip_of", |ctx: NativeCallContext, cidr: &str| -> R<String> {
-        parse_cidr(cidr)
-            .map(|n| n.addr().to_string())
-            .or_else(|e| fail(&ctx, e))
-    });
+    FuncRegistration::new("param")
+        .with_comments([
+            "/// param(key, default) -> value",
+            "/// a script parameter (-p key=value), of the default's type",
+        ])
+        .register_named(
+            engine,
+            ["key", "default"],
+            move |ctx: NativeCallContext, name: &str, default: Dynamic| -> R<Dynamic> {
+                let r = s.borrow_mut().param(name, default);
+                r.or_else(|e| fail(&ctx, e))
+            },
+        );
+    FuncRegistration::new("subnet_addr")
+        .with_comments([
+            "/// subnet_addr(subnet, n) -> string",
+            "/// the n-th address of a subnet, with its prefix",
+        ])
+        .register_named(
+            engine,
+            ["subnet", "n"],
+            |ctx: NativeCallContext, subnet: &str, n: i64| -> R<String> {
+                subnet_addr(subnet, n).or_else(|e| fail(&ctx, e))
+            },
+        );
+    FuncRegistration::new("ip_of")
+        .with_comments([
+            "/// ip_of(cidr) -> string",
+            "/// the address of a CIDR, without its prefix",
+        ])
+        .register_named(
+            engine,
+            ["cidr"],
+            |ctx: NativeCallContext, cidr: &str| -> R<String> {
+                parse_cidr(cidr)
+                    .map(|n| n.addr().to_string())
+                    .or_else(|e| fail(&ctx, e))
+            },
+        );
 }
 
 #[cfg(test)]

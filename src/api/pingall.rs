@@ -2,10 +2,11 @@
 //! once with a short bound; printed as a table, returned as an array of #{ from, to, addr, ok }.
 
 use super::error::{fail, DslError, R};
+use super::named::Named;
 use super::session::{Session, Shared};
 use crate::plan::PingMode;
 use crate::sys::Netns;
-use rhai::{Array, Dynamic, Engine, Map, NativeCallContext};
+use rhai::{Array, Dynamic, Engine, FuncRegistration, Map, NativeCallContext};
 use std::net::IpAddr;
 
 impl Session {
@@ -95,8 +96,13 @@ fn table(targets: &[(Netns, Option<IpAddr>)], rows: &[(String, Vec<String>)]) ->
 
 pub fn register(engine: &mut Engine, shared: &Shared) {
     let s = shared.clone();
-    engine.register_fn("pingall", move |ctx: NativeCallContext| -> R<Array> {
-        let r = s.borrow_mut().pingall();
-        r.or_else(|e| fail(&ctx, e))
-    });
+    FuncRegistration::new("pingall")
+        .with_comments([
+            "/// pingall() -> Array",
+            "/// the reachability matrix of the lab's namespaces and the host, printed as a table",
+        ])
+        .register_named(engine, [], move |ctx: NativeCallContext| -> R<Array> {
+            let r = s.borrow_mut().pingall();
+            r.or_else(|e| fail(&ctx, e))
+        });
 }

@@ -2,12 +2,13 @@
 //! the REPL. Each flushes the plan first.
 
 use super::error::{fail, DslError, R};
+use super::named::Named;
 use super::session::{Session, Shared};
 use super::stack::Stack;
 use crate::plan::render::dst_text;
 use crate::plan::view::NsView;
 use crate::sys::Netns;
-use rhai::{Array, Dynamic, Engine, Map, NativeCallContext};
+use rhai::{Array, Dynamic, Engine, FuncRegistration, Map, NativeCallContext};
 
 impl Session {
     pub fn observe(&mut self, st: &Stack) -> Result<NsView, DslError> {
@@ -78,20 +79,63 @@ fn routes(v: &NsView) -> Array {
 
 pub fn register(engine: &mut Engine, shared: &Shared) {
     type Reader = fn(&NsView) -> Array;
-    let readers: [(&str, Reader); 3] = [("links", links), ("addrs", addrs), ("routes", routes)];
-    for (name, f) in readers {
+    // Each with its entry on a stack, then on the host.
+    let readers: [(&str, Reader, [&str; 2], [&str; 2]); 3] = [
+        (
+            "links",
+            links,
+            [
+                "/// stack.links() -> array",
+                "/// a namespace's links, live",
+            ],
+            [
+                "/// links() -> array",
+                "/// the host's links, live: #{ name, kind, master, up, mtu, addrs }",
+            ],
+        ),
+        (
+            "addrs",
+            addrs,
+            [
+                "/// stack.addrs() -> array",
+                "/// a namespace's addresses, live",
+            ],
+            [
+                "/// addrs() -> array",
+                "/// the host's addresses, live: #{ link, addr }",
+            ],
+        ),
+        (
+            "routes",
+            routes,
+            [
+                "/// stack.routes() -> array",
+                "/// a namespace's main routing table, live",
+            ],
+            [
+                "/// routes() -> array",
+                "/// the host's main routing table, live: #{ dst, via, dev }",
+            ],
+        ),
+    ];
+    for (name, f, on_stack, on_host) in readers {
         let s = shared.clone();
-        engine.register_fn(
-            name,
-            move |ctx: NativeCallContext, st: &mut Stack| -> R<Array> {
-                let r = s.borrow_mut().observe(st);
+        FuncRegistration::new(name)
+            .with_comments(on_stack)
+            .register_named(
+                engine,
+                ["stack"],
+                move |ctx: NativeCallContext, st: &mut Stack| -> R<Array> {
+                    let r = s.borrow_mut().observe(st);
+                    r.map(|v| f(&v)).or_else(|e: DslError| fail(&ctx, e))
+                },
+            );
+        let s = shared.clone();
+        FuncRegistration::new(name)
+            .with_comments(on_host)
+            .register_named(engine, [], move |ctx: NativeCallContext| -> R<Array> {
+                let r = s.borrow_mut().observe(&Stack { ns: Netns::Root });
                 r.map(|v| f(&v)).or_else(|e: DslError| fail(&ctx, e))
-            },
-        );
-        let s = shared.clone();
-        engine.register_fn(name, move |ctx: NativeCallContext| -> R<Array> {
-            let r = s.borrow_mut().observe(&Stack { ns: Netns::Root });
-            r.map(|v| f(&v)).or_else(|e: DslError| fail(&ctx, e))
-        });
+            });
     }
 }

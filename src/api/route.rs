@@ -3,12 +3,13 @@
 
 use super::addr::{parse_dst, parse_ip};
 use super::error::{at, fail, DslError, R};
+use super::named::Named;
 use super::names::check_ifname;
 use super::session::{Session, Shared};
 use super::stack::Stack;
 use crate::plan::OpKind;
 use crate::sys::{At, Netns};
-use rhai::{Engine, Map, NativeCallContext};
+use rhai::{Engine, FuncRegistration, Map, NativeCallContext};
 
 impl Session {
     pub fn route(
@@ -94,59 +95,95 @@ fn route_opts(m: &Map) -> Result<(Option<String>, Option<String>), DslError> {
 pub fn register(engine: &mut Engine, shared: &Shared) {
     let host = || Stack { ns: Netns::Root };
     let s = shared.clone();
-    engine.register_fn(
-        "route",
-        move |ctx: NativeCallContext, st: &mut Stack, dst: &str, via: &str| -> R<Stack> {
-            let r = s.borrow_mut().route(st, dst, Some(via), None, at(&ctx));
-            r.map(|_| st.clone()).or_else(|e| fail(&ctx, e))
-        },
-    );
+    FuncRegistration::new("route")
+        .with_comments([
+            "/// stack.route(dst, via) -> Stack",
+            "/// a route in a namespace",
+        ])
+        .register_named(
+            engine,
+            ["stack", "dst", "via"],
+            move |ctx: NativeCallContext, st: &mut Stack, dst: &str, via: &str| -> R<Stack> {
+                let r = s.borrow_mut().route(st, dst, Some(via), None, at(&ctx));
+                r.map(|_| st.clone()).or_else(|e| fail(&ctx, e))
+            },
+        );
     let s = shared.clone();
-    engine.register_fn(
-        "route",
-        move |ctx: NativeCallContext, st: &mut Stack, dst: &str, opts: Map| -> R<Stack> {
-            let r = route_opts(&opts).and_then(|(via, dev)| {
-                s.borrow_mut()
-                    .route(st, dst, via.as_deref(), dev.as_deref(), at(&ctx))
-            });
-            r.map(|_| st.clone()).or_else(|e| fail(&ctx, e))
-        },
-    );
+    FuncRegistration::new("route")
+        .with_comments([
+            "/// stack.route(dst, #{ via, dev }) -> Stack",
+            "/// a route in a namespace through a gateway or a device",
+        ])
+        .register_named(
+            engine,
+            ["stack", "dst", "opts"],
+            move |ctx: NativeCallContext, st: &mut Stack, dst: &str, opts: Map| -> R<Stack> {
+                let r = route_opts(&opts).and_then(|(via, dev)| {
+                    s.borrow_mut()
+                        .route(st, dst, via.as_deref(), dev.as_deref(), at(&ctx))
+                });
+                r.map(|_| st.clone()).or_else(|e| fail(&ctx, e))
+            },
+        );
     let s = shared.clone();
-    engine.register_fn(
-        "route",
-        move |ctx: NativeCallContext, dst: &str, via: &str| -> R<Stack> {
-            let r = s
-                .borrow_mut()
-                .route(&host(), dst, Some(via), None, at(&ctx));
-            r.map(|_| host()).or_else(|e| fail(&ctx, e))
-        },
-    );
+    FuncRegistration::new("route")
+        .with_comments([
+            "/// route(dst, via) -> Stack",
+            "/// a route on the host: dst is a CIDR or \"default\"",
+        ])
+        .register_named(
+            engine,
+            ["dst", "via"],
+            move |ctx: NativeCallContext, dst: &str, via: &str| -> R<Stack> {
+                let r = s
+                    .borrow_mut()
+                    .route(&host(), dst, Some(via), None, at(&ctx));
+                r.map(|_| host()).or_else(|e| fail(&ctx, e))
+            },
+        );
     let s = shared.clone();
-    engine.register_fn(
-        "route",
-        move |ctx: NativeCallContext, dst: &str, opts: Map| -> R<Stack> {
-            let r = route_opts(&opts).and_then(|(via, dev)| {
-                s.borrow_mut()
-                    .route(&host(), dst, via.as_deref(), dev.as_deref(), at(&ctx))
-            });
-            r.map(|_| host()).or_else(|e| fail(&ctx, e))
-        },
-    );
+    FuncRegistration::new("route")
+        .with_comments([
+            "/// route(dst, #{ via, dev }) -> Stack",
+            "/// a route on the host through a gateway or a device",
+        ])
+        .register_named(
+            engine,
+            ["dst", "opts"],
+            move |ctx: NativeCallContext, dst: &str, opts: Map| -> R<Stack> {
+                let r = route_opts(&opts).and_then(|(via, dev)| {
+                    s.borrow_mut()
+                        .route(&host(), dst, via.as_deref(), dev.as_deref(), at(&ctx))
+                });
+                r.map(|_| host()).or_else(|e| fail(&ctx, e))
+            },
+        );
     let s = shared.clone();
-    engine.register_fn(
-        "del_route",
-        move |ctx: NativeCallContext, st: &mut Stack, dst: &str| -> R<Stack> {
-            let r = s.borrow_mut().del_route(st, dst, at(&ctx));
-            r.map(|_| st.clone()).or_else(|e| fail(&ctx, e))
-        },
-    );
+    FuncRegistration::new("del_route")
+        .with_comments([
+            "/// stack.del_route(dst) -> Stack",
+            "/// remove a route from a namespace",
+        ])
+        .register_named(
+            engine,
+            ["stack", "dst"],
+            move |ctx: NativeCallContext, st: &mut Stack, dst: &str| -> R<Stack> {
+                let r = s.borrow_mut().del_route(st, dst, at(&ctx));
+                r.map(|_| st.clone()).or_else(|e| fail(&ctx, e))
+            },
+        );
     let s = shared.clone();
-    engine.register_fn(
-        "del_route",
-        move |ctx: NativeCallContext, dst: &str| -> R<Stack> {
-            let r = s.borrow_mut().del_route(&host(), dst, at(&ctx));
-            r.map(|_| host()).or_else(|e| fail(&ctx, e))
-        },
-    );
+    FuncRegistration::new("del_route")
+        .with_comments([
+            "/// del_route(dst) -> Stack",
+            "/// remove a route from the host",
+        ])
+        .register_named(
+            engine,
+            ["dst"],
+            move |ctx: NativeCallContext, dst: &str| -> R<Stack> {
+                let r = s.borrow_mut().del_route(&host(), dst, at(&ctx));
+                r.map(|_| host()).or_else(|e| fail(&ctx, e))
+            },
+        );
 }

@@ -3,11 +3,12 @@
 
 use super::error::{at, fail, DslError, R};
 use super::model::NsInfo;
+use super::named::Named;
 use super::names::check_nsname;
 use super::session::{Session, Shared};
 use crate::plan::OpKind;
 use crate::sys::{At, Netns};
-use rhai::{Engine, NativeCallContext};
+use rhai::{Engine, FuncRegistration, NativeCallContext};
 use std::fmt;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -130,6 +131,12 @@ impl Session {
     }
 }
 
+/// `link.name` and `stack.name` share one entry.
+pub const NAME_DOC: [&str; 2] = [
+    "/// link.name / stack.name",
+    "/// the name of a link, or of a namespace (\"host\" for the host)",
+];
+
 pub fn register(engine: &mut Engine, shared: &Shared) {
     engine.register_type_with_name::<Stack>("Stack");
     let s = shared.clone();
@@ -140,45 +147,77 @@ pub fn register(engine: &mut Engine, shared: &Shared) {
     engine.register_fn("to_debug", move |st: &mut Stack| {
         s.borrow().describe_stack(st)
     });
-    engine.register_get("name", |s: &mut Stack| match &s.ns {
-        Netns::Root => "host".to_string(),
-        Netns::Named(n) => n.clone(),
-    });
+    FuncRegistration::new_getter("name")
+        .with_comments(NAME_DOC)
+        .register_named(engine, ["stack"], |s: &mut Stack| match &s.ns {
+            Netns::Root => "host".to_string(),
+            Netns::Named(n) => n.clone(),
+        });
     engine.register_fn("==", |a: Stack, b: Stack| a == b);
     engine.register_fn("!=", |a: Stack, b: Stack| a != b);
-    engine.register_fn("host", || Stack { ns: Netns::Root });
+    FuncRegistration::new("host")
+        .with_comments([
+            "/// host() -> Stack",
+            "/// this machine's own network stack",
+        ])
+        .register_named(engine, [], || Stack { ns: Netns::Root });
     let s = shared.clone();
-    engine.register_fn(
-        "ns",
-        move |ctx: NativeCallContext, name: &str| -> R<Stack> {
-            let r = s
-                .borrow_mut()
-                .ns(&Stack { ns: Netns::Root }, name, at(&ctx));
-            r.or_else(|e| fail(&ctx, e))
-        },
-    );
+    FuncRegistration::new("ns")
+        .with_comments([
+            "/// ns(name) -> Stack",
+            "/// a namespace on the host (created once, lo up)",
+        ])
+        .register_named(
+            engine,
+            ["name"],
+            move |ctx: NativeCallContext, name: &str| -> R<Stack> {
+                let r = s
+                    .borrow_mut()
+                    .ns(&Stack { ns: Netns::Root }, name, at(&ctx));
+                r.or_else(|e| fail(&ctx, e))
+            },
+        );
     let s = shared.clone();
-    engine.register_fn(
-        "ns",
-        move |ctx: NativeCallContext, parent: &mut Stack, name: &str| -> R<Stack> {
-            let r = s.borrow_mut().ns(parent, name, at(&ctx));
-            r.or_else(|e| fail(&ctx, e))
-        },
-    );
+    FuncRegistration::new("ns")
+        .with_comments([
+            "/// stack.ns(name) -> Stack",
+            "/// a namespace on a simulated host: host.name",
+        ])
+        .register_named(
+            engine,
+            ["stack", "name"],
+            move |ctx: NativeCallContext, parent: &mut Stack, name: &str| -> R<Stack> {
+                let r = s.borrow_mut().ns(parent, name, at(&ctx));
+                r.or_else(|e| fail(&ctx, e))
+            },
+        );
     let s = shared.clone();
-    engine.register_fn(
-        "host",
-        move |ctx: NativeCallContext, name: &str| -> R<Stack> {
-            let r = check_nsname(name).and_then(|_| s.borrow_mut().make_ns(name, true, at(&ctx)));
-            r.or_else(|e| fail(&ctx, e))
-        },
-    );
+    FuncRegistration::new("host")
+        .with_comments([
+            "/// host(name) -> Stack",
+            "/// a simulated machine: a namespace with namespaces of its own",
+        ])
+        .register_named(
+            engine,
+            ["name"],
+            move |ctx: NativeCallContext, name: &str| -> R<Stack> {
+                let r =
+                    check_nsname(name).and_then(|_| s.borrow_mut().make_ns(name, true, at(&ctx)));
+                r.or_else(|e| fail(&ctx, e))
+            },
+        );
     let s = shared.clone();
-    engine.register_fn(
-        "del",
-        move |ctx: NativeCallContext, st: &mut Stack| -> R<()> {
-            let r = s.borrow_mut().del_ns(st, at(&ctx));
-            r.or_else(|e| fail(&ctx, e))
-        },
-    );
+    FuncRegistration::new("del")
+        .with_comments([
+            "/// stack.del()",
+            "/// delete a namespace (a host goes with its namespaces)",
+        ])
+        .register_named(
+            engine,
+            ["stack"],
+            move |ctx: NativeCallContext, st: &mut Stack| -> R<()> {
+                let r = s.borrow_mut().del_ns(st, at(&ctx));
+                r.or_else(|e| fail(&ctx, e))
+            },
+        );
 }

@@ -2,11 +2,12 @@
 //! any other key would change the whole machine.
 
 use super::error::{at, fail, DslError, R};
+use super::named::Named;
 use super::session::{Session, Shared};
 use super::stack::Stack;
 use crate::plan::OpKind;
 use crate::sys::{At, Netns};
-use rhai::{Dynamic, Engine, NativeCallContext};
+use rhai::{Dynamic, Engine, FuncRegistration, NativeCallContext};
 
 impl Session {
     pub fn sysctl(
@@ -65,39 +66,63 @@ impl Session {
 pub fn register(engine: &mut Engine, shared: &Shared) {
     let host = || Stack { ns: Netns::Root };
     let s = shared.clone();
-    engine.register_fn(
-        "sysctl",
-        move |ctx: NativeCallContext, st: &mut Stack, key: &str, value: Dynamic| -> R<Stack> {
-            let r = s.borrow_mut().sysctl(st, key, &value, at(&ctx));
-            r.map(|_| st.clone()).or_else(|e| fail(&ctx, e))
-        },
-    );
+    FuncRegistration::new("sysctl")
+        .with_comments([
+            "/// stack.sysctl(key, value) -> Stack",
+            "/// set a sysctl in a namespace",
+        ])
+        .register_named(
+            engine,
+            ["stack", "key", "value"],
+            move |ctx: NativeCallContext, st: &mut Stack, key: &str, value: Dynamic| -> R<Stack> {
+                let r = s.borrow_mut().sysctl(st, key, &value, at(&ctx));
+                r.map(|_| st.clone()).or_else(|e| fail(&ctx, e))
+            },
+        );
     let s = shared.clone();
-    engine.register_fn(
-        "sysctl",
-        move |ctx: NativeCallContext, key: &str, value: Dynamic| -> R<Stack> {
-            let r = s.borrow_mut().sysctl(&host(), key, &value, at(&ctx));
-            r.map(|_| host()).or_else(|e| fail(&ctx, e))
-        },
-    );
+    FuncRegistration::new("sysctl")
+        .with_comments([
+            "/// sysctl(key, value) -> Stack",
+            "/// set a sysctl on the host (restored by down)",
+        ])
+        .register_named(
+            engine,
+            ["key", "value"],
+            move |ctx: NativeCallContext, key: &str, value: Dynamic| -> R<Stack> {
+                let r = s.borrow_mut().sysctl(&host(), key, &value, at(&ctx));
+                r.map(|_| host()).or_else(|e| fail(&ctx, e))
+            },
+        );
     let s = shared.clone();
-    engine.register_fn(
-        "ip_forward",
-        move |ctx: NativeCallContext, st: &mut Stack, on: bool| -> R<Stack> {
-            let r = s
-                .borrow_mut()
-                .sysctl(st, "net.ipv4.ip_forward", &on.into(), at(&ctx));
-            r.map(|_| st.clone()).or_else(|e| fail(&ctx, e))
-        },
-    );
+    FuncRegistration::new("ip_forward")
+        .with_comments([
+            "/// stack.ip_forward(on) -> Stack",
+            "/// sysctl net.ipv4.ip_forward in a namespace",
+        ])
+        .register_named(
+            engine,
+            ["stack", "on"],
+            move |ctx: NativeCallContext, st: &mut Stack, on: bool| -> R<Stack> {
+                let r = s
+                    .borrow_mut()
+                    .sysctl(st, "net.ipv4.ip_forward", &on.into(), at(&ctx));
+                r.map(|_| st.clone()).or_else(|e| fail(&ctx, e))
+            },
+        );
     let s = shared.clone();
-    engine.register_fn(
-        "ip_forward",
-        move |ctx: NativeCallContext, on: bool| -> R<Stack> {
-            let r = s
-                .borrow_mut()
-                .sysctl(&host(), "net.ipv4.ip_forward", &on.into(), at(&ctx));
-            r.map(|_| host()).or_else(|e| fail(&ctx, e))
-        },
-    );
+    FuncRegistration::new("ip_forward")
+        .with_comments([
+            "/// ip_forward(on) -> Stack",
+            "/// sysctl net.ipv4.ip_forward on the host",
+        ])
+        .register_named(
+            engine,
+            ["on"],
+            move |ctx: NativeCallContext, on: bool| -> R<Stack> {
+                let r = s
+                    .borrow_mut()
+                    .sysctl(&host(), "net.ipv4.ip_forward", &on.into(), at(&ctx));
+                r.map(|_| host()).or_else(|e| fail(&ctx, e))
+            },
+        );
 }

@@ -4,15 +4,17 @@
 
 use super::addr::parse_ip;
 use super::error::{at, fail, DslError, R};
+use super::firewall::REMOVE_DOC;
 use super::link::Link;
 use super::model::ModelKind;
+use super::named::Named;
 use super::names::check_ifname;
 use super::session::{Session, Shared};
 use super::stack::Stack;
 use crate::plan::vxlan::VxlanSpec;
 use crate::plan::{LinkKind, OpKind};
 use crate::sys::{At, Netns};
-use rhai::{Engine, Map, NativeCallContext};
+use rhai::{Engine, FuncRegistration, Map, NativeCallContext};
 use std::net::IpAddr;
 
 const CODE: &str = "netsh::vxlan";
@@ -207,37 +209,61 @@ pub fn register(engine: &mut Engine, shared: &Shared) {
     });
     let host = || Stack { ns: Netns::Root };
     let s = shared.clone();
-    engine.register_fn(
-        "vxlan",
-        move |ctx: NativeCallContext, name: &str, m: Map| -> R<Link> {
-            let r = s.borrow_mut().vxlan(&host(), name, m, at(&ctx));
-            r.or_else(|e| fail(&ctx, e))
-        },
-    );
+    FuncRegistration::new("vxlan")
+        .with_comments([
+            "/// vxlan(name, #{ id, remote, dev, port }) -> Link",
+            "/// a VXLAN device on the host",
+        ])
+        .register_named(
+            engine,
+            ["name", "opts"],
+            move |ctx: NativeCallContext, name: &str, m: Map| -> R<Link> {
+                let r = s.borrow_mut().vxlan(&host(), name, m, at(&ctx));
+                r.or_else(|e| fail(&ctx, e))
+            },
+        );
     let s = shared.clone();
-    engine.register_fn(
-        "vxlan",
-        move |ctx: NativeCallContext, st: &mut Stack, name: &str, m: Map| -> R<Link> {
-            let r = s.borrow_mut().vxlan(st, name, m, at(&ctx));
-            r.or_else(|e| fail(&ctx, e))
-        },
-    );
+    FuncRegistration::new("vxlan")
+        .with_comments([
+            "/// stack.vxlan(name, #{ id, remote, dev, port }) -> Link",
+            "/// a VXLAN device in a namespace or host",
+        ])
+        .register_named(
+            engine,
+            ["stack", "name", "opts"],
+            move |ctx: NativeCallContext, st: &mut Stack, name: &str, m: Map| -> R<Link> {
+                let r = s.borrow_mut().vxlan(st, name, m, at(&ctx));
+                r.or_else(|e| fail(&ctx, e))
+            },
+        );
     let s = shared.clone();
-    engine.register_fn(
-        "fdb",
-        move |ctx: NativeCallContext, vx: &mut Link, m: Map| -> R<FdbEntry> {
-            let r = s.borrow_mut().fdb(vx, m, at(&ctx));
-            r.or_else(|e| fail(&ctx, e))
-        },
-    );
+    FuncRegistration::new("fdb")
+        .with_comments([
+            "/// link.fdb(#{ dst, mac }) -> Fdb",
+            "/// append a head-end replication entry to a VXLAN device",
+        ])
+        .register_named(
+            engine,
+            ["link", "opts"],
+            move |ctx: NativeCallContext, vx: &mut Link, m: Map| -> R<FdbEntry> {
+                let r = s.borrow_mut().fdb(vx, m, at(&ctx));
+                r.or_else(|e| fail(&ctx, e))
+            },
+        );
     let s = shared.clone();
-    engine.register_fn("remove", move |ctx: NativeCallContext, e: &mut FdbEntry| {
-        let op = OpKind::FdbDel {
-            ns: e.ns.clone(),
-            dev: e.dev.clone(),
-            mac: e.mac.clone(),
-            dst: e.dst,
-        };
-        s.borrow_mut().push(op, at(&ctx));
-    });
+    FuncRegistration::new("remove")
+        .with_comments(REMOVE_DOC)
+        .register_named(
+            engine,
+            ["fdb"],
+            move |ctx: NativeCallContext, e: &mut FdbEntry| {
+                let op = OpKind::FdbDel {
+                    ns: e.ns.clone(),
+                    dev: e.dev.clone(),
+                    mac: e.mac.clone(),
+                    dst: e.dst,
+                };
+                s.borrow_mut().push(op, at(&ctx));
+            },
+        );
 }

@@ -3,11 +3,12 @@
 
 use super::addr::parse_ip;
 use super::error::{fail, DslError, R};
+use super::named::Named;
 use super::session::{Session, Shared};
 use super::stack::Stack;
 use crate::sys::Netns;
 use crate::why::Report;
-use rhai::{Array, Dynamic, Engine, Map, NativeCallContext};
+use rhai::{Array, Dynamic, Engine, FuncRegistration, Map, NativeCallContext};
 
 impl Session {
     pub fn why(&mut self, st: &Stack, dst: &str, probe: bool) -> Result<Report, DslError> {
@@ -57,14 +58,29 @@ pub fn register(engine: &mut Engine, shared: &Shared) {
         Ok(to_map(&r))
     };
     let s = shared.clone();
-    engine.register_fn(
-        "why",
-        move |ctx: NativeCallContext, st: Stack, dst: &str| -> R<Map> {
-            run(&s, &st, dst).or_else(|e| fail(&ctx, e))
-        },
-    );
+    FuncRegistration::new("why")
+        .with_comments([
+            "/// stack.why(addr) -> Map",
+            "/// why a namespace can or cannot reach addr, hop by hop, with the fix in DSL form",
+        ])
+        .register_named(
+            engine,
+            ["stack", "addr"],
+            move |ctx: NativeCallContext, st: Stack, dst: &str| -> R<Map> {
+                run(&s, &st, dst).or_else(|e| fail(&ctx, e))
+            },
+        );
     let s = shared.clone();
-    engine.register_fn("why", move |ctx: NativeCallContext, dst: &str| -> R<Map> {
-        run(&s, &Stack { ns: Netns::Root }, dst).or_else(|e| fail(&ctx, e))
-    });
+    FuncRegistration::new("why")
+        .with_comments([
+            "/// why(addr) -> Map",
+            "/// why the host can or cannot reach addr, hop by hop: #{ verdict, hops, broken, fix, probe }",
+        ])
+        .register_named(
+            engine,
+            ["addr"],
+            move |ctx: NativeCallContext, dst: &str| -> R<Map> {
+                run(&s, &Stack { ns: Netns::Root }, dst).or_else(|e| fail(&ctx, e))
+            },
+        );
 }

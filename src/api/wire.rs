@@ -4,11 +4,12 @@
 use super::addr::parse_cidr;
 use super::error::{at, fail, DslError, R};
 use super::link::Link;
+use super::named::Named;
 use super::session::{Session, Shared};
 use super::stack::Stack;
 use crate::plan::OpKind;
 use crate::sys::At;
-use rhai::{Engine, NativeCallContext};
+use rhai::{Engine, FuncRegistration, NativeCallContext};
 
 impl Session {
     #[allow(clippy::too_many_arguments)]
@@ -58,20 +59,26 @@ impl Session {
 
 pub fn register(engine: &mut Engine, shared: &Shared) {
     let s = shared.clone();
-    engine.register_fn(
-        "wire",
-        move |ctx: NativeCallContext,
-              a: Stack,
-              name_a: &str,
-              cidr_a: &str,
-              b: Stack,
-              name_b: &str,
-              cidr_b: &str|
-              -> R<Link> {
-            let r = s
-                .borrow_mut()
-                .wire(&a, name_a, cidr_a, &b, name_b, cidr_b, at(&ctx));
-            r.or_else(|e| fail(&ctx, e))
-        },
-    );
+    FuncRegistration::new("wire")
+        .with_comments([
+            "/// wire(a, name_a, cidr_a, b, name_b, cidr_b) -> Link",
+            "/// a LAN cable between two stacks, addressed at both ends",
+        ])
+        .register_named(
+            engine,
+            ["a", "name_a", "cidr_a", "b", "name_b", "cidr_b"],
+            move |ctx: NativeCallContext,
+                  a: Stack,
+                  name_a: &str,
+                  cidr_a: &str,
+                  b: Stack,
+                  name_b: &str,
+                  cidr_b: &str|
+                  -> R<Link> {
+                let r = s
+                    .borrow_mut()
+                    .wire(&a, name_a, cidr_a, &b, name_b, cidr_b, at(&ctx));
+                r.or_else(|e| fail(&ctx, e))
+            },
+        );
 }

@@ -1,4 +1,4 @@
-//! `netsh doc [NAME]`: the DSL reference, from the same table as the REPL's `:help`.
+//! `netsh doc [NAME]`: the DSL reference, read from the registrations as the REPL's `:help` is.
 
 use super::error::Error;
 use super::DocArgs;

@@ -2,7 +2,7 @@
 //! the names the lab has (namespaces, hosts, links); after `:`, the REPL's commands.
 
 use super::meta::COMMANDS;
-use crate::api::doc::DOCS;
+use crate::api::doc::docs;
 
 /// The live names completion draws on, refreshed after each line.
 #[derive(Clone, Debug, Default)]
@@ -37,13 +37,10 @@ fn is_word(c: char) -> bool {
 
 /// Functions called as `name(...)`, and methods called as `x.name(...)`.
 fn dsl_names(methods: bool) -> Vec<&'static str> {
-    let mut out: Vec<&str> = DOCS
+    let mut out: Vec<&str> = docs()
         .iter()
-        .filter(|d| {
-            let receiver = d.sig.split(['(', ' ']).next().unwrap_or("").contains('.');
-            receiver == methods
-        })
-        .map(|d| d.name)
+        .filter(|d| d.is_method() == methods)
+        .map(|d| d.name.as_str())
         .collect();
     out.sort();
     out.dedup();
@@ -56,9 +53,9 @@ pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
     let trimmed = text.trim_start();
     if let Some(rest) = trimmed.strip_prefix(":help ") {
         let start = pos - rest.len();
-        let mut c: Vec<String> = DOCS
+        let mut c: Vec<String> = docs()
             .iter()
-            .map(|d| d.name.to_string())
+            .map(|d| d.name.clone())
             .filter(|n| n.starts_with(rest))
             .collect();
         c.dedup();
@@ -115,7 +112,7 @@ pub fn signature_hint(text: &str) -> Option<String> {
         .map_or(0, |(i, c)| i + c.len_utf8());
     let name = &before[start..];
     let method = before[..start].ends_with('.');
-    let d = DOCS.iter().find(|d| {
+    let d = docs().iter().find(|d| {
         d.name == name
             && (d.sig.starts_with(&format!("{name}(")) != method
                 || (method && d.sig.contains(&format!(".{name}("))))
