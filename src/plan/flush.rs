@@ -5,9 +5,9 @@ use super::apply::Builder;
 use super::coalesce::coalesce;
 use super::judge::{Problem, World};
 use super::ledger::{Entry, Gone, Ledger};
-use super::op::{At, Op, OpKind};
-use super::verdict::Verdict;
-use crate::sys::{Failure, Netns, ObjectKey};
+use super::op::{LinkKind, Op, OpKind};
+use super::verdict::{Judged, Verdict};
+use crate::sys::{At, Failure, Netns, ObjectKey};
 use std::collections::BTreeSet;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -52,91 +52,17 @@ pub fn flush(
     ledger: &mut dyn Ledger,
 ) -> Result<Report, FlushError> {
     let ops = coalesce(ops);
-    let mut tally = Tally::default();
-    let mut entries = vec![];
-    let mut steps: Vec<OpKind> = vec![];
-    let mut step_at: Vec<(At, OpKind)> = vec![];
-    let mut made: BTreeSet<ObjectKey> = BTreeSet::new();
-    let mut created = vec![];
-    let mut gone = vec![];
     let mut world = World::new(&mut *backend);
-    {
-        for op in &ops {
-            let judged = world
-                .judge(&op.kind, &|k| ledger.owns(k))
-                .map_err(|p| problem_at(op, p))?;
-            let key = op.kind.object_key();
-            match (judged.verdict, &key) {
-                (Verdict::Create, Some(key)) => {
-                    // A sysctl another live lab set first: restore what that lab would.
-                    let undo = match ledger.inherited_undo(key) {
-                        Some(u) => Some(u),
-                        None => undo_of(&op.kind, &mut world).map_err(|f| kernel_at(op, f))?,
-                    };
-                    entries.push(Entry {
-                        key: key.clone(),
-                        ns: op.kind.ns(),
-                        peer_ns: peer_ns(&op.kind),
-                        undo,
-                        adopted: false,
-                    });
-                    created.push(key.clone());
-                    made.insert(key.clone());
-                    if let OpKind::LinkAdd {
-                        kind: super::op::LinkKind::Veth { peer, peer_ns },
-                        ..
-                    } = &op.kind
-                    {
-                        made.insert(ObjectKey::link(peer_ns, peer));
-                    }
-                    tally.created += 1;
-                }
-                (Verdict::Adopted, Some(key)) => {
-                    if !ledger.owns(key) {
-                        let inherited = ledger.inherited_undo(key);
-                        entries.push(Entry {
-                            key: key.clone(),
-                            ns: op.kind.ns(),
-                            peer_ns: None,
-                            adopted: inherited.is_none(),
-                            undo: inherited,
-                        });
-                    }
-                    tally.adopted += 1;
-                }
-                (Verdict::Adopted, None) => tally.adopted += 1,
-                (Verdict::Unchanged, _) => tally.unchanged += 1,
-                (Verdict::Create | Verdict::Change, _) => {
-                    // Settings and deletions of the lab's own links are part of building it;
-                    // only changes to what others made are worth a count.
-                    let own = |k: ObjectKey| made.contains(&k) || ledger.owns(&k);
-                    let on_own = op
-                        .kind
-                        .link()
-                        .is_some_and(|l| own(ObjectKey::link(&op.kind.ns(), l)))
-                        || match op.kind.ns() {
-                            // Anything inside a namespace the lab made is the lab's own.
-                            Netns::Named(n) => own(ObjectKey::Netns(n)),
-                            Netns::Root => false,
-                        }
-                        || matches!(&op.kind, OpKind::NetnsDel { name } if ledger.owns(&ObjectKey::netns(name)));
-                    if !on_own && !judged.steps.is_empty() {
-                        tally.changed += 1;
-                    }
-                }
-            }
-            if judged.verdict == Verdict::Change {
-                gone.extend(Gone::of(&op.kind));
-            }
-            for s in judged.steps {
-                step_at.push((op.at, op.kind.clone()));
-                steps.push(s);
-            }
-        }
+    let mut batch = Batch::default();
+    for op in &ops {
+        let judged = world
+            .judge(&op.kind, &|k| ledger.owns(k))
+            .map_err(|p| problem_at(op, p))?;
+        batch.book(op, judged, &mut world, &*ledger)?;
     }
-    let (_, named, views) = world.into_parts();
-    if !entries.is_empty() {
-        ledger.record(&entries).map_err(|e| FlushError {
+    let (named, views) = world.into_parts();
+    if !batch.entries.is_empty() {
+        ledger.record(&batch.entries).map_err(|e| FlushError {
             code: "netsh::journal",
             at: ops.first().map(|o| o.at).unwrap_or_default(),
             message: format!("cannot write the lab journal: {e}"),
@@ -145,20 +71,10 @@ pub fn flush(
             })),
         })?;
     }
-    if let Err((i, f)) = backend.apply(&steps) {
-        let (at, op) = step_at[i].clone();
-        // Someone made the same object between judging and applying: it is theirs, and a
-        // rollback must not delete it.
-        if f.errno == Some(17) {
-            if let Some(k) = op.object_key() {
-                let _ = ledger.unrecord(&[k]);
-            }
-        }
-        return Err(kernel_at(&Op { kind: op, at }, f));
-    }
+    batch.send(backend, ledger)?;
     backend.remember(named, views);
-    if !gone.is_empty() {
-        ledger.forget(&gone).map_err(|e| FlushError {
+    if !batch.gone.is_empty() {
+        ledger.forget(&batch.gone).map_err(|e| FlushError {
             code: "netsh::journal",
             at: ops.last().map(|o| o.at).unwrap_or_default(),
             message: format!("cannot write the lab journal: {e}"),
@@ -166,17 +82,141 @@ pub fn flush(
         })?;
     }
     Ok(Report {
-        tally,
-        created,
-        gone,
-        steps,
+        tally: batch.tally,
+        created: batch.created,
+        gone: batch.gone,
+        steps: batch.steps,
     })
+}
+
+/// What judging the plan decided so far: the journal entries to write before anything is
+/// applied, the kernel requests, and the tally.
+#[derive(Default)]
+struct Batch {
+    tally: Tally,
+    entries: Vec<Entry>,
+    steps: Vec<OpKind>,
+    /// Each step's op and call, to name a step the kernel refuses.
+    step_at: Vec<(At, OpKind)>,
+    /// The links and namespaces this flush creates.
+    made: BTreeSet<ObjectKey>,
+    created: Vec<ObjectKey>,
+    gone: Vec<Gone>,
+}
+
+impl Batch {
+    /// One judged op: its journal entry, its count, and its kernel requests.
+    fn book(
+        &mut self,
+        op: &Op,
+        judged: Judged,
+        world: &mut World,
+        ledger: &dyn Ledger,
+    ) -> Result<(), FlushError> {
+        match (judged.verdict, op.kind.object_key()) {
+            (Verdict::Create, Some(key)) => self.create(op, key, world, ledger)?,
+            (Verdict::Adopted, Some(key)) => self.adopt(op, key, ledger),
+            (Verdict::Adopted, None) => self.tally.adopted += 1,
+            (Verdict::Unchanged, _) => self.tally.unchanged += 1,
+            (Verdict::Create | Verdict::Change, _) => {
+                if !self.on_own(&op.kind, ledger) && !judged.steps.is_empty() {
+                    self.tally.changed += 1;
+                }
+            }
+        }
+        if judged.verdict == Verdict::Change {
+            self.gone.extend(Gone::of(&op.kind));
+        }
+        for s in judged.steps {
+            self.step_at.push((op.at, op.kind.clone()));
+            self.steps.push(s);
+        }
+        Ok(())
+    }
+
+    /// A new object: journaled with what undoes it, and the lab's own from now on.
+    fn create(
+        &mut self,
+        op: &Op,
+        key: ObjectKey,
+        world: &mut World,
+        ledger: &dyn Ledger,
+    ) -> Result<(), FlushError> {
+        // A sysctl another live lab set first: restore what that lab would.
+        let undo = match ledger.inherited_undo(&key) {
+            Some(u) => Some(u),
+            None => undo_of(&op.kind, world).map_err(|f| kernel_at(op, f))?,
+        };
+        self.entries.push(Entry {
+            key: key.clone(),
+            ns: op.kind.ns(),
+            peer_ns: peer_ns(&op.kind),
+            undo,
+            adopted: false,
+        });
+        self.made.insert(key.clone());
+        self.created.push(key);
+        if let OpKind::LinkAdd {
+            kind: LinkKind::Veth { peer, peer_ns },
+            ..
+        } = &op.kind
+        {
+            self.made.insert(ObjectKey::link(peer_ns, peer));
+        }
+        self.tally.created += 1;
+        Ok(())
+    }
+
+    /// Someone else's object, used as it is: journaled as adopted (never deleted), unless the
+    /// journal already has it or another live lab's duty to restore it is inherited.
+    fn adopt(&mut self, op: &Op, key: ObjectKey, ledger: &dyn Ledger) {
+        if !ledger.owns(&key) {
+            let inherited = ledger.inherited_undo(&key);
+            self.entries.push(Entry {
+                key,
+                ns: op.kind.ns(),
+                peer_ns: None,
+                adopted: inherited.is_none(),
+                undo: inherited,
+            });
+        }
+        self.tally.adopted += 1;
+    }
+
+    /// Settings and deletions of the lab's own links are part of building it; only changes to
+    /// what others made are worth a count.
+    fn on_own(&self, op: &OpKind, ledger: &dyn Ledger) -> bool {
+        let ns = op.ns();
+        let own = |k: ObjectKey| self.made.contains(&k) || ledger.owns(&k);
+        let own_link = |l: &str| own(ObjectKey::link(&ns, l));
+        let own_ns = |n: &str| own(ObjectKey::netns(n));
+        op.link().is_some_and(own_link)
+            // Anything inside a namespace the lab made is the lab's own.
+            || matches!(&ns, Netns::Named(n) if own_ns(n))
+            || matches!(op, OpKind::NetnsDel { name } if ledger.owns(&ObjectKey::netns(name)))
+    }
+
+    /// The kernel requests, in order; on failure, the op and call of the failed one.
+    fn send(&self, backend: &mut dyn Builder, ledger: &mut dyn Ledger) -> Result<(), FlushError> {
+        let Err((i, f)) = backend.apply(&self.steps) else {
+            return Ok(());
+        };
+        let (at, op) = self.step_at[i].clone();
+        // Someone made the same object between judging and applying: it is theirs, and a
+        // rollback must not delete it.
+        if f.errno == Some(17) {
+            if let Some(k) = op.object_key() {
+                let _ = ledger.unrecord(&[k]);
+            }
+        }
+        Err(kernel_at(&Op { kind: op, at }, f))
+    }
 }
 
 fn peer_ns(op: &OpKind) -> Option<Netns> {
     match op {
         OpKind::LinkAdd {
-            kind: super::op::LinkKind::Veth { peer_ns, .. },
+            kind: LinkKind::Veth { peer_ns, .. },
             ..
         } => Some(peer_ns.clone()),
         _ => None,

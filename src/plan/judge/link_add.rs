@@ -1,0 +1,237 @@
+//! `LinkAdd`: a bridge, a veth pair or a VXLAN device is made, found as asked (only what differs
+//! is set), or refused when what holds the name is something else.
+
+use super::{in_place, kind_words, missing, refuse, Owned, Problem, World};
+use crate::plan::op::{LinkKind, OpKind};
+use crate::plan::verdict::{Judged, Verdict};
+use crate::plan::view::LinkView;
+use crate::plan::vxlan::VxlanSpec;
+use crate::sys::Netns;
+
+/// The fields of the `LinkAdd` being judged.
+struct Asked<'o> {
+    ns: &'o Netns,
+    name: &'o String,
+    kind: &'o LinkKind,
+    master: &'o Option<String>,
+    up: bool,
+    mtu: Option<u32>,
+}
+
+/// A veth's other end as asked, and what holds that name now.
+struct Peer {
+    ns: Netns,
+    name: String,
+    found: Option<LinkView>,
+}
+
+impl World<'_> {
+    pub(super) fn judge_link_add(&mut self, op: &OpKind, owned: Owned) -> Result<Judged, Problem> {
+        let OpKind::LinkAdd {
+            ns,
+            name,
+            kind,
+            master,
+            up,
+            mtu,
+        } = op
+        else {
+            unreachable!("judge sends only LinkAdd here")
+        };
+        let a = Asked {
+            ns,
+            name,
+            kind,
+            master,
+            up: *up,
+            mtu: *mtu,
+        };
+        if let Some(m) = master {
+            self.need_bridge(ns, m)?;
+        }
+        if let LinkKind::Vxlan(v) = kind {
+            self.need_vxlan_dev(&a, v)?;
+        }
+        let existing = self.link(ns, name)?;
+        let peer = match kind {
+            LinkKind::Veth { peer, peer_ns } => Some(Peer {
+                ns: peer_ns.clone(),
+                name: peer.clone(),
+                found: self.link(peer_ns, peer)?,
+            }),
+            LinkKind::Bridge | LinkKind::Vxlan(_) => None,
+        };
+        match existing {
+            Some(l) => {
+                same_link(&a, &l, peer.as_ref())?;
+                let steps = self.settle(&a, &l)?;
+                let verdict = in_place(op, owned);
+                Ok(Judged { verdict, steps })
+            }
+            None => {
+                if let Some(p) = &peer {
+                    peer_free(&a, p)?;
+                }
+                self.add_new(&a, peer.as_ref())?;
+                Ok(Judged::apply(Verdict::Create, op))
+            }
+        }
+    }
+
+    /// It exists: only what differs is set, and the view takes the settings.
+    fn settle(&mut self, a: &Asked, l: &LinkView) -> Result<Vec<OpKind>, Problem> {
+        let (ns, name) = (a.ns.clone(), a.name.clone());
+        let mut steps = vec![];
+        if a.master.is_some() && l.master != *a.master {
+            steps.push(OpKind::LinkSetMaster {
+                ns: ns.clone(),
+                name: name.clone(),
+                master: a.master.clone(),
+            });
+        }
+        if let Some(m) = a.mtu {
+            if l.mtu != m {
+                steps.push(OpKind::LinkSetMtu {
+                    ns: ns.clone(),
+                    name: name.clone(),
+                    mtu: m,
+                });
+            }
+        }
+        if a.up && !l.up {
+            steps.push(OpKind::LinkSetUp { ns, name, up: true });
+        }
+        let v = self.view(a.ns)?.links.get_mut(a.name).unwrap();
+        if a.master.is_some() {
+            v.master = a.master.clone();
+        }
+        v.up |= a.up;
+        Ok(steps)
+    }
+
+    /// A new link, and a new veth's other end, in the views.
+    fn add_new(&mut self, a: &Asked, peer: Option<&Peer>) -> Result<(), Problem> {
+        let made = LinkView {
+            kind: Some(a.kind.kind_name().to_string()),
+            master: a.master.clone(),
+            up: a.up,
+            mtu: a.mtu.unwrap_or(1500),
+            peer: peer.map(|p| (p.ns.clone(), p.name.clone())),
+            alias: None,
+            vni: match a.kind {
+                LinkKind::Vxlan(v) => Some(v.id),
+                _ => None,
+            },
+        };
+        self.view(a.ns)?.links.insert(a.name.clone(), made);
+        if let Some(Peer {
+            ns: pns,
+            name: pname,
+            found: None,
+        }) = peer
+        {
+            self.view(pns)?.links.insert(pname.clone(), new_peer_end(a));
+        }
+        Ok(())
+    }
+
+    /// A VXLAN's underlay link must exist before the tunnel is made on it.
+    fn need_vxlan_dev(&mut self, a: &Asked, v: &VxlanSpec) -> Result<(), Problem> {
+        let (ns, name) = (a.ns, a.name);
+        if let Some(d) = &v.dev {
+            if self.link(ns, d)?.is_none() {
+                return Err(missing(
+                    format!("cannot create vxlan {name}: its dev {d} does not exist on {ns}"),
+                    format!("dev is the underlay link the tunnel leaves by: create {d} first (wire(...)), or name an existing link of {ns}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What holds the name already must be what the op makes: its kind, a VXLAN's VNI, a veth's peer.
+fn same_link(a: &Asked, l: &LinkView, peer: Option<&Peer>) -> Result<(), Problem> {
+    let (ns, name) = (a.ns, a.name);
+    let want = a.kind.kind_name();
+    if l.kind.as_deref() != Some(want) {
+        return Err(refuse(
+            format!(
+                "{name} already exists on {ns} but is {}, not a {want}",
+                kind_words(l)
+            ),
+            format!("pick another name, or delete the existing {name} first"),
+        ));
+    }
+    if let LinkKind::Vxlan(v) = a.kind {
+        same_vni(a, v, l)?;
+    }
+    match peer {
+        Some(p) => same_peer(a, l, p),
+        None => Ok(()),
+    }
+}
+
+fn same_vni(a: &Asked, v: &VxlanSpec, l: &LinkView) -> Result<(), Problem> {
+    let (ns, name) = (a.ns, a.name);
+    if let Some(vni) = l.vni {
+        if vni != v.id {
+            return Err(refuse(
+                format!("{name} already exists on {ns} with VNI {vni}, not {}", v.id),
+                format!("pick another name, or delete the existing {name} first"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// An existing veth must have the asked peer: where its peer is known, that one; in any case a
+/// veth of that name where the peer is asked to be.
+fn same_peer(a: &Asked, l: &LinkView, p: &Peer) -> Result<(), Problem> {
+    let (ns, name) = (a.ns, a.name);
+    let (pns, pname) = (&p.ns, &p.name);
+    if let Some((ons, oname)) = &l.peer {
+        if (ons, oname) != (pns, pname) {
+            return Err(refuse(
+                format!("{name} already exists on {ns}, but its peer is {oname} on {ons}, not {pname} on {pns}"),
+                format!("delete the existing {name}, or name the veth pair as it stands"),
+            ));
+        }
+    }
+    if p.found.as_ref().and_then(|p| p.kind.as_deref()) != Some("veth") {
+        return Err(refuse(
+            format!("{name} already exists on {ns}, but its peer {pname} is not on {pns}"),
+            format!("delete the existing {name}, or name the veth pair as it stands"),
+        ));
+    }
+    Ok(())
+}
+
+/// A new veth's peer name must be free where the peer is to be made.
+fn peer_free(a: &Asked, p: &Peer) -> Result<(), Problem> {
+    let name = a.name;
+    let (pns, pname) = (&p.ns, &p.name);
+    match &p.found {
+        Some(held) => Err(refuse(
+            format!(
+                "cannot create veth {name} ↔ {pname}: {pname} already exists on {pns} (it is {})",
+                kind_words(held)
+            ),
+            format!("pick another peer name, or delete {pname} on {pns} first"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The other end of a new veth pair, as the kernel makes it: down, no master.
+fn new_peer_end(a: &Asked) -> LinkView {
+    LinkView {
+        kind: Some("veth".to_string()),
+        master: None,
+        up: false,
+        mtu: 1500,
+        peer: Some((a.ns.clone(), a.name.clone())),
+        alias: None,
+        vni: None,
+    }
+}

@@ -1,0 +1,78 @@
+//! Firewall rules: added once per plan, adopted when someone else's identical rule is there.
+
+use super::{in_place, Owned, Problem, World};
+use crate::firewall::Rule;
+use crate::plan::op::OpKind;
+use crate::plan::verdict::{Judged, Verdict};
+use crate::sys::Netns;
+
+impl World<'_> {
+    pub(super) fn judge_rule(&mut self, op: &OpKind, owned: Owned) -> Result<Judged, Problem> {
+        match op {
+            OpKind::RuleAdd { ns, rule } => self.judge_rule_add(op, owned, ns, rule),
+            OpKind::RuleDel { ns, rule } => self.judge_rule_del(op, ns, rule),
+            _ => unreachable!("judge sends only firewall ops here"),
+        }
+    }
+
+    fn judge_rule_add(
+        &mut self,
+        op: &OpKind,
+        owned: Owned,
+        ns: &Netns,
+        rule: &Rule,
+    ) -> Result<Judged, Problem> {
+        let added = self.rules_added.entry(ns.clone()).or_default();
+        if added.contains(rule) {
+            return Ok(Judged::nothing(Verdict::Unchanged));
+        }
+        added.push(rule.clone());
+        if self.fresh.contains(ns) {
+            return Ok(Judged::apply(Verdict::Create, op));
+        }
+        self.need_named(ns)?;
+        // One iptables-save per namespace per flush: a chain with no rules holds no
+        // copy of this one, so most rules need no `iptables -C` process at all.
+        if !self.saved_rules.contains_key(ns) {
+            let listed = self.backend.rules(ns)?;
+            self.saved_rules.insert(ns.clone(), listed);
+        }
+        let chain_empty = !self.saved_rules[ns]
+            .iter()
+            .any(|l| l.table == rule.table && l.chain == rule.chain);
+        if chain_empty {
+            return Ok(Judged::apply(Verdict::Create, op));
+        }
+        if self.backend.rule_exists(ns, rule)? {
+            return Ok(Judged::nothing(in_place(op, owned)));
+        }
+        if self.backend.rule_exists(ns, &rule.untagged())? {
+            return Ok(Judged::nothing(Verdict::Adopted));
+        }
+        Ok(Judged::apply(Verdict::Create, op))
+    }
+
+    fn judge_rule_del(&mut self, op: &OpKind, ns: &Netns, rule: &Rule) -> Result<Judged, Problem> {
+        let added = self.rules_added.entry(ns.clone()).or_default();
+        if let Some(i) = added.iter().position(|r| r == rule) {
+            added.remove(i);
+            return Ok(Judged::apply(Verdict::Change, op));
+        }
+        if self.fresh.contains(ns) {
+            return Ok(Judged::nothing(Verdict::Unchanged));
+        }
+        if self.backend.rule_exists(ns, rule)? {
+            return Ok(Judged::apply(Verdict::Change, op));
+        }
+        // The script names the rule: remove it even if someone else made it.
+        let plain = rule.untagged();
+        if self.backend.rule_exists(ns, &plain)? {
+            let del = OpKind::RuleDel {
+                ns: ns.clone(),
+                rule: plain,
+            };
+            return Ok(Judged::apply(Verdict::Change, &del));
+        }
+        Ok(Judged::nothing(Verdict::Unchanged))
+    }
+}

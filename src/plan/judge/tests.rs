@@ -1,0 +1,1005 @@
+//! The judge on a simulated kernel, no root: one row per verdict and per refusal of each op
+//! family, with the exact words a script's author reads.
+
+use super::{Problem, World};
+use crate::firewall::Rule;
+use crate::plan::observe::{FdbEntry, Observe};
+use crate::plan::op::{LinkKind, OpKind};
+use crate::plan::simulated::Simulated;
+use crate::plan::verdict::Verdict::{self, Adopted, Change, Create, Unchanged};
+use crate::plan::view::{LinkView, NsView, RouteView};
+use crate::plan::vxlan::VxlanSpec;
+use crate::sys::{Failure, Netns, ObjectKey};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::net::IpAddr;
+
+/// A kernel of answers: `Simulated` (as the backends without a kernel keep it), plus what those
+/// cannot answer: whether a kernel is behind it, and sysctl values.
+#[derive(Default)]
+struct Kernel {
+    sim: Simulated,
+    live: bool,
+    sysctls: HashMap<(Netns, String), String>,
+}
+
+/// Judging only reads: the fake kernel answers `Observe` and nothing else.
+impl Observe for Kernel {
+    fn is_live(&self) -> bool {
+        self.live
+    }
+    fn named_netns(&mut self) -> Result<BTreeSet<String>, Failure> {
+        Ok(self.sim.named.clone())
+    }
+    fn observe(&mut self, ns: &Netns) -> Result<NsView, Failure> {
+        Ok(self.sim.observe(ns))
+    }
+    fn read_sysctl(&mut self, ns: &Netns, key: &str) -> Result<Option<String>, Failure> {
+        Ok(self.sysctls.get(&(ns.clone(), key.to_string())).cloned())
+    }
+    fn rule_exists(&mut self, ns: &Netns, rule: &Rule) -> Result<bool, Failure> {
+        Ok(self.sim.rule_exists(ns, rule))
+    }
+    fn rules(&mut self, ns: &Netns) -> Result<Vec<crate::firewall::Listed>, Failure> {
+        Ok(self.sim.rules(ns))
+    }
+    fn fdb(&mut self, ns: &Netns) -> Result<Vec<FdbEntry>, Failure> {
+        Ok(self.sim.fdb.get(ns).cloned().unwrap_or_default())
+    }
+}
+
+const HOST: Netns = Netns::Root;
+
+fn ns(n: &str) -> Netns {
+    Netns::named(n)
+}
+
+fn net(s: &str) -> ipnet::IpNet {
+    s.parse().unwrap()
+}
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+fn link(kind: Option<&str>, up: bool, mtu: u32) -> LinkView {
+    LinkView {
+        kind: kind.map(str::to_string),
+        up,
+        mtu,
+        ..LinkView::default()
+    }
+}
+
+/// `filter FORWARD` with these words after the chain.
+fn forward(words: &str) -> Rule {
+    Rule {
+        table: "filter".into(),
+        chain: "FORWARD".into(),
+        args: words.split(' ').map(str::to_string).collect(),
+    }
+}
+
+const ZERO_MAC: &str = "00:00:00:00:00:00";
+
+/// The kernel every row starts from. Host: eth0 (172.31.131.149/24, no kind), bridge br0
+/// (10.1.1.1/24, up) with port vethb1, whose peer is veth1 (10.1.1.2/24) in ns1; vxlan vx1
+/// (VNI 42, one FDB remote); vxlan vx2 and veth vethx of unknown VNI and peer; routes to
+/// 10.9/16 via a gateway, 10.8/16 by device, 10.7/16 by neither; lab's and someone else's
+/// rules in filter FORWARD; ip_forward 1. ns2 exists, empty.
+fn lab() -> Kernel {
+    let mut k = Kernel::default();
+    k.sim.named = ["ns1", "ns2", "h150", "h150.ns2"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let mut host = NsView::fresh();
+    let links = [
+        ("eth0", link(None, true, 1500)),
+        ("br0", link(Some("bridge"), true, 1500)),
+        (
+            "vethb1",
+            LinkView {
+                master: Some("br0".into()),
+                peer: Some((ns("ns1"), "veth1".into())),
+                ..link(Some("veth"), true, 1500)
+            },
+        ),
+        (
+            "vx1",
+            LinkView {
+                vni: Some(42),
+                ..link(Some("vxlan"), false, 1450)
+            },
+        ),
+        ("vx2", link(Some("vxlan"), false, 1450)),
+        ("vethx", link(Some("veth"), false, 1500)),
+    ];
+    for (name, l) in links {
+        host.links.insert(name.into(), l);
+    }
+    host.addrs = vec![
+        ("eth0".into(), net("172.31.131.149/24")),
+        ("br0".into(), net("10.1.1.1/24")),
+    ];
+    let route = |dst: &str, via: Option<&str>, dev: Option<&str>| RouteView {
+        dst: net(dst),
+        via: via.map(ip),
+        dev: dev.map(str::to_string),
+    };
+    host.routes = vec![
+        route("10.9.0.0/16", Some("172.31.131.1"), Some("eth0")),
+        route("10.8.0.0/16", None, Some("eth0")),
+        route("10.7.0.0/16", None, None),
+    ];
+    let mut ns1 = NsView::fresh();
+    let veth1 = LinkView {
+        peer: Some((HOST, "vethb1".into())),
+        ..link(Some("veth"), true, 1500)
+    };
+    ns1.links.insert("veth1".into(), veth1);
+    ns1.addrs = vec![("veth1".into(), net("10.1.1.2/24"))];
+    k.sim.views.insert(HOST, host);
+    k.sim.views.insert(ns("ns1"), ns1);
+    let fdb = (
+        "vx1".to_string(),
+        ZERO_MAC.to_string(),
+        ip("172.31.131.150"),
+    );
+    k.sim.fdb.insert(HOST, vec![fdb]);
+    let rules = vec![
+        forward("-i br0 -j ACCEPT").tagged("lab"),
+        forward("-i eth0 -j DROP"),
+    ];
+    k.sim.rules.insert(HOST, rules);
+    for n in [HOST, ns("ns3")] {
+        k.sysctls
+            .insert((n, "net.ipv4.ip_forward".into()), "1".into());
+    }
+    k
+}
+
+// Ops, as the DSL records them after coalescing.
+
+fn netns_add(name: &str) -> OpKind {
+    OpKind::NetnsAdd { name: name.into() }
+}
+
+fn netns_del(name: &str) -> OpKind {
+    OpKind::NetnsDel { name: name.into() }
+}
+
+fn link_add(ns: Netns, name: &str, kind: LinkKind) -> OpKind {
+    OpKind::LinkAdd {
+        ns,
+        name: name.into(),
+        kind,
+        master: None,
+        up: false,
+        mtu: None,
+    }
+}
+
+fn bridge(ns: Netns, name: &str) -> OpKind {
+    link_add(ns, name, LinkKind::Bridge)
+}
+
+fn veth(ns: Netns, name: &str, peer_ns: Netns, peer: &str) -> OpKind {
+    let peer = peer.into();
+    link_add(ns, name, LinkKind::Veth { peer, peer_ns })
+}
+
+fn vxlan(name: &str, id: u32, dev: Option<&str>) -> OpKind {
+    let dev = dev.map(str::to_string);
+    link_add(
+        HOST,
+        name,
+        LinkKind::Vxlan(VxlanSpec {
+            id,
+            dev,
+            ..VxlanSpec::default()
+        }),
+    )
+}
+
+/// A `LinkAdd` with its master, up and mtu.
+fn with(op: OpKind, m: Option<&str>, u: bool, t: Option<u32>) -> OpKind {
+    match op {
+        OpKind::LinkAdd { ns, name, kind, .. } => OpKind::LinkAdd {
+            ns,
+            name,
+            kind,
+            master: m.map(str::to_string),
+            up: u,
+            mtu: t,
+        },
+        _ => unreachable!(),
+    }
+}
+
+fn require(ns: Netns, name: &str) -> OpKind {
+    OpKind::LinkRequire {
+        ns,
+        name: name.into(),
+    }
+}
+
+fn set_ns(name: &str, from: Netns, to: Netns) -> OpKind {
+    OpKind::LinkSetNs {
+        ns: from,
+        name: name.into(),
+        to,
+    }
+}
+
+fn set_master(ns: Netns, name: &str, master: Option<&str>) -> OpKind {
+    let master = master.map(str::to_string);
+    OpKind::LinkSetMaster {
+        ns,
+        name: name.into(),
+        master,
+    }
+}
+
+fn set_up(ns: Netns, name: &str, up: bool) -> OpKind {
+    OpKind::LinkSetUp {
+        ns,
+        name: name.into(),
+        up,
+    }
+}
+
+fn set_mtu(ns: Netns, name: &str, mtu: u32) -> OpKind {
+    OpKind::LinkSetMtu {
+        ns,
+        name: name.into(),
+        mtu,
+    }
+}
+
+fn link_del(ns: Netns, name: &str, peer: Option<(Netns, &str)>) -> OpKind {
+    let peer = peer.map(|(n, p)| (n, p.to_string()));
+    OpKind::LinkDel {
+        ns,
+        name: name.into(),
+        peer,
+    }
+}
+
+fn addr_add(ns: Netns, link: &str, addr: &str) -> OpKind {
+    OpKind::AddrAdd {
+        ns,
+        link: link.into(),
+        addr: net(addr),
+    }
+}
+
+fn addr_del(ns: Netns, link: &str, addr: &str) -> OpKind {
+    OpKind::AddrDel {
+        ns,
+        link: link.into(),
+        addr: net(addr),
+    }
+}
+
+fn route_add(ns: Netns, dst: &str, via: Option<&str>, dev: Option<&str>) -> OpKind {
+    let (dst, via, dev) = (net(dst), via.map(ip), dev.map(str::to_string));
+    OpKind::RouteAdd { ns, dst, via, dev }
+}
+
+fn route_del(ns: Netns, dst: &str) -> OpKind {
+    OpKind::RouteDel {
+        ns,
+        dst: net(dst),
+        via: None,
+        dev: None,
+    }
+}
+
+fn fdb_add(ns: Netns, dev: &str, dst: &str) -> OpKind {
+    let (dev, mac, dst) = (dev.into(), ZERO_MAC.into(), ip(dst));
+    OpKind::FdbAdd { ns, dev, mac, dst }
+}
+
+fn fdb_del(ns: Netns, dev: &str, dst: &str) -> OpKind {
+    let (dev, mac, dst) = (dev.into(), ZERO_MAC.into(), ip(dst));
+    OpKind::FdbDel { ns, dev, mac, dst }
+}
+
+fn rule_add(ns: Netns, rule: Rule) -> OpKind {
+    OpKind::RuleAdd { ns, rule }
+}
+
+fn rule_del(ns: Netns, rule: Rule) -> OpKind {
+    OpKind::RuleDel { ns, rule }
+}
+
+fn sysctl(ns: Netns, value: &str) -> OpKind {
+    let (key, value) = ("net.ipv4.ip_forward".into(), value.into());
+    OpKind::Sysctl { ns, key, value }
+}
+
+/// What a row expects.
+enum Want {
+    /// The op itself is sent.
+    Apply(Verdict),
+    /// Nothing is sent.
+    Nothing(Verdict),
+    /// These requests are sent instead of the op.
+    Steps(Verdict, Vec<OpKind>),
+    Conflict(&'static str, &'static str),
+    Missing(&'static str, &'static str),
+}
+use Want::*;
+
+struct Case {
+    name: &'static str,
+    /// Judged first, in the same flush; each must be accepted.
+    before: Vec<OpKind>,
+    op: OpKind,
+    /// The journal says this lab made the op's object.
+    owned: bool,
+    live: bool,
+    want: Want,
+}
+
+fn case(name: &'static str, op: OpKind, want: Want) -> Case {
+    Case {
+        name,
+        before: vec![],
+        op,
+        owned: false,
+        live: false,
+        want,
+    }
+}
+
+impl Case {
+    fn after(mut self, ops: Vec<OpKind>) -> Case {
+        self.before = ops;
+        self
+    }
+    fn owned(mut self) -> Case {
+        self.owned = true;
+        self
+    }
+    fn live(mut self) -> Case {
+        self.live = true;
+        self
+    }
+}
+
+/// A verdict or a refusal, comparable.
+#[derive(Debug, PartialEq)]
+enum Outcome {
+    Judged(Verdict, Vec<OpKind>),
+    Refused(&'static str, String, String),
+    Kernel(Failure),
+}
+
+fn expected(c: &Case) -> Outcome {
+    let refused = |code, m: &str, h: &str| Outcome::Refused(code, m.into(), h.into());
+    match &c.want {
+        Apply(v) => Outcome::Judged(*v, vec![c.op.clone()]),
+        Nothing(v) => Outcome::Judged(*v, vec![]),
+        Steps(v, s) => Outcome::Judged(*v, s.clone()),
+        Conflict(m, h) => refused("netsh::conflict", m, h),
+        Missing(m, h) => refused("netsh::missing", m, h),
+    }
+}
+
+fn judged(c: &Case) -> Outcome {
+    let mut kernel = lab();
+    kernel.live = c.live;
+    let key = c.op.object_key();
+    let owned = |k: &ObjectKey| c.owned && key.as_ref() == Some(k);
+    let mut world = World::new(&mut kernel);
+    for b in &c.before {
+        assert!(world.judge(b, &owned).is_ok(), "{}: {b:?} refused", c.name);
+    }
+    match world.judge(&c.op, &owned) {
+        Ok(j) => Outcome::Judged(j.verdict, j.steps),
+        Err(Problem::Refused(r)) => Outcome::Refused(r.code, r.message, r.help),
+        Err(Problem::Kernel(f)) => Outcome::Kernel(f),
+    }
+}
+
+const NO_NS: (&str, &str) = (
+    "namespace ghost does not exist",
+    "create it first with ns(\"ghost\")",
+);
+const HOST_HINT: &str = "create it first, or check its name with links()";
+
+fn no_eth9() -> Want {
+    Missing("there is no link eth9 on host", HOST_HINT)
+}
+const NS1_HINT: &str = "create it first, or check its name with ns(\"ns1\").links()";
+
+fn netns_cases() -> Vec<Case> {
+    vec![
+        case("netns: new", netns_add("ns3"), Apply(Create)),
+        case("netns: someone else's", netns_add("ns1"), Nothing(Adopted)),
+        case("netns: the lab's", netns_add("ns1"), Nothing(Unchanged)).owned(),
+        case(
+            "netns: a new one is empty and read from nowhere",
+            bridge(ns("ns3"), "br0"),
+            Apply(Create),
+        )
+        .after(vec![netns_add("ns3")]),
+        case("netns del: there", netns_del("ns1"), Apply(Change)),
+        case(
+            "netns del: not there",
+            netns_del("ghost"),
+            Nothing(Unchanged),
+        ),
+        case(
+            "netns del: nothing can be put in it afterwards",
+            addr_add(ns("ns1"), "veth1", "10.1.1.3/24"),
+            Missing(
+                "namespace ns1 does not exist",
+                "create it first with ns(\"ns1\")",
+            ),
+        )
+        .after(vec![netns_del("ns1")]),
+    ]
+}
+
+fn bridge_cases() -> Vec<Case> {
+    let bridge_in = |m| with(bridge(HOST, "br1"), Some(m), false, None);
+    vec![
+        case("bridge: new", bridge(HOST, "br1"), Apply(Create)),
+        case(
+            "bridge: someone else's, as asked",
+            with(bridge(HOST, "br0"), None, true, None),
+            Nothing(Adopted),
+        ),
+        case("bridge: the lab's, as asked", bridge(HOST, "br0"), Nothing(Unchanged)).owned(),
+        case(
+            "bridge: in a missing namespace",
+            bridge(ns("ghost"), "br1"),
+            Missing(NO_NS.0, NO_NS.1),
+        ),
+        case(
+            "bridge: the name is a device without a kind",
+            bridge(HOST, "eth0"),
+            Conflict(
+                "eth0 already exists on host but is a device without a kind (physical or loopback), not a bridge",
+                "pick another name, or delete the existing eth0 first",
+            ),
+        ),
+        case(
+            "bridge: its master is missing",
+            bridge_in("br9"),
+            Missing(
+                "there is no bridge br9 on host",
+                "create it first with bridge(\"br9\") on host",
+            ),
+        ),
+        case(
+            "bridge: its master is not a bridge",
+            bridge_in("eth0"),
+            Conflict(
+                "eth0 on host is a device without a kind (physical or loopback), not a bridge",
+                "a link can only be enslaved to a bridge: pass a bridge(...)",
+            ),
+        ),
+    ]
+}
+
+fn vxlan_cases() -> Vec<Case> {
+    vec![
+        case(
+            "vxlan: only what differs is set",
+            with(vxlan("vx1", 42, Some("eth0")), Some("br0"), true, Some(1400)),
+            Steps(
+                Adopted,
+                vec![
+                    set_master(HOST, "vx1", Some("br0")),
+                    set_mtu(HOST, "vx1", 1400),
+                    set_up(HOST, "vx1", true),
+                ],
+            ),
+        ),
+        case("vxlan: new", vxlan("vx9", 7, Some("eth0")), Apply(Create)),
+        case(
+            "vxlan: found, the view takes its master",
+            set_master(HOST, "vx1", Some("br0")),
+            Nothing(Unchanged),
+        )
+        .after(vec![with(vxlan("vx1", 42, None), Some("br0"), true, None)]),
+        case(
+            "vxlan: found, the view takes up",
+            set_up(HOST, "vx1", true),
+            Nothing(Unchanged),
+        )
+        .after(vec![with(vxlan("vx1", 42, None), Some("br0"), true, None)]),
+        case(
+            "vxlan: its dev is missing",
+            vxlan("vx9", 7, Some("eth9")),
+            Missing(
+                "cannot create vxlan vx9: its dev eth9 does not exist on host",
+                "dev is the underlay link the tunnel leaves by: create eth9 first (wire(...)), or name an existing link of host",
+            ),
+        ),
+        case(
+            "vxlan: another VNI",
+            vxlan("vx1", 43, None),
+            Conflict(
+                "vx1 already exists on host with VNI 42, not 43",
+                "pick another name, or delete the existing vx1 first",
+            ),
+        ),
+        case(
+            "vxlan: another VNI than one made earlier in the plan",
+            vxlan("vx9", 8, None),
+            Conflict(
+                "vx9 already exists on host with VNI 7, not 8",
+                "pick another name, or delete the existing vx9 first",
+            ),
+        )
+        .after(vec![vxlan("vx9", 7, None)]),
+        case("vxlan: VNI unknown", vxlan("vx2", 43, None), Nothing(Adopted)),
+        case(
+            "vxlan: the name is a bridge",
+            vxlan("br0", 42, None),
+            Conflict(
+                "br0 already exists on host but is a bridge, not a vxlan",
+                "pick another name, or delete the existing br0 first",
+            ),
+        ),
+    ]
+}
+
+fn veth_cases() -> Vec<Case> {
+    vec![
+        case("veth: new", veth(HOST, "v1", ns("ns2"), "v2"), Apply(Create)),
+        case(
+            "veth: its peer is made with it",
+            addr_add(ns("ns2"), "v2", "10.2.2.2/24"),
+            Apply(Create),
+        )
+        .after(vec![veth(HOST, "v1", ns("ns2"), "v2")]),
+        case(
+            "veth: the pair as it stands",
+            with(veth(HOST, "vethb1", ns("ns1"), "veth1"), Some("br0"), true, None),
+            Nothing(Adopted),
+        ),
+        case(
+            "veth: its peer is another",
+            veth(HOST, "vethb1", ns("ns1"), "veth9"),
+            Conflict(
+                "vethb1 already exists on host, but its peer is veth1 on ns1, not veth9 on ns1",
+                "delete the existing vethb1, or name the veth pair as it stands",
+            ),
+        ),
+        case(
+            "veth: peer unknown, and no veth of its name where asked",
+            veth(HOST, "vethx", ns("ns2"), "vethy"),
+            Conflict(
+                "vethx already exists on host, but its peer vethy is not on ns2",
+                "delete the existing vethx, or name the veth pair as it stands",
+            ),
+        ),
+        case(
+            "veth: the peer's name is taken",
+            veth(HOST, "v1", HOST, "eth0"),
+            Conflict(
+                "cannot create veth v1 ↔ eth0: eth0 already exists on host (it is a device without a kind (physical or loopback))",
+                "pick another peer name, or delete eth0 on host first",
+            ),
+        ),
+        case(
+            "veth: the peer's namespace is missing",
+            veth(HOST, "v1", ns("ghost"), "v2"),
+            Missing(NO_NS.0, NO_NS.1),
+        ),
+    ]
+}
+
+fn link_set_cases() -> Vec<Case> {
+    vec![
+        case("require: assumed without a kernel", require(HOST, "eth9"), Apply(Adopted)),
+        case("require: there, without a kernel", require(HOST, "eth0"), Nothing(Adopted)),
+        case("require: there", require(HOST, "eth0"), Nothing(Adopted)).live(),
+        case("require: missing", require(HOST, "eth9"), no_eth9()).live(),
+        case(
+            "require: missing in a simulated host's namespace, hinted as the DSL names it",
+            require(ns("h150.ns2"), "eth9"),
+            Missing(
+                "there is no link eth9 on h150.ns2",
+                "create it first, or check its name with host(\"h150\").ns(\"ns2\").links()",
+            ),
+        )
+        .live(),
+        case(
+            "require: missing in a namespace",
+            require(ns("ns1"), "eth9"),
+            Missing("there is no link eth9 on ns1", NS1_HINT),
+        )
+        .live(),
+        case("set_ns: moved", set_ns("eth0", HOST, ns("ns2")), Apply(Change)),
+        case("set_ns: already there", set_ns("veth1", HOST, ns("ns1")), Nothing(Unchanged)),
+        case(
+            "set_ns: the address is free once moved",
+            addr_add(HOST, "br0", "172.31.131.149/24"),
+            Apply(Create),
+        )
+        .after(vec![set_ns("eth0", HOST, ns("ns2"))]),
+        case(
+            "set_ns: its peer learns where it went",
+            veth(ns("ns1"), "veth1", ns("ns2"), "vethb1"),
+            Nothing(Adopted),
+        )
+        .after(vec![require(ns("ns1"), "veth1"), set_ns("vethb1", HOST, ns("ns2"))]),
+        case(
+            "set_ns: the name is taken there",
+            set_ns("lo", HOST, ns("ns1")),
+            Conflict(
+                "cannot move lo into ns1: ns1 already has a lo (a device without a kind (physical or loopback))",
+                "rename one of them, or delete lo on ns1 first",
+            ),
+        ),
+        case(
+            "set_ns: missing",
+            set_ns("eth9", HOST, ns("ns1")),
+            Missing("cannot move eth9 into ns1: there is no link eth9 on host", HOST_HINT),
+        ),
+        case("master: set", set_master(HOST, "vx1", Some("br0")), Apply(Change)),
+        case("master: removed", set_master(HOST, "vethb1", None), Apply(Change)),
+        case("master: as it is", set_master(HOST, "vethb1", Some("br0")), Nothing(Unchanged)),
+        case(
+            "master: the link is missing",
+            set_master(ns("ns1"), "eth9", Some("br0")),
+            Missing("there is no link eth9 on ns1", NS1_HINT),
+        ),
+        case(
+            "master: not a bridge",
+            set_master(HOST, "vx1", Some("vethb1")),
+            Conflict(
+                "vethb1 on host is a veth, not a bridge",
+                "a link can only be enslaved to a bridge: pass a bridge(...)",
+            ),
+        ),
+        case("up: set", set_up(HOST, "vx1", true), Apply(Change)),
+        case("up: as it is", set_up(HOST, "br0", true), Nothing(Unchanged)),
+        case("up: missing", set_up(HOST, "eth9", true), no_eth9()),
+        case("mtu: set", set_mtu(HOST, "vx1", 1400), Apply(Change)),
+        case("mtu: as it is", set_mtu(HOST, "vx1", 1450), Nothing(Unchanged)),
+        case("mtu: missing", set_mtu(HOST, "eth9", 1400), no_eth9()),
+        case("del: there", link_del(HOST, "vx1", None), Apply(Change)),
+        case("del: not there", link_del(HOST, "eth9", None), Nothing(Unchanged)),
+        case(
+            "del: the peer goes too",
+            set_up(ns("ns1"), "veth1", false),
+            Missing("there is no link veth1 on ns1", NS1_HINT),
+        )
+        .after(vec![link_del(HOST, "vethb1", None)]),
+        case(
+            "del: a named peer in a missing namespace is gone already",
+            link_del(HOST, "vethx", Some((ns("ghost"), "vethy"))),
+            Apply(Change),
+        ),
+        case(
+            "del: its addresses go",
+            addr_add(HOST, "eth0", "10.1.1.1/24"),
+            Apply(Create),
+        )
+        .after(vec![link_del(HOST, "br0", None)]),
+        case(
+            "del: its ports lose their master",
+            set_master(HOST, "vethb1", None),
+            Nothing(Unchanged),
+        )
+        .after(vec![link_del(HOST, "br0", None)]),
+        case(
+            "del: its routes go",
+            route_add(HOST, "10.8.0.0/16", None, Some("br0")),
+            Apply(Create),
+        )
+        .after(vec![link_del(HOST, "eth0", None)]),
+    ]
+}
+
+fn addr_cases() -> Vec<Case> {
+    vec![
+        case(
+            "addr: new",
+            addr_add(HOST, "eth0", "192.168.5.1/24"),
+            Apply(Create),
+        ),
+        case(
+            "addr: someone else's",
+            addr_add(HOST, "br0", "10.1.1.1/24"),
+            Nothing(Adopted),
+        ),
+        case(
+            "addr: the lab's",
+            addr_add(HOST, "br0", "10.1.1.1/24"),
+            Nothing(Unchanged),
+        )
+        .owned(),
+        case(
+            "addr: held by another link",
+            addr_add(HOST, "eth0", "10.1.1.1/24"),
+            Conflict(
+                "cannot add 10.1.1.1/24 to eth0 on host: br0 already holds 10.1.1.1/24",
+                "pick another address, or remove it from br0 first (.del_addr(\"10.1.1.1/24\"))",
+            ),
+        ),
+        case(
+            "addr: the same IP with another prefix",
+            addr_add(HOST, "br0", "10.1.1.1/16"),
+            Conflict(
+                "cannot add 10.1.1.1/16 to br0 on host: br0 already holds 10.1.1.1/24",
+                "pick another address, or remove it from br0 first (.del_addr(\"10.1.1.1/24\"))",
+            ),
+        ),
+        case(
+            "addr: the link is missing",
+            addr_add(ns("ns1"), "eth9", "10.1.1.9/24"),
+            Missing("there is no link eth9 on ns1", NS1_HINT),
+        ),
+        case(
+            "addr del: there",
+            addr_del(HOST, "br0", "10.1.1.1/24"),
+            Apply(Change),
+        ),
+        case(
+            "addr del: not there",
+            addr_del(HOST, "eth0", "10.1.1.1/24"),
+            Nothing(Unchanged),
+        ),
+    ]
+}
+
+const VIA_GW: &str =
+    "cannot add route 10.9.0.0/16 on host: it already routes 10.9.0.0/16 via 172.31.131.1";
+
+fn route_cases() -> Vec<Case> {
+    let exists = |held: &'static str| {
+        Conflict(
+            held,
+            "delete the existing route first (.del_route(...)), or pick another destination",
+        )
+    };
+    vec![
+        case("route: new", route_add(HOST, "10.5.0.0/16", Some("10.1.1.2"), None), Apply(Create)),
+        case(
+            "route: gateway on a subnet added earlier in the plan",
+            route_add(ns("ns2"), "0.0.0.0/0", Some("10.2.2.1"), None),
+            Apply(Create),
+        )
+        .after(vec![
+            veth(ns("ns2"), "v2", HOST, "v1"),
+            addr_add(ns("ns2"), "v2", "10.2.2.2/24"),
+        ]),
+        case(
+            "route: someone else's (any dev)",
+            route_add(HOST, "10.9.0.0/16", Some("172.31.131.1"), None),
+            Nothing(Adopted),
+        ),
+        case(
+            "route: the lab's",
+            route_add(HOST, "10.9.0.0/16", Some("172.31.131.1"), Some("eth0")),
+            Nothing(Unchanged),
+        )
+        .owned(),
+        case(
+            "route: the dev is missing",
+            route_add(HOST, "10.5.0.0/16", None, Some("eth9")),
+            no_eth9(),
+        ),
+        case(
+            "route: the gateway is on no attached subnet",
+            route_add(ns("ns2"), "0.0.0.0/0", Some("10.1.1.1"), None),
+            Conflict(
+                "cannot add route default via 10.1.1.1 on ns2: 10.1.1.1 is on no subnet attached there",
+                "give a link of ns2 an address in 10.1.1.1's subnet first, or route via an address that is on one",
+            ),
+        ),
+        case(
+            "route: held via another gateway",
+            route_add(HOST, "10.9.0.0/16", Some("10.1.1.2"), None),
+            exists(VIA_GW),
+        ),
+        case(
+            "route: held via the gateway on another dev",
+            route_add(HOST, "10.9.0.0/16", Some("172.31.131.1"), Some("br0")),
+            exists(VIA_GW),
+        ),
+        case(
+            "route: held by a dev",
+            route_add(HOST, "10.8.0.0/16", Some("172.31.131.1"), None),
+            exists("cannot add route 10.8.0.0/16 on host: it already routes 10.8.0.0/16 dev eth0"),
+        ),
+        case(
+            "route: held by neither",
+            route_add(HOST, "10.7.0.0/16", None, Some("eth0")),
+            exists("cannot add route 10.7.0.0/16 on host: it already routes 10.7.0.0/16 elsewhere"),
+        ),
+        case("route del: there", route_del(HOST, "10.9.0.0/16"), Apply(Change)),
+        case("route del: not there", route_del(HOST, "10.5.0.0/16"), Nothing(Unchanged)),
+    ]
+}
+
+fn fdb_cases() -> Vec<Case> {
+    vec![
+        case("fdb: new", fdb_add(HOST, "vx1", "172.31.131.151"), Apply(Create)),
+        case("fdb: someone else's", fdb_add(HOST, "vx1", "172.31.131.150"), Nothing(Adopted)),
+        case("fdb: the lab's", fdb_add(HOST, "vx1", "172.31.131.150"), Nothing(Unchanged)).owned(),
+        case(
+            "fdb: an entry made earlier in the plan is there",
+            fdb_add(HOST, "vx1", "172.31.131.151"),
+            Nothing(Adopted),
+        )
+        .after(vec![fdb_add(HOST, "vx1", "172.31.131.151")]),
+        case(
+            "fdb: the dev is missing",
+            fdb_add(HOST, "vx9", "172.31.131.150"),
+            Missing("there is no link vx9 on host", HOST_HINT),
+        ),
+        case(
+            "fdb: the dev is not a vxlan",
+            fdb_add(HOST, "br0", "172.31.131.150"),
+            Conflict(
+                "br0 on host is a bridge, not a vxlan: fdb entries with a dst are a VXLAN's",
+                "pass the vxlan device, e.g. fdb(vxlan(\"vxlan1\", ...), #{ mac: \"00:00:00:00:00:00\", dst: \"172.31.131.150\" })",
+            ),
+        ),
+        case("fdb del: there", fdb_del(HOST, "vx1", "172.31.131.150"), Apply(Change)),
+        case("fdb del: not there", fdb_del(HOST, "vx1", "172.31.131.151"), Nothing(Unchanged)),
+    ]
+}
+
+fn rule_cases() -> Vec<Case> {
+    let mine = |words| forward(words).tagged("lab");
+    let nat = Rule {
+        table: "nat".into(),
+        chain: "POSTROUTING".into(),
+        args: vec!["-j".into(), "MASQUERADE".into()],
+    };
+    vec![
+        case(
+            "rule: new in a chain with rules",
+            rule_add(HOST, mine("-i br1 -j ACCEPT")),
+            Apply(Create),
+        ),
+        case(
+            "rule: new in an empty chain",
+            rule_add(HOST, nat.tagged("lab")),
+            Apply(Create),
+        ),
+        case(
+            "rule: in a namespace the plan makes",
+            rule_add(ns("ns3"), mine("-j DROP")),
+            Apply(Create),
+        )
+        .after(vec![netns_add("ns3")]),
+        case(
+            "rule: twice in a plan",
+            rule_add(HOST, mine("-j DROP")),
+            Nothing(Unchanged),
+        )
+        .after(vec![rule_add(HOST, mine("-j DROP"))]),
+        case(
+            "rule: someone else's, tagged",
+            rule_add(HOST, mine("-i br0 -j ACCEPT")),
+            Nothing(Adopted),
+        ),
+        case(
+            "rule: the lab's",
+            rule_add(HOST, mine("-i br0 -j ACCEPT")),
+            Nothing(Unchanged),
+        )
+        .owned(),
+        case(
+            "rule: someone else's, untagged",
+            rule_add(HOST, mine("-i eth0 -j DROP")),
+            Nothing(Adopted),
+        )
+        .owned(),
+        case(
+            "rule: in a missing namespace",
+            rule_add(ns("ghost"), mine("-j DROP")),
+            Missing(NO_NS.0, NO_NS.1),
+        ),
+        case(
+            "rule del: added earlier in the plan",
+            rule_del(HOST, mine("-j DROP")),
+            Apply(Change),
+        )
+        .after(vec![rule_add(HOST, mine("-j DROP"))]),
+        case(
+            "rule del: in a namespace the plan makes",
+            rule_del(ns("ns3"), mine("-j DROP")),
+            Nothing(Unchanged),
+        )
+        .after(vec![netns_add("ns3")]),
+        case(
+            "rule del: there",
+            rule_del(HOST, mine("-i br0 -j ACCEPT")),
+            Apply(Change),
+        ),
+        case(
+            "rule del: someone else's, untagged",
+            rule_del(HOST, mine("-i eth0 -j DROP")),
+            Steps(Change, vec![rule_del(HOST, forward("-i eth0 -j DROP"))]),
+        ),
+        case(
+            "rule del: not there",
+            rule_del(HOST, mine("-j DROP")),
+            Nothing(Unchanged),
+        ),
+    ]
+}
+
+fn sysctl_cases() -> Vec<Case> {
+    vec![
+        case("sysctl: another value", sysctl(HOST, "0"), Apply(Create)),
+        case("sysctl: unknown", sysctl(ns("ns1"), "1"), Apply(Create)),
+        case(
+            "sysctl: someone else's value",
+            sysctl(HOST, "1"),
+            Nothing(Adopted),
+        ),
+        case(
+            "sysctl: the lab's value",
+            sysctl(HOST, "1"),
+            Nothing(Unchanged),
+        )
+        .owned(),
+        case(
+            "sysctl: in a namespace the plan makes, never read",
+            sysctl(ns("ns3"), "1"),
+            Apply(Create),
+        )
+        .after(vec![netns_add("ns3")]),
+        case(
+            "sysctl: in a missing namespace",
+            sysctl(ns("ghost"), "1"),
+            Missing(NO_NS.0, NO_NS.1),
+        ),
+    ]
+}
+
+fn cases() -> Vec<Case> {
+    [
+        netns_cases(),
+        bridge_cases(),
+        vxlan_cases(),
+        veth_cases(),
+        link_set_cases(),
+        addr_cases(),
+        route_cases(),
+        fdb_cases(),
+        rule_cases(),
+        sysctl_cases(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+#[test]
+fn every_verdict_and_refusal_of_every_family() {
+    let failures: Vec<String> = cases()
+        .iter()
+        .filter_map(|c| {
+            let (want, got) = (expected(c), judged(c));
+            (want != got).then(|| format!("{}:\n  want {want:?}\n  got  {got:?}", c.name))
+        })
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn the_table_judges_every_op_and_names_each_row_once() {
+    let cases = cases();
+    let kinds: HashSet<_> = cases
+        .iter()
+        .map(|c| std::mem::discriminant(&c.op))
+        .collect();
+    // OpKind has 18 variants.
+    assert_eq!(kinds.len(), 18, "an op kind has no row");
+    let names: HashSet<_> = cases.iter().map(|c| c.name).collect();
+    assert_eq!(names.len(), cases.len(), "two rows share a name");
+}
