@@ -5,7 +5,7 @@
 use netsh::api::{Session, Shared};
 use netsh::lab::Journal;
 use netsh::plan::coalesce::coalesce;
-use netsh::plan::{LinkKind, Op, OpKind};
+use netsh::plan::{LinkSpec, Op, OpKind};
 use netsh::sys::{At, Netns};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -39,7 +39,7 @@ fn star_ops(n: usize) -> Vec<Op> {
     let mut ops = vec![op(OpKind::LinkAdd {
         ns: Netns::Root,
         name: "br0".into(),
-        kind: LinkKind::Bridge,
+        kind: LinkSpec::Bridge,
         master: None,
         up: true,
         mtu: None,
@@ -52,7 +52,7 @@ fn star_ops(n: usize) -> Vec<Op> {
         ops.push(op(OpKind::LinkAdd {
             ns: Netns::Root,
             name: format!("veth{i}"),
-            kind: LinkKind::Veth {
+            kind: LinkSpec::Veth {
                 peer: format!("ceth{i}"),
                 peer_ns: Netns::Root,
             },

@@ -7,6 +7,11 @@ mod support;
 #[allow(dead_code)]
 mod state;
 
+/// What state.rs names from the crate's bottom layer.
+mod sys {
+    pub use netsh::sys::LinkKind;
+}
+
 use support::sandbox;
 
 #[test]

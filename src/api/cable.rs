@@ -7,7 +7,7 @@ use super::model::ModelKind;
 use super::names::check_ifname;
 use super::session::Session;
 use super::stack::Stack;
-use crate::plan::{LinkKind, OpKind};
+use crate::plan::{LinkSpec, OpKind};
 use crate::sys::At;
 
 impl Session {
@@ -53,7 +53,7 @@ impl Session {
             OpKind::LinkAdd {
                 ns: a.ns.clone(),
                 name: name_a.to_string(),
-                kind: LinkKind::Veth {
+                kind: LinkSpec::Veth {
                     peer: name_b.to_string(),
                     peer_ns: b.ns.clone(),
                 },

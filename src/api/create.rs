@@ -9,7 +9,7 @@ use super::named::Named;
 use super::names::check_ifname;
 use super::session::{Session, Shared};
 use super::stack::Stack;
-use crate::plan::{LinkKind, OpKind};
+use crate::plan::{LinkSpec, OpKind};
 use crate::sys::{At, Netns};
 use rhai::{Engine, FuncRegistration, NativeCallContext};
 
@@ -52,7 +52,7 @@ impl Session {
             OpKind::LinkAdd {
                 ns: st.ns.clone(),
                 name: name.to_string(),
-                kind: LinkKind::Bridge,
+                kind: LinkSpec::Bridge,
                 master: None,
                 up: false,
                 mtu: None,

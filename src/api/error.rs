@@ -1,7 +1,7 @@
 //! `DslError`: a mistake in a script or a failure it caused, carried through Rhai as a runtime
 //! error and rendered by src/script as a miette diagnostic at the call.
 
-use crate::plan::flush::FlushError;
+use crate::plan::error::PlanError;
 use crate::sys::At;
 use rhai::{Dynamic, EvalAltResult, NativeCallContext, Position};
 
@@ -34,7 +34,7 @@ impl DslError {
         Box::new(EvalAltResult::ErrorRuntime(Dynamic::from(self), pos))
     }
 
-    pub fn from_flush(e: FlushError) -> Self {
+    pub fn from_flush(e: PlanError) -> Self {
         DslError {
             code: e.code,
             message: e.message,

@@ -599,6 +599,13 @@ pub fn register(engine: &mut Engine, shared: &Shared) {
                 },
             );
     }
+    register_nat(engine, shared);
+    register_removal(engine, shared);
+}
+
+/// `nat(bridge)` and `iptables(rule)`, on a stack and on the host.
+fn register_nat(engine: &mut Engine, shared: &Shared) {
+    let host = || Stack { ns: Netns::Root };
     let s = shared.clone();
     FuncRegistration::new("nat")
         .with_comments([
@@ -659,6 +666,10 @@ pub fn register(engine: &mut Engine, shared: &Shared) {
                 r.or_else(|e| fail(&ctx, e))
             },
         );
+}
+
+/// Taking rules back, and listing the lab's.
+fn register_removal(engine: &mut Engine, shared: &Shared) {
     let s = shared.clone();
     FuncRegistration::new("remove")
         .with_comments(REMOVE_DOC)

@@ -233,6 +233,11 @@ pub fn register(engine: &mut Engine, shared: &Shared) {
                 r.or_else(|e| fail(&ctx, e))
             },
         );
+    register_verbs(engine, shared);
+}
+
+/// The verbs that return the link, so calls chain: `veth(..).into(ns1).addr(..).up()`.
+fn register_verbs(engine: &mut Engine, shared: &Shared) {
     chain!(
         engine,
         shared,

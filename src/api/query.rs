@@ -36,7 +36,7 @@ fn links(v: &NsView) -> Array {
         .map(|(name, l)| {
             let mut m = Map::new();
             m.insert("name".into(), name.clone().into());
-            m.insert("kind".into(), opt(&l.kind));
+            m.insert("kind".into(), opt(&l.kind.as_ref().map(|k| k.to_string())));
             m.insert("master".into(), opt(&l.master));
             m.insert("up".into(), l.up.into());
             m.insert("mtu".into(), (l.mtu as i64).into());

@@ -12,7 +12,7 @@ use super::names::check_ifname;
 use super::session::{Session, Shared};
 use super::stack::Stack;
 use crate::plan::vxlan::VxlanSpec;
-use crate::plan::{LinkKind, OpKind};
+use crate::plan::{LinkSpec, OpKind};
 use crate::sys::{At, Netns};
 use rhai::{Engine, FuncRegistration, Map, NativeCallContext};
 use std::net::IpAddr;
@@ -140,7 +140,7 @@ impl Session {
             OpKind::LinkAdd {
                 ns: st.ns.clone(),
                 name: name.to_string(),
-                kind: LinkKind::Vxlan(spec),
+                kind: LinkSpec::Vxlan(spec),
                 master: None,
                 up: false,
                 mtu: None,

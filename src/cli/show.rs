@@ -5,6 +5,7 @@ use super::run::{has_net_admin, root_diag};
 use super::ShowArgs;
 use crate::lab::state::{StackState, State};
 use crate::lab::Journal;
+use crate::sys::LinkKind;
 use crate::sys::{Netns, ObjectKey};
 use std::fmt::Write;
 
@@ -83,7 +84,7 @@ fn stack_text(out: &mut String, s: &StackState) {
         let mut line = format!(
             "  {:<15} {:<7} {:<4}",
             l.name,
-            l.kind.as_deref().unwrap_or("-"),
+            l.kind.as_ref().map_or("-", LinkKind::as_str),
             if l.up { "up" } else { "down" }
         );
         if !l.addrs.is_empty() {

@@ -3,6 +3,7 @@
 //! Render with `netsh show --dot | dot -Tsvg > lab.svg`.
 
 use super::state::State;
+use crate::sys::LinkKind;
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
@@ -42,9 +43,9 @@ pub fn dot(state: &State) -> String {
                 for a in &l.addrs {
                     label.push_str(&format!("\\n{a}"));
                 }
-                let shape = match l.kind.as_deref() {
-                    Some("bridge") => "box3d",
-                    Some("vxlan") => "hexagon",
+                let shape = match l.kind {
+                    Some(LinkKind::Bridge) => "box3d",
+                    Some(LinkKind::Vxlan) => "hexagon",
                     _ => "box",
                 };
                 let style = if l.up { "solid" } else { "dotted" };

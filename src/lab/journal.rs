@@ -76,6 +76,15 @@ impl Journal {
         };
         let mut text = String::new();
         BufReader::new(file).read_to_string(&mut text)?;
+        j.read(&text)?;
+        Ok(j)
+    }
+
+    /// The journal's text: a header for this network namespace, then entries and tombstones.
+    fn read(&mut self, text: &str) -> io::Result<()> {
+        let path = self.path.clone().unwrap_or_default();
+        let netns_inode = self.netns_inode;
+        let j = self;
         // A last line without its newline was being written when netsh died: its batch was
         // never applied (the journal is synced first), so it is dropped.
         let complete = match text.rfind('\n') {
@@ -85,7 +94,7 @@ impl Journal {
         let mut lines = complete.lines();
         let header: Header = match lines.next() {
             Some(l) => serde_json::from_str(l).map_err(corrupt(&path))?,
-            None => return Ok(j),
+            None => return Ok(()),
         };
         if header.netns_inode != netns_inode {
             // Another network namespace's lab of the same name (/run is shared with it): never
@@ -101,7 +110,7 @@ impl Journal {
             if l.trim().is_empty() {
                 continue;
             }
-            match serde_json::from_str(l).map_err(corrupt(&path))? {
+            match line(l).map_err(corrupt(&path))? {
                 Line::Entry(e) => {
                     j.keys.insert(e.key.clone());
                     j.entries.push(*e);
@@ -112,7 +121,7 @@ impl Journal {
                 }
             }
         }
-        Ok(j)
+        Ok(())
     }
 
     /// The entries to undo, less the sysctls another live lab also set: those stay as they
@@ -217,6 +226,19 @@ impl Journal {
     }
 }
 
+/// One line after the header. Read by its shape, so that a bad entry says what is wrong with
+/// it (an untagged enum would only say that nothing matched).
+fn line(text: &str) -> serde_json::Result<Line> {
+    let v: serde_json::Value = serde_json::from_str(text)?;
+    if v.get("forget").is_some() {
+        Ok(Line::Forget {
+            forget: serde_json::from_value(v["forget"].clone())?,
+        })
+    } else {
+        Ok(Line::Entry(Box::new(serde_json::from_value(v)?)))
+    }
+}
+
 fn corrupt(path: &Path) -> impl Fn(serde_json::Error) -> io::Error + '_ {
     move |e| {
         io::Error::new(
@@ -300,5 +322,75 @@ impl Ledger for Journal {
             .cloned()
             .collect();
         self.forget_keys(&keys)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sys::{Netns, ObjectKey};
+
+    /// A journal as netsh wrote it before keys were typed: it reads as it did.
+    const OLD: &str = r#"{"lab":"chapter1","netns_inode":4026531840,"script":"/x/chapter1.rhai"}
+{"key":"netns ns1","ns":"Root","peer_ns":null,"undo":{"NetnsDel":{"name":"ns1"}},"adopted":false}
+{"key":"link host/bridge0","ns":"Root","peer_ns":null,"undo":{"LinkDel":{"ns":"Root","name":"bridge0","peer":null}},"adopted":false}
+{"key":"addr host/bridge0/10.1.1.1/24","ns":"Root","peer_ns":null,"undo":{"AddrDel":{"ns":"Root","link":"bridge0","addr":"10.1.1.1/24"}},"adopted":false}
+{"key":"link host/eth0","ns":"Root","peer_ns":null,"undo":null,"adopted":true}
+{"key":"sysctl host/net.ipv4.ip_forward","ns":"Root","peer_ns":null,"undo":{"Sysctl":{"ns":"Root","key":"net.ipv4.ip_forward","value":"0"}},"adopted":false}
+{"forget":"addr host/bridge0/10.1.1.1/24"}
+"#;
+
+    fn journal(inode: u64) -> Journal {
+        Journal {
+            netns_inode: inode,
+            ..Journal::in_memory("chapter1")
+        }
+    }
+
+    #[test]
+    fn an_older_journal_reads_with_typed_keys() {
+        let mut j = journal(4026531840);
+        j.read(OLD).unwrap();
+        assert_eq!(j.script.as_deref(), Some("/x/chapter1.rhai"));
+        let keys: Vec<String> = j.entries.iter().map(|e| e.key.to_string()).collect();
+        assert_eq!(
+            keys,
+            [
+                "netns ns1",
+                "link host/bridge0",
+                "link host/eth0",
+                "sysctl host/net.ipv4.ip_forward"
+            ]
+        );
+        assert!(j.owns(&ObjectKey::link(&Netns::Root, "bridge0")));
+        assert!(!j.owns(&ObjectKey::Addr {
+            ns: Netns::Root,
+            link: "bridge0".into(),
+            addr: "10.1.1.1/24".parse().unwrap(),
+        }));
+        assert!(j.entries[2].adopted);
+    }
+
+    #[test]
+    fn a_key_of_no_known_form_is_refused_as_corrupt() {
+        let mut j = journal(4026531840);
+        let text = OLD.replace("link host/bridge0\"", "tunnel host/bridge0\"");
+        let e = j.read(&text).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidData);
+        assert!(
+            e.to_string()
+                .contains("is corrupt: unknown object key \"tunnel host/bridge0\""),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn another_namespaces_journal_is_refused() {
+        let e = journal(1).read(OLD).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("belongs to a lab in another network namespace"),
+            "{e}"
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! `netsh show --json`: the live state, per host and namespace. The schema is stable (its
 //! `version` changes if a field changes meaning) and documented in README.md.
 
+use crate::sys::LinkKind;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,7 +32,7 @@ pub struct StackState {
 pub struct LinkState {
     pub name: String,
     /// `bridge`, `veth`, `vxlan`, ... or null (lo, a physical NIC).
-    pub kind: Option<String>,
+    pub kind: Option<LinkKind>,
     pub master: Option<String>,
     pub up: bool,
     pub mtu: u32,

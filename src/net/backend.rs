@@ -3,11 +3,10 @@
 //! namespace, a lookup or a syscall waits for what is in flight.
 
 use super::handles::Handles;
-use super::messages::{self as m, Msg, NewLink};
-use super::{netns, sysctl};
+use super::messages::{self as m, Msg};
 use crate::firewall::iptables::Iptables;
 use crate::firewall::Firewall;
-use crate::plan::{Apply, LinkKind, OpKind};
+
 use crate::sys::{Cancel, Failure, Netns};
 use futures::future::{join_all, LocalBoxFuture};
 use futures::StreamExt;
@@ -23,7 +22,7 @@ type Pending = (usize, LocalBoxFuture<'static, Result<(), Failure>>);
 /// namespace X is ready for X's requests one wave after its create). A socket handles its
 /// messages in order, so requests to one namespace need no wait between them.
 #[derive(Default)]
-struct Waves {
+pub(super) struct Waves {
     waves: Vec<Vec<Pending>>,
     /// The last wave each namespace's socket has a request in.
     ns_wave: HashMap<Netns, usize>,
@@ -57,7 +56,7 @@ impl Waves {
 pub struct Netlink {
     pub(super) h: Handles,
     /// Every link netsh creates carries this alias (`netsh:<lab>`), so it can be found by its tag.
-    alias: String,
+    pub(super) alias: String,
     /// name → ifindex per namespace, from observing and from creates that chose their index.
     pub(super) index: HashMap<Netns, HashMap<String, u32>>,
     /// The next free ifindex of each namespace netsh created or observed, so creates choose
@@ -118,7 +117,7 @@ impl Netlink {
     }
 
     /// Send every wave in turn, each wave's requests all in flight together.
-    fn drain(&mut self, batch: &mut Waves) -> Result<(), (usize, Failure)> {
+    pub(super) fn drain(&mut self, batch: &mut Waves) -> Result<(), (usize, Failure)> {
         if batch.is_empty() {
             return Ok(());
         }
@@ -139,7 +138,7 @@ impl Netlink {
     }
 
     /// The ifindex of a link, from the cache or asked of the kernel.
-    fn index_of(&mut self, ns: &Netns, name: &str) -> Result<u32, Failure> {
+    pub(super) fn index_of(&mut self, ns: &Netns, name: &str) -> Result<u32, Failure> {
         if let Some(i) = self.index.get(ns).and_then(|m| m.get(name)) {
             return Ok(*i);
         }
@@ -171,7 +170,7 @@ impl Netlink {
 
     /// An ifindex needed to build a request: from the cache, or asked of the kernel once what
     /// is in flight has landed (the link may be in it).
-    fn index_now(
+    pub(super) fn index_now(
         &mut self,
         batch: &mut Waves,
         step: usize,
@@ -184,7 +183,7 @@ impl Netlink {
         self.index_of(ns, name).map_err(|f| (step, f))
     }
 
-    fn choose_index(&mut self, ns: &Netns, name: &str) -> Option<u32> {
+    pub(super) fn choose_index(&mut self, ns: &Netns, name: &str) -> Option<u32> {
         let next = self.next_index.get_mut(ns)?;
         let i = *next;
         *next += 1;
@@ -195,14 +194,14 @@ impl Netlink {
         Some(i)
     }
 
-    fn forget_link(&mut self, ns: &Netns, name: &str) {
+    pub(super) fn forget_link(&mut self, ns: &Netns, name: &str) {
         if let Some(m) = self.index.get_mut(ns) {
             m.remove(name);
         }
     }
 
     /// Queue requests on `ns`'s socket, in the first wave their dependencies allow.
-    fn send(
+    pub(super) fn send(
         &mut self,
         batch: &mut Waves,
         touched: &[(Netns, String)],
@@ -220,191 +219,6 @@ impl Netlink {
             );
         }
         Ok(())
-    }
-
-    fn apply_all(&mut self, steps: &[OpKind]) -> Result<(), (usize, Failure)> {
-        let mut batch = Waves::default();
-        let mut rules_done = 0;
-        for (i, step) in steps.iter().enumerate() {
-            let t = step.names();
-            // Anything that may look up an index or make a syscall first waits for the batch.
-            let at = |f: Failure| (i, f);
-            use OpKind::*;
-            match step {
-                NetnsAdd { name } => {
-                    self.drain(&mut batch)?;
-                    self.h
-                        .create_netns(name)
-                        .map_err(|e| at(Failure::from_io(&e)))?;
-                    let ns = Netns::Named(name.clone());
-                    self.next_index.insert(ns.clone(), 2);
-                    self.index
-                        .insert(ns.clone(), HashMap::from([("lo".to_string(), 1)]));
-                    // The namespace's tag: `down --force` finds the lab's namespaces by it.
-                    let tag = m::set_alias("lo", &self.alias);
-                    self.send(&mut batch, &[], i, &ns, vec![tag])?;
-                }
-                NetnsDel { name } => {
-                    self.drain(&mut batch)?;
-                    let ns = Netns::Named(name.clone());
-                    self.h.forget(&ns);
-                    self.index.remove(&ns);
-                    self.next_index.remove(&ns);
-                    netns::delete_named(name).map_err(|e| at(Failure::from_io(&e)))?;
-                }
-                LinkAdd {
-                    ns,
-                    name,
-                    kind,
-                    master,
-                    up,
-                    mtu,
-                } => {
-                    let master = match master {
-                        Some(mn) => Some(self.index_now(&mut batch, i, ns, mn)?),
-                        None => None,
-                    };
-                    let l = NewLink {
-                        name,
-                        index: self.choose_index(ns, name),
-                        master,
-                        up: *up,
-                        mtu: *mtu,
-                    };
-                    let mut after_peer = None;
-                    let msg = match kind {
-                        LinkKind::Bridge => {
-                            m::add_bridge(&l, crate::plan::op::bridge_mac(ns, name))
-                        }
-                        LinkKind::Vxlan(v) => {
-                            let dev = match &v.dev {
-                                Some(d) => Some(self.index_now(&mut batch, i, ns, d)?),
-                                None => None,
-                            };
-                            m::add_vxlan(&l, v, dev)
-                        }
-                        LinkKind::Veth { peer, peer_ns } => {
-                            let fd = if peer_ns != ns {
-                                Some(self.h.fd(peer_ns).map_err(|e| at(Failure::from_io(&e)))?)
-                            } else {
-                                None
-                            };
-                            let pidx = self.choose_index(peer_ns, peer);
-                            // A peer inside a namespace this run made dies with it: no tag needed.
-                            if !self.next_index.contains_key(peer_ns) || peer_ns == ns {
-                                after_peer = Some((peer_ns.clone(), peer.clone()));
-                            }
-                            m::add_veth(&l, peer, pidx, fd)
-                        }
-                    };
-                    let alias = m::set_alias(name, &self.alias);
-                    self.send(&mut batch, &t, i, ns, vec![msg, alias])?;
-                    if let Some((pns, peer)) = after_peer {
-                        let alias = m::set_alias(&peer, &self.alias);
-                        let named = [(pns.clone(), peer.clone())];
-                        self.send(&mut batch, &named, i, &pns, vec![alias])?;
-                    }
-                }
-                LinkRequire { .. } => {}
-                LinkSetNs { ns, name, to } => {
-                    let fd = self.h.fd(to).map_err(|e| at(Failure::from_io(&e)))?;
-                    self.forget_link(ns, name);
-                    self.send(&mut batch, &t, i, ns, vec![m::set_netns(name, fd)])?;
-                    // Its index in the new namespace is the kernel's choice, and could be the
-                    // one netsh would choose next there: stop choosing in that namespace.
-                    self.drain(&mut batch)?;
-                    self.next_index.remove(to);
-                }
-                LinkSetMaster { ns, name, master } => {
-                    let mi = match master {
-                        Some(mn) => self.index_now(&mut batch, i, ns, mn)?,
-                        None => 0,
-                    };
-                    self.send(&mut batch, &t, i, ns, vec![m::set_master(name, mi)])?;
-                }
-                LinkSetUp { ns, name, up } => {
-                    self.send(&mut batch, &t, i, ns, vec![m::set_up(name, *up)])?;
-                }
-                LinkSetMtu { ns, name, mtu } => {
-                    self.send(&mut batch, &t, i, ns, vec![m::set_mtu(name, *mtu)])?;
-                }
-                LinkDel { ns, name, .. } => {
-                    self.forget_link(ns, name);
-                    self.send(&mut batch, &t, i, ns, vec![m::del_link(name)])?;
-                }
-                AddrAdd { ns, link, addr } | AddrDel { ns, link, addr } => {
-                    let idx = self.index_now(&mut batch, i, ns, link)?;
-                    let msg = m::address(idx, addr);
-                    let msg = if matches!(step, AddrAdd { .. }) {
-                        m::envelope(RouteNetlinkMessage::NewAddress(msg), m::CREATE)
-                    } else {
-                        m::envelope(RouteNetlinkMessage::DelAddress(msg), m::CHANGE)
-                    };
-                    self.send(&mut batch, &t, i, ns, vec![msg])?;
-                }
-                RouteAdd { ns, dst, via, dev } | RouteDel { ns, dst, via, dev } => {
-                    let oif = match dev {
-                        Some(d) => Some(self.index_now(&mut batch, i, ns, d)?),
-                        None => None,
-                    };
-                    let msg = m::route(dst, via, oif, matches!(step, RouteDel { .. }));
-                    let msg = if matches!(step, RouteAdd { .. }) {
-                        m::envelope(RouteNetlinkMessage::NewRoute(msg), m::CREATE)
-                    } else {
-                        m::envelope(RouteNetlinkMessage::DelRoute(msg), m::CHANGE)
-                    };
-                    self.send(&mut batch, &t, i, ns, vec![msg])?;
-                }
-                FdbAdd { ns, dev, mac, dst } | FdbDel { ns, dev, mac, dst } => {
-                    let idx = self.index_now(&mut batch, i, ns, dev)?;
-                    let mac = m::parse_mac(mac)
-                        .ok_or_else(|| at(Failure::new(format!("bad MAC {mac}"), None)))?;
-                    let msg = m::fdb(idx, mac, *dst, matches!(step, FdbAdd { .. }));
-                    self.send(&mut batch, &t, i, ns, vec![msg])?;
-                }
-                RuleAdd { ns, rule } => {
-                    if i < rules_done {
-                        continue;
-                    }
-                    // The rules that follow for the same namespace go in the same batch.
-                    let mut rules = vec![rule.clone()];
-                    for s in &steps[i + 1..] {
-                        match s {
-                            RuleAdd { ns: n, rule: r } if n == ns => rules.push(r.clone()),
-                            _ => break,
-                        }
-                    }
-                    rules_done = i + rules.len();
-                    self.drain(&mut batch)?;
-                    self.fw
-                        .append_all(ns.path().as_deref(), &rules)
-                        .map_err(at)?;
-                }
-                RuleDel { ns, rule } => {
-                    if i < rules_done {
-                        continue;
-                    }
-                    let mut rules = vec![rule.clone()];
-                    for s in &steps[i + 1..] {
-                        match s {
-                            RuleDel { ns: n, rule: r } if n == ns => rules.push(r.clone()),
-                            _ => break,
-                        }
-                    }
-                    rules_done = i + rules.len();
-                    self.drain(&mut batch)?;
-                    self.fw
-                        .delete_all(ns.path().as_deref(), &rules)
-                        .map_err(at)?;
-                }
-                Sysctl { ns, key, value } => {
-                    self.drain(&mut batch)?;
-                    sysctl::write(ns.path().as_deref(), key, value)
-                        .map_err(|e| at(Failure::from_io(&e)))?;
-                }
-            }
-        }
-        self.drain(&mut batch)
     }
 }
 
@@ -426,10 +240,4 @@ async fn ack(mut handle: Handle, msg: Msg) -> Result<(), Failure> {
 pub fn errno_failure(errno: i32) -> Failure {
     let e = std::io::Error::from_raw_os_error(errno);
     Failure::new(crate::sys::errno::errno_words(&e), Some(errno))
-}
-
-impl Apply for Netlink {
-    fn apply(&mut self, steps: &[OpKind]) -> Result<(), (usize, Failure)> {
-        self.apply_all(steps)
-    }
 }

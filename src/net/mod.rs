@@ -1,6 +1,7 @@
 //! The netlink backend: per-namespace rtnetlink handles, native namespaces, links, addresses,
 //! routes, sysctls, ICMP and exec. With src/firewall, the only code that talks to the kernel.
 
+pub mod apply;
 pub mod backend;
 pub mod exec;
 pub mod handles;

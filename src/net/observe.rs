@@ -1,6 +1,7 @@
 //! Reading one namespace's links, addresses and routes (three dumps) into an `NsView`.
 
 use crate::plan::view::{LinkView, NsView, RouteView};
+use crate::sys::LinkKind;
 use crate::sys::Netns;
 use futures::TryStreamExt;
 use ipnet::IpNet;
@@ -44,7 +45,9 @@ pub async fn observe(handle: &Handle, ns: &Netns) -> Result<Observed, rtnetlink:
                 LinkAttribute::LinkInfo(infos) => {
                     for i in infos {
                         match i {
-                            LinkInfo::Kind(k) => lv.kind = Some(k.to_string()),
+                            LinkInfo::Kind(k) => {
+                                lv.kind = Some(LinkKind::from_kernel(&k.to_string()))
+                            }
                             LinkInfo::Data(InfoData::Vxlan(v)) => {
                                 lv.vni = v.iter().find_map(|x| match x {
                                     InfoVxlan::Id(id) => Some(*id),
@@ -76,7 +79,7 @@ pub async fn observe(handle: &Handle, ns: &Netns) -> Result<Observed, rtnetlink:
         }
     }
     for (name, i) in peers {
-        let is_veth = view.links.get(&name).and_then(|l| l.kind.as_deref()) == Some("veth");
+        let is_veth = view.links.get(&name).and_then(|l| l.kind.as_ref()) == Some(&LinkKind::Veth);
         if let (true, Some(p)) = (is_veth, names.get(&i)) {
             let peer = Some((ns.clone(), p.clone()));
             view.links.get_mut(&name).unwrap().peer = peer;

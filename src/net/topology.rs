@@ -8,6 +8,7 @@ use crate::lab::state::{
 };
 use crate::plan::render::dst_text;
 use crate::plan::Observe;
+use crate::sys::LinkKind;
 use crate::sys::{Failure, Netns};
 use futures::TryStreamExt;
 use rtnetlink::packet_route::link::{InfoData, InfoVxlan, LinkAttribute, LinkFlags, LinkInfo};
@@ -173,7 +174,9 @@ async fn read_links(
                 LinkAttribute::LinkInfo(infos) => {
                     for i in infos {
                         match i {
-                            LinkInfo::Kind(k) => st.kind = Some(k.to_string()),
+                            LinkInfo::Kind(k) => {
+                                st.kind = Some(LinkKind::from_kernel(&k.to_string()))
+                            }
                             LinkInfo::Data(InfoData::Vxlan(v)) => st.vxlan = Some(vxlan(v)),
                             _ => {}
                         }
@@ -184,7 +187,7 @@ async fn read_links(
         }
         by_index.insert(l.header.index, st.name.clone());
         masters.push(master);
-        let is_veth = st.kind.as_deref() == Some("veth");
+        let is_veth = st.kind == Some(LinkKind::Veth);
         out.push(Raw {
             peer: if is_veth {
                 link_to.map(|p| (p, nsid))

@@ -5,6 +5,7 @@ use super::backend::Netlink;
 use crate::firewall::chain::Chain;
 use crate::plan::view::NsView;
 use crate::plan::{Observe, PingMode, Probe};
+use crate::sys::LinkKind;
 use crate::sys::Netns;
 use crate::why::{Kernel, LinkDetail, RouteGet, VxlanInfo};
 use serde_json::Value;
@@ -78,9 +79,9 @@ pub fn links(ns: Option<&Path>) -> std::io::Result<Vec<LinkDetail>> {
         let kind = info
             .and_then(|i| i.get("info_kind"))
             .and_then(Value::as_str)
-            .map(str::to_string);
+            .map(LinkKind::from_kernel);
         let data = info.and_then(|i| i.get("info_data"));
-        let vxlan = (kind.as_deref() == Some("vxlan")).then(|| {
+        let vxlan = (kind == Some(LinkKind::Vxlan)).then(|| {
             let d = |k: &str| data.and_then(|x| x.get(k));
             VxlanInfo {
                 id: d("id").and_then(Value::as_u64).unwrap_or(0) as u32,
@@ -113,7 +114,7 @@ pub fn links(ns: Option<&Path>) -> std::io::Result<Vec<LinkDetail>> {
     // A same-namespace peer is reported by name: turn it into its index.
     let by_name: Vec<(String, u32)> = out.iter().map(|l| (l.name.clone(), l.index)).collect();
     for (l, raw) in out.iter_mut().zip(v.as_array().into_iter().flatten()) {
-        if l.peer_index.is_none() && l.kind.as_deref() == Some("veth") {
+        if l.peer_index.is_none() && l.kind == Some(LinkKind::Veth) {
             if let Some(p) = raw.get("link").and_then(Value::as_str) {
                 l.peer_index = by_name.iter().find(|(n, _)| n == p).map(|(_, i)| *i);
             }

@@ -2,7 +2,7 @@
 //! and master / up / mtu of a new link ride in its create request. Moving a link costs the kernel
 //! 16-22 ms (an RCU wait); creating it in place costs 0.8 ms (DESIGN.md, measured).
 
-use super::op::{LinkKind, Op, OpKind};
+use super::op::{LinkSpec, Op, OpKind};
 use crate::sys::Netns;
 use std::collections::HashMap;
 
@@ -130,7 +130,7 @@ fn ends(op: &OpKind) -> Vec<(Netns, String)> {
         OpKind::LinkAdd {
             ns,
             name,
-            kind: LinkKind::Veth { peer, peer_ns },
+            kind: LinkSpec::Veth { peer, peer_ns },
             ..
         } => vec![(ns.clone(), name.clone()), (peer_ns.clone(), peer.clone())],
         OpKind::LinkAdd { ns, name, .. } => vec![(ns.clone(), name.clone())],
@@ -173,7 +173,7 @@ fn fold_moves(slots: &mut [Option<Op>], index: &Touches, i: usize) {
 fn set_end_ns(op: &mut OpKind, end: usize, to: Netns) {
     if let OpKind::LinkAdd {
         ns,
-        kind: LinkKind::Veth { peer_ns, .. },
+        kind: LinkSpec::Veth { peer_ns, .. },
         ..
     } = op
     {
@@ -194,7 +194,7 @@ fn put_root_end_first(slots: &mut [Option<Op>], index: &Touches, i: usize) {
             OpKind::LinkAdd {
                 ns,
                 name,
-                kind: LinkKind::Veth { peer, peer_ns },
+                kind: LinkSpec::Veth { peer, peer_ns },
                 master: None,
                 up: false,
                 mtu: None,
@@ -221,7 +221,7 @@ fn put_root_end_first(slots: &mut [Option<Op>], index: &Touches, i: usize) {
                 OpKind::LinkAdd {
                     ns,
                     name,
-                    kind: LinkKind::Veth { peer, peer_ns },
+                    kind: LinkSpec::Veth { peer, peer_ns },
                     ..
                 },
             ..
@@ -308,7 +308,7 @@ mod tests {
             op(OpKind::LinkAdd {
                 ns: Netns::Root,
                 name: "bridge0".into(),
-                kind: LinkKind::Bridge,
+                kind: LinkSpec::Bridge,
                 master: None,
                 up: false,
                 mtu: None,
@@ -316,7 +316,7 @@ mod tests {
             op(OpKind::LinkAdd {
                 ns: Netns::Root,
                 name: "veth1".into(),
-                kind: LinkKind::Veth {
+                kind: LinkSpec::Veth {
                     peer: "vethb1".into(),
                     peer_ns: Netns::Root,
                 },
@@ -369,7 +369,7 @@ mod tests {
             op(OpKind::LinkAdd {
                 ns: Netns::Root,
                 name: "a".into(),
-                kind: LinkKind::Veth {
+                kind: LinkSpec::Veth {
                     peer: "b".into(),
                     peer_ns: Netns::Root,
                 },
@@ -410,7 +410,7 @@ mod tests {
             op(OpKind::LinkAdd {
                 ns: Netns::Root,
                 name: "a".into(),
-                kind: LinkKind::Veth {
+                kind: LinkSpec::Veth {
                     peer: "b".into(),
                     peer_ns: Netns::Root,
                 },

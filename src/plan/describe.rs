@@ -1,6 +1,6 @@
 //! Ops in words, for diagnostics: "create veth vethb1 ↔ veth1 in ns1".
 
-use super::op::{LinkKind, OpKind};
+use super::op::{LinkSpec, OpKind};
 use super::render::dst_text;
 
 pub fn describe(op: &OpKind) -> String {
@@ -9,12 +9,12 @@ pub fn describe(op: &OpKind) -> String {
         NetnsAdd { name } => format!("create namespace {name}"),
         NetnsDel { name } => format!("delete namespace {name}"),
         LinkAdd { ns, name, kind, .. } => match kind {
-            LinkKind::Bridge => format!("create bridge {name} on {ns}"),
-            LinkKind::Vxlan(v) => format!("create vxlan {name} (VNI {}) on {ns}", v.id),
-            LinkKind::Veth { peer, peer_ns } if peer_ns == ns => {
+            LinkSpec::Bridge => format!("create bridge {name} on {ns}"),
+            LinkSpec::Vxlan(v) => format!("create vxlan {name} (VNI {}) on {ns}", v.id),
+            LinkSpec::Veth { peer, peer_ns } if peer_ns == ns => {
                 format!("create veth {name} ↔ {peer} on {ns}")
             }
-            LinkKind::Veth { peer, peer_ns } => {
+            LinkSpec::Veth { peer, peer_ns } => {
                 format!("create veth {name} on {ns} ↔ {peer} on {peer_ns}")
             }
         },

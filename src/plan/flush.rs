@@ -3,9 +3,10 @@
 
 use super::apply::Builder;
 use super::coalesce::coalesce;
+use super::error::PlanError;
 use super::judge::{Problem, World};
 use super::ledger::{Entry, Gone, Ledger};
-use super::op::{LinkKind, Op, OpKind};
+use super::op::{LinkSpec, Op, OpKind};
 use super::verdict::{Judged, Verdict};
 use crate::sys::{At, Failure, Netns, ObjectKey};
 use std::collections::BTreeSet;
@@ -27,15 +28,6 @@ impl Tally {
     }
 }
 
-/// Why a flush stopped, at the position of the call that recorded the op.
-#[derive(Clone, Debug)]
-pub struct FlushError {
-    pub code: &'static str,
-    pub at: At,
-    pub message: String,
-    pub help: Option<String>,
-}
-
 /// What a flush did: the tally, the keys of the objects it created, and what it deleted.
 #[derive(Debug, Default)]
 pub struct Report {
@@ -50,7 +42,7 @@ pub fn flush(
     ops: Vec<Op>,
     backend: &mut dyn Builder,
     ledger: &mut dyn Ledger,
-) -> Result<Report, FlushError> {
+) -> Result<Report, PlanError> {
     let ops = coalesce(ops);
     let mut world = World::new(&mut *backend);
     let mut batch = Batch::default();
@@ -62,7 +54,7 @@ pub fn flush(
     }
     let (named, views) = world.into_parts();
     if !batch.entries.is_empty() {
-        ledger.record(&batch.entries).map_err(|e| FlushError {
+        ledger.record(&batch.entries).map_err(|e| PlanError {
             code: "netsh::journal",
             at: ops.first().map(|o| o.at).unwrap_or_default(),
             message: format!("cannot write the lab journal: {e}"),
@@ -74,7 +66,7 @@ pub fn flush(
     batch.send(backend, ledger)?;
     backend.remember(named, views);
     if !batch.gone.is_empty() {
-        ledger.forget(&batch.gone).map_err(|e| FlushError {
+        ledger.forget(&batch.gone).map_err(|e| PlanError {
             code: "netsh::journal",
             at: ops.last().map(|o| o.at).unwrap_or_default(),
             message: format!("cannot write the lab journal: {e}"),
@@ -112,7 +104,7 @@ impl Batch {
         judged: Judged,
         world: &mut World,
         ledger: &dyn Ledger,
-    ) -> Result<(), FlushError> {
+    ) -> Result<(), PlanError> {
         match (judged.verdict, op.kind.object_key()) {
             (Verdict::Create, Some(key)) => self.create(op, key, world, ledger)?,
             (Verdict::Adopted, Some(key)) => self.adopt(op, key, ledger),
@@ -141,7 +133,7 @@ impl Batch {
         key: ObjectKey,
         world: &mut World,
         ledger: &dyn Ledger,
-    ) -> Result<(), FlushError> {
+    ) -> Result<(), PlanError> {
         // A sysctl another live lab set first: restore what that lab would.
         let undo = match ledger.inherited_undo(&key) {
             Some(u) => Some(u),
@@ -157,7 +149,7 @@ impl Batch {
         self.made.insert(key.clone());
         self.created.push(key);
         if let OpKind::LinkAdd {
-            kind: LinkKind::Veth { peer, peer_ns },
+            kind: LinkSpec::Veth { peer, peer_ns },
             ..
         } = &op.kind
         {
@@ -197,7 +189,7 @@ impl Batch {
     }
 
     /// The kernel requests, in order; on failure, the op and call of the failed one.
-    fn send(&self, backend: &mut dyn Builder, ledger: &mut dyn Ledger) -> Result<(), FlushError> {
+    fn send(&self, backend: &mut dyn Builder, ledger: &mut dyn Ledger) -> Result<(), PlanError> {
         let Err((i, f)) = backend.apply(&self.steps) else {
             return Ok(());
         };
@@ -216,7 +208,7 @@ impl Batch {
 fn peer_ns(op: &OpKind) -> Option<Netns> {
     match op {
         OpKind::LinkAdd {
-            kind: LinkKind::Veth { peer_ns, .. },
+            kind: LinkSpec::Veth { peer_ns, .. },
             ..
         } => Some(peer_ns.clone()),
         _ => None,
@@ -265,22 +257,17 @@ fn undo_of(op: &OpKind, world: &mut World) -> Result<Option<OpKind>, Failure> {
     })
 }
 
-fn problem_at(op: &Op, p: Problem) -> FlushError {
+fn problem_at(op: &Op, p: Problem) -> PlanError {
     match p {
-        Problem::Refused(r) => FlushError {
-            code: r.code,
-            at: op.at,
-            message: r.message,
-            help: Some(r.help),
-        },
+        Problem::Refused(r) => r.at(op.at),
         Problem::Kernel(f) => kernel_at(op, f),
     }
 }
 
 /// A kernel error, named by the object and the operation, never a bare "File exists".
-pub fn kernel_at(op: &Op, f: Failure) -> FlushError {
+pub fn kernel_at(op: &Op, f: Failure) -> PlanError {
     let what = super::describe::describe(&op.kind);
-    FlushError {
+    PlanError {
         code: "netsh::kernel",
         at: op.at,
         message: format!("cannot {what}: {}", f.message),

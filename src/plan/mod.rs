@@ -6,6 +6,7 @@ pub mod apply;
 pub mod coalesce;
 pub mod describe;
 pub mod dry_run;
+pub mod error;
 pub mod flush;
 pub mod judge;
 pub mod ledger;
@@ -22,5 +23,5 @@ pub mod vxlan;
 
 pub use apply::{Apply, Builder};
 pub use observe::Observe;
-pub use op::{LinkKind, Op, OpKind};
+pub use op::{LinkSpec, Op, OpKind};
 pub use probe::{ExecOutput, PingMode, Print, Probe};

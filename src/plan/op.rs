@@ -3,13 +3,13 @@
 use super::vxlan::VxlanSpec;
 use crate::firewall::Rule;
 pub use crate::sys::At;
-use crate::sys::{Netns, ObjectKey};
+use crate::sys::{LinkKind, Netns, ObjectKey};
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum LinkKind {
+pub enum LinkSpec {
     Bridge,
     /// A veth pair; the op's `name` is one end, `peer` the other, created in `peer_ns`.
     Veth {
@@ -40,12 +40,21 @@ pub fn mac_text(m: &[u8; 6]) -> String {
         .join(":")
 }
 
-impl LinkKind {
+impl LinkSpec {
+    /// The kind of link this makes.
+    pub fn kind(&self) -> LinkKind {
+        match self {
+            LinkSpec::Bridge => LinkKind::Bridge,
+            LinkSpec::Veth { .. } => LinkKind::Veth,
+            LinkSpec::Vxlan(_) => LinkKind::Vxlan,
+        }
+    }
+
     pub fn kind_name(&self) -> &'static str {
         match self {
-            LinkKind::Bridge => "bridge",
-            LinkKind::Veth { .. } => "veth",
-            LinkKind::Vxlan(_) => "vxlan",
+            LinkSpec::Bridge => "bridge",
+            LinkSpec::Veth { .. } => "veth",
+            LinkSpec::Vxlan(_) => "vxlan",
         }
     }
 }
@@ -62,7 +71,7 @@ pub enum OpKind {
     LinkAdd {
         ns: Netns,
         name: String,
-        kind: LinkKind,
+        kind: LinkSpec,
         master: Option<String>,
         up: bool,
         mtu: Option<u32>,
@@ -214,9 +223,9 @@ impl OpKind {
                     t.push((ns.clone(), m.clone()));
                 }
                 match kind {
-                    LinkKind::Veth { peer, peer_ns } => t.push((peer_ns.clone(), peer.clone())),
-                    LinkKind::Vxlan(v) => t.extend(v.dev.iter().map(|d| (ns.clone(), d.clone()))),
-                    LinkKind::Bridge => {}
+                    LinkSpec::Veth { peer, peer_ns } => t.push((peer_ns.clone(), peer.clone())),
+                    LinkSpec::Vxlan(v) => t.extend(v.dev.iter().map(|d| (ns.clone(), d.clone()))),
+                    LinkSpec::Bridge => {}
                 }
             }
             LinkSetNs { name, to, .. } => t.push((to.clone(), name.clone())),

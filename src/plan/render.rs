@@ -1,7 +1,7 @@
 //! The iproute2 / sysctl command that does what an `OpKind` does: `--dry-run` prints these, and a
 //! bash running them in a fresh sandbox must build the same state as netsh.
 
-use super::op::{LinkKind, OpKind};
+use super::op::{LinkSpec, OpKind};
 use crate::sys::Netns;
 use ipnet::IpNet;
 use std::net::IpAddr;
@@ -40,7 +40,7 @@ pub fn render(op: &OpKind) -> String {
             mtu,
         } => {
             let mut s = format!("{} link add {name}", ns.ip());
-            if let LinkKind::Bridge = kind {
+            if let LinkSpec::Bridge = kind {
                 s.push_str(&format!(
                     " address {}",
                     super::op::mac_text(&super::op::bridge_mac(ns, name))
@@ -56,9 +56,9 @@ pub fn render(op: &OpKind) -> String {
                 s.push_str(" up");
             }
             match kind {
-                LinkKind::Bridge => s.push_str(" type bridge"),
-                LinkKind::Vxlan(v) => s.push_str(&format!(" type vxlan {}", v.render())),
-                LinkKind::Veth { peer, peer_ns } => {
+                LinkSpec::Bridge => s.push_str(" type bridge"),
+                LinkSpec::Vxlan(v) => s.push_str(&format!(" type vxlan {}", v.render())),
+                LinkSpec::Veth { peer, peer_ns } => {
                     s.push_str(&format!(" type veth peer name {peer}"));
                     if peer_ns != ns {
                         s.push_str(&format!(" netns {}", peer_ns.ip_netns_arg()));
@@ -168,7 +168,7 @@ mod tests {
         let op = OpKind::LinkAdd {
             ns: Netns::Root,
             name: "vethb1".into(),
-            kind: LinkKind::Veth {
+            kind: LinkSpec::Veth {
                 peer: "veth1".into(),
                 peer_ns: Netns::named("ns1"),
             },

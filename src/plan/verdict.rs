@@ -36,29 +36,3 @@ impl Judged {
         }
     }
 }
-
-/// An op that cannot be applied: a conflict with what exists, named on both sides.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Refusal {
-    /// `netsh::conflict` (it exists but does not match) or `netsh::missing` (it does not exist).
-    pub code: &'static str,
-    pub message: String,
-    pub help: String,
-}
-
-impl Refusal {
-    pub fn new(message: impl Into<String>, help: impl Into<String>) -> Self {
-        Refusal {
-            code: "netsh::conflict",
-            message: message.into(),
-            help: help.into(),
-        }
-    }
-
-    pub fn missing(message: impl Into<String>, help: impl Into<String>) -> Self {
-        Refusal {
-            code: "netsh::missing",
-            ..Refusal::new(message, help)
-        }
-    }
-}

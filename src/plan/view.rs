@@ -1,7 +1,7 @@
 //! What the kernel holds in one namespace, as far as judging a plan needs it; read by the backend
 //! once per namespace per flush and updated as ops are judged, so later ops see earlier ones.
 
-use crate::sys::Netns;
+use crate::sys::{LinkKind, Netns};
 use ipnet::IpNet;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -9,7 +9,7 @@ use std::net::IpAddr;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LinkView {
     /// `bridge`, `veth`, ... (`None` for links without a kind, such as `lo` or a physical NIC).
-    pub kind: Option<String>,
+    pub kind: Option<LinkKind>,
     pub master: Option<String>,
     pub up: bool,
     pub mtu: u32,

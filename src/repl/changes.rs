@@ -1,7 +1,7 @@
 //! The REPL's change lines: each kernel request a line applied, in one line of words —
 //! `+` something made, `-` something removed, `~` something changed.
 
-use crate::plan::op::LinkKind;
+use crate::plan::op::LinkSpec;
 use crate::plan::render::dst_text;
 use crate::plan::OpKind;
 use crate::sys::Netns;
@@ -40,9 +40,9 @@ pub fn change_line(op: &OpKind) -> Option<String> {
             mtu,
         } => {
             let mut s = match kind {
-                LinkKind::Bridge => format!("+ bridge {name}{}", in_ns(ns)),
-                LinkKind::Vxlan(v) => format!("+ vxlan {name} (VNI {}){}", v.id, in_ns(ns)),
-                LinkKind::Veth { peer, peer_ns } => {
+                LinkSpec::Bridge => format!("+ bridge {name}{}", in_ns(ns)),
+                LinkSpec::Vxlan(v) => format!("+ vxlan {name} (VNI {}){}", v.id, in_ns(ns)),
+                LinkSpec::Veth { peer, peer_ns } => {
                     format!("+ veth {name}{} ↔ {peer}{}", in_ns(ns), in_ns(peer_ns))
                 }
             };
@@ -142,7 +142,7 @@ mod tests {
             OpKind::LinkAdd {
                 ns: ns1.clone(),
                 name: "veth1".into(),
-                kind: LinkKind::Veth {
+                kind: LinkSpec::Veth {
                     peer: "vethb1".into(),
                     peer_ns: Netns::Root,
                 },

@@ -47,7 +47,7 @@ fn stack_text(v: &NsView, out: &mut String) {
             .collect();
         rows.push(vec![
             name.clone(),
-            l.kind.clone().unwrap_or_else(|| "-".into()),
+            l.kind.as_ref().map_or("-".into(), |k| k.to_string()),
             if l.up { "up" } else { "down" }.to_string(),
             addrs.join(" "),
             l.master

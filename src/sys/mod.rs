@@ -11,6 +11,7 @@ pub mod enter;
 pub mod errno;
 pub mod failure;
 pub mod key;
+pub mod link_kind;
 pub mod netns;
 pub mod sources;
 
@@ -18,4 +19,5 @@ pub use at::At;
 pub use cancel::Cancel;
 pub use failure::Failure;
 pub use key::ObjectKey;
+pub use link_kind::LinkKind;
 pub use netns::Netns;

@@ -5,6 +5,7 @@ use super::link_detail::LinkDetail;
 use super::report::Report;
 use super::tunnel::tunnel;
 use super::words::{link_call, link_ref};
+use crate::sys::LinkKind;
 use crate::sys::Netns;
 
 pub fn find(k: &mut dyn Kernel, ns: &Netns, name: &str) -> Option<LinkDetail> {
@@ -41,8 +42,8 @@ pub fn reach(
         );
         return false;
     }
-    match d.kind.as_deref() {
-        Some("veth") => {
+    match d.kind {
+        Some(LinkKind::Veth) => {
             let Some((pns, p)) = peer(k, at, &d) else {
                 r.hop(
                     at,
@@ -92,7 +93,7 @@ pub fn reach(
                 }
             }
         }
-        Some("bridge") => bridge_reaches(k, r, at, dev, to, to_link),
+        Some(LinkKind::Bridge) => bridge_reaches(k, r, at, dev, to, to_link),
         _ => true,
     }
 }
@@ -100,7 +101,7 @@ pub fn reach(
 /// The bridge the next hop's veth hangs on: (namespace, bridge), when it has one.
 fn bridge_of_target(k: &mut dyn Kernel, to: &Netns, to_link: &str) -> Option<(Netns, String)> {
     let l = find(k, to, to_link)?;
-    if l.kind.as_deref() == Some("bridge") {
+    if l.kind == Some(LinkKind::Bridge) {
         return Some((to.clone(), l.name));
     }
     let (pns, p) = peer(k, to, &l)?;

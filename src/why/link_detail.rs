@@ -1,13 +1,13 @@
 //! One link as `why` needs it: state, carrier, master, veth peer, VXLAN parameters.
 
-use crate::sys::Netns;
+use crate::sys::{LinkKind, Netns};
 use std::net::IpAddr;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LinkDetail {
     pub name: String,
     pub index: u32,
-    pub kind: Option<String>,
+    pub kind: Option<LinkKind>,
     /// Administratively up (IFF_UP).
     pub up: bool,
     /// The lower layer is up (IFF_LOWER_UP): for a veth, its peer is up too.

@@ -3,6 +3,7 @@
 use super::kernel::Kernel;
 use super::report::Report;
 use super::words::{call, link_call, stack};
+use crate::sys::LinkKind;
 use crate::sys::Netns;
 use std::net::IpAddr;
 
@@ -74,7 +75,7 @@ fn gateway_guess(
         let bridges: Vec<String> = k
             .links(&ns)
             .into_iter()
-            .filter(|l| l.kind.as_deref() == Some("bridge"))
+            .filter(|l| l.kind == Some(LinkKind::Bridge))
             .map(|l| l.name)
             .collect();
         for (l, a) in &v.addrs {
@@ -114,7 +115,7 @@ fn connect_fix(k: &mut dyn Kernel, at: &Netns, dst: IpAddr) -> Option<String> {
         let bridges: Vec<String> = k
             .links(&ns)
             .into_iter()
-            .filter(|l| l.kind.as_deref() == Some("bridge"))
+            .filter(|l| l.kind == Some(LinkKind::Bridge))
             .map(|l| l.name)
             .collect();
         for (l, a) in v.addrs {

@@ -5,6 +5,7 @@ use super::packet::Packet;
 use super::*;
 use crate::firewall::chain::Chain;
 use crate::plan::view::NsView;
+use crate::sys::LinkKind;
 use crate::sys::Netns;
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -28,7 +29,7 @@ fn veth(name: &str, index: u32, peer: u32, peer_ns: &Netns, master: Option<&str>
     LinkDetail {
         name: name.into(),
         index,
-        kind: Some("veth".into()),
+        kind: Some(LinkKind::Veth),
         up: true,
         carrier: true,
         master: master.map(str::to_string),
@@ -58,7 +59,7 @@ impl Fake {
         f.links
             .insert(ns1.clone(), vec![veth("veth1", 2, 3, &host, None)]);
         let mut br = veth("bridge0", 5, 0, &host, None);
-        br.kind = Some("bridge".into());
+        br.kind = Some(LinkKind::Bridge);
         br.peer_index = None;
         f.links.insert(
             host.clone(),

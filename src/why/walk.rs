@@ -10,6 +10,7 @@ use super::no_route::no_route;
 use super::owner::owner;
 use super::packet::Packet;
 use super::report::Report;
+use super::route_get::RouteGet;
 use super::way_back::way_back;
 use super::words::{call, ip_forward};
 use crate::sys::Netns;
@@ -46,57 +47,9 @@ pub fn walk(k: &mut dyn Kernel, src: &Netns, dst: IpAddr) -> Report {
         r.hop(&cur, format!("route to {dst}{via} dev {}{from}", route.dev));
         let src_ip = *pkt_src.get_or_insert(route.src.unwrap_or(dst));
         if let Some(i) = &in_dev {
-            // A router: it must forward, let the packet through FORWARD, and maybe NAT it.
-            if k.sysctl(&cur, "net.ipv4.ip_forward").as_deref() != Some("1") {
-                r.block(
-                    &cur,
-                    format!("{cur} does not forward: net.ipv4.ip_forward is 0"),
-                    Some(ip_forward(&cur)),
-                );
-                return r;
-            }
-            r.hop(&cur, "ip_forward is 1");
-            let p = Packet {
-                in_dev: Some(i.clone()),
-                out_dev: route.dev.clone(),
-                src: src_ip,
-                dst,
-                state: "NEW",
-            };
-            if let Some(c) = k.chain(&cur, "filter", "FORWARD") {
-                let d = decide(&c, &p);
-                let by = d
-                    .rule
-                    .as_ref()
-                    .map(|x| format!("rule `{x}`"))
-                    .unwrap_or_else(|| format!("policy {}", d.target));
-                if d.target != "ACCEPT" && d.target != "RETURN" {
-                    r.block(
-                        &cur,
-                        format!("{cur}'s FORWARD chain drops {i} → {} ({by})", route.dev),
-                        Some(call(
-                            &cur,
-                            &format!("forward(#{{ \"in\": \"{i}\", out: \"{}\" }})", route.dev),
-                        )),
-                    );
-                    return r;
-                }
-                r.hop(&cur, format!("FORWARD {i} → {} accepted ({by})", route.dev));
-            }
-            if let Some(c) = k.chain(&cur, "nat", "POSTROUTING") {
-                let d = decide(&c, &p);
-                let new = match d.target.as_str() {
-                    "MASQUERADE" => route.src,
-                    "SNAT" => d.to_source,
-                    _ => None,
-                };
-                if let Some(n) = new {
-                    r.hop(
-                        &cur,
-                        format!("POSTROUTING {}: source {src_ip} becomes {n}", d.target),
-                    );
-                    pkt_src = Some(n);
-                }
+            match router(k, &mut r, &cur, i, &route, src_ip, dst) {
+                Some(s) => pkt_src = Some(s),
+                None => return r,
             }
             crossed.push(Crossed {
                 ns: cur.clone(),
@@ -135,4 +88,69 @@ pub fn walk(k: &mut dyn Kernel, src: &Netns, dst: IpAddr) -> Report {
     }
     way_back(k, &mut r, &cur, dst, pkt_src, &crossed);
     r
+}
+
+/// A router on the way: it must forward, let the packet through FORWARD, and maybe NAT it.
+/// The packet's source after POSTROUTING, or `None` when it is blocked here (said in `r`).
+fn router(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    cur: &Netns,
+    i: &str,
+    route: &RouteGet,
+    src_ip: IpAddr,
+    dst: IpAddr,
+) -> Option<IpAddr> {
+    if k.sysctl(cur, "net.ipv4.ip_forward").as_deref() != Some("1") {
+        r.block(
+            cur,
+            format!("{cur} does not forward: net.ipv4.ip_forward is 0"),
+            Some(ip_forward(cur)),
+        );
+        return None;
+    }
+    r.hop(cur, "ip_forward is 1");
+    let p = Packet {
+        in_dev: Some(i.to_string()),
+        out_dev: route.dev.clone(),
+        src: src_ip,
+        dst,
+        state: "NEW",
+    };
+    if let Some(c) = k.chain(cur, "filter", "FORWARD") {
+        let d = decide(&c, &p);
+        let by = d
+            .rule
+            .as_ref()
+            .map(|x| format!("rule `{x}`"))
+            .unwrap_or_else(|| format!("policy {}", d.target));
+        if d.target != "ACCEPT" && d.target != "RETURN" {
+            r.block(
+                cur,
+                format!("{cur}'s FORWARD chain drops {i} → {} ({by})", route.dev),
+                Some(call(
+                    cur,
+                    &format!("forward(#{{ \"in\": \"{i}\", out: \"{}\" }})", route.dev),
+                )),
+            );
+            return None;
+        }
+        r.hop(cur, format!("FORWARD {i} → {} accepted ({by})", route.dev));
+    }
+    if let Some(c) = k.chain(cur, "nat", "POSTROUTING") {
+        let d = decide(&c, &p);
+        let new = match d.target.as_str() {
+            "MASQUERADE" => route.src,
+            "SNAT" => d.to_source,
+            _ => None,
+        };
+        if let Some(n) = new {
+            r.hop(
+                cur,
+                format!("POSTROUTING {}: source {src_ip} becomes {n}", d.target),
+            );
+            return Some(n);
+        }
+    }
+    Some(src_ip)
 }

@@ -3,6 +3,7 @@
 use super::{in_place, kind_words, refuse, Fdb, Owned, Problem, World};
 use crate::plan::op::OpKind;
 use crate::plan::verdict::{Judged, Verdict};
+use crate::sys::LinkKind;
 use crate::sys::Netns;
 
 impl World<'_> {
@@ -10,7 +11,7 @@ impl World<'_> {
         match op {
             OpKind::FdbAdd { ns, dev, mac, dst } => {
                 let l = self.need_link(ns, dev)?;
-                if l.kind.as_deref() != Some("vxlan") {
+                if l.kind != Some(LinkKind::Vxlan) {
                     return Err(refuse(
                         format!("{dev} on {ns} is {}, not a vxlan: fdb entries with a dst are a VXLAN's", kind_words(&l)),
                         "pass the vxlan device, e.g. fdb(vxlan(\"vxlan1\", ...), #{ mac: \"00:00:00:00:00:00\", dst: \"172.31.131.150\" })",

@@ -2,17 +2,18 @@
 //! is set), or refused when what holds the name is something else.
 
 use super::{in_place, kind_words, missing, refuse, Owned, Problem, World};
-use crate::plan::op::{LinkKind, OpKind};
+use crate::plan::op::{LinkSpec, OpKind};
 use crate::plan::verdict::{Judged, Verdict};
 use crate::plan::view::LinkView;
 use crate::plan::vxlan::VxlanSpec;
+use crate::sys::LinkKind;
 use crate::sys::Netns;
 
 /// The fields of the `LinkAdd` being judged.
 struct Asked<'o> {
     ns: &'o Netns,
     name: &'o String,
-    kind: &'o LinkKind,
+    kind: &'o LinkSpec,
     master: &'o Option<String>,
     up: bool,
     mtu: Option<u32>,
@@ -49,17 +50,17 @@ impl World<'_> {
         if let Some(m) = master {
             self.need_bridge(ns, m)?;
         }
-        if let LinkKind::Vxlan(v) = kind {
+        if let LinkSpec::Vxlan(v) = kind {
             self.need_vxlan_dev(&a, v)?;
         }
         let existing = self.link(ns, name)?;
         let peer = match kind {
-            LinkKind::Veth { peer, peer_ns } => Some(Peer {
+            LinkSpec::Veth { peer, peer_ns } => Some(Peer {
                 ns: peer_ns.clone(),
                 name: peer.clone(),
                 found: self.link(peer_ns, peer)?,
             }),
-            LinkKind::Bridge | LinkKind::Vxlan(_) => None,
+            LinkSpec::Bridge | LinkSpec::Vxlan(_) => None,
         };
         match existing {
             Some(l) => {
@@ -112,14 +113,14 @@ impl World<'_> {
     /// A new link, and a new veth's other end, in the views.
     fn add_new(&mut self, a: &Asked, peer: Option<&Peer>) -> Result<(), Problem> {
         let made = LinkView {
-            kind: Some(a.kind.kind_name().to_string()),
+            kind: Some(a.kind.kind()),
             master: a.master.clone(),
             up: a.up,
             mtu: a.mtu.unwrap_or(1500),
             peer: peer.map(|p| (p.ns.clone(), p.name.clone())),
             alias: None,
             vni: match a.kind {
-                LinkKind::Vxlan(v) => Some(v.id),
+                LinkSpec::Vxlan(v) => Some(v.id),
                 _ => None,
             },
         };
@@ -154,7 +155,7 @@ impl World<'_> {
 fn same_link(a: &Asked, l: &LinkView, peer: Option<&Peer>) -> Result<(), Problem> {
     let (ns, name) = (a.ns, a.name);
     let want = a.kind.kind_name();
-    if l.kind.as_deref() != Some(want) {
+    if l.kind != Some(a.kind.kind()) {
         return Err(refuse(
             format!(
                 "{name} already exists on {ns} but is {}, not a {want}",
@@ -163,7 +164,7 @@ fn same_link(a: &Asked, l: &LinkView, peer: Option<&Peer>) -> Result<(), Problem
             format!("pick another name, or delete the existing {name} first"),
         ));
     }
-    if let LinkKind::Vxlan(v) = a.kind {
+    if let LinkSpec::Vxlan(v) = a.kind {
         same_vni(a, v, l)?;
     }
     match peer {
@@ -198,7 +199,7 @@ fn same_peer(a: &Asked, l: &LinkView, p: &Peer) -> Result<(), Problem> {
             ));
         }
     }
-    if p.found.as_ref().and_then(|p| p.kind.as_deref()) != Some("veth") {
+    if p.found.as_ref().and_then(|p| p.kind.as_ref()) != Some(&LinkKind::Veth) {
         return Err(refuse(
             format!("{name} already exists on {ns}, but its peer {pname} is not on {pns}"),
             format!("delete the existing {name}, or name the veth pair as it stands"),
@@ -226,7 +227,7 @@ fn peer_free(a: &Asked, p: &Peer) -> Result<(), Problem> {
 /// The other end of a new veth pair, as the kernel makes it: down, no master.
 fn new_peer_end(a: &Asked) -> LinkView {
     LinkView {
-        kind: Some("veth".to_string()),
+        kind: Some(LinkKind::Veth),
         master: None,
         up: false,
         mtu: 1500,

@@ -13,10 +13,12 @@ mod sysctl;
 #[cfg(test)]
 mod tests;
 
+use super::error::PlanError;
 use super::observe::Observe;
 use super::op::OpKind;
-use super::verdict::{Judged, Refusal, Verdict};
+use super::verdict::{Judged, Verdict};
 use super::view::{LinkView, NsView};
+use crate::sys::LinkKind;
 use crate::sys::{Failure, Netns, ObjectKey};
 use std::collections::{BTreeSet, HashMap};
 
@@ -42,7 +44,7 @@ type Fdb = (String, String, std::net::IpAddr);
 type Owned<'o> = &'o dyn Fn(&ObjectKey) -> bool;
 
 pub enum Problem {
-    Refused(Refusal),
+    Refused(PlanError),
     Kernel(Failure),
 }
 
@@ -53,11 +55,11 @@ impl From<Failure> for Problem {
 }
 
 fn refuse(message: impl Into<String>, help: impl Into<String>) -> Problem {
-    Problem::Refused(Refusal::new(message, help))
+    Problem::Refused(PlanError::conflict(message, help))
 }
 
 fn missing(message: impl Into<String>, help: impl Into<String>) -> Problem {
-    Problem::Refused(Refusal::missing(message, help))
+    Problem::Refused(PlanError::missing(message, help))
 }
 
 /// An op whose object is already there as asked: a replay if this lab made it, else adopted.
@@ -127,7 +129,7 @@ impl<'a> World<'a> {
 
     fn need_bridge(&mut self, ns: &Netns, name: &str) -> Result<(), Problem> {
         match self.link(ns, name)? {
-            Some(l) if l.kind.as_deref() == Some("bridge") => Ok(()),
+            Some(l) if l.kind == Some(LinkKind::Bridge) => Ok(()),
             Some(l) => Err(refuse(
                 format!("{name} on {ns} is {}, not a bridge", kind_words(&l)),
                 "a link can only be enslaved to a bridge: pass a bridge(...)".to_string(),

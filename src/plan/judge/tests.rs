@@ -4,12 +4,12 @@
 use super::{Problem, World};
 use crate::firewall::Rule;
 use crate::plan::observe::{FdbEntry, Observe};
-use crate::plan::op::{LinkKind, OpKind};
+use crate::plan::op::{LinkSpec, OpKind};
 use crate::plan::simulated::Simulated;
 use crate::plan::verdict::Verdict::{self, Adopted, Change, Create, Unchanged};
 use crate::plan::view::{LinkView, NsView, RouteView};
 use crate::plan::vxlan::VxlanSpec;
-use crate::sys::{Failure, Netns, ObjectKey};
+use crate::sys::{Failure, LinkKind, Netns, ObjectKey};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::net::IpAddr;
 
@@ -63,7 +63,7 @@ fn ip(s: &str) -> IpAddr {
 
 fn link(kind: Option<&str>, up: bool, mtu: u32) -> LinkView {
     LinkView {
-        kind: kind.map(str::to_string),
+        kind: kind.map(LinkKind::from_kernel),
         up,
         mtu,
         ..LinkView::default()
@@ -168,7 +168,7 @@ fn netns_del(name: &str) -> OpKind {
     OpKind::NetnsDel { name: name.into() }
 }
 
-fn link_add(ns: Netns, name: &str, kind: LinkKind) -> OpKind {
+fn link_add(ns: Netns, name: &str, kind: LinkSpec) -> OpKind {
     OpKind::LinkAdd {
         ns,
         name: name.into(),
@@ -180,12 +180,12 @@ fn link_add(ns: Netns, name: &str, kind: LinkKind) -> OpKind {
 }
 
 fn bridge(ns: Netns, name: &str) -> OpKind {
-    link_add(ns, name, LinkKind::Bridge)
+    link_add(ns, name, LinkSpec::Bridge)
 }
 
 fn veth(ns: Netns, name: &str, peer_ns: Netns, peer: &str) -> OpKind {
     let peer = peer.into();
-    link_add(ns, name, LinkKind::Veth { peer, peer_ns })
+    link_add(ns, name, LinkSpec::Veth { peer, peer_ns })
 }
 
 fn vxlan(name: &str, id: u32, dev: Option<&str>) -> OpKind {
@@ -193,7 +193,7 @@ fn vxlan(name: &str, id: u32, dev: Option<&str>) -> OpKind {
     link_add(
         HOST,
         name,
-        LinkKind::Vxlan(VxlanSpec {
+        LinkSpec::Vxlan(VxlanSpec {
             id,
             dev,
             ..VxlanSpec::default()
@@ -398,7 +398,7 @@ fn judged(c: &Case) -> Outcome {
     }
     match world.judge(&c.op, &owned) {
         Ok(j) => Outcome::Judged(j.verdict, j.steps),
-        Err(Problem::Refused(r)) => Outcome::Refused(r.code, r.message, r.help),
+        Err(Problem::Refused(r)) => Outcome::Refused(r.code, r.message, r.help.unwrap_or_default()),
         Err(Problem::Kernel(f)) => Outcome::Kernel(f),
     }
 }
