@@ -12,6 +12,7 @@ pub mod errno;
 pub mod failure;
 pub mod key;
 pub mod netns;
+pub mod shell;
 pub mod sources;
 
 pub use at::At;
