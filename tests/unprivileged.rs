@@ -1,7 +1,8 @@
 //! As an ordinary user (nobody, through setpriv): `run` without `--sandbox` fails with the root
-//! hint and touches nothing; `check`, `run --dry-run` and `run --sandbox` (through a user
-//! namespace) succeed, the last with its pings passing. CI is root, so setpriv works there; a
-//! machine where it does not is a failure, not a skip.
+//! hint and touches nothing (`down`, `show`, `why` and `repl` each with the hint that fits it);
+//! `check`, `run --dry-run` and `run --sandbox` (through a user namespace) succeed, the last with
+//! its pings passing. CI is root, so setpriv works there; a machine where it does not is a
+//! failure, not a skip.
 
 mod support;
 
@@ -41,6 +42,42 @@ fn run_without_sandbox_says_it_needs_root() {
 "
     );
     assert_eq!(text(&out.stdout), "");
+}
+
+#[test]
+fn each_subcommand_without_root_says_what_fits_it() {
+    let sandboxed = "a lab built with --sandbox is seen only from inside";
+    for (args, words) in [
+        (
+            &["down", "--lab", "chapter1"][..],
+            "run it as root (sudo netsh down ...); a lab built with --sandbox is gone already",
+        ),
+        (&["show"][..], sandboxed),
+        (&["why", "ns1", "10.1.1.3"][..], sandboxed),
+        (&["repl"][..], "use --sandbox (no root needed) or sudo"),
+    ] {
+        let out = as_nobody(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        // miette wraps the help at the terminal's width: compare it as one line.
+        let err = text(&out.stderr)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(err.contains(words), "{args:?}: {err}");
+        assert!(
+            !err.contains("--dry-run"),
+            "{args:?} has no --dry-run: {err}"
+        );
+    }
+    let out = as_nobody(&["why", "ns1", "10.1.1.3"]);
+    let err = text(&out.stderr)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        err.contains("netsh repl --sandbox --load FILE, then ns(\"ns1\").why(\"10.1.1.3\")"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -36,6 +36,28 @@ pub fn parse_cidr(s: &str) -> Result<IpNet, DslError> {
     Ok(IpNet::new(ip, prefix).expect("prefix checked"))
 }
 
+/// An interface address: a CIDR whose address a host can hold. The kernel takes 0.0.0.0 and
+/// says nothing (and makes nothing); a multicast group or the broadcast address on a link is a
+/// mistake too.
+pub fn parse_host_cidr(s: &str) -> Result<IpNet, DslError> {
+    let net = parse_cidr(s)?;
+    let ip = net.addr();
+    let why = if ip.is_unspecified() {
+        "the unspecified address, which no link can hold"
+    } else if ip.is_multicast() {
+        "a multicast group, not a host"
+    } else if ip == IpAddr::from([255, 255, 255, 255]) {
+        "the broadcast address, not a host"
+    } else {
+        return Ok(net);
+    };
+    Err(DslError::new(
+        CODE,
+        format!("\"{s}\" is not a host address: {ip} is {why}"),
+        "give the link a host's address in its subnet, e.g. \"10.1.1.2/24\"",
+    ))
+}
+
 fn not_an_address(s: &str) -> DslError {
     DslError::new(
         CODE,
@@ -107,6 +129,14 @@ mod tests {
             "prefix /33 is out of range for an IPv4 address (0-32)"
         );
         assert!(parse_dst("10.1.1.5/24", false).is_err());
+        assert_eq!(
+            parse_host_cidr("0.0.0.0/0").unwrap_err().message,
+            "\"0.0.0.0/0\" is not a host address: 0.0.0.0 is the unspecified address, which no link can hold"
+        );
+        for bad in ["::/64", "224.0.0.5/24", "ff02::1/64", "255.255.255.255/32"] {
+            assert!(parse_host_cidr(bad).is_err(), "{bad}");
+        }
+        assert!(parse_host_cidr("10.1.1.2/24").is_ok());
         assert_eq!(
             parse_dst("default", false).unwrap().to_string(),
             "0.0.0.0/0"

@@ -4,6 +4,7 @@
 use super::addr::parse_ip;
 use super::error::{fail, DslError, R};
 use super::named::Named;
+use super::plain_text::check_no_nul;
 use super::session::{Session, Shared};
 use super::stack::Stack;
 use crate::plan::PingMode;
@@ -75,6 +76,13 @@ impl Session {
     }
 
     pub fn exec(&mut self, st: &Stack, cmd: &str) -> Result<Map, DslError> {
+        // A shell command may hold newlines (it is a script); a NUL cannot pass as an argument.
+        check_no_nul(
+            cmd,
+            "netsh::exec",
+            "the command",
+            "remove the NUL byte: a command is text, and a NUL would end it early",
+        )?;
         self.flush()?;
         let o = self.backend.exec(&st.ns, cmd).map_err(|f| {
             DslError::new(

@@ -81,7 +81,7 @@ impl Session {
             ));
         }
         // Everything is checked before anything is recorded.
-        crate::api::addr::parse_cidr(cidr)?;
+        crate::api::addr::parse_host_cidr(cidr)?;
         if o.gw && self.model.links[br.id].addrs.is_empty() {
             return Err(DslError::new(
                 "netsh::connect",

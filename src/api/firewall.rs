@@ -8,6 +8,7 @@ use super::link::Link;
 use super::model::ModelKind;
 use super::named::Named;
 use super::names::check_ifname;
+use super::plain_text::check_no_control;
 use super::session::{Session, Shared};
 use super::stack::Stack;
 use crate::firewall::Rule;
@@ -405,6 +406,14 @@ impl Session {
     pub fn iptables(&mut self, st: &Stack, line: &str, at: At) -> Result<FwRule, DslError> {
         let mut w =
             crate::firewall::rule::shell_words(line).map_err(|m| bad(m, "close the quote"))?;
+        for word in &w {
+            check_no_control(
+                word,
+                CODE,
+                "the iptables argument",
+                "netsh hands iptables each argument as one word of one line: write it without line breaks or other control characters",
+            )?;
+        }
         let mut table = "filter".to_string();
         if let Some(i) = w.iter().position(|a| a == "-t" || a == "--table") {
             if i + 1 >= w.len() {

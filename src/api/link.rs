@@ -1,7 +1,7 @@
 //! `Link`: a handle on one link the script made or named (bridge, veth end, existing link), and
 //! its verbs: peer, into, master, nomaster, addr, del_addr, up, down, mtu, del, name, ns.
 
-use super::addr::parse_cidr;
+use super::addr::{parse_cidr, parse_host_cidr};
 use super::error::{at, fail, DslError, R};
 use super::model::ModelKind;
 use super::named::Named;
@@ -93,6 +93,13 @@ impl Session {
         let (bname, bns) = self.live(br)?;
         let (bname, bns) = (bname.to_string(), bns.clone());
         let bkind = self.model.links[br.id].kind;
+        if l.id == br.id {
+            return Err(DslError::new(
+                "netsh::master",
+                format!("{name} cannot be its own master: a bridge's ports are other links"),
+                format!("enslave another link to it, e.g. veth(\"v1\", \"v2\").master(bridge(\"{name}\"))"),
+            ));
+        }
         if matches!(bkind, ModelKind::Veth | ModelKind::Vxlan) {
             return Err(DslError::new(
                 "netsh::master",
@@ -123,7 +130,9 @@ impl Session {
 
     pub fn addr(&mut self, l: &Link, cidr: &str, at: At, add: bool) -> Result<(), DslError> {
         let (name, ns) = self.live(l)?;
-        let net = parse_cidr(cidr).map_err(|mut e| {
+        // An address to remove needs only to parse; one to add must be a host's.
+        let parse = if add { parse_host_cidr } else { parse_cidr };
+        let net = parse(cidr).map_err(|mut e| {
             e.message = format!("{} (for {name} on {ns})", e.message);
             e
         })?;

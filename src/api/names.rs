@@ -1,5 +1,7 @@
 //! Name rules, checked before anything reaches the kernel: interface names at most 15 bytes;
-//! no `/`, whitespace, `.` or `:` in any name the user gives (`.` joins a host and its namespace).
+//! no `/`, whitespace, control characters, `.`, `:` or `%` in any name the user gives (`.` joins
+//! a host and its namespace; the kernel reads `%d` in an interface name as "the next free
+//! number", and a namespace's name becomes part of interface names `connect` makes).
 
 use super::error::DslError;
 
@@ -7,7 +9,7 @@ const IFNAMSIZ: usize = 16;
 
 fn bad_char(name: &str) -> Option<char> {
     name.chars()
-        .find(|c| *c == '/' || *c == '.' || *c == ':' || c.is_whitespace() || c.is_control())
+        .find(|c| "/.:%".contains(*c) || c.is_whitespace() || c.is_control())
 }
 
 pub fn check_ifname(name: &str, what: &str) -> Result<(), DslError> {
@@ -71,8 +73,9 @@ fn char_words(c: char) -> String {
         '/' => "'/'".to_string(),
         '.' => "'.' (reserved: it joins a host and its namespace, as in h150.ns2)".to_string(),
         ':' => "':'".to_string(),
-        c if c.is_whitespace() => "whitespace".to_string(),
-        c => format!("the control character {:?}", c),
+        '%' => "'%' (reserved: the kernel would read %d as a number to fill in)".to_string(),
+        c if c.is_control() => super::plain_text::control_words(c),
+        _ => "whitespace".to_string(),
     }
 }
 
@@ -89,5 +92,20 @@ mod tests {
             "interface name \"abcdefghijklmnop\" is 16 bytes long; the kernel allows at most 15"
         );
         assert!(check_nsname("h150.ns2").is_err());
+    }
+
+    #[test]
+    fn percent_is_refused_in_every_name() {
+        let e = check_ifname("br%d", "bridge").unwrap_err();
+        assert_eq!(
+            e.message,
+            "interface name \"br%d\" contains '%' (reserved: the kernel would read %d as a number to fill in)"
+        );
+        assert!(check_nsname("ns%d").is_err());
+        // Names a shell or iproute2 would misread are quoted when printed, not refused.
+        for ok in ["b", "-n", "a$(x)", "it's", "help"] {
+            assert!(check_ifname(ok, "link").is_ok(), "{ok}");
+            assert!(check_nsname(ok).is_ok(), "{ok}");
+        }
     }
 }

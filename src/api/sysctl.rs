@@ -3,8 +3,10 @@
 
 use super::error::{at, fail, DslError, R};
 use super::named::Named;
+use super::plain_text::check_no_control;
 use super::session::{Session, Shared};
 use super::stack::Stack;
+use super::sysctl_range::ranged;
 use crate::plan::OpKind;
 use crate::sys::{At, Netns};
 use rhai::{Dynamic, Engine, FuncRegistration, NativeCallContext};
@@ -44,13 +46,20 @@ impl Session {
                 format!("e.g. sysctl(\"{key}\", \"1\")"),
             ));
         };
-        if value.is_empty() || value.contains('\n') {
+        if value.is_empty() {
             return Err(DslError::new(
                 "netsh::sysctl",
-                format!("the value of {key} is empty or has a newline"),
+                format!("the value of {key} is empty"),
                 format!("e.g. sysctl(\"{key}\", \"1\")"),
             ));
         }
+        check_no_control(
+            &value,
+            "netsh::sysctl",
+            &format!("the value of {key}"),
+            "write the value on one line; separate numbers with spaces, e.g. \"20000 30000\"",
+        )?;
+        let value = ranged(key, &value)?;
         self.push(
             OpKind::Sysctl {
                 ns: st.ns.clone(),

@@ -1,7 +1,7 @@
 //! `wire(a, "eth0", "172.31.131.149/24", b, "eth0", "172.31.131.150/24")`: a LAN cable between
 //! two hosts (or namespaces) — a veth whose ends are born in each, named, addressed and up.
 
-use super::addr::parse_cidr;
+use super::addr::parse_host_cidr;
 use super::error::{at, fail, DslError, R};
 use super::link::Link;
 use super::named::Named;
@@ -23,8 +23,8 @@ impl Session {
         cidr_b: &str,
         at: At,
     ) -> Result<Link, DslError> {
-        let net_a = parse_cidr(cidr_a)?;
-        let net_b = parse_cidr(cidr_b)?;
+        let net_a = parse_host_cidr(cidr_a)?;
+        let net_b = parse_host_cidr(cidr_b)?;
         if a.ns == b.ns {
             return Err(DslError::new(
                 "netsh::wire",

@@ -16,7 +16,13 @@ use std::time::Instant;
 pub fn down(a: DownArgs) -> Result<(), Error> {
     let lab = lab_name(a.file.as_deref(), a.lab.as_deref()).map_err(Error::usage)?;
     if !has_net_admin() {
-        return Err(Error::diag(root_diag("netsh down"), "", None));
+        // A sandboxed lab needs no down: it went with its sandbox.
+        let help = "run it as root (sudo netsh down ...); a lab built with --sandbox is gone already, with its sandbox";
+        return Err(Error::diag(
+            root_diag("netsh down", "change", help),
+            "",
+            None,
+        ));
     }
     let started = Instant::now();
     let mut backend = crate::net::Netlink::new(&lab)

@@ -16,11 +16,29 @@ pub fn lab_name(file: Option<&Path>, lab: Option<&str>) -> Result<String, String
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
-        && !name.starts_with('.');
+        // A leading '-' would read as an option in the `netsh down --lab NAME` netsh prints.
+        && !name.starts_with(['.', '-']);
     if !ok {
         return Err(format!(
-            "invalid lab name \"{name}\": use letters, digits, '-', '_' and '.' (at most 64), or pass --lab NAME"
+            "invalid lab name \"{name}\": use letters, digits, '-', '_' and '.', starting with a letter, digit or '_' (at most 64), or pass --lab NAME"
         ));
     }
     Ok(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lab_name_never_reads_as_an_option() {
+        assert_eq!(
+            lab_name(None, Some("-x")).unwrap_err(),
+            "invalid lab name \"-x\": use letters, digits, '-', '_' and '.', starting with a letter, digit or '_' (at most 64), or pass --lab NAME"
+        );
+        assert!(lab_name(Some(Path::new("labs/-x.rhai")), None).is_err());
+        assert!(lab_name(None, Some(".x")).is_err());
+        assert_eq!(lab_name(None, Some("my-lab.2")).unwrap(), "my-lab.2");
+        assert_eq!(lab_name(None, Some("_x")).unwrap(), "_x");
+    }
 }

@@ -17,7 +17,15 @@ pub fn repl(a: ReplArgs, sandboxed: bool) -> Result<(), Error> {
         None => "repl".to_string(),
     };
     if !has_net_admin() {
-        return Err(Error::diag(root_diag("netsh repl"), "netsh repl", None));
+        return Err(Error::diag(
+            root_diag(
+                "netsh repl",
+                "change",
+                "use --sandbox (no root needed) or sudo",
+            ),
+            "netsh repl",
+            None,
+        ));
     }
     let mut journal = open_journal(&lab).map_err(|d| Error::diag(d, "netsh repl", None))?;
     // A lab named after a script belongs to it, as with `netsh run`.

@@ -29,13 +29,19 @@ pub fn has_net_admin() -> bool {
         .is_some_and(|caps| caps & (1 << CAP_NET_ADMIN) != 0)
 }
 
-pub fn root_diag(what: &str) -> Diag {
+/// `what` needs root to `verb` (change, read) the network configuration; `help` is what this
+/// subcommand can do instead (each has other options).
+pub fn root_diag(what: &str, verb: &str, help: &str) -> Diag {
     Diag::new(
         "netsh::permission",
-        format!("{what} needs root (CAP_NET_ADMIN) to change the kernel's network configuration"),
-        Some("use --sandbox (no root needed), sudo, or --dry-run".into()),
+        format!("{what} needs root (CAP_NET_ADMIN) to {verb} the kernel's network configuration"),
+        Some(help.into()),
     )
 }
+
+/// A lab run with --sandbox lives in the sandbox's namespaces, seen only from inside it.
+pub const SANDBOX_SEEN_FROM_INSIDE: &str =
+    "a lab built with --sandbox is seen only from inside its sandbox: netsh repl --sandbox --load FILE";
 
 /// Rejects a `-p` the script never reads (a typo would otherwise pass silently).
 pub fn check_params(
@@ -162,7 +168,12 @@ fn open_backend(
         return Ok((Box::new(out), Journal::in_memory(lab)));
     }
     if !has_net_admin() {
-        return Err(Error::diag(root_diag("netsh run"), file, None));
+        let help = "use --sandbox (no root needed), sudo, or --dry-run";
+        return Err(Error::diag(
+            root_diag("netsh run", "change", help),
+            file,
+            None,
+        ));
     }
     let mut journal = open_journal(lab).map_err(|d| Error::diag(d, file, None))?;
     let me = std::fs::canonicalize(&a.file)

@@ -1,7 +1,7 @@
 //! `netsh show [--lab NAME] [--json | --dot]`: the live state per host and namespace.
 
 use super::error::Error;
-use super::run::{has_net_admin, root_diag};
+use super::run::{has_net_admin, root_diag, SANDBOX_SEEN_FROM_INSIDE};
 use super::ShowArgs;
 use crate::lab::state::{StackState, State};
 use crate::lab::Journal;
@@ -17,7 +17,13 @@ pub fn show(a: ShowArgs) -> Result<(), Error> {
         });
     }
     if !has_net_admin() {
-        return Err(Error::diag(root_diag("netsh show"), "", None));
+        let help =
+            format!("run it as root (sudo netsh show); {SANDBOX_SEEN_FROM_INSIDE}, then :show");
+        return Err(Error::diag(
+            root_diag("netsh show", "read", &help),
+            "",
+            None,
+        ));
     }
     let mut backend = crate::net::Netlink::new(a.lab.as_deref().unwrap_or("show"))
         .map_err(|e| Error::failed(format!("cannot start the netlink backend: {e}")))?;

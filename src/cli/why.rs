@@ -2,7 +2,7 @@
 //! each hop, then `verdict: clear` (exit 0) or `verdict: blocked — …` (exit 1).
 
 use super::error::Error;
-use super::run::{has_net_admin, root_diag};
+use super::run::{has_net_admin, root_diag, SANDBOX_SEEN_FROM_INSIDE};
 use super::WhyArgs;
 use crate::plan::Observe;
 use crate::script::diagnostic::Diag;
@@ -24,7 +24,15 @@ pub fn why(a: WhyArgs) -> Result<(), Error> {
         );
     };
     if !has_net_admin() {
-        return Err(Error::diag(root_diag("netsh why"), "", None));
+        let stack = match a.namespace.as_str() {
+            "host" => Netns::Root,
+            n => Netns::named(n),
+        };
+        let help = format!(
+            "run it as root (sudo netsh why ...); {SANDBOX_SEEN_FROM_INSIDE}, then {}.why(\"{dst}\")",
+            stack.dsl()
+        );
+        return Err(Error::diag(root_diag("netsh why", "read", &help), "", None));
     }
     let mut backend = crate::net::Netlink::new("why")
         .map_err(|e| Error::failed(format!("cannot start the netlink backend: {e}")))?;

@@ -55,26 +55,46 @@ impl Iptables {
     }
 }
 
+/// `iptables -t TABLE OP CHAIN ARGS… --wait`, each argument one argv word as the rule holds it:
+/// the crate's string API would join them and split them again, and a quote inside a comment
+/// would come out as another rule than the one journaled.
+fn rule_cmd(ipt: &iptables::IPTables, op: &str, r: &Rule) -> Result<std::process::Output, String> {
+    let mut cmd = Command::new(ipt.cmd);
+    cmd.args(["-t", &r.table, op, &r.chain]).args(&r.args);
+    if ipt.has_wait {
+        cmd.arg("--wait");
+    }
+    cmd.output()
+        .map_err(|e| format!("cannot run {}: {e}", ipt.cmd))
+}
+
+/// The rule's `op` done, or iptables' own words for why not.
+fn rule_op(ipt: &iptables::IPTables, op: &str, r: &Rule) -> Result<(), String> {
+    let out = rule_cmd(ipt, op, r)?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).to_string())
+    }
+}
+
 impl Firewall for Iptables {
     fn exists(&mut self, ns: Option<&Path>, rule: &Rule) -> Result<bool, Failure> {
         let r = rule.clone();
         self.run(ns, move |ipt| {
-            ipt.exists(&r.table, &r.chain, &r.spec())
-                .map_err(|e| e.to_string())
+            rule_cmd(ipt, "-C", &r).map(|o| o.status.success())
         })
     }
 
     fn append(&mut self, ns: Option<&Path>, rule: &Rule) -> Result<(), Failure> {
         let r = rule.clone();
-        self.run(ns, move |ipt| {
-            ipt.append(&r.table, &r.chain, &r.spec())
-                .map_err(|e| e.to_string())
-        })
+        self.run(ns, move |ipt| rule_op(ipt, "-A", &r))
     }
 
     fn append_all(&mut self, ns: Option<&Path>, rules: &[Rule]) -> Result<(), Failure> {
         // Even one rule goes through iptables-restore: its process dies with netsh (see
         // `restore`), so no orphan can add a rule after a SIGKILLed run's `down`.
+        one_line_each(rules)?;
         self.restore(ns, restore_input(rules, "-A"))
     }
 
@@ -82,15 +102,13 @@ impl Firewall for Iptables {
         if rules.len() == 1 {
             return self.delete(ns, &rules[0]);
         }
+        one_line_each(rules)?;
         self.restore(ns, restore_input(rules, "-D"))
     }
 
     fn delete(&mut self, ns: Option<&Path>, rule: &Rule) -> Result<(), Failure> {
         let r = rule.clone();
-        self.run(ns, move |ipt| {
-            ipt.delete(&r.table, &r.chain, &r.spec())
-                .map_err(|e| e.to_string())
-        })
+        self.run(ns, move |ipt| rule_op(ipt, "-D", &r))
     }
 
     fn list(&mut self, ns: Option<&Path>) -> Result<Vec<Listed>, Failure> {
@@ -152,6 +170,22 @@ impl Iptables {
                 }
             })?;
         Ok(parse_save(&String::from_utf8_lossy(&out.stdout)))
+    }
+}
+
+/// iptables-restore reads its input line by line: an argument with a line break (or any other
+/// control character) would be read as commands of its own. The DSL refuses them; this is the
+/// last guard before the text leaves netsh.
+fn one_line_each(rules: &[Rule]) -> Result<(), Failure> {
+    let words = rules
+        .iter()
+        .flat_map(|r| [&r.table, &r.chain].into_iter().chain(&r.args));
+    match words.into_iter().find(|w| w.contains(char::is_control)) {
+        Some(w) => Err(failure(
+            format!("the rule argument {w:?} holds a control character; iptables-restore would read it as more than one line"),
+            None,
+        )),
+        None => Ok(()),
     }
 }
 
@@ -232,6 +266,21 @@ mod tests {
         assert_eq!(
             input,
             "*filter\n-A FORWARD -i br0 ! -o br0 -j ACCEPT\n-A INPUT -m comment --comment \"two words\" -j ACCEPT\nCOMMIT\n*nat\n-A POSTROUTING -s 10.1.0.0/16 ! -o br0 -j MASQUERADE\nCOMMIT\n"
+        );
+    }
+
+    #[test]
+    fn no_argument_reaches_iptables_restore_with_a_line_break() {
+        let rule = Rule {
+            table: "filter".into(),
+            chain: "FORWARD".into(),
+            args: vec!["--comment".into(), "a\nCOMMIT\n*filter\n-F INPUT".into()],
+        };
+        let e = one_line_each(&[rule]).unwrap_err();
+        assert!(
+            e.message.contains(r#""a\nCOMMIT\n*filter\n-F INPUT""#),
+            "{}",
+            e.message
         );
     }
 

@@ -59,24 +59,37 @@ impl Rule {
     pub fn spec(&self) -> String {
         self.args
             .iter()
-            .map(|a| quote(a))
+            .map(|a| crate::sys::shell::quote(a))
             .collect::<Vec<_>>()
             .join(" ")
     }
 }
 
-/// Words as a shell splits them: whitespace, with '...' and "..." quoting.
+/// Words as a shell splits them: whitespace between words; '...' keeps everything; "..." keeps
+/// everything but `\"`, `\\`, `\$`, `` \` `` and `\'` (the character escaped: iptables-save
+/// writes `it's` as `"it\'s"`); outside quotes `\x` is `x`. So a rule reads as it would on a
+/// command line, and iptables-save's `"a \"b\""` as `a "b"`.
 pub fn shell_words(s: &str) -> Result<Vec<String>, String> {
     let mut out = vec![];
     let mut cur = String::new();
     let mut in_word = false;
     let mut quote: Option<char> = None;
-    for c in s.chars() {
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
         match (quote, c) {
             (Some(q), c) if c == q => quote = None,
+            (Some('"'), '\\') => match chars.next() {
+                Some(e @ ('"' | '\\' | '$' | '`' | '\'')) => cur.push(e),
+                Some(e) => cur.extend(['\\', e]),
+                None => cur.push('\\'),
+            },
             (Some(_), c) => cur.push(c),
             (None, '\'' | '"') => {
                 quote = Some(c);
+                in_word = true;
+            }
+            (None, '\\') => {
+                cur.push(chars.next().unwrap_or('\\'));
                 in_word = true;
             }
             (None, c) if c.is_whitespace() => {
@@ -109,17 +122,6 @@ pub fn from_saved(table: &str, chain: &str, spec: &str) -> Option<Rule> {
     })
 }
 
-fn quote(a: &str) -> String {
-    if !a.is_empty()
-        && a.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:,!=+@%".contains(c))
-    {
-        a.to_string()
-    } else {
-        format!("'{}'", a.replace('\'', r"'\''"))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,5 +142,31 @@ mod tests {
             "-m comment --comment netsh:chapter4 -s 10.1.1.0/24 ! -o bridge0 -j MASQUERADE"
         );
         assert_eq!(t.untagged(), r);
+    }
+
+    #[test]
+    fn words_split_as_a_shell_splits_them_and_spec_reads_back() {
+        let w = shell_words(r#"-m comment --comment "it's \"x\" \\ \$y" 'a\b' c\ d"#).unwrap();
+        assert_eq!(
+            w,
+            [
+                "-m",
+                "comment",
+                "--comment",
+                r#"it's "x" \ $y"#,
+                r"a\b",
+                "c d"
+            ]
+        );
+        let r = Rule {
+            table: "filter".into(),
+            chain: "FORWARD".into(),
+            args: w,
+        };
+        assert_eq!(shell_words(&r.spec()).unwrap(), r.args);
+        // As iptables-save prints a comment.
+        let saved = from_saved("filter", "FORWARD", r#"--comment "it\'s \"q\" \\""#).unwrap();
+        assert_eq!(saved.args, ["--comment", r#"it's "q" \"#]);
+        assert!(shell_words("\"open").is_err());
     }
 }

@@ -195,6 +195,6 @@ mod tests {
             .iter()
             .map(crate::plan::render::render)
             .collect();
-        assert_eq!(steps, vec!["ip netns del ns1", "ip link del br0"]);
+        assert_eq!(steps, vec!["ip netns del ns1", "ip link del dev br0"]);
     }
 }

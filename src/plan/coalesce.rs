@@ -354,10 +354,10 @@ mod tests {
             rendered(ops),
             vec![
                 "ip netns add ns1",
-                "ip link add bridge0 address 02:a3:ad:4b:de:cf type bridge",
-                "ip link add vethb1 master bridge0 up type veth peer name veth1 netns ns1",
+                "ip link add name bridge0 address 02:a3:ad:4b:de:cf type bridge",
+                "ip link add name vethb1 master bridge0 up type veth peer name veth1 netns ns1",
                 "ip -n ns1 addr add 10.1.1.2/24 dev veth1",
-                "ip -n ns1 link set veth1 up",
+                "ip -n ns1 link set dev veth1 up",
             ]
         );
     }
@@ -397,9 +397,9 @@ mod tests {
             rendered(ops),
             vec![
                 "ip netns add ns1",
-                "ip link add a up type veth peer name b",
+                "ip link add name a up type veth peer name b",
                 "ip addr add 10.1.1.2/24 dev a",
-                "ip link set a netns ns1",
+                "ip link set dev a netns ns1",
             ]
         );
     }
@@ -429,7 +429,7 @@ mod tests {
             rendered(ops),
             [
                 "ip netns add ns1",
-                "ip link add b type veth peer name a netns ns1"
+                "ip link add name b type veth peer name a netns ns1"
             ]
         );
     }

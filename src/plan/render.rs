@@ -1,7 +1,12 @@
 //! The iproute2 / sysctl command that does what an `OpKind` does: `--dry-run` prints these, and a
 //! bash running them in a fresh sandbox must build the same state as netsh.
+//!
+//! Every name is one quoted bash word (`q`), and follows an explicit `name` or `dev` keyword:
+//! iproute2 reads a bare word as a keyword or its abbreviation first (`b` is `broadcast`, `d`
+//! is `dynamic`), so a link named `b` is only safe as `name b` or `dev b`.
 
 use super::op::{LinkSpec, OpKind};
+use crate::sys::shell::quote as q;
 use crate::sys::Netns;
 use ipnet::IpNet;
 use std::net::IpAddr;
@@ -21,7 +26,7 @@ fn route_args(dst: &IpNet, via: &Option<IpAddr>, dev: &Option<String>) -> String
         s.push_str(&format!(" via {v}"));
     }
     if let Some(d) = dev {
-        s.push_str(&format!(" dev {d}"));
+        s.push_str(&format!(" dev {}", q(d)));
     }
     s
 }
@@ -29,8 +34,8 @@ fn route_args(dst: &IpNet, via: &Option<IpAddr>, dev: &Option<String>) -> String
 pub fn render(op: &OpKind) -> String {
     use OpKind::*;
     match op {
-        NetnsAdd { name } => format!("ip netns add {name}"),
-        NetnsDel { name } => format!("ip netns del {name}"),
+        NetnsAdd { name } => format!("ip netns add {}", q(name)),
+        NetnsDel { name } => format!("ip netns del {}", q(name)),
         LinkAdd {
             ns,
             name,
@@ -39,7 +44,7 @@ pub fn render(op: &OpKind) -> String {
             up,
             mtu,
         } => {
-            let mut s = format!("{} link add {name}", ns.ip());
+            let mut s = format!("{} link add name {}", ns.ip(), q(name));
             if let LinkSpec::Bridge = kind {
                 s.push_str(&format!(
                     " address {}",
@@ -50,7 +55,7 @@ pub fn render(op: &OpKind) -> String {
                 s.push_str(&format!(" mtu {m}"));
             }
             if let Some(m) = master {
-                s.push_str(&format!(" master {m}"));
+                s.push_str(&format!(" master {}", q(m)));
             }
             if *up {
                 s.push_str(" up");
@@ -59,7 +64,7 @@ pub fn render(op: &OpKind) -> String {
                 LinkSpec::Bridge => s.push_str(" type bridge"),
                 LinkSpec::Vxlan(v) => s.push_str(&format!(" type vxlan {}", v.render())),
                 LinkSpec::Veth { peer, peer_ns } => {
-                    s.push_str(&format!(" type veth peer name {peer}"));
+                    s.push_str(&format!(" type veth peer name {}", q(peer)));
                     if peer_ns != ns {
                         s.push_str(&format!(" netns {}", peer_ns.ip_netns_arg()));
                     }
@@ -67,32 +72,46 @@ pub fn render(op: &OpKind) -> String {
             }
             s
         }
-        LinkRequire { ns, name } => format!("{} link show {name} >/dev/null || exit 1", ns.ip()),
+        LinkRequire { ns, name } => {
+            format!("{} link show dev {} >/dev/null || exit 1", ns.ip(), q(name))
+        }
         LinkSetNs { ns, name, to } => {
-            format!("{} link set {name} netns {}", ns.ip(), to.ip_netns_arg())
+            format!(
+                "{} link set {} netns {}",
+                ns.ip(),
+                dev(name),
+                to.ip_netns_arg()
+            )
         }
         LinkSetMaster { ns, name, master } => match master {
-            Some(m) => format!("{} link set {name} master {m}", ns.ip()),
-            None => format!("{} link set {name} nomaster", ns.ip()),
+            Some(m) => format!("{} link set {} master {}", ns.ip(), dev(name), q(m)),
+            None => format!("{} link set {} nomaster", ns.ip(), dev(name)),
         },
         LinkSetUp { ns, name, up } => {
             format!(
-                "{} link set {name} {}",
+                "{} link set {} {}",
                 ns.ip(),
+                dev(name),
                 if *up { "up" } else { "down" }
             )
         }
-        LinkSetMtu { ns, name, mtu } => format!("{} link set {name} mtu {mtu}", ns.ip()),
-        LinkDel { ns, name, .. } => format!("{} link del {name}", ns.ip()),
-        AddrAdd { ns, link, addr } => format!("{} addr add {addr} dev {link}", ns.ip()),
-        AddrDel { ns, link, addr } => format!("{} addr del {addr} dev {link}", ns.ip()),
+        LinkSetMtu { ns, name, mtu } => format!("{} link set {} mtu {mtu}", ns.ip(), dev(name)),
+        LinkDel { ns, name, .. } => format!("{} link del {}", ns.ip(), dev(name)),
+        AddrAdd { ns, link, addr } => format!("{} addr add {addr} {}", ns.ip(), dev(link)),
+        AddrDel { ns, link, addr } => format!("{} addr del {addr} {}", ns.ip(), dev(link)),
         RouteAdd { ns, dst, via, dev } => {
             format!("{} route add {}", ns.ip(), route_args(dst, via, dev))
         }
         RouteDel { ns, dst, via, dev } => {
             format!("{} route del {}", ns.ip(), route_args(dst, via, dev))
         }
-        Sysctl { ns, key, value } => format!("{}sysctl -qw {key}={value}", ns.exec_prefix()),
+        Sysctl { ns, key, value } => {
+            format!(
+                "{}sysctl -qw {}",
+                ns.exec_prefix(),
+                q(&format!("{key}={value}"))
+            )
+        }
         RuleAdd { ns, rule } => format!(
             "{}iptables {}-A {}",
             ns.exec_prefix(),
@@ -100,9 +119,11 @@ pub fn render(op: &OpKind) -> String {
             chain_spec(rule)
         ),
         FdbAdd { ns, dev, mac, dst } => {
+            let (mac, dev) = (q(mac), q(dev));
             format!("{} fdb append {mac} dev {dev} dst {dst}", bridge_cmd(ns))
         }
         FdbDel { ns, dev, mac, dst } => {
+            let (mac, dev) = (q(mac), q(dev));
             format!("{} fdb del {mac} dev {dev} dst {dst}", bridge_cmd(ns))
         }
         RuleDel { ns, rule } => format!(
@@ -114,11 +135,16 @@ pub fn render(op: &OpKind) -> String {
     }
 }
 
+/// `dev NAME`: the link, never read as a keyword.
+fn dev(name: &str) -> String {
+    format!("dev {}", q(name))
+}
+
 /// The `bridge` command in a namespace.
 fn bridge_cmd(ns: &Netns) -> String {
     match ns {
         Netns::Root => "bridge".to_string(),
-        Netns::Named(n) => format!("bridge -n {n}"),
+        Netns::Named(n) => format!("bridge -n {}", q(n)),
     }
 }
 
@@ -127,12 +153,12 @@ fn table_arg(table: &str) -> String {
     if table == "filter" {
         String::new()
     } else {
-        format!("-t {table} ")
+        format!("-t {} ", q(table))
     }
 }
 
 fn chain_spec(rule: &crate::firewall::Rule) -> String {
-    format!("{} {}", rule.chain, rule.spec())
+    format!("{} {}", q(&rule.chain), rule.spec())
 }
 
 /// The check `assert_ping` / `assert_no_ping` stands for, as a command that stops the script.
@@ -150,11 +176,12 @@ pub fn render_exec(ns: &Netns, cmd: &str) -> String {
     format!("{}sh -c {}", ns.exec_prefix(), shell_quote(cmd))
 }
 
-/// `print` in a bash script.
+/// `print` in a bash script: printf, since `echo` would read a text like `-n` as its option.
 pub fn render_echo(text: &str) -> String {
-    format!("echo {}", shell_quote(text))
+    format!("printf '%s\\n' {}", shell_quote(text))
 }
 
+/// Always in single quotes: a command or a text, never a bare word.
 pub fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
@@ -178,8 +205,44 @@ mod tests {
         };
         assert_eq!(
             render(&op),
-            "ip link add vethb1 master bridge0 up type veth peer name veth1 netns ns1"
+            "ip link add name vethb1 master bridge0 up type veth peer name veth1 netns ns1"
         );
+    }
+
+    #[test]
+    fn hostile_names_are_one_word_after_their_keyword() {
+        let ns = Netns::named("a$(touch${IFS}PWNED)");
+        let op = OpKind::LinkAdd {
+            ns: ns.clone(),
+            name: "b".into(),
+            kind: LinkSpec::Veth {
+                peer: "it's".into(),
+                peer_ns: Netns::named("-n"),
+            },
+            master: Some("d;x".into()),
+            up: false,
+            mtu: None,
+        };
+        assert_eq!(
+            render(&op),
+            r"ip -n 'a$(touch${IFS}PWNED)' link add name b master 'd;x' type veth peer name 'it'\''s' netns -n"
+        );
+        let up = OpKind::LinkSetUp {
+            ns: Netns::Root,
+            name: "b".into(),
+            up: true,
+        };
+        assert_eq!(render(&up), "ip link set dev b up");
+        let sysctl = OpKind::Sysctl {
+            ns,
+            key: "net.ipv4.ip_local_port_range".into(),
+            value: "20000 30000".into(),
+        };
+        assert_eq!(
+            render(&sysctl),
+            "ip netns exec 'a$(touch${IFS}PWNED)' sysctl -qw 'net.ipv4.ip_local_port_range=20000 30000'"
+        );
+        assert_eq!(render_echo("-n"), r"printf '%s\n' '-n'");
     }
 
     #[test]
@@ -200,6 +263,6 @@ mod tests {
             render(&op),
             "ip netns exec ns1 sysctl -qw net.ipv4.ip_forward=1"
         );
-        assert_eq!(render_echo("it's"), r"echo 'it'\''s'");
+        assert_eq!(render_echo("it's"), r"printf '%s\n' 'it'\''s'");
     }
 }

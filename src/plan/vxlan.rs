@@ -30,7 +30,7 @@ impl VxlanSpec {
             s.push_str(&format!(" local {l}"));
         }
         if let Some(d) = &self.dev {
-            s.push_str(&format!(" dev {d}"));
+            s.push_str(&format!(" dev {}", crate::sys::shell::quote(d)));
         }
         if let Some(p) = self.port {
             s.push_str(&format!(" dstport {p}"));

@@ -50,12 +50,12 @@ fn veth_into_a_namespace_is_created_in_place_with_master_and_up() {
         steps,
         [
             "ip netns add ns1",
-            "ip -n ns1 link set lo up",
-            "ip link add bridge0 address 02:a3:ad:4b:de:cf up type bridge",
+            "ip -n ns1 link set dev lo up",
+            "ip link add name bridge0 address 02:a3:ad:4b:de:cf up type bridge",
             "ip addr add 10.1.1.1/24 dev bridge0",
-            "ip link add vethb1 master bridge0 up type veth peer name veth1 netns ns1",
+            "ip link add name vethb1 master bridge0 up type veth peer name veth1 netns ns1",
             "ip -n ns1 addr add 10.1.1.2/24 dev veth1",
-            "ip -n ns1 link set veth1 up",
+            "ip -n ns1 link set dev veth1 up",
             "ip -n ns1 route add default via 10.1.1.1",
         ]
     );
@@ -76,9 +76,9 @@ fn constructors_return_the_same_object_when_called_again() {
         steps,
         [
             "ip netns add ns1",
-            "ip -n ns1 link set lo up",
-            "ip link add v1 type veth peer name v2",
-            "ip link add br0 address 02:1a:68:e2:0b:84 type bridge",
+            "ip -n ns1 link set dev lo up",
+            "ip link add name v1 type veth peer name v2",
+            "ip link add name br0 address 02:1a:68:e2:0b:84 type bridge",
         ]
     );
 }
@@ -96,9 +96,9 @@ fn a_check_flushes_the_plan_before_it_reads() {
         steps,
         [
             "ip netns add ns1",
-            "ip -n ns1 link set lo up",
+            "ip -n ns1 link set dev lo up",
             "ping 127.0.0.1 from ns1 (Expect)",
-            "ip link add br0 address 02:1a:68:e2:0b:84 type bridge",
+            "ip link add name br0 address 02:1a:68:e2:0b:84 type bridge",
         ]
     );
 }
@@ -117,10 +117,10 @@ fn parameters_take_the_type_of_their_default() {
         steps,
         [
             "ip netns add ns1",
-            "ip -n ns1 link set lo up",
+            "ip -n ns1 link set dev lo up",
             "ip netns add ns2",
-            "ip -n ns2 link set lo up",
-            "ip link add br0 address 02:1a:68:e2:0b:84 type bridge",
+            "ip -n ns2 link set dev lo up",
+            "ip link add name br0 address 02:1a:68:e2:0b:84 type bridge",
             "ip addr add 10.9.0.1/24 dev br0",
         ]
     );

@@ -1,6 +1,6 @@
 //! The bottom layer: what every other layer needs and nothing above it may define — where an
 //! object lives (`Netns`) and how to enter it, the kernel's errors in people's words, address
-//! predicates, the cancellation token, and the typed key of every object a lab owns.
+//! predicates, bash quoting, the cancellation token, and the typed key of every object a lab owns.
 //!
 //! Nothing here imports another module of the crate (the layer test in tests/layers.rs).
 
@@ -13,6 +13,7 @@ pub mod failure;
 pub mod key;
 pub mod link_kind;
 pub mod netns;
+pub mod shell;
 pub mod sources;
 
 pub use at::At;

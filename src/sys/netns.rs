@@ -1,5 +1,6 @@
 //! Where an object lives: the host's own network stack, or a named namespace in `/run/netns`.
 
+use super::shell::quote;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::PathBuf;
@@ -63,28 +64,29 @@ impl Netns {
         }
     }
 
-    /// The `ip` prefix that runs a command in this namespace.
+    /// The `ip` prefix that runs a command in this namespace (bash words, quoted).
     pub fn ip(&self) -> String {
         match self {
             Netns::Root => "ip".to_string(),
-            Netns::Named(n) => format!("ip -n {n}"),
+            Netns::Named(n) => format!("ip -n {}", quote(n)),
         }
     }
 
-    /// The prefix that runs any other program in this namespace.
+    /// The prefix that runs any other program in this namespace (bash words, quoted).
     pub fn exec_prefix(&self) -> String {
         match self {
             Netns::Root => String::new(),
-            Netns::Named(n) => format!("ip netns exec {n} "),
+            Netns::Named(n) => format!("ip netns exec {} ", quote(n)),
         }
     }
 
-    /// How `ip link ... netns X` names this namespace. The root stack has no name in
-    /// `/run/netns`, so a bash script refers to it by its own pid (`$$`), which lives there.
+    /// How `ip link ... netns X` names this namespace, as a bash word. The root stack has no
+    /// name in `/run/netns`, so a bash script refers to it by its own pid (`$$`), which lives
+    /// there.
     pub fn ip_netns_arg(&self) -> String {
         match self {
             Netns::Root => "$$".to_string(),
-            Netns::Named(n) => n.clone(),
+            Netns::Named(n) => quote(n),
         }
     }
 }
@@ -113,5 +115,13 @@ mod tests {
         assert_eq!(Netns::named("ns1").machine(), None);
         assert_eq!(Netns::Root.dsl(), "host()");
         assert_eq!(Netns::Root.to_string(), "host");
+    }
+
+    #[test]
+    fn a_hostile_name_is_one_bash_word() {
+        let n = Netns::named("a$(touch x)");
+        assert_eq!(n.ip(), "ip -n 'a$(touch x)'");
+        assert_eq!(n.exec_prefix(), "ip netns exec 'a$(touch x)' ");
+        assert_eq!(n.ip_netns_arg(), "'a$(touch x)'");
     }
 }

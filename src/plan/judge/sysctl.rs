@@ -17,7 +17,10 @@ impl World<'_> {
             self.view(ns)?;
         }
         match self.backend.read_sysctl(ns, key)? {
-            Some(v) if v == *value => Ok(Judged::nothing(in_place(op, owned))),
+            // The kernel reads and prints a many-number value with tabs: "20000\t30000".
+            Some(v) if v.split_whitespace().eq(value.split_whitespace()) => {
+                Ok(Judged::nothing(in_place(op, owned)))
+            }
             _ => Ok(Judged::apply(Verdict::Create, op)),
         }
     }

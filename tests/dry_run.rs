@@ -1,0 +1,167 @@
+//! `--dry-run` prints a bash script that means what netsh does, whatever the names: each word
+//! is quoted where bash would misread it, and each name follows its `name` / `dev` keyword where
+//! iproute2 would read a bare word as a keyword (`b` is `broadcast`). shellcheck reads every
+//! chapter's dry-run and a hostile lab's (tests/hostile/names.rhai); bash runs the hostile one in
+//! a sandbox and builds exactly its names, running nothing on the way.
+
+mod support;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use support::{assert_lines_eq, netsh_bin, sandbox, state_in_sandbox};
+
+const HOSTILE: &str = "tests/hostile/names.rhai";
+
+/// chapter1 with parameters a shell, `ip` or an option parser would misread.
+const HOSTILE_PARAMS: [&str; 6] = [
+    "-p",
+    "ns1=a$(touch${IFS}PWNED)",
+    "-p",
+    "ns2=-n",
+    "-p",
+    "bridge=b",
+];
+
+fn dry_run(script: &str, params: &[&str]) -> String {
+    let out = Command::new(netsh_bin())
+        .args(["run", "--dry-run", script])
+        .args(params)
+        .output()
+        .expect("run netsh");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "dry run of {script} failed:\n{stderr}"
+    );
+    String::from_utf8(out.stdout).expect("a dry run prints text")
+}
+
+#[test]
+#[ignore = "needs shellcheck"]
+fn every_dry_run_is_clean_bash_for_shellcheck() {
+    let mut cases: Vec<(String, Vec<&str>)> = (1..=4)
+        .map(|n| (format!("scripts/chapter{n}.rhai"), vec![]))
+        .collect();
+    cases.push(("scripts/chapter1.rhai".into(), HOSTILE_PARAMS.to_vec()));
+    cases.push((HOSTILE.into(), vec![]));
+    for (script, params) in cases {
+        let text = dry_run(&script, &params);
+        // SC2016 ("expressions don't expand in single quotes") is the point: a name like
+        // 'a$(touch x)' is single-quoted so that it stays a name.
+        let mut sc = Command::new("shellcheck")
+            .args(["--shell=bash", "--exclude=SC2016", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("shellcheck must be installed: .ci/run installs it");
+        sc.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+        let out = sc.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "shellcheck on the dry run of {script} {params:?}:\n{}\n--- the script ---\n{text}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
+
+/// What tests/hostile/names.rhai builds: every name as the script spells it.
+const HOSTILE_STATE: &str = r#"
+- addr b 10.7.0.1/24
+- link 'q" kind=veth master=- state=up peer=-n/*
+- link `touch${IFS}P` kind=veth master=b state=up peer=a$(touch${IFS}PWNED)/d
+- link b kind=bridge master=- state=up
+- link lo kind=- master=- state=up
+- link x;touch${IFS}P kind=veth master=b state=up peer=-n/help
+- route 10.7.0.0/24 dev b
+- rule filter FORWARD -m comment --comment "netsh:names" -m comment --comment "it\'s $(touch PWNED) \"quoted\"" -j ACCEPT
+- sysctl ip_forward=0
+-n addr help 10.7.0.3/24
+-n link * kind=veth master=- state=down peer=-/'q"
+-n link help kind=veth master=- state=up peer=-/x;touch${IFS}P
+-n link lo kind=- master=- state=up
+-n route 10.7.0.0/24 dev help
+-n sysctl ip_forward=0
+a$(touch${IFS}PWNED) addr d 10.7.0.2/24
+a$(touch${IFS}PWNED) link d kind=veth master=- state=up peer=-/`touch${IFS}P`
+a$(touch${IFS}PWNED) link lo kind=- master=- state=up
+a$(touch${IFS}PWNED) route 10.7.0.0/24 dev d
+a$(touch${IFS}PWNED) sysctl ip_forward=0
+"#;
+
+/// Bash: the files the commands made in the current folder, and the sysctl the script set.
+const AFTERMATH: &str = "echo \"files: [$(ls -A)]\"\n\
+    echo \"ports: $(ip netns exec 'a$(touch${IFS}PWNED)' cat /proc/sys/net/ipv4/ip_local_port_range)\"";
+const CLEAN: &str = "files: []\nports: 20000\t30000";
+
+fn quoted(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+#[test]
+fn a_hostile_lab_built_by_its_dry_run_has_exactly_its_names_and_runs_nothing() {
+    let script = quoted(&format!("{}/{HOSTILE}", env!("CARGO_MANIFEST_DIR")));
+    // In an empty folder of the sandbox's own /run: a `touch PWNED` that ran would show there.
+    let (out, state) = state_in_sandbox(&format!(
+        "set -e; cd \"$(mktemp -d /run/pwned.XXXXXX)\"\n\
+         \"$NETSH\" run --dry-run {script} > /run/dry.sh\n\
+         bash /run/dry.sh >/dev/null\n{AFTERMATH}"
+    ));
+    out.assert_success();
+    assert_eq!(out.stdout.trim(), CLEAN, "{out}");
+    assert_lines_eq(HOSTILE_STATE, &state);
+}
+
+#[test]
+fn netsh_builds_replays_and_removes_the_hostile_lab() {
+    let script = quoted(&format!("{}/{HOSTILE}", env!("CARGO_MANIFEST_DIR")));
+    let (out, state) = state_in_sandbox(&format!(
+        "set -e; cd \"$(mktemp -d /run/pwned.XXXXXX)\"\n\
+         \"$NETSH\" run {script} >/dev/null\n\
+         \"$NETSH\" run {script} >/dev/null\n{AFTERMATH}"
+    ));
+    out.assert_success();
+    assert_eq!(out.stdout.trim(), CLEAN, "{out}");
+    assert!(
+        out.stderr.contains("lab names: 0 created, "),
+        "the replay created something:\n{out}"
+    );
+    assert_lines_eq(HOSTILE_STATE, &state);
+    // down finds every object by the names it journaled: the rule with its quoted comment too.
+    let out = sandbox(&format!(
+        "set -e\n\"$NETSH\" run {script} >/dev/null 2>&1\n\"$NETSH\" down --lab names\n\
+         ip netns list; iptables-save | grep -e '^-A' || true\n\
+         # a deleted namespace's veth ends go with it, a moment later\n\
+         for i in $(seq 1 50); do [ \"$(ip -o link | wc -l)\" = 1 ] && break; sleep 0.1; done\n\
+         ip -o link | grep -v ': lo:' || true"
+    ));
+    out.assert_success();
+    assert_eq!(out.stdout, "", "down left something:\n{out}");
+}
+
+#[test]
+fn chapter1_with_hostile_parameters_builds_the_same_names_from_netsh_and_from_bash() {
+    let params = HOSTILE_PARAMS
+        .iter()
+        .map(|p| quoted(p))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let (out, by_netsh) = state_in_sandbox(&format!(
+        "set -e; \"$NETSH\" run scripts/chapter1.rhai {params} >/dev/null"
+    ));
+    out.assert_success();
+    let (out, by_bash) = state_in_sandbox(&format!(
+        "set -e; \"$NETSH\" run --dry-run scripts/chapter1.rhai {params} > /tmp/netsh-dry.$$.sh\n\
+         (cd \"$(mktemp -d /run/pwned.XXXXXX)\" && bash /tmp/netsh-dry.$$.sh >/dev/null && echo \"files: [$(ls -A)]\")\n\
+         rm -f /tmp/netsh-dry.$$.sh"
+    ));
+    out.assert_success();
+    assert_eq!(out.stdout.trim(), "files: []", "{out}");
+    assert_lines_eq(&by_netsh, &by_bash);
+    for name in [
+        "a$(touch${IFS}PWNED) addr eth0 10.1.2.2/24",
+        "-n addr eth0 10.1.2.3/24",
+        "- link b kind=bridge",
+    ] {
+        assert!(by_bash.contains(name), "no {name:?} in:\n{by_bash}");
+    }
+}
