@@ -23,4 +23,4 @@ pub mod vxlan;
 pub use apply::{Apply, Builder};
 pub use observe::Observe;
 pub use op::{LinkKind, Op, OpKind};
-pub use probe::{ExecOutput, PingMode, Print, Probe};
+pub use probe::{ExecOutput, PingMode, Print, Probe, CAPTURE_LIMIT};
