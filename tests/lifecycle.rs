@@ -286,7 +286,7 @@ fn a_signal_stops_a_build_between_waves_and_rolls_it_back() {
         let out = sandbox(&format!(
             "{BUILDING}\"$NETSH\" run benches/star.rhai -p n=1000 2>/tmp/err.$$ & pid=$!\n\
              building $pid || exit 1\n\
-             kill -{sig} $pid; sleep 0.2; kill -INT $pid 2>/dev/null\n\
+             kill -{sig} $pid; for i in 1 2 3 4 5; do sleep 0.05; kill -INT $pid 2>/dev/null; done\n\
              wait $pid; echo \"rc $?\"\n{LEFT}\n\
              grep -E '×|lab star:' /tmp/err.$$ >&2"
         ));

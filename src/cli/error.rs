@@ -56,6 +56,19 @@ impl Error {
         Error::Failed(vec![format!("error: {}", message.into())])
     }
 
+    /// The failure of a run `signal` stopped (when one did): its diagnostic says so, and the
+    /// exit code is 128 + signal.
+    pub fn stopped_by(mut self, signal: Option<i32>) -> Self {
+        let Some(signal) = signal else { return self };
+        if let Error::Diag(l) = &mut self {
+            l.diag.code = "netsh::interrupted".into();
+        }
+        Error::Interrupted {
+            signal,
+            error: Box::new(self),
+        }
+    }
+
     pub fn code(&self) -> i32 {
         match self {
             Error::Usage { .. } | Error::UsageDiag(_) => 2,
@@ -112,13 +125,13 @@ mod tests {
 
     #[test]
     fn a_run_a_signal_stopped_exits_128_plus_the_signal() {
-        let e = Error::Interrupted {
-            signal: 15,
-            error: Box::new(Error::failed("interrupted (SIGTERM)")),
-        };
+        let e = Error::failed("interrupted (SIGTERM)");
+        assert_eq!(e.code(), 1);
+        let e = e.stopped_by(Some(15));
         assert_eq!(
             (e.code(), e.render().as_str()),
             (143, "error: interrupted (SIGTERM)\n")
         );
+        assert_eq!(Error::Blocked.stopped_by(None).code(), 1);
     }
 }

@@ -139,25 +139,15 @@ pub fn run(a: RunArgs, sandboxed: bool) -> Result<(), Error> {
             finish(&a, &lab, &mut s, started);
             Ok(())
         }
-        Err(mut d) => {
+        Err(d) => {
             let notes = fail(&a, &lab, &mut s, &before);
-            let signal = cancel.signal();
-            if signal.is_some() {
-                d.code = "netsh::interrupted".into();
-            }
             let e = Error::Diag(Box::new(Located {
                 diag: d,
                 file,
                 src: Some(src),
                 notes,
             }));
-            Err(match signal {
-                Some(signal) => Error::Interrupted {
-                    signal,
-                    error: Box::new(e),
-                },
-                None => e,
-            })
+            Err(e.stopped_by(cancel.signal()))
         }
     }
 }

@@ -123,7 +123,14 @@ impl Evaluator {
             ));
         }
         let flushed = self.shared.borrow_mut().flush();
-        flushed.map_err(|e| Diag::new(e.code, e.message, e.help).at(e.at))?;
+        flushed.map_err(|e| {
+            let mut d = Diag::new(e.code, e.message, e.help).at(e.at);
+            // Ctrl-C stopped the flush between two waves of requests.
+            if self.shared.borrow().cancel.signal().is_some() {
+                d.code = "netsh::interrupted".into();
+            }
+            d
+        })?;
         Ok((value, merged))
     }
 
