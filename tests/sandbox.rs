@@ -80,3 +80,18 @@ fn a_process_a_script_leaves_behind_dies_with_netsh() {
     out.assert_success();
     assert_eq!(out.stdout, "found\nrc 0\ngone\n", "{}", out.stderr);
 }
+
+#[test]
+#[ignore = "needs iproute2 util-linux"]
+fn netsh_reaps_the_processes_a_command_left_behind() {
+    // The sleep outlives its shell, so netsh (pid 1) inherits it; it has ended by the last call.
+    let script = "exec(\"sleep 0.2 >/dev/null 2>&1 &\");\n\
+                  exec(\"sleep 1\");\n\
+                  print(exec(\"grep -l '^State:.*zombie' /proc/[0-9]*/status | wc -l\").out);";
+    let out = sandbox(&format!(
+        "cat > /tmp/z.$$.rhai <<'EOF'\n{script}\nEOF\n\
+         \"$NETSH\" run --sandbox /tmp/z.$$.rhai"
+    ));
+    out.assert_success();
+    assert_eq!(out.stdout, "0\n\n", "zombies; {}", out.stderr);
+}

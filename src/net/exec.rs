@@ -54,6 +54,7 @@ pub fn exec(
     timeout: Duration,
     cancel: &Cancel,
 ) -> io::Result<ExecOutput> {
+    super::sandbox::reap_orphans();
     let cancel = cancel.clone();
     let deadline = Instant::now() + timeout;
     let mut command = Command::new("sh");

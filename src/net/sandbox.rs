@@ -16,7 +16,7 @@ use nix::libc;
 use nix::mount::{mount, MsFlags};
 use nix::sys::signal::{kill, sigaction, sigprocmask, SaFlags, SigAction, SigHandler, SigSet};
 use nix::sys::signal::{SigmaskHow, Signal};
-use nix::sys::wait::{waitpid, WaitStatus};
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::{getegid, geteuid, pipe, read, write, Pid};
 use std::io;
 use std::os::fd::OwnedFd;
@@ -103,6 +103,17 @@ fn outside(child: Pid, ready: OwnedFd, before: &SigSet) -> io::Result<Entered> {
             Err(e) => return Err(ctx("wait for the sandbox")(e)),
         }
     }
+}
+
+/// As the sandbox's pid 1, netsh inherits every process a command left behind: reap those that
+/// ended. Called before a command starts, when none of netsh's own children is running.
+pub fn reap_orphans() {
+    if std::process::id() != 1 {
+        return;
+    }
+    while let Ok(WaitStatus::Exited(..) | WaitStatus::Signaled(..)) =
+        waitpid(None, Some(WaitPidFlag::WNOHANG))
+    {}
 }
 
 /// The sandbox's pid 1, as seen from outside: where the parent forwards signals.
