@@ -10,10 +10,15 @@ fn main() {
     let sandboxed = matches!(&cli.cmd, Some(Cmd::Run(a)) if a.sandbox && !a.dry_run)
         || matches!(&cli.cmd, Some(Cmd::Repl(a)) if a.sandbox);
     if sandboxed {
-        if let Err(e) = sandbox::enter() {
-            eprintln!("error: cannot enter the sandbox: {e}");
-            eprintln!("  help: --sandbox needs unprivileged user namespaces (sysctl user.max_user_namespaces > 0), or root");
-            std::process::exit(1);
+        match sandbox::enter() {
+            Ok(sandbox::Entered::Inside) => {}
+            // The parent: the sandboxed run is over; its code is ours.
+            Ok(sandbox::Entered::Outside(code)) => std::process::exit(code),
+            Err(e) => {
+                eprintln!("error: cannot enter the sandbox: {e}");
+                eprintln!("  help: --sandbox needs user namespaces (sysctl user.max_user_namespaces > 0), for root too");
+                std::process::exit(1);
+            }
         }
     }
     let result = match cli.cmd {

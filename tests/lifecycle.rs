@@ -239,7 +239,7 @@ fn ctrl_c_stops_a_run_and_rolls_it_back() {
     ));
     out.assert_success();
     assert_eq!(
-        out.stdout, "rc 1\nlinks: lo \nnetns: \njournals: \nrules: 0\n",
+        out.stdout, "rc 130\nlinks: lo \nnetns: \njournals: \nrules: 0\n",
         "{}",
         out.stderr
     );
@@ -254,4 +254,88 @@ fn ctrl_c_stops_a_run_and_rolls_it_back() {
         "{}",
         out.stderr
     );
+}
+
+/// Signals, their exit codes (128 + signal) and their words in the diagnostic.
+const STOPS: [(&str, i32, &str); 3] = [
+    ("INT", 130, "Ctrl-C"),
+    ("TERM", 143, "SIGTERM"),
+    ("HUP", 129, "SIGHUP"),
+];
+
+/// Bash: wait (bounded) until the stack of process `$1`'s child has 20 namespaces, as the
+/// 1000-namespace star builds them; `$2` is `child` for a --sandbox run (the lab is inside its
+/// child), or empty.
+const BUILDING: &str = r#"
+building() {
+  for i in $(seq 1 600); do
+    if [ "$2" = child ]; then c=$(tr -d ' ' < /proc/$1/task/$1/children); d=/proc/$c/root/run/netns
+    else d=/run/netns; fi
+    [ "$(ls "$d" 2>/dev/null | wc -l)" -gt 20 ] && return 0
+    sleep 0.1
+  done
+  echo "never built"; return 1
+}
+"#;
+
+#[test]
+#[ignore = "needs iproute2 iptables util-linux"]
+fn a_signal_stops_a_build_between_waves_and_rolls_it_back() {
+    for (sig, code, words) in STOPS {
+        // A second Ctrl-C during the rollback does not cut it short.
+        let out = sandbox(&format!(
+            "{BUILDING}\"$NETSH\" run benches/star.rhai -p n=1000 2>/tmp/err.$$ & pid=$!\n\
+             building $pid || exit 1\n\
+             kill -{sig} $pid; for i in 1 2 3 4 5; do sleep 0.05; kill -INT $pid 2>/dev/null; done\n\
+             wait $pid; echo \"rc $?\"\n{LEFT}\n\
+             grep -E '×|lab star:' /tmp/err.$$ >&2"
+        ));
+        out.assert_success();
+        assert_eq!(
+            out.stdout,
+            format!("rc {code}\nlinks: lo \nnetns: \njournals: \nrules: 0\n"),
+            "SIG{sig}: {}",
+            out.stderr
+        );
+        assert!(
+            out.stderr.contains(&format!(": interrupted ({words})")),
+            "{}",
+            out.stderr
+        );
+        assert!(
+            out.stderr.contains("lab star: failed; rolled back the "),
+            "{}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+#[ignore = "needs iproute2 util-linux"]
+fn a_signal_to_a_sandboxed_run_reaches_it_and_sets_its_exit_code() {
+    for (sig, code, words) in STOPS {
+        let out = sandbox(&format!(
+            "{BUILDING}\"$NETSH\" run --sandbox benches/star.rhai -p n=1000 2>/tmp/err.$$ & pid=$!\n\
+             building $pid child || exit 1\n\
+             kill -{sig} $pid; wait $pid; echo \"rc $?\"\n\
+             grep -E '×|lab star:' /tmp/err.$$ >&2"
+        ));
+        out.assert_success();
+        assert_eq!(
+            out.stdout,
+            format!("rc {code}\n"),
+            "SIG{sig}: {}",
+            out.stderr
+        );
+        assert!(
+            out.stderr.contains(&format!(": interrupted ({words})")),
+            "{}",
+            out.stderr
+        );
+        assert!(
+            out.stderr.contains("lab star: failed; rolled back the "),
+            "{}",
+            out.stderr
+        );
+    }
 }

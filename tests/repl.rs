@@ -174,6 +174,27 @@ fn load_runs_a_script_then_stays_in_its_state() {
 }
 
 #[test]
+fn load_of_a_script_that_imports_itself_reports_the_cycle_and_goes_on() {
+    let dir = scratch("cycle");
+    let file = dir.join("me.rhai");
+    std::fs::write(&file, "ns(\"n1\");\nimport \"me\" as me;\n").unwrap();
+    let mut p = start(&dir, &[]);
+    p.exp_string(PROMPT).unwrap();
+    line(
+        &mut p,
+        &format!(":load {}", file.display()),
+        // The pty reads bytes as Latin-1: the arrow is a few characters that are not spaces.
+        r"import cycle: me\.rhai \S+ me\.rhai\r",
+    );
+    p.exp_string("help: me.rhai imports itself: remove that import")
+        .unwrap();
+    ready(&mut p);
+    // The session goes on, without what the failed file asked for: n1 is made anew.
+    line(&mut p, "ns(\"n1\")", r"\+ netns n1\r");
+    quit(p);
+}
+
+#[test]
 fn plan_then_apply_then_show() {
     let dir = scratch("plan");
     let mut p = start(&dir, &[]);

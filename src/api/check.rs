@@ -95,6 +95,10 @@ impl Session {
         m.insert("code".into(), o.code.into());
         m.insert("out".into(), o.out.into());
         m.insert("err".into(), o.err.into());
+        let mut cut = Map::new();
+        cut.insert("out".into(), (o.cut[0] as i64).into());
+        cut.insert("err".into(), (o.cut[1] as i64).into());
+        m.insert("cut".into(), cut.into());
         Ok(m)
     }
 }
@@ -167,8 +171,9 @@ pub fn register(engine: &mut Engine, shared: &Shared) {
     let s = shared.clone();
     FuncRegistration::new("exec")
         .with_comments([
-            "/// stack.exec(cmd) -> #{ code, out, err }",
-            "/// run a command in a namespace",
+            "/// stack.exec(cmd) -> #{ code, out, err, cut }",
+            "/// run a command in a namespace (sh -c, 60 s at most: then code 124); out and err keep",
+            "/// 16 MiB each, cut: #{ out, err } counts the bytes past that, read and dropped",
         ])
         .register_named(
             engine,
@@ -181,8 +186,9 @@ pub fn register(engine: &mut Engine, shared: &Shared) {
     let s = shared.clone();
     FuncRegistration::new("exec")
         .with_comments([
-            "/// exec(cmd) -> #{ code, out, err }",
-            "/// run a command on the host",
+            "/// exec(cmd) -> #{ code, out, err, cut }",
+            "/// run a command on the host (sh -c, 60 s at most: then code 124); out and err keep",
+            "/// 16 MiB each, cut: #{ out, err } counts the bytes past that, read and dropped",
         ])
         .register_named(
             engine,

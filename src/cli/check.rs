@@ -22,5 +22,5 @@ pub fn check(a: CheckArgs) -> Result<(), Error> {
         Journal::in_memory(&lab),
         params,
     )));
-    script::run(&shared, &src, a.file.parent()).map_err(|d| Error::diag(d, &file, Some(&src)))
+    script::run(&shared, &src, Some(&a.file)).map_err(|d| Error::diag(d, &file, Some(&src)))
 }

@@ -1,6 +1,7 @@
 //! `Error`: how a subcommand fails. `main` renders it (the one place a failure is printed) and
-//! exits with `code()` (the one place exit codes are chosen): 2 for a usage mistake, 1 for
-//! everything else; a verdict that says "blocked" is a failure already shown.
+//! exits with `code()` (the one place exit codes are chosen): 2 for a usage mistake, 128 + the
+//! signal for a run a signal stopped, 1 for everything else; a verdict that says "blocked" is a
+//! failure already shown.
 
 use crate::script::diagnostic::Diag;
 
@@ -19,6 +20,8 @@ pub enum Error {
     Failed(Vec<String>),
     /// The answer is no, and the output already says so (`netsh why`: blocked).
     Blocked,
+    /// A signal stopped the run: the failure it caused, and the exit code 128 + signal.
+    Interrupted { signal: i32, error: Box<Error> },
 }
 
 /// A diagnostic with the script it points into (`file`, `src`), then notes on what became of
@@ -53,10 +56,24 @@ impl Error {
         Error::Failed(vec![format!("error: {}", message.into())])
     }
 
+    /// The failure of a run `signal` stopped (when one did): its diagnostic says so, and the
+    /// exit code is 128 + signal.
+    pub fn stopped_by(mut self, signal: Option<i32>) -> Self {
+        let Some(signal) = signal else { return self };
+        if let Error::Diag(l) = &mut self {
+            l.diag.code = "netsh::interrupted".into();
+        }
+        Error::Interrupted {
+            signal,
+            error: Box::new(self),
+        }
+    }
+
     pub fn code(&self) -> i32 {
         match self {
             Error::Usage { .. } | Error::UsageDiag(_) => 2,
             Error::Diag(_) | Error::Failed(_) | Error::Blocked => 1,
+            Error::Interrupted { signal, .. } => 128 + signal,
         }
     }
 
@@ -74,6 +91,7 @@ impl Error {
             Error::Diag(l) => l.diag.render(&l.file, l.src.as_deref()) + lines(&l.notes).as_str(),
             Error::Failed(v) => lines(v),
             Error::Blocked => String::new(),
+            Error::Interrupted { error, .. } => error.render(),
         }
     }
 }
@@ -103,5 +121,17 @@ mod tests {
             (Error::Blocked.code(), Error::Blocked.render()),
             (1, String::new())
         );
+    }
+
+    #[test]
+    fn a_run_a_signal_stopped_exits_128_plus_the_signal() {
+        let e = Error::failed("interrupted (SIGTERM)");
+        assert_eq!(e.code(), 1);
+        let e = e.stopped_by(Some(15));
+        assert_eq!(
+            (e.code(), e.render().as_str()),
+            (143, "error: interrupted (SIGTERM)\n")
+        );
+        assert_eq!(Error::Blocked.stopped_by(None).code(), 1);
     }
 }

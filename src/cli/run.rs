@@ -126,17 +126,19 @@ pub fn run(a: RunArgs, sandboxed: bool) -> Result<(), Error> {
     let file = a.file.display().to_string();
     let (src, params) = load(&a.file, &a.params)?;
     let lab = lab_name(Some(&a.file), a.lab.as_deref()).map_err(Error::usage)?;
-    let cancel = crate::sys::Cancel::on_sigint();
+    let cancel = crate::sys::Cancel::on_stop_signals();
     let started = Instant::now();
     let (backend, journal) = open_backend(&a, &lab, &file, &cancel)?;
     let shared: Shared = Rc::new(RefCell::new(Session::new(backend, journal, params)));
-    shared.borrow_mut().cancel = cancel;
+    shared.borrow_mut().cancel = cancel.clone();
     if sandboxed {
         lo_up(shared.borrow_mut().backend.as_mut());
     }
     shared.borrow_mut().verbose = a.verbose;
     let before = shared.borrow().journal.mark();
-    let result = script::run(&shared, &src, a.file.parent());
+    let result = script::run(&shared, &src, Some(&a.file));
+    // What follows (a rollback, --rm) runs whole: a signal from now on stops nothing.
+    cancel.settle();
     let mut s = shared.borrow_mut();
     match result {
         Ok(()) => {
@@ -145,12 +147,13 @@ pub fn run(a: RunArgs, sandboxed: bool) -> Result<(), Error> {
         }
         Err(d) => {
             let notes = fail(&a, &lab, &mut s, &before);
-            Err(Error::Diag(Box::new(Located {
+            let e = Error::Diag(Box::new(Located {
                 diag: d,
                 file,
                 src: Some(src),
                 notes,
-            })))
+            }));
+            Err(e.stopped_by(cancel.signal()))
         }
     }
 }

@@ -21,6 +21,7 @@ impl Apply for Netlink {
             if i < rules_done {
                 continue;
             }
+            self.go_on(i)?;
             if matches!(step, OpKind::RuleAdd { .. } | OpKind::RuleDel { .. }) {
                 rules_done = self.rules(&mut batch, steps, i)?;
             } else {

@@ -64,7 +64,8 @@ pub struct Netlink {
     pub(super) next_index: HashMap<Netns, u32>,
     /// Firewall rules go through the firewall driver (src/firewall), in the same namespaces.
     pub(super) fw: Box<dyn Firewall>,
-    /// Ctrl-C: a running `exec` is stopped as a timeout would stop it.
+    /// A signal (Ctrl-C, SIGTERM, SIGHUP): a running `exec` is stopped as a timeout would stop
+    /// it, and an apply stops before its next wave of requests.
     pub(super) cancel: Cancel,
 }
 
@@ -80,9 +81,20 @@ impl Netlink {
         })
     }
 
-    /// Stop a running `exec` when `cancel` is set (Ctrl-C).
+    /// Stop a running `exec`, and an apply between two waves, when `cancel` is set.
     pub fn cancel_on(&mut self, cancel: Cancel) {
         self.cancel = cancel;
+    }
+
+    /// Step `step` is not sent when a stop was asked: the flush fails there and the run rolls
+    /// back what the journal says it began.
+    pub(super) fn go_on(&self, step: usize) -> Result<(), (usize, Failure)> {
+        if !self.cancel.is_cancelled() {
+            return Ok(());
+        }
+        let mut f = Failure::new(format!("interrupted ({})", self.cancel.words()), None);
+        f.help = Some("the run stopped here; what it built is rolled back unless --keep".into());
+        Err((step, f))
     }
 
     /// An fd naming the root stack (netsh's own), for asking other namespaces its nsid.
@@ -124,6 +136,7 @@ impl Netlink {
         let waves = std::mem::take(batch).waves;
         for wave in waves {
             let (idx, futs): (Vec<usize>, Vec<_>) = wave.into_iter().unzip();
+            self.go_on(idx.iter().copied().min().unwrap_or(0))?;
             let results = self.h.rt.block_on(join_all(futs));
             let failed = idx
                 .into_iter()

@@ -18,6 +18,7 @@ use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
 
+use crate::plan::CAPTURE_LIMIT;
 use crate::sys::enter::in_netns;
 use crate::sys::Cancel;
 
@@ -33,6 +34,8 @@ pub struct ExecOutput {
     pub out: String,
     /// Captured stderr (lossy UTF-8).
     pub err: String,
+    /// Bytes read past [`CAPTURE_LIMIT`] and dropped, per stream (stdout, stderr).
+    pub cut: [u64; 2],
 }
 
 /// Run `sh -c cmd` in namespace `ns` (`None`: the caller's namespace), stdin
@@ -42,12 +45,16 @@ pub struct ExecOutput {
 /// running and what they print later is not captured. If `timeout` passes
 /// first, the shell's process group (the shell and everything it started that
 /// did not move itself elsewhere) is sent SIGKILL and `code` is 124.
+///
+/// Each stream keeps its first [`CAPTURE_LIMIT`] bytes; the rest is still read
+/// (so the command never blocks on a full pipe) but only counted, in `cut`.
 pub fn exec(
     ns: Option<&Path>,
     cmd: &str,
     timeout: Duration,
     cancel: &Cancel,
 ) -> io::Result<ExecOutput> {
+    super::sandbox::reap_orphans();
     let cancel = cancel.clone();
     let deadline = Instant::now() + timeout;
     let mut command = Command::new("sh");
@@ -114,12 +121,7 @@ fn collect(mut child: Child, deadline: Instant, cancel: &Cancel) -> io::Result<E
             for p in pipes.iter_mut().flatten() {
                 p.read_available()?;
             }
-            let [out, err] = pipes.map(|p| p.map(|p| p.text()).unwrap_or_default());
-            return Ok(ExecOutput {
-                code: TIMEOUT_CODE,
-                out,
-                err,
-            });
+            return Ok(output(TIMEOUT_CODE, pipes));
         }
 
         let until = drain_until.unwrap_or(deadline).min(now + SLICE);
@@ -148,14 +150,25 @@ fn collect(mut child: Child, deadline: Instant, cancel: &Cancel) -> io::Result<E
         .code()
         .or_else(|| status.signal().map(|s| 128 + s))
         .unwrap_or(-1);
-    let [out, err] = pipes.map(|p| p.map(|p| p.text()).unwrap_or_default());
-    Ok(ExecOutput { code, out, err })
+    Ok(output(code, pipes))
 }
 
-/// A non-blocking child output pipe and what has been read from it.
+fn output(code: i32, pipes: [Option<Pipe>; 2]) -> ExecOutput {
+    let [(out, cut_out), (err, cut_err)] = pipes.map(|p| p.map(Pipe::text).unwrap_or_default());
+    ExecOutput {
+        code,
+        out,
+        err,
+        cut: [cut_out, cut_err],
+    }
+}
+
+/// A non-blocking child output pipe, what has been kept of it, and how much was dropped.
 struct Pipe {
     src: File,
     buf: Vec<u8>,
+    /// Bytes read after `buf` was full.
+    cut: u64,
     eof: bool,
 }
 
@@ -168,16 +181,22 @@ impl Pipe {
         Ok(Pipe {
             src: File::from(src),
             buf: Vec::new(),
+            cut: 0,
             eof: false,
         })
     }
 
     fn read_available(&mut self) -> io::Result<()> {
-        let mut chunk = [0u8; 8192];
+        let mut chunk = [0u8; 65536];
         while !self.eof {
             match self.src.read(&mut chunk) {
                 Ok(0) => self.eof = true,
-                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+                Ok(n) => {
+                    // A command that prints without end (`yes`) must not grow netsh without end.
+                    let keep = n.min(CAPTURE_LIMIT.saturating_sub(self.buf.len()));
+                    self.buf.extend_from_slice(&chunk[..keep]);
+                    self.cut += (n - keep) as u64;
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
@@ -186,8 +205,11 @@ impl Pipe {
         Ok(())
     }
 
-    fn text(self) -> String {
-        String::from_utf8_lossy(&self.buf).into_owned()
+    /// The text (lossy UTF-8, without a copy when it is valid) and the bytes dropped.
+    fn text(self) -> (String, u64) {
+        let text = String::from_utf8(self.buf)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        (text, self.cut)
     }
 }
 
@@ -210,7 +232,8 @@ mod tests {
             ExecOutput {
                 code: 3,
                 out: "hi\n".into(),
-                err: "oops\n".into()
+                err: "oops\n".into(),
+                cut: [0, 0],
             }
         );
     }
@@ -277,5 +300,45 @@ mod tests {
         )
         .unwrap();
         assert_eq!(o.code, 128 + 15);
+    }
+
+    /// The most memory this process has held (VmHWM), in KiB.
+    fn high_water_kib() -> u64 {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap();
+        let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+        line.split_whitespace().nth(1).unwrap().parse().unwrap()
+    }
+
+    #[test]
+    fn output_past_the_limit_is_read_and_counted_but_not_kept() {
+        let before = high_water_kib();
+        let o = exec(
+            None,
+            "head -c 300M /dev/zero; head -c 20M /dev/zero >&2",
+            Duration::from_secs(30),
+            &Cancel::default(),
+        )
+        .unwrap();
+        let grew_mib = (high_water_kib() - before) / 1024;
+        assert_eq!(o.code, 0);
+        assert_eq!((o.out.len(), o.err.len()), (CAPTURE_LIMIT, CAPTURE_LIMIT));
+        assert_eq!(o.cut, [(300 << 20) - (16 << 20), 4 << 20]);
+        // Two streams of 16 MiB, not 320 MiB (and not a copy of them).
+        assert!(grew_mib < 100, "netsh grew by {grew_mib} MiB");
+    }
+
+    #[test]
+    fn a_command_that_prints_without_end_stops_at_its_timeout() {
+        let t = Instant::now();
+        let o = exec(None, "yes", Duration::from_secs(1), &Cancel::default()).unwrap();
+        assert!(
+            t.elapsed() < Duration::from_secs(5),
+            "took {:?}",
+            t.elapsed()
+        );
+        assert_eq!(o.code, TIMEOUT_CODE);
+        assert_eq!(o.out.len(), CAPTURE_LIMIT);
+        assert!(o.out.starts_with("y\ny\n"));
+        assert!(o.cut[0] > 0, "{:?}", o.cut);
     }
 }

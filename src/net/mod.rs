@@ -5,6 +5,7 @@ pub mod apply;
 pub mod backend;
 pub mod exec;
 pub mod handles;
+pub mod kernel_modules;
 pub mod messages;
 pub mod netns;
 pub mod observe;

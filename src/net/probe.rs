@@ -34,6 +34,7 @@ impl Probe for Netlink {
             code: o.code as i64,
             out: o.out,
             err: o.err,
+            cut: o.cut,
         })
     }
 }

@@ -15,11 +15,16 @@ pub enum PingMode {
     Sweep,
 }
 
+/// What `exec` keeps of each of a command's output streams; the rest is counted in `cut`.
+pub const CAPTURE_LIMIT: usize = 16 << 20;
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ExecOutput {
     pub code: i64,
     pub out: String,
     pub err: String,
+    /// Bytes of stdout and stderr past [`CAPTURE_LIMIT`], read and dropped.
+    pub cut: [u64; 2],
 }
 
 pub trait Probe {

@@ -49,6 +49,13 @@ impl Evaluator {
             .set_module_resolver(StdlibResolver::new(dir.or(Some(Path::new(".")))));
     }
 
+    /// Run a script file next: its modules are looked for next to it, and importing it is a cycle.
+    pub fn set_script(&mut self, file: &Path) {
+        self.dir = file.parent().map(Path::to_path_buf);
+        self.engine
+            .set_module_resolver(StdlibResolver::for_script(file));
+    }
+
     /// Forget every variable and function.
     pub fn clear(&mut self) {
         self.scope = Scope::new();
@@ -76,6 +83,8 @@ impl Evaluator {
                 let s = &mut *s;
                 s.model = model_before;
                 s.pending.clear();
+                // The rollback runs whole: Ctrl-C now stops nothing (the next line listens again).
+                s.cancel.settle();
                 if !s.journal.since(&journal_before).is_empty() {
                     let (owned, failed) =
                         rollback(s.backend.as_mut(), &mut s.journal, &journal_before);
@@ -114,7 +123,14 @@ impl Evaluator {
             ));
         }
         let flushed = self.shared.borrow_mut().flush();
-        flushed.map_err(|e| Diag::new(e.code, e.message, e.help).at(e.at))?;
+        flushed.map_err(|e| {
+            let mut d = Diag::new(e.code, e.message, e.help).at(e.at);
+            // Ctrl-C stopped the flush between two waves of requests.
+            if self.shared.borrow().cancel.signal().is_some() {
+                d.code = "netsh::interrupted".into();
+            }
+            d
+        })?;
         Ok((value, merged))
     }
 

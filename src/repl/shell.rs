@@ -93,7 +93,7 @@ impl Shell {
                 return false;
             }
         };
-        self.ev.set_dir(file.parent());
+        self.ev.set_script(file);
         let ok = self.input(&src, &name);
         self.ev.set_dir(None);
         ok
@@ -209,6 +209,8 @@ impl Shell {
             s.pending.clear();
             let owned = s.journal.entries.iter().filter(|e| !e.adopted).count();
             let lab = s.journal.lab.clone();
+            // The teardown runs whole: Ctrl-C now stops nothing (the next line listens again).
+            s.cancel.settle();
             let failed = teardown(s.backend.as_mut(), &s.journal.undoable(), &lab);
             crate::lab::teardown::warn_failures(&failed);
             // What could not be removed stays in the journal, for `netsh down`.

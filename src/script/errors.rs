@@ -165,9 +165,12 @@ pub fn to_diag(err: &EvalAltResult, known: &Known) -> Diag {
             Some(format!("declare it first: let {name} = ...;")),
         )
         .at(at(*pos)),
-        EvalAltResult::ErrorTerminated(_, pos) => Diag::new(
+        EvalAltResult::ErrorTerminated(why, pos) => Diag::new(
             "netsh::interrupted",
-            "interrupted (Ctrl-C)",
+            format!(
+                "interrupted ({})",
+                why.clone().into_string().unwrap_or_else(|_| "Ctrl-C".into())
+            ),
             Some("the run stopped here; what it built is rolled back unless --keep".into()),
         )
         .at(at(*pos)),

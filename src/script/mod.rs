@@ -63,10 +63,13 @@ pub fn known<'a>(engine: &Engine, ast: Option<&rhai::AST>, src: &'a str) -> Know
 }
 
 /// Compile and run `src` in the session, then flush what is left. Errors become diagnostics.
-/// `dir` is the script's folder, where its modules are looked for first.
-pub fn run(shared: &Shared, src: &str, dir: Option<&std::path::Path>) -> Result<(), Diag> {
+/// `file` is the script's (its modules are looked for in its folder first; importing it is a cycle).
+pub fn run(shared: &Shared, src: &str, file: Option<&std::path::Path>) -> Result<(), Diag> {
     let mut engine = engine::engine(shared);
-    engine.set_module_resolver(modules::StdlibResolver::new(dir));
+    engine.set_module_resolver(match file {
+        Some(f) => modules::StdlibResolver::for_script(f),
+        None => modules::StdlibResolver::new(None),
+    });
     let ast = engine
         .compile(src)
         .map_err(|e| to_diag(&e.into(), &known(&engine, None, src)))?;
@@ -74,7 +77,17 @@ pub fn run(shared: &Shared, src: &str, dir: Option<&std::path::Path>) -> Result<
         .run_ast(&ast)
         .map_err(|e| to_diag(&e, &known(&engine, Some(&ast), src)))?;
     let r = shared.borrow_mut().flush();
-    r.map_err(|e| Diag::new(e.code, e.message, e.help).at(e.at))
+    r.map_err(|e| Diag::new(e.code, e.message, e.help).at(e.at))?;
+    // A stop asked during the script's last call (a ping) stops the run all the same.
+    let cancel = shared.borrow().cancel.clone();
+    if cancel.take() {
+        return Err(Diag::new(
+            "netsh::interrupted",
+            format!("interrupted ({})", cancel.words()),
+            Some("the run stopped at its end; what it built is rolled back unless --keep".into()),
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

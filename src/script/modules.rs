@@ -1,13 +1,22 @@
 //! `import "topo" as topo;`: modules are found in the script's own folder first, then next to
 //! the binary (`stdlib/`, and the source tree's `stdlib/` for a binary under `target/`), then in
 //! the source tree netsh was built from. A module's source is its file's path, so diagnostics
-//! point into the module's own lines.
+//! point into the module's own lines. A module that imports a file still being imported (itself,
+//! or the script that imported it) is a cycle, reported at the import that starts it.
 
+use crate::api::DslError;
+use crate::sys::At;
 use rhai::{Engine, EvalAltResult, Module, ModuleResolver, Position, Scope, Shared};
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
 pub struct StdlibResolver {
     dirs: Vec<PathBuf>,
+    /// The files being imported, outermost first (the script run, when known), each with the
+    /// position of the import that brought it in (in the file before it).
+    importing: RefCell<Vec<(PathBuf, Position)>>,
+    /// Whether the first of `importing` is the script run (its lines are file 0).
+    rooted: bool,
 }
 
 impl StdlibResolver {
@@ -25,7 +34,21 @@ impl StdlibResolver {
             dirs.push(exe_dir.join("../../stdlib"));
         }
         dirs.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("stdlib"));
-        StdlibResolver { dirs }
+        StdlibResolver {
+            dirs,
+            importing: RefCell::new(vec![]),
+            rooted: false,
+        }
+    }
+
+    /// The resolver for the script `file` (its folder first); an import of the script itself is
+    /// a cycle, and one in the script is reported in its lines.
+    pub fn for_script(file: &Path) -> Self {
+        let mut r = StdlibResolver::new(Some(file.parent().unwrap_or(Path::new("."))));
+        let root = file.canonicalize().unwrap_or_else(|_| file.to_path_buf());
+        r.importing.borrow_mut().push((root, Position::NONE));
+        r.rooted = true;
+        r
     }
 
     pub fn find(&self, path: &str) -> Option<PathBuf> {
@@ -39,6 +62,51 @@ impl StdlibResolver {
             .map(|d| d.join(&file))
             .find(|p| p.is_file())
             .map(|p| p.canonicalize().unwrap_or(p))
+    }
+
+    /// `file`, imported at `pos`, is being imported already: the chain from there, pointed at
+    /// the import that starts it.
+    fn cycle(&self, file: &Path, pos: Position) -> Option<Box<EvalAltResult>> {
+        let importing = self.importing.borrow();
+        let k = importing.iter().position(|(f, _)| f == file)?;
+        let name = |f: &Path| {
+            f.file_name()
+                .map_or_else(|| f.display().to_string(), |n| n.to_string_lossy().into())
+        };
+        let chain: Vec<String> = importing[k..]
+            .iter()
+            .map(|(f, _)| name(f))
+            .chain([name(file)])
+            .collect();
+        // The import in the cycle's first file: of the next one, or (a file importing itself) this.
+        let start = importing.get(k + 1).map_or(pos, |(_, p)| *p);
+        let in_file = if k == 0 && self.rooted {
+            0
+        } else {
+            crate::sys::sources::intern(&importing[k].0.display().to_string())
+        };
+        let e = DslError {
+            code: "netsh::import-cycle",
+            message: format!("import cycle: {}", chain.join(" → ")),
+            help: Some(match &chain[..] {
+                [me, _] => format!("{me} imports itself: remove that import"),
+                [.., by, of] => format!(
+                    "{by} imports {of}, which is importing it: move what they share into a module that imports neither"
+                ),
+                _ => unreachable!("a chain has two files at least"),
+            }),
+            at: start.line().map(|line| At {
+                line,
+                col: start.position().unwrap_or(1),
+                file: in_file,
+            }),
+        };
+        Some(e.into_rhai(pos))
+    }
+
+    fn is_cycle(e: &EvalAltResult) -> bool {
+        matches!(e, EvalAltResult::ErrorRuntime(d, _)
+            if d.read_lock::<DslError>().is_some_and(|e| e.code == "netsh::import-cycle"))
     }
 }
 
@@ -56,12 +124,22 @@ impl ModuleResolver for StdlibResolver {
                 pos,
             )));
         };
-        let mut ast = engine
-            .compile_file(file.clone())
-            .map_err(|e| Box::new(EvalAltResult::ErrorInModule(path.to_string(), e, pos)))?;
+        if let Some(e) = self.cycle(&file, pos) {
+            return Err(e);
+        }
+        let in_module = |e: Box<EvalAltResult>| {
+            // A cycle is told once, where it starts, not wrapped in every module on the way.
+            if Self::is_cycle(&e) {
+                e
+            } else {
+                Box::new(EvalAltResult::ErrorInModule(path.to_string(), e, pos))
+            }
+        };
+        let mut ast = engine.compile_file(file.clone()).map_err(in_module)?;
         ast.set_source(file.display().to_string());
-        let m = Module::eval_ast_as_new(Scope::new(), &ast, engine)
-            .map_err(|e| Box::new(EvalAltResult::ErrorInModule(path.to_string(), e, pos)))?;
-        Ok(m.into())
+        self.importing.borrow_mut().push((file, pos));
+        let m = Module::eval_ast_as_new(Scope::new(), &ast, engine);
+        self.importing.borrow_mut().pop();
+        Ok(m.map_err(in_module)?.into())
     }
 }

@@ -29,6 +29,12 @@ pub fn call_len(src: &str, off: usize) -> usize {
         .map(|(i, _)| i)
         .unwrap_or(rest.len());
     if word == 0 {
+        // A string literal (an import's path): up to its closing quote.
+        if let Some(q @ ('"' | '`')) = rest.chars().next() {
+            if let Some(end) = rest[1..].find(q) {
+                return end + 2;
+            }
+        }
         return rest.chars().next().map(|c| c.len_utf8()).unwrap_or(0);
     }
     let after = &rest[word..];
@@ -77,5 +83,7 @@ mod tests {
         assert_eq!(&src[off..off + call_len(src, off)], "addr(\"10.1.1.2/24\")");
         let off = offset(src, 2, 1).unwrap();
         assert_eq!(call_len(src, off), 1);
+        let src = "import \"lib/topo\" as t;";
+        assert_eq!(&src[7..7 + call_len(src, 7)], "\"lib/topo\"");
     }
 }
