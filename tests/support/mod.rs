@@ -50,6 +50,15 @@ pub fn netsh_bin() -> String {
     env!("CARGO_BIN_EXE_netsh").to_string()
 }
 
+/// The examples' TCP listener (examples/tcp_listen.rs), which `cargo test` builds.
+pub fn tcp_listen_bin() -> String {
+    let bin = std::path::Path::new(&netsh_bin())
+        .parent()
+        .map(|d| d.join("examples").join("tcp_listen"))
+        .unwrap_or_default();
+    bin.display().to_string()
+}
+
 /// Result of one sandbox run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SandboxOutput {
@@ -146,6 +155,7 @@ pub fn sandbox_with_launcher(launcher: &[&str], script: &str, timeout: Duration)
         .arg("-c")
         .arg(&full)
         .env("NETSH", netsh_bin())
+        .env("TCP_LISTEN", tcp_listen_bin())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -606,20 +616,18 @@ pub fn assert_lines_eq(expected: &str, actual: &str) {
 pub const PROBE: &str = r#"
 probe() {
   local lns=$1 lport=$2 cns=$3 addr=$4 port=$5 out=/tmp/netsh-probe.$$
-  ip netns exec "$lns" timeout 10 /usr/bin/python3 -c '
-import socket, sys
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(1); s.settimeout(8)
-c, a = s.accept(); print(a[0], flush=True)' "$lport" > "$out" &
+  [ -x "$TCP_LISTEN" ] || { echo "no $TCP_LISTEN: cargo test builds it (cargo build --examples)"; return 1; }
+  rm -f "$out.ready"
+  ip netns exec "$lns" timeout 10 "$TCP_LISTEN" "$lport" "$out.ready" > "$out" &
   local pid=$!
   for i in $(seq 1 50); do
-    ip netns exec "$lns" ss -Hltn "sport = :$lport" | grep -q . && break
+    [ -e "$out.ready" ] && break
     sleep 0.1
   done
   ip netns exec "$cns" timeout 5 bash -c "exec 3<>/dev/tcp/$addr/$port; echo hi >&3" 2>&1 || echo "connect failed (waited $i)"
   wait "$pid"
   echo "seen: $(cat "$out")"
-  rm -f "$out"
+  rm -f "$out" "$out.ready"
 }
 "#;
 
