@@ -160,29 +160,3 @@ fn route_view(r: &RouteMessage, names: &HashMap<u32, String>) -> Option<RouteVie
     let dst = IpNet::new(dst, r.header.destination_prefix_length).ok()?;
     Some(RouteView { dst, via, dev })
 }
-
-/// The bridge FDB entries that carry a remote address (a VXLAN's): (dev, mac, dst).
-pub fn fdb(ns: Option<&std::path::Path>) -> std::io::Result<Vec<(String, String, IpAddr)>> {
-    let out = crate::sys::enter::in_netns(ns, || {
-        std::process::Command::new("bridge")
-            .args(["-j", "fdb", "show"])
-            .output()
-    })?
-    .map_err(|e| {
-        crate::sys::errno::context(
-            e,
-            "run `bridge -j fdb show` (iproute2's bridge, needed to read FDB entries)",
-        )
-    })?;
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
-    let mut entries = vec![];
-    for e in v.as_array().into_iter().flatten() {
-        let s = |k: &str| e.get(k).and_then(|x| x.as_str());
-        if let (Some(dev), Some(mac), Some(dst)) = (s("ifname"), s("mac"), s("dst")) {
-            if let Ok(dst) = dst.parse() {
-                entries.push((dev.to_string(), mac.to_lowercase(), dst));
-            }
-        }
-    }
-    Ok(entries)
-}

@@ -53,8 +53,7 @@ impl Observe for Netlink {
     }
 
     fn fdb(&mut self, ns: &Netns) -> Result<Vec<FdbEntry>, Failure> {
-        // netlink-packet-route 0.34 yields no bridge FDB entries from a dump (the messages do not
-        // come through), so this read asks iproute2's `bridge -j fdb show` in the namespace.
-        super::observe::fdb(ns.path().as_deref()).map_err(|e| Failure::from_io(&e))
+        let handle = self.handle(ns)?;
+        self.block_on(super::neigh::fdb(&handle))
     }
 }

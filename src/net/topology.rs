@@ -210,44 +210,8 @@ async fn read_links(
         }
     }
     // The nsid of every named namespace, and of the root stack, as this namespace sees them.
-    let mut ids = HashMap::new();
-    if let Some(id) = match root_fd {
-        Some(fd) => nsid_of_fd(handle, fd).await,
-        None => None,
-    } {
-        ids.insert(id, Netns::Root);
-    }
-    for n in names {
-        if let Netns::Named(name) = n {
-            if let Ok(Some(id)) = handle.link().get_netns_id(name.clone()).execute().await {
-                ids.insert(id, n.clone());
-            }
-        }
-    }
+    let ids = super::nsid::named_ids(handle, names, root_fd).await;
     Ok((out, ids))
-}
-
-/// The nsid this namespace gives the namespace `fd` names (RTM_GETNSID), if it has one.
-async fn nsid_of_fd(handle: &rtnetlink::Handle, fd: std::os::fd::RawFd) -> Option<i32> {
-    use futures::StreamExt;
-    use rtnetlink::packet_core::{NetlinkMessage, NetlinkPayload, NLM_F_ACK, NLM_F_REQUEST};
-    use rtnetlink::packet_route::nsid::{NsidAttribute, NsidMessage};
-    use rtnetlink::packet_route::RouteNetlinkMessage;
-    let mut msg = NsidMessage::default();
-    msg.attributes = vec![NsidAttribute::Fd(fd as u32)];
-    let mut req = NetlinkMessage::from(RouteNetlinkMessage::GetNsId(msg));
-    req.header.flags = NLM_F_REQUEST | NLM_F_ACK;
-    let mut s = handle.clone().request(req).ok()?;
-    while let Some(r) = s.next().await {
-        if let NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewNsId(m)) = r.payload {
-            for a in m.attributes {
-                if let NsidAttribute::Id(id) = a {
-                    return (id >= 0).then_some(id);
-                }
-            }
-        }
-    }
-    None
 }
 
 fn vxlan(v: &[InfoVxlan]) -> VxlanState {
