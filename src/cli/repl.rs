@@ -2,7 +2,7 @@
 
 use super::error::Error;
 use super::lab_name::lab_name;
-use super::run::{has_net_admin, lo_up, open_journal, root_diag};
+use super::run::{has_net_admin, lo_up, lock_lab, open_journal, root_diag};
 use super::ReplArgs;
 use crate::api::{Session, Shared};
 use crate::repl::shell::Shell;
@@ -19,6 +19,8 @@ pub fn repl(a: ReplArgs, sandboxed: bool) -> Result<(), Error> {
     if !has_net_admin() {
         return Err(Error::diag(root_diag("netsh repl"), "netsh repl", None));
     }
+    // Held for the whole session: the REPL may change the stack at any line.
+    let _locks = lock_lab(&lab).map_err(|d| Error::diag(d, "netsh repl", None))?;
     let mut journal = open_journal(&lab).map_err(|d| Error::diag(d, "netsh repl", None))?;
     // A lab named after a script belongs to it, as with `netsh run`.
     if let (Some(f), None) = (&a.load, &journal.script) {

@@ -5,6 +5,7 @@ use super::lab_name::lab_name;
 use super::{parse_params, RunArgs};
 use crate::api::backend::Backend;
 use crate::api::{Session, Shared};
+use crate::lab::lock::{lock, Lock, LockError};
 use crate::lab::teardown::{failure_lines, rollback, teardown};
 use crate::lab::Journal;
 use crate::plan::flush::Tally;
@@ -89,6 +90,39 @@ pub fn open_journal(lab: &str) -> Result<Journal, Diag> {
     })
 }
 
+/// Take turns with other netsh processes on this host's stack and this lab's journal.
+pub fn lock_lab(lab: &str) -> Result<(Lock, Lock), Diag> {
+    lock(lab).map_err(|e| match e {
+        LockError::Busy { holder, path } => {
+            let pid = holder
+                .rsplit_once("pid ")
+                .map(|(_, p)| p.trim_end_matches(')').to_string());
+            let stop = match pid {
+                Some(p) => format!("stop it (kill {p})"),
+                None => format!("find who holds {} (fuser -v {0})", path.display()),
+            };
+            let what = if path == crate::lab::lock::host_path() {
+                "this host's network stack".to_string()
+            } else {
+                format!("lab {lab}")
+            };
+            Diag::new(
+                "netsh::busy",
+                format!("{what} is in use by {holder}: gave up waiting for it"),
+                Some(format!("let it finish and try again; if it hangs, {stop}")),
+            )
+        }
+        LockError::Io { path, error } => Diag::new(
+            "netsh::journal",
+            format!("cannot lock {}: {error}", path.display()),
+            Some(
+                "netsh keeps its journals and locks in /run/netsh: check that it is writable"
+                    .into(),
+            ),
+        ),
+    })
+}
+
 /// A fresh network namespace (the sandbox) has lo down.
 pub fn lo_up(backend: &mut dyn Backend) {
     let lo = OpKind::LinkSetUp {
@@ -122,6 +156,11 @@ pub fn run(a: RunArgs, sandboxed: bool) -> Result<(), Error> {
     let lab = lab_name(Some(&a.file), a.lab.as_deref()).map_err(Error::usage)?;
     let cancel = crate::sys::Cancel::on_sigint();
     let started = Instant::now();
+    // Held until the run is over (a dry run changes nothing and waits for no one).
+    let _locks = match a.dry_run || !has_net_admin() {
+        true => None,
+        false => Some(lock_lab(&lab).map_err(|d| Error::diag(d, &file, None))?),
+    };
     let (backend, journal) = open_backend(&a, &lab, &file, &cancel)?;
     let shared: Shared = Rc::new(RefCell::new(Session::new(backend, journal, params)));
     shared.borrow_mut().cancel = cancel;
@@ -222,7 +261,8 @@ fn finish(a: &RunArgs, lab: &str, s: &mut Session, started: Instant) {
     }
 }
 
-/// A run that failed: roll back what it made (or keep it, `--keep`); what became of the lab.
+/// A run that failed: roll back what it made (or keep it, `--keep`); what became of the lab,
+/// including what the run deleted or changed that no rollback undoes.
 fn fail(
     a: &RunArgs,
     lab: &str,
@@ -235,20 +275,45 @@ fn fail(
         .iter()
         .filter(|e| !e.adopted)
         .count();
-    if a.dry_run || owned == 0 {
+    let changed = !s.kept.is_empty() || s.tally.changed > 0;
+    if a.dry_run || (owned == 0 && !changed) {
         return vec![format!("lab {lab}: failed; nothing was applied")];
     }
-    if a.keep {
-        return vec![format!(
+    let mut notes = vec![];
+    if owned == 0 {
+        notes.push(format!(
+            "lab {lab}: failed; it created nothing to roll back"
+        ));
+    } else if a.keep {
+        notes.push(format!(
             "lab {lab}: failed; kept {} for inspection (--keep); `netsh down --lab {lab}` removes them",
             crate::lab::objects(owned)
-        )];
+        ));
+    } else {
+        let (_, failed) = rollback(s.backend.as_mut(), &mut s.journal, before);
+        notes.extend(failure_lines(&failed));
+        notes.push(format!(
+            "lab {lab}: failed; rolled back the {} this run created",
+            crate::lab::objects(owned)
+        ));
     }
-    let (_, failed) = rollback(s.backend.as_mut(), &mut s.journal, before);
-    let mut notes = failure_lines(&failed);
-    notes.push(format!(
-        "lab {lab}: failed; rolled back the {} this run created",
-        crate::lab::objects(owned)
-    ));
+    notes.extend(kept_note(lab, s));
     notes
+}
+
+/// What a rollback leaves as the run made it: its deletions of what stood before, and its
+/// changes to objects the lab did not make.
+fn kept_note(lab: &str, s: &Session) -> Option<String> {
+    if !s.kept.is_empty() {
+        let what: Vec<String> = s.kept.iter().map(crate::plan::describe::describe).collect();
+        return Some(format!(
+            "lab {lab}: not undone (no rollback brings back what a run deleted): {}",
+            what.join("; ")
+        ));
+    }
+    let n = s.tally.changed;
+    let plural = if n == 1 { "" } else { "s" };
+    (n > 0).then(|| {
+        format!("lab {lab}: not undone: {n} change{plural} to objects the lab did not make (a rollback undoes only what the run created)")
+    })
 }

@@ -233,16 +233,15 @@ impl Netlink {
             match step {
                 NetnsAdd { name } => {
                     self.drain(&mut batch)?;
+                    // The namespace's tag, on its lo from the start: `down` tells the lab's
+                    // namespaces by it, and `down --force` finds them by it.
                     self.h
-                        .create_netns(name)
+                        .create_netns(name, &self.alias)
                         .map_err(|e| at(Failure::from_io(&e)))?;
                     let ns = Netns::Named(name.clone());
                     self.next_index.insert(ns.clone(), 2);
                     self.index
-                        .insert(ns.clone(), HashMap::from([("lo".to_string(), 1)]));
-                    // The namespace's tag: `down --force` finds the lab's namespaces by it.
-                    let tag = m::set_alias("lo", &self.alias);
-                    self.send(&mut batch, &[], i, &ns, vec![tag])?;
+                        .insert(ns, HashMap::from([("lo".to_string(), 1)]));
                 }
                 NetnsDel { name } => {
                     self.drain(&mut batch)?;

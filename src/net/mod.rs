@@ -4,6 +4,7 @@
 pub mod backend;
 pub mod exec;
 pub mod handles;
+pub mod lo_tag;
 pub mod messages;
 pub mod netns;
 pub mod observe;

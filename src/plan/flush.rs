@@ -52,11 +52,11 @@ pub fn flush(
     ledger: &mut dyn Ledger,
 ) -> Result<Report, FlushError> {
     let ops = coalesce(ops);
-    let mut world = World::new(&mut *backend);
+    let mut world = World::new(&mut *backend).tagged(ledger.tag());
     let mut batch = Batch::default();
     for op in &ops {
         let judged = world
-            .judge(&op.kind, &|k| ledger.owns(k))
+            .judge(op, &|k| ledger.made(k))
             .map_err(|p| problem_at(op, p))?;
         batch.book(op, judged, &mut world, &*ledger)?;
     }
@@ -72,6 +72,8 @@ pub fn flush(
         })?;
     }
     batch.send(backend, ledger)?;
+    // Not knowing a namespace's inode only weakens `down`'s check to the tag on its lo.
+    let _ = ledger.made_now(&batch.created);
     backend.remember(named, views);
     if !batch.gone.is_empty() {
         ledger.forget(&batch.gone).map_err(|e| FlushError {
@@ -153,6 +155,7 @@ impl Batch {
             peer_ns: peer_ns(&op.kind),
             undo,
             adopted: false,
+            inode: None,
         });
         self.made.insert(key.clone());
         self.created.push(key);
@@ -178,6 +181,7 @@ impl Batch {
                 peer_ns: None,
                 adopted: inherited.is_none(),
                 undo: inherited,
+                inode: None,
             });
         }
         self.tally.adopted += 1;
@@ -209,7 +213,7 @@ impl Batch {
                 let _ = ledger.unrecord(&[k]);
             }
         }
-        Err(kernel_at(&Op { kind: op, at }, f))
+        Err(kernel_at(&Op::new(op, at), f))
     }
 }
 
