@@ -275,9 +275,11 @@ impl Ledger for Journal {
     }
 
     fn record(&mut self, entries: &[Entry]) -> io::Result<()> {
+        // One entry per key, even when a batch sets a sysctl twice (ip_forward, then nat).
+        let mut seen = BTreeSet::new();
         let fresh: Vec<Entry> = entries
             .iter()
-            .filter(|e| !self.keys.contains_key(&e.key))
+            .filter(|e| !self.keys.contains_key(&e.key) && seen.insert(e.key.clone()))
             .cloned()
             .collect();
         let lines: Vec<Line> = fresh

@@ -67,7 +67,15 @@ pub fn flush(
             at: ops.first().map(|o| o.at).unwrap_or_default(),
             message: format!("cannot write the lab journal: {e}"),
             help: Some(root_help(e.raw_os_error()).unwrap_or_else(|| {
-                "netsh keeps its journals in /run/netsh: check that it is writable".to_string()
+                match e.raw_os_error() {
+                    // ENOSPC: the journal was cut back, so nothing of this batch is listed.
+                    Some(28) => {
+                        "/run/netsh is full: free some space there (df /run/netsh), then run again"
+                            .to_string()
+                    }
+                    _ => "netsh keeps its journals in /run/netsh: check that it is writable"
+                        .to_string(),
+                }
             })),
         })?;
     }
