@@ -138,7 +138,8 @@ fn a_lost_emptied_or_cut_journal_is_named_and_force_removes_the_lab_and_its_sysc
     script.push_str("cat /tmp/err.$$ >&2");
     let out = sandbox(&script);
     out.assert_success();
-    let clean = "down: rc 1\nforce: rc 0\nlinks: lo \nnetns: \njournals: \nrules: 0\nip_forward: 0\n";
+    let clean =
+        "down: rc 1\nforce: rc 0\nlinks: lo \nnetns: \njournals: \nrules: 0\nip_forward: 0\n";
     assert_eq!(out.stdout, clean.repeat(3), "{}", out.stderr);
     let stands = ", but the lab still stands: namespace j1, link br0 on host, a filter FORWARD rule on host, a filter FORWARD rule on host, a nat POSTROUTING rule on host, sysctl net.ipv4.ip_forward on host (was 0)\n\
                   \x20 help: `netsh down --lab j --force` removes what carries its tag (netsh:j) and restores the sysctls it set\n";

@@ -4,8 +4,9 @@
 //! entries is checked against the tags: what still stands is named, with --force as the way out.
 
 use super::error::Error;
+use super::lab_lock::lock_lab;
 use super::lab_name::lab_name;
-use super::run::{has_net_admin, lock_lab, root_diag};
+use super::run::{has_net_admin, root_diag};
 use super::DownArgs;
 use crate::lab::lines::Found;
 use crate::lab::sweep::sweep_steps;

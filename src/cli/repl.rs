@@ -1,8 +1,9 @@
 //! `netsh repl [--sandbox] [--load FILE]` (and `netsh` alone): the interactive shell.
 
 use super::error::Error;
+use super::lab_lock::lock_lab;
 use super::lab_name::lab_name;
-use super::run::{has_net_admin, lo_up, lock_lab, open_journal, root_diag};
+use super::run::{has_net_admin, lo_up, open_journal, root_diag};
 use super::ReplArgs;
 use crate::api::{Session, Shared};
 use crate::repl::shell::Shell;

@@ -84,11 +84,22 @@ pub fn undo(backend: &mut dyn Builder, entries: &[Entry], lab: &str) -> Undone {
             })
             .collect(),
         views: HashMap::new(),
+        lo: HashMap::new(),
     };
     let mut done = Undone::default();
     let (rules, steps): (Vec<_>, Vec<_>) = undo_plan(entries)
         .into_iter()
         .partition(|(s, _)| matches!(s, OpKind::RuleDel { .. }));
+    let namespaces: Vec<String> = steps
+        .iter()
+        .filter_map(|(s, _)| match s {
+            OpKind::NetnsDel { name } => Some(name.clone()),
+            _ => None,
+        })
+        .collect();
+    if backend.is_live() && !namespaces.is_empty() {
+        still.lo = backend.lo_aliases(&namespaces);
+    }
     // Rules name links only as strings: they go first, one batch per namespace (one process),
     // and one by one only if a batch fails (a rule already gone makes the whole batch fail).
     let mut by_ns: Vec<(Netns, Vec<OpKind>)> = vec![];
@@ -125,6 +136,8 @@ struct Still {
     inodes: HashMap<String, u64>,
     /// Each namespace's links, read once.
     views: HashMap<Netns, Option<crate::plan::view::NsView>>,
+    /// The alias on lo of each namespace to delete, read before any is.
+    lo: HashMap<String, Option<String>>,
 }
 
 impl Still {
@@ -164,7 +177,7 @@ impl Still {
         }
     }
 
-    fn namespace_is_the_labs(&mut self, backend: &mut dyn Builder, name: &str) -> bool {
+    fn namespace_is_the_labs(&self, backend: &mut dyn Builder, name: &str) -> bool {
         if !backend.is_live() {
             return true; // a dry run's namespaces are only in its journal
         }
@@ -184,8 +197,7 @@ impl Still {
             );
             return false;
         }
-        let lo = self.view(backend, &ns).and_then(|v| v.links.get("lo"));
-        if lo.and_then(|l| l.alias.as_deref()) != Some(tag.as_str()) {
+        if self.lo.get(name).cloned().flatten().as_deref() != Some(tag.as_str()) {
             eprintln!(
                 "note: left namespace {name}: its lo does not carry {tag}, so it is not this lab's any more"
             );

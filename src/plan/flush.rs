@@ -66,17 +66,7 @@ pub fn flush(
             code: "netsh::journal",
             at: ops.first().map(|o| o.at).unwrap_or_default(),
             message: format!("cannot write the lab journal: {e}"),
-            help: Some(root_help(e.raw_os_error()).unwrap_or_else(|| {
-                match e.raw_os_error() {
-                    // ENOSPC: the journal was cut back, so nothing of this batch is listed.
-                    Some(28) => {
-                        "/run/netsh is full: free some space there (df /run/netsh), then run again"
-                            .to_string()
-                    }
-                    _ => "netsh keeps its journals in /run/netsh: check that it is writable"
-                        .to_string(),
-                }
-            })),
+            help: Some(journal_help(e.raw_os_error())),
         })?;
     }
     batch.send(backend, ledger)?;
@@ -302,6 +292,17 @@ pub fn kernel_at(op: &Op, f: Failure) -> FlushError {
             .or_else(|| root_help(f.errno))
             .or_else(|| errno_help(f.errno, &op.kind)),
     }
+}
+
+/// What to do when the journal cannot be written.
+fn journal_help(errno: Option<i32>) -> String {
+    root_help(errno).unwrap_or_else(|| match errno {
+        // ENOSPC: the journal was cut back, so nothing of this batch is listed.
+        Some(28) => {
+            "/run/netsh is full: free some space there (df /run/netsh), then run again".to_string()
+        }
+        _ => "netsh keeps its journals in /run/netsh: check that it is writable".to_string(),
+    })
 }
 
 pub fn root_help(errno: Option<i32>) -> Option<String> {
