@@ -41,7 +41,9 @@ pub fn lo_aliases(names: &[String]) -> io::Result<HashMap<String, Option<String>
             if n.contains('/') {
                 return Ok(None); // not a name in /run/netns
             }
-            let path = Netns::named(n).path().expect("a named namespace has a path");
+            let path = Netns::named(n)
+                .path()
+                .expect("a named namespace has a path");
             let f = File::open(path)?;
             setns(&f, CloneFlags::CLONE_NEWNET).map_err(io::Error::from)?;
             lo_alias()
