@@ -179,10 +179,10 @@ fn a_directory_in_the_journals_place_is_named_and_force_clears_it() {
 
 #[test]
 fn a_full_run_dir_fails_the_run_and_down_finds_nothing_to_remove() {
-    // 16k of tmpfs, 4k taken: the locks take two pages, and the journal's batch (star-10) does
-    // not fit in the last one.
+    // 8k of tmpfs, 4k taken: the journal's first batch (star-10, some 8k) does not fit in what
+    // is left once the locks have their page.
     let out = sandbox(
-        "mount -t tmpfs -o size=16k none /run/netsh\n\
+        "mount -t tmpfs -o size=8k none /run/netsh\n\
          dd if=/dev/zero of=/run/netsh/fill bs=1k count=4 2>/dev/null\n\
          \"$NETSH\" run benches/star.rhai -p n=10 >/dev/null 2>/tmp/err.$$; echo \"run: rc $?\"\n\
          \"$NETSH\" down --lab star 2>>/tmp/err.$$; echo \"down: rc $?\"\n\
