@@ -1,5 +1,6 @@
 //! Removing what a lab owns, in reverse order: namespaces as a whole (the kernel dismantles their
-//! links, and veth peers with them), then what lives outside them; adopted objects never.
+//! links, and veth peers with them), then what lives outside them; adopted objects never, nor a
+//! link or namespace that is no longer the lab's (its tag, a namespace's inode).
 
 use crate::plan::ledger::Entry;
 use crate::plan::{Builder, OpKind};
