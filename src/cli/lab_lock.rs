@@ -11,18 +11,20 @@ pub fn lock_lab(lab: &str) -> Result<(Lock, Lock), Diag> {
             let pid = holder
                 .rsplit_once("pid ")
                 .map(|(_, p)| p.trim_end_matches(')').to_string());
-            let stop = match pid {
+            let stop = match &pid {
                 Some(p) => format!("stop it (kill {p})"),
                 None => format!("find who holds {} (fuser -v {0})", path.display()),
             };
             let what = if path == crate::lab::lock::host_path() {
-                "this host's network stack".to_string()
+                format!("this host's network stack is in use by {holder}")
             } else {
-                format!("lab {lab}")
+                // The holder is this same lab, in another netsh.
+                let by = pid.map(|p| format!(" (pid {p})")).unwrap_or_default();
+                format!("lab {lab} is in use by another netsh{by}")
             };
             Diag::new(
                 "netsh::busy",
-                format!("{what} is in use by {holder}: gave up waiting for it"),
+                format!("{what}: gave up waiting for it"),
                 Some(format!("let it finish and try again; if it hangs, {stop}")),
             )
         }
