@@ -35,7 +35,7 @@ fn star_script_through_dry_run(n: usize) {
 /// The ops star-N records, before coalescing.
 fn star_ops(n: usize) -> Vec<Op> {
     let at = At::default();
-    let op = |kind| Op { kind, at };
+    let op = |kind| Op::new(kind, at);
     let mut ops = vec![op(OpKind::LinkAdd {
         ns: Netns::Root,
         name: "br0".into(),

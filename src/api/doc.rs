@@ -238,7 +238,15 @@ mod tests {
                 "link.ns -> Stack"
             ]
         );
-        assert_eq!(sigs("del"), ["stack.del()", "link.del() -> Link"]);
+        assert_eq!(
+            sigs("del"),
+            [
+                "stack.del()",
+                "link.del() -> Link",
+                "stack.del(#{ adopted: true })",
+                "link.del(#{ adopted: true }) -> Link"
+            ]
+        );
         // Three registrations, one entry.
         assert_eq!(sigs("remove").len(), 1);
     }

@@ -2,6 +2,7 @@
 //! its verbs: peer, into, master, nomaster, addr, del_addr, up, down, mtu, del, name, ns.
 
 use super::addr::{parse_cidr, parse_host_cidr};
+use super::adopted::adopted;
 use super::error::{at, fail, DslError, R};
 use super::model::ModelKind;
 use super::named::Named;
@@ -9,7 +10,7 @@ use super::session::{Session, Shared};
 use super::stack::{Stack, NAME_DOC};
 use crate::plan::OpKind;
 use crate::sys::{At, Netns};
-use rhai::{Engine, FuncRegistration, NativeCallContext};
+use rhai::{Engine, FuncRegistration, Map, NativeCallContext};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Link {
@@ -128,7 +129,29 @@ impl Session {
         Ok(())
     }
 
+    /// Add an address, or delete one (`adopted`: even if the lab did not add it).
     pub fn addr(&mut self, l: &Link, cidr: &str, at: At, add: bool) -> Result<(), DslError> {
+        self.change_addr(l, cidr, at, add, false)
+    }
+
+    pub fn del_addr(
+        &mut self,
+        l: &Link,
+        cidr: &str,
+        at: At,
+        adopted: bool,
+    ) -> Result<(), DslError> {
+        self.change_addr(l, cidr, at, false, adopted)
+    }
+
+    fn change_addr(
+        &mut self,
+        l: &Link,
+        cidr: &str,
+        at: At,
+        add: bool,
+        adopted: bool,
+    ) -> Result<(), DslError> {
         let (name, ns) = self.live(l)?;
         // An address to remove needs only to parse; one to add must be a host's.
         let parse = if add { parse_host_cidr } else { parse_cidr };
@@ -136,37 +159,41 @@ impl Session {
             e.message = format!("{} (for {name} on {ns})", e.message);
             e
         })?;
+        let (link, ns) = (name.to_string(), ns.clone());
         let addrs = &mut self.model.links[l.id].addrs;
         if add {
             addrs.push(net);
-        } else {
-            addrs.retain(|a| *a != net);
-        }
-        self.link_op(l, at, |ns, link| {
-            if add {
+            self.push(
                 OpKind::AddrAdd {
                     ns,
                     link,
                     addr: net,
-                }
-            } else {
-                OpKind::AddrDel {
-                    ns,
-                    link,
-                    addr: net,
-                }
-            }
-        })
+                },
+                at,
+            );
+        } else {
+            addrs.retain(|a| *a != net);
+            let op = OpKind::AddrDel {
+                ns,
+                link,
+                addr: net,
+            };
+            self.push_del(op, at, adopted);
+        }
+        Ok(())
     }
 
-    pub fn del_link(&mut self, l: &Link, at: At) -> Result<(), DslError> {
+    /// Delete a link (`adopted`: even if the lab did not make it).
+    pub fn del_link(&mut self, l: &Link, at: At, adopted: bool) -> Result<(), DslError> {
         let peer = self.model.links[l.id].peer.map(|p| {
             (
                 self.model.links[p].ns.clone(),
                 self.model.links[p].name.clone(),
             )
         });
-        self.link_op(l, at, |ns, name| OpKind::LinkDel { ns, name, peer })?;
+        let (name, ns) = self.live(l)?;
+        let (ns, name) = (ns.clone(), name.to_string());
+        self.push_del(OpKind::LinkDel { ns, name, peer }, at, adopted);
         self.model.drop_link(l.id);
         Ok(())
     }
@@ -298,7 +325,24 @@ fn register_verbs(engine: &mut Engine, shared: &Shared) {
         shared,
         "del_addr",
         ["/// link.del_addr(cidr) -> Link", "/// remove an address"],
-        |s, ctx, l, cidr: &str| s.addr(l, cidr, at(&ctx), false)
+        |s, ctx, l, cidr: &str| s.del_addr(l, cidr, at(&ctx), false)
+    );
+    register_settings(engine, shared);
+}
+
+/// `del_addr` with options, `up`, `down`, `mtu` and `del`, chained like the others.
+fn register_settings(engine: &mut Engine, shared: &Shared) {
+    chain!(
+        engine,
+        shared,
+        "del_addr",
+        [
+            "/// link.del_addr(cidr, #{ adopted: true }) -> Link",
+            "/// remove an address the lab did not add (nothing brings it back)"
+        ],
+        |s, ctx, l, cidr: &str, opts: Map| {
+            adopted("del_addr", &opts).and_then(|a| s.del_addr(l, cidr, at(&ctx), a))
+        }
     );
     chain!(
         engine,
@@ -351,6 +395,16 @@ fn register_verbs(engine: &mut Engine, shared: &Shared) {
             "/// link.del() -> Link",
             "/// delete a link (a veth goes with its peer)"
         ],
-        |s, ctx, l| s.del_link(l, at(&ctx))
+        |s, ctx, l| s.del_link(l, at(&ctx), false)
+    );
+    chain!(
+        engine,
+        shared,
+        "del",
+        [
+            "/// link.del(#{ adopted: true }) -> Link",
+            "/// delete a link the lab did not make (nothing brings it back)"
+        ],
+        |s, ctx, l, opts: Map| adopted("del", &opts).and_then(|a| s.del_link(l, at(&ctx), a))
     );
 }

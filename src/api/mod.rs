@@ -2,6 +2,7 @@
 //! records `Op`s with the position of the call; nothing here talks to the kernel.
 
 pub mod addr;
+pub mod adopted;
 pub mod backend;
 pub mod cable;
 pub mod check;

@@ -2,6 +2,7 @@
 //! a stack. Whether the gateway is on an attached subnet is judged at flush, against the kernel.
 
 use super::addr::{parse_dst, parse_ip};
+use super::adopted::adopted;
 use super::error::{at, fail, DslError, R};
 use super::named::Named;
 use super::names::check_ifname;
@@ -54,17 +55,22 @@ impl Session {
         Ok(())
     }
 
-    pub fn del_route(&mut self, st: &Stack, dst: &str, at: At) -> Result<(), DslError> {
+    /// Delete a route (`adopted`: even if the lab did not add it).
+    pub fn del_route(
+        &mut self,
+        st: &Stack,
+        dst: &str,
+        at: At,
+        adopted: bool,
+    ) -> Result<(), DslError> {
         let dst = parse_dst(dst, false)?;
-        self.push(
-            OpKind::RouteDel {
-                ns: st.ns.clone(),
-                dst,
-                via: None,
-                dev: None,
-            },
-            at,
-        );
+        let op = OpKind::RouteDel {
+            ns: st.ns.clone(),
+            dst,
+            via: None,
+            dev: None,
+        };
+        self.push_del(op, at, adopted);
         Ok(())
     }
 }
@@ -158,6 +164,12 @@ pub fn register(engine: &mut Engine, shared: &Shared) {
                 r.map(|_| host()).or_else(|e| fail(&ctx, e))
             },
         );
+    register_del(engine, shared);
+}
+
+/// `del_route`, on a stack and on the host, with and without `#{ adopted: true }`.
+fn register_del(engine: &mut Engine, shared: &Shared) {
+    let host = || Stack { ns: Netns::Root };
     let s = shared.clone();
     FuncRegistration::new("del_route")
         .with_comments([
@@ -168,7 +180,22 @@ pub fn register(engine: &mut Engine, shared: &Shared) {
             engine,
             ["stack", "dst"],
             move |ctx: NativeCallContext, st: &mut Stack, dst: &str| -> R<Stack> {
-                let r = s.borrow_mut().del_route(st, dst, at(&ctx));
+                let r = s.borrow_mut().del_route(st, dst, at(&ctx), false);
+                r.map(|_| st.clone()).or_else(|e| fail(&ctx, e))
+            },
+        );
+    let s = shared.clone();
+    FuncRegistration::new("del_route")
+        .with_comments([
+            "/// stack.del_route(dst, #{ adopted: true }) -> Stack",
+            "/// remove a route the lab did not add (nothing brings it back)",
+        ])
+        .register_named(
+            engine,
+            ["stack", "dst", "opts"],
+            move |ctx: NativeCallContext, st: &mut Stack, dst: &str, opts: Map| -> R<Stack> {
+                let r = adopted("del_route", &opts)
+                    .and_then(|a| s.borrow_mut().del_route(st, dst, at(&ctx), a));
                 r.map(|_| st.clone()).or_else(|e| fail(&ctx, e))
             },
         );
@@ -182,7 +209,22 @@ pub fn register(engine: &mut Engine, shared: &Shared) {
             engine,
             ["dst"],
             move |ctx: NativeCallContext, dst: &str| -> R<Stack> {
-                let r = s.borrow_mut().del_route(&host(), dst, at(&ctx));
+                let r = s.borrow_mut().del_route(&host(), dst, at(&ctx), false);
+                r.map(|_| host()).or_else(|e| fail(&ctx, e))
+            },
+        );
+    let s = shared.clone();
+    FuncRegistration::new("del_route")
+        .with_comments([
+            "/// del_route(dst, #{ adopted: true }) -> Stack",
+            "/// remove a route from the host that the lab did not add (nothing brings it back)",
+        ])
+        .register_named(
+            engine,
+            ["dst", "opts"],
+            move |ctx: NativeCallContext, dst: &str, opts: Map| -> R<Stack> {
+                let r = adopted("del_route", &opts)
+                    .and_then(|a| s.borrow_mut().del_route(&host(), dst, at(&ctx), a));
                 r.map(|_| host()).or_else(|e| fail(&ctx, e))
             },
         );

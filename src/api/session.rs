@@ -6,6 +6,7 @@ use super::error::DslError;
 use super::model::Model;
 use crate::lab::Journal;
 use crate::plan::flush::{flush, Tally};
+use crate::plan::ledger::Gone;
 use crate::plan::{Op, OpKind};
 use crate::sys::{At, Cancel, ObjectKey};
 use std::cell::RefCell;
@@ -30,6 +31,8 @@ pub struct Session {
     /// Objects this run created that still stand, and how many it made and removed on the way.
     pub made: BTreeSet<ObjectKey>,
     pub transient: usize,
+    /// What this run deleted that stood before it: a rollback cannot bring it back.
+    pub kept: Vec<OpKind>,
     /// The lab stood before this run: the failures a script narrates cannot be shown again.
     pub replay: bool,
     /// `-v`: log each applied operation on stderr.
@@ -50,6 +53,7 @@ impl Session {
         Session {
             made: BTreeSet::new(),
             transient: 0,
+            kept: vec![],
             replay,
             verbose: false,
             applied: None,
@@ -67,7 +71,15 @@ impl Session {
     }
 
     pub fn push(&mut self, kind: OpKind, at: At) {
-        self.pending.push(Op { kind, at });
+        self.pending.push(Op::new(kind, at));
+    }
+
+    /// A deletion; `adopted`: the script said it may remove what the lab did not make.
+    pub fn push_del(&mut self, kind: OpKind, at: At, adopted: bool) {
+        self.pending.push(Op {
+            del_adopted: adopted,
+            ..Op::new(kind, at)
+        });
     }
 
     /// Apply what is pending: before anything reads the kernel, and at the end.
@@ -90,6 +102,13 @@ impl Session {
         }
         self.tally.add(report.tally);
         self.made.extend(report.created);
+        for s in &report.steps {
+            let gone = Gone::of(s);
+            let of_this_run = gone.iter().any(|g| self.made.iter().any(|k| g.matches(k)));
+            if !gone.is_empty() && !of_this_run {
+                self.kept.push(s.clone());
+            }
+        }
         let before = self.made.len();
         self.made
             .retain(|k| !report.gone.iter().any(|g| g.matches(k)));

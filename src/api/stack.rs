@@ -1,6 +1,7 @@
 //! `Stack`: a network stack the script works on — the host (`host()`) or a namespace (`ns("ns1")`).
 //! Every verb is a method of it; the top-level verbs act on the host.
 
+use super::adopted::adopted;
 use super::error::{at, fail, DslError, R};
 use super::model::NsInfo;
 use super::named::Named;
@@ -8,7 +9,7 @@ use super::names::check_nsname;
 use super::session::{Session, Shared};
 use crate::plan::OpKind;
 use crate::sys::{At, Netns};
-use rhai::{Engine, FuncRegistration, NativeCallContext};
+use rhai::{Engine, FuncRegistration, Map, NativeCallContext};
 use std::fmt;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -88,7 +89,8 @@ impl Session {
         Ok(Stack { ns })
     }
 
-    pub fn del_ns(&mut self, st: &Stack, at: At) -> Result<(), DslError> {
+    /// Delete a namespace (`adopted`: even if the lab did not make it).
+    pub fn del_ns(&mut self, st: &Stack, at: At, adopted: bool) -> Result<(), DslError> {
         let Netns::Named(name) = &st.ns else {
             return Err(DslError::new(
                 "netsh::delete",
@@ -105,7 +107,7 @@ impl Session {
             .cloned()
             .collect();
         for n in inner.iter().chain(std::iter::once(name)) {
-            self.push(OpKind::NetnsDel { name: n.clone() }, at);
+            self.push_del(OpKind::NetnsDel { name: n.clone() }, at, adopted);
             self.model.drop_ns(&Netns::Named(n.clone()));
         }
         Ok(())
@@ -216,7 +218,21 @@ pub fn register(engine: &mut Engine, shared: &Shared) {
             engine,
             ["stack"],
             move |ctx: NativeCallContext, st: &mut Stack| -> R<()> {
-                let r = s.borrow_mut().del_ns(st, at(&ctx));
+                let r = s.borrow_mut().del_ns(st, at(&ctx), false);
+                r.or_else(|e| fail(&ctx, e))
+            },
+        );
+    let s = shared.clone();
+    FuncRegistration::new("del")
+        .with_comments([
+            "/// stack.del(#{ adopted: true })",
+            "/// delete a namespace the lab did not make (nothing brings it back)",
+        ])
+        .register_named(
+            engine,
+            ["stack", "opts"],
+            move |ctx: NativeCallContext, st: &mut Stack, opts: Map| -> R<()> {
+                let r = adopted("del", &opts).and_then(|a| s.borrow_mut().del_ns(st, at(&ctx), a));
                 r.or_else(|e| fail(&ctx, e))
             },
         );

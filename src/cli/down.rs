@@ -1,16 +1,22 @@
 //! `netsh down FILE | --lab NAME [--force]`: remove exactly what the lab owns, in reverse order;
 //! idempotent. With --force, also (or, when the journal is lost or corrupt, only) what carries
-//! the lab's tag.
+//! the lab's tag, and the sysctls from their copy. Without it, a journal that may have lost
+//! entries is checked against the tags: what still stands is named, with --force as the way out.
 
 use super::error::Error;
+use super::lab_lock::lock_lab;
 use super::lab_name::lab_name;
 use super::run::{has_net_admin, root_diag};
 use super::DownArgs;
+use crate::lab::lines::Found;
 use crate::lab::sweep::sweep_steps;
-use crate::lab::teardown::{already_gone, teardown};
+use crate::lab::teardown::{already_gone, undo};
 use crate::lab::Journal;
-use crate::plan::Apply;
+use crate::net::Netlink;
+use crate::plan::ledger::Entry;
+use crate::plan::{Apply, OpKind};
 use crate::script::diagnostic::Diag;
+use crate::sys::Failure;
 use std::time::Instant;
 
 pub fn down(a: DownArgs) -> Result<(), Error> {
@@ -24,21 +30,16 @@ pub fn down(a: DownArgs) -> Result<(), Error> {
             None,
         ));
     }
+    let _locks = lock_lab(&lab).map_err(|d| Error::diag(d, "", None))?;
     let started = Instant::now();
-    let mut backend = crate::net::Netlink::new(&lab)
+    let mut backend = Netlink::new(&lab)
         .map_err(|e| Error::failed(format!("cannot start the netlink backend: {e}")))?;
-    let journal = crate::sys::enter::inode(None).and_then(|ino| Journal::open(&lab, ino));
-    let mut removed = 0;
-    let mut failed = vec![];
-    match journal {
-        Ok(mut j) => {
-            removed += j.entries.iter().filter(|e| !e.adopted).count();
-            failed.extend(teardown(&mut backend, &j.undoable(), &lab));
-            if failed.is_empty() {
-                j.clear().map_err(|e| {
-                    Error::failed(format!("cannot remove the journal of lab {lab}: {e}"))
-                })?;
-            }
+    let ino = crate::sys::enter::inode(None)
+        .map_err(|e| Error::failed(format!("cannot read this network namespace: {e}")))?;
+    let (mut journal, found) = match Journal::open(&lab, ino) {
+        Ok(j) => {
+            let found = j.found;
+            (j, found)
         }
         Err(e) if !a.force => {
             let d = Diag::new(
@@ -52,39 +53,38 @@ pub fn down(a: DownArgs) -> Result<(), Error> {
         }
         Err(e) => {
             eprintln!("note: the journal of lab {lab} is unreadable ({e}); removing by tags");
-            let _ = std::fs::remove_file(Journal::path_for(&lab));
+            remove_journal(&lab)?;
+            (Journal::empty(&lab, ino), Found::Missing)
         }
-    }
+    };
+    let whole = found == Found::Whole && !journal.entries.is_empty();
+    let done = undo(&mut backend, &journal.undoable(), &lab);
+    let (mut removed, mut failed) = (done.removed, done.failed);
+    // A journal that may have lost entries: its sysctls' copy keeps what it set.
+    let lost: Vec<Entry> = match whole {
+        true => vec![],
+        false => Journal::open_sysctls(&lab, ino)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|e| !journal.entries.iter().any(|j| j.key == e.key))
+            .collect(),
+    };
     if a.force {
-        let state = backend
-            .topology(Some(&lab))
-            .map_err(|f| Error::failed(format!("cannot read the state: {}", f.message)))?;
-        for step in sweep_steps(&state, &lab) {
-            match backend.apply(std::slice::from_ref(&step)) {
-                Ok(()) => removed += 1,
-                Err((_, f)) if already_gone(f.errno) => {}
-                Err((_, f)) => failed.push((step, f)),
-            }
+        let done = undo(&mut backend, &journal.undoable_of(&lost), &lab);
+        removed += done.removed + sweep(&mut backend, &lab, &mut failed)?;
+        failed.extend(done.failed);
+    } else if !whole {
+        let standing = standing(&mut backend, &lab)?;
+        if !standing.is_empty() || !lost.is_empty() {
+            return Err(Error::Failed(still_standing(&lab, found, &standing, &lost)));
         }
     }
     if !failed.is_empty() {
-        let mut lines: Vec<String> = failed
-            .iter()
-            .map(|(op, f)| {
-                format!(
-                    "error: cannot {}: {}",
-                    crate::plan::describe::describe(op),
-                    f.message
-                )
-            })
-            .collect();
-        if !a.force {
-            lines.push(format!(
-                "  help: `netsh down --lab {lab} --force` also removes what carries the lab's tag"
-            ));
-        }
-        return Err(Error::Failed(lines));
+        return Err(Error::Failed(failure_lines(&lab, &failed, a.force)));
     }
+    journal
+        .clear()
+        .map_err(|e| Error::failed(format!("cannot remove the journal of lab {lab}: {e}")))?;
     if removed == 0 {
         eprintln!("lab {lab}: nothing to remove");
     } else {
@@ -95,4 +95,120 @@ pub fn down(a: DownArgs) -> Result<(), Error> {
         );
     }
     Ok(())
+}
+
+/// The journal's path cleared of what is there instead of a journal (a corrupt file, a
+/// directory), so that the next run starts a fresh one.
+fn remove_journal(lab: &str) -> Result<(), Error> {
+    let path = Journal::path_for(lab);
+    let removed = match std::fs::symlink_metadata(&path) {
+        Ok(m) if m.is_dir() => std::fs::remove_dir_all(&path),
+        Ok(_) => std::fs::remove_file(&path),
+        Err(_) => Ok(()),
+    };
+    removed.map_err(|e| Error::failed(format!("cannot remove {}: {e}", path.display())))
+}
+
+fn topology(backend: &mut Netlink, lab: &str) -> Result<crate::lab::state::State, Error> {
+    backend
+        .topology(Some(lab))
+        .map_err(|f| Error::failed(format!("cannot read the state: {}", f.message)))
+}
+
+/// What carries the lab's tag. A veth whose other end was in a namespace just deleted goes
+/// with it a moment later (the kernel dismantles a namespace in the background): wait for it.
+fn standing(backend: &mut Netlink, lab: &str) -> Result<Vec<OpKind>, Error> {
+    for _ in 0..30 {
+        let state = topology(backend, lab)?;
+        let steps = sweep_steps(&state, lab);
+        let going = state.stacks.iter().any(|s| {
+            s.links.iter().any(|l| {
+                l.kind == Some(crate::sys::LinkKind::Veth)
+                    && l.peer.is_none()
+                    && steps.iter().any(|st| st.touches(&stack(&s.name), &l.name))
+            })
+        });
+        if !going {
+            return Ok(steps);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    Ok(sweep_steps(&topology(backend, lab)?, lab))
+}
+
+fn stack(name: &str) -> crate::sys::Netns {
+    match name {
+        "host" => crate::sys::Netns::Root,
+        n => crate::sys::Netns::named(n),
+    }
+}
+
+/// Remove what carries the lab's tag; returns how many went.
+fn sweep(
+    backend: &mut Netlink,
+    lab: &str,
+    failed: &mut Vec<(OpKind, Failure)>,
+) -> Result<usize, Error> {
+    let mut removed = 0;
+    for step in sweep_steps(&topology(backend, lab)?, lab) {
+        match backend.apply(std::slice::from_ref(&step)) {
+            Ok(()) => removed += 1,
+            Err((_, f)) if already_gone(f.errno) => {}
+            Err((_, f)) => failed.push((step, f)),
+        }
+    }
+    Ok(removed)
+}
+
+/// What stands of a lab whose journal may have lost entries, and the way out.
+fn still_standing(lab: &str, found: Found, standing: &[OpKind], lost: &[Entry]) -> Vec<String> {
+    let journal = match found {
+        Found::Missing => "is missing",
+        Found::Empty => "is empty",
+        Found::Torn => "was cut short",
+        Found::Whole => "lists nothing",
+    };
+    let mut what: Vec<String> = standing
+        .iter()
+        .map(|s| match s {
+            OpKind::NetnsDel { name } => format!("namespace {name}"),
+            OpKind::LinkDel { ns, name, .. } => format!("link {name} on {ns}"),
+            OpKind::RuleDel { ns, rule } => format!("a {} {} rule on {ns}", rule.table, rule.chain),
+            other => crate::plan::describe::describe(other),
+        })
+        .collect();
+    what.extend(lost.iter().filter_map(|e| match &e.undo {
+        Some(OpKind::Sysctl { ns, key, value }) => {
+            Some(format!("sysctl {key} on {ns} (was {value})"))
+        }
+        _ => None,
+    }));
+    vec![
+        format!(
+            "error: the journal of lab {lab} {journal}, but the lab still stands: {}",
+            what.join(", ")
+        ),
+        format!(
+            "  help: `netsh down --lab {lab} --force` removes what carries its tag (netsh:{lab}) and restores the sysctls it set"
+        ),
+    ]
+}
+
+fn failure_lines(lab: &str, failed: &[(OpKind, Failure)], force: bool) -> Vec<String> {
+    let mut lines: Vec<String> = failed
+        .iter()
+        .map(|(op, f)| {
+            format!(
+                "error: cannot {}: {}",
+                crate::plan::describe::describe(op),
+                f.message
+            )
+        })
+        .collect();
+    if !force {
+        lines.push(format!(
+            "  help: `netsh down --lab {lab} --force` also removes what carries the lab's tag"
+        ));
+    }
+    lines
 }

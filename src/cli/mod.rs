@@ -4,6 +4,7 @@ pub mod check;
 pub mod doc;
 pub mod down;
 pub mod error;
+pub mod lab_lock;
 pub mod lab_name;
 pub mod repl;
 pub mod run;

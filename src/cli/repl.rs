@@ -1,6 +1,7 @@
 //! `netsh repl [--sandbox] [--load FILE]` (and `netsh` alone): the interactive shell.
 
 use super::error::Error;
+use super::lab_lock::lock_lab;
 use super::lab_name::lab_name;
 use super::run::{has_net_admin, lo_up, open_journal, root_diag};
 use super::ReplArgs;
@@ -27,6 +28,8 @@ pub fn repl(a: ReplArgs, sandboxed: bool) -> Result<(), Error> {
             None,
         ));
     }
+    // Held for the whole session: the REPL may change the stack at any line.
+    let _locks = lock_lab(&lab).map_err(|d| Error::diag(d, "netsh repl", None))?;
     let mut journal = open_journal(&lab).map_err(|d| Error::diag(d, "netsh repl", None))?;
     // A lab named after a script belongs to it, as with `netsh run`.
     if let (Some(f), None) = (&a.load, &journal.script) {

@@ -1,6 +1,7 @@
 //! `netsh run FILE`: plan and apply a script; `--dry-run` prints it as a bash script instead.
 
 use super::error::{Error, Located};
+use super::lab_lock::lock_lab;
 use super::lab_name::lab_name;
 use super::{parse_params, RunArgs};
 use crate::api::backend::Backend;
@@ -128,6 +129,11 @@ pub fn run(a: RunArgs, sandboxed: bool) -> Result<(), Error> {
     let lab = lab_name(Some(&a.file), a.lab.as_deref()).map_err(Error::usage)?;
     let cancel = crate::sys::Cancel::on_stop_signals();
     let started = Instant::now();
+    // Held until the run is over (a dry run changes nothing and waits for no one).
+    let _locks = match a.dry_run || !has_net_admin() {
+        true => None,
+        false => Some(lock_lab(&lab).map_err(|d| Error::diag(d, &file, None))?),
+    };
     let (backend, journal) = open_backend(&a, &lab, &file, &cancel)?;
     let shared: Shared = Rc::new(RefCell::new(Session::new(backend, journal, params)));
     shared.borrow_mut().cancel = cancel.clone();
@@ -236,7 +242,8 @@ fn finish(a: &RunArgs, lab: &str, s: &mut Session, started: Instant) {
     }
 }
 
-/// A run that failed: roll back what it made (or keep it, `--keep`); what became of the lab.
+/// A run that failed: roll back what it made (or keep it, `--keep`); what became of the lab,
+/// including what the run deleted or changed that no rollback undoes.
 fn fail(
     a: &RunArgs,
     lab: &str,
@@ -249,20 +256,45 @@ fn fail(
         .iter()
         .filter(|e| !e.adopted)
         .count();
-    if a.dry_run || owned == 0 {
+    let changed = !s.kept.is_empty() || s.tally.changed > 0;
+    if a.dry_run || (owned == 0 && !changed) {
         return vec![format!("lab {lab}: failed; nothing was applied")];
     }
-    if a.keep {
-        return vec![format!(
+    let mut notes = vec![];
+    if owned == 0 {
+        notes.push(format!(
+            "lab {lab}: failed; it created nothing to roll back"
+        ));
+    } else if a.keep {
+        notes.push(format!(
             "lab {lab}: failed; kept {} for inspection (--keep); `netsh down --lab {lab}` removes them",
             crate::lab::objects(owned)
-        )];
+        ));
+    } else {
+        let (_, failed) = rollback(s.backend.as_mut(), &mut s.journal, before);
+        notes.extend(failure_lines(&failed));
+        notes.push(format!(
+            "lab {lab}: failed; rolled back the {} this run created",
+            crate::lab::objects(owned)
+        ));
     }
-    let (_, failed) = rollback(s.backend.as_mut(), &mut s.journal, before);
-    let mut notes = failure_lines(&failed);
-    notes.push(format!(
-        "lab {lab}: failed; rolled back the {} this run created",
-        crate::lab::objects(owned)
-    ));
+    notes.extend(kept_note(lab, s));
     notes
+}
+
+/// What a rollback leaves as the run made it: its deletions of what stood before, and its
+/// changes to objects the lab did not make.
+fn kept_note(lab: &str, s: &Session) -> Option<String> {
+    if !s.kept.is_empty() {
+        let what: Vec<String> = s.kept.iter().map(crate::plan::describe::describe).collect();
+        return Some(format!(
+            "lab {lab}: not undone (no rollback brings back what a run deleted): {}",
+            what.join("; ")
+        ));
+    }
+    let n = s.tally.changed;
+    let plural = if n == 1 { "" } else { "s" };
+    (n > 0).then(|| {
+        format!("lab {lab}: not undone: {n} change{plural} to objects the lab did not make (a rollback undoes only what the run created)")
+    })
 }

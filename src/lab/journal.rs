@@ -1,34 +1,17 @@
 //! The lab journal: `/run/netsh/<lab>.jsonl`, a header line then one line per object the lab
-//! created or adopted, appended and synced before each batch is applied.
+//! created or adopted, appended and synced before each batch is applied (its text: `lines`).
+//! The sysctl lines are copied to `.<lab>.sysctls`: sysctls carry no tag, and when the journal
+//! is lost that copy is what `down --force` restores them from.
 
+use super::lines::{self, Found, Header, Line};
 use crate::plan::ledger::{Entry, Gone, Ledger};
 use crate::plan::OpKind;
-use crate::sys::ObjectKey;
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
-use std::fs::{File, OpenOptions};
-use std::io::{self, BufReader, Read, Write};
+use crate::sys::{Netns, ObjectKey};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io;
 use std::path::{Path, PathBuf};
 
 pub const STATE_DIR: &str = "/run/netsh";
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-struct Header {
-    lab: String,
-    /// The network namespace the journal belongs to: it is never applied to another one.
-    netns_inode: u64,
-    /// The script that made the lab: another script cannot take over its name.
-    #[serde(default)]
-    script: Option<String>,
-}
-
-/// A line after the header: an object, or the key of one the lab deleted itself.
-#[derive(Serialize, Deserialize)]
-#[serde(untagged)]
-enum Line {
-    Entry(Box<Entry>),
-    Forget { forget: ObjectKey },
-}
 
 pub struct Journal {
     pub lab: String,
@@ -37,7 +20,10 @@ pub struct Journal {
     /// The script that made the lab (canonical path), when known.
     pub script: Option<String>,
     pub entries: Vec<Entry>,
-    keys: BTreeSet<ObjectKey>,
+    /// The entries' keys, each with whether it was adopted.
+    keys: BTreeMap<ObjectKey, bool>,
+    /// What was found at its path when opened: a journal not `Whole` may have lost entries.
+    pub found: Found,
 }
 
 impl Journal {
@@ -49,7 +35,17 @@ impl Journal {
             netns_inode: 0,
             script: None,
             entries: vec![],
-            keys: BTreeSet::new(),
+            keys: BTreeMap::new(),
+            found: Found::Missing,
+        }
+    }
+
+    /// An empty journal at the lab's path, not read: for a lab whose journal was lost.
+    pub fn empty(lab: &str, netns_inode: u64) -> Self {
+        Journal {
+            path: Some(Self::path_for(lab)),
+            netns_inode,
+            ..Self::in_memory(lab)
         }
     }
 
@@ -57,44 +53,36 @@ impl Journal {
         Path::new(STATE_DIR).join(format!("{lab}.jsonl"))
     }
 
+    /// The sysctls' copy of the journal, `.<lab>.sysctls`: sysctls carry no tag, so when the
+    /// journal is lost `down --force` restores them from here.
+    pub fn sysctls_path_for(lab: &str) -> PathBuf {
+        Path::new(STATE_DIR).join(format!(".{lab}.sysctls"))
+    }
+
     /// Opens the lab's journal, or starts an empty one. A journal written in another network
-    /// namespace (a stale file from another sandbox or boot) is ignored and replaced.
+    /// namespace (a stale file from another sandbox or boot) is refused, never applied here.
     pub fn open(lab: &str, netns_inode: u64) -> io::Result<Self> {
-        let path = Self::path_for(lab);
+        Self::open_at(lab, netns_inode, Self::path_for(lab))
+    }
+
+    /// The sysctl entries the lab's journal had, from their copy (`sysctls_path_for`).
+    pub fn open_sysctls(lab: &str, netns_inode: u64) -> io::Result<Vec<Entry>> {
+        Ok(Self::open_at(lab, netns_inode, Self::sysctls_path_for(lab))?.entries)
+    }
+
+    fn open_at(lab: &str, netns_inode: u64, path: PathBuf) -> io::Result<Self> {
+        let text = lines::read(&path)?;
         let mut j = Journal {
             lab: lab.to_string(),
-            path: Some(path.clone()),
+            path: Some(Self::path_for(lab)),
             netns_inode,
             script: None,
             entries: vec![],
-            keys: BTreeSet::new(),
+            keys: BTreeMap::new(),
+            found: text.found,
         };
-        let file = match File::open(&path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(j),
-            Err(e) => return Err(e),
-        };
-        let mut text = String::new();
-        BufReader::new(file).read_to_string(&mut text)?;
-        j.read(&text)?;
-        Ok(j)
-    }
-
-    /// The journal's text: a header for this network namespace, then entries and tombstones.
-    fn read(&mut self, text: &str) -> io::Result<()> {
-        let path = self.path.clone().unwrap_or_default();
-        let netns_inode = self.netns_inode;
-        let j = self;
-        // A last line without its newline was being written when netsh died: its batch was
-        // never applied (the journal is synced first), so it is dropped.
-        let complete = match text.rfind('\n') {
-            Some(i) => &text[..=i],
-            None => "",
-        };
-        let mut lines = complete.lines();
-        let header: Header = match lines.next() {
-            Some(l) => serde_json::from_str(l).map_err(corrupt(&path))?,
-            None => return Ok(()),
+        let Some(header) = text.header else {
+            return Ok(j);
         };
         if header.netns_inode != netns_inode {
             // Another network namespace's lab of the same name (/run is shared with it): never
@@ -106,22 +94,33 @@ impl Journal {
             )));
         }
         j.script = header.script;
-        for l in lines {
-            if l.trim().is_empty() {
-                continue;
-            }
-            match line(l).map_err(corrupt(&path))? {
+        let mut idents = HashMap::new();
+        for l in text.lines {
+            match l {
                 Line::Entry(e) => {
-                    j.keys.insert(e.key.clone());
+                    j.keys.insert(e.key.clone(), e.adopted);
                     j.entries.push(*e);
                 }
                 Line::Forget { forget } => {
                     j.keys.remove(&forget);
                     j.entries.retain(|e| e.key != forget);
                 }
+                Line::Ident { netns, inode } => {
+                    idents.insert(netns, inode);
+                }
             }
         }
-        Ok(())
+        j.identify(&idents);
+        Ok(j)
+    }
+
+    /// Note the inodes of the namespaces the lab made.
+    fn identify(&mut self, idents: &HashMap<String, u64>) {
+        for e in &mut self.entries {
+            if let ObjectKey::Netns(n) = &e.key {
+                e.inode = idents.get(n).copied().or(e.inode);
+            }
+        }
     }
 
     /// The entries to undo, less the sysctls another live lab also set: those stay as they
@@ -165,7 +164,7 @@ impl Journal {
 
     /// The keys the journal holds now: what a run or a REPL line adds is measured from here.
     pub fn mark(&self) -> BTreeSet<ObjectKey> {
-        self.keys.clone()
+        self.keys.keys().cloned().collect()
     }
 
     /// The entries recorded since `mark` (and still standing).
@@ -181,7 +180,7 @@ impl Journal {
     pub fn forget_keys(&mut self, keys: &[ObjectKey]) -> io::Result<()> {
         let keys: Vec<ObjectKey> = keys
             .iter()
-            .filter(|k| self.keys.contains(*k))
+            .filter(|k| self.keys.contains_key(*k))
             .cloned()
             .collect();
         if keys.is_empty() {
@@ -212,78 +211,75 @@ impl Journal {
             .collect()
     }
 
-    /// Forget everything (after a teardown): the file goes too.
+    /// Forget everything (after a teardown): the files go too.
     pub fn clear(&mut self) -> io::Result<()> {
         self.entries.clear();
         self.keys.clear();
-        if let Some(p) = &self.path {
-            match std::fs::remove_file(p) {
-                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-                _ => {}
-            }
+        if self.path.is_some() {
+            remove(&Self::sysctls_path_for(&self.lab))?;
+            remove(&Self::path_for(&self.lab))?;
         }
         Ok(())
     }
 }
 
-/// One line after the header. Read by its shape, so that a bad entry says what is wrong with
-/// it (an untagged enum would only say that nothing matched).
-fn line(text: &str) -> serde_json::Result<Line> {
-    let v: serde_json::Value = serde_json::from_str(text)?;
-    if v.get("forget").is_some() {
-        Ok(Line::Forget {
-            forget: serde_json::from_value(v["forget"].clone())?,
-        })
-    } else {
-        Ok(Line::Entry(Box::new(serde_json::from_value(v)?)))
-    }
-}
-
-fn corrupt(path: &Path) -> impl Fn(serde_json::Error) -> io::Error + '_ {
-    move |e| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("the journal {} is corrupt: {e}", path.display()),
-        )
+/// Remove a file that may be gone already.
+fn remove(p: &Path) -> io::Result<()> {
+    match std::fs::remove_file(p) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
     }
 }
 
 impl Journal {
+    /// Append lines to the journal, and those about sysctls to their copy too.
     fn append(&mut self, lines: &[Line]) -> io::Result<()> {
         let Some(path) = &self.path else {
             return Ok(());
         };
-        std::fs::create_dir_all(STATE_DIR)?;
-        let new_file = !path.exists();
-        let mut f = OpenOptions::new().create(true).append(true).open(path)?;
-        let mut buf = String::new();
-        if new_file {
-            let h = Header {
-                lab: self.lab.clone(),
-                netns_inode: self.netns_inode,
-                script: self.script.clone(),
-            };
-            buf.push_str(&serde_json::to_string(&h).unwrap());
-            buf.push('\n');
+        let h = Header {
+            lab: self.lab.clone(),
+            netns_inode: self.netns_inode,
+            script: self.script.clone(),
+        };
+        lines::append(path, &h, lines)?;
+        let is_sysctl = |k: &ObjectKey| matches!(k, ObjectKey::Sysctl { .. });
+        let sysctls: Vec<Line> = lines
+            .iter()
+            .filter_map(|l| match l {
+                Line::Entry(e) if is_sysctl(&e.key) => Some(Line::Entry(e.clone())),
+                Line::Forget { forget } if is_sysctl(forget) => Some(Line::Forget {
+                    forget: forget.clone(),
+                }),
+                _ => None,
+            })
+            .collect();
+        if sysctls.is_empty() {
+            return Ok(());
         }
-        for l in lines {
-            buf.push_str(&serde_json::to_string(l).unwrap());
-            buf.push('\n');
-        }
-        f.write_all(buf.as_bytes())?;
-        f.sync_data()
+        lines::append(&Self::sysctls_path_for(&self.lab), &h, &sysctls)
     }
 }
 
 impl Ledger for Journal {
     fn owns(&self, key: &ObjectKey) -> bool {
-        self.keys.contains(key)
+        self.keys.contains_key(key)
+    }
+
+    fn made(&self, key: &ObjectKey) -> bool {
+        self.keys.get(key) == Some(&false)
+    }
+
+    fn tag(&self) -> Option<String> {
+        Some(crate::firewall::rule::tag(&self.lab))
     }
 
     fn record(&mut self, entries: &[Entry]) -> io::Result<()> {
+        // One entry per key, even when a batch sets a sysctl twice (ip_forward, then nat).
+        let mut seen = BTreeSet::new();
         let fresh: Vec<Entry> = entries
             .iter()
-            .filter(|e| !self.keys.contains(&e.key))
+            .filter(|e| !self.keys.contains_key(&e.key) && seen.insert(e.key.clone()))
             .cloned()
             .collect();
         let lines: Vec<Line> = fresh
@@ -293,7 +289,7 @@ impl Ledger for Journal {
             .collect();
         self.append(&lines)?;
         for e in fresh {
-            self.keys.insert(e.key.clone());
+            self.keys.insert(e.key.clone(), e.adopted);
             self.entries.push(e);
         }
         Ok(())
@@ -314,10 +310,38 @@ impl Ledger for Journal {
         self.forget_keys(keys)
     }
 
+    fn made_now(&mut self, keys: &[ObjectKey]) -> io::Result<()> {
+        if self.path.is_none() {
+            return Ok(());
+        }
+        let mut idents = HashMap::new();
+        for k in keys {
+            if let ObjectKey::Netns(n) = k {
+                let path = Netns::Named(n.clone()).path();
+                if let Ok(inode) = crate::sys::enter::inode(path.as_deref()) {
+                    idents.insert(n.clone(), inode);
+                }
+            }
+        }
+        if idents.is_empty() {
+            return Ok(());
+        }
+        let lines: Vec<Line> = idents
+            .iter()
+            .map(|(n, i)| Line::Ident {
+                netns: n.clone(),
+                inode: *i,
+            })
+            .collect();
+        self.append(&lines)?;
+        self.identify(&idents);
+        Ok(())
+    }
+
     fn forget(&mut self, gone: &[Gone]) -> io::Result<()> {
         let keys: Vec<ObjectKey> = self
             .keys
-            .iter()
+            .keys()
             .filter(|k| gone.iter().any(|g| g.matches(k)))
             .cloned()
             .collect();
@@ -328,7 +352,6 @@ impl Ledger for Journal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sys::{Netns, ObjectKey};
 
     /// A journal as netsh wrote it before keys were typed: it reads as it did.
     const OLD: &str = r#"{"lab":"chapter1","netns_inode":4026531840,"script":"/x/chapter1.rhai"}
@@ -340,17 +363,24 @@ mod tests {
 {"forget":"addr host/bridge0/10.1.1.1/24"}
 "#;
 
-    fn journal(inode: u64) -> Journal {
-        Journal {
-            netns_inode: inode,
-            ..Journal::in_memory("chapter1")
-        }
+    /// `text` as the journal file of lab chapter1 in a namespace of inode `inode`.
+    fn open(text: &str, inode: u64) -> io::Result<Journal> {
+        let dir = std::env::temp_dir().join(format!(
+            "netsh-journal-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join("chapter1.jsonl");
+        std::fs::write(&path, text)?;
+        let j = Journal::open_at("chapter1", inode, path);
+        let _ = std::fs::remove_dir_all(&dir);
+        j
     }
 
     #[test]
     fn an_older_journal_reads_with_typed_keys() {
-        let mut j = journal(4026531840);
-        j.read(OLD).unwrap();
+        let j = open(OLD, 4026531840).unwrap();
         assert_eq!(j.script.as_deref(), Some("/x/chapter1.rhai"));
         let keys: Vec<String> = j.entries.iter().map(|e| e.key.to_string()).collect();
         assert_eq!(
@@ -373,9 +403,8 @@ mod tests {
 
     #[test]
     fn a_key_of_no_known_form_is_refused_as_corrupt() {
-        let mut j = journal(4026531840);
         let text = OLD.replace("link host/bridge0\"", "tunnel host/bridge0\"");
-        let e = j.read(&text).unwrap_err();
+        let e = open(&text, 4026531840).err().unwrap();
         assert_eq!(e.kind(), io::ErrorKind::InvalidData);
         assert!(
             e.to_string()
@@ -386,7 +415,7 @@ mod tests {
 
     #[test]
     fn another_namespaces_journal_is_refused() {
-        let e = journal(1).read(OLD).unwrap_err();
+        let e = open(OLD, 1).err().unwrap();
         assert!(
             e.to_string()
                 .contains("belongs to a lab in another network namespace"),

@@ -2,6 +2,8 @@
 
 pub mod dot;
 pub mod journal;
+pub mod lines;
+pub mod lock;
 pub mod state;
 pub mod sweep;
 pub mod teardown;

@@ -1,13 +1,20 @@
 //! Removing what a lab owns, in reverse order: namespaces as a whole (the kernel dismantles their
-//! links, and veth peers with them), then what lives outside them; adopted objects never.
+//! links, and veth peers with them), then what lives outside them; adopted objects never, nor a
+//! link or namespace that is no longer the lab's (its tag, a namespace's inode).
 
 use crate::plan::ledger::Entry;
 use crate::plan::{Builder, OpKind};
 use crate::sys::{Failure, Netns, ObjectKey};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// The undo steps for a journal's entries, in the order to apply them.
 pub fn undo_steps(entries: &[Entry]) -> Vec<OpKind> {
+    undo_plan(entries).into_iter().map(|(s, _)| s).collect()
+}
+
+/// The undo steps, each with how many of the lab's objects it removes (a namespace takes what
+/// is inside it, and the veths whose other end is there).
+fn undo_plan(entries: &[Entry]) -> Vec<(OpKind, usize)> {
     let owned_ns: BTreeSet<Netns> = entries
         .iter()
         .filter_map(|e| match &e.undo {
@@ -16,24 +23,36 @@ pub fn undo_steps(entries: &[Entry]) -> Vec<OpKind> {
         })
         .collect();
     let dies_with_ns = |ns: &Netns| owned_ns.contains(ns);
+    let mut inside: HashMap<Netns, usize> = HashMap::new();
     let mut steps = vec![];
-    // Namespaces first: one request each, and the kernel batches the rest.
-    for e in entries.iter().rev() {
-        if let Some(op @ OpKind::NetnsDel { .. }) = &e.undo {
-            steps.push(op.clone());
-        }
-    }
     for e in entries.iter().rev() {
         let Some(undo) = &e.undo else { continue };
-        if matches!(undo, OpKind::NetnsDel { .. }) || dies_with_ns(&e.ns) {
+        if matches!(undo, OpKind::NetnsDel { .. }) {
             continue;
         }
-        if e.peer_ns.as_ref().is_some_and(dies_with_ns) {
-            continue;
+        let with = [Some(&e.ns), e.peer_ns.as_ref()]
+            .into_iter()
+            .flatten()
+            .find(|n| dies_with_ns(n));
+        match with {
+            Some(ns) => *inside.entry(ns.clone()).or_default() += 1,
+            None => steps.push((undo.clone(), 1)),
         }
-        steps.push(undo.clone());
     }
-    steps
+    // Namespaces first: one request each, and the kernel batches the rest.
+    let mut plan: Vec<(OpKind, usize)> = entries
+        .iter()
+        .rev()
+        .filter_map(|e| match &e.undo {
+            Some(op @ OpKind::NetnsDel { name }) => {
+                let n = inside.get(&Netns::Named(name.clone())).copied();
+                Some((op.clone(), 1 + n.unwrap_or(0)))
+            }
+            _ => None,
+        })
+        .collect();
+    plan.extend(steps);
+    plan
 }
 
 /// Errors that mean "already gone": a teardown is idempotent.
@@ -42,19 +61,50 @@ pub fn already_gone(errno: Option<i32>) -> bool {
     matches!(errno, Some(2) | Some(3) | Some(19) | Some(99))
 }
 
+/// What a teardown did: how many of the lab's objects it removed, what it could not undo.
+#[derive(Debug, Default)]
+pub struct Undone {
+    pub removed: usize,
+    pub failed: Vec<(OpKind, Failure)>,
+}
+
 /// Apply the undo steps one by one; what is already gone is fine. Returns what failed.
 pub fn teardown(backend: &mut dyn Builder, entries: &[Entry], lab: &str) -> Vec<(OpKind, Failure)> {
-    let tag = crate::firewall::rule::tag(lab);
-    let mut aliases: std::collections::HashMap<Netns, crate::plan::view::NsView> =
-        Default::default();
-    let mut failed = vec![];
-    let (rules, steps): (Vec<OpKind>, Vec<OpKind>) = undo_steps(entries)
+    undo(backend, entries, lab).failed
+}
+
+/// Apply the undo steps one by one; what is already gone, or is no longer the lab's, is left.
+pub fn undo(backend: &mut dyn Builder, entries: &[Entry], lab: &str) -> Undone {
+    let mut still = Still {
+        tag: crate::firewall::rule::tag(lab),
+        inodes: entries
+            .iter()
+            .filter_map(|e| match (&e.key, e.inode) {
+                (ObjectKey::Netns(n), Some(i)) => Some((n.clone(), i)),
+                _ => None,
+            })
+            .collect(),
+        views: HashMap::new(),
+        lo: HashMap::new(),
+    };
+    let mut done = Undone::default();
+    let (rules, steps): (Vec<_>, Vec<_>) = undo_plan(entries)
         .into_iter()
-        .partition(|s| matches!(s, OpKind::RuleDel { .. }));
+        .partition(|(s, _)| matches!(s, OpKind::RuleDel { .. }));
+    let namespaces: Vec<String> = steps
+        .iter()
+        .filter_map(|(s, _)| match s {
+            OpKind::NetnsDel { name } => Some(name.clone()),
+            _ => None,
+        })
+        .collect();
+    if backend.is_live() && !namespaces.is_empty() {
+        still.lo = backend.lo_aliases(&namespaces);
+    }
     // Rules name links only as strings: they go first, one batch per namespace (one process),
     // and one by one only if a batch fails (a rule already gone makes the whole batch fail).
     let mut by_ns: Vec<(Netns, Vec<OpKind>)> = vec![];
-    for r in rules {
+    for (r, _) in rules {
         match by_ns.iter_mut().find(|(n, _)| *n == r.ns()) {
             Some((_, v)) => v.push(r),
             None => by_ns.push((r.ns(), vec![r])),
@@ -62,44 +112,100 @@ pub fn teardown(backend: &mut dyn Builder, entries: &[Entry], lab: &str) -> Vec<
     }
     let mut singles = vec![];
     for (_, batch) in by_ns {
-        if backend.apply(&batch).is_err() {
-            singles.extend(batch);
+        match backend.apply(&batch) {
+            Ok(()) => done.removed += batch.len(),
+            Err(_) => singles.extend(batch.into_iter().map(|r| (r, 1))),
         }
     }
-    for step in singles.into_iter().chain(steps) {
-        match &step {
-            // A link is the lab's only while it carries the lab's tag: if someone deleted it and
-            // made another of the same name, theirs stays.
+    for (step, n) in singles.into_iter().chain(steps) {
+        if !still.the_labs(backend, &step) {
+            continue;
+        }
+        match backend.apply(std::slice::from_ref(&step)) {
+            Ok(()) => done.removed += n,
+            Err((_, f)) if already_gone(f.errno) => {}
+            Err((_, f)) => done.failed.push((step, f)),
+        }
+    }
+    done
+}
+
+/// Whether what an undo step deletes is still the lab's.
+struct Still {
+    tag: String,
+    /// The namespaces' inodes, as the journal noted them.
+    inodes: HashMap<String, u64>,
+    /// Each namespace's links, read once.
+    views: HashMap<Netns, Option<crate::plan::view::NsView>>,
+    /// The alias on lo of each namespace to delete, read before any is.
+    lo: HashMap<String, Option<String>>,
+}
+
+impl Still {
+    fn view(
+        &mut self,
+        backend: &mut dyn Builder,
+        ns: &Netns,
+    ) -> Option<&crate::plan::view::NsView> {
+        self.views
+            .entry(ns.clone())
+            .or_insert_with(|| backend.observe(ns).ok())
+            .as_ref()
+    }
+
+    /// A link is the lab's only while it carries the lab's tag, and a namespace while its lo
+    /// does and it is the one the journal noted: if someone deleted either and made another of
+    /// the same name, theirs stays (with a note). A rule already gone is skipped.
+    fn the_labs(&mut self, backend: &mut dyn Builder, step: &OpKind) -> bool {
+        let tag = self.tag.clone();
+        match step {
             OpKind::LinkDel { ns, name, .. } => {
-                if !aliases.contains_key(ns) {
-                    if let Ok(v) = backend.observe(ns) {
-                        aliases.insert(ns.clone(), v);
-                    }
-                }
-                match aliases.get(ns).and_then(|v| v.links.get(name)) {
-                    None => continue,
+                match self.view(backend, ns).and_then(|v| v.links.get(name)) {
+                    None => false,
                     Some(l) if l.alias.as_deref() != Some(tag.as_str()) => {
                         eprintln!(
                             "note: left {name} on {ns}: it does not carry {tag}, so it is not this lab's any more"
                         );
-                        continue;
+                        false
                     }
-                    Some(_) => {}
+                    Some(_) => true,
                 }
             }
-            // A rule already gone is fine (iptables -D says only that it found none).
-            OpKind::RuleDel { ns, rule } if !backend.rule_exists(ns, rule).unwrap_or(true) => {
-                continue;
-            }
-            _ => {}
-        }
-        if let Err((_, f)) = backend.apply(std::slice::from_ref(&step)) {
-            if !already_gone(f.errno) {
-                failed.push((step, f));
-            }
+            OpKind::NetnsDel { name } => self.namespace_is_the_labs(backend, name),
+            // iptables -D says only that it found none.
+            OpKind::RuleDel { ns, rule } => backend.rule_exists(ns, rule).unwrap_or(true),
+            _ => true,
         }
     }
-    failed
+
+    fn namespace_is_the_labs(&self, backend: &mut dyn Builder, name: &str) -> bool {
+        if !backend.is_live() {
+            return true; // a dry run's namespaces are only in its journal
+        }
+        let ns = Netns::Named(name.to_string());
+        let Some(path) = ns.path() else { return false };
+        let Ok(now) = crate::sys::enter::inode(Some(&path)) else {
+            return false; // gone already
+        };
+        if !crate::sys::enter::is_netns(&path) {
+            // The name netsh took before it was killed making the namespace: remove it.
+            return true;
+        }
+        let tag = self.tag.clone();
+        if self.inodes.get(name).is_some_and(|&i| i != now) {
+            eprintln!(
+                "note: left namespace {name}: it is not the one this lab made (that one was deleted, and someone made another of the name)"
+            );
+            return false;
+        }
+        if self.lo.get(name).cloned().flatten().as_deref() != Some(tag.as_str()) {
+            eprintln!(
+                "note: left namespace {name}: its lo does not carry {tag}, so it is not this lab's any more"
+            );
+            return false;
+        }
+        true
+    }
 }
 
 /// Undo what was recorded since `mark` (a failed run, a failed REPL line): what the journal
@@ -152,6 +258,7 @@ mod tests {
             peer_ns,
             undo: Some(undo),
             adopted: false,
+            inode: None,
         };
         let entries = vec![
             e(
@@ -196,5 +303,8 @@ mod tests {
             .map(crate::plan::render::render)
             .collect();
         assert_eq!(steps, vec!["ip netns del ns1", "ip link del dev br0"]);
+        // The namespace takes the veth whose other end is in it, and the address inside it.
+        let counts: Vec<usize> = undo_plan(&entries).iter().map(|(_, n)| *n).collect();
+        assert_eq!(counts, vec![3, 1]);
     }
 }

@@ -96,18 +96,18 @@ impl Netlink {
         Ok(())
     }
 
-    /// A namespace, made here with `lo` tagged: `down --force` finds the lab's namespaces by it.
+    /// A namespace, with the lab's tag on its `lo` from the start: `down` tells the lab's
+    /// namespaces by it, and `down --force` finds them by it.
     fn netns_add(&mut self, batch: &mut Waves, name: &str, i: usize) -> Result<(), Failed> {
         self.drain(batch)?;
         self.h
-            .create_netns(name)
+            .create_netns(name, &self.alias)
             .map_err(|e| (i, Failure::from_io(&e)))?;
         let ns = Netns::Named(name.to_string());
         self.next_index.insert(ns.clone(), 2);
         self.index
-            .insert(ns.clone(), HashMap::from([("lo".to_string(), 1)]));
-        let tag = m::set_alias("lo", &self.alias);
-        self.send(batch, &[], i, &ns, vec![tag])
+            .insert(ns, HashMap::from([("lo".to_string(), 1)]));
+        Ok(())
     }
 
     /// A link with its index, master, state and tag in one request; a veth's peer is born in

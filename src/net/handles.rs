@@ -38,10 +38,11 @@ impl Handles {
         })
     }
 
-    /// Create the named namespace and its netlink connection on the same thread.
-    pub fn create_netns(&mut self, name: &str) -> io::Result<()> {
+    /// Create the named namespace, its lo tagged with `alias`, and its netlink connection on the
+    /// same thread.
+    pub fn create_netns(&mut self, name: &str, alias: &str) -> io::Result<()> {
         let rt = self.rt.handle().clone();
-        let (_, conn) = super::netns::create_named_with(name, move || {
+        let (_, conn) = super::netns::create_named_with(name, Some(alias), move || {
             let _entered = rt.enter();
             rtnetlink::new_connection().map(|(c, h, _)| (c, h))
         })?;

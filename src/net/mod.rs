@@ -7,6 +7,7 @@ pub mod exec;
 pub mod handles;
 pub mod kernel_modules;
 pub mod link_detail;
+pub mod lo_tag;
 pub mod messages;
 pub mod neigh;
 pub mod netns;

@@ -44,11 +44,13 @@ pub fn path_of(name: &str) -> io::Result<PathBuf> {
 }
 
 /// Create the named network namespace `/run/netns/NAME`, exactly as `ip netns add` does
-/// (EEXIST if the file exists; the namespace has only a down `lo`), then run `f` on the thread
-/// that made it and is still inside it: a netlink socket opened there belongs to the new
-/// namespace, with no second thread and no setns.
+/// (EEXIST if the file exists; the namespace has only a down `lo`), its `lo` tagged with
+/// `alias` before it is named (when given), then run `f` on the thread that made it and is
+/// still inside it: a netlink socket opened there belongs to the new namespace, with no second
+/// thread and no setns.
 pub fn create_named_with<T: Send + 'static>(
     name: &str,
+    alias: Option<&str>,
     f: impl FnOnce() -> T + Send + 'static,
 ) -> io::Result<(PathBuf, T)> {
     let path = path_of(name)?;
@@ -69,10 +71,14 @@ pub fn create_named_with<T: Send + 'static>(
     .map_err(|e| ctx(e, format_args!("create {}", path.display())))?;
 
     let target = path.clone();
+    let alias = alias.map(str::to_string);
     let res = thread::Builder::new()
         .name("netns-add".into())
         .spawn(move || -> io::Result<T> {
             unshare(CloneFlags::CLONE_NEWNET).map_err(|e| ctx(e, "unshare(CLONE_NEWNET)"))?;
+            if let Some(a) = alias {
+                super::lo_tag::tag_lo(&a).map_err(|e| ctx(e, "tag lo"))?;
+            }
             // thread-self, not self: /proc/self is the main thread's namespace.
             mount(
                 Some("/proc/thread-self/ns/net"),
@@ -164,7 +170,7 @@ mod tests {
         assert!(path_of(&"x".repeat(256)).is_err());
         // Rejected before touching the filesystem.
         assert_eq!(
-            create_named_with("../etc", || ()).unwrap_err().kind(),
+            create_named_with("../etc", None, || ()).unwrap_err().kind(),
             io::ErrorKind::InvalidInput
         );
         assert_eq!(

@@ -6,7 +6,7 @@ use crate::firewall::{Listed, Rule};
 use crate::plan::observe::{FdbEntry, Observe};
 use crate::plan::view::NsView;
 use crate::sys::{Failure, Netns};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 impl Observe for Netlink {
     fn named_netns(&mut self) -> Result<BTreeSet<String>, Failure> {
@@ -50,6 +50,10 @@ impl Observe for Netlink {
 
     fn rules(&mut self, ns: &Netns) -> Result<Vec<Listed>, Failure> {
         self.fw.list(ns.path().as_deref())
+    }
+
+    fn lo_aliases(&mut self, names: &[String]) -> HashMap<String, Option<String>> {
+        super::lo_tag::lo_aliases(names).unwrap_or_default()
     }
 
     fn fdb(&mut self, ns: &Netns) -> Result<Vec<FdbEntry>, Failure> {

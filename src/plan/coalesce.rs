@@ -287,10 +287,7 @@ mod tests {
     use crate::plan::render::render;
 
     fn op(kind: OpKind) -> Op {
-        Op {
-            kind,
-            at: At::default(),
-        }
+        Op::new(kind, At::default())
     }
 
     fn rendered(ops: Vec<Op>) -> Vec<String> {

@@ -44,11 +44,11 @@ pub fn flush(
     ledger: &mut dyn Ledger,
 ) -> Result<Report, PlanError> {
     let ops = coalesce(ops);
-    let mut world = World::new(&mut *backend);
+    let mut world = World::new(&mut *backend).tagged(ledger.tag());
     let mut batch = Batch::default();
     for op in &ops {
         let judged = world
-            .judge(&op.kind, &|k| ledger.owns(k))
+            .judge(op, &|k| ledger.made(k))
             .map_err(|p| problem_at(op, p))?;
         batch.book(op, judged, &mut world, &*ledger)?;
     }
@@ -58,12 +58,12 @@ pub fn flush(
             code: "netsh::journal",
             at: ops.first().map(|o| o.at).unwrap_or_default(),
             message: format!("cannot write the lab journal: {e}"),
-            help: Some(root_help(e.raw_os_error()).unwrap_or_else(|| {
-                "netsh keeps its journals in /run/netsh: check that it is writable".to_string()
-            })),
+            help: Some(journal_help(e.raw_os_error())),
         })?;
     }
     batch.send(backend, ledger)?;
+    // Not knowing a namespace's inode only weakens `down`'s check to the tag on its lo.
+    let _ = ledger.made_now(&batch.created);
     backend.remember(named, views);
     if !batch.gone.is_empty() {
         ledger.forget(&batch.gone).map_err(|e| PlanError {
@@ -145,6 +145,7 @@ impl Batch {
             peer_ns: peer_ns(&op.kind),
             undo,
             adopted: false,
+            inode: None,
         });
         self.made.insert(key.clone());
         self.created.push(key);
@@ -170,6 +171,7 @@ impl Batch {
                 peer_ns: None,
                 adopted: inherited.is_none(),
                 undo: inherited,
+                inode: None,
             });
         }
         self.tally.adopted += 1;
@@ -201,7 +203,7 @@ impl Batch {
                 let _ = ledger.unrecord(&[k]);
             }
         }
-        Err(kernel_at(&Op { kind: op, at }, f))
+        Err(kernel_at(&Op::new(op, at), f))
     }
 }
 
@@ -277,6 +279,17 @@ pub fn kernel_at(op: &Op, f: Failure) -> PlanError {
             .or_else(|| root_help(f.errno))
             .or_else(|| errno_help(f.errno, &op.kind)),
     }
+}
+
+/// What to do when the journal cannot be written.
+fn journal_help(errno: Option<i32>) -> String {
+    root_help(errno).unwrap_or_else(|| match errno {
+        // ENOSPC: the journal was cut back, so nothing of this batch is listed.
+        Some(28) => {
+            "/run/netsh is full: free some space there (df /run/netsh), then run again".to_string()
+        }
+        _ => "netsh keeps its journals in /run/netsh: check that it is writable".to_string(),
+    })
 }
 
 pub fn root_help(errno: Option<i32>) -> Option<String> {

@@ -16,6 +16,10 @@ pub struct Entry {
     /// What undoes it; `None` for adopted objects, which are never touched.
     pub undo: Option<OpKind>,
     pub adopted: bool,
+    /// A namespace's nsfs inode, noted once it was made: a namespace of that name with another
+    /// inode is someone else's. `None`: not known (a journal from before, or netsh died first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inode: Option<u64>,
 }
 
 /// An object the lab deleted (with what went with it): the journal forgets it, so that `down`
@@ -80,13 +84,26 @@ impl Gone {
 }
 
 pub trait Ledger {
+    /// The journal has the object: made or adopted.
     fn owns(&self, key: &ObjectKey) -> bool;
+    /// The journal says the lab made the object (not adopted it).
+    fn made(&self, key: &ObjectKey) -> bool {
+        self.owns(key)
+    }
+    /// The lab's tag, `netsh:<lab>`, on what it makes.
+    fn tag(&self) -> Option<String> {
+        None
+    }
     /// Append and sync, before the batch is applied.
     fn record(&mut self, entries: &[Entry]) -> std::io::Result<()>;
     /// Forget what the lab itself deleted.
     fn forget(&mut self, gone: &[Gone]) -> std::io::Result<()>;
     /// Forget objects recorded for a batch but not made by it.
     fn unrecord(&mut self, keys: &[ObjectKey]) -> std::io::Result<()>;
+    /// The batch was applied: note who the objects it made are (a namespace's inode).
+    fn made_now(&mut self, _keys: &[ObjectKey]) -> std::io::Result<()> {
+        Ok(())
+    }
     /// How another live lab would undo this object (a sysctl it set): a lab that finds the
     /// value already set shares the duty to restore it, so the last lab down restores it.
     fn inherited_undo(&self, _key: &ObjectKey) -> Option<OpKind> {

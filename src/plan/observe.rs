@@ -3,7 +3,7 @@
 use super::view::NsView;
 use crate::firewall::{Listed, Rule};
 use crate::sys::{Failure, Netns};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::net::IpAddr;
 
 /// An FDB entry with a remote: (dev, mac, dst).
@@ -26,4 +26,14 @@ pub trait Observe {
     fn rules(&mut self, ns: &Netns) -> Result<Vec<Listed>, Failure>;
     /// The FDB entries with a remote of a namespace's VXLAN devices.
     fn fdb(&mut self, ns: &Netns) -> Result<Vec<FdbEntry>, Failure>;
+    /// The alias on `lo` of each of these named namespaces (a lab's are tagged `netsh:<lab>`);
+    /// `None` for one without, or that cannot be read. A teardown asks it of every namespace it
+    /// deletes, so a backend answers it cheaply if it can.
+    fn lo_aliases(&mut self, names: &[String]) -> HashMap<String, Option<String>> {
+        let lo = |v: NsView| v.links.get("lo").and_then(|l| l.alias.clone());
+        names
+            .iter()
+            .map(|n| (n.clone(), self.observe(&Netns::named(n)).ok().and_then(lo)))
+            .collect()
+    }
 }

@@ -164,6 +164,19 @@ pub enum OpKind {
 pub struct Op {
     pub kind: OpKind,
     pub at: At,
+    /// The script said `#{ adopted: true }`: this deletion may remove an object the lab did not
+    /// make (otherwise the judge refuses it).
+    pub del_adopted: bool,
+}
+
+impl Op {
+    pub fn new(kind: OpKind, at: At) -> Self {
+        Op {
+            kind,
+            at,
+            del_adopted: false,
+        }
+    }
 }
 
 impl OpKind {

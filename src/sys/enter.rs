@@ -49,6 +49,13 @@ pub fn inode(ns: Option<&Path>) -> io::Result<u64> {
         .map_err(|e| ctx(e, p.display()))
 }
 
+/// Whether `path` is a namespace (a mounted nsfs file), not the empty file `ip netns add`
+/// makes first and a netsh killed right then leaves behind.
+pub fn is_netns(path: &Path) -> bool {
+    use nix::sys::statfs::{statfs, NSFS_MAGIC};
+    statfs(path).is_ok_and(|s| s.filesystem_type() == NSFS_MAGIC)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -111,6 +111,7 @@ pub fn tunnel(
 }
 
 /// The VXLAN device made again with the right remote: a VNI or remote cannot be changed in place.
+/// The fix may run in another lab than the one that made the device: it says `adopted: true`.
 fn recreate(ns: &Netns, v: &VxlanInfo, name: &str, remote: &str, master: &str) -> String {
     let dev = v
         .dev
@@ -119,7 +120,7 @@ fn recreate(ns: &Netns, v: &VxlanInfo, name: &str, remote: &str, master: &str) -
         .unwrap_or_default();
     format!(
         "{}; {}",
-        link_call(ns, name, "del()"),
+        link_call(ns, name, "del(#{ adopted: true })"),
         call(
             ns,
             &format!(

@@ -118,7 +118,7 @@ impl World<'_> {
             up: a.up,
             mtu: a.mtu.unwrap_or(1500),
             peer: peer.map(|p| (p.ns.clone(), p.name.clone())),
-            alias: None,
+            alias: self.tag.clone(),
             vni: match a.kind {
                 LinkSpec::Vxlan(v) => Some(v.id),
                 _ => None,
@@ -131,7 +131,11 @@ impl World<'_> {
             found: None,
         }) = peer
         {
-            self.view(pns)?.links.insert(pname.clone(), new_peer_end(a));
+            let end = LinkView {
+                alias: self.tag.clone(),
+                ..new_peer_end(a)
+            };
+            self.view(pns)?.links.insert(pname.clone(), end);
         }
         Ok(())
     }

@@ -4,6 +4,7 @@
 
 mod addr;
 mod fdb;
+mod foreign;
 mod link_add;
 mod link_set;
 mod netns;
@@ -15,7 +16,7 @@ mod tests;
 
 use super::error::PlanError;
 use super::observe::Observe;
-use super::op::OpKind;
+use super::op::{Op, OpKind};
 use super::verdict::{Judged, Verdict};
 use super::view::{LinkView, NsView};
 use crate::sys::LinkKind;
@@ -35,6 +36,10 @@ pub struct World<'a> {
     saved_rules: HashMap<Netns, Vec<crate::firewall::Listed>>,
     /// FDB entries per namespace, read when a plan touches them.
     fdb: HashMap<Netns, Vec<Fdb>>,
+    /// The objects this flush creates: the lab's, though the journal does not have them yet.
+    made: BTreeSet<ObjectKey>,
+    /// The lab's tag (`netsh:<lab>`): a link or namespace carrying it is the lab's.
+    tag: Option<String>,
 }
 
 /// An FDB entry with a remote: (dev, mac, dst).
@@ -81,7 +86,15 @@ impl<'a> World<'a> {
             rules_added: HashMap::new(),
             saved_rules: HashMap::new(),
             fdb: HashMap::new(),
+            made: BTreeSet::new(),
+            tag: None,
         }
+    }
+
+    /// The lab's tag: what carries it is the lab's, and the links this flush makes will carry it.
+    pub fn tagged(mut self, tag: Option<String>) -> Self {
+        self.tag = tag;
+        self
     }
 
     fn named(&mut self) -> Result<&mut BTreeSet<String>, Failure> {
@@ -141,11 +154,19 @@ impl<'a> World<'a> {
         }
     }
 
-    pub fn judge(
-        &mut self,
-        op: &OpKind,
-        owned: &dyn Fn(&ObjectKey) -> bool,
-    ) -> Result<Judged, Problem> {
+    /// Judge one op; deleting what the lab did not make is refused unless the script said so.
+    pub fn judge(&mut self, op: &Op, owned: Owned) -> Result<Judged, Problem> {
+        if !op.del_adopted {
+            self.refuse_foreign_del(&op.kind, owned)?;
+        }
+        let judged = self.judge_kind(&op.kind, owned)?;
+        if judged.verdict == Verdict::Create {
+            self.made.extend(op.kind.object_key());
+        }
+        Ok(judged)
+    }
+
+    fn judge_kind(&mut self, op: &OpKind, owned: Owned) -> Result<Judged, Problem> {
         use OpKind::*;
         match op {
             NetnsAdd { .. } | NetnsDel { .. } => self.judge_netns(op, owned),

@@ -4,12 +4,12 @@
 use super::{Problem, World};
 use crate::firewall::Rule;
 use crate::plan::observe::{FdbEntry, Observe};
-use crate::plan::op::{LinkSpec, OpKind};
+use crate::plan::op::{LinkSpec, Op, OpKind};
 use crate::plan::simulated::Simulated;
 use crate::plan::verdict::Verdict::{self, Adopted, Change, Create, Unchanged};
 use crate::plan::view::{LinkView, NsView, RouteView};
 use crate::plan::vxlan::VxlanSpec;
-use crate::sys::{Failure, LinkKind, Netns, ObjectKey};
+use crate::sys::{At, Failure, LinkKind, Netns, ObjectKey};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::net::IpAddr;
 
@@ -70,6 +70,13 @@ fn link(kind: Option<&str>, up: bool, mtu: u32) -> LinkView {
     }
 }
 
+fn tagged(l: LinkView, tag: &str) -> LinkView {
+    LinkView {
+        alias: Some(tag.into()),
+        ..l
+    }
+}
+
 /// `filter FORWARD` with these words after the chain.
 fn forward(words: &str) -> Rule {
     Rule {
@@ -85,10 +92,11 @@ const ZERO_MAC: &str = "00:00:00:00:00:00";
 /// (10.1.1.1/24, up) with port vethb1, whose peer is veth1 (10.1.1.2/24) in ns1; vxlan vx1
 /// (VNI 42, one FDB remote); vxlan vx2 and veth vethx of unknown VNI and peer; routes to
 /// 10.9/16 via a gateway, 10.8/16 by device, 10.7/16 by neither; lab's and someone else's
-/// rules in filter FORWARD; ip_forward 1. ns2 exists, empty.
+/// rules in filter FORWARD; ip_forward 1. ns2 exists, empty. Bridges brl (tagged netsh:lab,
+/// this lab's) and bro (tagged netsh:other); namespace labns, whose lo carries netsh:lab.
 fn lab() -> Kernel {
     let mut k = Kernel::default();
-    k.sim.named = ["ns1", "ns2", "h150", "h150.ns2"]
+    k.sim.named = ["ns1", "ns2", "h150", "h150.ns2", "labns"]
         .iter()
         .map(|s| s.to_string())
         .collect();
@@ -113,6 +121,11 @@ fn lab() -> Kernel {
         ),
         ("vx2", link(Some("vxlan"), false, 1450)),
         ("vethx", link(Some("veth"), false, 1500)),
+        ("brl", tagged(link(Some("bridge"), true, 1500), "netsh:lab")),
+        (
+            "bro",
+            tagged(link(Some("bridge"), true, 1500), "netsh:other"),
+        ),
     ];
     for (name, l) in links {
         host.links.insert(name.into(), l);
@@ -140,6 +153,9 @@ fn lab() -> Kernel {
     ns1.addrs = vec![("veth1".into(), net("10.1.1.2/24"))];
     k.sim.views.insert(HOST, host);
     k.sim.views.insert(ns("ns1"), ns1);
+    let mut labns = NsView::fresh();
+    labns.links.get_mut("lo").unwrap().alias = Some("netsh:lab".into());
+    k.sim.views.insert(ns("labns"), labns);
     let fdb = (
         "vx1".to_string(),
         ZERO_MAC.to_string(),
@@ -328,6 +344,8 @@ enum Want {
     Steps(Verdict, Vec<OpKind>),
     Conflict(&'static str, &'static str),
     Missing(&'static str, &'static str),
+    /// Deleting what the lab did not make.
+    NotOwned(&'static str, &'static str),
 }
 use Want::*;
 
@@ -338,6 +356,10 @@ struct Case {
     op: OpKind,
     /// The journal says this lab made the op's object.
     owned: bool,
+    /// Other objects the journal says this lab made.
+    made: Vec<ObjectKey>,
+    /// The script said `#{ adopted: true }`.
+    adopted: bool,
     live: bool,
     want: Want,
 }
@@ -348,6 +370,8 @@ fn case(name: &'static str, op: OpKind, want: Want) -> Case {
         before: vec![],
         op,
         owned: false,
+        made: vec![],
+        adopted: false,
         live: false,
         want,
     }
@@ -364,6 +388,14 @@ impl Case {
     }
     fn live(mut self) -> Case {
         self.live = true;
+        self
+    }
+    fn made(mut self, keys: &[&str]) -> Case {
+        self.made = keys.iter().map(|k| k.parse().unwrap()).collect();
+        self
+    }
+    fn adopted(mut self) -> Case {
+        self.adopted = true;
         self
     }
 }
@@ -383,6 +415,7 @@ fn expected(c: &Case) -> Outcome {
         Nothing(v) => Outcome::Judged(*v, vec![]),
         Steps(v, s) => Outcome::Judged(*v, s.clone()),
         Conflict(m, h) => refused("netsh::conflict", m, h),
+        NotOwned(m, h) => refused("netsh::not-owned", m, h),
         Missing(m, h) => refused("netsh::missing", m, h),
     }
 }
@@ -391,12 +424,21 @@ fn judged(c: &Case) -> Outcome {
     let mut kernel = lab();
     kernel.live = c.live;
     let key = c.op.object_key();
-    let owned = |k: &ObjectKey| c.owned && key.as_ref() == Some(k);
-    let mut world = World::new(&mut kernel);
+    let owned = |k: &ObjectKey| c.owned && key.as_ref() == Some(k) || c.made.contains(k);
+    let mut world = World::new(&mut kernel).tagged(Some("netsh:lab".into()));
+    let op = |kind: &OpKind| Op::new(kind.clone(), At::default());
     for b in &c.before {
-        assert!(world.judge(b, &owned).is_ok(), "{}: {b:?} refused", c.name);
+        assert!(
+            world.judge(&op(b), &owned).is_ok(),
+            "{}: {b:?} refused",
+            c.name
+        );
     }
-    match world.judge(&c.op, &owned) {
+    let asked = Op {
+        del_adopted: c.adopted,
+        ..op(&c.op)
+    };
+    match world.judge(&asked, &owned) {
         Ok(j) => Outcome::Judged(j.verdict, j.steps),
         Err(Problem::Refused(r)) => Outcome::Refused(r.code, r.message, r.help.unwrap_or_default()),
         Err(Problem::Kernel(f)) => Outcome::Kernel(f),
@@ -425,7 +467,7 @@ fn netns_cases() -> Vec<Case> {
             Apply(Create),
         )
         .after(vec![netns_add("ns3")]),
-        case("netns del: there", netns_del("ns1"), Apply(Change)),
+        case("netns del: the lab's", netns_del("ns1"), Apply(Change)).made(&["netns ns1"]),
         case(
             "netns del: not there",
             netns_del("ghost"),
@@ -439,7 +481,8 @@ fn netns_cases() -> Vec<Case> {
                 "create it first with ns(\"ns1\")",
             ),
         )
-        .after(vec![netns_del("ns1")]),
+        .after(vec![netns_del("ns1")])
+        .made(&["netns ns1"]),
     ]
 }
 
@@ -665,37 +708,42 @@ fn link_set_cases() -> Vec<Case> {
         case("mtu: set", set_mtu(HOST, "vx1", 1400), Apply(Change)),
         case("mtu: as it is", set_mtu(HOST, "vx1", 1450), Nothing(Unchanged)),
         case("mtu: missing", set_mtu(HOST, "eth9", 1400), no_eth9()),
-        case("del: there", link_del(HOST, "vx1", None), Apply(Change)),
+        case("del: the lab's", link_del(HOST, "vx1", None), Apply(Change)).made(&["link host/vx1"]),
         case("del: not there", link_del(HOST, "eth9", None), Nothing(Unchanged)),
         case(
             "del: the peer goes too",
             set_up(ns("ns1"), "veth1", false),
             Missing("there is no link veth1 on ns1", NS1_HINT),
         )
-        .after(vec![link_del(HOST, "vethb1", None)]),
+        .after(vec![link_del(HOST, "vethb1", None)])
+        .made(&["link host/vethb1"]),
         case(
             "del: a named peer in a missing namespace is gone already",
             link_del(HOST, "vethx", Some((ns("ghost"), "vethy"))),
             Apply(Change),
-        ),
+        )
+        .made(&["link host/vethx"]),
         case(
             "del: its addresses go",
             addr_add(HOST, "eth0", "10.1.1.1/24"),
             Apply(Create),
         )
-        .after(vec![link_del(HOST, "br0", None)]),
+        .after(vec![link_del(HOST, "br0", None)])
+        .made(&["link host/br0"]),
         case(
             "del: its ports lose their master",
             set_master(HOST, "vethb1", None),
             Nothing(Unchanged),
         )
-        .after(vec![link_del(HOST, "br0", None)]),
+        .after(vec![link_del(HOST, "br0", None)])
+        .made(&["link host/br0"]),
         case(
             "del: its routes go",
             route_add(HOST, "10.8.0.0/16", None, Some("br0")),
             Apply(Create),
         )
-        .after(vec![link_del(HOST, "eth0", None)]),
+        .after(vec![link_del(HOST, "eth0", None)])
+        .made(&["link host/eth0"]),
     ]
 }
 
@@ -739,10 +787,11 @@ fn addr_cases() -> Vec<Case> {
             Missing("there is no link eth9 on ns1", NS1_HINT),
         ),
         case(
-            "addr del: there",
+            "addr del: the lab's",
             addr_del(HOST, "br0", "10.1.1.1/24"),
             Apply(Change),
-        ),
+        )
+        .made(&["addr host/br0/10.1.1.1/24"]),
         case(
             "addr del: not there",
             addr_del(HOST, "eth0", "10.1.1.1/24"),
@@ -816,7 +865,8 @@ fn route_cases() -> Vec<Case> {
             route_add(HOST, "10.7.0.0/16", None, Some("eth0")),
             exists("cannot add route 10.7.0.0/16 on host: it already routes 10.7.0.0/16 elsewhere"),
         ),
-        case("route del: there", route_del(HOST, "10.9.0.0/16"), Apply(Change)),
+        case("route del: the lab's", route_del(HOST, "10.9.0.0/16"), Apply(Change))
+            .made(&["route host/10.9.0.0/16"]),
         case("route del: not there", route_del(HOST, "10.5.0.0/16"), Nothing(Unchanged)),
     ]
 }
@@ -961,6 +1011,171 @@ fn sysctl_cases() -> Vec<Case> {
     ]
 }
 
+const ANYWAY: &str = "netsh deletes only what the lab made; to delete it anyway, write";
+const NO_WAY_BACK: &str = "— netsh cannot bring it back (not on a rollback, not with `netsh down`)";
+
+/// Deleting what the lab did not make: refused, unless the script says `adopted: true`; what the
+/// lab made is found by the journal, this flush, the tag, a veth's peer, or its namespace.
+fn foreign_cases() -> Vec<Case> {
+    let not_owned = |m: &'static str, form: &str| {
+        let h: &'static str = format!("{ANYWAY} {form} {NO_WAY_BACK}").leak();
+        NotOwned(m, h)
+    };
+    vec![
+        case(
+            "del: someone else's",
+            link_del(HOST, "eth0", None),
+            not_owned(
+                "cannot delete eth0 on host: this lab did not make it",
+                "link(\"eth0\").del(#{ adopted: true })",
+            ),
+        ),
+        case(
+            "del: another lab's",
+            link_del(HOST, "bro", None),
+            not_owned(
+                "cannot delete bro on host: it is lab other's (it carries netsh:other)",
+                "link(\"bro\").del(#{ adopted: true })",
+            ),
+        ),
+        case(
+            "del: someone else's, in a namespace",
+            link_del(ns("ns1"), "veth1", None),
+            not_owned(
+                "cannot delete veth1 on ns1: this lab did not make it",
+                "ns(\"ns1\").link(\"veth1\").del(#{ adopted: true })",
+            ),
+        ),
+        case(
+            "del: someone else's, adopted: true",
+            link_del(HOST, "eth0", None),
+            Apply(Change),
+        )
+        .adopted(),
+        case(
+            "del: carrying the lab's tag",
+            link_del(HOST, "brl", None),
+            Apply(Change),
+        ),
+        case(
+            "del: a veth whose peer the lab made",
+            link_del(HOST, "vethb1", None),
+            Apply(Change),
+        )
+        .made(&["link ns1/veth1"]),
+        case(
+            "del: in a namespace the lab made",
+            link_del(ns("ns1"), "veth1", None),
+            Apply(Change),
+        )
+        .made(&["netns ns1"]),
+        case(
+            "del: in a namespace with the lab's tag",
+            link_del(ns("labns"), "lo", None),
+            Apply(Change),
+        ),
+        case(
+            "del: made earlier in the plan",
+            link_del(HOST, "br1", None),
+            Apply(Change),
+        )
+        .after(vec![bridge(HOST, "br1")]),
+        case(
+            "del: the far end of a veth made earlier in the plan",
+            link_del(HOST, "vb", None),
+            Apply(Change),
+        )
+        .after(vec![veth(HOST, "va", HOST, "vb")]),
+    ]
+}
+
+/// `foreign_cases`, for namespaces, addresses and routes.
+fn foreign_stack_cases() -> Vec<Case> {
+    let not_owned = |m: &'static str, form: &str| {
+        let h: &'static str = format!("{ANYWAY} {form} {NO_WAY_BACK}").leak();
+        NotOwned(m, h)
+    };
+    vec![
+        case(
+            "netns del: someone else's",
+            netns_del("ns1"),
+            not_owned(
+                "cannot delete namespace ns1: this lab did not make it",
+                "ns(\"ns1\").del(#{ adopted: true })",
+            ),
+        ),
+        case(
+            "netns del: someone else's, adopted: true",
+            netns_del("ns1"),
+            Apply(Change),
+        )
+        .adopted(),
+        case(
+            "netns del: its lo carries the lab's tag",
+            netns_del("labns"),
+            Apply(Change),
+        ),
+        case(
+            "netns del: made earlier in the plan",
+            netns_del("ns3"),
+            Apply(Change),
+        )
+        .after(vec![netns_add("ns3")]),
+        case(
+            "addr del: someone else's",
+            addr_del(HOST, "eth0", "172.31.131.149/24"),
+            not_owned(
+                "cannot remove 172.31.131.149/24 from eth0 on host: this lab did not add it",
+                "link(\"eth0\").del_addr(\"172.31.131.149/24\", #{ adopted: true })",
+            ),
+        ),
+        case(
+            "addr del: someone else's, adopted: true",
+            addr_del(HOST, "eth0", "172.31.131.149/24"),
+            Apply(Change),
+        )
+        .adopted(),
+        case(
+            "addr del: on a link the lab made",
+            addr_del(HOST, "br0", "10.1.1.1/24"),
+            Apply(Change),
+        )
+        .made(&["link host/br0"]),
+        case(
+            "addr del: added earlier in the plan",
+            addr_del(HOST, "eth0", "192.168.5.1/24"),
+            Apply(Change),
+        )
+        .after(vec![addr_add(HOST, "eth0", "192.168.5.1/24")]),
+        case(
+            "route del: someone else's",
+            route_del(HOST, "10.9.0.0/16"),
+            not_owned(
+                "cannot delete route 10.9.0.0/16 on host: this lab did not add it",
+                "del_route(\"10.9.0.0/16\", #{ adopted: true })",
+            ),
+        ),
+        case(
+            "route del: someone else's, adopted: true",
+            route_del(HOST, "10.9.0.0/16"),
+            Apply(Change),
+        )
+        .adopted(),
+        case(
+            "route del: through a link the lab made",
+            route_del(HOST, "10.8.0.0/16"),
+            Apply(Change),
+        )
+        .made(&["link host/eth0"]),
+        case(
+            "route del: added earlier in the plan",
+            route_del(HOST, "10.6.0.0/16"),
+            Apply(Change),
+        )
+        .after(vec![route_add(HOST, "10.6.0.0/16", None, Some("eth0"))]),
+    ]
+}
+
 fn cases() -> Vec<Case> {
     [
         netns_cases(),
@@ -973,6 +1188,8 @@ fn cases() -> Vec<Case> {
         fdb_cases(),
         rule_cases(),
         sysctl_cases(),
+        foreign_cases(),
+        foreign_stack_cases(),
     ]
     .into_iter()
     .flatten()

@@ -1,0 +1,149 @@
+//! Deleting what the lab did not make — the host's uplink, another lab's bridge, a namespace
+//! someone else made, their addresses and routes — is refused before any change, unless the
+//! script says so (`.del(#{ adopted: true })`). netsh cannot bring such an object back.
+
+use super::{Owned, Problem, World};
+use crate::plan::error::PlanError;
+use crate::plan::op::OpKind;
+use crate::plan::render::dst_text;
+use crate::plan::view::LinkView;
+use crate::sys::{Netns, ObjectKey};
+
+impl World<'_> {
+    /// A deletion of an object that is there and is not this lab's: refused, with how to delete
+    /// it anyway.
+    pub(super) fn refuse_foreign_del(&mut self, op: &OpKind, owned: Owned) -> Result<(), Problem> {
+        let (what, form, whose) = match op {
+            OpKind::LinkDel { ns, name, .. } => {
+                let Some(l) = self.link(ns, name)? else {
+                    return Ok(());
+                };
+                if self.link_is_mine(ns, name, owned)? {
+                    return Ok(());
+                }
+                let form = format!("{}.del(#{{ adopted: true }})", link_dsl(ns, name));
+                (format!("delete {name} on {ns}"), form, owner(&l))
+            }
+            OpKind::NetnsDel { name } => {
+                if !self.named()?.contains(name) || self.netns_is_mine(name, owned)? {
+                    return Ok(());
+                }
+                let lo = self.link(&Netns::named(name), "lo")?.unwrap_or_default();
+                let form = format!("{}.del(#{{ adopted: true }})", Netns::named(name).dsl());
+                (format!("delete namespace {name}"), form, owner(&lo))
+            }
+            OpKind::AddrDel { ns, link, addr } => {
+                let there = self.view(ns)?.addrs.contains(&(link.clone(), *addr));
+                let key = ObjectKey::Addr {
+                    ns: ns.clone(),
+                    link: link.clone(),
+                    addr: *addr,
+                };
+                // One on a link the lab made is the lab's too: it goes with that link anyway.
+                if !there || self.mine(&key, owned) || self.link_is_mine(ns, link, owned)? {
+                    return Ok(());
+                }
+                let l = link_dsl(ns, link);
+                let form = format!("{l}.del_addr(\"{addr}\", #{{ adopted: true }})");
+                let whose = "this lab did not add it".to_string();
+                (format!("remove {addr} from {link} on {ns}"), form, whose)
+            }
+            OpKind::RouteDel { ns, dst, .. } => {
+                let Some(r) = self
+                    .view(ns)?
+                    .routes
+                    .iter()
+                    .find(|r| r.dst == *dst)
+                    .cloned()
+                else {
+                    return Ok(());
+                };
+                let key = ObjectKey::Route {
+                    ns: ns.clone(),
+                    dst: *dst,
+                };
+                let on_mine = match &r.dev {
+                    Some(d) => self.link_is_mine(ns, d, owned)?,
+                    None => false,
+                };
+                if on_mine || self.mine(&key, owned) || self.in_mine(ns, owned)? {
+                    return Ok(());
+                }
+                let d = dst_text(dst);
+                let on = match ns {
+                    Netns::Root => String::new(),
+                    _ => format!("{}.", ns.dsl()),
+                };
+                let form = format!("{on}del_route(\"{d}\", #{{ adopted: true }})");
+                let whose = "this lab did not add it".to_string();
+                (format!("delete route {d} on {ns}"), form, whose)
+            }
+            _ => return Ok(()),
+        };
+        Err(Problem::Refused(PlanError::new(
+            "netsh::not-owned",
+            format!("cannot {what}: {whose}"),
+            Some(format!(
+                "netsh deletes only what the lab made; to delete it anyway, write {form} — netsh cannot bring it back (not on a rollback, not with `netsh down`)"
+            )),
+        )))
+    }
+
+    /// The journal says the lab made it, or this flush makes it.
+    fn mine(&self, key: &ObjectKey, owned: Owned) -> bool {
+        owned(key) || self.made.contains(key)
+    }
+
+    fn carries_tag(&self, l: &LinkView) -> bool {
+        self.tag.is_some() && l.alias == self.tag
+    }
+
+    /// A namespace the lab made: by the journal, this flush, or the tag on its `lo`.
+    fn netns_is_mine(&mut self, name: &str, owned: Owned) -> Result<bool, Problem> {
+        let ns = Netns::named(name);
+        if self.mine(&ObjectKey::netns(name), owned) || self.fresh.contains(&ns) {
+            return Ok(true);
+        }
+        let lo = self.link(&ns, "lo")?;
+        Ok(lo.is_some_and(|l| self.carries_tag(&l)))
+    }
+
+    /// Everything inside a namespace the lab made is the lab's.
+    fn in_mine(&mut self, ns: &Netns, owned: Owned) -> Result<bool, Problem> {
+        match ns {
+            Netns::Named(n) => self.netns_is_mine(n, owned),
+            Netns::Root => Ok(false),
+        }
+    }
+
+    /// A link the lab made: by the journal, this flush, its tag, its veth peer, or where it is.
+    fn link_is_mine(&mut self, ns: &Netns, name: &str, owned: Owned) -> Result<bool, Problem> {
+        if self.mine(&ObjectKey::link(ns, name), owned) || self.in_mine(ns, owned)? {
+            return Ok(true);
+        }
+        let Some(l) = self.link(ns, name)? else {
+            return Ok(false);
+        };
+        let peer_mine = l
+            .peer
+            .as_ref()
+            .is_some_and(|(pns, p)| self.mine(&ObjectKey::link(pns, p), owned));
+        Ok(self.carries_tag(&l) || peer_mine)
+    }
+}
+
+/// How a script names a link: `link("eth0")`, `ns("ns1").link("veth1")`.
+fn link_dsl(ns: &Netns, name: &str) -> String {
+    match ns {
+        Netns::Root => format!("link(\"{name}\")"),
+        _ => format!("{}.link(\"{name}\")", ns.dsl()),
+    }
+}
+
+/// Whose an object is, by its tag: another lab's, or not made by this lab.
+fn owner(l: &LinkView) -> String {
+    match l.alias.as_deref().and_then(|a| a.strip_prefix("netsh:")) {
+        Some(lab) => format!("it is lab {lab}'s (it carries netsh:{lab})"),
+        None => "this lab did not make it".to_string(),
+    }
+}
