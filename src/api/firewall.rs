@@ -3,6 +3,7 @@
 //! carries `-m comment --comment netsh:<lab>`. `rules()` lists the lab's rules.
 
 use super::addr::{parse_cidr, parse_ip};
+use super::adopted::adopted;
 use super::error::{at, fail, DslError, R};
 use super::link::Link;
 use super::model::ModelKind;
@@ -458,14 +459,13 @@ impl Session {
         self.add_rule(st, rule, at)
     }
 
-    pub fn remove_rule(&mut self, r: &FwRule, at: At) {
-        self.push(
-            OpKind::RuleDel {
-                ns: r.ns.clone(),
-                rule: r.rule.clone(),
-            },
-            at,
-        );
+    /// `adopted`: the script said it may delete someone else's identical rule.
+    pub fn remove_rule(&mut self, r: &FwRule, at: At, adopted: bool) {
+        let del = OpKind::RuleDel {
+            ns: r.ns.clone(),
+            rule: r.rule.clone(),
+        };
+        self.push_del(del, at, adopted);
     }
 
     /// The lab's rules, live, on the host and every namespace the script made.
@@ -518,6 +518,12 @@ impl Session {
 pub const REMOVE_DOC: [&str; 2] = [
     "/// rule.remove() / rules.remove() / fdb.remove()",
     "/// delete a firewall rule (or several), or an fdb entry",
+];
+
+/// The entry of `remove` with options, shared by rules and fdb entries.
+pub const REMOVE_ADOPTED_DOC: [&str; 2] = [
+    "/// rule.remove(#{ adopted: true }) / fdb.remove(#{ adopted: true })",
+    "/// delete it even though the lab did not add it (someone else's identical rule or entry)",
 ];
 
 pub fn register(engine: &mut Engine, shared: &Shared) {
@@ -686,7 +692,19 @@ fn register_removal(engine: &mut Engine, shared: &Shared) {
             engine,
             ["rule"],
             move |ctx: NativeCallContext, r: &mut FwRule| {
-                s.borrow_mut().remove_rule(r, at(&ctx));
+                s.borrow_mut().remove_rule(r, at(&ctx), false);
+            },
+        );
+    let s = shared.clone();
+    FuncRegistration::new("remove")
+        .with_comments(REMOVE_ADOPTED_DOC)
+        .register_named(
+            engine,
+            ["rule", "opts"],
+            move |ctx: NativeCallContext, r: &mut FwRule, m: Map| -> R<()> {
+                let adopted = adopted("remove", &m).or_else(|e| fail(&ctx, e))?;
+                s.borrow_mut().remove_rule(r, at(&ctx), adopted);
+                Ok(())
             },
         );
     let s = shared.clone();
@@ -698,7 +716,7 @@ fn register_removal(engine: &mut Engine, shared: &Shared) {
             move |ctx: NativeCallContext, rs: &mut Array| {
                 for r in rs.iter() {
                     if let Some(r) = r.clone().try_cast::<FwRule>() {
-                        s.borrow_mut().remove_rule(&r, at(&ctx));
+                        s.borrow_mut().remove_rule(&r, at(&ctx), false);
                     }
                 }
             },

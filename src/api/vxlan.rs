@@ -3,8 +3,9 @@
 //! so one VXLAN device reaches several remotes. An entry's handle has `.remove()`.
 
 use super::addr::parse_ip;
+use super::adopted::adopted;
 use super::error::{at, fail, DslError, R};
-use super::firewall::REMOVE_DOC;
+use super::firewall::{REMOVE_ADOPTED_DOC, REMOVE_DOC};
 use super::link::Link;
 use super::model::ModelKind;
 use super::named::Named;
@@ -257,13 +258,29 @@ pub fn register(engine: &mut Engine, shared: &Shared) {
             engine,
             ["fdb"],
             move |ctx: NativeCallContext, e: &mut FdbEntry| {
-                let op = OpKind::FdbDel {
-                    ns: e.ns.clone(),
-                    dev: e.dev.clone(),
-                    mac: e.mac.clone(),
-                    dst: e.dst,
-                };
-                s.borrow_mut().push(op, at(&ctx));
+                s.borrow_mut().push_del(fdb_del(e), at(&ctx), false);
             },
         );
+    let s = shared.clone();
+    FuncRegistration::new("remove")
+        .with_comments(REMOVE_ADOPTED_DOC)
+        .register_named(
+            engine,
+            ["fdb", "opts"],
+            move |ctx: NativeCallContext, e: &mut FdbEntry, m: Map| -> R<()> {
+                let adopted = adopted("remove", &m).or_else(|e| fail(&ctx, e))?;
+                s.borrow_mut().push_del(fdb_del(e), at(&ctx), adopted);
+                Ok(())
+            },
+        );
+}
+
+/// The deletion of an fdb entry.
+fn fdb_del(e: &FdbEntry) -> OpKind {
+    OpKind::FdbDel {
+        ns: e.ns.clone(),
+        dev: e.dev.clone(),
+        mac: e.mac.clone(),
+        dst: e.dst,
+    }
 }

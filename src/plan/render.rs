@@ -163,11 +163,13 @@ fn chain_spec(rule: &crate::firewall::Rule) -> String {
 
 /// The check `assert_ping` / `assert_no_ping` stands for, as a command that stops the script.
 pub fn render_ping_check(ns: &Netns, dst: &IpAddr, expect: bool) -> String {
-    let ping = format!("{}ping -c 3 -i 0.2 -W 1 {dst} >/dev/null", ns.exec_prefix());
+    let on = ns.exec_prefix();
     if expect {
-        format!("{ping} || exit 1")
+        // As assert_ping waits: the first reply within 10 s ends it (bridge ports and ARP may
+        // still be settling right after the build).
+        format!("{on}ping -c 1 -i 0.2 -w 10 {dst} >/dev/null || exit 1")
     } else {
-        format!("! {ping} || exit 1")
+        format!("! {on}ping -c 3 -i 0.2 -W 1 {dst} >/dev/null || exit 1")
     }
 }
 

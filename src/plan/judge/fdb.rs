@@ -41,7 +41,7 @@ impl World<'_> {
     }
 
     /// The FDB entries of a namespace, read once per flush (none in a namespace it creates).
-    fn fdb_of(&mut self, ns: &Netns) -> Result<&mut Vec<Fdb>, Problem> {
+    pub(super) fn fdb_of(&mut self, ns: &Netns) -> Result<&mut Vec<Fdb>, Problem> {
         if !self.fdb.contains_key(ns) {
             let known = if self.fresh.contains(ns) {
                 vec![]

@@ -64,7 +64,8 @@ impl World<'_> {
         if self.backend.rule_exists(ns, rule)? {
             return Ok(Judged::apply(Verdict::Change, op));
         }
-        // The script names the rule: remove it even if someone else made it.
+        // Someone else's identical rule: the script said `remove(#{ adopted: true })` (the
+        // judge refuses it otherwise, before this).
         let plain = rule.untagged();
         if self.backend.rule_exists(ns, &plain)? {
             let del = OpKind::RuleDel {

@@ -895,7 +895,26 @@ fn fdb_cases() -> Vec<Case> {
                 "pass the vxlan device, e.g. fdb(vxlan(\"vxlan1\", ...), #{ mac: \"00:00:00:00:00:00\", dst: \"172.31.131.150\" })",
             ),
         ),
-        case("fdb del: there", fdb_del(HOST, "vx1", "172.31.131.150"), Apply(Change)),
+        case(
+            "fdb del: the lab's",
+            fdb_del(HOST, "vx1", "172.31.131.150"),
+            Apply(Change),
+        )
+        .made(&["fdb host/vx1/00:00:00:00:00:00/172.31.131.150"]),
+        case(
+            "fdb del: someone else's",
+            fdb_del(HOST, "vx1", "172.31.131.150"),
+            NotOwned(
+                "cannot delete the fdb entry 00:00:00:00:00:00 dst 172.31.131.150 of vx1 on host: this lab did not add it",
+                "netsh deletes only what the lab made; to delete it anyway, write fdb.remove(#{ adopted: true }) — netsh cannot bring it back (not on a rollback, not with `netsh down`)",
+            ),
+        ),
+        case(
+            "fdb del: someone else's, adopted: true",
+            fdb_del(HOST, "vx1", "172.31.131.150"),
+            Apply(Change),
+        )
+        .adopted(),
         case("fdb del: not there", fdb_del(HOST, "vx1", "172.31.131.151"), Nothing(Unchanged)),
     ]
 }
@@ -972,8 +991,17 @@ fn rule_cases() -> Vec<Case> {
         case(
             "rule del: someone else's, untagged",
             rule_del(HOST, mine("-i eth0 -j DROP")),
-            Steps(Change, vec![rule_del(HOST, forward("-i eth0 -j DROP"))]),
+            NotOwned(
+                "cannot delete the filter FORWARD rule `-i eth0 -j DROP` on host: it does not carry this lab's tag",
+                "netsh deletes only what the lab made; to delete it anyway, write rule.remove(#{ adopted: true }) — netsh cannot bring it back (not on a rollback, not with `netsh down`)",
+            ),
         ),
+        case(
+            "rule del: someone else's, adopted: true",
+            rule_del(HOST, mine("-i eth0 -j DROP")),
+            Steps(Change, vec![rule_del(HOST, forward("-i eth0 -j DROP"))]),
+        )
+        .adopted(),
         case(
             "rule del: not there",
             rule_del(HOST, mine("-j DROP")),
