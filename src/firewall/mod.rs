@@ -5,6 +5,7 @@
 pub mod chain;
 pub mod failure;
 pub mod iptables;
+pub mod nft;
 pub mod rule;
 
 pub use rule::Rule;
