@@ -11,9 +11,17 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 
-#[derive(Default)]
 pub struct Iptables {
     ipt: Option<Arc<iptables::IPTables>>,
+    /// `iptables`, or `iptables-legacy` for a namespace whose rules live in x_tables; its
+    /// `-save` and `-restore` are named after it.
+    program: &'static str,
+}
+
+impl Default for Iptables {
+    fn default() -> Self {
+        Iptables::program("iptables")
+    }
 }
 
 fn missing() -> Failure {
@@ -27,6 +35,10 @@ fn missing() -> Failure {
 }
 
 impl Iptables {
+    pub fn program(program: &'static str) -> Self {
+        Iptables { ipt: None, program }
+    }
+
     fn ipt(&mut self) -> Result<Arc<iptables::IPTables>, Failure> {
         if self.ipt.is_none() {
             let ipt = iptables::new(false).map_err(|e| {
@@ -38,7 +50,10 @@ impl Iptables {
                     failure(format!("cannot run iptables: {e}"), None)
                 }
             })?;
-            self.ipt = Some(Arc::new(ipt));
+            self.ipt = Some(Arc::new(iptables::IPTables {
+                cmd: self.program,
+                ..ipt
+            }));
         }
         Ok(self.ipt.clone().unwrap())
     }
@@ -102,10 +117,11 @@ impl Iptables {
     /// Feed `iptables-restore --noflush` from a thread inside the namespace.
     fn restore(&mut self, ns: Option<&Path>, input: String) -> Result<(), Failure> {
         self.ipt()?;
+        let restore = format!("{}-restore", self.program);
         let out = in_netns(ns, move || {
             use std::io::Write;
             use std::os::unix::process::CommandExt;
-            let mut cmd = Command::new("iptables-restore");
+            let mut cmd = Command::new(restore);
             // Killed with netsh (the forking thread waits for it, so it dies with the process):
             // a SIGKILLed run leaves no iptables-restore to commit rules after its `down`.
             // Safety: prctl is async-signal-safe.
@@ -142,7 +158,8 @@ impl Iptables {
 
     fn list_rules(&mut self, ns: Option<&Path>) -> Result<Vec<Listed>, Failure> {
         self.ipt()?;
-        let out = in_netns(ns, || Command::new("iptables-save").output())
+        let save = format!("{}-save", self.program);
+        let out = in_netns(ns, move || Command::new(save).output())
             .map_err(|e| failure(format!("cannot enter the namespace: {e}"), None))?
             .map_err(|e| {
                 if e.kind() == std::io::ErrorKind::NotFound {

@@ -1,10 +1,13 @@
-//! The firewall: `trait Firewall` and its iptables driver. With src/net, the only code that talks
-//! to the kernel. Rules are applied in the namespace they are called on: the `iptables` process
-//! is forked from a thread that entered that namespace.
+//! The firewall: `trait Firewall` and its drivers: `nft` (native, over netlink) and `iptables`
+//! (the program), chosen per namespace by `auto`. With src/net, the only code that talks to the
+//! kernel. Rules are applied in the namespace they are called on: the socket is made, or the
+//! `iptables` process forked, on a thread that entered that namespace.
 
+pub mod auto;
 pub mod chain;
 pub mod failure;
 pub mod iptables;
+pub mod legacy;
 pub mod nft;
 pub mod rule;
 
