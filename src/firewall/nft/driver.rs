@@ -72,6 +72,9 @@ pub struct Nft {
     /// Tests: run once between reading the ruleset and committing (another program's change).
     #[cfg(test)]
     pub(super) race: Option<Box<dyn FnMut()>>,
+    /// Tests: how many batches were sent.
+    #[cfg(test)]
+    pub(super) commits: usize,
 }
 
 fn io_failure(e: std::io::Error) -> Failure {
@@ -103,8 +106,11 @@ impl Nft {
                 return Ok(());
             }
             #[cfg(test)]
-            if let Some(mut race) = self.race.take() {
-                race();
+            {
+                if let Some(mut race) = self.race.take() {
+                    race();
+                }
+                self.commits += 1;
             }
             let sock = self.sock(ns)?;
             match sock.commit(rs.genid, |m| ops.iter().for_each(|o| o.write(m))) {
@@ -184,13 +190,14 @@ impl Nft {
             .map(|r| parse(&r.args))
             .collect::<Result<_, _>>()?;
         self.transaction(ns, |rs| {
-            let mut taken: Vec<u64> = vec![];
+            // Handles are unique within a table.
+            let mut taken: Vec<(&str, u64)> = vec![];
             let mut ops = vec![];
             for (rule, spec) in rules.iter().zip(&specs) {
                 check(rs, rule, spec)?;
                 let found = rs
                     .rules_of(&rule.table, &rule.chain)
-                    .find(|k| !taken.contains(&k.handle) && same(k, spec))
+                    .find(|k| !taken.contains(&(&k.table, k.handle)) && same(k, spec))
                     .ok_or_else(|| {
                         Failure::new(
                             format!(
@@ -202,7 +209,7 @@ impl Nft {
                             Some(nix::libc::ENOENT),
                         )
                     })?;
-                taken.push(found.handle);
+                taken.push((&found.table, found.handle));
                 ops.push(Op::DelRule {
                     table: rule.table.clone(),
                     chain: rule.chain.clone(),

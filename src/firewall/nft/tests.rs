@@ -1,7 +1,7 @@
-//! The native driver against the kernel, in a fresh network namespace of its own thread.
+//! The native driver against the kernel (root, no program): on a thread in a fresh network
+//! namespace of its own, so nothing touches the machine's firewall.
 
 use super::*;
-use std::process::Command;
 
 fn rule(table: &str, chain: &str, args: &str) -> Rule {
     Rule {
@@ -21,30 +21,125 @@ fn in_fresh_netns<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
     .unwrap()
 }
 
-fn save() -> String {
-    let out = Command::new("iptables-save").output().unwrap();
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .collect::<Vec<_>>()
-        .join("\n")
+fn specs(n: &mut Nft) -> Vec<String> {
+    Firewall::list(n, None)
+        .unwrap()
+        .iter()
+        .map(|l| format!("{} {} {}", l.table, l.chain, l.spec))
+        .collect()
 }
 
 #[test]
-#[ignore = "needs iptables"]
-fn smoke() {
-    let s = in_fresh_netns(|| {
+fn a_batch_computed_from_a_stale_generation_is_computed_again() {
+    let (commits, listed, chains) = in_fresh_netns(|| {
         let mut n = Nft::default();
-        let rules = [
-            rule("filter", "FORWARD", "-m comment --comment netsh:lab1 -i br0 ! -o br0 -j ACCEPT"),
-            rule("filter", "FORWARD", "-m comment --comment netsh:lab1 -o br0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"),
-            rule("nat", "POSTROUTING", "-m comment --comment netsh:lab1 -s 10.1.1.0/24 ! -o br0 -j MASQUERADE"),
-            rule("nat", "PREROUTING", "-m comment --comment netsh:lab1 -p tcp --dport 8080 -j DNAT --to-destination 10.1.1.2:80"),
-        ];
-        Firewall::append_all(&mut n, None, &rules).unwrap();
-        let listed = Firewall::list(&mut n, None).unwrap();
-        let ex = Firewall::exists(&mut n, None, &rules[1]).unwrap();
-        format!("{}\n{listed:#?}\n{ex}", save())
+        n.append_all(None, &[rule("filter", "FORWARD", "-i br0 -j ACCEPT")])
+            .unwrap();
+        // Another program commits between netsh's read and its batch: the kernel refuses the
+        // batch (ERESTART), and it is made again from what is there now.
+        n.race = Some(Box::new(|| {
+            Nft::default().new_chain(None, "filter", "OTHER").unwrap();
+            Nft::default()
+                .append_all(None, &[rule("filter", "FORWARD", "-i other -j DROP")])
+                .unwrap();
+        }));
+        n.commits = 0;
+        n.append_all(None, &[rule("filter", "FORWARD", "-o br0 -j ACCEPT")])
+            .unwrap();
+        let chains: Vec<String> = n
+            .ruleset(None)
+            .unwrap()
+            .chains
+            .iter()
+            .map(|c| c.name.clone())
+            .collect();
+        (n.commits, specs(&mut n), chains)
     });
-    println!("{s}");
+    assert_eq!(commits, 2, "the stale batch was refused and sent again");
+    assert_eq!(
+        listed,
+        [
+            "filter FORWARD -i br0 -j ACCEPT",
+            "filter FORWARD -i other -j DROP",
+            "filter FORWARD -o br0 -j ACCEPT"
+        ]
+    );
+    assert!(chains.contains(&"OTHER".to_string()), "{chains:?}");
+}
+
+#[test]
+fn rules_are_found_deleted_by_handle_and_listed_with_their_tags() {
+    let (before, found, after) = in_fresh_netns(|| {
+        let mut n = Nft::default();
+        let tagged = rule(
+            "nat",
+            "POSTROUTING",
+            "-m comment --comment netsh:lab1 -s 10.1.1.0/24 ! -o br0 -j MASQUERADE",
+        );
+        let twice = rule("filter", "FORWARD", "-i br0 -j ACCEPT");
+        let other = rule("filter", "FORWARD", "-i br1 -j ACCEPT");
+        n.append_all(
+            None,
+            &[twice.clone(), other.clone(), twice.clone(), tagged.clone()],
+        )
+        .unwrap();
+        let before = specs(&mut n);
+        let found = [
+            &tagged,
+            &twice,
+            &other,
+            &rule("filter", "FORWARD", "-i br2 -j ACCEPT"),
+        ]
+        .map(|r| n.exists(None, r).unwrap());
+        // -D takes the first of two copies; a batch deletes all or nothing.
+        n.delete_all(None, &[twice.clone(), tagged.clone()])
+            .unwrap();
+        let missing = n.delete_all(None, &[other.clone(), tagged.clone()]);
+        assert!(matches!(missing, Err(NftError::Failed(f)) if f.errno == Some(2)));
+        (before, found, specs(&mut n))
+    });
+    assert_eq!(
+        before,
+        [
+            "filter FORWARD -i br0 -j ACCEPT",
+            "filter FORWARD -i br1 -j ACCEPT",
+            "filter FORWARD -i br0 -j ACCEPT",
+            "nat POSTROUTING -s 10.1.1.0/24 ! -o br0 -m comment --comment \"netsh:lab1\" -j MASQUERADE",
+        ]
+    );
+    assert_eq!(found, [true, true, true, false]);
+    assert_eq!(
+        after,
+        [
+            "filter FORWARD -i br1 -j ACCEPT",
+            "filter FORWARD -i br0 -j ACCEPT"
+        ]
+    );
+}
+
+#[test]
+fn what_the_native_driver_does_not_write_is_named() {
+    let errors = in_fresh_netns(|| {
+        let mut n = Nft::default();
+        [
+            "-m limit --limit 5/s -j ACCEPT",
+            "-p tcp --tcp-flags SYN SYN -j DROP",
+            "-j LOG",
+            "-p gre -j ACCEPT",
+        ]
+        .map(|a| {
+            n.append_all(None, &[rule("filter", "INPUT", a)])
+                .unwrap_err()
+        })
+    });
+    assert_eq!(
+        errors,
+        [
+            "the limit match (-m limit)",
+            "the option --tcp-flags",
+            "the LOG target (-j LOG)",
+            "the protocol gre (-p gre)",
+        ]
+        .map(|w| NftError::Unsupported(w.into()))
+    );
 }
