@@ -188,4 +188,34 @@ impl Firewall for Auto {
         }
         Ok(entries.iter().map(|e| e.listed()).collect())
     }
+
+    fn insert(&mut self, ns: Option<&Path>, rule: &Rule, n: usize) -> Result<(), Failure> {
+        self.either(ns, |f| f.insert(ns, rule, n), |i| i.insert(ns, rule, n))
+    }
+
+    fn set_policy(
+        &mut self,
+        ns: Option<&Path>,
+        table: &str,
+        chain: &str,
+        policy: &str,
+    ) -> Result<(), Failure> {
+        self.either(
+            ns,
+            |f| f.set_policy(ns, table, chain, policy),
+            |i| i.set_policy(ns, table, chain, policy),
+        )
+    }
+
+    fn new_chain(&mut self, ns: Option<&Path>, table: &str, chain: &str) -> Result<(), Failure> {
+        self.either(
+            ns,
+            |f| f.new_chain(ns, table, chain),
+            |i| i.new_chain(ns, table, chain),
+        )
+    }
+
+    fn driver(&mut self, ns: Option<&Path>) -> Option<DriverKind> {
+        self.kind(ns).ok()
+    }
 }

@@ -111,6 +111,34 @@ impl Firewall for Iptables {
     fn list(&mut self, ns: Option<&Path>) -> Result<Vec<Listed>, Failure> {
         self.list_rules(ns)
     }
+
+    fn insert(&mut self, ns: Option<&Path>, rule: &Rule, n: usize) -> Result<(), Failure> {
+        let r = rule.clone();
+        self.run(ns, move |ipt| {
+            ipt.insert(&r.table, &r.chain, &r.spec(), n.max(1) as i32)
+                .map_err(|e| e.to_string())
+        })
+    }
+
+    fn set_policy(
+        &mut self,
+        ns: Option<&Path>,
+        table: &str,
+        chain: &str,
+        policy: &str,
+    ) -> Result<(), Failure> {
+        let (t, c, p) = (table.to_string(), chain.to_string(), policy.to_string());
+        self.run(ns, move |ipt| {
+            ipt.set_policy(&t, &c, &p).map_err(|e| e.to_string())
+        })
+    }
+
+    fn new_chain(&mut self, ns: Option<&Path>, table: &str, chain: &str) -> Result<(), Failure> {
+        let (t, c) = (table.to_string(), chain.to_string());
+        self.run(ns, move |ipt| {
+            ipt.new_chain(&t, &c).map_err(|e| e.to_string())
+        })
+    }
 }
 
 impl Iptables {

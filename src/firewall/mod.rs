@@ -39,4 +39,21 @@ pub trait Firewall {
     }
     /// Every rule of every table in the namespace.
     fn list(&mut self, ns: Option<&Path>) -> Result<Vec<Listed>, Failure>;
+    /// `-I CHAIN n`: the rule goes before the one now at `n` (from 1), or last when `n` is one
+    /// past the end.
+    fn insert(&mut self, ns: Option<&Path>, rule: &Rule, n: usize) -> Result<(), Failure>;
+    /// `-P CHAIN ACCEPT|DROP` on a built-in chain.
+    fn set_policy(
+        &mut self,
+        ns: Option<&Path>,
+        table: &str,
+        chain: &str,
+        policy: &str,
+    ) -> Result<(), Failure>;
+    /// `-N CHAIN`: a user chain.
+    fn new_chain(&mut self, ns: Option<&Path>, table: &str, chain: &str) -> Result<(), Failure>;
+    /// Which driver serves the namespace, where that is a choice (for `-v` and `show`).
+    fn driver(&mut self, _ns: Option<&Path>) -> Option<legacy::DriverKind> {
+        None
+    }
 }

@@ -30,6 +30,7 @@ mod tests;
 
 pub use driver::{Nft, NftError};
 
+use super::legacy::DriverKind;
 use super::{Firewall, Listed, Rule};
 use crate::sys::Failure;
 use std::path::Path;
@@ -80,5 +81,27 @@ impl Firewall for Nft {
 
     fn list(&mut self, ns: Option<&Path>) -> Result<Vec<Listed>, Failure> {
         Ok(self.entries(ns)?.iter().map(|e| e.listed()).collect())
+    }
+
+    fn insert(&mut self, ns: Option<&Path>, rule: &Rule, n: usize) -> Result<(), Failure> {
+        Ok(Nft::insert(self, ns, rule, n)?)
+    }
+
+    fn set_policy(
+        &mut self,
+        ns: Option<&Path>,
+        table: &str,
+        chain: &str,
+        policy: &str,
+    ) -> Result<(), Failure> {
+        Ok(Nft::set_policy(self, ns, table, chain, policy)?)
+    }
+
+    fn new_chain(&mut self, ns: Option<&Path>, table: &str, chain: &str) -> Result<(), Failure> {
+        Ok(Nft::new_chain(self, ns, table, chain)?)
+    }
+
+    fn driver(&mut self, _ns: Option<&Path>) -> Option<DriverKind> {
+        Some(DriverKind::Native)
     }
 }
