@@ -6,7 +6,7 @@
 //! `expr` (nf_tables expressions) and `xt` (x_tables info structs); `model` (a rule, typed),
 //! `parse` (iptables words → model), `render` (model → iptables-save words), `encode` and
 //! `decode` (model ↔ expressions); `chains`, `ruleset`, `batch` and `driver` (tables, chains,
-//! transactions).
+//! transactions); `rules` and `listing` (what the driver does with them).
 
 pub mod batch;
 pub mod chains;
@@ -15,9 +15,11 @@ pub mod driver;
 pub mod encode;
 pub mod expr;
 pub mod icmp;
+pub mod listing;
 pub mod model;
 pub mod parse;
 pub mod render;
+pub mod rules;
 pub mod ruleset;
 pub mod socket;
 pub mod wire;
