@@ -126,8 +126,10 @@ impl Sock {
         }
     }
 
-    /// One transaction: `fill` writes its messages (each with NLM_F_ACK) between the batch
-    /// begin, which carries `genid`, and the batch end. Ok once every message is acknowledged.
+    /// One transaction: `fill` writes its messages between the batch begin, which carries
+    /// `genid`, and the batch end. Only the last asks for an acknowledgement (errors come
+    /// anyway, before it): a batch of thousands would overflow the receive buffer with one
+    /// acknowledgement each. Ok once the last is acknowledged.
     pub fn commit(
         &mut self,
         genid: u32,
@@ -141,9 +143,12 @@ impl Sock {
         let end = m.begin(NFNL_MSG_BATCH_END, NLM_F_REQUEST, 0, NFNL_SUBSYS_NFTABLES);
         m.end();
         self.seq = end;
+        let Some(last) = ack_only_the_last(&mut m.buf, begin, end) else {
+            return Ok(()); // nothing to change
+        };
+        self.fit(m.buf.len()).map_err(Err)?;
         self.send(&m.buf).map_err(Err)?;
-        let mut pending: Vec<u32> = (begin + 1..end).collect();
-        while !pending.is_empty() {
+        loop {
             for r in self.recv().map_err(Err)? {
                 if r.ty != NLMSG_ERROR || !(begin..=end).contains(&r.seq) {
                     continue;
@@ -154,11 +159,46 @@ impl Sock {
                         (r.seq > begin && r.seq < end).then(|| (r.seq - begin - 1) as usize);
                     return Err(Ok(Refused { index, errno }));
                 }
-                pending.retain(|s| *s != r.seq);
+                if r.seq == last {
+                    return Ok(());
+                }
             }
         }
+    }
+
+    /// A batch is one datagram: grow the send buffer to hold it (past wmem_max when netsh may).
+    fn fit(&self, len: usize) -> io::Result<()> {
+        let have = nix::sys::socket::getsockopt(&self.fd, sockopt::SndBuf)?;
+        // The kernel doubles what is set, and wants room for its own overhead.
+        let want = len + 64 * 1024;
+        if have >= want {
+            return Ok(());
+        }
+        setsockopt(&self.fd, sockopt::SndBufForce, &want)
+            .or_else(|_| setsockopt(&self.fd, sockopt::SndBuf, &want))?;
         Ok(())
     }
+}
+
+/// Clear NLM_F_ACK on every message of a batch but the last one between `begin` and `end`;
+/// returns that message's sequence number.
+fn ack_only_the_last(buf: &mut [u8], begin: u32, end: u32) -> Option<u32> {
+    let mut msgs = vec![];
+    let mut i = 0;
+    while i + 16 <= buf.len() {
+        let len = u32::from_ne_bytes(buf[i..i + 4].try_into().unwrap()) as usize;
+        let seq = u32::from_ne_bytes(buf[i + 8..i + 12].try_into().unwrap());
+        if seq > begin && seq < end {
+            msgs.push((i, seq));
+        }
+        i += len.max(16).next_multiple_of(4);
+    }
+    let (&(_, last), rest) = msgs.split_last()?;
+    for (at, _) in rest {
+        let flags = u16::from_ne_bytes([buf[at + 6], buf[at + 7]]) & !NLM_F_ACK;
+        buf[at + 6..at + 8].copy_from_slice(&flags.to_ne_bytes());
+    }
+    Some(last)
 }
 
 /// The positive errno of an NLMSG_ERROR (0: an acknowledgement).

@@ -2,6 +2,7 @@
 //! namespace of its own, so nothing touches the machine's firewall.
 
 use super::*;
+use crate::sys::Failure;
 
 fn rule(table: &str, chain: &str, args: &str) -> Rule {
     Rule {
@@ -142,4 +143,60 @@ fn what_the_native_driver_does_not_write_is_named() {
         ]
         .map(|w| NftError::Unsupported(w.into()))
     );
+}
+
+/// A batch larger than the socket's default buffers (3000 rules, ~2 MB) is still one
+/// transaction: one send, and one acknowledgement to wait for.
+#[test]
+fn a_large_batch_is_one_transaction() {
+    let (count, commits) = in_fresh_netns(|| {
+        let mut n = Nft::default();
+        let rules: Vec<Rule> = (0..3000)
+            .map(|i| {
+                let a = format!(
+                    "-m comment --comment netsh:big -s 10.{}.{}.0/24 -p tcp --dport 80 -j ACCEPT",
+                    i / 256,
+                    i % 256
+                );
+                rule("filter", "FORWARD", &a)
+            })
+            .collect();
+        n.append_all(None, &rules).unwrap();
+        (n.entries(None).unwrap().len(), n.commits)
+    });
+    assert_eq!((count, commits), (3000, 1));
+}
+
+/// The kernel's refusal of one message names it, and the batch leaves nothing behind.
+#[test]
+fn a_refused_batch_names_what_was_refused_and_changes_nothing() {
+    let (refused, exists, listed) = in_fresh_netns(|| {
+        let mut n = Nft::default();
+        let batch = [
+            rule("filter", "INPUT", "-i br0 -j ACCEPT"),
+            // REJECT's tcp-reset only for -p tcp: x_tables' check refuses it.
+            rule("filter", "INPUT", "-j REJECT --reject-with tcp-reset"),
+            rule("filter", "INPUT", "-i br1 -j ACCEPT"),
+        ];
+        let refused = n.append_all(None, &batch).unwrap_err();
+        n.new_chain(None, "filter", "X").unwrap();
+        let exists = n.new_chain(None, "filter", "X").unwrap_err();
+        (refused, exists, specs(&mut n))
+    });
+    let failed = |m: &str, e| NftError::Failed(Failure::new(m, Some(e)));
+    assert_eq!(
+        refused,
+        failed(
+            "nf_tables refused to add a rule to filter INPUT: Invalid argument (EINVAL)",
+            22
+        )
+    );
+    assert_eq!(
+        exists,
+        failed(
+            "nf_tables refused to create the filter X chain: File exists (EEXIST)",
+            17
+        )
+    );
+    assert!(listed.is_empty(), "{listed:?}");
 }
