@@ -11,9 +11,17 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 
-#[derive(Default)]
 pub struct Iptables {
     ipt: Option<Arc<iptables::IPTables>>,
+    /// `iptables`, or `iptables-legacy` for a namespace whose rules live in x_tables; its
+    /// `-save` and `-restore` are named after it.
+    program: &'static str,
+}
+
+impl Default for Iptables {
+    fn default() -> Self {
+        Iptables::program("iptables")
+    }
 }
 
 fn missing() -> Failure {
@@ -27,6 +35,10 @@ fn missing() -> Failure {
 }
 
 impl Iptables {
+    pub fn program(program: &'static str) -> Self {
+        Iptables { ipt: None, program }
+    }
+
     fn ipt(&mut self) -> Result<Arc<iptables::IPTables>, Failure> {
         if self.ipt.is_none() {
             let ipt = iptables::new(false).map_err(|e| {
@@ -38,7 +50,10 @@ impl Iptables {
                     failure(format!("cannot run iptables: {e}"), None)
                 }
             })?;
-            self.ipt = Some(Arc::new(ipt));
+            self.ipt = Some(Arc::new(iptables::IPTables {
+                cmd: self.program,
+                ..ipt
+            }));
         }
         Ok(self.ipt.clone().unwrap())
     }
@@ -114,16 +129,45 @@ impl Firewall for Iptables {
     fn list(&mut self, ns: Option<&Path>) -> Result<Vec<Listed>, Failure> {
         self.list_rules(ns)
     }
+
+    fn insert(&mut self, ns: Option<&Path>, rule: &Rule, n: usize) -> Result<(), Failure> {
+        let r = rule.clone();
+        self.run(ns, move |ipt| {
+            ipt.insert(&r.table, &r.chain, &r.spec(), n.max(1) as i32)
+                .map_err(|e| e.to_string())
+        })
+    }
+
+    fn set_policy(
+        &mut self,
+        ns: Option<&Path>,
+        table: &str,
+        chain: &str,
+        policy: &str,
+    ) -> Result<(), Failure> {
+        let (t, c, p) = (table.to_string(), chain.to_string(), policy.to_string());
+        self.run(ns, move |ipt| {
+            ipt.set_policy(&t, &c, &p).map_err(|e| e.to_string())
+        })
+    }
+
+    fn new_chain(&mut self, ns: Option<&Path>, table: &str, chain: &str) -> Result<(), Failure> {
+        let (t, c) = (table.to_string(), chain.to_string());
+        self.run(ns, move |ipt| {
+            ipt.new_chain(&t, &c).map_err(|e| e.to_string())
+        })
+    }
 }
 
 impl Iptables {
     /// Feed `iptables-restore --noflush` from a thread inside the namespace.
     fn restore(&mut self, ns: Option<&Path>, input: String) -> Result<(), Failure> {
         self.ipt()?;
+        let restore = format!("{}-restore", self.program);
         let out = in_netns(ns, move || {
             use std::io::Write;
             use std::os::unix::process::CommandExt;
-            let mut cmd = Command::new("iptables-restore");
+            let mut cmd = Command::new(restore);
             // Killed with netsh (the forking thread waits for it, so it dies with the process):
             // a SIGKILLed run leaves no iptables-restore to commit rules after its `down`.
             // Safety: prctl is async-signal-safe.
@@ -160,7 +204,8 @@ impl Iptables {
 
     fn list_rules(&mut self, ns: Option<&Path>) -> Result<Vec<Listed>, Failure> {
         self.ipt()?;
-        let out = in_netns(ns, || Command::new("iptables-save").output())
+        let save = format!("{}-save", self.program);
+        let out = in_netns(ns, move || Command::new(save).output())
             .map_err(|e| failure(format!("cannot enter the namespace: {e}"), None))?
             .map_err(|e| {
                 if e.kind() == std::io::ErrorKind::NotFound {

@@ -1,10 +1,14 @@
-//! The firewall: `trait Firewall` and its iptables driver. With src/net, the only code that talks
-//! to the kernel. Rules are applied in the namespace they are called on: the `iptables` process
-//! is forked from a thread that entered that namespace.
+//! The firewall: `trait Firewall` and its drivers: `nft` (native, over netlink) and `iptables`
+//! (the program), chosen per namespace by `auto`. With src/net, the only code that talks to the
+//! kernel. Rules are applied in the namespace they are called on: the socket is made, or the
+//! `iptables` process forked, on a thread that entered that namespace.
 
+pub mod auto;
 pub mod chain;
 pub mod failure;
 pub mod iptables;
+pub mod legacy;
+pub mod nft;
 pub mod rule;
 
 pub use rule::Rule;
@@ -35,4 +39,21 @@ pub trait Firewall {
     }
     /// Every rule of every table in the namespace.
     fn list(&mut self, ns: Option<&Path>) -> Result<Vec<Listed>, Failure>;
+    /// `-I CHAIN n`: the rule goes before the one now at `n` (from 1), or last when `n` is one
+    /// past the end.
+    fn insert(&mut self, ns: Option<&Path>, rule: &Rule, n: usize) -> Result<(), Failure>;
+    /// `-P CHAIN ACCEPT|DROP` on a built-in chain.
+    fn set_policy(
+        &mut self,
+        ns: Option<&Path>,
+        table: &str,
+        chain: &str,
+        policy: &str,
+    ) -> Result<(), Failure>;
+    /// `-N CHAIN`: a user chain.
+    fn new_chain(&mut self, ns: Option<&Path>, table: &str, chain: &str) -> Result<(), Failure>;
+    /// Which driver serves the namespace, where that is a choice (for `-v` and `show`).
+    fn driver(&mut self, _ns: Option<&Path>) -> Option<legacy::DriverKind> {
+        None
+    }
 }

@@ -4,7 +4,7 @@
 
 use super::handles::Handles;
 use super::messages::{self as m, Msg};
-use crate::firewall::iptables::Iptables;
+use crate::firewall::auto::Auto;
 use crate::firewall::Firewall;
 
 use crate::sys::{Cancel, Failure, Netns};
@@ -76,7 +76,7 @@ impl Netlink {
             alias: format!("netsh:{lab}"),
             index: HashMap::new(),
             next_index: HashMap::new(),
-            fw: Box::new(Iptables::default()),
+            fw: Box::new(Auto::default()),
             cancel: Cancel::default(),
         })
     }

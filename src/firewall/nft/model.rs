@@ -1,0 +1,121 @@
+//! A rule in the words of iptables, typed: the part of iptables that the native driver writes
+//! and reads. Two rules are the same rule when their models are equal: the base matches are
+//! compared as sets (iptables keeps them apart from the `-m` matches), the `-m` matches in order.
+
+use ipnet::Ipv4Net;
+use std::net::Ipv4Addr;
+
+/// A value and whether it is negated (`! -s 10.0.0.0/8`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Neg<T> {
+    pub not: bool,
+    pub v: T,
+}
+
+impl<T> Neg<T> {
+    pub fn new(not: bool, v: T) -> Self {
+        Neg { not, v }
+    }
+}
+
+/// A port or an inclusive port range (`80`, `80:90`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ports {
+    pub lo: u16,
+    pub hi: u16,
+}
+
+impl Ports {
+    pub const ANY: Ports = Ports { lo: 0, hi: 65535 };
+}
+
+/// The `tcp` and `udp` matches: source and destination ports.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PortMatch {
+    pub sport: Option<Neg<Ports>>,
+    pub dport: Option<Neg<Ports>>,
+}
+
+/// One `-m` match, in the order the rule names them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Match {
+    Comment(String),
+    /// `--ctstate`: a mask of XT_CONNTRACK_STATE bits.
+    Conntrack(Neg<u16>),
+    Tcp(PortMatch),
+    Udp(PortMatch),
+    Icmp(Neg<IcmpType>),
+}
+
+/// `--icmp-type TYPE[/CODE]`: a type and a code range (any code: 0..=255).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IcmpType {
+    pub ty: u8,
+    pub code: (u8, u8),
+}
+
+/// SNAT/DNAT `--to-…`: an address range and maybe ports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NatTo {
+    pub lo: Ipv4Addr,
+    pub hi: Ipv4Addr,
+    pub ports: Option<Ports>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    Accept,
+    Drop,
+    Return,
+    /// `-j CHAIN`: a user chain.
+    Jump(String),
+    /// `-g CHAIN`.
+    Goto(String),
+    /// `--reject-with`: the index in iptables' reject table.
+    Reject(u32),
+    Masquerade(Option<Ports>),
+    Snat(NatTo),
+    Dnat(NatTo),
+    Redirect(Option<Ports>),
+}
+
+/// The protocols the native driver knows by name (`-p`).
+pub const PROTOCOLS: [(&str, u8); 4] = [("tcp", 6), ("udp", 17), ("icmp", 1), ("sctp", 132)];
+
+/// A rule after `-A CHAIN`, typed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Spec {
+    pub src: Option<Neg<Ipv4Net>>,
+    pub dst: Option<Neg<Ipv4Net>>,
+    /// An interface name; a trailing `+` matches every name it begins.
+    pub iif: Option<Neg<String>>,
+    pub oif: Option<Neg<String>>,
+    /// `-p`: an IP protocol number.
+    pub proto: Option<Neg<u8>>,
+    pub matches: Vec<Match>,
+    pub target: Option<Target>,
+}
+
+/// The conntrack states by name, in the order iptables prints them, with their bits.
+pub const CT_STATES: [(&str, u16); 7] = [
+    ("INVALID", 1 << 0),
+    ("NEW", 1 << 3),
+    ("RELATED", 1 << 2),
+    ("ESTABLISHED", 1 << 1),
+    ("UNTRACKED", 1 << 8),
+    ("SNAT", 1 << 9),
+    ("DNAT", 1 << 10),
+];
+
+/// REJECT's `--reject-with` names and their short aliases, by their index in iptables' table
+/// (enum ipt_reject_with).
+pub const REJECT_WITH: [(&str, &str, u32); 8] = [
+    ("icmp-net-unreachable", "net-unreach", 0),
+    ("icmp-host-unreachable", "host-unreach", 1),
+    ("icmp-proto-unreachable", "proto-unreach", 2),
+    ("icmp-port-unreachable", "port-unreach", 3),
+    ("icmp-net-prohibited", "net-prohib", 5),
+    ("icmp-host-prohibited", "host-prohib", 6),
+    ("tcp-reset", "tcp-rst", 7),
+    ("icmp-admin-prohibited", "admin-prohib", 8),
+];

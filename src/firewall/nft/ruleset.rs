@@ -1,0 +1,104 @@
+//! What one namespace's nf_tables holds for iptables (family ip): tables, chains and rules,
+//! read after the generation id so that a batch computed from them is refused if they changed.
+
+use super::expr::{self, Expr};
+use super::socket::Sock;
+use super::wire::*;
+use std::io;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Chain {
+    pub table: String,
+    pub name: String,
+    /// A base chain's policy (NF_ACCEPT 1, NF_DROP 0); `None` for a user chain.
+    pub policy: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KernelRule {
+    pub table: String,
+    pub chain: String,
+    pub handle: u64,
+    pub exprs: Vec<Expr>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Ruleset {
+    pub genid: u32,
+    pub tables: Vec<String>,
+    pub chains: Vec<Chain>,
+    /// Each chain's rules in the chain's order.
+    pub rules: Vec<KernelRule>,
+}
+
+// NFTA_TABLE_*, NFTA_CHAIN_*, NFTA_RULE_*
+const TABLE_NAME: u16 = 1;
+const CHAIN_TABLE: u16 = 1;
+const CHAIN_NAME: u16 = 3;
+const CHAIN_POLICY: u16 = 5;
+const RULE_TABLE: u16 = 1;
+const RULE_CHAIN: u16 = 2;
+const RULE_HANDLE: u16 = 3;
+const RULE_EXPRESSIONS: u16 = 4;
+
+impl Ruleset {
+    pub fn read(sock: &mut Sock) -> io::Result<Ruleset> {
+        let genid = sock.genid()?;
+        let tables = sock
+            .dump(NFT_MSG_GETTABLE)?
+            .iter()
+            .filter_map(|t| get(t, TABLE_NAME).map(cstr))
+            .collect();
+        let chains = sock
+            .dump(NFT_MSG_GETCHAIN)?
+            .iter()
+            .filter_map(|c| {
+                Some(Chain {
+                    table: cstr(get(c, CHAIN_TABLE)?),
+                    name: cstr(get(c, CHAIN_NAME)?),
+                    policy: get(c, CHAIN_POLICY).and_then(be32),
+                })
+            })
+            .collect();
+        let rules = sock
+            .dump(NFT_MSG_GETRULE)?
+            .iter()
+            .filter_map(|r| {
+                Some(KernelRule {
+                    table: cstr(get(r, RULE_TABLE)?),
+                    chain: cstr(get(r, RULE_CHAIN)?),
+                    handle: get(r, RULE_HANDLE).and_then(be64)?,
+                    exprs: get(r, RULE_EXPRESSIONS)
+                        .map(expr::parse_all)
+                        .unwrap_or_default(),
+                })
+            })
+            .collect();
+        Ok(Ruleset {
+            genid,
+            tables,
+            chains,
+            rules,
+        })
+    }
+
+    pub fn has_table(&self, table: &str) -> bool {
+        self.tables.iter().any(|t| t == table)
+    }
+
+    pub fn chain(&self, table: &str, chain: &str) -> Option<&Chain> {
+        self.chains
+            .iter()
+            .find(|c| c.table == table && c.name == chain)
+    }
+
+    pub fn rules_of<'a>(
+        &'a self,
+        table: &'a str,
+        chain: &'a str,
+    ) -> impl Iterator<Item = &'a KernelRule> {
+        self.rules
+            .iter()
+            .filter(move |r| r.table == table && r.chain == chain)
+    }
+}
