@@ -22,11 +22,28 @@ impl World<'_> {
         ns: &Netns,
         rule: &Rule,
     ) -> Result<Judged, Problem> {
-        let added = self.rules_added.entry(ns.clone()).or_default();
-        if added.contains(rule) {
+        if self.rules_added.get(ns).is_some_and(|v| v.contains(rule)) {
             return Ok(Judged::nothing(Verdict::Unchanged));
         }
-        added.push(rule.clone());
+        let judged = self.rule_add_verdict(op, owned, ns, rule)?;
+        // Only a rule this plan adds is the plan's: one already there (someone else's, adopted)
+        // is not, and removing it is a deletion of theirs.
+        if judged.verdict == Verdict::Create {
+            self.rules_added
+                .entry(ns.clone())
+                .or_default()
+                .push(rule.clone());
+        }
+        Ok(judged)
+    }
+
+    fn rule_add_verdict(
+        &mut self,
+        op: &OpKind,
+        owned: Owned,
+        ns: &Netns,
+        rule: &Rule,
+    ) -> Result<Judged, Problem> {
         if self.fresh.contains(ns) {
             return Ok(Judged::apply(Verdict::Create, op));
         }
