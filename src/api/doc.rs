@@ -247,8 +247,14 @@ mod tests {
                 "link.del(#{ adopted: true }) -> Link"
             ]
         );
-        // Three registrations, one entry.
-        assert_eq!(sigs("remove").len(), 1);
+        // Three registrations share one entry; the two with options another.
+        assert_eq!(
+            sigs("remove"),
+            [
+                "rule.remove() / rules.remove() / fdb.remove()",
+                "rule.remove(#{ adopted: true }) / fdb.remove(#{ adopted: true })"
+            ]
+        );
     }
 
     #[test]

@@ -157,6 +157,8 @@ fn sweep(
             Err((_, f)) => failed.push((step, f)),
         }
     }
+    // Wait for the veths that go with the deleted namespaces, so a run right after finds none.
+    standing(backend, lab)?;
     Ok(removed)
 }
 

@@ -215,6 +215,41 @@ impl Firewall for Auto {
         )
     }
 
+    /// Natively from the ruleset, unless the namespace is on iptables-legacy: a built-in chain
+    /// not made yet reads as iptables-nft would make it, empty with policy ACCEPT.
+    fn chain(
+        &mut self,
+        ns: Option<&Path>,
+        table: &str,
+        chain: &str,
+    ) -> Result<Option<super::chain::Chain>, Failure> {
+        if self.kind(ns)? == DriverKind::Legacy {
+            return super::chain::read(ns, table, chain).map_err(|e| Failure::from_io(&e));
+        }
+        let rs = self.nft.ruleset(ns)?;
+        let found = rs
+            .chains
+            .iter()
+            .find(|c| c.table == table && c.name == chain);
+        let policy = match found {
+            Some(c) => c
+                .policy
+                .map(|p| if p == 0 { "DROP" } else { "ACCEPT" }.to_string()),
+            None if super::nft::chains::builtin(table, chain).is_some() => {
+                Some("ACCEPT".to_string())
+            }
+            None => return Ok(None),
+        };
+        let rules = self
+            .nft
+            .entries(ns)?
+            .into_iter()
+            .filter(|e| e.table == table && e.chain == chain)
+            .map(|e| e.listed().spec)
+            .collect();
+        Ok(Some(super::chain::Chain { policy, rules }))
+    }
+
     fn driver(&mut self, ns: Option<&Path>) -> Option<DriverKind> {
         self.kind(ns).ok()
     }

@@ -34,6 +34,9 @@ pub fn detect(ns: Option<&Path>) -> io::Result<DriverKind> {
         let names = match std::fs::read_to_string("/proc/thread-self/net/ip_tables_names") {
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(DriverKind::Native),
+            // In a user namespace the file belongs to the host's root, whom nobody here maps
+            // to: a namespace made in a sandbox starts with no legacy rules of its own.
+            Err(e) if e.kind() == io::ErrorKind::PermissionDenied => return Ok(DriverKind::Native),
             Err(e) => return Err(e),
         };
         for table in names.lines().filter(|t| !t.is_empty()) {

@@ -47,7 +47,8 @@ impl Kernel for Netlink {
     }
 
     fn chain(&mut self, ns: &Netns, table: &str, chain: &str) -> Option<Chain> {
-        crate::firewall::chain::read(ns.path().as_deref(), table, chain)
+        self.fw
+            .chain(ns.path().as_deref(), table, chain)
             .ok()
             .flatten()
     }
