@@ -98,6 +98,7 @@ fn quoted(s: &str) -> String {
 }
 
 #[test]
+#[ignore = "needs iproute2, iptables"]
 fn a_hostile_lab_built_by_its_dry_run_has_exactly_its_names_and_runs_nothing() {
     let script = quoted(&format!("{}/{HOSTILE}", env!("CARGO_MANIFEST_DIR")));
     // In an empty folder of the sandbox's own /run: a `touch PWNED` that ran would show there.
@@ -112,6 +113,7 @@ fn a_hostile_lab_built_by_its_dry_run_has_exactly_its_names_and_runs_nothing() {
 }
 
 #[test]
+#[ignore = "needs iproute2, iptables"]
 fn netsh_builds_replays_and_removes_the_hostile_lab() {
     let script = quoted(&format!("{}/{HOSTILE}", env!("CARGO_MANIFEST_DIR")));
     let (out, state) = state_in_sandbox(&format!(
@@ -139,6 +141,7 @@ fn netsh_builds_replays_and_removes_the_hostile_lab() {
 }
 
 #[test]
+#[ignore = "needs iproute2, iptables"]
 fn chapter1_with_hostile_parameters_builds_the_same_names_from_netsh_and_from_bash() {
     let params = HOSTILE_PARAMS
         .iter()

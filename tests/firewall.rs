@@ -15,6 +15,7 @@ fn run_lab(script: &str, after: &str) -> support::SandboxOutput {
 }
 
 #[test]
+#[ignore = "needs iproute2, iptables"]
 fn masquerade_rewrites_the_source_to_the_hosts_address() {
     let out = sandbox(&format!(
         "{PROBE}\n\"$NETSH\" run scripts/chapter4.rhai >/dev/null 2>&1 || exit 1\nprobe h150 9000 ns1 172.31.131.150 9000"
@@ -34,6 +35,7 @@ ip_forward(true);
 "#;
 
 #[test]
+#[ignore = "needs iproute2, iptables"]
 fn snat_rewrites_the_source_to_its_to_address() {
     let script = format!(
         "{LAN}\nsnat(#{{ src: \"10.1.1.0/24\", out: \"!bridge0\", to: \"172.31.131.151\" }});\nassert_ping(ns1, \"172.31.131.150\");"
@@ -43,6 +45,7 @@ fn snat_rewrites_the_source_to_its_to_address() {
 }
 
 #[test]
+#[ignore = "needs iproute2, iptables"]
 fn dnat_maps_a_host_port_to_a_namespace() {
     let script =
         format!("{LAN}\nnat(br);\ndnat(#{{ proto: \"tcp\", dport: 8080, to: \"10.1.1.2:80\" }});");
@@ -52,6 +55,7 @@ fn dnat_maps_a_host_port_to_a_namespace() {
 }
 
 #[test]
+#[ignore = "needs iproute2, iptables"]
 fn nat_br_is_dockers_rule_set_tagged_once_and_listed_by_rules() {
     let script = format!(
         "{LAN}\nnat(br);\nfor r in rules() {{ print(`${{r.host}} ${{r.table}} ${{r.chain}} ${{r.spec}}`); }}"

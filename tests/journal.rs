@@ -29,6 +29,7 @@ start() {
 "#;
 
 #[test]
+#[ignore = "needs iproute2, iptables"]
 fn two_labs_sharing_a_bridge_take_turns() {
     let a = "let br = bridge(\"br0\").addr(\"10.1.1.1/24\").up();\nconnect(ns(\"a1\"), br, \"10.1.1.11/24\");\nns(\"a1\").exec(\"sleep 1\");";
     let b = "let br = bridge(\"br0\").addr(\"10.1.1.2/24\").up();\nconnect(ns(\"b1\"), br, \"10.1.1.12/24\");";
@@ -57,6 +58,7 @@ fn two_labs_sharing_a_bridge_take_turns() {
 }
 
 #[test]
+#[ignore = "needs iproute2, iptables"]
 fn the_same_lab_started_twice_takes_turns_and_down_finds_it_whole() {
     let x = "let br = bridge(\"br0\").addr(\"10.1.1.1/24\").up();\nconnect(ns(\"x1\"), br, \"10.1.1.11/24\");\nns(\"x1\").exec(\"sleep 1\");";
     let out = sandbox(&format!(
@@ -93,6 +95,7 @@ fn the_same_lab_started_twice_takes_turns_and_down_finds_it_whole() {
 }
 
 #[test]
+#[ignore = "needs iproute2, iptables"]
 fn a_lock_held_too_long_is_named_and_nothing_is_changed() {
     let out = sandbox(
         "flock /run/netsh/.lock sleep 10 & holder=$!\n\
@@ -122,6 +125,7 @@ fn a_lock_held_too_long_is_named_and_nothing_is_changed() {
 const LAB: &str = "ip_forward(true);\nlet br = bridge(\"br0\").addr(\"10.1.1.1/24\").up();\nconnect(ns(\"j1\"), br, \"10.1.1.2/24\");\nnat(br);";
 
 #[test]
+#[ignore = "needs iproute2, iptables"]
 fn a_lost_emptied_or_cut_journal_is_named_and_force_removes_the_lab_and_its_sysctls() {
     let mut script = format!("cat > /tmp/j.$$.rhai <<'EOF'\n{LAB}\nEOF\nJ=/run/netsh/j.jsonl\n");
     for damage in [
@@ -150,6 +154,7 @@ fn a_lost_emptied_or_cut_journal_is_named_and_force_removes_the_lab_and_its_sysc
 }
 
 #[test]
+#[ignore = "needs iproute2, iptables"]
 fn a_directory_in_the_journals_place_is_named_and_force_clears_it() {
     let out = sandbox(&format!(
         "cat > /tmp/j.$$.rhai <<'EOF'\n{LAB}\nEOF\n\
@@ -178,6 +183,7 @@ fn a_directory_in_the_journals_place_is_named_and_force_clears_it() {
 }
 
 #[test]
+#[ignore = "needs iproute2, iptables"]
 fn a_full_run_dir_fails_the_run_and_down_finds_nothing_to_remove() {
     // 8k of tmpfs, 4k taken: the journal's first batch (star-10, some 8k) does not fit in what
     // is left once the locks have their page.

@@ -18,6 +18,7 @@ echo "rules: $(iptables-save | grep -c 'netsh:')"
 "#;
 
 #[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
 fn rm_leaves_nothing_behind() {
     let out = sandbox(&format!(
         "\"$NETSH\" run --rm scripts/chapter4.rhai || exit 1\n{LEFT}"
@@ -28,6 +29,7 @@ fn rm_leaves_nothing_behind() {
 }
 
 #[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
 fn down_removes_the_lab_and_is_idempotent() {
     let out = sandbox(&format!(
         "\"$NETSH\" run scripts/chapter1.rhai || exit 1\n\
@@ -44,6 +46,7 @@ fn down_removes_the_lab_and_is_idempotent() {
 }
 
 #[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
 fn adopted_objects_survive_down() {
     let script = "let br = bridge(\"br0\").addr(\"10.1.1.1/24\").up();\nconnect(ns(\"ns1\"), br, \"10.1.1.2/24\");\n";
     let out = sandbox(&format!(
@@ -65,6 +68,7 @@ fn adopted_objects_survive_down() {
 /// SIGKILL netsh at ten points while it builds star-50; after each, `down` leaves nothing of
 /// the lab: no namespace, no link but lo, no rule.
 #[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
 fn down_cleans_up_after_a_sigkill_anywhere_in_a_build() {
     let mut script = String::new();
     for (i, ms) in [1, 3, 6, 10, 15, 20, 30, 45, 60, 90].iter().enumerate() {
@@ -82,6 +86,7 @@ fn down_cleans_up_after_a_sigkill_anywhere_in_a_build() {
 }
 
 #[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
 fn down_of_one_lab_leaves_the_other_whole() {
     let a = "let br = bridge(\"bra\").addr(\"10.1.1.1/24\").up();\nconnect(ns(\"a1\"), br, \"10.1.1.2/24\");\nnat(br);";
     let b = "let br = bridge(\"brb\").addr(\"10.2.2.1/24\").up();\nconnect(ns(\"b1\"), br, \"10.2.2.2/24\");\nnat(br);";
@@ -105,6 +110,7 @@ fn down_of_one_lab_leaves_the_other_whole() {
 }
 
 #[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
 fn an_adopted_bridge_and_an_untagged_rule_survive_down() {
     let script = "let br = bridge(\"br0\").addr(\"10.1.1.1/24\").up();\nforward(#{ \"in\": \"br0\", out: \"!br0\" });\nconnect(ns(\"ns1\"), br, \"10.1.1.2/24\");";
     let out = sandbox(&format!(
@@ -124,6 +130,7 @@ fn an_adopted_bridge_and_an_untagged_rule_survive_down() {
 }
 
 #[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
 fn a_script_that_fails_at_its_seventh_operation_leaves_the_kernel_as_it_was() {
     // Six operations apply (two namespaces and their lo up, a bridge and its address), then the
     // seventh (a route via a gateway the kernel has no path to, judged in a later flush after a
@@ -152,6 +159,7 @@ fn a_script_that_fails_at_its_seventh_operation_leaves_the_kernel_as_it_was() {
 }
 
 #[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
 fn a_corrupt_journal_is_diagnosed_and_force_removes_the_lab_by_its_tags() {
     let out = sandbox(&format!(
         "\"$NETSH\" run scripts/chapter4.rhai >/dev/null 2>&1 || exit 1\n\
@@ -174,6 +182,7 @@ fn a_corrupt_journal_is_diagnosed_and_force_removes_the_lab_by_its_tags() {
 }
 
 #[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
 fn a_lab_name_belongs_to_its_script() {
     let out = sandbox(
         "cp scripts/chapter3.rhai /tmp/other.rhai\n\
@@ -189,6 +198,7 @@ fn a_lab_name_belongs_to_its_script() {
 }
 
 #[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
 fn a_sysctl_two_labs_set_stays_until_the_last_one_is_down() {
     let a = "ip_forward(true);\nns(\"a1\");";
     let b = "ip_forward(true);\nns(\"b1\");";
@@ -203,6 +213,7 @@ fn a_sysctl_two_labs_set_stays_until_the_last_one_is_down() {
 }
 
 #[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
 fn keep_leaves_a_failed_run_for_inspection_and_down_removes_it() {
     let script = "let n = ns(\"ns1\");\nbridge(\"br0\").addr(\"10.1.1.1/24\").up();\nassert_ping(n, \"10.1.1.9\");";
     let out = sandbox(&format!(
@@ -227,6 +238,7 @@ fn keep_leaves_a_failed_run_for_inspection_and_down_removes_it() {
 }
 
 #[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
 fn ctrl_c_stops_a_run_and_rolls_it_back() {
     // links() flushes: ns1 exists in the kernel while the loop runs.
     let script = "ns(\"ns1\");\nlinks();\nlet i = 0;\nloop { i += 1; }";

@@ -17,6 +17,7 @@ const UPLINK_LEFT: &str = "echo \"eth0: $(ip -o link show eth0 2>/dev/null | wc 
     echo \"default: $(ip route show default | awk '{print $3, $5}')\"\n";
 
 #[test]
+#[ignore = "needs iproute2"]
 fn deleting_an_adopted_uplink_is_refused_and_leaves_it_and_its_default_route() {
     let out = sandbox(&format!(
         "{UPLINK}echo 'link(\"eth0\").del();' > /tmp/o.$$.rhai\n\
@@ -43,6 +44,7 @@ fn deleting_an_adopted_uplink_is_refused_and_leaves_it_and_its_default_route() {
 }
 
 #[test]
+#[ignore = "needs iproute2"]
 fn a_failed_run_that_deleted_an_adopted_link_says_what_it_left_undone() {
     // The deletion is asked for explicitly; then the run fails (a gateway on no subnet) after
     // making ns1: ns1 is rolled back, eth0 cannot be, and the run says so.
@@ -67,6 +69,7 @@ fn a_failed_run_that_deleted_an_adopted_link_says_what_it_left_undone() {
 }
 
 #[test]
+#[ignore = "needs iproute2"]
 fn down_leaves_a_namespace_someone_made_again_under_the_labs_name() {
     let out = sandbox(
         "printf 'ns(\"ns1\");\\nns(\"ns2\");\\n' > /tmp/r.$$.rhai\n\
@@ -91,6 +94,7 @@ fn down_leaves_a_namespace_someone_made_again_under_the_labs_name() {
 }
 
 #[test]
+#[ignore = "needs iproute2"]
 fn down_leaves_a_namespace_with_the_labs_tag_that_is_not_the_one_it_made() {
     // The journal notes ns1's inode; a namespace of that name with another inode is not the
     // lab's, whatever its lo says. (The inode is changed in the journal: the kernel may give a
@@ -115,6 +119,7 @@ fn down_leaves_a_namespace_with_the_labs_tag_that_is_not_the_one_it_made() {
 }
 
 #[test]
+#[ignore = "needs iproute2"]
 fn a_journal_without_inodes_falls_back_on_the_tag() {
     // Journals written before inodes were noted still tear their namespaces down.
     let out = sandbox(

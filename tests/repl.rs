@@ -60,6 +60,7 @@ fn quit(mut p: PtySession) {
 }
 
 #[test]
+#[ignore = "needs iproute2, iptables"]
 fn multi_line_function_definition() {
     let dir = scratch("multiline");
     let mut p = start(&dir, &[]);
@@ -76,6 +77,7 @@ fn multi_line_function_definition() {
 }
 
 #[test]
+#[ignore = "needs iproute2, iptables"]
 fn completes_a_namespace_created_earlier() {
     let dir = scratch("complete");
     let mut p = start(&dir, &[]);
@@ -91,6 +93,7 @@ fn completes_a_namespace_created_earlier() {
 }
 
 #[test]
+#[ignore = "needs iproute2, iptables"]
 fn an_error_then_a_successful_line() {
     let dir = scratch("error");
     let mut p = start(&dir, &[]);
@@ -104,6 +107,7 @@ fn an_error_then_a_successful_line() {
 }
 
 #[test]
+#[ignore = "needs iproute2, iptables"]
 fn lines_typed_ahead_are_kept() {
     let dir = scratch("typeahead");
     let mut p = start(&dir, &[]);
@@ -116,6 +120,7 @@ fn lines_typed_ahead_are_kept() {
 }
 
 #[test]
+#[ignore = "needs iproute2, iptables"]
 fn ctrl_c_interrupts_a_line_and_the_session_goes_on() {
     let dir = scratch("ctrlc");
     let mut p = start(&dir, &[]);
@@ -143,6 +148,7 @@ fn ctrl_c_interrupts_a_line_and_the_session_goes_on() {
 }
 
 #[test]
+#[ignore = "needs iproute2, iptables"]
 fn help_prints_the_signature() {
     let dir = scratch("help");
     let mut p = start(&dir, &[]);
@@ -157,6 +163,7 @@ fn help_prints_the_signature() {
 }
 
 #[test]
+#[ignore = "needs iproute2, iptables"]
 fn load_runs_a_script_then_stays_in_its_state() {
     let dir = scratch("load");
     let file = dir.join("lab1.rhai");
@@ -174,6 +181,7 @@ fn load_runs_a_script_then_stays_in_its_state() {
 }
 
 #[test]
+#[ignore = "needs iproute2, iptables"]
 fn load_of_a_script_that_imports_itself_reports_the_cycle_and_goes_on() {
     let dir = scratch("cycle");
     let file = dir.join("me.rhai");
@@ -195,6 +203,7 @@ fn load_of_a_script_that_imports_itself_reports_the_cycle_and_goes_on() {
 }
 
 #[test]
+#[ignore = "needs iproute2, iptables"]
 fn plan_then_apply_then_show() {
     let dir = scratch("plan");
     let mut p = start(&dir, &[]);
@@ -223,6 +232,7 @@ fn plan_then_apply_then_show() {
 /// `:save` writes the successful lines; `netsh run` of them in a fresh sandbox builds the state
 /// the session had, as `ip -j` and iptables-save read it back.
 #[test]
+#[ignore = "needs iproute2, iptables"]
 fn saved_session_replays_to_the_same_kernel_state() {
     let dir = scratch("save");
     let dump = dir.join("dump.sh");
@@ -284,6 +294,7 @@ fn saved_session_replays_to_the_same_kernel_state() {
 /// As an ordinary user (nobody, through setpriv), with lines piped in: `repl --sandbox` works
 /// through a user namespace; `repl` on the real stack says it needs root.
 #[test]
+#[ignore = "needs iproute2, iptables"]
 fn repl_needs_no_root_in_a_sandbox() {
     use std::io::Write;
     use std::process::Stdio;

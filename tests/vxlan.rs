@@ -10,6 +10,7 @@ fn tx_packets() -> &'static str {
 }
 
 #[test]
+#[ignore = "needs iproute2, iputils-ping"]
 fn chapter4_traffic_to_h150s_ns2_crosses_vxlan1() {
     let out = sandbox(&format!(
         "\"$NETSH\" run scripts/chapter4.rhai >/dev/null 2>&1 || exit 1\n\
@@ -35,6 +36,7 @@ fn chapter4_traffic_to_h150s_ns2_crosses_vxlan1() {
 }
 
 #[test]
+#[ignore = "needs iproute2, iputils-ping"]
 fn a_1400_byte_ping_with_df_crosses_the_tunnel() {
     let out = sandbox(
         "\"$NETSH\" run scripts/chapter4.rhai >/dev/null 2>&1 || exit 1\n\

@@ -41,6 +41,7 @@ fn blocked(dst: &str, hop: &str, cause: &str, fix: &str) -> String {
 const LAN: &str = "172.31.131.150";
 
 #[test]
+#[ignore = "needs iproute2, iptables"]
 fn no_default_route() {
     let cause = "ns1 has no route to 172.31.131.150 (Network is unreachable)";
     let fix = r#"ns1.route("default", "10.1.1.1")"#;
@@ -49,6 +50,7 @@ fn no_default_route() {
 }
 
 #[test]
+#[ignore = "needs iproute2, iptables"]
 fn ip_forward_off() {
     let cause = "host does not forward: net.ipv4.ip_forward is 0";
     let want = blocked(LAN, "host", cause, "ip_forward(true)") + &clear(LAN);
@@ -56,6 +58,7 @@ fn ip_forward_off() {
 }
 
 #[test]
+#[ignore = "needs iproute2, iptables"]
 fn forward_policy_drop_without_accept_rules() {
     // Both ways are blocked: first the packets out of the bridge, then the replies back in.
     let out = blocked(
@@ -76,6 +79,7 @@ fn forward_policy_drop_without_accept_rules() {
 }
 
 #[test]
+#[ignore = "needs iproute2, iptables"]
 fn no_masquerade_the_reply_has_no_way_back() {
     let cause = "h150 has no route back to 10.1.1.2 (no MASQUERADE on the way: the reply has no way back): Network is unreachable";
     let fix = r#"masquerade(#{ src: "10.1.1.0/24", out: "!bridge0" })"#;
@@ -84,6 +88,7 @@ fn no_masquerade_the_reply_has_no_way_back() {
 }
 
 #[test]
+#[ignore = "needs iproute2, iptables"]
 fn the_veth_end_in_the_namespace_is_down() {
     let cause = "veth1 in ns1 is down, so ns1 has no route to 10.1.1.3";
     let fix = r#"ns1.link("veth1").up()"#;
@@ -93,6 +98,7 @@ fn the_veth_end_in_the_namespace_is_down() {
 }
 
 #[test]
+#[ignore = "needs iproute2, iptables"]
 fn the_veth_end_on_the_host_is_down() {
     let cause = "vethb1 in host (the other end of veth1 in ns1) is down";
     let fix = r#"link("vethb1").up()"#;
@@ -101,6 +107,7 @@ fn the_veth_end_on_the_host_is_down() {
 }
 
 #[test]
+#[ignore = "needs iproute2, iptables"]
 fn a_bridge_port_not_enslaved() {
     let cause = "vethb2 in host is not a port of bridge0, so veth2 in ns2 is cut off";
     let fix = r#"link("vethb2").master(link("bridge0"))"#;
@@ -109,6 +116,7 @@ fn a_bridge_port_not_enslaved() {
 }
 
 #[test]
+#[ignore = "needs iproute2, iptables"]
 fn vxlan_with_the_wrong_vni() {
     let cause = "the L2 path over the tunnel ends at vxlan1 in host: h150 at 172.31.131.150 has no VXLAN with VNI 1 port 4789 (it has vxlan1 VNI 2 port 4789 remote 172.31.131.149; wrong VNI)";
     let fix = r#"h150.link("vxlan1").del(#{ adopted: true }); h150.vxlan("vxlan1", #{ id: 1, remote: "172.31.131.149", dev: "eth0", port: 4789 }).master(h150.link("bridge0")).up()"#;
@@ -117,6 +125,7 @@ fn vxlan_with_the_wrong_vni() {
 }
 
 #[test]
+#[ignore = "needs iproute2, iptables"]
 fn vxlan_with_the_wrong_remote() {
     let cause = "the L2 path over the tunnel ends at vxlan1 in host: its remote 172.31.131.151 is not a VTEP (no namespace here holds it; wrong remote)";
     let fix = r#"link("vxlan1").del(#{ adopted: true }); vxlan("vxlan1", #{ id: 1, remote: "172.31.131.150", dev: "eth0", port: 4789 }).master(link("bridge0")).up()"#;
@@ -126,6 +135,7 @@ fn vxlan_with_the_wrong_remote() {
 }
 
 #[test]
+#[ignore = "needs iproute2, iptables"]
 fn the_clear_path_is_followed_hop_by_hop() {
     let out = sandbox(&format!(
         "cd \"{}\"\n\"$NETSH\" run tests/why/lan.rhai >/dev/null 2>&1 || exit 9\n\"$NETSH\" why ns1 172.31.131.150",
@@ -171,6 +181,7 @@ print(`${w.verdict} | ${w.broken} | ${w.fix} | ${w.probe}`);
 "#;
 
 #[test]
+#[ignore = "needs iproute2, iptables"]
 fn pingall_prints_the_matrix_and_why_returns_a_map() {
     let out = sandbox(&format!(
         "cat > /run/lab.rhai <<'EOF'\n{SCRIPT}\nEOF\n\"$NETSH\" run /run/lab.rhai | grep -v '^  \\[ok\\]'"
@@ -197,6 +208,7 @@ clear |  |  | true
 }
 
 #[test]
+#[ignore = "needs iproute2, iptables"]
 fn a_dry_run_prints_no_why_and_no_matrix() {
     let dir = std::env::temp_dir().join(format!("netsh-why-dry-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -231,6 +243,7 @@ fn a_dry_run_prints_no_why_and_no_matrix() {
 }
 
 #[test]
+#[ignore = "needs iproute2, iptables"]
 fn why_on_the_command_line_json_and_usage() {
     let out = sandbox(&format!(
         "cd \"{}\"\n\"$NETSH\" run tests/why/lan.rhai -p ip_forward=false >/dev/null 2>&1 || exit 9\n\
@@ -268,6 +281,7 @@ exit 2
 }
 
 #[test]
+#[ignore = "needs iproute2, iptables"]
 fn a_silent_neighbour_explains_a_path_that_looks_clear() {
     // ns2 ignores ARP (arp_ignore=8): every step looks right, yet nothing comes back.
     let out = sandbox(&format!(
@@ -284,6 +298,7 @@ fn a_silent_neighbour_explains_a_path_that_looks_clear() {
 }
 
 #[test]
+#[ignore = "needs iproute2, iptables"]
 fn chapter4_final_topology_is_clear_on_every_path_it_narrates() {
     // The LAN (NAT), the internet (beyond the upstream router), and layer 2 over VXLAN both ways.
     let out = sandbox(&format!(
