@@ -286,7 +286,7 @@ fn a_namespace_whose_rules_live_in_iptables_legacy_is_served_there() {
         );
         fw.append_all(None, std::slice::from_ref(&r)).unwrap();
         assert!(fw.exists(None, &r).unwrap());
-        let native_rules = Nft::default().entries(None).unwrap().len();
+        let native_rules = Nft::default().list(None).unwrap().len();
         let out = Command::new("iptables-legacy-save").output().unwrap();
         let listed: Vec<String> = fw
             .list(None)

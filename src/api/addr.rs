@@ -7,7 +7,7 @@ use std::net::IpAddr;
 
 const CODE: &str = "netsh::address";
 
-pub fn parse_cidr(s: &str) -> Result<IpNet, DslError> {
+pub(crate) fn parse_cidr(s: &str) -> Result<IpNet, DslError> {
     let Some((ip, prefix)) = s.split_once('/') else {
         return Err(match s.parse::<IpAddr>() {
             Ok(_) => DslError::new(
@@ -39,7 +39,7 @@ pub fn parse_cidr(s: &str) -> Result<IpNet, DslError> {
 /// An interface address: a CIDR whose address a host can hold. The kernel takes 0.0.0.0 and
 /// says nothing (and makes nothing); a multicast group or the broadcast address on a link is a
 /// mistake too.
-pub fn parse_host_cidr(s: &str) -> Result<IpNet, DslError> {
+pub(crate) fn parse_host_cidr(s: &str) -> Result<IpNet, DslError> {
     let net = parse_cidr(s)?;
     let ip = net.addr();
     let why = if ip.is_unspecified() {
@@ -67,7 +67,7 @@ fn not_an_address(s: &str) -> DslError {
 }
 
 /// A bare address (a gateway, a ping target).
-pub fn parse_ip(s: &str, what: &str) -> Result<IpAddr, DslError> {
+pub(crate) fn parse_ip(s: &str, what: &str) -> Result<IpAddr, DslError> {
     if let Ok(ip) = s.parse::<IpAddr>() {
         return Ok(ip);
     }
@@ -88,7 +88,7 @@ pub fn parse_ip(s: &str, what: &str) -> Result<IpAddr, DslError> {
 }
 
 /// `default` or a network address with its prefix.
-pub fn parse_dst(s: &str, v6: bool) -> Result<IpNet, DslError> {
+pub(crate) fn parse_dst(s: &str, v6: bool) -> Result<IpNet, DslError> {
     if s == "default" {
         return Ok(if v6 {
             "::/0".parse().unwrap()

@@ -5,7 +5,7 @@ use super::error::DslError;
 use rhai::Map;
 
 /// The options of a deletion: `adopted: true` or `false`, nothing else.
-pub fn adopted(verb: &str, m: &Map) -> Result<bool, DslError> {
+pub(crate) fn adopted(verb: &str, m: &Map) -> Result<bool, DslError> {
     if let Some(k) = m.keys().find(|k| k.as_str() != "adopted") {
         return Err(DslError::new(
             "netsh::option",

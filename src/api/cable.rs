@@ -11,7 +11,7 @@ use crate::plan::{LinkSpec, OpKind};
 use crate::sys::At;
 
 impl Session {
-    pub fn cable(
+    pub(crate) fn cable(
         &mut self,
         a: &Stack,
         name_a: &str,

@@ -13,7 +13,7 @@ use rhai::{Engine, FuncRegistration, Map, NativeCallContext};
 use std::time::Instant;
 
 impl Session {
-    pub fn ping(&mut self, st: &Stack, dst: &str, mode: PingMode) -> Result<bool, DslError> {
+    pub(crate) fn ping(&mut self, st: &Stack, dst: &str, mode: PingMode) -> Result<bool, DslError> {
         let ip = parse_ip(dst, "ping target")?;
         if ip.is_ipv6() {
             return Err(DslError::new(
@@ -75,7 +75,7 @@ impl Session {
         }
     }
 
-    pub fn exec(&mut self, st: &Stack, cmd: &str) -> Result<Map, DslError> {
+    pub(crate) fn exec(&mut self, st: &Stack, cmd: &str) -> Result<Map, DslError> {
         // A shell command may hold newlines (it is a script); a NUL cannot pass as an argument.
         check_no_nul(
             cmd,
@@ -103,7 +103,7 @@ impl Session {
     }
 }
 
-pub fn register(engine: &mut Engine, shared: &Shared) {
+pub(crate) fn register(engine: &mut Engine, shared: &Shared) {
     let host = || Stack { ns: Netns::Root };
     // Each with its entry on a stack, then on the host.
     let checks = [

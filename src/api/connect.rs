@@ -139,7 +139,7 @@ impl Session {
     }
 }
 
-pub fn register(engine: &mut Engine, shared: &Shared) {
+pub(crate) fn register(engine: &mut Engine, shared: &Shared) {
     let s = shared.clone();
     FuncRegistration::new("connect")
         .with_comments([

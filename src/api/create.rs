@@ -14,7 +14,7 @@ use crate::sys::{At, Netns};
 use rhai::{Engine, FuncRegistration, NativeCallContext};
 
 impl Session {
-    pub fn taken(
+    pub(crate) fn taken(
         &self,
         ns: &Netns,
         name: &str,
@@ -41,7 +41,7 @@ impl Session {
         }
     }
 
-    pub fn bridge(&mut self, st: &Stack, name: &str, at: At) -> Result<Link, DslError> {
+    pub(crate) fn bridge(&mut self, st: &Stack, name: &str, at: At) -> Result<Link, DslError> {
         self.alive(st)?;
         check_ifname(name, "bridge")?;
         if let Some(id) = self.taken(&st.ns, name, ModelKind::Bridge)? {
@@ -62,7 +62,13 @@ impl Session {
         Ok(Link { id })
     }
 
-    pub fn veth(&mut self, st: &Stack, name: &str, peer: &str, at: At) -> Result<Link, DslError> {
+    pub(crate) fn veth(
+        &mut self,
+        st: &Stack,
+        name: &str,
+        peer: &str,
+        at: At,
+    ) -> Result<Link, DslError> {
         self.alive(st)?;
         check_ifname(name, "veth")?;
         check_ifname(peer, "veth peer")?;
@@ -94,7 +100,7 @@ impl Session {
         Ok(a)
     }
 
-    pub fn link(&mut self, st: &Stack, name: &str, at: At) -> Result<Link, DslError> {
+    pub(crate) fn link(&mut self, st: &Stack, name: &str, at: At) -> Result<Link, DslError> {
         self.alive(st)?;
         check_ifname(name, "link")?;
         if let Some(id) = self.model.find(&st.ns, name) {
@@ -127,7 +133,7 @@ impl Session {
     }
 }
 
-pub fn register(engine: &mut Engine, shared: &Shared) {
+pub(crate) fn register(engine: &mut Engine, shared: &Shared) {
     let host = || Stack { ns: Netns::Root };
     let s = shared.clone();
     FuncRegistration::new("bridge")

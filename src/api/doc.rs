@@ -14,15 +14,15 @@ use std::sync::OnceLock;
 
 /// One form of a DSL function: its name, how it is called, and what it does.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Doc {
-    pub name: String,
-    pub sig: String,
-    pub doc: String,
+pub(crate) struct Doc {
+    pub(crate) name: String,
+    pub(crate) sig: String,
+    pub(crate) doc: String,
 }
 
 impl Doc {
     /// Called on a receiver (`stack.ns(name)`, `link.name`) rather than as a function.
-    pub fn is_method(&self) -> bool {
+    pub(crate) fn is_method(&self) -> bool {
         self.sig
             .split(['(', ' '])
             .next()
@@ -71,10 +71,11 @@ struct Function {
 }
 
 /// What an engine's registrations say: the reference, and what keeps it from being complete.
-pub struct Reading {
-    pub docs: Vec<Doc>,
+pub(crate) struct Reading {
+    pub(crate) docs: Vec<Doc>,
     /// Functions without an entry, or with one that has no place in `ORDER`.
-    pub faults: Vec<String>,
+    #[cfg_attr(not(test), allow(dead_code))] // read by the completeness test
+    pub(crate) faults: Vec<String>,
 }
 
 /// The entry a function's comments carry: the first line how it is called, the rest what it does.
@@ -95,7 +96,7 @@ fn entry(f: &Function) -> Option<Doc> {
 }
 
 /// Read the reference from the functions registered on `engine`.
-pub fn read(engine: &Engine) -> Reading {
+pub(crate) fn read(engine: &Engine) -> Reading {
     // Rhai's JSON is the metadata API it offers without the `internals` feature.
     let json = engine
         .gen_fn_metadata_to_json(false)
@@ -149,18 +150,18 @@ fn dsl_engine() -> Engine {
 }
 
 /// Every entry, in the order of a lab; read once, so `:help` and completion cost nothing after.
-pub fn docs() -> &'static [Doc] {
+pub(crate) fn docs() -> &'static [Doc] {
     static DOCS: OnceLock<Vec<Doc>> = OnceLock::new();
     DOCS.get_or_init(|| read(&dsl_engine()).docs)
 }
 
 /// The entries for `name` (all its forms), or none.
-pub fn lookup(name: &str) -> Vec<&'static Doc> {
+pub(crate) fn lookup(name: &str) -> Vec<&'static Doc> {
     docs().iter().filter(|d| d.name == name).collect()
 }
 
 /// The reference, or one function's entry, as `netsh doc` and `:help` print it.
-pub fn render(name: Option<&str>) -> Option<String> {
+pub(crate) fn render(name: Option<&str>) -> Option<String> {
     let entries: Vec<&Doc> = match name {
         Some(n) => lookup(n),
         None => docs().iter().collect(),
@@ -190,7 +191,7 @@ pub fn render(name: Option<&str>) -> Option<String> {
 }
 
 /// The names closest to `name`, for "did you mean".
-pub fn near(name: &str) -> Vec<&'static str> {
+pub(crate) fn near(name: &str) -> Vec<&'static str> {
     let mut names: Vec<&str> = docs()
         .iter()
         .map(|d| d.name.as_str())

@@ -6,18 +6,22 @@ use crate::sys::At;
 use rhai::{Dynamic, EvalAltResult, NativeCallContext, Position};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DslError {
-    pub code: &'static str,
-    pub message: String,
-    pub help: Option<String>,
+pub(crate) struct DslError {
+    pub(crate) code: &'static str,
+    pub(crate) message: String,
+    pub(crate) help: Option<String>,
     /// Where to point; `None` means the call that raised it.
-    pub at: Option<At>,
+    pub(crate) at: Option<At>,
 }
 
-pub type R<T> = Result<T, Box<EvalAltResult>>;
+pub(crate) type R<T> = Result<T, Box<EvalAltResult>>;
 
 impl DslError {
-    pub fn new(code: &'static str, message: impl Into<String>, help: impl Into<String>) -> Self {
+    pub(crate) fn new(
+        code: &'static str,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Self {
         DslError {
             code,
             message: message.into(),
@@ -26,15 +30,15 @@ impl DslError {
         }
     }
 
-    pub fn raise<T>(self, ctx: &NativeCallContext) -> R<T> {
+    pub(crate) fn raise<T>(self, ctx: &NativeCallContext) -> R<T> {
         Err(self.into_rhai(ctx.call_position()))
     }
 
-    pub fn into_rhai(self, pos: Position) -> Box<EvalAltResult> {
+    pub(crate) fn into_rhai(self, pos: Position) -> Box<EvalAltResult> {
         Box::new(EvalAltResult::ErrorRuntime(Dynamic::from(self), pos))
     }
 
-    pub fn from_flush(e: PlanError) -> Self {
+    pub(crate) fn from_flush(e: PlanError) -> Self {
         DslError {
             code: e.code,
             message: e.message,
@@ -44,7 +48,7 @@ impl DslError {
     }
 }
 
-pub fn at(ctx: &NativeCallContext) -> At {
+pub(crate) fn at(ctx: &NativeCallContext) -> At {
     let p = ctx.call_position();
     At {
         line: p.line().unwrap_or(0),
@@ -57,6 +61,6 @@ pub fn at(ctx: &NativeCallContext) -> At {
 }
 
 /// Raise `e` at the call `ctx` stands for.
-pub fn fail<T>(ctx: &NativeCallContext, e: DslError) -> R<T> {
+pub(crate) fn fail<T>(ctx: &NativeCallContext, e: DslError) -> R<T> {
     e.raise(ctx)
 }

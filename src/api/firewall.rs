@@ -19,9 +19,9 @@ use rhai::{Array, Dynamic, Engine, FuncRegistration, Map, NativeCallContext};
 
 /// A rule the script added, on the stack it was added to.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FwRule {
-    pub ns: Netns,
-    pub rule: Rule,
+pub(crate) struct FwRule {
+    pub(crate) ns: Netns,
+    pub(crate) rule: Rule,
 }
 
 const CODE: &str = "netsh::firewall";
@@ -231,7 +231,7 @@ impl Session {
         })
     }
 
-    pub fn forward(&mut self, st: &Stack, m: Map, at: At) -> Result<FwRule, DslError> {
+    pub(crate) fn forward(&mut self, st: &Stack, m: Map, at: At) -> Result<FwRule, DslError> {
         let o = Opts::new(
             "forward",
             m,
@@ -272,7 +272,7 @@ impl Session {
         )
     }
 
-    pub fn masquerade(&mut self, st: &Stack, m: Map, at: At) -> Result<FwRule, DslError> {
+    pub(crate) fn masquerade(&mut self, st: &Stack, m: Map, at: At) -> Result<FwRule, DslError> {
         let o = Opts::new("masquerade", m, &["src", "dst", "out", "proto"])?;
         let mut a = matches(&o, self, true)?;
         a.extend(words("-j MASQUERADE"));
@@ -287,7 +287,7 @@ impl Session {
         )
     }
 
-    pub fn snat(&mut self, st: &Stack, m: Map, at: At) -> Result<FwRule, DslError> {
+    pub(crate) fn snat(&mut self, st: &Stack, m: Map, at: At) -> Result<FwRule, DslError> {
         let o = Opts::new("snat", m, &["src", "dst", "out", "proto", "to"])?;
         let mut a = matches(&o, self, true)?;
         let Some(to) = o.string("to", self)? else {
@@ -310,7 +310,7 @@ impl Session {
         )
     }
 
-    pub fn dnat(&mut self, st: &Stack, m: Map, at: At) -> Result<FwRule, DslError> {
+    pub(crate) fn dnat(&mut self, st: &Stack, m: Map, at: At) -> Result<FwRule, DslError> {
         let mut m = m;
         if !m.contains_key("proto") {
             m.insert("proto".into(), "tcp".into());
@@ -360,7 +360,7 @@ impl Session {
 
     /// `nat(br)`: what Docker sets up for a bridge network — ip_forward, forwarding out of the
     /// bridge, replies back in, and MASQUERADE of the bridge's subnet leaving by another link.
-    pub fn nat(&mut self, st: &Stack, br: &Link, at: At) -> Result<Array, DslError> {
+    pub(crate) fn nat(&mut self, st: &Stack, br: &Link, at: At) -> Result<Array, DslError> {
         let b = self.model.links[br.id].clone();
         if b.kind == ModelKind::Veth {
             return Err(bad(
@@ -404,7 +404,7 @@ impl Session {
     }
 
     /// `iptables("-t nat -A PREROUTING ...")`: any rule, appended (-A) or deleted (-D).
-    pub fn iptables(&mut self, st: &Stack, line: &str, at: At) -> Result<FwRule, DslError> {
+    pub(crate) fn iptables(&mut self, st: &Stack, line: &str, at: At) -> Result<FwRule, DslError> {
         let mut w =
             crate::firewall::rule::shell_words(line).map_err(|m| bad(m, "close the quote"))?;
         for word in &w {
@@ -460,7 +460,7 @@ impl Session {
     }
 
     /// `adopted`: the script said it may delete someone else's identical rule.
-    pub fn remove_rule(&mut self, r: &FwRule, at: At, adopted: bool) {
+    pub(crate) fn remove_rule(&mut self, r: &FwRule, at: At, adopted: bool) {
         let del = OpKind::RuleDel {
             ns: r.ns.clone(),
             rule: r.rule.clone(),
@@ -469,7 +469,7 @@ impl Session {
     }
 
     /// The lab's rules, live, on the host and every namespace the script made.
-    pub fn lab_rules(&mut self) -> Result<Array, DslError> {
+    pub(crate) fn lab_rules(&mut self) -> Result<Array, DslError> {
         self.flush()?;
         let tag = crate::firewall::rule::tag(&self.journal.lab);
         let mut stacks = vec![Netns::Root];
@@ -515,18 +515,18 @@ impl Session {
 }
 
 /// `remove` on a rule, on a list of rules and on an fdb entry share one entry.
-pub const REMOVE_DOC: [&str; 2] = [
+pub(crate) const REMOVE_DOC: [&str; 2] = [
     "/// rule.remove() / rules.remove() / fdb.remove()",
     "/// delete a firewall rule (or several), or an fdb entry",
 ];
 
 /// The entry of `remove` with options, shared by rules and fdb entries.
-pub const REMOVE_ADOPTED_DOC: [&str; 2] = [
+pub(crate) const REMOVE_ADOPTED_DOC: [&str; 2] = [
     "/// rule.remove(#{ adopted: true }) / fdb.remove(#{ adopted: true })",
     "/// delete it even though the lab did not add it (someone else's identical rule or entry)",
 ];
 
-pub fn register(engine: &mut Engine, shared: &Shared) {
+pub(crate) fn register(engine: &mut Engine, shared: &Shared) {
     engine.register_type_with_name::<FwRule>("Rule");
     engine.register_fn("to_string", |r: &mut FwRule| {
         format!(

@@ -13,8 +13,8 @@ use crate::sys::{At, Netns};
 use rhai::{Engine, FuncRegistration, Map, NativeCallContext};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Link {
-    pub id: usize,
+pub(crate) struct Link {
+    pub(crate) id: usize,
 }
 
 impl Session {
@@ -30,7 +30,7 @@ impl Session {
         Ok((&o.name, &o.ns))
     }
 
-    pub fn link_op(
+    pub(crate) fn link_op(
         &mut self,
         l: &Link,
         at: At,
@@ -42,7 +42,7 @@ impl Session {
         Ok(())
     }
 
-    pub fn peer(&self, l: &Link) -> Result<Link, DslError> {
+    pub(crate) fn peer(&self, l: &Link) -> Result<Link, DslError> {
         let (name, ns) = self.live(l)?;
         match self.model.links[l.id].peer {
             Some(p) => Ok(Link { id: p }),
@@ -57,7 +57,7 @@ impl Session {
         }
     }
 
-    pub fn move_into(&mut self, l: &Link, to: &Stack, at: At) -> Result<(), DslError> {
+    pub(crate) fn move_into(&mut self, l: &Link, to: &Stack, at: At) -> Result<(), DslError> {
         let (name, ns) = self.live(l)?;
         let (name, ns) = (name.to_string(), ns.clone());
         if ns == to.ns {
@@ -88,7 +88,7 @@ impl Session {
         Ok(())
     }
 
-    pub fn master(&mut self, l: &Link, br: &Link, at: At) -> Result<(), DslError> {
+    pub(crate) fn master(&mut self, l: &Link, br: &Link, at: At) -> Result<(), DslError> {
         let (name, ns) = self.live(l)?;
         let (name, ns) = (name.to_string(), ns.clone());
         let (bname, bns) = self.live(br)?;
@@ -130,11 +130,11 @@ impl Session {
     }
 
     /// Add an address, or delete one (`adopted`: even if the lab did not add it).
-    pub fn addr(&mut self, l: &Link, cidr: &str, at: At, add: bool) -> Result<(), DslError> {
+    pub(crate) fn addr(&mut self, l: &Link, cidr: &str, at: At, add: bool) -> Result<(), DslError> {
         self.change_addr(l, cidr, at, add, false)
     }
 
-    pub fn del_addr(
+    pub(crate) fn del_addr(
         &mut self,
         l: &Link,
         cidr: &str,
@@ -184,7 +184,7 @@ impl Session {
     }
 
     /// Delete a link (`adopted`: even if the lab did not make it).
-    pub fn del_link(&mut self, l: &Link, at: At, adopted: bool) -> Result<(), DslError> {
+    pub(crate) fn del_link(&mut self, l: &Link, at: At, adopted: bool) -> Result<(), DslError> {
         let peer = self.model.links[l.id].peer.map(|p| {
             (
                 self.model.links[p].ns.clone(),
@@ -222,7 +222,7 @@ macro_rules! chain {
     }};
 }
 
-pub fn register(engine: &mut Engine, shared: &Shared) {
+pub(crate) fn register(engine: &mut Engine, shared: &Shared) {
     engine.register_type_with_name::<Link>("Link");
     engine.register_fn("==", |a: Link, b: Link| a == b);
     engine.register_fn("!=", |a: Link, b: Link| a != b);

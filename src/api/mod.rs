@@ -1,38 +1,38 @@
 //! The DSL: one file per object kind. Each validates its arguments, updates the script's model and
 //! records `Op`s with the position of the call; nothing here talks to the kernel.
 
-pub mod addr;
-pub mod adopted;
+pub(crate) mod addr;
+pub(crate) mod adopted;
 pub mod backend;
-pub mod cable;
-pub mod check;
-pub mod connect;
-pub mod create;
-pub mod doc;
-pub mod error;
-pub mod firewall;
-pub mod link;
-pub mod model;
-pub mod named;
-pub mod names;
-pub mod param;
-pub mod pingall;
-pub mod plain_text;
-pub mod query;
-pub mod route;
+pub(crate) mod cable;
+pub(crate) mod check;
+pub(crate) mod connect;
+pub(crate) mod create;
+pub(crate) mod doc;
+pub(crate) mod error;
+pub(crate) mod firewall;
+pub(crate) mod link;
+pub(crate) mod model;
+pub(crate) mod named;
+pub(crate) mod names;
+pub(crate) mod param;
+pub(crate) mod pingall;
+pub(crate) mod plain_text;
+pub(crate) mod query;
+pub(crate) mod route;
 pub mod session;
-pub mod stack;
-pub mod sysctl;
-pub mod sysctl_range;
-pub mod vxlan;
-pub mod why;
-pub mod wire;
+pub(crate) mod stack;
+pub(crate) mod sysctl;
+pub(crate) mod sysctl_range;
+pub(crate) mod vxlan;
+pub(crate) mod why;
+pub(crate) mod wire;
 
-pub use error::DslError;
+pub(crate) use error::DslError;
 pub use session::{Session, Shared};
 
 /// Register every DSL function on the engine.
-pub fn register(engine: &mut rhai::Engine, shared: &Shared) {
+pub(crate) fn register(engine: &mut rhai::Engine, shared: &Shared) {
     stack::register(engine, shared);
     link::register(engine, shared);
     create::register(engine, shared);

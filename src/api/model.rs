@@ -6,7 +6,7 @@ use crate::sys::{At, Netns};
 use std::collections::{BTreeMap, HashMap};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ModelKind {
+pub(crate) enum ModelKind {
     Bridge,
     Veth,
     Vxlan,
@@ -15,7 +15,7 @@ pub enum ModelKind {
 }
 
 impl ModelKind {
-    pub fn words(&self) -> &'static str {
+    pub(crate) fn words(&self) -> &'static str {
         match self {
             ModelKind::Bridge => "a bridge",
             ModelKind::Veth => "a veth",
@@ -26,42 +26,42 @@ impl ModelKind {
 }
 
 #[derive(Clone, Debug)]
-pub struct LinkObj {
-    pub name: String,
-    pub ns: Netns,
+pub(crate) struct LinkObj {
+    pub(crate) name: String,
+    pub(crate) ns: Netns,
     /// Where the script made it: `link(name)` there means this link, even after it moved.
-    pub born: Netns,
-    pub kind: ModelKind,
-    pub peer: Option<usize>,
+    pub(crate) born: Netns,
+    pub(crate) kind: ModelKind,
+    pub(crate) peer: Option<usize>,
     /// Addresses the script gave it, in order (for `connect(..., #{ gw: true })`).
-    pub addrs: Vec<ipnet::IpNet>,
-    pub at: At,
-    pub deleted: bool,
+    pub(crate) addrs: Vec<ipnet::IpNet>,
+    pub(crate) at: At,
+    pub(crate) deleted: bool,
 }
 
 #[derive(Clone, Copy, Debug)]
-pub struct NsInfo {
-    pub at: At,
-    pub host: bool,
+pub(crate) struct NsInfo {
+    pub(crate) at: At,
+    pub(crate) host: bool,
 }
 
 #[derive(Clone, Default)]
-pub struct Model {
-    pub links: Vec<LinkObj>,
+pub(crate) struct Model {
+    pub(crate) links: Vec<LinkObj>,
     /// Live links by where they are: `find` runs for every constructor call, so it must not
     /// scan (a linear scan made planning star-1000 quadratic: 20% of its instructions).
     by_name: HashMap<(Netns, String), usize>,
     /// Namespaces the script made: where, and whether each is a simulated host.
-    pub namespaces: BTreeMap<String, NsInfo>,
+    pub(crate) namespaces: BTreeMap<String, NsInfo>,
 }
 
 impl Model {
-    pub fn find(&self, ns: &Netns, name: &str) -> Option<usize> {
+    pub(crate) fn find(&self, ns: &Netns, name: &str) -> Option<usize> {
         self.by_name.get(&(ns.clone(), name.to_string())).copied()
     }
 
     /// A link moved to another namespace.
-    pub fn move_link(&mut self, id: usize, to: &Netns) {
+    pub(crate) fn move_link(&mut self, id: usize, to: &Netns) {
         let l = &mut self.links[id];
         self.by_name.remove(&(l.ns.clone(), l.name.clone()));
         l.ns = to.clone();
@@ -77,13 +77,13 @@ impl Model {
     }
 
     /// A live link the script made on `born` and has since moved elsewhere.
-    pub fn moved_from(&self, born: &Netns, name: &str) -> Option<usize> {
+    pub(crate) fn moved_from(&self, born: &Netns, name: &str) -> Option<usize> {
         self.links
             .iter()
             .position(|l| !l.deleted && l.born == *born && l.ns != *born && l.name == name)
     }
 
-    pub fn add(&mut self, name: &str, ns: &Netns, kind: ModelKind, at: At) -> usize {
+    pub(crate) fn add(&mut self, name: &str, ns: &Netns, kind: ModelKind, at: At) -> usize {
         self.links.push(LinkObj {
             name: name.to_string(),
             ns: ns.clone(),
@@ -99,7 +99,7 @@ impl Model {
         id
     }
 
-    pub fn is_host(&self, ns: &Netns) -> bool {
+    pub(crate) fn is_host(&self, ns: &Netns) -> bool {
         match ns {
             Netns::Root => true,
             Netns::Named(n) => self.namespaces.get(n).is_some_and(|i| i.host),
@@ -107,7 +107,7 @@ impl Model {
     }
 
     /// A namespace is deleted with everything in it.
-    pub fn drop_ns(&mut self, ns: &Netns) {
+    pub(crate) fn drop_ns(&mut self, ns: &Netns) {
         let doomed: Vec<usize> = self
             .links
             .iter()
@@ -125,7 +125,7 @@ impl Model {
     }
 
     /// Deleting one end of a veth deletes both.
-    pub fn drop_link(&mut self, id: usize) {
+    pub(crate) fn drop_link(&mut self, id: usize) {
         self.kill(id);
         if let Some(p) = self.links[id].peer {
             self.kill(p);

@@ -17,7 +17,7 @@ use rhai::{Engine, FuncRegistration, RhaiNativeFunc};
 use std::any::{Any, TypeId};
 
 /// `register_into_engine` with a name for each parameter.
-pub trait Named {
+pub(crate) trait Named {
     /// Rhai takes parameter names only with their types (`"name: &str"`, then the return type),
     /// and the diagnostics read those types (`bridge takes string`): fill them in as rhai itself
     /// would, from the function, so only the names are written by hand and their number is

@@ -12,7 +12,7 @@ fn bad_char(name: &str) -> Option<char> {
         .find(|c| "/.:%".contains(*c) || c.is_whitespace() || c.is_control())
 }
 
-pub fn check_ifname(name: &str, what: &str) -> Result<(), DslError> {
+pub(crate) fn check_ifname(name: &str, what: &str) -> Result<(), DslError> {
     if name.is_empty() {
         return Err(DslError::new(
             "netsh::name",
@@ -40,7 +40,7 @@ pub fn check_ifname(name: &str, what: &str) -> Result<(), DslError> {
     Ok(())
 }
 
-pub fn check_nsname(name: &str) -> Result<(), DslError> {
+pub(crate) fn check_nsname(name: &str) -> Result<(), DslError> {
     if name.is_empty() {
         return Err(DslError::new(
             "netsh::name",

@@ -10,7 +10,7 @@ use rhai::{Dynamic, Engine, FuncRegistration, NativeCallContext};
 use std::net::IpAddr;
 
 impl Session {
-    pub fn param(&mut self, name: &str, default: Dynamic) -> Result<Dynamic, DslError> {
+    pub(crate) fn param(&mut self, name: &str, default: Dynamic) -> Result<Dynamic, DslError> {
         self.params_read.insert(name.to_string());
         let Some(given) = self.params.get(name) else {
             return Ok(default);
@@ -58,7 +58,7 @@ impl Session {
 }
 
 /// `subnet_addr("10.1.1.0/24", 2)` is `"10.1.1.2/24"`.
-pub fn subnet_addr(subnet: &str, n: i64) -> Result<String, DslError> {
+pub(crate) fn subnet_addr(subnet: &str, n: i64) -> Result<String, DslError> {
     let net = parse_cidr(subnet)?;
     let size: u128 = match net {
         IpNet::V4(_) => 1u128 << (32 - net.prefix_len()),
@@ -81,7 +81,7 @@ pub fn subnet_addr(subnet: &str, n: i64) -> Result<String, DslError> {
     Ok(format!("{ip}/{}", net.prefix_len()))
 }
 
-pub fn register(engine: &mut Engine, shared: &Shared) {
+pub(crate) fn register(engine: &mut Engine, shared: &Shared) {
     let s = shared.clone();
     FuncRegistration::new("param")
         .with_comments([

@@ -10,7 +10,7 @@ use rhai::{Array, Dynamic, Engine, FuncRegistration, Map, NativeCallContext};
 use std::net::IpAddr;
 
 impl Session {
-    pub fn pingall(&mut self) -> Result<Array, DslError> {
+    pub(crate) fn pingall(&mut self) -> Result<Array, DslError> {
         self.flush()?;
         let mut stacks = vec![Netns::Root];
         stacks.extend(self.model.namespaces.keys().map(|n| Netns::named(n)));
@@ -94,7 +94,7 @@ fn table(targets: &[(Netns, Option<IpAddr>)], rows: &[(String, Vec<String>)]) ->
     s.lines().map(str::trim_end).collect::<Vec<_>>().join("\n")
 }
 
-pub fn register(engine: &mut Engine, shared: &Shared) {
+pub(crate) fn register(engine: &mut Engine, shared: &Shared) {
     let s = shared.clone();
     FuncRegistration::new("pingall")
         .with_comments([

@@ -5,7 +5,7 @@
 use super::error::DslError;
 
 /// A control character in people's words: "a newline", "the control character U+001B".
-pub fn control_words(c: char) -> String {
+pub(crate) fn control_words(c: char) -> String {
     match c {
         '\n' => "a newline".to_string(),
         '\r' => "a carriage return".to_string(),
@@ -34,7 +34,7 @@ fn refuse(
 }
 
 /// No control character at all (newline, tab, NUL, escape…).
-pub fn check_no_control(
+pub(crate) fn check_no_control(
     text: &str,
     code: &'static str,
     what: &str,
@@ -44,7 +44,7 @@ pub fn check_no_control(
 }
 
 /// No NUL: for a shell command, where newlines and tabs are the shell's own business.
-pub fn check_no_nul(
+pub(crate) fn check_no_nul(
     text: &str,
     code: &'static str,
     what: &str,

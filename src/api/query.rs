@@ -11,7 +11,7 @@ use crate::sys::Netns;
 use rhai::{Array, Dynamic, Engine, FuncRegistration, Map, NativeCallContext};
 
 impl Session {
-    pub fn observe(&mut self, st: &Stack) -> Result<NsView, DslError> {
+    pub(crate) fn observe(&mut self, st: &Stack) -> Result<NsView, DslError> {
         self.flush()?;
         self.backend.observe(&st.ns).map_err(|f| {
             DslError::new(
@@ -77,7 +77,7 @@ fn routes(v: &NsView) -> Array {
         .collect()
 }
 
-pub fn register(engine: &mut Engine, shared: &Shared) {
+pub(crate) fn register(engine: &mut Engine, shared: &Shared) {
     type Reader = fn(&NsView) -> Array;
     // Each with its entry on a stack, then on the host.
     let readers: [(&str, Reader, [&str; 2], [&str; 2]); 3] = [

@@ -13,7 +13,7 @@ use crate::sys::{At, Netns};
 use rhai::{Engine, FuncRegistration, Map, NativeCallContext};
 
 impl Session {
-    pub fn route(
+    pub(crate) fn route(
         &mut self,
         st: &Stack,
         dst: &str,
@@ -56,7 +56,7 @@ impl Session {
     }
 
     /// Delete a route (`adopted`: even if the lab did not add it).
-    pub fn del_route(
+    pub(crate) fn del_route(
         &mut self,
         st: &Stack,
         dst: &str,
@@ -98,7 +98,7 @@ fn route_opts(m: &Map) -> Result<(Option<String>, Option<String>), DslError> {
     Ok((opt_str(m, "via")?, opt_str(m, "dev")?))
 }
 
-pub fn register(engine: &mut Engine, shared: &Shared) {
+pub(crate) fn register(engine: &mut Engine, shared: &Shared) {
     let host = || Stack { ns: Netns::Root };
     let s = shared.clone();
     FuncRegistration::new("route")

@@ -17,30 +17,30 @@ use std::time::{Duration, Instant};
 pub type Shared = Rc<RefCell<Session>>;
 
 pub struct Session {
-    pub model: Model,
-    pub pending: Vec<Op>,
-    pub backend: Box<dyn Backend>,
-    pub journal: Journal,
-    pub tally: Tally,
+    pub(crate) model: Model,
+    pub(crate) pending: Vec<Op>,
+    pub(crate) backend: Box<dyn Backend>,
+    pub(crate) journal: Journal,
+    pub(crate) tally: Tally,
     /// `-p KEY=VALUE` as given, and which of them the script read.
-    pub params: BTreeMap<String, String>,
-    pub params_read: BTreeSet<String>,
+    pub(crate) params: BTreeMap<String, String>,
+    pub(crate) params_read: BTreeSet<String>,
     /// Time spent applying plans, and in checks (pings), for `--timings`.
-    pub build: Duration,
-    pub verify: Duration,
+    pub(crate) build: Duration,
+    pub(crate) verify: Duration,
     /// Objects this run created that still stand, and how many it made and removed on the way.
-    pub made: BTreeSet<ObjectKey>,
-    pub transient: usize,
+    pub(crate) made: BTreeSet<ObjectKey>,
+    pub(crate) transient: usize,
     /// What this run deleted that stood before it: a rollback cannot bring it back.
-    pub kept: Vec<OpKind>,
+    pub(crate) kept: Vec<OpKind>,
     /// The lab stood before this run: the failures a script narrates cannot be shown again.
-    pub replay: bool,
+    pub(crate) replay: bool,
     /// `-v`: log each applied operation on stderr.
-    pub verbose: bool,
+    pub(crate) verbose: bool,
     /// The REPL's log of applied kernel requests (its change lines); `None` keeps nothing.
-    pub applied: Option<Vec<OpKind>>,
+    pub(crate) applied: Option<Vec<OpKind>>,
     /// Ctrl-C: the engine stops at its next step (the backend was handed the same token).
-    pub cancel: Cancel,
+    pub(crate) cancel: Cancel,
 }
 
 impl Session {
@@ -70,12 +70,12 @@ impl Session {
         }
     }
 
-    pub fn push(&mut self, kind: OpKind, at: At) {
+    pub(crate) fn push(&mut self, kind: OpKind, at: At) {
         self.pending.push(Op::new(kind, at));
     }
 
     /// A deletion; `adopted`: the script said it may remove what the lab did not make.
-    pub fn push_del(&mut self, kind: OpKind, at: At, adopted: bool) {
+    pub(crate) fn push_del(&mut self, kind: OpKind, at: At, adopted: bool) {
         self.pending.push(Op {
             del_adopted: adopted,
             ..Op::new(kind, at)
@@ -83,7 +83,7 @@ impl Session {
     }
 
     /// Apply what is pending: before anything reads the kernel, and at the end.
-    pub fn flush(&mut self) -> Result<(), DslError> {
+    pub(crate) fn flush(&mut self) -> Result<(), DslError> {
         if self.pending.is_empty() {
             return Ok(());
         }

@@ -13,8 +13,8 @@ use rhai::{Engine, FuncRegistration, Map, NativeCallContext};
 use std::fmt;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Stack {
-    pub ns: Netns,
+pub(crate) struct Stack {
+    pub(crate) ns: Netns,
 }
 
 impl fmt::Display for Stack {
@@ -28,7 +28,7 @@ impl fmt::Display for Stack {
 
 impl Session {
     /// `ns(name)` on the host, `h.ns(name)` on a simulated host (the namespace `h.name`).
-    pub fn ns(&mut self, parent: &Stack, name: &str, at: At) -> Result<Stack, DslError> {
+    pub(crate) fn ns(&mut self, parent: &Stack, name: &str, at: At) -> Result<Stack, DslError> {
         check_nsname(name)?;
         let full = match &parent.ns {
             Netns::Root => name.to_string(),
@@ -49,7 +49,7 @@ impl Session {
     }
 
     /// Creates the namespace (once) and brings its lo up.
-    pub fn make_ns(&mut self, name: &str, host: bool, at: At) -> Result<Stack, DslError> {
+    pub(crate) fn make_ns(&mut self, name: &str, host: bool, at: At) -> Result<Stack, DslError> {
         let ns = Netns::named(name);
         match self.model.namespaces.get(name) {
             Some(i) if i.host != host => {
@@ -90,7 +90,7 @@ impl Session {
     }
 
     /// Delete a namespace (`adopted`: even if the lab did not make it).
-    pub fn del_ns(&mut self, st: &Stack, at: At, adopted: bool) -> Result<(), DslError> {
+    pub(crate) fn del_ns(&mut self, st: &Stack, at: At, adopted: bool) -> Result<(), DslError> {
         let Netns::Named(name) = &st.ns else {
             return Err(DslError::new(
                 "netsh::delete",
@@ -114,7 +114,7 @@ impl Session {
     }
 
     /// A stack the script deleted (or a host's namespace that went with it) is gone.
-    pub fn alive(&self, st: &Stack) -> Result<(), DslError> {
+    pub(crate) fn alive(&self, st: &Stack) -> Result<(), DslError> {
         match &st.ns {
             Netns::Named(n) if !self.model.namespaces.contains_key(n) => Err(DslError::new(
                 "netsh::deleted",
@@ -125,7 +125,7 @@ impl Session {
         }
     }
 
-    pub fn describe_stack(&self, st: &Stack) -> String {
+    pub(crate) fn describe_stack(&self, st: &Stack) -> String {
         match &st.ns {
             Netns::Named(n) if self.model.is_host(&st.ns) => format!("host(\"{n}\")"),
             ns => ns.dsl(),
@@ -134,12 +134,12 @@ impl Session {
 }
 
 /// `link.name` and `stack.name` share one entry.
-pub const NAME_DOC: [&str; 2] = [
+pub(crate) const NAME_DOC: [&str; 2] = [
     "/// link.name / stack.name",
     "/// the name of a link, or of a namespace (\"host\" for the host)",
 ];
 
-pub fn register(engine: &mut Engine, shared: &Shared) {
+pub(crate) fn register(engine: &mut Engine, shared: &Shared) {
     engine.register_type_with_name::<Stack>("Stack");
     let s = shared.clone();
     engine.register_fn("to_string", move |st: &mut Stack| {

@@ -12,7 +12,7 @@ use crate::sys::{At, Netns};
 use rhai::{Dynamic, Engine, FuncRegistration, NativeCallContext};
 
 impl Session {
-    pub fn sysctl(
+    pub(crate) fn sysctl(
         &mut self,
         st: &Stack,
         key: &str,
@@ -72,7 +72,7 @@ impl Session {
     }
 }
 
-pub fn register(engine: &mut Engine, shared: &Shared) {
+pub(crate) fn register(engine: &mut Engine, shared: &Shared) {
     let host = || Stack { ns: Netns::Root };
     let s = shared.clone();
     FuncRegistration::new("sysctl")

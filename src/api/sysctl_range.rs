@@ -38,7 +38,7 @@ fn matches(pattern: &str, key: &str) -> bool {
 
 /// The value to write for `key`: unchanged for a key netsh does not know; for one it does, an
 /// integer in its range (`true`/`false` for a 0-or-1 key become 1 and 0), or a mistake.
-pub fn ranged(key: &str, value: &str) -> Result<String, DslError> {
+pub(crate) fn ranged(key: &str, value: &str) -> Result<String, DslError> {
     let Some(&(_, lo, hi)) = RANGES.iter().find(|(p, _, _)| matches(p, key)) else {
         return Ok(value.to_string());
     };

@@ -26,11 +26,11 @@ fn bad(message: impl Into<String>, help: impl Into<String>) -> DslError {
 
 /// An FDB entry the script added.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FdbEntry {
-    pub ns: Netns,
-    pub dev: String,
-    pub mac: String,
-    pub dst: IpAddr,
+pub(crate) struct FdbEntry {
+    pub(crate) ns: Netns,
+    pub(crate) dev: String,
+    pub(crate) mac: String,
+    pub(crate) dst: IpAddr,
 }
 
 fn int(m: &Map, key: &str, lo: i64, hi: i64, example: &str) -> Result<Option<i64>, DslError> {
@@ -71,7 +71,13 @@ fn ip(m: &Map, key: &str) -> Result<Option<IpAddr>, DslError> {
 }
 
 impl Session {
-    pub fn vxlan(&mut self, st: &Stack, name: &str, m: Map, at: At) -> Result<Link, DslError> {
+    pub(crate) fn vxlan(
+        &mut self,
+        st: &Stack,
+        name: &str,
+        m: Map,
+        at: At,
+    ) -> Result<Link, DslError> {
         self.alive(st)?;
         check_ifname(name, "vxlan")?;
         const KEYS: [&str; 8] = [
@@ -151,7 +157,7 @@ impl Session {
         Ok(Link { id })
     }
 
-    pub fn fdb(&mut self, vx: &Link, m: Map, at: At) -> Result<FdbEntry, DslError> {
+    pub(crate) fn fdb(&mut self, vx: &Link, m: Map, at: At) -> Result<FdbEntry, DslError> {
         let o = self.model.links[vx.id].clone();
         if o.kind != ModelKind::Vxlan && o.kind != ModelKind::Existing {
             return Err(bad(format!("{} is {}, not a vxlan", o.name, o.kind.words()), "fdb(vx, ...) takes the vxlan device, e.g. fdb(vxlan(\"vxlan1\", ...), #{ mac: \"00:00:00:00:00:00\", dst: \"172.31.131.150\" })"));
@@ -203,7 +209,7 @@ impl Session {
     }
 }
 
-pub fn register(engine: &mut Engine, shared: &Shared) {
+pub(crate) fn register(engine: &mut Engine, shared: &Shared) {
     engine.register_type_with_name::<FdbEntry>("FdbEntry");
     engine.register_fn("to_string", |e: &mut FdbEntry| {
         format!("fdb {} dev {} dst {} (on {})", e.mac, e.dev, e.dst, e.ns)

@@ -11,7 +11,7 @@ use crate::why::Report;
 use rhai::{Array, Dynamic, Engine, FuncRegistration, Map, NativeCallContext};
 
 impl Session {
-    pub fn why(&mut self, st: &Stack, dst: &str, probe: bool) -> Result<Report, DslError> {
+    pub(crate) fn why(&mut self, st: &Stack, dst: &str, probe: bool) -> Result<Report, DslError> {
         let ip = parse_ip(dst, "why target")?;
         self.flush()?;
         Ok(crate::why::probe::why(
@@ -24,7 +24,7 @@ impl Session {
 }
 
 /// The report as a script sees it.
-pub fn to_map(r: &Report) -> Map {
+pub(crate) fn to_map(r: &Report) -> Map {
     let mut m = Map::new();
     let verdict = match (r.evaluated, r.clear()) {
         (false, _) => "not evaluated",
@@ -48,7 +48,7 @@ pub fn to_map(r: &Report) -> Map {
     m
 }
 
-pub fn register(engine: &mut Engine, shared: &Shared) {
+pub(crate) fn register(engine: &mut Engine, shared: &Shared) {
     let run = |s: &Shared, st: &Stack, dst: &str| -> Result<Map, DslError> {
         let mut sess = s.borrow_mut();
         let r = sess.why(st, dst, true)?;

@@ -13,7 +13,7 @@ use rhai::{Engine, FuncRegistration, NativeCallContext};
 
 impl Session {
     #[allow(clippy::too_many_arguments)]
-    pub fn wire(
+    pub(crate) fn wire(
         &mut self,
         a: &Stack,
         name_a: &str,
@@ -57,7 +57,7 @@ impl Session {
     }
 }
 
-pub fn register(engine: &mut Engine, shared: &Shared) {
+pub(crate) fn register(engine: &mut Engine, shared: &Shared) {
     let s = shared.clone();
     FuncRegistration::new("wire")
         .with_comments([

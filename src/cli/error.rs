@@ -35,14 +35,14 @@ pub struct Located {
 }
 
 impl Error {
-    pub fn usage(message: impl Into<String>) -> Self {
+    pub(crate) fn usage(message: impl Into<String>) -> Self {
         Error::Usage {
             message: message.into(),
             help: None,
         }
     }
 
-    pub fn diag(diag: Diag, file: &str, src: Option<&str>) -> Self {
+    pub(crate) fn diag(diag: Diag, file: &str, src: Option<&str>) -> Self {
         Error::Diag(Box::new(Located {
             diag,
             file: file.to_string(),
@@ -52,13 +52,13 @@ impl Error {
     }
 
     /// One line: `error: {message}`.
-    pub fn failed(message: impl Into<String>) -> Self {
+    pub(crate) fn failed(message: impl Into<String>) -> Self {
         Error::Failed(vec![format!("error: {}", message.into())])
     }
 
     /// The failure of a run `signal` stopped (when one did): its diagnostic says so, and the
     /// exit code is 128 + signal.
-    pub fn stopped_by(mut self, signal: Option<i32>) -> Self {
+    pub(crate) fn stopped_by(mut self, signal: Option<i32>) -> Self {
         let Some(signal) = signal else { return self };
         if let Error::Diag(l) = &mut self {
             l.diag.code = "netsh::interrupted".into();

@@ -5,7 +5,7 @@ use crate::lab::lock::{lock, Lock, LockError};
 use crate::script::diagnostic::Diag;
 
 /// Take turns with other netsh processes on this host's stack and this lab's journal.
-pub fn lock_lab(lab: &str) -> Result<(Lock, Lock), Diag> {
+pub(crate) fn lock_lab(lab: &str) -> Result<(Lock, Lock), Diag> {
     lock(lab).map_err(|e| match e {
         LockError::Busy { holder, path } => {
             let pid = holder

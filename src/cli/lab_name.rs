@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-pub fn lab_name(file: Option<&Path>, lab: Option<&str>) -> Result<String, String> {
+pub(crate) fn lab_name(file: Option<&Path>, lab: Option<&str>) -> Result<String, String> {
     let name = match (lab, file) {
         (Some(l), _) => l.to_string(),
         (None, Some(f)) => f

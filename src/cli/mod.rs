@@ -4,8 +4,8 @@ pub mod check;
 pub mod doc;
 pub mod down;
 pub mod error;
-pub mod lab_lock;
-pub mod lab_name;
+pub(crate) mod lab_lock;
+pub(crate) mod lab_name;
 pub mod repl;
 pub mod run;
 pub mod show;
@@ -135,7 +135,9 @@ pub struct DocArgs {
 }
 
 /// `-p KEY=VALUE` pairs, or a usage error.
-pub fn parse_params(raw: &[String]) -> Result<std::collections::BTreeMap<String, String>, String> {
+pub(crate) fn parse_params(
+    raw: &[String],
+) -> Result<std::collections::BTreeMap<String, String>, String> {
     let mut out = std::collections::BTreeMap::new();
     for p in raw {
         let Some((k, v)) = p.split_once('=') else {

@@ -18,7 +18,7 @@ use std::rc::Rc;
 use std::time::Instant;
 
 /// Whether this process may change the kernel's network configuration.
-pub fn has_net_admin() -> bool {
+pub(crate) fn has_net_admin() -> bool {
     const CAP_NET_ADMIN: u32 = 12;
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -32,7 +32,7 @@ pub fn has_net_admin() -> bool {
 
 /// `what` needs root to `verb` (change, read) the network configuration; `help` is what this
 /// subcommand can do instead (each has other options).
-pub fn root_diag(what: &str, verb: &str, help: &str) -> Diag {
+pub(crate) fn root_diag(what: &str, verb: &str, help: &str) -> Diag {
     Diag::new(
         "netsh::permission",
         format!("{what} needs root (CAP_NET_ADMIN) to {verb} the kernel's network configuration"),
@@ -41,11 +41,11 @@ pub fn root_diag(what: &str, verb: &str, help: &str) -> Diag {
 }
 
 /// A lab run with --sandbox lives in the sandbox's namespaces, seen only from inside it.
-pub const SANDBOX_SEEN_FROM_INSIDE: &str =
+pub(crate) const SANDBOX_SEEN_FROM_INSIDE: &str =
     "a lab built with --sandbox is seen only from inside its sandbox: netsh repl --sandbox --load FILE";
 
 /// Rejects a `-p` the script never reads (a typo would otherwise pass silently).
-pub fn check_params(
+pub(crate) fn check_params(
     file: &str,
     src: &str,
     params: &std::collections::BTreeMap<String, String>,
@@ -83,7 +83,7 @@ fn summary(lab: &str, t: &Tally, transient: usize, ms: u128, dry: bool) -> Strin
 }
 
 /// The lab's journal in /run/netsh, for this network namespace.
-pub fn open_journal(lab: &str) -> Result<Journal, Diag> {
+pub(crate) fn open_journal(lab: &str) -> Result<Journal, Diag> {
     let opened = crate::sys::enter::inode(None).and_then(|ino| Journal::open(lab, ino));
     opened.map_err(|e| {
         Diag::new(
@@ -97,7 +97,7 @@ pub fn open_journal(lab: &str) -> Result<Journal, Diag> {
 }
 
 /// A fresh network namespace (the sandbox) has lo down.
-pub fn lo_up(backend: &mut dyn Backend) {
+pub(crate) fn lo_up(backend: &mut dyn Backend) {
     let lo = OpKind::LinkSetUp {
         ns: Netns::Root,
         name: "lo".into(),
@@ -108,7 +108,7 @@ pub fn lo_up(backend: &mut dyn Backend) {
 
 /// The script and its parameters: a file that cannot be read is a diagnostic, a wrong `-p` a
 /// usage error.
-pub fn load(
+pub(crate) fn load(
     file: &std::path::Path,
     raw: &[String],
 ) -> Result<(String, std::collections::BTreeMap<String, String>), Error> {

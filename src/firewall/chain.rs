@@ -12,7 +12,7 @@ pub struct Chain {
 }
 
 impl Chain {
-    pub fn parse(text: &str) -> Chain {
+    pub(crate) fn parse(text: &str) -> Chain {
         let mut c = Chain::default();
         for line in text.lines() {
             let mut w = line.split_whitespace();
@@ -26,7 +26,7 @@ impl Chain {
     }
 }
 
-pub fn read(ns: Option<&Path>, table: &str, chain: &str) -> std::io::Result<Option<Chain>> {
+pub(crate) fn read(ns: Option<&Path>, table: &str, chain: &str) -> std::io::Result<Option<Chain>> {
     let (t, c) = (table.to_string(), chain.to_string());
     let out = crate::sys::enter::in_netns(ns, move || {
         Command::new("iptables")

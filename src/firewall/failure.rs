@@ -3,7 +3,7 @@
 
 use crate::sys::Failure;
 
-pub fn failure(message: impl Into<String>, help: Option<String>) -> Failure {
+pub(crate) fn failure(message: impl Into<String>, help: Option<String>) -> Failure {
     let message = message.into();
     let m = message.to_lowercase();
     let help = help.or_else(|| {

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 
-pub struct Iptables {
+pub(crate) struct Iptables {
     ipt: Option<Arc<iptables::IPTables>>,
     /// `iptables`, or `iptables-legacy` for a namespace whose rules live in x_tables; its
     /// `-save` and `-restore` are named after it.
@@ -35,7 +35,7 @@ fn missing() -> Failure {
 }
 
 impl Iptables {
-    pub fn program(program: &'static str) -> Self {
+    pub(crate) fn program(program: &'static str) -> Self {
         Iptables { ipt: None, program }
     }
 
@@ -235,7 +235,7 @@ fn one_line_each(rules: &[Rule]) -> Result<(), Failure> {
 }
 
 /// `iptables-restore` input appending these rules, grouped by table in their order.
-pub fn restore_input(rules: &[Rule], op: &str) -> String {
+pub(crate) fn restore_input(rules: &[Rule], op: &str) -> String {
     let mut tables: Vec<(&str, Vec<&Rule>)> = vec![];
     for r in rules {
         match tables.iter_mut().find(|(t, _)| *t == r.table) {
@@ -265,7 +265,7 @@ fn restore_quote(a: &str) -> String {
 }
 
 /// `iptables-save` output → rules.
-pub fn parse_save(text: &str) -> Vec<Listed> {
+pub(crate) fn parse_save(text: &str) -> Vec<Listed> {
     let mut table = String::new();
     let mut out = vec![];
     for line in text.lines() {

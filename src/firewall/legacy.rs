@@ -16,15 +16,6 @@ pub enum DriverKind {
     Legacy,
 }
 
-impl DriverKind {
-    pub fn describe(self) -> &'static str {
-        match self {
-            DriverKind::Native => "nf_tables (native)",
-            DriverKind::Legacy => "iptables-legacy",
-        }
-    }
-}
-
 /// Legacy when an x_tables table of the namespace holds rules or user chains; else native
 /// (empty legacy tables filter nothing: a loaded module makes them in every namespace on some
 /// kernels).

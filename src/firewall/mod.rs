@@ -5,8 +5,8 @@
 
 pub mod auto;
 pub mod chain;
-pub mod failure;
-pub mod iptables;
+pub(crate) mod failure;
+pub(crate) mod iptables;
 pub mod legacy;
 pub mod nft;
 pub mod rule;

@@ -11,13 +11,13 @@ pub struct Rule {
 }
 
 /// The comment every rule netsh creates carries: `-m comment --comment netsh:<lab>`.
-pub fn tag(lab: &str) -> String {
+pub(crate) fn tag(lab: &str) -> String {
     format!("netsh:{lab}")
 }
 
 impl Rule {
     /// The same rule carrying the lab's tag (right after the chain, where iptables-save keeps it).
-    pub fn tagged(&self, lab: &str) -> Rule {
+    pub(crate) fn tagged(&self, lab: &str) -> Rule {
         let mut args = vec![
             "-m".to_string(),
             "comment".to_string(),
@@ -32,7 +32,7 @@ impl Rule {
     }
 
     /// The rule without any netsh tag.
-    pub fn untagged(&self) -> Rule {
+    pub(crate) fn untagged(&self) -> Rule {
         let mut args = vec![];
         let mut i = 0;
         while i < self.args.len() {
@@ -56,7 +56,7 @@ impl Rule {
     }
 
     /// The arguments as one shell-safe string.
-    pub fn spec(&self) -> String {
+    pub(crate) fn spec(&self) -> String {
         self.args
             .iter()
             .map(|a| crate::sys::shell::quote(a))
@@ -114,7 +114,7 @@ pub fn shell_words(s: &str) -> Result<Vec<String>, String> {
 }
 
 /// A rule as `iptables-save` prints it (the part after `-A CHAIN`).
-pub fn from_saved(table: &str, chain: &str, spec: &str) -> Option<Rule> {
+pub(crate) fn from_saved(table: &str, chain: &str, spec: &str) -> Option<Rule> {
     Some(Rule {
         table: table.to_string(),
         chain: chain.to_string(),

@@ -15,7 +15,7 @@ fn node(stack: &str, link: &str) -> String {
     q(&format!("{stack}/{link}"))
 }
 
-pub fn dot(state: &State) -> String {
+pub(crate) fn dot(state: &State) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "graph netsh {{");
     let _ = writeln!(out, "  compound=true; rankdir=LR;");

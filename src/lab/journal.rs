@@ -11,19 +11,19 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io;
 use std::path::{Path, PathBuf};
 
-pub const STATE_DIR: &str = "/run/netsh";
+pub(crate) const STATE_DIR: &str = "/run/netsh";
 
 pub struct Journal {
-    pub lab: String,
+    pub(crate) lab: String,
     path: Option<PathBuf>,
     netns_inode: u64,
     /// The script that made the lab (canonical path), when known.
-    pub script: Option<String>,
-    pub entries: Vec<Entry>,
+    pub(crate) script: Option<String>,
+    pub(crate) entries: Vec<Entry>,
     /// The entries' keys, each with whether it was adopted.
     keys: BTreeMap<ObjectKey, bool>,
     /// What was found at its path when opened: a journal not `Whole` may have lost entries.
-    pub found: Found,
+    pub(crate) found: Found,
 }
 
 impl Journal {
@@ -41,7 +41,7 @@ impl Journal {
     }
 
     /// An empty journal at the lab's path, not read: for a lab whose journal was lost.
-    pub fn empty(lab: &str, netns_inode: u64) -> Self {
+    pub(crate) fn empty(lab: &str, netns_inode: u64) -> Self {
         Journal {
             path: Some(Self::path_for(lab)),
             netns_inode,
@@ -49,24 +49,24 @@ impl Journal {
         }
     }
 
-    pub fn path_for(lab: &str) -> PathBuf {
+    pub(crate) fn path_for(lab: &str) -> PathBuf {
         Path::new(STATE_DIR).join(format!("{lab}.jsonl"))
     }
 
     /// The sysctls' copy of the journal, `.<lab>.sysctls`: sysctls carry no tag, so when the
     /// journal is lost `down --force` restores them from here.
-    pub fn sysctls_path_for(lab: &str) -> PathBuf {
+    pub(crate) fn sysctls_path_for(lab: &str) -> PathBuf {
         Path::new(STATE_DIR).join(format!(".{lab}.sysctls"))
     }
 
     /// Opens the lab's journal, or starts an empty one. A journal written in another network
     /// namespace (a stale file from another sandbox or boot) is refused, never applied here.
-    pub fn open(lab: &str, netns_inode: u64) -> io::Result<Self> {
+    pub(crate) fn open(lab: &str, netns_inode: u64) -> io::Result<Self> {
         Self::open_at(lab, netns_inode, Self::path_for(lab))
     }
 
     /// The sysctl entries the lab's journal had, from their copy (`sysctls_path_for`).
-    pub fn open_sysctls(lab: &str, netns_inode: u64) -> io::Result<Vec<Entry>> {
+    pub(crate) fn open_sysctls(lab: &str, netns_inode: u64) -> io::Result<Vec<Entry>> {
         Ok(Self::open_at(lab, netns_inode, Self::sysctls_path_for(lab))?.entries)
     }
 
@@ -125,7 +125,7 @@ impl Journal {
 
     /// The entries to undo, less the sysctls another live lab also set: those stay as they
     /// are until the last lab that set them is gone.
-    pub fn undoable(&self) -> Vec<Entry> {
+    pub(crate) fn undoable(&self) -> Vec<Entry> {
         self.undoable_of(&self.entries)
     }
 
@@ -163,12 +163,12 @@ impl Journal {
     }
 
     /// The keys the journal holds now: what a run or a REPL line adds is measured from here.
-    pub fn mark(&self) -> BTreeSet<ObjectKey> {
+    pub(crate) fn mark(&self) -> BTreeSet<ObjectKey> {
         self.keys.keys().cloned().collect()
     }
 
     /// The entries recorded since `mark` (and still standing).
-    pub fn since(&self, mark: &BTreeSet<ObjectKey>) -> Vec<Entry> {
+    pub(crate) fn since(&self, mark: &BTreeSet<ObjectKey>) -> Vec<Entry> {
         self.entries
             .iter()
             .filter(|e| !mark.contains(&e.key))
@@ -177,7 +177,7 @@ impl Journal {
     }
 
     /// Forget these objects (a rollback removed them): tombstones, appended and synced.
-    pub fn forget_keys(&mut self, keys: &[ObjectKey]) -> io::Result<()> {
+    pub(crate) fn forget_keys(&mut self, keys: &[ObjectKey]) -> io::Result<()> {
         let keys: Vec<ObjectKey> = keys
             .iter()
             .filter(|k| self.keys.contains_key(*k))
@@ -202,7 +202,7 @@ impl Journal {
     }
 
     /// `undoable`, for some of the entries.
-    pub fn undoable_of(&self, entries: &[Entry]) -> Vec<Entry> {
+    pub(crate) fn undoable_of(&self, entries: &[Entry]) -> Vec<Entry> {
         let others = self.other_labs_keys();
         entries
             .iter()
@@ -212,7 +212,7 @@ impl Journal {
     }
 
     /// Forget everything (after a teardown): the files go too.
-    pub fn clear(&mut self) -> io::Result<()> {
+    pub(crate) fn clear(&mut self) -> io::Result<()> {
         self.entries.clear();
         self.keys.clear();
         if self.path.is_some() {

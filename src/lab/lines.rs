@@ -10,20 +10,20 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Header {
-    pub lab: String,
+pub(crate) struct Header {
+    pub(crate) lab: String,
     /// The network namespace the journal belongs to: it is never applied to another one.
-    pub netns_inode: u64,
+    pub(crate) netns_inode: u64,
     /// The script that made the lab: another script cannot take over its name.
     #[serde(default)]
-    pub script: Option<String>,
+    pub(crate) script: Option<String>,
 }
 
 /// A line after the header: an object, the key of one the lab deleted itself, or the identity
 /// of a namespace it made.
 #[derive(Serialize, Deserialize)]
 #[serde(untagged)]
-pub enum Line {
+pub(crate) enum Line {
     Entry(Box<Entry>),
     Forget {
         forget: ObjectKey,
@@ -37,7 +37,7 @@ pub enum Line {
 
 /// What was found at a journal's path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Found {
+pub(crate) enum Found {
     /// No file.
     Missing,
     /// A file without a whole header line (emptied, or cut inside its first line).
@@ -47,15 +47,15 @@ pub enum Found {
     Whole,
 }
 
-pub struct Text {
-    pub header: Option<Header>,
-    pub lines: Vec<Line>,
-    pub found: Found,
+pub(crate) struct Text {
+    pub(crate) header: Option<Header>,
+    pub(crate) lines: Vec<Line>,
+    pub(crate) found: Found,
 }
 
 /// Read a journal file: its header and lines, less a torn last line (its batch was never
 /// applied: the journal is synced before each batch).
-pub fn read(path: &Path) -> io::Result<Text> {
+pub(crate) fn read(path: &Path) -> io::Result<Text> {
     let mut text = Text {
         header: None,
         lines: vec![],
@@ -119,7 +119,7 @@ fn corrupt(path: &Path) -> impl Fn(serde_json::Error) -> io::Error + '_ {
 
 /// Append lines (the header first, into an empty file) and sync. A torn last line left by a
 /// netsh that died is cut first; if the write fails, the file is cut back to what it was.
-pub fn append(path: &Path, header: &Header, lines: &[Line]) -> io::Result<()> {
+pub(crate) fn append(path: &Path, header: &Header, lines: &[Line]) -> io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }

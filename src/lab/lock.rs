@@ -12,12 +12,12 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// A held lock; dropping it lets the next netsh go.
-pub struct Lock {
+pub(crate) struct Lock {
     _file: Flock<File>,
 }
 
 #[derive(Debug)]
-pub enum LockError {
+pub(crate) enum LockError {
     /// Still held after the wait: by whom ("lab X (pid N)"), and the lock file.
     Busy {
         holder: String,
@@ -38,23 +38,23 @@ fn patience() -> Duration {
     Duration::from_secs(secs)
 }
 
-pub fn host_path() -> PathBuf {
+pub(crate) fn host_path() -> PathBuf {
     Path::new(STATE_DIR).join(".lock")
 }
 
-pub fn lab_path(lab: &str) -> PathBuf {
+pub(crate) fn lab_path(lab: &str) -> PathBuf {
     Path::new(STATE_DIR).join(format!(".{lab}.lock"))
 }
 
 /// The lab's lock, then the host's: what `run`, `repl` and `down` hold while they work.
-pub fn lock(lab: &str) -> Result<(Lock, Lock), LockError> {
+pub(crate) fn lock(lab: &str) -> Result<(Lock, Lock), LockError> {
     let mine = take(&lab_path(lab), lab, patience())?;
     let host = take(&host_path(), lab, patience())?;
     Ok((mine, host))
 }
 
 /// Take the lock at `path` for `lab`, waiting up to `patience` while another netsh holds it.
-pub fn take(path: &Path, lab: &str, patience: Duration) -> Result<Lock, LockError> {
+pub(crate) fn take(path: &Path, lab: &str, patience: Duration) -> Result<Lock, LockError> {
     let io_err = |error| LockError::Io {
         path: path.to_path_buf(),
         error,

@@ -1,17 +1,17 @@
 //! The lab: its journal of what it created and adopted, and its teardown.
 
-pub mod dot;
+pub(crate) mod dot;
 pub mod journal;
-pub mod lines;
-pub mod lock;
+pub(crate) mod lines;
+pub(crate) mod lock;
 pub mod state;
-pub mod sweep;
-pub mod teardown;
+pub(crate) mod sweep;
+pub(crate) mod teardown;
 
 pub use journal::Journal;
 
 /// "1 object", "3 objects".
-pub fn objects(n: usize) -> String {
+pub(crate) fn objects(n: usize) -> String {
     if n == 1 {
         "1 object".to_string()
     } else {

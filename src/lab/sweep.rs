@@ -7,7 +7,7 @@ use crate::firewall::rule::{from_saved, tag};
 use crate::plan::OpKind;
 use crate::sys::Netns;
 
-pub fn sweep_steps(state: &State, lab: &str) -> Vec<OpKind> {
+pub(crate) fn sweep_steps(state: &State, lab: &str) -> Vec<OpKind> {
     let tag = tag(lab);
     let ns_of = |name: &str| {
         if name == "host" {

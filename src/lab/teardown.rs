@@ -8,7 +8,8 @@ use crate::sys::{Failure, Netns, ObjectKey};
 use std::collections::{BTreeSet, HashMap};
 
 /// The undo steps for a journal's entries, in the order to apply them.
-pub fn undo_steps(entries: &[Entry]) -> Vec<OpKind> {
+#[cfg(test)]
+pub(crate) fn undo_steps(entries: &[Entry]) -> Vec<OpKind> {
     undo_plan(entries).into_iter().map(|(s, _)| s).collect()
 }
 
@@ -56,25 +57,29 @@ fn undo_plan(entries: &[Entry]) -> Vec<(OpKind, usize)> {
 }
 
 /// Errors that mean "already gone": a teardown is idempotent.
-pub fn already_gone(errno: Option<i32>) -> bool {
+pub(crate) fn already_gone(errno: Option<i32>) -> bool {
     // ENOENT, ESRCH, ENODEV, EADDRNOTAVAIL
     matches!(errno, Some(2) | Some(3) | Some(19) | Some(99))
 }
 
 /// What a teardown did: how many of the lab's objects it removed, what it could not undo.
 #[derive(Debug, Default)]
-pub struct Undone {
-    pub removed: usize,
-    pub failed: Vec<(OpKind, Failure)>,
+pub(crate) struct Undone {
+    pub(crate) removed: usize,
+    pub(crate) failed: Vec<(OpKind, Failure)>,
 }
 
 /// Apply the undo steps one by one; what is already gone is fine. Returns what failed.
-pub fn teardown(backend: &mut dyn Builder, entries: &[Entry], lab: &str) -> Vec<(OpKind, Failure)> {
+pub(crate) fn teardown(
+    backend: &mut dyn Builder,
+    entries: &[Entry],
+    lab: &str,
+) -> Vec<(OpKind, Failure)> {
     undo(backend, entries, lab).failed
 }
 
 /// Apply the undo steps one by one; what is already gone, or is no longer the lab's, is left.
-pub fn undo(backend: &mut dyn Builder, entries: &[Entry], lab: &str) -> Undone {
+pub(crate) fn undo(backend: &mut dyn Builder, entries: &[Entry], lab: &str) -> Undone {
     let mut still = Still {
         tag: crate::firewall::rule::tag(lab),
         inodes: entries
@@ -245,7 +250,7 @@ impl Still {
 /// Undo what was recorded since `mark` (a failed run, a failed REPL line): what the journal
 /// says was made since, less sysctls another live lab shares; then forget it. Returns how many
 /// objects were owned, and what could not be undone.
-pub fn rollback(
+pub(crate) fn rollback(
     backend: &mut dyn Builder,
     journal: &mut super::Journal,
     mark: &BTreeSet<ObjectKey>,
@@ -259,7 +264,7 @@ pub fn rollback(
 }
 
 /// What a teardown could not undo, a line each.
-pub fn failure_lines(failed: &[(OpKind, Failure)]) -> Vec<String> {
+pub(crate) fn failure_lines(failed: &[(OpKind, Failure)]) -> Vec<String> {
     failed
         .iter()
         .map(|(op, f)| {
@@ -273,7 +278,7 @@ pub fn failure_lines(failed: &[(OpKind, Failure)]) -> Vec<String> {
 }
 
 /// Says what a teardown could not undo.
-pub fn warn_failures(failed: &[(OpKind, Failure)]) {
+pub(crate) fn warn_failures(failed: &[(OpKind, Failure)]) {
     for line in failure_lines(failed) {
         eprintln!("{line}");
     }

@@ -98,15 +98,15 @@ impl Netlink {
     }
 
     /// An fd naming the root stack (netsh's own), for asking other namespaces its nsid.
-    pub fn root_fd(&mut self) -> Result<std::os::fd::RawFd, Failure> {
+    pub(crate) fn root_fd(&mut self) -> Result<std::os::fd::RawFd, Failure> {
         self.h.fd(&Netns::Root).map_err(|e| Failure::from_io(&e))
     }
 
-    pub fn handle_for(&mut self, ns: &Netns) -> Result<Handle, Failure> {
+    pub(crate) fn handle_for(&mut self, ns: &Netns) -> Result<Handle, Failure> {
         self.handle(ns)
     }
 
-    pub fn block_on<T>(
+    pub(crate) fn block_on<T>(
         &mut self,
         f: impl std::future::Future<Output = Result<T, rtnetlink::Error>>,
     ) -> Result<T, Failure> {
@@ -250,7 +250,7 @@ async fn ack(mut handle: Handle, msg: Msg) -> Result<(), Failure> {
 }
 
 /// "File exists (EEXIST)": the system's words and the errno's name.
-pub fn errno_failure(errno: i32) -> Failure {
+pub(crate) fn errno_failure(errno: i32) -> Failure {
     let e = std::io::Error::from_raw_os_error(errno);
     Failure::new(crate::sys::errno::errno_words(&e), Some(errno))
 }

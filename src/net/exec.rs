@@ -23,19 +23,19 @@ use crate::sys::enter::in_netns;
 use crate::sys::Cancel;
 
 /// Exit code reported when the command ran out of time (as timeout(1)).
-pub const TIMEOUT_CODE: i32 = 124;
+pub(crate) const TIMEOUT_CODE: i32 = 124;
 
 /// Result of [`exec`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExecOutput {
+pub(crate) struct ExecOutput {
     /// Exit code; `128 + signal` if killed by a signal; 124 on timeout.
-    pub code: i32,
+    pub(crate) code: i32,
     /// Captured stdout (lossy UTF-8).
-    pub out: String,
+    pub(crate) out: String,
     /// Captured stderr (lossy UTF-8).
-    pub err: String,
+    pub(crate) err: String,
     /// Bytes read past [`CAPTURE_LIMIT`] and dropped, per stream (stdout, stderr).
-    pub cut: [u64; 2],
+    pub(crate) cut: [u64; 2],
 }
 
 /// Run `sh -c cmd` in namespace `ns` (`None`: the caller's namespace), stdin
@@ -48,7 +48,7 @@ pub struct ExecOutput {
 ///
 /// Each stream keeps its first [`CAPTURE_LIMIT`] bytes; the rest is still read
 /// (so the command never blocks on a full pipe) but only counted, in `cut`.
-pub fn exec(
+pub(crate) fn exec(
     ns: Option<&Path>,
     cmd: &str,
     timeout: Duration,

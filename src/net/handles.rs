@@ -17,8 +17,8 @@ struct Conn {
     task: JoinHandle<()>,
 }
 
-pub struct Handles {
-    pub rt: Runtime,
+pub(crate) struct Handles {
+    pub(crate) rt: Runtime,
     conns: HashMap<Netns, Conn>,
     /// Open namespace files, for IFLA_NET_NS_FD. An open fd keeps a namespace alive, so they are
     /// closed before the namespace is deleted.
@@ -26,7 +26,7 @@ pub struct Handles {
 }
 
 impl Handles {
-    pub fn new() -> io::Result<Self> {
+    pub(crate) fn new() -> io::Result<Self> {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_io()
             .enable_time()
@@ -40,7 +40,7 @@ impl Handles {
 
     /// Create the named namespace, its lo tagged with `alias`, and its netlink connection on the
     /// same thread.
-    pub fn create_netns(&mut self, name: &str, alias: &str) -> io::Result<()> {
+    pub(crate) fn create_netns(&mut self, name: &str, alias: &str) -> io::Result<()> {
         let rt = self.rt.handle().clone();
         let (_, conn) = super::netns::create_named_with(name, Some(alias), move || {
             let _entered = rt.enter();
@@ -53,7 +53,7 @@ impl Handles {
         Ok(())
     }
 
-    pub fn get(&mut self, ns: &Netns) -> io::Result<Handle> {
+    pub(crate) fn get(&mut self, ns: &Netns) -> io::Result<Handle> {
         if let Some(c) = self.conns.get(ns) {
             return Ok(c.handle.clone());
         }
@@ -75,7 +75,7 @@ impl Handles {
     }
 
     /// An fd naming the namespace, valid until `forget`.
-    pub fn fd(&mut self, ns: &Netns) -> io::Result<RawFd> {
+    pub(crate) fn fd(&mut self, ns: &Netns) -> io::Result<RawFd> {
         if !self.fds.contains_key(ns) {
             let f = match ns.path() {
                 Some(p) => File::open(p)?,
@@ -88,7 +88,7 @@ impl Handles {
     }
 
     /// Close everything that keeps a namespace alive: its socket and its fd.
-    pub fn forget(&mut self, ns: &Netns) {
+    pub(crate) fn forget(&mut self, ns: &Netns) {
         if let Some(c) = self.conns.remove(ns) {
             c.task.abort();
             // Let the runtime drop the aborted task (and its socket) now.

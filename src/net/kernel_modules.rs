@@ -29,7 +29,7 @@ const FOR_LEGACY_IPTABLES: &[&str] = &["ip_tables", "iptable_filter", "iptable_n
 
 /// Load, with one `modprobe`, the modules labs need that the kernel has neither loaded nor built
 /// in. A kernel without module support (no /proc/modules) has everything it will ever have.
-pub fn load_for_labs() {
+pub(crate) fn load_for_labs() {
     let Ok(loaded) = std::fs::read_to_string("/proc/modules") else {
         return;
     };

@@ -83,7 +83,10 @@ fn vxlan_info(v: &[InfoVxlan]) -> (VxlanInfo, Option<u32>) {
 
 /// Every link of the namespace of `handle`. `names` are the namespaces an nsid may name
 /// (those in /run/netns); an nsid none of them holds is taken to be the host's stack.
-pub async fn links(handle: &Handle, names: &[Netns]) -> Result<Vec<LinkDetail>, rtnetlink::Error> {
+pub(crate) async fn links(
+    handle: &Handle,
+    names: &[Netns],
+) -> Result<Vec<LinkDetail>, rtnetlink::Error> {
     let raws: Vec<Raw> = handle
         .link()
         .get()

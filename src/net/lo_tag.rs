@@ -15,7 +15,7 @@ use std::fs::File;
 use std::io;
 
 /// Set `lo`'s alias in the calling thread's namespace, and wait for the kernel's answer.
-pub fn tag_lo(alias: &str) -> io::Result<()> {
+pub(crate) fn tag_lo(alias: &str) -> io::Result<()> {
     ask(set_alias("lo", alias)).map(|_| ())
 }
 
@@ -34,7 +34,7 @@ fn lo_alias() -> io::Result<Option<String>> {
 
 /// `lo`'s alias in each of these named namespaces, read on one thread that enters them in
 /// turn; `None` for a namespace without one, or that cannot be entered.
-pub fn lo_aliases(names: &[String]) -> io::Result<HashMap<String, Option<String>>> {
+pub(crate) fn lo_aliases(names: &[String]) -> io::Result<HashMap<String, Option<String>>> {
     let names = names.to_vec();
     std::thread::spawn(move || {
         let read = |n: &str| -> io::Result<Option<String>> {

@@ -13,16 +13,16 @@ use rtnetlink::{AddressMessageBuilder, LinkMessageBuilder, LinkUnspec, RouteMess
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::os::fd::RawFd;
 
-pub type Msg = NetlinkMessage<RouteNetlinkMessage>;
+pub(crate) type Msg = NetlinkMessage<RouteNetlinkMessage>;
 
-pub fn envelope(m: RouteNetlinkMessage, flags: u16) -> Msg {
+pub(crate) fn envelope(m: RouteNetlinkMessage, flags: u16) -> Msg {
     let mut req = NetlinkMessage::from(m);
     req.header.flags = flags;
     req
 }
 
-pub const CREATE: u16 = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
-pub const CHANGE: u16 = NLM_F_REQUEST | NLM_F_ACK;
+pub(crate) const CREATE: u16 = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
+pub(crate) const CHANGE: u16 = NLM_F_REQUEST | NLM_F_ACK;
 
 fn named(name: &str) -> LinkMessage {
     LinkMessageBuilder::<LinkUnspec>::new()
@@ -31,11 +31,11 @@ fn named(name: &str) -> LinkMessage {
 }
 
 /// Link settings, sent as RTM_NEWLINK without NLM_F_CREATE (a change of an existing link).
-pub fn set_link(msg: LinkMessage) -> Msg {
+pub(crate) fn set_link(msg: LinkMessage) -> Msg {
     envelope(RouteNetlinkMessage::NewLink(msg), CHANGE)
 }
 
-pub fn set_up(name: &str, up: bool) -> Msg {
+pub(crate) fn set_up(name: &str, up: bool) -> Msg {
     let mut m = named(name);
     m.header.change_mask = LinkFlags::Up;
     if up {
@@ -44,46 +44,46 @@ pub fn set_up(name: &str, up: bool) -> Msg {
     set_link(m)
 }
 
-pub fn set_mtu(name: &str, mtu: u32) -> Msg {
+pub(crate) fn set_mtu(name: &str, mtu: u32) -> Msg {
     let mut m = named(name);
     m.attributes.push(LinkAttribute::Mtu(mtu));
     set_link(m)
 }
 
 /// `master` 0 releases the link from its master.
-pub fn set_master(name: &str, master: u32) -> Msg {
+pub(crate) fn set_master(name: &str, master: u32) -> Msg {
     let mut m = named(name);
     m.attributes.push(LinkAttribute::Controller(master));
     set_link(m)
 }
 
-pub fn set_netns(name: &str, fd: RawFd) -> Msg {
+pub(crate) fn set_netns(name: &str, fd: RawFd) -> Msg {
     let mut m = named(name);
     m.attributes.push(LinkAttribute::NetNsFd(fd));
     set_link(m)
 }
 
-pub fn set_alias(name: &str, alias: &str) -> Msg {
+pub(crate) fn set_alias(name: &str, alias: &str) -> Msg {
     let mut m = named(name);
     m.attributes.push(LinkAttribute::IfAlias(alias.to_string()));
     set_link(m)
 }
 
-pub fn del_link(name: &str) -> Msg {
+pub(crate) fn del_link(name: &str) -> Msg {
     envelope(RouteNetlinkMessage::DelLink(named(name)), CHANGE)
 }
 
-pub fn get_link(name: &str) -> Msg {
+pub(crate) fn get_link(name: &str) -> Msg {
     envelope(RouteNetlinkMessage::GetLink(named(name)), NLM_F_REQUEST)
 }
 
 /// What a new link carries in its create request.
-pub struct NewLink<'a> {
-    pub name: &'a str,
-    pub index: Option<u32>,
-    pub master: Option<u32>,
-    pub up: bool,
-    pub mtu: Option<u32>,
+pub(crate) struct NewLink<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) index: Option<u32>,
+    pub(crate) master: Option<u32>,
+    pub(crate) up: bool,
+    pub(crate) mtu: Option<u32>,
 }
 
 fn new_link(l: &NewLink, kind: InfoKind, data: Option<InfoData>) -> Msg {
@@ -106,7 +106,7 @@ fn new_link(l: &NewLink, kind: InfoKind, data: Option<InfoData>) -> Msg {
     envelope(RouteNetlinkMessage::NewLink(b.build()), CREATE)
 }
 
-pub fn add_bridge(l: &NewLink, mac: [u8; 6]) -> Msg {
+pub(crate) fn add_bridge(l: &NewLink, mac: [u8; 6]) -> Msg {
     let mut msg = new_link(l, InfoKind::Bridge, None);
     if let rtnetlink::packet_core::NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewLink(m)) =
         &mut msg.payload
@@ -117,7 +117,12 @@ pub fn add_bridge(l: &NewLink, mac: [u8; 6]) -> Msg {
 }
 
 /// A veth pair whose peer is born in the namespace `peer_fd` names (none: the same namespace).
-pub fn add_veth(l: &NewLink, peer: &str, peer_index: Option<u32>, peer_fd: Option<RawFd>) -> Msg {
+pub(crate) fn add_veth(
+    l: &NewLink,
+    peer: &str,
+    peer_index: Option<u32>,
+    peer_fd: Option<RawFd>,
+) -> Msg {
     let mut p = LinkMessageBuilder::<LinkUnspec>::new().name(peer.to_string());
     if let Some(i) = peer_index {
         p = p.index(i);
@@ -133,7 +138,7 @@ pub fn add_veth(l: &NewLink, peer: &str, peer_index: Option<u32>, peer_fd: Optio
     )
 }
 
-pub fn address(index: u32, net: &IpNet) -> AddressMessage {
+pub(crate) fn address(index: u32, net: &IpNet) -> AddressMessage {
     match net.addr() {
         IpAddr::V4(a) => AddressMessageBuilder::<Ipv4Addr>::new()
             .index(index)
@@ -148,7 +153,12 @@ pub fn address(index: u32, net: &IpNet) -> AddressMessage {
 
 /// A route as `ip route add|del` sends it: a device-only route has link scope; a delete matches
 /// any protocol and scope (the kernel's own routes are proto kernel, scope link).
-pub fn route(dst: &IpNet, via: &Option<IpAddr>, oif: Option<u32>, del: bool) -> RouteMessage {
+pub(crate) fn route(
+    dst: &IpNet,
+    via: &Option<IpAddr>,
+    oif: Option<u32>,
+    del: bool,
+) -> RouteMessage {
     let mut m = match dst {
         IpNet::V4(d) => {
             let mut b = RouteMessageBuilder::<Ipv4Addr>::new()
@@ -182,7 +192,7 @@ pub fn route(dst: &IpNet, via: &Option<IpAddr>, oif: Option<u32>, del: bool) -> 
 }
 
 /// A VXLAN device; `dev` is the underlay link's ifindex.
-pub fn add_vxlan(l: &NewLink, v: &crate::plan::vxlan::VxlanSpec, dev: Option<u32>) -> Msg {
+pub(crate) fn add_vxlan(l: &NewLink, v: &crate::plan::vxlan::VxlanSpec, dev: Option<u32>) -> Msg {
     use rtnetlink::packet_route::link::InfoVxlan;
     let mut info = vec![InfoVxlan::Id(v.id)];
     match v.remote.or(v.group) {
@@ -211,7 +221,7 @@ pub fn add_vxlan(l: &NewLink, v: &crate::plan::vxlan::VxlanSpec, dev: Option<u32
 }
 
 /// `bridge fdb append MAC dev DEV dst IP` (or `del`).
-pub fn fdb(dev: u32, mac: [u8; 6], dst: IpAddr, add: bool) -> Msg {
+pub(crate) fn fdb(dev: u32, mac: [u8; 6], dst: IpAddr, add: bool) -> Msg {
     use rtnetlink::packet_core::NLM_F_APPEND;
     use rtnetlink::packet_route::neighbour::{
         NeighbourAddress, NeighbourAttribute, NeighbourFlags, NeighbourMessage, NeighbourState,
@@ -239,7 +249,7 @@ pub fn fdb(dev: u32, mac: [u8; 6], dst: IpAddr, add: bool) -> Msg {
     }
 }
 
-pub fn parse_mac(s: &str) -> Option<[u8; 6]> {
+pub(crate) fn parse_mac(s: &str) -> Option<[u8; 6]> {
     let parts: Vec<u8> = s
         .split(':')
         .map(|p| u8::from_str_radix(p, 16))

@@ -1,26 +1,26 @@
 //! The netlink backend: per-namespace rtnetlink handles, native namespaces, links, addresses,
 //! routes, sysctls, ICMP and exec. With src/firewall, the only code that talks to the kernel.
 
-pub mod apply;
+pub(crate) mod apply;
 pub mod backend;
-pub mod exec;
-pub mod handles;
-pub mod kernel_modules;
-pub mod link_detail;
-pub mod lo_tag;
-pub mod messages;
-pub mod neigh;
-pub mod netns;
-pub mod nsid;
-pub mod observe;
-pub mod ping;
-pub mod probe;
-pub mod reads;
-pub mod route_get;
+pub(crate) mod exec;
+pub(crate) mod handles;
+pub(crate) mod kernel_modules;
+pub(crate) mod link_detail;
+pub(crate) mod lo_tag;
+pub(crate) mod messages;
+pub(crate) mod neigh;
+pub(crate) mod netns;
+pub(crate) mod nsid;
+pub(crate) mod observe;
+pub(crate) mod ping;
+pub(crate) mod probe;
+pub(crate) mod reads;
+pub(crate) mod route_get;
 pub mod sandbox;
-pub mod sysctl;
-pub mod topology;
-pub mod why;
+pub(crate) mod sysctl;
+pub(crate) mod topology;
+pub(crate) mod why;
 
 pub use backend::Netlink;
 
@@ -28,7 +28,7 @@ use std::io;
 
 /// Why a caller-supplied name or key was rejected (an `io::Error` of kind `InvalidInput`).
 #[derive(Debug, thiserror::Error)]
-pub enum InvalidArg {
+pub(crate) enum InvalidArg {
     #[error("invalid namespace name {0:?}: {1}")]
     NetnsName(String, &'static str),
     #[error("invalid sysctl key {0:?}: {1}")]

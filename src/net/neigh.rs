@@ -43,7 +43,7 @@ fn mac_text(b: &[u8]) -> String {
 }
 
 /// The link names of a namespace by ifindex.
-pub async fn link_names(handle: &Handle) -> Result<HashMap<u32, String>, rtnetlink::Error> {
+pub(crate) async fn link_names(handle: &Handle) -> Result<HashMap<u32, String>, rtnetlink::Error> {
     let mut names = HashMap::new();
     let mut links = handle.link().get().execute();
     while let Some(l) = links.try_next().await? {
@@ -57,7 +57,9 @@ pub async fn link_names(handle: &Handle) -> Result<HashMap<u32, String>, rtnetli
 }
 
 /// The bridge FDB entries that carry a remote address (a VXLAN's): (dev, mac, dst).
-pub async fn fdb(handle: &Handle) -> Result<Vec<(String, String, IpAddr)>, rtnetlink::Error> {
+pub(crate) async fn fdb(
+    handle: &Handle,
+) -> Result<Vec<(String, String, IpAddr)>, rtnetlink::Error> {
     let mut raw = vec![];
     for m in dump(handle, AddressFamily::Bridge).await? {
         let mac = m.attributes.iter().find_map(|a| match a {
@@ -78,7 +80,7 @@ pub async fn fdb(handle: &Handle) -> Result<Vec<(String, String, IpAddr)>, rtnet
 
 /// The state of the neighbour `ip` on the link `dev`, in `ip neigh`'s words (`REACHABLE`,
 /// `STALE`, `FAILED`, `INCOMPLETE`...); `None` without an entry.
-pub async fn state(
+pub(crate) async fn state(
     handle: &Handle,
     dev: &str,
     ip: IpAddr,
@@ -100,7 +102,7 @@ pub async fn state(
 
 /// The first of an NUD state's bits, in the order `ip neigh` prints them; `None` for an entry
 /// `ip neigh show` hides by default (NONE, and NOARP alone).
-pub fn state_word(state: u16) -> Option<&'static str> {
+pub(crate) fn state_word(state: u16) -> Option<&'static str> {
     if state & 0xff & !0x40 == 0 {
         return None;
     }

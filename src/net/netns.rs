@@ -21,11 +21,11 @@ use super::InvalidArg;
 use crate::sys::errno::context as ctx;
 
 /// Where named namespaces live; the same directory iproute2 uses.
-pub const NETNS_RUN_DIR: &str = "/run/netns";
+pub(crate) const NETNS_RUN_DIR: &str = "/run/netns";
 
 /// Path of the named namespace `name` (`/run/netns/NAME`), after validating
 /// the name so it cannot escape the directory.
-pub fn path_of(name: &str) -> io::Result<PathBuf> {
+pub(crate) fn path_of(name: &str) -> io::Result<PathBuf> {
     let why = if name.is_empty() {
         Some("empty")
     } else if name == "." || name == ".." {
@@ -48,7 +48,7 @@ pub fn path_of(name: &str) -> io::Result<PathBuf> {
 /// `alias` before it is named (when given), then run `f` on the thread that made it and is
 /// still inside it: a netlink socket opened there belongs to the new namespace, with no second
 /// thread and no setns.
-pub fn create_named_with<T: Send + 'static>(
+pub(crate) fn create_named_with<T: Send + 'static>(
     name: &str,
     alias: Option<&str>,
     f: impl FnOnce() -> T + Send + 'static,
@@ -149,7 +149,7 @@ fn prepare_run_dir() -> io::Result<()> {
 ///
 /// The namespace itself lives on while processes or open fds still use it.
 /// Fails with `NotFound` if there is no such name.
-pub fn delete_named(name: &str) -> io::Result<()> {
+pub(crate) fn delete_named(name: &str) -> io::Result<()> {
     let path = path_of(name)?;
     // Ignored like iproute2 does: the file may be a stale, unmounted leftover.
     let _ = umount2(&path, MntFlags::MNT_DETACH);

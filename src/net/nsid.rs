@@ -13,7 +13,7 @@ use std::os::fd::RawFd;
 
 /// The nsid of every named namespace in `names`, and of the root stack when `root_fd` names
 /// it, as the namespace of `handle` sees them. A namespace it gave no nsid is left out.
-pub async fn named_ids(
+pub(crate) async fn named_ids(
     handle: &Handle,
     names: &[Netns],
     root_fd: Option<RawFd>,

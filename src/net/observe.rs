@@ -14,12 +14,12 @@ use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// An `NsView` plus the ifindex of each link, so later requests need no lookups.
-pub struct Observed {
-    pub view: NsView,
-    pub index: HashMap<String, u32>,
+pub(crate) struct Observed {
+    pub(crate) view: NsView,
+    pub(crate) index: HashMap<String, u32>,
 }
 
-pub async fn observe(handle: &Handle, ns: &Netns) -> Result<Observed, rtnetlink::Error> {
+pub(crate) async fn observe(handle: &Handle, ns: &Netns) -> Result<Observed, rtnetlink::Error> {
     let mut view = NsView::default();
     let mut names: HashMap<u32, String> = HashMap::new();
     let mut masters: Vec<(String, u32)> = vec![];

@@ -37,7 +37,7 @@ static NEXT_ID: AtomicU16 = AtomicU16::new(0);
 /// the call returns within about `total` plus a few ms. "No route"
 /// (`ENETUNREACH`/`EHOSTUNREACH`) returns `Ok(false)` at once.
 /// IPv6 is not implemented yet: `ErrorKind::Unsupported`.
-pub fn ping(
+pub(crate) fn ping(
     ns: Option<&Path>,
     dst: impl Into<IpAddr>,
     total: Duration,

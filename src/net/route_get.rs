@@ -30,7 +30,7 @@ fn request(dst: IpAddr) -> NetlinkMessage<RouteNetlinkMessage> {
 }
 
 /// The system's words for an errno, as `ip` prints a refusal ("Network is unreachable").
-pub fn refusal(errno: i32) -> String {
+pub(crate) fn refusal(errno: i32) -> String {
     let s = std::io::Error::from_raw_os_error(errno).to_string();
     match s.find(" (os error") {
         Some(i) => s[..i].to_string(),
@@ -39,7 +39,7 @@ pub fn refusal(errno: i32) -> String {
 }
 
 /// The route to `dst`, or the kernel's refusal in its own words.
-pub async fn route_get(handle: &Handle, dst: IpAddr) -> Result<RouteGet, String> {
+pub(crate) async fn route_get(handle: &Handle, dst: IpAddr) -> Result<RouteGet, String> {
     let mut s = handle
         .clone()
         .request(request(dst))

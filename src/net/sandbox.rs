@@ -107,7 +107,7 @@ fn outside(child: Pid, ready: OwnedFd, before: &SigSet) -> io::Result<Entered> {
 
 /// As the sandbox's pid 1, netsh inherits every process a command left behind: reap those that
 /// ended. Called before a command starts, when none of netsh's own children is running.
-pub fn reap_orphans() {
+pub(crate) fn reap_orphans() {
     if std::process::id() != 1 {
         return;
     }

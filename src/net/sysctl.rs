@@ -20,7 +20,7 @@ use crate::sys::errno::context as ctx;
 
 /// Read `key` (e.g. `net.ipv4.ip_forward`) in namespace `ns` (`None`: the
 /// caller's namespace). Surrounding whitespace is trimmed.
-pub fn read(ns: Option<&Path>, key: &str) -> io::Result<String> {
+pub(crate) fn read(ns: Option<&Path>, key: &str) -> io::Result<String> {
     let path = key_path(key)?;
     in_netns(ns, move || {
         fs::read_to_string(&path)
@@ -30,7 +30,7 @@ pub fn read(ns: Option<&Path>, key: &str) -> io::Result<String> {
 }
 
 /// Write `value` to `key` in namespace `ns` (`None`: the caller's namespace).
-pub fn write(ns: Option<&Path>, key: &str, value: &str) -> io::Result<()> {
+pub(crate) fn write(ns: Option<&Path>, key: &str, value: &str) -> io::Result<()> {
     let path = key_path(key)?;
     let value = value.to_owned();
     in_netns(ns, move || {

@@ -23,7 +23,7 @@ struct Raw {
 }
 
 impl Netlink {
-    pub fn topology(&mut self, lab: Option<&str>) -> Result<State, Failure> {
+    pub(crate) fn topology(&mut self, lab: Option<&str>) -> Result<State, Failure> {
         let mut names: Vec<Netns> = vec![Netns::Root];
         names.extend(self.named_netns()?.into_iter().map(Netns::Named));
         let mut raws: HashMap<Netns, Vec<Raw>> = HashMap::new();

@@ -3,7 +3,7 @@
 use super::op::{LinkSpec, OpKind};
 use super::render::dst_text;
 
-pub fn describe(op: &OpKind) -> String {
+pub(crate) fn describe(op: &OpKind) -> String {
     use OpKind::*;
     match op {
         NetnsAdd { name } => format!("create namespace {name}"),

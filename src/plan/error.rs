@@ -4,17 +4,21 @@
 use crate::sys::At;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PlanError {
+pub(crate) struct PlanError {
     /// `netsh::conflict`, `netsh::missing`, `netsh::kernel`, `netsh::journal`.
-    pub code: &'static str,
-    pub message: String,
-    pub help: Option<String>,
+    pub(crate) code: &'static str,
+    pub(crate) message: String,
+    pub(crate) help: Option<String>,
     /// The call that recorded the op (set by the flush; the judge does not know it).
-    pub at: At,
+    pub(crate) at: At,
 }
 
 impl PlanError {
-    pub fn new(code: &'static str, message: impl Into<String>, help: Option<String>) -> Self {
+    pub(crate) fn new(
+        code: &'static str,
+        message: impl Into<String>,
+        help: Option<String>,
+    ) -> Self {
         PlanError {
             code,
             message: message.into(),
@@ -24,16 +28,16 @@ impl PlanError {
     }
 
     /// It exists but does not match: named on both sides.
-    pub fn conflict(message: impl Into<String>, help: impl Into<String>) -> Self {
+    pub(crate) fn conflict(message: impl Into<String>, help: impl Into<String>) -> Self {
         PlanError::new("netsh::conflict", message, Some(help.into()))
     }
 
     /// It does not exist.
-    pub fn missing(message: impl Into<String>, help: impl Into<String>) -> Self {
+    pub(crate) fn missing(message: impl Into<String>, help: impl Into<String>) -> Self {
         PlanError::new("netsh::missing", message, Some(help.into()))
     }
 
-    pub fn at(self, at: At) -> Self {
+    pub(crate) fn at(self, at: At) -> Self {
         PlanError { at, ..self }
     }
 }

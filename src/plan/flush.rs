@@ -12,15 +12,15 @@ use crate::sys::{At, Failure, Netns, ObjectKey};
 use std::collections::BTreeSet;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Tally {
-    pub created: usize,
-    pub changed: usize,
-    pub unchanged: usize,
-    pub adopted: usize,
+pub(crate) struct Tally {
+    pub(crate) created: usize,
+    pub(crate) changed: usize,
+    pub(crate) unchanged: usize,
+    pub(crate) adopted: usize,
 }
 
 impl Tally {
-    pub fn add(&mut self, other: Tally) {
+    pub(crate) fn add(&mut self, other: Tally) {
         self.created += other.created;
         self.changed += other.changed;
         self.unchanged += other.unchanged;
@@ -30,15 +30,15 @@ impl Tally {
 
 /// What a flush did: the tally, the keys of the objects it created, and what it deleted.
 #[derive(Debug, Default)]
-pub struct Report {
-    pub tally: Tally,
-    pub created: Vec<ObjectKey>,
-    pub gone: Vec<Gone>,
+pub(crate) struct Report {
+    pub(crate) tally: Tally,
+    pub(crate) created: Vec<ObjectKey>,
+    pub(crate) gone: Vec<Gone>,
     /// The kernel requests applied, in order (for `-v`).
-    pub steps: Vec<OpKind>,
+    pub(crate) steps: Vec<OpKind>,
 }
 
-pub fn flush(
+pub(crate) fn flush(
     ops: Vec<Op>,
     backend: &mut dyn Builder,
     ledger: &mut dyn Ledger,
@@ -267,7 +267,7 @@ fn problem_at(op: &Op, p: Problem) -> PlanError {
 }
 
 /// A kernel error, named by the object and the operation, never a bare "File exists".
-pub fn kernel_at(op: &Op, f: Failure) -> PlanError {
+pub(crate) fn kernel_at(op: &Op, f: Failure) -> PlanError {
     let what = super::describe::describe(&op.kind);
     PlanError {
         code: "netsh::kernel",
@@ -292,7 +292,7 @@ fn journal_help(errno: Option<i32>) -> String {
     })
 }
 
-pub fn root_help(errno: Option<i32>) -> Option<String> {
+pub(crate) fn root_help(errno: Option<i32>) -> Option<String> {
     match errno {
         Some(1) | Some(13) => Some(
             "needs root (CAP_NET_ADMIN): use --sandbox (no root needed), sudo, or --dry-run"

@@ -6,26 +6,26 @@ use crate::sys::{Netns, ObjectKey};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// The object (`OpKind::object_key`).
-    pub key: ObjectKey,
+    pub(crate) key: ObjectKey,
     /// Where it lives: objects inside a namespace the lab owns die with that namespace.
-    pub ns: Netns,
+    pub(crate) ns: Netns,
     /// A veth's other end: deleting that namespace deletes this link too.
-    pub peer_ns: Option<Netns>,
+    pub(crate) peer_ns: Option<Netns>,
     /// What undoes it; `None` for adopted objects, which are never touched.
-    pub undo: Option<OpKind>,
-    pub adopted: bool,
+    pub(crate) undo: Option<OpKind>,
+    pub(crate) adopted: bool,
     /// A namespace's nsfs inode, noted once it was made: a namespace of that name with another
     /// inode is someone else's. `None`: not known (a journal from before, or netsh died first).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub inode: Option<u64>,
+    pub(crate) inode: Option<u64>,
 }
 
 /// An object the lab deleted (with what went with it): the journal forgets it, so that `down`
 /// never deletes a later object of the same name that someone else made.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Gone {
+pub(crate) enum Gone {
     /// A namespace, and everything in it.
     Netns(String),
     /// A link, and the addresses and FDB entries on it.
@@ -35,7 +35,7 @@ pub enum Gone {
 }
 
 impl Gone {
-    pub fn of(op: &OpKind) -> Vec<Gone> {
+    pub(crate) fn of(op: &OpKind) -> Vec<Gone> {
         let one = |k: ObjectKey| vec![Gone::Object(k)];
         match op {
             OpKind::NetnsDel { name } => vec![Gone::Netns(name.clone())],
@@ -72,7 +72,7 @@ impl Gone {
     }
 
     /// Whether the object `key` went with this deletion.
-    pub fn matches(&self, key: &ObjectKey) -> bool {
+    pub(crate) fn matches(&self, key: &ObjectKey) -> bool {
         match self {
             Gone::Netns(n) => {
                 *key == ObjectKey::Netns(n.clone()) || key.ns() == Netns::Named(n.clone())
@@ -83,7 +83,7 @@ impl Gone {
     }
 }
 
-pub trait Ledger {
+pub(crate) trait Ledger {
     /// The journal has the object: made or adopted.
     fn owns(&self, key: &ObjectKey) -> bool;
     /// The journal says the lab made the object (not adopted it).

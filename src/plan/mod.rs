@@ -4,20 +4,20 @@
 
 pub mod apply;
 pub mod coalesce;
-pub mod describe;
+pub(crate) mod describe;
 pub mod dry_run;
 pub mod error;
-pub mod flush;
-pub mod judge;
-pub mod ledger;
+pub(crate) mod flush;
+pub(crate) mod judge;
+pub(crate) mod ledger;
 pub mod observe;
 pub mod op;
 pub mod probe;
 #[cfg(test)]
-pub mod record;
-pub mod render;
+pub(crate) mod record;
+pub(crate) mod render;
 pub mod simulated;
-pub mod verdict;
+pub(crate) mod verdict;
 pub mod view;
 pub mod vxlan;
 

@@ -2,7 +2,7 @@
 
 use super::vxlan::VxlanSpec;
 use crate::firewall::Rule;
-pub use crate::sys::At;
+pub(crate) use crate::sys::At;
 use crate::sys::{LinkKind, Netns, ObjectKey};
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
@@ -23,7 +23,7 @@ pub enum LinkSpec {
 /// without one takes its lowest port's MAC and changes it as ports come and go, and then its
 /// neighbours' ARP caches point at a MAC it no longer answers.) Locally administered, and
 /// derived from where the bridge is, so a replay gives the same one.
-pub fn bridge_mac(ns: &Netns, name: &str) -> [u8; 6] {
+pub(crate) fn bridge_mac(ns: &Netns, name: &str) -> [u8; 6] {
     let mut h: u64 = 0xcbf29ce484222325;
     for b in format!("{ns}/{name}").bytes() {
         h ^= b as u64;
@@ -33,7 +33,7 @@ pub fn bridge_mac(ns: &Netns, name: &str) -> [u8; 6] {
     [0x02, b[3], b[4], b[5], b[6], b[7]]
 }
 
-pub fn mac_text(m: &[u8; 6]) -> String {
+pub(crate) fn mac_text(m: &[u8; 6]) -> String {
     m.iter()
         .map(|b| format!("{b:02x}"))
         .collect::<Vec<_>>()
@@ -42,7 +42,7 @@ pub fn mac_text(m: &[u8; 6]) -> String {
 
 impl LinkSpec {
     /// The kind of link this makes.
-    pub fn kind(&self) -> LinkKind {
+    pub(crate) fn kind(&self) -> LinkKind {
         match self {
             LinkSpec::Bridge => LinkKind::Bridge,
             LinkSpec::Veth { .. } => LinkKind::Veth,
@@ -50,7 +50,7 @@ impl LinkSpec {
         }
     }
 
-    pub fn kind_name(&self) -> &'static str {
+    pub(crate) fn kind_name(&self) -> &'static str {
         match self {
             LinkSpec::Bridge => "bridge",
             LinkSpec::Veth { .. } => "veth",
@@ -181,7 +181,7 @@ impl Op {
 
 impl OpKind {
     /// The namespace the request is sent in (for `NetnsAdd`/`NetnsDel`: the root stack).
-    pub fn ns(&self) -> Netns {
+    pub(crate) fn ns(&self) -> Netns {
         use OpKind::*;
         match self {
             NetnsAdd { .. } | NetnsDel { .. } => Netns::Root,
@@ -205,7 +205,7 @@ impl OpKind {
     }
 
     /// The link this op acts on, if any.
-    pub fn link(&self) -> Option<&str> {
+    pub(crate) fn link(&self) -> Option<&str> {
         use OpKind::*;
         match self {
             LinkAdd { name, .. }
@@ -223,7 +223,7 @@ impl OpKind {
 
     /// The links this op names, in the namespaces where it names them (itself, a veth peer, a
     /// master, a VXLAN's dev, a route's device, where a move takes it).
-    pub fn names(&self) -> Vec<(Netns, String)> {
+    pub(crate) fn names(&self) -> Vec<(Netns, String)> {
         use OpKind::*;
         let ns = self.ns();
         let mut t = vec![];
@@ -255,12 +255,12 @@ impl OpKind {
     }
 
     /// Whether this op names the link `name` in `ns` in any role.
-    pub fn touches(&self, ns: &Netns, name: &str) -> bool {
+    pub(crate) fn touches(&self, ns: &Netns, name: &str) -> bool {
         self.names().iter().any(|(n, l)| n == ns && l == name)
     }
 
     /// The object this op creates, as the lab journal names it.
-    pub fn object_key(&self) -> Option<ObjectKey> {
+    pub(crate) fn object_key(&self) -> Option<ObjectKey> {
         use OpKind::*;
         Some(match self {
             NetnsAdd { name } => ObjectKey::Netns(name.clone()),

@@ -10,9 +10,9 @@ use std::net::IpAddr;
 use std::rc::Rc;
 
 /// The rendered steps, shared with the test that made the backend.
-pub type Log = Rc<RefCell<Vec<String>>>;
+pub(crate) type Log = Rc<RefCell<Vec<String>>>;
 
-pub type Record = Sim<Log>;
+pub(crate) type Record = Sim<Log>;
 
 impl Output for Log {
     fn steps(&mut self, steps: &[OpKind]) {

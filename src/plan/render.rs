@@ -12,7 +12,7 @@ use ipnet::IpNet;
 use std::net::IpAddr;
 
 /// `default` for the default route, the CIDR otherwise.
-pub fn dst_text(dst: &IpNet) -> String {
+pub(crate) fn dst_text(dst: &IpNet) -> String {
     if dst.prefix_len() == 0 {
         "default".to_string()
     } else {
@@ -31,7 +31,7 @@ fn route_args(dst: &IpNet, via: &Option<IpAddr>, dev: &Option<String>) -> String
     s
 }
 
-pub fn render(op: &OpKind) -> String {
+pub(crate) fn render(op: &OpKind) -> String {
     use OpKind::*;
     match op {
         NetnsAdd { name } => format!("ip netns add {}", q(name)),
@@ -162,7 +162,7 @@ fn chain_spec(rule: &crate::firewall::Rule) -> String {
 }
 
 /// The check `assert_ping` / `assert_no_ping` stands for, as a command that stops the script.
-pub fn render_ping_check(ns: &Netns, dst: &IpAddr, expect: bool) -> String {
+pub(crate) fn render_ping_check(ns: &Netns, dst: &IpAddr, expect: bool) -> String {
     let on = ns.exec_prefix();
     if expect {
         // As assert_ping waits: the first reply within 10 s ends it (bridge ports and ARP may
@@ -174,17 +174,17 @@ pub fn render_ping_check(ns: &Netns, dst: &IpAddr, expect: bool) -> String {
 }
 
 /// `exec` in a bash script: the same command in the same namespace.
-pub fn render_exec(ns: &Netns, cmd: &str) -> String {
+pub(crate) fn render_exec(ns: &Netns, cmd: &str) -> String {
     format!("{}sh -c {}", ns.exec_prefix(), shell_quote(cmd))
 }
 
 /// `print` in a bash script: printf, since `echo` would read a text like `-n` as its option.
-pub fn render_echo(text: &str) -> String {
+pub(crate) fn render_echo(text: &str) -> String {
     format!("printf '%s\\n' {}", shell_quote(text))
 }
 
 /// Always in single quotes: a command or a text, never a bare word.
-pub fn shell_quote(s: &str) -> String {
+pub(crate) fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 

@@ -14,11 +14,11 @@ use std::net::IpAddr;
 /// The simulated kernel: what earlier flushes made.
 #[derive(Default)]
 pub struct Simulated {
-    pub named: BTreeSet<String>,
-    pub views: HashMap<Netns, NsView>,
+    pub(crate) named: BTreeSet<String>,
+    pub(crate) views: HashMap<Netns, NsView>,
     /// Firewall rules the plan added, per namespace.
-    pub rules: HashMap<Netns, Vec<Rule>>,
-    pub fdb: HashMap<Netns, Vec<FdbEntry>>,
+    pub(crate) rules: HashMap<Netns, Vec<Rule>>,
+    pub(crate) fdb: HashMap<Netns, Vec<FdbEntry>>,
 }
 
 /// Where a kernel-less backend writes what would be done.
@@ -32,12 +32,12 @@ pub trait Output {
 
 #[derive(Default)]
 pub struct Sim<O> {
-    pub out: O,
-    pub sim: Simulated,
+    pub(crate) out: O,
+    pub(crate) sim: Simulated,
 }
 
 impl<O> Sim<O> {
-    pub fn new(out: O) -> Self {
+    pub(crate) fn new(out: O) -> Self {
         Sim {
             out,
             sim: Simulated::default(),
@@ -106,11 +106,11 @@ impl<O: Output> Print for Sim<O> {
 }
 
 impl Simulated {
-    pub fn observe(&self, ns: &Netns) -> NsView {
+    pub(crate) fn observe(&self, ns: &Netns) -> NsView {
         self.views.get(ns).cloned().unwrap_or_else(NsView::fresh)
     }
 
-    pub fn apply(&mut self, steps: &[OpKind]) {
+    pub(crate) fn apply(&mut self, steps: &[OpKind]) {
         for s in steps {
             match s {
                 OpKind::RuleAdd { ns, rule } => {
@@ -142,11 +142,11 @@ impl Simulated {
         }
     }
 
-    pub fn rule_exists(&self, ns: &Netns, rule: &Rule) -> bool {
+    pub(crate) fn rule_exists(&self, ns: &Netns, rule: &Rule) -> bool {
         self.rules.get(ns).is_some_and(|v| v.contains(rule))
     }
 
-    pub fn rules(&self, ns: &Netns) -> Vec<Listed> {
+    pub(crate) fn rules(&self, ns: &Netns) -> Vec<Listed> {
         self.rules
             .get(ns)
             .map(|v| {
@@ -161,7 +161,11 @@ impl Simulated {
             .unwrap_or_default()
     }
 
-    pub fn remember(&mut self, named: Option<BTreeSet<String>>, views: HashMap<Netns, NsView>) {
+    pub(crate) fn remember(
+        &mut self,
+        named: Option<BTreeSet<String>>,
+        views: HashMap<Netns, NsView>,
+    ) {
         if let Some(named) = named {
             self.named = named;
         }

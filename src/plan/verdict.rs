@@ -3,7 +3,7 @@
 use super::op::OpKind;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     /// The lab makes a new object.
     Create,
     /// The lab changes a setting of an existing object (up, master, mtu, a sysctl).
@@ -16,20 +16,20 @@ pub enum Verdict {
 
 /// The kernel requests one judged op turns into (none when nothing is to be done).
 #[derive(Clone, Debug)]
-pub struct Judged {
-    pub verdict: Verdict,
-    pub steps: Vec<OpKind>,
+pub(crate) struct Judged {
+    pub(crate) verdict: Verdict,
+    pub(crate) steps: Vec<OpKind>,
 }
 
 impl Judged {
-    pub fn apply(verdict: Verdict, op: &OpKind) -> Self {
+    pub(crate) fn apply(verdict: Verdict, op: &OpKind) -> Self {
         Judged {
             verdict,
             steps: vec![op.clone()],
         }
     }
 
-    pub fn nothing(verdict: Verdict) -> Self {
+    pub(crate) fn nothing(verdict: Verdict) -> Self {
         Judged {
             verdict,
             steps: vec![],

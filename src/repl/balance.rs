@@ -2,15 +2,15 @@
 //! so that Enter on an open block continues it instead of failing.
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Balance {
+pub(crate) struct Balance {
     /// Brackets open at the end: `(`, `[`, `{` and `#{`.
-    pub depth: usize,
+    pub(crate) depth: usize,
     /// The end is inside a string or a block comment.
-    pub open: bool,
+    pub(crate) open: bool,
 }
 
 impl Balance {
-    pub fn of(src: &str) -> Balance {
+    pub(crate) fn of(src: &str) -> Balance {
         let mut depth = 0usize;
         let mut comment = 0usize;
         let mut chars = src.chars().peekable();
@@ -66,7 +66,7 @@ impl Balance {
         }
     }
 
-    pub fn complete(&self) -> bool {
+    pub(crate) fn complete(&self) -> bool {
         self.depth == 0 && !self.open
     }
 }

@@ -26,7 +26,7 @@ fn route_text(dst: &ipnet::IpNet, via: &Option<std::net::IpAddr>, dev: &Option<S
 }
 
 /// One step in words, or `None` for a step that is part of another one's line.
-pub fn change_line(op: &OpKind) -> Option<String> {
+pub(crate) fn change_line(op: &OpKind) -> Option<String> {
     use OpKind::*;
     Some(match op {
         NetnsAdd { name } => format!("+ netns {name}"),
@@ -108,7 +108,7 @@ pub fn change_line(op: &OpKind) -> Option<String> {
 }
 
 /// The change lines of a batch. A new namespace's `lo` coming up is part of `+ netns`.
-pub fn change_lines(steps: &[OpKind]) -> Vec<String> {
+pub(crate) fn change_lines(steps: &[OpKind]) -> Vec<String> {
     let made: Vec<Netns> = steps
         .iter()
         .filter_map(|s| match s {

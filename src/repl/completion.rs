@@ -6,10 +6,10 @@ use crate::api::doc::docs;
 
 /// The live names completion draws on, refreshed after each line.
 #[derive(Clone, Debug, Default)]
-pub struct Names {
-    pub variables: Vec<String>,
+pub(crate) struct Names {
+    pub(crate) variables: Vec<String>,
     /// Namespaces and hosts, then links.
-    pub objects: Vec<String>,
+    pub(crate) objects: Vec<String>,
 }
 
 /// Where the string the cursor is in starts (after its quote), if it is in one.
@@ -48,7 +48,7 @@ fn dsl_names(methods: bool) -> Vec<&'static str> {
 }
 
 /// The start of the text to replace and the candidates, for the cursor at `pos`.
-pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
+pub(crate) fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
     let text = &line[..pos];
     let trimmed = text.trim_start();
     if let Some(rest) = trimmed.strip_prefix(":help ") {
@@ -103,7 +103,7 @@ pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
 }
 
 /// The rest of the signature of the call being opened (`bridge(` → `name) -> Link`).
-pub fn signature_hint(text: &str) -> Option<String> {
+pub(crate) fn signature_hint(text: &str) -> Option<String> {
     let before = text.strip_suffix('(')?;
     let start = before
         .char_indices()

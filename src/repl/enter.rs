@@ -4,7 +4,7 @@
 use super::balance::Balance;
 use rustyline::{Cmd, ConditionalEventHandler, Event, EventContext, RepeatCount};
 
-pub struct IndentOnEnter;
+pub(crate) struct IndentOnEnter;
 
 impl ConditionalEventHandler for IndentOnEnter {
     fn handle(&self, _: &Event, _: RepeatCount, _: bool, ctx: &EventContext) -> Option<Cmd> {

@@ -13,23 +13,23 @@ use crate::script::{engine, known};
 use rhai::{Dynamic, Engine, Scope, AST};
 use std::path::{Path, PathBuf};
 
-pub struct Evaluator {
-    pub engine: Engine,
-    pub scope: Scope<'static>,
+pub(crate) struct Evaluator {
+    pub(crate) engine: Engine,
+    pub(crate) scope: Scope<'static>,
     /// The functions the session has defined (no statements).
-    pub funcs: AST,
-    pub shared: Shared,
+    pub(crate) funcs: AST,
+    pub(crate) shared: Shared,
     /// The statements that succeeded, in order, as typed.
-    pub statements: Vec<String>,
+    pub(crate) statements: Vec<String>,
     /// Where the input being run comes from, for its imports.
     dir: Option<PathBuf>,
 }
 
 /// What a line left for the user to see: its value, when it has one.
-pub type Value = Option<String>;
+pub(crate) type Value = Option<String>;
 
 impl Evaluator {
-    pub fn new(shared: &Shared) -> Self {
+    pub(crate) fn new(shared: &Shared) -> Self {
         let mut engine = engine::engine(shared);
         engine.set_module_resolver(StdlibResolver::new(None));
         Evaluator {
@@ -43,28 +43,28 @@ impl Evaluator {
     }
 
     /// Modules are looked for next to the script being loaded (or the current folder).
-    pub fn set_dir(&mut self, dir: Option<&Path>) {
+    pub(crate) fn set_dir(&mut self, dir: Option<&Path>) {
         self.dir = dir.map(Path::to_path_buf);
         self.engine
             .set_module_resolver(StdlibResolver::new(dir.or(Some(Path::new(".")))));
     }
 
     /// Run a script file next: its modules are looked for next to it, and importing it is a cycle.
-    pub fn set_script(&mut self, file: &Path) {
+    pub(crate) fn set_script(&mut self, file: &Path) {
         self.dir = file.parent().map(Path::to_path_buf);
         self.engine
             .set_module_resolver(StdlibResolver::for_script(file));
     }
 
     /// Forget every variable and function.
-    pub fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         self.scope = Scope::new();
         self.funcs = AST::empty();
         self.statements.clear();
     }
 
     /// Run one input (a line, a block, or a whole file), flush it, and keep it when it succeeds.
-    pub fn eval(&mut self, src: &str) -> Result<Value, Diag> {
+    pub(crate) fn eval(&mut self, src: &str) -> Result<Value, Diag> {
         self.shared.borrow().cancel.reset();
         let scope_before = self.scope.clone();
         let model_before: Model = self.shared.borrow().model.clone();
@@ -159,12 +159,12 @@ impl Evaluator {
     }
 
     /// The names of the variables, for completion.
-    pub fn variables(&self) -> Vec<String> {
+    pub(crate) fn variables(&self) -> Vec<String> {
         self.scope.iter().map(|(n, _, _)| n.to_string()).collect()
     }
 
     /// The session's first `n` successful statements, as a script that rebuilds its state.
-    pub fn script(&self, n: usize) -> String {
+    pub(crate) fn script(&self, n: usize) -> String {
         let mut out = String::from("// saved by the netsh REPL\n");
         for s in self.statements.iter().take(n) {
             out.push_str(s);

@@ -10,14 +10,14 @@ use rustyline::validate::{ValidationContext, ValidationResult, Validator};
 use rustyline::{Context, Helper};
 use std::borrow::Cow;
 
-pub struct ReplHelper {
-    pub names: Names,
+pub(crate) struct ReplHelper {
+    pub(crate) names: Names,
     /// Off under NO_COLOR.
-    pub colour: bool,
+    pub(crate) colour: bool,
 }
 
 /// A hint shown after the cursor that Tab or → does not insert.
-pub struct SigHint(String);
+pub(crate) struct SigHint(String);
 
 impl Hint for SigHint {
     fn display(&self) -> &str {

@@ -12,12 +12,12 @@ const NUMBER: &str = "\x1b[33m";
 const COMMENT: &str = "\x1b[2m";
 const RESET: &str = "\x1b[0m";
 
-pub fn is_keyword(word: &str) -> bool {
+pub(crate) fn is_keyword(word: &str) -> bool {
     KEYWORDS.contains(&word)
 }
 
 /// `line` with ANSI colours; the visible text is unchanged.
-pub fn highlight(line: &str) -> String {
+pub(crate) fn highlight(line: &str) -> String {
     let mut out = String::with_capacity(line.len() * 2);
     let chars: Vec<(usize, char)> = line.char_indices().collect();
     let mut i = 0;

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-pub fn history_file() -> Option<PathBuf> {
+pub(crate) fn history_file() -> Option<PathBuf> {
     let dir = match std::env::var_os("XDG_STATE_HOME").filter(|d| !d.is_empty()) {
         Some(d) => PathBuf::from(d),
         None => PathBuf::from(std::env::var_os("HOME")?).join(".local/state"),

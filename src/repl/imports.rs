@@ -6,7 +6,7 @@ use rhai::{Engine, ModuleResolver, Position};
 use std::path::Path;
 
 /// `import "path" as alias` statements in `src`: (path, alias).
-pub fn imports(src: &str) -> Vec<(String, String)> {
+pub(crate) fn imports(src: &str) -> Vec<(String, String)> {
     let mut out = vec![];
     let mut rest = src;
     while let Some(i) = rest.find("import") {
@@ -33,7 +33,7 @@ pub fn imports(src: &str) -> Vec<(String, String)> {
 }
 
 /// Register the modules `src` imported, so that `alias::f` works on the next lines.
-pub fn keep_imports(engine: &mut Engine, src: &str, dir: Option<&Path>) {
+pub(crate) fn keep_imports(engine: &mut Engine, src: &str, dir: Option<&Path>) {
     for (path, alias) in imports(src) {
         let resolver = StdlibResolver::new(dir);
         if let Ok(m) = resolver.resolve(engine, None, &path, Position::NONE) {

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Meta {
+pub(crate) enum Meta {
     Help(Option<String>),
     Show,
     Plan,
@@ -15,7 +15,7 @@ pub enum Meta {
 }
 
 /// The commands and what they do, for `:help` and completion.
-pub const COMMANDS: &[(&str, &str)] = &[
+pub(crate) const COMMANDS: &[(&str, &str)] = &[
     (":help [name]", "the DSL reference, or one function's forms"),
     (
         ":show",
@@ -37,7 +37,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
 
 impl Meta {
     /// A meta command, or why the line is not one.
-    pub fn parse(line: &str) -> Result<Meta, String> {
+    pub(crate) fn parse(line: &str) -> Result<Meta, String> {
         let line = line.trim();
         let (cmd, arg) = match line.split_once(char::is_whitespace) {
             Some((c, a)) => (c, Some(a.trim()).filter(|a| !a.is_empty())),

@@ -1,19 +1,19 @@
 //! The interactive shell: one engine and one scope for the whole session, each line flushed at
 //! its end, with a rustyline editor that completes, hints, highlights and continues open blocks.
 
-pub mod balance;
-pub mod changes;
-pub mod completion;
-pub mod enter;
-pub mod evaluator;
-pub mod helper;
-pub mod highlight;
-pub mod history;
-pub mod imports;
-pub mod meta;
-pub mod plan_mode;
-pub mod shell;
-pub mod show;
+pub(crate) mod balance;
+pub(crate) mod changes;
+pub(crate) mod completion;
+pub(crate) mod enter;
+pub(crate) mod evaluator;
+pub(crate) mod helper;
+pub(crate) mod highlight;
+pub(crate) mod history;
+pub(crate) mod imports;
+pub(crate) mod meta;
+pub(crate) mod plan_mode;
+pub(crate) mod shell;
+pub(crate) mod show;
 
 #[cfg(test)]
 mod tests;

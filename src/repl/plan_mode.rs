@@ -10,7 +10,7 @@ use crate::sys::Netns;
 use rhai::{Scope, AST};
 use std::collections::HashMap;
 
-pub struct PlanMode {
+pub(crate) struct PlanMode {
     backend: Box<dyn Backend>,
     journal: Journal,
     scope: Scope<'static>,
@@ -22,7 +22,7 @@ pub struct PlanMode {
 
 impl PlanMode {
     /// Swap in a dry run that starts from what the kernel holds now.
-    pub fn begin(ev: &mut Evaluator) -> PlanMode {
+    pub(crate) fn begin(ev: &mut Evaluator) -> PlanMode {
         let mut s = ev.shared.borrow_mut();
         let s = &mut *s;
         let mut dry = crate::plan::dry_run::dry_run(Box::new(std::io::sink()), true);
@@ -48,12 +48,12 @@ impl PlanMode {
     }
 
     /// How many statements stood before the plan: the ones that were applied.
-    pub fn kept(&self) -> usize {
+    pub(crate) fn kept(&self) -> usize {
         self.kept
     }
 
     /// Put the real backend and the state from before the plan back; returns the planned lines.
-    pub fn end(self, ev: &mut Evaluator) -> Vec<String> {
+    pub(crate) fn end(self, ev: &mut Evaluator) -> Vec<String> {
         {
             let mut s = ev.shared.borrow_mut();
             s.backend = self.backend;

@@ -19,7 +19,7 @@ use std::path::Path;
 /// The name a typed line's diagnostics give as its file.
 const INPUT: &str = "<input>";
 
-pub struct Shell {
+pub(crate) struct Shell {
     ev: Evaluator,
     lab: String,
     sandboxed: bool,
@@ -27,7 +27,7 @@ pub struct Shell {
 }
 
 impl Shell {
-    pub fn new(shared: &Shared, lab: &str, sandboxed: bool) -> Self {
+    pub(crate) fn new(shared: &Shared, lab: &str, sandboxed: bool) -> Self {
         shared.borrow_mut().applied = Some(vec![]);
         Shell {
             ev: Evaluator::new(shared),
@@ -37,7 +37,7 @@ impl Shell {
         }
     }
 
-    pub fn prompt(&self) -> String {
+    pub(crate) fn prompt(&self) -> String {
         let mut tags = vec![self.lab.as_str()];
         if self.sandboxed {
             tags.push("sandbox");
@@ -84,7 +84,7 @@ impl Shell {
     }
 
     /// Run a script file in the session (`--load`, `:load`).
-    pub fn load(&mut self, file: &Path) -> bool {
+    pub(crate) fn load(&mut self, file: &Path) -> bool {
         let name = file.display().to_string();
         let src = match crate::script::read::read_script(file) {
             Ok(s) => s,
@@ -229,7 +229,7 @@ impl Shell {
 
     /// The loop, until `:quit` or Ctrl-D. Returns the exit code.
     /// The session, until :quit or Ctrl-D; an editor that cannot start is the one failure.
-    pub fn run(&mut self) -> Result<(), String> {
+    pub(crate) fn run(&mut self) -> Result<(), String> {
         let config = Config::builder()
             .auto_add_history(false)
             .history_ignore_space(true)

@@ -92,7 +92,7 @@ fn untag(spec: &str) -> String {
 }
 
 /// The state as text, or why it cannot be read.
-pub fn show(s: &mut Session) -> Result<String, String> {
+pub(crate) fn show(s: &mut Session) -> Result<String, String> {
     let mut out = String::new();
     let mut stacks = vec![(Netns::Root, "host".to_string())];
     for (n, info) in &s.model.namespaces {

@@ -14,7 +14,7 @@ pub struct Diag {
 }
 
 impl Diag {
-    pub fn new(code: &str, message: impl Into<String>, help: Option<String>) -> Self {
+    pub(crate) fn new(code: &str, message: impl Into<String>, help: Option<String>) -> Self {
         Diag {
             code: code.to_string(),
             message: message.into(),
@@ -23,13 +23,13 @@ impl Diag {
         }
     }
 
-    pub fn at(mut self, at: Option<At>) -> Self {
+    pub(crate) fn at(mut self, at: Option<At>) -> Self {
         self.at = at;
         self
     }
 
     /// Render against the script it points into (`file` as the user named it).
-    pub fn render(&self, file: &str, src: Option<&str>) -> String {
+    pub(crate) fn render(&self, file: &str, src: Option<&str>) -> String {
         // A position in a module: render against the module's own file.
         if let Some(a) = self.at.filter(|a| a.file != 0) {
             if let Some(path) = crate::sys::sources::path(a.file) {

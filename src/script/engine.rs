@@ -4,7 +4,7 @@
 use crate::api::{self, Shared};
 use rhai::Engine;
 
-pub fn engine(shared: &Shared) -> Engine {
+pub(crate) fn engine(shared: &Shared) -> Engine {
     let mut e = Engine::new();
     e.set_strict_variables(true);
     e.set_fail_on_invalid_map_property(true);

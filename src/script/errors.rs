@@ -64,14 +64,14 @@ fn split_sig(sig: &str) -> (String, String) {
     (name.trim().to_string(), args)
 }
 
-pub struct Known<'a> {
+pub(crate) struct Known<'a> {
     /// Registered and script-defined functions: (name, "arg types").
-    pub functions: Vec<(String, String)>,
+    pub(crate) functions: Vec<(String, String)>,
     /// The script, to recognise some mistakes by their text.
-    pub src: &'a str,
+    pub(crate) src: &'a str,
 }
 
-pub fn to_diag(err: &EvalAltResult, known: &Known) -> Diag {
+pub(crate) fn to_diag(err: &EvalAltResult, known: &Known) -> Diag {
     match err {
         EvalAltResult::ErrorRuntime(d, pos) if d.is::<DslError>() => {
             let e = d.clone().cast::<DslError>();

@@ -1,11 +1,11 @@
 //! Running a script: the engine, parameters, and errors turned into diagnostics at the call.
 
 pub mod diagnostic;
-pub mod engine;
-pub mod errors;
-pub mod modules;
-pub mod read;
-pub mod span;
+pub(crate) mod engine;
+pub(crate) mod errors;
+pub(crate) mod modules;
+pub(crate) mod read;
+pub(crate) mod span;
 
 use crate::api::Shared;
 use diagnostic::Diag;
@@ -13,7 +13,7 @@ use errors::{to_diag, Known};
 use rhai::Engine;
 
 /// The names `param("...")` reads in a script, to reject a `-p` the script never reads.
-pub fn declared_params(src: &str) -> Vec<String> {
+pub(crate) fn declared_params(src: &str) -> Vec<String> {
     let mut out = vec![];
     let mut rest = src;
     while let Some(i) = rest.find("param(") {
@@ -28,7 +28,7 @@ pub fn declared_params(src: &str) -> Vec<String> {
     out
 }
 
-pub fn known<'a>(engine: &Engine, ast: Option<&rhai::AST>, src: &'a str) -> Known<'a> {
+pub(crate) fn known<'a>(engine: &Engine, ast: Option<&rhai::AST>, src: &'a str) -> Known<'a> {
     let mut functions = vec![];
     for sig in engine.gen_fn_signatures(false) {
         // "bridge(_: &str) -> Link" → ("bridge", "string")

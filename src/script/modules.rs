@@ -10,7 +10,7 @@ use rhai::{Engine, EvalAltResult, Module, ModuleResolver, Position, Scope, Share
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
-pub struct StdlibResolver {
+pub(crate) struct StdlibResolver {
     dirs: Vec<PathBuf>,
     /// The files being imported, outermost first (the script run, when known), each with the
     /// position of the import that brought it in (in the file before it).
@@ -20,7 +20,7 @@ pub struct StdlibResolver {
 }
 
 impl StdlibResolver {
-    pub fn new(script_dir: Option<&Path>) -> Self {
+    pub(crate) fn new(script_dir: Option<&Path>) -> Self {
         let mut dirs = vec![];
         if let Some(d) = script_dir {
             dirs.push(d.to_path_buf());
@@ -43,7 +43,7 @@ impl StdlibResolver {
 
     /// The resolver for the script `file` (its folder first); an import of the script itself is
     /// a cycle, and one in the script is reported in its lines.
-    pub fn for_script(file: &Path) -> Self {
+    pub(crate) fn for_script(file: &Path) -> Self {
         let mut r = StdlibResolver::new(Some(file.parent().unwrap_or(Path::new("."))));
         let root = file.canonicalize().unwrap_or_else(|_| file.to_path_buf());
         r.importing.borrow_mut().push((root, Position::NONE));
@@ -51,7 +51,7 @@ impl StdlibResolver {
         r
     }
 
-    pub fn find(&self, path: &str) -> Option<PathBuf> {
+    pub(crate) fn find(&self, path: &str) -> Option<PathBuf> {
         let file = if path.ends_with(".rhai") {
             path.to_string()
         } else {

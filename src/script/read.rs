@@ -3,7 +3,7 @@
 use super::diagnostic::Diag;
 
 /// Reads the script, or says why not.
-pub fn read_script(file: &std::path::Path) -> Result<String, Diag> {
+pub(crate) fn read_script(file: &std::path::Path) -> Result<String, Diag> {
     std::fs::read_to_string(file).map_err(|e| {
         Diag::new(
             "netsh::file",

@@ -2,7 +2,7 @@
 //! the name and its parenthesised arguments, strings and nesting respected.
 
 /// Byte offset of (line, col), columns counted in characters.
-pub fn offset(src: &str, line: usize, col: usize) -> Option<usize> {
+pub(crate) fn offset(src: &str, line: usize, col: usize) -> Option<usize> {
     let mut start = 0;
     for (i, l) in src.split_inclusive('\n').enumerate() {
         if i + 1 == line {
@@ -21,7 +21,7 @@ pub fn offset(src: &str, line: usize, col: usize) -> Option<usize> {
 }
 
 /// The length of the call starting at `off`: `name(...)`, or just the token when no call follows.
-pub fn call_len(src: &str, off: usize) -> usize {
+pub(crate) fn call_len(src: &str, off: usize) -> usize {
     let rest = &src[off..];
     let word = rest
         .char_indices()

@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 /// IPv4 169.254/16 or IPv6 fe80::/10: addresses a link makes for itself, never a lab's.
-pub fn is_link_local(ip: IpAddr) -> bool {
+pub(crate) fn is_link_local(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v) => v.is_link_local(),
         IpAddr::V6(v) => v.segments()[0] & 0xffc0 == 0xfe80,

@@ -39,13 +39,13 @@ extern "C" fn on_signal(sig: nix::libc::c_int) {
 
 impl Cancel {
     /// The process's Ctrl-C token (the REPL: SIGTERM and SIGHUP still end it).
-    pub fn on_sigint() -> Cancel {
+    pub(crate) fn on_sigint() -> Cancel {
         Self::on(&[Signal::SIGINT])
     }
 
     /// The process's token for a run: SIGINT, SIGTERM and SIGHUP set it instead of killing
     /// netsh mid-flush (the run then rolls back).
-    pub fn on_stop_signals() -> Cancel {
+    pub(crate) fn on_stop_signals() -> Cancel {
         Self::on(&[Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP])
     }
 
@@ -64,27 +64,28 @@ impl Cancel {
         Cancel(state.clone())
     }
 
-    pub fn cancel(&self) {
+    #[cfg(test)]
+    pub(crate) fn cancel(&self) {
         self.0.stop.store(true, Ordering::SeqCst);
     }
 
     /// Whether a stop was asked (and not yet acted on).
-    pub fn is_cancelled(&self) -> bool {
+    pub(crate) fn is_cancelled(&self) -> bool {
         self.0.stop.load(Ordering::SeqCst)
     }
 
     /// Acts on a stop: true once per request.
-    pub fn take(&self) -> bool {
+    pub(crate) fn take(&self) -> bool {
         self.0.stop.swap(false, Ordering::SeqCst)
     }
 
     /// The signal that asked to stop, if one did.
-    pub fn signal(&self) -> Option<i32> {
+    pub(crate) fn signal(&self) -> Option<i32> {
         Some(self.0.signal.load(Ordering::SeqCst)).filter(|s| *s != 0)
     }
 
     /// What asked to stop, in a diagnostic's words: "Ctrl-C", "SIGTERM", ...
-    pub fn words(&self) -> String {
+    pub(crate) fn words(&self) -> String {
         match self.signal() {
             None | Some(nix::libc::SIGINT) => "Ctrl-C".to_string(),
             Some(s) => {
@@ -95,14 +96,14 @@ impl Cancel {
 
     /// The stop is being acted on: forget the request, and ignore signals from now on, so that
     /// the rollback (or teardown) that follows runs whole. `reset` listens again.
-    pub fn settle(&self) {
+    pub(crate) fn settle(&self) {
         self.0.settled.store(true, Ordering::SeqCst);
         self.0.stop.store(false, Ordering::SeqCst);
     }
 
     /// Forget a request that came while nothing ran, and listen again (the REPL, before each
     /// line).
-    pub fn reset(&self) {
+    pub(crate) fn reset(&self) {
         self.0.stop.store(false, Ordering::SeqCst);
         self.0.signal.store(0, Ordering::SeqCst);
         self.0.settled.store(false, Ordering::SeqCst);

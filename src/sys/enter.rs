@@ -16,7 +16,7 @@ use std::thread;
 /// `None` runs `f` on a fresh thread in the calling thread's namespace.
 /// Anything `f` spawns (sockets, child processes) lives in that namespace.
 /// A panic in `f` is propagated to the caller.
-pub fn in_netns<T: Send + 'static>(
+pub(crate) fn in_netns<T: Send + 'static>(
     ns: Option<&Path>,
     f: impl FnOnce() -> T + Send + 'static,
 ) -> io::Result<T> {
@@ -41,7 +41,7 @@ pub fn in_netns<T: Send + 'static>(
 /// the calling thread's namespace (`/proc/thread-self/ns/net`; equals
 /// `/proc/self/ns/net` since we never move the caller's thread, and stays
 /// right when called inside an [`in_netns`] closure).
-pub fn inode(ns: Option<&Path>) -> io::Result<u64> {
+pub(crate) fn inode(ns: Option<&Path>) -> io::Result<u64> {
     let p = ns.unwrap_or(Path::new("/proc/thread-self/ns/net"));
     // metadata() follows the magic /proc link to the nsfs inode.
     fs::metadata(p)
@@ -51,7 +51,7 @@ pub fn inode(ns: Option<&Path>) -> io::Result<u64> {
 
 /// Whether `path` is a namespace (a mounted nsfs file), not the empty file `ip netns add`
 /// makes first and a netsh killed right then leaves behind.
-pub fn is_netns(path: &Path) -> bool {
+pub(crate) fn is_netns(path: &Path) -> bool {
     use nix::sys::statfs::{statfs, NSFS_MAGIC};
     statfs(path).is_ok_and(|s| s.filesystem_type() == NSFS_MAGIC)
 }

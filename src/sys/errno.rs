@@ -1,7 +1,7 @@
 //! An errno in people's words: "No such device (ENODEV)", not "(os error 19)".
 
 /// "No such device (ENODEV)": the system's words and the errno's name.
-pub fn errno_words(e: &std::io::Error) -> String {
+pub(crate) fn errno_words(e: &std::io::Error) -> String {
     let s = e.to_string();
     match (s.find(" (os error"), e.raw_os_error()) {
         (Some(i), Some(n)) => format!("{} ({:?})", &s[..i], nix::errno::Errno::from_raw(n)),
@@ -10,7 +10,10 @@ pub fn errno_words(e: &std::io::Error) -> String {
 }
 
 /// Prefix an error with what was being done, keeping its kind and naming its errno.
-pub fn context(e: impl Into<std::io::Error>, what: impl std::fmt::Display) -> std::io::Error {
+pub(crate) fn context(
+    e: impl Into<std::io::Error>,
+    what: impl std::fmt::Display,
+) -> std::io::Error {
     let e = e.into();
     let msg = format!("{what}: {}", errno_words(&e));
     std::io::Error::new(e.kind(), msg)

@@ -12,7 +12,7 @@ pub struct Failure {
 }
 
 impl Failure {
-    pub fn new(message: impl Into<String>, errno: Option<i32>) -> Self {
+    pub(crate) fn new(message: impl Into<String>, errno: Option<i32>) -> Self {
         Failure {
             message: message.into(),
             errno,
@@ -21,7 +21,7 @@ impl Failure {
     }
 
     /// "…: No such file or directory (ENOENT)": the system's words and the errno's name.
-    pub fn from_io(e: &std::io::Error) -> Self {
+    pub(crate) fn from_io(e: &std::io::Error) -> Self {
         let s = errno_words(e);
         // A wrapped error keeps its kind but not its errno: recover the common ones.
         let errno = e.raw_os_error().or(match e.kind() {

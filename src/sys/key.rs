@@ -46,19 +46,19 @@ pub enum ObjectKey {
 }
 
 impl ObjectKey {
-    pub fn link(ns: &Netns, name: &str) -> Self {
+    pub(crate) fn link(ns: &Netns, name: &str) -> Self {
         ObjectKey::Link {
             ns: ns.clone(),
             name: name.to_string(),
         }
     }
 
-    pub fn netns(name: &str) -> Self {
+    pub(crate) fn netns(name: &str) -> Self {
         ObjectKey::Netns(name.to_string())
     }
 
     /// The stack the object lives in (a namespace itself lives on the host's).
-    pub fn ns(&self) -> Netns {
+    pub(crate) fn ns(&self) -> Netns {
         match self {
             ObjectKey::Netns(_) => Netns::Root,
             ObjectKey::Link { ns, .. }
@@ -71,7 +71,7 @@ impl ObjectKey {
     }
 
     /// The link an address or FDB entry sits on: it goes when that link goes.
-    pub fn on_link(&self) -> Option<(&Netns, &str)> {
+    pub(crate) fn on_link(&self) -> Option<(&Netns, &str)> {
         match self {
             ObjectKey::Link { ns, name } => Some((ns, name)),
             ObjectKey::Addr { ns, link, .. } => Some((ns, link)),
@@ -103,7 +103,7 @@ impl fmt::Display for ObjectKey {
 /// A journal line's key that is not one of the forms above.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("unknown object key {0:?}")]
-pub struct BadKey(pub String);
+pub struct BadKey(pub(crate) String);
 
 fn stack(s: &str) -> Netns {
     // `Display` writes the root stack as "host"; the DSL never names a namespace "host".

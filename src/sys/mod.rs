@@ -4,17 +4,17 @@
 //!
 //! Nothing here imports another module of the crate (the layer test in tests/layers.rs).
 
-pub mod addr;
+pub(crate) mod addr;
 pub mod at;
 pub mod cancel;
-pub mod enter;
-pub mod errno;
+pub(crate) mod enter;
+pub(crate) mod errno;
 pub mod failure;
 pub mod key;
 pub mod link_kind;
 pub mod netns;
-pub mod shell;
-pub mod sources;
+pub(crate) mod shell;
+pub(crate) mod sources;
 
 pub use at::At;
 pub use cancel::Cancel;

@@ -20,7 +20,7 @@ impl Netns {
 
     /// A namespace of a simulated machine: `Netns::Named("h150.ns2")`. The one place where
     /// that naming is made; `machine` and `local` read it back.
-    pub fn on_machine(machine: &str, name: &str) -> Self {
+    pub(crate) fn on_machine(machine: &str, name: &str) -> Self {
         Netns::Named(format!("{machine}.{name}"))
     }
 
@@ -42,7 +42,7 @@ impl Netns {
     }
 
     /// Whether this namespace is one of `machine`'s (the simulated host named `machine`).
-    pub fn is_on(&self, machine: &str) -> bool {
+    pub(crate) fn is_on(&self, machine: &str) -> bool {
         self.machine() == Some(machine)
     }
 
@@ -65,7 +65,7 @@ impl Netns {
     }
 
     /// The `ip` prefix that runs a command in this namespace (bash words, quoted).
-    pub fn ip(&self) -> String {
+    pub(crate) fn ip(&self) -> String {
         match self {
             Netns::Root => "ip".to_string(),
             Netns::Named(n) => format!("ip -n {}", quote(n)),
@@ -73,7 +73,7 @@ impl Netns {
     }
 
     /// The prefix that runs any other program in this namespace (bash words, quoted).
-    pub fn exec_prefix(&self) -> String {
+    pub(crate) fn exec_prefix(&self) -> String {
         match self {
             Netns::Root => String::new(),
             Netns::Named(n) => format!("ip netns exec {} ", quote(n)),
@@ -83,7 +83,7 @@ impl Netns {
     /// How `ip link ... netns X` names this namespace, as a bash word. The root stack has no
     /// name in `/run/netns`, so a bash script refers to it by its own pid (`$$`), which lives
     /// there.
-    pub fn ip_netns_arg(&self) -> String {
+    pub(crate) fn ip_netns_arg(&self) -> String {
         match self {
             Netns::Root => "$$".to_string(),
             Netns::Named(n) => quote(n),

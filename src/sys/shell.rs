@@ -4,7 +4,7 @@
 /// `word` as bash reads it back as one literal word: as is when every character is plain,
 /// otherwise in single quotes (a `'` inside as `'\''`). A lone `!` (iptables' negation) is
 /// plain; `!x` is quoted, or an interactive bash would expand it from its history.
-pub fn quote(word: &str) -> String {
+pub(crate) fn quote(word: &str) -> String {
     let plain = |c: char| c.is_ascii_alphanumeric() || "-_./:,=+@%".contains(c);
     if word == "!" || (!word.is_empty() && word.chars().all(plain)) {
         word.to_string()

@@ -7,7 +7,7 @@ thread_local! {
 }
 
 /// The number of a module's file (1, 2, ...; 0 is the script run).
-pub fn intern(path: &str) -> u32 {
+pub(crate) fn intern(path: &str) -> u32 {
     SOURCES.with(|s| {
         let mut s = s.borrow_mut();
         match s.iter().position(|p| p == path) {
@@ -20,6 +20,6 @@ pub fn intern(path: &str) -> u32 {
     })
 }
 
-pub fn path(id: u32) -> Option<String> {
+pub(crate) fn path(id: u32) -> Option<String> {
     SOURCES.with(|s| s.borrow().get(id.checked_sub(1)? as usize).cloned())
 }

@@ -10,14 +10,14 @@ use crate::sys::Netns;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-pub struct Cached<'a> {
+pub(crate) struct Cached<'a> {
     inner: &'a mut dyn Kernel,
     views: HashMap<Netns, Option<NsView>>,
     links: HashMap<Netns, Vec<LinkDetail>>,
 }
 
 impl<'a> Cached<'a> {
-    pub fn new(inner: &'a mut dyn Kernel) -> Self {
+    pub(crate) fn new(inner: &'a mut dyn Kernel) -> Self {
         Cached {
             inner,
             views: HashMap::new(),

@@ -10,7 +10,7 @@ const TERMINAL: [&str; 6] = ["ACCEPT", "DROP", "REJECT", "MASQUERADE", "SNAT", "
 
 /// The first terminal rule the packet matches, else the policy. Jumps to user chains are
 /// not followed (they usually RETURN); a rule with a match we cannot judge is skipped.
-pub fn decide(chain: &Chain, p: &Packet) -> Decision {
+pub(crate) fn decide(chain: &Chain, p: &Packet) -> Decision {
     for r in &chain.rules {
         let Some(m) = matches(r, p) else { continue };
         if m.0 && TERMINAL.contains(&m.1.as_str()) {

@@ -3,8 +3,8 @@
 use crate::sys::Netns;
 
 /// A router the packet crossed: where, in and out links, and whether it rewrote the source.
-pub struct Crossed {
-    pub ns: Netns,
-    pub in_dev: String,
-    pub out_dev: String,
+pub(crate) struct Crossed {
+    pub(crate) ns: Netns,
+    pub(crate) in_dev: String,
+    pub(crate) out_dev: String,
 }

@@ -4,10 +4,10 @@ use std::net::IpAddr;
 
 /// Where a packet's walk through a chain ended: the target and the rule (or the policy).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Decision {
-    pub target: String,
+pub(crate) struct Decision {
+    pub(crate) target: String,
     /// The matching rule's spec; `None` when the policy decided.
-    pub rule: Option<String>,
+    pub(crate) rule: Option<String>,
     /// `--to-source` of a SNAT rule.
-    pub to_source: Option<IpAddr>,
+    pub(crate) to_source: Option<IpAddr>,
 }

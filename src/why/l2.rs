@@ -8,12 +8,12 @@ use super::words::{link_call, link_ref};
 use crate::sys::LinkKind;
 use crate::sys::Netns;
 
-pub fn find(k: &mut dyn Kernel, ns: &Netns, name: &str) -> Option<LinkDetail> {
+pub(crate) fn find(k: &mut dyn Kernel, ns: &Netns, name: &str) -> Option<LinkDetail> {
     k.links(ns).into_iter().find(|l| l.name == name)
 }
 
 /// A veth's other end: in the same namespace, or the veth elsewhere that points back at it.
-pub fn peer(k: &mut dyn Kernel, ns: &Netns, l: &LinkDetail) -> Option<(Netns, LinkDetail)> {
+pub(crate) fn peer(k: &mut dyn Kernel, ns: &Netns, l: &LinkDetail) -> Option<(Netns, LinkDetail)> {
     let pi = l.peer_index?;
     let pns = l.peer_ns.clone().unwrap_or_else(|| ns.clone());
     k.links(&pns)
@@ -23,7 +23,7 @@ pub fn peer(k: &mut dyn Kernel, ns: &Netns, l: &LinkDetail) -> Option<(Netns, Li
 }
 
 /// Whether a frame sent on `dev` in `at` reaches `to_link` in `to`; records hops, or the break.
-pub fn reach(
+pub(crate) fn reach(
     k: &mut dyn Kernel,
     r: &mut Report,
     at: &Netns,

@@ -8,7 +8,7 @@ use crate::sys::Netns;
 use std::net::IpAddr;
 
 /// The kernel has no route: a link that is down explains it better than a missing route.
-pub fn no_route(k: &mut dyn Kernel, r: &mut Report, at: &Netns, dst: IpAddr, e: &str) {
+pub(crate) fn no_route(k: &mut dyn Kernel, r: &mut Report, at: &Netns, dst: IpAddr, e: &str) {
     let links = k.links(at);
     let view = k.view(at).unwrap_or_default();
     if view.addrs.iter().all(|(l, _)| l == "lo") {

@@ -5,7 +5,7 @@ use crate::sys::Netns;
 use std::net::IpAddr;
 
 /// Which namespace holds `ip`, and on which link.
-pub fn owner(k: &mut dyn Kernel, ip: IpAddr) -> Option<(Netns, String)> {
+pub(crate) fn owner(k: &mut dyn Kernel, ip: IpAddr) -> Option<(Netns, String)> {
     for ns in k.namespaces() {
         if let Some(v) = k.view(&ns) {
             if let Some((l, _)) = v.addr_owner(ip) {

@@ -3,11 +3,11 @@
 use std::net::IpAddr;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Packet {
-    pub in_dev: Option<String>,
-    pub out_dev: String,
-    pub src: IpAddr,
-    pub dst: IpAddr,
+pub(crate) struct Packet {
+    pub(crate) in_dev: Option<String>,
+    pub(crate) out_dev: String,
+    pub(crate) src: IpAddr,
+    pub(crate) dst: IpAddr,
     /// The conntrack state: NEW for the request, ESTABLISHED for the reply.
-    pub state: &'static str,
+    pub(crate) state: &'static str,
 }

@@ -9,7 +9,12 @@ use std::net::IpAddr;
 
 /// `why`: walk the path, then ping `dst` from `src` once (bounded). Without a kernel (a dry
 /// run) the report is neutral: nothing evaluated, no probe.
-pub fn why(kernel: Option<&mut dyn Kernel>, src: &Netns, dst: IpAddr, probe: bool) -> Report {
+pub(crate) fn why(
+    kernel: Option<&mut dyn Kernel>,
+    src: &Netns,
+    dst: IpAddr,
+    probe: bool,
+) -> Report {
     let Some(kernel) = kernel else {
         return Report {
             src: src.to_string(),

@@ -3,34 +3,34 @@
 use serde::Serialize;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Hop {
+pub(crate) struct Hop {
     /// The namespace the step happened in (`host` for the root stack).
-    pub at: String,
-    pub text: String,
-    pub ok: bool,
+    pub(crate) at: String,
+    pub(crate) text: String,
+    pub(crate) ok: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Report {
-    pub src: String,
-    pub dst: String,
-    pub hops: Vec<Hop>,
+pub(crate) struct Report {
+    pub(crate) src: String,
+    pub(crate) dst: String,
+    pub(crate) hops: Vec<Hop>,
     /// The broken step and its cause, in people's words.
-    pub broken: Option<String>,
+    pub(crate) broken: Option<String>,
     /// The repair, in DSL form.
-    pub fix: Option<String>,
+    pub(crate) fix: Option<String>,
     /// The real probe's answer; `None` when none was sent (a dry run).
-    pub probe: Option<bool>,
+    pub(crate) probe: Option<bool>,
     /// False in a dry run: nothing was read from a kernel.
-    pub evaluated: bool,
+    pub(crate) evaluated: bool,
     /// Each layer-2 next hop (namespace, link, address): whose neighbour entry explains a
     /// probe that fails on a path that looks clear.
     #[serde(skip)]
-    pub next_hops: Vec<(crate::sys::Netns, String, std::net::IpAddr)>,
+    pub(crate) next_hops: Vec<(crate::sys::Netns, String, std::net::IpAddr)>,
 }
 
 impl Report {
-    pub fn hop(&mut self, at: &impl ToString, text: impl Into<String>) {
+    pub(crate) fn hop(&mut self, at: &impl ToString, text: impl Into<String>) {
         self.hops.push(Hop {
             at: at.to_string(),
             text: text.into(),
@@ -38,7 +38,12 @@ impl Report {
         });
     }
 
-    pub fn block(&mut self, at: &impl ToString, cause: impl Into<String>, fix: Option<String>) {
+    pub(crate) fn block(
+        &mut self,
+        at: &impl ToString,
+        cause: impl Into<String>,
+        fix: Option<String>,
+    ) {
         let cause = cause.into();
         self.hops.push(Hop {
             at: at.to_string(),
@@ -49,12 +54,12 @@ impl Report {
         self.fix = fix;
     }
 
-    pub fn clear(&self) -> bool {
+    pub(crate) fn clear(&self) -> bool {
         self.broken.is_none()
     }
 
     /// `verdict: clear` or `verdict: blocked — <the broken step and its cause>`.
-    pub fn verdict(&self) -> String {
+    pub(crate) fn verdict(&self) -> String {
         match (&self.broken, self.evaluated) {
             (_, false) => "verdict: not evaluated (a dry run reads no kernel)".to_string(),
             (None, _) => "verdict: clear".to_string(),
@@ -63,7 +68,7 @@ impl Report {
     }
 
     /// Every hop, the fix, the probe, then the verdict: what `netsh why` prints.
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         let mut out = format!("why {} → {}\n", self.src, self.dst);
         for h in &self.hops {
             let mark = if h.ok { "ok" } else { "BROKEN" };

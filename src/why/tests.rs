@@ -2,6 +2,7 @@
 
 use super::chain::decide;
 use super::packet::Packet;
+use super::walk::walk;
 use super::*;
 use crate::firewall::chain::Chain;
 use crate::plan::view::NsView;

@@ -9,7 +9,7 @@ use crate::sys::Netns;
 
 /// A VXLAN port: its remote must be a VTEP (an address of `far`) with a VXLAN of the same VNI
 /// and port, pointing back at us, enslaved to `far_br`.
-pub fn tunnel(
+pub(crate) fn tunnel(
     k: &mut dyn Kernel,
     r: &mut Report,
     at: &Netns,

@@ -16,7 +16,7 @@ use super::words::{call, ip_forward};
 use crate::sys::Netns;
 use std::net::IpAddr;
 
-pub fn walk(k: &mut dyn Kernel, src: &Netns, dst: IpAddr) -> Report {
+pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, dst: IpAddr) -> Report {
     let mut r = Report {
         src: src.to_string(),
         dst: dst.to_string(),

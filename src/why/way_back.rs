@@ -11,7 +11,7 @@ use std::net::IpAddr;
 
 /// The reply: the destination needs a route back to the (possibly rewritten) source, and every
 /// router crossed must let the reply through FORWARD (conntrack ESTABLISHED).
-pub fn way_back(
+pub(crate) fn way_back(
     k: &mut dyn Kernel,
     r: &mut Report,
     at: &Netns,

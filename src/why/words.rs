@@ -3,7 +3,7 @@
 use crate::sys::Netns;
 
 /// `route(..)` on the host, `ns1.route(..)`, `h150.ns("ns2").route(..)`.
-pub fn call(ns: &Netns, verb: &str) -> String {
+pub(crate) fn call(ns: &Netns, verb: &str) -> String {
     match ns {
         Netns::Root => verb.to_string(),
         Netns::Named(_) => format!("{}.{verb}", stack(ns)),
@@ -11,7 +11,7 @@ pub fn call(ns: &Netns, verb: &str) -> String {
 }
 
 /// A namespace as a script names it: `host()`, `ns1`, `h150.ns("ns2")`.
-pub fn stack(ns: &Netns) -> String {
+pub(crate) fn stack(ns: &Netns) -> String {
     match ns {
         Netns::Root => "host()".into(),
         // The variables the article's scripts hold: `ns1`, `h150`.
@@ -23,16 +23,16 @@ pub fn stack(ns: &Netns) -> String {
 }
 
 /// `link("vethb1").up()` on the host, `ns1.link("veth1").up()` elsewhere.
-pub fn link_call(ns: &Netns, link: &str, verb: &str) -> String {
+pub(crate) fn link_call(ns: &Netns, link: &str, verb: &str) -> String {
     call(ns, &format!("link(\"{link}\").{verb}"))
 }
 
 /// The fix that turns on forwarding in a namespace.
-pub fn ip_forward(ns: &Netns) -> String {
+pub(crate) fn ip_forward(ns: &Netns) -> String {
     call(ns, "ip_forward(true)")
 }
 
 /// How the DSL names a link in a fix: `link("eth0")`, on its stack.
-pub fn link_ref(ns: &Netns, name: &str) -> String {
+pub(crate) fn link_ref(ns: &Netns, name: &str) -> String {
     call(ns, &format!("link(\"{name}\")"))
 }

@@ -9,7 +9,7 @@ const NLM_F_EXCL: u16 = 0x200;
 
 /// Where a new rule goes in its chain.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Place {
+pub(crate) enum Place {
     Append,
     Head,
     /// Before the rule with this handle.
@@ -17,7 +17,7 @@ pub enum Place {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Op {
+pub(crate) enum Op {
     NewTable(String),
     /// A built-in chain: made with policy ACCEPT on first use, or given a policy (`-P`, which
     /// zeroes its counters).
@@ -45,7 +45,7 @@ pub enum Op {
 
 impl Op {
     /// What the op does, for a refusal: "add a rule to filter FORWARD".
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Op::NewTable(t) => format!("create the {t} table"),
             Op::Builtin {
@@ -62,7 +62,7 @@ impl Op {
         }
     }
 
-    pub fn write(&self, m: &mut Msgs) {
+    pub(crate) fn write(&self, m: &mut Msgs) {
         match self {
             Op::NewTable(t) => {
                 m.nft(NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_ACK);

@@ -3,12 +3,12 @@
 
 /// A built-in chain: table, name, netfilter hook, priority and chain type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Builtin {
-    pub table: &'static str,
-    pub chain: &'static str,
-    pub hook: u32,
-    pub prio: i32,
-    pub ty: &'static str,
+pub(crate) struct Builtin {
+    pub(crate) table: &'static str,
+    pub(crate) chain: &'static str,
+    pub(crate) hook: u32,
+    pub(crate) prio: i32,
+    pub(crate) ty: &'static str,
 }
 
 const fn b(
@@ -50,9 +50,9 @@ const BUILTINS: [Builtin; 17] = [
 ];
 
 /// iptables' tables, in the order iptables-save prints them (enum nft_table_type).
-pub const TABLES: [&str; 5] = ["mangle", "security", "raw", "filter", "nat"];
+pub(crate) const TABLES: [&str; 5] = ["mangle", "security", "raw", "filter", "nat"];
 
-pub fn builtin(table: &str, chain: &str) -> Option<Builtin> {
+pub(crate) fn builtin(table: &str, chain: &str) -> Option<Builtin> {
     BUILTINS
         .iter()
         .find(|b| b.table == table && b.chain == chain)
@@ -61,7 +61,7 @@ pub fn builtin(table: &str, chain: &str) -> Option<Builtin> {
 
 /// Where a chain comes in iptables-save's order: built-ins first, in their order, then user
 /// chains by name.
-pub fn order(table: &str, chain: &str) -> (usize, usize, String) {
+pub(crate) fn order(table: &str, chain: &str) -> (usize, usize, String) {
     let t = TABLES
         .iter()
         .position(|t| *t == table)

@@ -11,12 +11,12 @@ use std::net::Ipv4Addr;
 
 /// A decoded rule, and the expressions (by name) that it could not read.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Decoded {
-    pub spec: Spec,
-    pub unknown: Vec<String>,
+pub(crate) struct Decoded {
+    pub(crate) spec: Spec,
+    pub(crate) unknown: Vec<String>,
 }
 
-pub fn decode(exprs: &[Expr]) -> Decoded {
+pub(crate) fn decode(exprs: &[Expr]) -> Decoded {
     let mut d = Decoded::default();
     let mut i = 0;
     // The match that native port payloads add to (one per run of port loads).

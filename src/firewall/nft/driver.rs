@@ -62,7 +62,7 @@ impl Nft {
         Ok(&mut self.socks.get_mut(&key).unwrap().1)
     }
 
-    pub fn ruleset(&mut self, ns: Option<&Path>) -> Result<Ruleset, Failure> {
+    pub(crate) fn ruleset(&mut self, ns: Option<&Path>) -> Result<Ruleset, Failure> {
         Ruleset::read(self.sock(ns)?).map_err(io_failure)
     }
 

@@ -11,10 +11,10 @@ use super::xt;
 /// A rule's expressions and its NFTA_RULE_COMPAT protocol (what x_tables matches check `-p`
 /// against).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Encoded {
-    pub exprs: Vec<Expr>,
-    pub proto: u32,
-    pub proto_inverted: bool,
+pub(crate) struct Encoded {
+    pub(crate) exprs: Vec<Expr>,
+    pub(crate) proto: u32,
+    pub(crate) proto_inverted: bool,
 }
 
 fn op(not: bool) -> u32 {
@@ -81,7 +81,7 @@ fn target(t: &Target) -> Expr {
     }
 }
 
-pub fn encode(s: &Spec) -> Encoded {
+pub(crate) fn encode(s: &Spec) -> Encoded {
     let mut e = vec![];
     if let Some(n) = &s.iif {
         e.extend(iface(NFT_META_IIFNAME, n));

@@ -7,35 +7,34 @@ use super::wire::{self, Msgs, NLA_F_NESTED};
 const NFTA_LIST_ELEM: u16 = 1;
 const NFTA_EXPR_NAME: u16 = 1;
 const NFTA_EXPR_DATA: u16 = 2;
-pub const NFTA_DATA_VALUE: u16 = 1;
-pub const NFTA_DATA_VERDICT: u16 = 2;
-pub const NFTA_VERDICT_CODE: u16 = 1;
-pub const NFTA_VERDICT_CHAIN: u16 = 2;
-pub const NFT_REG_VERDICT: u32 = 0;
-pub const NFT_REG_1: u32 = 1;
+pub(crate) const NFTA_DATA_VALUE: u16 = 1;
+pub(crate) const NFTA_DATA_VERDICT: u16 = 2;
+pub(crate) const NFTA_VERDICT_CODE: u16 = 1;
+pub(crate) const NFTA_VERDICT_CHAIN: u16 = 2;
+pub(crate) const NFT_REG_VERDICT: u32 = 0;
+pub(crate) const NFT_REG_1: u32 = 1;
 
-pub const NFT_META_IIFNAME: u32 = 6;
-pub const NFT_META_OIFNAME: u32 = 7;
-pub const NFT_META_L4PROTO: u32 = 16;
-pub const NFT_PAYLOAD_NETWORK_HEADER: u32 = 1;
-pub const NFT_PAYLOAD_TRANSPORT_HEADER: u32 = 2;
-pub const NFT_CMP_EQ: u32 = 0;
-pub const NFT_CMP_NEQ: u32 = 1;
-pub const NFT_RANGE_EQ: u32 = 0;
-pub const NFT_RANGE_NEQ: u32 = 1;
+pub(crate) const NFT_META_IIFNAME: u32 = 6;
+pub(crate) const NFT_META_OIFNAME: u32 = 7;
+pub(crate) const NFT_META_L4PROTO: u32 = 16;
+pub(crate) const NFT_PAYLOAD_NETWORK_HEADER: u32 = 1;
+pub(crate) const NFT_PAYLOAD_TRANSPORT_HEADER: u32 = 2;
+pub(crate) const NFT_CMP_EQ: u32 = 0;
+pub(crate) const NFT_CMP_NEQ: u32 = 1;
+pub(crate) const NFT_RANGE_NEQ: u32 = 1;
 
-pub const NF_DROP: u32 = 0;
-pub const NF_ACCEPT: u32 = 1;
-pub const NFT_JUMP: u32 = -3i32 as u32;
-pub const NFT_GOTO: u32 = -4i32 as u32;
-pub const NFT_RETURN: u32 = -5i32 as u32;
+pub(crate) const NF_DROP: u32 = 0;
+pub(crate) const NF_ACCEPT: u32 = 1;
+pub(crate) const NFT_JUMP: u32 = -3i32 as u32;
+pub(crate) const NFT_GOTO: u32 = -4i32 as u32;
+pub(crate) const NFT_RETURN: u32 = -5i32 as u32;
 
 /// One expression: its name and its NFTA_EXPR_DATA attributes, (type, payload) in order; a
 /// nested attribute's type carries NLA_F_NESTED when built here (a dump leaves it off).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Expr {
-    pub name: String,
-    pub data: Vec<(u16, Vec<u8>)>,
+pub(crate) struct Expr {
+    pub(crate) name: String,
+    pub(crate) data: Vec<(u16, Vec<u8>)>,
 }
 
 impl Expr {
@@ -47,24 +46,25 @@ impl Expr {
     }
 
     /// An attribute's payload, by type.
-    pub fn get(&self, ty: u16) -> Option<&[u8]> {
+    pub(crate) fn get(&self, ty: u16) -> Option<&[u8]> {
         self.data
             .iter()
             .find(|(t, _)| t & !NLA_F_NESTED == ty)
             .map(|(_, v)| v.as_slice())
     }
 
-    pub fn u32(&self, ty: u16) -> Option<u32> {
+    pub(crate) fn u32(&self, ty: u16) -> Option<u32> {
         self.get(ty).and_then(wire::be32)
     }
 
     /// The bytes of a nested NFTA_DATA_VALUE (cmp, bitwise, range data).
-    pub fn value(&self, ty: u16) -> Option<&[u8]> {
+    pub(crate) fn value(&self, ty: u16) -> Option<&[u8]> {
         wire::get(self.get(ty)?, NFTA_DATA_VALUE)
     }
 
     /// The same expression with NLA_F_NESTED cleared at every depth: as a dump shows it.
-    pub fn plain(&self) -> Expr {
+    #[cfg(test)]
+    pub(crate) fn plain(&self) -> Expr {
         let data = self
             .data
             .iter()
@@ -83,7 +83,7 @@ impl Expr {
     }
 
     /// An NFTA_LIST_ELEM of a dumped rule's NFTA_RULE_EXPRESSIONS.
-    pub fn parse(elem: &[u8]) -> Option<Expr> {
+    pub(crate) fn parse(elem: &[u8]) -> Option<Expr> {
         let name = wire::cstr(wire::get(elem, NFTA_EXPR_NAME)?);
         let data = match wire::get(elem, NFTA_EXPR_DATA) {
             Some(d) => wire::attrs(d).map(|(t, _, v)| (t, v.to_vec())).collect(),
@@ -94,6 +94,7 @@ impl Expr {
 }
 
 /// Clear NLA_F_NESTED in a run of attributes, recursively.
+#[cfg(test)]
 fn unflag(b: &mut [u8]) {
     let mut i = 0;
     while i + 4 <= b.len() {
@@ -123,12 +124,12 @@ fn data_value(bytes: &[u8]) -> Vec<u8> {
 }
 
 /// Load a meta key (iifname, oifname, l4proto) into register 1.
-pub fn meta(key: u32) -> Expr {
+pub(crate) fn meta(key: u32) -> Expr {
     Expr::new("meta", vec![(2, be(key)), (1, be(NFT_REG_1))])
 }
 
 /// Compare register 1 with `bytes`.
-pub fn cmp(op: u32, bytes: &[u8]) -> Expr {
+pub(crate) fn cmp(op: u32, bytes: &[u8]) -> Expr {
     Expr::new(
         "cmp",
         vec![
@@ -140,7 +141,7 @@ pub fn cmp(op: u32, bytes: &[u8]) -> Expr {
 }
 
 /// Load `len` bytes at `offset` of a header into register 1.
-pub fn payload(base: u32, offset: u32, len: u32) -> Expr {
+pub(crate) fn payload(base: u32, offset: u32, len: u32) -> Expr {
     Expr::new(
         "payload",
         vec![
@@ -153,7 +154,7 @@ pub fn payload(base: u32, offset: u32, len: u32) -> Expr {
 }
 
 /// Register 1 &= mask (an address prefix that is not whole bytes).
-pub fn bitwise(mask: &[u8]) -> Expr {
+pub(crate) fn bitwise(mask: &[u8]) -> Expr {
     let len = mask.len() as u32;
     let xor = vec![0u8; mask.len()];
     Expr::new(
@@ -169,25 +170,12 @@ pub fn bitwise(mask: &[u8]) -> Expr {
     )
 }
 
-/// Register 1 within (or, NEQ, outside) [from, to].
-pub fn range(op: u32, from: &[u8], to: &[u8]) -> Expr {
-    Expr::new(
-        "range",
-        vec![
-            (1, be(NFT_REG_1)),
-            (2, be(op)),
-            (3 | NLA_F_NESTED, data_value(from)),
-            (4 | NLA_F_NESTED, data_value(to)),
-        ],
-    )
-}
-
-pub fn counter() -> Expr {
+pub(crate) fn counter() -> Expr {
     Expr::new("counter", vec![(1, vec![0; 8]), (2, vec![0; 8])])
 }
 
 /// A verdict: accept, drop, return, or a jump/goto to `chain`.
-pub fn verdict(code: u32, chain: Option<&str>) -> Expr {
+pub(crate) fn verdict(code: u32, chain: Option<&str>) -> Expr {
     let mut m = Msgs::default();
     m.nest(NFTA_DATA_VERDICT);
     m.u32be(NFTA_VERDICT_CODE, code);
@@ -202,7 +190,7 @@ pub fn verdict(code: u32, chain: Option<&str>) -> Expr {
 }
 
 /// An x_tables match or target (`kind` "match" or "target") with its info struct.
-pub fn xt(kind: &str, name: &str, rev: u32, info: Vec<u8>) -> Expr {
+pub(crate) fn xt(kind: &str, name: &str, rev: u32, info: Vec<u8>) -> Expr {
     Expr::new(
         kind,
         vec![(1, wire::cstring(name)), (2, be(rev)), (3, info)],
@@ -210,7 +198,7 @@ pub fn xt(kind: &str, name: &str, rev: u32, info: Vec<u8>) -> Expr {
 }
 
 /// NFTA_RULE_EXPRESSIONS holding `exprs`.
-pub fn write_all(m: &mut Msgs, ty: u16, exprs: &[Expr]) {
+pub(crate) fn write_all(m: &mut Msgs, ty: u16, exprs: &[Expr]) {
     m.nest(ty);
     for e in exprs {
         m.nest(NFTA_LIST_ELEM);
@@ -226,14 +214,14 @@ pub fn write_all(m: &mut Msgs, ty: u16, exprs: &[Expr]) {
 }
 
 /// The expressions of a dumped NFTA_RULE_EXPRESSIONS.
-pub fn parse_all(b: &[u8]) -> Vec<Expr> {
+pub(crate) fn parse_all(b: &[u8]) -> Vec<Expr> {
     wire::attrs(b)
         .filter_map(|(_, _, e)| Expr::parse(e))
         .collect()
 }
 
 /// An immediate's verdict: (code, chain).
-pub fn verdict_of(e: &Expr) -> Option<(u32, Option<String>)> {
+pub(crate) fn verdict_of(e: &Expr) -> Option<(u32, Option<String>)> {
     let v = wire::get(e.get(2)?, NFTA_DATA_VERDICT)?;
     let code = wire::get(v, NFTA_VERDICT_CODE).and_then(wire::be32)?;
     Some((code, wire::get(v, NFTA_VERDICT_CHAIN).map(wire::cstr)))

@@ -42,7 +42,7 @@ const NAMES: [(&str, u8, u8, u8); 36] = [
 ];
 
 /// `8`, `3/1` or a name (`echo-request`, `port-unreachable`).
-pub fn icmp_type(v: &str) -> Option<IcmpType> {
+pub(crate) fn icmp_type(v: &str) -> Option<IcmpType> {
     if let Some((_, ty, lo, hi)) = NAMES.iter().find(|(n, ..)| n.eq_ignore_ascii_case(v)) {
         return Some(IcmpType {
             ty: *ty,

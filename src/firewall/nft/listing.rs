@@ -10,16 +10,16 @@ use std::path::Path;
 
 /// One listed rule: where it is, its handle, and what it says.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Entry {
-    pub table: String,
-    pub chain: String,
-    pub handle: u64,
-    pub decoded: Decoded,
+pub(crate) struct Entry {
+    pub(crate) table: String,
+    pub(crate) chain: String,
+    pub(crate) handle: u64,
+    pub(crate) decoded: Decoded,
 }
 
 impl Entry {
     /// As iptables-save prints it; parts this driver cannot read are named at the end.
-    pub fn listed(&self) -> Listed {
+    pub(crate) fn listed(&self) -> Listed {
         let mut spec = render(&self.decoded.spec);
         for u in &self.decoded.unknown {
             spec.push_str(&format!(" [{u}]"));
@@ -34,7 +34,7 @@ impl Entry {
 
 impl Nft {
     /// Every rule of iptables' tables, in iptables-save's order, decoded.
-    pub fn entries(&mut self, ns: Option<&Path>) -> Result<Vec<Entry>, Failure> {
+    pub(crate) fn entries(&mut self, ns: Option<&Path>) -> Result<Vec<Entry>, Failure> {
         let rs = self.ruleset(ns)?;
         let mut out: Vec<Entry> = rs
             .rules

@@ -8,22 +8,22 @@
 //! `decode` (model ↔ expressions); `chains`, `ruleset`, `batch` and `driver` (tables, chains,
 //! transactions); `rules` and `listing` (what the driver does with them).
 
-pub mod batch;
-pub mod chains;
-pub mod decode;
+pub(crate) mod batch;
+pub(crate) mod chains;
+pub(crate) mod decode;
 pub mod driver;
-pub mod encode;
-pub mod expr;
-pub mod icmp;
-pub mod listing;
-pub mod model;
-pub mod parse;
-pub mod render;
-pub mod rules;
-pub mod ruleset;
-pub mod socket;
-pub mod wire;
-pub mod xt;
+pub(crate) mod encode;
+pub(crate) mod expr;
+pub(crate) mod icmp;
+pub(crate) mod listing;
+pub(crate) mod model;
+pub(crate) mod parse;
+pub(crate) mod render;
+pub(crate) mod rules;
+pub(crate) mod ruleset;
+pub(crate) mod socket;
+pub(crate) mod wire;
+pub(crate) mod xt;
 
 #[cfg(test)]
 mod pins;
@@ -38,7 +38,7 @@ use crate::sys::Failure;
 use std::path::Path;
 
 /// A rule outside the native set, as a failure: what it needs and how to get it.
-pub fn needs_iptables(what: &str) -> Failure {
+pub(crate) fn needs_iptables(what: &str) -> Failure {
     Failure {
         message: format!(
             "netsh writes {what} only through the iptables program, which is not installed"

@@ -7,38 +7,38 @@ use std::net::Ipv4Addr;
 
 /// A value and whether it is negated (`! -s 10.0.0.0/8`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Neg<T> {
-    pub not: bool,
-    pub v: T,
+pub(crate) struct Neg<T> {
+    pub(crate) not: bool,
+    pub(crate) v: T,
 }
 
 impl<T> Neg<T> {
-    pub fn new(not: bool, v: T) -> Self {
+    pub(crate) fn new(not: bool, v: T) -> Self {
         Neg { not, v }
     }
 }
 
 /// A port or an inclusive port range (`80`, `80:90`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Ports {
-    pub lo: u16,
-    pub hi: u16,
+pub(crate) struct Ports {
+    pub(crate) lo: u16,
+    pub(crate) hi: u16,
 }
 
 impl Ports {
-    pub const ANY: Ports = Ports { lo: 0, hi: 65535 };
+    pub(crate) const ANY: Ports = Ports { lo: 0, hi: 65535 };
 }
 
 /// The `tcp` and `udp` matches: source and destination ports.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct PortMatch {
-    pub sport: Option<Neg<Ports>>,
-    pub dport: Option<Neg<Ports>>,
+pub(crate) struct PortMatch {
+    pub(crate) sport: Option<Neg<Ports>>,
+    pub(crate) dport: Option<Neg<Ports>>,
 }
 
 /// One `-m` match, in the order the rule names them.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Match {
+pub(crate) enum Match {
     Comment(String),
     /// `--ctstate`: a mask of XT_CONNTRACK_STATE bits.
     Conntrack(Neg<u16>),
@@ -49,21 +49,21 @@ pub enum Match {
 
 /// `--icmp-type TYPE[/CODE]`: a type and a code range (any code: 0..=255).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct IcmpType {
-    pub ty: u8,
-    pub code: (u8, u8),
+pub(crate) struct IcmpType {
+    pub(crate) ty: u8,
+    pub(crate) code: (u8, u8),
 }
 
 /// SNAT/DNAT `--to-…`: an address range and maybe ports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct NatTo {
-    pub lo: Ipv4Addr,
-    pub hi: Ipv4Addr,
-    pub ports: Option<Ports>,
+pub(crate) struct NatTo {
+    pub(crate) lo: Ipv4Addr,
+    pub(crate) hi: Ipv4Addr,
+    pub(crate) ports: Option<Ports>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Target {
+pub(crate) enum Target {
     Accept,
     Drop,
     Return,
@@ -80,24 +80,24 @@ pub enum Target {
 }
 
 /// The protocols the native driver knows by name (`-p`).
-pub const PROTOCOLS: [(&str, u8); 4] = [("tcp", 6), ("udp", 17), ("icmp", 1), ("sctp", 132)];
+pub(crate) const PROTOCOLS: [(&str, u8); 4] = [("tcp", 6), ("udp", 17), ("icmp", 1), ("sctp", 132)];
 
 /// A rule after `-A CHAIN`, typed.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Spec {
-    pub src: Option<Neg<Ipv4Net>>,
-    pub dst: Option<Neg<Ipv4Net>>,
+pub(crate) struct Spec {
+    pub(crate) src: Option<Neg<Ipv4Net>>,
+    pub(crate) dst: Option<Neg<Ipv4Net>>,
     /// An interface name; a trailing `+` matches every name it begins.
-    pub iif: Option<Neg<String>>,
-    pub oif: Option<Neg<String>>,
+    pub(crate) iif: Option<Neg<String>>,
+    pub(crate) oif: Option<Neg<String>>,
     /// `-p`: an IP protocol number.
-    pub proto: Option<Neg<u8>>,
-    pub matches: Vec<Match>,
-    pub target: Option<Target>,
+    pub(crate) proto: Option<Neg<u8>>,
+    pub(crate) matches: Vec<Match>,
+    pub(crate) target: Option<Target>,
 }
 
 /// The conntrack states by name, in the order iptables prints them, with their bits.
-pub const CT_STATES: [(&str, u16); 7] = [
+pub(crate) const CT_STATES: [(&str, u16); 7] = [
     ("INVALID", 1 << 0),
     ("NEW", 1 << 3),
     ("RELATED", 1 << 2),
@@ -109,7 +109,7 @@ pub const CT_STATES: [(&str, u16); 7] = [
 
 /// REJECT's `--reject-with` names and their short aliases, by their index in iptables' table
 /// (enum ipt_reject_with).
-pub const REJECT_WITH: [(&str, &str, u32); 8] = [
+pub(crate) const REJECT_WITH: [(&str, &str, u32); 8] = [
     ("icmp-net-unreachable", "net-unreach", 0),
     ("icmp-host-unreachable", "host-unreach", 1),
     ("icmp-proto-unreachable", "proto-unreach", 2),

@@ -8,7 +8,7 @@ use std::net::Ipv4Addr;
 
 /// A word of the rule outside what the native driver writes: "the limit match (-m limit)".
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Unsupported(pub String);
+pub(crate) struct Unsupported(pub(crate) String);
 
 type R<T> = Result<T, Unsupported>;
 
@@ -34,7 +34,7 @@ impl<'a> Words<'a> {
     }
 }
 
-pub fn parse(args: &[String]) -> R<Spec> {
+pub(crate) fn parse(args: &[String]) -> R<Spec> {
     let mut s = Spec::default();
     let mut nat_to = false;
     let mut w = Words { args, i: 0 };

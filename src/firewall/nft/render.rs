@@ -4,7 +4,7 @@
 
 use super::model::*;
 
-pub fn render(s: &Spec) -> String {
+pub(crate) fn render(s: &Spec) -> String {
     let mut w: Vec<String> = vec![];
     let neg = |w: &mut Vec<String>, not: bool, opt: &str, v: String| {
         if not {
@@ -37,7 +37,7 @@ pub fn render(s: &Spec) -> String {
     w.join(" ")
 }
 
-pub fn proto_name(p: u8) -> String {
+pub(crate) fn proto_name(p: u8) -> String {
     PROTOCOLS
         .iter()
         .find(|(_, n)| *n == p)
@@ -94,7 +94,7 @@ fn match_words(w: &mut Vec<String>, m: &Match) {
     }
 }
 
-pub fn ct_state_names(mask: u16) -> String {
+pub(crate) fn ct_state_names(mask: u16) -> String {
     CT_STATES
         .iter()
         .filter(|(_, bit)| mask & bit != 0)

@@ -14,7 +14,7 @@ use crate::sys::Failure;
 use std::path::Path;
 
 impl Nft {
-    pub fn exists(&mut self, ns: Option<&Path>, rule: &Rule) -> R<bool> {
+    pub(crate) fn exists(&mut self, ns: Option<&Path>, rule: &Rule) -> R<bool> {
         let spec = parse(&rule.args)?;
         let rs = self.ruleset(ns)?;
         check(&rs, rule, &spec)?;
@@ -24,12 +24,12 @@ impl Nft {
         Ok(found)
     }
 
-    pub fn append_all(&mut self, ns: Option<&Path>, rules: &[Rule]) -> R<()> {
+    pub(crate) fn append_all(&mut self, ns: Option<&Path>, rules: &[Rule]) -> R<()> {
         self.add(ns, rules, None)
     }
 
     /// `-I CHAIN n` (n from 1): before the rule now at n, or at the end when n is one past it.
-    pub fn insert(&mut self, ns: Option<&Path>, rule: &Rule, n: usize) -> R<()> {
+    pub(crate) fn insert(&mut self, ns: Option<&Path>, rule: &Rule, n: usize) -> R<()> {
         self.add(ns, std::slice::from_ref(rule), Some(n.max(1)))
     }
 
@@ -59,7 +59,7 @@ impl Nft {
     }
 
     /// Delete each rule (the first the chain holds that is the same rule), all or none.
-    pub fn delete_all(&mut self, ns: Option<&Path>, rules: &[Rule]) -> R<()> {
+    pub(crate) fn delete_all(&mut self, ns: Option<&Path>, rules: &[Rule]) -> R<()> {
         let specs: Vec<Spec> = rules
             .iter()
             .map(|r| parse(&r.args))
@@ -96,7 +96,7 @@ impl Nft {
     }
 
     /// `-P CHAIN ACCEPT|DROP` on a built-in chain.
-    pub fn set_policy(
+    pub(crate) fn set_policy(
         &mut self,
         ns: Option<&Path>,
         table: &str,
@@ -127,7 +127,7 @@ impl Nft {
     }
 
     /// `-N CHAIN`: a user chain (an error if it exists, as with iptables).
-    pub fn new_chain(&mut self, ns: Option<&Path>, table: &str, name: &str) -> R<()> {
+    pub(crate) fn new_chain(&mut self, ns: Option<&Path>, table: &str, name: &str) -> R<()> {
         known_table(table)?;
         self.transaction(ns, |rs| {
             let mut ops = vec![];

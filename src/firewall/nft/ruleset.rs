@@ -7,28 +7,28 @@ use super::wire::*;
 use std::io;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Chain {
-    pub table: String,
-    pub name: String,
+pub(crate) struct Chain {
+    pub(crate) table: String,
+    pub(crate) name: String,
     /// A base chain's policy (NF_ACCEPT 1, NF_DROP 0); `None` for a user chain.
-    pub policy: Option<u32>,
+    pub(crate) policy: Option<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KernelRule {
-    pub table: String,
-    pub chain: String,
-    pub handle: u64,
-    pub exprs: Vec<Expr>,
+pub(crate) struct KernelRule {
+    pub(crate) table: String,
+    pub(crate) chain: String,
+    pub(crate) handle: u64,
+    pub(crate) exprs: Vec<Expr>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Ruleset {
-    pub genid: u32,
-    pub tables: Vec<String>,
-    pub chains: Vec<Chain>,
+pub(crate) struct Ruleset {
+    pub(crate) genid: u32,
+    pub(crate) tables: Vec<String>,
+    pub(crate) chains: Vec<Chain>,
     /// Each chain's rules in the chain's order.
-    pub rules: Vec<KernelRule>,
+    pub(crate) rules: Vec<KernelRule>,
 }
 
 // NFTA_TABLE_*, NFTA_CHAIN_*, NFTA_RULE_*
@@ -42,7 +42,7 @@ const RULE_HANDLE: u16 = 3;
 const RULE_EXPRESSIONS: u16 = 4;
 
 impl Ruleset {
-    pub fn read(sock: &mut Sock) -> io::Result<Ruleset> {
+    pub(crate) fn read(sock: &mut Sock) -> io::Result<Ruleset> {
         let genid = sock.genid()?;
         let tables = sock
             .dump(NFT_MSG_GETTABLE)?
@@ -82,17 +82,17 @@ impl Ruleset {
         })
     }
 
-    pub fn has_table(&self, table: &str) -> bool {
+    pub(crate) fn has_table(&self, table: &str) -> bool {
         self.tables.iter().any(|t| t == table)
     }
 
-    pub fn chain(&self, table: &str, chain: &str) -> Option<&Chain> {
+    pub(crate) fn chain(&self, table: &str, chain: &str) -> Option<&Chain> {
         self.chains
             .iter()
             .find(|c| c.table == table && c.name == chain)
     }
 
-    pub fn rules_of<'a>(
+    pub(crate) fn rules_of<'a>(
         &'a self,
         table: &'a str,
         chain: &'a str,

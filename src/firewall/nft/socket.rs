@@ -14,7 +14,7 @@ use std::path::Path;
 /// How long a reply may take before the socket gives up (the kernel answers at once).
 const REPLY_TIMEOUT_S: i64 = 30;
 
-pub struct Sock {
+pub(crate) struct Sock {
     fd: OwnedFd,
     /// The last sequence number used; replies to older requests are left behind.
     seq: u32,
@@ -22,15 +22,15 @@ pub struct Sock {
 
 /// A batch the kernel refused: which of its messages (0-based, after the batch begin), and why.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Refused {
+pub(crate) struct Refused {
     /// `None`: the batch as a whole (a stale generation: ERESTART).
-    pub index: Option<usize>,
-    pub errno: i32,
+    pub(crate) index: Option<usize>,
+    pub(crate) errno: i32,
 }
 
 impl Sock {
     /// A socket in the calling thread's namespace.
-    pub fn open() -> io::Result<Sock> {
+    pub(crate) fn open() -> io::Result<Sock> {
         let fd = socket(
             AddressFamily::Netlink,
             SockType::Raw,
@@ -47,7 +47,7 @@ impl Sock {
     }
 
     /// A socket in the namespace at `ns` (a socket stays in the namespace it was made in).
-    pub fn open_in(ns: Option<&Path>) -> io::Result<Sock> {
+    pub(crate) fn open_in(ns: Option<&Path>) -> io::Result<Sock> {
         crate::sys::enter::in_netns(ns, Sock::open)?
     }
 
@@ -74,7 +74,7 @@ impl Sock {
     }
 
     /// Every object of one kind in the ip family: each reply's attributes (after nfgenmsg).
-    pub fn dump(&mut self, msg: u16) -> io::Result<Vec<Vec<u8>>> {
+    pub(crate) fn dump(&mut self, msg: u16) -> io::Result<Vec<Vec<u8>>> {
         let mut m = Msgs::new(self.next_seq() - 1);
         let seq = m.nft(msg, NLM_F_DUMP);
         m.end();
@@ -100,7 +100,7 @@ impl Sock {
 
     /// The ruleset's generation now: a batch computed from what is read after this is refused
     /// (ERESTART) if anything changed in between.
-    pub fn genid(&mut self) -> io::Result<u32> {
+    pub(crate) fn genid(&mut self) -> io::Result<u32> {
         let mut m = Msgs::new(self.next_seq() - 1);
         let seq = m.begin(
             (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETGEN,
@@ -130,7 +130,7 @@ impl Sock {
     /// `genid`, and the batch end. Only the last asks for an acknowledgement (errors come
     /// anyway, before it): a batch of thousands would overflow the receive buffer with one
     /// acknowledgement each. Ok once the last is acknowledged.
-    pub fn commit(
+    pub(crate) fn commit(
         &mut self,
         genid: u32,
         fill: impl FnOnce(&mut Msgs),

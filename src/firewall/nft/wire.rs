@@ -2,43 +2,43 @@
 //! one buffer, and attributes read back. Host byte order for netlink headers, big endian for
 //! nf_tables values, as the kernel wants them.
 
-pub const NFNL_SUBSYS_NFTABLES: u16 = 10;
-pub const NFNL_MSG_BATCH_BEGIN: u16 = 0x10;
-pub const NFNL_MSG_BATCH_END: u16 = 0x11;
+pub(crate) const NFNL_SUBSYS_NFTABLES: u16 = 10;
+pub(crate) const NFNL_MSG_BATCH_BEGIN: u16 = 0x10;
+pub(crate) const NFNL_MSG_BATCH_END: u16 = 0x11;
 /// NFNL_BATCH_GENID: the generation the batch was computed from (ERESTART when stale).
-pub const NFNL_BATCH_GENID: u16 = 1;
+pub(crate) const NFNL_BATCH_GENID: u16 = 1;
 
-pub const NFT_MSG_NEWTABLE: u16 = 0;
-pub const NFT_MSG_GETTABLE: u16 = 1;
-pub const NFT_MSG_NEWCHAIN: u16 = 3;
-pub const NFT_MSG_GETCHAIN: u16 = 4;
-pub const NFT_MSG_NEWRULE: u16 = 6;
-pub const NFT_MSG_GETRULE: u16 = 7;
-pub const NFT_MSG_DELRULE: u16 = 8;
-pub const NFT_MSG_NEWGEN: u16 = 15;
-pub const NFT_MSG_GETGEN: u16 = 16;
+pub(crate) const NFT_MSG_NEWTABLE: u16 = 0;
+pub(crate) const NFT_MSG_GETTABLE: u16 = 1;
+pub(crate) const NFT_MSG_NEWCHAIN: u16 = 3;
+pub(crate) const NFT_MSG_GETCHAIN: u16 = 4;
+pub(crate) const NFT_MSG_NEWRULE: u16 = 6;
+pub(crate) const NFT_MSG_GETRULE: u16 = 7;
+pub(crate) const NFT_MSG_DELRULE: u16 = 8;
+pub(crate) const NFT_MSG_NEWGEN: u16 = 15;
+pub(crate) const NFT_MSG_GETGEN: u16 = 16;
 
-pub const NLMSG_ERROR: u16 = 2;
-pub const NLMSG_DONE: u16 = 3;
-pub const NLM_F_REQUEST: u16 = 0x1;
-pub const NLM_F_ACK: u16 = 0x4;
-pub const NLM_F_DUMP: u16 = 0x300;
-pub const NLM_F_CREATE: u16 = 0x400;
-pub const NLM_F_APPEND: u16 = 0x800;
-pub const NLA_F_NESTED: u16 = 0x8000;
-pub const NFPROTO_IPV4: u8 = 2;
+pub(crate) const NLMSG_ERROR: u16 = 2;
+pub(crate) const NLMSG_DONE: u16 = 3;
+pub(crate) const NLM_F_REQUEST: u16 = 0x1;
+pub(crate) const NLM_F_ACK: u16 = 0x4;
+pub(crate) const NLM_F_DUMP: u16 = 0x300;
+pub(crate) const NLM_F_CREATE: u16 = 0x400;
+pub(crate) const NLM_F_APPEND: u16 = 0x800;
+pub(crate) const NLA_F_NESTED: u16 = 0x8000;
+pub(crate) const NFPROTO_IPV4: u8 = 2;
 
 /// Messages being written into one buffer, each with its sequence number.
 #[derive(Default)]
-pub struct Msgs {
-    pub buf: Vec<u8>,
+pub(crate) struct Msgs {
+    pub(crate) buf: Vec<u8>,
     start: usize,
     nests: Vec<usize>,
     seq: u32,
 }
 
 impl Msgs {
-    pub fn new(first_seq: u32) -> Self {
+    pub(crate) fn new(first_seq: u32) -> Self {
         Msgs {
             seq: first_seq,
             ..Msgs::default()
@@ -50,7 +50,7 @@ impl Msgs {
     }
 
     /// Start a message: nlmsghdr (length patched by `end`) and nfgenmsg. Returns its seq.
-    pub fn begin(&mut self, nl_type: u16, flags: u16, family: u8, res_id: u16) -> u32 {
+    pub(crate) fn begin(&mut self, nl_type: u16, flags: u16, family: u8, res_id: u16) -> u32 {
         self.pad();
         self.start = self.buf.len();
         self.seq += 1;
@@ -66,18 +66,18 @@ impl Msgs {
     }
 
     /// An nf_tables request in the ip family.
-    pub fn nft(&mut self, msg: u16, flags: u16) -> u32 {
+    pub(crate) fn nft(&mut self, msg: u16, flags: u16) -> u32 {
         let t = (NFNL_SUBSYS_NFTABLES << 8) | msg;
         self.begin(t, NLM_F_REQUEST | flags, NFPROTO_IPV4, 0)
     }
 
-    pub fn end(&mut self) {
+    pub(crate) fn end(&mut self) {
         self.pad();
         let len = (self.buf.len() - self.start) as u32;
         self.buf[self.start..self.start + 4].copy_from_slice(&len.to_ne_bytes());
     }
 
-    pub fn attr(&mut self, ty: u16, data: &[u8]) {
+    pub(crate) fn attr(&mut self, ty: u16, data: &[u8]) {
         self.pad();
         self.buf
             .extend_from_slice(&((4 + data.len()) as u16).to_ne_bytes());
@@ -85,19 +85,19 @@ impl Msgs {
         self.buf.extend_from_slice(data);
     }
 
-    pub fn str(&mut self, ty: u16, s: &str) {
+    pub(crate) fn str(&mut self, ty: u16, s: &str) {
         self.attr(ty, &cstring(s));
     }
 
-    pub fn u32be(&mut self, ty: u16, v: u32) {
+    pub(crate) fn u32be(&mut self, ty: u16, v: u32) {
         self.attr(ty, &v.to_be_bytes());
     }
 
-    pub fn u64be(&mut self, ty: u16, v: u64) {
+    pub(crate) fn u64be(&mut self, ty: u16, v: u64) {
         self.attr(ty, &v.to_be_bytes());
     }
 
-    pub fn nest(&mut self, ty: u16) {
+    pub(crate) fn nest(&mut self, ty: u16) {
         self.pad();
         self.nests.push(self.buf.len());
         self.buf.extend_from_slice(&0u16.to_ne_bytes());
@@ -105,7 +105,7 @@ impl Msgs {
             .extend_from_slice(&(ty | NLA_F_NESTED).to_ne_bytes());
     }
 
-    pub fn nest_end(&mut self) {
+    pub(crate) fn nest_end(&mut self) {
         let at = self.nests.pop().expect("nest_end without nest");
         self.pad();
         let len = (self.buf.len() - at) as u16;
@@ -114,14 +114,14 @@ impl Msgs {
 }
 
 /// A string as nf_tables wants it: with its NUL.
-pub fn cstring(s: &str) -> Vec<u8> {
+pub(crate) fn cstring(s: &str) -> Vec<u8> {
     let mut v = s.as_bytes().to_vec();
     v.push(0);
     v
 }
 
 /// The attributes of a buffer: (type without flags, whether nested, payload).
-pub fn attrs(mut b: &[u8]) -> impl Iterator<Item = (u16, bool, &[u8])> {
+pub(crate) fn attrs(mut b: &[u8]) -> impl Iterator<Item = (u16, bool, &[u8])> {
     std::iter::from_fn(move || {
         if b.len() < 4 {
             return None;
@@ -137,33 +137,33 @@ pub fn attrs(mut b: &[u8]) -> impl Iterator<Item = (u16, bool, &[u8])> {
     })
 }
 
-pub fn get(b: &[u8], want: u16) -> Option<&[u8]> {
+pub(crate) fn get(b: &[u8], want: u16) -> Option<&[u8]> {
     attrs(b).find(|(t, _, _)| *t == want).map(|(_, _, p)| p)
 }
 
 /// A NUL-terminated (or not) string attribute.
-pub fn cstr(b: &[u8]) -> String {
+pub(crate) fn cstr(b: &[u8]) -> String {
     let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
     String::from_utf8_lossy(&b[..end]).into_owned()
 }
 
-pub fn be32(b: &[u8]) -> Option<u32> {
+pub(crate) fn be32(b: &[u8]) -> Option<u32> {
     Some(u32::from_be_bytes(b.try_into().ok()?))
 }
 
-pub fn be64(b: &[u8]) -> Option<u64> {
+pub(crate) fn be64(b: &[u8]) -> Option<u64> {
     Some(u64::from_be_bytes(b.try_into().ok()?))
 }
 
 /// One received message: netlink type, sequence number, payload after nlmsghdr.
-pub struct Reply {
-    pub ty: u16,
-    pub seq: u32,
-    pub payload: Vec<u8>,
+pub(crate) struct Reply {
+    pub(crate) ty: u16,
+    pub(crate) seq: u32,
+    pub(crate) payload: Vec<u8>,
 }
 
 /// The messages in one datagram.
-pub fn replies(buf: &[u8]) -> Vec<Reply> {
+pub(crate) fn replies(buf: &[u8]) -> Vec<Reply> {
     let mut out = vec![];
     let mut i = 0usize;
     while i + 16 <= buf.len() {

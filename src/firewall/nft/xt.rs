@@ -19,14 +19,14 @@ fn ip(b: &[u8], at: usize) -> Ipv4Addr {
 }
 
 /// struct xt_comment_info { char comment[256]; }
-pub fn comment(c: &str) -> Vec<u8> {
+pub(crate) fn comment(c: &str) -> Vec<u8> {
     let mut v = vec![0u8; 256];
     v[..c.len()].copy_from_slice(c.as_bytes());
     v
 }
 
 /// struct xt_conntrack_mtinfo3 (162 bytes, 168 aligned) with only --ctstate.
-pub fn conntrack(c: &Neg<u16>) -> Vec<u8> {
+pub(crate) fn conntrack(c: &Neg<u16>) -> Vec<u8> {
     let mut v = vec![0u8; 168];
     if c.v != 0 {
         put16(&mut v, 146, 1); // match_flags: XT_CONNTRACK_STATE
@@ -38,7 +38,7 @@ pub fn conntrack(c: &Neg<u16>) -> Vec<u8> {
 
 /// struct xt_tcp (12 bytes) / struct xt_udp (10 bytes), 16 aligned: port ranges and the
 /// invert flags (at 11 for tcp, after option and flag bytes; at 8 for udp).
-pub fn ports(p: &PortMatch, tcp: bool) -> Vec<u8> {
+pub(crate) fn ports(p: &PortMatch, tcp: bool) -> Vec<u8> {
     let mut v = vec![0u8; 16];
     let mut inv = 0u8;
     for (i, n) in [&p.sport, &p.dport].into_iter().enumerate() {
@@ -54,14 +54,14 @@ pub fn ports(p: &PortMatch, tcp: bool) -> Vec<u8> {
 }
 
 /// struct ipt_icmp { u8 type; u8 code[2]; u8 invflags; }, 8 aligned.
-pub fn icmp(i: &Neg<IcmpType>) -> Vec<u8> {
+pub(crate) fn icmp(i: &Neg<IcmpType>) -> Vec<u8> {
     let mut v = vec![0u8; 8];
     v[..4].copy_from_slice(&[i.v.ty, i.v.code.0, i.v.code.1, i.not as u8]);
     v
 }
 
 /// struct ipt_reject_info { enum ipt_reject_with with; }, 8 aligned.
-pub fn reject(with: u32) -> Vec<u8> {
+pub(crate) fn reject(with: u32) -> Vec<u8> {
     let mut v = vec![0u8; 8];
     v[..4].copy_from_slice(&with.to_ne_bytes());
     v
@@ -72,7 +72,7 @@ const PROTO_SPECIFIED: u32 = 2;
 
 /// struct nf_nat_ipv4_multi_range_compat (MASQUERADE, REDIRECT, SNAT rev 0): rangesize 1 and
 /// one range { flags, min_ip, max_ip, min port, max port }; 20 bytes, 24 aligned.
-pub fn nat_v0(to: Option<(Ipv4Addr, Ipv4Addr)>, ports: Option<Ports>) -> Vec<u8> {
+pub(crate) fn nat_v0(to: Option<(Ipv4Addr, Ipv4Addr)>, ports: Option<Ports>) -> Vec<u8> {
     let mut v = vec![0u8; 24];
     v[0..4].copy_from_slice(&1u32.to_ne_bytes());
     let mut flags = 0;
@@ -92,7 +92,7 @@ pub fn nat_v0(to: Option<(Ipv4Addr, Ipv4Addr)>, ports: Option<Ports>) -> Vec<u8>
 
 /// struct nf_nat_range2 (DNAT rev 2): flags, min and max address (16 bytes each), min, max and
 /// base port; 44 bytes, 48 aligned.
-pub fn nat_range2(to: &NatTo) -> Vec<u8> {
+pub(crate) fn nat_range2(to: &NatTo) -> Vec<u8> {
     let mut v = vec![0u8; 48];
     let mut flags = MAP_IPS;
     v[4..8].copy_from_slice(&to.lo.octets());
@@ -107,7 +107,7 @@ pub fn nat_range2(to: &NatTo) -> Vec<u8> {
 }
 
 /// A match this driver knows, from its name, revision and info.
-pub fn decode_match(name: &str, rev: u32, info: &[u8]) -> Option<Match> {
+pub(crate) fn decode_match(name: &str, rev: u32, info: &[u8]) -> Option<Match> {
     Some(match (name, rev) {
         ("comment", 0) if info.len() >= 256 => Match::Comment(super::wire::cstr(&info[..256])),
         ("conntrack", 3) if info.len() >= 168 => {
@@ -154,7 +154,7 @@ pub fn decode_match(name: &str, rev: u32, info: &[u8]) -> Option<Match> {
 }
 
 /// A target this driver knows, from its name, revision and info.
-pub fn decode_target(name: &str, rev: u32, info: &[u8]) -> Option<Target> {
+pub(crate) fn decode_target(name: &str, rev: u32, info: &[u8]) -> Option<Target> {
     let u32_at = |at: usize| {
         info.get(at..at + 4)
             .map(|b| u32::from_ne_bytes(b.try_into().unwrap()))

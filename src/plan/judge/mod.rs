@@ -24,7 +24,7 @@ use crate::sys::{Failure, Netns, ObjectKey};
 use std::collections::{BTreeSet, HashMap};
 
 /// The kernel as the plan will leave it, read lazily and updated op by op.
-pub struct World<'a> {
+pub(crate) struct World<'a> {
     backend: &'a mut dyn Observe,
     named: Option<BTreeSet<String>>,
     views: HashMap<Netns, NsView>,
@@ -48,7 +48,7 @@ type Fdb = (String, String, std::net::IpAddr);
 /// Whether the journal says this lab made the object with this key.
 type Owned<'o> = &'o dyn Fn(&ObjectKey) -> bool;
 
-pub enum Problem {
+pub(crate) enum Problem {
     Refused(PlanError),
     Kernel(Failure),
 }
@@ -77,7 +77,7 @@ fn in_place(op: &OpKind, owned: Owned) -> Verdict {
 }
 
 impl<'a> World<'a> {
-    pub fn new(backend: &'a mut dyn Observe) -> Self {
+    pub(crate) fn new(backend: &'a mut dyn Observe) -> Self {
         World {
             backend,
             named: None,
@@ -92,7 +92,7 @@ impl<'a> World<'a> {
     }
 
     /// The lab's tag: what carries it is the lab's, and the links this flush makes will carry it.
-    pub fn tagged(mut self, tag: Option<String>) -> Self {
+    pub(crate) fn tagged(mut self, tag: Option<String>) -> Self {
         self.tag = tag;
         self
     }
@@ -155,7 +155,7 @@ impl<'a> World<'a> {
     }
 
     /// Judge one op; deleting what the lab did not make is refused unless the script said so.
-    pub fn judge(&mut self, op: &Op, owned: Owned) -> Result<Judged, Problem> {
+    pub(crate) fn judge(&mut self, op: &Op, owned: Owned) -> Result<Judged, Problem> {
         if !op.del_adopted {
             self.refuse_foreign_del(&op.kind, owned)?;
         }
@@ -187,16 +187,16 @@ impl<'a> World<'a> {
 
     /// What the plan leaves: the namespaces and the views as judged.
     /// (`None`: the flush never needed the list of namespaces, so it is unchanged.)
-    pub fn into_parts(self) -> (Option<BTreeSet<String>>, HashMap<Netns, NsView>) {
+    pub(crate) fn into_parts(self) -> (Option<BTreeSet<String>>, HashMap<Netns, NsView>) {
         (self.named, self.views)
     }
 
     /// Whether the namespace was created by this flush (its sysctls need no restoring).
-    pub fn is_fresh(&self, ns: &Netns) -> bool {
+    pub(crate) fn is_fresh(&self, ns: &Netns) -> bool {
         self.fresh.contains(ns)
     }
 
-    pub fn backend(&mut self) -> &mut dyn Observe {
+    pub(crate) fn backend(&mut self) -> &mut dyn Observe {
         self.backend
     }
 }
