@@ -57,7 +57,15 @@ impl Session {
         }
     }
 
-    pub(crate) fn move_into(&mut self, l: &Link, to: &Stack, at: At) -> Result<(), DslError> {
+    /// `adopted`: the script said it may move a link the lab did not make into a namespace the
+    /// lab made (which takes a veth with it when it goes).
+    pub(crate) fn move_into(
+        &mut self,
+        l: &Link,
+        to: &Stack,
+        at: At,
+        adopted: bool,
+    ) -> Result<(), DslError> {
         let (name, ns) = self.live(l)?;
         let (name, ns) = (name.to_string(), ns.clone());
         if ns == to.ns {
@@ -76,14 +84,12 @@ impl Session {
                 "give one of them another name",
             ));
         }
-        self.push(
-            OpKind::LinkSetNs {
-                ns,
-                name,
-                to: to.ns.clone(),
-            },
-            at,
-        );
+        let op = OpKind::LinkSetNs {
+            ns,
+            name,
+            to: to.ns.clone(),
+        };
+        self.push_del(op, at, adopted);
         self.model.move_link(l.id, &to.ns);
         Ok(())
     }
@@ -282,7 +288,18 @@ fn register_verbs(engine: &mut Engine, shared: &Shared) {
             "/// link.into(stack) -> Link",
             "/// place the link in a namespace or host"
         ],
-        |s, ctx, l, stack: Stack| s.move_into(l, &stack, at(&ctx))
+        |s, ctx, l, stack: Stack| s.move_into(l, &stack, at(&ctx), false)
+    );
+    chain!(
+        engine,
+        shared,
+        "into",
+        [
+            "/// link.into(stack, #{ adopted: true }) -> Link",
+            "/// move a link the lab did not make into a namespace it made (a veth goes when that namespace goes)"
+        ],
+        |s, ctx, l, stack: Stack, opts: Map| adopted("into", &opts)
+            .and_then(|a| s.move_into(l, &stack, at(&ctx), a))
     );
     chain!(
         engine,

@@ -13,6 +13,9 @@ impl World<'_> {
     /// A deletion of an object that is there and is not this lab's: refused, with how to delete
     /// it anyway.
     pub(super) fn refuse_foreign_del(&mut self, op: &OpKind, owned: Owned) -> Result<(), Problem> {
+        if let OpKind::LinkSetNs { ns, name, to } = op {
+            return self.refuse_foreign_move(ns, name, to, owned);
+        }
         let (what, form, whose) = match op {
             OpKind::LinkDel { ns, name, .. } => {
                 let Some(l) = self.link(ns, name)? else {
@@ -119,6 +122,39 @@ impl World<'_> {
             format!("cannot {what}: {whose}"),
             Some(format!(
                 "netsh deletes only what the lab made; to delete it anyway, write {form} — netsh cannot bring it back (not on a rollback, not with `netsh down`)"
+            )),
+        )))
+    }
+
+    /// Moving a link the lab did not make into a namespace the lab made: when that namespace
+    /// goes (a rollback, `netsh down`), a veth goes with it.
+    fn refuse_foreign_move(
+        &mut self,
+        ns: &Netns,
+        name: &str,
+        to: &Netns,
+        owned: Owned,
+    ) -> Result<(), Problem> {
+        let into_mine =
+            self.fresh.contains(to) || (self.has_named(to)? && self.in_mine(to, owned)?);
+        if !into_mine || !self.has_named(ns)? || self.link(ns, name)?.is_none() {
+            return Ok(());
+        }
+        if self.link_is_mine(ns, name, owned)? {
+            return Ok(());
+        }
+        let form = format!(
+            "{}.into({}, #{{ adopted: true }})",
+            link_dsl(ns, name),
+            to.dsl()
+        );
+        Err(Problem::Refused(PlanError::new(
+            "netsh::not-owned",
+            format!(
+                "cannot move {name} from {ns} into {to}: this lab did not make it, and when {to} goes (a rollback, `netsh down`) a veth goes with it"
+            ),
+            Some(format!(
+                "move a link of the lab's own instead; to move this one anyway, write {form}"
             )),
         )))
     }

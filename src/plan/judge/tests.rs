@@ -1125,6 +1125,25 @@ fn foreign_stack_cases() -> Vec<Case> {
     };
     vec![
         case(
+            "into: someone else's link into the lab's namespace",
+            set_ns("eth0", HOST, ns("labns")),
+            NotOwned(
+                "cannot move eth0 from host into labns: this lab did not make it, and when labns goes (a rollback, `netsh down`) a veth goes with it",
+                "move a link of the lab's own instead; to move this one anyway, write link(\"eth0\").into(ns(\"labns\"), #{ adopted: true })",
+            ),
+        ),
+        case(
+            "into: someone else's link into the lab's namespace, adopted: true",
+            set_ns("eth0", HOST, ns("labns")),
+            Apply(Change),
+        )
+        .adopted(),
+        case(
+            "into: someone else's link into someone else's namespace",
+            set_ns("eth0", HOST, ns("ns1")),
+            Apply(Change),
+        ),
+        case(
             "netns del: someone else's",
             netns_del("ns1"),
             not_owned(
