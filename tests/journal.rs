@@ -4,20 +4,10 @@
 
 mod support;
 
-use support::sandbox;
+use support::{sandbox, LEFT};
 
-/// Waits (bounded) until the kernel has dismantled deleted namespaces, then prints what is left.
-const LEFT: &str = r#"
-for i in $(seq 1 50); do
-  [ "$(ip -o link show type veth | wc -l)" = 0 ] && [ -z "$(ip netns list)" ] && break
-  sleep 0.1
-done
-echo "links: $(ip -o link | awk -F': ' '{print $2}' | tr '\n' ' ')"
-echo "netns: $(ip netns list | tr '\n' ' ')"
-echo "journals: $(ls /run/netsh | tr '\n' ' ')"
-echo "rules: $(iptables-save | grep -c 'netsh:')"
-echo "ip_forward: $(cat /proc/sys/net/ipv4/ip_forward)"
-"#;
+/// After `LEFT`: the sysctl a damaged journal must still restore.
+const FORWARD: &str = "echo \"ip_forward: $(cat /proc/sys/net/ipv4/ip_forward)\"\n";
 
 /// Starts `$NETSH run --lab $1 $2` in the background (its stderr in /tmp/$1.$$.err) and waits,
 /// bounded, until namespace $3 exists: the run then holds the host's lock, sleeping in an exec.
@@ -39,7 +29,7 @@ fn two_labs_sharing_a_bridge_take_turns() {
          \"$NETSH\" run --lab b /tmp/b.$$.rhai 2>/tmp/b.$$.err; echo \"b: rc $?\"\n\
          wait $pid; echo \"a: rc $?\"\n\
          echo \"br0: $(ip -4 -o addr show dev br0 | awk '{{print $4}}' | sort | tr '\\n' ' ')$(ip -d link show br0 | grep -o 'alias .*')\"\n\
-         \"$NETSH\" down --lab b 2>/dev/null && \"$NETSH\" down --lab a 2>/dev/null || echo 'down failed'\n{LEFT}\n\
+         \"$NETSH\" down --lab b 2>/dev/null && \"$NETSH\" down --lab a 2>/dev/null || echo 'down failed'\n{LEFT}{FORWARD}\n\
          cat /tmp/a.$$.err /tmp/b.$$.err >&2"
     ));
     out.assert_success();
@@ -66,7 +56,7 @@ fn the_same_lab_started_twice_takes_turns_and_down_finds_it_whole() {
          start x /tmp/x.$$.rhai x1\n\
          \"$NETSH\" run --lab x /tmp/x.$$.rhai 2>/tmp/x2.$$.err; echo \"second: rc $?\"\n\
          wait $pid; echo \"first: rc $?\"\n\
-         \"$NETSH\" down --lab x 2>/tmp/down.$$.err; echo \"down: rc $?\"\n{LEFT}\n\
+         \"$NETSH\" down --lab x 2>/tmp/down.$$.err; echo \"down: rc $?\"\n{LEFT}{FORWARD}\n\
          cat /tmp/x.$$.err /tmp/x2.$$.err /tmp/down.$$.err >&2"
     ));
     out.assert_success();
@@ -136,7 +126,7 @@ fn a_lost_emptied_or_cut_journal_is_named_and_force_removes_the_lab_and_its_sysc
         script.push_str(&format!(
             "\"$NETSH\" run --lab j /tmp/j.$$.rhai 2>/dev/null || exit 1\n{damage}\n\
              \"$NETSH\" down --lab j 2>>/tmp/err.$$; echo \"down: rc $?\"\n\
-             \"$NETSH\" down --lab j --force 2>>/tmp/err.$$; echo \"force: rc $?\"\n{LEFT}\n"
+             \"$NETSH\" down --lab j --force 2>>/tmp/err.$$; echo \"force: rc $?\"\n{LEFT}{FORWARD}\n"
         ));
     }
     script.push_str("cat /tmp/err.$$ >&2");
@@ -164,7 +154,7 @@ fn a_directory_in_the_journals_place_is_named_and_force_clears_it() {
          \"$NETSH\" down --lab j 2>>/tmp/err.$$; echo \"down: rc $?\"\n\
          \"$NETSH\" down --lab j --force 2>/dev/null; echo \"force: rc $?\"\n\
          \"$NETSH\" run --lab j /tmp/j.$$.rhai 2>/dev/null; echo \"run again: rc $?\"\n\
-         \"$NETSH\" down --lab j 2>/dev/null; echo \"down: rc $?\"\n{LEFT}\ncat /tmp/err.$$ >&2"
+         \"$NETSH\" down --lab j 2>/dev/null; echo \"down: rc $?\"\n{LEFT}{FORWARD}\ncat /tmp/err.$$ >&2"
     ));
     out.assert_success();
     assert_eq!(

@@ -3,19 +3,7 @@
 
 mod support;
 
-use support::sandbox;
-
-/// Waits (bounded) until the kernel has dismantled deleted namespaces, then prints what is left.
-const LEFT: &str = r#"
-for i in $(seq 1 50); do
-  [ "$(ip -o link show type veth | wc -l)" = 0 ] && [ -z "$(ip netns list)" ] && break
-  sleep 0.1
-done
-echo "links: $(ip -o link | awk -F': ' '{print $2}' | tr '\n' ' ')"
-echo "netns: $(ip netns list | tr '\n' ' ')"
-echo "journals: $(ls /run/netsh | tr '\n' ' ')"
-echo "rules: $(iptables-save | grep -c 'netsh:')"
-"#;
+use support::{sandbox, LEFT};
 
 #[test]
 #[ignore = "needs iproute2, iptables, iputils-ping"]
