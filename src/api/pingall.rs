@@ -8,9 +8,14 @@ use crate::plan::PingMode;
 use crate::sys::Netns;
 use rhai::{Array, Dynamic, Engine, FuncRegistration, Map, NativeCallContext};
 use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+/// The longest one pair's ping takes (the backend's bound for a sweep).
+const PAIR_BOUND: Duration = Duration::from_secs(2);
 
 impl Session {
-    pub fn pingall(&mut self) -> Result<Array, DslError> {
+    /// At most `max_records` pairs are pinged (and returned).
+    pub fn pingall(&mut self, max_records: usize) -> Result<Array, DslError> {
         self.flush()?;
         let mut stacks = vec![Netns::Root];
         stacks.extend(self.model.namespaces.keys().map(|n| Netns::named(n)));
@@ -27,46 +32,66 @@ impl Session {
         }
         let mut out = Array::new();
         let mut rows = vec![];
-        // A pair that does not answer costs up to 2 s: the whole matrix is bounded too, and what
-        // is left when the time is up is marked `?`.
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        let mut skipped = 0;
-        for from in &stacks {
+        // A pair that does not answer costs up to 2 s: the whole matrix is bounded too, and
+        // what is left when less than that remains is marked `?`; so is what is left once the
+        // result holds as many records as a script's value may.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let (mut late, mut full) = (0, 0);
+        for (from, from_addr) in &targets {
             let mut cells = vec![];
             for (to, addr) in &targets {
                 let cell = match addr {
-                    _ if to == from => "·".to_string(),
-                    None => "-".to_string(),
-                    Some(_) if std::time::Instant::now() > deadline => {
-                        skipped += 1;
-                        "?".to_string()
+                    _ if to == from => "·",
+                    None => "-",
+                    Some(_) if out.len() >= max_records => {
+                        full += 1;
+                        "?"
+                    }
+                    Some(_) if Instant::now() + PAIR_BOUND > deadline => {
+                        late += 1;
+                        "?"
                     }
                     Some(a) => {
-                        let ok = self
-                            .backend
-                            .ping(from, *a, PingMode::Sweep)
-                            .unwrap_or(false);
+                        let ok = self.sweep_pair(from, *from_addr, to, *a);
                         let mut m = Map::new();
                         m.insert("from".into(), from.to_string().into());
                         m.insert("to".into(), to.to_string().into());
                         m.insert("addr".into(), a.to_string().into());
                         m.insert("ok".into(), ok.into());
                         out.push(Dynamic::from(m));
-                        if ok { "ok" } else { "--" }.to_string()
+                        if ok {
+                            "ok"
+                        } else {
+                            "--"
+                        }
                     }
                 };
-                cells.push(cell);
+                cells.push(cell.to_string());
             }
             rows.push((from.to_string(), cells));
         }
         if self.backend.is_live() {
             let table = table(&targets, &rows);
             self.backend.echo(&table);
-            if skipped > 0 {
-                eprintln!("note: pingall stopped after 60 s: {skipped} pairs not tried (`?`)");
+            if full > 0 {
+                eprintln!("note: pingall stopped at {max_records} pairs, as many as its result may hold: {full} pairs not tried (`?`)");
+            }
+            if late > 0 {
+                eprintln!("note: pingall stopped after 60 s: {late} pairs not tried (`?`)");
             }
         }
         Ok(out)
+    }
+
+    /// One pair of the matrix; then the neighbour entries it made are dropped: a matrix of
+    /// every pair would fill the kernel's neighbour table, which every namespace shares.
+    fn sweep_pair(&mut self, from: &Netns, back: Option<IpAddr>, to: &Netns, a: IpAddr) -> bool {
+        let ok = self.backend.ping(from, a, PingMode::Sweep).unwrap_or(false);
+        self.backend.forget_neighbour(from, a);
+        if let Some(back) = back {
+            self.backend.forget_neighbour(to, back);
+        }
+        ok
     }
 }
 
@@ -102,7 +127,12 @@ pub fn register(engine: &mut Engine, shared: &Shared) {
             "/// the reachability matrix of the lab's namespaces and the host, printed as a table",
         ])
         .register_named(engine, [], move |ctx: NativeCallContext| -> R<Array> {
-            let r = s.borrow_mut().pingall();
+            // Each record is a map of 4: the result may hold the engine's map size over 4.
+            let max = match ctx.engine().max_map_size() {
+                0 => usize::MAX,
+                m => m / 4,
+            };
+            let r = s.borrow_mut().pingall(max);
             r.or_else(|e| fail(&ctx, e))
         });
 }

@@ -39,6 +39,12 @@ impl Probe for Netlink {
         self.echoes(ns, dst, deadline)
     }
 
+    fn forget_neighbour(&mut self, ns: &Netns, addr: IpAddr) {
+        if let IpAddr::V4(a) = addr {
+            self.forget_direct_neighbour(ns, a);
+        }
+    }
+
     fn exec(&mut self, ns: &Netns, cmd: &str) -> Result<ExecOutput, Failure> {
         let o = exec::exec(
             ns.path().as_deref(),

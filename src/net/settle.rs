@@ -210,4 +210,26 @@ impl Netlink {
         let lo = self.h.rt.block_on(link_state::read(h, LOOPBACK));
         tagged(lo)
     }
+
+    /// Drop the entry `ns` keeps for `ip`, when `ip` is on one of its links (not behind a
+    /// gateway), that link is this lab's (see `ours`), and the entry is not permanent.
+    pub(super) fn forget_direct_neighbour(&mut self, ns: &Netns, ip: Ipv4Addr) {
+        let Ok(h) = self.handle(ns) else { return };
+        let rt = &self.h.rt;
+        let Some(hop) = rt.block_on(hop::first_hop(&h, ip)) else {
+            return;
+        };
+        if hop.local || hop.next != ip {
+            return;
+        }
+        let dev = rt.block_on(link_state::read(&h, hop.oif));
+        if !self.ours(&h, dev) {
+            return;
+        }
+        let rt = &self.h.rt;
+        let state = rt.block_on(hop::neighbour(&h, hop.oif, ip));
+        if state.is_some_and(|s| !matches!(s, NeighbourState::Permanent | NeighbourState::Noarp)) {
+            rt.block_on(hop::forget(&h, hop.oif, ip));
+        }
+    }
 }

@@ -31,6 +31,12 @@ pub trait Probe {
     /// Send echo requests from `ns` to `dst`, bounded in time, retried briefly.
     fn ping(&mut self, ns: &Netns, dst: IpAddr, mode: PingMode) -> Result<bool, Failure>;
     fn exec(&mut self, ns: &Netns, cmd: &str) -> Result<ExecOutput, Failure>;
+    /// Drop the neighbour entry `ns` keeps for `addr` on the link that reaches it directly,
+    /// unless it is permanent. A sweep calls it after each pair: every namespace's entries
+    /// share one kernel table, which holds 1024 entries younger than 5 s by default, so a
+    /// matrix of every pair would fill it and leave later pairs unresolved. A backend without
+    /// a kernel has nothing to drop.
+    fn forget_neighbour(&mut self, _ns: &Netns, _addr: IpAddr) {}
 }
 
 pub trait Print {
