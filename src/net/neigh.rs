@@ -11,7 +11,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// Every neighbour entry of `family`. The family must be set: an AF_UNSPEC dump walks the ARP
 /// and NDP tables only; the bridge FDB (with each VXLAN's entries) answers AF_BRIDGE alone.
-async fn dump(
+pub(super) async fn dump(
     handle: &Handle,
     family: AddressFamily,
 ) -> Result<Vec<NeighbourMessage>, rtnetlink::Error> {
@@ -20,7 +20,7 @@ async fn dump(
 }
 
 /// An entry's NDA_DST as an address (a bridge entry's comes unparsed: 4 or 16 bytes).
-fn dst(m: &NeighbourMessage) -> Option<IpAddr> {
+pub(super) fn dst(m: &NeighbourMessage) -> Option<IpAddr> {
     m.attributes.iter().find_map(|a| match a {
         NeighbourAttribute::Destination(NeighbourAddress::Inet(a)) => Some(IpAddr::V4(*a)),
         NeighbourAttribute::Destination(NeighbourAddress::Inet6(a)) => Some(IpAddr::V6(*a)),

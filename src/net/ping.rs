@@ -123,6 +123,101 @@ fn ping4(dst: Ipv4Addr, id: u16, deadline: Instant, interval: Duration) -> io::R
     }
 }
 
+/// Ping every address of `dsts` from namespace `ns` at once (a sweep's row): one socket, an
+/// echo to each address not yet answered every `interval`, until all have answered or `total`
+/// has elapsed. Which answered, in the order of `dsts`. An address with no route is `false`
+/// at once.
+pub(crate) fn ping_many(
+    ns: Option<&Path>,
+    dsts: &[Ipv4Addr],
+    total: Duration,
+    interval: Duration,
+) -> io::Result<Vec<bool>> {
+    let deadline = Instant::now() + total;
+    let id = (process::id() as u16).wrapping_add(NEXT_ID.fetch_add(1, Ordering::Relaxed));
+    let dsts = dsts.to_vec();
+    in_netns(ns, move || {
+        ping4_many(&dsts, id, deadline, interval.max(Duration::from_millis(1)))
+    })?
+}
+
+/// Each address's state in a row: still asked, answered, or given up (no route).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Row {
+    Asked,
+    Answered,
+    NoRoute,
+}
+
+fn ping4_many(
+    dsts: &[Ipv4Addr],
+    id: u16,
+    deadline: Instant,
+    interval: Duration,
+) -> io::Result<Vec<bool>> {
+    let sock = socket(
+        AddressFamily::Inet,
+        SockType::Raw,
+        SockFlag::SOCK_CLOEXEC | SockFlag::SOCK_NONBLOCK,
+        SockProtocol::Icmp,
+    )?;
+    let mut state = vec![Row::Asked; dsts.len()];
+    let mut sent: u32 = 0;
+    let mut next_send = Instant::now();
+    let mut buf = [0u8; 1500];
+    while state.contains(&Row::Asked) && Instant::now() < deadline {
+        if Instant::now() >= next_send {
+            for (i, dst) in dsts.iter().enumerate() {
+                if state[i] != Row::Asked {
+                    continue;
+                }
+                let addr = SockaddrIn::from(SocketAddrV4::new(*dst, 0));
+                let pkt = echo_request(id, sent as u16);
+                // A full buffer, or any other refusal: asked again at the next round.
+                if let Err(Errno::ENETUNREACH | Errno::EHOSTUNREACH) =
+                    sendto(sock.as_raw_fd(), &pkt, &addr, MsgFlags::empty())
+                {
+                    state[i] = Row::NoRoute;
+                }
+            }
+            sent = (sent + 1).min(1 << 16);
+            next_send += interval;
+        }
+        let wait = next_send
+            .min(deadline)
+            .saturating_duration_since(Instant::now());
+        let ms = wait.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32;
+        let mut fds = [PollFd::new(sock.as_fd(), PollFlags::POLLIN)];
+        match poll(
+            &mut fds,
+            PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX),
+        ) {
+            Ok(0) | Err(Errno::EINTR) => continue,
+            Ok(_) => {}
+            Err(e) => return Err(e.into()),
+        }
+        loop {
+            match recv(sock.as_raw_fd(), &mut buf, MsgFlags::empty()) {
+                Ok(n) => {
+                    let pkt = &buf[..n];
+                    let from = pkt
+                        .get(12..16)
+                        .map(|a| Ipv4Addr::new(a[0], a[1], a[2], a[3]));
+                    let i = from.and_then(|f| dsts.iter().position(|d| *d == f));
+                    if let Some(i) = i.filter(|i| is_our_reply(pkt, dsts[*i], id, sent)) {
+                        state[i] = Row::Answered;
+                    }
+                }
+                // An unreachable report names no one socket-wide: the rounds go on.
+                Err(Errno::EAGAIN | Errno::EINTR) => break,
+                Err(Errno::ENETUNREACH | Errno::EHOSTUNREACH | Errno::EHOSTDOWN) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    Ok(state.into_iter().map(|s| s == Row::Answered).collect())
+}
+
 /// RFC 1071 Internet checksum (one's complement of the one's complement sum
 /// of 16-bit big-endian words; an odd last byte is padded with zero).
 fn checksum(data: &[u8]) -> u16 {

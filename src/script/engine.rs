@@ -13,7 +13,7 @@ pub(crate) fn engine(shared: &Shared) -> Engine {
     // Rhai counts a map's strings together: exec's result holds two captured streams.
     e.set_max_string_size(2 * crate::plan::CAPTURE_LIMIT + (1 << 20));
     e.set_max_array_size(1 << 20);
-    e.set_max_map_size(1 << 16);
+    e.set_max_map_size(1 << 20);
     e.set_max_modules(64);
     // The session's token (Ctrl-C): the script stops at its next step, and the run rolls back.
     let cancel = shared.borrow().cancel.clone();
