@@ -339,3 +339,27 @@ fn a_signal_to_a_sandboxed_run_reaches_it_and_sets_its_exit_code() {
         );
     }
 }
+
+#[test]
+fn a_run_right_after_rm_of_a_big_lab_makes_every_link_anew() {
+    // `--rm` deletes the namespaces and returns: the kernel dismantles them in the background,
+    // and the bridge ends of their veths linger a moment. The next run waits for those ends
+    // instead of taking them for its own links (then finding them gone).
+    let out = support::sandbox_with_timeout(
+        "for i in 1 2 3; do \"$NETSH\" run --rm benches/star.rhai -p n=400 || exit 1; done",
+        std::time::Duration::from_secs(300),
+    );
+    out.assert_success();
+    let runs: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("lab star: "))
+        .collect();
+    assert_eq!(runs.len(), 3, "{out}");
+    for r in runs {
+        assert!(
+            r.starts_with("lab star: 1606 created, 0 unchanged, 0 adopted in "),
+            "{out}"
+        );
+    }
+}

@@ -132,41 +132,7 @@ pub(crate) fn undo(backend: &mut dyn Builder, entries: &[Entry], lab: &str) -> U
             Err((_, f)) => done.failed.push((step, f)),
         }
     }
-    if backend.is_live() {
-        settle(backend, entries, &namespaces);
-    }
     done
-}
-
-/// The kernel dismantles a deleted namespace in the background, and a veth whose other end was
-/// in it lingers a moment: wait (at most 3 s) until those ends are gone, so that a run right
-/// after `down` does not find them.
-fn settle(backend: &mut dyn Builder, entries: &[Entry], namespaces: &[String]) {
-    let mut ends: Vec<(Netns, String)> = entries
-        .iter()
-        .filter_map(|e| match (&e.key, &e.peer_ns) {
-            (ObjectKey::Link { ns, name }, Some(Netns::Named(p)))
-                if namespaces.contains(p)
-                    && !matches!(ns, Netns::Named(n) if namespaces.contains(n)) =>
-            {
-                Some((ns.clone(), name.clone()))
-            }
-            _ => None,
-        })
-        .collect();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
-    while !ends.is_empty() && std::time::Instant::now() < deadline {
-        let mut views: HashMap<Netns, Option<crate::plan::view::NsView>> = HashMap::new();
-        ends.retain(|(ns, name)| {
-            let v = views
-                .entry(ns.clone())
-                .or_insert_with(|| backend.observe(ns).ok());
-            v.as_ref().is_some_and(|v| v.links.contains_key(name))
-        });
-        if !ends.is_empty() {
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-    }
 }
 
 /// Whether what an undo step deletes is still the lab's.

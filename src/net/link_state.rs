@@ -31,6 +31,7 @@ pub(crate) struct LinkState {
     pub peer: Option<(u32, Option<i32>)>,
     /// IFLA_IFALIAS: netsh tags each link it creates with its lab's.
     pub alias: Option<String>,
+    pub veth: bool,
 }
 
 impl LinkState {
@@ -68,6 +69,7 @@ fn parse(l: &LinkMessage) -> LinkState {
     if veth {
         s.peer = link.map(|i| (i, nsid));
     }
+    s.veth = veth;
     s.oper_up = oper == State::Up || (oper == State::Unknown && !veth);
     s
 }
@@ -91,6 +93,28 @@ pub async fn read(handle: &Handle, index: u32) -> Option<LinkState> {
         RouteNetlinkMessage::NewLink(l) => Some(parse(l)),
         _ => None,
     })
+}
+
+/// Whether link `index` is a veth on its way out: its other end is gone already (the pair is
+/// being unregistered), or cannot be read in its namespace because the kernel is dismantling
+/// that namespace (it no longer lends it by its nsid).
+pub async fn peer_going(handle: &Handle, index: u32) -> bool {
+    let Some(l) = read(handle, index).await else {
+        return false;
+    };
+    let (peer, nsid) = match l.peer {
+        _ if !l.veth => return false,
+        None => return true,
+        Some((_, None)) => return false,
+        Some((peer, Some(nsid))) => (peer, nsid),
+    };
+    let mut m = LinkMessage::default();
+    m.header.index = peer;
+    no_stats(&mut m);
+    m.attributes.push(LinkAttribute::IfNetnsId(nsid));
+    ask(handle, RouteNetlinkMessage::GetLink(m), NLM_F_REQUEST)
+        .await
+        .is_err()
 }
 
 /// Every link of the handle's namespace, as a dump reads them (which applies nothing).

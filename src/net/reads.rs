@@ -52,6 +52,17 @@ impl Observe for Netlink {
         self.fw.list(ns.path().as_deref())
     }
 
+    fn going(&mut self, ns: &Netns, name: &str) -> bool {
+        let Some(index) = self.index.get(ns).and_then(|i| i.get(name)).copied() else {
+            return false;
+        };
+        let Ok(h) = self.handle(ns) else {
+            return false;
+        };
+        let going = super::link_state::peer_going(&h, index);
+        self.h.rt.block_on(going)
+    }
+
     fn lo_aliases(&mut self, names: &[String]) -> HashMap<String, Option<String>> {
         super::lo_tag::lo_aliases(names).unwrap_or_default()
     }

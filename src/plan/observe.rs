@@ -26,6 +26,12 @@ pub trait Observe {
     fn rules(&mut self, ns: &Netns) -> Result<Vec<Listed>, Failure>;
     /// The FDB entries with a remote of a namespace's VXLAN devices.
     fn fdb(&mut self, ns: &Netns) -> Result<Vec<FdbEntry>, Failure>;
+    /// Whether `name` in `ns` is a veth whose other end's namespace is being dismantled: the
+    /// kernel deletes a namespace in the background once its last user is gone, and such an
+    /// end goes a moment later. A backend without a kernel has none.
+    fn going(&mut self, _ns: &Netns, _name: &str) -> bool {
+        false
+    }
     /// The alias on `lo` of each of these named namespaces (a lab's are tagged `netsh:<lab>`);
     /// `None` for one without, or that cannot be read. A teardown asks it of every namespace it
     /// deletes, so a backend answers it cheaply if it can.

@@ -4,10 +4,12 @@
 use super::{in_place, kind_words, missing, refuse, Owned, Problem, World};
 use crate::plan::op::{LinkSpec, OpKind};
 use crate::plan::verdict::{Judged, Verdict};
-use crate::plan::view::LinkView;
+use crate::plan::view::{LinkView, NsView};
 use crate::plan::vxlan::VxlanSpec;
 use crate::sys::LinkKind;
 use crate::sys::Netns;
+use crate::sys::ObjectKey;
+use std::time::{Duration, Instant};
 
 /// The fields of the `LinkAdd` being judged.
 struct Asked<'o> {
@@ -53,7 +55,19 @@ impl World<'_> {
         if let LinkSpec::Vxlan(v) = kind {
             self.need_vxlan_dev(&a, v)?;
         }
-        let existing = self.link(ns, name)?;
+        // A veth whose other end is to be in a namespace this flush creates cannot be this
+        // lab's as it stands: most likely it goes with a lab just removed.
+        let peer_fresh =
+            matches!(kind, LinkSpec::Veth { peer_ns, .. } if self.fresh.contains(peer_ns));
+        let existing = match self.link(ns, name)? {
+            Some(l)
+                if l.kind == Some(LinkKind::Veth)
+                    && (peer_fresh || self.backend.going(ns, name)) =>
+            {
+                self.wait_gone(ns, name)?
+            }
+            other => other,
+        };
         let peer = match kind {
             LinkSpec::Veth { peer, peer_ns } => Some(Peer {
                 ns: peer_ns.clone(),
@@ -77,6 +91,54 @@ impl World<'_> {
                 Ok(Judged::apply(Verdict::Create, op))
             }
         }
+    }
+
+    /// A veth end that goes with a namespace being dismantled (a lab just removed): wait for
+    /// it, so that a run right after `down` makes its link anew. The kernel takes a few
+    /// seconds for a few hundred namespaces on a busy machine; and a namespace whose last user
+    /// just exited is dismantled only once its sockets are freed, a moment later: an end that
+    /// is not seen going within `SOFT` stays, and is judged as it is. What is there after.
+    fn wait_gone(&mut self, ns: &Netns, name: &str) -> Result<Option<LinkView>, Problem> {
+        const SOFT: Duration = Duration::from_secs(1);
+        const HARD: Duration = Duration::from_secs(15);
+        let start = Instant::now();
+        loop {
+            std::thread::sleep(Duration::from_millis(20));
+            let now = self.backend.observe(ns)?;
+            let waited = start.elapsed();
+            let gone = !now.links.contains_key(name);
+            if gone || waited >= HARD || (waited >= SOFT && !self.backend.going(ns, name)) {
+                // Others went too (a whole lab's veths go together): the view forgets them.
+                self.forget_gone(ns, &now)?;
+                return self.link(ns, name);
+            }
+        }
+    }
+
+    /// Drop from the view of `ns` the links the kernel no longer has, but not those this
+    /// flush makes (a veth and its other end).
+    fn forget_gone(&mut self, ns: &Netns, now: &NsView) -> Result<(), Problem> {
+        let key = |n: &str| ObjectKey::Link {
+            ns: ns.clone(),
+            name: n.to_string(),
+        };
+        let made = self.made.clone();
+        let view = self.view(ns)?;
+        let mut planned: Vec<String> = vec![];
+        for (n, l) in &view.links {
+            if made.contains(&key(n)) {
+                planned.push(n.clone());
+                planned.extend(
+                    l.peer
+                        .iter()
+                        .filter(|(p, _)| p == ns)
+                        .map(|(_, e)| e.clone()),
+                );
+            }
+        }
+        view.links
+            .retain(|n, _| now.links.contains_key(n) || planned.contains(n));
+        Ok(())
     }
 
     /// It exists: only what differs is set, and the view takes the settings.
