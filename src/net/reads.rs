@@ -2,6 +2,7 @@
 
 use super::backend::{errno_failure, Netlink};
 use super::{netns, sysctl};
+use crate::firewall::chain::Chain;
 use crate::firewall::{Listed, Rule};
 use crate::plan::observe::{FdbEntry, Observe};
 use crate::plan::view::NsView;
@@ -50,6 +51,10 @@ impl Observe for Netlink {
 
     fn rules(&mut self, ns: &Netns) -> Result<Vec<Listed>, Failure> {
         self.fw.list(ns.path().as_deref())
+    }
+
+    fn fw_chain(&mut self, ns: &Netns, table: &str, chain: &str) -> Result<Option<Chain>, Failure> {
+        self.fw.chain(ns.path().as_deref(), table, chain)
     }
 
     fn lo_aliases(&mut self, names: &[String]) -> HashMap<String, Option<String>> {
