@@ -28,6 +28,7 @@ fn show_prints_each_stack_with_its_links_routes_and_rules() {
   v2_r            veth    up   10.10.20.1/24 ↔ ns2/v2
   route 10.10.10.0/24 dev v1_r
   route 10.10.20.0/24 dev v2_r
+  firewall native nf_tables
 ns1 (namespace on host)
   lo              -       up
   v1              veth    up   10.10.10.2/24 ↔ host/v1_r
