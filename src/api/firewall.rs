@@ -1,6 +1,7 @@
 //! The firewall verbs: `forward`, `masquerade`, `snat`, `dnat`, `nat(br)` and `iptables("...")`
-//! (its command line: iptables.rs), on the host or as methods of a stack. Each returns a rule handle with `.remove()`; every rule
-//! carries `-m comment --comment netsh:<lab>`. `rules()` lists the lab's rules.
+//! (its command line: iptables.rs), on the host or as methods of a stack. Each returns a rule
+//! handle with `.remove()`; every rule carries `-m comment --comment netsh:<lab>`. `rules()`
+//! lists the lab's rules.
 
 use super::addr::{parse_cidr, parse_ip};
 use super::adopted::adopted;
