@@ -44,6 +44,8 @@ fn every_dry_run_is_clean_bash_for_shellcheck() {
         .collect();
     cases.push(("scripts/chapter1.rhai".into(), HOSTILE_PARAMS.to_vec()));
     cases.push((HOSTILE.into(), vec![]));
+    // Policies, user chains and inserts (tests/chains.rs runs it).
+    cases.push(("tests/chains.rhai".into(), vec![]));
     for (script, params) in cases {
         let text = dry_run(&script, &params);
         // SC2016 ("expressions don't expand in single quotes") is the point: a name like

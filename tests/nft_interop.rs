@@ -308,3 +308,68 @@ fn a_namespace_whose_rules_live_in_iptables_legacy_is_served_there() {
     assert!(legacy_save.contains(want), "{legacy_save}");
     assert_eq!(listed, ["-A INPUT -i lo -j ACCEPT", want]);
 }
+
+/// A chain, a policy and an insert through `fw`, then the chain deleted: `program -S` (the
+/// program the namespace's rules live in) after each step.
+fn chain_steps(fw: &mut Auto, program: &'static str) -> [String; 3] {
+    let dump = || {
+        let out = Command::new(program).arg("-S").output().expect(program);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let first = rule("filter", "INPUT", &format!("{T} -j MINE"));
+    let inside = rule("filter", "MINE", &format!("{T} -j RETURN"));
+    fw.new_chain(None, "filter", "MINE").unwrap();
+    fw.append_all(None, std::slice::from_ref(&inside)).unwrap();
+    fw.insert(None, &first, 1).unwrap();
+    fw.set_policy(None, "filter", "FORWARD", "DROP").unwrap();
+    let made = dump();
+    // A chain with rules, or jumped to, is not deleted.
+    let busy = fw.delete_chain(None, "filter", "MINE").is_err();
+    fw.delete_all(None, &[first, inside]).unwrap();
+    fw.delete_chain(None, "filter", "MINE").unwrap();
+    fw.set_policy(None, "filter", "FORWARD", "ACCEPT").unwrap();
+    let gone = dump();
+    // Deleting it again fails as iptables -X does (the teardown takes that as gone already).
+    let again = fw.delete_chain(None, "filter", "MINE").is_err();
+    [made, format!("busy {busy}, again {again}"), gone]
+}
+
+const CHAIN_MADE: &str = "-P INPUT ACCEPT
+-P FORWARD DROP
+-P OUTPUT ACCEPT
+-N MINE
+-A INPUT -m comment --comment \"netsh:lab1\" -j MINE
+-A INPUT -s 10.0.0.1/32 -j DROP
+-A MINE -m comment --comment \"netsh:lab1\" -j RETURN
+";
+
+const CHAIN_GONE: &str = "-P INPUT ACCEPT
+-P FORWARD ACCEPT
+-P OUTPUT ACCEPT
+-A INPUT -s 10.0.0.1/32 -j DROP
+";
+
+#[test]
+#[ignore = "needs iptables"]
+fn chains_policies_and_inserts_go_through_the_native_driver_and_iptables_legacy() {
+    for program in ["iptables", "iptables-legacy"] {
+        let got = in_fresh_netns(move || {
+            let ok = Command::new(program)
+                .args(["-A", "INPUT", "-s", "10.0.0.1", "-j", "DROP"])
+                .status()
+                .unwrap();
+            assert!(ok.success());
+            let mut fw = Auto::default();
+            let steps = chain_steps(&mut fw, program);
+            let native = Nft::default().list(None).unwrap().len();
+            (steps, native)
+        });
+        let (steps, native) = got;
+        assert_eq!(steps[0], CHAIN_MADE, "{program}");
+        assert_eq!(steps[1], "busy true, again true", "{program}");
+        assert_eq!(steps[2], CHAIN_GONE, "{program}");
+        // On a legacy namespace nothing goes to nf_tables.
+        let want = if program == "iptables" { 1 } else { 0 };
+        assert_eq!(native, want, "{program}");
+    }
+}

@@ -28,16 +28,19 @@ fn show_prints_each_stack_with_its_links_routes_and_rules() {
   v2_r            veth    up   10.10.20.1/24 ↔ ns2/v2
   route 10.10.10.0/24 dev v1_r
   route 10.10.20.0/24 dev v2_r
+  firewall native nf_tables
 ns1 (namespace on host)
   lo              -       up
   v1              veth    up   10.10.10.2/24 ↔ host/v1_r
   route 10.10.10.0/24 dev v1
   route 10.10.20.0/24 via 10.10.10.1 dev v1
+  firewall native nf_tables
 ns2 (namespace on host)
   lo              -       up
   v2              veth    up   10.10.20.2/24 ↔ host/v2_r
   route 10.10.10.0/24 via 10.10.20.1 dev v2
   route 10.10.20.0/24 dev v2
+  firewall native nf_tables
 "
     );
 }
@@ -69,6 +72,15 @@ fn show_json_round_trips_through_its_schema() {
     assert_eq!(vx.vxlan.as_ref().map(|v| v.id), Some(1));
     assert_eq!(vx.master.as_deref(), Some("bridge0"));
     assert_eq!(parsed.stacks[0].rules.len(), 3);
+    // Each stack says which driver its firewall goes through.
+    assert!(
+        parsed
+            .stacks
+            .iter()
+            .all(|s| s.firewall.as_deref() == Some("nf_tables")),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]

@@ -1,6 +1,7 @@
-//! The firewall verbs: `forward`, `masquerade`, `snat`, `dnat`, `nat(br)` and `iptables("...")`,
-//! on the host or as methods of a stack. Each returns a rule handle with `.remove()`; every rule
-//! carries `-m comment --comment netsh:<lab>`. `rules()` lists the lab's rules.
+//! The firewall verbs: `forward`, `masquerade`, `snat`, `dnat`, `nat(br)` and `iptables("...")`
+//! (its command line: iptables.rs), on the host or as methods of a stack. Each returns a rule
+//! handle with `.remove()`; every rule carries `-m comment --comment netsh:<lab>`. `rules()`
+//! lists the lab's rules.
 
 use super::addr::{parse_cidr, parse_ip};
 use super::adopted::adopted;
@@ -9,7 +10,6 @@ use super::link::Link;
 use super::model::ModelKind;
 use super::named::Named;
 use super::names::check_ifname;
-use super::plain_text::check_no_control;
 use super::session::{Session, Shared};
 use super::stack::Stack;
 use crate::firewall::Rule;
@@ -24,13 +24,13 @@ pub(crate) struct FwRule {
     pub(crate) rule: Rule,
 }
 
-const CODE: &str = "netsh::firewall";
+pub(super) const CODE: &str = "netsh::firewall";
 
-fn bad(message: impl Into<String>, help: impl Into<String>) -> DslError {
+pub(super) fn bad(message: impl Into<String>, help: impl Into<String>) -> DslError {
     DslError::new(CODE, message, help)
 }
 
-const TABLES: [(&str, &[&str]); 5] = [
+pub(super) const TABLES: [(&str, &[&str]); 5] = [
     ("filter", &["INPUT", "FORWARD", "OUTPUT"]),
     ("nat", &["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"]),
     (
@@ -40,22 +40,6 @@ const TABLES: [(&str, &[&str]); 5] = [
     ("raw", &["PREROUTING", "OUTPUT"]),
     ("security", &["INPUT", "FORWARD", "OUTPUT"]),
 ];
-
-fn check_chain(table: &str, chain: &str) -> Result<(), DslError> {
-    let Some((_, chains)) = TABLES.iter().find(|(t, _)| *t == table) else {
-        return Err(bad(
-            format!("unknown table \"{table}\""),
-            "the tables are filter, nat, mangle, raw and security",
-        ));
-    };
-    if !chains.contains(&chain) {
-        return Err(bad(
-            format!("the {table} table has no chain \"{chain}\""),
-            format!("its chains are {}", chains.join(", ")),
-        ));
-    }
-    Ok(())
-}
 
 /// Options of a verb, read and checked one by one; unknown keys are mistakes.
 struct Opts<'a> {
@@ -216,12 +200,24 @@ fn matches(o: &Opts, s: &Session, port_needs_proto: bool) -> Result<Vec<String>,
 
 impl Session {
     fn add_rule(&mut self, st: &Stack, rule: Rule, at: At) -> Result<FwRule, DslError> {
+        self.put_rule(st, rule, None, at)
+    }
+
+    /// Appended, or inserted at `insert` (from 1).
+    pub(super) fn put_rule(
+        &mut self,
+        st: &Stack,
+        rule: Rule,
+        insert: Option<usize>,
+        at: At,
+    ) -> Result<FwRule, DslError> {
         self.alive(st)?;
         let rule = rule.tagged(&self.journal.lab);
         self.push(
             OpKind::RuleAdd {
                 ns: st.ns.clone(),
                 rule: rule.clone(),
+                insert,
             },
             at,
         );
@@ -401,62 +397,6 @@ impl Session {
             Dynamic::from(r2),
             Dynamic::from(r3),
         ])
-    }
-
-    /// `iptables("-t nat -A PREROUTING ...")`: any rule, appended (-A) or deleted (-D).
-    pub(crate) fn iptables(&mut self, st: &Stack, line: &str, at: At) -> Result<FwRule, DslError> {
-        let mut w =
-            crate::firewall::rule::shell_words(line).map_err(|m| bad(m, "close the quote"))?;
-        for word in &w {
-            check_no_control(
-                word,
-                CODE,
-                "the iptables argument",
-                "netsh hands iptables each argument as one word of one line: write it without line breaks or other control characters",
-            )?;
-        }
-        let mut table = "filter".to_string();
-        if let Some(i) = w.iter().position(|a| a == "-t" || a == "--table") {
-            if i + 1 >= w.len() {
-                return Err(bad(
-                    "-t needs a table",
-                    "e.g. iptables(\"-t nat -A POSTROUTING ...\")",
-                ));
-            }
-            table = w[i + 1].clone();
-            w.drain(i..i + 2);
-        }
-        let (op, chain) = match (w.first().map(String::as_str), w.get(1)) {
-            (Some("-A" | "--append"), Some(c)) => ("-A", c.clone()),
-            (Some("-D" | "--delete"), Some(c)) => ("-D", c.clone()),
-            _ => {
-                return Err(bad(
-                    format!("iptables(\"{line}\") neither appends (-A CHAIN ...) nor deletes (-D CHAIN ...) a rule"),
-                    "netsh adds rules with -A and removes them with -D or .remove(); read the tables with rules() or exec(\"iptables -S\")",
-                ))
-            }
-        };
-        check_chain(&table, &chain)?;
-        let rule = Rule {
-            table,
-            chain,
-            args: w[2..].to_vec(),
-        };
-        if op == "-D" {
-            let tagged = rule.tagged(&self.journal.lab);
-            self.push(
-                OpKind::RuleDel {
-                    ns: st.ns.clone(),
-                    rule: tagged.clone(),
-                },
-                at,
-            );
-            return Ok(FwRule {
-                ns: st.ns.clone(),
-                rule: tagged,
-            });
-        }
-        self.add_rule(st, rule, at)
     }
 
     /// `adopted`: the script said it may delete someone else's identical rule.
@@ -657,12 +597,12 @@ fn register_nat(engine: &mut Engine, shared: &Shared) {
     FuncRegistration::new("iptables")
         .with_comments([
             "/// stack.iptables(rule) -> Rule",
-            "/// any iptables rule in a namespace or host",
+            "/// any iptables rule in a namespace or host; also -I, -P and -N",
         ])
         .register_named(
             engine,
             ["stack", "rule"],
-            move |ctx: NativeCallContext, st: &mut Stack, line: &str| -> R<FwRule> {
+            move |ctx: NativeCallContext, st: &mut Stack, line: &str| -> R<Dynamic> {
                 let r = s.borrow_mut().iptables(st, line, at(&ctx));
                 r.or_else(|e| fail(&ctx, e))
             },
@@ -671,12 +611,12 @@ fn register_nat(engine: &mut Engine, shared: &Shared) {
     FuncRegistration::new("iptables")
         .with_comments([
             "/// iptables(rule) -> Rule",
-            "/// any iptables rule on the host, e.g. \"-t nat -A PREROUTING ...\"",
+            "/// any iptables rule on the host, e.g. \"-t nat -A PREROUTING ...\"; also -I, -P, -N",
         ])
         .register_named(
             engine,
             ["rule"],
-            move |ctx: NativeCallContext, line: &str| -> R<FwRule> {
+            move |ctx: NativeCallContext, line: &str| -> R<Dynamic> {
                 let r = s.borrow_mut().iptables(&host(), line, at(&ctx));
                 r.or_else(|e| fail(&ctx, e))
             },

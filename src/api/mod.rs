@@ -11,6 +11,7 @@ pub(crate) mod create;
 pub(crate) mod doc;
 pub(crate) mod error;
 pub(crate) mod firewall;
+pub(crate) mod iptables;
 pub(crate) mod link;
 pub(crate) mod model;
 pub(crate) mod named;

@@ -3,7 +3,7 @@
 //! used twice) before anything reaches the kernel.
 
 use crate::sys::{At, Netns};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum ModelKind {
@@ -53,6 +53,8 @@ pub(crate) struct Model {
     by_name: HashMap<(Netns, String), usize>,
     /// Namespaces the script made: where, and whether each is a simulated host.
     pub(crate) namespaces: BTreeMap<String, NsInfo>,
+    /// User chains the script made or adopted (`iptables("-N ...")`): (stack, table, chain).
+    pub(crate) chains: BTreeSet<(Netns, String, String)>,
 }
 
 impl Model {

@@ -4,11 +4,12 @@
 use super::backend::Backend;
 use super::error::DslError;
 use super::model::Model;
+use crate::firewall::legacy::Driver;
 use crate::lab::Journal;
 use crate::plan::flush::{flush, Tally};
 use crate::plan::ledger::Gone;
 use crate::plan::{Op, OpKind};
-use crate::sys::{At, Cancel, ObjectKey};
+use crate::sys::{At, Cancel, Netns, ObjectKey};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
@@ -37,6 +38,8 @@ pub struct Session {
     pub(crate) replay: bool,
     /// `-v`: log each applied operation on stderr.
     pub(crate) verbose: bool,
+    /// `-v`: the stacks whose firewall driver was said, and which.
+    pub(crate) drivers: BTreeMap<Netns, Driver>,
     /// The REPL's log of applied kernel requests (its change lines); `None` keeps nothing.
     pub(crate) applied: Option<Vec<OpKind>>,
     /// Ctrl-C: the engine stops at its next step (the backend was handed the same token).
@@ -56,6 +59,7 @@ impl Session {
             kept: vec![],
             replay,
             verbose: false,
+            drivers: BTreeMap::new(),
             applied: None,
             cancel: Cancel::default(),
             model: Model::default(),
@@ -82,6 +86,18 @@ impl Session {
         });
     }
 
+    /// `-v`: the driver of a stack's firewall, once, before its first change.
+    fn say_driver(&mut self, step: &OpKind) {
+        let ns = step.ns();
+        if !step.is_firewall() || self.drivers.contains_key(&ns) {
+            return;
+        }
+        if let Some(d) = self.backend.firewall_driver(&ns) {
+            eprintln!("# firewall on {ns}: {}", d.words());
+            self.drivers.insert(ns, d);
+        }
+    }
+
     /// Apply what is pending: before anything reads the kernel, and at the end.
     pub(crate) fn flush(&mut self) -> Result<(), DslError> {
         if self.pending.is_empty() {
@@ -94,6 +110,7 @@ impl Session {
         let report = r.map_err(DslError::from_flush)?;
         if self.verbose {
             for s in &report.steps {
+                self.say_driver(s);
                 eprintln!("+ {}", crate::plan::render::render(s));
             }
         }

@@ -183,6 +183,14 @@ fn still_standing(lab: &str, found: Found, standing: &[OpKind], lost: &[Entry]) 
         Some(OpKind::Sysctl { ns, key, value }) => {
             Some(format!("sysctl {key} on {ns} (was {value})"))
         }
+        Some(OpKind::Policy {
+            ns,
+            table,
+            chain,
+            policy,
+        }) => Some(format!(
+            "the policy of {table} {chain} on {ns} (was {policy})"
+        )),
         _ => None,
     }));
     vec![

@@ -80,6 +80,15 @@ fn text(state: &State) -> String {
     out
 }
 
+/// The words of a driver named in the JSON.
+fn firewall_words(name: &str) -> &str {
+    use crate::firewall::legacy::Driver::*;
+    [Native, Legacy, NativeAndProgram]
+        .into_iter()
+        .find(|d| d.name() == name)
+        .map_or(name, |d| d.words())
+}
+
 fn stack_text(out: &mut String, s: &StackState) {
     let what = match (s.kind.as_str(), s.machine.as_str()) {
         ("host", _) => "host".to_string(),
@@ -122,6 +131,9 @@ fn stack_text(out: &mut String, s: &StackState) {
             line.push_str(&format!(" dev {d}"));
         }
         let _ = writeln!(out, "{line}");
+    }
+    if let Some(f) = &s.firewall {
+        let _ = writeln!(out, "  firewall {}", firewall_words(f));
     }
     for r in &s.rules {
         let _ = writeln!(out, "  rule {} {} {}", r.table, r.chain, r.spec);

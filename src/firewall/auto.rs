@@ -4,11 +4,11 @@
 //! installed and writes nf_tables too; else the failure names what needs it and the package.
 
 use super::iptables::Iptables;
-use super::legacy::{detect, DriverKind};
+use super::legacy::{detect, Driver, DriverKind};
 use super::nft::{needs_iptables, Nft, NftError};
 use super::{Firewall, Listed, Rule};
 use crate::sys::Failure;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -42,14 +42,23 @@ pub struct Auto {
     legacy: Option<Iptables>,
     program: Option<Program>,
     /// The driver of each namespace, by path and inode (a name can be reused).
-    kinds: HashMap<(Option<PathBuf>, u64), DriverKind>,
+    kinds: HashMap<Key, DriverKind>,
+    /// The native namespaces where the iptables program wrote a rule outside the native set.
+    programmed: HashSet<Key>,
+}
+
+/// A namespace: its path and inode.
+type Key = (Option<PathBuf>, u64);
+
+fn key(ns: Option<&Path>) -> Result<Key, Failure> {
+    let ino = crate::sys::enter::inode(ns).map_err(|e| Failure::from_io(&e))?;
+    Ok((ns.map(Path::to_path_buf), ino))
 }
 
 impl Auto {
     /// The driver `ns` goes through: legacy if its x_tables hold rules, else native.
     pub fn kind(&mut self, ns: Option<&Path>) -> Result<DriverKind, Failure> {
-        let ino = crate::sys::enter::inode(ns).map_err(|e| Failure::from_io(&e))?;
-        let key = (ns.map(Path::to_path_buf), ino);
+        let key = key(ns)?;
         if let Some(k) = self.kinds.get(&key) {
             return Ok(*k);
         }
@@ -103,7 +112,11 @@ impl Auto {
         }
         match native(&mut self.nft) {
             Err(NftError::Unsupported(what)) => match self.fallback(&what) {
-                Ok(i) => program(i).map_err(|f| (f, false)),
+                Ok(i) => {
+                    let done = program(i).map_err(|f| (f, false))?;
+                    self.programmed.extend(key(ns).ok());
+                    Ok(done)
+                }
                 Err(f) => Err((f, self.program == Some(Program::Missing))),
             },
             other => other.map_err(|e| (e.into(), false)),
@@ -215,6 +228,14 @@ impl Firewall for Auto {
         )
     }
 
+    fn delete_chain(&mut self, ns: Option<&Path>, table: &str, chain: &str) -> Result<(), Failure> {
+        self.either(
+            ns,
+            |f| f.delete_chain(ns, table, chain),
+            |i| i.delete_chain(ns, table, chain),
+        )
+    }
+
     /// Natively from the ruleset, unless the namespace is on iptables-legacy: a built-in chain
     /// not made yet reads as iptables-nft would make it, empty with policy ACCEPT.
     fn chain(
@@ -250,7 +271,21 @@ impl Firewall for Auto {
         Ok(Some(super::chain::Chain { policy, rules }))
     }
 
-    fn driver(&mut self, ns: Option<&Path>) -> Option<DriverKind> {
-        self.kind(ns).ok()
+    /// Native and the program where the program wrote a rule here, or where the ruleset holds
+    /// one only it reads.
+    fn driver(&mut self, ns: Option<&Path>) -> Option<Driver> {
+        if self.kind(ns).ok()? == DriverKind::Legacy {
+            return Some(Driver::Legacy);
+        }
+        let programmed = self.programmed.contains(&key(ns).ok()?);
+        let foreign = |nft: &mut Nft| -> Option<bool> {
+            let entries = nft.entries(ns).ok()?;
+            Some(entries.iter().any(|e| !e.decoded.unknown.is_empty()))
+        };
+        if programmed || foreign(&mut self.nft)? {
+            Some(Driver::NativeAndProgram)
+        } else {
+            Some(Driver::Native)
+        }
     }
 }

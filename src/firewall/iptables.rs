@@ -133,8 +133,10 @@ impl Firewall for Iptables {
     fn insert(&mut self, ns: Option<&Path>, rule: &Rule, n: usize) -> Result<(), Failure> {
         let r = rule.clone();
         self.run(ns, move |ipt| {
-            ipt.insert(&r.table, &r.chain, &r.spec(), n.max(1) as i32)
-                .map_err(|e| e.to_string())
+            // `-I CHAIN n ARGS…`: the position, then each argument one argv word.
+            let mut at = r.clone();
+            at.args.insert(0, n.max(1).to_string());
+            rule_op(ipt, "-I", &at)
         })
     }
 
@@ -155,6 +157,13 @@ impl Firewall for Iptables {
         let (t, c) = (table.to_string(), chain.to_string());
         self.run(ns, move |ipt| {
             ipt.new_chain(&t, &c).map_err(|e| e.to_string())
+        })
+    }
+
+    fn delete_chain(&mut self, ns: Option<&Path>, table: &str, chain: &str) -> Result<(), Failure> {
+        let (t, c) = (table.to_string(), chain.to_string());
+        self.run(ns, move |ipt| {
+            ipt.delete_chain(&t, &c).map_err(|e| e.to_string())
         })
     }
 }

@@ -39,6 +39,37 @@ pub fn detect(ns: Option<&Path>) -> io::Result<DriverKind> {
     })?
 }
 
+/// The driver a stack's firewall goes through, as `-v` and `show` name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Driver {
+    Native,
+    Legacy,
+    /// Native, and the iptables program for rules outside the native set.
+    NativeAndProgram,
+}
+
+impl Driver {
+    /// Its name in `show --json`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Driver::Native => "nf_tables",
+            Driver::Legacy => "iptables-legacy",
+            Driver::NativeAndProgram => "nf_tables+iptables",
+        }
+    }
+
+    /// Its words in `-v` and `show`.
+    pub fn words(self) -> &'static str {
+        match self {
+            Driver::Native => "native nf_tables",
+            Driver::Legacy => "the iptables-legacy program (x_tables)",
+            Driver::NativeAndProgram => {
+                "native nf_tables, and the iptables program for rules outside its set"
+            }
+        }
+    }
+}
+
 const IPT_SO_GET_INFO: libc::c_int = 64;
 
 /// struct ipt_getinfo (linux/netfilter_ipv4/ip_tables.h).

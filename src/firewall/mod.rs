@@ -52,6 +52,8 @@ pub trait Firewall {
     ) -> Result<(), Failure>;
     /// `-N CHAIN`: a user chain.
     fn new_chain(&mut self, ns: Option<&Path>, table: &str, chain: &str) -> Result<(), Failure>;
+    /// `-X CHAIN`: a user chain, once it is empty and no rule jumps to it.
+    fn delete_chain(&mut self, ns: Option<&Path>, table: &str, chain: &str) -> Result<(), Failure>;
     /// One chain, its policy and rules, as `iptables -t TABLE -S CHAIN` prints them (`why`);
     /// `None` when it cannot be read.
     fn chain(
@@ -63,7 +65,7 @@ pub trait Firewall {
         chain::read(ns, table, chain).map_err(|e| Failure::from_io(&e))
     }
     /// Which driver serves the namespace, where that is a choice (for `-v` and `show`).
-    fn driver(&mut self, _ns: Option<&Path>) -> Option<legacy::DriverKind> {
+    fn driver(&mut self, _ns: Option<&Path>) -> Option<legacy::Driver> {
         None
     }
 }

@@ -1,7 +1,7 @@
 //! The lab journal: `/run/netsh/<lab>.jsonl`, a header line then one line per object the lab
 //! created or adopted, appended and synced before each batch is applied (its text: `lines`).
-//! The sysctl lines are copied to `.<lab>.sysctls`: sysctls carry no tag, and when the journal
-//! is lost that copy is what `down --force` restores them from.
+//! The sysctl lines (and chain policies: settings too) are copied to `.<lab>.sysctls`: they
+//! carry no tag, and when the journal is lost that copy is what `down --force` restores them from.
 
 use super::lines::{self, Found, Header, Line};
 use crate::plan::ledger::{Entry, Gone, Ledger};
@@ -206,7 +206,7 @@ impl Journal {
         let others = self.other_labs_keys();
         entries
             .iter()
-            .filter(|e| !(matches!(e.key, ObjectKey::Sysctl { .. }) && others.contains(&e.key)))
+            .filter(|e| !(e.key.is_setting() && others.contains(&e.key)))
             .cloned()
             .collect()
     }
@@ -243,7 +243,7 @@ impl Journal {
             script: self.script.clone(),
         };
         lines::append(path, &h, lines)?;
-        let is_sysctl = |k: &ObjectKey| matches!(k, ObjectKey::Sysctl { .. });
+        let is_sysctl = |k: &ObjectKey| k.is_setting();
         let sysctls: Vec<Line> = lines
             .iter()
             .filter_map(|l| match l {
@@ -296,7 +296,7 @@ impl Ledger for Journal {
     }
 
     fn inherited_undo(&self, key: &ObjectKey) -> Option<OpKind> {
-        if !matches!(key, ObjectKey::Sysctl { .. }) {
+        if !key.is_setting() {
             return None;
         }
         self.other_labs()

@@ -26,6 +26,10 @@ pub struct StackState {
     pub routes: Vec<RouteState>,
     /// The firewall rules (all, or the lab's with --lab).
     pub rules: Vec<RuleState>,
+    /// The driver its firewall goes through: `nf_tables` (native), `iptables-legacy`, or
+    /// `nf_tables+iptables` (native, and the iptables program for rules outside its set).
+    #[serde(default)]
+    pub firewall: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

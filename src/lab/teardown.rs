@@ -179,6 +179,9 @@ impl Still {
             OpKind::NetnsDel { name } => self.namespace_is_the_labs(backend, name),
             // iptables -D says only that it found none.
             OpKind::RuleDel { ns, rule } => backend.rule_exists(ns, rule).unwrap_or(true),
+            OpKind::ChainDel { ns, table, chain } => backend
+                .fw_chain(ns, table, chain)
+                .map_or(true, |c| c.is_some()),
             _ => true,
         }
     }

@@ -22,7 +22,10 @@ impl Apply for Netlink {
                 continue;
             }
             self.go_on(i)?;
-            if matches!(step, OpKind::RuleAdd { .. } | OpKind::RuleDel { .. }) {
+            if matches!(
+                step,
+                OpKind::RuleAdd { insert: None, .. } | OpKind::RuleDel { .. }
+            ) {
                 rules_done = self.rules(&mut batch, steps, i)?;
             } else {
                 self.step(&mut batch, step, i)?;
@@ -86,7 +89,12 @@ impl Netlink {
                 let msg = m::fdb(idx, mac, *dst, matches!(step, FdbAdd { .. }));
                 self.send(batch, &t, i, ns, vec![msg])?;
             }
-            RuleAdd { .. } | RuleDel { .. } => unreachable!("rules go in runs (Netlink::rules)"),
+            RuleAdd { insert: None, .. } | RuleDel { .. } => {
+                unreachable!("rules go in runs (Netlink::rules)")
+            }
+            RuleAdd { .. } | Policy { .. } | ChainAdd { .. } | ChainDel { .. } => {
+                self.firewall(batch, step, i)?
+            }
             Sysctl { ns, key, value } => {
                 self.drain(batch)?;
                 sysctl::write(ns.path().as_deref(), key, value)
@@ -197,6 +205,30 @@ impl Netlink {
         self.send(batch, &step.names(), i, &step.ns(), vec![msg])
     }
 
+    /// A firewall change other than appending or deleting rules, after what is in flight.
+    fn firewall(&mut self, batch: &mut Waves, step: &OpKind, i: usize) -> Result<(), Failed> {
+        self.drain(batch)?;
+        let path = step.ns().path();
+        let ns = path.as_deref();
+        let done = match step {
+            OpKind::RuleAdd {
+                rule,
+                insert: Some(n),
+                ..
+            } => self.fw.insert(ns, rule, *n),
+            OpKind::Policy {
+                table,
+                chain,
+                policy,
+                ..
+            } => self.fw.set_policy(ns, table, chain, policy),
+            OpKind::ChainAdd { table, chain, .. } => self.fw.new_chain(ns, table, chain),
+            OpKind::ChainDel { table, chain, .. } => self.fw.delete_chain(ns, table, chain),
+            _ => unreachable!("firewall takes an insert, a policy or a chain"),
+        };
+        done.map_err(|f| (i, f))
+    }
+
     /// The run of firewall steps from `i` that add (or delete) rules in one namespace: one
     /// batch, after what is in flight. Returns the index after the run.
     fn rules(&mut self, batch: &mut Waves, steps: &[OpKind], i: usize) -> Result<usize, Failed> {
@@ -208,7 +240,11 @@ impl Netlink {
         let rules: Vec<_> = steps[i..]
             .iter()
             .map_while(|s| match s {
-                OpKind::RuleAdd { ns: n, rule } if adding && *n == ns => Some(rule.clone()),
+                OpKind::RuleAdd {
+                    ns: n,
+                    rule,
+                    insert: None,
+                } if adding && *n == ns => Some(rule.clone()),
                 OpKind::RuleDel { ns: n, rule } if !adding && *n == ns => Some(rule.clone()),
                 _ => None,
             })

@@ -97,6 +97,14 @@ impl Netlink {
         Err((step, f))
     }
 
+    /// The driver a stack's firewall goes through (`-v`, `show`).
+    pub(crate) fn firewall_driver(
+        &mut self,
+        ns: &Netns,
+    ) -> Option<crate::firewall::legacy::Driver> {
+        self.fw.driver(ns.path().as_deref())
+    }
+
     /// An fd naming the root stack (netsh's own), for asking other namespaces its nsid.
     pub(crate) fn root_fd(&mut self) -> Result<std::os::fd::RawFd, Failure> {
         self.h.fd(&Netns::Root).map_err(|e| Failure::from_io(&e))

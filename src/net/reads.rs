@@ -2,6 +2,7 @@
 
 use super::backend::{errno_failure, Netlink};
 use super::{netns, sysctl};
+use crate::firewall::chain::Chain;
 use crate::firewall::{Listed, Rule};
 use crate::plan::observe::{FdbEntry, Observe};
 use crate::plan::view::NsView;
@@ -61,6 +62,10 @@ impl Observe for Netlink {
         };
         let going = super::link_state::peer_going(&h, index);
         self.h.rt.block_on(going)
+    }
+
+    fn fw_chain(&mut self, ns: &Netns, table: &str, chain: &str) -> Result<Option<Chain>, Failure> {
+        self.fw.chain(ns.path().as_deref(), table, chain)
     }
 
     fn lo_aliases(&mut self, names: &[String]) -> HashMap<String, Option<String>> {

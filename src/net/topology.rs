@@ -99,6 +99,7 @@ impl Netlink {
                 links: vec![],
                 routes,
                 rules,
+                firewall: self.firewall_driver(ns).map(|d| d.name().to_string()),
             });
         }
         // Resolve each veth's peer: same namespace by index, or through the nsid.

@@ -37,12 +37,34 @@ pub(crate) fn describe(op: &OpKind) -> String {
         },
         RouteDel { ns, dst, .. } => format!("delete route {} on {ns}", dst_text(dst)),
         Sysctl { ns, key, value } => format!("set {key}={value} on {ns}"),
-        RuleAdd { ns, rule } => format!(
+        RuleAdd {
+            ns,
+            rule,
+            insert: None,
+        } => format!(
             "add the {} {} rule `{}` on {ns}",
             rule.table,
             rule.chain,
             rule.untagged().spec()
         ),
+        RuleAdd {
+            ns,
+            rule,
+            insert: Some(n),
+        } => format!(
+            "insert the {} {} rule `{}` at {n} on {ns}",
+            rule.table,
+            rule.chain,
+            rule.untagged().spec()
+        ),
+        Policy {
+            ns,
+            table,
+            chain,
+            policy,
+        } => format!("set the policy of {table} {chain} to {policy} on {ns}"),
+        ChainAdd { ns, table, chain } => format!("create the {table} chain {chain} on {ns}"),
+        ChainDel { ns, table, chain } => format!("delete the {table} chain {chain} on {ns}"),
         FdbAdd { ns, dev, mac, dst } => {
             format!("add the fdb entry {mac} → {dst} to {dev} on {ns}")
         }

@@ -244,10 +244,26 @@ fn undo_of(op: &OpKind, world: &mut World) -> Result<Option<OpKind>, Failure> {
             mac: mac.clone(),
             dst: *dst,
         }),
-        RuleAdd { ns, rule } => Some(RuleDel {
+        RuleAdd { ns, rule, .. } => Some(RuleDel {
             ns: ns.clone(),
             rule: rule.clone(),
         }),
+        ChainAdd { ns, table, chain } => Some(ChainDel {
+            ns: ns.clone(),
+            table: table.clone(),
+            chain: chain.clone(),
+        }),
+        Policy {
+            ns, table, chain, ..
+        } if !world.is_fresh(ns) => {
+            let was = world.backend().fw_chain(ns, table, chain)?;
+            was.and_then(|c| c.policy).map(|old| Policy {
+                ns: ns.clone(),
+                table: table.clone(),
+                chain: chain.clone(),
+                policy: old,
+            })
+        }
         Sysctl { ns, key, .. } if !world.is_fresh(ns) => {
             world.backend().read_sysctl(ns, key)?.map(|old| Sysctl {
                 ns: ns.clone(),

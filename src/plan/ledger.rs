@@ -67,6 +67,11 @@ impl Gone {
                 chain: rule.chain.clone(),
                 spec: rule.spec(),
             }),
+            OpKind::ChainDel { ns, table, chain } => one(ObjectKey::Chain {
+                ns: ns.clone(),
+                table: table.clone(),
+                chain: chain.clone(),
+            }),
             _ => vec![],
         }
     }

@@ -1,6 +1,7 @@
 //! `Observe`: what judging a plan reads of the kernel, one namespace at a time.
 
 use super::view::NsView;
+use crate::firewall::chain::Chain;
 use crate::firewall::{Listed, Rule};
 use crate::sys::{Failure, Netns};
 use std::collections::{BTreeSet, HashMap};
@@ -24,6 +25,9 @@ pub trait Observe {
     fn rule_exists(&mut self, ns: &Netns, rule: &Rule) -> Result<bool, Failure>;
     /// Every firewall rule of a namespace.
     fn rules(&mut self, ns: &Netns) -> Result<Vec<Listed>, Failure>;
+    /// One firewall chain: a built-in chain's policy, and its rules; `None` when there is no
+    /// such chain (or, without a kernel, when nothing the plan did says).
+    fn fw_chain(&mut self, ns: &Netns, table: &str, chain: &str) -> Result<Option<Chain>, Failure>;
     /// The FDB entries with a remote of a namespace's VXLAN devices.
     fn fdb(&mut self, ns: &Netns) -> Result<Vec<FdbEntry>, Failure>;
     /// Whether `name` in `ns` is a veth whose other end's namespace is being dismantled: the

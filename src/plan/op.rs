@@ -135,14 +135,36 @@ pub enum OpKind {
         key: String,
         value: String,
     },
-    /// Append a firewall rule (already carrying the lab's tag).
+    /// Append a firewall rule (already carrying the lab's tag), or insert it (`-I CHAIN n`).
     RuleAdd {
         ns: Netns,
         rule: Rule,
+        /// `-I CHAIN n`: the place to insert it at (from 1); `None`: appended.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        insert: Option<usize>,
     },
     RuleDel {
         ns: Netns,
         rule: Rule,
+    },
+    /// `-P CHAIN ACCEPT|DROP` on a built-in chain.
+    Policy {
+        ns: Netns,
+        table: String,
+        chain: String,
+        policy: String,
+    },
+    /// `-N CHAIN`: a user chain.
+    ChainAdd {
+        ns: Netns,
+        table: String,
+        chain: String,
+    },
+    /// `-X CHAIN`: what undoes `ChainAdd`.
+    ChainDel {
+        ns: Netns,
+        table: String,
+        chain: String,
     },
     /// A bridge FDB entry on a VXLAN device (`bridge fdb append MAC dev DEV dst IP`): head-end
     /// replication to one more remote.
@@ -199,6 +221,9 @@ impl OpKind {
             | Sysctl { ns, .. }
             | RuleAdd { ns, .. }
             | RuleDel { ns, .. }
+            | Policy { ns, .. }
+            | ChainAdd { ns, .. }
+            | ChainDel { ns, .. }
             | FdbAdd { ns, .. }
             | FdbDel { ns, .. } => ns.clone(),
         }
@@ -259,6 +284,15 @@ impl OpKind {
         self.names().iter().any(|(n, l)| n == ns && l == name)
     }
 
+    /// A change of a firewall: a rule, a policy, a chain.
+    pub(crate) fn is_firewall(&self) -> bool {
+        use OpKind::*;
+        matches!(
+            self,
+            RuleAdd { .. } | RuleDel { .. } | Policy { .. } | ChainAdd { .. } | ChainDel { .. }
+        )
+    }
+
     /// The object this op creates, as the lab journal names it.
     pub(crate) fn object_key(&self) -> Option<ObjectKey> {
         use OpKind::*;
@@ -278,11 +312,23 @@ impl OpKind {
                 ns: ns.clone(),
                 key: key.clone(),
             },
-            RuleAdd { ns, rule } => ObjectKey::Rule {
+            RuleAdd { ns, rule, .. } => ObjectKey::Rule {
                 ns: ns.clone(),
                 table: rule.table.clone(),
                 chain: rule.chain.clone(),
                 spec: rule.spec(),
+            },
+            Policy {
+                ns, table, chain, ..
+            } => ObjectKey::Policy {
+                ns: ns.clone(),
+                table: table.clone(),
+                chain: chain.clone(),
+            },
+            ChainAdd { ns, table, chain } => ObjectKey::Chain {
+                ns: ns.clone(),
+                table: table.clone(),
+                chain: chain.clone(),
             },
             FdbAdd { ns, dev, mac, dst } => ObjectKey::Fdb {
                 ns: ns.clone(),

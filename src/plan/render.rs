@@ -112,11 +112,50 @@ pub(crate) fn render(op: &OpKind) -> String {
                 q(&format!("{key}={value}"))
             )
         }
-        RuleAdd { ns, rule } => format!(
+        RuleAdd {
+            ns,
+            rule,
+            insert: None,
+        } => format!(
             "{}iptables {}-A {}",
             ns.exec_prefix(),
             table_arg(&rule.table),
             chain_spec(rule)
+        ),
+        RuleAdd {
+            ns,
+            rule,
+            insert: Some(n),
+        } => format!(
+            "{}iptables {}-I {} {n} {}",
+            ns.exec_prefix(),
+            table_arg(&rule.table),
+            q(&rule.chain),
+            rule.spec()
+        ),
+        Policy {
+            ns,
+            table,
+            chain,
+            policy,
+        } => format!(
+            "{}iptables {}-P {} {}",
+            ns.exec_prefix(),
+            table_arg(table),
+            q(chain),
+            q(policy)
+        ),
+        ChainAdd { ns, table, chain } => format!(
+            "{}iptables {}-N {}",
+            ns.exec_prefix(),
+            table_arg(table),
+            q(chain)
+        ),
+        ChainDel { ns, table, chain } => format!(
+            "{}iptables {}-X {}",
+            ns.exec_prefix(),
+            table_arg(table),
+            q(chain)
         ),
         FdbAdd { ns, dev, mac, dst } => {
             let (mac, dev) = (q(mac), q(dev));

@@ -6,6 +6,7 @@ use super::observe::{FdbEntry, Observe};
 use super::op::OpKind;
 use super::probe::{ExecOutput, PingMode, Print, Probe};
 use super::view::NsView;
+use crate::firewall::chain::Chain;
 use crate::firewall::{Listed, Rule};
 use crate::sys::{Failure, Netns};
 use std::collections::{BTreeSet, HashMap};
@@ -19,6 +20,8 @@ pub struct Simulated {
     /// Firewall rules the plan added, per namespace.
     pub(crate) rules: HashMap<Netns, Vec<Rule>>,
     pub(crate) fdb: HashMap<Netns, Vec<FdbEntry>>,
+    /// Firewall chains the plan made (`None`) or gave a policy, by (table, chain).
+    pub(crate) chains: HashMap<Netns, HashMap<(String, String), Option<String>>>,
 }
 
 /// Where a kernel-less backend writes what would be done.
@@ -71,6 +74,10 @@ impl<O> Observe for Sim<O> {
         Ok(self.sim.rules(ns))
     }
 
+    fn fw_chain(&mut self, ns: &Netns, table: &str, chain: &str) -> Result<Option<Chain>, Failure> {
+        Ok(self.sim.fw_chain(ns, table, chain))
+    }
+
     fn fdb(&mut self, ns: &Netns) -> Result<Vec<FdbEntry>, Failure> {
         Ok(self.sim.fdb.get(ns).cloned().unwrap_or_default())
     }
@@ -113,8 +120,25 @@ impl Simulated {
     pub(crate) fn apply(&mut self, steps: &[OpKind]) {
         for s in steps {
             match s {
-                OpKind::RuleAdd { ns, rule } => {
-                    self.rules.entry(ns.clone()).or_default().push(rule.clone())
+                OpKind::RuleAdd { ns, rule, insert } => self.add_rule(ns, rule, *insert),
+                OpKind::Policy {
+                    ns,
+                    table,
+                    chain,
+                    policy,
+                } => {
+                    let key = (table.clone(), chain.clone());
+                    let chains = self.chains.entry(ns.clone()).or_default();
+                    chains.insert(key, Some(policy.clone()));
+                }
+                OpKind::ChainAdd { ns, table, chain } => {
+                    let key = (table.clone(), chain.clone());
+                    self.chains.entry(ns.clone()).or_default().insert(key, None);
+                }
+                OpKind::ChainDel { ns, table, chain } => {
+                    if let Some(c) = self.chains.get_mut(ns) {
+                        c.remove(&(table.clone(), chain.clone()));
+                    }
                 }
                 OpKind::RuleDel { ns, rule } => {
                     if let Some(v) = self.rules.get_mut(ns) {
@@ -136,10 +160,41 @@ impl Simulated {
                 OpKind::NetnsDel { name } => {
                     self.rules.remove(&Netns::Named(name.clone()));
                     self.fdb.remove(&Netns::Named(name.clone()));
+                    self.chains.remove(&Netns::Named(name.clone()));
                 }
                 _ => {}
             }
         }
+    }
+
+    /// Appended, or inserted before the `n`th rule of its chain (from 1).
+    fn add_rule(&mut self, ns: &Netns, rule: &Rule, insert: Option<usize>) {
+        let v = self.rules.entry(ns.clone()).or_default();
+        let same_chain = |r: &Rule| r.table == rule.table && r.chain == rule.chain;
+        let at = insert.and_then(|n| {
+            v.iter()
+                .enumerate()
+                .filter(|(_, r)| same_chain(r))
+                .nth(n.max(1) - 1)
+                .map(|(i, _)| i)
+        });
+        match at {
+            Some(i) => v.insert(i, rule.clone()),
+            None => v.push(rule.clone()),
+        }
+    }
+
+    /// A chain the plan made or gave a policy, with the rules it added to it.
+    pub(crate) fn fw_chain(&self, ns: &Netns, table: &str, chain: &str) -> Option<Chain> {
+        let key = (table.to_string(), chain.to_string());
+        let policy = self.chains.get(ns)?.get(&key)?.clone();
+        let rules = self
+            .rules(ns)
+            .into_iter()
+            .filter(|l| l.table == table && l.chain == chain)
+            .map(|l| l.spec)
+            .collect();
+        Some(Chain { policy, rules })
     }
 
     pub(crate) fn rule_exists(&self, ns: &Netns, rule: &Rule) -> bool {

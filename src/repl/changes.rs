@@ -88,7 +88,7 @@ pub(crate) fn change_line(op: &OpKind) -> Option<String> {
             format!("- route {}{}", route_text(dst, via, dev), in_ns(ns))
         }
         Sysctl { ns, key, value } => format!("~ sysctl {key}={value}{}", in_ns(ns)),
-        RuleAdd { ns, rule } => format!(
+        RuleAdd { ns, rule, .. } => format!(
             "+ rule {} {} {}{}",
             rule.table,
             rule.chain,
@@ -102,6 +102,14 @@ pub(crate) fn change_line(op: &OpKind) -> Option<String> {
             rule.untagged().spec(),
             in_ns(ns)
         ),
+        Policy {
+            ns,
+            table,
+            chain,
+            policy,
+        } => format!("~ policy {table} {chain} {policy}{}", in_ns(ns)),
+        ChainAdd { ns, table, chain } => format!("+ chain {table} {chain}{}", in_ns(ns)),
+        ChainDel { ns, table, chain } => format!("- chain {table} {chain}{}", in_ns(ns)),
         FdbAdd { ns, dev, mac, dst } => format!("+ fdb {mac} dst {dst} on {dev}{}", in_ns(ns)),
         FdbDel { ns, dev, mac, dst } => format!("- fdb {mac} dst {dst} on {dev}{}", in_ns(ns)),
     })

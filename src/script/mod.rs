@@ -91,4 +91,6 @@ pub fn run(shared: &Shared, src: &str, file: Option<&std::path::Path>) -> Result
 }
 
 #[cfg(test)]
+mod firewall_tests;
+#[cfg(test)]
 mod tests;

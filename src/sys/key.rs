@@ -36,6 +36,18 @@ pub enum ObjectKey {
         chain: String,
         spec: String,
     },
+    /// A built-in chain's policy (`iptables -P`): set, and restored by `down`.
+    Policy {
+        ns: Netns,
+        table: String,
+        chain: String,
+    },
+    /// A user chain (`iptables -N`).
+    Chain {
+        ns: Netns,
+        table: String,
+        chain: String,
+    },
     /// A VXLAN FDB entry (`bridge fdb append MAC dev DEV dst IP`).
     Fdb {
         ns: Netns,
@@ -66,8 +78,16 @@ impl ObjectKey {
             | ObjectKey::Route { ns, .. }
             | ObjectKey::Sysctl { ns, .. }
             | ObjectKey::Rule { ns, .. }
+            | ObjectKey::Policy { ns, .. }
+            | ObjectKey::Chain { ns, .. }
             | ObjectKey::Fdb { ns, .. } => ns.clone(),
         }
+    }
+
+    /// A setting with no tag to tell whose it is (a sysctl, a chain policy): the journal keeps
+    /// a copy of its lines, and labs that set the same one share the duty to restore it.
+    pub(crate) fn is_setting(&self) -> bool {
+        matches!(self, ObjectKey::Sysctl { .. } | ObjectKey::Policy { .. })
     }
 
     /// The link an address or FDB entry sits on: it goes when that link goes.
@@ -95,6 +115,8 @@ impl fmt::Display for ObjectKey {
                 chain,
                 spec,
             } => write!(f, "rule {ns}/{table}/{chain}/{spec}"),
+            ObjectKey::Policy { ns, table, chain } => write!(f, "policy {ns}/{table}/{chain}"),
+            ObjectKey::Chain { ns, table, chain } => write!(f, "chain {ns}/{table}/{chain}"),
             ObjectKey::Fdb { ns, dev, mac, dst } => write!(f, "fdb {ns}/{dev}/{mac}/{dst}"),
         }
     }
@@ -132,6 +154,7 @@ impl FromStr for ObjectKey {
             "addr" => rest.splitn(2, '/').collect(),
             "rule" => rest.splitn(3, '/').collect(),
             "fdb" => rest.splitn(3, '/').collect(),
+            "policy" | "chain" => rest.splitn(2, '/').collect(),
             _ => vec![rest],
         };
         let key = match (kind, parts.as_slice()) {
@@ -157,6 +180,16 @@ impl FromStr for ObjectKey {
                 table: table.to_string(),
                 chain: chain.to_string(),
                 spec: spec.to_string(),
+            },
+            ("policy", [table, chain]) => ObjectKey::Policy {
+                ns,
+                table: table.to_string(),
+                chain: chain.to_string(),
+            },
+            ("chain", [table, chain]) => ObjectKey::Chain {
+                ns,
+                table: table.to_string(),
+                chain: chain.to_string(),
             },
             ("fdb", [dev, mac, dst]) => ObjectKey::Fdb {
                 ns,
@@ -200,6 +233,8 @@ mod tests {
             "sysctl host/net.ipv4.ip_forward",
             "rule host/nat/POSTROUTING/-s 10.1.1.0/24 ! -o bridge0 -m comment --comment netsh:lab -j MASQUERADE",
             "fdb host/vxlan1/00:00:00:00:00:00/172.31.131.151",
+            "policy host/filter/FORWARD",
+            "chain ns1/nat/DOCKER-USER",
         ] {
             let k: ObjectKey = text.parse().unwrap();
             assert_eq!(k.to_string(), text);

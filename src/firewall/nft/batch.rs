@@ -30,6 +30,11 @@ pub(crate) enum Op {
         table: String,
         name: String,
     },
+    /// `-X CHAIN`: a user chain, empty and jumped to by no rule (else the kernel says EBUSY).
+    DelChain {
+        table: String,
+        name: String,
+    },
     Rule {
         table: String,
         chain: String,
@@ -57,6 +62,7 @@ impl Op {
                 format!("create the {} {} chain", chain.table, chain.chain)
             }
             Op::UserChain { table, name } => format!("create the {table} {name} chain"),
+            Op::DelChain { table, name } => format!("delete the {table} {name} chain"),
             Op::Rule { table, chain, .. } => format!("add a rule to {table} {chain}"),
             Op::DelRule { table, chain, .. } => format!("delete a rule of {table} {chain}"),
         }
@@ -91,6 +97,11 @@ impl Op {
             }
             Op::UserChain { table, name } => {
                 m.nft(NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK);
+                m.str(1, table);
+                m.str(3, name);
+            }
+            Op::DelChain { table, name } => {
+                m.nft(NFT_MSG_DELCHAIN, NLM_F_ACK);
                 m.str(1, table);
                 m.str(3, name);
             }

@@ -32,7 +32,7 @@ mod tests;
 
 pub use driver::{Nft, NftError};
 
-use super::legacy::DriverKind;
+use super::legacy::Driver;
 use super::{Firewall, Listed, Rule};
 use crate::sys::Failure;
 use std::path::Path;
@@ -103,7 +103,11 @@ impl Firewall for Nft {
         Ok(Nft::new_chain(self, ns, table, chain)?)
     }
 
-    fn driver(&mut self, _ns: Option<&Path>) -> Option<DriverKind> {
-        Some(DriverKind::Native)
+    fn delete_chain(&mut self, ns: Option<&Path>, table: &str, chain: &str) -> Result<(), Failure> {
+        Ok(Nft::delete_chain(self, ns, table, chain)?)
+    }
+
+    fn driver(&mut self, _ns: Option<&Path>) -> Option<Driver> {
+        Some(Driver::Native)
     }
 }

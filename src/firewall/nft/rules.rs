@@ -1,5 +1,5 @@
 //! The rule operations of the native driver: find, append, insert and delete rules, set a
-//! policy, make a user chain; each one transaction planned from the ruleset it read.
+//! policy, make and delete a user chain; each one transaction planned from the ruleset it read.
 
 use super::batch::{Op, Place};
 use super::chains::{self, builtin};
@@ -137,6 +137,31 @@ impl Nft {
                 name: name.into(),
             });
             Ok(ops)
+        })
+    }
+
+    /// `-X CHAIN`: a user chain (ENOENT if there is none of the name, as with iptables).
+    pub(crate) fn delete_chain(&mut self, ns: Option<&Path>, table: &str, name: &str) -> R<()> {
+        known_table(table)?;
+        if builtin(table, name).is_some() {
+            return Err(Failure::new(
+                format!("{table} {name} is a built-in chain: it cannot be deleted"),
+                None,
+            )
+            .into());
+        }
+        self.transaction(ns, |rs| {
+            if rs.chain(table, name).is_none() {
+                return Err(Failure::new(
+                    format!("the {table} table has no chain {name}"),
+                    Some(nix::libc::ENOENT),
+                )
+                .into());
+            }
+            Ok(vec![Op::DelChain {
+                table: table.into(),
+                name: name.into(),
+            }])
         })
     }
 }

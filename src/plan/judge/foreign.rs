@@ -178,7 +178,7 @@ impl World<'_> {
     }
 
     /// Whether the stack is there to read (a missing namespace is the family judge's to say).
-    fn has_named(&mut self, ns: &Netns) -> Result<bool, Problem> {
+    pub(super) fn has_named(&mut self, ns: &Netns) -> Result<bool, Problem> {
         Ok(match ns {
             Netns::Root => true,
             Netns::Named(n) => self.named()?.contains(n),

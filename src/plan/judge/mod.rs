@@ -3,6 +3,7 @@
 //! `judge` sends each op to the function of its family, one file each.
 
 mod addr;
+mod chain;
 mod fdb;
 mod foreign;
 mod link_add;
@@ -34,6 +35,8 @@ pub(crate) struct World<'a> {
     rules_added: HashMap<Netns, Vec<crate::firewall::Rule>>,
     /// The rules each namespace had when this flush first looked (iptables-save).
     saved_rules: HashMap<Netns, Vec<crate::firewall::Listed>>,
+    /// The chain policies this flush sets, by (namespace, table, chain).
+    policies: HashMap<(Netns, String, String), String>,
     /// FDB entries per namespace, read when a plan touches them.
     fdb: HashMap<Netns, Vec<Fdb>>,
     /// The objects this flush creates: the lab's, though the journal does not have them yet.
@@ -85,6 +88,7 @@ impl<'a> World<'a> {
             fresh: BTreeSet::new(),
             rules_added: HashMap::new(),
             saved_rules: HashMap::new(),
+            policies: HashMap::new(),
             fdb: HashMap::new(),
             made: BTreeSet::new(),
             tag: None,
@@ -181,6 +185,7 @@ impl<'a> World<'a> {
             RouteAdd { .. } | RouteDel { .. } => self.judge_route(op, owned),
             FdbAdd { .. } | FdbDel { .. } => self.judge_fdb(op, owned),
             RuleAdd { .. } | RuleDel { .. } => self.judge_rule(op, owned),
+            Policy { .. } | ChainAdd { .. } | ChainDel { .. } => self.judge_chain(op, owned),
             Sysctl { .. } => self.judge_sysctl(op, owned),
         }
     }

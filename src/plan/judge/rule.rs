@@ -4,12 +4,12 @@ use super::{in_place, Owned, Problem, World};
 use crate::firewall::Rule;
 use crate::plan::op::OpKind;
 use crate::plan::verdict::{Judged, Verdict};
-use crate::sys::Netns;
+use crate::sys::{Netns, ObjectKey};
 
 impl World<'_> {
     pub(super) fn judge_rule(&mut self, op: &OpKind, owned: Owned) -> Result<Judged, Problem> {
         match op {
-            OpKind::RuleAdd { ns, rule } => self.judge_rule_add(op, owned, ns, rule),
+            OpKind::RuleAdd { ns, rule, .. } => self.judge_rule_add(op, owned, ns, rule),
             OpKind::RuleDel { ns, rule } => self.judge_rule_del(op, ns, rule),
             _ => unreachable!("judge sends only firewall ops here"),
         }
@@ -44,7 +44,7 @@ impl World<'_> {
         ns: &Netns,
         rule: &Rule,
     ) -> Result<Judged, Problem> {
-        if self.fresh.contains(ns) {
+        if self.fresh.contains(ns) || self.jumps_to_new_chain(ns, rule) {
             return Ok(Judged::apply(Verdict::Create, op));
         }
         self.need_named(ns)?;
@@ -67,6 +67,21 @@ impl World<'_> {
             return Ok(Judged::nothing(Verdict::Adopted));
         }
         Ok(Judged::apply(Verdict::Create, op))
+    }
+
+    /// A rule that jumps to a chain this flush makes cannot be there yet.
+    fn jumps_to_new_chain(&self, ns: &Netns, rule: &Rule) -> bool {
+        let target = rule
+            .args
+            .windows(2)
+            .find(|w| matches!(w[0].as_str(), "-j" | "--jump" | "-g" | "--goto"));
+        target.is_some_and(|w| {
+            self.made.contains(&ObjectKey::Chain {
+                ns: ns.clone(),
+                table: rule.table.clone(),
+                chain: w[1].clone(),
+            })
+        })
     }
 
     fn judge_rule_del(&mut self, op: &OpKind, ns: &Netns, rule: &Rule) -> Result<Judged, Problem> {

@@ -42,6 +42,14 @@ impl Observe for Kernel {
     fn rules(&mut self, ns: &Netns) -> Result<Vec<crate::firewall::Listed>, Failure> {
         Ok(self.sim.rules(ns))
     }
+    fn fw_chain(
+        &mut self,
+        ns: &Netns,
+        table: &str,
+        chain: &str,
+    ) -> Result<Option<crate::firewall::chain::Chain>, Failure> {
+        Ok(self.sim.fw_chain(ns, table, chain))
+    }
     fn fdb(&mut self, ns: &Netns) -> Result<Vec<FdbEntry>, Failure> {
         Ok(self.sim.fdb.get(ns).cloned().unwrap_or_default())
     }
@@ -92,7 +100,7 @@ const ZERO_MAC: &str = "00:00:00:00:00:00";
 /// (10.1.1.1/24, up) with port vethb1, whose peer is veth1 (10.1.1.2/24) in ns1; vxlan vx1
 /// (VNI 42, one FDB remote); vxlan vx2 and veth vethx of unknown VNI and peer; routes to
 /// 10.9/16 via a gateway, 10.8/16 by device, 10.7/16 by neither; lab's and someone else's
-/// rules in filter FORWARD; ip_forward 1. ns2 exists, empty. Bridges brl (tagged netsh:lab,
+/// rules in filter FORWARD (policy ACCEPT), and a user chain DOCKER; ip_forward 1. ns2 exists, empty. Bridges brl (tagged netsh:lab,
 /// this lab's) and bro (tagged netsh:other); namespace labns, whose lo carries netsh:lab.
 fn lab() -> Kernel {
     let mut k = Kernel::default();
@@ -167,6 +175,11 @@ fn lab() -> Kernel {
         forward("-i eth0 -j DROP"),
     ];
     k.sim.rules.insert(HOST, rules);
+    let chains = [
+        (("filter".into(), "FORWARD".into()), Some("ACCEPT".into())),
+        (("filter".into(), "DOCKER".into()), None),
+    ];
+    k.sim.chains.insert(HOST, chains.into_iter().collect());
     for n in [HOST, ns("ns3")] {
         k.sysctls
             .insert((n, "net.ipv4.ip_forward".into()), "1".into());
@@ -322,7 +335,31 @@ fn fdb_del(ns: Netns, dev: &str, dst: &str) -> OpKind {
 }
 
 fn rule_add(ns: Netns, rule: Rule) -> OpKind {
-    OpKind::RuleAdd { ns, rule }
+    OpKind::RuleAdd {
+        ns,
+        rule,
+        insert: None,
+    }
+}
+
+fn policy(ns: Netns, chain: &str, policy: &str) -> OpKind {
+    let (table, chain, policy) = ("filter".into(), chain.into(), policy.into());
+    OpKind::Policy {
+        ns,
+        table,
+        chain,
+        policy,
+    }
+}
+
+fn chain_add(ns: Netns, chain: &str) -> OpKind {
+    let (table, chain) = ("filter".into(), chain.into());
+    OpKind::ChainAdd { ns, table, chain }
+}
+
+fn chain_del(ns: Netns, chain: &str) -> OpKind {
+    let (table, chain) = ("filter".into(), chain.into());
+    OpKind::ChainDel { ns, table, chain }
 }
 
 fn rule_del(ns: Netns, rule: Rule) -> OpKind {
@@ -1010,6 +1047,101 @@ fn rule_cases() -> Vec<Case> {
     ]
 }
 
+fn chain_cases() -> Vec<Case> {
+    let mut first = rule_add(HOST, forward("-i br0 -j ACCEPT").tagged("lab"));
+    if let OpKind::RuleAdd { insert, .. } = &mut first {
+        *insert = Some(1);
+    }
+    vec![
+        case(
+            "policy: another",
+            policy(HOST, "FORWARD", "DROP"),
+            Apply(Create),
+        ),
+        case(
+            "policy: unknown",
+            policy(ns("ns1"), "FORWARD", "DROP"),
+            Apply(Create),
+        ),
+        case(
+            "policy: already so",
+            policy(HOST, "FORWARD", "ACCEPT"),
+            Nothing(Adopted),
+        ),
+        case(
+            "policy: the lab's",
+            policy(HOST, "FORWARD", "ACCEPT"),
+            Nothing(Unchanged),
+        )
+        .owned(),
+        case(
+            "policy: twice in a plan",
+            policy(HOST, "FORWARD", "DROP"),
+            Nothing(Unchanged),
+        )
+        .after(vec![policy(HOST, "FORWARD", "DROP")]),
+        case(
+            "policy: back to the kernel's in the same plan",
+            policy(HOST, "FORWARD", "ACCEPT"),
+            Apply(Create),
+        )
+        .after(vec![policy(HOST, "FORWARD", "DROP")]),
+        case(
+            "policy: in a namespace the plan makes",
+            policy(ns("ns3"), "FORWARD", "ACCEPT"),
+            Apply(Create),
+        )
+        .after(vec![netns_add("ns3")]),
+        case(
+            "policy: in a missing namespace",
+            policy(ns("ghost"), "FORWARD", "DROP"),
+            Missing(NO_NS.0, NO_NS.1),
+        ),
+        case("chain: new", chain_add(HOST, "MINE"), Apply(Create)),
+        case(
+            "chain: someone else's",
+            chain_add(HOST, "DOCKER"),
+            Nothing(Adopted),
+        ),
+        case(
+            "chain: the lab's",
+            chain_add(HOST, "DOCKER"),
+            Nothing(Unchanged),
+        )
+        .owned(),
+        case(
+            "chain: twice in a plan",
+            chain_add(HOST, "MINE"),
+            Nothing(Unchanged),
+        )
+        .after(vec![chain_add(HOST, "MINE")]),
+        case(
+            "chain: in a namespace the plan makes",
+            chain_add(ns("ns3"), "MINE"),
+            Apply(Create),
+        )
+        .after(vec![netns_add("ns3")]),
+        case(
+            "chain: in a missing namespace",
+            chain_add(ns("ghost"), "MINE"),
+            Missing(NO_NS.0, NO_NS.1),
+        ),
+        case(
+            "rule: jumps to a chain the plan makes",
+            rule_add(HOST, forward("-i br0 -j MINE").tagged("lab")),
+            Apply(Create),
+        )
+        .after(vec![chain_add(HOST, "MINE")]),
+        case("rule: inserted, the lab's", first, Nothing(Unchanged)).owned(),
+        case("chain del: there", chain_del(HOST, "DOCKER"), Apply(Change)),
+        case(
+            "chain del: not there",
+            chain_del(HOST, "MINE"),
+            Nothing(Unchanged),
+        ),
+    ]
+}
+
 fn sysctl_cases() -> Vec<Case> {
     vec![
         case("sysctl: another value", sysctl(HOST, "0"), Apply(Create)),
@@ -1234,6 +1366,7 @@ fn cases() -> Vec<Case> {
         route_cases(),
         fdb_cases(),
         rule_cases(),
+        chain_cases(),
         sysctl_cases(),
         foreign_cases(),
         foreign_stack_cases(),
@@ -1262,8 +1395,8 @@ fn the_table_judges_every_op_and_names_each_row_once() {
         .iter()
         .map(|c| std::mem::discriminant(&c.op))
         .collect();
-    // OpKind has 18 variants.
-    assert_eq!(kinds.len(), 18, "an op kind has no row");
+    // OpKind has 21 variants.
+    assert_eq!(kinds.len(), 21, "an op kind has no row");
     let names: HashSet<_> = cases.iter().map(|c| c.name).collect();
     assert_eq!(names.len(), cases.len(), "two rows share a name");
 }
