@@ -85,8 +85,7 @@ fn no_masquerade_the_reply_has_no_way_back() {
     let cause = "h150 has no route back to 10.1.1.2 (Network is unreachable)";
     let fix = r#"h150.route("10.1.1.0/24", "172.31.131.149")"#;
     let other = r#"  other way: masquerade(#{ src: "10.1.1.0/24", out: "!bridge0" })"#;
-    let want = blocked(LAN, "h150", cause, fix)
-        .replace("  probe:", &format!("{other}\n  probe:"))
+    let want = blocked(LAN, "h150", cause, fix).replace("  probe:", &format!("{other}\n  probe:"))
         + &clear(LAN);
     assert_eq!(diagnose("lan", "-p masquerade=false", "", LAN), want);
 }

@@ -183,8 +183,14 @@ fn a_routing_loop_of_three_is_named_once_and_broken() {
     let inject = "ip -n r1 route replace 10.0.9.0/24 via 10.0.100.2\n\
                   ip -n r3 route add 10.0.9.2/32 via 10.0.100.1";
     let got = diagnose("triangle", "", inject, "10.0.9.2");
-    let broken = got.lines().find(|l| l.contains("[BROKEN]")).unwrap_or_default();
-    assert!(broken.contains("routing loop: the packet to 10.0.9.2 goes "), "{got}");
+    let broken = got
+        .lines()
+        .find(|l| l.contains("[BROKEN]"))
+        .unwrap_or_default();
+    assert!(
+        broken.contains("routing loop: the packet to 10.0.9.2 goes "),
+        "{got}"
+    );
     assert!(broken.contains("(3 routers send it round)"), "{got}");
     assert!(
         got.contains("  fix: r3.del_route(\"10.0.9.2/32\", #{ adopted: true })\n"),

@@ -139,10 +139,11 @@ async fn link_name(handle: &Handle, index: u32) -> String {
 }
 
 async fn link_index(handle: &Handle, name: &str) -> Option<u32> {
-    let mut links = handle
-        .link()
-        .get()
-        .match_name(name.to_string())
-        .execute();
-    links.try_next().await.ok().flatten().map(|l| l.header.index)
+    let mut links = handle.link().get().match_name(name.to_string()).execute();
+    links
+        .try_next()
+        .await
+        .ok()
+        .flatten()
+        .map(|l| l.header.index)
 }

@@ -1,9 +1,9 @@
 //! `Cached`: a `Kernel` whose namespaces are each read once per analysis (a walk asks the same
 //! namespace many times).
 
+use super::fib::Fib;
 use super::kernel::Kernel;
 use super::link_detail::LinkDetail;
-use super::fib::Fib;
 use super::route_get::{Lookup, Refusal, RouteGet};
 use crate::firewall::chain::Chain;
 use crate::plan::view::NsView;

@@ -82,7 +82,10 @@ impl FibRule {
         if self.invert {
             s += " not";
         }
-        s += &format!(" from {}", self.src.map(|n| net_word(&n)).unwrap_or("all".into()));
+        s += &format!(
+            " from {}",
+            self.src.map(|n| net_word(&n)).unwrap_or("all".into())
+        );
         if let Some(d) = &self.dst {
             s += &format!(" to {}", net_word(d));
         }

@@ -38,7 +38,11 @@ fn matches(r: &FibRule, q: &Lookup) -> bool {
 fn longest(fib: &Fib, table: u32, dst: IpAddr) -> Option<&FibRoute> {
     // On a tie the first listed wins: the dump lists a prefix's routes by metric.
     let mut best: Option<&FibRoute> = None;
-    for r in fib.routes.iter().filter(|r| r.table == table && r.dst.contains(&dst)) {
+    for r in fib
+        .routes
+        .iter()
+        .filter(|r| r.table == table && r.dst.contains(&dst))
+    {
         if best.is_none_or(|b| r.dst.prefix_len() > b.dst.prefix_len()) {
             best = Some(r);
         }

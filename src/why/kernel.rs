@@ -1,8 +1,8 @@
 //! What the analysis may ask of the kernel, one namespace at a time. `net` implements it over
 //! netlink; tests give synthetic answers; `Cached` reads each namespace once per analysis.
 
-use super::link_detail::LinkDetail;
 use super::fib::Fib;
+use super::link_detail::LinkDetail;
 use super::route_get::{Lookup, Refusal, RouteGet};
 use crate::firewall::chain::Chain;
 use crate::plan::view::NsView;

@@ -19,7 +19,13 @@ pub(crate) struct Visit {
     pub(crate) rule: Option<FibRule>,
 }
 
-pub(crate) fn loop_found(k: &mut dyn Kernel, r: &mut Report, seen: &[Visit], at: &Netns, q: &Lookup) {
+pub(crate) fn loop_found(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    seen: &[Visit],
+    at: &Netns,
+    q: &Lookup,
+) {
     let start = seen
         .iter()
         .position(|v| v.ns == *at && v.q == *q)

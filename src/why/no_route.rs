@@ -1,14 +1,14 @@
 //! No route: a link that is down, a namespace with no address, or the default route to add.
 
 use super::kernel::Kernel;
-use super::report::Report;
 use super::owner::owner;
+use super::report::Report;
 use super::route_fix::route_add;
 use super::toward::{subnet_of, toward};
 use super::words::{call, link_call, stack};
-use ipnet::IpNet;
 use crate::sys::LinkKind;
 use crate::sys::Netns;
+use ipnet::IpNet;
 use std::net::IpAddr;
 
 /// The kernel has no route: a link that is down explains it better than a missing route.

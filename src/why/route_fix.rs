@@ -33,7 +33,10 @@ pub(crate) fn route_del(ns: &Netns, route: &FibRoute, rule: Option<&FibRule>) ->
     if route.table == TABLE_MAIN {
         return call(
             ns,
-            &format!("del_route(\"{}\", #{{ adopted: true }})", dst_word(&route.dst)),
+            &format!(
+                "del_route(\"{}\", #{{ adopted: true }})",
+                dst_word(&route.dst)
+            ),
         );
     }
     match rule.filter(|r| !r.stock()) {
@@ -57,7 +60,12 @@ pub(crate) fn route_add(ns: &Netns, dst: &IpNet, gw: IpAddr) -> String {
 
 /// The route sent the wrong way made to go through `gw` instead (a route of the main table
 /// is deleted and added again: the DSL has no replace).
-pub(crate) fn route_via(ns: &Netns, route: &FibRoute, rule: Option<&FibRule>, gw: IpAddr) -> String {
+pub(crate) fn route_via(
+    ns: &Netns,
+    route: &FibRoute,
+    rule: Option<&FibRule>,
+    gw: IpAddr,
+) -> String {
     if route.table == TABLE_MAIN {
         return format!(
             "{}; {}",

@@ -91,8 +91,10 @@ impl Fake {
             (h150, ip("172.31.131.149")),
             rg("eth0", None, "172.31.131.150"),
         );
-        f.routes
-            .insert((host.clone(), ip("10.1.1.2")), rg("bridge0", None, "10.1.1.1"));
+        f.routes.insert(
+            (host.clone(), ip("10.1.1.2")),
+            rg("bridge0", None, "10.1.1.1"),
+        );
         f.sysctl.insert(host.clone(), "1".into());
         f.chains.insert(
             (host.clone(), "filter FORWARD".into()),
@@ -248,8 +250,10 @@ fn a_loop_is_named_once_with_its_members() {
         (host.clone(), far),
         rg("eth0", "172.31.131.150", "172.31.131.149"),
     );
-    f.routes
-        .insert((h150.clone(), far), rg("eth0", "172.31.131.149", "172.31.131.150"));
+    f.routes.insert(
+        (h150.clone(), far),
+        rg("eth0", "172.31.131.149", "172.31.131.150"),
+    );
     f.sysctl.insert(h150, "1".into());
     let r = walk(&mut f, &ns1, far);
     assert_eq!(
@@ -293,10 +297,19 @@ fn policy_rules_are_walked_as_the_kernel_walks_them() {
         iif: Some("left".into()),
     };
     let d = fib_lookup::decide(&fib, &q("10.0.0.1"));
-    assert_eq!(d.rule.as_ref().map(|r| r.text()).as_deref(), Some("101: from 10.0.0.0/24 prohibit"));
+    assert_eq!(
+        d.rule.as_ref().map(|r| r.text()).as_deref(),
+        Some("101: from 10.0.0.0/24 prohibit")
+    );
     assert_eq!(fib_lookup::kind(&d), Some(RouteKind::Prohibit));
     let empty: Vec<String> = d.empty.iter().map(|r| r.text()).collect();
-    assert_eq!(empty, ["0: from all lookup local", "100: from 10.0.0.0/24 lookup 100"]);
+    assert_eq!(
+        empty,
+        [
+            "0: from all lookup local",
+            "100: from 10.0.0.0/24 lookup 100"
+        ]
+    );
     let d = fib_lookup::decide(&fib, &q("10.0.5.1"));
     assert_eq!(d.route.map(|r| r.text()).as_deref(), Some("10.0.3.0/24"));
 }

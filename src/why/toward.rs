@@ -56,7 +56,12 @@ pub(crate) fn distances(k: &mut dyn Kernel, target: &Netns, v4: bool) -> HashMap
 
 /// The neighbour of `at` closest to `target` (which may be `target` itself), and its address
 /// on the subnet they share: the gateway a route from `at` towards `target` should use.
-pub(crate) fn toward(k: &mut dyn Kernel, at: &Netns, target: &Netns, v4: bool) -> Option<(Netns, IpAddr)> {
+pub(crate) fn toward(
+    k: &mut dyn Kernel,
+    at: &Netns,
+    target: &Netns,
+    v4: bool,
+) -> Option<(Netns, IpAddr)> {
     let dist = distances(k, target, v4);
     let mine = addresses(k, at, v4);
     let mut best: Option<(usize, Netns, IpAddr)> = None;

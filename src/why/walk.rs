@@ -12,18 +12,16 @@ use super::kernel::Kernel;
 use super::l2;
 use super::loops::{loop_found, Visit};
 use super::owner::owner;
-use super::refused::{named, refused, reverse_path, whence};
+use super::refused::{named, refused, reverse_path, rp_drops, whence};
 use super::report::Report;
 use super::route_fix::{route_del, route_via};
 use super::route_get::{Lookup, RouteGet, RouteKind};
 use super::toward::toward;
+use super::ttl::CAP;
 use super::way_back::way_back;
 use super::words::ip_forward;
 use crate::sys::Netns;
 use std::net::IpAddr;
-
-/// Linux's default TTL: no packet crosses more routers than this.
-pub(crate) const CAP: usize = 64;
 
 pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, dst: IpAddr) -> Report {
     let mut r = Report {
@@ -49,7 +47,7 @@ pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, dst: IpAddr) -> Report {
         }
         if let Some(l) = local(k, &cur, dst) {
             if let (Some(_), Err(e)) = (&in_dev, k.route_get(&cur, &q)) {
-                if e.reverse_path() {
+                if rp_drops(k, &cur, &q, &e) {
                     reverse_path(k, &mut r, &cur, &q, &e, "packet");
                     return r;
                 }
@@ -116,7 +114,9 @@ pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, dst: IpAddr) -> Report {
     }
     r.block(
         &cur,
-        format!("after {CAP} routers the packet has not reached {dst}: its TTL ({CAP}) runs out first"),
+        format!(
+            "after {CAP} routers the packet has not reached {dst}: its TTL ({CAP}) runs out first"
+        ),
         None,
     );
     r
@@ -130,14 +130,29 @@ fn local(k: &mut dyn Kernel, ns: &Netns, ip: IpAddr) -> Option<String> {
 
 /// The kernel's route for `q`; at the source, looked up again from the source address it
 /// chose, as a connected socket (ping, TCP) is routed. `None` when refused (said in `r`).
-fn lookup(k: &mut dyn Kernel, r: &mut Report, cur: &Netns, q: Lookup) -> Option<(RouteGet, Lookup)> {
+fn lookup(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    cur: &Netns,
+    q: Lookup,
+) -> Option<(RouteGet, Lookup)> {
     let first = q.iif.is_none();
     let got = k.route_get(cur, &q).and_then(|rt| match (first, rt.src) {
         (true, Some(s)) => {
-            let again = Lookup { src: Some(s), ..q.clone() };
+            let again = Lookup {
+                src: Some(s),
+                ..q.clone()
+            };
             // The kernel names no preferred source when it was given one.
-            k.route_get(cur, &again)
-                .map(|rt| (RouteGet { src: rt.src.or(Some(s)), ..rt }, again))
+            k.route_get(cur, &again).map(|rt| {
+                (
+                    RouteGet {
+                        src: rt.src.or(Some(s)),
+                        ..rt
+                    },
+                    again,
+                )
+            })
         }
         _ => Ok((rt, q.clone())),
     });
@@ -189,7 +204,10 @@ fn unheld(
     let Some(gw) = route.via else {
         r.hop(
             cur,
-            format!("{dst} is beyond {}: not in any namespace here, not followed", route.dev),
+            format!(
+                "{dst} is beyond {}: not in any namespace here, not followed",
+                route.dev
+            ),
         );
         return;
     };

@@ -8,12 +8,12 @@ use super::forward::reply;
 use super::kernel::Kernel;
 use super::owner::owner;
 use super::packet::Packet;
-use super::refused::{named, reverse_path, whence};
+use super::refused::{named, reverse_path, rp_drops, whence};
 use super::report::Report;
 use super::route_fix::route_add;
 use super::route_get::{Lookup, Refusal};
 use super::toward::{subnet_of, toward};
-use super::walk::CAP;
+use super::ttl::CAP;
 use super::words::{call, ip_forward};
 use crate::sys::Netns;
 use std::net::IpAddr;
@@ -44,14 +44,17 @@ pub(crate) fn way_back(
             // The request was NATed here: conntrack turns the reply back to its first source.
             if let Some((from, _)) = crossed.iter().find(|c| c.ns == cur).and_then(|c| c.snat) {
                 if from != to {
-                    r.hop(&cur, format!("the reply to {to} is turned back to {from} (conntrack, NAT)"));
+                    r.hop(
+                        &cur,
+                        format!("the reply to {to} is turned back to {from} (conntrack, NAT)"),
+                    );
                     to = from;
                     continue;
                 }
             }
             if let Some(i) = &in_dev {
                 if let Err(e) = k.route_get(&cur, &q) {
-                    if e.reverse_path() {
+                    if rp_drops(k, &cur, &q, &e) {
                         reverse_path(k, r, &cur, &q, &e, "reply");
                         return;
                     }
@@ -62,12 +65,23 @@ pub(crate) fn way_back(
         }
         if seen.iter().any(|(n, s)| *n == cur && *s == q) {
             let members: Vec<String> = seen.iter().map(|(n, _)| n.to_string()).collect();
-            r.block(&cur, format!("routing loop on the way back: the reply to {to} goes {} → {cur}", members.join(" → ")), None);
+            r.block(
+                &cur,
+                format!(
+                    "routing loop on the way back: the reply to {to} goes {} → {cur}",
+                    members.join(" → ")
+                ),
+                None,
+            );
             return;
         }
         seen.push((cur.clone(), q.clone()));
         if in_dev.is_some() && k.sysctl(&cur, "net.ipv4.ip_forward").as_deref() != Some("1") {
-            r.block(&cur, format!("{cur} does not forward the reply: net.ipv4.ip_forward is 0"), Some(ip_forward(&cur)));
+            r.block(
+                &cur,
+                format!("{cur} does not forward the reply: net.ipv4.ip_forward is 0"),
+                Some(ip_forward(&cur)),
+            );
             return;
         }
         let rt = match k.route_get(&cur, &q) {
@@ -80,7 +94,10 @@ pub(crate) fn way_back(
             .filter(|w| w != "table main")
             .map(|w| format!(" ({w})"))
             .unwrap_or_default();
-        r.hop(&cur, format!("the way back: route to {to}{via} dev {}{how}", rt.dev));
+        r.hop(
+            &cur,
+            format!("the way back: route to {to}{via} dev {}{how}", rt.dev),
+        );
         if let Some(i) = &in_dev {
             let p = Packet {
                 in_dev: Some(i.clone()),
@@ -96,21 +113,36 @@ pub(crate) fn way_back(
         let next = rt.via.unwrap_or(to);
         let Some((nns, nlink)) = owner(k, next) else {
             if rt.via.is_some() {
-                r.block(&cur, format!("no namespace here holds {cur}'s gateway {next} for the reply"), None);
+                r.block(
+                    &cur,
+                    format!("no namespace here holds {cur}'s gateway {next} for the reply"),
+                    None,
+                );
             }
             return;
         };
         in_dev = Some(nlink);
         cur = nns;
     }
-    r.block(&cur, format!("after {CAP} routers the reply has not reached {to}"), None);
+    r.block(
+        &cur,
+        format!("after {CAP} routers the reply has not reached {to}"),
+        None,
+    );
 }
 
 /// No route for the reply: a blackhole or policy rule is named as on the way there; a missing
 /// route gets one through the neighbour towards the source (NAT is the other way).
-fn no_way_back(k: &mut dyn Kernel, r: &mut Report, at: &Netns, q: &Lookup, e: &Refusal, crossed: &[Crossed]) {
+fn no_way_back(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    at: &Netns,
+    q: &Lookup,
+    e: &Refusal,
+    crossed: &[Crossed],
+) {
     let to = q.dst;
-    if e.reverse_path() || e.kind().is_some() {
+    if rp_drops(k, at, q, e) || e.kind().is_some() {
         super::refused::refused(k, r, at, q, e, false);
         return;
     }
@@ -129,13 +161,22 @@ fn no_way_back(k: &mut dyn Kernel, r: &mut Report, at: &Netns, q: &Lookup, e: &R
                     .map(|(_, a)| a.trunc())
             })
         });
-        let s = subnet.map(|n| n.to_string()).unwrap_or_else(|| to.to_string());
-        call(&c.ns, &format!("masquerade(#{{ src: \"{s}\", out: \"!{}\" }})", c.in_dev))
+        let s = subnet
+            .map(|n| n.to_string())
+            .unwrap_or_else(|| to.to_string());
+        call(
+            &c.ns,
+            &format!("masquerade(#{{ src: \"{s}\", out: \"!{}\" }})", c.in_dev),
+        )
     });
     let (fix, other) = match route {
         Some(f) => (Some(f), masq),
         None => (masq, None),
     };
-    r.block(at, format!("{at} has no route back to {to} ({})", e.words), fix);
+    r.block(
+        at,
+        format!("{at} has no route back to {to} ({})", e.words),
+        fix,
+    );
     r.other_way = other;
 }
