@@ -359,6 +359,7 @@ exit 1
   [ok] host: bridge0 forwards to its port vethb2, cable to veth2 in ns2
   [ok] ns2: 10.1.1.3 is local here (on veth2)
   [ok] ns2: the way back: route to 10.1.1.2 dev veth2
+  [ok] ns1: the reply arrives on veth1
   [BROKEN] ns1: {silent}
   probe: no reply from 10.1.1.3
 verdict: blocked — {silent}
