@@ -81,9 +81,12 @@ fn forward_policy_drop_without_accept_rules() {
 #[test]
 #[ignore = "needs iproute2, iptables"]
 fn no_masquerade_the_reply_has_no_way_back() {
-    let cause = "h150 has no route back to 10.1.1.2 (no MASQUERADE on the way: the reply has no way back): Network is unreachable";
-    let fix = r#"masquerade(#{ src: "10.1.1.0/24", out: "!bridge0" })"#;
-    let want = blocked(LAN, "h150", cause, fix) + &clear(LAN);
+    // The missing return route is the fault: its fix is the route, NAT only the other way.
+    let cause = "h150 has no route back to 10.1.1.2 (Network is unreachable)";
+    let fix = r#"h150.route("10.1.1.0/24", "172.31.131.149")"#;
+    let other = r#"  other way: masquerade(#{ src: "10.1.1.0/24", out: "!bridge0" })"#;
+    let want = blocked(LAN, "h150", cause, fix).replace("  probe:", &format!("{other}\n  probe:"))
+        + &clear(LAN);
     assert_eq!(diagnose("lan", "-p masquerade=false", "", LAN), want);
 }
 
@@ -147,14 +150,17 @@ fn the_clear_path_is_followed_hop_by_hop() {
   [ok] ns1: veth1 is up, cable to vethb1 in host
   [ok] host: vethb1 is a port of bridge0
   [ok] host: 10.1.1.1 is host's bridge0
-  [ok] host: route to 172.31.131.150 dev eth0 src 172.31.131.149
+  [ok] host: route to 172.31.131.150 dev eth0 (from 10.1.1.2, in on bridge0)
   [ok] host: ip_forward is 1
   [ok] host: FORWARD bridge0 → eth0 accepted (rule `-i bridge0 ! -o bridge0 -m comment --comment "netsh:lan" -j ACCEPT`)
   [ok] host: POSTROUTING MASQUERADE: source 10.1.1.2 becomes 172.31.131.149
   [ok] host: eth0 is up, cable to eth0 in h150
   [ok] h150: 172.31.131.150 is local here (on eth0)
   [ok] h150: the way back: route to 172.31.131.149 dev eth0
+  [ok] host: the reply to 172.31.131.149 is turned back to 10.1.1.2 (conntrack, NAT)
+  [ok] host: the way back: route to 10.1.1.2 dev bridge0
   [ok] host: FORWARD lets the replies back eth0 → bridge0
+  [ok] ns1: the reply arrives on veth1
   probe: 172.31.131.150 answers
 verdict: clear
 "#;

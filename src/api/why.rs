@@ -41,6 +41,7 @@ pub(crate) fn to_map(r: &Report) -> Map {
     let opt = |s: &Option<String>| s.clone().map(Dynamic::from).unwrap_or(Dynamic::UNIT);
     m.insert("broken".into(), opt(&r.broken));
     m.insert("fix".into(), opt(&r.fix));
+    m.insert("other_way".into(), opt(&r.other_way));
     m.insert(
         "probe".into(),
         r.probe.map(Dynamic::from).unwrap_or(Dynamic::UNIT),

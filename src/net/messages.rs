@@ -181,10 +181,12 @@ pub(crate) fn route(
         m.attributes
             .push(rtnetlink::packet_route::route::RouteAttribute::Oif(i));
     }
-    use rtnetlink::packet_route::route::{RouteProtocol, RouteScope};
+    use rtnetlink::packet_route::route::{RouteProtocol, RouteScope, RouteType};
     if del {
         m.header.scope = RouteScope::NoWhere;
         m.header.protocol = RouteProtocol::Unspec;
+        // Any type, as `ip route del` asks: a blackhole, unreachable or prohibit route too.
+        m.header.kind = RouteType::Unspec;
     } else if via.is_none() {
         m.header.scope = RouteScope::Link;
     }

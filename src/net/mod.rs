@@ -4,6 +4,7 @@
 pub(crate) mod apply;
 pub mod backend;
 pub(crate) mod exec;
+pub(crate) mod fib;
 pub(crate) mod handles;
 pub(crate) mod hop;
 pub(crate) mod kernel_modules;

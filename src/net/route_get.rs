@@ -1,49 +1,92 @@
-//! `ip route get DST` over netlink: one RTM_GETROUTE for a host route to DST, encoded as
-//! iproute2 sends it, answered with the route the kernel would use, or with its refusal.
+//! `ip route get DST [from SRC iif DEV]` over netlink: one RTM_GETROUTE encoded as iproute2
+//! sends it, answered with the route the kernel would use (its type and table), or with its
+//! refusal. With an incoming link the kernel takes the input path: policy rules on `iif`,
+//! forwarding, and the reverse-path filter, as for a packet that arrives.
 
-use crate::why::RouteGet;
+use crate::why::{Lookup, Refusal, RouteGet, RouteKind};
 use futures::{StreamExt, TryStreamExt};
 use rtnetlink::packet_core::{NetlinkMessage, NetlinkPayload, NLM_F_REQUEST};
 use rtnetlink::packet_route::link::LinkAttribute;
-use rtnetlink::packet_route::route::{RouteAddress, RouteAttribute, RouteFlags, RouteMessage};
+use rtnetlink::packet_route::route::{
+    RouteAddress, RouteAttribute, RouteFlags, RouteMessage, RouteType,
+};
 use rtnetlink::packet_route::{AddressFamily, RouteNetlinkMessage};
 use rtnetlink::Handle;
 use std::net::IpAddr;
 
-/// The request: family, a full-length RTA_DST, and (IPv4 only, as `ip` sets it)
-/// RTM_F_LOOKUP_TABLE so the answer names the table the route came from.
-fn request(dst: IpAddr) -> NetlinkMessage<RouteNetlinkMessage> {
+fn address(a: IpAddr) -> RouteAddress {
+    match a {
+        IpAddr::V4(a) => RouteAddress::Inet(a),
+        IpAddr::V6(a) => RouteAddress::Inet6(a),
+    }
+}
+
+/// The request: family, a full-length RTA_DST (and RTA_SRC, RTA_IIF), and (IPv4 only, as `ip`
+/// sets it) RTM_F_LOOKUP_TABLE so the answer names the table the route came from.
+fn request(q: &Lookup, iif: Option<u32>) -> NetlinkMessage<RouteNetlinkMessage> {
     let mut m = RouteMessage::default();
-    let (family, len, addr) = match dst {
-        IpAddr::V4(a) => (AddressFamily::Inet, 32, RouteAddress::Inet(a)),
-        IpAddr::V6(a) => (AddressFamily::Inet6, 128, RouteAddress::Inet6(a)),
+    let (family, len) = match q.dst {
+        IpAddr::V4(_) => (AddressFamily::Inet, 32),
+        IpAddr::V6(_) => (AddressFamily::Inet6, 128),
     };
     m.header.address_family = family;
     m.header.destination_prefix_length = len;
-    if dst.is_ipv4() {
+    if q.dst.is_ipv4() {
         m.header.flags = RouteFlags::LookupTable;
     }
-    m.attributes.push(RouteAttribute::Destination(addr));
+    m.attributes
+        .push(RouteAttribute::Destination(address(q.dst)));
+    if let Some(s) = q.src.filter(|s| s.is_ipv4() == q.dst.is_ipv4()) {
+        m.header.source_prefix_length = len;
+        m.attributes.push(RouteAttribute::Source(address(s)));
+    }
+    if let Some(i) = iif {
+        m.attributes.push(RouteAttribute::Iif(i));
+    }
     let mut req = NetlinkMessage::from(RouteNetlinkMessage::GetRoute(m));
     req.header.flags = NLM_F_REQUEST;
     req
 }
 
 /// The system's words for an errno, as `ip` prints a refusal ("Network is unreachable").
-pub(crate) fn refusal(errno: i32) -> String {
+pub(crate) fn refusal(errno: i32) -> Refusal {
     let s = std::io::Error::from_raw_os_error(errno).to_string();
-    match s.find(" (os error") {
+    let words = match s.find(" (os error") {
         Some(i) => s[..i].to_string(),
         None => s,
+    };
+    Refusal { errno, words }
+}
+
+pub(crate) fn kind(t: RouteType) -> RouteKind {
+    match t {
+        RouteType::Unicast => RouteKind::Unicast,
+        RouteType::Local => RouteKind::Local,
+        RouteType::Broadcast => RouteKind::Broadcast,
+        RouteType::BlackHole => RouteKind::Blackhole,
+        RouteType::Unreachable => RouteKind::Unreachable,
+        RouteType::Prohibit => RouteKind::Prohibit,
+        RouteType::Throw => RouteKind::Throw,
+        _ => RouteKind::Other,
     }
 }
 
-/// The route to `dst`, or the kernel's refusal in its own words.
-pub(crate) async fn route_get(handle: &Handle, dst: IpAddr) -> Result<RouteGet, String> {
+/// The route for `q`, or the kernel's refusal in its own words.
+pub(crate) async fn route_get(handle: &Handle, q: &Lookup) -> Result<RouteGet, Refusal> {
+    let iif = match &q.iif {
+        Some(name) => Some(link_index(handle, name).await.ok_or_else(|| Refusal {
+            errno: 19,
+            words: format!("no link {name}"),
+        })?),
+        None => None,
+    };
     let mut s = handle
         .clone()
-        .request(request(dst))
-        .map_err(|e| e.to_string())?;
+        .request(request(q, iif))
+        .map_err(|e| Refusal {
+            errno: 0,
+            words: e.to_string(),
+        })?;
     let mut found = None;
     while let Some(msg) = s.next().await {
         match msg.payload {
@@ -52,16 +95,19 @@ pub(crate) async fn route_get(handle: &Handle, dst: IpAddr) -> Result<RouteGet, 
             _ => {}
         }
     }
-    let r = found.ok_or("no answer")?;
+    let r = found.ok_or_else(|| Refusal {
+        errno: 0,
+        words: "no answer".into(),
+    })?;
     let addr = |a: &RouteAddress| match a {
         RouteAddress::Inet(a) => Some(IpAddr::V4(*a)),
         RouteAddress::Inet6(a) => Some(IpAddr::V6(*a)),
         _ => None,
     };
     let mut got = RouteGet {
-        dev: String::new(),
-        via: None,
-        src: None,
+        kind: kind(r.header.kind),
+        table: Some(r.header.table as u32).filter(|t| *t != 0),
+        ..RouteGet::default()
     };
     let mut oif = None;
     for a in &r.attributes {
@@ -69,6 +115,7 @@ pub(crate) async fn route_get(handle: &Handle, dst: IpAddr) -> Result<RouteGet, 
             RouteAttribute::Oif(i) => oif = Some(*i),
             RouteAttribute::Gateway(g) => got.via = addr(g),
             RouteAttribute::PrefSource(p) => got.src = addr(p),
+            RouteAttribute::Table(t) if *t != 0 => got.table = Some(*t),
             _ => {}
         }
     }
@@ -89,4 +136,14 @@ async fn link_name(handle: &Handle, index: u32) -> String {
         }
     }
     format!("if{index}")
+}
+
+async fn link_index(handle: &Handle, name: &str) -> Option<u32> {
+    let mut links = handle.link().get().match_name(name.to_string()).execute();
+    links
+        .try_next()
+        .await
+        .ok()
+        .flatten()
+        .map(|l| l.header.index)
 }

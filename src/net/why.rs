@@ -6,7 +6,8 @@ use crate::firewall::chain::Chain;
 use crate::plan::view::NsView;
 use crate::plan::{Observe, PingMode, Probe};
 use crate::sys::Netns;
-use crate::why::{Kernel, LinkDetail, RouteGet};
+use crate::why::fib::Fib;
+use crate::why::{Kernel, LinkDetail, Lookup, Refusal, RouteGet};
 use std::net::IpAddr;
 
 /// `why`'s reads, asked of this kernel; an unreadable namespace reads as empty.
@@ -35,11 +36,20 @@ impl Kernel for Netlink {
             .unwrap_or_default()
     }
 
-    fn route_get(&mut self, ns: &Netns, dst: IpAddr) -> Result<RouteGet, String> {
-        let handle = self.handle(ns).map_err(|f| f.message)?;
-        self.h
-            .rt
-            .block_on(super::route_get::route_get(&handle, dst))
+    fn route_get(&mut self, ns: &Netns, q: &Lookup) -> Result<RouteGet, Refusal> {
+        let handle = self.handle(ns).map_err(|f| Refusal {
+            errno: 0,
+            words: f.message,
+        })?;
+        self.h.rt.block_on(super::route_get::route_get(&handle, q))
+    }
+
+    fn fib(&mut self, ns: &Netns) -> Fib {
+        let Ok(handle) = self.handle(ns) else {
+            return Fib::default();
+        };
+        self.block_on(super::fib::fib(&handle, false))
+            .unwrap_or_default()
     }
 
     fn sysctl(&mut self, ns: &Netns, key: &str) -> Option<String> {

@@ -1,9 +1,10 @@
 //! `Cached`: a `Kernel` whose namespaces are each read once per analysis (a walk asks the same
 //! namespace many times).
 
+use super::fib::Fib;
 use super::kernel::Kernel;
 use super::link_detail::LinkDetail;
-use super::route_get::RouteGet;
+use super::route_get::{Lookup, Refusal, RouteGet};
 use crate::firewall::chain::Chain;
 use crate::plan::view::NsView;
 use crate::sys::Netns;
@@ -14,6 +15,8 @@ pub(crate) struct Cached<'a> {
     inner: &'a mut dyn Kernel,
     views: HashMap<Netns, Option<NsView>>,
     links: HashMap<Netns, Vec<LinkDetail>>,
+    fibs: HashMap<Netns, Fib>,
+    sysctls: HashMap<(Netns, String), Option<String>>,
 }
 
 impl<'a> Cached<'a> {
@@ -22,6 +25,8 @@ impl<'a> Cached<'a> {
             inner,
             views: HashMap::new(),
             links: HashMap::new(),
+            fibs: HashMap::new(),
+            sysctls: HashMap::new(),
         }
     }
 }
@@ -47,12 +52,25 @@ impl Kernel for Cached<'_> {
         self.links[ns].clone()
     }
 
-    fn route_get(&mut self, ns: &Netns, dst: IpAddr) -> Result<RouteGet, String> {
-        self.inner.route_get(ns, dst)
+    fn route_get(&mut self, ns: &Netns, q: &Lookup) -> Result<RouteGet, Refusal> {
+        self.inner.route_get(ns, q)
+    }
+
+    fn fib(&mut self, ns: &Netns) -> Fib {
+        if !self.fibs.contains_key(ns) {
+            let v = self.inner.fib(ns);
+            self.fibs.insert(ns.clone(), v);
+        }
+        self.fibs[ns].clone()
     }
 
     fn sysctl(&mut self, ns: &Netns, key: &str) -> Option<String> {
-        self.inner.sysctl(ns, key).map(|s| s.trim().to_string())
+        let k = (ns.clone(), key.to_string());
+        if !self.sysctls.contains_key(&k) {
+            let v = self.inner.sysctl(ns, key).map(|s| s.trim().to_string());
+            self.sysctls.insert(k.clone(), v);
+        }
+        self.sysctls[&k].clone()
     }
 
     fn chain(&mut self, ns: &Netns, table: &str, chain: &str) -> Option<Chain> {

@@ -1,14 +1,25 @@
 //! No route: a link that is down, a namespace with no address, or the default route to add.
 
 use super::kernel::Kernel;
+use super::owner::owner;
 use super::report::Report;
+use super::route_fix::route_add;
+use super::toward::{subnet_of, toward};
 use super::words::{call, link_call, stack};
 use crate::sys::LinkKind;
 use crate::sys::Netns;
+use ipnet::IpNet;
 use std::net::IpAddr;
 
 /// The kernel has no route: a link that is down explains it better than a missing route.
-pub(crate) fn no_route(k: &mut dyn Kernel, r: &mut Report, at: &Netns, dst: IpAddr, e: &str) {
+pub(crate) fn no_route(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    at: &Netns,
+    dst: IpAddr,
+    e: &str,
+    first: bool,
+) {
     let links = k.links(at);
     let view = k.view(at).unwrap_or_default();
     if view.addrs.iter().all(|(l, _)| l == "lo") {
@@ -42,18 +53,25 @@ pub(crate) fn no_route(k: &mut dyn Kernel, r: &mut Report, at: &Netns, dst: IpAd
     }
     // The packet came through these stacks: a route back into them is no way on.
     let upstream: Vec<String> = r.hops.iter().map(|h| h.at.clone()).collect();
-    let gw = gateway_guess(k, at, dst, &upstream);
+    let target = owner(k, dst).map(|(ns, _)| ns);
+    let via = target
+        .as_ref()
+        .and_then(|t| toward(k, at, t, dst.is_ipv4()))
+        .filter(|(ns, a)| !upstream.contains(&ns.to_string()) && *a != dst)
+        .map(|(_, a)| a)
+        .or_else(|| gateway_guess(k, at, dst, &upstream));
+    // The source's own way out is its default route, unless it has one; a router gets the
+    // destination's subnet.
+    let has_default = view.routes.iter().any(|rt| rt.dst.prefix_len() == 0);
+    let net = match (&target, first && !has_default) {
+        (_, true) => IpNet::new(dst, 0).map_or(IpNet::from(dst), |n| n.trunc()),
+        (Some(t), false) => subnet_of(k, t, dst).unwrap_or_else(|| IpNet::from(dst)),
+        (None, false) => IpNet::from(dst),
+    };
     r.block(
         at,
         format!("{at} has no route to {dst} ({e})"),
-        Some(call(
-            at,
-            &format!(
-                "route(\"default\", \"{}\")",
-                gw.map(|g| g.to_string())
-                    .unwrap_or_else(|| "GATEWAY".into())
-            ),
-        )),
+        via.map(|g| route_add(at, &net, g)),
     );
 }
 

@@ -60,6 +60,7 @@ pub(crate) fn why(
                 format!("the probe got through nonetheless (the analysis thought: {thought})"),
             );
             r.fix = None;
+            r.other_way = None;
         }
         _ => {}
     }

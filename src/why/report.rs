@@ -19,6 +19,8 @@ pub(crate) struct Report {
     pub(crate) broken: Option<String>,
     /// The repair, in DSL form.
     pub(crate) fix: Option<String>,
+    /// Another repair that also works (NAT where the fix is a route), in DSL form.
+    pub(crate) other_way: Option<String>,
     /// The real probe's answer; `None` when none was sent (a dry run).
     pub(crate) probe: Option<bool>,
     /// False in a dry run: nothing was read from a kernel.
@@ -52,6 +54,7 @@ impl Report {
         });
         self.broken = Some(cause);
         self.fix = fix;
+        self.other_way = None;
     }
 
     pub(crate) fn clear(&self) -> bool {
@@ -76,6 +79,9 @@ impl Report {
         }
         if let Some(f) = &self.fix {
             out += &format!("  fix: {f}\n");
+        }
+        if let Some(o) = &self.other_way {
+            out += &format!("  other way: {o}\n");
         }
         match self.probe {
             Some(true) => out += &format!("  probe: {} answers\n", self.dst),

@@ -1,12 +1,109 @@
-//! The kernel's answer to `ip route get DST` in one namespace.
+//! The kernel's answer to `ip route get DST [from SRC iif DEV]` in one namespace.
 
 use std::net::IpAddr;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What a lookup is asked with: the packet's destination, and (as the kernel sees a packet
+/// that arrives) its source and the link it came in on.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Lookup {
+    pub dst: IpAddr,
+    pub src: Option<IpAddr>,
+    /// The incoming link: the lookup is then the forwarding (input) path, with rp_filter.
+    pub iif: Option<String>,
+}
+
+impl Lookup {
+    pub fn to(dst: IpAddr) -> Self {
+        Lookup {
+            dst,
+            src: None,
+            iif: None,
+        }
+    }
+}
+
+/// The type of a route, as `ip route` prints it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum RouteKind {
+    #[default]
+    Unicast,
+    Local,
+    Broadcast,
+    Blackhole,
+    Unreachable,
+    Prohibit,
+    Throw,
+    Other,
+}
+
+impl RouteKind {
+    pub(crate) fn word(self) -> &'static str {
+        match self {
+            RouteKind::Unicast => "unicast",
+            RouteKind::Local => "local",
+            RouteKind::Broadcast => "broadcast",
+            RouteKind::Blackhole => "blackhole",
+            RouteKind::Unreachable => "unreachable",
+            RouteKind::Prohibit => "prohibit",
+            RouteKind::Throw => "throw",
+            RouteKind::Other => "other",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RouteGet {
     /// The output link.
     pub dev: String,
     pub via: Option<IpAddr>,
     /// The source address the kernel would choose.
     pub src: Option<IpAddr>,
+    pub kind: RouteKind,
+    /// The table the route came from (RTM_F_LOOKUP_TABLE), where the kernel says.
+    pub table: Option<u32>,
+}
+
+/// The kernel's refusal of a lookup: its errno and its words ("Network is unreachable").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    pub errno: i32,
+    pub words: String,
+}
+
+impl Refusal {
+    /// The route type a refusal means: the kernel answers a lookup that ends on a blackhole
+    /// with EINVAL, unreachable with EHOSTUNREACH, prohibit with EACCES; no route at all is
+    /// ENETUNREACH, and a reverse-path (rp_filter) failure on the input path is EXDEV.
+    pub(crate) fn kind(&self) -> Option<RouteKind> {
+        match self.errno {
+            22 => Some(RouteKind::Blackhole),
+            113 => Some(RouteKind::Unreachable),
+            13 => Some(RouteKind::Prohibit),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn no_route(&self) -> bool {
+        self.errno == 101
+    }
+
+    pub(crate) fn reverse_path(&self) -> bool {
+        self.errno == 18
+    }
+
+    /// A refusal in words only (tests, and reads that never reached the kernel).
+    pub fn words(words: &str) -> Self {
+        let errno = match words {
+            "Network is unreachable" => 101,
+            "No route to host" => 113,
+            "Permission denied" => 13,
+            "Invalid argument" => 22,
+            "Invalid cross-device link" => 18,
+            _ => 0,
+        };
+        Refusal {
+            errno,
+            words: words.to_string(),
+        }
+    }
 }

@@ -1,6 +1,8 @@
 //! The analysis on synthetic kernels: no root, no namespaces.
 
 use super::chain::decide;
+use super::fib::{Fib, FibRoute, FibRule, RuleAction};
+use super::fib_lookup;
 use super::packet::Packet;
 use super::walk::walk;
 use super::*;
@@ -17,7 +19,7 @@ use std::net::IpAddr;
 struct Fake {
     views: HashMap<Netns, NsView>,
     links: HashMap<Netns, Vec<LinkDetail>>,
-    routes: HashMap<(Netns, IpAddr), Result<RouteGet, String>>,
+    routes: HashMap<(Netns, IpAddr), Result<RouteGet, Refusal>>,
     sysctl: HashMap<Netns, String>,
     chains: HashMap<(Netns, String), Chain>,
 }
@@ -77,6 +79,7 @@ impl Fake {
                 dev: dev.into(),
                 via: via.map(ip),
                 src: Some(ip(src)),
+                ..RouteGet::default()
             })
         };
         let lan = ip("172.31.131.150");
@@ -87,6 +90,10 @@ impl Fake {
         f.routes.insert(
             (h150, ip("172.31.131.149")),
             rg("eth0", None, "172.31.131.150"),
+        );
+        f.routes.insert(
+            (host.clone(), ip("10.1.1.2")),
+            rg("bridge0", None, "10.1.1.1"),
         );
         f.sysctl.insert(host.clone(), "1".into());
         f.chains.insert(
@@ -115,9 +122,9 @@ impl Kernel for Fake {
     fn links(&mut self, ns: &Netns) -> Vec<LinkDetail> {
         self.links.get(ns).cloned().unwrap_or_default()
     }
-    fn route_get(&mut self, ns: &Netns, dst: IpAddr) -> Result<RouteGet, String> {
-        let r = self.routes.get(&(ns.clone(), dst)).cloned();
-        r.unwrap_or_else(|| Err("Network is unreachable".into()))
+    fn route_get(&mut self, ns: &Netns, q: &Lookup) -> Result<RouteGet, Refusal> {
+        let r = self.routes.get(&(ns.clone(), q.dst)).cloned();
+        r.unwrap_or_else(|| Err(Refusal::words("Network is unreachable")))
     }
     fn sysctl(&mut self, ns: &Netns, _key: &str) -> Option<String> {
         Some(self.sysctl.get(ns).cloned().unwrap_or_else(|| "0".into()))
@@ -176,9 +183,17 @@ fn without_nat_the_reply_has_no_way_back() {
     f.chains
         .insert((Netns::Root, "nat POSTROUTING".into()), Chain::default());
     let r = why(&mut f);
-    assert_eq!(r.broken.as_deref(), Some("h150 has no route back to 10.1.1.2 (no MASQUERADE on the way: the reply has no way back): Network is unreachable"));
+    assert_eq!(
+        r.broken.as_deref(),
+        Some("h150 has no route back to 10.1.1.2 (Network is unreachable)")
+    );
+    // The route through the neighbour towards the source; NAT only as the other way.
     assert_eq!(
         r.fix.as_deref(),
+        Some(r#"h150.route("10.1.1.0/24", "172.31.131.149")"#)
+    );
+    assert_eq!(
+        r.other_way.as_deref(),
         Some(r#"masquerade(#{ src: "10.1.1.0/24", out: "!bridge0" })"#)
     );
 }
@@ -214,4 +229,87 @@ fn chain_rules_match_interfaces_negation_and_state() {
         decide(&c, &p("eth0", "bridge0", "ESTABLISHED")).target,
         "ACCEPT"
     );
+}
+
+#[test]
+fn a_loop_is_named_once_with_its_members() {
+    let mut f = Fake::lab();
+    let far = ip("10.9.9.9");
+    let rg = |dev: &str, via: &str, src: &str| {
+        Ok(RouteGet {
+            dev: dev.into(),
+            via: Some(ip(via)),
+            src: Some(ip(src)),
+            ..RouteGet::default()
+        })
+    };
+    let (ns1, host, h150) = (Netns::named("ns1"), Netns::Root, Netns::named("h150"));
+    f.routes
+        .insert((ns1.clone(), far), rg("veth1", "10.1.1.1", "10.1.1.2"));
+    f.routes.insert(
+        (host.clone(), far),
+        rg("eth0", "172.31.131.150", "172.31.131.149"),
+    );
+    f.routes.insert(
+        (h150.clone(), far),
+        rg("eth0", "172.31.131.149", "172.31.131.150"),
+    );
+    f.sysctl.insert(h150, "1".into());
+    let r = walk(&mut f, &ns1, far);
+    assert_eq!(
+        r.broken.as_deref(),
+        Some("routing loop: the packet to 10.9.9.9 goes h150 → host → h150 and comes back to h150, in on eth0 (2 routers send it round)"),
+        "{}",
+        r.render()
+    );
+    assert_eq!(r.hops.iter().filter(|h| !h.ok).count(), 1);
+}
+
+#[test]
+fn policy_rules_are_walked_as_the_kernel_walks_them() {
+    let net = |s: &str| s.parse().unwrap();
+    let rule = |priority, src: Option<&str>, action, table| FibRule {
+        priority,
+        src: src.map(net),
+        action,
+        table,
+        ..FibRule::default()
+    };
+    let route = |table, dst: &str, kind| FibRoute {
+        table,
+        dst: net(dst),
+        kind,
+        via: None,
+        dev: None,
+    };
+    let fib = Fib {
+        rules: vec![
+            rule(0, None, RuleAction::Lookup, 255),
+            rule(100, Some("10.0.0.0/24"), RuleAction::Lookup, 100),
+            rule(101, Some("10.0.0.0/24"), RuleAction::Prohibit, 0),
+            rule(32766, None, RuleAction::Lookup, 254),
+        ],
+        routes: vec![route(254, "10.0.3.0/24", RouteKind::Unicast)],
+    };
+    let q = |src: &str| Lookup {
+        dst: ip("10.0.3.2"),
+        src: Some(ip(src)),
+        iif: Some("left".into()),
+    };
+    let d = fib_lookup::decide(&fib, &q("10.0.0.1"));
+    assert_eq!(
+        d.rule.as_ref().map(|r| r.text()).as_deref(),
+        Some("101: from 10.0.0.0/24 prohibit")
+    );
+    assert_eq!(fib_lookup::kind(&d), Some(RouteKind::Prohibit));
+    let empty: Vec<String> = d.empty.iter().map(|r| r.text()).collect();
+    assert_eq!(
+        empty,
+        [
+            "0: from all lookup local",
+            "100: from 10.0.0.0/24 lookup 100"
+        ]
+    );
+    let d = fib_lookup::decide(&fib, &q("10.0.5.1"));
+    assert_eq!(d.route.map(|r| r.text()).as_deref(), Some("10.0.3.0/24"));
 }

@@ -71,7 +71,7 @@ pub(crate) fn tunnel(
             return false;
         }
     }
-    let underlay = k.route_get(at, remote);
+    let underlay = k.route_get(at, &super::route_get::Lookup::to(remote));
     let local = underlay.ok().and_then(|u| u.src);
     let Some(m) = far_vx.iter().find(|l| {
         l.vxlan

@@ -1,18 +1,25 @@
-//! Following a packet hop by hop, as the article explains it: the route lookup, the link, the
-//! namespace that owns the gateway, ip_forward there, FORWARD, NAT in POSTROUTING, and then the
-//! way back (the reverse route, conntrack). Stops at the first broken step.
+//! Following a packet hop by hop with the kernel's own lookups: at the source the route a
+//! connected socket gets, at each router the input path (the link it came in on, its source:
+//! policy rules, forwarding, rp_filter), then the link, the namespace that owns the next hop,
+//! FORWARD and NAT there, and then the way back. Stops at the first broken step, at a loop
+//! (the same hop with the same inputs twice), or after `CAP` routers, where a packet's TTL
+//! runs out.
 
-use super::chain::decide;
 use super::crossed::Crossed;
+use super::fib::FibRoute;
+use super::forward::router;
 use super::kernel::Kernel;
 use super::l2;
-use super::no_route::no_route;
+use super::loops::{loop_found, Visit};
 use super::owner::owner;
-use super::packet::Packet;
+use super::refused::{named, refused, reverse_path, rp_drops, whence};
 use super::report::Report;
-use super::route_get::RouteGet;
+use super::route_fix::{route_del, route_via};
+use super::route_get::{Lookup, RouteGet, RouteKind};
+use super::toward::toward;
+use super::ttl::CAP;
 use super::way_back::way_back;
-use super::words::{call, ip_forward};
+use super::words::ip_forward;
 use crate::sys::Netns;
 use std::net::IpAddr;
 
@@ -27,53 +34,72 @@ pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, dst: IpAddr) -> Report {
     let mut in_dev: Option<String> = None;
     let mut pkt_src: Option<IpAddr> = None;
     let mut crossed: Vec<Crossed> = vec![];
-    for _ in 0..16 {
-        if let Some((l, _)) = k
-            .view(&cur)
-            .and_then(|v| v.addr_owner(dst).map(|(l, a)| (l.to_string(), *a)))
-        {
-            r.hop(&cur, format!("{dst} is local here (on {l})"));
-            break;
-        }
-        let route = match k.route_get(&cur, dst) {
-            Ok(rt) => rt,
-            Err(e) => {
-                no_route(k, &mut r, &cur, dst, &e);
-                return r;
-            }
+    let mut seen: Vec<Visit> = vec![];
+    for _ in 0..=CAP {
+        let q = Lookup {
+            dst,
+            src: pkt_src,
+            iif: in_dev.clone(),
         };
-        let via = route.via.map(|g| format!(" via {g}")).unwrap_or_default();
-        let from = route.src.map(|s| format!(" src {s}")).unwrap_or_default();
-        r.hop(&cur, format!("route to {dst}{via} dev {}{from}", route.dev));
+        if seen.iter().any(|v| v.ns == cur && v.q == q) {
+            loop_found(k, &mut r, &seen, &cur, &q);
+            return r;
+        }
+        if let Some(l) = local(k, &cur, dst) {
+            if let (Some(_), Err(e)) = (&in_dev, k.route_get(&cur, &q)) {
+                if rp_drops(k, &cur, &q, &e) {
+                    reverse_path(k, &mut r, &cur, &q, &e, "packet");
+                    return r;
+                }
+            }
+            r.hop(&cur, format!("{dst} is local here (on {l})"));
+            way_back(k, &mut r, &cur, dst, pkt_src, &crossed);
+            return r;
+        }
+        if in_dev.is_some() && k.sysctl(&cur, "net.ipv4.ip_forward").as_deref() != Some("1") {
+            r.block(
+                &cur,
+                format!("{cur} does not forward: net.ipv4.ip_forward is 0"),
+                Some(ip_forward(&cur)),
+            );
+            return r;
+        }
+        let Some((route, q)) = lookup(k, &mut r, &cur, q) else {
+            return r;
+        };
+        let decided = named(k, &cur, &q, Some(route.kind));
+        let chosen = decided.as_ref().and_then(|d| d.route.clone());
+        seen.push(Visit {
+            ns: cur.clone(),
+            q: q.clone(),
+            route: chosen.clone(),
+            rule: decided.as_ref().and_then(|d| d.rule.clone()),
+        });
+        if route.kind == RouteKind::Local {
+            r.hop(&cur, format!("{dst} is local here (route type local)"));
+            way_back(k, &mut r, &cur, dst, pkt_src, &crossed);
+            return r;
+        }
+        r.hop(&cur, route_words(&route, &q, decided.as_ref().map(whence)));
         let src_ip = *pkt_src.get_or_insert(route.src.unwrap_or(dst));
         if let Some(i) = &in_dev {
-            match router(k, &mut r, &cur, i, &route, src_ip, dst) {
-                Some(s) => pkt_src = Some(s),
-                None => return r,
+            let out = k.route_get(&cur, &Lookup::to(dst)).ok().and_then(|o| o.src);
+            let (ok, snat) = router(k, &mut r, &cur, i, &route.dev, src_ip, dst, out);
+            if !ok {
+                return r;
+            }
+            if let Some(s) = snat {
+                pkt_src = Some(s);
             }
             crossed.push(Crossed {
                 ns: cur.clone(),
                 in_dev: i.clone(),
-                out_dev: route.dev.clone(),
+                snat: snat.map(|s| (src_ip, s)),
             });
         }
         let next = route.via.unwrap_or(dst);
         let Some((nns, nlink)) = owner(k, next) else {
-            if route.via.is_some() {
-                r.block(
-                    &cur,
-                    format!("no namespace here holds {cur}'s gateway {next}"),
-                    None,
-                );
-            } else {
-                r.hop(
-                    &cur,
-                    format!(
-                        "{dst} is beyond {}: not in any namespace here, not followed",
-                        route.dev
-                    ),
-                );
-            }
+            unheld(k, &mut r, &cur, &route, dst, chosen.as_ref(), &seen);
             return r;
         };
         r.next_hops.push((cur.clone(), route.dev.clone(), next));
@@ -86,71 +112,122 @@ pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, dst: IpAddr) -> Report {
         in_dev = Some(nlink);
         cur = nns;
     }
-    way_back(k, &mut r, &cur, dst, pkt_src, &crossed);
+    r.block(
+        &cur,
+        format!(
+            "after {CAP} routers the packet has not reached {dst}: its TTL ({CAP}) runs out first"
+        ),
+        None,
+    );
     r
 }
 
-/// A router on the way: it must forward, let the packet through FORWARD, and maybe NAT it.
-/// The packet's source after POSTROUTING, or `None` when it is blocked here (said in `r`).
-fn router(
+/// Which link of `ns` holds `ip`.
+fn local(k: &mut dyn Kernel, ns: &Netns, ip: IpAddr) -> Option<String> {
+    k.view(ns)
+        .and_then(|v| v.addr_owner(ip).map(|(l, _)| l.to_string()))
+}
+
+/// The kernel's route for `q`; at the source, looked up again from the source address it
+/// chose, as a connected socket (ping, TCP) is routed. `None` when refused (said in `r`).
+fn lookup(
     k: &mut dyn Kernel,
     r: &mut Report,
     cur: &Netns,
-    i: &str,
-    route: &RouteGet,
-    src_ip: IpAddr,
-    dst: IpAddr,
-) -> Option<IpAddr> {
-    if k.sysctl(cur, "net.ipv4.ip_forward").as_deref() != Some("1") {
-        r.block(
-            cur,
-            format!("{cur} does not forward: net.ipv4.ip_forward is 0"),
-            Some(ip_forward(cur)),
-        );
-        return None;
+    q: Lookup,
+) -> Option<(RouteGet, Lookup)> {
+    let first = q.iif.is_none();
+    let got = k.route_get(cur, &q).and_then(|rt| match (first, rt.src) {
+        (true, Some(s)) => {
+            let again = Lookup {
+                src: Some(s),
+                ..q.clone()
+            };
+            // The kernel names no preferred source when it was given one.
+            k.route_get(cur, &again).map(|rt| {
+                (
+                    RouteGet {
+                        src: rt.src.or(Some(s)),
+                        ..rt
+                    },
+                    again,
+                )
+            })
+        }
+        _ => Ok((rt, q.clone())),
+    });
+    match got {
+        Ok(x) => Some(x),
+        Err(e) => {
+            // The refused lookup is the one with the source, when there was one.
+            let asked = match (first, k.route_get(cur, &q)) {
+                (true, Ok(rt)) => Lookup { src: rt.src, ..q },
+                _ => q,
+            };
+            refused(k, r, cur, &asked, &e, first);
+            None
+        }
     }
-    r.hop(cur, "ip_forward is 1");
-    let p = Packet {
-        in_dev: Some(i.to_string()),
-        out_dev: route.dev.clone(),
-        src: src_ip,
-        dst,
-        state: "NEW",
+}
+
+/// `route to D via G dev X src S`, then what the kernel was asked at a router and the table
+/// and rule that answered when they are not the main table.
+fn route_words(rt: &RouteGet, q: &Lookup, whence: Option<String>) -> String {
+    let via = rt.via.map(|g| format!(" via {g}")).unwrap_or_default();
+    let from = rt.src.map(|s| format!(" src {s}")).unwrap_or_default();
+    let mut notes = vec![];
+    if let (Some(i), Some(s)) = (&q.iif, q.src) {
+        notes.push(format!("from {s}, in on {i}"));
+    }
+    if let Some(w) = whence.filter(|w| w != "table main") {
+        notes.push(w);
+    }
+    let notes = if notes.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", notes.join("; "))
     };
-    if let Some(c) = k.chain(cur, "filter", "FORWARD") {
-        let d = decide(&c, &p);
-        let by = d
-            .rule
-            .as_ref()
-            .map(|x| format!("rule `{x}`"))
-            .unwrap_or_else(|| format!("policy {}", d.target));
-        if d.target != "ACCEPT" && d.target != "RETURN" {
-            r.block(
-                cur,
-                format!("{cur}'s FORWARD chain drops {i} → {} ({by})", route.dev),
-                Some(call(
-                    cur,
-                    &format!("forward(#{{ \"in\": \"{i}\", out: \"{}\" }})", route.dev),
-                )),
-            );
-            return None;
-        }
-        r.hop(cur, format!("FORWARD {i} → {} accepted ({by})", route.dev));
-    }
-    if let Some(c) = k.chain(cur, "nat", "POSTROUTING") {
-        let d = decide(&c, &p);
-        let new = match d.target.as_str() {
-            "MASQUERADE" => route.src,
-            "SNAT" => d.to_source,
+    format!("route to {}{via} dev {}{from}{notes}", q.dst, rt.dev)
+}
+
+/// The next hop is held by no namespace: a gateway nobody has (the route is fixed through the
+/// neighbour towards the destination), or a destination beyond the lab.
+fn unheld(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    cur: &Netns,
+    route: &RouteGet,
+    dst: IpAddr,
+    chosen: Option<&FibRoute>,
+    seen: &[super::loops::Visit],
+) {
+    let Some(gw) = route.via else {
+        r.hop(
+            cur,
+            format!(
+                "{dst} is beyond {}: not in any namespace here, not followed",
+                route.dev
+            ),
+        );
+        return;
+    };
+    let rule = seen.last().and_then(|v| v.rule.clone());
+    let target = owner(k, dst).map(|(t, _)| t);
+    let fix = match (target, chosen) {
+        (Some(t), Some(rt)) => match toward(k, cur, &t, dst.is_ipv4()) {
+            // On the destination's own subnet: without the route, the link's route takes it.
+            Some((n, _)) if n == t => Some(route_del(cur, rt, rule.as_ref())),
+            Some((_, a)) if a != gw => Some(route_via(cur, rt, rule.as_ref(), a)),
             _ => None,
-        };
-        if let Some(n) = new {
-            r.hop(
-                cur,
-                format!("POSTROUTING {}: source {src_ip} becomes {n}", d.target),
-            );
-            return Some(n);
-        }
-    }
-    Some(src_ip)
+        },
+        _ => None,
+    };
+    let what = chosen
+        .map(|c| format!(" (route `{}`)", c.text()))
+        .unwrap_or_default();
+    r.block(
+        cur,
+        format!("no namespace here holds {cur}'s gateway {gw}{what}"),
+        fix,
+    );
 }

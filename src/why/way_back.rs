@@ -1,16 +1,24 @@
-//! The reply's way back: the reverse route from the destination, and conntrack at each router.
+//! The reply's way back as a path of its own: from the destination, the kernel's lookup at
+//! each hop with the reply's inputs (its source, the link it came in on), conntrack undoing
+//! SNAT where the request was NATed, FORWARD at each router, and the reverse-path filter
+//! where it arrives.
 
-use super::chain::decide;
 use super::crossed::Crossed;
+use super::forward::reply;
 use super::kernel::Kernel;
+use super::owner::owner;
 use super::packet::Packet;
+use super::refused::{named, reverse_path, rp_drops, whence};
 use super::report::Report;
-use super::words::call;
+use super::route_fix::route_add;
+use super::route_get::{Lookup, Refusal};
+use super::toward::{subnet_of, toward};
+use super::ttl::CAP;
+use super::words::{call, ip_forward};
 use crate::sys::Netns;
 use std::net::IpAddr;
 
-/// The reply: the destination needs a route back to the (possibly rewritten) source, and every
-/// router crossed must let the reply through FORWARD (conntrack ESTABLISHED).
+/// The reply from `dst` (local in `at`) to `src` (the request's source as it arrived).
 pub(crate) fn way_back(
     k: &mut dyn Kernel,
     r: &mut Report,
@@ -19,85 +27,156 @@ pub(crate) fn way_back(
     src: Option<IpAddr>,
     crossed: &[Crossed],
 ) {
-    let Some(src) = src else { return };
+    let Some(mut to) = src else { return };
     if at.to_string() == r.src {
         return;
     }
-    match k.route_get(at, src) {
-        Ok(rt) => {
-            let via = rt.via.map(|g| format!(" via {g}")).unwrap_or_default();
-            r.hop(
-                at,
-                format!("the way back: route to {src}{via} dev {}", rt.dev),
-            );
-        }
-        Err(e) => {
-            let fix = match crossed.last() {
-                Some(c) => {
-                    let subnet = k.view(&c.ns).and_then(|v| {
-                        v.addrs
-                            .iter()
-                            .find(|(l, _)| *l == c.in_dev)
-                            .map(|(_, a)| a.trunc())
-                    });
-                    let s = subnet
-                        .map(|n| n.to_string())
-                        .unwrap_or_else(|| src.to_string());
-                    call(
-                        &c.ns,
-                        &format!("masquerade(#{{ src: \"{s}\", out: \"!{}\" }})", c.in_dev),
-                    )
+    let mut cur = at.clone();
+    let mut in_dev: Option<String> = None;
+    let mut seen: Vec<(Netns, Lookup)> = vec![];
+    for _ in 0..=CAP {
+        let q = Lookup {
+            dst: to,
+            src: Some(dst),
+            iif: in_dev.clone(),
+        };
+        if k.view(&cur).is_some_and(|v| v.addr_owner(to).is_some()) {
+            // The request was NATed here: conntrack turns the reply back to its first source.
+            if let Some((from, _)) = crossed.iter().find(|c| c.ns == cur).and_then(|c| c.snat) {
+                if from != to {
+                    r.hop(
+                        &cur,
+                        format!("the reply to {to} is turned back to {from} (conntrack, NAT)"),
+                    );
+                    to = from;
+                    continue;
                 }
-                None => call(at, &format!("route(\"{src}/32\", \"GATEWAY\")")),
-            };
-            let why = if crossed.is_empty() {
-                String::new()
-            } else {
-                " (no MASQUERADE on the way: the reply has no way back)".to_string()
-            };
+            }
+            if let Some(i) = &in_dev {
+                if let Err(e) = k.route_get(&cur, &q) {
+                    if rp_drops(k, &cur, &q, &e) {
+                        reverse_path(k, r, &cur, &q, &e, "reply");
+                        return;
+                    }
+                }
+                r.hop(&cur, format!("the reply arrives on {i}"));
+            }
+            return;
+        }
+        if seen.iter().any(|(n, s)| *n == cur && *s == q) {
+            let members: Vec<String> = seen.iter().map(|(n, _)| n.to_string()).collect();
             r.block(
-                at,
-                format!("{at} has no route back to {src}{why}: {e}"),
-                Some(fix),
+                &cur,
+                format!(
+                    "routing loop on the way back: the reply to {to} goes {} → {cur}",
+                    members.join(" → ")
+                ),
+                None,
             );
             return;
         }
-    }
-    for c in crossed.iter().rev() {
-        let p = Packet {
-            in_dev: Some(c.out_dev.clone()),
-            out_dev: c.in_dev.clone(),
-            src: dst,
-            dst: src,
-            state: "ESTABLISHED",
+        seen.push((cur.clone(), q.clone()));
+        if in_dev.is_some() && k.sysctl(&cur, "net.ipv4.ip_forward").as_deref() != Some("1") {
+            r.block(
+                &cur,
+                format!("{cur} does not forward the reply: net.ipv4.ip_forward is 0"),
+                Some(ip_forward(&cur)),
+            );
+            return;
+        }
+        let rt = match k.route_get(&cur, &q) {
+            Ok(rt) => rt,
+            Err(e) => return no_way_back(k, r, &cur, &q, &e, crossed),
         };
-        if let Some(ch) = k.chain(&c.ns, "filter", "FORWARD") {
-            let d = decide(&ch, &p);
-            if d.target != "ACCEPT" && d.target != "RETURN" {
-                let by = d
-                    .rule
-                    .map(|x| format!("rule `{x}`"))
-                    .unwrap_or_else(|| format!("policy {}", d.target));
-                r.block(
-                    &c.ns,
-                    format!(
-                        "{}'s FORWARD chain drops the replies {} → {} ({by})",
-                        c.ns, c.out_dev, c.in_dev
-                    ),
-                    Some(call(
-                        &c.ns,
-                        &format!(
-                            "forward(#{{ out: \"{}\", state: \"RELATED,ESTABLISHED\" }})",
-                            c.in_dev
-                        ),
-                    )),
-                );
+        let via = rt.via.map(|g| format!(" via {g}")).unwrap_or_default();
+        let how = named(k, &cur, &q, Some(rt.kind))
+            .map(|d| whence(&d))
+            .filter(|w| w != "table main")
+            .map(|w| format!(" ({w})"))
+            .unwrap_or_default();
+        r.hop(
+            &cur,
+            format!("the way back: route to {to}{via} dev {}{how}", rt.dev),
+        );
+        if let Some(i) = &in_dev {
+            let p = Packet {
+                in_dev: Some(i.clone()),
+                out_dev: rt.dev.clone(),
+                src: dst,
+                dst: to,
+                state: "ESTABLISHED",
+            };
+            if !reply(k, r, &cur, &p) {
                 return;
             }
-            r.hop(
-                &c.ns,
-                format!("FORWARD lets the replies back {} → {}", c.out_dev, c.in_dev),
-            );
         }
+        let next = rt.via.unwrap_or(to);
+        let Some((nns, nlink)) = owner(k, next) else {
+            if rt.via.is_some() {
+                r.block(
+                    &cur,
+                    format!("no namespace here holds {cur}'s gateway {next} for the reply"),
+                    None,
+                );
+            }
+            return;
+        };
+        in_dev = Some(nlink);
+        cur = nns;
     }
+    r.block(
+        &cur,
+        format!("after {CAP} routers the reply has not reached {to}"),
+        None,
+    );
+}
+
+/// No route for the reply: a blackhole or policy rule is named as on the way there; a missing
+/// route gets one through the neighbour towards the source (NAT is the other way).
+fn no_way_back(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    at: &Netns,
+    q: &Lookup,
+    e: &Refusal,
+    crossed: &[Crossed],
+) {
+    let to = q.dst;
+    if rp_drops(k, at, q, e) || e.kind().is_some() {
+        super::refused::refused(k, r, at, q, e, false);
+        return;
+    }
+    let route = owner(k, to).and_then(|(t, _)| {
+        let net = subnet_of(k, &t, to)?;
+        let (_, gw) = toward(k, at, &t, to.is_ipv4()).filter(|(n, a)| *n != t && *a != to)?;
+        Some(route_add(at, &net, gw))
+    });
+    let source = owner(k, to).and_then(|(t, _)| subnet_of(k, &t, to));
+    let masq = crossed.last().map(|c| {
+        let subnet = source.or_else(|| {
+            k.view(&c.ns).and_then(|v| {
+                v.addrs
+                    .iter()
+                    .find(|(l, _)| *l == c.in_dev)
+                    .map(|(_, a)| a.trunc())
+            })
+        });
+        let s = subnet
+            .map(|n| n.to_string())
+            .unwrap_or_else(|| to.to_string());
+        call(
+            &c.ns,
+            &format!("masquerade(#{{ src: \"{s}\", out: \"!{}\" }})", c.in_dev),
+        )
+    });
+    let (fix, other) = match route {
+        Some(f) => (Some(f), masq),
+        None => (masq, None),
+    };
+    r.block(
+        at,
+        format!("{at} has no route back to {to} ({})", e.words),
+        fix,
+    );
+    r.other_way = other;
 }

@@ -1,0 +1,141 @@
+//! A namespace's policy rules and the routes of every table, as `ip rule` and
+//! `ip route show table all` list them: what names the rule and route behind a lookup.
+
+use super::route_get::RouteKind;
+use ipnet::IpNet;
+use std::net::IpAddr;
+
+pub const TABLE_MAIN: u32 = 254;
+pub const TABLE_LOCAL: u32 = 255;
+
+/// What a rule does when it matches.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RuleAction {
+    #[default]
+    Lookup,
+    Goto,
+    Nop,
+    Blackhole,
+    Unreachable,
+    Prohibit,
+    Other,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FibRule {
+    pub priority: u32,
+    pub src: Option<IpNet>,
+    pub dst: Option<IpNet>,
+    pub iif: Option<String>,
+    pub oif: Option<String>,
+    /// (mark, mask).
+    pub fwmark: Option<(u32, u32)>,
+    pub tos: u8,
+    /// `not`: the selectors are inverted.
+    pub invert: bool,
+    /// A selector this reading does not judge (ports, protocol, uid range...): never taken to match.
+    pub other: bool,
+    pub action: RuleAction,
+    pub table: u32,
+    pub goto: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FibRoute {
+    pub table: u32,
+    pub dst: IpNet,
+    pub kind: RouteKind,
+    pub via: Option<IpAddr>,
+    pub dev: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Fib {
+    pub rules: Vec<FibRule>,
+    pub routes: Vec<FibRoute>,
+}
+
+/// `main`, `local`, `default`, or the number, as `ip` names a table.
+pub(crate) fn table_name(t: u32) -> String {
+    match t {
+        TABLE_MAIN => "main".into(),
+        TABLE_LOCAL => "local".into(),
+        253 => "default".into(),
+        n => n.to_string(),
+    }
+}
+
+fn net_word(n: &IpNet) -> String {
+    if n.prefix_len() == 0 {
+        "default".into()
+    } else if n.prefix_len() == n.max_prefix_len() {
+        n.addr().to_string()
+    } else {
+        n.to_string()
+    }
+}
+
+impl FibRule {
+    /// The rule as `ip rule` prints it: `100: from 10.1.1.0/24 lookup 100`.
+    pub(crate) fn text(&self) -> String {
+        let mut s = format!("{}:", self.priority);
+        if self.invert {
+            s += " not";
+        }
+        s += &format!(
+            " from {}",
+            self.src.map(|n| net_word(&n)).unwrap_or("all".into())
+        );
+        if let Some(d) = &self.dst {
+            s += &format!(" to {}", net_word(d));
+        }
+        if let Some((m, k)) = self.fwmark {
+            s += &format!(" fwmark {m:#x}/{k:#x}");
+        }
+        if let Some(i) = &self.iif {
+            s += &format!(" iif {i}");
+        }
+        if let Some(o) = &self.oif {
+            s += &format!(" oif {o}");
+        }
+        s += &match self.action {
+            RuleAction::Lookup => format!(" lookup {}", table_name(self.table)),
+            RuleAction::Goto => format!(" goto {}", self.goto.unwrap_or_default()),
+            RuleAction::Nop => " nop".into(),
+            RuleAction::Blackhole => " blackhole".into(),
+            RuleAction::Unreachable => " unreachable".into(),
+            RuleAction::Prohibit => " prohibit".into(),
+            RuleAction::Other => " (unknown action)".into(),
+        };
+        s
+    }
+
+    /// One of the three rules every namespace starts with (local, main, default).
+    pub(crate) fn stock(&self) -> bool {
+        matches!(
+            (self.priority, self.table),
+            (0, TABLE_LOCAL) | (32766, TABLE_MAIN) | (32767, 253)
+        ) && self.src.is_none()
+            && self.dst.is_none()
+            && self.iif.is_none()
+    }
+}
+
+impl FibRoute {
+    /// The route as `ip route` prints it: `blackhole 10.9.0.0/24`, `10.2.0.0/24 via 10.1.0.2 dev e1`
+    /// (its table is said beside it).
+    pub(crate) fn text(&self) -> String {
+        let mut s = match self.kind {
+            RouteKind::Unicast => String::new(),
+            k => format!("{} ", k.word()),
+        };
+        s += &net_word(&self.dst);
+        if let Some(g) = self.via {
+            s += &format!(" via {g}");
+        }
+        if let Some(d) = &self.dev {
+            s += &format!(" dev {d}");
+        }
+        s
+    }
+}

@@ -1,0 +1,95 @@
+//! The policy rules walked as the kernel walks them, to name the rule and route behind a
+//! lookup the kernel already answered (the kernel's answer stays the verdict).
+
+use super::fib::{Fib, FibRoute, FibRule, RuleAction};
+use super::route_get::{Lookup, RouteKind};
+use std::net::IpAddr;
+
+/// Which rule decided a lookup, the route it found (none for a rule that refuses by itself),
+/// and the rules before it that sent the packet to a table with no route for it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Decided {
+    pub(crate) rule: Option<FibRule>,
+    pub(crate) route: Option<FibRoute>,
+    pub(crate) empty: Vec<FibRule>,
+}
+
+/// Whether a rule's selectors match the packet. A locally sent packet comes in on `lo`; a
+/// forwarded one has no output link yet, and neither has a mark or a TOS here.
+fn matches(r: &FibRule, q: &Lookup) -> bool {
+    if r.other {
+        return false;
+    }
+    let src = q.src.unwrap_or(match q.dst {
+        IpAddr::V4(_) => IpAddr::V4(0.into()),
+        IpAddr::V6(_) => IpAddr::V6(0.into()),
+    });
+    let iif = q.iif.as_deref().unwrap_or("lo");
+    let hit = r.src.is_none_or(|n| n.contains(&src))
+        && r.dst.is_none_or(|n| n.contains(&q.dst))
+        && r.iif.as_deref().is_none_or(|i| i == iif)
+        && r.oif.is_none()
+        && r.fwmark.is_none_or(|(m, k)| m & k == 0)
+        && r.tos == 0;
+    hit != r.invert
+}
+
+/// The longest prefix of `table` that holds `dst`.
+fn longest(fib: &Fib, table: u32, dst: IpAddr) -> Option<&FibRoute> {
+    // On a tie the first listed wins: the dump lists a prefix's routes by metric.
+    let mut best: Option<&FibRoute> = None;
+    for r in fib
+        .routes
+        .iter()
+        .filter(|r| r.table == table && r.dst.contains(&dst))
+    {
+        if best.is_none_or(|b| r.dst.prefix_len() > b.dst.prefix_len()) {
+            best = Some(r);
+        }
+    }
+    best
+}
+
+/// The rules in priority order, from the first that matches to the one that decides.
+pub(crate) fn decide(fib: &Fib, q: &Lookup) -> Decided {
+    let mut rules: Vec<&FibRule> = fib.rules.iter().collect();
+    rules.sort_by_key(|r| r.priority);
+    let mut d = Decided::default();
+    let mut skip_to: Option<u32> = None;
+    for r in rules {
+        if skip_to.is_some_and(|t| r.priority < t) || !matches(r, q) {
+            continue;
+        }
+        skip_to = None;
+        match r.action {
+            RuleAction::Lookup => match longest(fib, r.table, q.dst) {
+                Some(rt) if rt.kind != RouteKind::Throw => {
+                    d.rule = Some(r.clone());
+                    d.route = Some(rt.clone());
+                    return d;
+                }
+                _ => d.empty.push(r.clone()),
+            },
+            RuleAction::Goto => skip_to = r.goto,
+            RuleAction::Blackhole | RuleAction::Unreachable | RuleAction::Prohibit => {
+                d.rule = Some(r.clone());
+                return d;
+            }
+            RuleAction::Nop | RuleAction::Other => {}
+        }
+    }
+    d
+}
+
+/// The type the decided rule and route give: what the kernel's answer must agree with.
+pub(crate) fn kind(d: &Decided) -> Option<RouteKind> {
+    if let Some(rt) = &d.route {
+        return Some(rt.kind);
+    }
+    match d.rule.as_ref()?.action {
+        RuleAction::Blackhole => Some(RouteKind::Blackhole),
+        RuleAction::Unreachable => Some(RouteKind::Unreachable),
+        RuleAction::Prohibit => Some(RouteKind::Prohibit),
+        _ => None,
+    }
+}

@@ -1,0 +1,185 @@
+//! A lookup the kernel refused: the blackhole, unreachable or prohibit route (or policy rule)
+//! behind it, named from the namespace's rules and tables, with the fix that removes it.
+
+use super::fib::{table_name, TABLE_MAIN};
+use super::fib_lookup::{decide, kind, Decided};
+use super::kernel::Kernel;
+use super::no_route::no_route;
+use super::report::Report;
+use super::route_fix::{route_del, rule_del};
+use super::route_get::{Lookup, Refusal, RouteKind};
+use super::words::call;
+use crate::sys::Netns;
+
+/// The rule and route behind a lookup, when the rules walked as the kernel walks them agree
+/// with its answer (`want`: the type the kernel answered; `None` for no route at all).
+pub(crate) fn named(
+    k: &mut dyn Kernel,
+    at: &Netns,
+    q: &Lookup,
+    want: Option<RouteKind>,
+) -> Option<Decided> {
+    let d = decide(&k.fib(at), q);
+    (kind(&d) == want && (want.is_some() || !d.empty.is_empty())).then_some(d)
+}
+
+/// `(table main)`, or `(table 100, by rule `100: from 10.0.1.0/24 lookup 100`)`.
+pub(crate) fn whence(d: &Decided) -> String {
+    let table = d.route.as_ref().map(|r| r.table).unwrap_or(TABLE_MAIN);
+    match d.rule.as_ref().filter(|r| !r.stock()) {
+        Some(rule) => format!("table {}, by rule `{}`", table_name(table), rule.text()),
+        None => format!("table {}", table_name(table)),
+    }
+}
+
+fn verb(k: RouteKind) -> &'static str {
+    match k {
+        RouteKind::Blackhole => "drops",
+        RouteKind::Unreachable => "refuses (unreachable)",
+        _ => "refuses (prohibited)",
+    }
+}
+
+/// Says why the kernel refused `q` in `at`, with the fix; `upstream` are the stacks the packet
+/// came through (no way on).
+pub(crate) fn refused(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    at: &Netns,
+    q: &Lookup,
+    e: &Refusal,
+    first: bool,
+) {
+    let dst = q.dst;
+    if rp_drops(k, at, q, e) {
+        return reverse_path(k, r, at, q, e, "packet");
+    }
+    if let Some(want) = e.kind() {
+        let Some(d) = named(k, at, q, Some(want)) else {
+            let from = q
+                .iif
+                .as_ref()
+                .map(|i| format!(" arriving on {i}"))
+                .unwrap_or_default();
+            r.block(
+                at,
+                format!("{at} refuses the packet to {dst}{from}: {}", e.words),
+                None,
+            );
+            return;
+        };
+        let rule = d.rule.clone().unwrap_or_default();
+        match &d.route {
+            Some(rt) => r.block(
+                at,
+                format!(
+                    "{at} {} the packet to {dst}: route `{}` ({}; {})",
+                    verb(want),
+                    rt.text(),
+                    whence(&d),
+                    e.words
+                ),
+                Some(route_del(at, rt, Some(&rule))),
+            ),
+            None => {
+                let before: Vec<String> = d
+                    .empty
+                    .iter()
+                    .filter(|x| !x.stock())
+                    .map(|x| {
+                        format!(
+                            ", after rule `{}` found no route in table {}",
+                            x.text(),
+                            table_name(x.table)
+                        )
+                    })
+                    .collect();
+                r.block(
+                    at,
+                    format!(
+                        "{at}'s policy rule `{}` {} the packet to {dst}{} ({})",
+                        rule.text(),
+                        verb(want),
+                        before.concat(),
+                        e.words
+                    ),
+                    Some(rule_del(at, &rule)),
+                )
+            }
+        }
+        return;
+    }
+    if e.no_route() {
+        if let Some(d) = named(k, at, q, None) {
+            if let Some(rule) = d.empty.iter().find(|r| !r.stock()) {
+                let tables: Vec<String> = d.empty.iter().map(|r| table_name(r.table)).collect();
+                r.block(
+                    at,
+                    format!("{at} has no route to {dst}: policy rule `{}` sends it to table {}, which has no route to it (tables looked in: {}; {})", rule.text(), table_name(rule.table), tables.join(", "), e.words),
+                    Some(rule_del(at, rule)),
+                );
+                return;
+            }
+        }
+    }
+    no_route(k, r, at, dst, &e.words, first);
+}
+
+/// Whether the reverse-path filter explains a refused input lookup: the kernel answers EXDEV
+/// when forwarding, EINVAL (a "martian source") when delivering locally; rp_filter 1 wants the
+/// route back to the source to leave by the link the packet came in on, 2 any route back.
+pub(crate) fn rp_drops(k: &mut dyn Kernel, at: &Netns, q: &Lookup, e: &Refusal) -> bool {
+    let (Some(src), Some(iif)) = (q.src, q.iif.as_deref()) else {
+        return false;
+    };
+    if !e.reverse_path() && e.errno != 22 {
+        return false;
+    }
+    let all = k
+        .sysctl(at, "net.ipv4.conf.all.rp_filter")
+        .unwrap_or_default();
+    let dev = k
+        .sysctl(at, &format!("net.ipv4.conf.{iif}.rp_filter"))
+        .unwrap_or_default();
+    match (all.max(dev).as_str(), k.route_get(at, &Lookup::to(src))) {
+        ("1", Ok(back)) => back.dev != iif,
+        ("1" | "2", Err(_)) => true,
+        _ => e.reverse_path(),
+    }
+}
+
+/// The reverse-path filter dropped what arrived on `q.iif` from `q.src`: the route back to the
+/// source leaves by another link. Loose mode (2) accepts it while any route leads back.
+pub(crate) fn reverse_path(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    at: &Netns,
+    q: &Lookup,
+    e: &Refusal,
+    what: &str,
+) {
+    let (Some(src), Some(iif)) = (q.src, q.iif.clone()) else {
+        r.block(
+            at,
+            format!("{at} refuses the {what} to {}: {}", q.dst, e.words),
+            None,
+        );
+        return;
+    };
+    let all = k
+        .sysctl(at, "net.ipv4.conf.all.rp_filter")
+        .unwrap_or_default();
+    let dev = k
+        .sysctl(at, &format!("net.ipv4.conf.{iif}.rp_filter"))
+        .unwrap_or_default();
+    let mode = all.max(dev);
+    let back = match k.route_get(at, &Lookup::to(src)) {
+        Ok(b) => format!("its route back to {src} leaves by {}", b.dev),
+        Err(b) => format!("it has no route back to {src} ({})", b.words),
+    };
+    r.block(
+        at,
+        format!("{at} drops the {what} from {src} arriving on {iif}: rp_filter is {mode} and {back} (reverse-path filter)"),
+        Some(call(at, "sysctl(\"net.ipv4.conf.all.rp_filter\", 2)")),
+    );
+}

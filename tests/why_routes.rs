@@ -1,0 +1,271 @@
+//! `netsh why` on routing faults (issue 13, items 1, 4 and 6 for routes): each lab is built in a
+//! sandbox by a script of tests/why, one fault is injected by hand with `ip`, `why` must name
+//! that fault in its exact words and give a fix in DSL form; the fix is run as a script, `why`
+//! must then find the path clear, and a real ping (iputils) must pass.
+
+mod support;
+
+use std::time::Duration;
+use support::{sandbox, sandbox_with_timeout};
+
+/// Build `lab` with `params`, run `inject` (bash), then `why ns1 DST`; while blocked (at most 3
+/// rounds) run the fix it gives as a script that names every namespace. Prints each report
+/// without its `[ok]` hops, then whether a real ping passes.
+fn diagnose(lab: &str, params: &str, inject: &str, dst: &str) -> String {
+    let script = format!(
+        r#"cd "{dir}"
+"$NETSH" run tests/why/{lab}.rhai {params} >/dev/null 2>&1 || echo "build failed"
+{inject}
+for round in 1 2 3; do
+  "$NETSH" why ns1 {dst} > /run/why.out; rc=$?
+  grep -v '^  \[ok\]' /run/why.out; echo "exit $rc"
+  [ $rc = 0 ] && break
+  fix=$(sed -n 's/^  fix: //p' /run/why.out)
+  [ -z "$fix" ] && break
+  {{ for n in $(ls /run/netns); do echo "let $n = ns(\"$n\");"; done; echo "$fix;"; }} > /run/fix.rhai
+  "$NETSH" run --lab fix$round /run/fix.rhai >/dev/null 2>/run/fix.err || {{ echo "fix failed"; cat /run/fix.err; }}
+done
+ip netns exec ns1 ping -c1 -W2 {dst} >/dev/null 2>&1 && echo "ping ok" || echo "ping fails""#,
+        dir = env!("CARGO_MANIFEST_DIR")
+    );
+    let out = sandbox(&script);
+    out.assert_success();
+    out.stdout
+}
+
+fn clear(dst: &str) -> String {
+    format!("why ns1 → {dst}\n  probe: {dst} answers\nverdict: clear\nexit 0\nping ok\n")
+}
+
+fn blocked(dst: &str, hop: &str, cause: &str, fix: &str) -> String {
+    format!(
+        "why ns1 → {dst}\n  [BROKEN] {hop}: {cause}\n  fix: {fix}\n  probe: no reply from {dst}\nverdict: blocked — {cause}\nexit 1\n"
+    )
+}
+
+/// One fault, named and fixed: the report, then clear, then the real ping.
+fn fixed(lab: &str, params: &str, inject: &str, dst: &str, hop: &str, cause: &str, fix: &str) {
+    let got = diagnose(lab, params, inject, dst);
+    assert_eq!(got, blocked(dst, hop, cause, fix) + &clear(dst));
+}
+
+const D: &str = "10.0.3.2";
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_blackhole_route_mid_path_is_named_and_deleted() {
+    fixed(
+        "chain",
+        "",
+        "ip -n r2 route add blackhole 10.0.3.2/32",
+        D,
+        "r2",
+        "r2 drops the packet to 10.0.3.2: route `blackhole 10.0.3.2` (table main; Invalid argument)",
+        r#"r2.del_route("10.0.3.2/32", #{ adopted: true })"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn an_unreachable_route_is_named_and_deleted() {
+    fixed(
+        "chain",
+        "",
+        "ip -n r1 route add unreachable 10.0.3.0/25",
+        D,
+        "r1",
+        "r1 refuses (unreachable) the packet to 10.0.3.2: route `unreachable 10.0.3.0/25` (table main; No route to host)",
+        r#"r1.del_route("10.0.3.0/25", #{ adopted: true })"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_prohibit_route_on_the_last_router_is_named_and_deleted() {
+    fixed(
+        "chain",
+        "",
+        "ip -n r3 route add prohibit 10.0.3.2/32",
+        D,
+        "r3",
+        "r3 refuses (prohibited) the packet to 10.0.3.2: route `prohibit 10.0.3.2` (table main; Permission denied)",
+        r#"r3.del_route("10.0.3.2/32", #{ adopted: true })"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_missing_route_mid_path_gets_one_through_the_next_router() {
+    fixed(
+        "chain",
+        "",
+        "ip -n r2 route del 10.0.3.0/24",
+        D,
+        "r2",
+        "r2 has no route to 10.0.3.2 (Network is unreachable)",
+        r#"r2.route("10.0.3.0/24", "10.0.2.2")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_missing_return_route_gets_the_route_and_nat_only_as_the_other_way() {
+    let got = diagnose("chain", "", "ip -n d route del default", D);
+    let cause = "d has no route back to 10.0.0.1 (Network is unreachable)";
+    let want = blocked(D, "d", cause, r#"d.route("10.0.0.0/24", "10.0.3.1")"#).replace(
+        "  probe:",
+        "  other way: r3.masquerade(#{ src: \"10.0.0.0/24\", out: \"!left\" })\n  probe:",
+    ) + &clear(D);
+    assert_eq!(got, want);
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_wrong_gateway_is_replaced_by_the_neighbour_towards_the_destination() {
+    fixed(
+        "chain",
+        "",
+        "ip -n r1 route replace 10.0.3.0/24 via 10.0.1.99",
+        D,
+        "r1",
+        "no namespace here holds r1's gateway 10.0.1.99 (route `10.0.3.0/24 via 10.0.1.99 dev right`)",
+        r#"r1.del_route("10.0.3.0/24", #{ adopted: true }); r1.route("10.0.3.0/24", "10.0.1.2")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_policy_rule_after_an_empty_table_is_named_with_both_priorities() {
+    fixed(
+        "chain",
+        "",
+        "ip -n r2 rule add from 10.0.0.0/24 lookup 100 pref 100\n\
+         ip -n r2 rule add from 10.0.0.0/24 prohibit pref 101",
+        D,
+        "r2",
+        "r2's policy rule `101: from 10.0.0.0/24 prohibit` refuses (prohibited) the packet to 10.0.3.2, after rule `100: from 10.0.0.0/24 lookup 100` found no route in table 100 (Permission denied)",
+        r#"r2.exec("ip rule del priority 101")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_policy_rule_by_source_to_a_wrong_table_is_named_and_removed() {
+    fixed(
+        "chain",
+        "",
+        "ip -n r1 rule add from 10.0.0.0/24 lookup 100 pref 100\n\
+         ip -n r1 route add blackhole default table 100",
+        D,
+        "r1",
+        "r1 drops the packet to 10.0.3.2: route `blackhole default` (table 100, by rule `100: from 10.0.0.0/24 lookup 100`; Invalid argument)",
+        r#"r1.exec("ip rule del priority 100")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_routing_loop_of_two_is_named_once_and_broken() {
+    fixed(
+        "chain",
+        "",
+        "ip -n r2 route replace 10.0.3.0/24 via 10.0.1.1",
+        D,
+        "r2",
+        "routing loop: the packet to 10.0.3.2 goes r2 → r1 → r2 and comes back to r2, in on left (2 routers send it round)",
+        r#"r2.del_route("10.0.3.0/24", #{ adopted: true }); r2.route("10.0.3.0/24", "10.0.2.2")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_routing_loop_of_three_is_named_once_and_broken() {
+    let inject = "ip -n r1 route replace 10.0.9.0/24 via 10.0.100.2\n\
+                  ip -n r3 route add 10.0.9.2/32 via 10.0.100.1";
+    let got = diagnose("triangle", "", inject, "10.0.9.2");
+    let broken = got
+        .lines()
+        .find(|l| l.contains("[BROKEN]"))
+        .unwrap_or_default();
+    assert!(
+        broken.contains("routing loop: the packet to 10.0.9.2 goes "),
+        "{got}"
+    );
+    assert!(broken.contains("(3 routers send it round)"), "{got}");
+    assert!(
+        got.contains("  fix: r3.del_route(\"10.0.9.2/32\", #{ adopted: true })\n"),
+        "{got}"
+    );
+    assert!(got.ends_with(&clear("10.0.9.2")), "{got}");
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_chain_of_twenty_routers_is_walked_to_its_end() {
+    let out = sandbox(&format!(
+        "cd \"{}\"\n\"$NETSH\" run tests/why/chain.rhai -p n=20 >/dev/null 2>&1 || exit 9\n\
+         \"$NETSH\" why ns1 10.0.20.2 > /run/why.out; echo \"exit $?\"\n\
+         grep -c 'ip_forward is 1' /run/why.out; grep -c 'the way back: route' /run/why.out\n\
+         grep 'd: 10.0.20.2 is local here\\|arrives on\\|verdict' /run/why.out",
+        env!("CARGO_MANIFEST_DIR")
+    ));
+    let want = "exit 0\n20\n21\n  [ok] d: 10.0.20.2 is local here (on left)\n  [ok] ns1: the reply arrives on right\nverdict: clear\n";
+    assert_eq!(out.stdout, want, "{out}");
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_fault_at_hop_eighteen_of_twenty_is_reached_and_fixed() {
+    fixed(
+        "chain",
+        "-p n=20",
+        "ip -n r18 route add blackhole 10.0.20.2/32",
+        "10.0.20.2",
+        "r18",
+        "r18 drops the packet to 10.0.20.2: route `blackhole 10.0.20.2` (table main; Invalid argument)",
+        r#"r18.del_route("10.0.20.2/32", #{ adopted: true })"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn rp_filter_dropping_an_asymmetric_reply_is_named() {
+    fixed(
+        "two_ways",
+        "",
+        "ip -n d route replace 10.0.0.0/24 via 10.0.6.1",
+        "10.0.1.2",
+        "ns1",
+        "ns1 drops the reply from 10.0.1.2 arriving on b: rp_filter is 1 and its route back to 10.0.1.2 leaves by a (reverse-path filter)",
+        r#"ns1.sysctl("net.ipv4.conf.all.rp_filter", 2)"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn healthy_labs_stay_clear_with_a_harmless_policy_rule() {
+    // A rule to an empty table falls through to main: nothing to blame.
+    let inject = "ip -n r2 rule add from 10.0.0.0/24 lookup 100 pref 100";
+    assert_eq!(diagnose("chain", "", inject, D), clear(D));
+    assert_eq!(diagnose("two_ways", "", "", "10.0.1.2"), clear("10.0.1.2"));
+    assert_eq!(diagnose("triangle", "", "", "10.0.9.2"), clear("10.0.9.2"));
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn why_on_a_healthy_star_of_200_answers_within_two_seconds() {
+    let out = sandbox_with_timeout(
+        &format!(
+            "cd \"{}\"\n\"$NETSH\" run benches/star.rhai -p n=200 >/dev/null 2>&1 || exit 9\n\
+             t0=$(date +%s%N); \"$NETSH\" why ns1 10.1.0.201 | tail -1; t1=$(date +%s%N)\n\
+             echo \"ms $(( (t1 - t0) / 1000000 ))\"",
+            env!("CARGO_MANIFEST_DIR")
+        ),
+        Duration::from_secs(300),
+    );
+    let (verdict, ms) = out.stdout.split_once("ms ").expect("timing");
+    assert_eq!(verdict, "verdict: clear\n", "{out}");
+    let ms: u64 = ms.trim().parse().expect("milliseconds");
+    eprintln!("why on star-200: {ms} ms");
+    assert!(ms < 2000, "why on star-200 took {ms} ms");
+}
