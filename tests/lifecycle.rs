@@ -228,12 +228,13 @@ fn keep_leaves_a_failed_run_for_inspection_and_down_removes_it() {
 #[test]
 #[ignore = "needs iproute2, iptables, iputils-ping"]
 fn ctrl_c_stops_a_run_and_rolls_it_back() {
-    // links() flushes: ns1 exists in the kernel while the loop runs.
+    // links() flushes: ns1 exists in the kernel while the loop runs. The signal is sent once
+    // its lo is up, the last step of the build, so that it lands in the loop.
     let script = "ns(\"ns1\");\nlinks();\nlet i = 0;\nloop { i += 1; }";
     let out = sandbox(&format!(
         "cat > /tmp/c.$$.rhai <<'EOF'\n{script}\nEOF\n\
          \"$NETSH\" run --lab c /tmp/c.$$.rhai 2>/tmp/err.$$ & pid=$!\n\
-         for i in $(seq 1 50); do [ -n \"$(ip netns list)\" ] && break; sleep 0.1; done\n\
+         for i in $(seq 1 50); do ip -n ns1 -o link show lo 2>/dev/null | grep -q ',UP' && break; sleep 0.1; done\n\
          kill -INT $pid; wait $pid; echo \"rc $?\"\n{LEFT}\n\
          grep -E '×|lab c:' /tmp/err.$$ >&2"
     ));

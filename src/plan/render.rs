@@ -36,42 +36,7 @@ pub(crate) fn render(op: &OpKind) -> String {
     match op {
         NetnsAdd { name } => format!("ip netns add {}", q(name)),
         NetnsDel { name } => format!("ip netns del {}", q(name)),
-        LinkAdd {
-            ns,
-            name,
-            kind,
-            master,
-            up,
-            mtu,
-        } => {
-            let mut s = format!("{} link add name {}", ns.ip(), q(name));
-            if let LinkSpec::Bridge = kind {
-                s.push_str(&format!(
-                    " address {}",
-                    super::op::mac_text(&super::op::bridge_mac(ns, name))
-                ));
-            }
-            if let Some(m) = mtu {
-                s.push_str(&format!(" mtu {m}"));
-            }
-            if let Some(m) = master {
-                s.push_str(&format!(" master {}", q(m)));
-            }
-            if *up {
-                s.push_str(" up");
-            }
-            match kind {
-                LinkSpec::Bridge => s.push_str(" type bridge"),
-                LinkSpec::Vxlan(v) => s.push_str(&format!(" type vxlan {}", v.render())),
-                LinkSpec::Veth { peer, peer_ns } => {
-                    s.push_str(&format!(" type veth peer name {}", q(peer)));
-                    if peer_ns != ns {
-                        s.push_str(&format!(" netns {}", peer_ns.ip_netns_arg()));
-                    }
-                }
-            }
-            s
-        }
+        LinkAdd { .. } => render_link_add(op),
         LinkRequire { ns, name } => {
             format!("{} link show dev {} >/dev/null || exit 1", ns.ip(), q(name))
         }
@@ -172,6 +137,48 @@ pub(crate) fn render(op: &OpKind) -> String {
             chain_spec(rule)
         ),
     }
+}
+
+/// `ip link add …` for a bridge, a veth pair or a VXLAN device, with its settings.
+fn render_link_add(op: &OpKind) -> String {
+    let OpKind::LinkAdd {
+        ns,
+        name,
+        kind,
+        master,
+        up,
+        mtu,
+    } = op
+    else {
+        unreachable!("render_link_add takes a LinkAdd")
+    };
+    let mut s = format!("{} link add name {}", ns.ip(), q(name));
+    if let LinkSpec::Bridge = kind {
+        s.push_str(&format!(
+            " address {}",
+            super::op::mac_text(&super::op::bridge_mac(ns, name))
+        ));
+    }
+    if let Some(m) = mtu {
+        s.push_str(&format!(" mtu {m}"));
+    }
+    if let Some(m) = master {
+        s.push_str(&format!(" master {}", q(m)));
+    }
+    if *up {
+        s.push_str(" up");
+    }
+    match kind {
+        LinkSpec::Bridge => s.push_str(" type bridge"),
+        LinkSpec::Vxlan(v) => s.push_str(&format!(" type vxlan {}", v.render())),
+        LinkSpec::Veth { peer, peer_ns } => {
+            s.push_str(&format!(" type veth peer name {}", q(peer)));
+            if peer_ns != ns {
+                s.push_str(&format!(" netns {}", peer_ns.ip_netns_arg()));
+            }
+        }
+    }
+    s
 }
 
 /// `dev NAME`: the link, never read as a keyword.
