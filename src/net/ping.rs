@@ -90,20 +90,8 @@ fn ping4(dst: Ipv4Addr, id: u16, deadline: Instant, interval: Duration) -> io::R
             next_send += interval;
         }
 
-        // Sleep until the next send or the deadline, whichever is first;
-        // round up so we never spin with a 0 ms timeout.
-        let wait = next_send
-            .min(deadline)
-            .saturating_duration_since(Instant::now());
-        let ms = wait.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32;
-        let mut fds = [PollFd::new(sock.as_fd(), PollFlags::POLLIN)];
-        match poll(
-            &mut fds,
-            PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX),
-        ) {
-            Ok(0) | Err(Errno::EINTR) => continue,
-            Ok(_) => {}
-            Err(e) => return Err(e.into()),
+        if !readable(&sock, next_send.min(deadline))? {
+            continue;
         }
 
         // Drain everything queued; the socket is non-blocking.
@@ -183,18 +171,8 @@ fn ping4_many(
             sent = (sent + 1).min(1 << 16);
             next_send += interval;
         }
-        let wait = next_send
-            .min(deadline)
-            .saturating_duration_since(Instant::now());
-        let ms = wait.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32;
-        let mut fds = [PollFd::new(sock.as_fd(), PollFlags::POLLIN)];
-        match poll(
-            &mut fds,
-            PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX),
-        ) {
-            Ok(0) | Err(Errno::EINTR) => continue,
-            Ok(_) => {}
-            Err(e) => return Err(e.into()),
+        if !readable(&sock, next_send.min(deadline))? {
+            continue;
         }
         loop {
             match recv(sock.as_raw_fd(), &mut buf, MsgFlags::empty()) {
@@ -216,6 +194,22 @@ fn ping4_many(
         }
     }
     Ok(state.into_iter().map(|s| s == Row::Answered).collect())
+}
+
+/// Wait until `sock` has something to read (true) or `until` passes (false, as for a signal).
+/// The wait is rounded up to whole ms, so a loop never spins with a 0 ms timeout.
+fn readable(sock: &impl AsFd, until: Instant) -> io::Result<bool> {
+    let wait = until.saturating_duration_since(Instant::now());
+    let ms = wait.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32;
+    let mut fds = [PollFd::new(sock.as_fd(), PollFlags::POLLIN)];
+    match poll(
+        &mut fds,
+        PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX),
+    ) {
+        Ok(0) | Err(Errno::EINTR) => Ok(false),
+        Ok(_) => Ok(true),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// RFC 1071 Internet checksum (one's complement of the one's complement sum

@@ -23,9 +23,9 @@ use std::time::{Duration, Instant};
 /// way is not.
 const ANSWER: Duration = Duration::from_millis(20);
 /// The ifindex of `lo` in every namespace.
-const LOOPBACK: u32 = 1;
+pub(super) const LOOPBACK: u32 = 1;
 /// How often links still coming up are read again (a kernel before 6.8 is waited for).
-const POLL: Duration = Duration::from_millis(10);
+pub(super) const POLL: Duration = Duration::from_millis(10);
 
 impl Netlink {
     /// Make the path from `ns` to `dst` ready for echoes, one hop after another (at most

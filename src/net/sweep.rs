@@ -12,6 +12,7 @@ use super::hop;
 use super::link_state::{self, LinkState};
 use super::neigh;
 use super::ping;
+use super::settle::{LOOPBACK, POLL};
 use crate::plan::SweepRow;
 use crate::sys::Netns;
 use futures::future::join_all;
@@ -28,10 +29,6 @@ const ROUND: Duration = Duration::from_millis(1000);
 const INTERVAL: Duration = Duration::from_millis(200);
 /// How far the path to a target that did not answer is made ready.
 const MAX_HOPS: usize = 8;
-/// How often links still coming up are read again.
-const POLL: Duration = Duration::from_millis(10);
-/// The ifindex of `lo` in every namespace.
-const LOOPBACK: u32 = 1;
 
 impl Netlink {
     /// Ping each row's targets from its source, the rows together (a thread each). Which

@@ -135,17 +135,26 @@ pub(crate) fn rp_drops(k: &mut dyn Kernel, at: &Netns, q: &Lookup, e: &Refusal) 
     if !e.reverse_path() && e.errno != 22 {
         return false;
     }
+    match (
+        rp_mode(k, at, iif).as_str(),
+        k.route_get(at, &Lookup::to(src)),
+    ) {
+        ("1", Ok(back)) => back.dev != iif,
+        ("1" | "2", Err(_)) => true,
+        _ => e.reverse_path(),
+    }
+}
+
+/// The reverse-path filter's mode on `iif`: the larger of `all` and the link's own, as the
+/// kernel takes it.
+fn rp_mode(k: &mut dyn Kernel, at: &Netns, iif: &str) -> String {
     let all = k
         .sysctl(at, "net.ipv4.conf.all.rp_filter")
         .unwrap_or_default();
     let dev = k
         .sysctl(at, &format!("net.ipv4.conf.{iif}.rp_filter"))
         .unwrap_or_default();
-    match (all.max(dev).as_str(), k.route_get(at, &Lookup::to(src))) {
-        ("1", Ok(back)) => back.dev != iif,
-        ("1" | "2", Err(_)) => true,
-        _ => e.reverse_path(),
-    }
+    all.max(dev)
 }
 
 /// The reverse-path filter dropped what arrived on `q.iif` from `q.src`: the route back to the
@@ -166,13 +175,7 @@ pub(crate) fn reverse_path(
         );
         return;
     };
-    let all = k
-        .sysctl(at, "net.ipv4.conf.all.rp_filter")
-        .unwrap_or_default();
-    let dev = k
-        .sysctl(at, &format!("net.ipv4.conf.{iif}.rp_filter"))
-        .unwrap_or_default();
-    let mode = all.max(dev);
+    let mode = rp_mode(k, at, &iif);
     let back = match k.route_get(at, &Lookup::to(src)) {
         Ok(b) => format!("its route back to {src} leaves by {}", b.dev),
         Err(b) => format!("it has no route back to {src} ({})", b.words),
