@@ -1,6 +1,7 @@
-//! Removing what a lab owns, in reverse order: namespaces as a whole (the kernel dismantles their
-//! links, and veth peers with them), then what lives outside them; adopted objects never, nor a
-//! link or namespace that is no longer the lab's (its tag, a namespace's inode).
+//! Removing what a lab owns, in reverse order: what lives outside its namespaces, then the
+//! namespaces as a whole (the kernel dismantles their links, and veth peers with them); adopted
+//! objects never, nor a link or namespace that is no longer the lab's (its tag, a namespace's
+//! inode).
 
 use crate::plan::ledger::Entry;
 use crate::plan::{Builder, OpKind};
@@ -14,7 +15,8 @@ pub(crate) fn undo_steps(entries: &[Entry]) -> Vec<OpKind> {
 }
 
 /// The undo steps, each with how many of the lab's objects it removes (a namespace takes what
-/// is inside it, and the veths whose other end is there).
+/// is inside it, and the veths whose other end is there): what is outside the lab's
+/// namespaces in reverse order, then the namespaces.
 fn undo_plan(entries: &[Entry]) -> Vec<(OpKind, usize)> {
     let owned_ns: BTreeSet<Netns> = entries
         .iter()
@@ -25,7 +27,7 @@ fn undo_plan(entries: &[Entry]) -> Vec<(OpKind, usize)> {
         .collect();
     let dies_with_ns = |ns: &Netns| owned_ns.contains(ns);
     let mut inside: HashMap<Netns, usize> = HashMap::new();
-    let mut steps = vec![];
+    let mut steps: Vec<(OpKind, usize)> = vec![];
     for e in entries.iter().rev() {
         let Some(undo) = &e.undo else { continue };
         if matches!(undo, OpKind::NetnsDel { .. }) {
@@ -40,8 +42,10 @@ fn undo_plan(entries: &[Entry]) -> Vec<(OpKind, usize)> {
             None => steps.push((undo.clone(), 1)),
         }
     }
-    // Namespaces first: one request each, and the kernel batches the rest.
-    let mut plan: Vec<(OpKind, usize)> = entries
+    // Namespaces last, one request each (the kernel dismantles what is inside them): their
+    // cleanup holds the rtnl lock for long, and what came after it waited (a write to
+    // ip_forward spins on that lock).
+    let plan: Vec<(OpKind, usize)> = entries
         .iter()
         .rev()
         .filter_map(|e| match &e.undo {
@@ -52,8 +56,8 @@ fn undo_plan(entries: &[Entry]) -> Vec<(OpKind, usize)> {
             _ => None,
         })
         .collect();
-    plan.extend(steps);
-    plan
+    steps.extend(plan);
+    steps
 }
 
 /// Errors that mean "already gone": a teardown is idempotent.
@@ -258,7 +262,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn namespaces_go_first_and_their_contents_with_them() {
+    fn namespaces_go_last_and_their_contents_with_them() {
         let ns1 = Netns::named("ns1");
         let e = |key: &str, ns: Netns, peer_ns: Option<Netns>, undo: OpKind| Entry {
             key: key.parse().unwrap(),
@@ -310,9 +314,9 @@ mod tests {
             .iter()
             .map(crate::plan::render::render)
             .collect();
-        assert_eq!(steps, vec!["ip netns del ns1", "ip link del dev br0"]);
+        assert_eq!(steps, vec!["ip link del dev br0", "ip netns del ns1"]);
         // The namespace takes the veth whose other end is in it, and the address inside it.
         let counts: Vec<usize> = undo_plan(&entries).iter().map(|(_, n)| *n).collect();
-        assert_eq!(counts, vec![3, 1]);
+        assert_eq!(counts, vec![1, 3]);
     }
 }

@@ -3,11 +3,15 @@
 
 use super::backend::{Netlink, Waves};
 use super::messages::{self as m, NewLink};
-use super::{netns, sysctl};
+use super::netns::{self, NewNetns};
+use super::sysctl;
 use crate::plan::{Apply, LinkSpec, OpKind};
 use crate::sys::{Failure, Netns};
 use rtnetlink::packet_route::RouteNetlinkMessage;
 use std::collections::HashMap;
+
+/// How many namespaces are made at once.
+const NETNS_RUN: usize = 64;
 
 /// A step's failure: its index, and what the kernel said.
 type Failed = (usize, Failure);
@@ -15,10 +19,11 @@ type Failed = (usize, Failure);
 impl Apply for Netlink {
     fn apply(&mut self, steps: &[OpKind]) -> Result<(), Failed> {
         let mut batch = Waves::default();
-        // Firewall steps go in runs (one batch per namespace); the index after the last run.
-        let mut rules_done = 0;
+        // Firewall steps and namespace creations go in runs (one batch per namespace, all
+        // namespaces at once); the index after the last run.
+        let mut run_done = 0;
         for (i, step) in steps.iter().enumerate() {
-            if i < rules_done {
+            if i < run_done {
                 continue;
             }
             self.go_on(i)?;
@@ -26,7 +31,9 @@ impl Apply for Netlink {
                 step,
                 OpKind::RuleAdd { insert: None, .. } | OpKind::RuleDel { .. }
             ) {
-                rules_done = self.rules(&mut batch, steps, i)?;
+                run_done = self.rules(&mut batch, steps, i)?;
+            } else if matches!(step, OpKind::NetnsAdd { .. }) {
+                run_done = self.netns_adds(&mut batch, steps, i)?;
             } else {
                 self.step(&mut batch, step, i)?;
             }
@@ -42,7 +49,7 @@ impl Netlink {
         let at = |f: Failure| (i, f);
         use OpKind::*;
         match step {
-            NetnsAdd { name } => self.netns_add(batch, name, i)?,
+            NetnsAdd { .. } => unreachable!("namespaces go in runs (Netlink::netns_adds)"),
             NetnsDel { name } => {
                 self.drain(batch)?;
                 let ns = Netns::Named(name.clone());
@@ -104,18 +111,53 @@ impl Netlink {
         Ok(())
     }
 
-    /// A namespace, with the lab's tag on its `lo` from the start: `down` tells the lab's
-    /// namespaces by it, and `down --force` finds them by it.
-    fn netns_add(&mut self, batch: &mut Waves, name: &str, i: usize) -> Result<(), Failed> {
+    /// The run of namespace creations from `i`, made at once (see `netns::create_many`), each
+    /// with the lab's tag on its `lo` from the start (`down` tells the lab's namespaces by it,
+    /// and `down --force` finds them by it); a `lo` up right after its namespace goes in the
+    /// same request. At most `NETNS_RUN` at once, so that a stop asked meanwhile (Ctrl-C) is
+    /// heard between runs. Returns the index after the run.
+    fn netns_adds(
+        &mut self,
+        batch: &mut Waves,
+        steps: &[OpKind],
+        i: usize,
+    ) -> Result<usize, Failed> {
         self.drain(batch)?;
-        self.h
-            .create_netns(name, &self.alias)
-            .map_err(|e| (i, Failure::from_io(&e)))?;
-        let ns = Netns::Named(name.to_string());
-        self.next_index.insert(ns.clone(), 2);
-        self.index
-            .insert(ns, HashMap::from([("lo".to_string(), 1)]));
-        Ok(())
+        let mut new = vec![];
+        let mut at = vec![];
+        let mut j = i;
+        while let (Some(OpKind::NetnsAdd { name }), true) = (steps.get(j), new.len() < NETNS_RUN) {
+            let lo_up = matches!(steps.get(j + 1), Some(OpKind::LinkSetUp { ns: Netns::Named(n), name: lo, up: true }) if n == name && lo == "lo");
+            new.push(NewNetns {
+                name: name.clone(),
+                alias: Some(self.alias.clone()),
+                lo_up,
+            });
+            at.push(j);
+            j += if lo_up { 2 } else { 1 };
+        }
+        let made = self.h.create_netns(new);
+        let mut failed = None;
+        for (k, m) in at.into_iter().zip(made) {
+            let OpKind::NetnsAdd { name } = &steps[k] else {
+                unreachable!("at holds the namespace creations")
+            };
+            match m {
+                Ok(()) => {
+                    let ns = Netns::Named(name.clone());
+                    self.next_index.insert(ns.clone(), 2);
+                    self.index
+                        .insert(ns, HashMap::from([("lo".to_string(), 1)]));
+                }
+                Err(e) => {
+                    failed.get_or_insert((k, Failure::from_io(&e)));
+                }
+            }
+        }
+        match failed {
+            Some(f) => Err(f),
+            None => Ok(j),
+        }
     }
 
     /// A link with its index, master, state and tag in one request; a veth's peer is born in

@@ -2,6 +2,7 @@
 //! that created it, so each is made on a short-lived thread that entered the namespace; the
 //! connection future runs on the backend's current-thread runtime.
 
+use super::netns::NewNetns;
 use crate::sys::enter::in_netns;
 use crate::sys::Netns;
 use rtnetlink::Handle;
@@ -15,6 +16,9 @@ use tokio::task::JoinHandle;
 struct Conn {
     handle: Handle,
     task: JoinHandle<()>,
+    /// The namespace's inode, read where the socket was made: while the socket lives, so does
+    /// its namespace, and no other namespace can have this inode.
+    inode: Option<u64>,
 }
 
 pub(crate) struct Handles {
@@ -38,19 +42,31 @@ impl Handles {
         })
     }
 
-    /// Create the named namespace, its lo tagged with `alias`, and its netlink connection on the
-    /// same thread.
-    pub(crate) fn create_netns(&mut self, name: &str, alias: &str) -> io::Result<()> {
+    /// Create the named namespaces (see `netns::create_many`), each with its netlink connection
+    /// made on the thread that made it. The results come in the order of `new`.
+    pub(crate) fn create_netns(&mut self, new: Vec<NewNetns>) -> Vec<io::Result<()>> {
         let rt = self.rt.handle().clone();
-        let (_, conn) = super::netns::create_named_with(name, Some(alias), move || {
+        let names: Vec<String> = new.iter().map(|n| n.name.clone()).collect();
+        let made = super::netns::create_many(new, move || {
             let _entered = rt.enter();
-            rtnetlink::new_connection().map(|(c, h, _)| (c, h))
-        })?;
-        let (conn, handle) = conn?;
-        let task = self.rt.spawn(conn);
-        self.conns
-            .insert(Netns::Named(name.to_string()), Conn { handle, task });
-        Ok(())
+            let inode = crate::sys::enter::inode(None).ok();
+            rtnetlink::new_connection().map(|(c, h, _)| (c, h, inode))
+        });
+        names
+            .into_iter()
+            .zip(made)
+            .map(|(name, m)| {
+                let (conn, handle, inode) = m??;
+                let task = self.rt.spawn(conn);
+                let c = Conn {
+                    handle,
+                    task,
+                    inode,
+                };
+                self.conns.insert(Netns::Named(name), c);
+                Ok(())
+            })
+            .collect()
     }
 
     pub(crate) fn get(&mut self, ns: &Netns) -> io::Result<Handle> {
@@ -59,9 +75,10 @@ impl Handles {
         }
         let rt = self.rt.handle().clone();
         let path = ns.path();
-        let (conn, handle) = in_netns(path.as_deref(), move || {
+        let (conn, handle, inode) = in_netns(path.as_deref(), move || {
             let _entered = rt.enter();
-            rtnetlink::new_connection().map(|(c, h, _)| (c, h))
+            let inode = crate::sys::enter::inode(None).ok();
+            rtnetlink::new_connection().map(|(c, h, _)| (c, h, inode))
         })??;
         let task = self.rt.spawn(conn);
         self.conns.insert(
@@ -69,9 +86,18 @@ impl Handles {
             Conn {
                 handle: handle.clone(),
                 task,
+                inode,
             },
         );
         Ok(handle)
+    }
+
+    /// The connection already open in `ns`, if `ns`'s name still leads to the namespace it was
+    /// opened in (someone may have deleted it and made another of the same name).
+    pub(crate) fn live(&self, ns: &Netns) -> Option<Handle> {
+        let c = self.conns.get(ns)?;
+        let now = crate::sys::enter::inode(ns.path().as_deref()).ok()?;
+        (c.inode? == now).then(|| c.handle.clone())
     }
 
     /// An fd naming the namespace, valid until `forget`.

@@ -3,7 +3,7 @@
 //! after), and read back by `down` to tell the lab's namespaces from ones someone else made
 //! under the same names. Plain blocking netlink requests: one each, no runtime.
 
-use super::messages::{get_link, set_alias, Msg};
+use super::messages::{get_link, set_alias, set_alias_up, Msg};
 use crate::sys::Netns;
 use nix::sched::{setns, CloneFlags};
 use rtnetlink::packet_core::{NetlinkMessage, NetlinkPayload};
@@ -14,9 +14,14 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io;
 
-/// Set `lo`'s alias in the calling thread's namespace, and wait for the kernel's answer.
-pub(crate) fn tag_lo(alias: &str) -> io::Result<()> {
-    ask(set_alias("lo", alias)).map(|_| ())
+/// Set `lo`'s alias (and bring it up, `up`) in the calling thread's namespace, in one request,
+/// and wait for the kernel's answer.
+pub(crate) fn tag_lo(alias: &str, up: bool) -> io::Result<()> {
+    let msg = match up {
+        true => set_alias_up("lo", alias),
+        false => set_alias("lo", alias),
+    };
+    ask(msg).map(|_| ())
 }
 
 /// `lo`'s alias in the calling thread's namespace.
@@ -30,6 +35,23 @@ fn lo_alias() -> io::Result<Option<String>> {
         }
         _ => Ok(None),
     }
+}
+
+/// `lo`'s alias, through a connection in its namespace; `None` if it has none or cannot be read.
+pub(crate) async fn lo_alias_via(handle: &rtnetlink::Handle) -> Option<String> {
+    use futures::StreamExt;
+    let mut handle = handle.clone();
+    let mut answers = handle.request(get_link("lo")).ok()?;
+    let mut alias = None;
+    while let Some(m) = answers.next().await {
+        if let NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewLink(l)) = m.payload {
+            alias = l.attributes.into_iter().find_map(|a| match a {
+                LinkAttribute::IfAlias(a) => Some(a),
+                _ => None,
+            });
+        }
+    }
+    alias
 }
 
 /// `lo`'s alias in each of these named namespaces, read on one thread that enters them in

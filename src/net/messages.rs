@@ -69,6 +69,15 @@ pub(crate) fn set_alias(name: &str, alias: &str) -> Msg {
     set_link(m)
 }
 
+/// The alias, and the link brought up, in one request.
+pub(crate) fn set_alias_up(name: &str, alias: &str) -> Msg {
+    let mut m = named(name);
+    m.attributes.push(LinkAttribute::IfAlias(alias.to_string()));
+    m.header.change_mask = LinkFlags::Up;
+    m.header.flags = LinkFlags::Up;
+    set_link(m)
+}
+
 pub(crate) fn del_link(name: &str) -> Msg {
     envelope(RouteNetlinkMessage::DelLink(named(name)), CHANGE)
 }

@@ -43,65 +43,123 @@ pub(crate) fn path_of(name: &str) -> io::Result<PathBuf> {
     }
 }
 
-/// Create the named network namespace `/run/netns/NAME`, exactly as `ip netns add` does
-/// (EEXIST if the file exists; the namespace has only a down `lo`), its `lo` tagged with
-/// `alias` before it is named (when given), then run `f` on the thread that made it and is
-/// still inside it: a netlink socket opened there belongs to the new namespace, with no second
-/// thread and no setns.
-pub(crate) fn create_named_with<T: Send + 'static>(
-    name: &str,
-    alias: Option<&str>,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> io::Result<(PathBuf, T)> {
-    let path = path_of(name)?;
-    // Once per process: after the first time /run/netns is a shared mount point.
-    static PREPARED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-    if !PREPARED.load(std::sync::atomic::Ordering::Relaxed) {
-        prepare_run_dir()?;
-        PREPARED.store(true, std::sync::atomic::Ordering::Relaxed);
-    }
+/// A namespace to create: its name, the tag for its `lo`, and whether `lo` comes up with it.
+pub(crate) struct NewNetns {
+    pub(crate) name: String,
+    pub(crate) alias: Option<String>,
+    pub(crate) lo_up: bool,
+}
 
+/// Create named network namespaces `/run/netns/NAME`, exactly as `ip netns add` does (EEXIST
+/// if the file exists; a namespace has only a down `lo`), each with its `lo` tagged (and up,
+/// when asked) in one request before it is named, then run `f` on the thread that made it,
+/// still inside it: a netlink socket opened there belongs to the new namespace, with no setns. They are spread over up to `MAKERS` threads, because
+/// most of a namespace's cost is the kernel's own setup (`setup_net`), which runs in parallel
+/// on other cores. Each thread makes its share in turn and stays in the last one it made, so
+/// it ends when done. The results come in the order of `new`.
+pub(crate) fn create_many<T: Send + 'static>(
+    new: Vec<NewNetns>,
+    f: impl Fn() -> T + Send + Sync + 'static,
+) -> Vec<io::Result<T>> {
+    const MAKERS: usize = 4;
+    let n = new.len();
+    let mut results: Vec<Option<io::Result<T>>> = (0..n).map(|_| None).collect();
+    // Names are checked before anything is made.
+    let mut todo = vec![];
+    for (i, nn) in new.into_iter().enumerate() {
+        match path_of(&nn.name) {
+            Ok(path) => todo.push((i, path, nn)),
+            Err(e) => results[i] = Some(Err(e)),
+        }
+    }
+    if !todo.is_empty() {
+        // Once per process: after the first time /run/netns is a shared mount point.
+        static PREPARED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        if !PREPARED.load(std::sync::atomic::Ordering::Relaxed) {
+            if let Err(e) = prepare_run_dir() {
+                let words = e.to_string();
+                for (i, _, _) in todo {
+                    results[i] = Some(Err(io::Error::new(e.kind(), words.clone())));
+                }
+                return results.into_iter().map(Option::unwrap).collect();
+            }
+            PREPARED.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+    let cores = thread::available_parallelism().map_or(1, |c| c.get());
+    let makers = todo.len().min(cores).clamp(1, MAKERS);
+    // Thread k makes items k, k + makers, …: the first ones in the order are made first.
+    let mut shares: Vec<Vec<(usize, PathBuf, NewNetns)>> = (0..makers).map(|_| vec![]).collect();
+    for (k, item) in todo.into_iter().enumerate() {
+        shares[k % makers].push(item);
+    }
+    let f = std::sync::Arc::new(f);
+    let spawned: Vec<_> = shares
+        .into_iter()
+        .map(|share| {
+            let f = f.clone();
+            let idx: Vec<usize> = share.iter().map(|(i, _, _)| *i).collect();
+            let h = thread::Builder::new()
+                .name("netns-add".into())
+                .spawn(move || {
+                    share
+                        .into_iter()
+                        .map(|(_, path, nn)| make_here(&path, &nn, &*f))
+                        .collect::<Vec<_>>()
+                });
+            (idx, h)
+        })
+        .collect();
+    for (idx, h) in spawned {
+        let made = match h {
+            Ok(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            Err(e) => idx
+                .iter()
+                .map(|_| Err(io::Error::new(e.kind(), format!("spawn thread: {e}"))))
+                .collect(),
+        };
+        for (i, r) in idx.into_iter().zip(made) {
+            results[i] = Some(r);
+        }
+    }
+    results
+        .into_iter()
+        .map(|r| r.expect("every namespace has a result"))
+        .collect()
+}
+
+/// Make one namespace on the calling thread, which is left inside it.
+fn make_here<T>(path: &Path, nn: &NewNetns, f: &impl Fn() -> T) -> io::Result<T> {
     // O_EXCL gives the EEXIST semantics; mode 0 like iproute2 (root ignores it
     // and nobody else should open the file directly).
     nix::fcntl::open(
-        &path,
+        path,
         OFlag::O_RDONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_CLOEXEC,
         Mode::empty(),
     )
     .map_err(|e| ctx(e, format_args!("create {}", path.display())))?;
-
-    let target = path.clone();
-    let alias = alias.map(str::to_string);
-    let res = thread::Builder::new()
-        .name("netns-add".into())
-        .spawn(move || -> io::Result<T> {
-            unshare(CloneFlags::CLONE_NEWNET).map_err(|e| ctx(e, "unshare(CLONE_NEWNET)"))?;
-            if let Some(a) = alias {
-                super::lo_tag::tag_lo(&a).map_err(|e| ctx(e, "tag lo"))?;
-            }
-            // thread-self, not self: /proc/self is the main thread's namespace.
-            mount(
-                Some("/proc/thread-self/ns/net"),
-                &target,
-                Some("none"),
-                MsFlags::MS_BIND,
-                None::<&str>,
-            )
-            .map_err(|e| ctx(e, format_args!("bind netns onto {}", target.display())))?;
-            Ok(f())
-        })
-        .map_err(|e| ctx(e, "spawn thread"))
-        .and_then(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
-
-    match res {
-        Err(e) => {
-            // Same cleanup as iproute2's failure path (the mount is not there).
-            let _ = umount2(&path, MntFlags::MNT_DETACH);
-            let _ = fs::remove_file(&path);
-            Err(e)
+    let made = (|| {
+        unshare(CloneFlags::CLONE_NEWNET).map_err(|e| ctx(e, "unshare(CLONE_NEWNET)"))?;
+        if let Some(a) = &nn.alias {
+            super::lo_tag::tag_lo(a, nn.lo_up).map_err(|e| ctx(e, "tag lo"))?;
         }
-        Ok(t) => Ok((path, t)),
+        // thread-self, not self: /proc/self is the main thread's namespace.
+        mount(
+            Some("/proc/thread-self/ns/net"),
+            path,
+            Some("none"),
+            MsFlags::MS_BIND,
+            None::<&str>,
+        )
+        .map_err(|e| ctx(e, format_args!("bind netns onto {}", path.display())))?;
+        Ok(f())
+    })();
+    if made.is_err() {
+        // Same cleanup as iproute2's failure path (the mount is not there).
+        let _ = umount2(path, MntFlags::MNT_DETACH);
+        let _ = fs::remove_file(path);
     }
+    made
 }
 
 /// Make sure `/run/netns` exists and is a shared mount point, like
@@ -169,10 +227,13 @@ mod tests {
         }
         assert!(path_of(&"x".repeat(256)).is_err());
         // Rejected before touching the filesystem.
-        assert_eq!(
-            create_named_with("../etc", None, || ()).unwrap_err().kind(),
-            io::ErrorKind::InvalidInput
-        );
+        let bad = NewNetns {
+            name: "../etc".into(),
+            alias: None,
+            lo_up: false,
+        };
+        let made = create_many(vec![bad], || ()).pop().unwrap();
+        assert_eq!(made.unwrap_err().kind(), io::ErrorKind::InvalidInput);
         assert_eq!(
             delete_named("a/b").unwrap_err().kind(),
             io::ErrorKind::InvalidInput

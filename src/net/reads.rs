@@ -68,8 +68,29 @@ impl Observe for Netlink {
         self.fw.chain(ns.path().as_deref(), table, chain)
     }
 
+    /// Through the connections already open where they still lead to the same namespace (all
+    /// requests in flight at once), else on a thread that enters the others in turn.
     fn lo_aliases(&mut self, names: &[String]) -> HashMap<String, Option<String>> {
-        super::lo_tag::lo_aliases(names).unwrap_or_default()
+        let (live, others): (Vec<_>, Vec<_>) = names
+            .iter()
+            .map(|n| (n, self.h.live(&Netns::named(n))))
+            .partition(|(_, h)| h.is_some());
+        let reads = live.into_iter().map(|(n, h)| async move {
+            let h = h.expect("partitioned on a live connection");
+            let alias = super::lo_tag::lo_alias_via(&h).await;
+            (n.clone(), alias)
+        });
+        let mut found: HashMap<String, Option<String>> = self
+            .h
+            .rt
+            .block_on(futures::future::join_all(reads))
+            .into_iter()
+            .collect();
+        let others: Vec<String> = others.into_iter().map(|(n, _)| n.clone()).collect();
+        if !others.is_empty() {
+            found.extend(super::lo_tag::lo_aliases(&others).unwrap_or_default());
+        }
+        found
     }
 
     fn fdb(&mut self, ns: &Netns) -> Result<Vec<FdbEntry>, Failure> {
