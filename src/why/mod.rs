@@ -32,6 +32,7 @@ pub(crate) mod ttl;
 pub(crate) mod tunnel;
 pub(crate) mod tunnel_far;
 pub(crate) mod udp_input;
+pub(crate) mod vtep;
 pub(crate) mod walk;
 pub(crate) mod way_back;
 pub(crate) mod words;

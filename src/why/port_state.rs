@@ -16,7 +16,7 @@ pub(crate) fn forwards(
     br: &str,
 ) -> bool {
     // A port of a bridge that is down is disabled: the bridge is named, not the port.
-    if super::l2::find(k, ns, br).is_some_and(|b| !b.up) {
+    if k.links(ns).iter().any(|b| b.name == br && !b.up) {
         return true;
     }
     let state = k

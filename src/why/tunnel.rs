@@ -5,6 +5,7 @@ use super::link_detail::{LinkDetail, VxlanInfo};
 use super::owner::owner;
 use super::report::Report;
 use super::tunnel_far::{fdb_back, fdb_remote, underlay};
+use super::vtep::vtep_address;
 use super::words::{call, link_call, link_ref};
 use crate::sys::Netns;
 
@@ -148,18 +149,4 @@ fn recreate(ns: &Netns, v: &VxlanInfo, name: &str, remote: &str, master: &str) -
             )
         )
     )
-}
-
-/// The address of `far` that `at` reaches directly: where its VTEP should send.
-pub(crate) fn vtep_address(
-    k: &mut dyn Kernel,
-    at: &Netns,
-    far: &Netns,
-) -> Option<std::net::IpAddr> {
-    let mine = k.view(at)?.addrs;
-    let theirs = k.view(far)?.addrs;
-    theirs.iter().map(|(_, a)| a.addr()).find(|ip| {
-        mine.iter()
-            .any(|(l, m)| l != "lo" && m.contains(ip) && m.addr() != *ip)
-    })
 }
