@@ -343,24 +343,22 @@ exit 1
     );
     assert_eq!(got, want);
 
-    // Every step clear (master, peers, the way back), yet the neighbour never answers.
+    // The neighbour that never answers ARP, named from its own sysctl (read without `sysctl`).
     let got = bare(
         "lan",
         "",
         "nsenter --net=/run/netns/ns2 sh -c 'echo 8 > /proc/sys/net/ipv4/conf/all/arp_ignore'\n\
          $BARE why ns1 10.1.1.3; echo \"exit $?\"",
     );
-    let silent = "10.1.1.3 does not answer ARP on veth1 in ns1 (neighbour INCOMPLETE)";
+    let silent = "ns2 does not answer ARP for 10.1.1.3 on veth2 from 10.1.1.2: arp_ignore is 8: it answers ARP for no address";
     let want = format!(
         "why ns1 → 10.1.1.3
   [ok] ns1: route to 10.1.1.3 dev veth1 src 10.1.1.2
   [ok] ns1: veth1 is up, cable to vethb1 in host
   [ok] host: vethb1 is a port of bridge0
   [ok] host: bridge0 forwards to its port vethb2, cable to veth2 in ns2
-  [ok] ns2: 10.1.1.3 is local here (on veth2)
-  [ok] ns2: the way back: route to 10.1.1.2 dev veth2
-  [ok] ns1: the reply arrives on veth1
-  [BROKEN] ns1: {silent}
+  [BROKEN] ns2: {silent}
+  fix: ns2.sysctl(\"net.ipv4.conf.all.arp_ignore\", 0)
   probe: no reply from 10.1.1.3
 verdict: blocked — {silent}
 exit 1

@@ -296,9 +296,12 @@ fn a_silent_neighbour_explains_a_path_that_looks_clear() {
          \"$NETSH\" why ns1 10.1.1.3 | grep -v '^  \\[ok\\]'; echo \"exit ${{PIPESTATUS[0]}}\"",
         env!("CARGO_MANIFEST_DIR")
     ));
-    let cause = "10.1.1.3 does not answer ARP on veth1 in ns1 (neighbour INCOMPLETE)";
+    // Now named at ns2 from its sysctl (tests/why_l2.rs has the fixes); before, only the
+    // neighbour left INCOMPLETE after the probe said it.
+    let cause = "ns2 does not answer ARP for 10.1.1.3 on veth2 from 10.1.1.2: arp_ignore is 8: it answers ARP for no address";
+    let fix = r#"ns2.sysctl("net.ipv4.conf.all.arp_ignore", 0)"#;
     let want = format!(
-        "why ns1 → 10.1.1.3\n  [BROKEN] ns1: {cause}\n  probe: no reply from 10.1.1.3\nverdict: blocked — {cause}\nexit 1\n"
+        "why ns1 → 10.1.1.3\n  [BROKEN] ns2: {cause}\n  fix: {fix}\n  probe: no reply from 10.1.1.3\nverdict: blocked — {cause}\nexit 1\n"
     );
     assert_eq!(out.stdout, want, "{out}");
 }

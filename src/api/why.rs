@@ -11,14 +11,22 @@ use crate::why::Report;
 use rhai::{Array, Dynamic, Engine, FuncRegistration, Map, NativeCallContext};
 
 impl Session {
-    pub(crate) fn why(&mut self, st: &Stack, dst: &str, probe: bool) -> Result<Report, DslError> {
+    /// `why` for a DF-set packet of `size` ICMP payload bytes (`None`: a plain ping).
+    pub(crate) fn why_sized(
+        &mut self,
+        st: &Stack,
+        dst: &str,
+        probe: bool,
+        size: Option<usize>,
+    ) -> Result<Report, DslError> {
         let ip = parse_ip(dst, "why target")?;
         self.flush()?;
-        Ok(crate::why::probe::why(
+        Ok(crate::why::probe::why_sized(
             self.backend.why_kernel(),
             &st.ns,
             ip,
             probe,
+            size,
         ))
     }
 }
@@ -50,14 +58,22 @@ pub(crate) fn to_map(r: &Report) -> Map {
 }
 
 pub(crate) fn register(engine: &mut Engine, shared: &Shared) {
-    let run = |s: &Shared, st: &Stack, dst: &str| -> Result<Map, DslError> {
-        let mut sess = s.borrow_mut();
-        let r = sess.why(st, dst, true)?;
-        if r.evaluated {
-            sess.backend.echo(&r.render());
-        }
-        Ok(to_map(&r))
-    };
+    let run = |s: &Shared, st: &Stack, dst: &str| run_sized(s, st, dst, None);
+    let s = shared.clone();
+    FuncRegistration::new("why")
+        .with_comments([
+            "/// stack.why(addr, #{ size }) -> Map",
+            "/// as stack.why(addr), for a packet of size ICMP payload bytes with DF set (the path MTU)",
+        ])
+        .register_named(
+            engine,
+            ["stack", "addr", "opts"],
+            move |ctx: NativeCallContext, st: Stack, dst: &str, m: Map| -> R<Map> {
+                size_opt(&m)
+                    .and_then(|n| run_sized(&s, &st, dst, n))
+                    .or_else(|e| fail(&ctx, e))
+            },
+        );
     let s = shared.clone();
     FuncRegistration::new("why")
         .with_comments([
@@ -84,4 +100,35 @@ pub(crate) fn register(engine: &mut Engine, shared: &Shared) {
                 run(&s, &Stack { ns: Netns::Root }, dst).or_else(|e| fail(&ctx, e))
             },
         );
+}
+
+fn run_sized(s: &Shared, st: &Stack, dst: &str, size: Option<usize>) -> Result<Map, DslError> {
+    let mut sess = s.borrow_mut();
+    let r = sess.why_sized(st, dst, true, size)?;
+    if r.evaluated {
+        sess.backend.echo(&r.render());
+    }
+    Ok(to_map(&r))
+}
+
+/// `#{ size: N }`: N from 0 to 65507 (the largest ICMP payload of an IPv4 packet).
+fn size_opt(m: &Map) -> Result<Option<usize>, DslError> {
+    if let Some(k) = m.keys().find(|k| k.as_str() != "size") {
+        return Err(DslError::new(
+            "netsh::why",
+            format!("why has no option \"{k}\""),
+            "its option is size: why(ns1, \"10.0.0.2\", #{ size: 1400 })",
+        ));
+    }
+    let Some(v) = m.get("size") else {
+        return Ok(None);
+    };
+    match v.as_int() {
+        Ok(n) if (0..=65507).contains(&n) => Ok(Some(n as usize)),
+        _ => Err(DslError::new(
+            "netsh::why",
+            format!("why's size must be a number of bytes from 0 to 65507, not {v}"),
+            "e.g. #{ size: 1400 } (the ICMP payload, as ping -s)",
+        )),
+    }
 }

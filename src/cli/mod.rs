@@ -113,6 +113,10 @@ pub struct WhyArgs {
     pub namespace: String,
     /// The address to reach
     pub address: String,
+    /// The ICMP payload in bytes, sent with Don't Fragment: whether a packet that size fits
+    /// the path's MTUs (default: a plain ping, 56 bytes)
+    #[arg(long, value_parser = clap::value_parser!(u16).range(0..=65507))]
+    pub size: Option<u16>,
     /// The report as JSON
     #[arg(long)]
     pub json: bool,

@@ -51,7 +51,8 @@ pub fn why(a: WhyArgs) -> Result<(), Error> {
         }
         Netns::named(&a.namespace)
     };
-    let r = crate::why::probe::why(Some(&mut backend), &ns, dst, true);
+    let size = a.size.map(usize::from);
+    let r = crate::why::probe::why_sized(Some(&mut backend), &ns, dst, true, size);
     if a.json {
         println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
     } else {

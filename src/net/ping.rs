@@ -198,7 +198,7 @@ fn ping4_many(
 
 /// Wait until `sock` has something to read (true) or `until` passes (false, as for a signal).
 /// The wait is rounded up to whole ms, so a loop never spins with a 0 ms timeout.
-fn readable(sock: &impl AsFd, until: Instant) -> io::Result<bool> {
+pub(super) fn readable(sock: &impl AsFd, until: Instant) -> io::Result<bool> {
     let wait = until.saturating_duration_since(Instant::now());
     let ms = wait.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32;
     let mut fds = [PollFd::new(sock.as_fd(), PollFlags::POLLIN)];
@@ -214,7 +214,7 @@ fn readable(sock: &impl AsFd, until: Instant) -> io::Result<bool> {
 
 /// RFC 1071 Internet checksum (one's complement of the one's complement sum
 /// of 16-bit big-endian words; an odd last byte is padded with zero).
-fn checksum(data: &[u8]) -> u16 {
+pub(super) fn checksum(data: &[u8]) -> u16 {
     let mut sum: u32 = 0;
     let mut chunks = data.chunks_exact(2);
     for c in &mut chunks {
@@ -245,7 +245,7 @@ fn echo_request(id: u16, seq: u16) -> Vec<u8> {
 
 /// Whether `pkt` (IPv4 header + ICMP, as a raw socket delivers it) is an
 /// echo reply from `dst` to one of our requests (`seq < sent`).
-fn is_our_reply(pkt: &[u8], dst: Ipv4Addr, id: u16, sent: u32) -> bool {
+pub(super) fn is_our_reply(pkt: &[u8], dst: Ipv4Addr, id: u16, sent: u32) -> bool {
     if pkt.len() < 20 || pkt[0] >> 4 != 4 || pkt[9] != 1 {
         return false;
     }

@@ -7,6 +7,7 @@ use crate::plan::view::NsView;
 use crate::plan::{Observe, PingMode, Probe};
 use crate::sys::Netns;
 use crate::why::fib::Fib;
+use crate::why::link_l2::LinkL2;
 use crate::why::{Kernel, LinkDetail, Lookup, Refusal, RouteGet};
 use std::net::IpAddr;
 
@@ -71,5 +72,22 @@ impl Kernel for Netlink {
 
     fn ping(&mut self, ns: &Netns, dst: IpAddr) -> bool {
         Probe::ping(self, ns, dst, PingMode::Probe).unwrap_or(false)
+    }
+
+    fn l2(&mut self, ns: &Netns) -> Vec<LinkL2> {
+        let Ok(handle) = self.handle(ns) else {
+            return vec![];
+        };
+        self.block_on(super::link_l2::links(&handle))
+            .unwrap_or_default()
+    }
+
+    fn fdb_entries(&mut self, ns: &Netns) -> Vec<(String, String, IpAddr)> {
+        Observe::fdb(self, ns).unwrap_or_default()
+    }
+
+    fn ping_df(&mut self, ns: &Netns, dst: IpAddr, payload: usize) -> bool {
+        let total = std::time::Duration::from_millis(2500);
+        super::ping_df::ping_df(ns.path().as_deref(), dst, payload, total).unwrap_or(false)
     }
 }

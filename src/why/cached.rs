@@ -4,6 +4,7 @@
 use super::fib::Fib;
 use super::kernel::Kernel;
 use super::link_detail::LinkDetail;
+use super::link_l2::LinkL2;
 use super::route_get::{Lookup, Refusal, RouteGet};
 use crate::firewall::chain::Chain;
 use crate::plan::view::NsView;
@@ -17,6 +18,9 @@ pub(crate) struct Cached<'a> {
     links: HashMap<Netns, Vec<LinkDetail>>,
     fibs: HashMap<Netns, Fib>,
     sysctls: HashMap<(Netns, String), Option<String>>,
+    l2: HashMap<Netns, Vec<LinkL2>>,
+    /// The ICMP payload asked about (`why --size`).
+    pub(crate) payload: usize,
 }
 
 impl<'a> Cached<'a> {
@@ -27,6 +31,8 @@ impl<'a> Cached<'a> {
             links: HashMap::new(),
             fibs: HashMap::new(),
             sysctls: HashMap::new(),
+            l2: HashMap::new(),
+            payload: 56,
         }
     }
 }
@@ -83,5 +89,25 @@ impl Kernel for Cached<'_> {
 
     fn ping(&mut self, ns: &Netns, dst: IpAddr) -> bool {
         self.inner.ping(ns, dst)
+    }
+
+    fn l2(&mut self, ns: &Netns) -> Vec<LinkL2> {
+        if !self.l2.contains_key(ns) {
+            let v = self.inner.l2(ns);
+            self.l2.insert(ns.clone(), v);
+        }
+        self.l2[ns].clone()
+    }
+
+    fn fdb_entries(&mut self, ns: &Netns) -> Vec<(String, String, IpAddr)> {
+        self.inner.fdb_entries(ns)
+    }
+
+    fn ping_df(&mut self, ns: &Netns, dst: IpAddr, payload: usize) -> bool {
+        self.inner.ping_df(ns, dst, payload)
+    }
+
+    fn payload(&mut self) -> usize {
+        self.payload
     }
 }

@@ -3,6 +3,7 @@
 
 use super::fib::Fib;
 use super::link_detail::LinkDetail;
+use super::link_l2::LinkL2;
 use super::route_get::{Lookup, Refusal, RouteGet};
 use crate::firewall::chain::Chain;
 use crate::plan::view::NsView;
@@ -31,5 +32,21 @@ pub trait Kernel {
     /// One bounded echo from `ns` to `dst`: the probe that confirms a verdict.
     fn ping(&mut self, _ns: &Netns, _dst: IpAddr) -> bool {
         false
+    }
+    /// Each link's MTU, MAC, ARP flag and bridge-port state.
+    fn l2(&mut self, _ns: &Netns) -> Vec<LinkL2> {
+        vec![]
+    }
+    /// The bridge FDB entries with a remote (a VXLAN's): (dev, mac, dst).
+    fn fdb_entries(&mut self, _ns: &Netns) -> Vec<(String, String, IpAddr)> {
+        vec![]
+    }
+    /// Echoes of `payload` bytes with DF set: whether that size crosses the path whole.
+    fn ping_df(&mut self, ns: &Netns, dst: IpAddr, _payload: usize) -> bool {
+        self.ping(ns, dst)
+    }
+    /// The ICMP payload of the packet asked about (`why --size`); ping's 56 by default.
+    fn payload(&mut self) -> usize {
+        56
     }
 }

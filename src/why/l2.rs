@@ -2,6 +2,7 @@
 
 use super::kernel::Kernel;
 use super::link_detail::LinkDetail;
+use super::port_state::forwards;
 use super::report::Report;
 use super::tunnel::tunnel;
 use super::words::{link_call, link_ref};
@@ -68,6 +69,9 @@ pub(crate) fn reach(
             }
             match &p.master {
                 Some(b) => {
+                    if !forwards(k, r, &pns, &p.name, b) {
+                        return false;
+                    }
                     r.hop(&pns, format!("{} is a port of {b}", p.name));
                     bridge_reaches(k, r, &pns, b, to, to_link)
                 }
@@ -151,6 +155,9 @@ fn bridge_reaches(
     }
     if pns == *at {
         if p.master.as_deref() == Some(br) {
+            if !forwards(k, r, at, &p.name, br) {
+                return false;
+            }
             r.hop(
                 at,
                 format!(
@@ -160,10 +167,15 @@ fn bridge_reaches(
             );
             return true;
         }
+        let other = p
+            .master
+            .as_ref()
+            .map(|m| format!(" (it is a port of {m})"))
+            .unwrap_or_default();
         r.block(
             at,
             format!(
-                "{} in {at} is not a port of {br}, so {to_link} in {to} is cut off",
+                "{} in {at} is not a port of {br}{other}, so {to_link} in {to} is cut off",
                 p.name
             ),
             Some(link_call(
@@ -195,5 +207,8 @@ fn bridge_reaches(
         r.block(at, format!("{br} in {at} has no port that leads to {pns} ({to_link} in {to} is behind {far_br} there)"), None);
         return false;
     };
+    if !forwards(k, r, at, &vx.name, br) {
+        return false;
+    }
     tunnel(k, r, at, vx, &pns, &far_br)
 }

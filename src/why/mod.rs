@@ -1,28 +1,38 @@
 //! "Why can't A reach B?": the analysis. Pure code over `trait Kernel` (what the kernel says
 //! about each namespace), so every cause and fix is testable from synthetic inputs.
 
+pub(crate) mod arp;
 pub(crate) mod cached;
 pub(crate) mod chain;
 pub(crate) mod crossed;
 pub(crate) mod decision;
+pub(crate) mod duplicate;
 pub mod fib;
 pub(crate) mod fib_lookup;
 pub(crate) mod forward;
 pub mod kernel;
 pub(crate) mod l2;
 pub mod link_detail;
+pub mod link_l2;
 pub(crate) mod loops;
+pub(crate) mod mtu;
 pub(crate) mod no_route;
 pub(crate) mod owner;
 pub(crate) mod packet;
+pub(crate) mod port_state;
 pub(crate) mod probe;
 pub(crate) mod refused;
 pub(crate) mod report;
 pub(crate) mod route_fix;
 pub mod route_get;
+pub(crate) mod segment;
+pub(crate) mod snat_held;
 pub(crate) mod toward;
 pub(crate) mod ttl;
 pub(crate) mod tunnel;
+pub(crate) mod tunnel_far;
+pub(crate) mod udp_input;
+pub(crate) mod vtep;
 pub(crate) mod walk;
 pub(crate) mod way_back;
 pub(crate) mod words;

@@ -15,6 +15,17 @@ pub(crate) fn why(
     dst: IpAddr,
     probe: bool,
 ) -> Report {
+    why_sized(kernel, src, dst, probe, None)
+}
+
+/// `why` for a packet of `payload` ICMP bytes with DF set (`--size`); `None`: a plain ping.
+pub(crate) fn why_sized(
+    kernel: Option<&mut dyn Kernel>,
+    src: &Netns,
+    dst: IpAddr,
+    probe: bool,
+    payload: Option<usize>,
+) -> Report {
     let Some(kernel) = kernel else {
         return Report {
             src: src.to_string(),
@@ -23,11 +34,17 @@ pub(crate) fn why(
         };
     };
     let mut live = Cached::new(kernel);
+    if let Some(p) = payload {
+        live.payload = p;
+    }
     let mut r = walk(&mut live, src, dst);
     if !probe {
         return r;
     }
-    let got = live.ping(src, dst);
+    let got = match payload {
+        Some(p) => live.ping_df(src, dst, p),
+        None => live.ping(src, dst),
+    };
     r.probe = Some(got);
     match (r.clear(), got) {
         (true, false) => {
@@ -52,7 +69,7 @@ pub(crate) fn why(
                 ),
             }
         }
-        (false, true) => {
+        (false, true) if !r.firm => {
             // The packet is the truth: what looked broken is not on this path.
             let thought = r.broken.take().unwrap_or_default();
             r.hop(

@@ -29,6 +29,10 @@ pub(crate) struct Report {
     /// probe that fails on a path that looks clear.
     #[serde(skip)]
     pub(crate) next_hops: Vec<(crate::sys::Netns, String, std::net::IpAddr)>,
+    /// The break stands whatever the probe says (a duplicate address: the probe may reach
+    /// either host).
+    #[serde(skip)]
+    pub(crate) firm: bool,
 }
 
 impl Report {

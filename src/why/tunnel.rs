@@ -4,6 +4,8 @@ use super::kernel::Kernel;
 use super::link_detail::{LinkDetail, VxlanInfo};
 use super::owner::owner;
 use super::report::Report;
+use super::tunnel_far::{fdb_back, fdb_remote, underlay};
+use super::vtep::vtep_address;
 use super::words::{call, link_call, link_ref};
 use crate::sys::Netns;
 
@@ -28,15 +30,12 @@ pub(crate) fn tunnel(
         );
         return false;
     }
-    let Some(remote) = v.remote else {
-        r.hop(
-            at,
-            format!(
-                "{name} (VNI {}) has no remote: its FDB decides, not followed",
-                v.id
-            ),
-        );
-        return true;
+    let remote = match v.remote {
+        Some(x) => x,
+        None => match fdb_remote(k, r, at, name, far) {
+            Some(x) => x,
+            None => return false,
+        },
     };
     let far_vx: Vec<LinkDetail> = k
         .links(far)
@@ -71,8 +70,8 @@ pub(crate) fn tunnel(
             return false;
         }
     }
-    let underlay = k.route_get(at, &super::route_get::Lookup::to(remote));
-    let local = underlay.ok().and_then(|u| u.src);
+    let under = k.route_get(at, &super::route_get::Lookup::to(remote));
+    let local = under.ok().and_then(|u| u.src);
     let Some(m) = far_vx.iter().find(|l| {
         l.vxlan
             .as_ref()
@@ -88,6 +87,22 @@ pub(crate) fn tunnel(
             return false;
         }
     }
+    if let (None, Some(l)) = (f.remote, local) {
+        if !fdb_back(k, r, far, &m.name, at, l) {
+            return false;
+        }
+    }
+    if !m.up {
+        r.block(
+            far,
+            format!(
+                "{} in {far} (the far end of {name} in {at}) is down",
+                m.name
+            ),
+            Some(link_call(far, &m.name, "up()")),
+        );
+        return false;
+    }
     if m.master.as_deref() != Some(far_br) {
         r.block(
             far,
@@ -98,6 +113,9 @@ pub(crate) fn tunnel(
                 &format!("master({})", link_ref(far, far_br)),
             )),
         );
+        return false;
+    }
+    if !underlay(k, r, at, name, &v, remote, far, f.port) {
         return false;
     }
     r.hop(
@@ -131,14 +149,4 @@ fn recreate(ns: &Netns, v: &VxlanInfo, name: &str, remote: &str, master: &str) -
             )
         )
     )
-}
-
-/// The address of `far` that `at` reaches directly: where its VTEP should send.
-fn vtep_address(k: &mut dyn Kernel, at: &Netns, far: &Netns) -> Option<std::net::IpAddr> {
-    let mine = k.view(at)?.addrs;
-    let theirs = k.view(far)?.addrs;
-    theirs.iter().map(|(_, a)| a.addr()).find(|ip| {
-        mine.iter()
-            .any(|(l, m)| l != "lo" && m.contains(ip) && m.addr() != *ip)
-    })
 }

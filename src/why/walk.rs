@@ -16,6 +16,7 @@ use super::refused::{named, refused, reverse_path, rp_drops, whence};
 use super::report::Report;
 use super::route_fix::{route_del, route_via};
 use super::route_get::{Lookup, RouteGet, RouteKind};
+use super::segment;
 use super::toward::toward;
 use super::ttl::CAP;
 use super::way_back::way_back;
@@ -104,6 +105,9 @@ pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, dst: IpAddr) -> Report {
         };
         r.next_hops.push((cur.clone(), route.dev.clone(), next));
         if !l2::reach(k, &mut r, &cur, &route.dev, &nns, &nlink) {
+            return r;
+        }
+        if !segment::check(k, &mut r, &cur, &route.dev, next, &nns, &nlink) {
             return r;
         }
         if next != dst {

@@ -12,6 +12,7 @@ use super::refused::{named, reverse_path, rp_drops, whence};
 use super::report::Report;
 use super::route_fix::route_add;
 use super::route_get::{Lookup, Refusal};
+use super::snat_held::nowhere;
 use super::toward::{subnet_of, toward};
 use super::ttl::CAP;
 use super::words::{call, ip_forward};
@@ -40,7 +41,11 @@ pub(crate) fn way_back(
             src: Some(dst),
             iif: in_dev.clone(),
         };
-        if k.view(&cur).is_some_and(|v| v.addr_owner(to).is_some()) {
+        // Conntrack undoes SNAT where it was done, held there or not.
+        let natted = crossed
+            .iter()
+            .any(|c| c.ns == cur && c.snat.is_some_and(|(_, s)| s == to));
+        if natted || k.view(&cur).is_some_and(|v| v.addr_owner(to).is_some()) {
             // The request was NATed here: conntrack turns the reply back to its first source.
             if let Some((from, _)) = crossed.iter().find(|c| c.ns == cur).and_then(|c| c.snat) {
                 if from != to {
@@ -112,6 +117,9 @@ pub(crate) fn way_back(
         }
         let next = rt.via.unwrap_or(to);
         let Some((nns, nlink)) = owner(k, next) else {
+            if nowhere(k, r, &cur, &rt.dev, to, crossed) {
+                return;
+            }
             if rt.via.is_some() {
                 r.block(
                     &cur,
@@ -142,6 +150,9 @@ fn no_way_back(
     crossed: &[Crossed],
 ) {
     let to = q.dst;
+    if nowhere(k, r, at, "its default", to, crossed) {
+        return;
+    }
     if rp_drops(k, at, q, e) || e.kind().is_some() {
         super::refused::refused(k, r, at, q, e, false);
         return;

@@ -1,0 +1,31 @@
+//! What layer 2 and the path MTU need of a link beyond `LinkDetail`: MTU, MAC, ARP off, and a
+//! bridge port's STP state.
+
+/// A bridge port's state as the kernel numbers it (`bridge link` prints the words).
+pub const FORWARDING: u8 = 3;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LinkL2 {
+    pub name: String,
+    pub mtu: u32,
+    /// `aa:bb:cc:dd:ee:ff`.
+    pub mac: Option<String>,
+    /// IFF_NOARP (`ip link set X arp off`): it neither asks nor answers ARP.
+    pub noarp: bool,
+    /// IFLA_BRPORT_STATE when the link is a bridge port.
+    pub port_state: Option<u8>,
+    /// A VXLAN's learning flag (IFLA_VXLAN_LEARNING).
+    pub learning: Option<bool>,
+}
+
+/// `blocking`, as `bridge link` prints a port's state.
+pub(crate) fn state_word(s: u8) -> &'static str {
+    match s {
+        0 => "disabled",
+        1 => "listening",
+        2 => "learning",
+        3 => "forwarding",
+        4 => "blocking",
+        _ => "unknown",
+    }
+}

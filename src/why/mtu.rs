@@ -1,0 +1,74 @@
+//! The path MTU for the packet asked about (`why --size N`, DF set as ping sets it): a link
+//! whose MTU is smaller drops it (or, at the sender, refuses to send it whole); a VXLAN adds
+//! 50 bytes on its underlay (IPv4 outer header, UDP, VXLAN, inner Ethernet).
+
+use super::kernel::Kernel;
+use super::report::Report;
+use super::words::link_call;
+use crate::sys::Netns;
+
+/// What a VXLAN over IPv4 adds to each inner packet on its underlay.
+pub(crate) const VXLAN_OVERHEAD: u32 = 50;
+
+/// The IP packet: the ICMP payload, its 8-byte header and a 20-byte IPv4 header.
+pub(crate) fn packet(k: &mut dyn Kernel) -> u32 {
+    k.payload() as u32 + 28
+}
+
+pub(crate) fn mtu_of(k: &mut dyn Kernel, ns: &Netns, link: &str) -> Option<u32> {
+    k.l2(ns)
+        .into_iter()
+        .find(|l| l.name == link)
+        .map(|l| l.mtu)
+        .filter(|m| *m > 0)
+}
+
+/// The MTU a fix sets: at least Ethernet's 1500, more when the packet needs it.
+pub(crate) fn wanted(need: u32) -> u32 {
+    need.max(1500)
+}
+
+/// Whether the packet fits `link`'s MTU; `false` (said in `r`) when not.
+pub(crate) fn fits(k: &mut dyn Kernel, r: &mut Report, ns: &Netns, link: &str) -> bool {
+    let p = packet(k);
+    match mtu_of(k, ns, link) {
+        Some(m) if m < p => {
+            r.block(
+                ns,
+                format!("{link} in {ns} has MTU {m}: a {p}-byte packet with DF set does not fit"),
+                Some(link_call(ns, link, &format!("mtu({})", wanted(p)))),
+            );
+            false
+        }
+        _ => true,
+    }
+}
+
+/// A VXLAN `vx` in `at` whose underlay leaves by `under` (and arrives on `far_link` in `far`):
+/// the inner packet must fit `vx`, the outer one (50 bytes more) both underlay links.
+pub(crate) fn tunnel_fits(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    at: &Netns,
+    vx: &str,
+    under: &str,
+    far: &Netns,
+    far_link: &str,
+) -> bool {
+    if !fits(k, r, at, vx) {
+        return false;
+    }
+    let p = packet(k);
+    let outer = p + VXLAN_OVERHEAD;
+    for (ns, link) in [(at, under), (far, far_link)] {
+        if let Some(m) = mtu_of(k, ns, link).filter(|m| *m < outer) {
+            r.block(
+                ns,
+                format!("{link} in {ns} has MTU {m}: {vx} in {at} wraps a {p}-byte packet into {outer} bytes (VXLAN adds {VXLAN_OVERHEAD}), which with DF set does not fit"),
+                Some(link_call(ns, link, &format!("mtu({})", wanted(outer)))),
+            );
+            return false;
+        }
+    }
+    true
+}

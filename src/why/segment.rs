@@ -1,0 +1,28 @@
+//! One layer-2 hop, once `l2::reach` found the cable: whether the next hop answers ARP (ARP
+//! off, arp_ignore, arp_filter), whether two hosts on the segment hold its address, and
+//! whether a packet of the asked size fits the links at each end.
+
+use super::arp::answers;
+use super::duplicate::duplicate;
+use super::kernel::Kernel;
+use super::mtu::fits;
+use super::report::Report;
+use crate::sys::Netns;
+use std::net::IpAddr;
+
+/// The frame from `dev` in `cur` to `next` held on `nlink` in `nns`: `false` when broken
+/// (said in `r`).
+pub(crate) fn check(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    cur: &Netns,
+    dev: &str,
+    next: IpAddr,
+    nns: &Netns,
+    nlink: &str,
+) -> bool {
+    answers(k, r, cur, dev, next, nns, nlink)
+        && duplicate(k, r, cur, dev, next)
+        && fits(k, r, cur, dev)
+        && fits(k, r, nns, nlink)
+}

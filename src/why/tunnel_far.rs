@@ -1,0 +1,174 @@
+//! A VXLAN's far side beyond its parameters: the FDB entries of a mesh (a device with no
+//! remote floods to its all-zeros entries), the underlay route to the remote, each host's
+//! INPUT chain for the tunnel's UDP port, and the MTU the outer packets need.
+
+use super::kernel::Kernel;
+use super::link_detail::VxlanInfo;
+use super::mtu::tunnel_fits;
+use super::owner::owner;
+use super::report::Report;
+use super::route_get::Lookup;
+use super::udp_input::{input, Udp};
+use super::vtep::vtep_address;
+use super::words::{call, link_call};
+use crate::sys::Netns;
+use std::net::IpAddr;
+
+const ZERO: &str = "00:00:00:00:00:00";
+
+/// The all-zeros (flood) destinations of `dev` in `ns`.
+fn floods(k: &mut dyn Kernel, ns: &Netns, dev: &str) -> Vec<IpAddr> {
+    k.fdb_entries(ns)
+        .into_iter()
+        .filter(|(d, mac, _)| d == dev && mac == ZERO)
+        .map(|(_, _, ip)| ip)
+        .collect()
+}
+
+fn fdb_fix(ns: &Netns, dev: &str, dst: IpAddr) -> String {
+    link_call(ns, dev, &format!("fdb(#{{ dst: \"{dst}\" }})"))
+}
+
+/// A VXLAN with no remote: the flood entry that leads to `far`, as its remote; `None` when
+/// none does (said in `r`).
+pub(crate) fn fdb_remote(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    at: &Netns,
+    name: &str,
+    far: &Netns,
+) -> Option<IpAddr> {
+    let dsts = floods(k, at, name);
+    let theirs: Vec<IpAddr> = k
+        .view(far)
+        .map(|v| v.addrs.iter().map(|(_, a)| a.addr()).collect())
+        .unwrap_or_default();
+    if let Some(d) = dsts.iter().find(|d| theirs.contains(d)) {
+        return Some(*d);
+    }
+    let listed = if dsts.is_empty() {
+        "it has none".to_string()
+    } else {
+        let w: Vec<String> = dsts.iter().map(ToString::to_string).collect();
+        format!("they go to {}", w.join(", "))
+    };
+    let to = vtep_address(k, at, far);
+    let at_far = to.map(|a| format!(" at {a}")).unwrap_or_default();
+    r.block(
+        at,
+        format!("{name} in {at} has no remote and no FDB entry ({ZERO}) for {far}{at_far}: {listed}, so frames for {far} are not sent there"),
+        to.map(|a| fdb_fix(at, name, a)),
+    );
+    None
+}
+
+/// The far VXLAN has no remote either: its flood entries must lead back to `local`.
+pub(crate) fn fdb_back(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    far: &Netns,
+    dev: &str,
+    at: &Netns,
+    local: IpAddr,
+) -> bool {
+    // With learning on (the default) the far end learns our VTEP from what we send.
+    let learns = k
+        .l2(far)
+        .iter()
+        .find(|l| l.name == dev)
+        .and_then(|l| l.learning);
+    // An entry it learned (or was given) for any MAC at our VTEP carries the replies too.
+    let any = k
+        .fdb_entries(far)
+        .into_iter()
+        .any(|(d, _, ip)| d == dev && ip == local);
+    if learns != Some(false) || any {
+        return true;
+    }
+    r.block(
+        far,
+        format!("{dev} in {far} has no remote and no FDB entry ({ZERO}) for {at} at {local}: with learning off, the replies are not sent back"),
+        Some(fdb_fix(far, dev, local)),
+    );
+    false
+}
+
+/// The underlay from `at` to `remote` (in `far`): a route, each end's INPUT chain for the UDP
+/// port, the MTU of the outer packets.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn underlay(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    at: &Netns,
+    name: &str,
+    v: &VxlanInfo,
+    remote: IpAddr,
+    far: &Netns,
+    far_port: u16,
+) -> bool {
+    let rt = match k.route_get(at, &Lookup::to(remote)) {
+        Ok(rt) => rt,
+        Err(e) => {
+            r.block(
+                at,
+                format!(
+                    "{name} in {at} has no underlay route to its remote {remote} ({})",
+                    e.words
+                ),
+                None,
+            );
+            return false;
+        }
+    };
+    let local = rt.src.unwrap_or(remote);
+    let Some((_, far_link)) = owner(k, remote) else {
+        return true;
+    };
+    let there = Udp {
+        in_dev: &far_link,
+        src: local,
+        dst: remote,
+        dport: v.port,
+    };
+    let back = Udp {
+        in_dev: &rt.dev,
+        src: remote,
+        dst: local,
+        dport: far_port,
+    };
+    for (ns, u, who) in [(far, &there, "to"), (at, &back, "back to")] {
+        let Some((target, by)) = input(k, ns, u) else {
+            continue;
+        };
+        if target == "ACCEPT" {
+            continue;
+        }
+        let (what, fix) = match &by {
+            Some((chain, rule)) => (
+                format!(
+                    "rule `{rule}`{}",
+                    if chain == "INPUT" {
+                        String::new()
+                    } else {
+                        format!(" in chain {chain}")
+                    }
+                ),
+                format!("exec(\"iptables -D {chain} {rule}\")"),
+            ),
+            None => (
+                format!("policy {target}"),
+                format!(
+                    "iptables(\"-I INPUT -p udp --dport {} -j ACCEPT\")",
+                    u.dport
+                ),
+            ),
+        };
+        r.block(
+            ns,
+            format!("{ns}'s INPUT chain drops the tunnel's UDP {who} {} port {} from {} ({what}): {name}'s frames do not get through", u.dst, u.dport, u.src),
+            Some(call(ns, &fix)),
+        );
+        return false;
+    }
+    tunnel_fits(k, r, at, name, &rt.dev, far, &far_link)
+}

@@ -1,0 +1,258 @@
+//! `netsh why` on layer 2, tunnels, MTU, ARP and the way back (issue 13, items 4 and 5): each
+//! lab is built in a sandbox by a script of tests/why (l2_*.rhai, or the shared vxlan and chain
+//! labs), one fault is injected by hand with `ip`, `bridge`, `sysctl` or `iptables`, and `why`
+//! must name it in its exact words with a fix in DSL form; the fix is run as a script, `why`
+//! then finds the path clear, and a real ping passes. Healthy labs stay clear.
+
+mod support;
+
+use support::sandbox;
+
+/// Build `lab` with `params`, run `inject` (bash), then `why ns1 DST [why_args]`; while blocked
+/// (at most 3 rounds) run its fix as a script that names every namespace. Prints each report
+/// without its `[ok]` hops (MAC addresses as MAC), then whether a real `ping ping_args` passes.
+fn diagnose(
+    lab: &str,
+    params: &str,
+    inject: &str,
+    dst: &str,
+    why_args: &str,
+    ping_args: &str,
+) -> String {
+    let script = format!(
+        r#"cd "{dir}"
+"$NETSH" run tests/why/{lab}.rhai {params} >/dev/null 2>&1 || echo "build failed"
+{inject}
+for round in 1 2 3; do
+  "$NETSH" why ns1 {dst} {why_args} > /run/why.out; rc=$?
+  grep -v '^  \[ok\]' /run/why.out | sed -E 's/(veth[0-9]+) ([0-9a-f]{{2}}:){{5}}[0-9a-f]{{2}}/\1 MAC/g'; echo "exit $rc"
+  [ $rc = 0 ] && break
+  fix=$(sed -n 's/^  fix: //p' /run/why.out)
+  [ -z "$fix" ] && break
+  {{ for n in $(ls /run/netns | grep -v '\.'); do echo "let $n = ns(\"$n\");"; done; echo "$fix;"; }} > /run/fix.rhai
+  "$NETSH" run --lab fix$round /run/fix.rhai >/dev/null 2>/run/fix.err || {{ echo "fix failed"; cat /run/fix.err; }}
+done
+ip netns exec ns1 ping -c1 -W2 {ping_args} {dst} >/dev/null 2>&1 && echo "ping ok" || echo "ping fails""#,
+        dir = env!("CARGO_MANIFEST_DIR")
+    );
+    let out = sandbox(&script);
+    out.assert_success();
+    out.stdout
+}
+
+fn clear(dst: &str) -> String {
+    format!("why ns1 → {dst}\n  probe: {dst} answers\nverdict: clear\nexit 0\nping ok\n")
+}
+
+fn blocked(dst: &str, hop: &str, cause: &str, fix: &str) -> String {
+    format!(
+        "why ns1 → {dst}\n  [BROKEN] {hop}: {cause}\n  fix: {fix}\n  probe: no reply from {dst}\nverdict: blocked — {cause}\nexit 1\n"
+    )
+}
+
+/// One fault, named and fixed: the report, then clear, then the real ping.
+fn fixed(lab: &str, params: &str, inject: &str, dst: &str, hop: &str, cause: &str, fix: &str) {
+    let got = diagnose(lab, params, inject, dst, "", "");
+    assert_eq!(got, blocked(dst, hop, cause, fix) + &clear(dst));
+}
+
+const NS2: &str = "10.1.1.3";
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_bridge_port_in_disabled_state_is_named_and_set_forwarding() {
+    fixed(
+        "l2_lan",
+        "",
+        "bridge link set dev vethb2 state 0",
+        NS2,
+        "host",
+        "vethb2, a port of br0 in host, is in the disabled state: it forwards no frames",
+        r#"exec("bridge link set dev vethb2 state 3")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn the_senders_port_in_learning_state_is_named() {
+    fixed(
+        "l2_lan",
+        "",
+        "bridge link set dev vethb1 state 2",
+        NS2,
+        "host",
+        "vethb1, a port of br0 in host, is in the learning state: it forwards no frames",
+        r#"exec("bridge link set dev vethb1 state 3")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_veth_enslaved_to_another_bridge_is_moved_back() {
+    fixed(
+        "l2_lan",
+        "",
+        "ip link add br9 type bridge && ip link set br9 up && ip link set vethb2 master br9",
+        NS2,
+        "host",
+        "vethb2 in host is not a port of br0 (it is a port of br9), so veth2 in ns2 is cut off",
+        r#"link("vethb2").master(link("br0"))"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_bridge_that_is_down_is_named_not_its_ports() {
+    fixed(
+        "l2_lan",
+        "",
+        "ip link set br0 down",
+        NS2,
+        "host",
+        "the bridge br0 in host is down",
+        r#"link("br0").up()"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn arp_ignore_8_at_the_destination_is_named_and_reset() {
+    fixed(
+        "l2_lan",
+        "",
+        "ip netns exec ns2 sysctl -qw net.ipv4.conf.veth2.arp_ignore=8",
+        NS2,
+        "ns2",
+        "ns2 does not answer ARP for 10.1.1.3 on veth2 from 10.1.1.2: arp_ignore is 8: it answers ARP for no address",
+        r#"ns2.sysctl("net.ipv4.conf.veth2.arp_ignore", 0)"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn arp_off_on_the_destinations_link_is_named_and_turned_on() {
+    fixed(
+        "l2_lan",
+        "",
+        "ip -n ns2 link set veth2 arp off",
+        NS2,
+        "ns2",
+        "veth2 in ns2 has ARP off (NOARP), so it does not answer for 10.1.1.3",
+        r#"ns2.exec("ip link set veth2 arp on")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_duplicate_address_on_the_bridge_names_both_hosts() {
+    let got = diagnose(
+        "l2_lan",
+        "",
+        "ip -n ns3 addr add 10.1.1.3/24 dev veth3",
+        NS2,
+        "",
+        "",
+    );
+    let cause = "two hosts answer ARP for 10.1.1.3 on veth1's segment: ns2 (veth2 MAC) and ns3 (veth3 MAC) (a duplicate address)";
+    let fix = r#"ns3.link("veth3").del_addr("10.1.1.3/24", #{ adopted: true }); ns1.exec("ip neigh del 10.1.1.3 dev veth1")"#;
+    // The probe may reach either host: the duplicate stands whatever it says.
+    let head = format!("why ns1 → {NS2}\n  [BROKEN] ns1: {cause}\n  fix: {fix}\n");
+    assert!(got.starts_with(&head), "{got}");
+    assert!(
+        got.contains(&format!("verdict: blocked — {cause}\nexit 1\n")),
+        "{got}"
+    );
+    assert!(got.ends_with(&clear(NS2)), "{got}");
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_bridge_with_many_ports_stays_clear() {
+    let got = diagnose("l2_lan", "-p ports=8", "", "10.1.1.9", "", "");
+    assert_eq!(got, clear("10.1.1.9"));
+    let got = diagnose("l2_lan", "-p ports=8", "", "172.31.131.150", "", "");
+    assert_eq!(got, clear("172.31.131.150"));
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_snat_address_nobody_holds_is_named_and_replaced_by_the_routers_own() {
+    fixed(
+        "chain",
+        "-p n=1",
+        "ip netns exec r1 iptables -t nat -A POSTROUTING -s 10.0.0.0/24 -o right -j SNAT --to-source 10.0.1.99",
+        "10.0.1.2",
+        "r1",
+        "r1's SNAT gives the request the source 10.0.1.99 (rule `-s 10.0.0.0/24 -o right -j SNAT --to-source 10.0.1.99`), which no interface of r1 holds: the replies to 10.0.1.99 go out of d on left and nobody answers ARP for them",
+        r#"r1.exec("iptables -t nat -D POSTROUTING -s 10.0.0.0/24 -o right -j SNAT --to-source 10.0.1.99"); r1.snat(#{ src: "10.0.0.0/24", out: "right", to: "10.0.1.1" })"#,
+    );
+}
+
+const NS2_150: &str = "10.1.1.5";
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn the_far_vxlan_device_down_is_named_and_brought_up() {
+    fixed(
+        "vxlan",
+        "",
+        "ip -n h150 link set vxlan1 down",
+        NS2_150,
+        "h150",
+        "vxlan1 in h150 (the far end of vxlan1 in host) is down",
+        r#"h150.link("vxlan1").up()"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn the_underlay_udp_port_dropped_by_the_far_input_chain_is_named_and_removed() {
+    fixed(
+        "vxlan",
+        "",
+        "ip netns exec h150 iptables -A INPUT -p udp --dport 4789 -j DROP",
+        NS2_150,
+        "h150",
+        "h150's INPUT chain drops the tunnel's UDP to 172.31.131.150 port 4789 from 172.31.131.149 (rule `-p udp -m udp --dport 4789 -j DROP`): vxlan1's frames do not get through",
+        r#"h150.exec("iptables -D INPUT -p udp -m udp --dport 4789 -j DROP")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_df_ping_of_1400_over_vxlan_names_the_underlay_mtu() {
+    let got = diagnose(
+        "vxlan",
+        "",
+        "ip -n h150 link set eth0 mtu 1400",
+        NS2_150,
+        "--size 1400",
+        "-M do -s 1400",
+    );
+    let cause = "eth0 in h150 has MTU 1400: vxlan1 in host wraps a 1428-byte packet into 1478 bytes (VXLAN adds 50), which with DF set does not fit";
+    let want = blocked(NS2_150, "h150", cause, r#"h150.link("eth0").mtu(1500)"#) + &clear(NS2_150);
+    assert_eq!(got, want);
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_vxlan_mesh_stays_clear() {
+    let got = diagnose("l2_mesh", "", "", "10.2.0.3", "", "");
+    assert_eq!(got, clear("10.2.0.3"));
+    let got = diagnose("l2_mesh", "", "", "10.2.0.2", "", "");
+    assert_eq!(got, clear("10.2.0.2"));
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_missing_fdb_entry_in_a_mesh_is_named_and_added() {
+    fixed(
+        "l2_mesh",
+        "",
+        "bridge fdb del 00:00:00:00:00:00 dev vxlan0 dst 172.31.3.2",
+        "10.2.0.3",
+        "host",
+        "vxlan0 in host has no remote and no FDB entry (00:00:00:00:00:00) for h3 at 172.31.3.2: they go to 172.31.2.2, so frames for h3 are not sent there",
+        r#"link("vxlan0").fdb(#{ dst: "172.31.3.2" })"#,
+    );
+}
