@@ -234,6 +234,26 @@ mod tests {
         };
         let made = create_many(vec![bad], || ()).pop().unwrap();
         assert_eq!(made.unwrap_err().kind(), io::ErrorKind::InvalidInput);
+    }
+
+    #[test]
+    fn every_namespace_gets_its_own_result_in_order() {
+        // Bad names only, so nothing is made: each answer stays at its place.
+        let new = ["a/b", "", "..", "x/y"].map(|n| NewNetns {
+            name: n.into(),
+            alias: Some("netsh:t".into()),
+            lo_up: true,
+        });
+        let made = create_many(new.into(), || ());
+        let words: Vec<String> = made
+            .iter()
+            .map(|r| r.as_ref().unwrap_err().to_string())
+            .collect();
+        assert_eq!(words.len(), 4);
+        assert!(words[0].contains("a/b"), "{words:?}");
+        assert!(words[1].contains("empty"), "{words:?}");
+        assert!(words[2].contains("reserved"), "{words:?}");
+        assert!(words[3].contains("x/y"), "{words:?}");
         assert_eq!(
             delete_named("a/b").unwrap_err().kind(),
             io::ErrorKind::InvalidInput
