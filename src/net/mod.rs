@@ -3,6 +3,7 @@
 
 pub(crate) mod apply;
 pub mod backend;
+pub(crate) mod capture;
 pub(crate) mod exec;
 pub(crate) mod fib;
 pub(crate) mod handles;
@@ -18,6 +19,7 @@ pub(crate) mod nsid;
 pub(crate) mod observe;
 pub(crate) mod ping;
 pub(crate) mod probe;
+pub(crate) mod qdisc;
 pub(crate) mod reads;
 pub(crate) mod route_get;
 pub mod sandbox;
@@ -25,6 +27,7 @@ pub(crate) mod settle;
 pub(crate) mod sweep;
 pub(crate) mod sysctl;
 pub(crate) mod topology;
+pub(crate) mod watched;
 pub(crate) mod why;
 
 pub use backend::Netlink;

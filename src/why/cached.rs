@@ -5,6 +5,7 @@ use super::fib::Fib;
 use super::kernel::Kernel;
 use super::link_detail::LinkDetail;
 use super::route_get::{Lookup, Refusal, RouteGet};
+use super::sighting::Sighting;
 use crate::firewall::chain::Chain;
 use crate::plan::view::NsView;
 use crate::sys::Netns;
@@ -83,5 +84,17 @@ impl Kernel for Cached<'_> {
 
     fn ping(&mut self, ns: &Netns, dst: IpAddr) -> bool {
         self.inner.ping(ns, dst)
+    }
+
+    fn ping_seen(&mut self, ns: &Netns, dst: IpAddr, watch: &[Netns]) -> (bool, Vec<Sighting>) {
+        self.inner.ping_seen(ns, dst, watch)
+    }
+
+    fn qdiscs(&mut self, ns: &Netns, dev: &str) -> Vec<(String, &'static str)> {
+        self.inner.qdiscs(ns, dev)
+    }
+
+    fn arp_off(&mut self, ns: &Netns, dev: &str) -> bool {
+        self.inner.arp_off(ns, dev)
     }
 }

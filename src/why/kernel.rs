@@ -4,6 +4,7 @@
 use super::fib::Fib;
 use super::link_detail::LinkDetail;
 use super::route_get::{Lookup, Refusal, RouteGet};
+use super::sighting::Sighting;
 use crate::firewall::chain::Chain;
 use crate::plan::view::NsView;
 use crate::sys::Netns;
@@ -30,6 +31,19 @@ pub trait Kernel {
     }
     /// One bounded echo from `ns` to `dst`: the probe that confirms a verdict.
     fn ping(&mut self, _ns: &Netns, _dst: IpAddr) -> bool {
+        false
+    }
+    /// The probe, watched: its answer, and what a packet socket in each namespace of `watch`
+    /// saw of its echoes.
+    fn ping_seen(&mut self, ns: &Netns, dst: IpAddr, _watch: &[Netns]) -> (bool, Vec<Sighting>) {
+        (self.ping(ns, dst), vec![])
+    }
+    /// The tc qdiscs of `dev` somebody added (kind, and `root`, `ingress` or `child`).
+    fn qdiscs(&mut self, _ns: &Netns, _dev: &str) -> Vec<(String, &'static str)> {
+        vec![]
+    }
+    /// Whether `dev` has ARP turned off (IFF_NOARP).
+    fn arp_off(&mut self, _ns: &Netns, _dev: &str) -> bool {
         false
     }
 }

@@ -1,9 +1,11 @@
 //! The analysis, then the real probe that confirms it (only to the address the user named).
 
 use super::cached::Cached;
+use super::evidence::{summary, trails, vanished};
 use super::kernel::Kernel;
 use super::report::Report;
 use super::walk::walk;
+use super::watch::{overrule, watched};
 use crate::sys::Netns;
 use std::net::IpAddr;
 
@@ -27,29 +29,27 @@ pub(crate) fn why(
     if !probe {
         return r;
     }
-    let got = live.ping(src, dst);
+    let watch = watched(&mut live, &r, src, dst);
+    let (got, seen) = live.ping_seen(src, dst, &watch);
     r.probe = Some(got);
+    let ev = trails(&mut live, &seen, &watch, src);
+    r.sightings = seen;
+    let gone = ev.as_ref().and_then(|e| {
+        for t in std::iter::once(&e.request).chain(e.reply.as_ref()) {
+            if let Some((at, line)) = summary(t) {
+                r.hop(&at, line);
+            }
+        }
+        vanished(&mut live, e, src, dst, got)
+    });
     match (r.clear(), got) {
-        (true, false) => {
-            // After the probe, the neighbour table says which next hop never answered ARP.
-            let hops = r.next_hops.clone();
-            let silent = hops.into_iter().find_map(|(ns, dev, ip)| {
-                let st = live.neighbour(&ns, &dev, ip)?;
-                matches!(st.as_str(), "FAILED" | "INCOMPLETE").then_some((ns, dev, ip, st))
-            });
-            match silent {
-                Some((ns, dev, ip, st)) => r.block(
-                    &ns,
-                    format!("{ip} does not answer ARP on {dev} in {ns} (neighbour {st})"),
-                    None,
-                ),
-                None => r.block(
-                    src,
-                    format!(
-                        "the probe got no reply from {dst}, though every step above looks clear"
-                    ),
-                    None,
-                ),
+        (true, false) => match gone {
+            Some(v) => r.block(&v.ns, v.cause, v.fix),
+            None => unseen(&mut live, &mut r, src, dst),
+        },
+        (false, false) => {
+            if let (Some(v), Some(e)) = (gone, &ev) {
+                overrule(&mut r, e, v);
             }
         }
         (false, true) => {
@@ -65,4 +65,26 @@ pub(crate) fn why(
         _ => {}
     }
     r
+}
+
+/// The probe failed on a path that looks clear, and the packets name no place: the next hop
+/// that never answered ARP, else only that much.
+fn unseen(live: &mut dyn Kernel, r: &mut Report, src: &Netns, dst: IpAddr) {
+    let hops = r.next_hops.clone();
+    let silent = hops.into_iter().find_map(|(ns, dev, ip)| {
+        let st = live.neighbour(&ns, &dev, ip)?;
+        matches!(st.as_str(), "FAILED" | "INCOMPLETE").then_some((ns, dev, ip, st))
+    });
+    match silent {
+        Some((ns, dev, ip, st)) => r.block(
+            &ns,
+            format!("{ip} does not answer ARP on {dev} in {ns} (neighbour {st})"),
+            None,
+        ),
+        None => r.block(
+            src,
+            format!("the probe got no reply from {dst}, though every step above looks clear"),
+            None,
+        ),
+    }
 }

@@ -29,6 +29,8 @@ pub(crate) struct Report {
     /// probe that fails on a path that looks clear.
     #[serde(skip)]
     pub(crate) next_hops: Vec<(crate::sys::Netns, String, std::net::IpAddr)>,
+    /// What packet sockets along the path saw of the probe's echoes.
+    pub(crate) sightings: Vec<super::sighting::Sighting>,
 }
 
 impl Report {
