@@ -1,6 +1,6 @@
 //! `why`'s probe, watched: a packet socket in each namespace along the path is opened before
 //! the first echo and read once the probe is over, so the sightings cost one socket per
-//! namespace and no wait beyond the probe's own bound (plus `GRACE` when it failed).
+//! namespace and no wait beyond the probe's own bound (plus `GRACE` when it failed after echoes were seen).
 
 use super::backend::Netlink;
 use super::capture::{self, Seen, PACKET_OTHERHOST, PACKET_OUTGOING};
@@ -31,12 +31,16 @@ impl Netlink {
         let Ok(socks) = socks else {
             return (got, vec![]);
         };
-        if !got {
+        let mut seen: Vec<Vec<Seen>> = socks.iter().map(|(_, fd)| capture::drain(fd, id)).collect();
+        // An echo may still be on its way: looked for once more, unless nothing was seen at all.
+        if !got && seen.iter().any(|s| !s.is_empty()) {
             std::thread::sleep(GRACE);
+            for (s, (_, fd)) in seen.iter_mut().zip(&socks) {
+                s.extend(capture::drain(fd, id));
+            }
         }
         let mut out = vec![];
-        for (w, fd) in &socks {
-            let seen = capture::drain(fd, id);
+        for ((w, _), seen) in socks.iter().zip(seen) {
             if seen.is_empty() {
                 continue;
             }

@@ -254,7 +254,7 @@ fn inside(
             return match far {
                 Some((fns, cause, fix)) => Vanished {
                     ns: fns,
-                    cause: format!("{silent}: {cause}"),
+                    cause: format!("{what}: {ip} never answered its ARP on {dev}: {cause}"),
                     fix: Some(fix),
                 },
                 None => v(silent, None),

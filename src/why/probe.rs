@@ -34,7 +34,8 @@ pub(crate) fn why(
     r.probe = Some(got);
     let ev = trails(&mut live, &seen, &watch, src);
     r.sightings = seen;
-    let gone = ev.as_ref().and_then(|e| {
+    // Where each echo was seen is said when the probe failed; `--json` always carries it.
+    let gone = ev.as_ref().filter(|_| !got).and_then(|e| {
         for t in std::iter::once(&e.request).chain(e.reply.as_ref()) {
             if let Some((at, line)) = summary(t) {
                 r.hop(&at, line);

@@ -15,6 +15,8 @@ pub(crate) struct Report {
     pub(crate) src: String,
     pub(crate) dst: String,
     pub(crate) hops: Vec<Hop>,
+    /// What packet sockets along the path saw of the probe's echoes.
+    pub(crate) sightings: Vec<super::sighting::Sighting>,
     /// The broken step and its cause, in people's words.
     pub(crate) broken: Option<String>,
     /// The repair, in DSL form.
@@ -29,8 +31,6 @@ pub(crate) struct Report {
     /// probe that fails on a path that looks clear.
     #[serde(skip)]
     pub(crate) next_hops: Vec<(crate::sys::Netns, String, std::net::IpAddr)>,
-    /// What packet sockets along the path saw of the probe's echoes.
-    pub(crate) sightings: Vec<super::sighting::Sighting>,
 }
 
 impl Report {

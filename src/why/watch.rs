@@ -29,6 +29,20 @@ pub(crate) fn watched(k: &mut dyn Kernel, r: &Report, src: &Netns, dst: IpAddr) 
     if let Some((ns, _)) = owner(k, dst) {
         add(ns);
     }
+    // The far side of each tunnel on the path.
+    let remotes: Vec<IpAddr> = v
+        .clone()
+        .iter()
+        .flat_map(|ns| k.links(ns))
+        .filter_map(|l| l.vxlan.and_then(|x| x.remote))
+        .collect();
+    for ip in remotes {
+        if let Some((ns, _)) = owner(k, ip) {
+            if !v.contains(&ns) {
+                v.push(ns);
+            }
+        }
+    }
     v
 }
 
