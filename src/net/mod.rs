@@ -3,6 +3,7 @@
 
 pub(crate) mod apply;
 pub mod backend;
+pub(crate) mod capture;
 pub(crate) mod exec;
 pub(crate) mod fib;
 pub(crate) mod handles;
@@ -20,6 +21,7 @@ pub(crate) mod observe;
 pub(crate) mod ping;
 pub(crate) mod ping_df;
 pub(crate) mod probe;
+pub(crate) mod qdisc;
 pub(crate) mod reads;
 pub(crate) mod route_get;
 pub mod sandbox;
@@ -27,6 +29,7 @@ pub(crate) mod settle;
 pub(crate) mod sweep;
 pub(crate) mod sysctl;
 pub(crate) mod topology;
+pub(crate) mod watched;
 pub(crate) mod why;
 
 pub use backend::Netlink;

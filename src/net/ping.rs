@@ -30,30 +30,34 @@ const PAYLOAD_LEN: usize = 56; // same size as ping(8)'s default
 /// raw-socket traffic).
 static NEXT_ID: AtomicU16 = AtomicU16::new(0);
 
-/// Ping `dst` from namespace `ns` (`None`: the caller's namespace).
+/// An ICMP identifier no other ping of this process uses: the one a capture of the probe
+/// matches (see `ping_as`).
+pub(crate) fn fresh_id() -> u16 {
+    (process::id() as u16).wrapping_add(NEXT_ID.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Ping `dst` from namespace `ns` (`None`: the caller's namespace), with echo requests
+/// carrying identifier `id` (from `fresh_id`).
 ///
 /// Sends an echo request every `interval` (at least 1 ms) until the first
 /// matching reply (`Ok(true)`) or until `total` has elapsed (`Ok(false)`);
 /// the call returns within about `total` plus a few ms. "No route"
 /// (`ENETUNREACH`/`EHOSTUNREACH`) returns `Ok(false)` at once.
 /// IPv6 is not implemented yet: `ErrorKind::Unsupported`.
-pub(crate) fn ping(
+pub(crate) fn ping_as(
     ns: Option<&Path>,
-    dst: impl Into<IpAddr>,
+    dst: IpAddr,
     total: Duration,
     interval: Duration,
+    id: u16,
 ) -> io::Result<bool> {
     let deadline = Instant::now() + total;
-    let dst = match dst.into() {
-        IpAddr::V4(a) => a,
-        IpAddr::V6(_) => {
-            return Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                "IPv6 ping not implemented",
-            ))
-        }
+    let IpAddr::V4(dst) = dst else {
+        return Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "IPv6 ping not implemented",
+        ));
     };
-    let id = (process::id() as u16).wrapping_add(NEXT_ID.fetch_add(1, Ordering::Relaxed));
     in_netns(ns, move || {
         ping4(dst, id, deadline, interval.max(Duration::from_millis(1)))
     })?
@@ -324,11 +328,12 @@ mod tests {
 
     #[test]
     fn ipv6_unsupported() {
-        let e = ping(
+        let e = ping_as(
             None,
-            std::net::Ipv6Addr::LOCALHOST,
+            std::net::Ipv6Addr::LOCALHOST.into(),
             Duration::from_millis(10),
             Duration::from_millis(5),
+            fresh_id(),
         )
         .unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::Unsupported);

@@ -17,28 +17,7 @@ const MAX_HOPS: usize = 8;
 
 impl Probe for Netlink {
     fn ping(&mut self, ns: &Netns, dst: IpAddr, mode: PingMode) -> Result<bool, Failure> {
-        // Bounded. Echoes go out every 200 ms until the first reply, so a reply lost on the way
-        // is retried; but first the path is made ready (see `settle`), within three quarters
-        // of the bound: its first hop before the first echo, every hop when that echo gets no
-        // quick reply.
-        let total = match mode {
-            PingMode::ExpectNot => Duration::from_millis(1200),
-            PingMode::Probe => Duration::from_millis(3000),
-            PingMode::Expect => Duration::from_millis(10000),
-            PingMode::Sweep => Duration::from_millis(2000),
-        };
-        let deadline = Instant::now() + total;
-        let settle_by = deadline - total / 4;
-        let IpAddr::V4(v4) = dst else {
-            return self.echoes(ns, dst, deadline);
-        };
-        self.prepare_path(ns, v4, settle_by, 1);
-        let quick = (Instant::now() + QUICK).min(deadline);
-        if self.echoes(ns, dst, quick)? {
-            return Ok(true);
-        }
-        self.prepare_path(ns, v4, settle_by, MAX_HOPS);
-        self.echoes(ns, dst, deadline)
+        self.ping_as(ns, dst, mode, ping::fresh_id())
     }
 
     fn forget_neighbour(&mut self, ns: &Netns, addr: IpAddr) {
@@ -73,11 +52,56 @@ impl Probe for Netlink {
 }
 
 impl Netlink {
+    /// `Probe::ping` with echo requests carrying identifier `id`: what a capture of the probe
+    /// matches (`why`'s packet evidence).
+    pub(crate) fn ping_as(
+        &mut self,
+        ns: &Netns,
+        dst: IpAddr,
+        mode: PingMode,
+        id: u16,
+    ) -> Result<bool, Failure> {
+        // Bounded. Echoes go out every 200 ms until the first reply, so a reply lost on the way
+        // is retried; but first the path is made ready (see `settle`), within three quarters
+        // of the bound: its first hop before the first echo, every hop when that echo gets no
+        // quick reply.
+        let total = match mode {
+            PingMode::ExpectNot => Duration::from_millis(1200),
+            PingMode::Probe => Duration::from_millis(3000),
+            PingMode::Expect => Duration::from_millis(10000),
+            PingMode::Sweep => Duration::from_millis(2000),
+        };
+        let deadline = Instant::now() + total;
+        let settle_by = deadline - total / 4;
+        let IpAddr::V4(v4) = dst else {
+            return self.echoes(ns, dst, deadline, id);
+        };
+        self.prepare_path(ns, v4, settle_by, 1);
+        let quick = (Instant::now() + QUICK).min(deadline);
+        if self.echoes(ns, dst, quick, id)? {
+            return Ok(true);
+        }
+        self.prepare_path(ns, v4, settle_by, MAX_HOPS);
+        self.echoes(ns, dst, deadline, id)
+    }
+
     /// Echo requests every 200 ms until the first reply or `deadline`.
-    fn echoes(&mut self, ns: &Netns, dst: IpAddr, deadline: Instant) -> Result<bool, Failure> {
+    fn echoes(
+        &mut self,
+        ns: &Netns,
+        dst: IpAddr,
+        deadline: Instant,
+        id: u16,
+    ) -> Result<bool, Failure> {
         let left = deadline.saturating_duration_since(Instant::now());
-        ping::ping(ns.path().as_deref(), dst, left, Duration::from_millis(200))
-            .map_err(|e| Failure::from_io(&e))
+        ping::ping_as(
+            ns.path().as_deref(),
+            dst,
+            left,
+            Duration::from_millis(200),
+            id,
+        )
+        .map_err(|e| Failure::from_io(&e))
     }
 }
 

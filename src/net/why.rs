@@ -8,7 +8,7 @@ use crate::plan::{Observe, PingMode, Probe};
 use crate::sys::Netns;
 use crate::why::fib::Fib;
 use crate::why::link_l2::LinkL2;
-use crate::why::{Kernel, LinkDetail, Lookup, Refusal, RouteGet};
+use crate::why::{Kernel, LinkDetail, Lookup, Refusal, RouteGet, Sighting};
 use std::net::IpAddr;
 
 /// `why`'s reads, asked of this kernel; an unreadable namespace reads as empty.
@@ -89,5 +89,31 @@ impl Kernel for Netlink {
     fn ping_df(&mut self, ns: &Netns, dst: IpAddr, payload: usize) -> bool {
         let total = std::time::Duration::from_millis(2500);
         super::ping_df::ping_df(ns.path().as_deref(), dst, payload, total).unwrap_or(false)
+    }
+
+    fn ping_seen(&mut self, ns: &Netns, dst: IpAddr, watch: &[Netns]) -> (bool, Vec<Sighting>) {
+        self.ping_watched(ns, dst, watch)
+    }
+
+    fn qdiscs(&mut self, ns: &Netns, dev: &str) -> Vec<(String, &'static str)> {
+        let Ok(handle) = self.handle(ns) else {
+            return vec![];
+        };
+        let names = self
+            .block_on(super::neigh::link_names(&handle))
+            .unwrap_or_default();
+        let Some((&index, _)) = names.iter().find(|(_, n)| *n == dev) else {
+            return vec![];
+        };
+        self.block_on(super::qdisc::qdiscs(&handle, index))
+            .unwrap_or_default()
+    }
+
+    fn arp_off(&mut self, ns: &Netns, dev: &str) -> bool {
+        let Ok(handle) = self.handle(ns) else {
+            return false;
+        };
+        self.block_on(super::qdisc::noarp(&handle, dev))
+            .unwrap_or(false)
     }
 }

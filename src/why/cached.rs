@@ -6,6 +6,7 @@ use super::kernel::Kernel;
 use super::link_detail::LinkDetail;
 use super::link_l2::LinkL2;
 use super::route_get::{Lookup, Refusal, RouteGet};
+use super::sighting::Sighting;
 use crate::firewall::chain::Chain;
 use crate::plan::view::NsView;
 use crate::sys::Netns;
@@ -109,5 +110,17 @@ impl Kernel for Cached<'_> {
 
     fn payload(&mut self) -> usize {
         self.payload
+    }
+
+    fn ping_seen(&mut self, ns: &Netns, dst: IpAddr, watch: &[Netns]) -> (bool, Vec<Sighting>) {
+        self.inner.ping_seen(ns, dst, watch)
+    }
+
+    fn qdiscs(&mut self, ns: &Netns, dev: &str) -> Vec<(String, &'static str)> {
+        self.inner.qdiscs(ns, dev)
+    }
+
+    fn arp_off(&mut self, ns: &Netns, dev: &str) -> bool {
+        self.inner.arp_off(ns, dev)
     }
 }

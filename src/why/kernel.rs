@@ -5,6 +5,7 @@ use super::fib::Fib;
 use super::link_detail::LinkDetail;
 use super::link_l2::LinkL2;
 use super::route_get::{Lookup, Refusal, RouteGet};
+use super::sighting::Sighting;
 use crate::firewall::chain::Chain;
 use crate::plan::view::NsView;
 use crate::sys::Netns;
@@ -48,5 +49,18 @@ pub trait Kernel {
     /// The ICMP payload of the packet asked about (`why --size`); ping's 56 by default.
     fn payload(&mut self) -> usize {
         56
+    }
+    /// The probe, watched: its answer, and what a packet socket in each namespace of `watch`
+    /// saw of its echoes.
+    fn ping_seen(&mut self, ns: &Netns, dst: IpAddr, _watch: &[Netns]) -> (bool, Vec<Sighting>) {
+        (self.ping(ns, dst), vec![])
+    }
+    /// The tc qdiscs of `dev` somebody added (kind, and `root`, `ingress` or `child`).
+    fn qdiscs(&mut self, _ns: &Netns, _dev: &str) -> Vec<(String, &'static str)> {
+        vec![]
+    }
+    /// Whether `dev` has ARP turned off (IFF_NOARP).
+    fn arp_off(&mut self, _ns: &Netns, _dev: &str) -> bool {
+        false
     }
 }

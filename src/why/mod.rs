@@ -6,10 +6,13 @@ pub(crate) mod cached;
 pub(crate) mod chain;
 pub(crate) mod crossed;
 pub(crate) mod decision;
+pub(crate) mod drops;
 pub(crate) mod duplicate;
+pub(crate) mod evidence;
 pub mod fib;
 pub(crate) mod fib_lookup;
 pub(crate) mod forward;
+pub(crate) mod ignored;
 pub mod kernel;
 pub(crate) mod l2;
 pub mod link_detail;
@@ -26,17 +29,23 @@ pub(crate) mod report;
 pub(crate) mod route_fix;
 pub mod route_get;
 pub(crate) mod segment;
+pub mod sighting;
 pub(crate) mod snat_held;
 pub(crate) mod toward;
+pub(crate) mod trail;
 pub(crate) mod ttl;
 pub(crate) mod tunnel;
 pub(crate) mod tunnel_far;
 pub(crate) mod udp_input;
+pub(crate) mod vanished;
 pub(crate) mod vtep;
 pub(crate) mod walk;
+pub(crate) mod watch;
 pub(crate) mod way_back;
 pub(crate) mod words;
 
+#[cfg(test)]
+mod evidence_tests;
 #[cfg(test)]
 mod tests;
 
@@ -44,3 +53,4 @@ pub use kernel::Kernel;
 pub use link_detail::{LinkDetail, VxlanInfo};
 pub(crate) use report::Report;
 pub use route_get::{Lookup, Refusal, RouteGet, RouteKind};
+pub use sighting::Sighting;

@@ -1,9 +1,11 @@
 //! The analysis, then the real probe that confirms it (only to the address the user named).
 
 use super::cached::Cached;
+use super::evidence::{summary, trails, vanished};
 use super::kernel::Kernel;
 use super::report::Report;
 use super::walk::walk;
+use super::watch::{overrule, watched};
 use crate::sys::Netns;
 use std::net::IpAddr;
 
@@ -41,32 +43,32 @@ pub(crate) fn why_sized(
     if !probe {
         return r;
     }
-    let got = match payload {
-        Some(p) => live.ping_df(src, dst, p),
-        None => live.ping(src, dst),
+    let watch = watched(&mut live, &r, src, dst);
+    // A sized DF probe is not watched: its loss is the MTU's, which the walk already names.
+    let (got, seen) = match payload {
+        Some(p) => (live.ping_df(src, dst, p), vec![]),
+        None => live.ping_seen(src, dst, &watch),
     };
     r.probe = Some(got);
+    let ev = trails(&mut live, &seen, &watch, src);
+    r.sightings = seen;
+    // Where each echo was seen is said when the probe failed; `--json` always carries it.
+    let gone = ev.as_ref().filter(|_| !got).and_then(|e| {
+        for t in std::iter::once(&e.request).chain(e.reply.as_ref()) {
+            if let Some((at, line)) = summary(t) {
+                r.hop(&at, line);
+            }
+        }
+        vanished(&mut live, e, src, dst, got)
+    });
     match (r.clear(), got) {
-        (true, false) => {
-            // After the probe, the neighbour table says which next hop never answered ARP.
-            let hops = r.next_hops.clone();
-            let silent = hops.into_iter().find_map(|(ns, dev, ip)| {
-                let st = live.neighbour(&ns, &dev, ip)?;
-                matches!(st.as_str(), "FAILED" | "INCOMPLETE").then_some((ns, dev, ip, st))
-            });
-            match silent {
-                Some((ns, dev, ip, st)) => r.block(
-                    &ns,
-                    format!("{ip} does not answer ARP on {dev} in {ns} (neighbour {st})"),
-                    None,
-                ),
-                None => r.block(
-                    src,
-                    format!(
-                        "the probe got no reply from {dst}, though every step above looks clear"
-                    ),
-                    None,
-                ),
+        (true, false) => match gone {
+            Some(v) => r.block(&v.ns, v.cause, v.fix),
+            None => unseen(&mut live, &mut r, src, dst),
+        },
+        (false, false) => {
+            if let (Some(v), Some(e)) = (gone, &ev) {
+                overrule(&mut r, e, v);
             }
         }
         (false, true) if !r.firm => {
@@ -82,4 +84,26 @@ pub(crate) fn why_sized(
         _ => {}
     }
     r
+}
+
+/// The probe failed on a path that looks clear, and the packets name no place: the next hop
+/// that never answered ARP, else only that much.
+fn unseen(live: &mut dyn Kernel, r: &mut Report, src: &Netns, dst: IpAddr) {
+    let hops = r.next_hops.clone();
+    let silent = hops.into_iter().find_map(|(ns, dev, ip)| {
+        let st = live.neighbour(&ns, &dev, ip)?;
+        matches!(st.as_str(), "FAILED" | "INCOMPLETE").then_some((ns, dev, ip, st))
+    });
+    match silent {
+        Some((ns, dev, ip, st)) => r.block(
+            &ns,
+            format!("{ip} does not answer ARP on {dev} in {ns} (neighbour {st})"),
+            None,
+        ),
+        None => r.block(
+            src,
+            format!("the probe got no reply from {dst}, though every step above looks clear"),
+            None,
+        ),
+    }
 }

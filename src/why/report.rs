@@ -15,6 +15,8 @@ pub(crate) struct Report {
     pub(crate) src: String,
     pub(crate) dst: String,
     pub(crate) hops: Vec<Hop>,
+    /// What packet sockets along the path saw of the probe's echoes.
+    pub(crate) sightings: Vec<super::sighting::Sighting>,
     /// The broken step and its cause, in people's words.
     pub(crate) broken: Option<String>,
     /// The repair, in DSL form.
@@ -33,6 +35,10 @@ pub(crate) struct Report {
     /// either host).
     #[serde(skip)]
     pub(crate) firm: bool,
+    /// The break is on the reply's way back: evidence of a request that got through and a
+    /// reply that never came agrees with it.
+    #[serde(skip)]
+    pub(crate) back: bool,
 }
 
 impl Report {

@@ -28,6 +28,19 @@ pub(crate) fn way_back(
     src: Option<IpAddr>,
     crossed: &[Crossed],
 ) {
+    let was_clear = r.clear();
+    follow_back(k, r, at, dst, src, crossed);
+    r.back = was_clear && !r.clear();
+}
+
+fn follow_back(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    at: &Netns,
+    dst: IpAddr,
+    src: Option<IpAddr>,
+    crossed: &[Crossed],
+) {
     let Some(mut to) = src else { return };
     if at.to_string() == r.src {
         return;

@@ -1,0 +1,176 @@
+//! Watching a probe go by: one AF_PACKET socket (ETH_P_ALL) per namespace, opened on a thread
+//! inside it (a socket belongs to the namespace of the thread that makes it), with a classic BPF
+//! filter that lets only ICMP over IPv4 into its queue; userspace then keeps the echo requests
+//! and replies carrying the probe's identifier. The queue fills while the probe runs, so it is
+//! read once afterwards, non-blocking: nothing here waits longer than its caller's bound.
+
+use crate::sys::enter::in_netns;
+use nix::errno::Errno;
+use nix::libc;
+use nix::sys::socket::{
+    recvfrom, socket, AddressFamily, LinkAddr, SockFlag, SockProtocol, SockType,
+};
+use std::io;
+use std::net::Ipv4Addr;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::path::Path;
+
+const ICMP_ECHO_REPLY: u8 = 0;
+const ICMP_ECHO_REQUEST: u8 = 8;
+/// `sll_pkttype` of a packet this host sends, and of one addressed to another host's MAC.
+pub(crate) const PACKET_OUTGOING: u8 = 4;
+pub(crate) const PACKET_OTHERHOST: u8 = 3;
+/// How many packets one socket's queue is read for, at most (a probe sends ~15 echoes).
+const MAX_READ: usize = 4096;
+
+/// One ICMP echo of the probe seen on a link.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Seen {
+    pub(crate) ifindex: u32,
+    /// `PACKET_HOST`, `PACKET_OUTGOING`, `PACKET_OTHERHOST`, ...
+    pub(crate) pkttype: u8,
+    /// The frame's destination MAC, on an Ethernet link.
+    pub(crate) mac: Option<[u8; 6]>,
+    pub(crate) src: Ipv4Addr,
+    pub(crate) dst: Ipv4Addr,
+    pub(crate) reply: bool,
+    pub(crate) seq: u16,
+}
+
+/// A packet socket that sees every link of the namespace it was opened in (`None`: the
+/// caller's), with the ICMP filter attached.
+pub(crate) fn open(ns: Option<&Path>) -> io::Result<OwnedFd> {
+    in_netns(ns, || -> io::Result<OwnedFd> {
+        let fd = socket(
+            AddressFamily::Packet,
+            SockType::Raw,
+            SockFlag::SOCK_CLOEXEC | SockFlag::SOCK_NONBLOCK,
+            SockProtocol::EthAll,
+        )?;
+        attach_icmp_filter(&fd)?;
+        Ok(fd)
+    })?
+}
+
+/// `ip and icmp`, as the kernel's classic BPF: the protocol from the skb (whatever the link
+/// layer), the IP protocol byte from the network header.
+fn attach_icmp_filter(fd: &OwnedFd) -> io::Result<()> {
+    const SKF_AD_PROTOCOL: u32 = 0xffff_f000;
+    const SKF_NET_OFF: u32 = 0xfff0_0000;
+    let op = |code: u16, jt: u8, jf: u8, k: u32| libc::sock_filter { code, jt, jf, k };
+    let prog = [
+        op(0x28, 0, 0, SKF_AD_PROTOCOL), // ldh proto
+        op(0x15, 0, 3, 0x0800),          // jeq IPv4
+        op(0x30, 0, 0, SKF_NET_OFF + 9), // ldb ip[9]
+        op(0x15, 0, 1, 1),               // jeq ICMP
+        op(0x06, 0, 0, 0x0004_0000),     // ret whole packet
+        op(0x06, 0, 0, 0),               // ret drop
+    ];
+    let fprog = libc::sock_fprog {
+        len: prog.len() as u16,
+        filter: prog.as_ptr() as *mut libc::sock_filter,
+    };
+    // SAFETY: fprog points at `prog`, alive for the call; the kernel copies the program.
+    let rc = unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_ATTACH_FILTER,
+            std::ptr::addr_of!(fprog).cast(),
+            std::mem::size_of::<libc::sock_fprog>() as libc::socklen_t,
+        )
+    };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Everything queued on `fd` that is an echo request or reply with identifier `id`, in the
+/// order the kernel queued it. Never waits.
+pub(crate) fn drain(fd: &OwnedFd, id: u16) -> Vec<Seen> {
+    let mut out = vec![];
+    let mut buf = [0u8; 2048];
+    for _ in 0..MAX_READ {
+        match recvfrom::<LinkAddr>(fd.as_raw_fd(), &mut buf) {
+            Ok((n, Some(a))) => out.extend(parse(&buf[..n.min(buf.len())], &a, id)),
+            Ok((_, None)) | Err(Errno::EINTR) => {}
+            Err(_) => break,
+        }
+    }
+    out
+}
+
+fn parse(frame: &[u8], a: &LinkAddr, id: u16) -> Option<Seen> {
+    // Ethernet (and loopback, which has the same header) carries 14 bytes before IP.
+    let eth = matches!(a.hatype(), 1 | 772);
+    let (mac, pkt) = if eth {
+        let m: [u8; 6] = frame.get(..6)?.try_into().ok()?;
+        (Some(m), frame.get(14..)?)
+    } else {
+        (None, frame)
+    };
+    let echo = echo(pkt, id)?;
+    Some(Seen {
+        ifindex: a.ifindex() as u32,
+        pkttype: a.pkttype(),
+        mac,
+        ..echo
+    })
+}
+
+/// The probe's echo in an IPv4 packet: addresses, request or reply, sequence.
+pub(crate) fn echo(pkt: &[u8], id: u16) -> Option<Seen> {
+    if pkt.len() < 20 || pkt[0] >> 4 != 4 || pkt[9] != 1 {
+        return None;
+    }
+    let ihl = usize::from(pkt[0] & 0x0f) * 4;
+    let icmp = pkt.get(ihl..ihl + 8)?;
+    let reply = match icmp[0] {
+        ICMP_ECHO_REQUEST => false,
+        ICMP_ECHO_REPLY => true,
+        _ => return None,
+    };
+    if u16::from_be_bytes([icmp[4], icmp[5]]) != id {
+        return None;
+    }
+    let ip = |o: usize| Ipv4Addr::new(pkt[o], pkt[o + 1], pkt[o + 2], pkt[o + 3]);
+    Some(Seen {
+        ifindex: 0,
+        pkttype: 0,
+        mac: None,
+        src: ip(12),
+        dst: ip(16),
+        reply,
+        seq: u16::from_be_bytes([icmp[6], icmp[7]]),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn packet(ty: u8, id: u16, seq: u16) -> Vec<u8> {
+        let mut p = vec![0u8; 28];
+        p[0] = 0x45;
+        p[9] = 1;
+        p[12..16].copy_from_slice(&[10, 0, 0, 1]);
+        p[16..20].copy_from_slice(&[10, 0, 3, 2]);
+        p[20] = ty;
+        p[24..26].copy_from_slice(&id.to_be_bytes());
+        p[26..28].copy_from_slice(&seq.to_be_bytes());
+        p
+    }
+
+    #[test]
+    fn only_the_probes_echoes_are_kept() {
+        let req = echo(&packet(8, 7, 3), 7).unwrap();
+        assert_eq!((req.reply, req.seq), (false, 3));
+        assert_eq!(req.src, Ipv4Addr::new(10, 0, 0, 1));
+        assert_eq!(req.dst, Ipv4Addr::new(10, 0, 3, 2));
+        assert!(echo(&packet(0, 7, 3), 7).unwrap().reply);
+        assert_eq!(echo(&packet(8, 8, 3), 7), None); // someone else's ping
+        assert_eq!(echo(&packet(3, 7, 3), 7), None); // unreachable, not an echo
+        assert_eq!(echo(&packet(8, 7, 3)[..24], 7), None); // truncated
+    }
+}

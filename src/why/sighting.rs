@@ -1,0 +1,28 @@
+//! One sighting of the probe by a packet socket: where (namespace, link, in or out), which
+//! echo (request or reply), and to whom the frame was addressed.
+
+use crate::sys::Netns;
+use serde::{Serialize, Serializer};
+use std::net::IpAddr;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Sighting {
+    #[serde(rename = "at", serialize_with = "as_text")]
+    pub ns: Netns,
+    pub dev: String,
+    /// Sent on `dev` (true) or received on it.
+    pub out: bool,
+    /// The echo reply (true) or the request.
+    pub reply: bool,
+    /// Received in a frame addressed to another host's MAC: the stack ignores it.
+    pub other_host: bool,
+    /// The frame's destination MAC (`aa:bb:..`), on an Ethernet link.
+    pub mac: Option<String>,
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub seq: u16,
+}
+
+fn as_text<S: Serializer>(ns: &Netns, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&ns.to_string())
+}

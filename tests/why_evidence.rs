@@ -1,0 +1,239 @@
+//! `netsh why` from the probe's packets (issue 13, item 3): each lab is built in a sandbox by a
+//! script of tests/why (ev_*.rhai), one fault the analysis does not read is injected by hand
+//! (tc, ARP off, a static neighbour or FDB entry, a raw or mangle rule), and `why` must name the
+//! place where the packets vanished in its exact words; where a fix is given, it is run as a
+//! script, `why` must then find the path clear, and a real ping (iputils) must pass.
+
+mod support;
+
+use support::sandbox;
+
+/// Build `lab`, run `inject` (bash), then `why ns1 DST`; while blocked (at most 3 rounds) run
+/// the fix it gives as a script that names every namespace. Prints each report without its
+/// `[ok]` hops and with each MAC written `MAC` (they are random), then whether a real ping
+/// passes.
+fn diagnose(lab: &str, inject: &str, dst: &str) -> String {
+    let script = format!(
+        r#"cd "{dir}"
+"$NETSH" run tests/why/{lab}.rhai >/dev/null 2>&1 || echo "build failed"
+{inject}
+for round in 1 2 3; do
+  "$NETSH" why ns1 {dst} > /run/why.out; rc=$?
+  grep -v '^  \[ok\]' /run/why.out | sed -E 's/([0-9a-f]{{2}}:){{5}}[0-9a-f]{{2}}/MAC/g'; echo "exit $rc"
+  [ $rc = 0 ] && break
+  fix=$(sed -n 's/^  fix: //p' /run/why.out)
+  [ -z "$fix" ] && break
+  {{ for n in $(ls /run/netns); do echo "let $n = ns(\"$n\");"; done; echo "$fix;"; }} > /run/fix.rhai
+  "$NETSH" run --lab fix$round /run/fix.rhai >/dev/null 2>/run/fix.err || {{ echo "fix failed"; cat /run/fix.err; }}
+done
+ip netns exec ns1 ping -c1 -W2 {dst} >/dev/null 2>&1 && echo "ping ok" || echo "ping fails""#,
+        dir = env!("CARGO_MANIFEST_DIR")
+    );
+    let out = sandbox(&script);
+    out.assert_success();
+    out.stdout
+}
+
+fn clear(dst: &str) -> String {
+    format!("why ns1 → {dst}\n  probe: {dst} answers\nverdict: clear\nexit 0\nping ok\n")
+}
+
+/// The report of a blocked probe: the broken step, its fix when there is one.
+fn blocked(dst: &str, hop: &str, cause: &str, fix: Option<&str>) -> String {
+    let fix = fix.map(|f| format!("  fix: {f}\n")).unwrap_or_default();
+    format!(
+        "why ns1 → {dst}\n  [BROKEN] {hop}: {cause}\n{fix}  probe: no reply from {dst}\nverdict: blocked — {cause}\nexit 1\n"
+    )
+}
+
+/// One fault, named and fixed: the report, then clear, then the real ping.
+fn fixed(lab: &str, inject: &str, dst: &str, hop: &str, cause: &str, fix: &str) {
+    let got = diagnose(lab, inject, dst);
+    assert_eq!(got, blocked(dst, hop, cause, Some(fix)) + &clear(dst));
+}
+
+const D: &str = "10.0.2.2";
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_healthy_chain_is_clear_with_sightings_all_the_way() {
+    let script = format!(
+        r#"cd "{dir}"
+"$NETSH" run tests/why/ev_chain.rhai >/dev/null 2>&1 || echo "build failed"
+"$NETSH" why --json ns1 {D}"#,
+        dir = env!("CARGO_MANIFEST_DIR")
+    );
+    let out = sandbox(&script);
+    out.assert_success();
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    // --json carries the sightings: each echo on each link it crossed, in and out.
+    let mut links: Vec<String> = json["sightings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let what = if s["reply"] == true { "<" } else { ">" };
+            let dir = if s["out"] == true { "out" } else { "in" };
+            format!(
+                "{what} {} {} {dir}",
+                s["at"].as_str().unwrap(),
+                s["dev"].as_str().unwrap()
+            )
+        })
+        .collect();
+    links.sort();
+    links.dedup();
+    assert_eq!(
+        links,
+        [
+            "< d eth0 out",
+            "< ns1 eth0 in",
+            "< r1 left out",
+            "< r1 right in",
+            "< r2 left out",
+            "< r2 right in",
+            "> d eth0 in",
+            "> ns1 eth0 out",
+            "> r1 left in",
+            "> r1 right out",
+            "> r2 left in",
+            "> r2 right out",
+        ]
+    );
+    assert_eq!(diagnose("ev_chain", "", D), clear(D));
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_qdisc_that_drops_everything_on_a_routers_link_is_pinned_to_that_link() {
+    // netem is not in every kernel; a pfifo of length 0 drops every packet as `loss 100%` does.
+    fixed(
+        "ev_chain",
+        "ip netns exec r1 tc qdisc add dev right root pfifo limit 0",
+        D,
+        "r1",
+        "the request arrived in r1 on left but never left on right: right in r1 has a tc qdisc pfifo (root), which may drop or delay it",
+        r#"r1.exec("tc qdisc del dev right root")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn arp_off_on_a_routers_link_is_named() {
+    fixed(
+        "ev_chain",
+        "ip -n r1 link set right arp off",
+        D,
+        "r1",
+        // The analysis names it before any packet is sent; the evidence agrees.
+        "right in r1 has ARP off (NOARP), so it does not ask for 10.0.1.2",
+        r#"r1.exec("ip link set right arp on")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_wrong_static_neighbour_mac_is_named() {
+    fixed(
+        "ev_chain",
+        "ip -n r2 neigh replace 10.0.2.2 lladdr 02:00:00:00:00:99 dev right nud permanent",
+        D,
+        "r2",
+        "the request reached d on eth0 addressed to MAC, not d's MAC, so d ignores it: r2's static neighbour entry for 10.0.2.2 on right gives the wrong MAC",
+        r#"r2.exec("ip neigh del 10.0.2.2 dev right")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_static_fdb_entry_on_the_wrong_port_is_named() {
+    fixed(
+        "ev_lan",
+        // sticky: frames from d on p2 must not move the entry back.
+        "bridge fdb replace $(ip netns exec d cat /sys/class/net/eth0/address) dev p3 master static sticky",
+        "10.0.5.2",
+        "host",
+        "the request for MAC left host on p3 toward x's eth0, off its path: br0 in host sent it out of p3, where its forwarding database (bridge fdb) puts MAC",
+        r#"exec("bridge fdb del MAC dev p3 master")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_tc_ingress_drop_filter_is_pinned_to_its_link() {
+    fixed(
+        "ev_chain",
+        // A classic BPF program in direct-action mode that answers TC_ACT_SHOT (2) for IPv4.
+        "ip netns exec r2 tc qdisc add dev left clsact\n\
+         ip netns exec r2 tc filter add dev left ingress protocol ip bpf da bytecode '1,6 0 0 2,'",
+        D,
+        "r2",
+        "the request arrived in r2 on left but never left on right: left in r2 has a tc qdisc clsact (ingress), which may drop or delay it",
+        r#"r2.exec("tc qdisc del dev left clsact")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_mangle_drop_the_analysis_does_not_read_is_pinned_by_the_packets() {
+    fixed(
+        "ev_chain",
+        "ip netns exec r2 iptables -t mangle -A PREROUTING -p icmp -j DROP",
+        D,
+        "r2",
+        "the request arrived in r2 on left but never left on right: r2 drops it by `-t mangle -A PREROUTING -p icmp -j DROP`",
+        r#"r2.exec("iptables -t mangle -D PREROUTING -p icmp -j DROP")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_raw_drop_of_echo_requests_is_named_as_a_rule_that_may_match() {
+    fixed(
+        "ev_chain",
+        "ip netns exec r1 iptables -t raw -A PREROUTING -p icmp --icmp-type echo-request -j DROP",
+        D,
+        "r1",
+        "the request arrived in r1 on left but never left on right: r1 may drop it by `-t raw -A PREROUTING -p icmp -m icmp --icmp-type 8 -j DROP` (a match netsh cannot judge)",
+        r#"r1.exec("iptables -t raw -D PREROUTING -p icmp -m icmp --icmp-type 8 -j DROP")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_reply_dropped_on_the_way_back_is_pinned_at_the_router() {
+    fixed(
+        "ev_chain",
+        "ip netns exec r1 iptables -t mangle -A FORWARD -p icmp --icmp-type echo-reply -j DROP",
+        D,
+        "r1",
+        "the reply arrived in r1 on right but never left on left: r1 may drop it by `-t mangle -A FORWARD -p icmp -m icmp --icmp-type 0 -j DROP` (a match netsh cannot judge)",
+        r#"r1.exec("iptables -t mangle -D FORWARD -p icmp -m icmp --icmp-type 0 -j DROP")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_qdisc_that_swallows_the_destinations_arp_answers_is_named_there() {
+    fixed(
+        "ev_chain",
+        "ip netns exec d tc qdisc add dev eth0 root pfifo limit 0",
+        D,
+        "d",
+        "the request arrived in r2 on left but never left on right: 10.0.2.2 never answered its ARP on right: eth0 in d has a tc qdisc pfifo (root), which may drop or delay it",
+        r#"d.exec("tc qdisc del dev eth0 root")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_destination_that_ignores_echoes_is_named() {
+    fixed(
+        "ev_chain",
+        "ip netns exec d sysctl -qw net.ipv4.icmp_echo_ignore_all=1",
+        D,
+        "d",
+        "the request reached d on eth0, but d sent no reply: net.ipv4.icmp_echo_ignore_all is 1",
+        r#"d.sysctl("net.ipv4.icmp_echo_ignore_all", 0)"#,
+    );
+}
