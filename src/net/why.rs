@@ -72,4 +72,8 @@ impl Kernel for Netlink {
     fn ping(&mut self, ns: &Netns, dst: IpAddr) -> bool {
         Probe::ping(self, ns, dst, PingMode::Probe).unwrap_or(false)
     }
+
+    fn counters(&mut self, ns: &Netns) -> Option<Vec<crate::firewall::counters::Count>> {
+        self.fw.counters(ns.path().as_deref())
+    }
 }

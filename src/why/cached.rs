@@ -84,4 +84,8 @@ impl Kernel for Cached<'_> {
     fn ping(&mut self, ns: &Netns, dst: IpAddr) -> bool {
         self.inner.ping(ns, dst)
     }
+
+    fn counters(&mut self, ns: &Netns) -> Option<Vec<crate::firewall::counters::Count>> {
+        self.inner.counters(ns)
+    }
 }

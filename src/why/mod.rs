@@ -2,12 +2,13 @@
 //! about each namespace), so every cause and fix is testable from synthetic inputs.
 
 pub(crate) mod cached;
-pub(crate) mod chain;
+pub(crate) mod counted;
 pub(crate) mod crossed;
-pub(crate) mod decision;
 pub mod fib;
 pub(crate) mod fib_lookup;
 pub(crate) mod forward;
+pub(crate) mod hook_points;
+pub(crate) mod hooks;
 pub mod kernel;
 pub(crate) mod l2;
 pub mod link_detail;
@@ -20,13 +21,17 @@ pub(crate) mod refused;
 pub(crate) mod report;
 pub(crate) mod route_fix;
 pub mod route_get;
+pub(crate) mod rule_match;
 pub(crate) mod toward;
+pub(crate) mod traverse;
 pub(crate) mod ttl;
 pub(crate) mod tunnel;
 pub(crate) mod walk;
 pub(crate) mod way_back;
 pub(crate) mod words;
 
+#[cfg(test)]
+mod rule_tests;
 #[cfg(test)]
 mod tests;
 

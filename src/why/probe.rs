@@ -27,9 +27,11 @@ pub(crate) fn why(
     if !probe {
         return r;
     }
+    let before = super::counted::snapshot(&mut live, &r);
     let got = live.ping(src, dst);
     r.probe = Some(got);
     match (r.clear(), got) {
+        (true, false) if super::counted::blame(&mut live, &mut r, &before) => {}
         (true, false) => {
             // After the probe, the neighbour table says which next hop never answered ARP.
             let hops = r.next_hops.clone();
@@ -38,6 +40,7 @@ pub(crate) fn why(
                 matches!(st.as_str(), "FAILED" | "INCOMPLETE").then_some((ns, dev, ip, st))
             });
             match silent {
+                None if super::counted::suspect(&mut r) => {}
                 Some((ns, dev, ip, st)) => r.block(
                     &ns,
                     format!("{ip} does not answer ARP on {dev} in {ns} (neighbour {st})"),

@@ -60,6 +60,7 @@ pub(crate) fn way_back(
                     }
                 }
                 r.hop(&cur, format!("the reply arrives on {i}"));
+                super::hook_points::reply_home(k, r, &cur, i, dst, to);
             }
             return;
         }
