@@ -128,6 +128,18 @@ fn a_mangle_forward_drop_at_the_router() {
 
 #[test]
 #[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_mangle_postrouting_drop_is_fixed_without_an_in_link() {
+    routed(
+        "r",
+        "-t mangle -A POSTROUTING -o right -j DROP",
+        "r",
+        "r's mangle POSTROUTING chain drops the echo request left → right from 10.0.0.1 to 10.0.1.2 (rule `-t mangle -A POSTROUTING -o right -j DROP`)",
+        &format!("r.iptables(\"-t mangle -I POSTROUTING 1 -o right {REQ}\")"),
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
 fn a_drop_in_a_user_chain_is_named_with_the_jump() {
     routed(
         "r",

@@ -45,10 +45,13 @@ pub(crate) fn accept_first(ns: &Netns, table: &str, chain: &str, p: &Seen) -> St
         t => format!("-t {t} "),
     };
     let mut m = vec![];
-    if let Some(i) = &p.in_dev {
+    // iptables takes no -i where the packet is leaving, no -o where it has just come in.
+    let leaving = matches!(chain, "OUTPUT" | "POSTROUTING");
+    let arriving = matches!(chain, "PREROUTING" | "INPUT");
+    if let Some(i) = p.in_dev.as_ref().filter(|_| !leaving) {
         m.push(format!("-i {i}"));
     }
-    if let Some(o) = &p.out_dev {
+    if let Some(o) = p.out_dev.as_ref().filter(|_| !arriving) {
         m.push(format!("-o {o}"));
     }
     if p.state == "NEW" || table == "raw" {
