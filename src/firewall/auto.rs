@@ -261,14 +261,34 @@ impl Firewall for Auto {
             }
             None => return Ok(None),
         };
-        let rules = self
+        let entries: Vec<_> = self
             .nft
             .entries(ns)?
             .into_iter()
             .filter(|e| e.table == table && e.chain == chain)
-            .map(|e| e.listed().spec)
             .collect();
+        // A match the native reader cannot decode is read whole by the program, if it is here.
+        if entries.iter().any(|e| !e.decoded.unknown.is_empty()) {
+            if let Ok(Some(c)) = super::chain::read(ns, table, chain) {
+                return Ok(Some(c));
+            }
+        }
+        let rules = entries.into_iter().map(|e| e.listed().spec).collect();
         Ok(Some(super::chain::Chain { policy, rules }))
+    }
+
+    /// Natively (each rule's counter expression, each base chain's counters), unless the
+    /// namespace is on iptables-legacy: then its iptables-save.
+    fn counters(&mut self, ns: Option<&Path>) -> Option<Vec<super::counters::Count>> {
+        if self.kind(ns).ok()? == DriverKind::Legacy {
+            let save = if on_path("iptables-legacy-save") {
+                "iptables-legacy-save"
+            } else {
+                "iptables-save"
+            };
+            return super::counters::read(ns, save);
+        }
+        super::nft::counts::native(&mut self.nft, ns)
     }
 
     /// Native and the program where the program wrote a rule here, or where the ruleset holds

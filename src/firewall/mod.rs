@@ -5,6 +5,7 @@
 
 pub mod auto;
 pub mod chain;
+pub mod counters;
 pub(crate) mod failure;
 pub(crate) mod iptables;
 pub mod legacy;
@@ -63,6 +64,11 @@ pub trait Firewall {
         chain: &str,
     ) -> Result<Option<chain::Chain>, Failure> {
         chain::read(ns, table, chain).map_err(|e| Failure::from_io(&e))
+    }
+    /// Every rule's and policy's packet counter (`why` reads them around its probe); `None`
+    /// when they cannot be read.
+    fn counters(&mut self, ns: Option<&Path>) -> Option<Vec<counters::Count>> {
+        counters::read(ns, "iptables-save")
     }
     /// Which driver serves the namespace, where that is a choice (for `-v` and `show`).
     fn driver(&mut self, _ns: Option<&Path>) -> Option<legacy::Driver> {

@@ -116,4 +116,8 @@ impl Kernel for Netlink {
         self.block_on(super::qdisc::noarp(&handle, dev))
             .unwrap_or(false)
     }
+
+    fn counters(&mut self, ns: &Netns) -> Option<Vec<crate::firewall::counters::Count>> {
+        self.fw.counters(ns.path().as_deref())
+    }
 }

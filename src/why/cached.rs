@@ -123,4 +123,8 @@ impl Kernel for Cached<'_> {
     fn arp_off(&mut self, ns: &Netns, dev: &str) -> bool {
         self.inner.arp_off(ns, dev)
     }
+
+    fn counters(&mut self, ns: &Netns) -> Option<Vec<crate::firewall::counters::Count>> {
+        self.inner.counters(ns)
+    }
 }

@@ -2,9 +2,10 @@
 //! evidence has pinned it there: every DROP or REJECT (rule or policy) of the chains the packet
 //! crosses on that path, in raw, mangle and filter.
 
-use super::chain::decide;
 use super::kernel::Kernel;
 use super::packet::Packet;
+use super::rule_match::Seen;
+use super::traverse::traverse;
 use super::words::call;
 use crate::sys::Netns;
 
@@ -46,7 +47,7 @@ impl Path {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Drop {
     pub(crate) table: &'static str,
-    pub(crate) chain: &'static str,
+    pub(crate) chain: String,
     /// The rule's spec; `None` for the chain's policy.
     pub(crate) rule: Option<String>,
     /// The matches were judged and they match (else: a DROP whose matches could not be judged).
@@ -71,76 +72,48 @@ impl Drop {
     }
 }
 
-/// The DROPs `p` may meet in `ns` along `path`: the first terminal rule of each chain when it
-/// drops, else every DROP or REJECT rule of the chain whose matches could not be judged.
+/// The DROPs `p` may meet in `ns` along `path`: where the packet's way through each chain
+/// (user chains followed) ends in a drop, else every rule not understood that could drop it.
 pub(crate) fn drops(k: &mut dyn Kernel, ns: &Netns, path: Path, p: &Packet) -> Vec<Drop> {
+    let seen = Seen {
+        in_dev: p.in_dev.clone(),
+        out_dev: Some(p.out_dev.clone()).filter(|o| !o.is_empty()),
+        src: p.src,
+        dst: p.dst,
+        icmp_type: if p.state == "NEW" { 8 } else { 0 },
+        state: p.state,
+        dst_local: path == Path::Input,
+        src_local: path == Path::Output,
+    };
     let mut out = vec![];
     for &(table, chain) in path.chains() {
-        let Some(c) = k.chain(ns, table, chain) else {
+        let Some(o) = traverse(k, ns, table, chain, &seen) else {
             continue;
         };
-        let d = decide(&c, p);
-        if d.target == "DROP" || d.target == "REJECT" {
+        if o.drops() {
+            let (chain, rule) = match &o.by {
+                Some(at) => (at.chain.clone(), Some(at.spec.clone())),
+                None => (chain.to_string(), None),
+            };
             out.push(Drop {
                 table,
                 chain,
-                rule: d.rule,
+                rule,
                 sure: true,
             });
             continue;
         }
-        let mut only = c.clone();
-        for r in &c.rules {
-            let drops = r.ends_with("-j DROP") || r.contains("-j REJECT");
-            only.rules = vec![r.clone()];
-            // `decide` skips a rule it cannot judge: that one may match.
-            if drops && decide(&only, p).rule.is_none() && !judged_miss(r, p) {
+        for (at, _) in o.unsure {
+            let drops = at.spec.ends_with("-j DROP") || at.spec.contains("-j REJECT");
+            if drops {
                 out.push(Drop {
                     table,
-                    chain,
-                    rule: Some(r.clone()),
+                    chain: at.chain,
+                    rule: Some(at.spec),
                     sure: false,
                 });
             }
         }
     }
     out
-}
-
-/// Whether the rule's addresses or links already rule the packet out, whatever else it says.
-fn judged_miss(rule: &str, p: &Packet) -> bool {
-    let w: Vec<&str> = rule.split_whitespace().collect();
-    let mut i = 0;
-    while i + 1 < w.len() {
-        let (opt, arg) = (w[i], w[i + 1]);
-        let neg = i > 0 && w[i - 1] == "!";
-        let hit = match opt {
-            "-s" => net_has(arg, p.src),
-            "-d" => net_has(arg, p.dst),
-            "-i" => p.in_dev.as_deref().map(|d| iface(arg, d)),
-            "-o" => Some(iface(arg, &p.out_dev)),
-            "-p" => Some(matches!(arg, "icmp" | "all" | "1")),
-            _ => None,
-        };
-        if hit.is_some_and(|h| h == neg) {
-            return true;
-        }
-        i += 1;
-    }
-    false
-}
-
-fn net_has(s: &str, ip: std::net::IpAddr) -> Option<bool> {
-    let n: Option<ipnet::IpNet> = s
-        .parse()
-        .ok()
-        .or_else(|| s.parse::<std::net::IpAddr>().ok().map(ipnet::IpNet::from));
-    n.map(|n| n.contains(&ip))
-}
-
-fn iface(pat: &str, name: &str) -> bool {
-    match pat.strip_suffix('+') {
-        Some(prefix) => name.starts_with(prefix),
-        None => pat == name,
-    }
 }

@@ -1,12 +1,77 @@
-//! A router on the way: FORWARD must let the packet through, and POSTROUTING may NAT it.
+//! A router on the way: FORWARD must let the packet through, and POSTROUTING may NAT it; the
+//! reply crosses PREROUTING, FORWARD and POSTROUTING again as ESTABLISHED.
 
-use super::chain::decide;
+use super::hooks::{accept_path, by, cross, unsure};
 use super::kernel::Kernel;
 use super::packet::Packet;
 use super::report::Report;
+use super::rule_match::Seen;
+use super::traverse::traverse;
 use super::words::call;
 use crate::sys::Netns;
 use std::net::IpAddr;
+
+fn seen(k: &mut dyn Kernel, ns: &Netns, p: &Packet) -> Seen {
+    let local = |k: &mut dyn Kernel, ip| k.view(ns).is_some_and(|v| v.addr_owner(ip).is_some());
+    let request = p.state == "NEW";
+    Seen {
+        in_dev: p.in_dev.clone(),
+        out_dev: Some(p.out_dev.clone()),
+        src: p.src,
+        dst: p.dst,
+        icmp_type: if request { 8 } else { 0 },
+        state: p.state,
+        dst_local: local(k, p.dst),
+        src_local: local(k, p.src),
+    }
+}
+
+/// filter FORWARD: false when it drops `p` (said in `r`). A policy is answered with the
+/// DSL's narrow `forward()` rule (appended, which is enough before a policy); a rule with an
+/// accept put before it.
+fn filter_forward(k: &mut dyn Kernel, r: &mut Report, cur: &Netns, p: &Packet) -> bool {
+    let s = seen(k, cur, p);
+    let Some(o) = traverse(k, cur, "filter", "FORWARD", &s) else {
+        return true;
+    };
+    r.crossed_chains
+        .push((cur.clone(), "filter".into(), "FORWARD".into(), s.clone()));
+    unsure(r, cur, &o);
+    let (i, out) = (p.in_dev.clone().unwrap_or_default(), &p.out_dev);
+    let reply = p.state != "NEW";
+    if o.drops() {
+        let fix = if o.by.is_some() || o.gone.is_some() {
+            accept_path(k, cur, "filter", "FORWARD", &s)
+        } else if reply {
+            call(
+                cur,
+                &format!("forward(#{{ out: \"{out}\", state: \"RELATED,ESTABLISHED\" }})"),
+            )
+        } else {
+            call(
+                cur,
+                &format!("forward(#{{ \"in\": \"{i}\", out: \"{out}\" }})"),
+            )
+        };
+        let what = if reply { "the replies " } else { "" };
+        r.block(
+            cur,
+            format!("{cur}'s FORWARD chain drops {what}{i} → {out} ({})", by(&o)),
+            Some(fix),
+        );
+        return false;
+    }
+    if reply {
+        r.hop(cur, format!("FORWARD lets the replies back {i} → {out}"));
+    } else {
+        let how = match (&o.by, o.via.is_empty()) {
+            (Some(a), true) => format!("rule `{}`", a.spec),
+            _ => by(&o),
+        };
+        r.hop(cur, format!("FORWARD {i} → {out} accepted ({how})"));
+    }
+    true
+}
 
 /// Whether the packet gets through `cur` (`false`: blocked, said in `r`), and the source
 /// POSTROUTING gives it when it NATs (`masq`: the address MASQUERADE picks on the way out).
@@ -29,37 +94,23 @@ pub(crate) fn router(
         dst,
         state: "NEW",
     };
-    if let Some(c) = k.chain(cur, "filter", "FORWARD") {
-        let d = decide(&c, &p);
-        let by = d
-            .rule
-            .as_ref()
-            .map(|x| format!("rule `{x}`"))
-            .unwrap_or_else(|| format!("policy {}", d.target));
-        if d.target != "ACCEPT" && d.target != "RETURN" {
-            r.block(
-                cur,
-                format!("{cur}'s FORWARD chain drops {i} → {out} ({by})"),
-                Some(call(
-                    cur,
-                    &format!("forward(#{{ \"in\": \"{i}\", out: \"{out}\" }})"),
-                )),
-            );
-            return (false, None);
-        }
-        r.hop(cur, format!("FORWARD {i} → {out} accepted ({by})"));
+    let s = seen(k, cur, &p);
+    if cross(k, r, cur, &[("mangle", "FORWARD")], &s).is_none()
+        || !filter_forward(k, r, cur, &p)
+        || cross(k, r, cur, &[("mangle", "POSTROUTING")], &s).is_none()
+    {
+        return (false, None);
     }
-    if let Some(c) = k.chain(cur, "nat", "POSTROUTING") {
-        let d = decide(&c, &p);
-        let new = match d.target.as_str() {
+    if let Some(o) = traverse(k, cur, "nat", "POSTROUTING", &s) {
+        let new = match o.target.as_str() {
             "MASQUERADE" => masq,
-            "SNAT" => d.to_source,
+            "SNAT" => o.to_source,
             _ => None,
         };
         if let Some(n) = new {
             r.hop(
                 cur,
-                format!("POSTROUTING {}: source {src_ip} becomes {n}", d.target),
+                format!("POSTROUTING {}: source {src_ip} becomes {n}", o.target),
             );
             return (true, Some(n));
         }
@@ -67,28 +118,20 @@ pub(crate) fn router(
     (true, None)
 }
 
-/// The reply crossing a router: FORWARD must let it through (conntrack ESTABLISHED).
+/// The reply crossing a router: PREROUTING, FORWARD (conntrack ESTABLISHED), POSTROUTING.
 pub(crate) fn reply(k: &mut dyn Kernel, r: &mut Report, at: &Netns, p: &Packet) -> bool {
-    let Some(ch) = k.chain(at, "filter", "FORWARD") else {
-        return true;
-    };
-    let (i, o) = (p.in_dev.clone().unwrap_or_default(), &p.out_dev);
-    let d = decide(&ch, p);
-    if d.target != "ACCEPT" && d.target != "RETURN" {
-        let by = d
-            .rule
-            .map(|x| format!("rule `{x}`"))
-            .unwrap_or_else(|| format!("policy {}", d.target));
-        r.block(
-            at,
-            format!("{at}'s FORWARD chain drops the replies {i} → {o} ({by})"),
-            Some(call(
-                at,
-                &format!("forward(#{{ out: \"{o}\", state: \"RELATED,ESTABLISHED\" }})"),
-            )),
-        );
-        return false;
-    }
-    r.hop(at, format!("FORWARD lets the replies back {i} → {o}"));
-    true
+    let s = seen(k, at, p);
+    let mut pre = s.clone();
+    pre.out_dev = None;
+    cross(
+        k,
+        r,
+        at,
+        &[("raw", "PREROUTING"), ("mangle", "PREROUTING")],
+        &pre,
+    )
+    .is_some()
+        && cross(k, r, at, &[("mangle", "FORWARD")], &s).is_some()
+        && filter_forward(k, r, at, p)
+        && cross(k, r, at, &[("mangle", "POSTROUTING")], &s).is_some()
 }

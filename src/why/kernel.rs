@@ -63,4 +63,9 @@ pub trait Kernel {
     fn arp_off(&mut self, _ns: &Netns, _dev: &str) -> bool {
         false
     }
+    /// Every rule's and policy's packet counter in `ns` (read around the probe); `None` when
+    /// they cannot be read.
+    fn counters(&mut self, _ns: &Netns) -> Option<Vec<crate::firewall::counters::Count>> {
+        None
+    }
 }

@@ -3,15 +3,16 @@
 
 pub(crate) mod arp;
 pub(crate) mod cached;
-pub(crate) mod chain;
+pub(crate) mod counted;
 pub(crate) mod crossed;
-pub(crate) mod decision;
 pub(crate) mod drops;
 pub(crate) mod duplicate;
 pub(crate) mod evidence;
 pub mod fib;
 pub(crate) mod fib_lookup;
 pub(crate) mod forward;
+pub(crate) mod hook_points;
+pub(crate) mod hooks;
 pub(crate) mod ignored;
 pub mod kernel;
 pub(crate) mod l2;
@@ -28,11 +29,13 @@ pub(crate) mod refused;
 pub(crate) mod report;
 pub(crate) mod route_fix;
 pub mod route_get;
+pub(crate) mod rule_match;
 pub(crate) mod segment;
 pub mod sighting;
 pub(crate) mod snat_held;
 pub(crate) mod toward;
 pub(crate) mod trail;
+pub(crate) mod traverse;
 pub(crate) mod ttl;
 pub(crate) mod tunnel;
 pub(crate) mod tunnel_far;
@@ -46,6 +49,8 @@ pub(crate) mod words;
 
 #[cfg(test)]
 mod evidence_tests;
+#[cfg(test)]
+mod rule_tests;
 #[cfg(test)]
 mod tests;
 

@@ -43,6 +43,8 @@ pub(crate) fn why_sized(
     if !probe {
         return r;
     }
+    // The rule counters before the probe: the kernel's own word on which rule dropped it.
+    let before = super::counted::snapshot(&mut live, &r);
     let watch = watched(&mut live, &r, src, dst);
     // A sized DF probe is not watched: its loss is the MTU's, which the walk already names.
     let (got, seen) = match payload {
@@ -62,6 +64,7 @@ pub(crate) fn why_sized(
         vanished(&mut live, e, src, dst, got)
     });
     match (r.clear(), got) {
+        (true, false) if super::counted::blame(&mut live, &mut r, &before) => {}
         (true, false) => match gone {
             Some(v) => r.block(&v.ns, v.cause, v.fix),
             None => unseen(&mut live, &mut r, src, dst),
@@ -87,7 +90,8 @@ pub(crate) fn why_sized(
 }
 
 /// The probe failed on a path that looks clear, and the packets name no place: the next hop
-/// that never answered ARP, else only that much.
+/// that never answered ARP, else a rule not understood that may have dropped it, else only
+/// that much.
 fn unseen(live: &mut dyn Kernel, r: &mut Report, src: &Netns, dst: IpAddr) {
     let hops = r.next_hops.clone();
     let silent = hops.into_iter().find_map(|(ns, dev, ip)| {
@@ -100,6 +104,7 @@ fn unseen(live: &mut dyn Kernel, r: &mut Report, src: &Netns, dst: IpAddr) {
             format!("{ip} does not answer ARP on {dev} in {ns} (neighbour {st})"),
             None,
         ),
+        None if super::counted::suspect(r) => {}
         None => r.block(
             src,
             format!("the probe got no reply from {dst}, though every step above looks clear"),

@@ -8,6 +8,9 @@ pub(crate) struct Hop {
     pub(crate) at: String,
     pub(crate) text: String,
     pub(crate) ok: bool,
+    /// A step the analysis could not judge (`[?]`): a rule it does not understand.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) unsure: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -39,6 +42,10 @@ pub(crate) struct Report {
     /// reply that never came agrees with it.
     #[serde(skip)]
     pub(crate) back: bool,
+    /// The packet as each chain it crossed saw it (namespace, table, chain): what a fix for a
+    /// rule the counters name is narrowed to.
+    #[serde(skip)]
+    pub(crate) crossed_chains: Vec<(crate::sys::Netns, String, String, super::rule_match::Seen)>,
 }
 
 impl Report {
@@ -47,6 +54,7 @@ impl Report {
             at: at.to_string(),
             text: text.into(),
             ok: true,
+            unsure: false,
         });
     }
 
@@ -61,10 +69,21 @@ impl Report {
             at: at.to_string(),
             text: cause.clone(),
             ok: false,
+            unsure: false,
         });
         self.broken = Some(cause);
         self.fix = fix;
         self.other_way = None;
+    }
+
+    /// A step not judged: shown as `[?]`, left to the probe (and the rule counters) to settle.
+    pub(crate) fn unsure(&mut self, at: &impl ToString, text: impl Into<String>) {
+        self.hops.push(Hop {
+            at: at.to_string(),
+            text: text.into(),
+            ok: true,
+            unsure: true,
+        });
     }
 
     pub(crate) fn clear(&self) -> bool {
@@ -84,7 +103,11 @@ impl Report {
     pub(crate) fn render(&self) -> String {
         let mut out = format!("why {} → {}\n", self.src, self.dst);
         for h in &self.hops {
-            let mark = if h.ok { "ok" } else { "BROKEN" };
+            let mark = match (h.ok, h.unsure) {
+                (_, true) => "?",
+                (true, _) => "ok",
+                _ => "BROKEN",
+            };
             out += &format!("  [{mark}] {}: {}\n", h.at, h.text);
         }
         if let Some(f) = &self.fix {

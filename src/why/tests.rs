@@ -1,9 +1,7 @@
 //! The analysis on synthetic kernels: no root, no namespaces.
 
-use super::chain::decide;
 use super::fib::{Fib, FibRoute, FibRule, RuleAction};
 use super::fib_lookup;
-use super::packet::Packet;
 use super::walk::walk;
 use super::*;
 use crate::firewall::chain::Chain;
@@ -208,27 +206,6 @@ fn a_down_peer_is_named_on_its_side() {
         Some("vethb1 in host (the other end of veth1 in ns1) is down")
     );
     assert_eq!(r.fix.as_deref(), Some(r#"link("vethb1").up()"#));
-}
-
-#[test]
-fn chain_rules_match_interfaces_negation_and_state() {
-    let c = Chain::parse(
-        "-P FORWARD DROP\n-A FORWARD -i bridge0 ! -o bridge0 -m comment --comment \"netsh:x\" -j ACCEPT\n-A FORWARD -o bridge0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n",
-    );
-    let p = |i: &str, o: &str, state| Packet {
-        in_dev: Some(i.into()),
-        out_dev: o.into(),
-        src: ip("10.1.1.2"),
-        dst: ip("172.31.131.150"),
-        state,
-    };
-    assert_eq!(decide(&c, &p("bridge0", "eth0", "NEW")).target, "ACCEPT");
-    assert_eq!(decide(&c, &p("bridge0", "bridge0", "NEW")).target, "DROP");
-    assert_eq!(decide(&c, &p("eth0", "bridge0", "NEW")).rule, None);
-    assert_eq!(
-        decide(&c, &p("eth0", "bridge0", "ESTABLISHED")).target,
-        "ACCEPT"
-    );
 }
 
 #[test]

@@ -8,6 +8,7 @@
 use super::crossed::Crossed;
 use super::fib::FibRoute;
 use super::forward::router;
+use super::hook_points;
 use super::kernel::Kernel;
 use super::l2;
 use super::loops::{loop_found, Visit};
@@ -24,7 +25,7 @@ use super::words::ip_forward;
 use crate::sys::Netns;
 use std::net::IpAddr;
 
-pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, dst: IpAddr) -> Report {
+pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
     let mut r = Report {
         src: src.to_string(),
         dst: dst.to_string(),
@@ -37,6 +38,12 @@ pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, dst: IpAddr) -> Report {
     let mut crossed: Vec<Crossed> = vec![];
     let mut seen: Vec<Visit> = vec![];
     for _ in 0..=CAP {
+        if let (Some(i), Some(s)) = (&in_dev, pkt_src) {
+            let Some(d) = hook_points::arrive(k, &mut r, &cur, i, s, dst) else {
+                return r;
+            };
+            dst = d;
+        }
         let q = Lookup {
             dst,
             src: pkt_src,
@@ -54,6 +61,9 @@ pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, dst: IpAddr) -> Report {
                 }
             }
             r.hop(&cur, format!("{dst} is local here (on {l})"));
+            if !hook_points::delivered(k, &mut r, &cur, &in_dev, pkt_src, dst) {
+                return r;
+            }
             way_back(k, &mut r, &cur, dst, pkt_src, &crossed);
             return r;
         }
@@ -78,11 +88,21 @@ pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, dst: IpAddr) -> Report {
         });
         if route.kind == RouteKind::Local {
             r.hop(&cur, format!("{dst} is local here (route type local)"));
+            if !hook_points::delivered(k, &mut r, &cur, &in_dev, pkt_src, dst) {
+                return r;
+            }
             way_back(k, &mut r, &cur, dst, pkt_src, &crossed);
             return r;
         }
         r.hop(&cur, route_words(&route, &q, decided.as_ref().map(whence)));
         let src_ip = *pkt_src.get_or_insert(route.src.unwrap_or(dst));
+        if in_dev.is_none() {
+            let Some(s) = hook_points::leave_source(k, &mut r, &cur, &route.dev, src_ip, dst)
+            else {
+                return r;
+            };
+            pkt_src = Some(s);
+        }
         if let Some(i) = &in_dev {
             let out = k.route_get(&cur, &Lookup::to(dst)).ok().and_then(|o| o.src);
             let (ok, snat) = router(k, &mut r, &cur, i, &route.dev, src_ip, dst, out);
@@ -104,7 +124,9 @@ pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, dst: IpAddr) -> Report {
             return r;
         };
         r.next_hops.push((cur.clone(), route.dev.clone(), next));
-        if !l2::reach(k, &mut r, &cur, &route.dev, &nns, &nlink) {
+        if !l2::reach(k, &mut r, &cur, &route.dev, &nns, &nlink)
+            || !hook_points::bridged(k, &mut r, &cur, &route.dev, &nns, &nlink, pkt_src, dst)
+        {
             return r;
         }
         if !segment::check(k, &mut r, &cur, &route.dev, next, &nns, &nlink) {

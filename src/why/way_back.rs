@@ -78,6 +78,7 @@ fn follow_back(
                     }
                 }
                 r.hop(&cur, format!("the reply arrives on {i}"));
+                super::hook_points::reply_home(k, r, &cur, i, dst, to);
             }
             return;
         }

@@ -10,6 +10,7 @@
 
 pub(crate) mod batch;
 pub(crate) mod chains;
+pub(crate) mod counts;
 pub(crate) mod decode;
 pub mod driver;
 pub(crate) mod encode;

@@ -12,6 +12,8 @@ pub(crate) struct Chain {
     pub(crate) name: String,
     /// A base chain's policy (NF_ACCEPT 1, NF_DROP 0); `None` for a user chain.
     pub(crate) policy: Option<u32>,
+    /// Packets the base chain's policy took (its counters); `None` for a user chain.
+    pub(crate) packets: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,6 +38,8 @@ const TABLE_NAME: u16 = 1;
 const CHAIN_TABLE: u16 = 1;
 const CHAIN_NAME: u16 = 3;
 const CHAIN_POLICY: u16 = 5;
+const CHAIN_COUNTERS: u16 = 8;
+const COUNTER_PACKETS: u16 = 2;
 const RULE_TABLE: u16 = 1;
 const RULE_CHAIN: u16 = 2;
 const RULE_HANDLE: u16 = 3;
@@ -57,6 +61,9 @@ impl Ruleset {
                     table: cstr(get(c, CHAIN_TABLE)?),
                     name: cstr(get(c, CHAIN_NAME)?),
                     policy: get(c, CHAIN_POLICY).and_then(be32),
+                    packets: get(c, CHAIN_COUNTERS)
+                        .and_then(|n| get(n, COUNTER_PACKETS))
+                        .and_then(be64),
                 })
             })
             .collect();
@@ -80,6 +87,12 @@ impl Ruleset {
             chains,
             rules,
         })
+    }
+
+    /// Packets a rule's counter expression counted (iptables-nft gives every rule one).
+    pub(crate) fn packets(rule: &KernelRule) -> Option<u64> {
+        let c = rule.exprs.iter().find(|e| e.name == "counter")?;
+        c.get(COUNTER_PACKETS).and_then(be64)
     }
 
     pub(crate) fn has_table(&self, table: &str) -> bool {

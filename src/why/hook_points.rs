@@ -1,0 +1,209 @@
+//! Where the walk meets netfilter, in the kernel's order: leaving the source (OUTPUT, then
+//! POSTROUTING), arriving anywhere (PREROUTING: a DNAT there changes where the walk goes),
+//! delivered (INPUT, then the echo reply leaving: OUTPUT, POSTROUTING), the reply arriving back
+//! home (PREROUTING, INPUT), and a bridge whose namespace passes bridged IPv4 to iptables
+//! (br_netfilter: FORWARD with the bridge as both links).
+
+use super::hooks::{chain_words, cross};
+use super::kernel::Kernel;
+use super::l2::{find, peer};
+use super::report::Report;
+use super::route_get::Lookup;
+use super::rule_match::Seen;
+use super::traverse::traverse;
+use super::words::call;
+use crate::sys::Netns;
+use std::net::IpAddr;
+
+const OUTPUT: [(&str, &str); 6] = [
+    ("raw", "OUTPUT"),
+    ("mangle", "OUTPUT"),
+    ("nat", "OUTPUT"),
+    ("filter", "OUTPUT"),
+    ("mangle", "POSTROUTING"),
+    ("nat", "POSTROUTING"),
+];
+const PREROUTING: [(&str, &str); 3] = [
+    ("raw", "PREROUTING"),
+    ("mangle", "PREROUTING"),
+    ("nat", "PREROUTING"),
+];
+const INPUT: [(&str, &str); 3] = [("mangle", "INPUT"), ("filter", "INPUT"), ("nat", "INPUT")];
+
+fn holds(k: &mut dyn Kernel, ns: &Netns, ip: IpAddr) -> bool {
+    k.view(ns).is_some_and(|v| v.addr_owner(ip).is_some())
+}
+
+/// The packet as a hook in `ns` sees it.
+#[allow(clippy::too_many_arguments)]
+fn seen(
+    k: &mut dyn Kernel,
+    ns: &Netns,
+    in_dev: Option<&str>,
+    out_dev: Option<&str>,
+    src: IpAddr,
+    dst: IpAddr,
+    request: bool,
+) -> Seen {
+    Seen {
+        in_dev: in_dev.map(str::to_string),
+        out_dev: out_dev.map(str::to_string),
+        src,
+        dst,
+        icmp_type: if request { 8 } else { 0 },
+        state: if request { "NEW" } else { "ESTABLISHED" },
+        dst_local: holds(k, ns, dst),
+        src_local: holds(k, ns, src),
+    }
+}
+
+/// The echo request leaving its source on `out`: OUTPUT, POSTROUTING. Its source as it
+/// leaves (a SNAT there), or `None` when dropped (said in `r`).
+pub(crate) fn leave_source(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    ns: &Netns,
+    out: &str,
+    src: IpAddr,
+    dst: IpAddr,
+) -> Option<IpAddr> {
+    let p = seen(k, ns, None, Some(out), src, dst, true);
+    let after = cross(k, r, ns, &OUTPUT, &p)?;
+    Some(after.src)
+}
+
+/// The echo request arriving on `i` (at a router or its destination): PREROUTING. Where it is
+/// going after it (a DNAT there), or `None` when dropped.
+pub(crate) fn arrive(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    ns: &Netns,
+    i: &str,
+    src: IpAddr,
+    dst: IpAddr,
+) -> Option<IpAddr> {
+    let p = seen(k, ns, Some(i), None, src, dst, true);
+    Some(cross(k, r, ns, &PREROUTING, &p)?.dst)
+}
+
+/// `deliver` where the request came in from another namespace (not a ping to oneself).
+pub(crate) fn delivered(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    ns: &Netns,
+    i: &Option<String>,
+    src: Option<IpAddr>,
+    dst: IpAddr,
+) -> bool {
+    match (i, src) {
+        (Some(i), Some(s)) => deliver(k, r, ns, i, s, dst),
+        _ => true,
+    }
+}
+
+/// The echo request delivered in `ns` (it came in on `i`): INPUT; then the echo reply leaving
+/// (OUTPUT, POSTROUTING) by the link its route takes. False when either is dropped.
+pub(crate) fn deliver(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    ns: &Netns,
+    i: &str,
+    src: IpAddr,
+    dst: IpAddr,
+) -> bool {
+    let p = seen(k, ns, Some(i), None, src, dst, true);
+    if cross(k, r, ns, &INPUT, &p).is_none() {
+        return false;
+    }
+    let out = k.route_get(ns, &Lookup::to(src)).ok().map(|rt| rt.dev);
+    let back = seen(k, ns, None, out.as_deref(), dst, src, false);
+    cross(k, r, ns, &OUTPUT, &back).is_some()
+}
+
+/// The echo reply (from `from`) arriving home in `ns` on `i`: PREROUTING, INPUT.
+pub(crate) fn reply_home(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    ns: &Netns,
+    i: &str,
+    from: IpAddr,
+    to: IpAddr,
+) -> bool {
+    let p = seen(k, ns, Some(i), None, from, to, false);
+    let Some(p) = cross(k, r, ns, &PREROUTING, &p) else {
+        return false;
+    };
+    cross(k, r, ns, &INPUT, &p).is_some()
+}
+
+/// The bridge (namespace, name) a frame sent on `dev` in `at` is switched by, when it is not
+/// for the bridge itself (`to_link` in `to` is not the bridge).
+fn bridge_crossed(
+    k: &mut dyn Kernel,
+    at: &Netns,
+    dev: &str,
+    to: &Netns,
+    to_link: &str,
+) -> Option<(Netns, String)> {
+    let d = find(k, at, dev)?;
+    let (bns, port) = peer(k, at, &d)?;
+    let br = port.master?;
+    (!(bns == *to && br == to_link)).then_some((bns, br))
+}
+
+/// br_netfilter: a frame switched by a bridge whose namespace has
+/// net.bridge.bridge-nf-call-iptables = 1 crosses that namespace's FORWARD (with the bridge
+/// as in and out link), as Docker's hosts do. False when dropped there.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn bridged(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    at: &Netns,
+    dev: &str,
+    to: &Netns,
+    to_link: &str,
+    src: Option<IpAddr>,
+    dst: IpAddr,
+) -> bool {
+    let Some((bns, br)) = bridge_crossed(k, at, dev, to, to_link) else {
+        return true;
+    };
+    let on = k.sysctl(&bns, "net.bridge.bridge-nf-call-iptables");
+    if on.as_deref() != Some("1") {
+        return true;
+    }
+    let Some(src) = src else { return true };
+    let p = seen(k, &bns, Some(&br), Some(&br), src, dst, true);
+    if cross(k, r, &bns, &PREROUTING, &p).is_none() {
+        return false;
+    }
+    for (table, chain) in [("mangle", "FORWARD"), ("filter", "FORWARD")] {
+        let Some(o) = traverse(k, &bns, table, chain, &p) else {
+            continue;
+        };
+        r.crossed_chains
+            .push((bns.clone(), table.into(), chain.into(), p.clone()));
+        if o.drops() {
+            let t = if table == "filter" {
+                String::new()
+            } else {
+                format!("-t {table} ")
+            };
+            r.block(
+                &bns,
+                format!(
+                    "{bns}'s {} chain drops the echo request switched by {br} from {src} to {dst} ({}; bridge-nf-call-iptables is 1: br_netfilter passes bridged traffic to iptables)",
+                    chain_words(table, chain),
+                    super::hooks::by(&o)
+                ),
+                Some(call(
+                    &bns,
+                    &format!("iptables(\"{t}-I FORWARD 1 -i {br} -o {br} -j ACCEPT\")"),
+                )),
+            );
+            return false;
+        }
+    }
+    // Passed: said only when it drops (most bridged paths cross an empty FORWARD).
+    true
+}

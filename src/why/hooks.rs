@@ -1,0 +1,232 @@
+//! The chains a packet crosses at one hook point of one namespace, table by table in the
+//! kernel's order: the first that drops it is the fault (with the fix that precedes the rule,
+//! or accepts before the policy); NAT there rewrites the packet the walk follows on with.
+
+use super::kernel::Kernel;
+use super::report::Report;
+use super::rule_match::{judge, Hold, Seen};
+use super::traverse::{traverse, Outcome};
+use super::words::call;
+use crate::sys::Netns;
+
+/// Where the packet is, in people's words: `the echo request` or `the echo reply`.
+pub(crate) fn what(p: &Seen) -> &'static str {
+    if p.icmp_type == 8 {
+        "the echo request"
+    } else {
+        "the echo reply"
+    }
+}
+
+/// `ns1 → ns2` words for the links a hook knows.
+fn links(p: &Seen) -> String {
+    match (&p.in_dev, &p.out_dev) {
+        (Some(i), Some(o)) => format!(" {i} → {o}"),
+        (Some(i), None) => format!(" in on {i}"),
+        (None, Some(o)) => format!(" out on {o}"),
+        (None, None) => String::new(),
+    }
+}
+
+/// `filter FORWARD` is said as `FORWARD` (the chain people mean); other tables are named.
+pub(crate) fn chain_words(table: &str, chain: &str) -> String {
+    match table {
+        "filter" => chain.to_string(),
+        t => format!("{t} {chain}"),
+    }
+}
+
+/// The rule that lets this packet (and only this path's) through `chain`, first in the chain:
+/// for a request its addresses; for a reply, conntrack's ESTABLISHED (not in raw, where
+/// conntrack has not looked yet).
+pub(crate) fn accept_first(ns: &Netns, table: &str, chain: &str, p: &Seen) -> String {
+    let t = match table {
+        "filter" => String::new(),
+        t => format!("-t {t} "),
+    };
+    let mut m = vec![];
+    // iptables takes no -i where the packet is leaving, no -o where it has just come in.
+    let leaving = matches!(chain, "OUTPUT" | "POSTROUTING");
+    let arriving = matches!(chain, "PREROUTING" | "INPUT");
+    if let Some(i) = p.in_dev.as_ref().filter(|_| !leaving) {
+        m.push(format!("-i {i}"));
+    }
+    if let Some(o) = p.out_dev.as_ref().filter(|_| !arriving) {
+        m.push(format!("-o {o}"));
+    }
+    if p.state == "NEW" || table == "raw" {
+        m.push(format!("-s {} -d {} -p icmp", p.src, p.dst));
+    } else {
+        m.push("-m conntrack --ctstate RELATED,ESTABLISHED".into());
+    }
+    call(
+        ns,
+        &format!("iptables(\"{t}-I {chain} 1 {} -j ACCEPT\")", m.join(" ")),
+    )
+}
+
+/// `accept_first` for `p`; in FORWARD, which the reply crosses too, also for the reply when
+/// the same chain would drop it (or might: a rule not understood), so that one fix is enough.
+pub(crate) fn accept_path(
+    k: &mut dyn Kernel,
+    ns: &Netns,
+    table: &str,
+    chain: &str,
+    p: &Seen,
+) -> String {
+    let mut fix = accept_first(ns, table, chain, p);
+    if chain != "FORWARD" || p.state != "NEW" {
+        return fix;
+    }
+    let back = Seen {
+        in_dev: p.out_dev.clone(),
+        out_dev: p.in_dev.clone(),
+        src: p.dst,
+        dst: p.src,
+        icmp_type: 0,
+        state: "ESTABLISHED",
+        dst_local: p.src_local,
+        src_local: p.dst_local,
+    };
+    if let Some(o) = traverse(k, ns, table, chain, &back) {
+        if o.drops() || !o.unsure.is_empty() {
+            fix += &format!("; {}", accept_first(ns, table, chain, &back));
+        }
+    }
+    fix
+}
+
+/// The fix for a drop of `p` in `chain`: a rule in PREROUTING or POSTROUTING of a router that
+/// drops the request and would drop its reply too (which crosses the same chains) is removed,
+/// one fix for both; anything else is preceded by an accept (`accept_path`).
+fn fix_drop(
+    k: &mut dyn Kernel,
+    ns: &Netns,
+    table: &str,
+    chain: &str,
+    p: &Seen,
+    o: &Outcome,
+) -> String {
+    let routed = matches!(chain, "PREROUTING" | "POSTROUTING") && !p.dst_local && !p.src_local;
+    if let (true, "NEW", Some(at)) = (routed, p.state, &o.by) {
+        let back = Seen {
+            in_dev: p.out_dev.clone(),
+            out_dev: p.in_dev.clone(),
+            src: p.dst,
+            dst: p.src,
+            icmp_type: 0,
+            state: "ESTABLISHED",
+            dst_local: false,
+            src_local: false,
+        };
+        if judge(&at.spec, &back).hold == Hold::Yes {
+            let t = match at.table.as_str() {
+                "filter" => String::new(),
+                t => format!("-t {t} "),
+            };
+            let cmd = format!("iptables {t}-D {} {}", at.chain, at.spec);
+            return call(ns, &format!("exec(\"{}\")", cmd.replace('"', "\\\"")));
+        }
+    }
+    accept_path(k, ns, table, chain, p)
+}
+
+/// Why `o` decided: the rule (and the jumps that led to it) or the policy.
+pub(crate) fn by(o: &Outcome) -> String {
+    let via: Vec<String> = o.via.iter().map(|v| format!("`{}`", v.text())).collect();
+    if let (None, Some(g)) = (&o.by, &o.gone) {
+        let to = g.spec.split_whitespace().last().unwrap_or_default();
+        return format!(
+            "{}, reached by `{}` (a goto: {to} does not return to {})",
+            o.by_words(),
+            g.text(),
+            g.chain
+        );
+    }
+    if via.is_empty() {
+        o.by_words()
+    } else {
+        format!("{}, reached by {}", o.by_words(), via.join(" then "))
+    }
+}
+
+/// Rules not understood that could have dropped what the analysis let through: `[?]` lines.
+pub(crate) fn unsure(r: &mut Report, ns: &Netns, o: &Outcome) {
+    for (rule, why) in &o.unsure {
+        let text = format!("rule `{}` (not understood, may match: {why})", rule.text());
+        // The request and the reply may cross the same rule: said once.
+        let said = r.hops.iter().any(|h| h.unsure && h.text == text);
+        if !said {
+            r.unsure(ns, text);
+        }
+    }
+}
+
+/// The packet through `steps` ((table, chain) in the kernel's order) at `ns`: the packet as it
+/// leaves them (NATed), or `None` when one drops it (said in `r`, with the fix).
+pub(crate) fn cross(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    ns: &Netns,
+    steps: &[(&str, &str)],
+    p: &Seen,
+) -> Option<Seen> {
+    let mut p = p.clone();
+    for (table, chain) in steps {
+        // NAT is decided on a connection's first packet; later ones follow conntrack.
+        if *table == "nat" && p.state != "NEW" {
+            continue;
+        }
+        let Some(o) = traverse(k, ns, table, chain, &p) else {
+            continue;
+        };
+        r.crossed_chains
+            .push((ns.clone(), table.to_string(), chain.to_string(), p.clone()));
+        unsure(r, ns, &o);
+        let name = chain_words(table, chain);
+        if o.drops() {
+            r.block(
+                ns,
+                format!(
+                    "{ns}'s {name} chain drops {}{} from {} to {} ({})",
+                    what(&p),
+                    links(&p),
+                    p.src,
+                    p.dst,
+                    by(&o)
+                ),
+                Some(fix_drop(k, ns, table, chain, &p, &o)),
+            );
+            return None;
+        }
+        if let Some(d) = o.to_dest.filter(|_| o.target == "DNAT") {
+            if super::owner::owner(k, d).is_none() {
+                r.block(
+                    ns,
+                    format!(
+                        "{ns}'s {name} chain sends {} for {} to {d}, which no namespace here holds ({})",
+                        what(&p),
+                        p.dst,
+                        by(&o)
+                    ),
+                    Some(accept_first(ns, table, chain, &p)),
+                );
+                return None;
+            }
+            r.hop(
+                ns,
+                format!(
+                    "{name} DNAT: destination {} becomes {d} ({})",
+                    p.dst,
+                    by(&o)
+                ),
+            );
+            p.dst = d;
+            p.dst_local = false;
+        } else if o.by.is_some() && *table != "nat" && !(*table == "filter" && *chain == "FORWARD")
+        {
+            r.hop(ns, format!("{name} accepts {} ({})", what(&p), by(&o)));
+        }
+    }
+    Some(p)
+}

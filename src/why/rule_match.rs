@@ -1,0 +1,222 @@
+//! One iptables rule (as `iptables -S` prints it) against the probe packet: whether its matches
+//! hold (yes, no, or "not understood"), and its target. Only what an ICMP echo can meet is
+//! judged; a match outside that is never guessed at, it is named as not understood.
+
+use ipnet::IpNet;
+use std::net::IpAddr;
+
+/// The packet as one hook sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Seen {
+    pub(crate) in_dev: Option<String>,
+    pub(crate) out_dev: Option<String>,
+    pub(crate) src: IpAddr,
+    pub(crate) dst: IpAddr,
+    /// 8 for the echo request, 0 for the reply.
+    pub(crate) icmp_type: u8,
+    /// The conntrack state: NEW for the request, ESTABLISHED for the reply.
+    pub(crate) state: &'static str,
+    /// Whether the destination is an address of this namespace (`-m addrtype --dst-type LOCAL`).
+    pub(crate) dst_local: bool,
+    pub(crate) src_local: bool,
+}
+
+/// Whether a rule's matches hold for the packet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Hold {
+    Yes,
+    No,
+    /// A match this evaluator does not understand (its words), and nothing it understands
+    /// says no: the rule may match.
+    Unknown(String),
+}
+
+/// One rule, read: what it asks, where it sends the packet, and the target's addresses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Judged {
+    pub(crate) hold: Hold,
+    /// `-j X` or `-g X`; empty for a rule without a target (a counter).
+    pub(crate) target: String,
+    pub(crate) goto: bool,
+    pub(crate) to_source: Option<IpAddr>,
+    pub(crate) to_dest: Option<IpAddr>,
+}
+
+/// Modules whose options are judged below; any other `-m` is not understood.
+const KNOWN_MODULES: [&str; 7] = [
+    "icmp",
+    "conntrack",
+    "state",
+    "comment",
+    "addrtype",
+    "tcp",
+    "udp",
+];
+
+/// A rule's words split into options, each with `!` before it and the words after it.
+fn options(words: &[String]) -> Vec<(bool, &str, Vec<&str>)> {
+    let mut out = vec![];
+    let mut neg = false;
+    let mut i = 0;
+    while i < words.len() {
+        let w = words[i].as_str();
+        if w == "!" {
+            neg = true;
+            i += 1;
+            continue;
+        }
+        let mut args = vec![];
+        i += 1;
+        while i < words.len() && words[i] != "!" && !is_option(&words[i]) {
+            args.push(words[i].as_str());
+            i += 1;
+        }
+        out.push((neg, w, args));
+        neg = false;
+    }
+    out
+}
+
+fn is_option(w: &str) -> bool {
+    w.starts_with('-') && w.len() > 1 && !w[1..].starts_with(|c: char| c.is_ascii_digit())
+}
+
+/// Reads `spec` (the part after `-A CHAIN`) against `p`.
+pub(crate) fn judge(spec: &str, p: &Seen) -> Judged {
+    // The native reader names what it cannot decode in brackets at the end: `[-m statistic]`.
+    let (spec, undecoded) = match spec.find(" [") {
+        Some(i) if spec.ends_with(']') => (&spec[..i], Some(&spec[i + 2..spec.len() - 1])),
+        _ => (spec, None),
+    };
+    let words = crate::firewall::rule::shell_words(spec)
+        .unwrap_or_else(|_| spec.split_whitespace().map(String::from).collect());
+    let mut j = Judged {
+        hold: Hold::Yes,
+        target: String::new(),
+        goto: false,
+        to_source: None,
+        to_dest: None,
+    };
+    let mut unknown: Vec<String> = undecoded
+        .map(|u| u.split("] [").map(str::to_string).collect())
+        .unwrap_or_default();
+    let mut no = false;
+    let mut module_known = true;
+    let mut in_target = false;
+    for (neg, opt, args) in options(&words) {
+        let arg = args.first().copied().unwrap_or("");
+        if in_target {
+            match opt {
+                "--to-source" => j.to_source = first_addr(arg),
+                "--to-destination" => j.to_dest = first_addr(arg),
+                _ => {}
+            }
+            continue;
+        }
+        let hit: Option<bool> = match opt {
+            "-j" | "--jump" | "-g" | "--goto" => {
+                j.target = arg.to_string();
+                j.goto = matches!(opt, "-g" | "--goto");
+                in_target = true;
+                continue;
+            }
+            "-m" | "--match" => {
+                module_known = KNOWN_MODULES.contains(&arg);
+                if !module_known {
+                    unknown.push(format!("-m {arg}"));
+                }
+                continue;
+            }
+            "-s" | "--source" => Some(nets(arg).iter().any(|n| n.contains(&p.src))),
+            "-d" | "--destination" => Some(nets(arg).iter().any(|n| n.contains(&p.dst))),
+            "-i" | "--in-interface" => Some(p.in_dev.as_deref().is_some_and(|d| iface(arg, d))),
+            "-o" | "--out-interface" => Some(p.out_dev.as_deref().is_some_and(|d| iface(arg, d))),
+            "-p" | "--protocol" => Some(matches!(
+                arg.to_ascii_lowercase().as_str(),
+                "icmp" | "1" | "all" | "0"
+            )),
+            "-f" | "--fragment" => Some(false),
+            "--icmp-type" => icmp_type(arg).map(|t| t.is_none_or(|t| t == p.icmp_type)),
+            "--ctstate" | "--state" => Some(arg.split(',').any(|s| s == p.state)),
+            "--comment" => continue,
+            "--dst-type" => addr_type(arg, p.dst_local),
+            "--src-type" => addr_type(arg, p.src_local),
+            // ICMP has no ports: a port match never holds for it.
+            "--sport" | "--dport" | "--sports" | "--dports" | "--source-port"
+            | "--destination-port" | "--tcp-flags" | "--syn" => Some(false),
+            _ => None,
+        };
+        match hit {
+            Some(h) => no |= h == neg,
+            None => {
+                if module_known {
+                    unknown.push(format!("{}{opt}", if neg { "! " } else { "" }));
+                }
+            }
+        }
+    }
+    j.hold = if no {
+        Hold::No
+    } else if unknown.is_empty() {
+        Hold::Yes
+    } else {
+        Hold::Unknown(unknown.join(" "))
+    };
+    j
+}
+
+/// `10.0.0.0/24`, `10.0.0.1`, or a comma list of them.
+fn nets(s: &str) -> Vec<IpNet> {
+    s.split(',')
+        .filter_map(|x| {
+            x.parse()
+                .ok()
+                .or_else(|| x.parse::<IpAddr>().ok().map(IpNet::from))
+        })
+        .collect()
+}
+
+fn first_addr(s: &str) -> Option<IpAddr> {
+    s.split([':', '-']).next().and_then(|a| a.parse().ok())
+}
+
+/// `eth+` matches every name starting with `eth`.
+pub(crate) fn iface(pat: &str, name: &str) -> bool {
+    match pat.strip_suffix('+') {
+        Some(prefix) => name.starts_with(prefix),
+        None => pat == name,
+    }
+}
+
+/// The ICMP type a `--icmp-type` names: `Some(None)` for any; `None` when not understood.
+fn icmp_type(s: &str) -> Option<Option<u8>> {
+    let t = s.split('/').next().unwrap_or(s);
+    let code_any = s.split('/').nth(1).is_none_or(|c| c == "0");
+    if !code_any {
+        return Some(Some(255));
+    }
+    match t {
+        "any" => Some(None),
+        "echo-request" | "ping" => Some(Some(8)),
+        "echo-reply" | "pong" => Some(Some(0)),
+        "destination-unreachable" => Some(Some(3)),
+        "time-exceeded" => Some(Some(11)),
+        "redirect" => Some(Some(5)),
+        n => n.parse().ok().map(Some),
+    }
+}
+
+/// `--dst-type LOCAL` and the like, for a unicast packet.
+fn addr_type(s: &str, local: bool) -> Option<bool> {
+    let mut any = false;
+    for t in s.split(',') {
+        any |= match t {
+            "LOCAL" => local,
+            "UNICAST" => true,
+            "BROADCAST" | "MULTICAST" | "ANYCAST" | "BLACKHOLE" | "UNREACHABLE" | "PROHIBIT"
+            | "NAT" | "XRESOLVE" | "THROW" | "UNSPEC" => false,
+            _ => return None,
+        };
+    }
+    Some(any)
+}

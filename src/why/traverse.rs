@@ -1,0 +1,185 @@
+//! A packet's way through one built-in chain of one table, as the kernel takes it: rule by
+//! rule, into user chains (`-j` returns, `-g` does not), back on RETURN or at a user chain's
+//! end, to the policy at the built-in chain's end. Rules not understood are assumed not to
+//! match, and kept, so that the report can say which of them might have decided otherwise.
+
+use super::kernel::Kernel;
+use super::rule_match::{judge, Hold, Seen};
+use crate::sys::Netns;
+use std::net::IpAddr;
+
+/// How deep user chains may nest (the kernel's own bound is far higher; a lab never nears it).
+const DEPTH: usize = 16;
+
+/// Targets that end the packet's way through the table.
+const FINAL: [&str; 10] = [
+    "ACCEPT",
+    "DROP",
+    "REJECT",
+    "MASQUERADE",
+    "SNAT",
+    "DNAT",
+    "REDIRECT",
+    "QUEUE",
+    "NFQUEUE",
+    "NOTRACK",
+];
+
+/// Targets that do something and let the packet go on to the next rule.
+const ON: [&str; 12] = [
+    "", "LOG", "NFLOG", "MARK", "CONNMARK", "TRACE", "CT", "TCPMSS", "CLASSIFY", "DSCP", "TOS",
+    "ULOG",
+];
+
+/// A rule, where it is: table, chain and its spec.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct At {
+    pub(crate) table: String,
+    pub(crate) chain: String,
+    pub(crate) spec: String,
+}
+
+impl At {
+    /// `-A CHAIN spec`, as iptables -S prints it (with `-t TABLE` outside filter).
+    pub(crate) fn text(&self) -> String {
+        let t = match self.table.as_str() {
+            "filter" => String::new(),
+            t => format!("-t {t} "),
+        };
+        format!("{t}-A {} {}", self.chain, self.spec)
+    }
+}
+
+/// Where the packet's way through a chain ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Outcome {
+    pub(crate) target: String,
+    /// The rule that decided; `None` for the built-in chain's policy.
+    pub(crate) by: Option<At>,
+    pub(crate) to_source: Option<IpAddr>,
+    pub(crate) to_dest: Option<IpAddr>,
+    /// Rules passed over as not understood, with a target that could decide: (rule, why).
+    pub(crate) unsure: Vec<(At, String)>,
+    /// The jumps that led to the deciding rule, outermost first.
+    pub(crate) via: Vec<At>,
+    /// The goto out of the built-in chain after which the policy decided (no return to it).
+    pub(crate) gone: Option<At>,
+}
+
+impl Outcome {
+    pub(crate) fn drops(&self) -> bool {
+        matches!(
+            self.target.as_str(),
+            "DROP" | "REJECT" | "QUEUE" | "NFQUEUE"
+        )
+    }
+
+    /// `rule `-A ...`` or `policy DROP`.
+    pub(crate) fn by_words(&self) -> String {
+        match &self.by {
+            Some(a) => format!("rule `{}`", a.text()),
+            None => format!("policy {}", self.target),
+        }
+    }
+}
+
+struct Frame {
+    chain: String,
+    rules: Vec<String>,
+    next: usize,
+    /// The rule that jumped (or went) here; `None` for the built-in chain.
+    entered: Option<At>,
+}
+
+/// The packet `p` through `table`'s built-in `chain` in `ns`; `None` when it cannot be read.
+pub(crate) fn traverse(
+    k: &mut dyn Kernel,
+    ns: &Netns,
+    table: &str,
+    chain: &str,
+    p: &Seen,
+) -> Option<Outcome> {
+    let base = k.chain(ns, table, chain)?;
+    let policy = base.policy.clone().unwrap_or_else(|| "ACCEPT".into());
+    let mut out = Outcome {
+        target: policy.clone(),
+        by: None,
+        to_source: None,
+        to_dest: None,
+        unsure: vec![],
+        via: vec![],
+        gone: None,
+    };
+    let mut stack = vec![Frame {
+        chain: chain.to_string(),
+        rules: base.rules,
+        next: 0,
+        entered: None,
+    }];
+    while let Some(top) = stack.last_mut() {
+        let Some(spec) = top.rules.get(top.next).cloned() else {
+            stack.pop();
+            continue;
+        };
+        top.next += 1;
+        let here = At {
+            table: table.to_string(),
+            chain: top.chain.clone(),
+            spec: spec.clone(),
+        };
+        let j = judge(&spec, p);
+        let target = j.target.clone();
+        match j.hold {
+            Hold::No => continue,
+            Hold::Unknown(why) => {
+                if !ON.contains(&target.as_str()) {
+                    out.unsure.push((here, why));
+                }
+                continue;
+            }
+            Hold::Yes => {}
+        }
+        if target == "RETURN" {
+            stack.pop();
+            continue;
+        }
+        if FINAL.contains(&target.as_str()) {
+            out.target = if target == "NOTRACK" {
+                "ACCEPT".into()
+            } else {
+                target
+            };
+            out.by = Some(here);
+            out.to_source = j.to_source;
+            out.to_dest = j.to_dest;
+            out.via = stack.iter().filter_map(|f| f.entered.clone()).collect();
+            return Some(out);
+        }
+        if ON.contains(&target.as_str()) {
+            continue;
+        }
+        let looped = stack.iter().any(|f| f.chain == target);
+        let user = (!looped && stack.len() < DEPTH)
+            .then(|| k.chain(ns, table, &target))
+            .flatten()
+            .filter(|c| c.policy.is_none());
+        let Some(user) = user else {
+            // A target we do not know (or a chain too deep): it may decide.
+            out.unsure.push((here, format!("target {target}")));
+            continue;
+        };
+        if j.goto {
+            if stack.len() == 1 {
+                out.gone = Some(here.clone());
+            }
+            stack.pop();
+        }
+        stack.push(Frame {
+            chain: target,
+            rules: user.rules,
+            next: 0,
+            entered: Some(here),
+        });
+    }
+    Some(out)
+}

@@ -1,0 +1,302 @@
+//! `netsh why` on firewall faults (issue 13, items 2 and 6 for rules): each lab is built in a
+//! sandbox by a script of tests/why, one fault is injected by hand with `iptables` (or a
+//! sysctl), `why` must name the chain and rule that drops the probe in its exact words and give
+//! a fix in DSL form that accepts before the drop (never after it); the fix is run as a script,
+//! `why` must then find the path clear, and a real ping (iputils) must pass. Rules `why` does
+//! not understand are shown as `[?]` and settled by the rule counters around the probe.
+
+mod support;
+
+use support::sandbox;
+
+/// Build `lab` with `params`, run `inject` (bash), then `why ns1 DST`; while blocked (at most 3
+/// rounds) run the fix it gives as a script that names every namespace. Prints each report
+/// without its `[ok]` hops, then whether a real ping passes.
+fn diagnose(lab: &str, params: &str, inject: &str, dst: &str) -> String {
+    let script = format!(
+        r#"cd "{dir}"
+"$NETSH" run tests/why/{lab}.rhai {params} >/dev/null 2>&1 || echo "build failed"
+{inject}
+for round in 1 2 3; do
+  "$NETSH" why ns1 {dst} > /run/why.out; rc=$?
+  grep -v '^  \[ok\]' /run/why.out; echo "exit $rc"
+  [ $rc = 0 ] && break
+  fix=$(sed -n 's/^  fix: //p' /run/why.out)
+  [ -z "$fix" ] && break
+  {{ for n in $(ls /run/netns); do echo "let $n = ns(\"$n\");"; done; echo "$fix;"; }} > /run/fix.rhai
+  "$NETSH" run --lab fix$round /run/fix.rhai >/dev/null 2>/run/fix.err || {{ echo "fix failed"; cat /run/fix.err; }}
+done
+ip netns exec ns1 ping -c1 -W2 {dst} >/dev/null 2>&1 && echo "ping ok" || echo "ping fails""#,
+        dir = env!("CARGO_MANIFEST_DIR")
+    );
+    let out = sandbox(&script);
+    out.assert_success();
+    out.stdout
+}
+
+fn clear(dst: &str) -> String {
+    format!("why ns1 → {dst}\n  probe: {dst} answers\nverdict: clear\nexit 0\nping ok\n")
+}
+
+fn blocked(dst: &str, hop: &str, cause: &str, fix: &str) -> String {
+    format!(
+        "why ns1 → {dst}\n  [BROKEN] {hop}: {cause}\n  fix: {fix}\n  probe: no reply from {dst}\nverdict: blocked — {cause}\nexit 1\n"
+    )
+}
+
+/// One fault, named and fixed: the report, then clear, then the real ping.
+fn fixed(lab: &str, params: &str, inject: &str, dst: &str, hop: &str, cause: &str, fix: &str) {
+    let got = diagnose(lab, params, inject, dst);
+    assert_eq!(got, blocked(dst, hop, cause, fix) + &clear(dst));
+}
+
+/// A fault on the routed lab (ns1 — r — d), injected in namespace `ns` with iptables.
+fn routed(ns: &str, rules: &str, hop: &str, cause: &str, fix: &str) {
+    let inject: String = rules
+        .lines()
+        .map(|l| format!("ip netns exec {ns} iptables {l}\n"))
+        .collect();
+    fixed("fw_routed", "", &inject, D, hop, cause, fix);
+}
+
+const D: &str = "10.0.1.2";
+
+const REQ: &str = "-s 10.0.0.1 -d 10.0.1.2 -p icmp -j ACCEPT";
+/// The accept for the replies that goes with a FORWARD fix when the same chain drops them.
+const BACK: &str =
+    "r.iptables(\"-I FORWARD 1 -i right -o left -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\")";
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn an_input_drop_at_the_destination() {
+    routed(
+        "d",
+        "-A INPUT -p icmp -j DROP",
+        "d",
+        "d's INPUT chain drops the echo request in on left from 10.0.0.1 to 10.0.1.2 (rule `-A INPUT -p icmp -j DROP`)",
+        &format!("d.iptables(\"-I INPUT 1 -i left {REQ}\")"),
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn an_output_drop_at_the_source() {
+    routed(
+        "ns1",
+        "-A OUTPUT -d 10.0.1.0/24 -j DROP",
+        "ns1",
+        "ns1's OUTPUT chain drops the echo request out on right from 10.0.0.1 to 10.0.1.2 (rule `-A OUTPUT -d 10.0.1.0/24 -j DROP`)",
+        &format!("ns1.iptables(\"-I OUTPUT 1 -o right {REQ}\")"),
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn the_echo_reply_dropped_in_output_at_the_destination() {
+    routed(
+        "d",
+        "-A OUTPUT -p icmp -m icmp --icmp-type echo-reply -j DROP",
+        "d",
+        "d's OUTPUT chain drops the echo reply out on left from 10.0.1.2 to 10.0.0.1 (rule `-A OUTPUT -p icmp -m icmp --icmp-type 0 -j DROP`)",
+        "d.iptables(\"-I OUTPUT 1 -o left -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\")",
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_raw_prerouting_drop_at_the_router() {
+    routed(
+        "r",
+        "-t raw -A PREROUTING -s 10.0.0.0/24 -j DROP",
+        "r",
+        "r's raw PREROUTING chain drops the echo request in on left from 10.0.0.1 to 10.0.1.2 (rule `-t raw -A PREROUTING -s 10.0.0.0/24 -j DROP`)",
+        &format!("r.iptables(\"-t raw -I PREROUTING 1 -i left {REQ}\")"),
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_mangle_forward_drop_at_the_router() {
+    routed(
+        "r",
+        "-t mangle -A FORWARD -i left -j DROP",
+        "r",
+        "r's mangle FORWARD chain drops the echo request left → right from 10.0.0.1 to 10.0.1.2 (rule `-t mangle -A FORWARD -i left -j DROP`)",
+        &format!("r.iptables(\"-t mangle -I FORWARD 1 -i left -o right {REQ}\")"),
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_mangle_postrouting_drop_is_fixed_without_an_in_link() {
+    routed(
+        "r",
+        "-t mangle -A POSTROUTING -o right -j DROP",
+        "r",
+        "r's mangle POSTROUTING chain drops the echo request left → right from 10.0.0.1 to 10.0.1.2 (rule `-t mangle -A POSTROUTING -o right -j DROP`)",
+        &format!("r.iptables(\"-t mangle -I POSTROUTING 1 -o right {REQ}\")"),
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_drop_in_a_user_chain_is_named_with_the_jump() {
+    routed(
+        "r",
+        "-N BLOCK\n-A BLOCK -p icmp -j DROP\n-A FORWARD -i left -j BLOCK",
+        "r",
+        "r's FORWARD chain drops left → right (rule `-A BLOCK -p icmp -j DROP`, reached by `-A FORWARD -i left -j BLOCK`)",
+        &format!("r.iptables(\"-I FORWARD 1 -i left -o right {REQ}\")"),
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_goto_never_returns_to_the_accept_after_it() {
+    routed(
+        "r",
+        "-P FORWARD DROP\n-N TAIL\n-A TAIL -p tcp -j ACCEPT\n-A FORWARD -g TAIL\n-A FORWARD -j ACCEPT",
+        "r",
+        "r's FORWARD chain drops left → right (policy DROP, reached by `-A FORWARD -g TAIL` (a goto: TAIL does not return to FORWARD))",
+        &format!("r.iptables(\"-I FORWARD 1 -i left -o right {REQ}\"); {BACK}"),
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn an_icmp_type_echo_request_drop() {
+    routed(
+        "r",
+        "-A FORWARD -p icmp -m icmp --icmp-type echo-request -j DROP",
+        "r",
+        "r's FORWARD chain drops left → right (rule `-A FORWARD -p icmp -m icmp --icmp-type 8 -j DROP`)",
+        &format!("r.iptables(\"-I FORWARD 1 -i left -o right {REQ}\")"),
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_reject_on_the_router() {
+    routed(
+        "r",
+        "-A FORWARD -d 10.0.1.2/32 -j REJECT --reject-with icmp-host-prohibited",
+        "r",
+        "r's FORWARD chain drops left → right (rule `-A FORWARD -d 10.0.1.2/32 -j REJECT --reject-with icmp-host-prohibited`)",
+        &format!("r.iptables(\"-I FORWARD 1 -i left -o right {REQ}\")"),
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_dnat_that_sends_the_packet_nowhere() {
+    routed(
+        "r",
+        "-t nat -A PREROUTING -d 10.0.1.2/32 -p icmp -j DNAT --to-destination 10.0.1.9",
+        "r",
+        "r's nat PREROUTING chain sends the echo request for 10.0.1.2 to 10.0.1.9, which no namespace here holds (rule `-t nat -A PREROUTING -d 10.0.1.2/32 -p icmp -j DNAT --to-destination 10.0.1.9`)",
+        &format!("r.iptables(\"-t nat -I PREROUTING 1 -i left {REQ}\")"),
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn the_replies_dropped_by_a_policy_without_an_established_accept() {
+    routed(
+        "r",
+        "-P FORWARD DROP\n-A FORWARD -i left -o right -j ACCEPT",
+        "r",
+        "r's FORWARD chain drops the replies right → left (policy DROP)",
+        "r.forward(#{ out: \"left\", state: \"RELATED,ESTABLISHED\" })",
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_rule_not_understood_is_pinned_by_its_counter() {
+    let got = diagnose(
+        "fw_routed",
+        "",
+        "ip netns exec r iptables -A FORWARD -m statistic --mode nth --every 1 --packet 0 -j DROP",
+        D,
+    );
+    let rule = "-A FORWARD -m statistic --mode nth --every 1 --packet 0 -j DROP";
+    let cause = format!(
+        "r's FORWARD chain drops the probe: rule `{rule}` (its packet counter rose by the probe's packet)"
+    );
+    let want = format!(
+        "why ns1 → {D}\n  [?] r: rule `{rule}` (not understood, may match: -m statistic)\n"
+    ) + &blocked(
+        D,
+        "r",
+        &cause,
+        &format!("r.iptables(\"-I FORWARD 1 -i left -o right {REQ}\"); {BACK}"),
+    )[format!("why ns1 → {D}\n").len()..]
+        + &clear(D);
+    assert_eq!(got, want);
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_length_match_at_the_destination_is_pinned_by_its_counter() {
+    let got = diagnose(
+        "fw_routed",
+        "",
+        "ip netns exec d iptables -A INPUT -m length --length 0:2000 -j DROP",
+        D,
+    );
+    let rule = "-A INPUT -m length --length 0:2000 -j DROP";
+    let cause = format!(
+        "d's INPUT chain drops the probe: rule `{rule}` (its packet counter rose by the probe's packet)"
+    );
+    let want =
+        format!("why ns1 → {D}\n  [?] d: rule `{rule}` (not understood, may match: -m length)\n")
+            + &blocked(
+                D,
+                "d",
+                &cause,
+                &format!("d.iptables(\"-I INPUT 1 -i left {REQ}\")"),
+            )[format!("why ns1 → {D}\n").len()..]
+            + &clear(D);
+    assert_eq!(got, want);
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_forward_drop_policy_under_br_netfilter_blocks_one_bridge() {
+    let got = diagnose(
+        "lan",
+        "",
+        "sysctl -qw net.bridge.bridge-nf-call-iptables=1\niptables -P FORWARD DROP",
+        "10.1.1.3",
+    );
+    let cause = "host's FORWARD chain drops the echo request switched by bridge0 from 10.1.1.2 to 10.1.1.3 (policy DROP; bridge-nf-call-iptables is 1: br_netfilter passes bridged traffic to iptables)";
+    let want = blocked(
+        "10.1.1.3",
+        "host",
+        cause,
+        "iptables(\"-I FORWARD 1 -i bridge0 -o bridge0 -j ACCEPT\")",
+    ) + &clear("10.1.1.3");
+    assert_eq!(got, want);
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_docker_like_rule_set_stays_clear() {
+    assert_eq!(diagnose("fw_routed", "-p docker=true", "", D), clear(D));
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_user_chain_that_returns_stays_clear() {
+    let inject = "ip netns exec r iptables -N CHECK\n\
+                  ip netns exec r iptables -A CHECK -s 10.9.0.0/16 -j DROP\n\
+                  ip netns exec r iptables -A CHECK -j RETURN\n\
+                  ip netns exec r iptables -A FORWARD -j CHECK\n\
+                  ip netns exec r iptables -A FORWARD -p icmp -j ACCEPT\n\
+                  ip netns exec r iptables -P FORWARD DROP\n\
+                  ip netns exec d iptables -P INPUT DROP\n\
+                  ip netns exec d iptables -A INPUT -p icmp --icmp-type echo-request -j ACCEPT\n\
+                  ip netns exec ns1 iptables -P INPUT DROP\n\
+                  ip netns exec ns1 iptables -A INPUT -m state --state ESTABLISHED,RELATED -j ACCEPT";
+    assert_eq!(diagnose("fw_routed", "", inject, D), clear(D));
+}
