@@ -61,10 +61,7 @@ pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
                 }
             }
             r.hop(&cur, format!("{dst} is local here (on {l})"));
-            if !hook_points::delivered(k, &mut r, &cur, &in_dev, pkt_src, dst) {
-                return r;
-            }
-            way_back(k, &mut r, &cur, dst, pkt_src, &crossed);
+            delivered(k, &mut r, &cur, &in_dev, pkt_src, dst, &crossed);
             return r;
         }
         if in_dev.is_some() && k.sysctl(&cur, "net.ipv4.ip_forward").as_deref() != Some("1") {
@@ -88,10 +85,7 @@ pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
         });
         if route.kind == RouteKind::Local {
             r.hop(&cur, format!("{dst} is local here (route type local)"));
-            if !hook_points::delivered(k, &mut r, &cur, &in_dev, pkt_src, dst) {
-                return r;
-            }
-            way_back(k, &mut r, &cur, dst, pkt_src, &crossed);
+            delivered(k, &mut r, &cur, &in_dev, pkt_src, dst, &crossed);
             return r;
         }
         r.hop(&cur, route_words(&route, &q, decided.as_ref().map(whence)));
@@ -146,6 +140,21 @@ pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
         None,
     );
     r
+}
+
+/// The packet is at its destination: its way in (PREROUTING, INPUT), then the reply's way back.
+fn delivered(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    at: &Netns,
+    in_dev: &Option<String>,
+    pkt_src: Option<IpAddr>,
+    dst: IpAddr,
+    crossed: &[Crossed],
+) {
+    if hook_points::delivered(k, r, at, in_dev, pkt_src, dst) {
+        way_back(k, r, at, dst, pkt_src, crossed);
+    }
 }
 
 /// Which link of `ns` holds `ip`.
