@@ -1,12 +1,15 @@
 //! "Why can't A reach B?": the analysis. Pure code over `trait Kernel` (what the kernel says
 //! about each namespace), so every cause and fix is testable from synthetic inputs.
 
+pub(crate) mod absent;
 pub(crate) mod arp;
 pub(crate) mod cached;
 pub(crate) mod chain;
 pub(crate) mod crossed;
 pub(crate) mod decision;
 pub(crate) mod duplicate;
+pub(crate) mod ends;
+pub(crate) mod far_bridge;
 pub mod fib;
 pub(crate) mod fib_lookup;
 pub(crate) mod forward;
@@ -15,8 +18,10 @@ pub(crate) mod l2;
 pub mod link_detail;
 pub mod link_l2;
 pub(crate) mod loops;
+pub(crate) mod lost_vtep;
 pub(crate) mod mtu;
 pub(crate) mod no_route;
+pub(crate) mod own_copy;
 pub(crate) mod owner;
 pub(crate) mod packet;
 pub(crate) mod port_state;
@@ -32,6 +37,7 @@ pub(crate) mod ttl;
 pub(crate) mod tunnel;
 pub(crate) mod tunnel_far;
 pub(crate) mod udp_input;
+pub(crate) mod underlay_up;
 pub(crate) mod vtep;
 pub(crate) mod walk;
 pub(crate) mod way_back;

@@ -2,6 +2,7 @@
 
 use super::kernel::Kernel;
 use super::link_detail::{LinkDetail, VxlanInfo};
+use super::lost_vtep::lost_address;
 use super::owner::owner;
 use super::report::Report;
 use super::tunnel_far::{fdb_back, fdb_remote, underlay};
@@ -64,7 +65,12 @@ pub(crate) fn tunnel(
             return false;
         }
         None => {
+            if let Some((cause, fix)) = lost_address(k, at, &v, name, far, remote) {
+                r.block(far, cause, fix);
+                return false;
+            }
             let fix = vtep_address(k, at, far)
+                .filter(|a| a.is_ipv4() == remote.is_ipv4())
                 .map(|a| recreate(at, &v, name, &a.to_string(), &vx_master));
             r.block(at, format!("the L2 path over the tunnel ends at {name} in {at}: its remote {remote} is not a VTEP (no namespace here holds it; wrong remote)"), fix);
             return false;
