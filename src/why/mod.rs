@@ -25,6 +25,7 @@ pub(crate) mod own_copy;
 pub(crate) mod owner;
 pub(crate) mod packet;
 pub(crate) mod port_state;
+pub(crate) mod port_vlan;
 pub(crate) mod probe;
 pub(crate) mod refused;
 pub(crate) mod report;
