@@ -3,9 +3,10 @@
 use crate::why::link_l2::LinkL2;
 use futures::TryStreamExt;
 use rtnetlink::packet_route::link::{
-    BridgePortState, InfoBridgePort, InfoData, InfoPortData, InfoVxlan, LinkAttribute, LinkFlags,
-    LinkInfo, LinkMessage,
+    AfSpecBridge, BridgePortState, BridgeVlanInfoFlags, InfoBridge, InfoBridgePort, InfoData,
+    InfoPortData, InfoVxlan, LinkAttribute, LinkExtentMask, LinkFlags, LinkInfo, LinkMessage,
 };
+use rtnetlink::packet_route::AddressFamily;
 use rtnetlink::Handle;
 
 fn state(s: &BridgePortState) -> u8 {
@@ -42,6 +43,15 @@ fn one(l: &LinkMessage) -> LinkL2 {
                                 _ => None,
                             });
                         }
+                        LinkInfo::Data(InfoData::Bridge(b)) => {
+                            for x in b {
+                                match x {
+                                    InfoBridge::VlanFiltering(f) => out.vlan_filtering = Some(*f),
+                                    InfoBridge::VlanDefaultPvid(p) => out.default_pvid = Some(*p),
+                                    _ => {}
+                                }
+                            }
+                        }
                         LinkInfo::Data(InfoData::Vxlan(v)) => {
                             out.learning = v.iter().find_map(|x| match x {
                                 InfoVxlan::Learning(b) => Some(*b),
@@ -59,11 +69,41 @@ fn one(l: &LinkMessage) -> LinkL2 {
 }
 
 pub(crate) async fn links(handle: &Handle) -> Result<Vec<LinkL2>, rtnetlink::Error> {
-    handle
+    let mut all: Vec<(u32, LinkL2)> = handle
         .link()
         .get()
         .execute()
-        .map_ok(|l| one(&l))
+        .map_ok(|l| (l.header.index, one(&l)))
+        .try_collect()
+        .await?;
+    // The ports' VLANs come only from the bridge family's dump (`bridge vlan show`).
+    let vlans: Vec<(u32, Vec<(u16, bool)>)> = handle
+        .link()
+        .get()
+        .set_filter_mask(AddressFamily::Bridge, vec![LinkExtentMask::Brvlan])
+        .execute()
+        .map_ok(|l| (l.header.index, port_vlans(&l)))
         .try_collect()
         .await
+        .unwrap_or_default();
+    for (index, v) in vlans {
+        if let Some((_, l)) = all.iter_mut().find(|(i, _)| *i == index) {
+            l.vlans = Some(v);
+        }
+    }
+    Ok(all.into_iter().map(|(_, l)| l).collect())
+}
+
+fn port_vlans(l: &LinkMessage) -> Vec<(u16, bool)> {
+    let mut out = vec![];
+    for a in &l.attributes {
+        if let LinkAttribute::AfSpecBridge(spec) = a {
+            for s in spec {
+                if let AfSpecBridge::VlanInfo(v) = s {
+                    out.push((v.vid, v.flags.contains(BridgeVlanInfoFlags::Pvid)));
+                }
+            }
+        }
+    }
+    out
 }

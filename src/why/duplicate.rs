@@ -31,14 +31,14 @@ pub(crate) fn segment(k: &mut dyn Kernel, ns: &Netns, link: &str) -> (String, St
 }
 
 /// A holder of the address: namespace, link, the address with its prefix, secondary or not.
-struct Holder {
-    ns: Netns,
-    link: String,
-    net: IpNet,
+pub(crate) struct Holder {
+    pub(crate) ns: Netns,
+    pub(crate) link: String,
+    pub(crate) net: IpNet,
     secondary: bool,
 }
 
-fn holders(k: &mut dyn Kernel, ip: IpAddr) -> Vec<Holder> {
+pub(crate) fn holders(k: &mut dyn Kernel, ip: IpAddr) -> Vec<Holder> {
     let mut out = vec![];
     for ns in k.namespaces() {
         let Some(v) = k.view(&ns) else { continue };

@@ -1,5 +1,6 @@
 //! Layer 2 between a link and the next hop's link: veth cables, bridge ports, VXLAN tunnels.
 
+use super::far_bridge::far_bridge;
 use super::kernel::Kernel;
 use super::link_detail::LinkDetail;
 use super::port_state::forwards;
@@ -210,5 +211,6 @@ fn bridge_reaches(
     if !forwards(k, r, at, &vx.name, br) {
         return false;
     }
-    tunnel(k, r, at, vx, &pns, &far_br)
+    let id = vx.vxlan.as_ref().map(|v| v.id).unwrap_or_default();
+    tunnel(k, r, at, vx, &pns, &far_br) && far_bridge(k, r, &pns, &far_br, id, &p.name)
 }

@@ -16,6 +16,11 @@ pub struct LinkL2 {
     pub port_state: Option<u8>,
     /// A VXLAN's learning flag (IFLA_VXLAN_LEARNING).
     pub learning: Option<bool>,
+    /// A bridge's vlan_filtering and default PVID.
+    pub vlan_filtering: Option<bool>,
+    pub default_pvid: Option<u16>,
+    /// A port's VLANs (`bridge vlan show`): (VID, whether it is the PVID).
+    pub vlans: Option<Vec<(u16, bool)>>,
 }
 
 /// `blocking`, as `bridge link` prints a port's state.

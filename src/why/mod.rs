@@ -1,13 +1,16 @@
 //! "Why can't A reach B?": the analysis. Pure code over `trait Kernel` (what the kernel says
 //! about each namespace), so every cause and fix is testable from synthetic inputs.
 
+pub(crate) mod absent;
 pub(crate) mod arp;
 pub(crate) mod cached;
 pub(crate) mod counted;
 pub(crate) mod crossed;
 pub(crate) mod drops;
 pub(crate) mod duplicate;
+pub(crate) mod ends;
 pub(crate) mod evidence;
+pub(crate) mod far_bridge;
 pub mod fib;
 pub(crate) mod fib_lookup;
 pub(crate) mod forward;
@@ -19,11 +22,14 @@ pub(crate) mod l2;
 pub mod link_detail;
 pub mod link_l2;
 pub(crate) mod loops;
+pub(crate) mod lost_vtep;
 pub(crate) mod mtu;
 pub(crate) mod no_route;
+pub(crate) mod own_copy;
 pub(crate) mod owner;
 pub(crate) mod packet;
 pub(crate) mod port_state;
+pub(crate) mod port_vlan;
 pub(crate) mod probe;
 pub(crate) mod refused;
 pub(crate) mod report;
@@ -40,6 +46,7 @@ pub(crate) mod ttl;
 pub(crate) mod tunnel;
 pub(crate) mod tunnel_far;
 pub(crate) mod udp_input;
+pub(crate) mod underlay_up;
 pub(crate) mod vanished;
 pub(crate) mod vtep;
 pub(crate) mod walk;

@@ -39,6 +39,6 @@ pub(crate) fn forwards(
             );
             false
         }
-        _ => true,
+        _ => super::port_vlan::in_vlan(k, r, ns, port, br),
     }
 }

@@ -6,6 +6,7 @@ use super::arp::answers;
 use super::duplicate::duplicate;
 use super::kernel::Kernel;
 use super::mtu::fits;
+use super::own_copy::own_copy;
 use super::report::Report;
 use crate::sys::Netns;
 use std::net::IpAddr;
@@ -23,6 +24,7 @@ pub(crate) fn check(
 ) -> bool {
     answers(k, r, cur, dev, next, nns, nlink)
         && duplicate(k, r, cur, dev, next)
+        && own_copy(k, r, cur, dev, next, nns)
         && fits(k, r, cur, dev)
         && fits(k, r, nns, nlink)
 }

@@ -2,6 +2,7 @@
 
 use super::kernel::Kernel;
 use super::link_detail::{LinkDetail, VxlanInfo};
+use super::lost_vtep::lost_address;
 use super::owner::owner;
 use super::report::Report;
 use super::tunnel_far::{fdb_back, fdb_remote, underlay};
@@ -42,20 +43,7 @@ pub(crate) fn tunnel(
         .into_iter()
         .filter(|l| l.vxlan.is_some())
         .collect();
-    let far_words = far_vx
-        .iter()
-        .map(|l| {
-            let f = l.vxlan.clone().unwrap_or_default();
-            format!(
-                "{} VNI {} port {} remote {}",
-                l.name,
-                f.id,
-                f.port,
-                f.remote.map(|x| x.to_string()).unwrap_or("none".into())
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
+    let far_words = vxlans_words(&far_vx);
     let fix_far = |wanted: &str| recreate(far, &v, name, wanted, far_br);
     match owner(k, remote) {
         Some((rns, _)) if rns == *far => {}
@@ -64,7 +52,12 @@ pub(crate) fn tunnel(
             return false;
         }
         None => {
+            if let Some((cause, fix)) = lost_address(k, at, &v, name, far, remote) {
+                r.block(far, cause, fix);
+                return false;
+            }
             let fix = vtep_address(k, at, far)
+                .filter(|a| a.is_ipv4() == remote.is_ipv4())
                 .map(|a| recreate(at, &v, name, &a.to_string(), &vx_master));
             r.block(at, format!("the L2 path over the tunnel ends at {name} in {at}: its remote {remote} is not a VTEP (no namespace here holds it; wrong remote)"), fix);
             return false;
@@ -126,6 +119,19 @@ pub(crate) fn tunnel(
         ),
     );
     true
+}
+
+/// `vxlan1 VNI 1 port 4789 remote 10.0.0.1, …`: what a namespace's VXLANs are.
+fn vxlans_words(vxlans: &[LinkDetail]) -> String {
+    vxlans
+        .iter()
+        .map(|l| {
+            let f = l.vxlan.clone().unwrap_or_default();
+            let remote = f.remote.map(|x| x.to_string()).unwrap_or("none".into());
+            format!("{} VNI {} port {} remote {remote}", l.name, f.id, f.port)
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The VXLAN device made again with the right remote: a VNI or remote cannot be changed in place.

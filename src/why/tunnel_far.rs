@@ -124,6 +124,9 @@ pub(crate) fn underlay(
     let Some((_, far_link)) = owner(k, remote) else {
         return true;
     };
+    if !super::underlay_up::underlay_up(k, r, at, name, &rt.dev, remote, far, &far_link) {
+        return false;
+    }
     let there = Udp {
         in_dev: &far_link,
         src: local,

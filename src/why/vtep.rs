@@ -11,8 +11,13 @@ pub(crate) fn vtep_address(
 ) -> Option<std::net::IpAddr> {
     let mine = k.view(at)?.addrs;
     let theirs = k.view(far)?.addrs;
-    theirs.iter().map(|(_, a)| a.addr()).find(|ip| {
-        mine.iter()
-            .any(|(l, m)| l != "lo" && m.contains(ip) && m.addr() != *ip)
-    })
+    // A link-local address is on every link: never a VTEP's.
+    theirs
+        .iter()
+        .map(|(_, a)| a.addr())
+        .filter(|ip| super::lost_vtep::routable(*ip))
+        .find(|ip| {
+            mine.iter()
+                .any(|(l, m)| l != "lo" && m.contains(ip) && m.addr() != *ip)
+        })
 }

@@ -237,6 +237,9 @@ fn unheld(
     seen: &[super::loops::Visit],
 ) {
     let Some(gw) = route.via else {
+        if super::absent::destination(k, r, cur, &route.dev, dst) {
+            return;
+        }
         r.hop(
             cur,
             format!(
@@ -257,6 +260,8 @@ fn unheld(
         },
         _ => None,
     };
+    // The gateway's own address gone from the segment: given back, the route stands.
+    let fix = super::absent::gateway_fix(k, cur, &route.dev, gw).or(fix);
     let what = chosen
         .map(|c| format!(" (route `{}`)", c.text()))
         .unwrap_or_default();
