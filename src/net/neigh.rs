@@ -119,6 +119,27 @@ pub(crate) fn state_word(state: u16) -> Option<&'static str> {
     WORDS.iter().find(|(b, _)| state & b != 0).map(|(_, w)| *w)
 }
 
+/// Drop the entries for `ips` that never resolved (FAILED, INCOMPLETE), as `ip neigh flush nud
+/// failed` would: a probe that found no neighbour leaves one, and the kernel then refuses
+/// packets to that address for a while, even once someone holds it.
+pub(crate) async fn forget_failed(handle: &Handle, ips: &[Ipv4Addr]) {
+    use rtnetlink::packet_route::neighbour::NeighbourState;
+    let Ok(all) = dump(handle, AddressFamily::Inet).await else {
+        return;
+    };
+    for n in all {
+        let unresolved = matches!(
+            n.header.state,
+            NeighbourState::Failed | NeighbourState::Incomplete
+        );
+        if let (true, Some(IpAddr::V4(ip))) = (unresolved, dst(&n)) {
+            if ips.contains(&ip) {
+                super::hop::forget(handle, n.header.ifindex, ip).await;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

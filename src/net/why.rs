@@ -120,4 +120,16 @@ impl Kernel for Netlink {
     fn counters(&mut self, ns: &Netns) -> Option<Vec<crate::firewall::counters::Count>> {
         self.fw.counters(ns.path().as_deref())
     }
+
+    fn forget_failed(&mut self, hops: &[(Netns, IpAddr)]) {
+        for (ns, ip) in hops {
+            let (Ok(handle), IpAddr::V4(v4)) = (self.handle(ns), ip) else {
+                continue;
+            };
+            let v4 = *v4;
+            self.h
+                .rt
+                .block_on(async move { super::neigh::forget_failed(&handle, &[v4]).await });
+        }
+    }
 }

@@ -127,4 +127,8 @@ impl Kernel for Cached<'_> {
     fn counters(&mut self, ns: &Netns) -> Option<Vec<crate::firewall::counters::Count>> {
         self.inner.counters(ns)
     }
+
+    fn forget_failed(&mut self, hops: &[(Netns, IpAddr)]) {
+        self.inner.forget_failed(hops)
+    }
 }

@@ -68,4 +68,7 @@ pub trait Kernel {
     fn counters(&mut self, _ns: &Netns) -> Option<Vec<crate::firewall::counters::Count>> {
         None
     }
+    /// Drop the neighbour entries the probe left unresolved for these next hops (each
+    /// namespace with its addresses), so that a fix works at once.
+    fn forget_failed(&mut self, _hops: &[(Netns, IpAddr)]) {}
 }

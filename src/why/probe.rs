@@ -86,6 +86,17 @@ pub(crate) fn why_sized(
         }
         _ => {}
     }
+    if !got {
+        // After every read of the neighbour tables: what the probe left unresolved goes.
+        // The destination too: on-link and held by nobody, it is no next hop.
+        let hops: Vec<(Netns, IpAddr)> = r
+            .next_hops
+            .iter()
+            .map(|(ns, _, ip)| (ns.clone(), *ip))
+            .chain([(src.clone(), dst)])
+            .collect();
+        live.forget_failed(&hops);
+    }
     r
 }
 
