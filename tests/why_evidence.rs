@@ -7,49 +7,11 @@
 mod support;
 
 use support::sandbox;
+use support::why_lab::{self, clear};
 
-/// Build `lab`, run `inject` (bash), then `why ns1 DST`; while blocked (at most 3 rounds) run
-/// the fix it gives as a script that names every namespace. Prints each report without its
-/// `[ok]` hops and with each MAC written `MAC` (they are random), then whether a real ping
-/// passes.
-fn diagnose(lab: &str, inject: &str, dst: &str) -> String {
-    let script = format!(
-        r#"cd "{dir}"
-"$NETSH" run tests/why/{lab}.rhai >/dev/null 2>&1 || echo "build failed"
-{inject}
-for round in 1 2 3; do
-  "$NETSH" why ns1 {dst} > /run/why.out; rc=$?
-  grep -v '^  \[ok\]' /run/why.out | sed -E 's/([0-9a-f]{{2}}:){{5}}[0-9a-f]{{2}}/MAC/g'; echo "exit $rc"
-  [ $rc = 0 ] && break
-  fix=$(sed -n 's/^  fix: //p' /run/why.out)
-  [ -z "$fix" ] && break
-  {{ for n in $(ls /run/netns); do echo "let $n = ns(\"$n\");"; done; echo "$fix;"; }} > /run/fix.rhai
-  "$NETSH" run --lab fix$round /run/fix.rhai >/dev/null 2>/run/fix.err || {{ echo "fix failed"; cat /run/fix.err; }}
-done
-ip netns exec ns1 ping -c1 -W2 {dst} >/dev/null 2>&1 && echo "ping ok" || echo "ping fails""#,
-        dir = env!("CARGO_MANIFEST_DIR")
-    );
-    let out = sandbox(&script);
-    out.assert_success();
-    out.stdout
-}
-
-fn clear(dst: &str) -> String {
-    format!("why ns1 → {dst}\n  probe: {dst} answers\nverdict: clear\nexit 0\nping ok\n")
-}
-
-/// The report of a blocked probe: the broken step, its fix when there is one.
-fn blocked(dst: &str, hop: &str, cause: &str, fix: Option<&str>) -> String {
-    let fix = fix.map(|f| format!("  fix: {f}\n")).unwrap_or_default();
-    format!(
-        "why ns1 → {dst}\n  [BROKEN] {hop}: {cause}\n{fix}  probe: no reply from {dst}\nverdict: blocked — {cause}\nexit 1\n"
-    )
-}
-
-/// One fault, named and fixed: the report, then clear, then the real ping.
+/// One fault, named and fixed, on a lab without parameters.
 fn fixed(lab: &str, inject: &str, dst: &str, hop: &str, cause: &str, fix: &str) {
-    let got = diagnose(lab, inject, dst);
-    assert_eq!(got, blocked(dst, hop, cause, Some(fix)) + &clear(dst));
+    why_lab::fixed(lab, "", inject, dst, hop, cause, fix);
 }
 
 const D: &str = "10.0.2.2";
@@ -100,7 +62,7 @@ fn a_healthy_chain_is_clear_with_sightings_all_the_way() {
             "> r2 right out",
         ]
     );
-    assert_eq!(diagnose("ev_chain", "", D), clear(D));
+    assert_eq!(why_lab::diagnose("ev_chain", "", "", D), clear(D));
 }
 
 #[test]

@@ -6,55 +6,7 @@
 
 mod support;
 
-use support::sandbox;
-
-/// Build `lab` with `params`, run `inject` (bash), then `why ns1 DST [why_args]`; while blocked
-/// (at most 3 rounds) run its fix as a script that names every namespace. Prints each report
-/// without its `[ok]` hops (MAC addresses as MAC), then whether a real `ping ping_args` passes.
-fn diagnose(
-    lab: &str,
-    params: &str,
-    inject: &str,
-    dst: &str,
-    why_args: &str,
-    ping_args: &str,
-) -> String {
-    let script = format!(
-        r#"cd "{dir}"
-"$NETSH" run tests/why/{lab}.rhai {params} >/dev/null 2>&1 || echo "build failed"
-{inject}
-for round in 1 2 3; do
-  "$NETSH" why ns1 {dst} {why_args} > /run/why.out; rc=$?
-  grep -v '^  \[ok\]' /run/why.out | sed -E 's/(veth[0-9]+) ([0-9a-f]{{2}}:){{5}}[0-9a-f]{{2}}/\1 MAC/g'; echo "exit $rc"
-  [ $rc = 0 ] && break
-  fix=$(sed -n 's/^  fix: //p' /run/why.out)
-  [ -z "$fix" ] && break
-  {{ for n in $(ls /run/netns | grep -v '\.'); do echo "let $n = ns(\"$n\");"; done; echo "$fix;"; }} > /run/fix.rhai
-  "$NETSH" run --lab fix$round /run/fix.rhai >/dev/null 2>/run/fix.err || {{ echo "fix failed"; cat /run/fix.err; }}
-done
-ip netns exec ns1 ping -c1 -W2 {ping_args} {dst} >/dev/null 2>&1 && echo "ping ok" || echo "ping fails""#,
-        dir = env!("CARGO_MANIFEST_DIR")
-    );
-    let out = sandbox(&script);
-    out.assert_success();
-    out.stdout
-}
-
-fn clear(dst: &str) -> String {
-    format!("why ns1 → {dst}\n  probe: {dst} answers\nverdict: clear\nexit 0\nping ok\n")
-}
-
-fn blocked(dst: &str, hop: &str, cause: &str, fix: &str) -> String {
-    format!(
-        "why ns1 → {dst}\n  [BROKEN] {hop}: {cause}\n  fix: {fix}\n  probe: no reply from {dst}\nverdict: blocked — {cause}\nexit 1\n"
-    )
-}
-
-/// One fault, named and fixed: the report, then clear, then the real ping.
-fn fixed(lab: &str, params: &str, inject: &str, dst: &str, hop: &str, cause: &str, fix: &str) {
-    let got = diagnose(lab, params, inject, dst, "", "");
-    assert_eq!(got, blocked(dst, hop, cause, fix) + &clear(dst));
-}
+use support::why_lab::{blocked, clear, diagnose_with as diagnose, fixed};
 
 const NS2: &str = "10.1.1.3";
 

@@ -6,48 +6,8 @@
 mod support;
 
 use std::time::Duration;
+use support::why_lab::{blocked, clear, diagnose, fixed};
 use support::{sandbox, sandbox_with_timeout};
-
-/// Build `lab` with `params`, run `inject` (bash), then `why ns1 DST`; while blocked (at most 3
-/// rounds) run the fix it gives as a script that names every namespace. Prints each report
-/// without its `[ok]` hops, then whether a real ping passes.
-fn diagnose(lab: &str, params: &str, inject: &str, dst: &str) -> String {
-    let script = format!(
-        r#"cd "{dir}"
-"$NETSH" run tests/why/{lab}.rhai {params} >/dev/null 2>&1 || echo "build failed"
-{inject}
-for round in 1 2 3; do
-  "$NETSH" why ns1 {dst} > /run/why.out; rc=$?
-  grep -v '^  \[ok\]' /run/why.out; echo "exit $rc"
-  [ $rc = 0 ] && break
-  fix=$(sed -n 's/^  fix: //p' /run/why.out)
-  [ -z "$fix" ] && break
-  {{ for n in $(ls /run/netns); do echo "let $n = ns(\"$n\");"; done; echo "$fix;"; }} > /run/fix.rhai
-  "$NETSH" run --lab fix$round /run/fix.rhai >/dev/null 2>/run/fix.err || {{ echo "fix failed"; cat /run/fix.err; }}
-done
-ip netns exec ns1 ping -c1 -W2 {dst} >/dev/null 2>&1 && echo "ping ok" || echo "ping fails""#,
-        dir = env!("CARGO_MANIFEST_DIR")
-    );
-    let out = sandbox(&script);
-    out.assert_success();
-    out.stdout
-}
-
-fn clear(dst: &str) -> String {
-    format!("why ns1 → {dst}\n  probe: {dst} answers\nverdict: clear\nexit 0\nping ok\n")
-}
-
-fn blocked(dst: &str, hop: &str, cause: &str, fix: &str) -> String {
-    format!(
-        "why ns1 → {dst}\n  [BROKEN] {hop}: {cause}\n  fix: {fix}\n  probe: no reply from {dst}\nverdict: blocked — {cause}\nexit 1\n"
-    )
-}
-
-/// One fault, named and fixed: the report, then clear, then the real ping.
-fn fixed(lab: &str, params: &str, inject: &str, dst: &str, hop: &str, cause: &str, fix: &str) {
-    let got = diagnose(lab, params, inject, dst);
-    assert_eq!(got, blocked(dst, hop, cause, fix) + &clear(dst));
-}
 
 const D: &str = "10.0.3.2";
 

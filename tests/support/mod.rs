@@ -6,6 +6,8 @@
 //! `/run` and `/run/netns`, so nothing leaks into the host's network stack.
 #![allow(dead_code)]
 
+pub mod why_lab;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::os::unix::process::{CommandExt, ExitStatusExt};

@@ -1,0 +1,62 @@
+//! The `why` catalogue's one way to run a case: build a lab of tests/why in a sandbox, inject
+//! one fault by hand, ask `why`, apply the fix it gives until the path is clear (at most three
+//! rounds), then prove it with a real ping.
+
+use super::sandbox;
+
+/// `diagnose_with` without extra arguments for `why` or `ping`.
+pub fn diagnose(lab: &str, params: &str, inject: &str, dst: &str) -> String {
+    diagnose_with(lab, params, inject, dst, "", "")
+}
+
+/// Build `lab` with `params`, run `inject` (bash), then `why ns1 DST [why_args]`; while blocked
+/// (at most 3 rounds) run its fix as a script that names every namespace (a machine's stack,
+/// which holds namespaces, as `host(..)`). Prints each report without its `[ok]` hops (MAC
+/// addresses as MAC: they are random; the all-zeros flood entry stays), then whether a real
+/// `ping ping_args` passes.
+pub fn diagnose_with(
+    lab: &str,
+    params: &str,
+    inject: &str,
+    dst: &str,
+    why_args: &str,
+    ping_args: &str,
+) -> String {
+    let script = format!(
+        r#"cd "{dir}"
+"$NETSH" run tests/why/{lab}.rhai {params} >/dev/null 2>&1 || echo "build failed"
+{inject}
+for round in 1 2 3; do
+  "$NETSH" why ns1 {dst} {why_args} > /run/why.out; rc=$?
+  grep -v '^  \[ok\]' /run/why.out | sed -E 's/00(:00){{5}}/ZEROS/g; s/([0-9a-f]{{2}}:){{5}}[0-9a-f]{{2}}/MAC/g; s/ZEROS/00:00:00:00:00:00/g'; echo "exit $rc"
+  [ $rc = 0 ] && break
+  fix=$(sed -n 's/^  fix: //p' /run/why.out)
+  [ -z "$fix" ] && break
+  {{ for n in $(ls /run/netns | grep -v '\.'); do if ls /run/netns | grep -q "^$n\."; then echo "let $n = host(\"$n\");"; else echo "let $n = ns(\"$n\");"; fi; done; echo "$fix;"; }} > /run/fix.rhai
+  "$NETSH" run --lab fix$round /run/fix.rhai >/dev/null 2>/run/fix.err || {{ echo "fix failed"; cat /run/fix.err; }}
+done
+ip netns exec ns1 ping -c1 -W2 {ping_args} {dst} >/dev/null 2>&1 && echo "ping ok" || echo "ping fails""#,
+        dir = env!("CARGO_MANIFEST_DIR")
+    );
+    let out = sandbox(&script);
+    out.assert_success();
+    out.stdout
+}
+
+/// The report of a clear path, then the real ping.
+pub fn clear(dst: &str) -> String {
+    format!("why ns1 → {dst}\n  probe: {dst} answers\nverdict: clear\nexit 0\nping ok\n")
+}
+
+/// The report of a blocked probe: the broken step and its fix.
+pub fn blocked(dst: &str, hop: &str, cause: &str, fix: &str) -> String {
+    format!(
+        "why ns1 → {dst}\n  [BROKEN] {hop}: {cause}\n  fix: {fix}\n  probe: no reply from {dst}\nverdict: blocked — {cause}\nexit 1\n"
+    )
+}
+
+/// One fault, named and fixed: the report, then clear, then the real ping.
+pub fn fixed(lab: &str, params: &str, inject: &str, dst: &str, hop: &str, cause: &str, fix: &str) {
+    let got = diagnose(lab, params, inject, dst);
+    assert_eq!(got, blocked(dst, hop, cause, fix) + clear(dst).as_str());
+}
