@@ -64,12 +64,7 @@ pub(crate) fn ping_as(
 }
 
 fn ping4(dst: Ipv4Addr, id: u16, deadline: Instant, interval: Duration) -> io::Result<bool> {
-    let sock = socket(
-        AddressFamily::Inet,
-        SockType::Raw,
-        SockFlag::SOCK_CLOEXEC | SockFlag::SOCK_NONBLOCK,
-        SockProtocol::Icmp,
-    )?;
+    let sock = icmp_socket()?;
     let addr = SockaddrIn::from(SocketAddrV4::new(dst, 0));
     let mut sent: u32 = 0; // sequence numbers 0..sent are ours
     let mut next_send = Instant::now();
@@ -147,12 +142,7 @@ fn ping4_many(
     deadline: Instant,
     interval: Duration,
 ) -> io::Result<Vec<bool>> {
-    let sock = socket(
-        AddressFamily::Inet,
-        SockType::Raw,
-        SockFlag::SOCK_CLOEXEC | SockFlag::SOCK_NONBLOCK,
-        SockProtocol::Icmp,
-    )?;
+    let sock = icmp_socket()?;
     let mut state = vec![Row::Asked; dsts.len()];
     let mut sent: u32 = 0;
     let mut next_send = Instant::now();
@@ -233,9 +223,24 @@ pub(super) fn checksum(data: &[u8]) -> u16 {
     !(sum as u16)
 }
 
-/// ICMP echo request: type, code, checksum, identifier, sequence, payload.
+/// A raw ICMP socket in the calling thread's namespace, non-blocking.
+pub(super) fn icmp_socket() -> io::Result<std::os::fd::OwnedFd> {
+    Ok(socket(
+        AddressFamily::Inet,
+        SockType::Raw,
+        SockFlag::SOCK_CLOEXEC | SockFlag::SOCK_NONBLOCK,
+        SockProtocol::Icmp,
+    )?)
+}
+
+/// ICMP echo request with ping's payload.
 fn echo_request(id: u16, seq: u16) -> Vec<u8> {
-    let mut p = vec![0u8; 8 + PAYLOAD_LEN];
+    echo_of(id, seq, PAYLOAD_LEN)
+}
+
+/// ICMP echo request: type, code, checksum, identifier, sequence, `payload` bytes.
+pub(super) fn echo_of(id: u16, seq: u16, payload: usize) -> Vec<u8> {
+    let mut p = vec![0u8; 8 + payload];
     p[0] = ICMP_ECHO_REQUEST;
     p[4..6].copy_from_slice(&id.to_be_bytes());
     p[6..8].copy_from_slice(&seq.to_be_bytes());

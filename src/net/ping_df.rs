@@ -1,12 +1,10 @@
 //! One ICMP echo of a given size with Don't Fragment set, from inside a namespace: whether a
 //! packet that size crosses the path whole (`why --size`).
 
-use super::ping::{checksum, is_our_reply, readable};
+use super::ping::{echo_of, fresh_id, icmp_socket, is_our_reply, readable};
 use crate::sys::enter::in_netns;
 use nix::errno::Errno;
-use nix::sys::socket::{
-    recv, sendto, socket, AddressFamily, MsgFlags, SockFlag, SockProtocol, SockType, SockaddrIn,
-};
+use nix::sys::socket::{recv, sendto, MsgFlags, SockaddrIn};
 use std::io;
 use std::net::{IpAddr, SocketAddrV4};
 use std::os::fd::AsRawFd;
@@ -24,15 +22,10 @@ pub(crate) fn ping_df(
     let IpAddr::V4(dst) = dst else {
         return Ok(false);
     };
-    let id = (std::process::id() as u16) ^ 0x5a5a;
+    let id = fresh_id();
     let deadline = Instant::now() + total;
     in_netns(ns, move || {
-        let sock = socket(
-            AddressFamily::Inet,
-            SockType::Raw,
-            SockFlag::SOCK_CLOEXEC | SockFlag::SOCK_NONBLOCK,
-            SockProtocol::Icmp,
-        )?;
+        let sock = icmp_socket()?;
         let on: libc::c_int = libc::IP_PMTUDISC_DO;
         // SAFETY: a valid socket and a c_int option of the right size.
         let rc = unsafe {
@@ -57,7 +50,7 @@ pub(crate) fn ping_df(
                 return Ok(false);
             }
             if now >= next && sent < 1000 {
-                let pkt = echo(id, sent as u16, payload);
+                let pkt = echo_of(id, sent as u16, payload);
                 // Too big for the first link: it cannot leave whole.
                 if let Err(Errno::EMSGSIZE | Errno::ENETUNREACH | Errno::EHOSTUNREACH) =
                     sendto(sock.as_raw_fd(), &pkt, &addr, MsgFlags::empty())
@@ -82,17 +75,4 @@ pub(crate) fn ping_df(
             }
         }
     })?
-}
-
-fn echo(id: u16, seq: u16, payload: usize) -> Vec<u8> {
-    let mut p = vec![0u8; 8 + payload];
-    p[0] = 8;
-    p[4..6].copy_from_slice(&id.to_be_bytes());
-    p[6..8].copy_from_slice(&seq.to_be_bytes());
-    for (i, b) in p[8..].iter_mut().enumerate() {
-        *b = i as u8;
-    }
-    let c = checksum(&p);
-    p[2..4].copy_from_slice(&c.to_be_bytes());
-    p
 }
