@@ -1,6 +1,7 @@
 //! Neighbour reads (RTM_GETNEIGH dumps): a VXLAN's FDB entries (the AF_BRIDGE table, as
 //! `bridge fdb show` reads it) and one neighbour's state (as `ip neigh show` prints it).
 
+use crate::sys::Netns;
 use futures::TryStreamExt;
 use rtnetlink::packet_route::link::LinkAttribute;
 use rtnetlink::packet_route::neighbour::{NeighbourAddress, NeighbourAttribute, NeighbourMessage};
@@ -138,6 +139,18 @@ pub(crate) async fn forget_failed(handle: &Handle, ips: &[Ipv4Addr]) {
             }
         }
     }
+}
+
+/// The addresses of `entries` per namespace, in first-seen order: one dump each.
+pub(super) fn by_namespace(entries: &[(Netns, Ipv4Addr)]) -> Vec<(Netns, Vec<Ipv4Addr>)> {
+    let mut by_ns: Vec<(Netns, Vec<Ipv4Addr>)> = vec![];
+    for (ns, ip) in entries {
+        match by_ns.iter_mut().find(|(n, _)| n == ns) {
+            Some((_, ips)) => ips.push(*ip),
+            None => by_ns.push((ns.clone(), vec![*ip])),
+        }
+    }
+    by_ns
 }
 
 #[cfg(test)]

@@ -116,15 +116,8 @@ impl Netlink {
     /// Drop each entry (`ns` keeps for the address), every namespace asked together; see
     /// `forget_in`.
     pub(super) fn forget_neighbours(&mut self, entries: &[(Netns, Ipv4Addr)]) {
-        let mut by_ns: Vec<(Netns, Vec<Ipv4Addr>)> = vec![];
-        for (ns, ip) in entries {
-            match by_ns.iter_mut().find(|(n, _)| n == ns) {
-                Some((_, ips)) => ips.push(*ip),
-                None => by_ns.push((ns.clone(), vec![*ip])),
-            }
-        }
         let mut asks = vec![];
-        for (ns, ips) in by_ns {
+        for (ns, ips) in neigh::by_namespace(entries) {
             if let Ok(h) = self.handle(&ns) {
                 asks.push((h, ips));
             }

@@ -122,14 +122,20 @@ impl Kernel for Netlink {
     }
 
     fn forget_failed(&mut self, hops: &[(Netns, IpAddr)]) {
-        for (ns, ip) in hops {
-            let (Ok(handle), IpAddr::V4(v4)) = (self.handle(ns), ip) else {
-                continue;
-            };
-            let v4 = *v4;
-            self.h
-                .rt
-                .block_on(async move { super::neigh::forget_failed(&handle, &[v4]).await });
+        // One dump per namespace, every namespace asked together.
+        let v4: Vec<(Netns, std::net::Ipv4Addr)> = hops
+            .iter()
+            .filter_map(|(ns, ip)| match ip {
+                IpAddr::V4(a) => Some((ns.clone(), *a)),
+                IpAddr::V6(_) => None,
+            })
+            .collect();
+        let mut asks = vec![];
+        for (ns, ips) in super::neigh::by_namespace(&v4) {
+            if let Ok(h) = self.handle(&ns) {
+                asks.push(async move { super::neigh::forget_failed(&h, &ips).await });
+            }
         }
+        self.h.rt.block_on(futures::future::join_all(asks));
     }
 }

@@ -4,7 +4,6 @@
 
 use super::kernel::Kernel;
 use super::packet::Packet;
-use super::rule_match::Seen;
 use super::traverse::traverse;
 use super::words::call;
 use crate::sys::Netns;
@@ -75,16 +74,7 @@ impl Drop {
 /// The DROPs `p` may meet in `ns` along `path`: where the packet's way through each chain
 /// (user chains followed) ends in a drop, else every rule not understood that could drop it.
 pub(crate) fn drops(k: &mut dyn Kernel, ns: &Netns, path: Path, p: &Packet) -> Vec<Drop> {
-    let seen = Seen {
-        in_dev: p.in_dev.clone(),
-        out_dev: Some(p.out_dev.clone()).filter(|o| !o.is_empty()),
-        src: p.src,
-        dst: p.dst,
-        icmp_type: if p.state == "NEW" { 8 } else { 0 },
-        state: p.state,
-        dst_local: path == Path::Input,
-        src_local: path == Path::Output,
-    };
+    let seen = p.seen(k, ns);
     let mut out = vec![];
     for &(table, chain) in path.chains() {
         let Some(o) = traverse(k, ns, table, chain, &seen) else {

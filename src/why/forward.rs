@@ -5,32 +5,16 @@ use super::hooks::{accept_path, by, cross, unsure};
 use super::kernel::Kernel;
 use super::packet::Packet;
 use super::report::Report;
-use super::rule_match::Seen;
 use super::traverse::traverse;
 use super::words::call;
 use crate::sys::Netns;
 use std::net::IpAddr;
 
-fn seen(k: &mut dyn Kernel, ns: &Netns, p: &Packet) -> Seen {
-    let local = |k: &mut dyn Kernel, ip| k.view(ns).is_some_and(|v| v.addr_owner(ip).is_some());
-    let request = p.state == "NEW";
-    Seen {
-        in_dev: p.in_dev.clone(),
-        out_dev: Some(p.out_dev.clone()),
-        src: p.src,
-        dst: p.dst,
-        icmp_type: if request { 8 } else { 0 },
-        state: p.state,
-        dst_local: local(k, p.dst),
-        src_local: local(k, p.src),
-    }
-}
-
 /// filter FORWARD: false when it drops `p` (said in `r`). A policy is answered with the
 /// DSL's narrow `forward()` rule (appended, which is enough before a policy); a rule with an
 /// accept put before it.
 fn filter_forward(k: &mut dyn Kernel, r: &mut Report, cur: &Netns, p: &Packet) -> bool {
-    let s = seen(k, cur, p);
+    let s = p.seen(k, cur);
     let Some(o) = traverse(k, cur, "filter", "FORWARD", &s) else {
         return true;
     };
@@ -94,7 +78,7 @@ pub(crate) fn router(
         dst,
         state: "NEW",
     };
-    let s = seen(k, cur, &p);
+    let s = p.seen(k, cur);
     if cross(k, r, cur, &[("mangle", "FORWARD")], &s).is_none()
         || !filter_forward(k, r, cur, &p)
         || cross(k, r, cur, &[("mangle", "POSTROUTING")], &s).is_none()
@@ -120,7 +104,7 @@ pub(crate) fn router(
 
 /// The reply crossing a router: PREROUTING, FORWARD (conntrack ESTABLISHED), POSTROUTING.
 pub(crate) fn reply(k: &mut dyn Kernel, r: &mut Report, at: &Netns, p: &Packet) -> bool {
-    let s = seen(k, at, p);
+    let s = p.seen(k, at);
     let mut pre = s.clone();
     pre.out_dev = None;
     cross(

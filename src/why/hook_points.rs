@@ -7,6 +7,7 @@
 use super::hooks::{chain_words, cross};
 use super::kernel::Kernel;
 use super::l2::{find, peer};
+use super::packet::Packet;
 use super::report::Report;
 use super::route_get::Lookup;
 use super::rule_match::Seen;
@@ -30,10 +31,6 @@ const PREROUTING: [(&str, &str); 3] = [
 ];
 const INPUT: [(&str, &str); 3] = [("mangle", "INPUT"), ("filter", "INPUT"), ("nat", "INPUT")];
 
-fn holds(k: &mut dyn Kernel, ns: &Netns, ip: IpAddr) -> bool {
-    k.view(ns).is_some_and(|v| v.addr_owner(ip).is_some())
-}
-
 /// The packet as a hook in `ns` sees it.
 #[allow(clippy::too_many_arguments)]
 fn seen(
@@ -45,16 +42,14 @@ fn seen(
     dst: IpAddr,
     request: bool,
 ) -> Seen {
-    Seen {
+    let p = Packet {
         in_dev: in_dev.map(str::to_string),
-        out_dev: out_dev.map(str::to_string),
+        out_dev: out_dev.unwrap_or_default().to_string(),
         src,
         dst,
-        icmp_type: if request { 8 } else { 0 },
         state: if request { "NEW" } else { "ESTABLISHED" },
-        dst_local: holds(k, ns, dst),
-        src_local: holds(k, ns, src),
-    }
+    };
+    p.seen(k, ns)
 }
 
 /// The echo request leaving its source on `out`: OUTPUT, POSTROUTING. Its source as it

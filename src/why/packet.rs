@@ -1,5 +1,8 @@
 //! The packet as a firewall rule sees it at one router.
 
+use super::kernel::Kernel;
+use super::rule_match::Seen;
+use crate::sys::Netns;
 use std::net::IpAddr;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -10,4 +13,22 @@ pub(crate) struct Packet {
     pub(crate) dst: IpAddr,
     /// The conntrack state: NEW for the request, ESTABLISHED for the reply.
     pub(crate) state: &'static str,
+}
+
+impl Packet {
+    /// The packet as a rule in `ns` judges it (an ICMP echo: the request when NEW, else the
+    /// reply), with whether its addresses are `ns`'s own.
+    pub(crate) fn seen(&self, k: &mut dyn Kernel, ns: &Netns) -> Seen {
+        let local = |k: &mut dyn Kernel, ip| k.view(ns).is_some_and(|v| v.addr_owner(ip).is_some());
+        Seen {
+            in_dev: self.in_dev.clone(),
+            out_dev: Some(self.out_dev.clone()).filter(|o| !o.is_empty()),
+            src: self.src,
+            dst: self.dst,
+            icmp_type: if self.state == "NEW" { 8 } else { 0 },
+            state: self.state,
+            dst_local: local(k, self.dst),
+            src_local: local(k, self.src),
+        }
+    }
 }
