@@ -78,16 +78,7 @@ pub(crate) fn accept_path(
     if chain != "FORWARD" || p.state != "NEW" {
         return fix;
     }
-    let back = Seen {
-        in_dev: p.out_dev.clone(),
-        out_dev: p.in_dev.clone(),
-        src: p.dst,
-        dst: p.src,
-        icmp_type: 0,
-        state: "ESTABLISHED",
-        dst_local: p.src_local,
-        src_local: p.dst_local,
-    };
+    let back = p.reply();
     if let Some(o) = traverse(k, ns, table, chain, &back) {
         if o.drops() || !o.unsure.is_empty() {
             fix += &format!("; {}", accept_first(ns, table, chain, &back));
@@ -109,17 +100,7 @@ fn fix_drop(
 ) -> String {
     let routed = matches!(chain, "PREROUTING" | "POSTROUTING") && !p.dst_local && !p.src_local;
     if let (true, "NEW", Some(at)) = (routed, p.state, &o.by) {
-        let back = Seen {
-            in_dev: p.out_dev.clone(),
-            out_dev: p.in_dev.clone(),
-            src: p.dst,
-            dst: p.src,
-            icmp_type: 0,
-            state: "ESTABLISHED",
-            dst_local: false,
-            src_local: false,
-        };
-        if judge(&at.spec, &back).hold == Hold::Yes {
+        if judge(&at.spec, &p.reply()).hold == Hold::Yes {
             let t = match at.table.as_str() {
                 "filter" => String::new(),
                 t => format!("-t {t} "),

@@ -21,6 +21,22 @@ pub(crate) struct Seen {
     pub(crate) src_local: bool,
 }
 
+impl Seen {
+    /// The echo reply to this request, as the same namespace sees it on its way back.
+    pub(crate) fn reply(&self) -> Seen {
+        Seen {
+            in_dev: self.out_dev.clone(),
+            out_dev: self.in_dev.clone(),
+            src: self.dst,
+            dst: self.src,
+            icmp_type: 0,
+            state: "ESTABLISHED",
+            dst_local: self.src_local,
+            src_local: self.dst_local,
+        }
+    }
+}
+
 /// Whether a rule's matches hold for the packet.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Hold {
