@@ -29,6 +29,7 @@ impl Packet {
             state: self.state,
             dst_local: local(k, self.dst),
             src_local: local(k, self.src),
+            udp_dport: None,
         }
     }
 }

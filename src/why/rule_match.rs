@@ -1,6 +1,7 @@
 //! One iptables rule (as `iptables -S` prints it) against the probe packet: whether its matches
-//! hold (yes, no, or "not understood"), and its target. Only what an ICMP echo can meet is
-//! judged; a match outside that is never guessed at, it is named as not understood.
+//! hold (yes, no, or "not understood"), and its target. Only what an ICMP echo (or a tunnel's
+//! UDP datagram) can meet is judged; a match outside that is never guessed at, it is named as
+//! not understood.
 
 use ipnet::IpNet;
 use std::net::IpAddr;
@@ -19,6 +20,8 @@ pub(crate) struct Seen {
     /// Whether the destination is an address of this namespace (`-m addrtype --dst-type LOCAL`).
     pub(crate) dst_local: bool,
     pub(crate) src_local: bool,
+    /// A UDP datagram to this port (a VXLAN's) instead of an ICMP echo.
+    pub(crate) udp_dport: Option<u16>,
 }
 
 impl Seen {
@@ -33,6 +36,7 @@ impl Seen {
             state: "ESTABLISHED",
             dst_local: self.src_local,
             src_local: self.dst_local,
+            udp_dport: None,
         }
     }
 }
@@ -147,12 +151,24 @@ pub(crate) fn judge(spec: &str, p: &Seen) -> Judged {
             "-d" | "--destination" => Some(nets(arg).iter().any(|n| n.contains(&p.dst))),
             "-i" | "--in-interface" => Some(p.in_dev.as_deref().is_some_and(|d| iface(arg, d))),
             "-o" | "--out-interface" => Some(p.out_dev.as_deref().is_some_and(|d| iface(arg, d))),
-            "-p" | "--protocol" => Some(matches!(
-                arg.to_ascii_lowercase().as_str(),
-                "icmp" | "1" | "all" | "0"
-            )),
+            "-p" | "--protocol" => Some(match p.udp_dport {
+                Some(_) => matches!(
+                    arg.to_ascii_lowercase().as_str(),
+                    "udp" | "17" | "all" | "0"
+                ),
+                None => matches!(
+                    arg.to_ascii_lowercase().as_str(),
+                    "icmp" | "1" | "all" | "0"
+                ),
+            }),
             "-f" | "--fragment" => Some(false),
+            "--icmp-type" if p.udp_dport.is_some() => Some(false),
             "--icmp-type" => icmp_type(arg).map(|t| t.is_none_or(|t| t == p.icmp_type)),
+            "--dport" | "--dports" | "--destination-port" if p.udp_dport.is_some() => {
+                p.udp_dport.map(|d| ports(arg, d))
+            }
+            // A tunnel's source port is hashed from the inner frame: not known here.
+            "--sport" | "--sports" | "--source-port" if p.udp_dport.is_some() => None,
             "--ctstate" | "--state" => Some(arg.split(',').any(|s| s == p.state)),
             "--comment" => continue,
             "--dst-type" => addr_type(arg, p.dst_local),
@@ -179,6 +195,16 @@ pub(crate) fn judge(spec: &str, p: &Seen) -> Judged {
         Hold::Unknown(unknown.join(" "))
     };
     j
+}
+
+/// `4789`, `4000:5000`, or a comma list of them, holding `p`.
+fn ports(spec: &str, p: u16) -> bool {
+    spec.split(',').any(|one| match one.split_once(':') {
+        Some((a, b)) => {
+            a.parse::<u16>().unwrap_or(0) <= p && p <= b.parse::<u16>().unwrap_or(u16::MAX)
+        }
+        None => one.parse::<u16>() == Ok(p),
+    })
 }
 
 /// `10.0.0.0/24`, `10.0.0.1`, or a comma list of them.

@@ -25,6 +25,7 @@ fn req(i: &str, o: &str) -> Seen {
         state: "NEW",
         dst_local: false,
         src_local: false,
+        udp_dport: None,
     }
 }
 
@@ -288,5 +289,25 @@ fn rules_not_understood_are_kept_and_loops_are_bounded() {
             "-A FORWARD -m statistic --mode nth --every 1 -j DROP (-m statistic)",
             "-A B -j A (target A)"
         ]
+    );
+}
+
+#[test]
+fn a_tunnels_udp_is_judged_by_protocol_and_port() {
+    let udp = Seen {
+        udp_dport: Some(4789),
+        state: "NEW",
+        ..req("eth0", "eth1")
+    };
+    assert_eq!(hold("-p udp -m udp --dport 4789 -j DROP", &udp), Hold::Yes);
+    assert_eq!(
+        hold("-p udp -m udp --dport 4000:5000 -j DROP", &udp),
+        Hold::Yes
+    );
+    assert_eq!(hold("-p udp -m udp --dport 53 -j DROP", &udp), Hold::No);
+    assert_eq!(hold("-p icmp -j DROP", &udp), Hold::No);
+    assert_eq!(
+        hold("-p icmp -m icmp --icmp-type 8 -j DROP", &udp),
+        Hold::No
     );
 }
