@@ -28,18 +28,24 @@ fn show_prints_each_stack_with_its_links_routes_and_rules() {
   v2_r            veth    up   10.10.20.1/24 ↔ ns2/v2
   route 10.10.10.0/24 dev v1_r
   route 10.10.20.0/24 dev v2_r
+  ip_forward 1
+  policy INPUT ACCEPT, FORWARD ACCEPT, OUTPUT ACCEPT
   firewall native nf_tables
 ns1 (namespace on host)
   lo              -       up
   v1              veth    up   10.10.10.2/24 ↔ host/v1_r
   route 10.10.10.0/24 dev v1
   route 10.10.20.0/24 via 10.10.10.1 dev v1
+  ip_forward 0
+  policy INPUT ACCEPT, FORWARD ACCEPT, OUTPUT ACCEPT
   firewall native nf_tables
 ns2 (namespace on host)
   lo              -       up
   v2              veth    up   10.10.20.2/24 ↔ host/v2_r
   route 10.10.10.0/24 via 10.10.20.1 dev v2
   route 10.10.20.0/24 dev v2
+  ip_forward 0
+  policy INPUT ACCEPT, FORWARD ACCEPT, OUTPUT ACCEPT
   firewall native nf_tables
 "
     );
@@ -62,7 +68,43 @@ fn show_json_round_trips_through_its_schema() {
     let names: Vec<&str> = parsed.stacks.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(
         names,
-        ["host", "h150", "h150.ns1", "h150.ns2", "isp", "ns1", "ns2"]
+        ["host", "h150", "h150.ns1", "h150.ns2", "internet", "ns1", "ns2", "router"]
+    );
+    // Simulated hosts are machines, with namespaces of their own (h150) or not (router,
+    // internet); the namespaces belong to their machine.
+    let kinds: Vec<(&str, &str)> = parsed
+        .stacks
+        .iter()
+        .map(|s| (s.kind.as_str(), s.machine.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("host", "host"),
+            ("host", "h150"),
+            ("namespace", "h150"),
+            ("namespace", "h150"),
+            ("host", "internet"),
+            ("namespace", "host"),
+            ("namespace", "host"),
+            ("host", "router"),
+        ]
+    );
+    // Which stacks forward, and host 149's FORWARD policy as Docker leaves it.
+    let forwarding: Vec<&str> = parsed
+        .stacks
+        .iter()
+        .filter(|s| s.ip_forward == Some(true))
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(forwarding, ["host", "router"]);
+    assert_eq!(
+        parsed.stacks[0].policies.get("FORWARD").map(String::as_str),
+        Some("DROP")
+    );
+    assert_eq!(
+        parsed.stacks[7].policies.get("FORWARD").map(String::as_str),
+        Some("ACCEPT")
     );
     let vx = parsed.stacks[0]
         .links
@@ -71,7 +113,7 @@ fn show_json_round_trips_through_its_schema() {
         .unwrap();
     assert_eq!(vx.vxlan.as_ref().map(|v| v.id), Some(1));
     assert_eq!(vx.master.as_deref(), Some("bridge0"));
-    assert_eq!(parsed.stacks[0].rules.len(), 3);
+    assert_eq!(parsed.stacks[0].rules.len(), 4);
     // Each stack says which driver its firewall goes through.
     assert!(
         parsed
@@ -91,9 +133,22 @@ fn show_dot_is_accepted_by_graphviz() {
          \"$NETSH\" show --dot > /tmp/lab.$$.dot\n\
          dot -Tsvg /tmp/lab.$$.dot > /tmp/lab.$$.svg || exit 1\n\
          grep -c '<g id=\"node' /tmp/lab.$$.svg\n\
-         grep -c 'VXLAN 1' /tmp/lab.$$.dot",
+         grep -c 'VXLAN 1' /tmp/lab.$$.dot\n\
+         grep -o 'rankdir=[A-Z]*' /tmp/lab.$$.dot\n\
+         grep -o '\"cluster_machine_[a-z0-9]*\"' /tmp/lab.$$.dot\n\
+         grep -o 'label=\"host\\\\n[^\"]*\"' /tmp/lab.$$.dot\n\
+         grep -c '\"legend/' /tmp/lab.$$.dot",
     );
     out.assert_success();
-    // 17 links (every one but an address-less lo) and one tunnel between host and h150.
-    assert_eq!(out.stdout, "17\n1\n", "{}", out.stderr);
+    // 20 links (every one but an address-less lo) and the legend's 4 shapes; one tunnel between
+    // host and h150; top to bottom; each simulated host a machine of its own, with or without
+    // namespaces; a stack's label says whether it forwards; the legend's nodes and lines.
+    assert_eq!(
+        out.stdout,
+        "24\n1\nrankdir=TB\n\"cluster_machine_h150\"\n\"cluster_machine_host\"\n\
+         \"cluster_machine_internet\"\n\"cluster_machine_router\"\n\
+         label=\"host\\nip_forward 1, FORWARD DROP\"\n7\n",
+        "{}",
+        out.stderr
+    );
 }

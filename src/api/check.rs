@@ -30,9 +30,15 @@ impl Session {
             DslError::new(
                 "netsh::ping",
                 format!("cannot ping {ip} from {}: {}", st.ns, f.message),
-                crate::plan::flush::root_help(f.errno).unwrap_or_else(|| {
-                    "check that the namespace exists: ns(...) creates it".into()
-                }),
+                // EACCES from sendto, once the socket is open, is no matter of privilege: the
+                // kernel refuses to send to a broadcast address.
+                if f.errno == Some(13) && f.message.starts_with("sendto") {
+                    format!("{ip} is the broadcast address (the last) of a subnet on {}, not a host's: ping a host's address", st.ns)
+                } else {
+                    crate::plan::flush::root_help(f.errno).unwrap_or_else(|| {
+                        "check that the namespace exists: ns(...) creates it".into()
+                    })
+                },
             )
         })?;
         let place = match &st.ns {

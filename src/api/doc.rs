@@ -42,11 +42,11 @@ const ORDER: &[&str] = &[
     "peer", "into", "master", "nomaster", "addr", "del_addr", "up", "down", "mtu",
     "get$name", "get$ns",
     // routes and sysctls
-    "route", "del_route", "sysctl", "ip_forward",
+    "route", "del_route", "sysctl", "ip_forward", "read_sysctl",
     // checks, and reading the kernel
     "why", "pingall", "ping", "assert_ping", "assert_no_ping", "exec", "links", "addrs", "routes",
     // parameters and addresses
-    "param", "subnet_addr", "ip_of",
+    "param", "subnet_addr", "ip_of", "disjoint",
     // firewall
     "forward", "masquerade", "snat", "dnat", "nat", "iptables", "remove", "rules",
 ];

@@ -2,16 +2,23 @@
 //! and the address helpers that parameterised scripts need: `subnet_addr`, `ip_of`.
 
 use super::addr::parse_cidr;
-use super::error::{fail, DslError, R};
+use super::error::{at, fail, DslError, R};
 use super::named::Named;
 use super::session::{Session, Shared};
+use crate::sys::At;
 use ipnet::IpNet;
 use rhai::{Dynamic, Engine, FuncRegistration, NativeCallContext};
 use std::net::IpAddr;
 
 impl Session {
-    pub(crate) fn param(&mut self, name: &str, default: Dynamic) -> Result<Dynamic, DslError> {
+    pub(crate) fn param(
+        &mut self,
+        name: &str,
+        default: Dynamic,
+        at: At,
+    ) -> Result<Dynamic, DslError> {
         self.params_read.insert(name.to_string());
+        self.params_at.entry(name.to_string()).or_insert(at);
         let Some(given) = self.params.get(name) else {
             return Ok(default);
         };
@@ -57,13 +64,31 @@ impl Session {
     }
 }
 
-/// `subnet_addr("10.1.1.0/24", 2)` is `"10.1.1.2/24"`.
+/// `subnet_addr("10.1.1.0/24", 2)` is `"10.1.1.2/24"`. An IPv4 subnet's first (network) and
+/// last (broadcast) addresses are no host's: the kernel takes them on a link, and then refuses to
+/// send to the broadcast one (EACCES), far from the mistake.
 pub(crate) fn subnet_addr(subnet: &str, n: i64) -> Result<String, DslError> {
     let net = parse_cidr(subnet)?;
     let size: u128 = match net {
         IpNet::V4(_) => 1u128 << (32 - net.prefix_len()),
         IpNet::V6(_) => 1u128 << (128 - net.prefix_len()).min(127),
     };
+    // /31 (point to point) and /32 have neither network nor broadcast address (RFC 3021).
+    let ends = matches!(net, IpNet::V4(_)) && net.prefix_len() <= 30;
+    if ends && (n == 0 || n as u128 == size - 1) {
+        let what = if n == 0 { "network" } else { "broadcast" };
+        return Err(DslError::new(
+            "netsh::address",
+            format!(
+                "host number {n} of {} is its {what} address, not a host's",
+                net.trunc()
+            ),
+            format!(
+                "pick a number from 1 to {}, or pass a larger subnet",
+                size - 2
+            ),
+        ));
+    }
     if n < 0 || (n as u128) >= size {
         return Err(DslError::new(
             "netsh::address",
@@ -92,7 +117,7 @@ pub(crate) fn register(engine: &mut Engine, shared: &Shared) {
             engine,
             ["key", "default"],
             move |ctx: NativeCallContext, name: &str, default: Dynamic| -> R<Dynamic> {
-                let r = s.borrow_mut().param(name, default);
+                let r = s.borrow_mut().param(name, default, at(&ctx));
                 r.or_else(|e| fail(&ctx, e))
             },
         );
@@ -133,5 +158,14 @@ mod tests {
         assert_eq!(subnet_addr("10.1.0.0/16", 257).unwrap(), "10.1.1.1/16");
         assert_eq!(subnet_addr("10.9.0.0/24", 2).unwrap(), "10.9.0.2/24");
         assert!(subnet_addr("10.9.0.0/24", 256).is_err());
+        // The ends of an IPv4 subnet are no host's; a /31 has no ends.
+        let e = subnet_addr("10.1.1.0/30", 3).unwrap_err();
+        assert_eq!(
+            e.message,
+            "host number 3 of 10.1.1.0/30 is its broadcast address, not a host's"
+        );
+        assert!(subnet_addr("10.1.1.0/24", 0).is_err());
+        assert_eq!(subnet_addr("10.1.1.0/31", 0).unwrap(), "10.1.1.0/31");
+        assert_eq!(subnet_addr("fd00::/64", 0).unwrap(), "fd00::/64");
     }
 }

@@ -26,6 +26,8 @@ pub struct Session {
     /// `-p KEY=VALUE` as given, and which of them the script read.
     pub(crate) params: BTreeMap<String, String>,
     pub(crate) params_read: BTreeSet<String>,
+    /// Where the script read each parameter: a conflict between them points there.
+    pub(crate) params_at: BTreeMap<String, At>,
     /// Time spent applying plans, and in checks (pings), for `--timings`.
     pub(crate) build: Duration,
     pub(crate) verify: Duration,
@@ -69,6 +71,7 @@ impl Session {
             tally: Tally::default(),
             params,
             params_read: BTreeSet::new(),
+            params_at: BTreeMap::new(),
             build: Duration::ZERO,
             verify: Duration::ZERO,
         }

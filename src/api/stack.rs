@@ -69,6 +69,11 @@ impl Session {
                 self.model
                     .namespaces
                     .insert(name.to_string(), NsInfo { at, host });
+                if host {
+                    // The kernel cannot tell a simulated host from a namespace: the journal
+                    // says, for `show`.
+                    self.journal.machines.insert(name.to_string());
+                }
                 self.push(
                     OpKind::NetnsAdd {
                         name: name.to_string(),

@@ -7,6 +7,7 @@ use crate::lab::state::{StackState, State};
 use crate::lab::Journal;
 use crate::sys::LinkKind;
 use crate::sys::{Netns, ObjectKey};
+use std::collections::BTreeSet;
 use std::fmt::Write;
 
 pub fn show(a: ShowArgs) -> Result<(), Error> {
@@ -62,6 +63,7 @@ pub fn show(a: ShowArgs) -> Result<(), Error> {
         }
         state.stacks.retain(|s| keep.contains(&s.name));
     }
+    state.mark_machines(&machines(a.lab.as_deref()));
     if a.json {
         println!("{}", serde_json::to_string_pretty(&state).unwrap());
     } else if a.dot {
@@ -70,6 +72,29 @@ pub fn show(a: ShowArgs) -> Result<(), Error> {
         print!("{}", text(&state));
     }
     Ok(())
+}
+
+/// The simulated hosts the journals here name: the lab's, or every lab's.
+fn machines(lab: Option<&str>) -> BTreeSet<String> {
+    let Ok(ino) = crate::sys::enter::inode(None) else {
+        return BTreeSet::new();
+    };
+    let labs: Vec<String> = match lab {
+        Some(l) => vec![l.to_string()],
+        None => std::fs::read_dir(crate::lab::journal::STATE_DIR)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|f| {
+                let name = f.file_name().to_string_lossy().to_string();
+                name.strip_suffix(".jsonl").map(str::to_string)
+            })
+            .collect(),
+    };
+    labs.iter()
+        .filter_map(|l| Journal::open(l, ino).ok())
+        .flat_map(|j| j.machines)
+        .collect()
 }
 
 fn text(state: &State) -> String {
@@ -91,7 +116,8 @@ fn firewall_words(name: &str) -> &str {
 
 fn stack_text(out: &mut String, s: &StackState) {
     let what = match (s.kind.as_str(), s.machine.as_str()) {
-        ("host", _) => "host".to_string(),
+        ("host", "host") => "host".to_string(),
+        ("host", _) => "simulated host".to_string(),
         (_, m) => format!("namespace on {m}"),
     };
     let _ = writeln!(out, "{} ({what})", s.name);
@@ -131,6 +157,16 @@ fn stack_text(out: &mut String, s: &StackState) {
             line.push_str(&format!(" dev {d}"));
         }
         let _ = writeln!(out, "{line}");
+    }
+    if let Some(on) = s.ip_forward {
+        let _ = writeln!(out, "  ip_forward {}", u8::from(on));
+    }
+    if !s.policies.is_empty() {
+        let p: Vec<String> = ["INPUT", "FORWARD", "OUTPUT"]
+            .iter()
+            .filter_map(|c| s.policies.get(*c).map(|p| format!("{c} {p}")))
+            .collect();
+        let _ = writeln!(out, "  policy {}", p.join(", "));
     }
     if let Some(f) = &s.firewall {
         let _ = writeln!(out, "  firewall {}", firewall_words(f));

@@ -1,8 +1,9 @@
-//! `netsh show --dot`: the topology as Graphviz — machines and their namespaces as clusters,
-//! links as nodes, veth cables and bridge ports as edges, VXLAN tunnels between hosts.
-//! Render with `netsh show --dot | dot -Tsvg > lab.svg`.
+//! `netsh show --dot`: the topology as Graphviz, top to bottom — machines (this host and the
+//! simulated ones) and their namespaces as clusters, each labelled with its ip_forward and
+//! FORWARD policy; links as nodes, veth cables and bridge ports as edges, VXLAN tunnels between
+//! hosts; and a legend. Render with `netsh show --dot | dot -Tsvg > lab.svg`.
 
-use super::state::State;
+use super::state::{StackState, State};
 use crate::sys::LinkKind;
 use std::collections::BTreeSet;
 use std::fmt::Write;
@@ -18,7 +19,7 @@ fn node(stack: &str, link: &str) -> String {
 pub(crate) fn dot(state: &State) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "graph netsh {{");
-    let _ = writeln!(out, "  compound=true; rankdir=LR;");
+    let _ = writeln!(out, "  compound=true; rankdir=TB;");
     let _ = writeln!(
         out,
         "  node [shape=box, fontname=\"monospace\", fontsize=10];"
@@ -29,7 +30,7 @@ pub(crate) fn dot(state: &State) -> String {
         let _ = writeln!(out, "    label={}; style=rounded;", q(m));
         for s in state.stacks.iter().filter(|s| s.machine == *m) {
             let _ = writeln!(out, "    subgraph {} {{", q(&format!("cluster_{}", s.name)));
-            let _ = writeln!(out, "      label={}; style=dashed;", q(&s.name));
+            let _ = writeln!(out, "      label={}; style=dashed;", stack_label(s));
             let mut any = false;
             for l in s
                 .links
@@ -65,6 +66,7 @@ pub(crate) fn dot(state: &State) -> String {
         }
         let _ = writeln!(out, "  }}");
     }
+    legend(&mut out);
     let mut done = BTreeSet::new();
     for s in &state.stacks {
         for l in &s.links {
@@ -118,4 +120,49 @@ pub(crate) fn dot(state: &State) -> String {
     }
     let _ = writeln!(out, "}}");
     out
+}
+
+/// A stack's name, and whether packets cross it: its ip_forward and FORWARD policy.
+fn stack_label(s: &StackState) -> String {
+    let mut facts = vec![];
+    if let Some(on) = s.ip_forward {
+        facts.push(format!("ip_forward {}", u8::from(on)));
+    }
+    if let Some(p) = s.policies.get("FORWARD") {
+        facts.push(format!("FORWARD {p}"));
+    }
+    let name = q(&s.name);
+    match facts.is_empty() {
+        true => name,
+        // Graphviz's line break, inside the quotes.
+        false => format!("{}\\n{}\"", &name[..name.len() - 1], facts.join(", ")),
+    }
+}
+
+/// What the shapes and lines mean.
+fn legend(out: &mut String) {
+    let _ = writeln!(out, "  subgraph \"cluster_legend\" {{");
+    let _ = writeln!(out, "    label=\"legend\"; style=dotted;");
+    for (id, label, shape, style) in [
+        ("bridge", "bridge", "box3d", "solid"),
+        ("vxlan", "VXLAN device", "hexagon", "solid"),
+        ("link", "link (veth, ...)", "box", "solid"),
+        ("down", "link down", "box", "dotted"),
+    ] {
+        let _ = writeln!(
+            out,
+            "    \"legend/{id}\" [label=\"{label}\", shape={shape}, style={style}];"
+        );
+    }
+    for (a, b, label, attrs) in [
+        ("link", "bridge", "bridge port", "style=dashed"),
+        ("link", "down", "veth cable", "penwidth=2"),
+        ("vxlan", "bridge", "VXLAN tunnel", "style=bold, color=blue"),
+    ] {
+        let _ = writeln!(
+            out,
+            "    \"legend/{a}\" -- \"legend/{b}\" [label=\"{label}\", {attrs}];"
+        );
+    }
+    let _ = writeln!(out, "  }}");
 }

@@ -24,6 +24,8 @@ pub struct Journal {
     keys: BTreeMap<ObjectKey, bool>,
     /// What was found at its path when opened: a journal not `Whole` may have lost entries.
     pub(crate) found: Found,
+    /// The namespaces the lab made that are simulated hosts (machines), for `show`.
+    pub(crate) machines: BTreeSet<String>,
 }
 
 impl Journal {
@@ -37,6 +39,7 @@ impl Journal {
             entries: vec![],
             keys: BTreeMap::new(),
             found: Found::Missing,
+            machines: BTreeSet::new(),
         }
     }
 
@@ -80,6 +83,7 @@ impl Journal {
             entries: vec![],
             keys: BTreeMap::new(),
             found: text.found,
+            machines: BTreeSet::new(),
         };
         let Some(header) = text.header else {
             return Ok(j);
@@ -107,6 +111,9 @@ impl Journal {
                 }
                 Line::Ident { netns, inode } => {
                     idents.insert(netns, inode);
+                }
+                Line::Machine { machine } => {
+                    j.machines.insert(machine);
                 }
             }
         }
@@ -326,13 +333,19 @@ impl Ledger for Journal {
         if idents.is_empty() {
             return Ok(());
         }
-        let lines: Vec<Line> = idents
+        let mut lines: Vec<Line> = idents
             .iter()
             .map(|(n, i)| Line::Ident {
                 netns: n.clone(),
                 inode: *i,
             })
             .collect();
+        lines.extend(
+            idents
+                .keys()
+                .filter(|n| self.machines.contains(*n))
+                .map(|n| Line::Machine { machine: n.clone() }),
+        );
         self.append(&lines)?;
         self.identify(&idents);
         Ok(())

@@ -33,6 +33,10 @@ pub(crate) enum Line {
         netns: String,
         inode: u64,
     },
+    /// A namespace it made is a simulated host (a machine), not a plain namespace.
+    Machine {
+        machine: String,
+    },
 }
 
 /// What was found at a journal's path.

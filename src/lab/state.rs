@@ -3,6 +3,7 @@
 
 use crate::sys::LinkKind;
 use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct State {
@@ -30,6 +31,26 @@ pub struct StackState {
     /// `nf_tables+iptables` (native, and the iptables program for rules outside its set).
     #[serde(default)]
     pub firewall: Option<String>,
+    /// net.ipv4.ip_forward: whether it routes between its links; null where unread.
+    #[serde(default)]
+    pub ip_forward: Option<bool>,
+    /// The filter table's built-in chains and their policies (`ACCEPT`, `DROP`); a stack
+    /// without a filter table lets everything through: `ACCEPT`.
+    #[serde(default)]
+    pub policies: BTreeMap<String, String>,
+}
+
+impl State {
+    /// Show the simulated hosts among the stacks (the journals name them: the kernel cannot
+    /// tell one from a namespace) as the machines they are.
+    pub(crate) fn mark_machines(&mut self, machines: &BTreeSet<String>) {
+        for s in &mut self.stacks {
+            if machines.contains(&s.name) {
+                s.kind = "host".into();
+                s.machine = s.name.clone();
+            }
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

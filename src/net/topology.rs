@@ -12,7 +12,7 @@ use crate::sys::LinkKind;
 use crate::sys::{Failure, Netns};
 use futures::TryStreamExt;
 use rtnetlink::packet_route::link::{InfoData, InfoVxlan, LinkAttribute, LinkFlags, LinkInfo};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// A link as read, before peers are resolved.
 struct Raw {
@@ -100,6 +100,12 @@ impl Netlink {
                 routes,
                 rules,
                 firewall: self.firewall_driver(ns).map(|d| d.name().to_string()),
+                ip_forward: self
+                    .read_sysctl(ns, "net.ipv4.ip_forward")
+                    .ok()
+                    .flatten()
+                    .map(|v| v.trim() != "0"),
+                policies: self.policies(ns),
             });
         }
         // Resolve each veth's peer: same namespace by index, or through the nsid.
@@ -137,6 +143,23 @@ impl Netlink {
             lab: lab.map(str::to_string),
             stacks,
         })
+    }
+}
+
+impl Netlink {
+    /// The filter table's built-in chains' policies; no filter table lets all through.
+    fn policies(&mut self, ns: &Netns) -> BTreeMap<String, String> {
+        ["INPUT", "FORWARD", "OUTPUT"]
+            .into_iter()
+            .map(|c| {
+                let policy = match self.fw_chain(ns, "filter", c) {
+                    Ok(Some(chain)) => chain.policy.unwrap_or_else(|| "ACCEPT".into()),
+                    Ok(None) => "ACCEPT".into(),
+                    Err(_) => "?".into(),
+                };
+                (c.to_string(), policy)
+            })
+            .collect()
     }
 }
 
