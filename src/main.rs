@@ -7,7 +7,7 @@ use netsh::net::sandbox;
 
 fn main() {
     let cli = Cli::parse();
-    let sandboxed = matches!(&cli.cmd, Some(Cmd::Run(a)) if a.sandbox && !a.dry_run)
+    let sandboxed = matches!(&cli.cmd, Some(Cmd::Run(a)) if a.sandbox && a.dry_run.is_none())
         || matches!(&cli.cmd, Some(Cmd::Repl(a)) if a.sandbox);
     if sandboxed {
         match sandbox::enter() {

@@ -23,8 +23,13 @@ const HOSTILE_PARAMS: [&str; 6] = [
 ];
 
 fn dry_run(script: &str, params: &[&str]) -> String {
+    dry_run_as("--dry-run", script, params)
+}
+
+/// The dry run in a form: `--dry-run` or `--dry-run=steps`.
+fn dry_run_as(form: &str, script: &str, params: &[&str]) -> String {
     let out = Command::new(netsh_bin())
-        .args(["run", "--dry-run", script])
+        .args(["run", form, script])
         .args(params)
         .output()
         .expect("run netsh");
@@ -46,8 +51,16 @@ fn every_dry_run_is_clean_bash_for_shellcheck() {
     cases.push((HOSTILE.into(), vec![]));
     // Policies, user chains and inserts (tests/chains.rs runs it).
     cases.push(("tests/chains.rhai".into(), vec![]));
+    // And each chapter as the tutorials write it, one change per command.
+    let steps: Vec<(String, Vec<&str>)> = (1..=4)
+        .map(|n| (format!("scripts/chapter{n}.rhai"), vec!["steps"]))
+        .collect();
+    cases.extend(steps);
     for (script, params) in cases {
-        let text = dry_run(&script, &params);
+        let text = match params.as_slice() {
+            ["steps"] => dry_run_as("--dry-run=steps", &script, &[]),
+            _ => dry_run(&script, &params),
+        };
         // SC2016 ("expressions don't expand in single quotes") is the point: a name like
         // 'a$(touch x)' is single-quoted so that it stays a name.
         let mut sc = Command::new("shellcheck")
@@ -168,5 +181,107 @@ fn chapter1_with_hostile_parameters_builds_the_same_names_from_netsh_and_from_ba
         "- link b kind=bridge",
     ] {
         assert!(by_bash.contains(name), "no {name:?} in:\n{by_bash}");
+    }
+}
+
+/// The line after `comment` in `text`.
+fn line_after<'a>(text: &'a str, comment: &str) -> &'a str {
+    let mut lines = text.lines().skip_while(|l| *l != comment);
+    assert!(lines.next().is_some(), "no {comment:?} in:\n{text}");
+    lines.next().unwrap_or("")
+}
+
+#[test]
+fn a_dry_run_carries_the_scripts_sections_where_they_begin() {
+    // chapter4 marks its sections with `// ---- … ----` comments, chapter1 with step("…").
+    let four = dry_run("scripts/chapter4.rhai", &[]);
+    for (comment, first) in [
+        (
+            "# ── A. Local: namespaces on one host, and the host itself",
+            "ip netns add ns1",
+        ),
+        (
+            "# ── B. Reaching another machine on the LAN",
+            "ip netns add h150",
+        ),
+        (
+            "# ── D. Namespaces on different hosts, over VXLAN",
+            "ip netns add h150.ns1",
+        ),
+    ] {
+        assert_eq!(line_after(&four, comment), first, "{four}");
+    }
+    let one = dry_run_as("--dry-run=steps", "scripts/chapter1.rhai", &[]);
+    assert_eq!(
+        line_after(&one, "# ── 1. Two namespaces joined by one cable"),
+        "ip netns add ns1",
+        "{one}"
+    );
+}
+
+#[test]
+fn steps_write_the_articles_sequence_without_a_pinned_mac() {
+    let text = dry_run_as("--dry-run=steps", "scripts/chapter4.rhai", &[]);
+    let veth = "ip link add name vethb1 type veth peer name veth1\n\
+                ip link set dev vethb1 master bridge0\n\
+                ip link set dev veth1 netns ns1\n\
+                ip link set dev vethb1 up\n";
+    assert!(text.contains(veth), "{text}");
+    assert!(
+        text.contains("ip link add name bridge0 type bridge\n"),
+        "{text}"
+    );
+    assert!(!text.contains(" address "), "a MAC pinned:\n{text}");
+    // The default stays the merged form netsh applies.
+    let merged = dry_run("scripts/chapter4.rhai", &[]);
+    assert!(
+        merged.contains(
+            "ip link add name vethb1 master bridge0 up type veth peer name veth1 netns ns1\n"
+        ),
+        "{merged}"
+    );
+}
+
+#[test]
+fn a_dry_run_pasted_into_a_shell_ends_its_subshell_not_the_shell() {
+    let dir = std::env::temp_dir().join(format!("netsh-paste-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("fails.rhai");
+    std::fs::write(
+        &file,
+        "print(\"before\");\nexec(\"false\");\nprint(\"after\");\n",
+    )
+    .unwrap();
+    for form in ["--dry-run", "--dry-run=steps"] {
+        let text = dry_run_as(form, file.to_str().unwrap(), &[]);
+        // As pasted: the script, then what the user types next, in one shell.
+        let out = Command::new("bash")
+            .arg("-c")
+            .arg(format!("{text}\necho \"the shell goes on ($?)\""))
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "before\nthe shell goes on (1)\n",
+            "{text}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables"]
+fn the_steps_build_what_netsh_builds() {
+    for n in 1..=4 {
+        let script = format!("scripts/chapter{n}.rhai");
+        let (out, by_netsh) =
+            state_in_sandbox(&format!("set -e; \"$NETSH\" run {script} >/dev/null"));
+        out.assert_success();
+        let (out, by_bash) = state_in_sandbox(&format!(
+            "set -e; \"$NETSH\" run --dry-run=steps {script} > /tmp/netsh-steps.$$.sh\n\
+             bash /tmp/netsh-steps.$$.sh >/dev/null; rm -f /tmp/netsh-steps.$$.sh"
+        ));
+        out.assert_success();
+        assert_lines_eq(&by_netsh, &by_bash);
     }
 }

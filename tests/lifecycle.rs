@@ -9,7 +9,7 @@ use support::{sandbox, LEFT};
 #[ignore = "needs iproute2, iptables, iputils-ping"]
 fn rm_leaves_nothing_behind() {
     let out = sandbox(&format!(
-        "\"$NETSH\" run --rm scripts/chapter4.rhai || exit 1\n{LEFT}"
+        "\"$NETSH\" run -q --rm scripts/chapter4.rhai || exit 1\n{LEFT}"
     ));
     out.assert_success();
     assert_eq!(out.stdout, "links: lo \nnetns: \njournals: \nrules: 0\n");
@@ -20,7 +20,7 @@ fn rm_leaves_nothing_behind() {
 #[ignore = "needs iproute2, iptables, iputils-ping"]
 fn down_removes_the_lab_and_is_idempotent() {
     let out = sandbox(&format!(
-        "\"$NETSH\" run scripts/chapter1.rhai || exit 1\n\
+        "\"$NETSH\" run -q scripts/chapter1.rhai || exit 1\n\
          \"$NETSH\" down scripts/chapter1.rhai || exit 1\n\
          \"$NETSH\" down --lab chapter1 || exit 1\n{LEFT}"
     ));

@@ -392,8 +392,8 @@ fn a_run_that_judges_fdb_entries_needs_no_bridge_program() {
          import \"topo\" as topo;\n\
          let m = topo::vxlan_mesh([host(\"a\"), host(\"b\"), host(\"c\")], 42);\n\
          assert_ping(m.namespaces[0], \"10.77.0.4\");\nEOF\n\
-         \"$NETSH\" run /run/m/mesh.rhai 2>/dev/null || echo 'build failed'\n\
-         env PATH=/run/nobin \"$NETSH\" run /run/m/mesh.rhai 2>/run/m/err; echo \"exit $?\"\n\
+         \"$NETSH\" run -q /run/m/mesh.rhai 2>/dev/null || echo 'build failed'\n\
+         env PATH=/run/nobin \"$NETSH\" run -q /run/m/mesh.rhai 2>/run/m/err; echo \"exit $?\"\n\
          grep -o ' 0 created' /run/m/err",
     );
     assert_eq!(out.stdout, "exit 0\n 0 created\n", "{out}");

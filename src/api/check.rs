@@ -24,9 +24,9 @@ impl Session {
         }
         self.flush()?;
         let t = Instant::now();
-        let r = self.backend.ping(&st.ns, ip, mode);
+        let r = self.backend.ping_echo(&st.ns, ip, mode);
         self.verify += t.elapsed();
-        let got = r.map_err(|f| {
+        let echo = r.map_err(|f| {
             DslError::new(
                 "netsh::ping",
                 format!("cannot ping {ip} from {}: {}", st.ns, f.message),
@@ -41,6 +41,10 @@ impl Session {
                 },
             )
         })?;
+        let got = echo.answered();
+        if got == (mode != PingMode::ExpectNot) || self.replay {
+            self.tell_check(&st.ns, ip, mode, echo);
+        }
         let place = match &st.ns {
             Netns::Root => "the host".to_string(),
             Netns::Named(n) => n.clone(),

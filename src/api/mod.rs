@@ -17,6 +17,7 @@ pub(crate) mod link;
 pub(crate) mod model;
 pub(crate) mod named;
 pub(crate) mod names;
+pub(crate) mod narration;
 pub(crate) mod param;
 pub(crate) mod pingall;
 pub(crate) mod plain_text;
@@ -24,6 +25,7 @@ pub(crate) mod query;
 pub(crate) mod route;
 pub mod session;
 pub(crate) mod stack;
+pub(crate) mod step;
 pub(crate) mod sysctl;
 pub(crate) mod sysctl_range;
 pub(crate) mod sysctl_read;
@@ -51,5 +53,6 @@ pub(crate) fn register(engine: &mut rhai::Engine, shared: &Shared) {
     wire::register(engine, shared);
     vxlan::register(engine, shared);
     why::register(engine, shared);
+    step::register(engine, shared);
     pingall::register(engine, shared);
 }

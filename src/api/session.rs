@@ -33,6 +33,15 @@ pub struct Session {
     pub(crate) verify: Duration,
     /// Objects this run created that still stand, and how many it made and removed on the way.
     pub(crate) made: BTreeSet<ObjectKey>,
+    /// Objects found as asked, the lab's (unchanged) and others' (adopted); counted as
+    /// objects, like `made`, so a replay counts what the first run created.
+    pub(crate) unchanged: BTreeSet<ObjectKey>,
+    pub(crate) adopted: BTreeSet<ObjectKey>,
+    /// This run adopted something for the first time (the summary says what that means).
+    pub(crate) first_adopted: bool,
+    /// `step("…")`: the sections and checks told on stdout (`netsh run` without `-q`), and
+    /// `--step`'s pause before each section.
+    pub(crate) narration: super::narration::Narration,
     pub(crate) transient: usize,
     /// What this run deleted that stood before it: a rollback cannot bring it back.
     pub(crate) kept: Vec<OpKind>,
@@ -57,6 +66,10 @@ impl Session {
         let replay = !journal.entries.is_empty();
         Session {
             made: BTreeSet::new(),
+            unchanged: BTreeSet::new(),
+            adopted: BTreeSet::new(),
+            first_adopted: false,
+            narration: Default::default(),
             transient: 0,
             kept: vec![],
             replay,
@@ -134,6 +147,14 @@ impl Session {
             .retain(|k| !report.gone.iter().any(|g| g.matches(k)));
         self.transient += before - self.made.len();
         self.tally.created = self.made.len();
+        self.unchanged.extend(report.unchanged);
+        self.adopted.extend(report.adopted);
+        self.first_adopted |= report.first_adopted;
+        for set in [&mut self.unchanged, &mut self.adopted] {
+            set.retain(|k| !report.gone.iter().any(|g| g.matches(k)));
+        }
+        self.tally.unchanged = self.unchanged.len();
+        self.tally.adopted = self.adopted.len();
         Ok(())
     }
 }

@@ -68,9 +68,11 @@ pub struct RunArgs {
     /// Run in fresh network and mount namespaces that die with netsh (no root needed)
     #[arg(long)]
     pub sandbox: bool,
-    /// Print the equivalent ip/sysctl commands as a bash script; change nothing
-    #[arg(long)]
-    pub dry_run: bool,
+    /// Print the equivalent ip/sysctl commands as a bash script; change nothing. FORM `steps`
+    /// writes one change per command, as the tutorials do (default: merged, as netsh applies them)
+    #[arg(long, value_enum, value_name = "FORM", num_args = 0..=1, require_equals = true,
+          default_missing_value = "merged")]
+    pub dry_run: Option<DryRunForm>,
     /// Remove the lab when the script has finished
     #[arg(long)]
     pub rm: bool,
@@ -83,9 +85,24 @@ pub struct RunArgs {
     /// The lab's name (default: the script's file name)
     #[arg(long)]
     pub lab: Option<String>,
-    /// Log each operation
-    #[arg(short, long)]
+    /// Log each operation (on stderr, under its section and check)
+    #[arg(short, long, conflicts_with = "quiet")]
     pub verbose: bool,
+    /// Print only the summary: no sections, no check lines
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Wait for Enter before each section (`step("…")`); the end of stdin stops waiting
+    #[arg(long, conflicts_with_all = ["quiet", "dry_run"])]
+    pub step: bool,
+}
+
+/// How `--dry-run` writes the changes.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DryRunForm {
+    /// A new link with its settings in one command, as netsh applies it
+    Merged,
+    /// One change per command: create, enslave, move into the namespace, up
+    Steps,
 }
 
 #[derive(Args, Debug)]

@@ -3,11 +3,12 @@
 use super::error::{Error, Located};
 use super::lab_lock::lock_lab;
 use super::lab_name::lab_name;
-use super::{parse_params, RunArgs};
+use super::{parse_params, DryRunForm, RunArgs};
 use crate::api::backend::Backend;
 use crate::api::{Session, Shared};
 use crate::lab::teardown::{failure_lines, rollback, teardown};
 use crate::lab::Journal;
+use crate::plan::dry_run::Form;
 use crate::plan::flush::Tally;
 use crate::plan::OpKind;
 use crate::script::diagnostic::Diag;
@@ -63,6 +64,10 @@ pub(crate) fn check_params(
     }
     Ok(())
 }
+
+/// What "adopted" means, said in the summary of the run that first adopts something.
+const ADOPTED: &str =
+    "adopted: existed already, made by someone else; the lab uses it and `netsh down` keeps it";
 
 fn summary(lab: &str, t: &Tally, transient: usize, ms: u128, dry: bool) -> String {
     let mut s = format!("lab {lab}: {} created", t.created);
@@ -126,11 +131,16 @@ pub(crate) fn load(
 pub fn run(a: RunArgs, sandboxed: bool) -> Result<(), Error> {
     let file = a.file.display().to_string();
     let (src, params) = load(&a.file, &a.params)?;
+    // A dry run carries the script's section comments into its bash (as `step` would).
+    let src = match a.dry_run {
+        Some(_) => crate::api::step::sections_as_steps(&src),
+        None => src,
+    };
     let lab = lab_name(Some(&a.file), a.lab.as_deref()).map_err(Error::usage)?;
     let cancel = crate::sys::Cancel::on_stop_signals();
     let started = Instant::now();
     // Held until the run is over (a dry run changes nothing and waits for no one).
-    let _locks = match a.dry_run || !has_net_admin() {
+    let _locks = match a.dry_run.is_some() || !has_net_admin() {
         true => None,
         false => Some(lock_lab(&lab).map_err(|d| Error::diag(d, &file, None))?),
     };
@@ -141,11 +151,15 @@ pub fn run(a: RunArgs, sandboxed: bool) -> Result<(), Error> {
         lo_up(shared.borrow_mut().backend.as_mut());
     }
     shared.borrow_mut().verbose = a.verbose;
+    if a.dry_run.is_none() && !a.quiet {
+        shared.borrow_mut().narration = crate::api::step::Narration::told(a.step);
+    }
     let before = shared.borrow().journal.mark();
     let result = script::run(&shared, &src, Some(&a.file));
     // What follows (a rollback, --rm) runs whole: a signal from now on stops nothing.
     cancel.settle();
     let mut s = shared.borrow_mut();
+    s.backend.end();
     match result {
         Ok(()) => {
             finish(&a, &lab, &mut s, started);
@@ -172,8 +186,12 @@ fn open_backend(
     file: &str,
     cancel: &crate::sys::Cancel,
 ) -> Result<(Box<dyn Backend>, Journal), Error> {
-    if a.dry_run {
-        let out = crate::plan::dry_run::dry_run(Box::new(std::io::stdout()), false);
+    if let Some(form) = a.dry_run {
+        let form = match form {
+            DryRunForm::Merged => Form::Merged,
+            DryRunForm::Steps => Form::Steps,
+        };
+        let out = crate::plan::dry_run::dry_run_as(Box::new(std::io::stdout()), form);
         return Ok((Box::new(out), Journal::in_memory(lab)));
     }
     if !has_net_admin() {
@@ -210,7 +228,8 @@ fn open_backend(
 /// A run that succeeded: `--rm`, the summary line, `--timings`.
 fn finish(a: &RunArgs, lab: &str, s: &mut Session, started: Instant) {
     let mut teardown_ms = 0.0;
-    if a.rm && !a.dry_run {
+    let dry = a.dry_run.is_some();
+    if a.rm && !dry {
         let t = Instant::now();
         let failed = teardown(s.backend.as_mut(), &s.journal.undoable(), lab);
         teardown_ms = t.elapsed().as_secs_f64() * 1000.0;
@@ -226,10 +245,13 @@ fn finish(a: &RunArgs, lab: &str, s: &mut Session, started: Instant) {
         &s.tally,
         s.transient,
         started.elapsed().as_millis(),
-        a.dry_run,
+        dry,
     );
-    if a.rm && !a.dry_run {
+    if a.rm && !dry {
         line.push_str("; removed (--rm)");
+    }
+    if s.first_adopted && s.tally.adopted > 0 {
+        line.push_str(&format!("; {ADOPTED}"));
     }
     eprintln!("{line}");
     if a.timings {
@@ -257,7 +279,7 @@ fn fail(
         .filter(|e| !e.adopted)
         .count();
     let changed = !s.kept.is_empty() || s.tally.changed > 0;
-    if a.dry_run || (owned == 0 && !changed) {
+    if a.dry_run.is_some() || (owned == 0 && !changed) {
         return vec![format!("lab {lab}: failed; nothing was applied")];
     }
     let mut notes = vec![];

@@ -20,6 +20,7 @@ use nix::sys::socket::{
     recv, sendto, socket, AddressFamily, MsgFlags, SockFlag, SockProtocol, SockType, SockaddrIn,
 };
 
+use crate::plan::probe::Echo;
 use crate::sys::enter::in_netns;
 
 const ICMP_ECHO_REPLY: u8 = 0;
@@ -39,18 +40,18 @@ pub(crate) fn fresh_id() -> u16 {
 /// Ping `dst` from namespace `ns` (`None`: the caller's namespace), with echo requests
 /// carrying identifier `id` (from `fresh_id`).
 ///
-/// Sends an echo request every `interval` (at least 1 ms) until the first
-/// matching reply (`Ok(true)`) or until `total` has elapsed (`Ok(false)`);
-/// the call returns within about `total` plus a few ms. "No route"
-/// (`ENETUNREACH`/`EHOSTUNREACH`) returns `Ok(false)` at once.
-/// IPv6 is not implemented yet: `ErrorKind::Unsupported`.
-pub(crate) fn ping_as(
+/// Sends an echo request every `interval` (at least 1 ms) until the first matching reply
+/// (`Echo::Reply`) or until `total` has elapsed; the call returns within about `total` plus a
+/// few ms. What it saw otherwise: a send refused (`ENETUNREACH`: no route, `EHOSTUNREACH`:
+/// host unreachable) returns at once; an ICMP unreachable quoting one of its echoes, or
+/// silence, at the end. IPv6 is not implemented yet: `ErrorKind::Unsupported`.
+pub(crate) fn ping_echo_as(
     ns: Option<&Path>,
     dst: IpAddr,
     total: Duration,
     interval: Duration,
     id: u16,
-) -> io::Result<bool> {
+) -> io::Result<Echo> {
     let deadline = Instant::now() + total;
     let IpAddr::V4(dst) = dst else {
         return Err(io::Error::new(
@@ -63,23 +64,26 @@ pub(crate) fn ping_as(
     })?
 }
 
-fn ping4(dst: Ipv4Addr, id: u16, deadline: Instant, interval: Duration) -> io::Result<bool> {
+fn ping4(dst: Ipv4Addr, id: u16, deadline: Instant, interval: Duration) -> io::Result<Echo> {
     let sock = icmp_socket()?;
     let addr = SockaddrIn::from(SocketAddrV4::new(dst, 0));
     let mut sent: u32 = 0; // sequence numbers 0..sent are ours
     let mut next_send = Instant::now();
     let mut buf = [0u8; 1500];
+    // The last unreachable report seen: the echoes go on (the path may still be settling),
+    // and it is the answer if no reply comes.
+    let mut seen = Echo::NoReply;
 
     loop {
         let now = Instant::now();
         if now >= deadline {
-            return Ok(false);
+            return Ok(seen);
         }
         if now >= next_send {
             let pkt = echo_request(id, sent as u16);
             match sendto(sock.as_raw_fd(), &pkt, &addr, MsgFlags::empty()) {
                 Ok(_) => {}
-                Err(Errno::ENETUNREACH | Errno::EHOSTUNREACH) => return Ok(false),
+                Err(e @ (Errno::ENETUNREACH | Errno::EHOSTUNREACH)) => return Ok(refused(e)),
                 // Full socket buffer: just try again at the next interval.
                 Err(Errno::EAGAIN | Errno::ENOBUFS) => {}
                 Err(e) => return Err(crate::sys::errno::context(e, format_args!("sendto {dst}"))),
@@ -98,16 +102,53 @@ fn ping4(dst: Ipv4Addr, id: u16, deadline: Instant, interval: Duration) -> io::R
             match recv(sock.as_raw_fd(), &mut buf, MsgFlags::empty()) {
                 Ok(n) => {
                     if is_our_reply(&buf[..n], dst, id, sent) {
-                        return Ok(true);
+                        return Ok(Echo::Reply);
+                    }
+                    if let Some(e) = unreachable_for(&buf[..n], dst, id) {
+                        seen = e;
                     }
                 }
                 Err(Errno::EAGAIN | Errno::EINTR) => break,
                 // Asynchronous unreachable report: no answer will come.
-                Err(Errno::ENETUNREACH | Errno::EHOSTUNREACH) => return Ok(false),
+                Err(e @ (Errno::ENETUNREACH | Errno::EHOSTUNREACH)) => return Ok(refused(e)),
                 Err(e) => return Err(e.into()),
             }
         }
     }
+}
+
+/// A send (or a socket) refused with ENETUNREACH or EHOSTUNREACH.
+fn refused(e: Errno) -> Echo {
+    match e {
+        Errno::ENETUNREACH => Echo::NoRoute,
+        _ => Echo::HostUnreachable,
+    }
+}
+
+/// An ICMP destination-unreachable (type 3) that quotes one of our echoes to `dst`: who sent
+/// it, and its code.
+pub(super) fn unreachable_for(pkt: &[u8], dst: Ipv4Addr, id: u16) -> Option<Echo> {
+    const ICMP_DEST_UNREACH: u8 = 3;
+    if pkt.len() < 20 || pkt[0] >> 4 != 4 || pkt[9] != 1 {
+        return None;
+    }
+    let ihl = usize::from(pkt[0] & 0x0f) * 4;
+    let icmp = pkt.get(ihl..)?;
+    if icmp.len() < 8 || icmp[0] != ICMP_DEST_UNREACH {
+        return None;
+    }
+    // The quoted packet: its IP header, then the first 8 bytes of our echo.
+    let inner = &icmp[8..];
+    let inner_ihl = usize::from(*inner.first()? & 0x0f) * 4;
+    let echo = inner.get(inner_ihl..inner_ihl + 8)?;
+    let to = inner.get(16..20)?;
+    let ours = echo[0] == ICMP_ECHO_REQUEST
+        && u16::from_be_bytes([echo[4], echo[5]]) == id
+        && Ipv4Addr::new(to[0], to[1], to[2], to[3]) == dst;
+    ours.then(|| Echo::Unreachable {
+        from: Ipv4Addr::new(pkt[12], pkt[13], pkt[14], pkt[15]),
+        code: icmp[1],
+    })
 }
 
 /// Ping every address of `dsts` from namespace `ns` at once (a sweep's row): one socket, an
@@ -332,8 +373,40 @@ mod tests {
     }
 
     #[test]
+    fn an_unreachable_quoting_our_echo_names_its_sender_and_code() {
+        let dst = Ipv4Addr::new(172, 31, 131, 150);
+        let router = Ipv4Addr::new(10, 1, 1, 1);
+        // The echo as it left: IP header to dst, then the ICMP echo request.
+        let mut quoted = vec![0u8; 20];
+        quoted[0] = 0x45;
+        quoted[9] = 1;
+        quoted[16..20].copy_from_slice(&dst.octets());
+        quoted.extend(&echo_request(7, 0)[..8]);
+        let mut pkt = vec![0u8; 20];
+        pkt[0] = 0x45;
+        pkt[9] = 1;
+        pkt[12..16].copy_from_slice(&router.octets());
+        pkt.extend([3, 1, 0, 0, 0, 0, 0, 0]);
+        pkt.extend(&quoted);
+        let got = unreachable_for(&pkt, dst, 7);
+        assert_eq!(
+            got,
+            Some(Echo::Unreachable {
+                from: router,
+                code: 1
+            })
+        );
+        assert_eq!(
+            got.unwrap().words(),
+            "host unreachable (ICMP from 10.1.1.1)"
+        );
+        assert_eq!(unreachable_for(&pkt, dst, 8), None, "another ping's echo");
+        assert_eq!(unreachable_for(&pkt[..40], dst, 7), None, "truncated");
+    }
+
+    #[test]
     fn ipv6_unsupported() {
-        let e = ping_as(
+        let e = ping_echo_as(
             None,
             std::net::Ipv6Addr::LOCALHOST.into(),
             Duration::from_millis(10),

@@ -2,7 +2,7 @@
 
 use super::backend::Netlink;
 use super::{exec, ping};
-use crate::plan::{ExecOutput, PingMode, Print, Probe, SweepRow};
+use crate::plan::{Echo, ExecOutput, PingMode, Print, Probe, SweepRow};
 use crate::sys::{Failure, Netns};
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
@@ -18,6 +18,10 @@ const MAX_HOPS: usize = 8;
 impl Probe for Netlink {
     fn ping(&mut self, ns: &Netns, dst: IpAddr, mode: PingMode) -> Result<bool, Failure> {
         self.ping_as(ns, dst, mode, ping::fresh_id())
+    }
+
+    fn ping_echo(&mut self, ns: &Netns, dst: IpAddr, mode: PingMode) -> Result<Echo, Failure> {
+        self.ping_echo_as(ns, dst, mode, ping::fresh_id())
     }
 
     fn forget_neighbour(&mut self, ns: &Netns, addr: IpAddr) {
@@ -61,6 +65,17 @@ impl Netlink {
         mode: PingMode,
         id: u16,
     ) -> Result<bool, Failure> {
+        self.ping_echo_as(ns, dst, mode, id).map(Echo::answered)
+    }
+
+    /// `ping_as`, with what the ping observed when no reply came.
+    pub(crate) fn ping_echo_as(
+        &mut self,
+        ns: &Netns,
+        dst: IpAddr,
+        mode: PingMode,
+        id: u16,
+    ) -> Result<Echo, Failure> {
         // Bounded. Echoes go out every 200 ms until the first reply, so a reply lost on the way
         // is retried; but first the path is made ready (see `settle`), within three quarters
         // of the bound: its first hop before the first echo, every hop when that echo gets no
@@ -78,8 +93,8 @@ impl Netlink {
         };
         self.prepare_path(ns, v4, settle_by, 1);
         let quick = (Instant::now() + QUICK).min(deadline);
-        if self.echoes(ns, dst, quick, id)? {
-            return Ok(true);
+        if self.echoes(ns, dst, quick, id)? == Echo::Reply {
+            return Ok(Echo::Reply);
         }
         self.prepare_path(ns, v4, settle_by, MAX_HOPS);
         self.echoes(ns, dst, deadline, id)
@@ -92,9 +107,9 @@ impl Netlink {
         dst: IpAddr,
         deadline: Instant,
         id: u16,
-    ) -> Result<bool, Failure> {
+    ) -> Result<Echo, Failure> {
         let left = deadline.saturating_duration_since(Instant::now());
-        ping::ping_as(
+        ping::ping_echo_as(
             ns.path().as_deref(),
             dst,
             left,

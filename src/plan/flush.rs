@@ -33,6 +33,12 @@ impl Tally {
 pub(crate) struct Report {
     pub(crate) tally: Tally,
     pub(crate) created: Vec<ObjectKey>,
+    /// The objects found as asked: the lab's own (a replay), and others' (adopted). A session
+    /// counts each once, as it counts what it created: objects, not the calls that name them.
+    pub(crate) unchanged: Vec<ObjectKey>,
+    pub(crate) adopted: Vec<ObjectKey>,
+    /// Adopted objects the journal did not have before (the summary says what adopted means).
+    pub(crate) first_adopted: bool,
     pub(crate) gone: Vec<Gone>,
     /// The kernel requests applied, in order (for `-v`).
     pub(crate) steps: Vec<OpKind>,
@@ -76,6 +82,9 @@ pub(crate) fn flush(
     Ok(Report {
         tally: batch.tally,
         created: batch.created,
+        unchanged: batch.unchanged,
+        adopted: batch.adopted,
+        first_adopted: batch.first_adopted,
         gone: batch.gone,
         steps: batch.steps,
     })
@@ -93,6 +102,9 @@ struct Batch {
     /// The links and namespaces this flush creates.
     made: BTreeSet<ObjectKey>,
     created: Vec<ObjectKey>,
+    unchanged: Vec<ObjectKey>,
+    adopted: Vec<ObjectKey>,
+    first_adopted: bool,
     gone: Vec<Gone>,
 }
 
@@ -108,8 +120,13 @@ impl Batch {
         match (judged.verdict, op.kind.object_key()) {
             (Verdict::Create, Some(key)) => self.create(op, key, world, ledger)?,
             (Verdict::Adopted, Some(key)) => self.adopt(op, key, ledger),
-            (Verdict::Adopted, None) => self.tally.adopted += 1,
-            (Verdict::Unchanged, _) => self.tally.unchanged += 1,
+            (Verdict::Adopted, None) => self.count_adopted(op, None, ledger),
+            // A setting found as asked is part of its object, counted once as that object.
+            (Verdict::Unchanged, Some(key)) => {
+                self.tally.unchanged += 1;
+                self.unchanged.push(key);
+            }
+            (Verdict::Unchanged, None) => {}
             (Verdict::Create | Verdict::Change, _) => {
                 if !self.on_own(&op.kind, ledger) && !judged.steps.is_empty() {
                     self.tally.changed += 1;
@@ -166,7 +183,7 @@ impl Batch {
         if !ledger.owns(&key) {
             let inherited = ledger.inherited_undo(&key);
             self.entries.push(Entry {
-                key,
+                key: key.clone(),
                 ns: op.kind.ns(),
                 peer_ns: None,
                 adopted: inherited.is_none(),
@@ -174,7 +191,27 @@ impl Batch {
                 inode: None,
             });
         }
+        self.count_adopted(op, Some(key), ledger);
+    }
+
+    /// An adopted object counts, once, unless it came with a namespace the lab made (its lo):
+    /// that is part of the namespace, not someone else's object.
+    fn count_adopted(&mut self, op: &Op, key: Option<ObjectKey>, ledger: &dyn Ledger) {
+        let ns = op.kind.ns();
+        let own_ns = |n: &str| {
+            let k = ObjectKey::netns(n);
+            self.made.contains(&k) || ledger.owns(&k)
+        };
+        if matches!(&ns, Netns::Named(n) if own_ns(n)) {
+            return;
+        }
+        let key = key.or_else(|| op.kind.link().map(|l| ObjectKey::link(&ns, l)));
+        let Some(key) = key else {
+            return;
+        };
+        self.first_adopted |= !ledger.owns(&key);
         self.tally.adopted += 1;
+        self.adopted.push(key);
     }
 
     /// Settings and deletions of the lab's own links are part of building it; only changes to

@@ -24,4 +24,4 @@ pub mod vxlan;
 pub use apply::{Apply, Builder};
 pub use observe::Observe;
 pub use op::{LinkSpec, Op, OpKind};
-pub use probe::{ExecOutput, PingMode, Print, Probe, SweepRow, CAPTURE_LIMIT};
+pub use probe::{Echo, ExecOutput, PingMode, Print, Probe, SweepRow, CAPTURE_LIMIT};

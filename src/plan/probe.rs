@@ -36,9 +36,58 @@ pub struct SweepRow {
     pub to: Vec<(Netns, IpAddr)>,
 }
 
+/// What a ping observed: a reply, or why none came.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Echo {
+    Reply,
+    /// The send was refused: ENETUNREACH (no route).
+    NoRoute,
+    /// The send was refused: EHOSTUNREACH (no neighbour answered ARP, or an unreachable route).
+    HostUnreachable,
+    /// An ICMP destination-unreachable for one of its echoes, from `from`, with its code.
+    Unreachable {
+        from: std::net::Ipv4Addr,
+        code: u8,
+    },
+    /// Nothing came back within the bound.
+    NoReply,
+}
+
+impl Echo {
+    pub fn answered(self) -> bool {
+        self == Echo::Reply
+    }
+
+    /// What the ping saw, in words (`no route`, `no reply`, …).
+    pub fn words(self) -> String {
+        match self {
+            Echo::Reply => "a reply".into(),
+            Echo::NoRoute => "no route".into(),
+            Echo::HostUnreachable => "host unreachable".into(),
+            Echo::Unreachable { from, code } => {
+                let what = match code {
+                    0 => "network unreachable",
+                    1 => "host unreachable",
+                    3 => "port unreachable",
+                    9 | 10 | 13 => "administratively prohibited",
+                    _ => "destination unreachable",
+                };
+                format!("{what} (ICMP from {from})")
+            }
+            Echo::NoReply => "no reply".into(),
+        }
+    }
+}
+
 pub trait Probe {
     /// Send echo requests from `ns` to `dst`, bounded in time, retried briefly.
     fn ping(&mut self, ns: &Netns, dst: IpAddr, mode: PingMode) -> Result<bool, Failure>;
+    /// `ping`, with what it observed when no reply came (a backend that cannot tell says
+    /// `NoReply`).
+    fn ping_echo(&mut self, ns: &Netns, dst: IpAddr, mode: PingMode) -> Result<Echo, Failure> {
+        let got = self.ping(ns, dst, mode)?;
+        Ok(if got { Echo::Reply } else { Echo::NoReply })
+    }
     fn exec(&mut self, ns: &Netns, cmd: &str) -> Result<ExecOutput, Failure>;
     /// Drop the neighbour entry `ns` keeps for `addr` on the link that reaches it directly,
     /// unless it is permanent. A sweep calls it after each pair: every namespace's entries
@@ -73,4 +122,8 @@ pub trait Probe {
 pub trait Print {
     /// `print` from the script.
     fn echo(&mut self, text: &str);
+    /// `step("…")`: a section of the script begins (a dry run writes it as a comment).
+    fn section(&mut self, _title: &str) {}
+    /// The run is over: a dry run closes its script (before the summary is printed).
+    fn end(&mut self) {}
 }

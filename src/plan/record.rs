@@ -32,4 +32,8 @@ impl Output for Log {
     fn echo(&mut self, text: &str) {
         self.borrow_mut().push(format!("print {text}"));
     }
+
+    fn section(&mut self, title: &str) {
+        self.borrow_mut().push(format!("step {title}"));
+    }
 }

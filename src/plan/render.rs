@@ -181,6 +181,74 @@ fn render_link_add(op: &OpKind) -> String {
     s
 }
 
+/// `--dry-run=steps`: an op as the tutorials write it, one change per command. A new link is
+/// created bare, then enslaved, its veth peer moved into its namespace, and set up (netsh
+/// makes all that one request); a bridge gets no fixed MAC (a comment says why netsh gives one).
+/// `taken`: whether a link of that name stands in that namespace already (then a veth end
+/// cannot be made there to be moved, and is made in its namespace, as netsh does).
+pub(crate) fn render_steps(op: &OpKind, taken: impl Fn(&Netns, &str) -> bool) -> Vec<String> {
+    let OpKind::LinkAdd {
+        ns,
+        name,
+        kind,
+        master,
+        up,
+        mtu,
+    } = op
+    else {
+        return vec![render(op)];
+    };
+    let mut out = vec![];
+    // `wire`'s eth0 ↔ eth0 cannot have both ends here, nor can an end whose name is taken.
+    let in_place = match kind {
+        LinkSpec::Veth { peer, peer_ns } => peer_ns != ns && (peer == name || taken(ns, peer)),
+        _ => false,
+    };
+    let mut add = format!("{} link add name {}", ns.ip(), q(name));
+    if let Some(m) = mtu {
+        add.push_str(&format!(" mtu {m}"));
+    }
+    match kind {
+        LinkSpec::Bridge => {
+            out.push(format!(
+                "# netsh gives {} a fixed MAC, so that it never takes a new port's MAC (which would leave stale ARP entries behind)",
+                name.replace('\n', " ")
+            ));
+            add.push_str(" type bridge");
+        }
+        LinkSpec::Vxlan(v) => add.push_str(&format!(" type vxlan {}", v.render())),
+        LinkSpec::Veth { peer, peer_ns } => {
+            add.push_str(&format!(" type veth peer name {}", q(peer)));
+            if in_place {
+                add.push_str(&format!(" netns {}", peer_ns.ip_netns_arg()));
+            }
+        }
+    }
+    out.push(add);
+    if let Some(m) = master {
+        out.push(format!(
+            "{} link set {} master {}",
+            ns.ip(),
+            dev(name),
+            q(m)
+        ));
+    }
+    if let LinkSpec::Veth { peer, peer_ns } = kind {
+        if peer_ns != ns && !in_place {
+            out.push(format!(
+                "{} link set {} netns {}",
+                ns.ip(),
+                dev(peer),
+                peer_ns.ip_netns_arg()
+            ));
+        }
+    }
+    if *up {
+        out.push(format!("{} link set {} up", ns.ip(), dev(name)));
+    }
+    out
+}
+
 /// `dev NAME`: the link, never read as a keyword.
 fn dev(name: &str) -> String {
     format!("dev {}", q(name))
@@ -254,6 +322,59 @@ mod tests {
         assert_eq!(
             render(&op),
             "ip link add name vethb1 master bridge0 up type veth peer name veth1 netns ns1"
+        );
+    }
+
+    #[test]
+    fn steps_unfold_a_veth_into_a_namespace_as_the_article_writes_it() {
+        let op = OpKind::LinkAdd {
+            ns: Netns::Root,
+            name: "vethb1".into(),
+            kind: LinkSpec::Veth {
+                peer: "veth1".into(),
+                peer_ns: Netns::named("ns1"),
+            },
+            master: Some("bridge0".into()),
+            up: true,
+            mtu: None,
+        };
+        assert_eq!(
+            render_steps(&op, |_, _| false),
+            [
+                "ip link add name vethb1 type veth peer name veth1",
+                "ip link set dev vethb1 master bridge0",
+                "ip link set dev veth1 netns ns1",
+                "ip link set dev vethb1 up",
+            ]
+        );
+        let br = OpKind::LinkAdd {
+            ns: Netns::Root,
+            name: "br0".into(),
+            kind: LinkSpec::Bridge,
+            master: None,
+            up: true,
+            mtu: None,
+        };
+        let steps = render_steps(&br, |_, _| false);
+        assert_eq!(
+            steps[1..],
+            ["ip link add name br0 type bridge", "ip link set dev br0 up"]
+        );
+        assert!(
+            steps[0].starts_with("# netsh gives br0 a fixed MAC"),
+            "{steps:?}"
+        );
+        assert!(
+            !steps.concat().contains("address"),
+            "no pinned MAC: {steps:?}"
+        );
+        // A peer whose name the host has already (wire's eth0 before): made in its namespace.
+        assert_eq!(
+            render_steps(&op, |ns, n| *ns == Netns::Root && n == "veth1")[..2],
+            [
+                "ip link add name vethb1 type veth peer name veth1 netns ns1",
+                "ip link set dev vethb1 master bridge0",
+            ]
         );
     }
 

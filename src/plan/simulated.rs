@@ -31,6 +31,10 @@ pub trait Output {
     fn ping(&mut self, ns: &Netns, dst: IpAddr, mode: PingMode) -> bool;
     fn exec(&mut self, ns: &Netns, cmd: &str);
     fn echo(&mut self, text: &str);
+    /// `step("…")`: a section begins.
+    fn section(&mut self, _title: &str) {}
+    /// The run is over.
+    fn end(&mut self) {}
 }
 
 #[derive(Default)]
@@ -109,6 +113,14 @@ impl<O: Output> Probe for Sim<O> {
 impl<O: Output> Print for Sim<O> {
     fn echo(&mut self, text: &str) {
         self.out.echo(text);
+    }
+
+    fn section(&mut self, title: &str) {
+        self.out.section(title);
+    }
+
+    fn end(&mut self) {
+        self.out.end();
     }
 }
 

@@ -152,3 +152,18 @@ fn print_goes_through_the_backend() {
     let steps = record("print(\"hello\");");
     assert_eq!(steps, ["print hello"]);
 }
+
+#[test]
+fn a_step_applies_what_came_before_it_and_marks_its_place() {
+    let steps = record("ns(\"a\");\nstep(\"B. The LAN\");\nns(\"b\");\n");
+    assert_eq!(
+        steps,
+        [
+            "ip netns add a",
+            "ip -n a link set dev lo up",
+            "step B. The LAN",
+            "ip netns add b",
+            "ip -n b link set dev lo up",
+        ]
+    );
+}
