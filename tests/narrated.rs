@@ -1,6 +1,6 @@
 //! Narrated runs: `netsh run` announces each `step("…")` and prints one line per check, with the
 //! commands under them at `-v` and only the summary at `-q`; `--step` waits for Enter before each
-//! section. The narrated output of chapters 1–3 is pinned in tests/golden/chapterN.out
+//! section. The narrated output of chapters 1–4 is pinned in tests/golden/chapterN.out
 //! (`NETSH_BLESS=1 cargo test --test narrated -- --include-ignored` rewrites them). The summary
 //! counts objects, so a replay counts what the first run created, and says what "adopted" means
 //! the first time something is.
@@ -104,8 +104,8 @@ fn both(out: &Output) -> String {
 
 #[test]
 #[ignore = "needs iproute2 iptables"]
-fn chapters_1_to_3_tell_their_sections_and_checks_as_pinned() {
-    for n in 1..=3 {
+fn chapters_tell_their_sections_and_checks_as_pinned() {
+    for n in 1..=4 {
         let out = run_sandboxed(&[&format!("scripts/chapter{n}.rhai")], "");
         assert_golden(&format!("chapter{n}.out"), &masked(&both(&out)));
     }
@@ -162,12 +162,14 @@ fn a_replay_counts_the_objects_the_first_run_created() {
     let first = masked(&out.stderr);
     assert_eq!(
         first.lines().last().unwrap_or(""),
-        "lab chapter4: 33 created, 0 unchanged, 0 adopted in N ms (2 made and removed on the way)",
+        "lab chapter4: 42 created, 0 unchanged, 1 adopted in N ms (2 made and removed on the way); \
+         adopted: found as asked before this run (made by someone else, or the kernel's default); \
+         the lab uses it and `netsh down` leaves it",
         "{out}"
     );
     assert_eq!(
         masked(&out.stdout),
-        "lab chapter4: 0 created, 33 unchanged, 0 adopted in N ms (2 made and removed on the way)\n",
+        "lab chapter4: 0 created, 42 unchanged, 1 adopted in N ms (2 made and removed on the way)\n",
         "{out}"
     );
 }
@@ -185,8 +187,9 @@ fn the_first_run_that_adopts_says_what_adopted_means() {
     // n1's own lo is part of n1, not adopted; br0 is someone else's.
     assert_eq!(
         masked(&out.stdout),
-        "lab adopt: 1 created, 0 unchanged, 1 adopted in N ms; adopted: existed already, made by \
-         someone else; the lab uses it and `netsh down` keeps it\n\
+        "lab adopt: 1 created, 0 unchanged, 1 adopted in N ms; adopted: found as asked before this \
+         run (made by someone else, or the kernel's default); the lab uses it and `netsh down` \
+         leaves it\n\
          lab adopt: 0 created, 1 unchanged, 1 adopted in N ms\n",
         "{out}"
     );

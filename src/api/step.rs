@@ -64,9 +64,24 @@ impl Session {
         if !self.narration.told {
             return;
         }
-        if let Some(line) = check_line(from, dst, mode, echo) {
+        if let Some(mut line) = check_line(from, dst, mode, echo) {
+            if mode == PingMode::ExpectNot && !echo.answered() {
+                line.push_str(&self.expected_cause(from, dst));
+            }
             println!("{line}");
             self.narration.said = true;
+        }
+    }
+}
+
+impl Session {
+    /// What stops an expected failure, as `why` reads it from the kernel (no second probe):
+    /// `\n    host 149: ip_forward is off` under the check line; empty when why sees nothing.
+    fn expected_cause(&mut self, from: &Netns, dst: IpAddr) -> String {
+        let why = crate::why::probe::why(self.backend.why_kernel(), from, dst, false);
+        match why.broken {
+            Some(b) => format!("\n    {b}"),
+            None => String::new(),
         }
     }
 }

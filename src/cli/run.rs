@@ -67,7 +67,7 @@ pub(crate) fn check_params(
 
 /// What "adopted" means, said in the summary of the run that first adopts something.
 const ADOPTED: &str =
-    "adopted: existed already, made by someone else; the lab uses it and `netsh down` keeps it";
+    "adopted: found as asked before this run (made by someone else, or the kernel's default); the lab uses it and `netsh down` leaves it";
 
 fn summary(lab: &str, t: &Tally, transient: usize, ms: u128, dry: bool) -> String {
     let mut s = format!("lab {lab}: {} created", t.created);
