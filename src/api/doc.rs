@@ -44,7 +44,7 @@ const ORDER: &[&str] = &[
     // routes and sysctls
     "route", "del_route", "sysctl", "ip_forward",
     // checks, and reading the kernel
-    "why", "pingall", "ping", "assert_ping", "assert_no_ping", "exec", "links", "addrs", "routes",
+    "why", "pingall", "ping", "assert_ping", "assert_no_ping", "exec", "shell", "links", "addrs", "routes",
     // parameters and addresses
     "param", "subnet_addr", "ip_of",
     // firewall

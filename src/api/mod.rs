@@ -22,6 +22,7 @@ pub(crate) mod plain_text;
 pub(crate) mod query;
 pub(crate) mod route;
 pub mod session;
+pub(crate) mod shell;
 pub(crate) mod stack;
 pub(crate) mod sysctl;
 pub(crate) mod sysctl_range;
@@ -48,4 +49,5 @@ pub(crate) fn register(engine: &mut rhai::Engine, shared: &Shared) {
     vxlan::register(engine, shared);
     why::register(engine, shared);
     pingall::register(engine, shared);
+    shell::register(engine, shared);
 }

@@ -86,6 +86,10 @@ pub struct RunArgs {
     /// Log each operation
     #[arg(short, long)]
     pub verbose: bool,
+    /// Then open the REPL on the lab, with the script's variables (after a failure too: then
+    /// nothing is rolled back); with --sandbox, leaving the REPL ends the lab
+    #[arg(long, conflicts_with_all = ["dry_run", "rm"])]
+    pub inspect: bool,
 }
 
 #[derive(Args, Debug)]

@@ -1,14 +1,17 @@
-//! `netsh repl [--sandbox] [--load FILE]` (and `netsh` alone): the interactive shell.
+//! `netsh repl [--sandbox] [--load FILE]` (and `netsh` alone): the interactive shell; and
+//! `netsh run --inspect FILE`: the script, then the shell on the lab it left.
 
 use super::error::Error;
 use super::lab_lock::lock_lab;
 use super::lab_name::lab_name;
 use super::run::{has_net_admin, lo_up, open_journal, root_diag};
-use super::ReplArgs;
+use super::{ReplArgs, RunArgs};
 use crate::api::{Session, Shared};
 use crate::repl::shell::Shell;
+use crate::script::diagnostic::Diag;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::rc::Rc;
 
 pub fn repl(a: ReplArgs, sandboxed: bool) -> Result<(), Error> {
@@ -17,6 +20,45 @@ pub fn repl(a: ReplArgs, sandboxed: bool) -> Result<(), Error> {
         Some(f) => lab_name(Some(f), None).map_err(Error::usage)?,
         None => "repl".to_string(),
     };
+    session(&lab, a.load.as_deref(), BTreeMap::new(), sandboxed, false)
+}
+
+/// `netsh run --inspect FILE`: the script runs in the REPL's session; whether it succeeds or
+/// fails (then nothing is rolled back), the REPL opens on the lab with the script's variables.
+/// Leaving it ends the sandbox, and the lab with it.
+pub(crate) fn inspect(a: RunArgs, sandboxed: bool) -> Result<(), Error> {
+    let (_, params) = super::run::load(&a.file, &a.params)?;
+    let lab = lab_name(Some(&a.file), a.lab.as_deref()).map_err(Error::usage)?;
+    session(&lab, Some(&a.file), params, sandboxed, a.verbose)
+}
+
+/// A sandboxed run's failure happened in a sandbox that is gone with it: its help says how
+/// to look at the lab (`--inspect`) instead of a `netsh why` that would find nothing.
+pub(crate) fn inspect_help(d: &mut Diag, file: &str) {
+    let look = format!(
+        "the sandbox is gone with the run: `netsh run --sandbox --inspect {file}` keeps the lab and opens the REPL on it"
+    );
+    d.help = Some(match d.help.take() {
+        Some(h) if h.contains("netsh why") => {
+            let cut = h.find("(`netsh why").or_else(|| h.find("`netsh why"));
+            let h = cut.map_or(h.as_str(), |i| h[..i].trim_end());
+            match h.is_empty() {
+                true => look,
+                false => format!("{h}; {look}"),
+            }
+        }
+        Some(h) => format!("{h}; {look}"),
+        None => look,
+    });
+}
+
+fn session(
+    lab: &str,
+    load: Option<&Path>,
+    params: BTreeMap<String, String>,
+    sandboxed: bool,
+    verbose: bool,
+) -> Result<(), Error> {
     if !has_net_admin() {
         return Err(Error::diag(
             root_diag(
@@ -29,30 +71,31 @@ pub fn repl(a: ReplArgs, sandboxed: bool) -> Result<(), Error> {
         ));
     }
     // Held for the whole session: the REPL may change the stack at any line.
-    let _locks = lock_lab(&lab).map_err(|d| Error::diag(d, "netsh repl", None))?;
-    let mut journal = open_journal(&lab).map_err(|d| Error::diag(d, "netsh repl", None))?;
+    let _locks = lock_lab(lab).map_err(|d| Error::diag(d, "netsh repl", None))?;
+    let mut journal = open_journal(lab).map_err(|d| Error::diag(d, "netsh repl", None))?;
     // A lab named after a script belongs to it, as with `netsh run`.
-    if let (Some(f), None) = (&a.load, &journal.script) {
+    if let (Some(f), None) = (load, &journal.script) {
         journal.script = std::fs::canonicalize(f)
             .ok()
             .map(|p| p.display().to_string());
     }
     let cancel = crate::sys::Cancel::on_sigint();
-    let mut backend = crate::net::Netlink::new(&lab)
+    let mut backend = crate::net::Netlink::new(lab)
         .map_err(|e| Error::failed(format!("cannot start the netlink backend: {e}")))?;
     backend.cancel_on(cancel.clone());
     let shared: Shared = Rc::new(RefCell::new(Session::new(
         Box::new(backend),
         journal,
-        BTreeMap::new(),
+        params,
     )));
     shared.borrow_mut().cancel = cancel;
+    shared.borrow_mut().verbose = verbose;
     if sandboxed {
         lo_up(shared.borrow_mut().backend.as_mut());
     }
-    let mut shell = Shell::new(&shared, &lab, sandboxed);
-    if let Some(f) = &a.load {
-        shell.load(f);
+    let mut shell = Shell::new(&shared, lab, sandboxed);
+    if let Some(f) = load {
+        shell.load_kept(f);
     }
     shell.run().map_err(Error::failed)
 }

@@ -10,6 +10,11 @@ pub(crate) enum Meta {
     Apply,
     Save(PathBuf),
     Load(PathBuf),
+    /// `:sh NS [command]`: a shell in a namespace (or the host), or one command there.
+    Sh {
+        place: String,
+        cmd: Option<String>,
+    },
     Reset,
     Quit,
 }
@@ -28,6 +33,10 @@ pub(crate) const COMMANDS: &[(&str, &str)] = &[
         "write the session's successful statements as a script",
     ),
     (":load FILE", "run a script in this session"),
+    (
+        ":sh NS [CMD]",
+        "a shell in namespace NS (or host), or one command there",
+    ),
     (
         ":reset",
         "remove what the session built and forget its variables",
@@ -58,6 +67,18 @@ impl Meta {
             ":apply" => none(Meta::Apply),
             ":save" => file(":save").map(Meta::Save),
             ":load" => file(":load").map(Meta::Load),
+            ":sh" => {
+                let arg =
+                    arg.ok_or(":sh needs a namespace: :sh ns1, :sh ns1 ip -br addr, :sh host")?;
+                let (place, cmd) = match arg.split_once(char::is_whitespace) {
+                    Some((p, c)) => (p, Some(c.trim().to_string())),
+                    None => (arg, None),
+                };
+                Ok(Meta::Sh {
+                    place: place.to_string(),
+                    cmd,
+                })
+            }
             ":reset" => none(Meta::Reset),
             ":quit" | ":q" | ":exit" => none(Meta::Quit),
             other => Err(format!(
@@ -91,5 +112,19 @@ mod tests {
             .unwrap_err()
             .starts_with("unknown command :frob"));
         assert_eq!(Meta::parse(":q"), Ok(Meta::Quit));
+        assert_eq!(
+            Meta::parse(":sh ns1  ip -br addr"),
+            Ok(Meta::Sh {
+                place: "ns1".into(),
+                cmd: Some("ip -br addr".into())
+            })
+        );
+        assert_eq!(
+            Meta::parse(":sh host"),
+            Ok(Meta::Sh {
+                place: "host".into(),
+                cmd: None
+            })
+        );
     }
 }

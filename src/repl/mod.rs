@@ -2,6 +2,7 @@
 //! its end, with a rustyline editor that completes, hints, highlights and continues open blocks.
 
 pub(crate) mod balance;
+pub(crate) mod call;
 pub(crate) mod changes;
 pub(crate) mod completion;
 pub(crate) mod enter;
@@ -14,6 +15,7 @@ pub(crate) mod meta;
 pub(crate) mod plan_mode;
 pub(crate) mod shell;
 pub(crate) mod show;
+pub(crate) mod value;
 
 #[cfg(test)]
 mod tests;

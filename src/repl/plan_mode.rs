@@ -37,6 +37,7 @@ impl PlanMode {
         }
         dry.remember(named, views);
         let lab = s.journal.lab.clone();
+        ev.planning = true;
         PlanMode {
             backend: std::mem::replace(&mut s.backend, Box::new(dry)),
             journal: std::mem::replace(&mut s.journal, Journal::in_memory(&lab)),
@@ -63,6 +64,8 @@ impl PlanMode {
         }
         ev.scope = self.scope;
         ev.funcs = self.funcs;
+        ev.planning = false;
+        ev.pinged.truncate(self.kept);
         ev.statements.split_off(self.kept)
     }
 }

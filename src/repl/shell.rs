@@ -9,8 +9,10 @@ use super::helper::ReplHelper;
 use super::history::history_file;
 use super::meta::{Meta, COMMANDS};
 use super::plan_mode::PlanMode;
+use crate::api::stack::Stack;
 use crate::api::Shared;
 use crate::lab::teardown::teardown;
+use crate::sys::Netns;
 use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
 use rustyline::{CompletionType, Config, Editor, EventHandler, KeyCode, KeyEvent, Modifiers};
@@ -50,7 +52,20 @@ impl Shell {
 
     /// Run `src` as one input and say what it did; `file` names it in diagnostics.
     fn input(&mut self, src: &str, file: &str) -> bool {
-        let r = self.ev.eval(src);
+        self.input_as(src, file, false)
+    }
+
+    /// As `input`; with `keep`, a failure leaves the lab and the variables as it reached them.
+    fn input_as(&mut self, src: &str, file: &str, keep: bool) -> bool {
+        // What a typed line runs prints as it comes; a loaded script's commands stay quiet.
+        let typed = file == INPUT;
+        crate::net::exec::stream_output(typed);
+        self.ev.streamed = typed;
+        let r = match keep {
+            true => self.ev.eval_kept(src),
+            false => self.ev.eval(src),
+        };
+        crate::net::exec::stream_output(false);
         self.print_changes();
         match r {
             Ok(value) => {
@@ -83,8 +98,26 @@ impl Shell {
         }
     }
 
-    /// Run a script file in the session (`--load`, `:load`).
+    /// Run a script file in the session (`:load`): a failure undoes the whole file.
     pub(crate) fn load(&mut self, file: &Path) -> bool {
+        self.load_as(file, false)
+    }
+
+    /// Run the script the session starts from (`--load`, `run --inspect`): a failure keeps
+    /// what it reached, to be looked at.
+    pub(crate) fn load_kept(&mut self, file: &Path) -> bool {
+        let ok = self.load_as(file, true);
+        if !ok {
+            eprintln!(
+                "lab {}: {} stopped at the error above; nothing was rolled back: look with :show, pingall(), ns1.why(\"ADDR\"), :sh ns1",
+                self.lab,
+                file.display()
+            );
+        }
+        ok
+    }
+
+    fn load_as(&mut self, file: &Path, keep: bool) -> bool {
         let name = file.display().to_string();
         let src = match crate::script::read::read_script(file) {
             Ok(s) => s,
@@ -94,7 +127,7 @@ impl Shell {
             }
         };
         self.ev.set_script(file);
-        let ok = self.input(&src, &name);
+        let ok = self.input_as(&src, &name, keep);
         self.ev.set_dir(None);
         ok
     }
@@ -190,12 +223,36 @@ impl Shell {
                     Err(e) => eprintln!("error: cannot write {}: {e}", file.display()),
                 }
             }
+            Meta::Sh { place, cmd } => self.sh(&place, cmd.as_deref()),
             Meta::Load(file) => {
                 self.load(&file);
             }
             Meta::Reset => self.reset(),
         }
         true
+    }
+
+    /// `:sh NS [CMD]`: NS is a namespace's name, a variable holding one, or `host`.
+    fn sh(&mut self, place: &str, cmd: Option<&str>) {
+        let ns = match place {
+            "host" => Netns::Root,
+            _ => self
+                .ev
+                .scope
+                .get_value::<Stack>(place)
+                .map_or_else(|| Netns::named(place), |st| st.ns),
+        };
+        let r = self.ev.shared.borrow_mut().shell(&Stack { ns }, cmd);
+        match r {
+            Ok(0) => {}
+            Ok(code) => eprintln!("exit {code}"),
+            Err(e) => {
+                eprintln!("error: {}", e.message);
+                if let Some(h) = e.help {
+                    eprintln!("  help: {h}");
+                }
+            }
+        }
     }
 
     /// Remove what the session built, and forget its variables and functions.

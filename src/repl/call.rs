@@ -1,0 +1,125 @@
+//! `Call`: the call a line ends with (`ns1.ping("10.1.1.3")`, `pingall()`), read from its
+//! text, so the REPL can say what its value means and `:save --asserts` can rewrite it.
+
+/// The call a line's last statement is: `recv.name(args)` or `name(args)`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Call {
+    /// The receiver, when it is a plain variable.
+    pub(crate) recv: Option<String>,
+    pub(crate) name: String,
+    /// The arguments as typed, split at the top level.
+    pub(crate) args: Vec<String>,
+    /// Where `name` starts in the line.
+    pub(crate) at: usize,
+}
+
+fn is_word(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// Where each top-level comma of `args` is, skipping strings and nested brackets.
+fn split_args(args: &str) -> Vec<String> {
+    let mut out = vec![];
+    let (mut depth, mut quoted, mut escaped, mut start) = (0, false, false, 0);
+    for (i, c) in args.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            '(' | '[' | '{' if !quoted => depth += 1,
+            ')' | ']' | '}' if !quoted => depth -= 1,
+            ',' if !quoted && depth == 0 => {
+                out.push(args[start..i].trim().to_string());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    let last = args[start..].trim();
+    if !last.is_empty() {
+        out.push(last.to_string());
+    }
+    out
+}
+
+/// The call `src` ends with, when its last statement is a call and nothing else.
+pub(crate) fn last_call(src: &str) -> Option<Call> {
+    let code = src.trim_end().trim_end_matches(';').trim_end();
+    let body = code.strip_suffix(')')?;
+    // The `(` that matches the last `)`, skipping strings.
+    let (mut depth, mut quoted, mut escaped, mut open) = (0i32, false, false, None);
+    for (i, c) in body.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            '(' if !quoted => {
+                if depth == 0 {
+                    open = Some(i);
+                }
+                depth += 1;
+            }
+            ')' if !quoted => depth -= 1,
+            _ => {}
+        }
+    }
+    let open = open.filter(|_| depth == 1)?;
+    let before = &body[..open];
+    let at = before
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !is_word(*c))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    let name = &before[at..];
+    if name.is_empty() {
+        return None;
+    }
+    let (recv, start) = match before[..at].strip_suffix('.') {
+        Some(r) => {
+            let s = r
+                .char_indices()
+                .rev()
+                .find(|(_, c)| !is_word(*c))
+                .map_or(0, |(i, c)| i + c.len_utf8());
+            (Some(r[s..].to_string()).filter(|r| !r.is_empty()), s)
+        }
+        None => (None, at),
+    };
+    // The call is the whole statement: only a statement boundary may come before it.
+    let lead = code[..start].trim_end();
+    if !(lead.is_empty() || lead.ends_with([';', '{', '}'])) {
+        return None;
+    }
+    Some(Call {
+        recv,
+        name: name.to_string(),
+        args: split_args(&body[open + 1..]),
+        at,
+    })
+}
+
+/// A string literal's text (`"10.1.1.3"` → `10.1.1.3`); anything else as typed.
+pub(crate) fn literal(arg: &str) -> &str {
+    arg.strip_prefix('"')
+        .and_then(|a| a.strip_suffix('"'))
+        .unwrap_or(arg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_last_call() {
+        let c = last_call("let a = 1;\nns1.ping(\"10.1.1.3\");").unwrap();
+        assert_eq!(c.recv.as_deref(), Some("ns1"));
+        assert_eq!(c.name, "ping");
+        assert_eq!(c.args, ["\"10.1.1.3\""]);
+        let c = last_call("assert_no_ping(ns1, \"a,b\")").unwrap();
+        assert_eq!((c.recv, c.args.len()), (None, 2));
+        assert_eq!(last_call("pingall()").unwrap().args.len(), 0);
+        assert_eq!(last_call("let x = ns1.ping(\"a\")"), None);
+        assert_eq!(last_call("ns1.ping(\"a\") && true"), None);
+        assert_eq!(last_call("1 + 2"), None);
+    }
+}
