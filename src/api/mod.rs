@@ -9,6 +9,7 @@ pub(crate) mod check;
 pub(crate) mod connect;
 pub(crate) mod create;
 pub(crate) mod doc;
+pub(crate) mod doc_examples;
 pub(crate) mod error;
 pub(crate) mod firewall;
 pub(crate) mod iptables;

@@ -4,6 +4,7 @@ pub mod check;
 pub mod doc;
 pub mod down;
 pub mod error;
+pub(crate) mod inspect;
 pub(crate) mod lab_lock;
 pub(crate) mod lab_name;
 pub mod repl;

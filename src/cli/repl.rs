@@ -8,7 +8,6 @@ use super::run::{has_net_admin, lo_up, open_journal, root_diag};
 use super::{ReplArgs, RunArgs};
 use crate::api::{Session, Shared};
 use crate::repl::shell::Shell;
-use crate::script::diagnostic::Diag;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -26,30 +25,10 @@ pub fn repl(a: ReplArgs, sandboxed: bool) -> Result<(), Error> {
 /// `netsh run --inspect FILE`: the script runs in the REPL's session; whether it succeeds or
 /// fails (then nothing is rolled back), the REPL opens on the lab with the script's variables.
 /// Leaving it ends the sandbox, and the lab with it.
-pub(crate) fn inspect(a: RunArgs, sandboxed: bool) -> Result<(), Error> {
+pub fn inspect(a: RunArgs, sandboxed: bool) -> Result<(), Error> {
     let (_, params) = super::run::load(&a.file, &a.params)?;
     let lab = lab_name(Some(&a.file), a.lab.as_deref()).map_err(Error::usage)?;
     session(&lab, Some(&a.file), params, sandboxed, a.verbose)
-}
-
-/// A sandboxed run's failure happened in a sandbox that is gone with it: its help says how
-/// to look at the lab (`--inspect`) instead of a `netsh why` that would find nothing.
-pub(crate) fn inspect_help(d: &mut Diag, file: &str) {
-    let look = format!(
-        "the sandbox is gone with the run: `netsh run --sandbox --inspect {file}` keeps the lab and opens the REPL on it"
-    );
-    d.help = Some(match d.help.take() {
-        Some(h) if h.contains("netsh why") => {
-            let cut = h.find("(`netsh why").or_else(|| h.find("`netsh why"));
-            let h = cut.map_or(h.as_str(), |i| h[..i].trim_end());
-            match h.is_empty() {
-                true => look,
-                false => format!("{h}; {look}"),
-            }
-        }
-        Some(h) => format!("{h}; {look}"),
-        None => look,
-    });
 }
 
 fn session(

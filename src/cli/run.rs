@@ -124,9 +124,6 @@ pub(crate) fn load(
 }
 
 pub fn run(a: RunArgs, sandboxed: bool) -> Result<(), Error> {
-    if a.inspect {
-        return super::repl::inspect(a, sandboxed);
-    }
     let file = a.file.display().to_string();
     let (src, params) = load(&a.file, &a.params)?;
     let lab = lab_name(Some(&a.file), a.lab.as_deref()).map_err(Error::usage)?;
@@ -156,7 +153,7 @@ pub fn run(a: RunArgs, sandboxed: bool) -> Result<(), Error> {
         }
         Err(mut d) => {
             if sandboxed {
-                super::repl::inspect_help(&mut d, &file);
+                super::inspect::inspect_help(&mut d, &file);
             }
             let notes = fail(&a, &lab, &mut s, &before);
             let e = Error::Diag(Box::new(Located {

@@ -42,9 +42,42 @@ fn split_args(args: &str) -> Vec<String> {
     out
 }
 
-/// The call `src` ends with, when its last statement is a call and nothing else.
+/// Where the code of `stmt` ends: past its last character outside comments and strings.
+pub(crate) fn code_end(stmt: &str) -> usize {
+    let b = stmt.as_bytes();
+    let (mut i, mut end) = (0, 0);
+    while i < b.len() {
+        match b[i] {
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                i = stmt[i..].find('\n').map_or(b.len(), |n| i + n);
+                continue;
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i = stmt[i + 2..].find("*/").map_or(b.len(), |n| i + n + 4);
+                continue;
+            }
+            b'"' | b'`' => {
+                let q = b[i];
+                i += 1;
+                while i < b.len() && b[i] != q {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+                end = i.min(b.len());
+                continue;
+            }
+            c if !c.is_ascii_whitespace() => end = i + 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    end
+}
+
+/// The call `src` ends with, when its last statement is a call and nothing else (a trailing
+/// comment aside).
 pub(crate) fn last_call(src: &str) -> Option<Call> {
-    let code = src.trim_end().trim_end_matches(';').trim_end();
+    let code = src[..code_end(src)].trim_end_matches(';').trim_end();
     let body = code.strip_suffix(')')?;
     // The `(` that matches the last `)`, skipping strings.
     let (mut depth, mut quoted, mut escaped, mut open) = (0i32, false, false, None);
@@ -121,5 +154,6 @@ mod tests {
         assert_eq!(last_call("let x = ns1.ping(\"a\")"), None);
         assert_eq!(last_call("ns1.ping(\"a\") && true"), None);
         assert_eq!(last_call("1 + 2"), None);
+        assert_eq!(last_call("ping(\"a\") // a comment").unwrap().name, "ping");
     }
 }

@@ -222,16 +222,28 @@ impl Evaluator {
         self.scope.iter().map(|(n, _, _)| n.to_string()).collect()
     }
 
-    /// The session's first `n` successful statements, as a script that rebuilds its state.
-    pub(crate) fn script(&self, n: usize) -> String {
-        let mut out = String::from("// saved by the netsh REPL\n");
-        for s in self.statements.iter().take(n) {
-            out.push_str(s);
-            if !s.ends_with(';') {
-                out.push(';');
-            }
-            out.push('\n');
-        }
-        out
+    /// What each variable holds, as the reference names receivers (for completion after `.`).
+    pub(crate) fn receivers(&self) -> std::collections::HashMap<String, &'static str> {
+        use crate::api::{firewall::FwRule, link::Link, vxlan::FdbEntry};
+        let kind = |v: &Dynamic| -> Option<&'static str> {
+            Some(match () {
+                _ if v.is::<Link>() => "link",
+                _ if v.is::<Stack>() => "stack",
+                _ if v.is::<FwRule>() => "rule",
+                _ if v.is::<FdbEntry>() => "fdb",
+                _ if v.is::<rhai::Array>() => "rules",
+                _ => return None,
+            })
+        };
+        self.scope
+            .iter_raw()
+            .filter_map(|(n, _, v)| Some((n.to_string(), kind(v)?)))
+            .collect()
+    }
+
+    /// The session's first `n` successful statements, as a script that rebuilds its state;
+    /// with `asserts`, each answered `ping` as its assertion.
+    pub(crate) fn script(&self, n: usize, asserts: bool) -> String {
+        super::save::script(&self.statements, &self.pinged, n, asserts)
     }
 }

@@ -8,7 +8,11 @@ pub(crate) enum Meta {
     Show,
     Plan,
     Apply,
-    Save(PathBuf),
+    /// `:save [--asserts] FILE`
+    Save {
+        file: PathBuf,
+        asserts: bool,
+    },
     Load(PathBuf),
     /// `:sh NS [command]`: a shell in a namespace (or the host), or one command there.
     Sh {
@@ -29,8 +33,8 @@ pub(crate) const COMMANDS: &[(&str, &str)] = &[
     (":plan", "dry-run the following lines until :apply"),
     (":apply", "run the planned lines for real"),
     (
-        ":save FILE",
-        "write the session's successful statements as a script",
+        ":save [--asserts] FILE",
+        "write the session's lines as a script (--asserts: pings as assertions)",
     ),
     (":load FILE", "run a script in this session"),
     (
@@ -65,7 +69,16 @@ impl Meta {
             ":show" => none(Meta::Show),
             ":plan" => none(Meta::Plan),
             ":apply" => none(Meta::Apply),
-            ":save" => file(":save").map(Meta::Save),
+            ":save" => {
+                let (asserts, rest) = match arg.and_then(|a| a.strip_prefix("--asserts")) {
+                    Some(rest) => (true, Some(rest.trim()).filter(|r| !r.is_empty())),
+                    None => (false, arg),
+                };
+                let file = rest
+                    .map(PathBuf::from)
+                    .ok_or(":save needs a file: :save lab.rhai (:save --asserts lab.rhai turns answered pings into assertions)")?;
+                Ok(Meta::Save { file, asserts })
+            }
             ":load" => file(":load").map(Meta::Load),
             ":sh" => {
                 let arg =
@@ -105,12 +118,22 @@ mod tests {
         );
         assert_eq!(
             Meta::parse(":save  lab.rhai "),
-            Ok(Meta::Save("lab.rhai".into()))
+            Ok(Meta::Save {
+                file: "lab.rhai".into(),
+                asserts: false
+            })
         );
         assert!(Meta::parse(":save").unwrap_err().contains(":save lab.rhai"));
         assert!(Meta::parse(":frob")
             .unwrap_err()
             .starts_with("unknown command :frob"));
+        assert_eq!(
+            Meta::parse(":save --asserts x.rhai"),
+            Ok(Meta::Save {
+                file: "x.rhai".into(),
+                asserts: true
+            })
+        );
         assert_eq!(Meta::parse(":q"), Ok(Meta::Quit));
         assert_eq!(
             Meta::parse(":sh ns1  ip -br addr"),

@@ -4,6 +4,7 @@
 use super::evaluator::Evaluator;
 use crate::api::backend::Backend;
 use crate::api::model::Model;
+use crate::api::Session;
 use crate::lab::Journal;
 use crate::plan::Apply;
 use crate::sys::Netns;
@@ -51,6 +52,20 @@ impl PlanMode {
     /// How many statements stood before the plan: the ones that were applied.
     pub(crate) fn kept(&self) -> usize {
         self.kept
+    }
+
+    /// `f` on the session as it stands outside the plan: the real backend, journal and model.
+    pub(crate) fn live<R>(&mut self, ev: &Evaluator, f: impl FnOnce(&mut Session) -> R) -> R {
+        let mut s = ev.shared.borrow_mut();
+        let s = &mut *s;
+        std::mem::swap(&mut s.backend, &mut self.backend);
+        std::mem::swap(&mut s.journal, &mut self.journal);
+        std::mem::swap(&mut s.model, &mut self.model);
+        let r = f(s);
+        std::mem::swap(&mut s.backend, &mut self.backend);
+        std::mem::swap(&mut s.journal, &mut self.journal);
+        std::mem::swap(&mut s.model, &mut self.model);
+        r
     }
 
     /// Put the real backend and the state from before the plan back; returns the planned lines.

@@ -12,6 +12,7 @@ use super::plan_mode::PlanMode;
 use crate::api::stack::Stack;
 use crate::api::Shared;
 use crate::lab::teardown::teardown;
+use crate::script::diagnostic::Diag;
 use crate::sys::Netns;
 use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
@@ -20,6 +21,24 @@ use std::path::Path;
 
 /// The name a typed line's diagnostics give as its file.
 const INPUT: &str = "<input>";
+
+const BANNER: &str = concat!(
+    "netsh ",
+    env!("CARGO_PKG_VERSION"),
+    ": DSL lines build the lab; :help lists the words, Tab completes, Ctrl-D leaves"
+);
+
+/// `:help`: the words by category, then the commands; `:help NAME` and `netsh doc` say more.
+fn help_text() -> String {
+    let mut out =
+        String::from("DSL (:help NAME: its forms and an example; netsh doc: all of it)\n");
+    out.push_str(&crate::api::doc::summary(100));
+    out.push_str("commands\n");
+    for (c, what) in COMMANDS {
+        out.push_str(&format!("  {c:<24}{what}\n"));
+    }
+    out
+}
 
 pub(crate) struct Shell {
     ev: Evaluator,
@@ -78,10 +97,27 @@ impl Shell {
                 if d.code == "netsh::interrupted" {
                     d.help = Some("the line stopped; the session goes on".into());
                 }
+                d.help = d.help.map(|h| super::hint::in_repl_words(&h));
                 eprint!("{}", d.render(file, Some(src)));
                 false
             }
         }
+    }
+
+    /// A typed line: a shell command gets its DSL form instead of "unknown variable".
+    fn typed(&mut self, line: &str) {
+        let known = |w: &str| self.ev.scope.contains(w);
+        if let Some((message, help)) = super::hint::shell_hint(line, known) {
+            let at = crate::sys::At {
+                line: 1,
+                col: 1 + line.len() - line.trim_start().len(),
+                file: 0,
+            };
+            let d = Diag::new("netsh::shell-command", message, Some(help)).at(Some(at));
+            eprint!("{}", d.render(INPUT, Some(line)));
+            return;
+        }
+        self.input(line, INPUT);
     }
 
     fn print_changes(&mut self) {
@@ -108,8 +144,18 @@ impl Shell {
     pub(crate) fn load_kept(&mut self, file: &Path) -> bool {
         let ok = self.load_as(file, true);
         if !ok {
+            let first = self
+                .ev
+                .shared
+                .borrow()
+                .model
+                .namespaces
+                .keys()
+                .next()
+                .cloned();
+            let n = first.unwrap_or_else(|| "ns1".into());
             eprintln!(
-                "lab {}: {} stopped at the error above; nothing was rolled back: look with :show, pingall(), ns1.why(\"ADDR\"), :sh ns1",
+                "lab {}: {} stopped at the error above; nothing was rolled back: look with pingall(), :show, ns(\"{n}\").why(\"ADDR\"), :sh {n}",
                 self.lab,
                 file.display()
             );
@@ -144,6 +190,7 @@ impl Shell {
         );
         Names {
             variables: self.ev.variables(),
+            receivers: self.ev.receivers(),
             objects,
         }
     }
@@ -152,14 +199,7 @@ impl Shell {
     fn meta(&mut self, m: Meta) -> bool {
         match m {
             Meta::Quit => return false,
-            Meta::Help(None) => {
-                println!("commands:");
-                for (c, what) in COMMANDS {
-                    println!("  {c:<14}{what}");
-                }
-                println!("functions (:help NAME for one):");
-                print!("{}", crate::api::doc::render(None).unwrap_or_default());
-            }
+            Meta::Help(None) => print!("{}", help_text()),
             Meta::Help(Some(name)) if name.starts_with(':') => {
                 match COMMANDS
                     .iter()
@@ -176,16 +216,22 @@ impl Shell {
                     if near.is_empty() {
                         eprintln!("no function {name}: :help lists them all");
                     } else {
-                        eprintln!("no function {name}; did you mean {}?", near.join(", "));
+                        eprintln!("no function {name}: did you mean {}?", near.join(", "));
                     }
                 }
             },
             Meta::Show => {
                 let r = super::show::show(&mut self.ev.shared.borrow_mut());
+                // During a plan: what the lab holds now, to mark what only the plan adds.
+                let live = match self.plan.as_mut() {
+                    Some(p) => Some(p.live(&self.ev, super::show::show)),
+                    None => None,
+                };
                 self.print_changes();
-                match r {
-                    Ok(text) => print!("{text}"),
-                    Err(e) => eprintln!("error: {e}"),
+                match (r, live) {
+                    (Ok(text), Some(Ok(now))) => print!("{}", super::show::planned(&now, &text)),
+                    (Ok(text), _) => print!("{text}"),
+                    (Err(e), _) => eprintln!("error: {e}"),
                 }
             }
             Meta::Plan => {
@@ -208,13 +254,13 @@ impl Shell {
                     }
                 }
             },
-            Meta::Save(file) => {
+            Meta::Save { file, asserts } => {
                 // Planned lines are not part of the lab until :apply.
                 let n = self
                     .plan
                     .as_ref()
                     .map_or(self.ev.statements.len(), PlanMode::kept);
-                match std::fs::write(&file, self.ev.script(n)) {
+                match std::fs::write(&file, self.ev.script(n, asserts)) {
                     Ok(()) => println!(
                         "saved {n} statement{} to {}",
                         if n == 1 { "" } else { "s" },
@@ -312,6 +358,10 @@ impl Shell {
         if let Some(h) = &history {
             let _ = rl.load_history(h);
         }
+        // A person at a terminal is greeted; lines piped in get their output only.
+        if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+            println!("{}", BANNER);
+        }
         loop {
             match rl.readline(&self.prompt()) {
                 Ok(line) => {
@@ -331,7 +381,7 @@ impl Shell {
                             }
                         }
                     } else {
-                        self.input(&line, INPUT);
+                        self.typed(&line);
                         true
                     };
                     if !go_on {

@@ -57,7 +57,7 @@ fn a_failed_line_is_undone_and_not_saved() {
     ev.eval("ns(\"b\")").unwrap();
     assert!(log.borrow().iter().any(|l| l == "ip netns add b"));
     assert_eq!(
-        ev.script(usize::MAX),
+        ev.script(usize::MAX, false),
         "// saved by the netsh REPL\nlet a = ns(\"a\");\nns(\"b\");\n"
     );
 }

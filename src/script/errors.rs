@@ -32,6 +32,14 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 /// Rhai names types by their Rust paths; say them as a script writer would.
 fn type_words(t: &str) -> String {
+    // Rhai names a string argument by all its forms: "&str | ImmutableString | String".
+    if t.contains(" | ") {
+        let words: Vec<String> = t.split(" | ").map(type_words).collect();
+        return match words.iter().any(|w| w == "string") {
+            true => "string".into(),
+            false => words.join(" | "),
+        };
+    }
     let t = t.trim();
     let t = t.rsplit("::").next().unwrap_or(t);
     match t {
@@ -151,6 +159,21 @@ pub(crate) fn to_diag(err: &EvalAltResult, known: &Known) -> Diag {
                     overloads.iter().map(|(n, a)| call_form(n, a)).collect();
                 forms.sort();
                 forms.dedup();
+                let types = |a: &str| -> Vec<String> {
+                    a.split(", ")
+                        .filter(|t| !t.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                };
+                let takes: Vec<Vec<String>> = overloads.iter().map(|(_, a)| types(a)).collect();
+                let handle = at(*pos)
+                    .and_then(|a| super::span::offset(known.src, a.line, a.col))
+                    .and_then(|off| {
+                        super::handle::name_for_handle(&name, &types(&args), &takes, known.src, off)
+                    });
+                if let Some((message, help)) = handle {
+                    return Diag::new("netsh::arguments", message, Some(help)).at(at(*pos));
+                }
                 Diag::new(
                     "netsh::arguments",
                     format!("{name} cannot take ({args})"),
