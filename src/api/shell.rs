@@ -16,6 +16,20 @@ fn login_shell() -> String {
         .unwrap_or_else(|| "/bin/sh".into())
 }
 
+/// The shell without job control (`+m`) where it takes that: in a sandbox, netsh's process
+/// group lives outside its PID namespace, and a shell that tries to take the terminal for its
+/// own fails there; without job control it shares netsh's, and Ctrl-C reaches what it runs.
+fn shell_argv(shell: String) -> Vec<String> {
+    let name = shell.rsplit('/').next().unwrap_or(&shell);
+    match matches!(
+        name,
+        "sh" | "dash" | "bash" | "zsh" | "ksh" | "mksh" | "ash"
+    ) {
+        true => vec![shell, "+m".into()],
+        false => vec![shell],
+    }
+}
+
 impl Session {
     /// A shell in `st` (or `cmd` run by `sh -c` there) on the terminal; its exit code. The
     /// shell knows where it is: NETSH_NS names the stack, and PS1 shows it.
@@ -42,7 +56,7 @@ impl Session {
         }
         let argv = match cmd {
             Some(c) => vec!["/bin/sh".into(), "-c".into(), c.to_string()],
-            None => vec![login_shell()],
+            None => shell_argv(login_shell()),
         };
         let env = [
             ("NETSH_NS".to_string(), place.clone()),

@@ -109,17 +109,13 @@ pub(crate) fn last_call(src: &str) -> Option<Call> {
     }
     let (recv, start) = match before[..at].strip_suffix('.') {
         Some(r) => {
-            let s = r
-                .char_indices()
-                .rev()
-                .find(|(_, c)| !is_word(*c))
-                .map_or(0, |(i, c)| i + c.len_utf8());
+            let s = receiver_start(r);
             (Some(r[s..].to_string()).filter(|r| !r.is_empty()), s)
         }
         None => (None, at),
     };
     // The call is the whole statement: only a statement boundary may come before it.
-    let lead = code[..start].trim_end();
+    let lead = &code[..code_end(&code[..start])];
     if !(lead.is_empty() || lead.ends_with([';', '{', '}'])) {
         return None;
     }
@@ -129,6 +125,39 @@ pub(crate) fn last_call(src: &str) -> Option<Call> {
         args: split_args(&body[open + 1..]),
         at,
     })
+}
+
+/// Where the receiver that `text` ends with starts: a variable (`ns1`), or a call on one
+/// (`ns("a")`, `link("v").peer()`), strings and brackets respected.
+fn receiver_start(text: &str) -> usize {
+    let b: Vec<(usize, char)> = text.char_indices().collect();
+    let mut k = b.len();
+    while k > 0 {
+        let c = b[k - 1].1;
+        if is_word(c) || c == '.' {
+            k -= 1;
+        } else if c == ')' {
+            // Back to the matching `(`, over any strings inside.
+            let (mut depth, mut quoted) = (0, false);
+            while k > 0 {
+                k -= 1;
+                match b[k].1 {
+                    '"' => quoted = !quoted,
+                    ')' if !quoted => depth += 1,
+                    '(' if !quoted => {
+                        depth -= 1;
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        } else {
+            break;
+        }
+    }
+    b.get(k).map_or(text.len(), |(i, _)| *i)
 }
 
 /// A string literal's text (`"10.1.1.3"` → `10.1.1.3`); anything else as typed.
@@ -154,6 +183,10 @@ mod tests {
         assert_eq!(last_call("let x = ns1.ping(\"a\")"), None);
         assert_eq!(last_call("ns1.ping(\"a\") && true"), None);
         assert_eq!(last_call("1 + 2"), None);
+        let file = "let a = ns(\"a\"); // the first\na.assert_ping(\"x\"); // lo\n";
+        assert_eq!(last_call(file).unwrap().name, "assert_ping");
+        let c = last_call("ns(\"g\").ping(\"10.9.9.9\")").unwrap();
+        assert_eq!(c.recv.as_deref(), Some("ns(\"g\")"));
         assert_eq!(last_call("ping(\"a\") // a comment").unwrap().name, "ping");
     }
 }

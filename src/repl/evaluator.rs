@@ -30,6 +30,8 @@ pub(crate) struct Evaluator {
     pub(crate) planning: bool,
     /// The line's commands print as they run (`exec` typed at the prompt).
     pub(crate) streamed: bool,
+    /// The last input failed in its final flush (not in the script).
+    flush_failed: bool,
     /// Where the input being run comes from, for its imports.
     dir: Option<PathBuf>,
 }
@@ -50,6 +52,7 @@ impl Evaluator {
             pinged: vec![],
             planning: false,
             streamed: false,
+            flush_failed: false,
             dir: None,
         }
     }
@@ -114,8 +117,20 @@ impl Evaluator {
                     self.funcs = m;
                 }
                 super::imports::keep_imports(&mut self.engine, src, self.dir.as_deref());
-                // What was declared but never reached the kernel is dropped; the rest stays.
-                self.shared.borrow_mut().pending.clear();
+                // What the lines before the error asked for is built, so the lab stands as the
+                // script reached it (unless building it is what failed).
+                let mut s = self.shared.borrow_mut();
+                s.cancel.settle();
+                if !self.flush_failed && !s.pending.is_empty() {
+                    if let Err(e) = s.flush() {
+                        eprintln!(
+                            "note: what the script asked for before the error: {}",
+                            e.message
+                        );
+                    }
+                }
+                s.pending.clear();
+                drop(s);
                 Err(d)
             }
             Err(d) => {
@@ -160,6 +175,7 @@ impl Evaluator {
     }
 
     fn run_ast(&mut self, src: &str, merged: &AST) -> Result<Dynamic, Diag> {
+        self.flush_failed = false;
         let value = self
             .engine
             .eval_ast_with_scope::<Dynamic>(&mut self.scope, merged)
@@ -173,6 +189,7 @@ impl Evaluator {
             ));
         }
         let flushed = self.shared.borrow_mut().flush();
+        self.flush_failed = flushed.is_err();
         flushed.map_err(|e| {
             let mut d = Diag::new(e.code, e.message, e.help).at(e.at);
             // Ctrl-C stopped the flush between two waves of requests.

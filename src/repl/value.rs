@@ -35,9 +35,15 @@ fn place(call: &Call, cx: &Context) -> String {
         (None, 2) => Some(call.args[0].as_str()),
         _ => None,
     };
+    let named = |v: &str| {
+        let inner = v.strip_prefix("ns(\"")?.strip_suffix("\")")?;
+        Some(inner.to_string()).filter(|n| !n.contains('"'))
+    };
     match on {
-        None => "host".to_string(),
-        Some(v) => (cx.place_of)(v).unwrap_or_else(|| v.to_string()),
+        None | Some("host()") => "host".to_string(),
+        Some(v) => (cx.place_of)(v)
+            .or_else(|| named(v))
+            .unwrap_or_else(|| v.to_string()),
     }
 }
 
