@@ -512,3 +512,49 @@ fn completion_by_type_and_a_saved_script_that_runs() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A sandboxed run that fails points at --inspect (its sandbox, and the lab, are gone: a
+/// `netsh why` afterwards would find nothing); `repl --load` of that script keeps its lab.
+#[test]
+#[ignore = "needs iproute2, iptables"]
+fn a_failed_sandboxed_run_points_at_inspect_and_load_keeps_the_lab() {
+    let dir = scratch("failhelp");
+    let file = dir.join("nowhere.rhai");
+    std::fs::write(
+        &file,
+        "let a = ns(\"a\");\nlet v = a.veth(\"va\", \"vb\").addr(\"10.5.0.1/24\").up();\n\
+         a.assert_ping(\"192.0.2.1\");\n",
+    )
+    .unwrap();
+    // Run from its folder, so that the help's path is short enough not to wrap.
+    let out = Command::new(support::netsh_bin())
+        .args(["run", "--sandbox", "nowhere.rhai"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let help = err.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        help.contains(
+            "the sandbox is gone with the run: `netsh run --sandbox --inspect nowhere.rhai` keeps the lab and opens the REPL on it"
+        ),
+        "{err}"
+    );
+    assert!(!help.contains("netsh why"), "{err}");
+    let mut p = start(&dir, &["--load", file.to_str().unwrap()]);
+    p.exp_string("a cannot reach 192.0.2.1").unwrap();
+    p.exp_string("nothing was rolled back").unwrap();
+    p.exp_string("netsh[nowhere sandbox]> ").unwrap();
+    // The script's variables and what it built stand.
+    line(
+        &mut p,
+        "v.name + \" \" + a.addrs().len()",
+        r"\n\x22va \d\x22\r",
+    );
+    p.exp_string("netsh[nowhere sandbox]> ").unwrap();
+    line(&mut p, ":sh a ip -br addr show va", r"10\.5\.0\.1/24");
+    p.exp_string("netsh[nowhere sandbox]> ").unwrap();
+    p.send_line(":quit").unwrap();
+    p.exp_eof().unwrap();
+}

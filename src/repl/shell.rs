@@ -29,7 +29,7 @@ const BANNER: &str = concat!(
 );
 
 /// `:help`: the words by category, then the commands; `:help NAME` and `netsh doc` say more.
-fn help_text() -> String {
+pub(crate) fn help_text() -> String {
     let mut out =
         String::from("DSL (:help NAME: its forms and an example; netsh doc: all of it)\n");
     out.push_str(&crate::api::doc::summary(100));
@@ -409,7 +409,15 @@ impl Shell {
     fn farewell(&self) {
         let s = self.ev.shared.borrow();
         let owned = s.journal.entries.iter().filter(|e| !e.adopted).count();
-        if self.sandboxed || owned == 0 {
+        if owned == 0 {
+            return;
+        }
+        if self.sandboxed {
+            eprintln!(
+                "lab {}: the sandbox ends with the session, and its {} with it",
+                self.lab,
+                crate::lab::objects(owned)
+            );
             return;
         }
         eprintln!(

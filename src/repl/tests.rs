@@ -92,3 +92,17 @@ fn planned_lines_change_nothing_until_applied() {
     assert_eq!(after.len(), 2, "{after:?}");
     assert!(after[0].contains("br0"), "{after:?}");
 }
+
+#[test]
+fn help_is_short_and_by_category() {
+    let text = super::shell::help_text();
+    assert!(text.lines().count() <= 25, "{text}");
+    for part in [
+        "checks",
+        "firewall",
+        ":sh NS [CMD]",
+        ":save [--asserts] FILE",
+    ] {
+        assert!(text.contains(part), "no {part} in {text}");
+    }
+}

@@ -73,6 +73,11 @@ pub(crate) fn present(
                 .unwrap_or(0);
             Some((code != 0).then(|| format!("exit {code}")))
         }
+        // The shell said what it had to; only a failure's code is news.
+        "shell" => {
+            let code = value.as_int().ok()?;
+            Some((code != 0).then(|| format!("exit {code}")))
+        }
         _ if CHECKS.contains(&name) => {
             let ok = value.as_bool().ok()?;
             let addr = call.args.last().map_or("", |a| literal(a));
