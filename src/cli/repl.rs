@@ -19,7 +19,15 @@ pub fn repl(a: ReplArgs, sandboxed: bool) -> Result<(), Error> {
         Some(f) => lab_name(Some(f), None).map_err(Error::usage)?,
         None => "repl".to_string(),
     };
-    session(&lab, a.load.as_deref(), BTreeMap::new(), sandboxed, false)
+    let what = "netsh repl";
+    session(
+        what,
+        &lab,
+        a.load.as_deref(),
+        BTreeMap::new(),
+        sandboxed,
+        false,
+    )
 }
 
 /// `netsh run --inspect FILE`: the script runs in the REPL's session; whether it succeeds or
@@ -28,10 +36,14 @@ pub fn repl(a: ReplArgs, sandboxed: bool) -> Result<(), Error> {
 pub fn inspect(a: RunArgs, sandboxed: bool) -> Result<(), Error> {
     let (_, params) = super::run::load(&a.file, &a.params)?;
     let lab = lab_name(Some(&a.file), a.lab.as_deref()).map_err(Error::usage)?;
-    session(&lab, Some(&a.file), params, sandboxed, a.verbose)
+    let what = "netsh run --inspect";
+    session(what, &lab, Some(&a.file), params, sandboxed, a.verbose)
 }
 
+/// The REPL's session on lab `lab`, after `load` when given; `what` names the command in its
+/// failures.
 fn session(
+    what: &str,
     lab: &str,
     load: Option<&Path>,
     params: BTreeMap<String, String>,
@@ -40,18 +52,14 @@ fn session(
 ) -> Result<(), Error> {
     if !has_net_admin() {
         return Err(Error::diag(
-            root_diag(
-                "netsh repl",
-                "change",
-                "use --sandbox (no root needed) or sudo",
-            ),
-            "netsh repl",
+            root_diag(what, "change", "use --sandbox (no root needed) or sudo"),
+            what,
             None,
         ));
     }
     // Held for the whole session: the REPL may change the stack at any line.
-    let _locks = lock_lab(lab).map_err(|d| Error::diag(d, "netsh repl", None))?;
-    let mut journal = open_journal(lab).map_err(|d| Error::diag(d, "netsh repl", None))?;
+    let _locks = lock_lab(lab).map_err(|d| Error::diag(d, what, None))?;
+    let mut journal = open_journal(lab).map_err(|d| Error::diag(d, what, None))?;
     // A lab named after a script belongs to it, as with `netsh run`.
     if let (Some(f), None) = (load, &journal.script) {
         journal.script = std::fs::canonicalize(f)
