@@ -420,6 +420,12 @@ fn exec_and_sh_stream_and_ctrl_c_stops_them() {
     p.exp_regex(r"lo\s+UNKNOWN").unwrap();
     p.send_line("exit").unwrap();
     p.exp_string(PROMPT).unwrap();
+    // The DSL's own: a.shell() is the same shell, its exit code the value (0: nothing said).
+    p.send_line("a.shell()").unwrap();
+    p.exp_string("[netsh a] $ ").unwrap();
+    p.send_line("echo $NETSH_NS; exit 3").unwrap();
+    p.exp_string("exit 3").unwrap();
+    p.exp_string(PROMPT).unwrap();
     p.send_line(":sh host sleep 8").unwrap();
     std::thread::sleep(std::time::Duration::from_millis(500));
     p.send_control('c').unwrap();

@@ -18,6 +18,7 @@ const READS: &[&str] = &[
     "why",
     "pingall",
     "exec",
+    "shell",
     "ping",
     "assert_ping",
     "assert_no_ping",
