@@ -22,6 +22,8 @@ fn main() {
         }
     }
     let result = match cli.cmd {
+        // --inspect: the script runs in the REPL's session, which then stays open on the lab.
+        Some(Cmd::Run(a)) if a.inspect => cli::repl::inspect(a, sandboxed),
         Some(Cmd::Run(a)) => cli::run::run(a, sandboxed),
         Some(Cmd::Check(a)) => cli::check::check(a),
         Some(Cmd::Down(a)) => cli::down::down(a),

@@ -77,7 +77,7 @@ fn each_subcommand_without_root_says_what_fits_it() {
         .collect::<Vec<_>>()
         .join(" ");
     assert!(
-        err.contains("netsh repl --sandbox --load FILE, then ns(\"ns1\").why(\"10.1.1.3\")"),
+        err.contains("netsh run --sandbox --inspect FILE, then ns(\"ns1\").why(\"10.1.1.3\")"),
         "{err}"
     );
 }

@@ -2,6 +2,7 @@
 //! doc comments (see `named`), collected here from the engine's metadata in the order of a lab.
 //! `netsh doc` and the REPL's `:help` print it; a test keeps every registration documented.
 
+use super::doc_examples::{example, see_also, CATEGORIES};
 use super::{register, Session, Shared};
 use crate::lab::Journal;
 use crate::plan::dry_run::dry_run;
@@ -44,7 +45,7 @@ const ORDER: &[&str] = &[
     // routes and sysctls
     "route", "del_route", "sysctl", "ip_forward", "read_sysctl",
     // checks, and reading the kernel
-    "step", "why", "pingall", "ping", "assert_ping", "assert_no_ping", "exec", "links", "addrs", "routes",
+    "step", "why", "pingall", "ping", "assert_ping", "assert_no_ping", "exec", "shell", "links", "addrs", "routes",
     // parameters and addresses
     "param", "subnet_addr", "ip_of", "disjoint",
     // firewall
@@ -160,16 +161,9 @@ pub(crate) fn lookup(name: &str) -> Vec<&'static Doc> {
     docs().iter().filter(|d| d.name == name).collect()
 }
 
-/// The reference, or one function's entry, as `netsh doc` and `:help` print it.
-pub(crate) fn render(name: Option<&str>) -> Option<String> {
-    let entries: Vec<&Doc> = match name {
-        Some(n) => lookup(n),
-        None => docs().iter().collect(),
-    };
-    if entries.is_empty() {
-        return None;
-    }
-    // A long signature puts its doc on the next line rather than widening every line.
+/// The forms of `entries`, aligned: a long signature puts its doc on the next line rather than
+/// widening every line.
+fn forms(entries: &[&Doc], out: &mut String) {
     const WIDEST: usize = 44;
     let width = entries
         .iter()
@@ -178,7 +172,6 @@ pub(crate) fn render(name: Option<&str>) -> Option<String> {
         .max()
         .or_else(|| entries.iter().map(|d| d.sig.chars().count()).max())
         .unwrap_or(0);
-    let mut out = String::new();
     for e in entries {
         let w = e.sig.chars().count();
         if w > width {
@@ -187,18 +180,106 @@ pub(crate) fn render(name: Option<&str>) -> Option<String> {
             out.push_str(&format!("{}{}  {}\n", e.sig, " ".repeat(width - w), e.doc));
         }
     }
+}
+
+/// The reference, or one function's entry (its forms, an example, what to see next), as
+/// `netsh doc` and `:help NAME` print it.
+pub(crate) fn render(name: Option<&str>) -> Option<String> {
+    let Some(name) = name else {
+        let mut out = String::new();
+        for (title, names) in CATEGORIES {
+            out.push_str(&format!("── {title}\n"));
+            for n in *names {
+                let entries = lookup(n);
+                forms(&entries, &mut out);
+                if let Some(e) = example(n) {
+                    out.push_str(&format!("    e.g. {e}\n"));
+                }
+            }
+        }
+        // Anything documented that no category lists is still shown.
+        let rest: Vec<&Doc> = docs()
+            .iter()
+            .filter(|d| !CATEGORIES.iter().any(|(_, n)| n.contains(&d.name.as_str())))
+            .collect();
+        if !rest.is_empty() {
+            out.push_str("── other\n");
+            forms(&rest, &mut out);
+        }
+        return Some(out);
+    };
+    let entries = lookup(name);
+    if entries.is_empty() {
+        return None;
+    }
+    let mut out = String::new();
+    forms(&entries, &mut out);
+    if let Some(e) = example(name) {
+        out.push_str(&format!("example: {e}\n"));
+    }
+    let also = see_also(name);
+    if !also.is_empty() {
+        out.push_str(&format!("see also: {}\n", also.join(", ")));
+    }
     Some(out)
 }
 
-/// The names closest to `name`, for "did you mean".
+/// `:help` without a name: the functions by category, a line each, wrapped at `width`.
+pub(crate) fn summary(width: usize) -> String {
+    let mut out = String::new();
+    for (title, names) in CATEGORIES {
+        let mut line = format!("  {title:<10}");
+        for n in *names {
+            if line.chars().count() + n.len() + 1 > width {
+                out.push_str(line.trim_end());
+                out.push('\n');
+                line = " ".repeat(12);
+            }
+            line.push_str(n);
+            line.push(' ');
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// The distance between two names, for "did you mean".
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur.push(
+                (prev[j] + usize::from(ca != *cb))
+                    .min(prev[j + 1] + 1)
+                    .min(cur[j] + 1),
+            );
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// The names closest to `name`, for "did you mean": those it is part of, then those a typo or
+/// two away.
 pub(crate) fn near(name: &str) -> Vec<&'static str> {
-    let mut names: Vec<&str> = docs()
+    let mut names: Vec<&str> = docs().iter().map(|d| d.name.as_str()).collect();
+    names.dedup();
+    let mut out: Vec<&str> = names
         .iter()
-        .map(|d| d.name.as_str())
+        .copied()
         .filter(|n| n.starts_with(name) || name.starts_with(*n) || n.contains(name))
         .collect();
-    names.dedup();
-    names
+    let typos = names
+        .iter()
+        .copied()
+        .filter(|n| !out.contains(n) && distance(n, name) <= 2.min(name.len() / 2))
+        .collect::<Vec<_>>();
+    out.extend(typos);
+    out.dedup();
+    out
 }
 
 #[cfg(test)]
@@ -209,7 +290,8 @@ mod tests {
     fn one_name_prints_all_its_forms_aligned() {
         assert_eq!(
             render(Some("up")).unwrap(),
-            "link.up() -> Link  bring the link up\n"
+            "link.up() -> Link  bring the link up\nexample: v.up();\n\
+             see also: peer, into, master, nomaster, addr, del_addr, down, mtu, name\n"
         );
         assert_eq!(
             render(Some("vxlan")).unwrap().lines().next(),
@@ -219,6 +301,8 @@ mod tests {
         );
         assert!(render(Some("frob")).is_none());
         assert_eq!(near("vet"), ["veth"]);
+        assert_eq!(near("brige"), ["bridge"]);
+        assert_eq!(near("asert_ping"), ["assert_ping"]);
     }
 
     #[test]
@@ -256,6 +340,20 @@ mod tests {
                 "rule.remove(#{ adopted: true }) / fdb.remove(#{ adopted: true })"
             ]
         );
+    }
+
+    #[test]
+    fn every_function_has_a_category_and_an_example() {
+        for d in docs() {
+            let n = d.name.as_str();
+            assert!(
+                CATEGORIES.iter().any(|(_, names)| names.contains(&n)),
+                "{n} is in no category of :help"
+            );
+            assert!(example(n).is_some(), "{n} has no example");
+        }
+        // :help stays short: a line a category.
+        assert!(summary(100).lines().count() <= 10, "{}", summary(100));
     }
 
     #[test]

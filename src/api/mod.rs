@@ -10,6 +10,7 @@ pub(crate) mod connect;
 pub(crate) mod create;
 pub(crate) mod disjoint;
 pub(crate) mod doc;
+pub(crate) mod doc_examples;
 pub(crate) mod error;
 pub(crate) mod firewall;
 pub(crate) mod iptables;
@@ -24,6 +25,7 @@ pub(crate) mod plain_text;
 pub(crate) mod query;
 pub(crate) mod route;
 pub mod session;
+pub(crate) mod shell;
 pub(crate) mod stack;
 pub(crate) mod step;
 pub(crate) mod sysctl;
@@ -55,4 +57,5 @@ pub(crate) fn register(engine: &mut rhai::Engine, shared: &Shared) {
     why::register(engine, shared);
     step::register(engine, shared);
     pingall::register(engine, shared);
+    shell::register(engine, shared);
 }

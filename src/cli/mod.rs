@@ -4,6 +4,7 @@ pub mod check;
 pub mod doc;
 pub mod down;
 pub mod error;
+pub(crate) mod inspect;
 pub(crate) mod lab_lock;
 pub(crate) mod lab_name;
 pub mod repl;
@@ -88,6 +89,10 @@ pub struct RunArgs {
     /// Log each operation (on stderr, under its section and check)
     #[arg(short, long, conflicts_with = "quiet")]
     pub verbose: bool,
+    /// Then open the REPL on the lab, with the script's variables (after a failure too: then
+    /// nothing is rolled back); with --sandbox, leaving the REPL ends the lab
+    #[arg(long, conflicts_with_all = ["dry_run", "rm"])]
+    pub inspect: bool,
     /// Print only the summary: no sections, no check lines
     #[arg(short, long)]
     pub quiet: bool,

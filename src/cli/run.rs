@@ -43,7 +43,7 @@ pub(crate) fn root_diag(what: &str, verb: &str, help: &str) -> Diag {
 
 /// A lab run with --sandbox lives in the sandbox's namespaces, seen only from inside it.
 pub(crate) const SANDBOX_SEEN_FROM_INSIDE: &str =
-    "a lab built with --sandbox is seen only from inside its sandbox: netsh repl --sandbox --load FILE";
+    "a lab built with --sandbox is seen only from inside its sandbox: netsh run --sandbox --inspect FILE";
 
 /// Rejects a `-p` the script never reads (a typo would otherwise pass silently).
 pub(crate) fn check_params(
@@ -165,7 +165,10 @@ pub fn run(a: RunArgs, sandboxed: bool) -> Result<(), Error> {
             finish(&a, &lab, &mut s, started);
             Ok(())
         }
-        Err(d) => {
+        Err(mut d) => {
+            if sandboxed {
+                super::inspect::inspect_help(&mut d, &file);
+            }
             let notes = fail(&a, &lab, &mut s, &before);
             let e = Error::Diag(Box::new(Located {
                 diag: d,

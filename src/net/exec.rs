@@ -11,6 +11,7 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
@@ -21,6 +22,48 @@ use nix::unistd::Pid;
 use crate::plan::CAPTURE_LIMIT;
 use crate::sys::enter::in_netns;
 use crate::sys::Cancel;
+
+/// Whether commands' output also goes to the terminal as it comes (the REPL's `exec`).
+static STREAM: AtomicBool = AtomicBool::new(false);
+
+/// From now on, [`exec`] copies what a command prints to netsh's stdout and stderr as it
+/// comes, besides capturing it; `false` captures only (a script's run).
+pub(crate) fn stream_output(on: bool) {
+    STREAM.store(on, Ordering::Relaxed);
+}
+
+/// Whether [`exec`] streams (see [`stream_output`]).
+pub(crate) fn streaming() -> bool {
+    STREAM.load(Ordering::Relaxed)
+}
+
+/// Run `argv` in namespace `ns` (`None`: the caller's) on netsh's terminal, with `env` added:
+/// an interactive shell, or one command whose output comes as it is printed. It stays in
+/// netsh's process group, so Ctrl-C reaches it as the terminal's foreground. Returns its exit
+/// code (128 + a signal that ended it).
+pub(crate) fn on_terminal(
+    ns: Option<&Path>,
+    argv: &[String],
+    env: &[(String, String)],
+) -> io::Result<i32> {
+    super::sandbox::reap_orphans();
+    let Some((prog, args)) = argv.split_first() else {
+        return Ok(0);
+    };
+    let mut command = Command::new(prog);
+    command.args(args).envs(env.iter().map(|(k, v)| (k, v)));
+    let prog = prog.clone();
+    let status = in_netns(ns, move || {
+        command
+            .spawn()
+            .map_err(|e| crate::sys::errno::context(e, format_args!("spawn {prog}")))
+    })??
+    .wait()?;
+    Ok(status
+        .code()
+        .or_else(|| status.signal().map(|s| 128 + s))
+        .unwrap_or(-1))
+}
 
 /// Exit code reported when the command ran out of time (as timeout(1)).
 pub(crate) const TIMEOUT_CODE: i32 = 124;
@@ -83,16 +126,17 @@ const DRAIN_GRACE: Duration = Duration::from_millis(50);
 const SLICE: Duration = Duration::from_millis(10);
 
 fn collect(mut child: Child, deadline: Instant, cancel: &Cancel) -> io::Result<ExecOutput> {
+    let tee = streaming();
     let mut pipes = [
         child
             .stdout
             .take()
-            .map(|s| Pipe::new(s.into()))
+            .map(|s| Pipe::new(s.into(), tee.then_some(Tee::Out)))
             .transpose()?,
         child
             .stderr
             .take()
-            .map(|s| Pipe::new(s.into()))
+            .map(|s| Pipe::new(s.into(), tee.then_some(Tee::Err)))
             .transpose()?,
     ];
     let mut status: Option<ExitStatus> = None;
@@ -163,9 +207,31 @@ fn output(code: i32, pipes: [Option<Pipe>; 2]) -> ExecOutput {
     }
 }
 
+/// Where a streamed pipe's bytes are copied as they come.
+#[derive(Clone, Copy)]
+enum Tee {
+    Out,
+    Err,
+}
+
+impl Tee {
+    fn write(self, bytes: &[u8]) {
+        use std::io::Write;
+        // The terminal going away must not fail the command: its output is still captured.
+        let _ = match self {
+            Tee::Out => {
+                let mut o = io::stdout().lock();
+                o.write_all(bytes).and_then(|()| o.flush())
+            }
+            Tee::Err => io::stderr().lock().write_all(bytes),
+        };
+    }
+}
+
 /// A non-blocking child output pipe, what has been kept of it, and how much was dropped.
 struct Pipe {
     src: File,
+    tee: Option<Tee>,
     buf: Vec<u8>,
     /// Bytes read after `buf` was full.
     cut: u64,
@@ -173,13 +239,14 @@ struct Pipe {
 }
 
 impl Pipe {
-    fn new(src: OwnedFd) -> io::Result<Self> {
+    fn new(src: OwnedFd, tee: Option<Tee>) -> io::Result<Self> {
         // Non-blocking so one poll loop can serve both pipes without
         // deadlocking on a full pipe or an open-but-idle one.
         let fl = OFlag::from_bits_truncate(fcntl(src.as_fd(), FcntlArg::F_GETFL)?);
         fcntl(src.as_fd(), FcntlArg::F_SETFL(fl | OFlag::O_NONBLOCK))?;
         Ok(Pipe {
             src: File::from(src),
+            tee,
             buf: Vec::new(),
             cut: 0,
             eof: false,
@@ -192,6 +259,9 @@ impl Pipe {
             match self.src.read(&mut chunk) {
                 Ok(0) => self.eof = true,
                 Ok(n) => {
+                    if let Some(t) = self.tee {
+                        t.write(&chunk[..n]);
+                    }
                     // A command that prints without end (`yes`) must not grow netsh without end.
                     let keep = n.min(CAPTURE_LIMIT.saturating_sub(self.buf.len()));
                     self.buf.extend_from_slice(&chunk[..keep]);

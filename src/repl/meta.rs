@@ -8,8 +8,17 @@ pub(crate) enum Meta {
     Show,
     Plan,
     Apply,
-    Save(PathBuf),
+    /// `:save [--asserts] FILE`
+    Save {
+        file: PathBuf,
+        asserts: bool,
+    },
     Load(PathBuf),
+    /// `:sh NS [command]`: a shell in a namespace (or the host), or one command there.
+    Sh {
+        place: String,
+        cmd: Option<String>,
+    },
     Reset,
     Quit,
 }
@@ -24,10 +33,14 @@ pub(crate) const COMMANDS: &[(&str, &str)] = &[
     (":plan", "dry-run the following lines until :apply"),
     (":apply", "run the planned lines for real"),
     (
-        ":save FILE",
-        "write the session's successful statements as a script",
+        ":save [--asserts] FILE",
+        "write the session's lines as a script (--asserts: pings as assertions)",
     ),
     (":load FILE", "run a script in this session"),
+    (
+        ":sh NS [CMD]",
+        "a shell in namespace NS (or host), or one command there",
+    ),
     (
         ":reset",
         "remove what the session built and forget its variables",
@@ -56,8 +69,29 @@ impl Meta {
             ":show" => none(Meta::Show),
             ":plan" => none(Meta::Plan),
             ":apply" => none(Meta::Apply),
-            ":save" => file(":save").map(Meta::Save),
+            ":save" => {
+                let (asserts, rest) = match arg.and_then(|a| a.strip_prefix("--asserts")) {
+                    Some(rest) => (true, Some(rest.trim()).filter(|r| !r.is_empty())),
+                    None => (false, arg),
+                };
+                let file = rest
+                    .map(PathBuf::from)
+                    .ok_or(":save needs a file: :save lab.rhai (:save --asserts lab.rhai turns answered pings into assertions)")?;
+                Ok(Meta::Save { file, asserts })
+            }
             ":load" => file(":load").map(Meta::Load),
+            ":sh" => {
+                let arg =
+                    arg.ok_or(":sh needs a namespace: :sh ns1, :sh ns1 ip -br addr, :sh host")?;
+                let (place, cmd) = match arg.split_once(char::is_whitespace) {
+                    Some((p, c)) => (p, Some(c.trim().to_string())),
+                    None => (arg, None),
+                };
+                Ok(Meta::Sh {
+                    place: place.to_string(),
+                    cmd,
+                })
+            }
             ":reset" => none(Meta::Reset),
             ":quit" | ":q" | ":exit" => none(Meta::Quit),
             other => Err(format!(
@@ -84,12 +118,36 @@ mod tests {
         );
         assert_eq!(
             Meta::parse(":save  lab.rhai "),
-            Ok(Meta::Save("lab.rhai".into()))
+            Ok(Meta::Save {
+                file: "lab.rhai".into(),
+                asserts: false
+            })
         );
         assert!(Meta::parse(":save").unwrap_err().contains(":save lab.rhai"));
         assert!(Meta::parse(":frob")
             .unwrap_err()
             .starts_with("unknown command :frob"));
+        assert_eq!(
+            Meta::parse(":save --asserts x.rhai"),
+            Ok(Meta::Save {
+                file: "x.rhai".into(),
+                asserts: true
+            })
+        );
         assert_eq!(Meta::parse(":q"), Ok(Meta::Quit));
+        assert_eq!(
+            Meta::parse(":sh ns1  ip -br addr"),
+            Ok(Meta::Sh {
+                place: "ns1".into(),
+                cmd: Some("ip -br addr".into())
+            })
+        );
+        assert_eq!(
+            Meta::parse(":sh host"),
+            Ok(Meta::Sh {
+                place: "host".into(),
+                cmd: None
+            })
+        );
     }
 }

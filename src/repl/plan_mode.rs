@@ -4,6 +4,7 @@
 use super::evaluator::Evaluator;
 use crate::api::backend::Backend;
 use crate::api::model::Model;
+use crate::api::Session;
 use crate::lab::Journal;
 use crate::plan::Apply;
 use crate::sys::Netns;
@@ -37,6 +38,7 @@ impl PlanMode {
         }
         dry.remember(named, views);
         let lab = s.journal.lab.clone();
+        ev.planning = true;
         PlanMode {
             backend: std::mem::replace(&mut s.backend, Box::new(dry)),
             journal: std::mem::replace(&mut s.journal, Journal::in_memory(&lab)),
@@ -52,6 +54,20 @@ impl PlanMode {
         self.kept
     }
 
+    /// `f` on the session as it stands outside the plan: the real backend, journal and model.
+    pub(crate) fn live<R>(&mut self, ev: &Evaluator, f: impl FnOnce(&mut Session) -> R) -> R {
+        let mut s = ev.shared.borrow_mut();
+        let s = &mut *s;
+        std::mem::swap(&mut s.backend, &mut self.backend);
+        std::mem::swap(&mut s.journal, &mut self.journal);
+        std::mem::swap(&mut s.model, &mut self.model);
+        let r = f(s);
+        std::mem::swap(&mut s.backend, &mut self.backend);
+        std::mem::swap(&mut s.journal, &mut self.journal);
+        std::mem::swap(&mut s.model, &mut self.model);
+        r
+    }
+
     /// Put the real backend and the state from before the plan back; returns the planned lines.
     pub(crate) fn end(self, ev: &mut Evaluator) -> Vec<String> {
         {
@@ -63,6 +79,8 @@ impl PlanMode {
         }
         ev.scope = self.scope;
         ev.funcs = self.funcs;
+        ev.planning = false;
+        ev.pinged.truncate(self.kept);
         ev.statements.split_off(self.kept)
     }
 }

@@ -9,8 +9,11 @@ use super::helper::ReplHelper;
 use super::history::history_file;
 use super::meta::{Meta, COMMANDS};
 use super::plan_mode::PlanMode;
+use crate::api::stack::Stack;
 use crate::api::Shared;
 use crate::lab::teardown::teardown;
+use crate::script::diagnostic::Diag;
+use crate::sys::Netns;
 use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
 use rustyline::{CompletionType, Config, Editor, EventHandler, KeyCode, KeyEvent, Modifiers};
@@ -18,6 +21,24 @@ use std::path::Path;
 
 /// The name a typed line's diagnostics give as its file.
 const INPUT: &str = "<input>";
+
+const BANNER: &str = concat!(
+    "netsh ",
+    env!("CARGO_PKG_VERSION"),
+    ": DSL lines build the lab; :help lists the words, Tab completes, Ctrl-D leaves"
+);
+
+/// `:help`: the words by category, then the commands; `:help NAME` and `netsh doc` say more.
+pub(crate) fn help_text() -> String {
+    let mut out =
+        String::from("DSL (:help NAME: its forms and an example; netsh doc: all of it)\n");
+    out.push_str(&crate::api::doc::summary(100));
+    out.push_str("commands\n");
+    for (c, what) in COMMANDS {
+        out.push_str(&format!("  {c:<24}{what}\n"));
+    }
+    out
+}
 
 pub(crate) struct Shell {
     ev: Evaluator,
@@ -50,11 +71,31 @@ impl Shell {
 
     /// Run `src` as one input and say what it did; `file` names it in diagnostics.
     fn input(&mut self, src: &str, file: &str) -> bool {
-        let r = self.ev.eval(src);
-        self.print_changes();
+        self.input_as(src, file, false)
+    }
+
+    /// As `input`; with `keep`, a failure leaves the lab and the variables as it reached them.
+    fn input_as(&mut self, src: &str, file: &str, keep: bool) -> bool {
+        // What a typed line runs prints as it comes; a loaded script's commands stay quiet.
+        let typed = file == INPUT;
+        crate::net::exec::stream_output(typed);
+        self.ev.streamed = typed;
+        let r = match keep {
+            true => self.ev.eval_kept(src),
+            false => self.ev.eval(src),
+        };
+        crate::net::exec::stream_output(false);
+        // A script narrated as `netsh run` tells it (--inspect): its sections and checks said
+        // what it did, and -v its commands; the change list and last value would say it twice.
+        let told = !typed && self.ev.shared.borrow().narration.told;
+        if told {
+            self.discard_changes();
+        } else {
+            self.print_changes();
+        }
         match r {
             Ok(value) => {
-                if let Some(v) = value {
+                if let Some(v) = value.filter(|_| !told) {
                     println!("{v}");
                 }
                 true
@@ -63,28 +104,79 @@ impl Shell {
                 if d.code == "netsh::interrupted" {
                     d.help = Some("the line stopped; the session goes on".into());
                 }
+                d.help = d.help.map(|h| super::hint::in_repl_words(&h));
                 eprint!("{}", d.render(file, Some(src)));
                 false
             }
         }
     }
 
+    /// A typed line: a shell command gets its DSL form instead of "unknown variable".
+    fn typed(&mut self, line: &str) {
+        let known = |w: &str| self.ev.scope.contains(w);
+        if let Some((message, help)) = super::hint::shell_hint(line, known) {
+            let at = crate::sys::At {
+                line: 1,
+                col: 1 + line.len() - line.trim_start().len(),
+                file: 0,
+            };
+            let d = Diag::new("netsh::shell-command", message, Some(help)).at(Some(at));
+            eprint!("{}", d.render(INPUT, Some(line)));
+            return;
+        }
+        self.input(line, INPUT);
+    }
+
     fn print_changes(&mut self) {
-        let steps = self
-            .ev
+        for line in change_lines(&self.take_changes()) {
+            println!("{line}");
+        }
+    }
+
+    fn discard_changes(&mut self) {
+        self.take_changes();
+    }
+
+    fn take_changes(&mut self) -> Vec<crate::plan::OpKind> {
+        self.ev
             .shared
             .borrow_mut()
             .applied
             .as_mut()
             .map(std::mem::take)
-            .unwrap_or_default();
-        for line in change_lines(&steps) {
-            println!("{line}");
-        }
+            .unwrap_or_default()
     }
 
-    /// Run a script file in the session (`--load`, `:load`).
+    /// Run a script file in the session (`:load`): a failure undoes the whole file.
     pub(crate) fn load(&mut self, file: &Path) -> bool {
+        self.load_as(file, false)
+    }
+
+    /// Run the script the session starts from (`--load`, `run --inspect`): a failure keeps
+    /// what it reached, to be looked at.
+    pub(crate) fn load_kept(&mut self, file: &Path) -> bool {
+        let ok = self.load_as(file, true);
+        if !ok {
+            let first = self
+                .ev
+                .shared
+                .borrow()
+                .model
+                .namespaces
+                .keys()
+                .next()
+                .cloned();
+            let n = first.unwrap_or_else(|| "ns1".into());
+            eprintln!(
+                "lab {}: {} stopped at the error above; nothing was rolled back: look with pingall(), :show, ns(\"{n}\").why(\"ADDR\"), :sh {n}",
+                self.lab,
+                file.display()
+            );
+        }
+        ok
+    }
+
+    fn load_as(&mut self, file: &Path, keep: bool) -> bool {
         let name = file.display().to_string();
         let src = match crate::script::read::read_script(file) {
             Ok(s) => s,
@@ -94,7 +186,7 @@ impl Shell {
             }
         };
         self.ev.set_script(file);
-        let ok = self.input(&src, &name);
+        let ok = self.input_as(&src, &name, keep);
         self.ev.set_dir(None);
         ok
     }
@@ -111,6 +203,7 @@ impl Shell {
         );
         Names {
             variables: self.ev.variables(),
+            receivers: self.ev.receivers(),
             objects,
         }
     }
@@ -119,14 +212,7 @@ impl Shell {
     fn meta(&mut self, m: Meta) -> bool {
         match m {
             Meta::Quit => return false,
-            Meta::Help(None) => {
-                println!("commands:");
-                for (c, what) in COMMANDS {
-                    println!("  {c:<14}{what}");
-                }
-                println!("functions (:help NAME for one):");
-                print!("{}", crate::api::doc::render(None).unwrap_or_default());
-            }
+            Meta::Help(None) => print!("{}", help_text()),
             Meta::Help(Some(name)) if name.starts_with(':') => {
                 match COMMANDS
                     .iter()
@@ -143,16 +229,22 @@ impl Shell {
                     if near.is_empty() {
                         eprintln!("no function {name}: :help lists them all");
                     } else {
-                        eprintln!("no function {name}; did you mean {}?", near.join(", "));
+                        eprintln!("no function {name}: did you mean {}?", near.join(", "));
                     }
                 }
             },
             Meta::Show => {
                 let r = super::show::show(&mut self.ev.shared.borrow_mut());
+                // During a plan: what the lab holds now, to mark what only the plan adds.
+                let live = match self.plan.as_mut() {
+                    Some(p) => Some(p.live(&self.ev, super::show::show)),
+                    None => None,
+                };
                 self.print_changes();
-                match r {
-                    Ok(text) => print!("{text}"),
-                    Err(e) => eprintln!("error: {e}"),
+                match (r, live) {
+                    (Ok(text), Some(Ok(now))) => print!("{}", super::show::planned(&now, &text)),
+                    (Ok(text), _) => print!("{text}"),
+                    (Err(e), _) => eprintln!("error: {e}"),
                 }
             }
             Meta::Plan => {
@@ -175,13 +267,13 @@ impl Shell {
                     }
                 }
             },
-            Meta::Save(file) => {
+            Meta::Save { file, asserts } => {
                 // Planned lines are not part of the lab until :apply.
                 let n = self
                     .plan
                     .as_ref()
                     .map_or(self.ev.statements.len(), PlanMode::kept);
-                match std::fs::write(&file, self.ev.script(n)) {
+                match std::fs::write(&file, self.ev.script(n, asserts)) {
                     Ok(()) => println!(
                         "saved {n} statement{} to {}",
                         if n == 1 { "" } else { "s" },
@@ -190,12 +282,36 @@ impl Shell {
                     Err(e) => eprintln!("error: cannot write {}: {e}", file.display()),
                 }
             }
+            Meta::Sh { place, cmd } => self.sh(&place, cmd.as_deref()),
             Meta::Load(file) => {
                 self.load(&file);
             }
             Meta::Reset => self.reset(),
         }
         true
+    }
+
+    /// `:sh NS [CMD]`: NS is a namespace's name, a variable holding one, or `host`.
+    fn sh(&mut self, place: &str, cmd: Option<&str>) {
+        let ns = match place {
+            "host" => Netns::Root,
+            _ => self
+                .ev
+                .scope
+                .get_value::<Stack>(place)
+                .map_or_else(|| Netns::named(place), |st| st.ns),
+        };
+        let r = self.ev.shared.borrow_mut().shell(&Stack { ns }, cmd);
+        match r {
+            Ok(0) => {}
+            Ok(code) => eprintln!("exit {code}"),
+            Err(e) => {
+                eprintln!("error: {}", e.message);
+                if let Some(h) = e.help {
+                    eprintln!("  help: {h}");
+                }
+            }
+        }
     }
 
     /// Remove what the session built, and forget its variables and functions.
@@ -255,6 +371,10 @@ impl Shell {
         if let Some(h) = &history {
             let _ = rl.load_history(h);
         }
+        // A person at a terminal is greeted; lines piped in get their output only.
+        if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+            println!("{}", BANNER);
+        }
         loop {
             match rl.readline(&self.prompt()) {
                 Ok(line) => {
@@ -274,7 +394,7 @@ impl Shell {
                             }
                         }
                     } else {
-                        self.input(&line, INPUT);
+                        self.typed(&line);
                         true
                     };
                     if !go_on {
@@ -302,7 +422,15 @@ impl Shell {
     fn farewell(&self) {
         let s = self.ev.shared.borrow();
         let owned = s.journal.entries.iter().filter(|e| !e.adopted).count();
-        if self.sandboxed || owned == 0 {
+        if owned == 0 {
+            return;
+        }
+        if self.sandboxed {
+            eprintln!(
+                "lab {}: the sandbox ends with the session, and its {} with it",
+                self.lab,
+                crate::lab::objects(owned)
+            );
             return;
         }
         eprintln!(

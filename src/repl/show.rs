@@ -124,3 +124,71 @@ pub(crate) fn show(s: &mut Session) -> Result<String, String> {
     }
     Ok(out)
 }
+
+/// The text's sections: each header line (not indented) with the lines under it.
+fn sections(text: &str) -> Vec<(&str, Vec<&str>)> {
+    let mut out: Vec<(&str, Vec<&str>)> = vec![];
+    for l in text.lines() {
+        match (l.starts_with(' '), out.last_mut()) {
+            (true, Some((_, lines))) => lines.push(l),
+            _ => out.push((l, vec![])),
+        }
+    }
+    out
+}
+
+/// `:show` during a plan: the state the plan would leave, each line the lab does not hold yet
+/// marked `(planned)`; the live rules kept beside the planned ones.
+pub(crate) fn planned(live: &str, planned: &str) -> String {
+    let live = sections(live);
+    let seen = |header: &str| live.iter().find(|(h, _)| *h == header);
+    let mut out = String::new();
+    let mark = |out: &mut String, l: &str, new: bool| {
+        out.push_str(l);
+        out.push_str(if new { "  (planned)\n" } else { "\n" });
+    };
+    for (header, lines) in sections(planned) {
+        let was = seen(header);
+        mark(&mut out, header, was.is_none());
+        let before: &[&str] = was.map_or(&[], |(_, l)| l.as_slice());
+        // The live rules first (a dry run knows only the plan's), then the plan's new ones.
+        if header == "rules" {
+            for l in before {
+                mark(&mut out, l, false);
+            }
+        }
+        for l in lines {
+            if !(header == "rules" && before.contains(&l)) {
+                mark(&mut out, l, !before.contains(&l));
+            }
+        }
+    }
+    if seen("rules").is_some() && !planned.lines().any(|l| l == "rules") {
+        for (header, lines) in live.iter().filter(|(h, _)| *h == "rules") {
+            mark(&mut out, header, false);
+            for l in lines {
+                mark(&mut out, l, false);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn planned_lines_are_marked_and_live_rules_kept() {
+        let live = "host\n  br0 bridge up\nn1 (namespace)\nrules\n  host filter FORWARD -i br0 -j ACCEPT\n";
+        let plan = "host\n  br0 bridge up\n  br1 bridge down\nn1 (namespace)\nn2 (namespace)\n  route default via 10.1.1.1\nrules\n  host nat POSTROUTING -j MASQUERADE\n";
+        assert_eq!(
+            planned(live, plan),
+            "host\n  br0 bridge up\n  br1 bridge down  (planned)\nn1 (namespace)\nn2 (namespace)  (planned)\n  route default via 10.1.1.1  (planned)\nrules\n  host filter FORWARD -i br0 -j ACCEPT\n  host nat POSTROUTING -j MASQUERADE  (planned)\n"
+        );
+        // A plan without rules keeps the live ones.
+        assert!(
+            planned(live, "host\n").ends_with("rules\n  host filter FORWARD -i br0 -j ACCEPT\n")
+        );
+    }
+}

@@ -57,7 +57,7 @@ fn a_failed_line_is_undone_and_not_saved() {
     ev.eval("ns(\"b\")").unwrap();
     assert!(log.borrow().iter().any(|l| l == "ip netns add b"));
     assert_eq!(
-        ev.script(usize::MAX),
+        ev.script(usize::MAX, false),
         "// saved by the netsh REPL\nlet a = ns(\"a\");\nns(\"b\");\n"
     );
 }
@@ -91,4 +91,18 @@ fn planned_lines_change_nothing_until_applied() {
     let after: Vec<String> = log.borrow()[before..].to_vec();
     assert_eq!(after.len(), 2, "{after:?}");
     assert!(after[0].contains("br0"), "{after:?}");
+}
+
+#[test]
+fn help_is_short_and_by_category() {
+    let text = super::shell::help_text();
+    assert!(text.lines().count() <= 25, "{text}");
+    for part in [
+        "checks",
+        "firewall",
+        ":sh NS [CMD]",
+        ":save [--asserts] FILE",
+    ] {
+        assert!(text.contains(part), "no {part} in {text}");
+    }
 }

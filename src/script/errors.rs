@@ -32,6 +32,14 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 /// Rhai names types by their Rust paths; say them as a script writer would.
 fn type_words(t: &str) -> String {
+    // Rhai names a string argument by all its forms: "&str | ImmutableString | String".
+    if t.contains(" | ") {
+        let words: Vec<String> = t.split(" | ").map(type_words).collect();
+        return match words.iter().any(|w| w == "string") {
+            true => "string".into(),
+            false => words.join(" | "),
+        };
+    }
     let t = t.trim();
     let t = t.rsplit("::").next().unwrap_or(t);
     match t {
@@ -124,41 +132,7 @@ pub(crate) fn to_diag(err: &EvalAltResult, known: &Known) -> Diag {
             };
             Diag::new("netsh::syntax", format!("syntax error: {p}"), Some(help)).at(at(*pos))
         }
-        EvalAltResult::ErrorFunctionNotFound(sig, pos) => {
-            let (name, args) = split_sig(sig);
-            let overloads: Vec<&(String, String)> =
-                known.functions.iter().filter(|(n, _)| *n == name).collect();
-            if overloads.is_empty() {
-                let best = known
-                    .functions
-                    .iter()
-                    .map(|(n, _)| (edit_distance(n, &name), n))
-                    .filter(|(d, _)| *d <= 2)
-                    .min();
-                let help = match best {
-                    Some((_, n)) => format!("did you mean {n}? `netsh doc` lists every function"),
-                    None => "`netsh doc` lists every function".to_string(),
-                };
-                Diag::new(
-                    "netsh::unknown-function",
-                    format!("unknown function {name}"),
-                    Some(help),
-                )
-                .at(at(*pos))
-            } else {
-                // A first argument of a DSL type reads best as the receiver of a method.
-                let mut forms: Vec<String> =
-                    overloads.iter().map(|(n, a)| call_form(n, a)).collect();
-                forms.sort();
-                forms.dedup();
-                Diag::new(
-                    "netsh::arguments",
-                    format!("{name} cannot take ({args})"),
-                    Some(format!("{name} takes {}", forms.join(" or "))),
-                )
-                .at(at(*pos))
-            }
-        }
+        EvalAltResult::ErrorFunctionNotFound(sig, pos) => not_found(sig, pos, known),
         EvalAltResult::ErrorVariableNotFound(name, pos) => Diag::new(
             "netsh::unknown-variable",
             format!("unknown variable {name}"),
@@ -187,6 +161,58 @@ pub(crate) fn to_diag(err: &EvalAltResult, known: &Known) -> Diag {
 
 /// `bridge(Stack, string)` reads as `stack.bridge(string)`: a first argument of a DSL type is
 /// the receiver of a method.
+/// A call no registration takes: an unknown name (and the nearest one), or known functions
+/// given the wrong arguments (and the forms they take).
+fn not_found(sig: &str, pos: &Position, known: &Known) -> Diag {
+    let (name, args) = split_sig(sig);
+    let overloads: Vec<&(String, String)> =
+        known.functions.iter().filter(|(n, _)| *n == name).collect();
+    if overloads.is_empty() {
+        let best = known
+            .functions
+            .iter()
+            .map(|(n, _)| (edit_distance(n, &name), n))
+            .filter(|(d, _)| *d <= 2)
+            .min();
+        let help = match best {
+            Some((_, n)) => format!("did you mean {n}? `netsh doc` lists every function"),
+            None => "`netsh doc` lists every function".to_string(),
+        };
+        Diag::new(
+            "netsh::unknown-function",
+            format!("unknown function {name}"),
+            Some(help),
+        )
+        .at(at(*pos))
+    } else {
+        // A first argument of a DSL type reads best as the receiver of a method.
+        let mut forms: Vec<String> = overloads.iter().map(|(n, a)| call_form(n, a)).collect();
+        forms.sort();
+        forms.dedup();
+        let types = |a: &str| -> Vec<String> {
+            a.split(", ")
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+                .collect()
+        };
+        let takes: Vec<Vec<String>> = overloads.iter().map(|(_, a)| types(a)).collect();
+        let handle = at(*pos)
+            .and_then(|a| super::span::offset(known.src, a.line, a.col))
+            .and_then(|off| {
+                super::handle::name_for_handle(&name, &types(&args), &takes, known.src, off)
+            });
+        if let Some((message, help)) = handle {
+            return Diag::new("netsh::arguments", message, Some(help)).at(at(*pos));
+        }
+        Diag::new(
+            "netsh::arguments",
+            format!("{name} cannot take ({args})"),
+            Some(format!("{name} takes {}", forms.join(" or "))),
+        )
+        .at(at(*pos))
+    }
+}
+
 fn call_form(name: &str, args: &str) -> String {
     let (first, rest) = args.split_once(", ").unwrap_or((args, ""));
     match first {

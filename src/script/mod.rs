@@ -3,6 +3,7 @@
 pub mod diagnostic;
 pub(crate) mod engine;
 pub(crate) mod errors;
+pub(crate) mod handle;
 pub(crate) mod modules;
 pub(crate) mod read;
 pub(crate) mod span;

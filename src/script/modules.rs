@@ -19,6 +19,27 @@ pub(crate) struct StdlibResolver {
     rooted: bool,
 }
 
+/// The stdlib's modules (`topo`, …): each `name.rhai` in the first folder that holds any.
+pub(crate) fn stdlib_modules() -> Vec<(String, PathBuf)> {
+    let r = StdlibResolver::new(None);
+    for d in &r.dirs {
+        let Ok(entries) = std::fs::read_dir(d) else {
+            continue;
+        };
+        let mut out: Vec<(String, PathBuf)> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "rhai"))
+            .filter_map(|p| Some((p.file_stem()?.to_str()?.to_string(), p.clone())))
+            .collect();
+        if !out.is_empty() {
+            out.sort();
+            return out;
+        }
+    }
+    vec![]
+}
+
 impl StdlibResolver {
     pub(crate) fn new(script_dir: Option<&Path>) -> Self {
         let mut dirs = vec![];
