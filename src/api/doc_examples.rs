@@ -4,11 +4,11 @@
 /// The DSL by what it is for, in the order of a lab; every documented name is in one.
 #[rustfmt::skip]
 pub(crate) const CATEGORIES: &[(&str, &[&str])] = &[
-    ("stacks", &["host", "ns", "del", "param", "subnet_addr", "ip_of"]),
+    ("stacks", &["host", "ns", "del", "param", "subnet_addr", "ip_of", "disjoint"]),
     ("links", &["bridge", "veth", "vxlan", "fdb", "link", "wire", "connect"]),
     ("on a link", &["peer", "into", "master", "nomaster", "addr", "del_addr", "up", "down", "mtu", "name"]),
-    ("routing", &["route", "del_route", "sysctl", "ip_forward"]),
-    ("checks", &["ping", "assert_ping", "assert_no_ping", "pingall", "why", "exec", "shell"]),
+    ("routing", &["route", "del_route", "sysctl", "ip_forward", "read_sysctl"]),
+    ("checks", &["step", "ping", "assert_ping", "assert_no_ping", "pingall", "why", "exec", "shell"]),
     ("reading", &["links", "addrs", "routes", "rules"]),
     ("firewall", &["forward", "masquerade", "snat", "dnat", "nat", "iptables", "remove"]),
 ];
@@ -22,6 +22,7 @@ pub(crate) const EXAMPLES: &[(&str, &str)] = &[
     ("param", r#"let subnet = param("subnet", "10.1.1.0/24");"#),
     ("subnet_addr", r#"subnet_addr("10.1.1.0/24", 1)  // "10.1.1.1/24""#),
     ("ip_of", r#"ip_of("10.1.1.2/24")  // "10.1.1.2""#),
+    ("disjoint", r#"disjoint(#{ subnet: subnet, lan: lan, internet: "203.0.113.10" });"#),
     ("bridge", r#"let br = bridge("br0").addr("10.1.1.1/24").up();"#),
     ("veth", r#"let v = veth("veth1", "veth1-br");"#),
     ("vxlan", r#"let vx = vxlan("vx0", #{ id: 42, remote: "172.31.131.150", dev: "eth0" });"#),
@@ -43,6 +44,8 @@ pub(crate) const EXAMPLES: &[(&str, &str)] = &[
     ("del_route", r#"ns1.del_route("10.2.0.0/24");"#),
     ("sysctl", r#"ns1.sysctl("net.ipv4.conf.all.rp_filter", 0);"#),
     ("ip_forward", r#"ip_forward(true);"#),
+    ("read_sysctl", r#"read_sysctl("net.bridge.bridge-nf-call-iptables")  // "1", or () if absent"#),
+    ("step", r#"step("B. Reaching another machine on the LAN");"#),
     ("ping", r#"ns1.ping("10.1.1.3")  // true or false"#),
     ("assert_ping", r#"ns1.assert_ping("10.1.1.3");"#),
     ("assert_no_ping", r#"ns1.assert_no_ping("172.31.131.150");"#),

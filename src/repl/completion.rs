@@ -229,7 +229,7 @@ mod tests {
             assert!(!link.contains(&not.to_string()), "{not} in {link:?}");
         }
         let (_, stack) = complete("ns1.r", 5, &names());
-        assert_eq!(stack, ["route", "routes"]);
+        assert_eq!(stack, ["read_sysctl", "route", "routes"]);
         let dir = std::env::temp_dir().join(format!("netsh-complete-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("sub")).unwrap();
         std::fs::write(dir.join("lab.rhai"), "").unwrap();
