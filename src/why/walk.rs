@@ -117,6 +117,20 @@ pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
             unheld(k, &mut r, &cur, &route, dst, chosen.as_ref(), &seen);
             return r;
         };
+        if route.via.is_none()
+            && super::netmask::too_wide(
+                k,
+                &mut r,
+                &cur,
+                &route.dev,
+                dst,
+                &nns,
+                &nlink,
+                "the packet",
+            )
+        {
+            return r;
+        }
         r.next_hops.push((cur.clone(), route.dev.clone(), next));
         if !l2::reach(k, &mut r, &cur, &route.dev, &nns, &nlink)
             || !hook_points::bridged(k, &mut r, &cur, &route.dev, &nns, &nlink, pkt_src, dst)
