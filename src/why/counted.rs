@@ -89,7 +89,21 @@ pub(crate) fn blame(k: &mut dyn Kernel, r: &mut Report, before: &Snapshot) -> bo
         }
         None => format!("policy {}", c.target),
     };
-    let fix = seen.map(|p| super::hooks::accept_path(k, ns, &c.table, &builtin, &p));
+    // A packet the analysis did not follow through this chain (a tunnel's underlay): the
+    // rule itself goes, as `iptables -D` names it.
+    let delete = || {
+        let spec = c.rule.as_ref().filter(|s| !s.contains('"'))?;
+        let t = match c.table.as_str() {
+            "filter" => String::new(),
+            t => format!("-t {t} "),
+        };
+        let cmd = format!("exec(\"iptables {t}-D {} {spec}\")", c.chain);
+        Some(super::words::call(ns, &cmd))
+    };
+    let fix = match seen {
+        Some(p) => Some(super::hooks::accept_path(k, ns, &c.table, &builtin, &p)),
+        None => delete(),
+    };
     r.block(
         ns,
         format!(

@@ -33,10 +33,11 @@ pub(crate) fn fits(k: &mut dyn Kernel, r: &mut Report, ns: &Netns, link: &str) -
     let p = packet(k);
     match mtu_of(k, ns, link) {
         Some(m) if m < p => {
+            let fix = super::mtu_fix::raise(k, &r.src, ns, link, wanted(p));
             r.block(
                 ns,
                 format!("{link} in {ns} has MTU {m}: a {p}-byte packet with DF set does not fit"),
-                Some(link_call(ns, link, &format!("mtu({})", wanted(p)))),
+                Some(fix),
             );
             false
         }

@@ -26,6 +26,10 @@ pub(crate) fn forwards(
         .and_then(|l| l.port_state);
     match state {
         Some(s) if s != FORWARDING => {
+            let what = format!("{port}, a port of {br} in {ns}, is {}", state_word(s));
+            if super::dead_peer::cut_off(k, r, ns, port, &what) {
+                return false;
+            }
             r.block(
                 ns,
                 format!(

@@ -137,9 +137,9 @@ pub(crate) fn rp_drops(k: &mut dyn Kernel, at: &Netns, q: &Lookup, e: &Refusal) 
     }
     match (
         rp_mode(k, at, iif).as_str(),
-        k.route_get(at, &Lookup::to(src)),
+        super::rp_back::back_dev(k, at, src, q.dst),
     ) {
-        ("1", Ok(back)) => back.dev != iif,
+        ("1", Ok(back)) => back != iif,
         ("1" | "2", Err(_)) => true,
         _ => e.reverse_path(),
     }
@@ -176,9 +176,9 @@ pub(crate) fn reverse_path(
         return;
     };
     let mode = rp_mode(k, at, &iif);
-    let back = match k.route_get(at, &Lookup::to(src)) {
-        Ok(b) => format!("its route back to {src} leaves by {}", b.dev),
-        Err(b) => format!("it has no route back to {src} ({})", b.words),
+    let back = match super::rp_back::back_dev(k, at, src, q.dst) {
+        Ok(b) => format!("its route back to {src} leaves by {b}"),
+        Err(b) => format!("it has no route back to {src} ({b})"),
     };
     r.block(
         at,

@@ -146,6 +146,14 @@ impl Follow<'_> {
         !self.visited.contains(&(s.ns.clone(), s.dev.clone(), s.out))
     }
 
+    /// Seen leaving `ns` by another link with a new destination: DNAT sent it on, it did
+    /// not arrive here.
+    fn rewritten(&self, ns: &Netns, in_dev: &str, dst: IpAddr) -> bool {
+        self.all.iter().any(|o| {
+            o.reply == self.reply && o.out && o.ns == *ns && o.dev != in_dev && o.dst != dst
+        })
+    }
+
     fn master(&mut self, ns: &Netns, dev: &str) -> Option<String> {
         find(self.k, ns, dev).and_then(|l| l.master)
     }
@@ -162,7 +170,7 @@ impl Follow<'_> {
     fn at(&mut self, ns: Netns, in_dev: Option<String>) -> Result<Pos, End> {
         if let Some(i) = &in_dev {
             let s = self.get(&ns, i, false).cloned().ok_or(End::Unclear)?;
-            if local(self.k, &ns, s.dst) {
+            if local(self.k, &ns, s.dst) && !self.rewritten(&ns, i, s.dst) {
                 return Err(End::Arrived { ns, dev: i.clone() });
             }
         }

@@ -70,7 +70,7 @@ pub(crate) fn tunnel(
             .as_ref()
             .is_some_and(|f| f.id == v.id && f.port == v.port)
     }) else {
-        r.block(at, format!("the L2 path over the tunnel ends at {name} in {at}: {far} at {remote} has no VXLAN with VNI {} port {} (it has {}; wrong VNI)", v.id, v.port, if far_words.is_empty() { "none".into() } else { far_words }), Some(fix_far(&local.map(|l| l.to_string()).unwrap_or("LOCAL".into()))));
+        r.block(at, format!("the L2 path over the tunnel ends at {name} in {at}: {far} at {remote} has no VXLAN with VNI {} port {} (it has {}; {})", v.id, v.port, if far_words.is_empty() { "none".into() } else { far_words }, mismatch(&far_vx, v.id, v.port)), Some(fix_far(&local.map(|l| l.to_string()).unwrap_or("LOCAL".into()))));
         return false;
     };
     let f = m.vxlan.clone().unwrap_or_default();
@@ -155,4 +155,16 @@ fn recreate(ns: &Netns, v: &VxlanInfo, name: &str, remote: &str, master: &str) -
             )
         )
     )
+}
+
+/// Which of VNI and port the far VXLANs get wrong: `wrong port` when one has the VNI.
+fn mismatch(far: &[LinkDetail], id: u32, port: u16) -> &'static str {
+    let vx = || far.iter().filter_map(|l| l.vxlan.as_ref());
+    if vx().any(|f| f.id == id) {
+        "wrong port"
+    } else if vx().any(|f| f.port == port) || far.is_empty() {
+        "wrong VNI"
+    } else {
+        "wrong VNI and port"
+    }
 }

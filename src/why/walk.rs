@@ -117,13 +117,7 @@ pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
             unheld(k, &mut r, &cur, &route, dst, chosen.as_ref(), &seen);
             return r;
         };
-        r.next_hops.push((cur.clone(), route.dev.clone(), next));
-        if !l2::reach(k, &mut r, &cur, &route.dev, &nns, &nlink)
-            || !hook_points::bridged(k, &mut r, &cur, &route.dev, &nns, &nlink, pkt_src, dst)
-        {
-            return r;
-        }
-        if !segment::check(k, &mut r, &cur, &route.dev, next, &nns, &nlink) {
+        if !onward(k, &mut r, &cur, &route, dst, pkt_src, &nns, &nlink) {
             return r;
         }
         if next != dst {
@@ -140,6 +134,33 @@ pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
         None,
     );
     r
+}
+
+/// From `cur` out of the route's link to `nlink` in `nns`, which holds the next hop: an
+/// on-link next hop really on the link's segment, the layer 2 between, bridged FORWARD, and
+/// the segment's checks. `false` when broken (said in `r`).
+#[allow(clippy::too_many_arguments)]
+fn onward(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    cur: &Netns,
+    route: &RouteGet,
+    dst: IpAddr,
+    pkt_src: Option<IpAddr>,
+    nns: &Netns,
+    nlink: &str,
+) -> bool {
+    let next = route.via.unwrap_or(dst);
+    let dev = &route.dev;
+    if route.via.is_none()
+        && super::netmask::too_wide(k, r, cur, dev, dst, nns, nlink, "the packet")
+    {
+        return false;
+    }
+    r.next_hops.push((cur.clone(), dev.clone(), next));
+    l2::reach(k, r, cur, dev, nns, nlink)
+        && hook_points::bridged(k, r, cur, dev, nns, nlink, pkt_src, dst)
+        && segment::check(k, r, cur, dev, next, nns, nlink)
 }
 
 /// The packet is at its destination: its way in (PREROUTING, INPUT), then the reply's way back.

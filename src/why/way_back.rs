@@ -83,15 +83,7 @@ fn follow_back(
             return;
         }
         if seen.iter().any(|(n, s)| *n == cur && *s == q) {
-            let members: Vec<String> = seen.iter().map(|(n, _)| n.to_string()).collect();
-            r.block(
-                &cur,
-                format!(
-                    "routing loop on the way back: the reply to {to} goes {} → {cur}",
-                    members.join(" → ")
-                ),
-                None,
-            );
+            super::back_loop::back_loop(k, r, &seen, &cur, to);
             return;
         }
         seen.push((cur.clone(), q.clone()));
@@ -143,6 +135,12 @@ fn follow_back(
             }
             return;
         };
+        if !super::back_link::carries(k, r, &cur, &rt.dev, &nns, &nlink)
+            || (rt.via.is_none()
+                && super::netmask::too_wide(k, r, &cur, &rt.dev, to, &nns, &nlink, "the reply"))
+        {
+            return;
+        }
         in_dev = Some(nlink);
         cur = nns;
     }

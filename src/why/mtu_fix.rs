@@ -1,0 +1,35 @@
+//! Raising a link's MTU so a DF packet fits: the veth's other end too when it is as small (a
+//! veth drops what is larger than its peer's MTU), and the sender's route cache flushed, which
+//! keeps the smaller path MTU an ICMP "fragmentation needed" taught it.
+
+use super::kernel::Kernel;
+use super::words::{call, link_call};
+use crate::sys::Netns;
+
+/// The fix that gives `link` in `ns` (and its small peer) `mtu`; `src` is the probe's sender.
+pub(crate) fn raise(k: &mut dyn Kernel, src: &str, ns: &Netns, link: &str, mtu: u32) -> String {
+    let set = format!("mtu({mtu})");
+    let mut calls = vec![link_call(ns, link, &set)];
+    if let Some((pns, p)) = peer(k, ns, link) {
+        let small = k
+            .l2(&pns)
+            .into_iter()
+            .any(|l| l.name == p && l.mtu > 0 && l.mtu < mtu);
+        if small {
+            calls.push(link_call(&pns, &p, &set));
+        }
+    }
+    let sender = k.namespaces().into_iter().find(|n| n.to_string() == src);
+    if let Some(s) = sender {
+        calls.push(call(&s, "exec(\"ip route flush cache\")"));
+    }
+    calls.join("; ")
+}
+
+fn peer(k: &mut dyn Kernel, ns: &Netns, link: &str) -> Option<(Netns, String)> {
+    let l = k.links(ns).into_iter().find(|l| l.name == link)?;
+    let pi = l.peer_index?;
+    let pns = l.peer_ns.clone().unwrap_or_else(|| ns.clone());
+    let p = k.links(&pns).into_iter().find(|x| x.index == pi)?;
+    Some((pns, p.name))
+}

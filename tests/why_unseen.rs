@@ -1,0 +1,183 @@
+//! `netsh why` on faults first met outside its catalogue (issue 13, the unseen evaluation):
+//! each family it fell short on, pinned on a lab of tests/why with one fault injected by
+//! hand. Each case asserts the exact report and that applying its fix makes a real ping pass.
+
+mod support;
+
+use support::why_lab::{blocked, clear, diagnose, diagnose_with, fixed};
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_netmask_too_wide_at_the_sender_is_named_and_dropped() {
+    fixed(
+        "routers",
+        "",
+        "ip -n ns1 addr add 172.20.0.1/16 dev nx",
+        "172.20.4.2",
+        "ns1",
+        "ns1 sends the packet to 172.20.4.2 on-link out of nx, as its address 172.20.0.1/16 puts 172.20.4.2 on that link, but 172.20.4.2 is srv's pv, not on nx's segment (nx): the netmask 172.20.0.1/16 is too wide",
+        r#"ns1.exec("ip addr del 172.20.0.1/16 dev nx")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_netmask_too_wide_on_the_way_back_gets_the_segments_prefix() {
+    fixed(
+        "two_bridges",
+        "",
+        "ip -n b2 addr del 10.30.2.11/24 dev eth0; ip -n b2 addr add 10.30.2.11/16 dev eth0; ip -n b2 route add default via 10.30.2.1",
+        "10.30.2.11",
+        "b2",
+        "b2 sends the reply to 10.30.1.10 on-link out of eth0, as its address 10.30.2.11/16 puts 10.30.1.10 on that link, but 10.30.1.10 is ns1's eth0, not on eth0's segment (eth0 → lanB): the netmask 10.30.2.11/16 is too wide",
+        r#"b2.exec("ip addr add 10.30.2.11/24 dev eth0"); b2.exec("ip addr del 10.30.2.11/16 dev eth0")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_bridge_port_disabled_by_its_peer_down_names_the_peer() {
+    let got = diagnose(
+        "two_bridges",
+        "",
+        "ip -n b2 link set eth0 down",
+        "10.30.2.11",
+    );
+    let first = blocked(
+        "10.30.2.11",
+        "rt",
+        "pb2, a port of lanB in rt, is disabled: its other end eth0 in b2 is down, so pb2 in rt has no carrier",
+        r#"b2.link("eth0").up()"#,
+    );
+    // The link going down took b2's default route with it: the second round gives it back.
+    let second = "why ns1 → 10.30.2.11\n  [BROKEN] b2: b2 has no route back to 10.30.1.10 (Network is unreachable)\n  fix: b2.route(\"10.30.1.0/24\", \"10.30.2.1\")\n  other way: rt.masquerade(#{ src: \"10.30.1.0/24\", out: \"!lanA\" })\n  probe: no reply from 10.30.2.11\nverdict: blocked — b2 has no route back to 10.30.1.10 (Network is unreachable)\nexit 1\n";
+    assert_eq!(got, first + second + clear("10.30.2.11").as_str());
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_reply_through_a_link_whose_peer_is_down_names_the_peer() {
+    fixed(
+        "two_uplinks",
+        "",
+        "ip -n pr link set up2 down",
+        "10.20.2.2",
+        "isp2",
+        "the reply crosses down in isp2: its other end up2 in pr is down, so down in isp2 has no carrier",
+        r#"pr.link("up2").up()"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn rp_filter_judged_with_the_policy_rule_of_the_reply() {
+    fixed(
+        "two_uplinks",
+        "",
+        "ip -n srv route replace 10.9.0.0/24 via 10.20.1.1; ip netns exec pr sysctl -qw net.ipv4.conf.all.rp_filter=1",
+        "10.20.2.2",
+        "pr",
+        "pr drops the packet from 10.20.2.2 arriving on up1: rp_filter is 1 and its route back to 10.20.2.2 leaves by up2 (reverse-path filter)",
+        r#"pr.sysctl("net.ipv4.conf.all.rp_filter", 2)"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_dnat_target_without_a_way_back_is_named_there_not_at_the_gateway() {
+    let got = diagnose(
+        "docker_gw",
+        "",
+        "ip -n c1 route del default",
+        "198.51.100.1",
+    );
+    let cause = "c1 has no route back to 198.51.100.10 (Network is unreachable)";
+    let want = format!("why ns1 → 198.51.100.1\n  [BROKEN] c1: {cause}\n  fix: c1.route(\"198.51.100.0/24\", \"172.17.0.1\")\n  other way: gw.masquerade(#{{ src: \"198.51.100.0/24\", out: \"!eth0\" }})\n  probe: no reply from 198.51.100.1\nverdict: blocked — {cause}\nexit 1\n");
+    assert_eq!(got, want + clear("198.51.100.1").as_str());
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_routing_loop_on_the_way_back_gets_the_missing_route() {
+    fixed(
+        "routers",
+        "",
+        "ip -n g3 route del 172.20.0.0/29",
+        "172.20.4.2",
+        "g3",
+        "routing loop on the way back: the reply to 172.20.0.1 goes srv → g4 → g3 → g4 → g3: g3 has no route of its own back to 172.20.0.0/29 and sends the reply by one that leads round",
+        r#"g3.route("172.20.0.0/29", "172.20.2.1")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_small_mtu_on_both_ends_of_a_cable_is_raised_at_both_and_the_cache_flushed() {
+    let got = diagnose_with(
+        "routers",
+        "",
+        "ip -n g2 link set nx mtu 1200; ip -n g3 link set pv mtu 1200",
+        "172.20.4.2",
+        "--size 1400",
+        "-M do -s 1400",
+    );
+    let want = blocked(
+        "172.20.4.2",
+        "g2",
+        "nx in g2 has MTU 1200: a 1428-byte packet with DF set does not fit",
+        r#"g2.link("nx").mtu(1500); g3.link("pv").mtu(1500); ns1.exec("ip route flush cache")"#,
+    );
+    assert_eq!(got, want + clear("172.20.4.2").as_str());
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_far_vxlan_on_the_wrong_port_is_called_the_wrong_port() {
+    let mk = "ip -n v3 link del vx42; ip -n v3 link add vx42 type vxlan id 42 local 192.0.2.3 dstport 4789 dev ul; ip -n v3 link set vx42 master br0 up; bridge -n v3 fdb append 00:00:00:00:00:00 dev vx42 dst 192.0.2.1; bridge -n v3 fdb append 00:00:00:00:00:00 dev vx42 dst 192.0.2.2";
+    fixed(
+        "vxlan_ns_mesh",
+        "",
+        mk,
+        "10.42.0.3",
+        "v1",
+        "the L2 path over the tunnel ends at vx42 in v1: v3 at 192.0.2.3 has no VXLAN with VNI 42 port 8472 (it has vx42 VNI 42 port 4789 remote none; wrong port)",
+        r#"v3.link("vx42").del(#{ adopted: true }); v3.vxlan("vx42", #{ id: 42, remote: "192.0.2.1", dev: "ul", port: 8472 }).master(v3.link("br0")).up()"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_counted_drop_of_the_tunnels_udp_at_the_sender_is_deleted() {
+    fixed(
+        "vxlan_ns_mesh",
+        "",
+        "ip netns exec v1 iptables -A OUTPUT -p udp --dport 8472 -j DROP",
+        "10.42.0.3",
+        "v1",
+        "v1's OUTPUT chain drops the probe: rule `-A OUTPUT -p udp -m udp --dport 8472 -j DROP` (its packet counter rose by the probe's packet)",
+        r#"v1.exec("iptables -D OUTPUT -p udp -m udp --dport 8472 -j DROP")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn the_new_labs_stay_clear_healthy_and_with_an_invalid_state_drop() {
+    for (lab, inject, dst) in [
+        ("routers", "", "172.20.4.2"),
+        (
+            "routers",
+            "ip netns exec g2 iptables -A FORWARD -m conntrack --ctstate INVALID -j DROP",
+            "172.20.4.2",
+        ),
+        ("two_uplinks", "", "10.20.2.2"),
+        (
+            "docker_gw",
+            "ip netns exec gw iptables -I FORWARD -m conntrack --ctstate INVALID -j DROP",
+            "198.51.100.1",
+        ),
+        ("two_bridges", "", "10.30.2.11"),
+        ("vxlan_ns_mesh", "", "10.42.0.3"),
+    ] {
+        assert_eq!(diagnose(lab, "", inject, dst), clear(dst), "{lab} {inject}");
+    }
+}
