@@ -1,6 +1,7 @@
 //! `Call`: the call a line ends with (`ns1.ping("10.1.1.3")`, `pingall()`), read from its
 //! text, so the REPL can say what its value means and `:save --asserts` can rewrite it.
 
+use crate::script::handle::{is_word, split_args};
 /// The call a line's last statement is: `recv.name(args)` or `name(args)`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Call {
@@ -11,35 +12,6 @@ pub(crate) struct Call {
     pub(crate) args: Vec<String>,
     /// Where `name` starts in the line.
     pub(crate) at: usize,
-}
-
-fn is_word(c: char) -> bool {
-    c.is_alphanumeric() || c == '_'
-}
-
-/// Where each top-level comma of `args` is, skipping strings and nested brackets.
-fn split_args(args: &str) -> Vec<String> {
-    let mut out = vec![];
-    let (mut depth, mut quoted, mut escaped, mut start) = (0, false, false, 0);
-    for (i, c) in args.char_indices() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' if quoted => escaped = true,
-            '"' => quoted = !quoted,
-            '(' | '[' | '{' if !quoted => depth += 1,
-            ')' | ']' | '}' if !quoted => depth -= 1,
-            ',' if !quoted && depth == 0 => {
-                out.push(args[start..i].trim().to_string());
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    let last = args[start..].trim();
-    if !last.is_empty() {
-        out.push(last.to_string());
-    }
-    out
 }
 
 /// Where the code of `stmt` ends: past its last character outside comments and strings.

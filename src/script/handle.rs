@@ -3,12 +3,12 @@
 
 use super::span::call_len;
 
-fn is_word(c: char) -> bool {
+pub(crate) fn is_word(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
 /// The arguments of a call's text, split at the top level (strings and brackets respected).
-fn split_args(args: &str) -> Vec<String> {
+pub(crate) fn split_args(args: &str) -> Vec<String> {
     let mut out = vec![];
     let (mut depth, mut quoted, mut escaped, mut start) = (0i32, false, false, 0);
     for (i, c) in args.char_indices() {
