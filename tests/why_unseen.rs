@@ -181,3 +181,55 @@ fn the_new_labs_stay_clear_healthy_and_with_an_invalid_state_drop() {
         assert_eq!(diagnose(lab, "", inject, dst), clear(dst), "{lab} {inject}");
     }
 }
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_reply_gateway_nobody_holds_gets_the_route_through_the_neighbour() {
+    fixed(
+        "routers",
+        "",
+        "ip -n srv route replace default via 172.20.4.3",
+        "172.20.4.2",
+        "srv",
+        "no namespace here holds srv's gateway 172.20.4.3 for the reply",
+        r#"srv.del_route("default", #{ adopted: true }); srv.route("default", "172.20.4.1")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_wrong_static_neighbour_on_the_way_back_is_named_not_the_bridge_that_floods_it() {
+    fixed(
+        "two_bridges",
+        "",
+        "ip -n b2 neigh replace 10.30.2.1 lladdr 02:00:00:00:00:42 dev eth0 nud permanent",
+        "10.30.2.11",
+        "b2",
+        "the reply for MAC left rt on pb1 toward b1's eth0, off its path: b2's static neighbour entry for 10.30.2.1 on eth0 gives the wrong MAC",
+        r#"b2.exec("ip neigh del 10.30.2.1 dev eth0")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_dnat_target_that_lost_its_address_gets_it_back_not_a_bypass() {
+    let got = diagnose(
+        "docker_gw",
+        "",
+        "ip -n c1 addr flush dev eth0",
+        "198.51.100.1",
+    );
+    let first = blocked(
+        "198.51.100.1",
+        "gw",
+        "gw's nat PREROUTING chain sends the echo request for 198.51.100.1 to 172.17.0.2, which no namespace here holds (rule `-t nat -A PREROUTING -d 198.51.100.1/32 -p icmp -m comment --comment \"netsh:docker_gw\" -j DNAT --to-destination 172.17.0.2`)",
+        r#"c1.link("eth0").addr("172.17.0.2/16")"#,
+    );
+    // The flush took c1's default route with it: the second round gives the way back.
+    let cause = "c1 has no route back to 198.51.100.10 (Network is unreachable)";
+    let second = format!("why ns1 → 198.51.100.1\n  [BROKEN] c1: {cause}\n  fix: c1.route(\"198.51.100.0/24\", \"172.17.0.1\")\n  other way: gw.masquerade(#{{ src: \"198.51.100.0/24\", out: \"!eth0\" }})\n  probe: no reply from 198.51.100.1\nverdict: blocked — {cause}\nexit 1\n");
+    assert_eq!(
+        got,
+        first + second.as_str() + clear("198.51.100.1").as_str()
+    );
+}

@@ -79,6 +79,22 @@ pub(crate) async fn fdb(
     Ok(raw.into_iter().map(|(i, m, d)| (name(i), m, d)).collect())
 }
 
+/// Every bridge FDB entry with a MAC, remote or not: (port, mac), as `bridge fdb show` lists
+/// them (what a bridge knows, so a frame for a MAC it does not hold is known to be flooded).
+pub(crate) async fn macs(handle: &Handle) -> Result<Vec<(String, String)>, rtnetlink::Error> {
+    let mut raw = vec![];
+    for m in dump(handle, AddressFamily::Bridge).await? {
+        for a in &m.attributes {
+            if let NeighbourAttribute::LinkLayerAddress(b) = a {
+                raw.push((m.header.ifindex, mac_text(b)));
+            }
+        }
+    }
+    let names = link_names(handle).await?;
+    let name = |i: u32| names.get(&i).cloned().unwrap_or_else(|| format!("if{i}"));
+    Ok(raw.into_iter().map(|(i, m)| (name(i), m)).collect())
+}
+
 /// The state of the neighbour `ip` on the link `dev`, in `ip neigh`'s words (`REACHABLE`,
 /// `STALE`, `FAILED`, `INCOMPLETE`...); `None` without an entry.
 pub(crate) async fn state(

@@ -82,6 +82,11 @@ impl Kernel for Netlink {
             .unwrap_or_default()
     }
 
+    fn bridge_macs(&mut self, ns: &Netns) -> Option<Vec<(String, String)>> {
+        let handle = self.handle(ns).ok()?;
+        self.block_on(super::neigh::macs(&handle)).ok()
+    }
+
     fn fdb_entries(&mut self, ns: &Netns) -> Vec<(String, String, IpAddr)> {
         Observe::fdb(self, ns).unwrap_or_default()
     }

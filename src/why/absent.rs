@@ -90,6 +90,17 @@ pub(crate) fn destination(
     true
 }
 
+/// The fix for an end-host address nobody holds on `dev`'s segment (a DNAT target): the one
+/// end host with no address in its subnet gets it back.
+pub(crate) fn host_fix(k: &mut dyn Kernel, cur: &Netns, dev: &str, ip: IpAddr) -> Option<String> {
+    let net = own_net(k, cur, dev, ip)?;
+    if !lab_link(k, cur, dev) {
+        return None;
+    }
+    let (all, _) = ends(k, cur, dev);
+    give_back(k, &all, net, ip, &mut |_, e| !e.bridge)
+}
+
 /// The fix for a gateway nobody holds on `dev`'s segment: the one forwarding end with no
 /// address in the sender's subnet gets it back.
 pub(crate) fn gateway_fix(

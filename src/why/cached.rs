@@ -120,6 +120,10 @@ impl Kernel for Cached<'_> {
         self.inner.qdiscs(ns, dev)
     }
 
+    fn bridge_macs(&mut self, ns: &Netns) -> Option<Vec<(String, String)>> {
+        self.inner.bridge_macs(ns)
+    }
+
     fn arp_off(&mut self, ns: &Netns, dev: &str) -> bool {
         self.inner.arp_off(ns, dev)
     }

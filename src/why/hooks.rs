@@ -190,7 +190,7 @@ pub(crate) fn cross(
                         p.dst,
                         by(&o)
                     ),
-                    Some(accept_first(ns, table, chain, &p)),
+                    super::dnat_target::give_back(k, ns, d),
                 );
                 return None;
             }

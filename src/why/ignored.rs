@@ -1,10 +1,9 @@
-//! A frame that arrived addressed to another host's MAC, which the stack then ignores: a bridge
-//! that sent it out of the wrong port (its FDB), or the sender's neighbour entry for the next
-//! hop (a wrong static MAC, or ARP turned off on the link).
+//! A frame that arrived addressed to another host's MAC, which the stack then ignores, or that
+//! a bridge sent off its path: the bridge's FDB entry for that MAC on the wrong port, or the
+//! sender's neighbour entry for the next hop (src/why/sender_neigh.rs).
 
 use super::kernel::Kernel;
 use super::l2::find;
-use super::route_get::Lookup;
 use super::sighting::Sighting;
 use super::trail::Trail;
 use super::vanished::Vanished;
@@ -30,59 +29,7 @@ pub(crate) fn ignored(
     if let Some(v) = fdb(k, all, t, ns, dev, s, &arrived) {
         return v;
     }
-    // The stack that addressed the frame: the last one it left on a link of its own.
-    let sender = t
-        .seen
-        .iter()
-        .rev()
-        .find(|x| x.out && find(k, &x.ns, &x.dev).is_some_and(|l| l.master.is_none()));
-    let Some(sender) = sender.cloned() else {
-        return plain(ns, arrived);
-    };
-    let (sns, sdev) = (sender.ns.clone(), sender.dev.clone());
-    let in_dev = t
-        .seen
-        .iter()
-        .rev()
-        .find(|x| !x.out && x.ns == sns)
-        .map(|x| x.dev.clone());
-    let q = Lookup {
-        dst: sender.dst,
-        src: in_dev.as_ref().map(|_| sender.src),
-        iif: in_dev,
-    };
-    let next = k
-        .route_get(&sns, &q)
-        .ok()
-        .map(|r| r.via.unwrap_or(sender.dst));
-    let Some(next) = next else {
-        return plain(ns, arrived);
-    };
-    let state = match k.arp_off(&sns, &sdev) {
-        true => Some("NOARP".to_string()),
-        false => k.neighbour(&sns, &sdev, next),
-    };
-    match state.as_deref() {
-        Some("PERMANENT") => Vanished {
-            ns: sns.clone(),
-            cause: format!(
-                "{arrived}: {sns}'s static neighbour entry for {next} on {sdev} gives the wrong MAC"
-            ),
-            fix: Some(call(
-                &sns,
-                &format!("exec(\"ip neigh del {next} dev {sdev}\")"),
-            )),
-        },
-        Some("NOARP") => Vanished {
-            ns: sns.clone(),
-            cause: format!(
-                "{arrived}: {sdev} in {sns} has ARP off, so {sns} sends to {next} without \
-                 asking its MAC"
-            ),
-            fix: Some(call(&sns, &format!("exec(\"ip link set {sdev} arp on\")"))),
-        },
-        _ => plain(ns, arrived),
-    }
+    super::sender_neigh::sender_entry(k, t, &arrived).unwrap_or_else(|| plain(ns, arrived))
 }
 
 fn plain(ns: &Netns, cause: String) -> Vanished {
@@ -109,7 +56,9 @@ pub(crate) fn astray(
         "{} for {mac} left {ns} on {dev} toward {pns}'s {pdev}, off its path",
         t.what()
     );
-    fdb(k, all, t, ns, dev, s, &gone).unwrap_or_else(|| plain(ns, gone))
+    fdb(k, all, t, ns, dev, s, &gone)
+        .or_else(|| super::sender_neigh::sender_entry(k, t, &gone))
+        .unwrap_or_else(|| plain(ns, gone))
 }
 
 /// A bridge that sent the frame out of one port only (`dev`), not flooded: its FDB entry for
@@ -125,6 +74,15 @@ fn fdb(
 ) -> Option<Vanished> {
     let br = find(k, ns, dev).and_then(|l| l.master)?;
     let mac = s.mac.clone()?;
+    // The kernel's own table, where it can be read: no entry for the MAC there, it was flooded.
+    if let Some(known) = k.bridge_macs(ns) {
+        if !known
+            .iter()
+            .any(|(p, m)| p == dev && m.eq_ignore_ascii_case(&mac))
+        {
+            return None;
+        }
+    }
     // Sent out of several ports: flooded, as for a MAC the bridge does not know.
     let mut ports: Vec<&str> = vec![];
     for x in all

@@ -34,6 +34,10 @@ pub trait Kernel {
     fn ping(&mut self, _ns: &Netns, _dst: IpAddr) -> bool {
         false
     }
+    /// Every bridge FDB entry: (port, mac); `None` when it cannot be read.
+    fn bridge_macs(&mut self, _ns: &Netns) -> Option<Vec<(String, String)>> {
+        None
+    }
     /// Each link's MTU, MAC, ARP flag and bridge-port state.
     fn l2(&mut self, _ns: &Netns) -> Vec<LinkL2> {
         vec![]

@@ -3,12 +3,14 @@
 
 pub(crate) mod absent;
 pub(crate) mod arp;
+pub(crate) mod back_gateway;
 pub(crate) mod back_link;
 pub(crate) mod back_loop;
 pub(crate) mod cached;
 pub(crate) mod counted;
 pub(crate) mod crossed;
 pub(crate) mod dead_peer;
+pub(crate) mod dnat_target;
 pub(crate) mod drops;
 pub(crate) mod duplicate;
 pub(crate) mod ends;
@@ -43,6 +45,7 @@ pub mod route_get;
 pub(crate) mod rp_back;
 pub(crate) mod rule_match;
 pub(crate) mod segment;
+pub(crate) mod sender_neigh;
 pub mod sighting;
 pub(crate) mod snat_held;
 pub(crate) mod toward;

@@ -127,11 +127,7 @@ fn follow_back(
                 return;
             }
             if rt.via.is_some() {
-                r.block(
-                    &cur,
-                    format!("no namespace here holds {cur}'s gateway {next} for the reply"),
-                    None,
-                );
+                super::back_gateway::unheld(k, r, &cur, &rt.dev, &q, next);
             }
             return;
         };
