@@ -233,3 +233,31 @@ fn a_dnat_target_that_lost_its_address_gets_it_back_not_a_bypass() {
         first + second.as_str() + clear("198.51.100.1").as_str()
     );
 }
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn arp_off_at_a_routers_far_end_is_named_there_not_at_the_router_that_asks() {
+    fixed(
+        "routers",
+        "",
+        "ip -n g2 link set pv arp off",
+        "172.20.4.2",
+        "g2",
+        "pv in g2 has ARP off (NOARP), so it does not answer for 172.20.1.2",
+        r#"g2.exec("ip link set pv arp on")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_router_that_lost_its_address_toward_the_destination_gets_it_back() {
+    fixed(
+        "routers",
+        "",
+        "ip -n g4 addr del 172.20.4.1/29 dev nx",
+        "172.20.4.2",
+        "g4",
+        "g4 has no route to 172.20.4.2: nx in g4, on 172.20.4.2's segment, has no address in 172.20.4.0/29 (srv routes via 172.20.4.1, which nobody holds)",
+        r#"g4.link("nx").addr("172.20.4.1/29")"#,
+    );
+}

@@ -5,6 +5,7 @@ use super::drops::{drops, Path};
 use super::kernel::Kernel;
 use super::owner::owner;
 use super::packet::Packet;
+use super::report::Report;
 use super::route_get::Lookup;
 use super::sighting::Sighting;
 use super::trail::{follow, End, Trail};
@@ -206,6 +207,25 @@ fn last_in(ev: &Evidence, reply: bool) -> Option<&Sighting> {
     t.seen.iter().rev().find(|s| !s.out)
 }
 
+/// Why the holder of `ip` does not answer `ns`'s ARP on `dev`, as `arp::answers` judges it:
+/// (the holder, the cause, its fix).
+fn silent_owner(
+    k: &mut dyn Kernel,
+    ns: &Netns,
+    dev: &str,
+    ip: IpAddr,
+) -> Option<(Netns, String, Option<String>)> {
+    let (fns, fdev) = owner(k, ip)?;
+    let mut r = Report::default();
+    if super::arp::answers(k, &mut r, ns, dev, ip, &fns, &fdev) {
+        return None;
+    }
+    // The asker's link may be the deaf one (NOARP): the step is where the block names.
+    let asker = r.hops.last()?.at == ns.to_string();
+    let at = if asker { ns.clone() } else { fns };
+    Some((at, r.broken?, r.fix))
+}
+
 /// `what` happened inside `ns` (in on `in_dev`, out by `next`): name the iptables rule that
 /// drops it, a tc qdisc on either link, a neighbour that never answered, or say what is left.
 fn inside(
@@ -251,11 +271,20 @@ fn inside(
                 let (cause, fix) = qdisc(k, &fns, None, Some(&fdev))?;
                 Some((fns, cause, fix))
             });
-            return match far {
-                Some((fns, cause, fix)) => Vanished {
+            if let Some(found) = far {
+                let (fns, cause, fix) = found;
+                return Vanished {
                     ns: fns,
                     cause: format!("{what}: {ip} never answered its ARP on {dev}: {cause}"),
                     fix: Some(fix),
+                };
+            }
+            // Or the holder is deaf to ARP there (NOARP, arp_ignore, arp_filter): say so.
+            return match silent_owner(k, ns, dev, *ip) {
+                Some((fns, cause, fix)) => Vanished {
+                    ns: fns,
+                    cause: format!("{what}: {cause}"),
+                    fix,
                 },
                 None => v(silent, None),
             };

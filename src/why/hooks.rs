@@ -190,7 +190,10 @@ pub(crate) fn cross(
                         p.dst,
                         by(&o)
                     ),
-                    super::dnat_target::give_back(k, ns, d),
+                    // The target's lost address back where its holder can be told; else the
+                    // rule itself is wrong, and this flow is let by it untranslated.
+                    super::dnat_target::give_back(k, ns, d)
+                        .or_else(|| Some(accept_first(ns, table, chain, &p))),
                 );
                 return None;
             }

@@ -27,6 +27,7 @@ pub(crate) mod l2;
 pub mod link_detail;
 pub mod link_l2;
 pub(crate) mod loops;
+pub(crate) mod lost_addr;
 pub(crate) mod lost_vtep;
 pub(crate) mod mtu;
 pub(crate) mod mtu_fix;

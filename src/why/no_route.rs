@@ -51,6 +51,10 @@ pub(crate) fn no_route(
         );
         return;
     }
+    if let Some((cause, fix)) = super::lost_addr::lost_addr(k, at, dst) {
+        r.block(at, cause, Some(fix));
+        return;
+    }
     // The packet came through these stacks: a route back into them is no way on.
     let upstream: Vec<String> = r.hops.iter().map(|h| h.at.clone()).collect();
     let target = owner(k, dst).map(|(ns, _)| ns);
