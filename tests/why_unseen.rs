@@ -261,3 +261,31 @@ fn a_router_that_lost_its_address_toward_the_destination_gets_it_back() {
         r#"g4.link("nx").addr("172.20.4.1/29")"#,
     );
 }
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn forwarding_off_on_one_link_of_a_router_is_named_with_its_sysctl() {
+    fixed(
+        "two_bridges",
+        "",
+        "ip netns exec rt sysctl -qw net.ipv4.conf.lanB.forwarding=0",
+        "10.30.2.11",
+        "rt",
+        "rt does not forward packets arriving on lanB: net.ipv4.conf.lanB.forwarding is 0 (ip_forward is on, but not for that link)",
+        r#"rt.sysctl("net.ipv4.conf.lanB.forwarding", 1)"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_bridge_down_behind_a_dnat_is_named_not_the_detour_its_packet_takes() {
+    fixed(
+        "docker_gw",
+        "",
+        "ip -n gw link set docker0 down",
+        "198.51.100.1",
+        "gw",
+        "docker0 in gw is down, so its route to 172.17.0.2 is gone and the packet leaves by eth0 instead",
+        r#"gw.link("docker0").up()"#,
+    );
+}

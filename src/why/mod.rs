@@ -11,6 +11,7 @@ pub(crate) mod counted;
 pub(crate) mod crossed;
 pub(crate) mod dead_peer;
 pub(crate) mod dnat_target;
+pub(crate) mod down_detour;
 pub(crate) mod drops;
 pub(crate) mod duplicate;
 pub(crate) mod ends;

@@ -56,6 +56,10 @@ pub(crate) fn refused(
     }
     if let Some(want) = e.kind() {
         let Some(d) = named(k, at, q, Some(want)) else {
+            if let Some((cause, fix)) = forwarding_off(k, at, q) {
+                r.block(at, cause, Some(fix));
+                return;
+            }
             let from = q
                 .iif
                 .as_ref()
@@ -185,4 +189,24 @@ pub(crate) fn reverse_path(
         format!("{at} drops the {what} from {src} arriving on {iif}: rp_filter is {mode} and {back} (reverse-path filter)"),
         Some(call(at, "sysctl(\"net.ipv4.conf.all.rp_filter\", 2)")),
     );
+}
+
+/// A packet refused as it arrives on a link whose own `forwarding` is 0 (the `all` switch on):
+/// the kernel answers "no route to host" for it, whatever the tables say.
+fn forwarding_off(k: &mut dyn Kernel, at: &Netns, q: &Lookup) -> Option<(String, String)> {
+    let iif = q.iif.as_ref()?;
+    if !q.dst.is_ipv4() {
+        return None;
+    }
+    let key = format!("net.ipv4.conf.{}.forwarding", iif.replace('.', "/"));
+    if k.sysctl(at, &key)?.trim() != "0" {
+        return None;
+    }
+    Some((
+        format!(
+            "{at} does not forward packets arriving on {iif}: {key} is 0 (ip_forward is on, but \
+             not for that link)"
+        ),
+        call(at, &format!("sysctl(\"{key}\", 1)")),
+    ))
 }

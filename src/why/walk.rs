@@ -75,6 +75,9 @@ pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
         let Some((route, q)) = lookup(k, &mut r, &cur, q) else {
             return r;
         };
+        if super::down_detour::down_detour(k, &mut r, &cur, &route, dst) {
+            return r;
+        }
         let decided = named(k, &cur, &q, Some(route.kind));
         let chosen = decided.as_ref().and_then(|d| d.route.clone());
         seen.push(Visit {
