@@ -100,11 +100,7 @@ impl Netlink {
                 routes,
                 rules,
                 firewall: self.firewall_driver(ns).map(|d| d.name().to_string()),
-                ip_forward: self
-                    .read_sysctl(ns, "net.ipv4.ip_forward")
-                    .ok()
-                    .flatten()
-                    .map(|v| v.trim() != "0"),
+                ip_forward: self.forwards(ns),
                 policies: self.policies(ns),
             });
         }
@@ -147,6 +143,14 @@ impl Netlink {
 }
 
 impl Netlink {
+    /// Whether `ns` forwards IPv4 (`None`: unreadable).
+    fn forwards(&mut self, ns: &Netns) -> Option<bool> {
+        self.read_sysctl(ns, "net.ipv4.ip_forward")
+            .ok()
+            .flatten()
+            .map(|v| v.trim() != "0")
+    }
+
     /// The filter table's built-in chains' policies; no filter table lets all through.
     fn policies(&mut self, ns: &Netns) -> BTreeMap<String, String> {
         ["INPUT", "FORWARD", "OUTPUT"]
