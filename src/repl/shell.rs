@@ -89,7 +89,7 @@ impl Shell {
         // what it did, and -v its commands; the change list and last value would say it twice.
         let told = !typed && self.ev.shared.borrow().narration.told;
         if told {
-            self.discard_changes();
+            self.take_changes();
         } else {
             self.print_changes();
         }
@@ -131,10 +131,6 @@ impl Shell {
         for line in change_lines(&self.take_changes()) {
             println!("{line}");
         }
-    }
-
-    fn discard_changes(&mut self) {
-        self.take_changes();
     }
 
     fn take_changes(&mut self) -> Vec<crate::plan::OpKind> {

@@ -3,6 +3,7 @@
 //! link is the fault, not what happens on the detour.
 
 use super::kernel::Kernel;
+use super::link_detail::LinkDetail;
 use super::report::Report;
 use super::route_get::RouteGet;
 use super::words::link_call;
@@ -18,19 +19,7 @@ pub(crate) fn down_detour(
     route: &RouteGet,
     dst: IpAddr,
 ) -> bool {
-    let Some(view) = k.view(cur) else {
-        return false;
-    };
-    let down = k.links(cur).into_iter().find(|l| {
-        !l.up
-            && l.name != "lo"
-            && l.name != route.dev
-            && view
-                .addrs
-                .iter()
-                .any(|(n, a)| *n == l.name && a.contains(&dst))
-    });
-    let Some(l) = down else {
+    let Some(l) = down_holding(k, cur, dst).filter(|l| l.name != route.dev) else {
         return false;
     };
     r.block(
@@ -42,4 +31,17 @@ pub(crate) fn down_detour(
         Some(link_call(cur, &l.name, "up()")),
     );
     true
+}
+
+/// A link of `at` that is down and holds an address whose subnet contains `dst`.
+pub(crate) fn down_holding(k: &mut dyn Kernel, at: &Netns, dst: IpAddr) -> Option<LinkDetail> {
+    let view = k.view(at)?;
+    k.links(at).into_iter().find(|l| {
+        !l.up
+            && l.name != "lo"
+            && view
+                .addrs
+                .iter()
+                .any(|(n, a)| *n == l.name && a.contains(&dst))
+    })
 }

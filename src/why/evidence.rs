@@ -207,15 +207,15 @@ fn last_in(ev: &Evidence, reply: bool) -> Option<&Sighting> {
     t.seen.iter().rev().find(|s| !s.out)
 }
 
-/// Why the holder of `ip` does not answer `ns`'s ARP on `dev`, as `arp::answers` judges it:
-/// (the holder, the cause, its fix).
+/// Why `ip`'s holder (`fns`, on `fdev`) does not answer `ns`'s ARP on `dev`, as
+/// `arp::answers` judges it: (the stack at fault, the cause, its fix).
 fn silent_owner(
     k: &mut dyn Kernel,
     ns: &Netns,
     dev: &str,
     ip: IpAddr,
+    (fns, fdev): (Netns, String),
 ) -> Option<(Netns, String, Option<String>)> {
-    let (fns, fdev) = owner(k, ip)?;
     let mut r = Report::default();
     if super::arp::answers(k, &mut r, ns, dev, ip, &fns, &fdev) {
         return None;
@@ -267,7 +267,8 @@ fn inside(
         if let Some(st @ ("FAILED" | "INCOMPLETE")) = st.as_deref() {
             let silent = format!("{what}: {ip} does not answer ARP on {dev} (neighbour {st})");
             // Its answers may be what is lost: a qdisc on the link that holds the address.
-            let far = owner(k, *ip).and_then(|(fns, fdev)| {
+            let held = owner(k, *ip);
+            let far = held.clone().and_then(|(fns, fdev)| {
                 let (cause, fix) = qdisc(k, &fns, None, Some(&fdev))?;
                 Some((fns, cause, fix))
             });
@@ -280,7 +281,7 @@ fn inside(
                 };
             }
             // Or the holder is deaf to ARP there (NOARP, arp_ignore, arp_filter): say so.
-            return match silent_owner(k, ns, dev, *ip) {
+            return match held.and_then(|h| silent_owner(k, ns, dev, *ip, h)) {
                 Some((fns, cause, fix)) => Vanished {
                     ns: fns,
                     cause: format!("{what}: {cause}"),

@@ -12,8 +12,14 @@ use std::net::IpAddr;
 
 /// (the cause, the fix) when `at`'s link on `dst`'s segment has no address in its subnet and
 /// the destination routes via an address of that subnet that nobody holds.
-pub(crate) fn lost_addr(k: &mut dyn Kernel, at: &Netns, dst: IpAddr) -> Option<(String, String)> {
-    let (tns, tdev) = owner(k, dst)?;
+/// `held`: the destination's holder and its link, as `owner` found them.
+pub(crate) fn lost_addr(
+    k: &mut dyn Kernel,
+    at: &Netns,
+    dst: IpAddr,
+    held: (Netns, String),
+) -> Option<(String, String)> {
+    let (tns, tdev) = held;
     let tv = k.view(&tns)?;
     let tnet = tv
         .addrs

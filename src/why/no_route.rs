@@ -1,6 +1,8 @@
 //! No route: a link that is down, a namespace with no address, or the default route to add.
 
+use super::down_detour::down_holding;
 use super::kernel::Kernel;
+use super::lost_addr::lost_addr;
 use super::owner::owner;
 use super::report::Report;
 use super::route_fix::route_add;
@@ -30,18 +32,12 @@ pub(crate) fn no_route(
         );
         return;
     }
-    let down = links.iter().find(|l| {
-        !l.up
-            && l.name != "lo"
-            && view
-                .addrs
-                .iter()
-                .any(|(n, a)| *n == l.name && a.contains(&dst))
-    });
+    let down = down_holding(k, at, dst);
     let down = down.or_else(|| {
         links
             .iter()
             .find(|l| !l.up && l.name != "lo" && view.addrs.iter().any(|(n, _)| *n == l.name))
+            .cloned()
     });
     if let Some(l) = down {
         r.block(
@@ -51,13 +47,14 @@ pub(crate) fn no_route(
         );
         return;
     }
-    if let Some((cause, fix)) = super::lost_addr::lost_addr(k, at, dst) {
+    let held = owner(k, dst);
+    if let Some((cause, fix)) = held.clone().and_then(|t| lost_addr(k, at, dst, t)) {
         r.block(at, cause, Some(fix));
         return;
     }
     // The packet came through these stacks: a route back into them is no way on.
     let upstream: Vec<String> = r.hops.iter().map(|h| h.at.clone()).collect();
-    let target = owner(k, dst).map(|(ns, _)| ns);
+    let target = held.map(|(ns, _)| ns);
     let via = target
         .as_ref()
         .and_then(|t| toward(k, at, t, dst.is_ipv4()))
