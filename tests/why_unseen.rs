@@ -289,3 +289,67 @@ fn a_bridge_down_behind_a_dnat_is_named_not_the_detour_its_packet_takes() {
         r#"gw.link("docker0").up()"#,
     );
 }
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_notrack_rule_that_keeps_masquerade_from_rewriting_the_source_is_named_and_deleted() {
+    fixed(
+        "host_gw",
+        "",
+        "ip netns exec n1 iptables -t raw -I PREROUTING -j NOTRACK",
+        "203.0.113.1",
+        "n1",
+        "n1's raw rule `-t raw -A PREROUTING -j NOTRACK` untracks the request, so its rule `-t nat -A POSTROUTING -s 10.244.0.0/16 ! -d 10.244.0.0/16 -m comment --comment \"netsh:host_gw\" -j MASQUERADE` never rewrites the source: ext has no route back to 10.244.1.2 (Network is unreachable)",
+        r#"n1.exec("iptables -t raw -D PREROUTING -j NOTRACK")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_route_that_overrides_a_wider_one_toward_a_host_that_does_not_forward_is_deleted() {
+    fixed(
+        "host_gw",
+        "",
+        "ip -n n1 route add 10.244.2.0/25 via 192.0.2.100",
+        "10.244.2.2",
+        "n1",
+        "n1 sends 10.244.2.2 to ext by its route `10.244.2.0/25 via 192.0.2.100 dev ul`, which overrides `10.244.2.0/24 via 192.0.2.12 dev ul`, but ext does not forward (net.ipv4.ip_forward is 0) and has no route to 10.244.2.2 either (Network is unreachable)",
+        r#"n1.del_route("10.244.2.0/25", #{ adopted: true })"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_route_through_a_neighbour_host_that_would_send_it_back_is_deleted() {
+    let got = diagnose(
+        "host_gw",
+        "",
+        "ip -n ns1 route add 10.244.2.0/24 via 10.244.1.3",
+        "10.244.2.2",
+    );
+    let cause = "ns1 sends 10.244.2.2 to p2 by its route `10.244.2.0/24 via 10.244.1.3 dev eth0`, which overrides `default via 10.244.1.1 dev eth0`, but p2 does not forward (net.ipv4.ip_forward is 0) and would send it back out of eth0";
+    let want = format!(
+        "why ns1 → 10.244.2.2\n  [BROKEN] ns1: {cause}\n  fix: ns1.del_route(\"10.244.2.0/24\", #{{ adopted: true }})\n  other way: p2.ip_forward(true)\n  probe: no reply from 10.244.2.2\nverdict: blocked — {cause}\nexit 1\n"
+    );
+    assert_eq!(got, want + clear("10.244.2.2").as_str());
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_netmask_too_narrow_on_the_way_back_gets_the_segments_prefix() {
+    let got = diagnose(
+        "host_gw",
+        "",
+        "ip -n q1 addr del 10.244.2.2/24 dev eth0; ip -n q1 addr add 10.244.2.2/32 dev eth0",
+        "10.244.2.2",
+    );
+    let first = blocked(
+        "10.244.2.2",
+        "q1",
+        "q1 has no route for the reply to 10.244.1.2 (Network is unreachable): its address 10.244.2.2/32 on eth0 is narrower than its segment's 10.244.2.0/24 (n2's cbr0 holds 10.244.2.1/24), so it has no route into the segment nor through its gateway",
+        r#"q1.exec("ip addr add 10.244.2.2/24 dev eth0"); q1.exec("ip addr del 10.244.2.2/32 dev eth0")"#,
+    );
+    // The /32 took q1's default route with it: the second round gives a way back.
+    let second = "why ns1 → 10.244.2.2\n  [BROKEN] q1: q1 has no route back to 10.244.1.2 (Network is unreachable)\n  fix: q1.route(\"10.244.1.0/24\", \"10.244.2.1\")\n  other way: n2.masquerade(#{ src: \"10.244.1.0/24\", out: \"!ul\" })\n  probe: no reply from 10.244.2.2\nverdict: blocked — q1 has no route back to 10.244.1.2 (Network is unreachable)\nexit 1\n";
+    assert_eq!(got, first + second + clear("10.244.2.2").as_str());
+}

@@ -9,4 +9,6 @@ pub(crate) struct Crossed {
     pub(crate) ns: Netns,
     pub(crate) in_dev: String,
     pub(crate) snat: Option<(IpAddr, IpAddr)>,
+    /// Raw untracked the request, so its SNAT never happened.
+    pub(crate) untracked: Option<super::untracked::Untracked>,
 }

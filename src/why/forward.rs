@@ -6,6 +6,7 @@ use super::kernel::Kernel;
 use super::packet::Packet;
 use super::report::Report;
 use super::traverse::traverse;
+use super::untracked::{skipped_snat, Untracked};
 use super::words::call;
 use crate::sys::Netns;
 use std::net::IpAddr;
@@ -58,7 +59,8 @@ fn filter_forward(k: &mut dyn Kernel, r: &mut Report, cur: &Netns, p: &Packet) -
 }
 
 /// Whether the packet gets through `cur` (`false`: blocked, said in `r`), and the source
-/// POSTROUTING gives it when it NATs (`masq`: the address MASQUERADE picks on the way out).
+/// POSTROUTING gives it when it NATs (`masq`: the address MASQUERADE picks on the way out),
+/// or the raw rule that keeps it from being NATed.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn router(
     k: &mut dyn Kernel,
@@ -69,7 +71,7 @@ pub(crate) fn router(
     src_ip: IpAddr,
     dst: IpAddr,
     masq: Option<IpAddr>,
-) -> (bool, Option<IpAddr>) {
+) -> (bool, Option<IpAddr>, Option<Untracked>) {
     r.hop(cur, "ip_forward is 1");
     let p = Packet {
         in_dev: Some(i.to_string()),
@@ -83,7 +85,18 @@ pub(crate) fn router(
         || !filter_forward(k, r, cur, &p)
         || cross(k, r, cur, &[("mangle", "POSTROUTING")], &s).is_none()
     {
-        return (false, None);
+        return (false, None, None);
+    }
+    if let Some(u) = skipped_snat(k, cur, &s) {
+        r.hop(
+            cur,
+            format!(
+                "raw `{}` untracks the packet: `{}` does not apply",
+                u.notrack.text(),
+                u.nat.text()
+            ),
+        );
+        return (true, None, Some(u));
     }
     if let Some(o) = traverse(k, cur, "nat", "POSTROUTING", &s) {
         let new = match o.target.as_str() {
@@ -96,10 +109,10 @@ pub(crate) fn router(
                 cur,
                 format!("POSTROUTING {}: source {src_ip} becomes {n}", o.target),
             );
-            return (true, Some(n));
+            return (true, Some(n), None);
         }
     }
-    (true, None)
+    (true, None, None)
 }
 
 /// The reply crossing a router: PREROUTING, FORWARD (conntrack ESTABLISHED), POSTROUTING.

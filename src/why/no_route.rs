@@ -47,6 +47,9 @@ pub(crate) fn no_route(
         );
         return;
     }
+    if super::netmask_narrow::too_narrow(k, r, at, dst, "the packet", e) {
+        return;
+    }
     let held = owner(k, dst);
     if let Some((cause, fix)) = held.clone().and_then(|t| lost_addr(k, at, dst, t)) {
         r.block(at, cause, Some(fix));

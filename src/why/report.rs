@@ -42,6 +42,10 @@ pub(crate) struct Report {
     /// reply that never came agrees with it.
     #[serde(skip)]
     pub(crate) back: bool,
+    /// Where the analysis expects the packet to vanish when it blames an earlier step (a
+    /// route that sends it to a host that drops it): evidence of a loss there agrees.
+    #[serde(skip)]
+    pub(crate) lost_at: Option<String>,
     /// The packet as each chain it crossed saw it (namespace, table, chain): what a fix for a
     /// rule the counters name is narrowed to.
     #[serde(skip)]

@@ -21,7 +21,6 @@ use super::segment;
 use super::toward::toward;
 use super::ttl::CAP;
 use super::way_back::way_back;
-use super::words::ip_forward;
 use crate::sys::Netns;
 use std::net::IpAddr;
 
@@ -64,13 +63,11 @@ pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
             delivered(k, &mut r, &cur, &in_dev, pkt_src, dst, &crossed);
             return r;
         }
-        if in_dev.is_some() && k.sysctl(&cur, "net.ipv4.ip_forward").as_deref() != Some("1") {
-            r.block(
-                &cur,
-                format!("{cur} does not forward: net.ipv4.ip_forward is 0"),
-                Some(ip_forward(&cur)),
-            );
-            return r;
+        if let Some(i) = in_dev.as_deref() {
+            if k.sysctl(&cur, "net.ipv4.ip_forward").as_deref() != Some("1") {
+                super::not_router::not_a_router(k, &mut r, &cur, i, dst, seen.last());
+                return r;
+            }
         }
         let Some((route, q)) = lookup(k, &mut r, &cur, q) else {
             return r;
@@ -102,7 +99,7 @@ pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
         }
         if let Some(i) = &in_dev {
             let out = k.route_get(&cur, &Lookup::to(dst)).ok().and_then(|o| o.src);
-            let (ok, snat) = router(k, &mut r, &cur, i, &route.dev, src_ip, dst, out);
+            let (ok, snat, untracked) = router(k, &mut r, &cur, i, &route.dev, src_ip, dst, out);
             if !ok {
                 return r;
             }
@@ -113,6 +110,7 @@ pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
                 ns: cur.clone(),
                 in_dev: i.clone(),
                 snat: snat.map(|s| (src_ip, s)),
+                untracked,
             });
         }
         let next = route.via.unwrap_or(dst);

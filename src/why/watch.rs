@@ -53,7 +53,7 @@ pub(crate) fn overrule(r: &mut Report, ev: &Evidence, v: Vanished) {
         return;
     };
     let at = r.hops[blamed].at.clone();
-    if at == v.ns.to_string() {
+    if at == v.ns.to_string() || r.lost_at == Some(v.ns.to_string()) {
         return;
     }
     let left = |reply: bool| {

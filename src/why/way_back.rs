@@ -161,8 +161,15 @@ fn no_way_back(
     if nowhere(k, r, at, "its default", to, crossed) {
         return;
     }
+    if let Some(u) = crossed.iter().find_map(|c| c.untracked.as_ref()) {
+        let cause = format!("has no route back to {to} ({})", e.words);
+        return super::untracked::blame(r, u, at, &cause);
+    }
     if rp_drops(k, at, q, e) || e.kind().is_some() {
         super::refused::refused(k, r, at, q, e, false);
+        return;
+    }
+    if super::netmask_narrow::too_narrow(k, r, at, to, "the reply", &e.words) {
         return;
     }
     let route = owner(k, to).and_then(|(t, _)| {

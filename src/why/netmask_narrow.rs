@@ -1,0 +1,67 @@
+//! A netmask too narrow: a host's address on a link is narrower than the segment's subnet
+//! (a /32 where the bridge holds a /24), so it has no connected route to the segment and no
+//! gateway it can reach: it has no route anywhere. Fixed by the segment's prefix.
+
+use super::ends::ends;
+use super::kernel::Kernel;
+use super::report::Report;
+use super::words::call;
+use crate::sys::Netns;
+use ipnet::IpNet;
+use std::net::IpAddr;
+
+/// `at` has no route to `to` (the kernel said `words`): `true` (said in `r`) when one of its
+/// addresses is narrower than what its segment's other ends hold for the same subnet.
+pub(crate) fn too_narrow(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    at: &Netns,
+    to: IpAddr,
+    what: &str,
+    words: &str,
+) -> bool {
+    let Some(v) = k.view(at) else { return false };
+    for (dev, mine) in v.addrs.iter().filter(|(l, _)| l != "lo") {
+        let Some((holder, theirs)) = wider_on_segment(k, at, dev, *mine) else {
+            continue;
+        };
+        let with = IpNet::new(mine.addr(), theirs.prefix_len()).unwrap_or(theirs);
+        let fix = format!(
+            "{}; {}",
+            call(at, &format!("exec(\"ip addr add {with} dev {dev}\")")),
+            call(at, &format!("exec(\"ip addr del {mine} dev {dev}\")"))
+        );
+        r.block(
+            at,
+            format!(
+                "{at} has no route for {what} to {to} ({words}): its address {mine} on {dev} is \
+                 narrower than its segment's {} ({holder} holds {theirs}), so it has no route \
+                 into the segment nor through its gateway",
+                theirs.trunc()
+            ),
+            Some(fix),
+        );
+        return true;
+    }
+    false
+}
+
+/// An address of another end of `dev`'s segment whose wider prefix holds `mine`.
+fn wider_on_segment(
+    k: &mut dyn Kernel,
+    at: &Netns,
+    dev: &str,
+    mine: IpNet,
+) -> Option<(String, IpNet)> {
+    let (all, _) = ends(k, at, dev);
+    for e in all.iter().filter(|e| e.ns != *at) {
+        let Some(v) = k.view(&e.ns) else { continue };
+        let found = v.addrs.iter().find(|(l, a)| {
+            *l == e.link && a.prefix_len() < mine.prefix_len() && a.contains(&mine.addr())
+        });
+        if let Some((l, a)) = found {
+            return Some((format!("{}'s {l}", e.ns), *a));
+        }
+    }
+    None
+}
