@@ -353,3 +353,31 @@ fn a_netmask_too_narrow_on_the_way_back_gets_the_segments_prefix() {
     let second = "why ns1 → 10.244.2.2\n  [BROKEN] q1: q1 has no route back to 10.244.1.2 (Network is unreachable)\n  fix: q1.route(\"10.244.1.0/24\", \"10.244.2.1\")\n  other way: n2.masquerade(#{ src: \"10.244.1.0/24\", out: \"!ul\" })\n  probe: no reply from 10.244.2.2\nverdict: blocked — q1 has no route back to 10.244.1.2 (Network is unreachable)\nexit 1\n";
     assert_eq!(got, first + second + clear("10.244.2.2").as_str());
 }
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping, nftables"]
+fn an_nftables_chain_of_its_own_that_drops_by_policy_lets_the_flow_through() {
+    fixed(
+        "host_gw",
+        "",
+        "ip netns exec n2 nft add table inet fw; ip netns exec n2 nft add chain inet fw forward '{ type filter hook forward priority 0; policy drop; }'",
+        "10.244.2.2",
+        "n2",
+        "the request arrived in n2 on ul but never left on cbr0: n2's nftables chain `inet fw forward` (hook forward, priority 0, no rules) drops by its policy what its rules do not accept",
+        r#"n2.exec("nft insert rule inet fw forward ct state established,related accept"); n2.exec("nft insert rule inet fw forward ip saddr 10.244.1.2 ip daddr 10.244.2.2 accept")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping, nftables"]
+fn an_nftables_rule_that_rejects_at_the_destination_is_deleted_by_its_handle() {
+    fixed(
+        "host_gw",
+        "",
+        "ip netns exec q1 nft add table ip t; ip netns exec q1 nft add chain ip t in '{ type filter hook input priority 0; }'; ip netns exec q1 nft add rule ip t in icmp type echo-request reject",
+        "10.244.2.2",
+        "q1",
+        "the request reached q1 on eth0, but q1 sent no reply: q1's nftables chain `ip t in` (hook input, priority 0, 1 rule netsh does not judge) may drop it by its rule handle 2",
+        r#"q1.exec("nft delete rule ip t in handle 2")"#,
+    );
+}

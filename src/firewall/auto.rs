@@ -277,6 +277,11 @@ impl Firewall for Auto {
         Ok(Some(super::chain::Chain { policy, rules }))
     }
 
+    /// Read natively whatever driver serves iptables: nf_tables holds them either way.
+    fn foreign(&mut self, ns: Option<&Path>) -> Vec<super::nft::foreign::ForeignChain> {
+        self.nft.foreign(ns).unwrap_or_default()
+    }
+
     /// Natively (each rule's counter expression, each base chain's counters), unless the
     /// namespace is on iptables-legacy: then its iptables-save.
     fn counters(&mut self, ns: Option<&Path>) -> Option<Vec<super::counters::Count>> {

@@ -70,6 +70,11 @@ pub trait Firewall {
     fn counters(&mut self, ns: Option<&Path>) -> Option<Vec<counters::Count>> {
         counters::read(ns, "iptables-save")
     }
+    /// The base chains of nf_tables tables iptables does not own (`why`); empty when there
+    /// are none or they cannot be read.
+    fn foreign(&mut self, _ns: Option<&Path>) -> Vec<nft::foreign::ForeignChain> {
+        vec![]
+    }
     /// Which driver serves the namespace, where that is a choice (for `-v` and `show`).
     fn driver(&mut self, _ns: Option<&Path>) -> Option<legacy::Driver> {
         None

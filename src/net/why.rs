@@ -126,6 +126,10 @@ impl Kernel for Netlink {
         self.fw.counters(ns.path().as_deref())
     }
 
+    fn foreign(&mut self, ns: &Netns) -> Vec<crate::firewall::nft::foreign::ForeignChain> {
+        self.fw.foreign(ns.path().as_deref())
+    }
+
     fn forget_failed(&mut self, hops: &[(Netns, IpAddr)]) {
         // One dump per namespace, every namespace asked together.
         let v4: Vec<(Netns, std::net::Ipv4Addr)> = hops

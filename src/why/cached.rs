@@ -132,6 +132,10 @@ impl Kernel for Cached<'_> {
         self.inner.counters(ns)
     }
 
+    fn foreign(&mut self, ns: &Netns) -> Vec<crate::firewall::nft::foreign::ForeignChain> {
+        self.inner.foreign(ns)
+    }
+
     fn forget_failed(&mut self, hops: &[(Netns, IpAddr)]) {
         self.inner.forget_failed(hops)
     }

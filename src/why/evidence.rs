@@ -291,6 +291,12 @@ fn inside(
             };
         }
     }
+    let nft = p
+        .as_ref()
+        .and_then(|p| super::nft_foreign::foreign_drop(k, ns, path, p));
+    if let (Some((cause, fix)), []) = (nft, found.as_slice()) {
+        return v(format!("{what}: {cause}"), fix);
+    }
     match found.as_slice() {
         [] => v(
             format!(

@@ -72,6 +72,10 @@ pub trait Kernel {
     fn counters(&mut self, _ns: &Netns) -> Option<Vec<crate::firewall::counters::Count>> {
         None
     }
+    /// The base chains of nf_tables tables iptables does not own (`nft` rulesets).
+    fn foreign(&mut self, _ns: &Netns) -> Vec<crate::firewall::nft::foreign::ForeignChain> {
+        vec![]
+    }
     /// Drop the neighbour entries the probe left unresolved for these next hops (each
     /// namespace with its addresses), so that a fix works at once.
     fn forget_failed(&mut self, _hops: &[(Netns, IpAddr)]) {}

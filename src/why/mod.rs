@@ -34,6 +34,7 @@ pub(crate) mod mtu;
 pub(crate) mod mtu_fix;
 pub(crate) mod netmask;
 pub(crate) mod netmask_narrow;
+pub(crate) mod nft_foreign;
 pub(crate) mod no_route;
 pub(crate) mod not_router;
 pub(crate) mod own_copy;

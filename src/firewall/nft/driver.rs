@@ -52,7 +52,7 @@ fn io_failure(e: std::io::Error) -> Failure {
 }
 
 impl Nft {
-    fn sock(&mut self, ns: Option<&Path>) -> Result<&mut Sock, Failure> {
+    pub(super) fn sock(&mut self, ns: Option<&Path>) -> Result<&mut Sock, Failure> {
         let key = ns.map(Path::to_path_buf);
         let ino = crate::sys::enter::inode(ns).map_err(io_failure)?;
         if self.socks.get(&key).is_none_or(|(i, _)| *i != ino) {

@@ -15,6 +15,7 @@ pub(crate) mod decode;
 pub mod driver;
 pub(crate) mod encode;
 pub(crate) mod expr;
+pub mod foreign;
 pub(crate) mod icmp;
 pub(crate) mod listing;
 pub(crate) mod model;

@@ -75,8 +75,14 @@ impl Sock {
 
     /// Every object of one kind in the ip family: each reply's attributes (after nfgenmsg).
     pub(crate) fn dump(&mut self, msg: u16) -> io::Result<Vec<Vec<u8>>> {
+        let all = self.dump_in(msg, NFPROTO_IPV4)?;
+        Ok(all.into_iter().map(|(_, a)| a).collect())
+    }
+
+    /// Every object of one kind in `family` (0: all): each reply's family and attributes.
+    pub(crate) fn dump_in(&mut self, msg: u16, family: u8) -> io::Result<Vec<(u8, Vec<u8>)>> {
         let mut m = Msgs::new(self.next_seq() - 1);
-        let seq = m.nft(msg, NLM_F_DUMP);
+        let seq = m.nft_in(msg, NLM_F_DUMP, family);
         m.end();
         self.send(&m.buf)?;
         let mut out = vec![];
@@ -91,7 +97,7 @@ impl Sock {
                         0 => return Ok(out),
                         e => return Err(io::Error::from_raw_os_error(e)),
                     },
-                    _ if r.payload.len() >= 4 => out.push(r.payload[4..].to_vec()),
+                    _ if r.payload.len() >= 4 => out.push((r.payload[0], r.payload[4..].to_vec())),
                     _ => {}
                 }
             }

@@ -68,8 +68,13 @@ impl Msgs {
 
     /// An nf_tables request in the ip family.
     pub(crate) fn nft(&mut self, msg: u16, flags: u16) -> u32 {
+        self.nft_in(msg, flags, NFPROTO_IPV4)
+    }
+
+    /// A message for one family (`NFPROTO_UNSPEC`, 0: every family, in a dump).
+    pub(crate) fn nft_in(&mut self, msg: u16, flags: u16, family: u8) -> u32 {
         let t = (NFNL_SUBSYS_NFTABLES << 8) | msg;
-        self.begin(t, NLM_F_REQUEST | flags, NFPROTO_IPV4, 0)
+        self.begin(t, NLM_F_REQUEST | flags, family, 0)
     }
 
     pub(crate) fn end(&mut self) {

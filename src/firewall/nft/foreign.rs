@@ -1,0 +1,149 @@
+//! nf_tables chains that are not iptables': tables of other families (inet, bridge, netdev,
+//! ip6) or ip tables iptables does not use (firewalld's, a hand-written `nft` ruleset, Docker's
+//! nftables backend). Their rules are not judged, but a base chain on a hook a packet crosses,
+//! with a drop policy or a rule that drops or rejects, is where a packet may vanish.
+
+use super::chains;
+use super::driver::Nft;
+use super::expr::verdict_of;
+use super::socket::Sock;
+use super::wire::*;
+use crate::sys::Failure;
+use std::io;
+use std::path::Path;
+
+/// A base chain of a table iptables does not own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ForeignChain {
+    /// `inet`, `ip`, `ip6`, `bridge`, `netdev`, `arp`.
+    pub family: String,
+    pub table: String,
+    pub name: String,
+    /// NF_INET_* hook number: 0 prerouting, 1 input, 2 forward, 3 output, 4 postrouting.
+    pub hook: u32,
+    pub priority: i32,
+    /// The policy drops (NF_DROP).
+    pub drops: bool,
+    /// Handles of the rules whose verdict drops or rejects (their matches are not read).
+    pub dropping: Vec<u64>,
+    pub rules: usize,
+}
+
+impl ForeignChain {
+    /// `inet fw forward`, as `nft list chain` names it.
+    pub fn path(&self) -> String {
+        format!("{} {} {}", self.family, self.table, self.name)
+    }
+
+    /// The hook as nft writes it.
+    pub fn hook_word(&self) -> &'static str {
+        match self.hook {
+            0 => "prerouting",
+            1 => "input",
+            2 => "forward",
+            3 => "output",
+            4 => "postrouting",
+            _ => "other",
+        }
+    }
+}
+
+// NFTA_CHAIN_*, NFTA_HOOK_*, NFTA_RULE_*
+const CHAIN_TABLE: u16 = 1;
+const CHAIN_NAME: u16 = 3;
+const CHAIN_HOOK: u16 = 4;
+const CHAIN_POLICY: u16 = 5;
+const HOOK_NUM: u16 = 1;
+const HOOK_PRIORITY: u16 = 2;
+const RULE_TABLE: u16 = 1;
+const RULE_CHAIN: u16 = 2;
+const RULE_HANDLE: u16 = 3;
+const RULE_EXPRESSIONS: u16 = 4;
+const NF_DROP: u32 = 0;
+
+fn family_word(f: u8) -> Option<&'static str> {
+    Some(match f {
+        1 => "inet",
+        2 => "ip",
+        3 => "arp",
+        5 => "netdev",
+        7 => "bridge",
+        10 => "ip6",
+        _ => return None,
+    })
+}
+
+/// Whether the table is iptables-nft's own (family ip, one of its table names).
+fn iptables_own(family: &str, table: &str) -> bool {
+    family == "ip" && chains::TABLES.contains(&table)
+}
+
+/// Every base chain of every table iptables does not own, with its dropping rules.
+pub(crate) fn read(sock: &mut Sock) -> io::Result<Vec<ForeignChain>> {
+    let mut out = vec![];
+    for (f, c) in sock.dump_in(NFT_MSG_GETCHAIN, 0)? {
+        let Some(family) = family_word(f) else {
+            continue;
+        };
+        let (Some(table), Some(name), Some(hook)) = (
+            get(&c, CHAIN_TABLE),
+            get(&c, CHAIN_NAME),
+            get(&c, CHAIN_HOOK),
+        ) else {
+            continue;
+        };
+        let (table, name) = (cstr(table), cstr(name));
+        if iptables_own(family, &table) {
+            continue;
+        }
+        out.push(ForeignChain {
+            family: family.to_string(),
+            table,
+            name,
+            hook: get(hook, HOOK_NUM).and_then(be32).unwrap_or(u32::MAX),
+            priority: get(hook, HOOK_PRIORITY).and_then(be32).unwrap_or(0) as i32,
+            drops: get(&c, CHAIN_POLICY).and_then(be32) == Some(NF_DROP),
+            dropping: vec![],
+            rules: 0,
+        });
+    }
+    if out.is_empty() {
+        return Ok(out);
+    }
+    for (f, r) in sock.dump_in(NFT_MSG_GETRULE, 0)? {
+        let Some(family) = family_word(f) else {
+            continue;
+        };
+        let (Some(table), Some(chain)) = (get(&r, RULE_TABLE), get(&r, RULE_CHAIN)) else {
+            continue;
+        };
+        let (table, chain) = (cstr(table), cstr(chain));
+        let Some(fc) = out
+            .iter_mut()
+            .find(|c| c.family == family && c.table == table && c.name == chain)
+        else {
+            continue;
+        };
+        fc.rules += 1;
+        let exprs = get(&r, RULE_EXPRESSIONS)
+            .map(super::expr::parse_all)
+            .unwrap_or_default();
+        let drops = exprs.iter().any(|e| {
+            e.name == "reject"
+                || (e.name == "immediate" && verdict_of(e).map(|v| v.0) == Some(NF_DROP))
+        });
+        if drops {
+            if let Some(h) = get(&r, RULE_HANDLE).and_then(be64) {
+                fc.dropping.push(h);
+            }
+        }
+    }
+    Ok(out)
+}
+
+impl Nft {
+    /// The base chains of tables iptables does not own, in `ns`.
+    pub(crate) fn foreign(&mut self, ns: Option<&Path>) -> Result<Vec<ForeignChain>, Failure> {
+        read(self.sock(ns)?).map_err(|e| Failure::from_io(&e))
+    }
+}
