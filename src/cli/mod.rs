@@ -55,9 +55,9 @@ pub struct ShowArgs {
     /// Print the topology as Graphviz DOT
     #[arg(long, conflicts_with = "svg")]
     pub dot: bool,
-    /// (not carried: use --dot | dot -Tsvg)
-    #[arg(long)]
-    pub svg: bool,
+    /// Draw the lab as SVG (no Graphviz needed), to stdout or to FILE
+    #[arg(long, value_name = "FILE", num_args = 0..=1, require_equals = false)]
+    pub svg: Option<Option<PathBuf>>,
 }
 
 #[derive(Args, Debug)]
