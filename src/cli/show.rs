@@ -1,4 +1,4 @@
-//! `netsh show [--lab NAME] [--json | --dot | --svg [FILE]]`: the live state per host and namespace.
+//! `netsh show [--lab NAME] [--json | --dot | --svg [FILE] | --serve [ADDR:PORT]]`: the live state per host and namespace.
 
 use super::error::Error;
 use super::run::{has_net_admin, root_diag, SANDBOX_SEEN_FROM_INSIDE};
@@ -19,6 +19,9 @@ pub fn show(a: ShowArgs) -> Result<(), Error> {
             "",
             None,
         ));
+    }
+    if let Some(addr) = &a.serve {
+        return crate::web::serve_until_stopped(addr, a.lab.clone()).map_err(Error::failed);
     }
     let mut backend = crate::net::Netlink::new(a.lab.as_deref().unwrap_or("show"))
         .map_err(|e| Error::failed(format!("cannot start the netlink backend: {e}")))?;
