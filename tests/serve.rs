@@ -188,7 +188,10 @@ fn the_repl_serves_its_lab_and_the_page_follows_each_line() {
     };
     std::thread::sleep(std::time::Duration::from_millis(700));
     let first = fetch(&mut p);
-    assert!(first.contains("id=ns-web1") && !first.contains("web2"), "{first}");
+    assert!(
+        first.contains("id=ns-web1") && !first.contains("web2"),
+        "{first}"
+    );
     repl_line(&mut p, "ns(\"web2\")");
     std::thread::sleep(std::time::Duration::from_millis(1000));
     let second = fetch(&mut p);

@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 
 /// How often the state is read, at most.
 const TICK: Duration = Duration::from_millis(300);
+/// How often /run/netns and the journals are glanced at between two reads.
+const GLANCE: Duration = Duration::from_millis(50);
 /// The longest a pingall runs; the pairs left are not tried.
 const PINGALL_BOUND: Duration = Duration::from_secs(30);
 
@@ -47,8 +49,12 @@ pub(crate) fn run(
             return;
         }
     };
-    let mut wait = Duration::ZERO;
+    let mut next_read = Instant::now();
+    let mut seen = cheap_fingerprint();
     while !stop.load(Ordering::SeqCst) {
+        let wait = next_read
+            .saturating_duration_since(Instant::now())
+            .min(GLANCE);
         match jobs.recv_timeout(wait) {
             Ok(Job::Pingall(reply)) => {
                 let _ = reply.send(pingall(&mut backend, &snap));
@@ -62,14 +68,40 @@ pub(crate) fn run(
                 let _ = reply.send(serde_json::to_string(&r).unwrap_or_default());
             }
             Err(RecvTimeoutError::Timeout) => {
+                // A namespace or a journal that changed is read at once; anything else (an
+                // `ip` command) at the next tick.
+                let now = cheap_fingerprint();
+                if now == seen && Instant::now() < next_read {
+                    continue;
+                }
+                seen = now;
                 let t = Instant::now();
                 refresh(&mut backend, lab.as_deref(), &snap);
                 // A slow read (many namespaces) is not repeated back to back.
-                wait = TICK.max(t.elapsed() * 2);
+                next_read = Instant::now() + TICK.max(t.elapsed() * 2);
             }
             Err(RecvTimeoutError::Disconnected) => return,
         }
     }
+}
+
+/// The names in /run/netns and each journal's size and time in /run/netsh: what a REPL line,
+/// a `run`, a `down` or `ip netns add` changes, read in microseconds.
+fn cheap_fingerprint() -> Vec<(String, u64, Option<std::time::SystemTime>)> {
+    let mut out: Vec<_> = ["/run/netns", crate::lab::journal::STATE_DIR]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(d).into_iter().flatten().flatten())
+        .map(|e| {
+            let meta = e.metadata().ok();
+            (
+                e.path().display().to_string(),
+                meta.as_ref().map_or(0, |m| m.len()),
+                meta.and_then(|m| m.modified().ok()),
+            )
+        })
+        .collect();
+    out.sort();
+    out
 }
 
 fn refresh(backend: &mut Netlink, lab: Option<&str>, snap: &RwLock<Snapshot>) {
