@@ -13,4 +13,5 @@ pub mod plan;
 pub mod repl;
 pub mod script;
 pub mod sys;
+pub(crate) mod web;
 pub mod why;

@@ -137,17 +137,22 @@ fn show_dot_is_accepted_by_graphviz() {
          grep -o 'rankdir=[A-Z]*' /tmp/lab.$$.dot\n\
          grep -o '\"cluster_machine_[a-z0-9]*\"' /tmp/lab.$$.dot\n\
          grep -o 'label=\"host\\\\n[^\"]*\"' /tmp/lab.$$.dot\n\
+         grep -c 'label=\"host' /tmp/lab.$$.dot\n\
+         grep -o '\"host/eth0\" \\[label=\"eth0 ([A-Za-z]*)' /tmp/lab.$$.dot\n\
          grep -c '\"legend/' /tmp/lab.$$.dot",
     );
     out.assert_success();
     // 20 links (every one but an address-less lo) and the legend's 4 shapes; one tunnel between
     // host and h150; top to bottom; each simulated host a machine of its own, with or without
-    // namespaces; a stack's label says whether it forwards; the legend's nodes and lines.
+    // namespaces; a machine's label says whether it forwards and its way out (default route,
+    // NAT), and names it once; host 149's eth0 is its network card (a veth to the router);
+    // the legend's nodes and lines.
     assert_eq!(
         out.stdout,
         "24\n1\nrankdir=TB\n\"cluster_machine_h150\"\n\"cluster_machine_host\"\n\
          \"cluster_machine_internet\"\n\"cluster_machine_router\"\n\
-         label=\"host\\nip_forward 1, FORWARD DROP\"\n7\n",
+         label=\"host\\nip_forward 1, FORWARD DROP\\ndefault via 172.31.131.1 dev eth0\\n\
+         NAT -s 10.1.1.0/24 ! -o bridge0 MASQUERADE\"\n1\n\"host/eth0\" [label=\"eth0 (NIC)\n7\n",
         "{}",
         out.stderr
     );

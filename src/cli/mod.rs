@@ -55,9 +55,13 @@ pub struct ShowArgs {
     /// Print the topology as Graphviz DOT
     #[arg(long, conflicts_with = "svg")]
     pub dot: bool,
-    /// (not carried: use --dot | dot -Tsvg)
-    #[arg(long)]
-    pub svg: bool,
+    /// Draw the lab as SVG (no Graphviz needed), to stdout or to FILE
+    #[arg(long, value_name = "FILE", num_args = 0..=1, require_equals = false)]
+    pub svg: Option<Option<PathBuf>>,
+    /// Serve a live page of the lab (picture, state, pingall, why) on ADDR:PORT; prints its URL
+    #[arg(long, value_name = "ADDR:PORT", num_args = 0..=1, default_missing_value = "127.0.0.1:0",
+          conflicts_with_all = ["json", "dot", "svg"])]
+    pub serve: Option<String>,
 }
 
 #[derive(Args, Debug)]

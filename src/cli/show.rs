@@ -1,4 +1,4 @@
-//! `netsh show [--lab NAME] [--json | --dot]`: the live state per host and namespace.
+//! `netsh show [--lab NAME] [--json | --dot | --svg [FILE] | --serve [ADDR:PORT]]`: the live state per host and namespace.
 
 use super::error::Error;
 use super::run::{has_net_admin, root_diag, SANDBOX_SEEN_FROM_INSIDE};
@@ -11,12 +11,6 @@ use std::collections::BTreeSet;
 use std::fmt::Write;
 
 pub fn show(a: ShowArgs) -> Result<(), Error> {
-    if a.svg {
-        return Err(Error::Usage {
-            message: "--svg needs a renderer netsh does not carry; draw it with Graphviz:".into(),
-            help: Some("netsh show --dot | dot -Tsvg > lab.svg".into()),
-        });
-    }
     if !has_net_admin() {
         let help =
             format!("run it as root (sudo netsh show); {SANDBOX_SEEN_FROM_INSIDE}, then :show");
@@ -25,6 +19,9 @@ pub fn show(a: ShowArgs) -> Result<(), Error> {
             "",
             None,
         ));
+    }
+    if let Some(addr) = &a.serve {
+        return crate::web::serve_until_stopped(addr, a.lab.clone()).map_err(Error::failed);
     }
     let mut backend = crate::net::Netlink::new(a.lab.as_deref().unwrap_or("show"))
         .map_err(|e| Error::failed(format!("cannot start the netlink backend: {e}")))?;
@@ -68,6 +65,13 @@ pub fn show(a: ShowArgs) -> Result<(), Error> {
         println!("{}", serde_json::to_string_pretty(&state).unwrap());
     } else if a.dot {
         print!("{}", crate::lab::dot::dot(&state));
+    } else if let Some(file) = &a.svg {
+        let svg = crate::lab::svg::svg(&state);
+        match file {
+            Some(f) => std::fs::write(f, svg)
+                .map_err(|e| Error::failed(format!("cannot write {}: {e}", f.display())))?,
+            None => print!("{svg}"),
+        }
     } else {
         print!("{}", text(&state));
     }

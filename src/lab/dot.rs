@@ -27,10 +27,16 @@ pub(crate) fn dot(state: &State) -> String {
     let machines: BTreeSet<&str> = state.stacks.iter().map(|s| s.machine.as_str()).collect();
     for m in &machines {
         let _ = writeln!(out, "  subgraph {} {{", q(&format!("cluster_machine_{m}")));
-        let _ = writeln!(out, "    label={}; style=rounded;", q(m));
+        // The machine's own stack is the machine: its facts on the machine, its name once.
+        let own = state.stacks.iter().find(|s| s.name == *m);
+        let label = own.map_or_else(|| q(m), stack_label);
+        let _ = writeln!(out, "    label={label}; style=rounded;");
         for s in state.stacks.iter().filter(|s| s.machine == *m) {
-            let _ = writeln!(out, "    subgraph {} {{", q(&format!("cluster_{}", s.name)));
-            let _ = writeln!(out, "      label={}; style=dashed;", stack_label(s));
+            let inner = s.name != *m;
+            if inner {
+                let _ = writeln!(out, "    subgraph {} {{", q(&format!("cluster_{}", s.name)));
+                let _ = writeln!(out, "      label={}; style=dashed;", stack_label(s));
+            }
             let mut any = false;
             for l in s
                 .links
@@ -38,8 +44,13 @@ pub(crate) fn dot(state: &State) -> String {
                 .filter(|l| l.name != "lo" || !l.addrs.is_empty())
             {
                 let mut label = l.name.clone();
-                if let Some(k) = &l.kind {
-                    label.push_str(&format!(" ({k})"));
+                match &l.kind {
+                    // A veth cabled to another machine stands for a network card, as a
+                    // physical one (no kind) is.
+                    Some(LinkKind::Veth) if crosses(state, s, l) => label.push_str(" (NIC)"),
+                    Some(k) => label.push_str(&format!(" ({k})")),
+                    None if l.name != "lo" => label.push_str(" (NIC)"),
+                    None => {}
                 }
                 for a in &l.addrs {
                     label.push_str(&format!("\\n{a}"));
@@ -58,11 +69,13 @@ pub(crate) fn dot(state: &State) -> String {
                 );
                 any = true;
             }
-            if !any {
+            if !any && inner {
                 // An empty cluster is not drawn: give the namespace a point.
                 let _ = writeln!(out, "      {} [shape=point];", node(&s.name, ""));
             }
-            let _ = writeln!(out, "    }}");
+            if inner {
+                let _ = writeln!(out, "    }}");
+            }
         }
         let _ = writeln!(out, "  }}");
     }
@@ -122,7 +135,18 @@ pub(crate) fn dot(state: &State) -> String {
     out
 }
 
-/// A stack's name, and whether packets cross it: its ip_forward and FORWARD policy.
+/// Whether a link's veth peer is on another machine.
+fn crosses(state: &State, s: &StackState, l: &super::state::LinkState) -> bool {
+    l.peer.as_ref().is_some_and(|p| {
+        state
+            .stacks
+            .iter()
+            .any(|o| o.name == p.stack && o.machine != s.machine)
+    })
+}
+
+/// A stack's name, and whether packets cross it: its ip_forward and FORWARD policy; and its
+/// way out: the default route and the source NAT.
 fn stack_label(s: &StackState) -> String {
     let mut facts = vec![];
     if let Some(on) = s.ip_forward {
@@ -131,12 +155,28 @@ fn stack_label(s: &StackState) -> String {
     if let Some(p) = s.policies.get("FORWARD") {
         facts.push(format!("FORWARD {p}"));
     }
-    let name = q(&s.name);
-    match facts.is_empty() {
-        true => name,
-        // Graphviz's line break, inside the quotes.
-        false => format!("{}\\n{}\"", &name[..name.len() - 1], facts.join(", ")),
+    let mut lines = vec![s.name.clone()];
+    if !facts.is_empty() {
+        lines.push(facts.join(", "));
     }
+    for r in s.routes.iter().filter(|r| r.dst == "default") {
+        let via = r
+            .via
+            .as_ref()
+            .map(|v| format!(" via {v}"))
+            .unwrap_or_default();
+        let dev = r
+            .dev
+            .as_ref()
+            .map(|d| format!(" dev {d}"))
+            .unwrap_or_default();
+        lines.push(format!("default{via}{dev}"));
+    }
+    lines.extend(super::svg_text::nat_lines(s));
+    // Graphviz's line break, inside the quotes.
+    let quoted: Vec<String> = lines.iter().map(|l| q(l)).collect();
+    let inner: Vec<&str> = quoted.iter().map(|l| &l[1..l.len() - 1]).collect();
+    format!("\"{}\"", inner.join("\\n"))
 }
 
 /// What the shapes and lines mean.
@@ -146,7 +186,7 @@ fn legend(out: &mut String) {
     for (id, label, shape, style) in [
         ("bridge", "bridge", "box3d", "solid"),
         ("vxlan", "VXLAN device", "hexagon", "solid"),
-        ("link", "link (veth, ...)", "box", "solid"),
+        ("link", "link (NIC, veth, ...)", "box", "solid"),
         ("down", "link down", "box", "dotted"),
     ] {
         let _ = writeln!(

@@ -5,6 +5,17 @@ pub mod journal;
 pub(crate) mod lines;
 pub(crate) mod lock;
 pub mod state;
+pub(crate) mod svg;
+mod svg_draw;
+mod svg_geom;
+pub(crate) mod svg_ids;
+mod svg_layout;
+mod svg_legend;
+mod svg_own;
+#[cfg(test)]
+mod svg_tests;
+mod svg_text;
+mod svg_wires;
 pub(crate) mod sweep;
 pub(crate) mod teardown;
 

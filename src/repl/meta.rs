@@ -19,6 +19,8 @@ pub(crate) enum Meta {
         place: String,
         cmd: Option<String>,
     },
+    /// `:web [ADDR:PORT]`: serve the lab's live page.
+    Web(Option<String>),
     Reset,
     Quit,
 }
@@ -40,6 +42,10 @@ pub(crate) const COMMANDS: &[(&str, &str)] = &[
     (
         ":sh NS [CMD]",
         "a shell in namespace NS (or host), or one command there",
+    ),
+    (
+        ":web [ADDR:PORT]",
+        "serve a live page of the lab: picture, state, pingall, why (prints its URL)",
     ),
     (
         ":reset",
@@ -92,6 +98,7 @@ impl Meta {
                     cmd,
                 })
             }
+            ":web" => Ok(Meta::Web(arg.map(str::to_string))),
             ":reset" => none(Meta::Reset),
             ":quit" | ":q" | ":exit" => none(Meta::Quit),
             other => Err(format!(
@@ -135,6 +142,11 @@ mod tests {
             })
         );
         assert_eq!(Meta::parse(":q"), Ok(Meta::Quit));
+        assert_eq!(Meta::parse(":web"), Ok(Meta::Web(None)));
+        assert_eq!(
+            Meta::parse(":web 127.0.0.1:8080"),
+            Ok(Meta::Web(Some("127.0.0.1:8080".into())))
+        );
         assert_eq!(
             Meta::parse(":sh ns1  ip -br addr"),
             Ok(Meta::Sh {

@@ -45,6 +45,8 @@ pub(crate) struct Shell {
     lab: String,
     sandboxed: bool,
     plan: Option<PlanMode>,
+    /// The page `:web` serves; it stops when the REPL ends.
+    web: Option<crate::web::Server>,
 }
 
 impl Shell {
@@ -55,6 +57,7 @@ impl Shell {
             lab: lab.to_string(),
             sandboxed,
             plan: None,
+            web: None,
         }
     }
 
@@ -282,9 +285,27 @@ impl Shell {
             Meta::Load(file) => {
                 self.load(&file);
             }
+            Meta::Web(addr) => self.web(addr.as_deref()),
             Meta::Reset => self.reset(),
         }
         true
+    }
+
+    /// `:web [ADDR:PORT]`: starts the lab's page once; again, prints where it is.
+    fn web(&mut self, addr: Option<&str>) {
+        if let Some(w) = &self.web {
+            println!("{}", w.url());
+            return;
+        }
+        let addr = addr.unwrap_or("127.0.0.1:0");
+        match crate::web::Server::start(addr, Some(self.lab.clone())) {
+            Ok(w) => {
+                println!("{}", w.url());
+                println!("the page follows each line; it stops when the REPL ends");
+                self.web = Some(w);
+            }
+            Err(e) => eprintln!("error: {e}"),
+        }
     }
 
     /// `:sh NS [CMD]`: NS is a namespace's name, a variable holding one, or `host`.

@@ -667,3 +667,28 @@ echo "netns: $(ip netns list | tr '\n' ' ')"
 echo "journals: $(ls /run/netsh | tr '\n' ' ')"
 echo "rules: $(iptables-save | grep -c 'netsh:')"
 "#;
+
+/// Starts `script` in a fresh sandbox and returns at once, its stdout piped, for a test that
+/// talks to what the script runs. The child leads its own process group: kill the group
+/// (`kill_sandbox`) when done.
+pub fn sandbox_child(script: &str) -> std::process::Child {
+    let full = format!("{PRELUDE}\n{script}\n");
+    Command::new(UNSHARE[0])
+        .args(&UNSHARE[1..])
+        .arg("bash")
+        .arg("-c")
+        .arg(&full)
+        .env("NETSH", netsh_bin())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .expect("cannot create test sandbox (integration tests need root and unshare)")
+}
+
+/// Ends a sandbox started by [`sandbox_child`] and everything it started.
+pub fn kill_sandbox(child: &mut std::process::Child) {
+    kill_process_group(child.id());
+    let _ = child.wait();
+}
