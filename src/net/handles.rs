@@ -69,6 +69,11 @@ impl Handles {
             .collect()
     }
 
+    /// Whether a connection in `ns` is open already.
+    pub(crate) fn has(&self, ns: &Netns) -> bool {
+        self.conns.contains_key(ns)
+    }
+
     pub(crate) fn get(&mut self, ns: &Netns) -> io::Result<Handle> {
         if let Some(c) = self.conns.get(ns) {
             return Ok(c.handle.clone());

@@ -33,7 +33,7 @@ impl Netlink {
             let handle = self.handle_for(ns)?;
             let root_fd = match ns {
                 Netns::Root => None,
-                Netns::Named(_) => Some(self.root_fd()?),
+                Netns::Named(_) | Netns::Adopted(_) => Some(self.root_fd()?),
             };
             let (links, ids) = self.block_on(read_links(&handle, &names, root_fd))?;
             raws.insert(ns.clone(), links);
@@ -88,7 +88,7 @@ impl Netlink {
             let name = ns.to_string();
             let is_host = *ns == Netns::Root || names.iter().any(|o| o.is_on(&name));
             let machine = match ns {
-                Netns::Root => "host".to_string(),
+                Netns::Root | Netns::Adopted(_) => "host".to_string(),
                 Netns::Named(n) if is_host => n.clone(),
                 Netns::Named(_) => ns.machine().unwrap_or("host").to_string(),
             };

@@ -13,6 +13,7 @@ pub mod failure;
 pub mod key;
 pub mod link_kind;
 pub mod netns;
+pub mod nsfile;
 pub(crate) mod shell;
 pub(crate) mod sources;
 
