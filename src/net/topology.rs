@@ -3,6 +3,7 @@
 //! addresses, routes and firewall rules.
 
 use super::backend::Netlink;
+use super::unnamed::stack_name;
 use crate::lab::state::{
     Endpoint, LinkState, RouteState, RuleState, StackState, State, VxlanState,
 };
@@ -26,6 +27,16 @@ impl Netlink {
     pub(crate) fn topology(&mut self, lab: Option<&str>) -> Result<State, Failure> {
         let mut names: Vec<Netns> = vec![Netns::Root];
         names.extend(self.named_netns()?.into_iter().map(Netns::Named));
+        // Everything on the machine: also the namespaces with no name (containers').
+        let unnamed = match lab {
+            None => self.unnamed_netns()?,
+            Some(_) => vec![],
+        };
+        names.extend(
+            unnamed
+                .iter()
+                .map(|u| Netns::Adopted(Box::new(u.ns.clone()))),
+        );
         let mut raws: HashMap<Netns, Vec<Raw>> = HashMap::new();
         let mut nsids: HashMap<Netns, HashMap<i32, Netns>> = HashMap::new();
         let mut stacks = vec![];
@@ -85,7 +96,7 @@ impl Netlink {
                     v.fdb = dsts;
                 }
             }
-            let name = ns.to_string();
+            let name = stack_name(ns);
             let is_host = *ns == Netns::Root || names.iter().any(|o| o.is_on(&name));
             let machine = match ns {
                 Netns::Root | Netns::Adopted(_) => "host".to_string(),
@@ -102,6 +113,8 @@ impl Netlink {
                 firewall: self.firewall_driver(ns).map(|d| d.name().to_string()),
                 ip_forward: self.forwards(ns),
                 policies: self.policies(ns),
+                processes: vec![],
+                container: None,
             });
         }
         // Resolve each veth's peer: same namespace by index, or through the nsid.
@@ -124,7 +137,7 @@ impl Netlink {
                     };
                     st.peer = pns.and_then(|pns| {
                         index_of.get(&(pns.clone(), pidx)).map(|l| Endpoint {
-                            stack: pns.to_string(),
+                            stack: stack_name(&pns),
                             link: l.clone(),
                         })
                     });
@@ -134,6 +147,7 @@ impl Netlink {
             links.sort_by(|a, b| a.name.cmp(&b.name));
             stacks[i].links = links;
         }
+        super::unnamed::describe(&mut stacks, &unnamed);
         Ok(State {
             version: 1,
             lab: lab.map(str::to_string),

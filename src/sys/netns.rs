@@ -119,7 +119,8 @@ impl fmt::Display for Netns {
         match self {
             Netns::Root => f.write_str("host"),
             Netns::Named(n) => f.write_str(n),
-            Netns::Adopted(a) => f.write_str(&a.spec),
+            Netns::Adopted(a) if a.label.is_empty() => f.write_str(&a.spec),
+            Netns::Adopted(a) => write!(f, "{} ({})", a.spec, a.label),
         }
     }
 }

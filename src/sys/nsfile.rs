@@ -8,15 +8,51 @@ use super::failure::Failure;
 use super::shell::quote;
 use serde::{Deserialize, Serialize};
 use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct NsFile {
     /// How it is named: `pid:1234`, or the file's absolute path.
     pub spec: String,
     /// The nsfs file's device and inode, read when it was resolved.
     pub dev: u64,
     pub ino: u64,
+    /// For people: the process's name, or its container's (`sleep`, `docker web`). Not part of
+    /// its identity, nor kept in the journal.
+    #[serde(skip)]
+    pub label: String,
+}
+
+impl NsFile {
+    fn id(&self) -> (&str, u64, u64) {
+        (&self.spec, self.dev, self.ino)
+    }
+}
+
+impl PartialEq for NsFile {
+    fn eq(&self, o: &Self) -> bool {
+        self.id() == o.id()
+    }
+}
+
+impl Eq for NsFile {}
+
+impl std::hash::Hash for NsFile {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.id().hash(h)
+    }
+}
+
+impl PartialOrd for NsFile {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
+impl Ord for NsFile {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        self.id().cmp(&o.id())
+    }
 }
 
 const HELP_FILE: &str = "name a network namespace as pid:PID (a process in it, pgrep NAME finds it) or by its file: /proc/PID/ns/net, or one under /var/run/docker/netns";
@@ -76,9 +112,14 @@ impl NsFile {
             spec,
             dev: 0,
             ino: 0,
+            label: String::new(),
         };
         let (dev, ino) = f.stat()?;
         (f.dev, f.ino) = (dev, ino);
+        f.label = match f.pid() {
+            Some(p) => super::ns_label::label_of(p),
+            None => super::ns_label::file_label(&f.spec),
+        };
         Ok(f)
     }
 
@@ -122,7 +163,7 @@ impl NsFile {
                 HELP_FILE,
             ));
         }
-        if !is_net(&path) {
+        if !super::enter::is_net(&path) {
             return Err(failure(
                 format!(
                     "{} is a namespace of another kind, not a network namespace",
@@ -184,20 +225,9 @@ impl NsFile {
             spec,
             dev: dev.parse().ok()?,
             ino: ino.parse().ok()?,
+            label: String::new(),
         })
     }
-}
-
-/// Whether the nsfs file at `path` is a network namespace (`NS_GET_NSTYPE`).
-fn is_net(path: &Path) -> bool {
-    use std::os::fd::AsRawFd;
-    const NS_GET_NSTYPE: libc::c_ulong = 0xb703;
-    let Ok(f) = std::fs::File::open(path) else {
-        return false;
-    };
-    // SAFETY: an ioctl without an argument on an fd we own.
-    let t = unsafe { libc::ioctl(f.as_raw_fd(), NS_GET_NSTYPE as _) };
-    t == libc::CLONE_NEWNET
 }
 
 #[cfg(test)]
@@ -222,6 +252,7 @@ mod tests {
             spec: "/var/run/docker/netns/ab12".into(),
             dev: 4,
             ino: 4026532281,
+            label: String::new(),
         };
         assert_eq!(f.token(), "|var|run|docker|netns|ab12#4.4026532281");
         assert_eq!(NsFile::from_token(&f.token()), Some(f));
