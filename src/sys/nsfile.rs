@@ -265,5 +265,14 @@ mod tests {
         let f = NsFile::resolve(&format!("/proc/{me}/ns/net")).unwrap();
         assert_eq!(f.spec, format!("pid:{me}"));
         assert!(f.check().is_ok());
+        // The pid now leads to another namespace than the one resolved: a reused pid.
+        let other = NsFile {
+            ino: f.ino + 1,
+            ..f
+        };
+        assert_eq!(
+            other.check().unwrap_err().message,
+            format!("process {me} is not in the network namespace it was: the process that was there has exited, and pid {me} is another process now")
+        );
     }
 }
