@@ -68,12 +68,13 @@ fn docker_name(id: &str) -> Option<String> {
     Some(v.get("Name")?.as_str()?.trim_start_matches('/').to_string())
 }
 
-/// A runtime's namespace file names its sandbox: `docker 1f2e3d4c5b6a` under Docker's folder.
+/// A runtime's namespace file names its sandbox, not the container: `docker netns 1f2e3d4c5b6a`
+/// under Docker's folder.
 pub(crate) fn runtime_file_container(path: &Path) -> Option<String> {
     let dir = path.parent()?.to_string_lossy().to_string();
     let name = path.file_name()?.to_string_lossy().to_string();
     dir.ends_with("/docker/netns")
-        .then(|| format!("docker {}", &name[..name.len().min(12)]))
+        .then(|| format!("docker netns {}", &name[..name.len().min(12)]))
 }
 
 #[cfg(test)]
@@ -103,7 +104,7 @@ mod tests {
         );
         assert_eq!(
             runtime_file_container(Path::new("/var/run/docker/netns/1f2e3d4c5b6a7")),
-            Some("docker 1f2e3d4c5b6a".into())
+            Some("docker netns 1f2e3d4c5b6a".into())
         );
     }
 }
