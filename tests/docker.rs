@@ -139,3 +139,26 @@ true
 "
     );
 }
+
+#[test]
+#[ignore = "needs docker.io, busybox-static"]
+fn topo_builds_exactly_the_rules_dockerd_writes() {
+    let rules = "iptables -S; iptables -t nat -S";
+    let dockerd = run(rules);
+    let netsh = support::sandbox(&format!(
+        r#"cd "{}"
+cat > /run/d.rhai <<'EOR'
+import "topo" as topo;
+let br = topo::docker_bridge("docker0", "172.17.0.0/16");
+let web = topo::container(br, "web", "172.17.0.2/16");
+topo::publish(8080, "172.17.0.2", 80);
+EOR
+"$NETSH" run /run/d.rhai >/dev/null 2>&1 || echo "run failed"
+({rules}) | sed 's/ -m comment --comment "netsh:d"//'"#,
+        env!("CARGO_MANIFEST_DIR")
+    ));
+    netsh.assert_success();
+    // The same rules in the same chains in the same order, policies and user chains too.
+    assert_eq!(netsh.stdout, dockerd);
+    assert!(dockerd.contains("-A DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80\n"), "{dockerd}");
+}
