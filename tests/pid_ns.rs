@@ -259,16 +259,20 @@ fn a_container_whose_process_exits_is_named_with_what_to_do() {
         r#"{SECOND}
 "$NETSH" run /run/second.rhai >/dev/null 2>&1 || echo "run failed"
 kill $P1; wait $P1 2>/dev/null
+# The kernel dismantles the namespace a moment later, and the host's end of its veth with it.
+for i in $(seq 50); do ip link show veth0 >/dev/null 2>&1 || break; sleep 0.1; done
 "$NETSH" why pid:$P1 10.99.0.2 2>&1 | pids; echo "exit $?"
 # What the lab put there went with the namespace: down removes the rest.
 "$NETSH" down second 2>&1 | sed -E 's/ in [0-9]+ ms//'
 ip link show br1 >/dev/null 2>&1 || echo "br1 is gone"
 # Mid-script: the process exits between adopting its namespace and working there.
-cat > /run/mid.rhai <<EOR
-let db = ns("pid:$P2");
-host().exec("kill $P2");
+# (exec waits until the namespace is gone: at most its 60 s)
+cat > /run/mid.rhai <<'EOR'
+let db = ns("pid:PID");
+host().exec("kill PID; while readlink /proc/PID/ns/net; do sleep 0.1; done >/dev/null 2>&1");
 db.route("10.97.0.0/24", "172.17.0.1");
 EOR
+sed -i "s/PID/$P2/g" /run/mid.rhai
 "$NETSH" run /run/mid.rhai 2>&1 | pids
 "#
     ));
@@ -280,13 +284,13 @@ EOR
   help: name a running process: pgrep NAME lists them, or netsh show lists the namespaces with
         their processes
 exit 0
-lab second: 3 objects removed
+lab second: 2 objects removed
 br1 is gone
 netsh::missing
 
   × no process P2: it has exited (or never ran), and its network namespace is gone with it
    ╭─[/run/mid.rhai:3:4]
- 2 │ host().exec(\"kill P2\");
+ 2 │ host().exec(\"kill P2; while readlink /proc/P2/ns/net; do sleep 0.1; done >/dev/null 2>&1\");
  3 │ db.route(\"10.97.0.0/24\", \"172.17.0.1\");
    ·    ─────────────────┬─────────────────
    ·                     ╰── here

@@ -25,18 +25,7 @@ struct Raw {
 
 impl Netlink {
     pub(crate) fn topology(&mut self, lab: Option<&str>) -> Result<State, Failure> {
-        let mut names: Vec<Netns> = vec![Netns::Root];
-        names.extend(self.named_netns()?.into_iter().map(Netns::Named));
-        // Everything on the machine: also the namespaces with no name (containers').
-        let unnamed = match lab {
-            None => self.unnamed_netns()?,
-            Some(_) => vec![],
-        };
-        names.extend(
-            unnamed
-                .iter()
-                .map(|u| Netns::Adopted(Box::new(u.ns.clone()))),
-        );
+        let (names, unnamed) = self.stacks_to_show(lab)?;
         let mut raws: HashMap<Netns, Vec<Raw>> = HashMap::new();
         let mut nsids: HashMap<Netns, HashMap<i32, Netns>> = HashMap::new();
         let mut stacks = vec![];

@@ -21,6 +21,26 @@ pub(crate) fn stack_name(ns: &Netns) -> String {
 }
 
 impl Netlink {
+    /// The stacks `show` reads: the host, the named namespaces, and with no lab to show the
+    /// whole machine's, also the unnamed ones (kept, for their processes).
+    pub(crate) fn stacks_to_show(
+        &mut self,
+        lab: Option<&str>,
+    ) -> Result<(Vec<Netns>, Vec<Unnamed>), Failure> {
+        let mut names: Vec<Netns> = vec![Netns::Root];
+        names.extend(self.named_netns()?.into_iter().map(Netns::Named));
+        let unnamed = match lab {
+            None => self.unnamed_netns()?,
+            Some(_) => vec![],
+        };
+        names.extend(
+            unnamed
+                .iter()
+                .map(|u| Netns::Adopted(Box::new(u.ns.clone()))),
+        );
+        Ok((names, unnamed))
+    }
+
     /// The unnamed namespaces of this host (see the module's words), in the order found.
     pub(crate) fn unnamed_netns(&mut self) -> Result<Vec<Unnamed>, Failure> {
         let mut skip = BTreeSet::new();
