@@ -58,7 +58,8 @@ ip -n wan addr add 203.0.113.2/24 dev eth0
 ip -n wan link set eth0 up
 set +e
 # Names that differ from run to run: the container's pid, its veth, its netns file.
-norm() { sed -E "s/\b$CP\b/CP/g; s/veth[0-9a-f]{7} +veth/vethX           veth/; s/veth[0-9a-f]{7}/vethX/g; s#/run/docker/netns/[0-9a-f]+#NETNS#g"; }
+# The pid only where it is one: it may also be the digits of an address.
+norm() { sed -E "s/pid:$CP\b/pid:CP/g; s/ $CP\)/ CP)/g; s/veth[0-9a-f]{7} +veth/vethX           veth/; s/veth[0-9a-f]{7}/vethX/g; s#/run/docker/netns/[0-9a-f]+#NETNS#g"; }
 "#;
 
 fn run(script: &str) -> String {

@@ -46,7 +46,15 @@ ip -n wan link set lo up
 sysctl -qw net.ipv4.ip_forward=1
 iptables -t nat -A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE
 set +e
-pids() { sed -E "s/\b$P1\b/P1/g; s/\b$P2\b/P2/g"; }
+# The pids only where they are ones: they may also be the digits of an address.
+pids() {
+  local e=()
+  for x in "$P1:P1" "$P2:P2"; do
+    p=${x%%:*} n=${x#*:}
+    e+=(-e "s#(pid:|process |kill |/proc/)$p\b#\1$n#g" -e "s/ $p\)/ $n)/g")
+  done
+  sed -E "${e[@]}"
+}
 "#;
 
 fn run(script: &str) -> String {
