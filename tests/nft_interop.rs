@@ -98,6 +98,10 @@ fn forms() -> Vec<Rule> {
         f("filter", "INPUT", "-p tcp -j REJECT --reject-with tcp-reset"),
         f("filter", "INPUT", "-s 1.2.3.4"),
         rule("filter", "INPUT", "-m comment --comment \"two words\" -j ACCEPT"),
+        // Docker's jumps to its DOCKER chain: to this host's own addresses.
+        f("nat", "PREROUTING", "-m addrtype --dst-type LOCAL -j RETURN"),
+        f("nat", "OUTPUT", "! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j RETURN"),
+        f("filter", "INPUT", "-m addrtype ! --src-type UNICAST,BROADCAST --dst-type LOCAL -j ACCEPT"),
         f("mangle", "PREROUTING", "-i br0 -j ACCEPT"),
         f("raw", "OUTPUT", "-o br0 -j ACCEPT"),
         f("security", "FORWARD", "-j ACCEPT"),

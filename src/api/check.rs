@@ -48,6 +48,7 @@ impl Session {
         let place = match &st.ns {
             Netns::Root => "the host".to_string(),
             Netns::Named(n) => n.clone(),
+            Netns::Adopted(f) => f.spec.clone(),
         };
         let st_words = self.describe_stack(st);
         match (mode, got) {

@@ -57,10 +57,19 @@ fn opts(m: &Map) -> Result<Opts, DslError> {
 }
 
 impl Session {
-    fn free_name(&self, ns: &Netns, base: &str) -> String {
+    fn free_name(&mut self, ns: &Netns, base: &str) -> String {
+        // An adopted namespace (a container's) holds links the script never made: ask it.
+        let there: Vec<String> = match ns {
+            Netns::Adopted(_) => self
+                .backend
+                .observe(ns)
+                .map(|v| v.links.into_keys().collect())
+                .unwrap_or_default(),
+            _ => vec![],
+        };
         (0..)
             .map(|k| format!("{base}{k}"))
-            .find(|n| self.model.find(ns, n).is_none())
+            .find(|n| self.model.find(ns, n).is_none() && !there.contains(n))
             .unwrap()
     }
 
@@ -99,6 +108,8 @@ impl Session {
                 let nsname = match &st.ns {
                     Netns::Named(n) => n.clone(),
                     Netns::Root => "host".into(),
+                    // "pid:1234" is no part of an interface name.
+                    Netns::Adopted(_) => ".".into(),
                 };
                 let c = format!("{nsname}-{}", b.name);
                 if c.len() <= 15 && self.model.find(&b.ns, &c).is_none() && !c.contains('.') {

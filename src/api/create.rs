@@ -108,10 +108,7 @@ impl Session {
         }
         if let Some(id) = self.model.moved_from(&st.ns, name) {
             let o = &self.model.links[id];
-            let hint = match &o.ns {
-                Netns::Root => format!("host().link(\"{name}\")"),
-                Netns::Named(n) => format!("ns(\"{n}\").link(\"{name}\")"),
-            };
+            let hint = format!("{}.link(\"{name}\")", o.ns.dsl());
             return Err(DslError::new(
                 "netsh::wrong-namespace",
                 format!(

@@ -440,7 +440,7 @@ impl Session {
                 let host = match &ns {
                     Netns::Named(n) if self.model.is_host(&ns) => n.clone(),
                     Netns::Named(_) => ns.machine().unwrap_or("host").to_string(),
-                    Netns::Root => "host".to_string(),
+                    Netns::Root | Netns::Adopted(_) => "host".to_string(),
                 };
                 m.insert("host".into(), host.into());
                 m.insert("ns".into(), ns.to_string().into());

@@ -105,6 +105,7 @@ impl Model {
         match ns {
             Netns::Root => true,
             Netns::Named(n) => self.namespaces.get(n).is_some_and(|i| i.host),
+            Netns::Adopted(_) => false,
         }
     }
 

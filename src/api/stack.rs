@@ -19,30 +19,31 @@ pub(crate) struct Stack {
 
 impl fmt::Display for Stack {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.ns {
-            Netns::Root => f.write_str("host()"),
-            Netns::Named(n) => write!(f, "ns(\"{n}\")"),
-        }
+        f.write_str(&self.ns.dsl())
     }
 }
 
 impl Session {
     /// `ns(name)` on the host, `h.ns(name)` on a simulated host (the namespace `h.name`).
     pub(crate) fn ns(&mut self, parent: &Stack, name: &str, at: At) -> Result<Stack, DslError> {
+        if crate::sys::nsfile::is_spec(name) && parent.ns == Netns::Root {
+            return adopt_ns(name);
+        }
         check_nsname(name)?;
         let full = match &parent.ns {
             Netns::Root => name.to_string(),
             Netns::Named(h) if self.model.is_host(&parent.ns) => {
                 Netns::on_machine(h, name).to_string()
             }
-            Netns::Named(n) => {
+            Netns::Named(_) | Netns::Adopted(_) => {
+                let n = &parent.ns;
                 return Err(DslError::new(
                     "netsh::namespace",
                     format!("{n} is a namespace, not a host: a namespace holds no namespaces"),
                     format!(
                         "create it on a host: ns(\"{name}\"), or host(\"h150\").ns(\"{name}\")"
                     ),
-                ))
+                ));
             }
         };
         self.make_ns(&full, false, at)
@@ -138,6 +139,14 @@ impl Session {
     }
 }
 
+/// `ns("pid:1234")`, `ns("/var/run/docker/netns/…")`: a namespace someone else made (a
+/// container's), adopted as it is: the lab never makes nor deletes it, only what it adds there.
+fn adopt_ns(spec: &str) -> Result<Stack, DslError> {
+    let ns = Netns::adopt(spec)
+        .map_err(|f| DslError::new("netsh::namespace", f.message, f.help.unwrap_or_default()))?;
+    Ok(Stack { ns })
+}
+
 /// `link.name` and `stack.name` share one entry.
 pub(crate) const NAME_DOC: [&str; 2] = [
     "/// link.name / stack.name",
@@ -159,6 +168,7 @@ pub(crate) fn register(engine: &mut Engine, shared: &Shared) {
         .register_named(engine, ["stack"], |s: &mut Stack| match &s.ns {
             Netns::Root => "host".to_string(),
             Netns::Named(n) => n.clone(),
+            Netns::Adopted(f) => f.spec.clone(),
         });
     engine.register_fn("==", |a: Stack, b: Stack| a == b);
     engine.register_fn("!=", |a: Stack, b: Stack| a != b);
@@ -172,7 +182,7 @@ pub(crate) fn register(engine: &mut Engine, shared: &Shared) {
     FuncRegistration::new("ns")
         .with_comments([
             "/// ns(name) -> Stack",
-            "/// a namespace on the host (created once, lo up)",
+            "/// a namespace on the host (created once, lo up); ns(\"pid:1234\") or ns(\"/path/to/netns\"): a process's or a file's namespace, adopted as it is",
         ])
         .register_named(
             engine,

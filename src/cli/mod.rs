@@ -135,7 +135,7 @@ pub struct DownArgs {
 
 #[derive(Args, Debug)]
 pub struct WhyArgs {
-    /// A namespace in /run/netns, or `host`
+    /// A namespace in /run/netns, `host`, `pid:PID` (a process's namespace) or a namespace file
     pub namespace: String,
     /// The address to reach
     pub address: String,

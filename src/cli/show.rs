@@ -124,6 +124,12 @@ fn stack_text(out: &mut String, s: &StackState) {
         ("host", _) => "simulated host".to_string(),
         (_, m) => format!("namespace on {m}"),
     };
+    // An unnamed namespace: whose it is (`; container docker web; sleep 4242`).
+    let what = std::iter::once(what)
+        .chain(s.container.clone().map(|c| format!("container {c}")))
+        .chain(s.processes.iter().map(|p| format!("{} {}", p.name, p.pid)))
+        .collect::<Vec<_>>()
+        .join("; ");
     let _ = writeln!(out, "{} ({what})", s.name);
     for l in &s.links {
         let mut line = format!(

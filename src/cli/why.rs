@@ -25,12 +25,11 @@ pub fn why(a: WhyArgs) -> Result<(), Error> {
     };
     if !has_net_admin() {
         let stack = match a.namespace.as_str() {
-            "host" => Netns::Root,
-            n => Netns::named(n),
+            "host" => "host()".to_string(),
+            n => format!("ns(\"{n}\")"),
         };
         let help = format!(
-            "run it as root (sudo netsh why ...); {SANDBOX_SEEN_FROM_INSIDE}, then {}.why(\"{dst}\")",
-            stack.dsl()
+            "run it as root (sudo netsh why ...); {SANDBOX_SEEN_FROM_INSIDE}, then {stack}.why(\"{dst}\")"
         );
         return Err(Error::diag(root_diag("netsh why", "read", &help), "", None));
     }
@@ -38,6 +37,11 @@ pub fn why(a: WhyArgs) -> Result<(), Error> {
         .map_err(|e| Error::failed(format!("cannot start the netlink backend: {e}")))?;
     let ns = if a.namespace == "host" {
         Netns::Root
+    } else if crate::sys::nsfile::is_spec(&a.namespace) {
+        match Netns::adopt(&a.namespace) {
+            Ok(ns) => ns,
+            Err(f) => return usage(f.message, f.help.unwrap_or_default()),
+        }
     } else {
         let named = backend.named_netns().unwrap_or_default();
         if !named.contains(&a.namespace) {

@@ -38,6 +38,20 @@ pub struct StackState {
     /// without a filter table lets everything through: `ACCEPT`.
     #[serde(default)]
     pub policies: BTreeMap<String, String>,
+    /// A namespace with no name in /run/netns (`pid:1234`, a runtime's file): the processes
+    /// in it, by pid.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub processes: Vec<ProcessState>,
+    /// Its container, where the runtime's file or the cgroup says: `docker web`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessState {
+    pub pid: u32,
+    /// Its name (`/proc/PID/comm`).
+    pub name: String,
 }
 
 impl State {

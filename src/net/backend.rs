@@ -125,6 +125,10 @@ impl Netlink {
     }
 
     pub(super) fn handle(&mut self, ns: &Netns) -> Result<Handle, Failure> {
+        if !self.h.has(ns) {
+            // A process's namespace may be gone, or its pid another process's now.
+            ns.check()?;
+        }
         self.h.get(ns).map_err(|e| {
             Failure::new(
                 format!(

@@ -69,6 +69,23 @@ impl Handles {
             .collect()
     }
 
+    /// The adopted namespaces (by process or file) a connection is open in.
+    pub(crate) fn adopted(&self) -> Vec<Netns> {
+        let mut v: Vec<Netns> = self
+            .conns
+            .keys()
+            .filter(|n| matches!(n, Netns::Adopted(_)))
+            .cloned()
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// Whether a connection in `ns` is open already.
+    pub(crate) fn has(&self, ns: &Netns) -> bool {
+        self.conns.contains_key(ns)
+    }
+
     pub(crate) fn get(&mut self, ns: &Netns) -> io::Result<Handle> {
         if let Some(c) = self.conns.get(ns) {
             return Ok(c.handle.clone());

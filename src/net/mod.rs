@@ -29,6 +29,7 @@ pub(crate) mod settle;
 pub(crate) mod sweep;
 pub(crate) mod sysctl;
 pub(crate) mod topology;
+pub(crate) mod unnamed;
 pub(crate) mod watched;
 pub(crate) mod why;
 

@@ -26,13 +26,28 @@ pub(crate) async fn named_ids(
         ids.insert(id, Netns::Root);
     }
     for n in names {
-        if let Netns::Named(name) = n {
-            if let Ok(Some(id)) = handle.link().get_netns_id(name.clone()).execute().await {
-                ids.insert(id, n.clone());
+        match n {
+            Netns::Named(name) => {
+                if let Ok(Some(id)) = handle.link().get_netns_id(name.clone()).execute().await {
+                    ids.insert(id, n.clone());
+                }
             }
+            Netns::Adopted(f) => {
+                if let Some(id) = nsid_of_file(handle, &f.path()).await {
+                    ids.insert(id, n.clone());
+                }
+            }
+            Netns::Root => {}
         }
     }
     ids
+}
+
+/// The nsid this namespace gives the namespace of the file at `path`, if it has one.
+pub(crate) async fn nsid_of_file(handle: &Handle, path: &std::path::Path) -> Option<i32> {
+    use std::os::fd::AsRawFd;
+    let f = std::fs::File::open(path).ok()?;
+    nsid_of_fd(handle, f.as_raw_fd()).await
 }
 
 /// The nsid this namespace gives the namespace `fd` names (RTM_GETNSID), if it has one.

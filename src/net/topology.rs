@@ -3,6 +3,7 @@
 //! addresses, routes and firewall rules.
 
 use super::backend::Netlink;
+use super::unnamed::stack_name;
 use crate::lab::state::{
     Endpoint, LinkState, RouteState, RuleState, StackState, State, VxlanState,
 };
@@ -24,8 +25,7 @@ struct Raw {
 
 impl Netlink {
     pub(crate) fn topology(&mut self, lab: Option<&str>) -> Result<State, Failure> {
-        let mut names: Vec<Netns> = vec![Netns::Root];
-        names.extend(self.named_netns()?.into_iter().map(Netns::Named));
+        let (names, unnamed) = self.stacks_to_show(lab)?;
         let mut raws: HashMap<Netns, Vec<Raw>> = HashMap::new();
         let mut nsids: HashMap<Netns, HashMap<i32, Netns>> = HashMap::new();
         let mut stacks = vec![];
@@ -33,7 +33,7 @@ impl Netlink {
             let handle = self.handle_for(ns)?;
             let root_fd = match ns {
                 Netns::Root => None,
-                Netns::Named(_) => Some(self.root_fd()?),
+                Netns::Named(_) | Netns::Adopted(_) => Some(self.root_fd()?),
             };
             let (links, ids) = self.block_on(read_links(&handle, &names, root_fd))?;
             raws.insert(ns.clone(), links);
@@ -85,10 +85,10 @@ impl Netlink {
                     v.fdb = dsts;
                 }
             }
-            let name = ns.to_string();
+            let name = stack_name(ns);
             let is_host = *ns == Netns::Root || names.iter().any(|o| o.is_on(&name));
             let machine = match ns {
-                Netns::Root => "host".to_string(),
+                Netns::Root | Netns::Adopted(_) => "host".to_string(),
                 Netns::Named(n) if is_host => n.clone(),
                 Netns::Named(_) => ns.machine().unwrap_or("host").to_string(),
             };
@@ -102,6 +102,8 @@ impl Netlink {
                 firewall: self.firewall_driver(ns).map(|d| d.name().to_string()),
                 ip_forward: self.forwards(ns),
                 policies: self.policies(ns),
+                processes: vec![],
+                container: None,
             });
         }
         // Resolve each veth's peer: same namespace by index, or through the nsid.
@@ -124,7 +126,7 @@ impl Netlink {
                     };
                     st.peer = pns.and_then(|pns| {
                         index_of.get(&(pns.clone(), pidx)).map(|l| Endpoint {
-                            stack: pns.to_string(),
+                            stack: stack_name(&pns),
                             link: l.clone(),
                         })
                     });
@@ -134,6 +136,7 @@ impl Netlink {
             links.sort_by(|a, b| a.name.cmp(&b.name));
             stacks[i].links = links;
         }
+        super::unnamed::describe(&mut stacks, &unnamed);
         Ok(State {
             version: 1,
             lab: lab.map(str::to_string),

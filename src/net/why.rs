@@ -21,6 +21,7 @@ impl Kernel for Netlink {
                 .into_iter()
                 .map(Netns::Named),
         );
+        v.extend(self.unnamed_stacks());
         v
     }
 

@@ -259,6 +259,7 @@ fn bridge_cmd(ns: &Netns) -> String {
     match ns {
         Netns::Root => "bridge".to_string(),
         Netns::Named(n) => format!("bridge -n {}", q(n)),
+        Netns::Adopted(f) => format!("bridge -n {}", q(&f.path().to_string_lossy())),
     }
 }
 

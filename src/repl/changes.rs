@@ -11,6 +11,7 @@ fn in_ns(ns: &Netns) -> String {
     match ns {
         Netns::Root => String::new(),
         Netns::Named(n) => format!(" in {n}"),
+        Netns::Adopted(f) => format!(" in {}", f.spec),
     }
 }
 

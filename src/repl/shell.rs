@@ -312,6 +312,16 @@ impl Shell {
     fn sh(&mut self, place: &str, cmd: Option<&str>) {
         let ns = match place {
             "host" => Netns::Root,
+            p if crate::sys::nsfile::is_spec(p) => match Netns::adopt(p) {
+                Ok(ns) => ns,
+                Err(f) => {
+                    eprintln!("error: {}", f.message);
+                    if let Some(h) = f.help {
+                        eprintln!("  help: {h}");
+                    }
+                    return;
+                }
+            },
             _ => self
                 .ev
                 .scope

@@ -56,6 +56,18 @@ pub(crate) fn is_netns(path: &Path) -> bool {
     statfs(path).is_ok_and(|s| s.filesystem_type() == NSFS_MAGIC)
 }
 
+/// Whether the nsfs file at `path` is a network namespace (`NS_GET_NSTYPE`).
+pub(crate) fn is_net(path: &Path) -> bool {
+    use std::os::fd::AsRawFd;
+    const NS_GET_NSTYPE: libc::c_ulong = 0xb703;
+    let Ok(f) = std::fs::File::open(path) else {
+        return false;
+    };
+    // SAFETY: an ioctl without an argument on an fd we own.
+    let t = unsafe { libc::ioctl(f.as_raw_fd(), NS_GET_NSTYPE as _) };
+    t == libc::CLONE_NEWNET
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

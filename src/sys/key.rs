@@ -103,21 +103,23 @@ impl ObjectKey {
 
 impl fmt::Display for ObjectKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // An adopted namespace is written with its inode, and without '/' (see `NsFile::token`).
+        let ns = match self.ns() {
+            Netns::Adopted(a) => a.token(),
+            n => n.to_string(),
+        };
         match self {
             ObjectKey::Netns(n) => write!(f, "netns {n}"),
-            ObjectKey::Link { ns, name } => write!(f, "link {ns}/{name}"),
-            ObjectKey::Addr { ns, link, addr } => write!(f, "addr {ns}/{link}/{addr}"),
-            ObjectKey::Route { ns, dst } => write!(f, "route {ns}/{dst}"),
-            ObjectKey::Sysctl { ns, key } => write!(f, "sysctl {ns}/{key}"),
+            ObjectKey::Link { name, .. } => write!(f, "link {ns}/{name}"),
+            ObjectKey::Addr { link, addr, .. } => write!(f, "addr {ns}/{link}/{addr}"),
+            ObjectKey::Route { dst, .. } => write!(f, "route {ns}/{dst}"),
+            ObjectKey::Sysctl { key, .. } => write!(f, "sysctl {ns}/{key}"),
             ObjectKey::Rule {
-                ns,
-                table,
-                chain,
-                spec,
+                table, chain, spec, ..
             } => write!(f, "rule {ns}/{table}/{chain}/{spec}"),
-            ObjectKey::Policy { ns, table, chain } => write!(f, "policy {ns}/{table}/{chain}"),
-            ObjectKey::Chain { ns, table, chain } => write!(f, "chain {ns}/{table}/{chain}"),
-            ObjectKey::Fdb { ns, dev, mac, dst } => write!(f, "fdb {ns}/{dev}/{mac}/{dst}"),
+            ObjectKey::Policy { table, chain, .. } => write!(f, "policy {ns}/{table}/{chain}"),
+            ObjectKey::Chain { table, chain, .. } => write!(f, "chain {ns}/{table}/{chain}"),
+            ObjectKey::Fdb { dev, mac, dst, .. } => write!(f, "fdb {ns}/{dev}/{mac}/{dst}"),
         }
     }
 }
@@ -131,6 +133,8 @@ fn stack(s: &str) -> Netns {
     // `Display` writes the root stack as "host"; the DSL never names a namespace "host".
     if s == "host" {
         Netns::Root
+    } else if let Some(f) = super::nsfile::NsFile::from_token(s) {
+        Netns::Adopted(Box::new(f))
     } else {
         Netns::Named(s.to_string())
     }
@@ -235,6 +239,8 @@ mod tests {
             "fdb host/vxlan1/00:00:00:00:00:00/172.31.131.151",
             "policy host/filter/FORWARD",
             "chain ns1/nat/DOCKER-USER",
+            "link pid:1234#4.4026532281/eth1",
+            "addr |var|run|docker|netns|ab12#4.4026532281/eth1/10.9.0.2/24",
         ] {
             let k: ObjectKey = text.parse().unwrap();
             assert_eq!(k.to_string(), text);

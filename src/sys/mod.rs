@@ -13,6 +13,9 @@ pub mod failure;
 pub mod key;
 pub mod link_kind;
 pub mod netns;
+pub(crate) mod ns_label;
+pub mod nsfile;
+pub(crate) mod nsscan;
 pub(crate) mod shell;
 pub(crate) mod sources;
 

@@ -1,5 +1,7 @@
-//! Where an object lives: the host's own network stack, or a named namespace in `/run/netns`.
+//! Where an object lives: the host's own network stack, a named namespace in `/run/netns`, or a
+//! namespace adopted by process or file (a container's).
 
+use super::nsfile::NsFile;
 use super::shell::quote;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -11,11 +13,26 @@ pub enum Netns {
     Root,
     /// A namespace bind-mounted at `/run/netns/NAME`, as `ip netns add` makes it.
     Named(String),
+    /// A namespace netsh never makes nor deletes, named by process (`pid:1234`) or by file.
+    Adopted(Box<NsFile>),
 }
 
 impl Netns {
     pub fn named(name: &str) -> Self {
         Netns::Named(name.to_string())
+    }
+
+    /// A namespace by process or file (`pid:1234`, `/var/run/docker/netns/…`), resolved now.
+    pub fn adopt(spec: &str) -> Result<Self, super::Failure> {
+        NsFile::resolve(spec).map(|f| Netns::Adopted(Box::new(f)))
+    }
+
+    /// Still the namespace it named (see `NsFile::check`); a named one or the host always is.
+    pub fn check(&self) -> Result<(), super::Failure> {
+        match self {
+            Netns::Adopted(f) => f.check(),
+            _ => Ok(()),
+        }
     }
 
     /// A namespace of a simulated machine: `Netns::Named("h150.ns2")`. The one place where
@@ -29,7 +46,7 @@ impl Netns {
     pub fn machine(&self) -> Option<&str> {
         match self {
             Netns::Named(n) => n.split_once('.').map(|(m, _)| m),
-            Netns::Root => None,
+            Netns::Root | Netns::Adopted(_) => None,
         }
     }
 
@@ -37,6 +54,7 @@ impl Netns {
     pub fn local(&self) -> Option<&str> {
         match self {
             Netns::Named(n) => Some(n.split_once('.').map_or(n.as_str(), |(_, l)| l)),
+            Netns::Adopted(f) => Some(&f.spec),
             Netns::Root => None,
         }
     }
@@ -61,6 +79,7 @@ impl Netns {
         match self {
             Netns::Root => None,
             Netns::Named(n) => Some(PathBuf::from(format!("/run/netns/{n}"))),
+            Netns::Adopted(f) => Some(f.path()),
         }
     }
 
@@ -69,6 +88,8 @@ impl Netns {
         match self {
             Netns::Root => "ip".to_string(),
             Netns::Named(n) => format!("ip -n {}", quote(n)),
+            // iproute2 opens a name holding a '/' as a file.
+            Netns::Adopted(f) => format!("ip -n {}", quote(&f.path().to_string_lossy())),
         }
     }
 
@@ -77,6 +98,7 @@ impl Netns {
         match self {
             Netns::Root => String::new(),
             Netns::Named(n) => format!("ip netns exec {} ", quote(n)),
+            Netns::Adopted(f) => format!("nsenter --net={} ", quote(&f.path().to_string_lossy())),
         }
     }
 
@@ -87,6 +109,7 @@ impl Netns {
         match self {
             Netns::Root => "$$".to_string(),
             Netns::Named(n) => quote(n),
+            Netns::Adopted(f) => f.ip_netns_arg(),
         }
     }
 }
@@ -96,6 +119,8 @@ impl fmt::Display for Netns {
         match self {
             Netns::Root => f.write_str("host"),
             Netns::Named(n) => f.write_str(n),
+            Netns::Adopted(a) if a.label.is_empty() => f.write_str(&a.spec),
+            Netns::Adopted(a) => write!(f, "{} ({})", a.spec, a.label),
         }
     }
 }

@@ -6,7 +6,7 @@ use crate::sys::Netns;
 pub(crate) fn call(ns: &Netns, verb: &str) -> String {
     match ns {
         Netns::Root => verb.to_string(),
-        Netns::Named(_) => format!("{}.{verb}", stack(ns)),
+        Netns::Named(_) | Netns::Adopted(_) => format!("{}.{verb}", stack(ns)),
     }
 }
 
@@ -19,6 +19,7 @@ pub(crate) fn stack(ns: &Netns) -> String {
             (Some(h), Some(inner)) => format!("{h}.ns(\"{inner}\")"),
             _ => n.clone(),
         },
+        Netns::Adopted(_) => ns.dsl(),
     }
 }
 

@@ -58,6 +58,7 @@ fn matches(m: &Match) -> Expr {
         Match::Tcp(p) => xt("match", "tcp", 0, xt::ports(p, true)),
         Match::Udp(p) => xt("match", "udp", 0, xt::ports(p, false)),
         Match::Icmp(i) => xt("match", "icmp", 0, xt::icmp(i)),
+        Match::Addrtype(a) => xt("match", "addrtype", 1, xt::addrtype(a)),
     }
 }
 

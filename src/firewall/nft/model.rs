@@ -45,7 +45,32 @@ pub(crate) enum Match {
     Tcp(PortMatch),
     Udp(PortMatch),
     Icmp(Neg<IcmpType>),
+    /// `-m addrtype --src-type … --dst-type …` (Docker's `--dst-type LOCAL`).
+    Addrtype(AddrType),
 }
+
+/// The address types of `-m addrtype`, each a mask of `ADDR_TYPES` bits.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct AddrType {
+    pub(crate) src: Option<Neg<u16>>,
+    pub(crate) dst: Option<Neg<u16>>,
+}
+
+/// The route types `-m addrtype` names, bit i for the kernel's type i (`XT_ADDRTYPE_*`).
+pub(crate) const ADDR_TYPES: [&str; 12] = [
+    "UNSPEC",
+    "UNICAST",
+    "LOCAL",
+    "BROADCAST",
+    "ANYCAST",
+    "MULTICAST",
+    "BLACKHOLE",
+    "UNREACHABLE",
+    "PROHIBIT",
+    "THROW",
+    "NAT",
+    "XRESOLVE",
+];
 
 /// `--icmp-type TYPE[/CODE]`: a type and a code range (any code: 0..=255).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

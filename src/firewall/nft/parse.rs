@@ -80,6 +80,14 @@ pub(crate) fn parse(args: &[String]) -> R<Spec> {
                     _ => unreachable!("the implicit match of icmp is icmp"),
                 }
             }
+            "--src-type" | "--dst-type" => {
+                let t = Neg::new(not, addr_types(w.value(opt)?)?);
+                match s.matches.last_mut() {
+                    Some(Match::Addrtype(a)) if opt == "--src-type" => a.src = Some(t),
+                    Some(Match::Addrtype(a)) => a.dst = Some(t),
+                    _ => return Err(no(format!("{opt} outside -m addrtype"))),
+                }
+            }
             "--reject-with" if !not => reject_with(&mut s, w.value(opt)?)?,
             "--to-ports" if !not => to_ports(&mut s, w.value(opt)?)?,
             "--to-source" | "--to-destination" if !not => {
@@ -147,6 +155,7 @@ fn new_match(name: &str) -> R<Match> {
         "tcp" => Match::Tcp(PortMatch::default()),
         "udp" => Match::Udp(PortMatch::default()),
         "icmp" => Match::Icmp(Neg::new(false, ANY_ICMP)),
+        "addrtype" => Match::Addrtype(AddrType::default()),
         other => return Err(no(format!("the {other} match (-m {other})"))),
     })
 }
@@ -158,6 +167,17 @@ fn comment(v: &str) -> R<&str> {
     } else {
         Err(no("a comment of 256 bytes or more"))
     }
+}
+
+/// `LOCAL` or `UNICAST,BROADCAST`: a mask of `ADDR_TYPES` bits.
+fn addr_types(v: &str) -> R<u16> {
+    v.split(',').try_fold(0u16, |mask, t| {
+        ADDR_TYPES
+            .iter()
+            .position(|n| n.eq_ignore_ascii_case(t))
+            .map(|i| mask | 1 << i)
+            .ok_or_else(|| no(format!("the address type {t}")))
+    })
 }
 
 fn ct_states(v: &str) -> R<u16> {

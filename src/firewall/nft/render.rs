@@ -80,6 +80,18 @@ fn match_words(w: &mut Vec<String>, m: &Match) {
                 }
             }
         }
+        Match::Addrtype(a) => {
+            w.extend(["-m".into(), "addrtype".into()]);
+            for (opt, t) in [("--src-type", &a.src), ("--dst-type", &a.dst)] {
+                if let Some(t) = t {
+                    let names: Vec<&str> = (0..ADDR_TYPES.len())
+                        .filter(|i| t.v & 1 << i != 0)
+                        .map(|i| ADDR_TYPES[i])
+                        .collect();
+                    push_neg(w, t.not, &[opt, &names.join(",")]);
+                }
+            }
+        }
         Match::Icmp(i) => {
             w.extend(["-m".into(), "icmp".into()]);
             let t = i.v;

@@ -53,6 +53,23 @@ pub(crate) fn ports(p: &PortMatch, tcp: bool) -> Vec<u8> {
     v
 }
 
+/// struct xt_addrtype_info_v1 { u16 source; u16 dest; u32 flags; }: the type masks and the
+/// invert flags (XT_ADDRTYPE_INVERT_SOURCE 1, _DEST 2), 8 bytes.
+pub(crate) fn addrtype(a: &AddrType) -> Vec<u8> {
+    let mut v = vec![0u8; 8];
+    let mut flags = 0u32;
+    for (i, t) in [&a.src, &a.dst].into_iter().enumerate() {
+        if let Some(t) = t {
+            put16(&mut v, i * 2, t.v);
+            if t.not {
+                flags |= 1 << i;
+            }
+        }
+    }
+    v[4..8].copy_from_slice(&flags.to_ne_bytes());
+    v
+}
+
 /// struct ipt_icmp { u8 type; u8 code[2]; u8 invflags; }, 8 aligned.
 pub(crate) fn icmp(i: &Neg<IcmpType>) -> Vec<u8> {
     let mut v = vec![0u8; 8];
@@ -141,6 +158,22 @@ pub(crate) fn decode_match(name: &str, rev: u32, info: &[u8]) -> Option<Match> {
             } else {
                 Match::Udp(p)
             }
+        }
+        ("addrtype", 1) if info.len() >= 8 => {
+            let flags = u32::from_ne_bytes(info[4..8].try_into().ok()?);
+            // --limit-iface-in/out are not modelled.
+            if flags & !3 != 0 {
+                return None;
+            }
+            let t = |i: usize| {
+                let mask = ne16(info, i * 2);
+                let not = flags & (1 << i) != 0;
+                (mask != 0).then_some(Neg::new(not, mask))
+            };
+            Match::Addrtype(AddrType {
+                src: t(0),
+                dst: t(1),
+            })
         }
         ("icmp", 0) if info.len() >= 4 && info[3] & !1 == 0 => Match::Icmp(Neg::new(
             info[3] == 1,

@@ -182,6 +182,7 @@ impl World<'_> {
         Ok(match ns {
             Netns::Root => true,
             Netns::Named(n) => self.named()?.contains(n),
+            Netns::Adopted(_) => ns.check().is_ok(),
         })
     }
 
@@ -208,7 +209,8 @@ impl World<'_> {
     fn in_mine(&mut self, ns: &Netns, owned: Owned) -> Result<bool, Problem> {
         match ns {
             Netns::Named(n) => self.netns_is_mine(n, owned),
-            Netns::Root => Ok(false),
+            // Someone else's: only what the lab added there is the lab's.
+            Netns::Root | Netns::Adopted(_) => Ok(false),
         }
     }
 

@@ -110,6 +110,9 @@ impl<'a> World<'a> {
 
     /// A named namespace must be in `/run/netns` (or made by this plan) before anything in it.
     fn need_named(&mut self, ns: &Netns) -> Result<(), Problem> {
+        if let Err(f) = ns.check() {
+            return Err(missing(f.message, f.help.unwrap_or_default()));
+        }
         if let Netns::Named(n) = ns {
             if !self.named()?.contains(n) {
                 return Err(missing(

@@ -1,0 +1,165 @@
+//! Docker itself as the oracle: Debian's `docker.io` daemon runs inside the test's sandbox (its
+//! own PID namespace with `/proc` remounted, its data on tmpfs, storage driver vfs, its cgroups
+//! under a parent of the test's own), with a container made from an image of busybox-static
+//! (`docker import`: no registry) that publishes a port. `show` must name the container behind
+//! its `docker0` port, `why pid:…` walk from it with its name in the hops, and a script adopt its
+//! namespace, add a route there, and `down` take just that back.
+
+mod support;
+
+use std::time::Duration;
+use support::sandbox_with_launcher;
+
+/// A PID namespace whose init (`sh`, pid 1) stays in the test's network namespace, and under it
+/// the usual sandbox (fresh network and mount namespaces): the daemon and its containers are
+/// the sandbox's processes only, and all die with it.
+const LAUNCHER: &[&str] = &[
+    "unshare",
+    "--pid",
+    "--fork",
+    "--mount",
+    "--mount-proc",
+    "sh",
+    "-c",
+    "unshare --net --mount \"$@\"; exit $?",
+    "sh",
+];
+
+/// Start dockerd (pid in $D), make the image `bb`, run `web` publishing 8080 → 80 (its pid in
+/// $CP), and the outside (`wan`, 203.0.113.2) behind the uplink. Stopped and cleaned at exit.
+const DOCKER: &str = r#"
+cg=netsh-test-$(cut -c1-8 /proc/sys/kernel/random/uuid)
+cleanup() {
+  /usr/bin/docker rm -f web >/dev/null 2>&1
+  kill $D 2>/dev/null
+  for i in $(seq 100); do kill -0 $D 2>/dev/null || break; sleep 0.1; done
+  kill -9 $D 2>/dev/null
+  for d in /sys/fs/cgroup/*/$cg; do rmdir $d/docker $d 2>/dev/null; done
+}
+trap cleanup EXIT
+mkdir -p /var/lib/docker /var/lib/containerd
+mount -t tmpfs none /var/lib/docker
+mount -t tmpfs none /var/lib/containerd
+dockerd --storage-driver vfs --iptables=true --exec-opt native.cgroupdriver=cgroupfs \
+  --cgroup-parent /$cg/docker > /run/dockerd.log 2>&1 & D=$!
+for i in $(seq 150); do /usr/bin/docker info >/dev/null 2>&1 && break; sleep 0.2; done
+set -e
+mkdir -p /run/img/bin
+cp /bin/busybox /run/img/bin/
+ln -s busybox /run/img/bin/httpd
+tar -C /run/img -c . | /usr/bin/docker import - bb >/dev/null
+/usr/bin/docker run -d --name web -p 8080:80 bb /bin/httpd -f -p 80 -h / >/dev/null
+CP=$(/usr/bin/docker inspect -f '{{.State.Pid}}' web)
+ip netns add wan
+ip link add uplink type veth peer name eth0 netns wan
+ip addr add 203.0.113.1/24 dev uplink
+ip link set uplink up
+ip -n wan addr add 203.0.113.2/24 dev eth0
+ip -n wan link set eth0 up
+set +e
+# Names that differ from run to run: the container's pid, its veth, its netns file.
+# The pid only where it is one: it may also be the digits of an address.
+norm() { sed -E "s/pid:$CP\b/pid:CP/g; s/ $CP\)/ CP)/g; s/veth[0-9a-f]{7} +veth/vethX           veth/; s/veth[0-9a-f]{7}/vethX/g; s#/run/docker/netns/[0-9a-f]+#NETNS#g"; }
+"#;
+
+fn run(script: &str) -> String {
+    let out = sandbox_with_launcher(
+        LAUNCHER,
+        &format!("{DOCKER}\n{script}"),
+        Duration::from_secs(150),
+    );
+    out.assert_success();
+    out.stdout
+}
+
+#[test]
+#[ignore = "needs docker.io, busybox-static"]
+fn show_names_the_container_behind_its_docker0_port() {
+    let out = run(r#""$NETSH" show | norm | grep -E '^NETNS|vethX|^  eth0 .*vethX'"#);
+    assert_eq!(
+        out,
+        "  vethX           veth    up   master docker0 ↔ NETNS/eth0
+NETNS (namespace on host; container docker web; httpd CP)
+  eth0            veth    up   172.17.0.2/16 ↔ host/vethX
+"
+    );
+}
+
+#[test]
+#[ignore = "needs docker.io, busybox-static"]
+fn why_walks_from_the_container_with_its_name_in_the_hops() {
+    let out = run(r#"
+"$NETSH" why pid:$CP 203.0.113.2 | norm; echo "exit $?"
+"$NETSH" why host 172.17.0.2 | norm | grep -F 'docker web' | head -1
+"#);
+    assert_eq!(
+        out,
+        "why pid:CP (docker web) → 203.0.113.2
+  [ok] pid:CP (docker web): route to 203.0.113.2 via 172.17.0.1 dev eth0 src 172.17.0.2
+  [ok] pid:CP (docker web): eth0 is up, cable to vethX in host
+  [ok] host: vethX is a port of docker0
+  [ok] host: 172.17.0.1 is host's docker0
+  [ok] host: route to 203.0.113.2 dev uplink (from 172.17.0.2, in on docker0)
+  [ok] host: ip_forward is 1
+  [ok] host: FORWARD docker0 → uplink accepted (rule `-i docker0 ! -o docker0 -j ACCEPT`)
+  [ok] host: POSTROUTING MASQUERADE: source 172.17.0.2 becomes 203.0.113.1
+  [ok] host: uplink is up, cable to eth0 in wan
+  [ok] wan: 203.0.113.2 is local here (on eth0)
+  [ok] wan: the way back: route to 203.0.113.1 dev eth0
+  [ok] host: the reply to 203.0.113.1 is turned back to 172.17.0.2 (conntrack, NAT)
+  [ok] host: the way back: route to 172.17.0.2 dev docker0
+  [ok] host: FORWARD lets the replies back uplink → docker0
+  [ok] pid:CP (docker web): the reply arrives on eth0
+  probe: 203.0.113.2 answers
+verdict: clear
+exit 0
+  [ok] host: docker0 forwards to its port vethX, cable to eth0 in NETNS (docker web)
+"
+    );
+}
+
+#[test]
+#[ignore = "needs docker.io, busybox-static"]
+fn a_script_adds_a_route_inside_the_container_and_down_takes_just_it() {
+    let out = run(r#"
+printf 'ns("pid:%s").route("10.98.0.0/24", "172.17.0.1");\n' $CP > /run/r.rhai
+before=$(nsenter -t $CP -n ip -4 -j addr; nsenter -t $CP -n ip -j route show table main)
+"$NETSH" run --lab r /run/r.rhai >/dev/null 2>&1 || echo "run failed"
+nsenter -t $CP -n ip route show 10.98.0.0/24
+"$NETSH" down r 2>&1 | sed -E 's/ in [0-9]+ ms//'
+after=$(nsenter -t $CP -n ip -4 -j addr; nsenter -t $CP -n ip -j route show table main)
+[ "$before" = "$after" ] && echo "the container is as it was"
+/usr/bin/docker inspect -f '{{.State.Running}}' web
+"#);
+    assert_eq!(
+        out,
+        "10.98.0.0/24 via 172.17.0.1 dev eth0 proto static 
+lab r: 1 object removed
+the container is as it was
+true
+"
+    );
+}
+
+#[test]
+#[ignore = "needs docker.io, busybox-static"]
+fn topo_builds_exactly_the_rules_dockerd_writes() {
+    let rules = "iptables -S; iptables -t nat -S";
+    let dockerd = run(rules);
+    let netsh = support::sandbox(&format!(
+        r#"cd "{}"
+cat > /run/d.rhai <<'EOR'
+import "topo" as topo;
+let br = topo::docker_bridge("docker0", "172.17.0.0/16");
+let web = topo::container(br, "web", "172.17.0.2/16");
+topo::publish(8080, "172.17.0.2", 80);
+EOR
+"$NETSH" run /run/d.rhai >/dev/null 2>&1 || echo "run failed"
+({rules}) | sed 's/ -m comment --comment "netsh:d"//'"#,
+        env!("CARGO_MANIFEST_DIR")
+    ));
+    netsh.assert_success();
+    // The same rules in the same chains in the same order, policies and user chains too.
+    assert_eq!(netsh.stdout, dockerd);
+    assert!(dockerd.contains("-A DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80\n"), "{dockerd}");
+}
