@@ -1,5 +1,6 @@
 //! The command line (DESIGN.md): one file per subcommand.
 
+pub mod agent;
 pub mod check;
 pub mod doc;
 pub mod down;
@@ -42,6 +43,9 @@ pub enum Cmd {
     Doc(DocArgs),
     /// The live state: links, addresses, routes and rules, per host and namespace
     Show(ShowArgs),
+    /// Serve a controller on stdin/stdout (run over ssh by `netsh run` for host(NAME, #{ ssh }))
+    #[command(hide = true)]
+    Agent,
 }
 
 #[derive(Args, Debug)]

@@ -9,6 +9,7 @@ pub mod dry_run;
 pub mod error;
 pub(crate) mod flush;
 pub(crate) mod judge;
+pub(crate) mod judge_only;
 pub(crate) mod ledger;
 pub mod observe;
 pub mod op;
