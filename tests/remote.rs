@@ -40,3 +40,112 @@ fn each_machine_answers_over_ssh_with_its_own_links() {
     assert_eq!(link_names(h150), ["eth0", "lo", "only-h150"], "{out}");
     assert_eq!(link_names(h151), ["eth0", "lo"], "{out}");
 }
+
+fn req(v: serde_json::Value) -> String {
+    // Single quotes around JSON in bash: the JSON here holds none.
+    format!("echo '{v}'\n")
+}
+
+/// A namespace with an address, as the plan's ops (the form `netsh agent` reads).
+fn ns_ops() -> serde_json::Value {
+    let at = serde_json::json!({ "line": 1, "col": 1, "file": 0 });
+    serde_json::json!([
+        { "kind": { "NetnsAdd": { "name": "ns1" } }, "at": at },
+        { "kind": { "AddrAdd": { "ns": { "Named": "ns1" }, "link": "lo", "addr": "10.7.0.1/32" } },
+          "at": at },
+    ])
+}
+
+/// The text after `marker` up to the next `###`.
+fn after<'a>(stdout: &'a str, marker: &str) -> &'a str {
+    let (_, r) = stdout
+        .split_once(marker)
+        .unwrap_or_else(|| panic!("{marker} missing: {stdout}"));
+    r.split("###").next().unwrap().trim()
+}
+
+/// The transport end to end: a machine without netsh gets a copy of ours in its own
+/// ~/.cache/netsh, its agent builds there (and only there), keeps the journal in its /run/netsh,
+/// and a second connection uses the copy and removes the lab.
+#[test]
+#[ignore = "needs openssh-server, openssh-client, iproute2"]
+fn a_machine_without_netsh_gets_a_copy_and_builds_with_it() {
+    use serde_json::json;
+    let open = json!({ "req": "open", "lab": "far", "script": null });
+    let build: String = [open.clone(), json!({ "req": "apply", "ops": ns_ops() })]
+        .into_iter()
+        .map(req)
+        .collect();
+    let down: String = [open, json!({ "req": "down" })]
+        .into_iter()
+        .map(req)
+        .collect();
+    let out = sandbox(&format!(
+        "{MACHINES}\n\
+         lan_up || exit 1\n\
+         machine h150 192.0.2.150 || exit 2\n\
+         echo '### cache before'; on h150 'ls ~/.cache/netsh 2>&1 | wc -l'\n\
+         {{\n{build}}} | \"$NETSH\" agent --ssh root@192.0.2.150 --netsh /nowhere/netsh > $MACHINES_DIR/r1 || exit 3\n\
+         echo '### replies'; cat $MACHINES_DIR/r1\n\
+         echo '### cache'; on h150 'ls ~/.cache/netsh'\n\
+         echo '### far netns'; on h150 ip netns list | cut -d' ' -f1\n\
+         echo '### far addr'; on h150 ip -n ns1 -o -4 addr show dev lo | awk '{{print $4}}' | grep 10.7\n\
+         echo '### far journal'; on h150 ls /run/netsh | grep -c far.jsonl\n\
+         echo '### here'; ip netns list | wc -l; ls /run/netsh | grep -c far.jsonl\n\
+         {{\n{down}}} | \"$NETSH\" agent --ssh root@192.0.2.150 --netsh /nowhere/netsh > $MACHINES_DIR/r2 || exit 4\n\
+         echo '### down'; sed -n 3p $MACHINES_DIR/r2\n\
+         echo '### far after'; on h150 ip netns list | wc -l\n\
+         echo '### end'\n"
+    ));
+    out.assert_success();
+    assert_eq!(after(&out.stdout, "### cache before\n"), "1", "{out}");
+    let replies: Vec<serde_json::Value> = after(&out.stdout, "### replies\n")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(replies.len(), 3, "{out}");
+    assert_eq!(replies[0]["reply"], "hello", "{out}");
+    assert_eq!(replies[0]["version"], env!("CARGO_PKG_VERSION"), "{out}");
+    assert_eq!(replies[2]["tally"]["created"], 2, "{out}");
+    let version = env!("CARGO_PKG_VERSION");
+    assert_eq!(
+        after(&out.stdout, "### cache\n"),
+        format!("netsh-{version}")
+    );
+    assert_eq!(after(&out.stdout, "### far netns\n"), "ns1", "{out}");
+    assert_eq!(after(&out.stdout, "### far addr\n"), "10.7.0.1/32", "{out}");
+    assert_eq!(after(&out.stdout, "### far journal\n"), "1", "{out}");
+    assert_eq!(after(&out.stdout, "### here\n"), "0\n0", "{out}");
+    let down: serde_json::Value = serde_json::from_str(after(&out.stdout, "### down\n")).unwrap();
+    assert_eq!(down["reply"], "down", "{out}");
+    assert_eq!(down["removed"], 2, "{out}");
+    assert_eq!(after(&out.stdout, "### far after\n"), "0", "{out}");
+}
+
+/// A machine ssh cannot reach is named, with ssh's words and the command to try.
+#[test]
+#[ignore = "needs openssh-server, openssh-client, iproute2"]
+fn an_unreachable_machine_is_named_with_what_to_try() {
+    let out = sandbox(&format!(
+        "{MACHINES}\n\
+         lan_up || exit 1\n\
+         machine h150 192.0.2.150 || exit 2\n\
+         echo '{{\"req\":\"bye\"}}' | \"$NETSH\" agent --ssh root@192.0.2.150 --port 2222\n"
+    ));
+    assert_eq!(out.code, 1, "{out}");
+    // miette wraps at the terminal's width, with a rule at the left: compare as one line.
+    let err = out
+        .stderr
+        .split_whitespace()
+        .filter(|w| *w != "│")
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        err.contains("cannot reach root@192.0.2.150 over ssh (ssh exit 255): ssh: connect to host 192.0.2.150 port 2222: Connection refused"),
+        "{out}"
+    );
+    assert!(
+        err.contains("help: check `ssh -p 2222 root@192.0.2.150 true`"),
+        "{out}"
+    );
+}

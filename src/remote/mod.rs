@@ -6,6 +6,10 @@
 //! and before `api` (a script's session sends a far host's ops through it).
 
 pub(crate) mod agent;
+pub(crate) mod client;
+pub(crate) mod error;
+pub(crate) mod far_netsh;
 pub(crate) mod proto;
 #[cfg(test)]
 mod proto_tests;
+pub(crate) mod ssh;

@@ -33,7 +33,9 @@ machines_down() {
 }
 trap machines_down EXIT
 
-# The LAN (a bridge in the sandbox with the controller's address), the client key and config.
+# The LAN (a bridge in the sandbox with the controller's address), the client key and config,
+# which is also the controller's ~/.ssh/config (over a tmpfs on /root, the sandbox's own), as a
+# user's would be: netsh runs the plain `ssh`.
 lan_up() {
   test "$(readlink /proc/self/ns/net)" != "$(readlink /proc/1/ns/net)" || return 1
   ip link add lan type bridge && ip link set lan up || return 1
@@ -55,6 +57,8 @@ Host *
   ServerAliveCountMax 3
   LogLevel ERROR
 EOF
+  mount -t tmpfs none /root || return 1
+  mkdir -m 700 /root/.ssh && cp "$SSH_CONFIG" /root/.ssh/config
 }
 
 # machine NAME ADDR: a process in new network and mount namespaces; its eth0 (a veth moved in
