@@ -149,3 +149,48 @@ fn an_unreachable_machine_is_named_with_what_to_try() {
         "{out}"
     );
 }
+
+/// A machine lost mid-session ends the relay with an error naming it.
+#[test]
+#[ignore = "needs openssh-server, openssh-client, iproute2"]
+fn a_machine_lost_mid_session_is_named() {
+    let out = sandbox(&format!(
+        "{MACHINES}\n\
+         lan_up || exit 1\n\
+         machine h150 192.0.2.150 || exit 2\n\
+         trap '' PIPE\n\
+         mkfifo $MACHINES_DIR/in\n\
+         \"$NETSH\" agent --ssh root@192.0.2.150 --netsh \"$NETSH\" < $MACHINES_DIR/in > $MACHINES_DIR/out 2> $MACHINES_DIR/err &\n\
+         relay=$!\n\
+         exec 7> $MACHINES_DIR/in\n\
+         echo '{{\"req\":\"open\",\"lab\":\"x\",\"script\":null}}' >&7\n\
+         for i in $(seq 1 100); do [ \"$(wc -l < $MACHINES_DIR/out)\" -ge 2 ] && break; sleep 0.1; done\n\
+         machine_stop h150\n\
+         echo '{{\"req\":\"show\"}}' >&7\n\
+         exec 7>&-\n\
+         timeout 30 tail --pid=$relay -f /dev/null\n\
+         wait $relay; echo \"exit $?\"\n\
+         echo '### replies'; cut -c1-40 $MACHINES_DIR/out\n\
+         echo '### err'; cat $MACHINES_DIR/err\n"
+    ));
+    out.assert_success();
+    assert!(out.stdout.starts_with("exit 1\n"), "{out}");
+    assert!(
+        out.stdout.contains("{\"reply\":\"opened\",\"entries\":0}"),
+        "{out}"
+    );
+    let err = out
+        .stdout
+        .split_whitespace()
+        .filter(|w| *w != "│")
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        err.contains("× lost the connection to root@192.0.2.150 over ssh"),
+        "{out}"
+    );
+    assert!(
+        err.contains("help: check `ssh root@192.0.2.150 true`"),
+        "{out}"
+    );
+}
