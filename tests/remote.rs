@@ -194,3 +194,75 @@ fn a_machine_lost_mid_session_is_named() {
         "{out}"
     );
 }
+
+/// Two machines, a namespace on each behind a bridge, and a VXLAN between them over the LAN.
+/// `NETSH_FAR` is h150's `netsh` option: a path there, or one that is not (the copy).
+const TWO: &str = r#"
+let a = host("h150", #{ ssh: "root@192.0.2.150", netsh: "NETSH_FAR" });
+let b = host("h151", #{ ssh: "root@192.0.2.151", port: 22, netsh: "NETSH_HERE" });
+for m in [[a, "192.0.2.151", "10.9.0.1/24"], [b, "192.0.2.150", "10.9.0.2/24"]] {
+    let h = m[0];
+    let n = h.ns("ns1");
+    h.link("eth0");
+    let br = h.bridge("br0").up();
+    h.vxlan("vx0", #{ id: 42, remote: m[1], dev: "eth0", port: 4789 }).master(br).up();
+    let v = h.veth("vns1", "e1");
+    v.master(br).up();
+    v.peer().into(n).addr(m[2]).up();
+}
+"#;
+
+/// Bash lines: the LAN, machines h150 and h151, and the script above as $MACHINES_DIR/two.rhai
+/// (h150 told its netsh is `far`).
+fn two_machines(far: &str) -> String {
+    let netsh = support::netsh_bin();
+    let script = TWO.replace("NETSH_FAR", far).replace("NETSH_HERE", &netsh);
+    format!(
+        "{MACHINES}\n\
+         lan_up || exit 1\n\
+         machine h150 192.0.2.150 || exit 2\n\
+         machine h151 192.0.2.151 || exit 3\n\
+         cat > $MACHINES_DIR/two.rhai <<'RHAI'\n{script}\nRHAI\n\
+         state() {{ for m in h150 h151; do echo \"$m: $(on $m ip -o link show | awk -F': ' '{{print $2}}' | cut -d@ -f1 | sort | tr '\\n' ' ')| $(on $m ip netns list | cut -d' ' -f1 | tr '\\n' ' ')\"; done; }}\n"
+    )
+}
+
+/// One script across two real machines: each builds its part (h150 with a copy of our netsh,
+/// it has none), a packet crosses the VXLAN between them, the controller's journal lists the
+/// machines, and `netsh down` on the controller removes exactly what was made on each.
+#[test]
+#[ignore = "needs openssh-server, openssh-client, iproute2, iputils-ping"]
+fn a_lab_across_two_machines_pings_across_and_goes_down_from_here() {
+    let out = sandbox(&format!(
+        "{}\
+         echo '### before'; state\n\
+         \"$NETSH\" run -q $MACHINES_DIR/two.rhai || exit 4\n\
+         echo '### built'; state\n\
+         echo '### ping'; on h150 ip netns exec ns1 ping -c1 -W5 10.9.0.2 > /dev/null && echo crossed\n\
+         echo '### copy'; on h150 'ls ~/.cache/netsh'\n\
+         echo '### here'; ip netns list | wc -l; grep -o '\"remote\":\"h15[01]\"' /run/netsh/two.jsonl\n\
+         \"$NETSH\" down --lab two || exit 5\n\
+         echo '### after'; state\n\
+         echo '### journals'; ls /run/netsh | grep -c jsonl; on h150 ls /run/netsh | grep -c jsonl\n\
+         echo '### end'\n",
+        two_machines("/nowhere/netsh")
+    ));
+    out.assert_success();
+    let before = "h150: eth0 lo | \nh151: eth0 lo |";
+    assert_eq!(after(&out.stdout, "### before\n"), before, "{out}");
+    assert_eq!(
+        after(&out.stdout, "### built\n"),
+        "h150: br0 eth0 lo vns1 vx0 | ns1 \nh151: br0 eth0 lo vns1 vx0 | ns1",
+        "{out}"
+    );
+    assert_eq!(after(&out.stdout, "### ping\n"), "crossed", "{out}");
+    let version = env!("CARGO_PKG_VERSION");
+    assert_eq!(after(&out.stdout, "### copy\n"), format!("netsh-{version}"));
+    assert_eq!(
+        after(&out.stdout, "### here\n"),
+        "0\n\"remote\":\"h150\"\n\"remote\":\"h151\"",
+        "{out}"
+    );
+    assert_eq!(after(&out.stdout, "### after\n"), before, "{out}");
+    assert_eq!(after(&out.stdout, "### journals\n"), "0\n0", "{out}");
+}

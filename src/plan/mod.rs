@@ -13,6 +13,7 @@ pub(crate) mod judge_only;
 pub(crate) mod ledger;
 pub mod observe;
 pub mod op;
+pub(crate) mod op_ns;
 pub mod probe;
 #[cfg(test)]
 pub(crate) mod record;

@@ -9,6 +9,8 @@ pub(crate) mod agent;
 pub(crate) mod client;
 pub(crate) mod error;
 pub(crate) mod far_netsh;
+pub(crate) mod fleet;
+pub(crate) mod partition;
 pub(crate) mod proto;
 #[cfg(test)]
 mod proto_tests;

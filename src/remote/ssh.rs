@@ -4,25 +4,12 @@
 
 use super::error::RemoteError;
 use crate::sys::shell::quote;
-use serde::{Deserialize, Serialize};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-/// `host("h150", #{ ssh: "root@192.0.2.150", port: 22, identity: "…", netsh: "…" })`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct SshOptions {
-    /// `user@address` (or a Host of ~/.ssh/config).
-    pub(crate) ssh: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) port: Option<u16>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) identity: Option<String>,
-    /// The far side's netsh; default `netsh` on its PATH.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) netsh: Option<String>,
-}
+pub(crate) use crate::lab::ssh_options::SshOptions;
 
 /// How long the master may take to log in (ssh's own ConnectTimeout bounds the TCP part).
 const LOGIN_WAIT: Duration = Duration::from_secs(20);
