@@ -266,3 +266,125 @@ fn a_lab_across_two_machines_pings_across_and_goes_down_from_here() {
     assert_eq!(after(&out.stdout, "### after\n"), before, "{out}");
     assert_eq!(after(&out.stdout, "### journals\n"), "0\n0", "{out}");
 }
+
+/// stderr as one line (miette wraps at the terminal's width, with a rule at the left).
+fn one_line(s: &str) -> String {
+    s.split_whitespace()
+        .filter(|w| *w != "│")
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A conflict on the far machine is reported before any change anywhere: this machine and
+/// h150 (judged fine) are read back as they were.
+#[test]
+#[ignore = "needs openssh-server, openssh-client, iproute2"]
+fn a_conflict_on_a_far_machine_stops_the_run_before_any_change() {
+    let out = sandbox(&format!(
+        "{}\
+         echo 'ns(\"here\");' >> $MACHINES_DIR/two.rhai\n\
+         on h151 ip link add vns1 type bridge || exit 4\n\
+         \"$NETSH\" run -q $MACHINES_DIR/two.rhai 2> $MACHINES_DIR/err; echo \"exit $?\"\n\
+         echo '### after'; state\n\
+         echo '### here'; ip netns list | wc -l\n\
+         echo '### err'; cat $MACHINES_DIR/err\n",
+        two_machines(&support::netsh_bin())
+    ));
+    out.assert_success();
+    assert!(out.stdout.starts_with("exit 1\n"), "{out}");
+    assert_eq!(
+        after(&out.stdout, "### after\n"),
+        "h150: eth0 lo | \nh151: eth0 lo vns1 |",
+        "{out}"
+    );
+    assert_eq!(after(&out.stdout, "### here\n"), "0", "{out}");
+    let err = one_line(after(&out.stdout, "### err\n"));
+    assert!(err.contains("on h151 (root@192.0.2.151): "), "{out}");
+    assert!(err.contains("vns1"), "{out}");
+    assert!(err.contains("failed; nothing was applied"), "{out}");
+}
+
+/// h151's sshd killed mid-run: the run ends with an error naming h151, what it made on h150
+/// and here is rolled back (read back), and the note says `netsh down` finishes on h151.
+#[test]
+#[ignore = "needs openssh-server, openssh-client, iproute2"]
+fn a_machine_lost_mid_run_rolls_back_the_others() {
+    let out = sandbox(&format!(
+        "{}\
+         printf 'ns(\"here\");\\nshell();\\nns(\"here2\");\\nhost(\"h151\").ns(\"ns2\");\\nhost(\"h150\").ns(\"ns2\");\\n' >> $MACHINES_DIR/two.rhai\n\
+         printf '#!/bin/sh\\ntouch %s/paused\\nfor i in $(seq 1 300); do [ -e %s/go ] && exit 0; sleep 0.1; done\\n' $MACHINES_DIR $MACHINES_DIR > $MACHINES_DIR/pause\n\
+         chmod +x $MACHINES_DIR/pause\n\
+         SHELL=$MACHINES_DIR/pause \"$NETSH\" run -q $MACHINES_DIR/two.rhai < /dev/null > /dev/null 2> $MACHINES_DIR/err &\n\
+         run=$!\n\
+         for i in $(seq 1 300); do [ -e $MACHINES_DIR/paused ] && break; sleep 0.1; done\n\
+         echo '### mid'; state; ip netns list | wc -l\n\
+         machine_stop h151\n\
+         touch $MACHINES_DIR/go\n\
+         timeout 60 tail --pid=$run -f /dev/null\n\
+         wait $run; echo \"### exit $?\"\n\
+         echo '### h150'; on h150 ip -o link show | awk -F': ' '{{print $2}}' | cut -d@ -f1 | sort | tr '\\n' ' '; on h150 ip netns list | wc -l\n\
+         echo '### here'; ip netns list | wc -l\n\
+         echo '### err'; cat $MACHINES_DIR/err\n",
+        two_machines(&support::netsh_bin())
+    ));
+    out.assert_success();
+    assert_eq!(
+        after(&out.stdout, "### mid\n"),
+        "h150: br0 eth0 lo vns1 vx0 | ns1 \nh151: br0 eth0 lo vns1 vx0 | ns1 \n1",
+        "{out}"
+    );
+    assert_eq!(after(&out.stdout, "### exit "), "1", "{out}");
+    assert_eq!(after(&out.stdout, "### h150\n"), "eth0 lo 0", "{out}");
+    assert_eq!(after(&out.stdout, "### here\n"), "0", "{out}");
+    let err = one_line(after(&out.stdout, "### err\n"));
+    assert!(
+        err.contains("lost the connection to h151 (root@192.0.2.151) over ssh"),
+        "{out}"
+    );
+    assert!(
+        err.contains("rolled back the 5 objects this run created on h150 (root@192.0.2.150)"),
+        "{out}"
+    );
+    assert!(
+        err.contains("what this run made on h151 (root@192.0.2.151) stands; `netsh down --lab two` removes it once the machine answers"),
+        "{out}"
+    );
+}
+
+/// `--dry-run` across machines (no root, no machine reached): this machine's bash, then one
+/// section per machine, runnable from here as `ssh … bash -s`.
+#[test]
+fn a_dry_run_prints_a_section_per_machine() {
+    let dir = std::env::temp_dir().join(format!("netsh-remote-dry-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("two.rhai");
+    std::fs::write(
+        &file,
+        "let a = host(\"h150\", #{ ssh: \"root@192.0.2.150\", port: 2222 });\n\
+         a.ns(\"ns1\");\n\
+         ns(\"here\");\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(support::netsh_bin())
+        .args(["run", "--dry-run"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let head = "#!/usr/bin/env bash\n# generated by netsh --dry-run: run as root in a fresh network namespace\n(\nset -e\n";
+    assert_eq!(
+        stdout,
+        format!(
+            "{head}ip netns add here\nip -n here link set dev lo up\n)\n\n\
+             # ---- on h150 (root@192.0.2.150) ----\n\
+             ssh -p 2222 root@192.0.2.150 bash -s <<'EOF'\n\
+             {head}ip netns add ns1\nip -n ns1 link set dev lo up\n)\nEOF\n"
+        )
+    );
+}
