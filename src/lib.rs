@@ -10,6 +10,7 @@ pub mod firewall;
 pub mod lab;
 pub mod net;
 pub mod plan;
+pub(crate) mod remote;
 pub mod repl;
 pub mod script;
 pub mod sys;

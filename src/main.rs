@@ -31,6 +31,7 @@ fn main() {
         Some(Cmd::Doc(a)) => cli::doc::doc(a),
         Some(Cmd::Show(a)) => cli::show::show(a),
         Some(Cmd::Why(a)) => cli::why::why(a),
+        Some(Cmd::Agent(a)) => cli::agent::agent(a),
         None => cli::repl::repl(
             cli::ReplArgs {
                 sandbox: false,

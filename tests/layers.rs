@@ -8,7 +8,7 @@ use std::path::Path;
 
 /// The layers, lowest first: a module may import only modules of a lower rank.
 const LAYERS: &[&str] = &[
-    "sys", "firewall", "plan", "why", "lab", "net", "web", "api", "script", "repl", "cli",
+    "sys", "firewall", "plan", "why", "lab", "net", "remote", "web", "api", "script", "repl", "cli",
 ];
 
 /// The files of a crate: path relative to src/ ("why/l2.rs") → text.

@@ -57,6 +57,7 @@ fn each_subcommand_without_root_says_what_fits_it() {
         (&["show"][..], sandboxed),
         (&["why", "ns1", "10.1.1.3"][..], sandboxed),
         (&["repl"][..], "use --sandbox (no root needed) or sudo"),
+        (&["agent"][..], "must log in to this machine as root"),
     ] {
         let out = as_nobody(args);
         assert_eq!(out.status.code(), Some(1), "{args:?}");

@@ -12,9 +12,12 @@ pub(crate) mod disjoint;
 pub(crate) mod doc;
 pub(crate) mod doc_examples;
 pub(crate) mod error;
+pub(crate) mod far_dry;
 pub(crate) mod firewall;
+pub(crate) mod fleet_flush;
 pub(crate) mod iptables;
 pub(crate) mod link;
+pub(crate) mod machine;
 pub(crate) mod model;
 pub(crate) mod named;
 pub(crate) mod names;
@@ -41,6 +44,7 @@ pub use session::{Session, Shared};
 /// Register every DSL function on the engine.
 pub(crate) fn register(engine: &mut rhai::Engine, shared: &Shared) {
     stack::register(engine, shared);
+    machine::register(engine, shared);
     link::register(engine, shared);
     create::register(engine, shared);
     route::register(engine, shared);

@@ -3,12 +3,15 @@
 
 use super::backend::Backend;
 use super::error::DslError;
+use super::far_dry::FarDry;
 use super::model::Model;
 use crate::firewall::legacy::Driver;
 use crate::lab::Journal;
+use crate::plan::dry_run::Form;
 use crate::plan::flush::{flush, Tally};
 use crate::plan::ledger::Gone;
 use crate::plan::{Op, OpKind};
+use crate::remote::fleet::Fleet;
 use crate::sys::{At, Cancel, Netns, ObjectKey};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -55,6 +58,11 @@ pub struct Session {
     pub(crate) applied: Option<Vec<OpKind>>,
     /// Ctrl-C: the engine stops at its next step (the backend was handed the same token).
     pub(crate) cancel: Cancel,
+    /// The real machines the script bound, reached once each (src/api/fleet_flush.rs).
+    pub(crate) fleet: Fleet,
+    /// `--dry-run`: its form; each far machine's part is kept for a section of its own.
+    pub(crate) dry: Option<Form>,
+    pub(crate) far_dry: BTreeMap<String, FarDry>,
 }
 
 impl Session {
@@ -77,6 +85,9 @@ impl Session {
             drivers: BTreeMap::new(),
             applied: None,
             cancel: Cancel::default(),
+            fleet: Fleet::default(),
+            dry: None,
+            far_dry: BTreeMap::new(),
             model: Model::default(),
             pending: vec![],
             backend,
@@ -121,7 +132,10 @@ impl Session {
         }
         let t = Instant::now();
         let ops = std::mem::take(&mut self.pending);
-        let r = flush(ops, &mut *self.backend, &mut self.journal);
+        let r = match self.fleet.is_empty() {
+            true => flush(ops, &mut *self.backend, &mut self.journal),
+            false => self.flush_across(ops),
+        };
         self.build += t.elapsed();
         let report = r.map_err(DslError::from_flush)?;
         if self.verbose {
@@ -155,6 +169,12 @@ impl Session {
         }
         self.tally.unchanged = self.unchanged.len();
         self.tally.adopted = self.adopted.len();
+        // The far machines' objects count as this machine's do.
+        let far = self.fleet.tally();
+        self.tally.created += far.created;
+        self.tally.unchanged += far.unchanged;
+        self.tally.adopted += far.adopted;
+        self.tally.changed += self.fleet.take_changed();
         Ok(())
     }
 }

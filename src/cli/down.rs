@@ -79,8 +79,15 @@ pub fn down(a: DownArgs) -> Result<(), Error> {
             return Err(Error::Failed(still_standing(&lab, found, &standing, &lost)));
         }
     }
-    if !failed.is_empty() {
-        return Err(Error::Failed(failure_lines(&lab, &failed, a.force)));
+    // Each real machine the lab changed: its agent removes what its journal there lists.
+    let (far_removed, far_failed) = crate::remote::fleet::down_machines(&lab, &journal.remotes);
+    removed += far_removed;
+    if !failed.is_empty() || !far_failed.is_empty() {
+        let mut lines = far_failed;
+        if !failed.is_empty() {
+            lines.extend(failure_lines(&lab, &failed, a.force));
+        }
+        return Err(Error::Failed(lines));
     }
     journal
         .clear()

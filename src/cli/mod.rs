@@ -1,5 +1,6 @@
 //! The command line (DESIGN.md): one file per subcommand.
 
+pub mod agent;
 pub mod check;
 pub mod doc;
 pub mod down;
@@ -42,6 +43,26 @@ pub enum Cmd {
     Doc(DocArgs),
     /// The live state: links, addresses, routes and rules, per host and namespace
     Show(ShowArgs),
+    /// Serve a controller on stdin/stdout (run over ssh by `netsh run` for host(NAME, #{ ssh }))
+    #[command(hide = true)]
+    Agent(AgentArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct AgentArgs {
+    /// Relay to the agent of this machine instead (user@address): reach it by hand, with the
+    /// connection, the netsh copy and the checks a run makes
+    #[arg(long, value_name = "USER@ADDRESS")]
+    pub ssh: Option<String>,
+    /// Its ssh port
+    #[arg(long, requires = "ssh")]
+    pub port: Option<u16>,
+    /// The ssh key to log in with
+    #[arg(long, requires = "ssh")]
+    pub identity: Option<String>,
+    /// Its netsh (default: netsh on its PATH, else a copy of this one)
+    #[arg(long, requires = "ssh")]
+    pub netsh: Option<String>,
 }
 
 #[derive(Args, Debug)]

@@ -151,6 +151,7 @@ pub fn run(a: RunArgs, sandboxed: bool) -> Result<(), Error> {
         lo_up(shared.borrow_mut().backend.as_mut());
     }
     shared.borrow_mut().verbose = a.verbose;
+    shared.borrow_mut().dry = a.dry_run.map(form);
     if a.dry_run.is_none() && !a.quiet {
         shared.borrow_mut().narration = crate::api::step::Narration::told(a.step);
     }
@@ -160,6 +161,7 @@ pub fn run(a: RunArgs, sandboxed: bool) -> Result<(), Error> {
     cancel.settle();
     let mut s = shared.borrow_mut();
     s.backend.end();
+    s.end_machines();
     match result {
         Ok(()) => {
             finish(&a, &lab, &mut s, started);
@@ -181,6 +183,13 @@ pub fn run(a: RunArgs, sandboxed: bool) -> Result<(), Error> {
     }
 }
 
+fn form(f: DryRunForm) -> Form {
+    match f {
+        DryRunForm::Merged => Form::Merged,
+        DryRunForm::Steps => Form::Steps,
+    }
+}
+
 /// The backend and the journal a run writes: a dry run's on stdout and in memory; otherwise
 /// the kernel's, with the lab's journal (a lab name belongs to the script that made it).
 fn open_backend(
@@ -189,12 +198,8 @@ fn open_backend(
     file: &str,
     cancel: &crate::sys::Cancel,
 ) -> Result<(Box<dyn Backend>, Journal), Error> {
-    if let Some(form) = a.dry_run {
-        let form = match form {
-            DryRunForm::Merged => Form::Merged,
-            DryRunForm::Steps => Form::Steps,
-        };
-        let out = crate::plan::dry_run::dry_run_as(Box::new(std::io::stdout()), form);
+    if let Some(f) = a.dry_run {
+        let out = crate::plan::dry_run::dry_run_as(Box::new(std::io::stdout()), form(f));
         return Ok((Box::new(out), Journal::in_memory(lab)));
     }
     if !has_net_admin() {
@@ -282,10 +287,22 @@ fn fail(
         .filter(|e| !e.adopted)
         .count();
     let changed = !s.kept.is_empty() || s.tally.changed > 0;
+    // The far machines first: each undoes what this run made there (unless --keep).
+    let far = match a.dry_run.is_some() || a.keep {
+        true => vec![],
+        false => s.rollback_machines(),
+    };
     if a.dry_run.is_some() || (owned == 0 && !changed) {
-        return vec![format!("lab {lab}: failed; nothing was applied")];
+        let here = if far.is_empty() {
+            ""
+        } else {
+            " on this machine"
+        };
+        let mut notes = far;
+        notes.push(format!("lab {lab}: failed; nothing was applied{here}"));
+        return notes;
     }
-    let mut notes = vec![];
+    let mut notes = far;
     if owned == 0 {
         notes.push(format!(
             "lab {lab}: failed; it created nothing to roll back"

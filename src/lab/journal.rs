@@ -4,6 +4,7 @@
 //! carry no tag, and when the journal is lost that copy is what `down --force` restores them from.
 
 use super::lines::{self, Found, Header, Line};
+use super::ssh_options::SshOptions;
 use crate::plan::ledger::{Entry, Gone, Ledger};
 use crate::plan::OpKind;
 use crate::sys::{Netns, ObjectKey};
@@ -26,6 +27,8 @@ pub struct Journal {
     pub(crate) found: Found,
     /// The namespaces the lab made that are simulated hosts (machines), for `show`.
     pub(crate) machines: BTreeSet<String>,
+    /// The real machines the lab changed, and how to reach each (for `down`, `show`).
+    pub(crate) remotes: BTreeMap<String, SshOptions>,
 }
 
 impl Journal {
@@ -40,6 +43,7 @@ impl Journal {
             keys: BTreeMap::new(),
             found: Found::Missing,
             machines: BTreeSet::new(),
+            remotes: BTreeMap::new(),
         }
     }
 
@@ -84,6 +88,7 @@ impl Journal {
             keys: BTreeMap::new(),
             found: text.found,
             machines: BTreeSet::new(),
+            remotes: BTreeMap::new(),
         };
         let Some(header) = text.header else {
             return Ok(j);
@@ -114,6 +119,9 @@ impl Journal {
                 }
                 Line::Machine { machine } => {
                     j.machines.insert(machine);
+                }
+                Line::Remote { remote, ssh } => {
+                    j.remotes.insert(remote, ssh);
                 }
             }
         }
@@ -202,7 +210,8 @@ impl Journal {
             self.keys.remove(k);
         }
         self.entries.retain(|e| !keys.contains(&e.key));
-        if self.entries.is_empty() {
+        // The machines it lists are `down`'s to clear: their parts may still stand.
+        if self.entries.is_empty() && self.remotes.is_empty() {
             self.clear()?;
         }
         Ok(())
@@ -218,10 +227,26 @@ impl Journal {
             .collect()
     }
 
+    /// A real machine the lab is about to change: noted (and synced) first, so that `down`
+    /// reaches it even when this run is lost half-way.
+    pub(crate) fn note_remote(&mut self, name: &str, ssh: &SshOptions) -> io::Result<()> {
+        if self.remotes.get(name) == Some(ssh) {
+            return Ok(());
+        }
+        let line = Line::Remote {
+            remote: name.to_string(),
+            ssh: ssh.clone(),
+        };
+        self.append(&[line])?;
+        self.remotes.insert(name.to_string(), ssh.clone());
+        Ok(())
+    }
+
     /// Forget everything (after a teardown): the files go too.
     pub(crate) fn clear(&mut self) -> io::Result<()> {
         self.entries.clear();
         self.keys.clear();
+        self.remotes.clear();
         if self.path.is_some() {
             remove(&Self::sysctls_path_for(&self.lab))?;
             remove(&Self::path_for(&self.lab))?;

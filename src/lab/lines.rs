@@ -37,6 +37,12 @@ pub(crate) enum Line {
     Machine {
         machine: String,
     },
+    /// A real machine the lab reaches over ssh, noted before its first change there: `down`
+    /// reaches its agent again with these options.
+    Remote {
+        remote: String,
+        ssh: super::ssh_options::SshOptions,
+    },
 }
 
 /// What was found at a journal's path.

@@ -32,6 +32,8 @@ fn stack(name: &str, machine: &str, links: Vec<LinkState>) -> StackState {
         firewall: None,
         ip_forward: Some(name == machine),
         policies: BTreeMap::new(),
+        processes: vec![],
+        container: None,
     }
 }
 

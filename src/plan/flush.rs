@@ -11,7 +11,7 @@ use super::verdict::{Judged, Verdict};
 use crate::sys::{At, Failure, Netns, ObjectKey};
 use std::collections::BTreeSet;
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Tally {
     pub(crate) created: usize,
     pub(crate) changed: usize,
@@ -312,7 +312,7 @@ fn undo_of(op: &OpKind, world: &mut World) -> Result<Option<OpKind>, Failure> {
     })
 }
 
-fn problem_at(op: &Op, p: Problem) -> PlanError {
+pub(crate) fn problem_at(op: &Op, p: Problem) -> PlanError {
     match p {
         Problem::Refused(r) => r.at(op.at),
         Problem::Kernel(f) => kernel_at(op, f),

@@ -9,9 +9,11 @@ pub mod dry_run;
 pub mod error;
 pub(crate) mod flush;
 pub(crate) mod judge;
+pub(crate) mod judge_only;
 pub(crate) mod ledger;
 pub mod observe;
 pub mod op;
+pub(crate) mod op_ns;
 pub mod probe;
 #[cfg(test)]
 pub(crate) mod record;

@@ -182,12 +182,14 @@ pub enum OpKind {
     },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Serialized as it is for a far machine's agent (src/remote/proto.rs).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Op {
     pub kind: OpKind,
     pub at: At,
     /// The script said `#{ adopted: true }`: this deletion may remove an object the lab did not
     /// make (otherwise the judge refuses it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub del_adopted: bool,
 }
 

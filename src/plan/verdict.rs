@@ -2,7 +2,8 @@
 
 use super::op::OpKind;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub(crate) enum Verdict {
     /// The lab makes a new object.
     Create,

@@ -6,6 +6,7 @@
 //! `/run` and `/run/netns`, so nothing leaks into the host's network stack.
 #![allow(dead_code)]
 
+pub mod machines;
 pub mod why_lab;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -1,0 +1,163 @@
+//! The agent's protocol: one JSON object a line on the agent's stdin (requests) and stdout
+//! (replies). The agent speaks first, a `hello` with the protocol version; then each request
+//! gets exactly one reply. The ops are the plan's own `Op`s.
+
+use crate::lab::state::State;
+use crate::plan::error::PlanError;
+use crate::plan::flush::{Report, Tally};
+use crate::plan::verdict::Verdict;
+use crate::plan::{Op, OpKind};
+use crate::sys::{At, ObjectKey};
+use serde::{Deserialize, Serialize};
+
+/// Raised on any change a controller and an agent of the same version would not both read.
+pub(crate) const PROTOCOL: u32 = 1;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "req", rename_all = "snake_case")]
+pub(crate) enum Request {
+    /// The lab the requests that follow are about: its journal is opened (made) on the agent's
+    /// machine, and what is applied from now on is what `rollback` undoes.
+    Open {
+        lab: String,
+        script: Option<String>,
+    },
+    /// Judge the ops against this machine; change nothing.
+    Judge {
+        ops: Vec<Op>,
+    },
+    /// Judge and apply the ops, journaled first as a local run does.
+    Apply {
+        ops: Vec<Op>,
+    },
+    /// Undo what was applied since `open`.
+    Rollback,
+    /// Remove everything the lab's journal here lists.
+    Down,
+    /// The lab's topology on this machine.
+    Show,
+    Bye,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "reply", rename_all = "snake_case")]
+pub(crate) enum Reply {
+    Hello {
+        protocol: u32,
+        version: String,
+        arch: String,
+    },
+    /// The journal holds this many entries already (a replay when not 0).
+    Opened {
+        entries: usize,
+    },
+    Verdicts {
+        verdicts: Vec<Judged>,
+    },
+    Applied(Applied),
+    /// `owned` objects were undone; `failed`: what could not be, a line each.
+    RolledBack {
+        owned: usize,
+        failed: Vec<String>,
+    },
+    Down {
+        removed: usize,
+        failed: Vec<String>,
+    },
+    Topology {
+        state: State,
+    },
+    /// The plan was refused or failed in the kernel: a diagnostic at the op's call.
+    Refused(WireError),
+    /// The request could not be served (not understood, no lab opened, no journal).
+    Failed {
+        message: String,
+    },
+    Bye,
+}
+
+/// One coalesced op and what judging it decided.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Judged {
+    pub(crate) op: OpKind,
+    pub(crate) verdict: Verdict,
+}
+
+/// What a flush on the far machine did (`plan::flush::Report` less what stays there).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Applied {
+    pub(crate) tally: Tally,
+    pub(crate) created: Vec<ObjectKey>,
+    pub(crate) unchanged: Vec<ObjectKey>,
+    pub(crate) adopted: Vec<ObjectKey>,
+    pub(crate) first_adopted: bool,
+    pub(crate) steps: Vec<OpKind>,
+}
+
+impl From<Report> for Applied {
+    fn from(r: Report) -> Self {
+        Applied {
+            tally: r.tally,
+            created: r.created,
+            unchanged: r.unchanged,
+            adopted: r.adopted,
+            first_adopted: r.first_adopted,
+            steps: r.steps,
+        }
+    }
+}
+
+/// A `PlanError` on the wire.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct WireError {
+    pub(crate) code: String,
+    pub(crate) message: String,
+    pub(crate) help: Option<String>,
+    pub(crate) at: At,
+}
+
+impl From<PlanError> for WireError {
+    fn from(e: PlanError) -> Self {
+        WireError {
+            code: e.code.to_string(),
+            message: e.message,
+            help: e.help,
+            at: e.at,
+        }
+    }
+}
+
+impl From<WireError> for PlanError {
+    fn from(w: WireError) -> Self {
+        // The codes are static words; one this version does not know is the remote's own.
+        let code = match w.code.as_str() {
+            "netsh::conflict" => "netsh::conflict",
+            "netsh::missing" => "netsh::missing",
+            "netsh::kernel" => "netsh::kernel",
+            "netsh::journal" => "netsh::journal",
+            _ => "netsh::remote",
+        };
+        PlanError {
+            code,
+            message: w.message,
+            help: w.help,
+            at: w.at,
+        }
+    }
+}
+
+/// A message as one line (JSON never holds a raw newline).
+pub(crate) fn line<T: Serialize>(msg: &T) -> String {
+    let mut s = serde_json::to_string(msg).expect("protocol messages serialize");
+    s.push('\n');
+    s
+}
+
+/// This netsh's hello.
+pub(crate) fn hello() -> Reply {
+    Reply::Hello {
+        protocol: PROTOCOL,
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        arch: std::env::consts::ARCH.to_string(),
+    }
+}

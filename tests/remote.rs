@@ -1,0 +1,390 @@
+//! Real machines over SSH, simulated: each machine is a network and mount namespace of its own
+//! running sshd on a LAN inside the test's sandbox (tests/support/machines.rs).
+
+mod support;
+
+use support::machines::MACHINES;
+use support::sandbox;
+
+/// The names of the links in `ip -j link` output.
+fn link_names(json: &str) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_str(json.trim())
+        .unwrap_or_else(|e| panic!("not ip -j link output ({e}): {json}"));
+    let mut names: Vec<String> = v
+        .as_array()
+        .expect("a JSON array")
+        .iter()
+        .filter_map(|l| l["ifname"].as_str().map(str::to_string))
+        .collect();
+    names.sort();
+    names
+}
+
+/// The harness itself: two machines answer over ssh, each with its own links only.
+#[test]
+#[ignore = "needs openssh-server, openssh-client, iproute2"]
+fn each_machine_answers_over_ssh_with_its_own_links() {
+    let out = sandbox(&format!(
+        "{MACHINES}\n\
+         lan_up || exit 1\n\
+         machine h150 192.0.2.150 || exit 2\n\
+         machine h151 192.0.2.151 || exit 3\n\
+         ip link add only-controller type bridge\n\
+         on h150 ip link add only-h150 type bridge || exit 4\n\
+         ssh -F \"$SSH_CONFIG\" root@192.0.2.150 ip -j link || exit 5\n\
+         echo '###'\n\
+         on h151 ip -j link || exit 6\n"
+    ));
+    out.assert_success();
+    let (h150, h151) = out.stdout.split_once("###").expect("two answers");
+    assert_eq!(link_names(h150), ["eth0", "lo", "only-h150"], "{out}");
+    assert_eq!(link_names(h151), ["eth0", "lo"], "{out}");
+}
+
+fn req(v: serde_json::Value) -> String {
+    // Single quotes around JSON in bash: the JSON here holds none.
+    format!("echo '{v}'\n")
+}
+
+/// A namespace with an address, as the plan's ops (the form `netsh agent` reads).
+fn ns_ops() -> serde_json::Value {
+    let at = serde_json::json!({ "line": 1, "col": 1, "file": 0 });
+    serde_json::json!([
+        { "kind": { "NetnsAdd": { "name": "ns1" } }, "at": at },
+        { "kind": { "AddrAdd": { "ns": { "Named": "ns1" }, "link": "lo", "addr": "10.7.0.1/32" } },
+          "at": at },
+    ])
+}
+
+/// The text after `marker` up to the next `###`.
+fn after<'a>(stdout: &'a str, marker: &str) -> &'a str {
+    let (_, r) = stdout
+        .split_once(marker)
+        .unwrap_or_else(|| panic!("{marker} missing: {stdout}"));
+    r.split("###").next().unwrap().trim()
+}
+
+/// The transport end to end: a machine without netsh gets a copy of ours in its own
+/// ~/.cache/netsh, its agent builds there (and only there), keeps the journal in its /run/netsh,
+/// and a second connection uses the copy and removes the lab.
+#[test]
+#[ignore = "needs openssh-server, openssh-client, iproute2"]
+fn a_machine_without_netsh_gets_a_copy_and_builds_with_it() {
+    use serde_json::json;
+    let open = json!({ "req": "open", "lab": "far", "script": null });
+    let build: String = [open.clone(), json!({ "req": "apply", "ops": ns_ops() })]
+        .into_iter()
+        .map(req)
+        .collect();
+    let down: String = [open, json!({ "req": "down" })]
+        .into_iter()
+        .map(req)
+        .collect();
+    let out = sandbox(&format!(
+        "{MACHINES}\n\
+         lan_up || exit 1\n\
+         machine h150 192.0.2.150 || exit 2\n\
+         echo '### cache before'; on h150 'ls ~/.cache/netsh 2>&1 | wc -l'\n\
+         {{\n{build}}} | \"$NETSH\" agent --ssh root@192.0.2.150 --netsh /nowhere/netsh > $MACHINES_DIR/r1 || exit 3\n\
+         echo '### replies'; cat $MACHINES_DIR/r1\n\
+         echo '### cache'; on h150 'ls ~/.cache/netsh'\n\
+         echo '### far netns'; on h150 ip netns list | cut -d' ' -f1\n\
+         echo '### far addr'; on h150 ip -n ns1 -o -4 addr show dev lo | awk '{{print $4}}' | grep 10.7\n\
+         echo '### far journal'; on h150 ls /run/netsh | grep -c far.jsonl\n\
+         echo '### here'; ip netns list | wc -l; ls /run/netsh | grep -c far.jsonl\n\
+         {{\n{down}}} | \"$NETSH\" agent --ssh root@192.0.2.150 --netsh /nowhere/netsh > $MACHINES_DIR/r2 || exit 4\n\
+         echo '### down'; sed -n 3p $MACHINES_DIR/r2\n\
+         echo '### far after'; on h150 ip netns list | wc -l\n\
+         echo '### end'\n"
+    ));
+    out.assert_success();
+    assert_eq!(after(&out.stdout, "### cache before\n"), "1", "{out}");
+    let replies: Vec<serde_json::Value> = after(&out.stdout, "### replies\n")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(replies.len(), 3, "{out}");
+    assert_eq!(replies[0]["reply"], "hello", "{out}");
+    assert_eq!(replies[0]["version"], env!("CARGO_PKG_VERSION"), "{out}");
+    assert_eq!(replies[2]["tally"]["created"], 2, "{out}");
+    let version = env!("CARGO_PKG_VERSION");
+    assert_eq!(
+        after(&out.stdout, "### cache\n"),
+        format!("netsh-{version}")
+    );
+    assert_eq!(after(&out.stdout, "### far netns\n"), "ns1", "{out}");
+    assert_eq!(after(&out.stdout, "### far addr\n"), "10.7.0.1/32", "{out}");
+    assert_eq!(after(&out.stdout, "### far journal\n"), "1", "{out}");
+    assert_eq!(after(&out.stdout, "### here\n"), "0\n0", "{out}");
+    let down: serde_json::Value = serde_json::from_str(after(&out.stdout, "### down\n")).unwrap();
+    assert_eq!(down["reply"], "down", "{out}");
+    assert_eq!(down["removed"], 2, "{out}");
+    assert_eq!(after(&out.stdout, "### far after\n"), "0", "{out}");
+}
+
+/// A machine ssh cannot reach is named, with ssh's words and the command to try.
+#[test]
+#[ignore = "needs openssh-server, openssh-client, iproute2"]
+fn an_unreachable_machine_is_named_with_what_to_try() {
+    let out = sandbox(&format!(
+        "{MACHINES}\n\
+         lan_up || exit 1\n\
+         machine h150 192.0.2.150 || exit 2\n\
+         echo '{{\"req\":\"bye\"}}' | \"$NETSH\" agent --ssh root@192.0.2.150 --port 2222\n"
+    ));
+    assert_eq!(out.code, 1, "{out}");
+    // miette wraps at the terminal's width, with a rule at the left: compare as one line.
+    let err = out
+        .stderr
+        .split_whitespace()
+        .filter(|w| *w != "│")
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        err.contains("cannot reach root@192.0.2.150 over ssh (ssh exit 255): ssh: connect to host 192.0.2.150 port 2222: Connection refused"),
+        "{out}"
+    );
+    assert!(
+        err.contains("help: check `ssh -p 2222 root@192.0.2.150 true`"),
+        "{out}"
+    );
+}
+
+/// A machine lost mid-session ends the relay with an error naming it.
+#[test]
+#[ignore = "needs openssh-server, openssh-client, iproute2"]
+fn a_machine_lost_mid_session_is_named() {
+    let out = sandbox(&format!(
+        "{MACHINES}\n\
+         lan_up || exit 1\n\
+         machine h150 192.0.2.150 || exit 2\n\
+         trap '' PIPE\n\
+         mkfifo $MACHINES_DIR/in\n\
+         \"$NETSH\" agent --ssh root@192.0.2.150 --netsh \"$NETSH\" < $MACHINES_DIR/in > $MACHINES_DIR/out 2> $MACHINES_DIR/err &\n\
+         relay=$!\n\
+         exec 7> $MACHINES_DIR/in\n\
+         echo '{{\"req\":\"open\",\"lab\":\"x\",\"script\":null}}' >&7\n\
+         for i in $(seq 1 100); do [ \"$(wc -l < $MACHINES_DIR/out)\" -ge 2 ] && break; sleep 0.1; done\n\
+         machine_stop h150\n\
+         echo '{{\"req\":\"show\"}}' >&7\n\
+         exec 7>&-\n\
+         timeout 30 tail --pid=$relay -f /dev/null\n\
+         wait $relay; echo \"exit $?\"\n\
+         echo '### replies'; cut -c1-40 $MACHINES_DIR/out\n\
+         echo '### err'; cat $MACHINES_DIR/err\n"
+    ));
+    out.assert_success();
+    assert!(out.stdout.starts_with("exit 1\n"), "{out}");
+    assert!(
+        out.stdout.contains("{\"reply\":\"opened\",\"entries\":0}"),
+        "{out}"
+    );
+    let err = out
+        .stdout
+        .split_whitespace()
+        .filter(|w| *w != "│")
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        err.contains("× lost the connection to root@192.0.2.150 over ssh"),
+        "{out}"
+    );
+    assert!(
+        err.contains("help: check `ssh root@192.0.2.150 true`"),
+        "{out}"
+    );
+}
+
+/// Two machines, a namespace on each behind a bridge, and a VXLAN between them over the LAN.
+/// `NETSH_FAR` is h150's `netsh` option: a path there, or one that is not (the copy).
+const TWO: &str = r#"
+let a = host("h150", #{ ssh: "root@192.0.2.150", netsh: "NETSH_FAR" });
+let b = host("h151", #{ ssh: "root@192.0.2.151", port: 22, netsh: "NETSH_HERE" });
+for m in [[a, "192.0.2.151", "10.9.0.1/24"], [b, "192.0.2.150", "10.9.0.2/24"]] {
+    let h = m[0];
+    let n = h.ns("ns1");
+    h.link("eth0");
+    let br = h.bridge("br0").up();
+    h.vxlan("vx0", #{ id: 42, remote: m[1], dev: "eth0", port: 4789 }).master(br).up();
+    let v = h.veth("vns1", "e1");
+    v.master(br).up();
+    v.peer().into(n).addr(m[2]).up();
+}
+"#;
+
+/// Bash lines: the LAN, machines h150 and h151, and the script above as $MACHINES_DIR/two.rhai
+/// (h150 told its netsh is `far`).
+fn two_machines(far: &str) -> String {
+    let netsh = support::netsh_bin();
+    let script = TWO.replace("NETSH_FAR", far).replace("NETSH_HERE", &netsh);
+    format!(
+        "{MACHINES}\n\
+         lan_up || exit 1\n\
+         machine h150 192.0.2.150 || exit 2\n\
+         machine h151 192.0.2.151 || exit 3\n\
+         cat > $MACHINES_DIR/two.rhai <<'RHAI'\n{script}\nRHAI\n\
+         state() {{ for m in h150 h151; do echo \"$m: $(on $m ip -o link show | awk -F': ' '{{print $2}}' | cut -d@ -f1 | sort | tr '\\n' ' ')| $(on $m ip netns list | cut -d' ' -f1 | tr '\\n' ' ')\"; done; }}\n"
+    )
+}
+
+/// One script across two real machines: each builds its part (h150 with a copy of our netsh,
+/// it has none), a packet crosses the VXLAN between them, the controller's journal lists the
+/// machines, and `netsh down` on the controller removes exactly what was made on each.
+#[test]
+#[ignore = "needs openssh-server, openssh-client, iproute2, iputils-ping"]
+fn a_lab_across_two_machines_pings_across_and_goes_down_from_here() {
+    let out = sandbox(&format!(
+        "{}\
+         echo '### before'; state\n\
+         \"$NETSH\" run -q $MACHINES_DIR/two.rhai || exit 4\n\
+         echo '### built'; state\n\
+         echo '### ping'; on h150 ip netns exec ns1 ping -c1 -W5 10.9.0.2 > /dev/null && echo crossed\n\
+         echo '### copy'; on h150 'ls ~/.cache/netsh'\n\
+         echo '### here'; ip netns list | wc -l; grep -o '\"remote\":\"h15[01]\"' /run/netsh/two.jsonl\n\
+         \"$NETSH\" down --lab two || exit 5\n\
+         echo '### after'; state\n\
+         echo '### journals'; ls /run/netsh | grep -c jsonl; on h150 ls /run/netsh | grep -c jsonl\n\
+         echo '### end'\n",
+        two_machines("/nowhere/netsh")
+    ));
+    out.assert_success();
+    let before = "h150: eth0 lo | \nh151: eth0 lo |";
+    assert_eq!(after(&out.stdout, "### before\n"), before, "{out}");
+    assert_eq!(
+        after(&out.stdout, "### built\n"),
+        "h150: br0 eth0 lo vns1 vx0 | ns1 \nh151: br0 eth0 lo vns1 vx0 | ns1",
+        "{out}"
+    );
+    assert_eq!(after(&out.stdout, "### ping\n"), "crossed", "{out}");
+    let version = env!("CARGO_PKG_VERSION");
+    assert_eq!(after(&out.stdout, "### copy\n"), format!("netsh-{version}"));
+    assert_eq!(
+        after(&out.stdout, "### here\n"),
+        "0\n\"remote\":\"h150\"\n\"remote\":\"h151\"",
+        "{out}"
+    );
+    assert_eq!(after(&out.stdout, "### after\n"), before, "{out}");
+    assert_eq!(after(&out.stdout, "### journals\n"), "0\n0", "{out}");
+}
+
+/// stderr as one line (miette wraps at the terminal's width, with a rule at the left).
+fn one_line(s: &str) -> String {
+    s.split_whitespace()
+        .filter(|w| *w != "│")
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A conflict on the far machine is reported before any change anywhere: this machine and
+/// h150 (judged fine) are read back as they were.
+#[test]
+#[ignore = "needs openssh-server, openssh-client, iproute2"]
+fn a_conflict_on_a_far_machine_stops_the_run_before_any_change() {
+    let out = sandbox(&format!(
+        "{}\
+         echo 'ns(\"here\");' >> $MACHINES_DIR/two.rhai\n\
+         on h151 ip link add vns1 type bridge || exit 4\n\
+         \"$NETSH\" run -q $MACHINES_DIR/two.rhai 2> $MACHINES_DIR/err; echo \"exit $?\"\n\
+         echo '### after'; state\n\
+         echo '### here'; ip netns list | wc -l\n\
+         echo '### err'; cat $MACHINES_DIR/err\n",
+        two_machines(&support::netsh_bin())
+    ));
+    out.assert_success();
+    assert!(out.stdout.starts_with("exit 1\n"), "{out}");
+    assert_eq!(
+        after(&out.stdout, "### after\n"),
+        "h150: eth0 lo | \nh151: eth0 lo vns1 |",
+        "{out}"
+    );
+    assert_eq!(after(&out.stdout, "### here\n"), "0", "{out}");
+    let err = one_line(after(&out.stdout, "### err\n"));
+    assert!(err.contains("on h151 (root@192.0.2.151): "), "{out}");
+    assert!(err.contains("vns1"), "{out}");
+    assert!(err.contains("failed; nothing was applied"), "{out}");
+}
+
+/// h151's sshd killed mid-run: the run ends with an error naming h151, what it made on h150
+/// and here is rolled back (read back), and the note says `netsh down` finishes on h151.
+#[test]
+#[ignore = "needs openssh-server, openssh-client, iproute2"]
+fn a_machine_lost_mid_run_rolls_back_the_others() {
+    let out = sandbox(&format!(
+        "{}\
+         printf 'ns(\"here\");\\nshell();\\nns(\"here2\");\\nhost(\"h151\").ns(\"ns2\");\\nhost(\"h150\").ns(\"ns2\");\\n' >> $MACHINES_DIR/two.rhai\n\
+         printf '#!/bin/sh\\ntouch %s/paused\\nfor i in $(seq 1 300); do [ -e %s/go ] && exit 0; sleep 0.1; done\\n' $MACHINES_DIR $MACHINES_DIR > $MACHINES_DIR/pause\n\
+         chmod +x $MACHINES_DIR/pause\n\
+         SHELL=$MACHINES_DIR/pause \"$NETSH\" run -q $MACHINES_DIR/two.rhai < /dev/null > /dev/null 2> $MACHINES_DIR/err &\n\
+         run=$!\n\
+         for i in $(seq 1 300); do [ -e $MACHINES_DIR/paused ] && break; sleep 0.1; done\n\
+         echo '### mid'; state; ip netns list | wc -l\n\
+         machine_stop h151\n\
+         touch $MACHINES_DIR/go\n\
+         timeout 60 tail --pid=$run -f /dev/null\n\
+         wait $run; echo \"### exit $?\"\n\
+         echo '### h150'; on h150 ip -o link show | awk -F': ' '{{print $2}}' | cut -d@ -f1 | sort | tr '\\n' ' '; on h150 ip netns list | wc -l\n\
+         echo '### here'; ip netns list | wc -l\n\
+         echo '### err'; cat $MACHINES_DIR/err\n",
+        two_machines(&support::netsh_bin())
+    ));
+    out.assert_success();
+    assert_eq!(
+        after(&out.stdout, "### mid\n"),
+        "h150: br0 eth0 lo vns1 vx0 | ns1 \nh151: br0 eth0 lo vns1 vx0 | ns1 \n1",
+        "{out}"
+    );
+    assert_eq!(after(&out.stdout, "### exit "), "1", "{out}");
+    assert_eq!(after(&out.stdout, "### h150\n"), "eth0 lo 0", "{out}");
+    assert_eq!(after(&out.stdout, "### here\n"), "0", "{out}");
+    let err = one_line(after(&out.stdout, "### err\n"));
+    assert!(
+        err.contains("lost the connection to h151 (root@192.0.2.151) over ssh"),
+        "{out}"
+    );
+    assert!(
+        err.contains("rolled back the 5 objects this run created on h150 (root@192.0.2.150)"),
+        "{out}"
+    );
+    assert!(
+        err.contains("what this run made on h151 (root@192.0.2.151) stands; `netsh down --lab two` removes it once the machine answers"),
+        "{out}"
+    );
+}
+
+/// `--dry-run` across machines (no root, no machine reached): this machine's bash, then one
+/// section per machine, runnable from here as `ssh … bash -s`.
+#[test]
+fn a_dry_run_prints_a_section_per_machine() {
+    let dir = std::env::temp_dir().join(format!("netsh-remote-dry-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("two.rhai");
+    std::fs::write(
+        &file,
+        "let a = host(\"h150\", #{ ssh: \"root@192.0.2.150\", port: 2222 });\n\
+         a.ns(\"ns1\");\n\
+         ns(\"here\");\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(support::netsh_bin())
+        .args(["run", "--dry-run"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let head = "#!/usr/bin/env bash\n# generated by netsh --dry-run: run as root in a fresh network namespace\n(\nset -e\n";
+    assert_eq!(
+        stdout,
+        format!(
+            "{head}ip netns add here\nip -n here link set dev lo up\n)\n\n\
+             # ---- on h150 (root@192.0.2.150) ----\n\
+             ssh -p 2222 root@192.0.2.150 bash -s <<'EOF'\n\
+             {head}ip netns add ns1\nip -n ns1 link set dev lo up\n)\nEOF\n"
+        )
+    );
+}
