@@ -381,3 +381,17 @@ fn an_nftables_rule_that_rejects_at_the_destination_is_deleted_by_its_handle() {
         r#"q1.exec("nft delete rule ip t in handle 2")"#,
     );
 }
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_missing_route_that_sends_the_reply_to_a_host_that_does_not_forward_is_added_there() {
+    fixed(
+        "host_gw",
+        "",
+        "ip -n n2 route del 10.244.1.0/24",
+        "10.244.2.2",
+        "n2",
+        "n2 has no route to 10.244.1.0/24, so it sends the reply to 10.244.1.2 to ext, which does not forward (net.ipv4.ip_forward is 0) and has no route to 10.244.1.2 either (Network is unreachable): n1 is the way there",
+        r#"n2.route("10.244.1.0/24", "192.0.2.11")"#,
+    );
+}

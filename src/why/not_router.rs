@@ -25,7 +25,9 @@ pub(crate) fn not_a_router(
 ) {
     let base = format!("{cur} does not forward: net.ipv4.ip_forward is 0");
     let Some((v, rt, wider, onward)) = detour(k, cur, in_dev, dst, prev) else {
-        r.block(cur, base, Some(ip_forward(cur)));
+        if !missing_at_prev(k, r, cur, prev.map(|v| &v.ns), dst, "the packet") {
+            r.block(cur, base, Some(ip_forward(cur)));
+        }
         return;
     };
     r.block(
@@ -75,4 +77,45 @@ fn detour<'a>(
         })
         .max_by_key(|w| w.dst.prefix_len())?;
     Some((v, rt, wider, onward))
+}
+
+/// `cur`, which does not forward and has no route to `to`, got the packet (`what`) from `prev`
+/// by a route that leads there only for want of a better one: `true` (said in `r`) when `prev`
+/// has a neighbour closer to `to`'s holder, so the missing route at `prev` is the fault.
+pub(crate) fn missing_at_prev(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    cur: &Netns,
+    prev: Option<&Netns>,
+    to: IpAddr,
+    what: &str,
+) -> bool {
+    let Some(prev) = prev else { return false };
+    let Err(e) = k.route_get(cur, &Lookup::to(to)) else {
+        return false;
+    };
+    let Some((t, _)) = super::owner::owner(k, to) else {
+        return false;
+    };
+    let Some(net) = super::toward::subnet_of(k, &t, to) else {
+        return false;
+    };
+    let Some((hop, gw)) = super::toward::toward(k, prev, &t, to.is_ipv4()) else {
+        return false;
+    };
+    if hop == *cur || hop == *prev {
+        return false;
+    }
+    r.block(
+        prev,
+        format!(
+            "{prev} has no route to {net}, so it sends {what} to {to} to {cur}, which does not \
+             forward (net.ipv4.ip_forward is 0) and has no route to {to} either ({}): {hop} is \
+             the way there",
+            e.words
+        ),
+        Some(super::route_fix::route_add(prev, &net, gw)),
+    );
+    r.lost_at = Some(cur.to_string());
+    true
 }

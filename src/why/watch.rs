@@ -5,6 +5,7 @@ use super::evidence::{Evidence, Vanished};
 use super::kernel::Kernel;
 use super::owner::owner;
 use super::report::Report;
+use super::trail::End;
 use crate::sys::Netns;
 use std::net::IpAddr;
 
@@ -53,7 +54,7 @@ pub(crate) fn overrule(r: &mut Report, ev: &Evidence, v: Vanished) {
         return;
     };
     let at = r.hops[blamed].at.clone();
-    if at == v.ns.to_string() || r.lost_at == Some(v.ns.to_string()) {
+    if at == v.ns.to_string() || r.lost_at == Some(v.ns.to_string()) || toward_lost(r, ev) {
         return;
     }
     let left = |reply: bool| {
@@ -88,4 +89,18 @@ pub(crate) fn overrule(r: &mut Report, ev: &Evidence, v: Vanished) {
     r.hops[blamed].ok = true;
     r.hop(&at, format!("the analysis thought: {thought}; {seen}"));
     r.block(&v.ns, v.cause, v.fix);
+}
+
+/// The analysis said the packet is sent to a host that loses it (`lost_at`), and the evidence
+/// saw it leave toward that host: they agree.
+fn toward_lost(r: &Report, ev: &Evidence) -> bool {
+    let Some(lost) = &r.lost_at else { return false };
+    std::iter::once(&ev.request)
+        .chain(ev.reply.as_ref())
+        .any(|t| match &t.end {
+            End::Astray { to, .. } | End::Ignored { to, .. } => to.0.to_string() == *lost,
+            End::Lost { to: Some(to), .. } => to.0.to_string() == *lost,
+            End::Stuck { ns, .. } => ns.to_string() == *lost,
+            _ => false,
+        })
 }

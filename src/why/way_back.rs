@@ -88,6 +88,10 @@ fn follow_back(
         }
         seen.push((cur.clone(), q.clone()));
         if in_dev.is_some() && k.sysctl(&cur, "net.ipv4.ip_forward").as_deref() != Some("1") {
+            let prev = seen.iter().rev().nth(1).map(|(n, _)| n);
+            if super::not_router::missing_at_prev(k, r, &cur, prev, to, "the reply") {
+                return;
+            }
             r.block(
                 &cur,
                 format!("{cur} does not forward the reply: net.ipv4.ip_forward is 0"),
