@@ -395,3 +395,19 @@ fn a_missing_route_that_sends_the_reply_to_a_host_that_does_not_forward_is_added
         r#"n2.route("10.244.1.0/24", "192.0.2.11")"#,
     );
 }
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_ttl_rewritten_upstream_is_named_where_it_was_rewritten() {
+    let got = diagnose(
+        "host_gw",
+        "",
+        "ip netns exec n1 iptables -t mangle -A FORWARD -j TTL --ttl-set 1",
+        "10.244.2.2",
+    );
+    let cause = "the request arrived in n2 on ul but never left on cbr0: n1's rule `-t mangle -A FORWARD -j TTL --ttl-set 1` rewrites its TTL, so it may expire in n2, which drops it without a rule";
+    let want = format!(
+        "why ns1 → 10.244.2.2\n  [?] n1: rule `-t mangle -A FORWARD -j TTL --ttl-set 1` (not understood, may match: target TTL)\n  [BROKEN] n1: {cause}\n  fix: n1.exec(\"iptables -t mangle -D FORWARD -j TTL --ttl-set 1\")\n  probe: no reply from 10.244.2.2\nverdict: blocked — {cause}\nexit 1\n"
+    );
+    assert_eq!(got, want + clear("10.244.2.2").as_str());
+}

@@ -153,7 +153,11 @@ fn stuck(k: &mut dyn Kernel, t: &Trail, ns: &Netns, dev: &str, s: &Sighting) -> 
     if let Some((o, _)) = &next {
         what += &format!(" on {o}");
     }
-    inside(k, ns, what, Path::Forward, Some(p), next, Some(dev))
+    let v = inside(k, ns, what.clone(), Path::Forward, Some(p), next, Some(dev));
+    if v.fix.is_some() {
+        return v;
+    }
+    super::ttl_rule::ttl_rule(k, t, ns, &what).unwrap_or(v)
 }
 
 /// The request reached `ns`, which sent no reply.

@@ -57,6 +57,7 @@ pub(crate) mod toward;
 pub(crate) mod trail;
 pub(crate) mod traverse;
 pub(crate) mod ttl;
+pub(crate) mod ttl_rule;
 pub(crate) mod tunnel;
 pub(crate) mod tunnel_far;
 pub(crate) mod udp_input;
