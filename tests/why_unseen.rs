@@ -411,3 +411,17 @@ fn a_ttl_rewritten_upstream_is_named_where_it_was_rewritten() {
     );
     assert_eq!(got, want + clear("10.244.2.2").as_str());
 }
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_bridge_port_that_neither_learns_nor_floods_is_named_and_learns_again() {
+    fixed(
+        "host_gw",
+        "",
+        "bridge -n n1 link set dev vp1 learning off flood off",
+        "10.244.2.2",
+        "n1",
+        "vp1, a port of cbr0 in n1, neither learns nor floods, and no FDB entry points at it: unicast frames to what is behind it are never sent there",
+        r#"n1.exec("bridge link set dev vp1 learning on")"#,
+    );
+}

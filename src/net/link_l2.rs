@@ -38,10 +38,14 @@ fn one(l: &LinkMessage) -> LinkL2 {
                 for i in infos {
                     match i {
                         LinkInfo::PortData(InfoPortData::BridgePort(p)) => {
-                            out.port_state = p.iter().find_map(|x| match x {
-                                InfoBridgePort::State(s) => Some(state(s)),
-                                _ => None,
-                            });
+                            for x in p {
+                                match x {
+                                    InfoBridgePort::State(s) => out.port_state = Some(state(s)),
+                                    InfoBridgePort::Learning(b) => out.port_learning = Some(*b),
+                                    InfoBridgePort::UnicastFlood(b) => out.port_flood = Some(*b),
+                                    _ => {}
+                                }
+                            }
                         }
                         LinkInfo::Data(InfoData::Bridge(b)) => {
                             for x in b {

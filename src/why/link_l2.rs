@@ -14,6 +14,9 @@ pub struct LinkL2 {
     pub noarp: bool,
     /// IFLA_BRPORT_STATE when the link is a bridge port.
     pub port_state: Option<u8>,
+    /// A bridge port's learning and unicast flood flags (`bridge link set … learning off`).
+    pub port_learning: Option<bool>,
+    pub port_flood: Option<bool>,
     /// A VXLAN's learning flag (IFLA_VXLAN_LEARNING).
     pub learning: Option<bool>,
     /// A bridge's vlan_filtering and default PVID.

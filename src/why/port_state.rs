@@ -19,11 +19,35 @@ pub(crate) fn forwards(
     if k.links(ns).iter().any(|b| b.name == br && !b.up) {
         return true;
     }
-    let state = k
-        .l2(ns)
-        .into_iter()
-        .find(|l| l.name == port)
-        .and_then(|l| l.port_state);
+    let l2 = k.l2(ns).into_iter().find(|l| l.name == port);
+    // The port's own address and multicast groups are in the FDB too (permanent): they say
+    // nothing of the host behind it.
+    let own = l2.as_ref().and_then(|l| l.mac.clone());
+    let unicast = |mac: &String| {
+        u8::from_str_radix(mac.get(..2).unwrap_or("01"), 16).is_ok_and(|b| b & 1 == 0)
+    };
+    if l2
+        .as_ref()
+        .is_some_and(|l| l.port_learning == Some(false) && l.port_flood == Some(false))
+        && !k.bridge_macs(ns).is_some_and(|m| {
+            m.iter()
+                .any(|(p, mac)| p == port && Some(mac) != own.as_ref() && unicast(mac))
+        })
+    {
+        r.block(
+            ns,
+            format!(
+                "{port}, a port of {br} in {ns}, neither learns nor floods, and no FDB entry \
+                 points at it: unicast frames to what is behind it are never sent there"
+            ),
+            Some(call(
+                ns,
+                &format!("exec(\"bridge link set dev {port} learning on\")"),
+            )),
+        );
+        return false;
+    }
+    let state = l2.and_then(|l| l.port_state);
     match state {
         Some(s) if s != FORWARDING => {
             let what = format!("{port}, a port of {br} in {ns}, is {}", state_word(s));
