@@ -6,7 +6,6 @@ use super::ShowArgs;
 use crate::lab::state::{StackState, State};
 use crate::lab::Journal;
 use crate::sys::LinkKind;
-use crate::sys::{Netns, ObjectKey};
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
@@ -43,21 +42,7 @@ pub fn show(a: ShowArgs) -> Result<(), Error> {
                 )))
             }
         };
-        let mut keep: Vec<String> = journal
-            .entries
-            .iter()
-            .filter_map(|e| match &e.key {
-                ObjectKey::Netns(n) => Some(n.clone()),
-                _ => None,
-            })
-            .collect();
-        if journal
-            .entries
-            .iter()
-            .any(|e| e.ns == Netns::Root && !matches!(e.key, ObjectKey::Netns(_)))
-        {
-            keep.push("host".into());
-        }
+        let keep = journal.stacks();
         state.stacks.retain(|s| keep.contains(&s.name));
     }
     state.mark_machines(&machines(a.lab.as_deref()));
@@ -80,25 +65,9 @@ pub fn show(a: ShowArgs) -> Result<(), Error> {
 
 /// The simulated hosts the journals here name: the lab's, or every lab's.
 fn machines(lab: Option<&str>) -> BTreeSet<String> {
-    let Ok(ino) = crate::sys::enter::inode(None) else {
-        return BTreeSet::new();
-    };
-    let labs: Vec<String> = match lab {
-        Some(l) => vec![l.to_string()],
-        None => std::fs::read_dir(crate::lab::journal::STATE_DIR)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter_map(|f| {
-                let name = f.file_name().to_string_lossy().to_string();
-                name.strip_suffix(".jsonl").map(str::to_string)
-            })
-            .collect(),
-    };
-    labs.iter()
-        .filter_map(|l| Journal::open(l, ino).ok())
-        .flat_map(|j| j.machines)
-        .collect()
+    crate::sys::enter::inode(None)
+        .map(|ino| crate::lab::shown::machines(lab, ino))
+        .unwrap_or_default()
 }
 
 fn text(state: &State) -> String {

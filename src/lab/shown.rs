@@ -1,0 +1,48 @@
+//! What `show` (and the live page) takes from the journals: the stacks a lab holds, and the
+//! simulated hosts the journals mark as machines.
+
+use super::journal::{Journal, STATE_DIR};
+use crate::sys::{Netns, ObjectKey};
+use std::collections::BTreeSet;
+
+impl Journal {
+    /// The stacks this lab made or changed, as `show` names them (`host` for the root stack).
+    pub(crate) fn stacks(&self) -> Vec<String> {
+        let mut keep: Vec<String> = self
+            .entries
+            .iter()
+            .filter_map(|e| match &e.key {
+                ObjectKey::Netns(n) => Some(n.clone()),
+                _ => None,
+            })
+            .collect();
+        if self
+            .entries
+            .iter()
+            .any(|e| e.ns == Netns::Root && !matches!(e.key, ObjectKey::Netns(_)))
+        {
+            keep.push("host".into());
+        }
+        keep
+    }
+}
+
+/// The simulated hosts the journals of this stack (inode `ino`) name: the lab's, or every lab's.
+pub(crate) fn machines(lab: Option<&str>, ino: u64) -> BTreeSet<String> {
+    let labs: Vec<String> = match lab {
+        Some(l) => vec![l.to_string()],
+        None => std::fs::read_dir(STATE_DIR)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|f| {
+                let name = f.file_name().to_string_lossy().to_string();
+                name.strip_suffix(".jsonl").map(str::to_string)
+            })
+            .collect(),
+    };
+    labs.iter()
+        .filter_map(|l| Journal::open(l, ino).ok())
+        .flat_map(|j| j.machines)
+        .collect()
+}
