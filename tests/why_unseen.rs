@@ -425,3 +425,25 @@ fn a_bridge_port_that_neither_learns_nor_floods_is_named_and_learns_again() {
         r#"n1.exec("bridge link set dev vp1 learning on")"#,
     );
 }
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn two_isolated_ports_of_a_bridge_are_named_and_one_is_let_out() {
+    fixed(
+        "two_bridges",
+        "",
+        "bridge -n rt link set dev pa1 isolated on; bridge -n rt link set dev pa2 isolated on",
+        "10.30.1.11",
+        "rt",
+        "pa1 and pa2, ports of lanA in rt, are both isolated: the bridge forwards nothing between them",
+        r#"rt.exec("bridge link set dev pa2 isolated off")"#,
+    );
+    // One isolated port still talks to the others: the lab stays clear.
+    let got = diagnose(
+        "two_bridges",
+        "",
+        "bridge -n rt link set dev pa1 isolated on",
+        "10.30.1.11",
+    );
+    assert_eq!(got, clear("10.30.1.11"));
+}

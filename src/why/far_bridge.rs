@@ -2,7 +2,7 @@
 //! port and the port toward the next hop forwarding.
 
 use super::kernel::Kernel;
-use super::port_state::forwards;
+use super::port_state::{forwards, not_isolated};
 use super::report::Report;
 use super::words::link_call;
 use crate::sys::Netns;
@@ -32,5 +32,9 @@ pub(crate) fn far_bridge(
             l.master.as_deref() == Some(far_br) && l.vxlan.as_ref().is_some_and(|v| v.id == id)
         })
         .map(|l| l.name.clone());
-    tunnel_port.is_none_or(|t| forwards(k, r, far, &t, far_br)) && forwards(k, r, far, port, far_br)
+    tunnel_port
+        .as_deref()
+        .is_none_or(|t| forwards(k, r, far, t, far_br))
+        && forwards(k, r, far, port, far_br)
+        && not_isolated(k, r, far, far_br, tunnel_port.as_deref(), port)
 }

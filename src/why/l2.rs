@@ -3,7 +3,7 @@
 use super::far_bridge::far_bridge;
 use super::kernel::Kernel;
 use super::link_detail::LinkDetail;
-use super::port_state::forwards;
+use super::port_state::{forwards, not_isolated};
 use super::report::Report;
 use super::tunnel::tunnel;
 use super::words::{link_call, link_ref};
@@ -74,7 +74,7 @@ pub(crate) fn reach(
                         return false;
                     }
                     r.hop(&pns, format!("{} is a port of {b}", p.name));
-                    bridge_reaches(k, r, &pns, b, to, to_link)
+                    bridge_reaches(k, r, &pns, (b, Some(&p.name)), to, to_link)
                 }
                 None => {
                     let target = bridge_of_target(k, to, to_link);
@@ -98,7 +98,7 @@ pub(crate) fn reach(
                 }
             }
         }
-        Some(LinkKind::Bridge) => bridge_reaches(k, r, at, dev, to, to_link),
+        Some(LinkKind::Bridge) => bridge_reaches(k, r, at, (dev, None), to, to_link),
         _ => true,
     }
 }
@@ -114,12 +114,13 @@ fn bridge_of_target(k: &mut dyn Kernel, to: &Netns, to_link: &str) -> Option<(Ne
 }
 
 /// From bridge `br` in `at` to `to_link` in `to`: the bridge itself, a port's cable, or a
-/// VXLAN port whose tunnel ends on the target's bridge.
+/// VXLAN port whose tunnel ends on the target's bridge. `ingress`: the port the frame came in
+/// by (none when the bridge itself sends).
 fn bridge_reaches(
     k: &mut dyn Kernel,
     r: &mut Report,
     at: &Netns,
-    br: &str,
+    (br, ingress): (&str, Option<&str>),
     to: &Netns,
     to_link: &str,
 ) -> bool {
@@ -156,7 +157,7 @@ fn bridge_reaches(
     }
     if pns == *at {
         if p.master.as_deref() == Some(br) {
-            if !forwards(k, r, at, &p.name, br) {
+            if !forwards(k, r, at, &p.name, br) || !not_isolated(k, r, at, br, ingress, &p.name) {
                 return false;
             }
             r.hop(
@@ -208,7 +209,7 @@ fn bridge_reaches(
         r.block(at, format!("{br} in {at} has no port that leads to {pns} ({to_link} in {to} is behind {far_br} there)"), None);
         return false;
     };
-    if !forwards(k, r, at, &vx.name, br) {
+    if !forwards(k, r, at, &vx.name, br) || !not_isolated(k, r, at, br, ingress, &vx.name) {
         return false;
     }
     let id = vx.vxlan.as_ref().map(|v| v.id).unwrap_or_default();

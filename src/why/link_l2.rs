@@ -17,6 +17,8 @@ pub struct LinkL2 {
     /// A bridge port's learning and unicast flood flags (`bridge link set … learning off`).
     pub port_learning: Option<bool>,
     pub port_flood: Option<bool>,
+    /// `bridge link set … isolated on`: the bridge forwards nothing between two such ports.
+    pub port_isolated: bool,
     /// A VXLAN's learning flag (IFLA_VXLAN_LEARNING).
     pub learning: Option<bool>,
     /// A bridge's vlan_filtering and default PVID.

@@ -70,3 +70,35 @@ pub(crate) fn forwards(
         _ => super::port_vlan::in_vlan(k, r, ns, port, br),
     }
 }
+
+/// `false` (said in `r`) when `from` and `to`, two ports of `br` in `ns`, are both isolated:
+/// the bridge forwards nothing between them, ARP included.
+pub(crate) fn not_isolated(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    ns: &Netns,
+    br: &str,
+    from: Option<&str>,
+    to: &str,
+) -> bool {
+    let Some(from) = from else {
+        return true;
+    };
+    let l2 = k.l2(ns);
+    let isolated = |p: &str| l2.iter().any(|l| l.name == p && l.port_isolated);
+    if from == to || !isolated(from) || !isolated(to) {
+        return true;
+    }
+    r.block(
+        ns,
+        format!(
+            "{from} and {to}, ports of {br} in {ns}, are both isolated: the bridge forwards \
+             nothing between them"
+        ),
+        Some(call(
+            ns,
+            &format!("exec(\"bridge link set dev {to} isolated off\")"),
+        )),
+    );
+    false
+}
