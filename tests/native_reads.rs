@@ -287,8 +287,17 @@ fn ip_link(l: &Value, named: &dyn Fn(u64) -> Netns) -> LinkDetail {
                 .and_then(|a| a.parse().ok()),
             dev: d("link").and_then(Value::as_str).map(str::to_string),
             port: d("port").and_then(Value::as_u64).unwrap_or(0) as u16,
+            local: ["local", "local6"]
+                .into_iter()
+                .find_map(&d)
+                .and_then(Value::as_str)
+                .and_then(|a| a.parse().ok()),
         }
     });
+    let macvlan_mode = (kind == Some(LinkKind::Other("macvlan".into())))
+        .then(|| data.and_then(|x| x.get("mode")).and_then(Value::as_str))
+        .flatten()
+        .map(str::to_string);
     LinkDetail {
         name: s("ifname").unwrap_or("").to_string(),
         index: l["ifindex"].as_u64().unwrap_or(0) as u32,
@@ -299,6 +308,7 @@ fn ip_link(l: &Value, named: &dyn Fn(u64) -> Netns) -> LinkDetail {
         peer_index: l["link_index"].as_u64().map(|i| i as u32),
         peer_ns: l["link_netnsid"].as_u64().map(named),
         vxlan,
+        macvlan_mode,
     }
 }
 

@@ -5,7 +5,7 @@ use crate::sys::{LinkKind, Netns};
 use crate::why::{LinkDetail, VxlanInfo};
 use futures::TryStreamExt;
 use rtnetlink::packet_route::link::{
-    InfoData, InfoVxlan, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
+    InfoData, InfoMacVlan, InfoVxlan, LinkAttribute, LinkFlags, LinkInfo, LinkMessage, MacVlanMode,
 };
 use rtnetlink::Handle;
 use std::collections::HashMap;
@@ -48,6 +48,12 @@ fn raw(l: &LinkMessage) -> Raw {
                             r.detail.kind = Some(LinkKind::from_kernel(&k.to_string()))
                         }
                         LinkInfo::Data(InfoData::Vxlan(v)) => vxlan = Some(v.as_slice()),
+                        LinkInfo::Data(InfoData::MacVlan(m)) => {
+                            r.detail.macvlan_mode = m.iter().find_map(|x| match x {
+                                InfoMacVlan::Mode(m) => Some(macvlan_mode(m)),
+                                _ => None,
+                            })
+                        }
                         _ => {}
                     }
                 }
@@ -63,6 +69,18 @@ fn raw(l: &LinkMessage) -> Raw {
     r
 }
 
+/// A macvlan's mode as `ip -d link` prints it.
+fn macvlan_mode(m: &MacVlanMode) -> String {
+    match m {
+        MacVlanMode::Private => "private".into(),
+        MacVlanMode::Vepa => "vepa".into(),
+        MacVlanMode::Bridge => "bridge".into(),
+        MacVlanMode::Passthrough => "passthru".into(),
+        MacVlanMode::Source => "source".into(),
+        other => format!("{other:?}").to_lowercase(),
+    }
+}
+
 /// The VXLAN's parameters, and the ifindex of its underlay device. An unspecified remote or
 /// group is none, as `ip` prints none.
 fn vxlan_info(v: &[InfoVxlan]) -> (VxlanInfo, Option<u32>) {
@@ -75,6 +93,8 @@ fn vxlan_info(v: &[InfoVxlan]) -> (VxlanInfo, Option<u32>) {
             InfoVxlan::Group6(a) if !a.is_unspecified() => info.remote = Some(IpAddr::V6(*a)),
             InfoVxlan::Link(i) if *i != 0 => dev = Some(*i),
             InfoVxlan::Port(p) => info.port = *p,
+            InfoVxlan::Local(a) if !a.is_unspecified() => info.local = Some(IpAddr::V4(*a)),
+            InfoVxlan::Local6(a) if !a.is_unspecified() => info.local = Some(IpAddr::V6(*a)),
             _ => {}
         }
     }
@@ -118,7 +138,10 @@ pub(crate) async fn links(
                 d.peer_index = link;
                 d.peer_ns = (id >= 0).then(|| ids.get(&id).cloned().unwrap_or(Netns::Root));
             }
-            (Some(i), None) if d.kind == Some(LinkKind::Veth) && by_index.contains_key(&i) => {
+            (Some(i), None)
+                if (d.kind == Some(LinkKind::Veth) || d.macvlan_mode.is_some())
+                    && by_index.contains_key(&i) =>
+            {
                 d.peer_index = Some(i)
             }
             _ => {}

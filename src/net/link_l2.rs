@@ -44,6 +44,7 @@ fn one(l: &LinkMessage) -> LinkL2 {
                                     InfoBridgePort::Learning(b) => out.port_learning = Some(*b),
                                     InfoBridgePort::UnicastFlood(b) => out.port_flood = Some(*b),
                                     InfoBridgePort::Isolated(b) => out.port_isolated = *b,
+                                    InfoBridgePort::HairpinMode(b) => out.port_hairpin = *b,
                                     _ => {}
                                 }
                             }

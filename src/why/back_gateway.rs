@@ -35,9 +35,13 @@ pub(crate) fn unheld(
         _ => None,
     };
     let fix = gateway_fix(k, cur, dev, gw).or(fix);
-    r.block(
-        cur,
-        format!("no namespace here holds {cur}'s gateway {gw} for the reply"),
-        fix,
-    );
+    let what = format!("no namespace here holds {cur}'s gateway {gw} for the reply");
+    match super::proxy_arp::fix(k, cur, dev) {
+        Some((router, proxy)) => r.block(
+            cur,
+            format!("{what}, and {router} at the other end of {dev} does not answer for it (proxy_arp is 0 there)"),
+            Some(proxy),
+        ),
+        None => r.block(cur, what, fix),
+    }
 }

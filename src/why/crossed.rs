@@ -11,4 +11,6 @@ pub(crate) struct Crossed {
     pub(crate) snat: Option<(IpAddr, IpAddr)>,
     /// Raw untracked the request, so its SNAT never happened.
     pub(crate) untracked: Option<super::untracked::Untracked>,
+    /// PREROUTING rewrote the destination here.
+    pub(crate) dnat: bool,
 }

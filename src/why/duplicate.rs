@@ -40,6 +40,10 @@ pub(crate) struct Holder {
 
 pub(crate) fn holders(k: &mut dyn Kernel, ip: IpAddr) -> Vec<Holder> {
     let mut out = vec![];
+    // Every namespace has its own loopback: 127.0.0.1 in two of them is no duplicate.
+    if ip.is_loopback() {
+        return out;
+    }
     for ns in k.namespaces() {
         let Some(v) = k.view(&ns) else { continue };
         for (i, (l, a)) in v.addrs.iter().enumerate() {

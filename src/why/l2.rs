@@ -3,35 +3,25 @@
 use super::far_bridge::far_bridge;
 use super::kernel::Kernel;
 use super::link_detail::LinkDetail;
-use super::port_state::{forwards, not_isolated};
+use super::port_state::{forwards, hairpin, not_isolated};
 use super::report::Report;
 use super::tunnel::tunnel;
 use super::words::{link_call, link_ref};
 use crate::sys::LinkKind;
 use crate::sys::Netns;
 
-pub(crate) fn find(k: &mut dyn Kernel, ns: &Netns, name: &str) -> Option<LinkDetail> {
-    k.links(ns).into_iter().find(|l| l.name == name)
-}
-
-/// A veth's other end: in the same namespace, or the veth elsewhere that points back at it.
-pub(crate) fn peer(k: &mut dyn Kernel, ns: &Netns, l: &LinkDetail) -> Option<(Netns, LinkDetail)> {
-    let pi = l.peer_index?;
-    let pns = l.peer_ns.clone().unwrap_or_else(|| ns.clone());
-    k.links(&pns)
-        .into_iter()
-        .find(|x| x.index == pi)
-        .map(|x| (pns, x))
-}
+pub(crate) use super::link_find::{find, peer};
 
 /// Whether a frame sent on `dev` in `at` reaches `to_link` in `to`; records hops, or the break.
+/// `ingress`: when `dev` is a bridge that bridges (not routes) the packet, the port it came
+/// in by.
 pub(crate) fn reach(
     k: &mut dyn Kernel,
     r: &mut Report,
-    at: &Netns,
-    dev: &str,
+    (at, dev): (&Netns, &str),
     to: &Netns,
     to_link: &str,
+    ingress: Option<&str>,
 ) -> bool {
     let Some(d) = find(k, at, dev) else {
         return true;
@@ -98,7 +88,13 @@ pub(crate) fn reach(
                 }
             }
         }
-        Some(LinkKind::Bridge) => bridge_reaches(k, r, at, (dev, None), to, to_link),
+        Some(LinkKind::Bridge) => bridge_reaches(k, r, at, (dev, ingress), to, to_link),
+        _ if d.macvlan_mode.is_some() => {
+            match super::macvlan::out_of(k, r, (at, &d), to, to_link) {
+                Ok((pns, parent)) => reach(k, r, (&pns, &parent), to, to_link, None),
+                Err(ok) => ok,
+            }
+        }
         _ => true,
     }
 }
@@ -140,6 +136,10 @@ fn bridge_reaches(
     let Some(tl) = find(k, to, to_link) else {
         return true;
     };
+    // A macvlan is reached through its parent.
+    if let Some((pns, p)) = super::macvlan::parent(k, to, &tl) {
+        return bridge_reaches(k, r, at, (br, ingress), &pns, &p.name);
+    }
     let Some((pns, p)) = peer(k, to, &tl) else {
         r.hop(to, format!("{to_link} is not a veth: not followed"));
         return true;
@@ -157,7 +157,10 @@ fn bridge_reaches(
     }
     if pns == *at {
         if p.master.as_deref() == Some(br) {
-            if !forwards(k, r, at, &p.name, br) || !not_isolated(k, r, at, br, ingress, &p.name) {
+            if !forwards(k, r, at, &p.name, br)
+                || !not_isolated(k, r, at, br, ingress, &p.name)
+                || (ingress == Some(p.name.as_str()) && !hairpin(k, r, at, br, &p.name))
+            {
                 return false;
             }
             r.hop(

@@ -18,6 +18,9 @@ pub struct LinkDetail {
     pub peer_index: Option<u32>,
     pub peer_ns: Option<Netns>,
     pub vxlan: Option<VxlanInfo>,
+    /// A macvlan's mode (`bridge`, `private`, `vepa`, …); its parent is `peer_index` in
+    /// `peer_ns` (or here), as for a veth's peer.
+    pub macvlan_mode: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -26,4 +29,6 @@ pub struct VxlanInfo {
     pub remote: Option<IpAddr>,
     pub dev: Option<String>,
     pub port: u16,
+    /// The source address it sends from (`local`), when set.
+    pub local: Option<IpAddr>,
 }

@@ -19,6 +19,8 @@ pub struct LinkL2 {
     pub port_flood: Option<bool>,
     /// `bridge link set … isolated on`: the bridge forwards nothing between two such ports.
     pub port_isolated: bool,
+    /// `bridge link set … hairpin on`: the port may send a frame back out the way it came.
+    pub port_hairpin: bool,
     /// A VXLAN's learning flag (IFLA_VXLAN_LEARNING).
     pub learning: Option<bool>,
     /// A bridge's vlan_filtering and default PVID.

@@ -7,20 +7,11 @@ use super::report::Report;
 use super::words::link_call;
 use crate::sys::Netns;
 
-/// What a VXLAN over IPv4 adds to each inner packet on its underlay.
-pub(crate) const VXLAN_OVERHEAD: u32 = 50;
+pub(crate) use super::mtu_fix::{mtu_of, VXLAN_OVERHEAD};
 
 /// The IP packet: the ICMP payload, its 8-byte header and a 20-byte IPv4 header.
 pub(crate) fn packet(k: &mut dyn Kernel) -> u32 {
     k.payload() as u32 + 28
-}
-
-pub(crate) fn mtu_of(k: &mut dyn Kernel, ns: &Netns, link: &str) -> Option<u32> {
-    k.l2(ns)
-        .into_iter()
-        .find(|l| l.name == link)
-        .map(|l| l.mtu)
-        .filter(|m| *m > 0)
 }
 
 /// The MTU a fix sets: at least Ethernet's 1500, more when the packet needs it.

@@ -102,3 +102,30 @@ pub(crate) fn not_isolated(
     );
     false
 }
+
+/// `false` (said in `r`) when a frame that came in on `port` of `br` must leave by `port`
+/// again (a DNAT back to its sender's segment, bridged by br_netfilter) and hairpin is off.
+pub(crate) fn hairpin(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    ns: &Netns,
+    br: &str,
+    port: &str,
+) -> bool {
+    if k.l2(ns).iter().any(|l| l.name == port && l.port_hairpin) {
+        return true;
+    }
+    r.block(
+        ns,
+        format!(
+            "{port}, a port of {br} in {ns}, has hairpin off: the packet came in by {port} and, \
+             DNATed to a host behind {port} (bridge-nf-call-iptables is 1, so it is bridged, \
+             not routed), must leave by {port} again; the bridge drops it"
+        ),
+        Some(call(
+            ns,
+            &format!("exec(\"bridge link set dev {port} hairpin on\")"),
+        )),
+    );
+    false
+}

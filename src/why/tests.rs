@@ -37,6 +37,7 @@ fn veth(name: &str, index: u32, peer: u32, peer_ns: &Netns, master: Option<&str>
         peer_index: Some(peer),
         peer_ns: Some(peer_ns.clone()),
         vxlan: None,
+        macvlan_mode: None,
     }
 }
 

@@ -312,6 +312,13 @@ impl Follow<'_> {
             self.mark(&ns, &br, false);
             return Ok(Pos::At(s.ns, Some(br)));
         }
+        // Sent back out the port it came in by: a hairpin (br_netfilter DNAT bridged it back).
+        if self.get(&ns, &port, true).is_some()
+            && !self.visited.contains(&(ns.clone(), port.clone(), true))
+        {
+            self.mark(&ns, &port, true);
+            return Ok(Pos::Wire(ns, port));
+        }
         let s = self.get(&ns, &port, false).cloned().ok_or(End::Unclear)?;
         Err(End::Stuck {
             ns,

@@ -74,6 +74,18 @@ pub(crate) fn tunnel(
         return false;
     };
     let f = m.vxlan.clone().unwrap_or_default();
+    let near_fix = recreate(at, &v, name, &remote.to_string(), &vx_master);
+    let far_fix = local.map(|l| fix_far(&l.to_string()));
+    let ends = [
+        (at, v.local, name, Some(near_fix)),
+        (far, f.local, &m.name, far_fix),
+    ];
+    if !ends
+        .into_iter()
+        .all(|(ns, a, dev, fix)| held_local(k, r, (ns, dev), a, fix))
+    {
+        return false;
+    }
     if let (Some(back), Some(l)) = (f.remote, local) {
         if back != l {
             r.block(far, format!("the L2 path over the tunnel ends at {}: {far}'s {} sends back to {back}, not to {at} at {l} (wrong remote)", name, m.name), Some(fix_far(&l.to_string())));
@@ -119,6 +131,26 @@ pub(crate) fn tunnel(
         ),
     );
     true
+}
+
+/// `false` (said in `r`) when `dev` in `ns` sends its tunnel from a `local` address `ns` does
+/// not hold: the kernel cannot send the tunnel's UDP from it.
+fn held_local(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    (ns, dev): (&Netns, &str),
+    local: Option<std::net::IpAddr>,
+    fix: Option<String>,
+) -> bool {
+    let Some(a) = local.filter(|a| owner(k, *a).is_none_or(|(o, _)| o != *ns)) else {
+        return true;
+    };
+    r.block(
+        ns,
+        format!("{dev} in {ns} sends its tunnel from local {a}, an address {ns} does not hold: the kernel cannot send from it"),
+        fix,
+    );
+    false
 }
 
 /// `vxlan1 VNI 1 port 4789 remote 10.0.0.1, …`: what a namespace's VXLANs are.

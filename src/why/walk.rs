@@ -5,6 +5,7 @@
 //! (the same hop with the same inputs twice), or after `CAP` routers, where a packet's TTL
 //! runs out.
 
+use super::bridged_back::{bridged_port, own_source, port_into};
 use super::crossed::Crossed;
 use super::fib::FibRoute;
 use super::forward::router;
@@ -33,6 +34,8 @@ pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
     };
     let mut cur = src.clone();
     let mut in_dev: Option<String> = None;
+    // The bridge port the packet came in by, and whether it was DNATed in `cur`.
+    let (mut in_port, mut dnat_here): (Option<String>, bool) = (None, false);
     let mut pkt_src: Option<IpAddr> = None;
     let mut crossed: Vec<Crossed> = vec![];
     let mut seen: Vec<Visit> = vec![];
@@ -41,7 +44,7 @@ pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
             let Some(d) = hook_points::arrive(k, &mut r, &cur, i, s, dst) else {
                 return r;
             };
-            dst = d;
+            (dst, dnat_here) = (d, d != dst);
         }
         let q = Lookup {
             dst,
@@ -53,14 +56,7 @@ pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
             return r;
         }
         if let Some(l) = local(k, &cur, dst) {
-            if let (Some(_), Err(e)) = (&in_dev, k.route_get(&cur, &q)) {
-                if rp_drops(k, &cur, &q, &e) {
-                    reverse_path(k, &mut r, &cur, &q, &e, "packet");
-                    return r;
-                }
-            }
-            r.hop(&cur, format!("{dst} is local here (on {l})"));
-            delivered(k, &mut r, &cur, &in_dev, pkt_src, dst, &crossed);
+            at_local(k, &mut r, (&cur, &l), (&in_dev, pkt_src), &q, &crossed);
             return r;
         }
         if let Some(i) = in_dev.as_deref() {
@@ -72,7 +68,9 @@ pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
         let Some((route, q)) = lookup(k, &mut r, &cur, q) else {
             return r;
         };
-        if super::down_detour::down_detour(k, &mut r, &cur, &route, dst) {
+        if super::down_detour::down_detour(k, &mut r, &cur, &route, dst)
+            || super::broadcast::taken_for_broadcast(k, &mut r, &cur, &route, dst)
+        {
             return r;
         }
         let decided = named(k, &cur, &q, Some(route.kind));
@@ -98,31 +96,38 @@ pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
             pkt_src = Some(s);
         }
         if let Some(i) = &in_dev {
-            let out = k.route_get(&cur, &Lookup::to(dst)).ok().and_then(|o| o.src);
-            let (ok, snat, untracked) = router(k, &mut r, &cur, i, &route.dev, src_ip, dst, out);
-            if !ok {
+            let Some(c) = routed(k, &mut r, (&cur, i), &route.dev, src_ip, dst, dnat_here) else {
                 return r;
-            }
-            if let Some(s) = snat {
+            };
+            if let Some((_, s)) = c.snat {
                 pkt_src = Some(s);
             }
-            crossed.push(Crossed {
-                ns: cur.clone(),
-                in_dev: i.clone(),
-                snat: snat.map(|s| (src_ip, s)),
-                untracked,
-            });
+            crossed.push(c);
         }
         let next = route.via.unwrap_or(dst);
-        let Some((nns, nlink)) = owner(k, next) else {
+        let Some((nns, nlink)) = super::proxy_arp::held_or_answered(k, &cur, &route.dev, next)
+        else {
             unheld(k, &mut r, &cur, &route, dst, chosen.as_ref(), &seen);
             return r;
         };
-        if !onward(k, &mut r, &cur, &route, dst, pkt_src, &nns, &nlink) {
+        let came = (in_dev.as_deref(), in_port.as_deref(), dnat_here);
+        let bridged = bridged_port(k, &cur, came, &route.dev);
+        let to = (nns.clone(), nlink.clone());
+        if !onward(
+            k,
+            &mut r,
+            (&cur, bridged.as_deref()),
+            &route,
+            dst,
+            pkt_src,
+            &to,
+        ) {
             return r;
         }
+        in_port = port_into(k, &cur, &route.dev, &nns, &nlink);
         if next != dst {
-            r.hop(&nns, format!("{next} is {nns}'s {nlink}"));
+            let words = next_words(k, &nns, &nlink, next);
+            r.hop(&nns, words);
         }
         in_dev = Some(nlink);
         cur = nns;
@@ -137,6 +142,61 @@ pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
     r
 }
 
+/// The destination is an address of `cur` (on `l`): its way in, then the reply's way back.
+fn at_local(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    (cur, l): (&Netns, &str),
+    (in_dev, pkt_src): (&Option<String>, Option<IpAddr>),
+    q: &Lookup,
+    crossed: &[Crossed],
+) {
+    let dst = q.dst;
+    if let Some(i) = in_dev {
+        if !super::localnet::allowed(k, r, cur, i, dst) {
+            return;
+        }
+    }
+    if let (Some(_), Err(e)) = (in_dev, k.route_get(cur, q)) {
+        if rp_drops(k, cur, q, &e) {
+            reverse_path(k, r, cur, q, &e, "packet");
+            return;
+        }
+    }
+    r.hop(cur, format!("{dst} is local here (on {l})"));
+    delivered(k, r, cur, in_dev, pkt_src, dst, crossed);
+}
+
+/// A router `cur` the packet came into on `i` and leaves by `dev`: forwarding, FORWARD and
+/// NAT. `None` when it is dropped there (said in `r`).
+fn routed(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    (cur, i): (&Netns, &String),
+    dev: &str,
+    src_ip: IpAddr,
+    dst: IpAddr,
+    dnat: bool,
+) -> Option<Crossed> {
+    let out = k.route_get(cur, &Lookup::to(dst)).ok().and_then(|o| o.src);
+    let (ok, snat, untracked) = router(k, r, cur, i, dev, src_ip, dst, out);
+    ok.then(|| Crossed {
+        ns: cur.clone(),
+        in_dev: i.clone(),
+        snat: snat.map(|s| (src_ip, s)),
+        untracked,
+        dnat,
+    })
+}
+
+/// `G is r1's eth0`, or who answers for it by proxy_arp.
+fn next_words(k: &mut dyn Kernel, nns: &Netns, nlink: &str, next: IpAddr) -> String {
+    match local(k, nns, next) {
+        Some(_) => format!("{next} is {nns}'s {nlink}"),
+        None => format!("{next} is answered by {nns}'s {nlink} (proxy_arp)"),
+    }
+}
+
 /// From `cur` out of the route's link to `nlink` in `nns`, which holds the next hop: an
 /// on-link next hop really on the link's segment, the layer 2 between, bridged FORWARD, and
 /// the segment's checks. `false` when broken (said in `r`).
@@ -144,12 +204,11 @@ pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
 fn onward(
     k: &mut dyn Kernel,
     r: &mut Report,
-    cur: &Netns,
+    (cur, bridged): (&Netns, Option<&str>),
     route: &RouteGet,
     dst: IpAddr,
     pkt_src: Option<IpAddr>,
-    nns: &Netns,
-    nlink: &str,
+    (nns, nlink): &(Netns, String),
 ) -> bool {
     let next = route.via.unwrap_or(dst);
     let dev = &route.dev;
@@ -159,7 +218,7 @@ fn onward(
         return false;
     }
     r.next_hops.push((cur.clone(), dev.clone(), next));
-    l2::reach(k, r, cur, dev, nns, nlink)
+    l2::reach(k, r, (cur, dev), nns, nlink, bridged)
         && hook_points::bridged(k, r, cur, dev, nns, nlink, pkt_src, dst)
         && segment::check(k, r, cur, dev, next, nns, nlink)
 }
@@ -174,6 +233,11 @@ fn delivered(
     dst: IpAddr,
     crossed: &[Crossed],
 ) {
+    if let (Some(_), Some(s)) = (in_dev, pkt_src) {
+        if !own_source(k, r, at, s, crossed) {
+            return;
+        }
+    }
     if hook_points::delivered(k, r, at, in_dev, pkt_src, dst) {
         way_back(k, r, at, dst, pkt_src, crossed);
     }
@@ -287,9 +351,13 @@ fn unheld(
     let what = chosen
         .map(|c| format!(" (route `{}`)", c.text()))
         .unwrap_or_default();
-    r.block(
-        cur,
-        format!("no namespace here holds {cur}'s gateway {gw}{what}"),
-        fix,
-    );
+    let what = format!("no namespace here holds {cur}'s gateway {gw}{what}");
+    match super::proxy_arp::fix(k, cur, &route.dev) {
+        Some((router, proxy)) => r.block(
+            cur,
+            format!("{what}, and {router} at the other end of {} does not answer for it (proxy_arp is 0 there)", route.dev),
+            Some(proxy),
+        ),
+        None => r.block(cur, what, fix),
+    }
 }

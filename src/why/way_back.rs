@@ -126,7 +126,7 @@ fn follow_back(
             }
         }
         let next = rt.via.unwrap_or(to);
-        let Some((nns, nlink)) = owner(k, next) else {
+        let Some((nns, nlink)) = super::proxy_arp::held_or_answered(k, &cur, &rt.dev, next) else {
             if nowhere(k, r, &cur, &rt.dev, to, crossed) {
                 return;
             }
@@ -173,7 +173,9 @@ fn no_way_back(
         super::refused::refused(k, r, at, q, e, false);
         return;
     }
-    if super::netmask_narrow::too_narrow(k, r, at, to, "the reply", &e.words) {
+    if super::netmask_narrow::too_narrow(k, r, at, to, "the reply", &e.words)
+        || super::src_hint::blame_sender(k, r, &at.to_string(), to, &e.words)
+    {
         return;
     }
     let route = owner(k, to).and_then(|(t, _)| {

@@ -22,12 +22,24 @@ pub fn diagnose_with(
     why_args: &str,
     ping_args: &str,
 ) -> String {
+    diagnose_at(lab, params, inject, ("ns1", dst), why_args, ping_args)
+}
+
+/// `diagnose_with` from the namespace `src`.
+pub fn diagnose_at(
+    lab: &str,
+    params: &str,
+    inject: &str,
+    (src, dst): (&str, &str),
+    why_args: &str,
+    ping_args: &str,
+) -> String {
     let script = format!(
         r#"cd "{dir}"
 "$NETSH" run tests/why/{lab}.rhai {params} >/dev/null 2>&1 || echo "build failed"
 {inject}
 for round in 1 2 3; do
-  "$NETSH" why ns1 {dst} {why_args} > /run/why.out; rc=$?
+  "$NETSH" why {src} {dst} {why_args} > /run/why.out; rc=$?
   grep -v '^  \[ok\]' /run/why.out | sed -E 's/00(:00){{5}}/ZEROS/g; s/([0-9a-f]{{2}}:){{5}}[0-9a-f]{{2}}/MAC/g; s/ZEROS/00:00:00:00:00:00/g'; echo "exit $rc"
   [ $rc = 0 ] && break
   fix=$(sed -n 's/^  fix: //p' /run/why.out)
@@ -35,7 +47,7 @@ for round in 1 2 3; do
   {{ for n in $(ls /run/netns | grep -v '\.'); do if ls /run/netns | grep -q "^$n\."; then echo "let $n = host(\"$n\");"; else echo "let $n = ns(\"$n\");"; fi; done; echo "$fix;"; }} > /run/fix.rhai
   "$NETSH" run --lab fix$round /run/fix.rhai >/dev/null 2>/run/fix.err || {{ echo "fix failed"; cat /run/fix.err; }}
 done
-ip netns exec ns1 ping -c1 -W2 {ping_args} {dst} >/dev/null 2>&1 && echo "ping ok" || echo "ping fails""#,
+ip netns exec {src} ping -c1 -W2 {ping_args} {dst} >/dev/null 2>&1 && echo "ping ok" || echo "ping fails""#,
         dir = env!("CARGO_MANIFEST_DIR")
     );
     let out = sandbox(&script);

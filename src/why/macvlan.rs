@@ -1,0 +1,141 @@
+//! Macvlan links (Docker's macvlan driver): a child sends through its parent. Children of one
+//! parent talk to each other only in bridge mode (private never; VEPA through the switch's
+//! hairpin), and never to the parent's own addresses.
+
+use super::kernel::Kernel;
+use super::link_detail::LinkDetail;
+use super::link_find::{find, peer};
+use super::report::Report;
+use super::words::{call, link_call};
+use crate::sys::Netns;
+
+/// The parent of `l` (a macvlan in `ns`): (namespace, link).
+pub(crate) fn parent(
+    k: &mut dyn Kernel,
+    ns: &Netns,
+    l: &LinkDetail,
+) -> Option<(Netns, LinkDetail)> {
+    l.macvlan_mode.as_ref()?;
+    peer(k, ns, l)
+}
+
+/// A frame from the macvlan `d` in `at` toward `to_link` in `to`: `Err(ok)` when settled
+/// here (said in `r`), `Ok((ns, parent))` when it goes on out of the parent.
+pub(crate) fn out_of(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    (at, d): (&Netns, &LinkDetail),
+    to: &Netns,
+    to_link: &str,
+) -> Result<(Netns, String), bool> {
+    let Some((pns, p)) = parent(k, at, d) else {
+        r.hop(
+            at,
+            format!(
+                "{}: a macvlan whose parent is not here, not followed",
+                d.name
+            ),
+        );
+        return Err(true);
+    };
+    if !p.up {
+        r.block(
+            &pns,
+            format!(
+                "{} in {pns}, the parent of the macvlan {} in {at}, is down",
+                p.name, d.name
+            ),
+            Some(link_call(&pns, &p.name, "up()")),
+        );
+        return Err(false);
+    }
+    if pns == *to && p.name == to_link {
+        return Err(to_parent(k, r, (at, d), (&pns, &p)));
+    }
+    let sibling = find(k, to, to_link)
+        .filter(|t| parent(k, to, t).is_some_and(|(n, x)| n == pns && x.index == p.index));
+    let Some(t) = sibling else {
+        r.hop(
+            at,
+            format!("{} is a macvlan of {} in {pns}", d.name, p.name),
+        );
+        return Ok((pns, p.name));
+    };
+    for (ns, l) in [(at, d), (to, &t)] {
+        let mode = l.macvlan_mode.clone().unwrap_or_default();
+        if mode == "private" || mode == "vepa" {
+            let how = if mode == "private" {
+                "a private macvlan talks to none of its siblings"
+            } else {
+                "a VEPA macvlan reaches its siblings only through a switch that sends frames back (hairpin)"
+            };
+            r.block(
+                ns,
+                format!(
+                    "{} in {ns} is a macvlan of {} in {pns} in {mode} mode: {how}",
+                    l.name, p.name
+                ),
+                Some(call(
+                    ns,
+                    &format!("exec(\"ip link set {} type macvlan mode bridge\")", l.name),
+                )),
+            );
+            return Err(false);
+        }
+    }
+    r.hop(
+        at,
+        format!(
+            "{} and {to_link} in {to} are macvlans of {} in {pns} in bridge mode",
+            d.name, p.name
+        ),
+    );
+    Err(true)
+}
+
+/// The macvlan `d` sends to an address of its own parent `p`: never delivered.
+fn to_parent(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    (at, d): (&Netns, &LinkDetail),
+    (pns, p): (&Netns, &LinkDetail),
+) -> bool {
+    // The parent's addresses belong on a macvlan of its own (a shim), in bridge mode.
+    let addr = k.view(pns).and_then(|v| {
+        v.addrs
+            .iter()
+            .find(|(l, a)| *l == p.name && a.addr().is_ipv4())
+            .map(|(_, a)| format!("{}/{}", a.addr(), a.prefix_len()))
+    });
+    let shim = k.links(pns).into_iter().find(|l| {
+        l.macvlan_mode.as_deref() == Some("bridge")
+            && l.peer_index == Some(p.index)
+            && l.peer_ns.is_none()
+    });
+    let fix = addr.map(|a| {
+        let (make, name) = match &shim {
+            Some(s) => (String::new(), s.name.clone()),
+            None => (
+                format!("ip link add shim0 link {} type macvlan mode bridge && ", p.name),
+                "shim0".to_string(),
+            ),
+        };
+        call(
+            pns,
+            &format!(
+                "exec(\"ip addr del {a} dev {} && {make}ip addr add {a} dev {name} && ip link set {name} up\")",
+                p.name
+            ),
+        )
+    });
+    r.block(
+        pns,
+        format!(
+            "the address is on {} in {pns}, the parent of the macvlan {} in {at}: a macvlan \
+             never reaches its parent's own addresses (give them to a macvlan of the parent)",
+            p.name, d.name
+        ),
+        fix,
+    );
+    false
+}

@@ -1,0 +1,148 @@
+//! `netsh why` on faults of container hosts first met in an unseen round (issue 13): hairpin
+//! NAT with br_netfilter, macvlan children, Calico's proxy_arp gateway, kube-proxy's DNAT to
+//! 127.0.0.1, a VXLAN's local address, a route's `src`, a wrong broadcast. Each case asserts the
+//! exact report and that applying its fix makes a real ping pass; the healthy labs stay clear.
+
+mod support;
+
+use support::why_lab::diagnose_at;
+
+/// One fault named at `hop` and fixed in one round, from `src` to `dst`.
+fn fixed_from(src: &str, dst: &str, hop: &str, cause: &str, fix: &str) -> String {
+    format!(
+        "why {src} → {dst}\n  [BROKEN] {hop}: {cause}\n  fix: {fix}\n  probe: no reply from {dst}\nverdict: blocked — {cause}\nexit 1\n{}",
+        clear_from(src, dst)
+    )
+}
+
+fn clear_from(src: &str, dst: &str) -> String {
+    format!("why {src} → {dst}\n  probe: {dst} answers\nverdict: clear\nexit 0\nping ok\n")
+}
+
+fn run(lab: &str, inject: &str, src: &str, dst: &str) -> String {
+    diagnose_at(lab, "", inject, (src, dst), "", "")
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn hairpin_off_on_the_port_a_dnat_sends_back_is_named_and_turned_on() {
+    let got = run(
+        "hairpin_nat",
+        "bridge -n gw link set dev vc1 hairpin off",
+        "c1",
+        "198.51.100.1",
+    );
+    let cause = "vc1, a port of docker0 in gw, has hairpin off: the packet came in by vc1 and, DNATed to a host behind vc1 (bridge-nf-call-iptables is 1, so it is bridged, not routed), must leave by vc1 again; the bridge drops it";
+    let fix = r#"gw.exec("bridge link set dev vc1 hairpin on")"#;
+    assert_eq!(got, fixed_from("c1", "198.51.100.1", "gw", cause, fix));
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_missing_hairpin_masquerade_is_named_at_the_martian_and_added() {
+    let got = run(
+        "hairpin_nat",
+        "ip netns exec gw iptables -t nat -D POSTROUTING 2",
+        "c1",
+        "198.51.100.1",
+    );
+    let cause = "the packet reaches c1 with source 172.17.0.2, c1's own address: gw's DNAT sent it back toward its sender without rewriting its source (no hairpin MASQUERADE there), so c1 drops it as a martian";
+    let fix =
+        r#"gw.iptables("-t nat -A POSTROUTING -s 172.17.0.2/32 -d 172.17.0.2/32 -j MASQUERADE")"#;
+    assert_eq!(got, fixed_from("c1", "198.51.100.1", "c1", cause, fix));
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_private_macvlan_is_named_and_bridged() {
+    let got = run(
+        "macvlan",
+        "ip -n m1 link set eth0 type macvlan mode private",
+        "m1",
+        "192.168.50.22",
+    );
+    let cause = "eth0 in m1 is a macvlan of eth0 in h in private mode: a private macvlan talks to none of its siblings";
+    let fix = r#"m1.exec("ip link set eth0 type macvlan mode bridge")"#;
+    assert_eq!(got, fixed_from("m1", "192.168.50.22", "m1", cause, fix));
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_macvlan_sending_to_its_parents_own_address_gets_the_address_on_a_shim() {
+    let inject = "ip -n h addr del 192.168.50.10/24 dev mvh; ip -n h link set mvh down; ip -n h addr add 192.168.50.10/24 dev eth0";
+    let got = run("macvlan", inject, "m1", "192.168.50.10");
+    let cause = "the address is on eth0 in h, the parent of the macvlan eth0 in m1: a macvlan never reaches its parent's own addresses (give them to a macvlan of the parent)";
+    let fix = r#"h.exec("ip addr del 192.168.50.10/24 dev eth0 && ip addr add 192.168.50.10/24 dev mvh && ip link set mvh up")"#;
+    assert_eq!(got, fixed_from("m1", "192.168.50.10", "h", cause, fix));
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn proxy_arp_off_under_a_calico_gateway_is_named_and_turned_on() {
+    let inject =
+        "ip netns exec node sysctl -qw net.ipv4.conf.cali1.proxy_arp=0; ip -n c1 neigh flush all";
+    let got = run("calico", inject, "ns1", "10.65.0.5");
+    let cause = "no namespace here holds c1's gateway 169.254.1.1 for the reply, and node at the other end of eth0 does not answer for it (proxy_arp is 0 there)";
+    let fix = r#"node.sysctl("net.ipv4.conf.cali1.proxy_arp", 1)"#;
+    assert_eq!(got, fixed_from("ns1", "10.65.0.5", "c1", cause, fix));
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn route_localnet_off_under_a_dnat_to_loopback_is_named_and_turned_on() {
+    let inject = "ip netns exec n2 sysctl -qw net.ipv4.conf.all.route_localnet=0 net.ipv4.conf.ul.route_localnet=0";
+    let got = run("kube_nodes", inject, "ext", "10.96.0.20");
+    let cause = "n2 drops the packet to 127.0.0.1 that came in on ul: a loopback destination from another host is a martian unless route_localnet is 1 (it is 0 for all and ul)";
+    let fix = r#"n2.sysctl("net.ipv4.conf.ul.route_localnet", 1)"#;
+    assert_eq!(got, fixed_from("ext", "10.96.0.20", "n2", cause, fix));
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_wrong_broadcast_equal_to_a_hosts_address_is_named_and_the_address_made_again() {
+    let inject =
+        "ip -n r3 addr del 10.3.0.1/24 dev c; ip -n r3 addr add 10.3.0.1/24 brd 10.3.0.2 dev c";
+    let got = run("asym_back", inject, "ns1", "10.3.0.2");
+    let cause = "r3 takes 10.3.0.2 (srv's eth0) for a broadcast address: its address 10.3.0.1/24 on c was given the broadcast 10.3.0.2 (`broadcast 10.3.0.2 dev c` in table local), so a packet to 10.3.0.2 is never sent to it";
+    let fix = r#"r3.exec("ip addr del 10.3.0.1/24 dev c && ip addr add 10.3.0.1/24 brd + dev c")"#;
+    assert_eq!(got, fixed_from("ns1", "10.3.0.2", "r3", cause, fix));
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_route_src_nobody_routes_back_to_is_named_at_the_sender() {
+    let inject = "ip -n ns1 addr add 10.9.9.9/32 dev lo; ip -n ns1 route replace default via 10.1.0.1 src 10.9.9.9";
+    let got = run("asym_back", inject, "ns1", "10.3.0.2");
+    let cause = "ns1 sends from 10.9.9.9 (on lo, not on eth0, the link its route leaves by: the route's `src`), and r3 has no route back to it (Network is unreachable)";
+    let fix = r#"ns1.exec("ip route replace default via 10.1.0.1 dev eth0")"#;
+    assert_eq!(got, fixed_from("ns1", "10.3.0.2", "ns1", cause, fix));
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_vxlan_sending_from_a_local_address_it_does_not_hold_is_made_again() {
+    let inject = "ip -n h2 link del vx0; ip -n h2 link add vx0 type vxlan id 100 local 192.0.2.22 remote 192.0.2.1 dstport 4789 dev ul; ip -n h2 link set vx0 master br0 up";
+    let got = run("vxlan_pair", inject, "ns1", "10.50.0.2");
+    let cause = "vx0 in h2 sends its tunnel from local 192.0.2.22, an address h2 does not hold: the kernel cannot send from it";
+    let fix = r#"h2.link("vx0").del(#{ adopted: true }); h2.vxlan("vx0", #{ id: 100, remote: "192.0.2.1", dev: "ul", port: 4789 }).master(h2.link("br0")).up()"#;
+    assert_eq!(got, fixed_from("ns1", "10.50.0.2", "h2", cause, fix));
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn the_container_host_labs_stay_clear_when_healthy() {
+    for (lab, src, dst) in [
+        ("hairpin_nat", "c1", "198.51.100.1"),
+        ("macvlan", "m1", "10.77.0.2"),
+        ("macvlan", "m1", "192.168.50.10"),
+        ("calico", "ns1", "10.65.0.5"),
+        ("asym_back", "ns1", "10.3.0.2"),
+        ("kube_nodes", "ext", "10.96.0.10"),
+    ] {
+        assert_eq!(
+            run(lab, "true", src, dst),
+            clear_from(src, dst),
+            "{lab}: {src} → {dst}"
+        );
+    }
+}
