@@ -388,3 +388,104 @@ fn a_dry_run_prints_a_section_per_machine() {
         )
     );
 }
+
+/// `show` spans the machines: `--json` lists each (name, ssh target, reachable) with its
+/// namespaces and links as that machine has them; the text names each machine; a machine that
+/// cannot be reached is named with ssh's words and the others are still shown.
+#[test]
+#[ignore = "needs openssh-server, openssh-client, iproute2"]
+fn show_spans_the_machines_of_a_lab() {
+    let out = sandbox(&format!(
+        "{}\
+         \"$NETSH\" run -q $MACHINES_DIR/two.rhai || exit 4\n\
+         echo '### json'; \"$NETSH\" show --lab two --json || exit 5\n\
+         echo '### text'; \"$NETSH\" show --lab two | grep -v '^  firewall' || exit 6\n\
+         machine_stop h151\n\
+         echo '### lost'; \"$NETSH\" show --lab two --json || exit 7\n\
+         echo '### lost text'; \"$NETSH\" show --lab two | grep -v '^ ' || exit 8\n\
+         echo '### end'\n",
+        two_machines(&support::netsh_bin())
+    ));
+    out.assert_success();
+    let json = |marker: &str| -> serde_json::Value {
+        serde_json::from_str(after(&out.stdout, marker)).unwrap_or_else(|e| panic!("{e}: {out}"))
+    };
+    let shown = json("### json\n");
+    assert_eq!(shown["lab"], "two", "{out}");
+    assert_eq!(shown["stacks"], serde_json::json!([]), "{out}");
+    let machines = shown["machines"].as_array().expect("machines");
+    for (m, addr, (mine, theirs)) in [
+        ("h150", "192.0.2.150", ("10.9.0.1/24", "192.0.2.151")),
+        ("h151", "192.0.2.151", ("10.9.0.2/24", "192.0.2.150")),
+    ] {
+        let got = machines.iter().find(|x| x["name"] == m).expect(m);
+        assert_eq!(got["ssh"], format!("root@{addr}"), "{out}");
+        assert_eq!(got["reachable"], true, "{out}");
+        let stacks: Vec<&str> = got["stacks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(stacks, ["host", "ns1"], "{out}");
+        let link = |stack: usize, name: &str| {
+            got["stacks"][stack]["links"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|l| l["name"] == name)
+                .unwrap_or_else(|| panic!("{m}: no {name}: {out}"))
+                .clone()
+        };
+        assert_eq!(link(0, "vx0")["vxlan"]["remote"], theirs, "{out}");
+        assert_eq!(link(0, "vx0")["master"], "br0", "{out}");
+        assert_eq!(link(0, "eth0")["addrs"][0], format!("{addr}/24"), "{out}");
+        assert_eq!(link(1, "e1")["addrs"][0], mine, "{out}");
+        assert_eq!(link(1, "e1")["peer"]["link"], "vns1", "{out}");
+    }
+    let machine = |name: &str, addr: &str, ip: &str, remote: &str| {
+        format!(
+            "{name} (machine root@{addr})\n\
+             \x20 br0             bridge  up\n\
+             \x20 eth0            veth    up   {addr}/24\n\
+             \x20 lo              -       up\n\
+             \x20 vns1            veth    up   master br0 ↔ {name}.ns1/e1\n\
+             \x20 vx0             vxlan   up   master br0 vni 42 remote {remote}\n\
+             \x20 route 192.0.2.0/24 dev eth0\n\
+             \x20 ip_forward 0\n\
+             \x20 policy INPUT ACCEPT, FORWARD ACCEPT, OUTPUT ACCEPT\n\
+             {name}.ns1 (namespace on {name})\n\
+             \x20 e1              veth    up   {ip} ↔ {name}/vns1\n\
+             \x20 lo              -       up\n\
+             \x20 route 10.9.0.0/24 dev e1\n\
+             \x20 ip_forward 0\n\
+             \x20 policy INPUT ACCEPT, FORWARD ACCEPT, OUTPUT ACCEPT"
+        )
+    };
+    assert_eq!(
+        after(&out.stdout, "### text\n"),
+        format!(
+            "{}\n{}",
+            machine("h150", "192.0.2.150", "10.9.0.1/24", "192.0.2.151"),
+            machine("h151", "192.0.2.151", "10.9.0.2/24", "192.0.2.150")
+        ),
+        "{out}"
+    );
+    let lost = json("### lost\n");
+    let lost = lost["machines"].as_array().unwrap();
+    assert_eq!(lost[0]["name"], "h150", "{out}");
+    assert_eq!(lost[0]["stacks"].as_array().unwrap().len(), 2, "{out}");
+    assert_eq!(lost[1]["name"], "h151", "{out}");
+    assert_eq!(lost[1]["reachable"], false, "{out}");
+    let error = lost[1]["error"].as_str().unwrap();
+    assert!(
+        error.starts_with("cannot reach h151 (root@192.0.2.151) over ssh (ssh exit 255): ssh: connect to host 192.0.2.151 port 22:"),
+        "{out}"
+    );
+    // ssh's last words vary with the ARP timing (refused, no route): the text is pinned to them.
+    let text = after(&out.stdout, "### lost text\n");
+    let head = "h150 (machine root@192.0.2.150)\nh150.ns1 (namespace on h150)\n\
+                h151 (machine root@192.0.2.151): unreachable — cannot reach h151 (root@192.0.2.151) over ssh (ssh exit 255): ssh: connect to host 192.0.2.151 port 22: ";
+    assert!(text.starts_with(head), "{out}");
+    assert!(!text[head.len()..].contains('\n'), "{out}");
+}

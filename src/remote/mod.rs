@@ -14,4 +14,7 @@ pub(crate) mod partition;
 pub(crate) mod proto;
 #[cfg(test)]
 mod proto_tests;
+pub(crate) mod show_far;
 pub(crate) mod ssh;
+pub(crate) mod why_across;
+pub(crate) mod why_far;
