@@ -489,3 +489,111 @@ fn show_spans_the_machines_of_a_lab() {
     assert!(text.starts_with(head), "{out}");
     assert!(!text[head.len()..].contains('\n'), "{out}");
 }
+
+/// This machine and h150, a namespace on each behind a bridge, a VXLAN between them.
+const CROSS: &str = r#"
+let h150 = host("h150", #{ ssh: "root@192.0.2.150", netsh: "NETSH_HERE" });
+for m in [[host(), "192.0.2.150", "lan", "10.9.0.1/24"], [h150, "192.0.2.1", "eth0", "10.9.0.2/24"]] {
+    let h = m[0];
+    let n = h.ns("ns1");
+    h.link(m[2]);
+    let br = h.bridge("br0").up();
+    h.vxlan("vx0", #{ id: 42, remote: m[1], dev: m[2], port: 4789 }).master(br).up();
+    let v = h.veth("vns1", "e1");
+    v.master(br).up();
+    v.peer().into(n).addr(m[3]).up();
+}
+"#;
+
+fn cross_lab() -> String {
+    let script = CROSS.replace("NETSH_HERE", &support::netsh_bin());
+    format!(
+        "{MACHINES}\n\
+         lan_up || exit 1\n\
+         machine h150 192.0.2.150 || exit 2\n\
+         cat > $MACHINES_DIR/cross.rhai <<'RHAI'\n{script}\nRHAI\n\
+         \"$NETSH\" run -q $MACHINES_DIR/cross.rhai || exit 3\n"
+    )
+}
+
+/// Bash lines: `why ns1 10.9.0.2 --json` into $MACHINES_DIR/NAME.json, its fix applied from
+/// this machine in a script bound to h150 (the lab `NAME`), then a real ping across.
+fn why_then_fix(name: &str) -> String {
+    let bind = format!(
+        "let h150 = host(\"h150\", #{{ ssh: \"root@192.0.2.150\", netsh: \"{}\" }});",
+        support::netsh_bin()
+    );
+    format!(
+        "echo '### {name}'; \"$NETSH\" why ns1 10.9.0.2 --json > $MACHINES_DIR/{name}.json; echo \"exit $?\"\n\
+         cat $MACHINES_DIR/{name}.json\n\
+         {{ echo '{bind}'; sed -n 's/^  \"fix\": \"\\(.*\\)\",$/\\1;/p' $MACHINES_DIR/{name}.json | sed 's/\\\\\"/\"/g'; }} > $MACHINES_DIR/{name}.rhai\n\
+         echo '### {name} fixed'; \"$NETSH\" run -q $MACHINES_DIR/{name}.rhai 2>&1 | grep -v '^lab {name}:'\n\
+         ip netns exec ns1 ping -c1 -W5 10.9.0.2 > /dev/null && echo crossed\n"
+    )
+}
+
+/// The report of a `why --json` after `marker`.
+fn report(stdout: &str, marker: &str) -> serde_json::Value {
+    let text = after(stdout, marker);
+    let json = text.split_once('\n').map_or("", |(_, j)| j);
+    serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}: {stdout}"))
+}
+
+/// `why` follows the packet across the real VXLAN into h150's namespace: clear with hops on
+/// both machines; a fault on h150 (the reply's route deleted, then an iptables DROP in its
+/// namespace) is blocked at the far hop, named with its machine, and its fix, applied from
+/// this machine, makes the real ping pass.
+#[test]
+#[ignore = "needs openssh-server, openssh-client, iproute2, iputils-ping, iptables"]
+fn why_follows_the_packet_across_a_tunnel_into_the_far_machine() {
+    let out = sandbox(&format!(
+        "{}\
+         echo '### clear'; \"$NETSH\" why ns1 10.9.0.2; echo \"exit $?\"\n\
+         on h150 ip netns exec ns1 ip route del 10.9.0.0/24 || exit 4\n\
+         {}\
+         on h150 ip netns exec ns1 iptables -A INPUT -p icmp -j DROP || exit 5\n\
+         {}\
+         echo '### end'\n",
+        cross_lab(),
+        why_then_fix("route"),
+        why_then_fix("drop")
+    ));
+    out.assert_success();
+    assert_eq!(
+        after(&out.stdout, "### clear\n"),
+        "why ns1 → 10.9.0.2\n\
+         \x20 [ok] ns1: route to 10.9.0.2 dev e1 src 10.9.0.1\n\
+         \x20 [ok] ns1: no namespace here holds 10.9.0.2: e1's segment leaves this machine through vx0 in host (VNI 42) to 192.0.2.150, not followed\n\
+         \x20 [ok] h150: host: vx0 (VNI 42, port 4789) takes the frames from 192.0.2.1: a port of br0\n\
+         \x20 [ok] h150: host: br0 forwards to its port vns1, cable to e1 in ns1\n\
+         \x20 [ok] h150: ns1: 10.9.0.2 is local here (on e1)\n\
+         \x20 [ok] h150: ns1: the reply to 10.9.0.1 leaves by e1 (vx0 tunnels it back)\n\
+         \x20 probe: 10.9.0.2 answers\n\
+         verdict: clear\n\
+         exit 0",
+        "{out}"
+    );
+    for (name, broken, fix) in [
+        (
+            "route",
+            "on h150: ns1 has no route back to 10.9.0.1 (Network is unreachable)",
+            "h150.ns(\"ns1\").route(\"10.9.0.1/32\", #{ dev: \"e1\" })",
+        ),
+        (
+            "drop",
+            "on h150: ns1's INPUT chain drops the echo request in on e1 from 10.9.0.1 to 10.9.0.2 (rule `-A INPUT -p icmp -j DROP`)",
+            "h150.ns(\"ns1\").iptables(\"-I INPUT 1 -i e1 -s 10.9.0.1 -d 10.9.0.2 -p icmp -j ACCEPT\")",
+        ),
+    ] {
+        let r = report(&out.stdout, &format!("### {name}\n"));
+        assert!(after(&out.stdout, &format!("### {name}\n")).starts_with("exit 1\n"), "{out}");
+        assert_eq!(r["broken"], broken, "{out}");
+        assert_eq!(r["fix"], fix, "{out}");
+        assert_eq!(r["probe"], false, "{out}");
+        let hops = r["hops"].as_array().unwrap();
+        let last = hops.last().unwrap();
+        assert_eq!((last["at"].as_str(), last["ok"].as_bool()), (Some("h150: ns1"), Some(false)), "{out}");
+        assert!(hops.iter().any(|h| h["at"] == "h150: host"), "{out}");
+        assert_eq!(after(&out.stdout, &format!("### {name} fixed\n")), "crossed", "{out}");
+    }
+}

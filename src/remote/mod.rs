@@ -10,6 +10,7 @@ pub(crate) mod client;
 pub(crate) mod error;
 pub(crate) mod far_netsh;
 pub(crate) mod fleet;
+pub(crate) mod hiding;
 pub(crate) mod partition;
 pub(crate) mod proto;
 #[cfg(test)]

@@ -6,6 +6,7 @@
 
 use super::client::Agent;
 use super::error::RemoteError;
+use super::hiding::Hiding;
 use super::proto::{FarReport, FarWhy, Reply, Request};
 use super::ssh::Ssh;
 use crate::lab::ssh_options::SshOptions;
@@ -31,6 +32,14 @@ pub(crate) fn why_across(
     machines: &BTreeMap<String, SshOptions>,
     ask: &mut Ask,
 ) -> Report {
+    let addrs = machines
+        .values()
+        .filter_map(|o| ssh_host(o).parse().ok())
+        .collect();
+    let k = &mut Hiding {
+        inner: k,
+        machines: addrs,
+    };
     let mut r = why_sized(Some(&mut *k), src, dst, false, size);
     let Some(t) = r.tunnel_out.clone().filter(|_| !machines.is_empty()) else {
         // Nothing leaves this machine: the whole analysis here, the probe and its evidence.
@@ -83,15 +92,17 @@ pub(crate) fn why_across(
 
 /// The machines to ask, the one whose ssh target is the tunnel's remote first.
 fn order(machines: &BTreeMap<String, SshOptions>, remote: IpAddr) -> Vec<String> {
-    let host = |o: &SshOptions| {
-        let h = o.ssh.rsplit('@').next().unwrap_or_default();
-        h.trim_start_matches('[').trim_end_matches(']').to_string()
-    };
     let (mut first, rest): (Vec<_>, Vec<_>) = machines
         .iter()
-        .partition(|(_, o)| host(o) == remote.to_string());
+        .partition(|(_, o)| ssh_host(o) == remote.to_string());
     first.extend(rest);
     first.into_iter().map(|(n, _)| n.clone()).collect()
+}
+
+/// The address (or host name) in a machine's ssh target: `192.0.2.150` of `root@192.0.2.150`.
+fn ssh_host(o: &SshOptions) -> &str {
+    let h = o.ssh.rsplit('@').next().unwrap_or_default();
+    h.trim_start_matches('[').trim_end_matches(']')
 }
 
 /// The far hops under the machine's name; its break and fix become the report's.
