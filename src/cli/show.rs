@@ -3,6 +3,7 @@
 use super::error::Error;
 use super::run::{has_net_admin, root_diag, SANDBOX_SEEN_FROM_INSIDE};
 use super::ShowArgs;
+use crate::lab::machine_state::{spanned, MachineState, Spanned};
 use crate::lab::state::{StackState, State};
 use crate::lab::Journal;
 use crate::sys::LinkKind;
@@ -30,7 +31,7 @@ pub fn show(a: ShowArgs) -> Result<(), Error> {
     if let Some(lab) = &a.lab {
         let journal = crate::sys::enter::inode(None).and_then(|ino| Journal::open(lab, ino));
         let journal = match journal {
-            Ok(j) if !j.entries.is_empty() => j,
+            Ok(j) if !j.entries.is_empty() || !j.remotes.is_empty() => j,
             Ok(_) => {
                 return Err(Error::failed(format!(
                     "there is no lab {lab} here (no journal in /run/netsh)"
@@ -46,9 +47,21 @@ pub fn show(a: ShowArgs) -> Result<(), Error> {
         state.stacks.retain(|s| keep.contains(&s.name));
     }
     state.mark_machines(&machines(a.lab.as_deref()));
+    // The real machines the lab (or every lab) is bound to, each asked for its part.
+    let remotes = crate::sys::enter::inode(None)
+        .map(|ino| crate::lab::shown::remotes(a.lab.as_deref(), ino))
+        .unwrap_or_default();
+    let far = crate::remote::show_far::machine_states(a.lab.as_deref(), &remotes);
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&state).unwrap());
-    } else if a.dot {
+        let spanned = Spanned {
+            state: &state,
+            machines: &far,
+        };
+        println!("{}", serde_json::to_string_pretty(&spanned).unwrap());
+        return Ok(());
+    }
+    let state = spanned(&state, &far);
+    if a.dot {
         print!("{}", crate::lab::dot::dot(&state));
     } else if let Some(file) = &a.svg {
         let svg = crate::lab::svg::svg(&state);
@@ -58,7 +71,7 @@ pub fn show(a: ShowArgs) -> Result<(), Error> {
             None => print!("{svg}"),
         }
     } else {
-        print!("{}", text(&state));
+        print!("{}", text(&state, &far));
     }
     Ok(())
 }
@@ -70,10 +83,14 @@ fn machines(lab: Option<&str>) -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
-fn text(state: &State) -> String {
+fn text(state: &State, far: &[MachineState]) -> String {
     let mut out = String::new();
     for s in &state.stacks {
-        stack_text(&mut out, s);
+        stack_text(&mut out, s, far);
+    }
+    for m in far.iter().filter(|m| !m.reachable) {
+        let error = m.error.as_deref().unwrap_or("no answer");
+        let _ = writeln!(out, "{} (machine {}): unreachable — {error}", m.name, m.ssh);
     }
     out
 }
@@ -87,10 +104,13 @@ fn firewall_words(name: &str) -> &str {
         .map_or(name, |d| d.words())
 }
 
-fn stack_text(out: &mut String, s: &StackState) {
+fn stack_text(out: &mut String, s: &StackState, far: &[MachineState]) {
     let what = match (s.kind.as_str(), s.machine.as_str()) {
         ("host", "host") => "host".to_string(),
-        ("host", _) => "simulated host".to_string(),
+        ("host", m) => match far.iter().find(|x| x.name == m) {
+            Some(real) => format!("machine {}", real.ssh),
+            None => "simulated host".to_string(),
+        },
         (_, m) => format!("namespace on {m}"),
     };
     // An unnamed namespace: whose it is (`; container docker web; sleep 4242`).

@@ -56,7 +56,14 @@ pub fn why(a: WhyArgs) -> Result<(), Error> {
         Netns::named(&a.namespace)
     };
     let size = a.size.map(usize::from);
-    let r = crate::why::probe::why_sized(Some(&mut backend), &ns, dst, true, size);
+    // The real machines the labs here are bound to: the path may cross a tunnel into one.
+    let machines = crate::sys::enter::inode(None)
+        .map(|ino| crate::lab::shown::remotes(None, ino))
+        .unwrap_or_default();
+    let r = match machines.is_empty() {
+        true => crate::why::probe::why_sized(Some(&mut backend), &ns, dst, true, size),
+        false => crate::remote::why_across::why_reaching(&mut backend, &ns, dst, size, &machines),
+    };
     if a.json {
         println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
     } else {

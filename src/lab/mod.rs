@@ -4,6 +4,7 @@ pub(crate) mod dot;
 pub mod journal;
 pub(crate) mod lines;
 pub(crate) mod lock;
+pub(crate) mod machine_state;
 pub(crate) mod shown;
 pub(crate) mod ssh_options;
 pub mod state;

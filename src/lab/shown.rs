@@ -2,8 +2,9 @@
 //! simulated hosts the journals mark as machines.
 
 use super::journal::{Journal, STATE_DIR};
+use super::ssh_options::SshOptions;
 use crate::sys::{Netns, ObjectKey};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 impl Journal {
     /// The stacks this lab made or changed, as `show` names them (`host` for the root stack).
@@ -27,9 +28,9 @@ impl Journal {
     }
 }
 
-/// The simulated hosts the journals of this stack (inode `ino`) name: the lab's, or every lab's.
-pub(crate) fn machines(lab: Option<&str>, ino: u64) -> BTreeSet<String> {
-    let labs: Vec<String> = match lab {
+/// The labs whose journals are here: `lab`, or every lab.
+fn labs(lab: Option<&str>) -> Vec<String> {
+    match lab {
         Some(l) => vec![l.to_string()],
         None => std::fs::read_dir(STATE_DIR)
             .into_iter()
@@ -40,9 +41,24 @@ pub(crate) fn machines(lab: Option<&str>, ino: u64) -> BTreeSet<String> {
                 name.strip_suffix(".jsonl").map(str::to_string)
             })
             .collect(),
-    };
-    labs.iter()
+    }
+}
+
+/// The simulated hosts the journals of this stack (inode `ino`) name: the lab's, or every lab's.
+pub(crate) fn machines(lab: Option<&str>, ino: u64) -> BTreeSet<String> {
+    labs(lab)
+        .iter()
         .filter_map(|l| Journal::open(l, ino).ok())
         .flat_map(|j| j.machines)
+        .collect()
+}
+
+/// The real machines the journals of this stack name, and how to reach each: the lab's, or
+/// every lab's.
+pub(crate) fn remotes(lab: Option<&str>, ino: u64) -> BTreeMap<String, SshOptions> {
+    labs(lab)
+        .iter()
+        .filter_map(|l| Journal::open(l, ino).ok())
+        .flat_map(|j| j.remotes)
         .collect()
 }

@@ -63,6 +63,12 @@ fn answer(req: Request, opened: &mut Option<Opened>) -> Reply {
             Err(message) => Reply::Failed { message },
         };
     }
+    // Read-only requests need no lab open (and take none of its locks).
+    match &req {
+        Request::ShowLab { lab } => return super::show_far::topology_here(lab.as_deref()),
+        Request::Why(w) => return super::why_far::why_here(w),
+        _ => {}
+    }
     let Some(o) = opened.as_mut() else {
         return Reply::Failed {
             message: "no lab is open: the first request names it ({\"req\":\"open\",\"lab\":…})"
@@ -113,7 +119,9 @@ fn answer(req: Request, opened: &mut Option<Opened>) -> Reply {
                 message: format!("cannot read the state: {}", f.message),
             },
         },
-        Request::Open { .. } | Request::Bye => unreachable!("answered above"),
+        Request::Open { .. } | Request::Bye | Request::ShowLab { .. } | Request::Why(_) => {
+            unreachable!("answered above")
+        }
     }
 }
 

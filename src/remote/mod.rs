@@ -10,8 +10,12 @@ pub(crate) mod client;
 pub(crate) mod error;
 pub(crate) mod far_netsh;
 pub(crate) mod fleet;
+pub(crate) mod hiding;
 pub(crate) mod partition;
 pub(crate) mod proto;
 #[cfg(test)]
 mod proto_tests;
+pub(crate) mod show_far;
 pub(crate) mod ssh;
+pub(crate) mod why_across;
+pub(crate) mod why_far;

@@ -9,6 +9,7 @@ use crate::plan::verdict::Verdict;
 use crate::plan::{Op, OpKind};
 use crate::sys::{At, ObjectKey};
 use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
 
 /// Raised on any change a controller and an agent of the same version would not both read.
 pub(crate) const PROTOCOL: u32 = 1;
@@ -37,6 +38,27 @@ pub(crate) enum Request {
     /// The lab's topology on this machine.
     Show,
     Bye,
+    // Issue 15, part B: `show` and `why` across machines; both served without `open` (they
+    // change nothing and take no lock).
+    /// This machine's topology: the stacks `lab`'s journal here lists, or every stack.
+    ShowLab {
+        lab: Option<String>,
+    },
+    /// `why` continued on this machine: a frame from `src` to `dst` arriving over the VXLAN
+    /// (VNI `vni`, UDP `port`) whose end here holds the underlay address `remote`.
+    Why(FarWhy),
+}
+
+/// Where the controller's walk left through a tunnel, and the packet in it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct FarWhy {
+    pub(crate) remote: IpAddr,
+    /// The controller's end of the underlay (the outer packets' source).
+    pub(crate) from: IpAddr,
+    pub(crate) vni: u32,
+    pub(crate) port: u16,
+    pub(crate) src: IpAddr,
+    pub(crate) dst: IpAddr,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -74,6 +96,27 @@ pub(crate) enum Reply {
         message: String,
     },
     Bye,
+    // Issue 15, part B.
+    /// The far part of a `why`: its hops, named as this machine names its stacks, and the
+    /// broken step with its fix (in this machine's own DSL terms: `ns1.…`, `host()`).
+    Why(FarReport),
+}
+
+/// The far part of a `why` on the wire.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct FarReport {
+    pub(crate) hops: Vec<FarHop>,
+    pub(crate) broken: Option<String>,
+    pub(crate) fix: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct FarHop {
+    pub(crate) at: String,
+    pub(crate) text: String,
+    pub(crate) ok: bool,
+    #[serde(default)]
+    pub(crate) unsure: bool,
 }
 
 /// One coalesced op and what judging it decided.

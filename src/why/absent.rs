@@ -80,6 +80,17 @@ pub(crate) fn destination(
     if !lab_link(k, cur, dev) {
         return false;
     }
+    if let Some(t) = super::tunnel_out::tunnel_out(k, cur, dev) {
+        r.hop(
+            cur,
+            format!(
+                "no namespace here holds {dst}: {dev}'s segment leaves this machine through {} in {} (VNI {}) to {}, not followed",
+                t.dev, t.ns, t.vni, t.remote
+            ),
+        );
+        r.tunnel_out = Some(t);
+        return true;
+    }
     let (all, words) = ends(k, cur, dev);
     let fix = give_back(k, &all, net, dst, &mut |_, e| !e.bridge);
     r.block(

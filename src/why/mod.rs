@@ -67,6 +67,7 @@ pub(crate) mod ttl;
 pub(crate) mod ttl_rule;
 pub(crate) mod tunnel;
 pub(crate) mod tunnel_far;
+pub(crate) mod tunnel_out;
 pub(crate) mod udp_input;
 pub(crate) mod underlay_up;
 pub(crate) mod untracked;

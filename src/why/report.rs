@@ -50,6 +50,10 @@ pub(crate) struct Report {
     /// rule the counters name is narrowed to.
     #[serde(skip)]
     pub(crate) crossed_chains: Vec<(crate::sys::Netns, String, String, super::rule_match::Seen)>,
+    /// The packet left this machine through a tunnel to an address no stack here holds:
+    /// where `why` across machines goes on.
+    #[serde(skip)]
+    pub(crate) tunnel_out: Option<TunnelOut>,
 }
 
 impl Report {
@@ -128,4 +132,15 @@ impl Report {
         out += &self.verdict();
         out
     }
+}
+
+/// Where the packet left this machine: the VXLAN (in `ns`) and the remote it tunnels to, which
+/// no stack here holds (src/why/tunnel_out.rs).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct TunnelOut {
+    pub(crate) ns: crate::sys::Netns,
+    pub(crate) dev: String,
+    pub(crate) vni: u32,
+    pub(crate) port: u16,
+    pub(crate) remote: std::net::IpAddr,
 }
