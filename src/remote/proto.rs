@@ -6,9 +6,10 @@ use crate::lab::state::State;
 use crate::plan::error::PlanError;
 use crate::plan::flush::{Report, Tally};
 use crate::plan::verdict::Verdict;
-use crate::plan::{Op, OpKind};
-use crate::sys::{At, ObjectKey};
+use crate::plan::{Echo, ExecOutput, Op, OpKind, PingMode};
+use crate::sys::{At, Netns, ObjectKey};
 use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
 
 /// Raised on any change a controller and an agent of the same version would not both read.
 pub(crate) const PROTOCOL: u32 = 1;
@@ -21,6 +22,9 @@ pub(crate) enum Request {
     Open {
         lab: String,
         script: Option<String>,
+        /// The machine's name in the script (`h150`): what makes its bridges' MACs its own.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        machine: Option<String>,
     },
     /// Judge the ops against this machine; change nothing.
     Judge {
@@ -37,6 +41,17 @@ pub(crate) enum Request {
     /// The lab's topology on this machine.
     Show,
     Bye,
+    /// A check from one of this machine's stacks: `Echo` answers.
+    Ping {
+        ns: Netns,
+        dst: IpAddr,
+        mode: PingMode,
+    },
+    /// `sh -c cmd` in one of this machine's stacks: `Ran` answers.
+    Exec {
+        ns: Netns,
+        cmd: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -74,6 +89,14 @@ pub(crate) enum Reply {
         message: String,
     },
     Bye,
+    /// What a `ping` observed.
+    Echo {
+        echo: Echo,
+    },
+    /// What an `exec` printed, and its exit code.
+    Ran {
+        output: ExecOutput,
+    },
 }
 
 /// One coalesced op and what judging it decided.
