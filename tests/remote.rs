@@ -583,3 +583,61 @@ topo::vxlan_mesh(hs, 42, under);
     assert_eq!(got, want, "{out}");
     assert_eq!(after(&out.stdout, "### same\n"), "same", "{out}");
 }
+
+/// Issue 15's speed goal, measured: 3 machines × 100 namespaces against one machine's share (100
+/// namespaces) built alone, and 300 on one machine (the machines share one kernel here). Prints
+/// the three times (the fastest of two runs each); each build and its `down` must succeed.
+#[test]
+#[ignore = "needs openssh-server, openssh-client, iproute2"]
+fn three_machines_build_in_parallel() {
+    let netsh = support::netsh_bin();
+    let script = format!(
+        r#"
+let k = param("k", 3);
+let n = param("n", 100);
+for i in 0..k {{
+    let h = host(`h${{150 + i}}`, #{{ ssh: `root@192.0.2.${{150 + i}}`, netsh: "{netsh}" }});
+    let br = h.bridge("br0").up();
+    for j in 0..n {{
+        let v = h.veth(`v${{j}}`, "e0");
+        v.master(br).up();
+        v.peer().into(h.ns(`n${{j}}`)).addr(`10.8.${{j % 250}}.${{j / 250 + 1}}/16`).up();
+    }}
+}}
+"#
+    );
+    let out = sandbox_with_timeout(
+        &format!(
+            "{MACHINES}\n\
+             lan_up || exit 1\n\
+             for i in 0 1 2; do machine h15$i 192.0.2.15$i || exit 2; done\n\
+             cat > $MACHINES_DIR/big.rhai <<'RHAI'\n{script}\nRHAI\n\
+             t() {{ local s=$(date +%s%N); \"$NETSH\" run -q $MACHINES_DIR/big.rhai -p k=$1 || exit 3; echo $(( ($(date +%s%N) - s) / 1000000 )); \"$NETSH\" down --lab big > /dev/null || exit 4; }}\n\
+             echo \"### one $(t 1 100)\"\n\
+             echo \"### three $(t 3 100)\"\n\
+             echo \"### all $(t 1 300)\"\n\
+             echo \"### one $(t 1 100)\"\n\
+             echo \"### three $(t 3 100)\"\n\
+             echo \"### all $(t 1 300)\"\n\
+             echo '### left'; for i in 0 1 2; do on h15$i ip netns list | wc -l; done\n"
+        ),
+        std::time::Duration::from_secs(600),
+    );
+    out.assert_success();
+    let ms = |what: &str| -> u64 {
+        out.stdout
+            .lines()
+            .filter_map(|l| l.strip_prefix(&format!("### {what} ")))
+            .map(|n| n.parse::<u64>().unwrap())
+            .min()
+            .unwrap_or_else(|| panic!("no {what}: {out}"))
+    };
+    let (one, three) = (ms("one"), ms("three"));
+    let all = ms("all");
+    eprintln!("3 machines × 100 namespaces: {three} ms; one machine's 100 alone: {one} ms ({:.2}×); 300 on one machine: {all} ms", three as f64 / one as f64);
+    assert_eq!(after(&out.stdout, "### left\n"), "0\n0\n0", "{out}");
+    // The goal (three ≤ 1.3 × one) is not met yet: about 3× here, while 300 namespaces on one
+    // machine take about as long as its 100; so the far machines' applies do not overlap as
+    // they should (see the closing note of issue 15).
+    assert!(three > 0 && one > 0 && all > 0, "{out}");
+}
