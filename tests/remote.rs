@@ -4,7 +4,7 @@
 mod support;
 
 use support::machines::MACHINES;
-use support::sandbox;
+use support::{sandbox, sandbox_with_timeout};
 
 /// The names of the links in `ip -j link` output.
 fn link_names(json: &str) -> Vec<String> {
@@ -596,4 +596,257 @@ fn why_follows_the_packet_across_a_tunnel_into_the_far_machine() {
         assert!(hops.iter().any(|h| h["at"] == "h150: host"), "{out}");
         assert_eq!(after(&out.stdout, &format!("### {name} fixed\n")), "crossed", "{out}");
     }
+}
+
+/// Checks from a far machine's namespace run on that machine: h150's ns1 pings h151's across
+/// the VXLAN, `exec` there sees ns1's own address, and a check that must fail there fails (its
+/// answer read from h150), the machine and the namespace named.
+#[test]
+#[ignore = "needs openssh-server, openssh-client, iproute2"]
+fn checks_from_a_far_namespace_run_on_its_machine() {
+    let checks = r#"
+assert_ping(a.ns("ns1"), "10.9.0.2");
+let r = a.ns("ns1").exec("ip -o -4 addr show dev e1 | awk '{print $4}'; exit 3");
+print(`EXEC ${r.code} ${r.out}`);
+print(`PROBE ${a.ns("ns1").ping("10.9.0.77")}`);
+assert_no_ping(a.ns("ns1"), "10.9.0.78");
+assert_ping(a.ns("ns1"), "10.9.0.3");
+print("not reached");
+"#;
+    let out = sandbox(&format!(
+        "{}\
+         cat >> $MACHINES_DIR/two.rhai <<'RHAI'\n{checks}\nRHAI\n\
+         \"$NETSH\" run $MACHINES_DIR/two.rhai > $MACHINES_DIR/out 2> $MACHINES_DIR/err; echo \"exit $?\"\n\
+         echo '### out'; grep -E '^(EXEC|PROBE|not)' $MACHINES_DIR/out\n\
+         echo '### here'; ip netns list | wc -l\n\
+         echo '### err'; cat $MACHINES_DIR/err\n",
+        two_machines(&support::netsh_bin())
+    ));
+    out.assert_success();
+    assert!(out.stdout.starts_with("exit 1\n"), "{out}");
+    assert_eq!(
+        after(&out.stdout, "### out\n"),
+        "EXEC 3 10.9.0.1/24\nPROBE false",
+        "{out}"
+    );
+    // No ns1 here: the checks cannot have run on this machine.
+    assert_eq!(after(&out.stdout, "### here\n"), "0", "{out}");
+    let err = one_line(after(&out.stdout, "### err\n"));
+    assert!(
+        err.contains("× h150.ns1 cannot reach 10.9.0.3: no echo reply within 10 s"),
+        "{out}"
+    );
+    assert!(
+        err.contains("assert_ping(a.ns(\"ns1\"), \"10.9.0.3\")"),
+        "{out}"
+    );
+    assert!(
+        err.contains("help: look at the path on h150: `ip -n ns1 route`"),
+        "{out}"
+    );
+}
+
+/// The same bridge on two machines gets two MACs (a bridged L2 across them needs that): each
+/// the MAC a dry run plans for that machine, and h150's the one a simulated host h150 gets.
+#[test]
+#[ignore = "needs openssh-server, openssh-client, iproute2"]
+fn the_same_bridge_on_two_machines_gets_two_macs() {
+    let sim = "host(\"h150\").bridge(\"br0\");";
+    let out = sandbox(&format!(
+        "{}\
+         echo '### dry'; \"$NETSH\" run --dry-run $MACHINES_DIR/two.rhai | grep -o 'br0 address [0-9a-f:]*' | cut -d' ' -f3\n\
+         echo '{sim}' > $MACHINES_DIR/sim.rhai\n\
+         echo '### sim'; \"$NETSH\" run --dry-run $MACHINES_DIR/sim.rhai | grep -o 'br0 address [0-9a-f:]*' | cut -d' ' -f3\n\
+         \"$NETSH\" run -q $MACHINES_DIR/two.rhai || exit 4\n\
+         echo '### real'; for m in h150 h151; do on $m ip -j link show br0 | grep -o '\"address\":\"[0-9a-f:]*\"' | cut -d'\"' -f4; done\n\
+         echo '### end'\n",
+        two_machines(&support::netsh_bin())
+    ));
+    out.assert_success();
+    let real: Vec<&str> = after(&out.stdout, "### real\n").lines().collect();
+    assert_eq!(real.len(), 2, "{out}");
+    assert_ne!(real[0], real[1], "{out}");
+    assert_eq!(after(&out.stdout, "### dry\n"), real.join("\n"), "{out}");
+    assert_eq!(after(&out.stdout, "### sim\n"), real[0], "{out}");
+}
+
+/// Bash lines, after [`MACHINES`]: the article's LAN (192.0.2.0/24 here) with two machines,
+/// h149 and h150, each with its default route by the LAN's router (the controller, .1, which
+/// holds "the internet" 203.0.113.10); h149 logs in to h150 as the controller does, and
+/// `state` reads a machine's links, routes, namespaces, iptables rules, sysctls and journals.
+const ARTICLE_LAN: &str = r#"
+lan_up || exit 1
+machine h149 192.0.2.149 || exit 2
+machine h150 192.0.2.150 || exit 3
+ip addr add 203.0.113.10/32 dev lo || exit 4
+for m in h149 h150; do on $m ip route add default via 192.0.2.1 || exit 5; done
+on h149 "mkdir -p -m 700 /root/.ssh && cp $SSH_CONFIG /root/.ssh/config" || exit 6
+cat > $MACHINES_DIR/state <<'SH'
+ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | sort | tr '\n' ' '; echo
+ip route; ip netns list
+# Every rule and policy (iptables-save would also list a table's empty shell, left once used).
+iptables -S; iptables -t nat -S; iptables -t mangle -S; iptables -t raw -S
+sysctl -n net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables 2>/dev/null
+ls /run/netsh
+SH
+state() { for m in "$@"; do echo "== $m"; on $m bash -s < $MACHINES_DIR/state; done; }
+"#;
+
+/// Chapter 4 on two machines (`-p h150=root@…`), run on h149: the LAN is the machines' own
+/// eth0, adopted; the article's pings are then proven with real packets from h149's and h150's
+/// namespaces, and `netsh down` on h149 leaves both machines as they were.
+#[test]
+#[ignore = "needs openssh-server, openssh-client, iproute2, iptables, iputils-ping"]
+fn chapter4_runs_on_two_machines_and_goes_down_from_the_controller() {
+    let chapter = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/chapter4.rhai");
+    let out = sandbox_with_timeout(
+        &format!(
+            "{MACHINES}\n{ARTICLE_LAN}\n\
+             state h149 h150 > $MACHINES_DIR/before\n\
+             on h149 \"$NETSH\" run {chapter} -p h150=root@192.0.2.150 -p lan=192.0.2.0/24 -p internet=203.0.113.10 > $MACHINES_DIR/run 2>&1; echo \"exit $?\"\n\
+             echo '### built'; on h149 ip -o link show | awk -F': ' '{{print $2}}' | cut -d@ -f1 | sort | tr '\\n' ' '; echo; on h150 ip -o link show | awk -F': ' '{{print $2}}' | cut -d@ -f1 | sort | tr '\\n' ' '; echo\n\
+             echo '### pings'\n\
+             p() {{ on $1 ip netns exec $2 ping -c1 -W5 $3 > /dev/null && echo \"$1 $2 -> $3\"; }}\n\
+             p h149 ns1 10.1.1.3; p h149 ns1 192.0.2.150; p h149 ns1 203.0.113.10; p h149 ns1 10.1.1.5; p h150 ns2 10.1.1.2; p h150 ns1 10.1.2.1\n\
+             on h149 \"$NETSH\" down --lab chapter4 > $MACHINES_DIR/down 2>&1 || {{ cat $MACHINES_DIR/down; exit 7; }}\n\
+             state h149 h150 > $MACHINES_DIR/after\n\
+             echo '### same'; diff $MACHINES_DIR/before $MACHINES_DIR/after && echo same\n\
+             echo '### run'; cat $MACHINES_DIR/run\n\
+             echo '### before'; cat $MACHINES_DIR/before\n"
+        ),
+        std::time::Duration::from_secs(240),
+    );
+    out.assert_success();
+    assert!(out.stdout.starts_with("exit 0\n"), "{out}");
+    assert_eq!(
+        after(&out.stdout, "### built\n"),
+        "bridge0 eth0 lo vethb1 vethb2 vxlan1 \nbridge0 eth0 lo vethb1 vethb2 vxlan1",
+        "{out}"
+    );
+    assert_eq!(
+        after(&out.stdout, "### pings\n"),
+        "h149 ns1 -> 10.1.1.3\nh149 ns1 -> 192.0.2.150\nh149 ns1 -> 203.0.113.10\n\
+         h149 ns1 -> 10.1.1.5\nh150 ns2 -> 10.1.1.2\nh150 ns1 -> 10.1.2.1",
+        "{out}"
+    );
+    let run = after(&out.stdout, "### run\n");
+    assert!(run.contains("✓ ns1 → 10.1.1.5"), "{out}");
+    assert_eq!(after(&out.stdout, "### same\n"), "same", "{out}");
+}
+
+/// `topo::vxlan_mesh` across three machines, over their own LAN: every namespace reaches every
+/// other (real packets, from each machine), and `netsh down` leaves the three as they were.
+#[test]
+#[ignore = "needs openssh-server, openssh-client, iproute2, iputils-ping"]
+fn a_vxlan_mesh_across_three_machines() {
+    let script = r#"
+import "topo" as topo;
+let hs = [];
+let under = [];
+for i in 0..3 {
+    let a = `192.0.2.${150 + i}`;
+    hs.push(host(`h${150 + i}`, #{ ssh: `root@${a}` }));
+    under.push(a);
+}
+topo::vxlan_mesh(hs, 42, under);
+"#;
+    let out = sandbox(&format!(
+        "{MACHINES}\n\
+         lan_up || exit 1\n\
+         for i in 0 1 2; do machine h15$i 192.0.2.15$i || exit 2; done\n\
+         state() {{ for m in h150 h151 h152; do echo \"$m: $(on $m ip -o link show | awk -F': ' '{{print $2}}' | cut -d@ -f1 | sort | tr '\\n' ' ')| $(on $m ip netns list | cut -d' ' -f1 | tr '\\n' ' ')\"; done; }}\n\
+         cat > $MACHINES_DIR/mesh.rhai <<'RHAI'\n{script}\nRHAI\n\
+         state > $MACHINES_DIR/before\n\
+         \"$NETSH\" run -q $MACHINES_DIR/mesh.rhai || exit 3\n\
+         echo '### built'; state\n\
+         echo '### pings'\n\
+         for i in 0 1 2; do for j in 2 3 4; do on h15$i ip netns exec ns ping -c1 -W5 10.77.0.$j > /dev/null && echo \"h15$i -> 10.77.0.$j\"; done; done\n\
+         \"$NETSH\" down --lab mesh || exit 4\n\
+         state > $MACHINES_DIR/after\n\
+         echo '### same'; diff $MACHINES_DIR/before $MACHINES_DIR/after && echo same\n\
+         echo '### end'\n"
+    ));
+    out.assert_success();
+    let built = "br0 eth0 lo vethn vxlan42 | ns ";
+    assert_eq!(
+        after(&out.stdout, "### built\n"),
+        format!("h150: {built}\nh151: {built}\nh152: {built}").trim(),
+        "{out}"
+    );
+    let mut want = vec![];
+    for i in 0..3 {
+        for j in 2..5 {
+            if j != i + 2 {
+                want.push(format!("h15{i} -> 10.77.0.{j}"));
+            }
+        }
+    }
+    // A namespace pinging its own address is no proof of the mesh: listed, not counted.
+    let got: Vec<&str> = after(&out.stdout, "### pings\n")
+        .lines()
+        .filter(|l| {
+            let (h, a) = l.split_once(" -> 10.77.0.").unwrap();
+            h[3..].parse::<u32>().unwrap() + 2 != a.parse::<u32>().unwrap()
+        })
+        .collect();
+    assert_eq!(got, want, "{out}");
+    assert_eq!(after(&out.stdout, "### same\n"), "same", "{out}");
+}
+
+/// Issue 15's speed goal, measured: 3 machines × 100 namespaces against one machine's share (100
+/// namespaces) built alone, and 300 on one machine (the machines share one kernel here). Prints
+/// the three times (the fastest of two runs each); each build and its `down` must succeed.
+#[test]
+#[ignore = "needs openssh-server, openssh-client, iproute2"]
+fn three_machines_build_in_parallel() {
+    let netsh = support::netsh_bin();
+    let script = format!(
+        r#"
+let k = param("k", 3);
+let n = param("n", 100);
+for i in 0..k {{
+    let h = host(`h${{150 + i}}`, #{{ ssh: `root@192.0.2.${{150 + i}}`, netsh: "{netsh}" }});
+    let br = h.bridge("br0").up();
+    for j in 0..n {{
+        let v = h.veth(`v${{j}}`, "e0");
+        v.master(br).up();
+        v.peer().into(h.ns(`n${{j}}`)).addr(`10.8.${{j % 250}}.${{j / 250 + 1}}/16`).up();
+    }}
+}}
+"#
+    );
+    let out = sandbox_with_timeout(
+        &format!(
+            "{MACHINES}\n\
+             lan_up || exit 1\n\
+             for i in 0 1 2; do machine h15$i 192.0.2.15$i || exit 2; done\n\
+             cat > $MACHINES_DIR/big.rhai <<'RHAI'\n{script}\nRHAI\n\
+             t() {{ local s=$(date +%s%N); \"$NETSH\" run -q $MACHINES_DIR/big.rhai -p k=$1 || exit 3; echo $(( ($(date +%s%N) - s) / 1000000 )); \"$NETSH\" down --lab big > /dev/null || exit 4; }}\n\
+             echo \"### one $(t 1 100)\"\n\
+             echo \"### three $(t 3 100)\"\n\
+             echo \"### all $(t 1 300)\"\n\
+             echo \"### one $(t 1 100)\"\n\
+             echo \"### three $(t 3 100)\"\n\
+             echo \"### all $(t 1 300)\"\n\
+             echo '### left'; for i in 0 1 2; do on h15$i ip netns list | wc -l; done\n"
+        ),
+        std::time::Duration::from_secs(600),
+    );
+    out.assert_success();
+    let ms = |what: &str| -> u64 {
+        out.stdout
+            .lines()
+            .filter_map(|l| l.strip_prefix(&format!("### {what} ")))
+            .map(|n| n.parse::<u64>().unwrap())
+            .min()
+            .unwrap_or_else(|| panic!("no {what}: {out}"))
+    };
+    let (one, three) = (ms("one"), ms("three"));
+    let all = ms("all");
+    eprintln!("3 machines × 100 namespaces: {three} ms; one machine's 100 alone: {one} ms ({:.2}×); 300 on one machine: {all} ms", three as f64 / one as f64);
+    assert_eq!(after(&out.stdout, "### left\n"), "0\n0\n0", "{out}");
+    // The goal (three ≤ 1.3 × one) is not met yet: about 3× here, while 300 namespaces on one
+    // machine take about as long as its 100; so the far machines' applies do not overlap as
+    // they should (see the closing note of issue 15).
+    assert!(three > 0 && one > 0 && all > 0, "{out}");
 }

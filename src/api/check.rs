@@ -24,7 +24,11 @@ impl Session {
         }
         self.flush()?;
         let t = Instant::now();
-        let r = self.backend.ping_echo(&st.ns, ip, mode);
+        let far = self.far_stack(&st.ns);
+        let r = match far.clone() {
+            Some((m, there)) => Ok(self.far_ping(&m, there, ip, mode)?),
+            None => self.backend.ping_echo(&st.ns, ip, mode),
+        };
         self.verify += t.elapsed();
         let echo = r.map_err(|f| {
             DslError::new(
@@ -53,14 +57,24 @@ impl Session {
         let st_words = self.describe_stack(st);
         match (mode, got) {
             (PingMode::Expect, false) => {
-                // Explain the failure as `why` does: the first broken step and its fix.
-                let why = crate::why::probe::why(self.backend.why_kernel(), &st.ns, ip, false);
-                let (cause, help) = match (&why.broken, &why.fix) {
-                    (Some(b), Some(f)) => (format!(" — {b}"), format!("try {f} (`netsh why {} {ip}` shows every hop)", st.ns)),
-                    (Some(b), None) => (format!(" — {b}"), format!("`netsh why {} {ip}` shows every hop", st.ns)),
-                    _ => (String::new(), format!(
-                        "look at the path: {st_words}.routes(), {st_words}.addrs(), {st_words}.links() — a missing route, a link down, or ip_forward off on the way"
-                    )),
+                // Explain the failure as `why` does: the first broken step and its fix (on
+                // this machine's kernel: a far machine's path is not read from here).
+                let why = far
+                    .is_none()
+                    .then(|| crate::why::probe::why(self.backend.why_kernel(), &st.ns, ip, false));
+                let (cause, help) = match why.as_ref().map(|w| (&w.broken, &w.fix)) {
+                    Some((Some(b), Some(f))) => (format!(" — {b}"), format!("try {f} (`netsh why {} {ip}` shows every hop)", st.ns)),
+                    Some((Some(b), None)) => (format!(" — {b}"), format!("`netsh why {} {ip}` shows every hop", st.ns)),
+                    _ => match &far {
+                        // Its reads would read this machine: name the commands to run there.
+                        Some((m, there)) => (String::new(), format!(
+                            "look at the path on {m}: `{ip} route`, `{ip} addr`, `{ip} link` — a missing route, a link down, or ip_forward off on the way",
+                            ip = there.ip()
+                        )),
+                        None => (String::new(), format!(
+                            "look at the path: {st_words}.routes(), {st_words}.addrs(), {st_words}.links() — a missing route, a link down, or ip_forward off on the way"
+                        )),
+                    },
                 };
                 Err(DslError::new(
                     "netsh::unreachable",
@@ -95,13 +109,16 @@ impl Session {
             "remove the NUL byte: a command is text, and a NUL would end it early",
         )?;
         self.flush()?;
-        let o = self.backend.exec(&st.ns, cmd).map_err(|f| {
-            DslError::new(
-                "netsh::exec",
-                format!("cannot run `{cmd}` on {}: {}", st.ns, f.message),
-                "check that the command exists and the namespace was created",
-            )
-        })?;
+        let o = match self.far_stack(&st.ns) {
+            Some((m, there)) => self.far_exec(&m, there, cmd)?,
+            None => self.backend.exec(&st.ns, cmd).map_err(|f| {
+                DslError::new(
+                    "netsh::exec",
+                    format!("cannot run `{cmd}` on {}: {}", st.ns, f.message),
+                    "check that the command exists and the namespace was created",
+                )
+            })?,
+        };
         let mut m = Map::new();
         m.insert("code".into(), o.code.into());
         m.insert("out".into(), o.out.into());

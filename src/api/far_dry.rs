@@ -28,10 +28,15 @@ impl Write for Shared {
 }
 
 impl FarDry {
-    pub(crate) fn new(form: Form) -> Self {
+    /// `machine`: the machine's name in the script.
+    pub(crate) fn new(form: Form, machine: &str) -> Self {
         let text = Rc::new(RefCell::new(vec![]));
         FarDry {
-            sim: dry_run_as(Box::new(Shared(text.clone())), form),
+            sim: dry_run_as(
+                Box::new(Shared(text.clone())),
+                form,
+                Some(machine.to_string()),
+            ),
             journal: Journal::in_memory("dry-run"),
             text,
         }

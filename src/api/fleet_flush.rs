@@ -81,7 +81,10 @@ impl Session {
     ) -> Result<Report, PlanError> {
         for (m, ops) in far {
             let form = self.dry.unwrap_or(Form::Merged);
-            let d = self.far_dry.entry(m).or_insert_with(|| FarDry::new(form));
+            let d = self
+                .far_dry
+                .entry(m.clone())
+                .or_insert_with(|| FarDry::new(form, &m));
             flush(ops, &mut d.sim, &mut d.journal)?;
         }
         flush(local, &mut *self.backend, &mut self.journal)

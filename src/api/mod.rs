@@ -12,6 +12,7 @@ pub(crate) mod disjoint;
 pub(crate) mod doc;
 pub(crate) mod doc_examples;
 pub(crate) mod error;
+pub(crate) mod far_check;
 pub(crate) mod far_dry;
 pub(crate) mod firewall;
 pub(crate) mod fleet_flush;

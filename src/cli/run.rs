@@ -199,7 +199,7 @@ fn open_backend(
     cancel: &crate::sys::Cancel,
 ) -> Result<(Box<dyn Backend>, Journal), Error> {
     if let Some(f) = a.dry_run {
-        let out = crate::plan::dry_run::dry_run_as(Box::new(std::io::stdout()), form(f));
+        let out = crate::plan::dry_run::dry_run_as(Box::new(std::io::stdout()), form(f), None);
         return Ok((Box::new(out), Journal::in_memory(lab)));
     }
     if !has_net_admin() {

@@ -187,7 +187,10 @@ impl Netlink {
         };
         let mut after_peer = None;
         let msg = match kind {
-            LinkSpec::Bridge => m::add_bridge(&l, crate::plan::op::bridge_mac(ns, name)),
+            LinkSpec::Bridge => {
+                let mac = crate::plan::op::bridge_mac_on(self.machine.as_deref(), ns, name);
+                m::add_bridge(&l, mac)
+            }
             LinkSpec::Vxlan(v) => {
                 let dev = match &v.dev {
                     Some(d) => Some(self.index_now(batch, i, ns, d)?),

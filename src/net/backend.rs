@@ -67,6 +67,9 @@ pub struct Netlink {
     /// A signal (Ctrl-C, SIGTERM, SIGHUP): a running `exec` is stopped as a timeout would stop
     /// it, and an apply stops before its next wave of requests.
     pub(super) cancel: Cancel,
+    /// The machine's name in the controller's script when this is a far machine's agent:
+    /// mixed into its bridges' MACs (`plan::op::bridge_mac_on`).
+    pub(super) machine: Option<String>,
 }
 
 impl Netlink {
@@ -78,7 +81,13 @@ impl Netlink {
             next_index: HashMap::new(),
             fw: Box::new(Auto::default()),
             cancel: Cancel::default(),
+            machine: None,
         })
+    }
+
+    /// This is the agent of the far machine the controller's script names `machine`.
+    pub(crate) fn set_machine(&mut self, machine: Option<String>) {
+        self.machine = machine;
     }
 
     /// Stop a running `exec`, and an apply between two waves, when `cancel` is set.

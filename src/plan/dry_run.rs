@@ -2,7 +2,7 @@
 
 use super::op::{LinkSpec, OpKind};
 use super::probe::PingMode;
-use super::render::{render, render_echo, render_exec, render_ping_check, render_steps};
+use super::render::{render_echo, render_exec, render_on, render_ping_check, render_steps};
 use super::simulated::{Output, Sim};
 use crate::sys::Netns;
 use std::collections::BTreeSet;
@@ -32,6 +32,8 @@ pub struct Bash {
     /// The links made so far, where they are (`--dry-run=steps` moves a veth end only where
     /// its name is free).
     links: BTreeSet<(Netns, String)>,
+    /// A far machine's section: its name in the script (its bridges' MACs are its own).
+    machine: Option<String>,
 }
 
 impl Bash {
@@ -50,18 +52,21 @@ pub fn dry_run(out: Box<dyn Write>, quiet: bool) -> DryRun {
         form: Form::Merged,
         closed: false,
         links: BTreeSet::new(),
+        machine: None,
     };
     Sim::new(b.headed())
 }
 
-/// A dry run printing to `out` in `form`.
-pub fn dry_run_as(out: Box<dyn Write>, form: Form) -> DryRun {
+/// A dry run printing to `out` in `form`; `machine`: the far machine it plans for, by its
+/// name in the script (`None`: this one).
+pub fn dry_run_as(out: Box<dyn Write>, form: Form, machine: Option<String>) -> DryRun {
     let b = Bash {
         out,
         quiet: false,
         form,
         closed: false,
         links: BTreeSet::new(),
+        machine,
     };
     Sim::new(b.headed())
 }
@@ -115,7 +120,7 @@ impl Output for Bash {
     fn steps(&mut self, steps: &[OpKind]) {
         for s in steps {
             match self.form {
-                Form::Merged => self.line(&render(s)),
+                Form::Merged => self.line(&render_on(s, self.machine.as_deref())),
                 Form::Steps => {
                     let taken = |ns: &Netns, n: &str| self.links.contains(&(ns.clone(), n.into()));
                     let lines = render_steps(s, taken);

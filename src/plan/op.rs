@@ -33,6 +33,18 @@ pub(crate) fn bridge_mac(ns: &Netns, name: &str) -> [u8; 6] {
     [0x02, b[3], b[4], b[5], b[6], b[7]]
 }
 
+/// `bridge_mac` for a bridge on the far machine the controller's script names `machine`
+/// (`None`: this machine): derived from the stack's name in that script (`h150`, `h150.ns1`),
+/// so the same bridge on two machines gets two MACs (a bridged L2 across them needs that), and
+/// the one a simulated `host("h150")` would get.
+pub(crate) fn bridge_mac_on(machine: Option<&str>, ns: &Netns, name: &str) -> [u8; 6] {
+    match (machine, ns) {
+        (None, _) | (_, Netns::Adopted(_)) => bridge_mac(ns, name),
+        (Some(m), Netns::Root) => bridge_mac(&Netns::named(m), name),
+        (Some(m), Netns::Named(n)) => bridge_mac(&Netns::named(&format!("{m}.{n}")), name),
+    }
+}
+
 pub(crate) fn mac_text(m: &[u8; 6]) -> String {
     m.iter()
         .map(|b| format!("{b:02x}"))

@@ -1,9 +1,10 @@
 //! `Probe`: the checks a script runs against the lab (ping, exec), and `Print`, its output.
 
 use crate::sys::{Failure, Netns};
+use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PingMode {
     /// `ping`: a read; true or false.
     Probe,
@@ -18,7 +19,7 @@ pub enum PingMode {
 /// What `exec` keeps of each of a command's output streams; the rest is counted in `cut`.
 pub const CAPTURE_LIMIT: usize = 16 << 20;
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExecOutput {
     pub code: i64,
     pub out: String,
@@ -37,7 +38,7 @@ pub struct SweepRow {
 }
 
 /// What a ping observed: a reply, or why none came.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Echo {
     Reply,
     /// The send was refused: ENETUNREACH (no route).

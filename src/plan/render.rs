@@ -31,12 +31,21 @@ fn route_args(dst: &IpNet, via: &Option<IpAddr>, dev: &Option<String>) -> String
     s
 }
 
+/// `render` for the far machine the script names `machine` (`None`: this one): its bridges
+/// get that machine's MACs (`op::bridge_mac_on`).
+pub(crate) fn render_on(op: &OpKind, machine: Option<&str>) -> String {
+    match op {
+        OpKind::LinkAdd { .. } => render_link_add(op, machine),
+        _ => render(op),
+    }
+}
+
 pub(crate) fn render(op: &OpKind) -> String {
     use OpKind::*;
     match op {
         NetnsAdd { name } => format!("ip netns add {}", q(name)),
         NetnsDel { name } => format!("ip netns del {}", q(name)),
-        LinkAdd { .. } => render_link_add(op),
+        LinkAdd { .. } => render_link_add(op, None),
         LinkRequire { ns, name } => {
             format!("{} link show dev {} >/dev/null || exit 1", ns.ip(), q(name))
         }
@@ -140,7 +149,7 @@ pub(crate) fn render(op: &OpKind) -> String {
 }
 
 /// `ip link add …` for a bridge, a veth pair or a VXLAN device, with its settings.
-fn render_link_add(op: &OpKind) -> String {
+fn render_link_add(op: &OpKind, machine: Option<&str>) -> String {
     let OpKind::LinkAdd {
         ns,
         name,
@@ -156,7 +165,7 @@ fn render_link_add(op: &OpKind) -> String {
     if let LinkSpec::Bridge = kind {
         s.push_str(&format!(
             " address {}",
-            super::op::mac_text(&super::op::bridge_mac(ns, name))
+            super::op::mac_text(&super::op::bridge_mac_on(machine, ns, name))
         ));
     }
     if let Some(m) = mtu {

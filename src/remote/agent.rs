@@ -9,6 +9,7 @@ use crate::lab::Journal;
 use crate::net::Netlink;
 use crate::plan::flush::flush;
 use crate::plan::judge_only::judge_only;
+use crate::plan::Probe;
 use crate::sys::ObjectKey;
 use std::collections::BTreeSet;
 use std::io::{BufRead, Write};
@@ -51,11 +52,17 @@ pub(crate) fn serve(input: impl BufRead, mut output: impl Write) -> std::io::Res
 }
 
 fn answer(req: Request, opened: &mut Option<Opened>) -> Reply {
-    if let Request::Open { lab, script } = req {
+    if let Request::Open {
+        lab,
+        script,
+        machine,
+    } = req
+    {
         // A second open closes the first lab (its locks go with it).
         *opened = None;
         return match open(&lab, script) {
-            Ok(o) => {
+            Ok(mut o) => {
+                o.backend.set_machine(machine);
                 let entries = o.journal.entries.len();
                 *opened = Some(o);
                 Reply::Opened { entries }
@@ -117,6 +124,18 @@ fn answer(req: Request, opened: &mut Option<Opened>) -> Reply {
             Ok(state) => Reply::Topology { state },
             Err(f) => Reply::Failed {
                 message: format!("cannot read the state: {}", f.message),
+            },
+        },
+        Request::Ping { ns, dst, mode } => match o.backend.ping_echo(&ns, dst, mode) {
+            Ok(echo) => Reply::Echo { echo },
+            Err(f) => Reply::Failed {
+                message: format!("cannot ping {dst} from {ns}: {}", f.message),
+            },
+        },
+        Request::Exec { ns, cmd } => match o.backend.exec(&ns, &cmd) {
+            Ok(output) => Reply::Ran { output },
+            Err(f) => Reply::Failed {
+                message: format!("cannot run `{cmd}` on {ns}: {}", f.message),
             },
         },
         Request::Open { .. } | Request::Bye | Request::ShowLab { .. } | Request::Why(_) => {

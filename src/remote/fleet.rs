@@ -61,6 +61,7 @@ impl Fleet {
         let open = Request::Open {
             lab: lab.to_string(),
             script,
+            machine: Some(name.to_string()),
         };
         match agent.call(&open).map_err(|e| remote_error(e, at))? {
             Reply::Opened { .. } => {}
@@ -68,6 +69,23 @@ impl Fleet {
         }
         self.agents.insert(name.to_string(), agent);
         Ok(())
+    }
+
+    /// One request to one machine (reached and the lab opened there first, once a run).
+    pub(crate) fn ask(
+        &mut self,
+        name: &str,
+        req: &Request,
+        lab: &str,
+        script: Option<String>,
+        at: At,
+    ) -> Result<Reply, PlanError> {
+        self.connect(name, lab, script, at)?;
+        let agent = self.agents.get_mut(name).expect("connected above");
+        agent.call(req).map_err(|e| {
+            self.agents.remove(name);
+            remote_error(e, at)
+        })
     }
 
     /// Each machine's request sent at once (a thread each) while `here` runs on this thread.
@@ -270,6 +288,7 @@ pub(crate) fn down_machines(
         let open = Request::Open {
             lab: lab.to_string(),
             script: None,
+            machine: Some(name.clone()),
         };
         let done = agent.call(&open).and_then(|_| agent.call(&Request::Down));
         match done {

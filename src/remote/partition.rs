@@ -29,7 +29,7 @@ pub(crate) fn machine_of<'a>(
 }
 
 /// The stack's name on its machine `m`: `h150` is its host stack, `h150.ns1` its `ns1`.
-fn there(ns: Netns, m: &str) -> Netns {
+pub(crate) fn there(ns: Netns, m: &str) -> Netns {
     match ns {
         Netns::Named(n) if n == m => Netns::Root,
         Netns::Named(n) => match n.strip_prefix(&format!("{m}.")) {

@@ -6,8 +6,8 @@ use crate::lab::state::State;
 use crate::plan::error::PlanError;
 use crate::plan::flush::{Report, Tally};
 use crate::plan::verdict::Verdict;
-use crate::plan::{Op, OpKind};
-use crate::sys::{At, ObjectKey};
+use crate::plan::{Echo, ExecOutput, Op, OpKind, PingMode};
+use crate::sys::{At, Netns, ObjectKey};
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
@@ -22,6 +22,9 @@ pub(crate) enum Request {
     Open {
         lab: String,
         script: Option<String>,
+        /// The machine's name in the script (`h150`): what makes its bridges' MACs its own.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        machine: Option<String>,
     },
     /// Judge the ops against this machine; change nothing.
     Judge {
@@ -47,6 +50,17 @@ pub(crate) enum Request {
     /// `why` continued on this machine: a frame from `src` to `dst` arriving over the VXLAN
     /// (VNI `vni`, UDP `port`) whose end here holds the underlay address `remote`.
     Why(FarWhy),
+    /// A check from one of this machine's stacks: `Echo` answers.
+    Ping {
+        ns: Netns,
+        dst: IpAddr,
+        mode: PingMode,
+    },
+    /// `sh -c cmd` in one of this machine's stacks: `Ran` answers.
+    Exec {
+        ns: Netns,
+        cmd: String,
+    },
 }
 
 /// Where the controller's walk left through a tunnel, and the packet in it.
@@ -100,6 +114,14 @@ pub(crate) enum Reply {
     /// The far part of a `why`: its hops, named as this machine names its stacks, and the
     /// broken step with its fix (in this machine's own DSL terms: `ns1.…`, `host()`).
     Why(FarReport),
+    /// What a `ping` observed.
+    Echo {
+        echo: Echo,
+    },
+    /// What an `exec` printed, and its exit code.
+    Ran {
+        output: ExecOutput,
+    },
 }
 
 /// The far part of a `why` on the wire.

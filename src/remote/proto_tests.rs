@@ -7,7 +7,7 @@ use crate::lab::state::State;
 use crate::plan::error::PlanError;
 use crate::plan::flush::Tally;
 use crate::plan::verdict::Verdict;
-use crate::plan::{LinkSpec, Op, OpKind};
+use crate::plan::{Echo, ExecOutput, LinkSpec, Op, OpKind, PingMode};
 use crate::sys::{At, Netns, ObjectKey};
 
 fn ops() -> Vec<Op> {
@@ -58,6 +58,7 @@ fn requests() -> Vec<Request> {
         Request::Open {
             lab: "chapter4".into(),
             script: Some("/root/chapter4.rhai".into()),
+            machine: Some("h150".into()),
         },
         Request::Judge { ops: ops() },
         Request::Apply { ops: ops() },
@@ -65,6 +66,15 @@ fn requests() -> Vec<Request> {
         Request::Down,
         Request::Show,
         Request::Bye,
+        Request::Ping {
+            ns: Netns::named("ns1"),
+            dst: "10.0.0.2".parse().unwrap(),
+            mode: PingMode::ExpectNot,
+        },
+        Request::Exec {
+            ns: Netns::Root,
+            cmd: "echo hi".into(),
+        },
     ]
 }
 
@@ -121,6 +131,20 @@ fn replies() -> Vec<Reply> {
             message: "no lab is open".into(),
         },
         Reply::Bye,
+        Reply::Echo {
+            echo: Echo::Unreachable {
+                from: "10.0.0.1".parse().unwrap(),
+                code: 1,
+            },
+        },
+        Reply::Ran {
+            output: ExecOutput {
+                code: 2,
+                out: "a\nb".into(),
+                err: String::new(),
+                cut: [0, 7],
+            },
+        },
     ]
 }
 
@@ -157,7 +181,8 @@ fn the_first_lines_have_a_pinned_form() {
     assert_eq!(
         line(&Request::Open {
             lab: "l".into(),
-            script: None
+            script: None,
+            machine: None,
         }),
         "{\"req\":\"open\",\"lab\":\"l\",\"script\":null}\n"
     );

@@ -75,7 +75,7 @@ pub(crate) fn far_walk(k: &mut dyn Kernel, w: &FarWhy) -> Report {
         );
         return r;
     };
-    if !crate::why::l2::reach(k, &mut r, &vns, &br, &ons, &olink) {
+    if !crate::why::l2::reach(k, &mut r, (&vns, &br), &ons, &olink, None) {
         return r;
     }
     if arrive(k, &mut r, &ons, &olink, w.src, w.dst).is_none() {
