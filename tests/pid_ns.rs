@@ -309,3 +309,92 @@ lab mid: failed; nothing was applied
 "
     );
 }
+
+/// A port published as Docker publishes it, with no Docker and no `nc`: the host DNATs 8080 to
+/// P1's 80, FORWARD lets only that TCP port through (policy DROP), and the examples' listener
+/// answers in P1 (one connection, then it exits).
+const PUBLISHED: &str = r#"
+iptables -t nat -A PREROUTING -i uplink -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80
+iptables -P FORWARD DROP
+iptables -A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+iptables -A FORWARD -i docker0 -j ACCEPT
+iptables -A FORWARD -d 172.17.0.2/32 -o docker0 -p tcp -m tcp --dport 80 -j ACCEPT
+listen() {
+  rm -f /run/ready
+  nsenter -t $P1 -n "$TCP_LISTEN" 80 /run/ready > /run/peer & L=$!
+  for i in $(seq 50); do [ -e /run/ready ] && break; sleep 0.1; done
+}
+"#;
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn why_to_a_published_port_walks_the_syn_through_the_dnat_and_connects() {
+    let out = run(&format!(
+        r#"{PUBLISHED}
+listen
+"$NETSH" why wan 203.0.113.1:8080 | pids; echo "exit ${{PIPESTATUS[0]}}"
+wait $L; echo "the listener saw $(cat /run/peer)"
+# No listener any more: the container answers with a RST.
+"$NETSH" why wan 203.0.113.1 --tcp 8080 | pids | tail -3; echo "exit ${{PIPESTATUS[0]}}"
+"#
+    ));
+    assert_eq!(
+        out,
+        "why wan → 203.0.113.1:8080
+  [ok] wan: route to 203.0.113.1 dev eth0 src 203.0.113.2
+  [ok] wan: eth0 is up, cable to uplink in host
+  [ok] host: nat PREROUTING DNAT: destination 203.0.113.1:8080 becomes 172.17.0.2:80 (rule `-t nat -A PREROUTING -i uplink -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80`)
+  [ok] host: route to 172.17.0.2 dev docker0 (from 203.0.113.2, in on uplink)
+  [ok] host: ip_forward is 1
+  [ok] host: FORWARD uplink → docker0 accepted (rule `-d 172.17.0.2/32 -o docker0 -p tcp -m tcp --dport 80 -j ACCEPT`)
+  [ok] host: docker0 forwards to its port veth2, cable to eth0 in pid:P1 (sleep)
+  [ok] pid:P1 (sleep): 172.17.0.2 is local here (on eth0)
+  [ok] pid:P1 (sleep): the way back: route to 203.0.113.2 via 172.17.0.1 dev eth0
+  [ok] host: the way back: route to 203.0.113.2 dev uplink
+  [ok] host: FORWARD lets the replies back docker0 → uplink
+  [ok] wan: the reply arrives on eth0
+  probe: 203.0.113.1:8080 port reachable, listener answered
+verdict: clear
+exit 0
+the listener saw 203.0.113.2
+  [BROKEN] pid:P1 (sleep): nothing listens on TCP port 80 of 172.17.0.2 in pid:P1 (sleep): it answered the SYN with a RST
+  probe: 203.0.113.1:8080 host reached, port closed (RST)
+verdict: blocked — nothing listens on TCP port 80 of 172.17.0.2 in pid:P1 (sleep): it answered the SYN with a RST
+exit 1
+"
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn why_to_a_published_port_names_the_rule_that_drops_the_syn_and_scripts_ask_it_too() {
+    let out = run(&format!(
+        r#"{PUBLISHED}
+iptables -I FORWARD -p tcp -m tcp --dport 80 -j DROP
+cat > /run/w.rhai <<'EOR'
+let r = ns("wan").why("203.0.113.1", #{{ tcp: 8080 }});
+print(`script: ${{r.verdict}}, probe ${{r.probe}}`);
+EOR
+"$NETSH" run /run/w.rhai 2>&1 | grep '^script:'
+"$NETSH" why wan 203.0.113.1:8080 > /run/why.out; echo "exit $?"
+grep -v '^  \[ok\]' /run/why.out
+sed -n 's/^  fix: //p' /run/why.out | sed 's/$/;/' > /run/fix.rhai
+"$NETSH" run --lab fix /run/fix.rhai >/dev/null 2>&1 || echo "fix failed"
+listen
+"$NETSH" why wan 203.0.113.1:8080 | tail -2
+"#
+    ));
+    assert_eq!(
+        out,
+        "script: blocked, probe false
+exit 1
+why wan → 203.0.113.1:8080
+  [BROKEN] host: host's FORWARD chain drops the TCP SYN to port 80, uplink → docker0 (rule `-A FORWARD -p tcp -m tcp --dport 80 -j DROP`)
+  fix: iptables(\"-I FORWARD 1 -i uplink -o docker0 -s 203.0.113.2 -d 172.17.0.2 -p tcp --dport 80 -j ACCEPT\")
+  probe: no answer from 203.0.113.1:8080 (the SYN timed out)
+verdict: blocked — host's FORWARD chain drops the TCP SYN to port 80, uplink → docker0 (rule `-A FORWARD -p tcp -m tcp --dport 80 -j DROP`)
+  probe: 203.0.113.1:8080 port reachable, listener answered
+verdict: clear
+"
+    );
+}
