@@ -3,7 +3,9 @@
 //! default route via `docker0`, MASQUERADE on the host), with an outside namespace behind the
 //! host's uplink. `show` must list them with their processes and resolve `docker0`'s ports to
 //! them; `why pid:N` walks from them; a script adopts one (`ns("pid:N")`), adds a veth, and
-//! `down` removes just that; a process that exits is named, with what to do.
+//! `down` removes just that (`show --lab` lists it; `down --force` finds it with no journal); a
+//! process that exits is named, with what to do; `why` to a port published behind a DNAT walks
+//! a TCP SYN and connects.
 
 mod support;
 
@@ -395,6 +397,68 @@ why wan → 203.0.113.1:8080
 verdict: blocked — host's FORWARD chain drops the TCP SYN to port 80, uplink → docker0 (rule `-A FORWARD -p tcp -m tcp --dport 80 -j DROP`)
   probe: 203.0.113.1:8080 port reachable, listener answered
 verdict: clear
+"
+    );
+}
+
+/// A veth pair made inside a container's namespace, both ends there: nothing of it on the host.
+const INSIDE: &str = r#"
+cat > /run/inside.rhai <<EOR
+let web = ns("pid:$P1");
+web.veth("v1", "v1p").addr("10.96.0.1/24");
+EOR
+"#;
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn show_lab_lists_what_a_lab_made_in_a_container_and_down_force_finds_it_without_a_journal() {
+    let out = run(&format!(
+        r#"{INSIDE}
+before=$(nsenter -t $P1 -n ip -4 -j addr; nsenter -t $P1 -n ip -j route; nsenter -t $P1 -n ip -j link)
+"$NETSH" run /run/inside.rhai >/dev/null 2>&1 || echo "run failed"
+"$NETSH" show --lab inside | pids
+rm /run/netsh/inside.jsonl
+"$NETSH" down --lab inside 2>&1 | pids
+"$NETSH" down --lab inside --force 2>&1 | sed -E 's/ in [0-9]+ ms//'
+after=$(nsenter -t $P1 -n ip -4 -j addr; nsenter -t $P1 -n ip -j route; nsenter -t $P1 -n ip -j link)
+[ "$before" = "$after" ] && echo "the container is as it was"
+kill -0 $P1 && echo "the container lives"
+"#
+    ));
+    assert_eq!(
+        out,
+        "pid:P1 (namespace on host; sleep P1)
+  v1              veth    down 10.96.0.1/24 ↔ pid:P1/v1p
+  v1p             veth    down ↔ pid:P1/v1
+  ip_forward 0
+  policy INPUT ACCEPT, FORWARD ACCEPT, OUTPUT ACCEPT
+  firewall native nf_tables
+error: the journal of lab inside is missing, but the lab still stands: link v1 on pid:P1 (sleep), link v1p on pid:P1 (sleep)
+  help: `netsh down --lab inside --force` removes what carries its tag (netsh:inside) and restores the sysctls it set
+lab inside: 1 object removed
+the container is as it was
+the container lives
+"
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn show_lab_lists_only_what_the_lab_added_to_a_container_beside_its_bridge() {
+    let out = run(&format!(
+        r#"{SECOND}
+"$NETSH" run /run/second.rhai >/dev/null 2>&1 || echo "run failed"
+"$NETSH" show --lab second | pids | sed -n '/^pid:/,$p'
+"#
+    ));
+    assert_eq!(
+        out,
+        "pid:P1 (namespace on host; sleep P1)
+  eth1            veth    up   10.99.0.2/24 ↔ host/veth0
+  route 10.98.0.0/24 via 10.99.0.1 dev eth1
+  ip_forward 0
+  policy INPUT ACCEPT, FORWARD ACCEPT, OUTPUT ACCEPT
+  firewall native nf_tables
 "
     );
 }

@@ -132,7 +132,8 @@ fn standing(backend: &mut Netlink, lab: &str) -> Result<Vec<OpKind>, Error> {
             s.links.iter().any(|l| {
                 l.kind == Some(crate::sys::LinkKind::Veth)
                     && l.peer.is_none()
-                    && steps.iter().any(|st| st.touches(&stack(&s.name), &l.name))
+                    && crate::lab::sweep::ns_of(&s.name)
+                        .is_some_and(|ns| steps.iter().any(|st| st.touches(&ns, &l.name)))
             })
         });
         if !going {
@@ -141,13 +142,6 @@ fn standing(backend: &mut Netlink, lab: &str) -> Result<Vec<OpKind>, Error> {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     Ok(sweep_steps(&topology(backend, lab)?, lab))
-}
-
-fn stack(name: &str) -> crate::sys::Netns {
-    match name {
-        "host" => crate::sys::Netns::Root,
-        n => crate::sys::Netns::named(n),
-    }
 }
 
 /// Remove what carries the lab's tag; returns how many went.

@@ -5,7 +5,7 @@ use super::backend::Netlink;
 use super::capture;
 use crate::sys::enter::in_netns;
 use crate::sys::Netns;
-use crate::why::probe_tcp::Connect;
+use crate::why::connect::Connect;
 use crate::why::Sighting;
 use nix::errno::Errno;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};

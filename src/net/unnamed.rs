@@ -31,7 +31,9 @@ impl Netlink {
         names.extend(self.named_netns()?.into_iter().map(Netns::Named));
         let unnamed = match lab {
             None => self.unnamed_netns()?,
-            Some(_) => vec![],
+            // What a lab made in a namespace it adopted is found there too (`down --force`
+            // sweeps by tags when the journal is lost), named as the lab named it.
+            Some(l) => as_adopted(self.unnamed_netns()?, l),
         };
         names.extend(
             unnamed
@@ -42,6 +44,7 @@ impl Netlink {
     }
 
     /// The unnamed namespaces of this host (see the module's words), in the order found.
+    /// (`as_adopted` renames those a lab adopted.)
     pub(crate) fn unnamed_netns(&mut self) -> Result<Vec<Unnamed>, Failure> {
         let mut skip = BTreeSet::new();
         let mut known = vec![Some(std::path::PathBuf::from("/proc/thread-self/ns/net"))];
@@ -105,4 +108,31 @@ pub(crate) fn describe(stacks: &mut [StackState], unnamed: &[Unnamed]) {
             s.container = u.container.clone();
         }
     }
+}
+
+/// `found`, each namespace the lab `lab` adopted named as its journal names it (`pid:N` of the
+/// process the script named, where the scan may have met another of its processes first), and
+/// those still alive that the scan did not find (no longer linked to this stack) added.
+fn as_adopted(mut found: Vec<Unnamed>, lab: &str) -> Vec<Unnamed> {
+    let journal = crate::sys::enter::inode(None)
+        .ok()
+        .and_then(|ino| crate::lab::Journal::open(lab, ino).ok());
+    for f in journal.map(|j| j.adopted()).unwrap_or_default() {
+        if f.check().is_err() {
+            continue;
+        }
+        match found
+            .iter_mut()
+            .find(|u| (u.ns.dev, u.ns.ino) == (f.dev, f.ino))
+        {
+            Some(u) => u.ns.spec = f.spec,
+            None => found.push(Unnamed {
+                ns: f,
+                file: None,
+                processes: vec![],
+                container: None,
+            }),
+        }
+    }
+    found
 }

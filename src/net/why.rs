@@ -107,7 +107,7 @@ impl Kernel for Netlink {
         dst: IpAddr,
         port: u16,
         watch: &[Netns],
-    ) -> (crate::why::probe_tcp::Connect, Vec<Sighting>) {
+    ) -> (crate::why::connect::Connect, Vec<Sighting>) {
         self.connect_watched(ns, dst, port, watch)
     }
 

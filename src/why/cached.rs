@@ -132,7 +132,7 @@ impl Kernel for Cached<'_> {
         dst: IpAddr,
         port: u16,
         watch: &[Netns],
-    ) -> (super::probe_tcp::Connect, Vec<Sighting>) {
+    ) -> (super::connect::Connect, Vec<Sighting>) {
         self.inner.connect_seen(ns, dst, port, watch)
     }
 

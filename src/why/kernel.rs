@@ -65,8 +65,8 @@ pub trait Kernel {
         _dst: IpAddr,
         _port: u16,
         _watch: &[Netns],
-    ) -> (super::probe_tcp::Connect, Vec<Sighting>) {
-        (super::probe_tcp::Connect::Silent, vec![])
+    ) -> (super::connect::Connect, Vec<Sighting>) {
+        (super::connect::Connect::Silent, vec![])
     }
     /// The ICMP payload of the packet asked about (`why --size`); ping's 56 by default.
     fn payload(&mut self) -> usize {

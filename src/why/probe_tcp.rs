@@ -2,24 +2,12 @@
 //! that answers and a RST both say the packet got there; only the first is a working service:
 //! a RST on a path that looks clear is named at the namespace that sent it.
 
+use super::connect::Connect;
 use super::kernel::Kernel;
 use super::report::Report;
 use super::sighting::Sighting;
 use crate::sys::Netns;
 use std::net::IpAddr;
-
-/// What the TCP probe's SYN got back.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Connect {
-    /// A listener accepted the connection.
-    Answered,
-    /// The connection was refused: a RST (or an ICMP port unreachable), the host reached.
-    Refused,
-    /// Nothing came back before the bound.
-    Silent,
-    /// The sender's kernel or a router said there is no way there (errno words).
-    Unreachable(String),
-}
 
 /// The probe: whether it got through (a listener, or a RST from the far end), what packet
 /// sockets saw, and the answer itself (said in `r`).

@@ -138,7 +138,9 @@ pub(crate) fn judge(spec: &str, p: &Seen) -> Judged {
             continue;
         }
         let hit: Option<bool> = match opt {
-            o if super::l4::owns(p, o) => super::l4::hold(p, o, &args),
+            o if super::tcp_match::owns(p.tcp_port, o) => {
+                super::tcp_match::hold(p.tcp_port, p.icmp_type == 8, o, &args)
+            }
             "-j" | "--jump" | "-g" | "--goto" => {
                 j.target = arg.to_string();
                 j.goto = matches!(opt, "-g" | "--goto");
