@@ -462,3 +462,51 @@ fn show_lab_lists_only_what_the_lab_added_to_a_container_beside_its_bridge() {
 "
     );
 }
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn the_tcp_probes_segments_are_seen_along_the_path() {
+    let out = run(&format!(
+        r#"{PUBLISHED}
+iptables -I FORWARD -p tcp -m tcp --dport 80 -j DROP
+"$NETSH" why wan 203.0.113.1:8080 --json || true
+"#
+    ));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let seen: Vec<String> = v["sightings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let dir = if s["out"] == true { "out" } else { "in" };
+            let what = if s["reply"] == true { "reply" } else { "syn" };
+            format!(
+                "{} {} {dir} {what} {}",
+                s["at"].as_str().unwrap(),
+                s["dev"].as_str().unwrap(),
+                s["dst"].as_str().unwrap()
+            )
+        })
+        .collect();
+    // The SYN (and its retransmission) leaves wan and arrives on the host's uplink, DNATed
+    // nowhere further: FORWARD dropped it; nothing came back.
+    assert!(
+        seen.contains(&"wan eth0 out syn 203.0.113.1".to_string()),
+        "{seen:?}"
+    );
+    assert!(
+        seen.contains(&"host uplink in syn 203.0.113.1".to_string()),
+        "{seen:?}"
+    );
+    assert!(
+        !seen
+            .iter()
+            .any(|s| s.contains("docker0") || s.contains("reply")),
+        "{seen:?}"
+    );
+    assert_eq!(v["probe"], false);
+    assert_eq!(
+        v["probe_said"],
+        "no answer from 203.0.113.1:8080 (the SYN timed out)"
+    );
+}
