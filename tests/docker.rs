@@ -3,7 +3,9 @@
 //! under a parent of the test's own), with a container made from an image of busybox-static
 //! (`docker import`: no registry) that publishes a port. `show` must name the container behind
 //! its `docker0` port, `why pid:…` walk from it with its name in the hops, and a script adopt its
-//! namespace, add a route there, and `down` take just that back.
+//! namespace, add a route there, and `down` take just that back; `why` to the published port (a
+//! TCP SYN through dockerd's DNAT and DOCKER chains, a connect as the probe) is clear from
+//! outside and from the container, and names a DOCKER-USER drop and a container with no listener.
 
 mod support;
 
@@ -162,4 +164,62 @@ EOR
     // The same rules in the same chains in the same order, policies and user chains too.
     assert_eq!(netsh.stdout, dockerd);
     assert!(dockerd.contains("-A DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80\n"), "{dockerd}");
+}
+
+#[test]
+#[ignore = "needs docker.io, busybox-static"]
+fn why_to_the_published_port_from_outside_and_from_a_container() {
+    let out = run(r#"
+sysctl -qw net.ipv4.ip_forward=1
+"$NETSH" why wan 203.0.113.1:8080 | norm; echo "exit ${PIPESTATUS[0]}"
+"$NETSH" why pid:$CP 203.0.113.1:8080 | norm; echo "exit ${PIPESTATUS[0]}"
+iptables -I DOCKER-USER -p tcp -m tcp --dport 80 -j DROP
+"$NETSH" why wan 203.0.113.1:8080 | norm | grep -v '^  \[ok\]'; echo "exit ${PIPESTATUS[0]}"
+iptables -D DOCKER-USER -p tcp -m tcp --dport 80 -j DROP
+# A container publishing a port nothing listens on.
+/usr/bin/docker run -d --name idle -p 8081:80 bb /bin/busybox sleep 600 >/dev/null
+"$NETSH" why wan 203.0.113.1:8081 | norm | tail -3; echo "exit ${PIPESTATUS[0]}"
+/usr/bin/docker rm -f idle >/dev/null
+"#);
+    assert_eq!(
+        out,
+        "why wan → 203.0.113.1:8080
+  [ok] wan: route to 203.0.113.1 dev eth0 src 203.0.113.2
+  [ok] wan: eth0 is up, cable to uplink in host
+  [ok] host: nat PREROUTING DNAT: destination 203.0.113.1:8080 becomes 172.17.0.2:80 (rule `-t nat -A DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80`, reached by `-t nat -A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER`)
+  [ok] host: route to 172.17.0.2 dev docker0 (from 203.0.113.2, in on uplink)
+  [ok] host: ip_forward is 1
+  [ok] host: FORWARD uplink → docker0 accepted (rule `-A DOCKER -d 172.17.0.2/32 ! -i docker0 -o docker0 -p tcp -m tcp --dport 80 -j ACCEPT`, reached by `-A FORWARD -o docker0 -j DOCKER`)
+  [ok] host: docker0 forwards to its port vethX, cable to eth0 in NETNS (docker web)
+  [ok] NETNS (docker web): 172.17.0.2 is local here (on eth0)
+  [ok] NETNS (docker web): the way back: route to 203.0.113.2 via 172.17.0.1 dev eth0
+  [ok] host: the way back: route to 203.0.113.2 dev uplink
+  [ok] host: FORWARD lets the replies back docker0 → uplink
+  [ok] wan: the reply arrives on eth0
+  probe: 203.0.113.1:8080 port reachable, listener answered
+verdict: clear
+exit 0
+why pid:CP (docker web) → 203.0.113.1:8080
+  [ok] pid:CP (docker web): route to 203.0.113.1 via 172.17.0.1 dev eth0 src 172.17.0.2
+  [ok] pid:CP (docker web): eth0 is up, cable to vethX in host
+  [ok] host: vethX is a port of docker0
+  [ok] host: 172.17.0.1 is host's docker0
+  [ok] host: 203.0.113.1 is local here (on uplink)
+  [ok] host: the way back: route to 172.17.0.2 dev docker0
+  [ok] pid:CP (docker web): the reply arrives on eth0
+  probe: 203.0.113.1:8080 port reachable, listener answered
+verdict: clear
+exit 0
+why wan → 203.0.113.1:8080
+  [BROKEN] host: host's FORWARD chain drops the TCP SYN to port 80, uplink → docker0 (rule `-A DOCKER-USER -p tcp -m tcp --dport 80 -j DROP`, reached by `-A FORWARD -j DOCKER-USER`)
+  fix: iptables(\"-I FORWARD 1 -i uplink -o docker0 -s 203.0.113.2 -d 172.17.0.2 -p tcp --dport 80 -j ACCEPT\")
+  probe: no answer from 203.0.113.1:8080 (the SYN timed out)
+verdict: blocked — host's FORWARD chain drops the TCP SYN to port 80, uplink → docker0 (rule `-A DOCKER-USER -p tcp -m tcp --dport 80 -j DROP`, reached by `-A FORWARD -j DOCKER-USER`)
+exit 1
+  [BROKEN] NETNS (docker idle): nothing listens on TCP port 80 of 172.17.0.3 in NETNS (docker idle): it answered the SYN with a RST
+  probe: 203.0.113.1:8081 host reached, port closed (RST)
+verdict: blocked — nothing listens on TCP port 80 of 172.17.0.3 in NETNS (docker idle): it answered the SYN with a RST
+exit 1
+"
+    );
 }

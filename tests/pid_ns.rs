@@ -3,7 +3,9 @@
 //! default route via `docker0`, MASQUERADE on the host), with an outside namespace behind the
 //! host's uplink. `show` must list them with their processes and resolve `docker0`'s ports to
 //! them; `why pid:N` walks from them; a script adopts one (`ns("pid:N")`), adds a veth, and
-//! `down` removes just that; a process that exits is named, with what to do.
+//! `down` removes just that (`show --lab` lists it; `down --force` finds it with no journal); a
+//! process that exits is named, with what to do; `why` to a port published behind a DNAT walks
+//! a TCP SYN and connects.
 
 mod support;
 
@@ -307,5 +309,204 @@ netsh::missing
         their processes
 lab mid: failed; nothing was applied
 "
+    );
+}
+
+/// A port published as Docker publishes it, with no Docker and no `nc`: the host DNATs 8080 to
+/// P1's 80, FORWARD lets only that TCP port through (policy DROP), and the examples' listener
+/// answers in P1 (one connection, then it exits).
+const PUBLISHED: &str = r#"
+iptables -t nat -A PREROUTING -i uplink -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80
+iptables -P FORWARD DROP
+iptables -A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+iptables -A FORWARD -i docker0 -j ACCEPT
+iptables -A FORWARD -d 172.17.0.2/32 -o docker0 -p tcp -m tcp --dport 80 -j ACCEPT
+listen() {
+  rm -f /run/ready
+  nsenter -t $P1 -n "$TCP_LISTEN" 80 /run/ready > /run/peer & L=$!
+  for i in $(seq 50); do [ -e /run/ready ] && break; sleep 0.1; done
+}
+"#;
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn why_to_a_published_port_walks_the_syn_through_the_dnat_and_connects() {
+    let out = run(&format!(
+        r#"{PUBLISHED}
+listen
+"$NETSH" why wan 203.0.113.1:8080 | pids; echo "exit ${{PIPESTATUS[0]}}"
+wait $L; echo "the listener saw $(cat /run/peer)"
+# No listener any more: the container answers with a RST.
+"$NETSH" why wan 203.0.113.1 --tcp 8080 | pids | tail -3; echo "exit ${{PIPESTATUS[0]}}"
+"#
+    ));
+    assert_eq!(
+        out,
+        "why wan → 203.0.113.1:8080
+  [ok] wan: route to 203.0.113.1 dev eth0 src 203.0.113.2
+  [ok] wan: eth0 is up, cable to uplink in host
+  [ok] host: nat PREROUTING DNAT: destination 203.0.113.1:8080 becomes 172.17.0.2:80 (rule `-t nat -A PREROUTING -i uplink -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80`)
+  [ok] host: route to 172.17.0.2 dev docker0 (from 203.0.113.2, in on uplink)
+  [ok] host: ip_forward is 1
+  [ok] host: FORWARD uplink → docker0 accepted (rule `-d 172.17.0.2/32 -o docker0 -p tcp -m tcp --dport 80 -j ACCEPT`)
+  [ok] host: docker0 forwards to its port veth2, cable to eth0 in pid:P1 (sleep)
+  [ok] pid:P1 (sleep): 172.17.0.2 is local here (on eth0)
+  [ok] pid:P1 (sleep): the way back: route to 203.0.113.2 via 172.17.0.1 dev eth0
+  [ok] host: the way back: route to 203.0.113.2 dev uplink
+  [ok] host: FORWARD lets the replies back docker0 → uplink
+  [ok] wan: the reply arrives on eth0
+  probe: 203.0.113.1:8080 port reachable, listener answered
+verdict: clear
+exit 0
+the listener saw 203.0.113.2
+  [BROKEN] pid:P1 (sleep): nothing listens on TCP port 80 of 172.17.0.2 in pid:P1 (sleep): it answered the SYN with a RST
+  probe: 203.0.113.1:8080 host reached, port closed (RST)
+verdict: blocked — nothing listens on TCP port 80 of 172.17.0.2 in pid:P1 (sleep): it answered the SYN with a RST
+exit 1
+"
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn why_to_a_published_port_names_the_rule_that_drops_the_syn_and_scripts_ask_it_too() {
+    let out = run(&format!(
+        r#"{PUBLISHED}
+iptables -I FORWARD -p tcp -m tcp --dport 80 -j DROP
+cat > /run/w.rhai <<'EOR'
+let r = ns("wan").why("203.0.113.1", #{{ tcp: 8080 }});
+print(`script: ${{r.verdict}}, probe ${{r.probe}}`);
+EOR
+"$NETSH" run /run/w.rhai 2>&1 | grep '^script:'
+"$NETSH" why wan 203.0.113.1:8080 > /run/why.out; echo "exit $?"
+grep -v '^  \[ok\]' /run/why.out
+sed -n 's/^  fix: //p' /run/why.out | sed 's/$/;/' > /run/fix.rhai
+"$NETSH" run --lab fix /run/fix.rhai >/dev/null 2>&1 || echo "fix failed"
+listen
+"$NETSH" why wan 203.0.113.1:8080 | tail -2
+"#
+    ));
+    assert_eq!(
+        out,
+        "script: blocked, probe false
+exit 1
+why wan → 203.0.113.1:8080
+  [BROKEN] host: host's FORWARD chain drops the TCP SYN to port 80, uplink → docker0 (rule `-A FORWARD -p tcp -m tcp --dport 80 -j DROP`)
+  fix: iptables(\"-I FORWARD 1 -i uplink -o docker0 -s 203.0.113.2 -d 172.17.0.2 -p tcp --dport 80 -j ACCEPT\")
+  probe: no answer from 203.0.113.1:8080 (the SYN timed out)
+verdict: blocked — host's FORWARD chain drops the TCP SYN to port 80, uplink → docker0 (rule `-A FORWARD -p tcp -m tcp --dport 80 -j DROP`)
+  probe: 203.0.113.1:8080 port reachable, listener answered
+verdict: clear
+"
+    );
+}
+
+/// A veth pair made inside a container's namespace, both ends there: nothing of it on the host.
+const INSIDE: &str = r#"
+cat > /run/inside.rhai <<EOR
+let web = ns("pid:$P1");
+web.veth("v1", "v1p").addr("10.96.0.1/24");
+EOR
+"#;
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn show_lab_lists_what_a_lab_made_in_a_container_and_down_force_finds_it_without_a_journal() {
+    let out = run(&format!(
+        r#"{INSIDE}
+before=$(nsenter -t $P1 -n ip -4 -j addr; nsenter -t $P1 -n ip -j route; nsenter -t $P1 -n ip -j link)
+"$NETSH" run /run/inside.rhai >/dev/null 2>&1 || echo "run failed"
+"$NETSH" show --lab inside | pids
+rm /run/netsh/inside.jsonl
+"$NETSH" down --lab inside 2>&1 | pids
+"$NETSH" down --lab inside --force 2>&1 | sed -E 's/ in [0-9]+ ms//'
+after=$(nsenter -t $P1 -n ip -4 -j addr; nsenter -t $P1 -n ip -j route; nsenter -t $P1 -n ip -j link)
+[ "$before" = "$after" ] && echo "the container is as it was"
+kill -0 $P1 && echo "the container lives"
+"#
+    ));
+    assert_eq!(
+        out,
+        "pid:P1 (namespace on host; sleep P1)
+  v1              veth    down 10.96.0.1/24 ↔ pid:P1/v1p
+  v1p             veth    down ↔ pid:P1/v1
+  ip_forward 0
+  policy INPUT ACCEPT, FORWARD ACCEPT, OUTPUT ACCEPT
+  firewall native nf_tables
+error: the journal of lab inside is missing, but the lab still stands: link v1 on pid:P1 (sleep), link v1p on pid:P1 (sleep)
+  help: `netsh down --lab inside --force` removes what carries its tag (netsh:inside) and restores the sysctls it set
+lab inside: 1 object removed
+the container is as it was
+the container lives
+"
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn show_lab_lists_only_what_the_lab_added_to_a_container_beside_its_bridge() {
+    let out = run(&format!(
+        r#"{SECOND}
+"$NETSH" run /run/second.rhai >/dev/null 2>&1 || echo "run failed"
+"$NETSH" show --lab second | pids | sed -n '/^pid:/,$p'
+"#
+    ));
+    assert_eq!(
+        out,
+        "pid:P1 (namespace on host; sleep P1)
+  eth1            veth    up   10.99.0.2/24 ↔ host/veth0
+  route 10.98.0.0/24 via 10.99.0.1 dev eth1
+  ip_forward 0
+  policy INPUT ACCEPT, FORWARD ACCEPT, OUTPUT ACCEPT
+  firewall native nf_tables
+"
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn the_tcp_probes_segments_are_seen_along_the_path() {
+    let out = run(&format!(
+        r#"{PUBLISHED}
+iptables -I FORWARD -p tcp -m tcp --dport 80 -j DROP
+"$NETSH" why wan 203.0.113.1:8080 --json || true
+"#
+    ));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let seen: Vec<String> = v["sightings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let dir = if s["out"] == true { "out" } else { "in" };
+            let what = if s["reply"] == true { "reply" } else { "syn" };
+            format!(
+                "{} {} {dir} {what} {}",
+                s["at"].as_str().unwrap(),
+                s["dev"].as_str().unwrap(),
+                s["dst"].as_str().unwrap()
+            )
+        })
+        .collect();
+    // The SYN (and its retransmission) leaves wan and arrives on the host's uplink, DNATed
+    // nowhere further: FORWARD dropped it; nothing came back.
+    assert!(
+        seen.contains(&"wan eth0 out syn 203.0.113.1".to_string()),
+        "{seen:?}"
+    );
+    assert!(
+        seen.contains(&"host uplink in syn 203.0.113.1".to_string()),
+        "{seen:?}"
+    );
+    assert!(
+        !seen
+            .iter()
+            .any(|s| s.contains("docker0") || s.contains("reply")),
+        "{seen:?}"
+    );
+    assert_eq!(v["probe"], false);
+    assert_eq!(
+        v["probe_said"],
+        "no answer from 203.0.113.1:8080 (the SYN timed out)"
     );
 }

@@ -11,22 +11,24 @@ use crate::why::Report;
 use rhai::{Array, Dynamic, Engine, FuncRegistration, Map, NativeCallContext};
 
 impl Session {
-    /// `why` for a DF-set packet of `size` ICMP payload bytes (`None`: a plain ping).
+    /// `why` for a DF-set packet of `size` ICMP payload bytes (`None`: a plain ping), or for
+    /// a TCP connection to port `tcp`.
     pub(crate) fn why_sized(
         &mut self,
         st: &Stack,
         dst: &str,
         probe: bool,
-        size: Option<usize>,
+        (size, tcp): (Option<usize>, Option<u16>),
     ) -> Result<Report, DslError> {
         let ip = parse_ip(dst, "why target")?;
         self.flush()?;
-        Ok(crate::why::probe::why_sized(
+        Ok(crate::why::probe::why_as(
             self.backend.why_kernel(),
             &st.ns,
             ip,
             probe,
             size,
+            tcp,
         ))
     }
 }
@@ -58,18 +60,18 @@ pub(crate) fn to_map(r: &Report) -> Map {
 }
 
 pub(crate) fn register(engine: &mut Engine, shared: &Shared) {
-    let run = |s: &Shared, st: &Stack, dst: &str| run_sized(s, st, dst, None);
+    let run = |s: &Shared, st: &Stack, dst: &str| run_sized(s, st, dst, (None, None));
     let s = shared.clone();
     FuncRegistration::new("why")
         .with_comments([
-            "/// stack.why(addr, #{ size }) -> Map",
-            "/// as stack.why(addr), for a packet of size ICMP payload bytes with DF set (the path MTU)",
+            "/// stack.why(addr, #{ size, tcp }) -> Map",
+            "/// as stack.why(addr), for a packet of size ICMP payload bytes with DF set (the path MTU), or a TCP connection to port tcp (its SYN through -p tcp --dport rules, a connect as the probe)",
         ])
         .register_named(
             engine,
             ["stack", "addr", "opts"],
             move |ctx: NativeCallContext, st: Stack, dst: &str, m: Map| -> R<Map> {
-                size_opt(&m)
+                opts(&m)
                     .and_then(|n| run_sized(&s, &st, dst, n))
                     .or_else(|e| fail(&ctx, e))
             },
@@ -102,7 +104,12 @@ pub(crate) fn register(engine: &mut Engine, shared: &Shared) {
         );
 }
 
-fn run_sized(s: &Shared, st: &Stack, dst: &str, size: Option<usize>) -> Result<Map, DslError> {
+fn run_sized(
+    s: &Shared,
+    st: &Stack,
+    dst: &str,
+    size: (Option<usize>, Option<u16>),
+) -> Result<Map, DslError> {
     let mut sess = s.borrow_mut();
     let r = sess.why_sized(st, dst, true, size)?;
     if r.evaluated {
@@ -111,15 +118,37 @@ fn run_sized(s: &Shared, st: &Stack, dst: &str, size: Option<usize>) -> Result<M
     Ok(to_map(&r))
 }
 
-/// `#{ size: N }`: N from 0 to 65507 (the largest ICMP payload of an IPv4 packet).
-fn size_opt(m: &Map) -> Result<Option<usize>, DslError> {
-    if let Some(k) = m.keys().find(|k| k.as_str() != "size") {
+/// `#{ size: N }` or `#{ tcp: PORT }`, one of them.
+fn opts(m: &Map) -> Result<(Option<usize>, Option<u16>), DslError> {
+    if let Some(k) = m.keys().find(|k| !matches!(k.as_str(), "size" | "tcp")) {
         return Err(DslError::new(
             "netsh::why",
             format!("why has no option \"{k}\""),
-            "its option is size: why(ns1, \"10.0.0.2\", #{ size: 1400 })",
+            "its options are size and tcp: why(ns1, \"10.0.0.2\", #{ size: 1400 }), why(ns1, \"10.0.0.2\", #{ tcp: 80 })",
         ));
     }
+    let Some(v) = m.get("tcp") else {
+        return Ok((size_opt(m)?, None));
+    };
+    if m.contains_key("size") {
+        return Err(DslError::new(
+            "netsh::why",
+            "why's size sizes a ping; a TCP port is probed with a connect",
+            "give one of them: #{ size: 1400 } or #{ tcp: 80 }",
+        ));
+    }
+    match v.as_int() {
+        Ok(n) if (1..=65535).contains(&n) => Ok((None, Some(n as u16))),
+        _ => Err(DslError::new(
+            "netsh::why",
+            format!("why's tcp must be a port from 1 to 65535, not {v}"),
+            "e.g. #{ tcp: 80 }",
+        )),
+    }
+}
+
+/// `#{ size: N }`: N from 0 to 65507 (the largest ICMP payload of an IPv4 packet).
+fn size_opt(m: &Map) -> Result<Option<usize>, DslError> {
     let Some(v) = m.get("size") else {
         return Ok(None);
     };

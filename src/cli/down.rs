@@ -69,12 +69,15 @@ pub fn down(a: DownArgs) -> Result<(), Error> {
             .filter(|e| !journal.entries.iter().any(|j| j.key == e.key))
             .collect(),
     };
+    // A journal lost may have named namespaces the lab adopted: every one linked here is
+    // searched for the lab's tag.
+    let every = found != Found::Whole;
     if a.force {
         let done = undo(&mut backend, &journal.undoable_of(&lost), &lab);
-        removed += done.removed + sweep(&mut backend, &lab, &mut failed)?;
+        removed += done.removed + sweep(&mut backend, &lab, every, &mut failed)?;
         failed.extend(done.failed);
     } else if !whole {
-        let standing = standing(&mut backend, &lab)?;
+        let standing = standing(&mut backend, &lab, every)?;
         if !standing.is_empty() || !lost.is_empty() {
             return Err(Error::Failed(still_standing(&lab, found, &standing, &lost)));
         }
@@ -116,23 +119,31 @@ fn remove_journal(lab: &str) -> Result<(), Error> {
     removed.map_err(|e| Error::failed(format!("cannot remove {}: {e}", path.display())))
 }
 
-fn topology(backend: &mut Netlink, lab: &str) -> Result<crate::lab::state::State, Error> {
-    backend
-        .topology(Some(lab))
-        .map_err(|f| Error::failed(format!("cannot read the state: {}", f.message)))
+/// The lab's state; with `every`, searched in every unnamed namespace linked here.
+fn topology(
+    backend: &mut Netlink,
+    lab: &str,
+    every: bool,
+) -> Result<crate::lab::state::State, Error> {
+    match every {
+        true => backend.topology_swept(lab),
+        false => backend.topology(Some(lab)),
+    }
+    .map_err(|f| Error::failed(format!("cannot read the state: {}", f.message)))
 }
 
 /// What carries the lab's tag. A veth whose other end was in a namespace just deleted goes
 /// with it a moment later (the kernel dismantles a namespace in the background): wait for it.
-fn standing(backend: &mut Netlink, lab: &str) -> Result<Vec<OpKind>, Error> {
+fn standing(backend: &mut Netlink, lab: &str, every: bool) -> Result<Vec<OpKind>, Error> {
     for _ in 0..30 {
-        let state = topology(backend, lab)?;
+        let state = topology(backend, lab, every)?;
         let steps = sweep_steps(&state, lab);
         let going = state.stacks.iter().any(|s| {
             s.links.iter().any(|l| {
                 l.kind == Some(crate::sys::LinkKind::Veth)
                     && l.peer.is_none()
-                    && steps.iter().any(|st| st.touches(&stack(&s.name), &l.name))
+                    && crate::lab::sweep::ns_of(&s.name)
+                        .is_some_and(|ns| steps.iter().any(|st| st.touches(&ns, &l.name)))
             })
         });
         if !going {
@@ -140,24 +151,18 @@ fn standing(backend: &mut Netlink, lab: &str) -> Result<Vec<OpKind>, Error> {
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    Ok(sweep_steps(&topology(backend, lab)?, lab))
-}
-
-fn stack(name: &str) -> crate::sys::Netns {
-    match name {
-        "host" => crate::sys::Netns::Root,
-        n => crate::sys::Netns::named(n),
-    }
+    Ok(sweep_steps(&topology(backend, lab, every)?, lab))
 }
 
 /// Remove what carries the lab's tag; returns how many went.
 fn sweep(
     backend: &mut Netlink,
     lab: &str,
+    every: bool,
     failed: &mut Vec<(OpKind, Failure)>,
 ) -> Result<usize, Error> {
     let mut removed = 0;
-    for step in sweep_steps(&topology(backend, lab)?, lab) {
+    for step in sweep_steps(&topology(backend, lab, every)?, lab) {
         match backend.apply(std::slice::from_ref(&step)) {
             Ok(()) => removed += 1,
             Err((_, f)) if already_gone(f.errno) => {}
@@ -165,7 +170,7 @@ fn sweep(
         }
     }
     // Wait for the veths that go with the deleted namespaces, so a run right after finds none.
-    standing(backend, lab)?;
+    standing(backend, lab, every)?;
     Ok(removed)
 }
 

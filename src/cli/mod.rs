@@ -158,8 +158,12 @@ pub struct DownArgs {
 pub struct WhyArgs {
     /// A namespace in /run/netns, `host`, `pid:PID` (a process's namespace) or a namespace file
     pub namespace: String,
-    /// The address to reach
+    /// The address to reach; ADDRESS:PORT asks about a TCP connection to that port
     pub address: String,
+    /// A TCP connection to this port instead of a ping (as ADDRESS:PORT): rules with
+    /// `-p tcp --dport` (a published port's DNAT) match, and the probe is a connect
+    #[arg(long, value_name = "PORT", conflicts_with = "size")]
+    pub tcp: Option<u16>,
     /// The ICMP payload in bytes, sent with Don't Fragment: whether a packet that size fits
     /// the path's MTUs (default: a plain ping, 56 bytes)
     #[arg(long, value_parser = clap::value_parser!(u16).range(0..=65507))]

@@ -45,6 +45,7 @@ pub fn show(a: ShowArgs) -> Result<(), Error> {
         };
         let keep = journal.stacks();
         state.stacks.retain(|s| keep.contains(&s.name));
+        adopted_only_the_labs(&mut state, &journal, lab);
     }
     state.mark_machines(&machines(a.lab.as_deref()));
     // The real machines the lab (or every lab) is bound to, each asked for its part.
@@ -74,6 +75,48 @@ pub fn show(a: ShowArgs) -> Result<(), Error> {
         print!("{}", text(&state, &far));
     }
     Ok(())
+}
+
+/// A namespace the lab adopted is someone else's: of it, only what the lab made there is shown
+/// (its links: tagged, the other end of a tagged veth (a veth's tag is on the end it was made
+/// from), or named in the journal; and the routes the journal lists).
+fn adopted_only_the_labs(state: &mut State, journal: &Journal, lab: &str) {
+    use crate::sys::ObjectKey;
+    let tag = crate::firewall::rule::tag(lab);
+    let tagged: BTreeSet<(String, String)> = state
+        .stacks
+        .iter()
+        .flat_map(|s| s.links.iter().map(move |l| (s, l)))
+        .filter(|(_, l)| l.alias.as_deref() == Some(tag.as_str()))
+        .map(|(s, l)| (s.name.clone(), l.name.clone()))
+        .collect();
+    for s in state
+        .stacks
+        .iter_mut()
+        .filter(|s| crate::sys::nsfile::is_spec(&s.name))
+    {
+        let here = |ns: &crate::sys::Netns| ns.local() == Some(s.name.as_str());
+        let mut links = BTreeSet::new();
+        let mut routes = BTreeSet::new();
+        for e in &journal.entries {
+            match &e.key {
+                ObjectKey::Link { ns, name } if here(ns) => links.insert(name.clone()),
+                ObjectKey::Addr { ns, link, .. } if here(ns) => links.insert(link.clone()),
+                ObjectKey::Route { ns, dst } if here(ns) => {
+                    routes.insert(crate::plan::render::dst_text(dst))
+                }
+                _ => false,
+            };
+        }
+        s.links.retain(|l| {
+            l.alias.as_deref() == Some(tag.as_str())
+                || links.contains(&l.name)
+                || l.peer
+                    .as_ref()
+                    .is_some_and(|p| tagged.contains(&(p.stack.clone(), p.link.clone())))
+        });
+        s.routes.retain(|r| routes.contains(&r.dst));
+    }
 }
 
 /// The simulated hosts the journals here name: the lab's, or every lab's.

@@ -1,5 +1,5 @@
-//! `netsh why NAMESPACE ADDRESS [--json]`: on a live host, with no lab and no journal. Prints
-//! each hop, then `verdict: clear` (exit 0) or `verdict: blocked — …` (exit 1).
+//! `netsh why NAMESPACE ADDRESS[:PORT] [--tcp PORT] [--json]`: on a live host, with no lab and
+//! no journal. Prints each hop, then `verdict: clear` (exit 0) or `verdict: blocked — …` (exit 1).
 
 use super::error::Error;
 use super::run::{has_net_admin, root_diag, SANDBOX_SEEN_FROM_INSIDE};
@@ -7,7 +7,7 @@ use super::WhyArgs;
 use crate::plan::Observe;
 use crate::script::diagnostic::Diag;
 use crate::sys::Netns;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 
 pub fn why(a: WhyArgs) -> Result<(), Error> {
     let usage = |message: String, help: String| {
@@ -17,12 +17,34 @@ pub fn why(a: WhyArgs) -> Result<(), Error> {
             Some(help),
         )))
     };
-    let Ok(dst) = a.address.parse::<IpAddr>() else {
-        return usage(
-            format!("{:?} is not an IP address", a.address),
-            "give the address to reach, e.g. netsh why ns1 172.31.131.150".into(),
-        );
+    let (dst, port) = match (a.address.parse::<IpAddr>(), a.address.parse::<SocketAddr>()) {
+        (Ok(ip), _) => (ip, None),
+        (_, Ok(s)) => (s.ip(), Some(s.port())),
+        _ => {
+            return usage(
+                format!("{:?} is not an IP address", a.address),
+                "give the address to reach, e.g. netsh why ns1 172.31.131.150 (or 172.31.131.150:80 for a TCP port)".into(),
+            )
+        }
     };
+    let tcp = match (port, a.tcp) {
+        (Some(p), Some(q)) if p != q => {
+            return usage(
+                format!("two ports asked about: {} and --tcp {q}", a.address),
+                format!("give one: netsh why {} {dst}:{q}", a.namespace),
+            )
+        }
+        (p, q) => p.or(q),
+    };
+    if let (Some(_), Some(_)) = (tcp, a.size) {
+        return usage(
+            "--size sizes a ping; a TCP port is probed with a connect".into(),
+            format!(
+                "ask one at a time: netsh why {} {dst} --size N",
+                a.namespace
+            ),
+        );
+    }
     if !has_net_admin() {
         let stack = match a.namespace.as_str() {
             "host" => "host()".to_string(),
@@ -60,9 +82,11 @@ pub fn why(a: WhyArgs) -> Result<(), Error> {
     let machines = crate::sys::enter::inode(None)
         .map(|ino| crate::lab::shown::remotes(None, ino))
         .unwrap_or_default();
-    let r = match machines.is_empty() {
-        true => crate::why::probe::why_sized(Some(&mut backend), &ns, dst, true, size),
-        false => crate::remote::why_across::why_reaching(&mut backend, &ns, dst, size, &machines),
+    let r = match (machines.is_empty(), tcp) {
+        (false, None) => {
+            crate::remote::why_across::why_reaching(&mut backend, &ns, dst, size, &machines)
+        }
+        _ => crate::why::probe::why_as(Some(&mut backend), &ns, dst, true, size, tcp),
     };
     if a.json {
         println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());

@@ -24,7 +24,25 @@ impl Journal {
         {
             keep.push("host".into());
         }
+        for f in self.adopted() {
+            if !keep.contains(&f.spec) {
+                keep.push(f.spec);
+            }
+        }
         keep
+    }
+
+    /// The namespaces this lab adopted (by process or file), each once, as it named them.
+    pub(crate) fn adopted(&self) -> Vec<crate::sys::nsfile::NsFile> {
+        let mut out: Vec<crate::sys::nsfile::NsFile> = vec![];
+        for e in &self.entries {
+            if let Netns::Adopted(f) = &e.ns {
+                if !out.contains(f) {
+                    out.push((**f).clone());
+                }
+            }
+        }
+        out
     }
 }
 

@@ -40,21 +40,26 @@ pub(crate) struct Seen {
 /// A packet socket that sees every link of the namespace it was opened in (`None`: the
 /// caller's), with the ICMP filter attached.
 pub(crate) fn open(ns: Option<&Path>) -> io::Result<OwnedFd> {
-    in_netns(ns, || -> io::Result<OwnedFd> {
+    open_proto(ns, 1)
+}
+
+/// `open`, letting in IPv4 packets of IP protocol `proto` (1: ICMP, 6: TCP).
+pub(crate) fn open_proto(ns: Option<&Path>, proto: u8) -> io::Result<OwnedFd> {
+    in_netns(ns, move || -> io::Result<OwnedFd> {
         let fd = socket(
             AddressFamily::Packet,
             SockType::Raw,
             SockFlag::SOCK_CLOEXEC | SockFlag::SOCK_NONBLOCK,
             SockProtocol::EthAll,
         )?;
-        attach_icmp_filter(&fd)?;
+        attach_filter(&fd, proto)?;
         Ok(fd)
     })?
 }
 
-/// `ip and icmp`, as the kernel's classic BPF: the protocol from the skb (whatever the link
-/// layer), the IP protocol byte from the network header.
-fn attach_icmp_filter(fd: &OwnedFd) -> io::Result<()> {
+/// `ip and icmp` (or another IP protocol), as the kernel's classic BPF: the protocol from the
+/// skb (whatever the link layer), the IP protocol byte from the network header.
+fn attach_filter(fd: &OwnedFd, proto: u8) -> io::Result<()> {
     const SKF_AD_PROTOCOL: u32 = 0xffff_f000;
     const SKF_NET_OFF: u32 = 0xfff0_0000;
     let op = |code: u16, jt: u8, jf: u8, k: u32| libc::sock_filter { code, jt, jf, k };
@@ -62,7 +67,7 @@ fn attach_icmp_filter(fd: &OwnedFd) -> io::Result<()> {
         op(0x28, 0, 0, SKF_AD_PROTOCOL), // ldh proto
         op(0x15, 0, 3, 0x0800),          // jeq IPv4
         op(0x30, 0, 0, SKF_NET_OFF + 9), // ldb ip[9]
-        op(0x15, 0, 1, 1),               // jeq ICMP
+        op(0x15, 0, 1, proto.into()),    // jeq ICMP (or proto)
         op(0x06, 0, 0, 0x0004_0000),     // ret whole packet
         op(0x06, 0, 0, 0),               // ret drop
     ];
@@ -89,11 +94,16 @@ fn attach_icmp_filter(fd: &OwnedFd) -> io::Result<()> {
 /// Everything queued on `fd` that is an echo request or reply with identifier `id`, in the
 /// order the kernel queued it. Never waits.
 pub(crate) fn drain(fd: &OwnedFd, id: u16) -> Vec<Seen> {
+    drain_by(fd, |pkt| echo(pkt, id))
+}
+
+/// Everything queued on `fd` that `keep` reads from its IPv4 packet. Never waits.
+pub(crate) fn drain_by(fd: &OwnedFd, keep: impl Fn(&[u8]) -> Option<Seen>) -> Vec<Seen> {
     let mut out = vec![];
     let mut buf = [0u8; 2048];
     for _ in 0..MAX_READ {
         match recvfrom::<LinkAddr>(fd.as_raw_fd(), &mut buf) {
-            Ok((n, Some(a))) => out.extend(parse(&buf[..n.min(buf.len())], &a, id)),
+            Ok((n, Some(a))) => out.extend(parse(&buf[..n.min(buf.len())], &a, &keep)),
             Ok((_, None)) | Err(Errno::EINTR) => {}
             Err(_) => break,
         }
@@ -101,7 +111,7 @@ pub(crate) fn drain(fd: &OwnedFd, id: u16) -> Vec<Seen> {
     out
 }
 
-fn parse(frame: &[u8], a: &LinkAddr, id: u16) -> Option<Seen> {
+fn parse(frame: &[u8], a: &LinkAddr, keep: impl Fn(&[u8]) -> Option<Seen>) -> Option<Seen> {
     // Ethernet (and loopback, which has the same header) carries 14 bytes before IP.
     let eth = matches!(a.hatype(), 1 | 772);
     let (mac, pkt) = if eth {
@@ -110,7 +120,7 @@ fn parse(frame: &[u8], a: &LinkAddr, id: u16) -> Option<Seen> {
     } else {
         (None, frame)
     };
-    let echo = echo(pkt, id)?;
+    let echo = keep(pkt)?;
     Some(Seen {
         ifindex: a.ifindex() as u32,
         pkttype: a.pkttype(),
@@ -146,6 +156,36 @@ pub(crate) fn echo(pkt: &[u8], id: u16) -> Option<Seen> {
     })
 }
 
+/// A segment of the TCP probe's connection (its client port `port`): the SYN and what follows
+/// it from the client (a request), or the server's answer, SYN-ACK or RST (a reply).
+pub(crate) fn segment(pkt: &[u8], port: u16) -> Option<Seen> {
+    if pkt.len() < 20 || pkt[0] >> 4 != 4 || pkt[9] != 6 {
+        return None;
+    }
+    let ihl = usize::from(pkt[0] & 0x0f) * 4;
+    let tcp = pkt.get(ihl..ihl + 14)?;
+    let (sport, dport) = (
+        u16::from_be_bytes([tcp[0], tcp[1]]),
+        u16::from_be_bytes([tcp[2], tcp[3]]),
+    );
+    let reply = match (sport == port, dport == port) {
+        (true, _) => false,
+        (_, true) => true,
+        _ => return None,
+    };
+    let ip = |o: usize| Ipv4Addr::new(pkt[o], pkt[o + 1], pkt[o + 2], pkt[o + 3]);
+    Some(Seen {
+        ifindex: 0,
+        pkttype: 0,
+        mac: None,
+        src: ip(12),
+        dst: ip(16),
+        reply,
+        // The TCP flags: which segment of the handshake it was.
+        seq: tcp[13].into(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,5 +212,22 @@ mod tests {
         assert_eq!(echo(&packet(8, 8, 3), 7), None); // someone else's ping
         assert_eq!(echo(&packet(3, 7, 3), 7), None); // unreachable, not an echo
         assert_eq!(echo(&packet(8, 7, 3)[..24], 7), None); // truncated
+    }
+
+    #[test]
+    fn only_the_probes_segments_are_kept() {
+        let mut p = vec![0u8; 40];
+        p[0] = 0x45;
+        p[9] = 6;
+        p[20..22].copy_from_slice(&40000u16.to_be_bytes());
+        p[22..24].copy_from_slice(&80u16.to_be_bytes());
+        p[33] = 0x02; // SYN
+        let syn = segment(&p, 40000).unwrap();
+        assert_eq!((syn.reply, syn.seq), (false, 2));
+        p[20..24].copy_from_slice(&[0, 80, 0x9c, 0x40]);
+        assert!(segment(&p, 40000).unwrap().reply);
+        assert_eq!(segment(&p, 40001), None); // another connection
+        p[9] = 1;
+        assert_eq!(segment(&p, 40000), None); // not TCP
     }
 }

@@ -21,6 +21,7 @@ pub(crate) mod observe;
 pub(crate) mod ping;
 pub(crate) mod ping_df;
 pub(crate) mod probe;
+pub(crate) mod probe_tcp;
 pub(crate) mod qdisc;
 pub(crate) mod reads;
 pub(crate) mod route_get;

@@ -25,7 +25,17 @@ struct Raw {
 
 impl Netlink {
     pub(crate) fn topology(&mut self, lab: Option<&str>) -> Result<State, Failure> {
-        let (names, unnamed) = self.stacks_to_show(lab)?;
+        self.topology_in(lab, false)
+    }
+
+    /// A lab's state with every unnamed namespace linked here searched too, not only those its
+    /// journal adopted: what `down --force` sweeps when the journal is lost.
+    pub(crate) fn topology_swept(&mut self, lab: &str) -> Result<State, Failure> {
+        self.topology_in(Some(lab), true)
+    }
+
+    fn topology_in(&mut self, lab: Option<&str>, every: bool) -> Result<State, Failure> {
+        let (names, unnamed) = self.stacks_to_show(lab, every)?;
         let mut raws: HashMap<Netns, Vec<Raw>> = HashMap::new();
         let mut nsids: HashMap<Netns, HashMap<i32, Netns>> = HashMap::new();
         let mut stacks = vec![];

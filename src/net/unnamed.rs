@@ -26,12 +26,15 @@ impl Netlink {
     pub(crate) fn stacks_to_show(
         &mut self,
         lab: Option<&str>,
+        every: bool,
     ) -> Result<(Vec<Netns>, Vec<Unnamed>), Failure> {
         let mut names: Vec<Netns> = vec![Netns::Root];
         names.extend(self.named_netns()?.into_iter().map(Netns::Named));
         let unnamed = match lab {
             None => self.unnamed_netns()?,
-            Some(_) => vec![],
+            // What a lab made in a namespace it adopted is found there too, named as the lab
+            // named it; with `every` (the journal lost), in any linked here.
+            Some(l) => as_adopted(self.unnamed_netns()?, l, every),
         };
         names.extend(
             unnamed
@@ -42,6 +45,7 @@ impl Netlink {
     }
 
     /// The unnamed namespaces of this host (see the module's words), in the order found.
+    /// (`as_adopted` renames those a lab adopted.)
     pub(crate) fn unnamed_netns(&mut self) -> Result<Vec<Unnamed>, Failure> {
         let mut skip = BTreeSet::new();
         let mut known = vec![Some(std::path::PathBuf::from("/proc/thread-self/ns/net"))];
@@ -105,4 +109,45 @@ pub(crate) fn describe(stacks: &mut [StackState], unnamed: &[Unnamed]) {
             s.container = u.container.clone();
         }
     }
+}
+
+/// The namespaces the lab `lab` adopted, as its journal names them (`pid:N` of the process the
+/// script named, where the scan may have met another of its processes first), the scan's
+/// details kept; those still alive that the scan did not find (no longer linked here) too.
+/// With `every`, the rest of `found` as well. (Not every namespace linked here by default: a
+/// machine of the lab simulated in a namespace here holds that machine's objects, with the same
+/// tag.)
+fn as_adopted(found: Vec<Unnamed>, lab: &str, every: bool) -> Vec<Unnamed> {
+    let journal = crate::sys::enter::inode(None)
+        .ok()
+        .and_then(|ino| crate::lab::Journal::open(lab, ino).ok());
+    let mut out: Vec<Unnamed> = vec![];
+    for f in journal.map(|j| j.adopted()).unwrap_or_default() {
+        if f.check().is_err() {
+            continue;
+        }
+        let scanned = found
+            .iter()
+            .find(|u| (u.ns.dev, u.ns.ino) == (f.dev, f.ino));
+        out.push(match scanned {
+            Some(u) => Unnamed { ns: f, ..u.clone() },
+            None => Unnamed {
+                ns: f,
+                file: None,
+                processes: vec![],
+                container: None,
+            },
+        });
+    }
+    if every {
+        let rest: Vec<Unnamed> = found
+            .into_iter()
+            .filter(|u| {
+                !out.iter()
+                    .any(|o| (o.ns.dev, o.ns.ino) == (u.ns.dev, u.ns.ino))
+            })
+            .collect();
+        out.extend(rest);
+    }
+    out
 }

@@ -39,20 +39,26 @@ impl Netlink {
                 s.extend(capture::drain(fd, id));
             }
         }
+        let seen = socks.iter().map(|(w, _)| w.clone()).zip(seen).collect();
+        (got, self.sightings(seen))
+    }
+
+    /// What each namespace's packet socket saw, with its links named.
+    pub(crate) fn sightings(&mut self, seen: Vec<(Netns, Vec<Seen>)>) -> Vec<Sighting> {
         let mut out = vec![];
-        for ((w, _), seen) in socks.iter().zip(seen) {
+        for (w, seen) in seen {
             if seen.is_empty() {
                 continue;
             }
-            let names = match self.handle(w) {
+            let names = match self.handle(&w) {
                 Ok(h) => self
                     .block_on(super::neigh::link_names(&h))
                     .unwrap_or_default(),
                 Err(_) => Default::default(),
             };
-            out.extend(seen.into_iter().map(|s| sighting(w, &names, s)));
+            out.extend(seen.into_iter().map(|s| sighting(&w, &names, s)));
         }
-        (got, out)
+        out
     }
 }
 

@@ -101,6 +101,16 @@ impl Kernel for Netlink {
         self.ping_watched(ns, dst, watch)
     }
 
+    fn connect_seen(
+        &mut self,
+        ns: &Netns,
+        dst: IpAddr,
+        port: u16,
+        watch: &[Netns],
+    ) -> (crate::why::connect::Connect, Vec<Sighting>) {
+        self.connect_watched(ns, dst, port, watch)
+    }
+
     fn qdiscs(&mut self, ns: &Netns, dev: &str) -> Vec<(String, &'static str)> {
         let Ok(handle) = self.handle(ns) else {
             return vec![];

@@ -22,6 +22,9 @@ pub(crate) struct Cached<'a> {
     l2: HashMap<Netns, Vec<LinkL2>>,
     /// The ICMP payload asked about (`why --size`).
     pub(crate) payload: usize,
+    /// The TCP port asked about (`why ADDR:PORT`), and where DNATs sent it on (address, port).
+    pub(crate) tcp: Option<u16>,
+    tcp_to: Vec<(IpAddr, u16)>,
 }
 
 impl<'a> Cached<'a> {
@@ -34,6 +37,8 @@ impl<'a> Cached<'a> {
             sysctls: HashMap::new(),
             l2: HashMap::new(),
             payload: 56,
+            tcp: None,
+            tcp_to: vec![],
         }
     }
 }
@@ -110,6 +115,25 @@ impl Kernel for Cached<'_> {
 
     fn payload(&mut self) -> usize {
         self.payload
+    }
+
+    fn tcp_port(&mut self, service: IpAddr) -> Option<u16> {
+        let to = self.tcp_to.iter().rev().find(|(a, _)| *a == service);
+        self.tcp.map(|p| to.map_or(p, |(_, q)| *q))
+    }
+
+    fn tcp_dnat(&mut self, to: IpAddr, port: u16) {
+        self.tcp_to.push((to, port));
+    }
+
+    fn connect_seen(
+        &mut self,
+        ns: &Netns,
+        dst: IpAddr,
+        port: u16,
+        watch: &[Netns],
+    ) -> (super::connect::Connect, Vec<Sighting>) {
+        self.inner.connect_seen(ns, dst, port, watch)
     }
 
     fn ping_seen(&mut self, ns: &Netns, dst: IpAddr, watch: &[Netns]) -> (bool, Vec<Sighting>) {

@@ -38,7 +38,11 @@ fn filter_forward(k: &mut dyn Kernel, r: &mut Report, cur: &Netns, p: &Packet) -
                 &format!("forward(#{{ \"in\": \"{i}\", out: \"{out}\" }})"),
             )
         };
-        let what = if reply { "the replies " } else { "" };
+        let what = match (reply, s.tcp_port) {
+            (true, _) => "the replies ".to_string(),
+            (false, Some(port)) => format!("the TCP SYN to port {port}, "),
+            (false, None) => String::new(),
+        };
         r.block(
             cur,
             format!("{cur}'s FORWARD chain drops {what}{i} → {out} ({})", by(&o)),

@@ -11,7 +11,9 @@ use crate::sys::Netns;
 
 /// Where the packet is, in people's words: `the echo request` or `the echo reply`.
 pub(crate) fn what(p: &Seen) -> &'static str {
-    if p.icmp_type == 8 {
+    if let Some(w) = super::l4::what(p) {
+        w
+    } else if p.icmp_type == 8 {
         "the echo request"
     } else {
         "the echo reply"
@@ -55,7 +57,12 @@ pub(crate) fn accept_first(ns: &Netns, table: &str, chain: &str, p: &Seen) -> St
         m.push(format!("-o {o}"));
     }
     if p.state == "NEW" || table == "raw" {
-        m.push(format!("-s {} -d {} -p icmp", p.src, p.dst));
+        m.push(format!(
+            "-s {} -d {} {}",
+            p.src,
+            p.dst,
+            super::l4::proto_match(p)
+        ));
     } else {
         m.push("-m conntrack --ctstate RELATED,ESTABLISHED".into());
     }
@@ -197,10 +204,11 @@ pub(crate) fn cross(
                 );
                 return None;
             }
+            let (was, now) = super::l4::dnat(k, &o, &mut p, d);
             r.hop(
                 ns,
                 format!(
-                    "{name} DNAT: destination {} becomes {d} ({})",
+                    "{name} DNAT: destination {}{was} becomes {d}{now} ({})",
                     p.dst,
                     by(&o)
                 ),

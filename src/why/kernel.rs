@@ -50,6 +50,24 @@ pub trait Kernel {
     fn ping_df(&mut self, ns: &Netns, dst: IpAddr, _payload: usize) -> bool {
         self.ping(ns, dst)
     }
+    /// The TCP port of the connection asked about (`why ADDR:PORT`), toward `service` (the
+    /// port a DNAT to it rewrote); `None`: an ICMP echo.
+    fn tcp_port(&mut self, _service: IpAddr) -> Option<u16> {
+        None
+    }
+    /// A DNAT sends the connection asked about on to `to`:`port`.
+    fn tcp_dnat(&mut self, _to: IpAddr, _port: u16) {}
+    /// The TCP probe, watched: a connect from `ns` to `dst`:`port` (bounded), and what packet
+    /// sockets in `watch` saw of its segments.
+    fn connect_seen(
+        &mut self,
+        _ns: &Netns,
+        _dst: IpAddr,
+        _port: u16,
+        _watch: &[Netns],
+    ) -> (super::connect::Connect, Vec<Sighting>) {
+        (super::connect::Connect::Silent, vec![])
+    }
     /// The ICMP payload of the packet asked about (`why --size`); ping's 56 by default.
     fn payload(&mut self) -> usize {
         56

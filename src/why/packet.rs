@@ -16,10 +16,17 @@ pub(crate) struct Packet {
 }
 
 impl Packet {
-    /// The packet as a rule in `ns` judges it (an ICMP echo: the request when NEW, else the
-    /// reply), with whether its addresses are `ns`'s own.
+    /// The packet as a rule in `ns` judges it (an ICMP echo, or the TCP segment `why` asks
+    /// about: the request when NEW, else the reply), with whether its addresses are `ns`'s own.
     pub(crate) fn seen(&self, k: &mut dyn Kernel, ns: &Netns) -> Seen {
         let local = |k: &mut dyn Kernel, ip| k.view(ns).is_some_and(|v| v.addr_owner(ip).is_some());
+        // The service's port, toward the address that serves it (after a DNAT, its own).
+        let service = if self.state == "NEW" {
+            self.dst
+        } else {
+            self.src
+        };
+        let tcp_port = k.tcp_port(service);
         Seen {
             in_dev: self.in_dev.clone(),
             out_dev: Some(self.out_dev.clone()).filter(|o| !o.is_empty()),
@@ -30,6 +37,7 @@ impl Packet {
             dst_local: local(k, self.dst),
             src_local: local(k, self.src),
             udp_dport: None,
+            tcp_port,
         }
     }
 }

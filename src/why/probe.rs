@@ -28,10 +28,27 @@ pub(crate) fn why_sized(
     probe: bool,
     payload: Option<usize>,
 ) -> Report {
+    why_as(kernel, src, dst, probe, payload, None)
+}
+
+/// `why_sized`, or with `tcp` a TCP connection to that port (`why ADDR:PORT`): its SYN walked
+/// through the rules, and a connect as the probe.
+pub(crate) fn why_as(
+    kernel: Option<&mut dyn Kernel>,
+    src: &Netns,
+    dst: IpAddr,
+    probe: bool,
+    payload: Option<usize>,
+    tcp: Option<u16>,
+) -> Report {
+    let shown = match tcp {
+        Some(port) => format!("{dst}:{port}"),
+        None => dst.to_string(),
+    };
     let Some(kernel) = kernel else {
         return Report {
             src: src.to_string(),
-            dst: dst.to_string(),
+            dst: shown,
             ..Report::default()
         };
     };
@@ -39,7 +56,9 @@ pub(crate) fn why_sized(
     if let Some(p) = payload {
         live.payload = p;
     }
+    live.tcp = tcp;
     let mut r = walk(&mut live, src, dst);
+    r.dst = shown;
     if !probe {
         return r;
     }
@@ -47,9 +66,15 @@ pub(crate) fn why_sized(
     let before = super::counted::snapshot(&mut live, &r);
     let watch = watched(&mut live, &r, src, dst);
     // A sized DF probe is not watched: its loss is the MTU's, which the walk already names.
-    let (got, seen) = match payload {
-        Some(p) => (live.ping_df(src, dst, p), vec![]),
-        None => live.ping_seen(src, dst, &watch),
+    let mut answer = None;
+    let (got, seen) = match (tcp, payload) {
+        (Some(port), _) => {
+            let (got, seen, c) = super::probe_tcp::probe(&mut live, &mut r, src, dst, port, &watch);
+            answer = Some((port, c));
+            (got, seen)
+        }
+        (None, Some(p)) => (live.ping_df(src, dst, p), vec![]),
+        (None, None) => live.ping_seen(src, dst, &watch),
     };
     r.probe = Some(got);
     let ev = trails(&mut live, &seen, &watch, src);
@@ -85,6 +110,9 @@ pub(crate) fn why_sized(
             r.other_way = None;
         }
         _ => {}
+    }
+    if let Some((port, c)) = answer {
+        super::probe_tcp::closed(&mut live, &mut r, dst, port, &c);
     }
     if !got {
         // After every read of the neighbour tables: what the probe left unresolved goes.

@@ -28,6 +28,9 @@ pub(crate) struct Report {
     pub(crate) other_way: Option<String>,
     /// The real probe's answer; `None` when none was sent (a dry run).
     pub(crate) probe: Option<bool>,
+    /// The probe's answer in words, when a ping's are not enough (a TCP connect's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) probe_said: Option<String>,
     /// False in a dry run: nothing was read from a kernel.
     pub(crate) evaluated: bool,
     /// Each layer-2 next hop (namespace, link, address): whose neighbour entry explains a
@@ -125,6 +128,12 @@ impl Report {
             out += &format!("  other way: {o}\n");
         }
         match self.probe {
+            Some(_) if self.probe_said.is_some() => {
+                out += &format!(
+                    "  probe: {}\n",
+                    self.probe_said.as_deref().unwrap_or_default()
+                )
+            }
             Some(true) => out += &format!("  probe: {} answers\n", self.dst),
             Some(false) => out += &format!("  probe: no reply from {}\n", self.dst),
             None => {}

@@ -22,6 +22,9 @@ pub(crate) struct Seen {
     pub(crate) src_local: bool,
     /// A UDP datagram to this port (a VXLAN's) instead of an ICMP echo.
     pub(crate) udp_dport: Option<u16>,
+    /// A TCP segment of a connection to this port (`why ADDR:PORT`) instead of an ICMP echo:
+    /// the SYN when `icmp_type` is 8, else its reply (see `l4`).
+    pub(crate) tcp_port: Option<u16>,
 }
 
 impl Seen {
@@ -37,6 +40,7 @@ impl Seen {
             dst_local: self.src_local,
             src_local: self.dst_local,
             udp_dport: None,
+            tcp_port: self.tcp_port,
         }
     }
 }
@@ -134,6 +138,9 @@ pub(crate) fn judge(spec: &str, p: &Seen) -> Judged {
             continue;
         }
         let hit: Option<bool> = match opt {
+            o if super::tcp_match::owns(p.tcp_port, o) => {
+                super::tcp_match::hold(p.tcp_port, p.icmp_type == 8, o, &args)
+            }
             "-j" | "--jump" | "-g" | "--goto" => {
                 j.target = arg.to_string();
                 j.goto = matches!(opt, "-g" | "--goto");

@@ -26,6 +26,7 @@ fn req(i: &str, o: &str) -> Seen {
         dst_local: false,
         src_local: false,
         udp_dport: None,
+        tcp_port: None,
     }
 }
 

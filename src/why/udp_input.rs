@@ -32,6 +32,7 @@ pub(crate) fn input(
         dst_local: true,
         src_local: false,
         udp_dport: Some(u.dport),
+        tcp_port: None,
     };
     let o = traverse(k, ns, "filter", "INPUT", &seen)?;
     Some((o.target, o.by.map(|at| (at.chain, at.spec))))

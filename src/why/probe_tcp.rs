@@ -1,0 +1,60 @@
+//! `why ADDR:PORT`: the real probe is a TCP connect (bounded) instead of a ping. A listener
+//! that answers and a RST both say the packet got there; only the first is a working service:
+//! a RST on a path that looks clear is named at the namespace that sent it.
+
+use super::connect::Connect;
+use super::kernel::Kernel;
+use super::report::Report;
+use super::sighting::Sighting;
+use crate::sys::Netns;
+use std::net::IpAddr;
+
+/// The probe: whether it got through (a listener, or a RST from the far end), what packet
+/// sockets saw, and the answer itself (said in `r`).
+pub(crate) fn probe(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    src: &Netns,
+    dst: IpAddr,
+    port: u16,
+    watch: &[Netns],
+) -> (bool, Vec<Sighting>, Connect) {
+    let (c, seen) = k.connect_seen(src, dst, port, watch);
+    r.probe_said = Some(match &c {
+        Connect::Answered => format!("{dst}:{port} port reachable, listener answered"),
+        Connect::Refused => format!("{dst}:{port} host reached, port closed (RST)"),
+        Connect::Silent => format!("no answer from {dst}:{port} (the SYN timed out)"),
+        Connect::Unreachable(w) => format!("{dst}:{port} unreachable ({w})"),
+    });
+    let got = matches!(c, Connect::Answered | Connect::Refused);
+    (got, seen, c)
+}
+
+/// A RST on a path the analysis found clear: nothing listens where the SYN arrived (after any
+/// DNAT, the address it was sent on to), named there.
+pub(crate) fn closed(k: &mut dyn Kernel, r: &mut Report, dst: IpAddr, port: u16, c: &Connect) {
+    if *c != Connect::Refused || !r.clear() {
+        return;
+    }
+    let to = last_dnat(r).unwrap_or(dst);
+    let served = k.tcp_port(to).unwrap_or(port);
+    let at = super::owner::owner(k, to).map(|(ns, _)| ns.to_string());
+    let at = at.unwrap_or_else(|| r.dst.clone());
+    r.block(
+        &at,
+        format!(
+            "nothing listens on TCP port {served} of {to} in {at}: it answered the SYN with a RST"
+        ),
+        None,
+    );
+}
+
+/// The address the last DNAT hop sent the packet on to.
+fn last_dnat(r: &Report) -> Option<IpAddr> {
+    r.hops.iter().rev().find_map(|h| {
+        let (_, after) = h.text.split_once(" DNAT: destination ")?;
+        let (_, to) = after.split_once(" becomes ")?;
+        let to = to.split([' ', ':']).next()?;
+        to.parse().ok()
+    })
+}
