@@ -795,7 +795,8 @@ topo::vxlan_mesh(hs, 42, under);
 
 /// Issue 15's speed goal, measured: 3 machines × 100 namespaces against one machine's share (100
 /// namespaces) built alone, and 300 on one machine (the machines share one kernel here). Prints
-/// the three times (the fastest of two runs each); each build and its `down` must succeed.
+/// the three times (the fastest of two runs each); each build and its `down` must succeed, and
+/// the three machines take at most 2× the same 300 namespaces on one machine.
 #[test]
 #[ignore = "needs openssh-server, openssh-client, iproute2"]
 fn three_machines_build_in_parallel() {
@@ -821,7 +822,7 @@ for i in 0..k {{
              lan_up || exit 1\n\
              for i in 0 1 2; do machine h15$i 192.0.2.15$i || exit 2; done\n\
              cat > $MACHINES_DIR/big.rhai <<'RHAI'\n{script}\nRHAI\n\
-             t() {{ local s=$(date +%s%N); \"$NETSH\" run -q $MACHINES_DIR/big.rhai -p k=$1 || exit 3; echo $(( ($(date +%s%N) - s) / 1000000 )); \"$NETSH\" down --lab big > /dev/null || exit 4; }}\n\
+             t() {{ local s=$(date +%s%N); \"$NETSH\" run -q $MACHINES_DIR/big.rhai -p k=$1 -p n=$2 || exit 3; echo $(( ($(date +%s%N) - s) / 1000000 )); \"$NETSH\" down --lab big > /dev/null || exit 4; }}\n\
              echo \"### one $(t 1 100)\"\n\
              echo \"### three $(t 3 100)\"\n\
              echo \"### all $(t 1 300)\"\n\
@@ -845,8 +846,15 @@ for i in 0..k {{
     let all = ms("all");
     eprintln!("3 machines × 100 namespaces: {three} ms; one machine's 100 alone: {one} ms ({:.2}×); 300 on one machine: {all} ms", three as f64 / one as f64);
     assert_eq!(after(&out.stdout, "### left\n"), "0\n0\n0", "{out}");
-    // The goal (three ≤ 1.3 × one) is not met yet: about 3× here, while 300 namespaces on one
-    // machine take about as long as its 100; so the far machines' applies do not overlap as
-    // they should (see the closing note of issue 15).
+    // The machines here share one kernel, which makes namespaces and links one at a time (RTNL):
+    // three machines' 100 each cannot take less than one machine's 300, whether the machines
+    // work in parallel or not. What this run can bound is what the fleet adds on top of that
+    // kernel work (an ssh connection, an agent and a journal per machine): measured 1.25–1.5×
+    // the same 300 on one machine; a guard at 2×. On real machines each share has a kernel
+    // of its own.
     assert!(three > 0 && one > 0 && all > 0, "{out}");
+    assert!(
+        three as f64 <= 2.0 * all as f64,
+        "3 × 100 took {three} ms, 300 on one machine {all} ms: {out}"
+    );
 }

@@ -146,3 +146,14 @@ fn the_container_host_labs_stay_clear_when_healthy() {
         );
     }
 }
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_mark_that_policy_routes_to_a_dead_gateway_is_followed_and_the_table_mended() {
+    let inject = "ip netns exec n1 iptables -t mangle -A PREROUTING -i cbr0 -p icmp -j MARK --set-mark 0x20; ip -n n1 rule add pref 100 fwmark 0x20 lookup 20; ip -n n1 route add default via 192.0.2.99 table 20";
+    let got = run("kube_nodes", inject, "p1", "10.244.2.2");
+    let cause =
+        "no namespace here holds n1's gateway 192.0.2.99 (route `default via 192.0.2.99 dev ul`)";
+    let fix = r#"n1.exec("ip route replace default via 192.0.2.12 table 20")"#;
+    assert_eq!(got, fixed_from("p1", "10.244.2.2", "n1", cause, fix));
+}

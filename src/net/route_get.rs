@@ -43,6 +43,9 @@ fn request(q: &Lookup, iif: Option<u32>) -> NetlinkMessage<RouteNetlinkMessage> 
     if let Some(i) = iif {
         m.attributes.push(RouteAttribute::Iif(i));
     }
+    if q.mark != 0 {
+        m.attributes.push(RouteAttribute::Mark(q.mark));
+    }
     let mut req = NetlinkMessage::from(RouteNetlinkMessage::GetRoute(m));
     req.header.flags = NLM_F_REQUEST;
     req

@@ -89,6 +89,7 @@ pub(crate) fn far_walk(k: &mut dyn Kernel, w: &FarWhy) -> Report {
         dst: w.src,
         src: Some(w.dst),
         iif: None,
+        mark: 0,
     };
     match k.route_get(&ons, &back) {
         Ok(rt) => {

@@ -25,6 +25,8 @@ pub(crate) struct Cached<'a> {
     /// The TCP port asked about (`why ADDR:PORT`), and where DNATs sent it on (address, port).
     pub(crate) tcp: Option<u16>,
     tcp_to: Vec<(IpAddr, u16)>,
+    /// The mark the request carries in each namespace, as its PREROUTING left it.
+    marks: HashMap<Netns, u32>,
 }
 
 impl<'a> Cached<'a> {
@@ -39,6 +41,7 @@ impl<'a> Cached<'a> {
             payload: 56,
             tcp: None,
             tcp_to: vec![],
+            marks: HashMap::new(),
         }
     }
 }
@@ -124,6 +127,14 @@ impl Kernel for Cached<'_> {
 
     fn tcp_dnat(&mut self, to: IpAddr, port: u16) {
         self.tcp_to.push((to, port));
+    }
+
+    fn mark_in(&mut self, ns: &Netns) -> u32 {
+        self.marks.get(ns).copied().unwrap_or(0)
+    }
+
+    fn set_mark(&mut self, ns: &Netns, mark: u32) {
+        self.marks.insert(ns.clone(), mark);
     }
 
     fn connect_seen(

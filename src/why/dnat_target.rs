@@ -13,6 +13,7 @@ pub(crate) fn give_back(k: &mut dyn Kernel, ns: &Netns, target: IpAddr) -> Optio
         dst: target,
         src: None,
         iif: None,
+        mark: 0,
     };
     let rt = k.route_get(ns, &q).ok()?;
     if rt.via.is_some() {

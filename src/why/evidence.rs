@@ -137,6 +137,7 @@ fn stuck(k: &mut dyn Kernel, t: &Trail, ns: &Netns, dev: &str, s: &Sighting) -> 
         dst: s.dst,
         src: Some(s.src),
         iif: Some(dev.to_string()),
+        mark: 0,
     };
     let out = k.route_get(ns, &q).ok();
     let next = out

@@ -29,7 +29,7 @@ fn matches(r: &FibRule, q: &Lookup) -> bool {
         && r.dst.is_none_or(|n| n.contains(&q.dst))
         && r.iif.as_deref().is_none_or(|i| i == iif)
         && r.oif.is_none()
-        && r.fwmark.is_none_or(|(m, k)| m & k == 0)
+        && r.fwmark.is_none_or(|(m, k)| (q.mark ^ m) & k == 0)
         && r.tos == 0;
     hit != r.invert
 }

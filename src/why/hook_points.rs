@@ -78,7 +78,10 @@ pub(crate) fn arrive(
     dst: IpAddr,
 ) -> Option<IpAddr> {
     let p = seen(k, ns, Some(i), None, src, dst, true);
-    Some(cross(k, r, ns, &PREROUTING, &p)?.dst)
+    k.set_mark(ns, 0);
+    let out = cross(k, r, ns, &PREROUTING, &p)?;
+    k.set_mark(ns, out.mark);
+    Some(out.dst)
 }
 
 /// `deliver` where the request came in from another namespace (not a ping to oneself).

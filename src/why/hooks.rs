@@ -168,6 +168,7 @@ pub(crate) fn cross(
         let Some(o) = traverse(k, ns, table, chain, &p) else {
             continue;
         };
+        p.mark = o.mark;
         r.crossed_chains
             .push((ns.clone(), table.to_string(), chain.to_string(), p.clone()));
         unsure(r, ns, &o);

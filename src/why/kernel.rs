@@ -55,6 +55,11 @@ pub trait Kernel {
     fn tcp_port(&mut self, _service: IpAddr) -> Option<u16> {
         None
     }
+    /// The mark the request carries in `ns` (set by a MARK rule in its PREROUTING).
+    fn mark_in(&mut self, _ns: &Netns) -> u32 {
+        0
+    }
+    fn set_mark(&mut self, _ns: &Netns, _mark: u32) {}
     /// A DNAT sends the connection asked about on to `to`:`port`.
     fn tcp_dnat(&mut self, _to: IpAddr, _port: u16) {}
     /// The TCP probe, watched: a connect from `ns` to `dst`:`port` (bounded), and what packet

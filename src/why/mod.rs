@@ -37,6 +37,7 @@ pub(crate) mod loops;
 pub(crate) mod lost_addr;
 pub(crate) mod lost_vtep;
 pub(crate) mod macvlan;
+pub(crate) mod mark;
 pub(crate) mod mtu;
 pub(crate) mod mtu_fix;
 pub(crate) mod netmask;

@@ -38,6 +38,11 @@ impl Packet {
             src_local: local(k, self.src),
             udp_dport: None,
             tcp_port,
+            mark: if self.state == "NEW" {
+                k.mark_in(ns)
+            } else {
+                0
+            },
         }
     }
 }

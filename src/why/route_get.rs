@@ -10,6 +10,8 @@ pub struct Lookup {
     pub src: Option<IpAddr>,
     /// The incoming link: the lookup is then the forwarding (input) path, with rp_filter.
     pub iif: Option<String>,
+    /// The packet's mark (`ip route get … mark M`): policy rules with `fwmark` look at it.
+    pub mark: u32,
 }
 
 impl Lookup {
@@ -18,6 +20,7 @@ impl Lookup {
             dst,
             src: None,
             iif: None,
+            mark: 0,
         }
     }
 }

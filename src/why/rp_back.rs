@@ -20,6 +20,7 @@ pub(crate) fn back_dev(
         dst: src,
         src: Some(dst),
         iif: None,
+        mark: 0,
     };
     if let Some(dev) = decide(&k.fib(at), &q).route.and_then(|r| r.dev) {
         return Ok(dev);

@@ -25,6 +25,8 @@ pub(crate) struct Seen {
     /// A TCP segment of a connection to this port (`why ADDR:PORT`) instead of an ICMP echo:
     /// the SYN when `icmp_type` is 8, else its reply (see `l4`).
     pub(crate) tcp_port: Option<u16>,
+    /// The packet's mark (`-m mark`), as PREROUTING left it in this namespace.
+    pub(crate) mark: u32,
 }
 
 impl Seen {
@@ -41,6 +43,7 @@ impl Seen {
             src_local: self.dst_local,
             udp_dport: None,
             tcp_port: self.tcp_port,
+            mark: 0,
         }
     }
 }
@@ -64,10 +67,13 @@ pub(crate) struct Judged {
     pub(crate) goto: bool,
     pub(crate) to_source: Option<IpAddr>,
     pub(crate) to_dest: Option<IpAddr>,
+    /// A MARK target's change to the packet's mark.
+    pub(crate) set_mark: Option<super::mark::SetMark>,
 }
 
 /// Modules whose options are judged below; any other `-m` is not understood.
-const KNOWN_MODULES: [&str; 7] = [
+const KNOWN_MODULES: [&str; 8] = [
+    "mark",
     "icmp",
     "conntrack",
     "state",
@@ -120,12 +126,14 @@ pub(crate) fn judge(spec: &str, p: &Seen) -> Judged {
         goto: false,
         to_source: None,
         to_dest: None,
+        set_mark: None,
     };
     let mut unknown: Vec<String> = undecoded
         .map(|u| u.split("] [").map(str::to_string).collect())
         .unwrap_or_default();
     let mut no = false;
     let mut module_known = true;
+    let mut module = "";
     let mut in_target = false;
     for (neg, opt, args) in options(&words) {
         let arg = args.first().copied().unwrap_or("");
@@ -133,7 +141,7 @@ pub(crate) fn judge(spec: &str, p: &Seen) -> Judged {
             match opt {
                 "--to-source" => j.to_source = first_addr(arg),
                 "--to-destination" => j.to_dest = first_addr(arg),
-                _ => {}
+                o => j.set_mark = super::mark::SetMark::read(o, arg).or(j.set_mark),
             }
             continue;
         }
@@ -149,6 +157,7 @@ pub(crate) fn judge(spec: &str, p: &Seen) -> Judged {
             }
             "-m" | "--match" => {
                 module_known = KNOWN_MODULES.contains(&arg);
+                module = arg;
                 if !module_known {
                     unknown.push(format!("-m {arg}"));
                 }
@@ -178,6 +187,7 @@ pub(crate) fn judge(spec: &str, p: &Seen) -> Judged {
             "--sport" | "--sports" | "--source-port" if p.udp_dport.is_some() => None,
             "--ctstate" | "--state" => Some(arg.split(',').any(|s| s == p.state)),
             "--comment" => continue,
+            "--mark" if module == "mark" => super::mark::holds(arg, p.mark),
             "--dst-type" => addr_type(arg, p.dst_local),
             "--src-type" => addr_type(arg, p.src_local),
             // ICMP has no ports: a port match never holds for it.

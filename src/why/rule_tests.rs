@@ -27,6 +27,7 @@ fn req(i: &str, o: &str) -> Seen {
         src_local: false,
         udp_dport: None,
         tcp_port: None,
+        mark: 0,
     }
 }
 

@@ -29,6 +29,7 @@ pub(crate) fn sender_entry(k: &mut dyn Kernel, t: &Trail, what: &str) -> Option<
         dst: sender.dst,
         src: in_dev.as_ref().map(|_| sender.src),
         iif: in_dev,
+        mark: 0,
     };
     let next = k.route_get(&sns, &q).ok()?.via.unwrap_or(sender.dst);
     let state = match k.arp_off(&sns, &sdev) {

@@ -273,6 +273,7 @@ fn policy_rules_are_walked_as_the_kernel_walks_them() {
         dst: ip("10.0.3.2"),
         src: Some(ip(src)),
         iif: Some("left".into()),
+        mark: 0,
     };
     let d = fib_lookup::decide(&fib, &q("10.0.0.1"));
     assert_eq!(

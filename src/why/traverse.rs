@@ -64,6 +64,8 @@ pub(crate) struct Outcome {
     pub(crate) via: Vec<At>,
     /// The goto out of the built-in chain after which the policy decided (no return to it).
     pub(crate) gone: Option<At>,
+    /// The packet's mark where its way ended (MARK rules it crossed applied).
+    pub(crate) mark: u32,
 }
 
 impl Outcome {
@@ -109,7 +111,9 @@ pub(crate) fn traverse(
         unsure: vec![],
         via: vec![],
         gone: None,
+        mark: p.mark,
     };
+    let mut p = p.clone();
     let mut stack = vec![Frame {
         chain: chain.to_string(),
         rules: base.rules,
@@ -127,7 +131,7 @@ pub(crate) fn traverse(
             chain: top.chain.clone(),
             spec: spec.clone(),
         };
-        let j = judge(&spec, p);
+        let j = judge(&spec, &p);
         let target = j.target.clone();
         match j.hold {
             Hold::No => continue,
@@ -138,6 +142,10 @@ pub(crate) fn traverse(
                 continue;
             }
             Hold::Yes => {}
+        }
+        if let (Some(m), "MARK") = (j.set_mark, target.as_str()) {
+            p.mark = m.apply(p.mark);
+            out.mark = p.mark;
         }
         if target == "RETURN" {
             stack.pop();

@@ -50,6 +50,8 @@ pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
             dst,
             src: pkt_src,
             iif: in_dev.clone(),
+            // A MARK rule in this hop's PREROUTING; the mark does not cross namespaces.
+            mark: if in_dev.is_some() { k.mark_in(&cur) } else { 0 },
         };
         if seen.iter().any(|v| v.ns == cur && v.q == q) {
             loop_found(k, &mut r, &seen, &cur, &q);
@@ -299,6 +301,9 @@ fn route_words(rt: &RouteGet, q: &Lookup, whence: Option<String>) -> String {
     let mut notes = vec![];
     if let (Some(i), Some(s)) = (&q.iif, q.src) {
         notes.push(format!("from {s}, in on {i}"));
+    }
+    if q.mark != 0 {
+        notes.push(format!("marked {:#x}", q.mark));
     }
     if let Some(w) = whence.filter(|w| w != "table main") {
         notes.push(w);

@@ -53,6 +53,7 @@ fn follow_back(
             dst: to,
             src: Some(dst),
             iif: in_dev.clone(),
+            mark: 0,
         };
         // Conntrack undoes SNAT where it was done, held there or not.
         let natted = crossed
