@@ -77,11 +77,10 @@ pub(crate) fn arrive(
     src: IpAddr,
     dst: IpAddr,
 ) -> Option<IpAddr> {
-    let p = seen(k, ns, Some(i), None, src, dst, true);
+    // A mark does not cross namespaces: the packet arrives unmarked.
     k.set_mark(ns, 0);
-    let out = cross(k, r, ns, &PREROUTING, &p)?;
-    k.set_mark(ns, out.mark);
-    Some(out.dst)
+    let p = seen(k, ns, Some(i), None, src, dst, true);
+    Some(cross(k, r, ns, &PREROUTING, &p)?.dst)
 }
 
 /// `deliver` where the request came in from another namespace (not a ping to oneself).

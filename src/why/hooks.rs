@@ -221,5 +221,9 @@ pub(crate) fn cross(
             r.hop(ns, format!("{name} accepts {} ({})", what(&p), by(&o)));
         }
     }
+    // The request's mark goes on to the next hook in this namespace (FORWARD to POSTROUTING).
+    if let (Some(m), "NEW") = (p.mark, p.state) {
+        k.set_mark(ns, m);
+    }
     Some(p)
 }

@@ -63,7 +63,7 @@ mod tests {
             src_local: false,
             udp_dport: None,
             tcp_port: Some(port),
-            mark: 0,
+            mark: Some(0),
         }
     }
 

@@ -38,11 +38,7 @@ impl Packet {
             src_local: local(k, self.src),
             udp_dport: None,
             tcp_port,
-            mark: if self.state == "NEW" {
-                k.mark_in(ns)
-            } else {
-                0
-            },
+            mark: (self.state == "NEW").then(|| k.mark_in(ns)),
         }
     }
 }

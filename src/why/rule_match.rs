@@ -25,8 +25,9 @@ pub(crate) struct Seen {
     /// A TCP segment of a connection to this port (`why ADDR:PORT`) instead of an ICMP echo:
     /// the SYN when `icmp_type` is 8, else its reply (see `l4`).
     pub(crate) tcp_port: Option<u16>,
-    /// The packet's mark (`-m mark`), as PREROUTING left it in this namespace.
-    pub(crate) mark: u32,
+    /// The packet's mark (`-m mark`), as the hooks before left it in this namespace; `None`
+    /// when not known (a reply: CONNMARK may have restored one).
+    pub(crate) mark: Option<u32>,
 }
 
 impl Seen {
@@ -43,7 +44,7 @@ impl Seen {
             src_local: self.dst_local,
             udp_dport: None,
             tcp_port: self.tcp_port,
-            mark: 0,
+            mark: None,
         }
     }
 }
@@ -187,7 +188,7 @@ pub(crate) fn judge(spec: &str, p: &Seen) -> Judged {
             "--sport" | "--sports" | "--source-port" if p.udp_dport.is_some() => None,
             "--ctstate" | "--state" => Some(arg.split(',').any(|s| s == p.state)),
             "--comment" => continue,
-            "--mark" if module == "mark" => super::mark::holds(arg, p.mark),
+            "--mark" if module == "mark" => p.mark.and_then(|m| super::mark::holds(arg, m)),
             "--dst-type" => addr_type(arg, p.dst_local),
             "--src-type" => addr_type(arg, p.src_local),
             // ICMP has no ports: a port match never holds for it.

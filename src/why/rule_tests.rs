@@ -27,7 +27,7 @@ fn req(i: &str, o: &str) -> Seen {
         src_local: false,
         udp_dport: None,
         tcp_port: None,
-        mark: 0,
+        mark: Some(0),
     }
 }
 
@@ -312,4 +312,30 @@ fn a_tunnels_udp_is_judged_by_protocol_and_port() {
         hold("-p icmp -m icmp --icmp-type 8 -j DROP", &udp),
         Hold::No
     );
+}
+
+#[test]
+fn a_mark_match_is_judged_on_the_requests_mark_and_left_open_on_a_reply() {
+    let spec = "-m mark --mark 0x4000/0x4000 -j RETURN";
+    let marked = Seen {
+        mark: Some(0x4001),
+        ..req("eth0", "eth1")
+    };
+    assert_eq!(hold(spec, &marked), Hold::Yes);
+    assert_eq!(
+        hold(&format!("-m mark ! {}", &spec[8..]), &marked),
+        Hold::No
+    );
+    assert_eq!(hold(spec, &req("eth0", "eth1")), Hold::No);
+    // A reply's mark may have been restored from its connection: not judged.
+    let back = Seen {
+        mark: None,
+        ..reply("eth1", "eth0")
+    };
+    assert!(matches!(hold(spec, &back), Hold::Unknown(_)));
+    // Another module's --mark is not this one's.
+    assert!(matches!(
+        hold("-m connmark --mark 0x1 -j ACCEPT", &req("eth0", "eth1")),
+        Hold::Unknown(_)
+    ));
 }

@@ -65,7 +65,7 @@ pub(crate) struct Outcome {
     /// The goto out of the built-in chain after which the policy decided (no return to it).
     pub(crate) gone: Option<At>,
     /// The packet's mark where its way ended (MARK rules it crossed applied).
-    pub(crate) mark: u32,
+    pub(crate) mark: Option<u32>,
 }
 
 impl Outcome {
@@ -144,7 +144,7 @@ pub(crate) fn traverse(
             Hold::Yes => {}
         }
         if let (Some(m), "MARK") = (j.set_mark, target.as_str()) {
-            p.mark = m.apply(p.mark);
+            p.mark = p.mark.map(|old| m.apply(old));
             out.mark = p.mark;
         }
         if target == "RETURN" {

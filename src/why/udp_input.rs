@@ -33,7 +33,7 @@ pub(crate) fn input(
         src_local: false,
         udp_dport: Some(u.dport),
         tcp_port: None,
-        mark: 0,
+        mark: Some(0),
     };
     let o = traverse(k, ns, "filter", "INPUT", &seen)?;
     Some((o.target, o.by.map(|at| (at.chain, at.spec))))
