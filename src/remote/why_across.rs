@@ -153,13 +153,7 @@ fn probe(k: &mut dyn Kernel, r: &mut Report, src: &Netns, dst: IpAddr, size: Opt
             None,
         ),
         (false, true) => {
-            let thought = r.broken.take().unwrap_or_default();
-            r.hop(
-                src,
-                format!("the probe got through nonetheless (the analysis thought: {thought})"),
-            );
-            r.fix = None;
-            r.other_way = None;
+            r.probe_overrules(src);
         }
         _ => {}
     }

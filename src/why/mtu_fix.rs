@@ -57,9 +57,6 @@ fn set_both(k: &mut dyn Kernel, calls: &mut Vec<String>, ns: &Netns, link: &str,
 }
 
 fn peer(k: &mut dyn Kernel, ns: &Netns, link: &str) -> Option<(Netns, String)> {
-    let l = k.links(ns).into_iter().find(|l| l.name == link)?;
-    let pi = l.peer_index?;
-    let pns = l.peer_ns.clone().unwrap_or_else(|| ns.clone());
-    let p = k.links(&pns).into_iter().find(|x| x.index == pi)?;
-    Some((pns, p.name))
+    let l = super::link_find::find(k, ns, link)?;
+    super::link_find::peer(k, ns, &l).map(|(pns, p)| (pns, p.name))
 }

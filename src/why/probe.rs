@@ -101,13 +101,7 @@ pub(crate) fn why_as(
         }
         (false, true) if !r.firm => {
             // The packet is the truth: what looked broken is not on this path.
-            let thought = r.broken.take().unwrap_or_default();
-            r.hop(
-                src,
-                format!("the probe got through nonetheless (the analysis thought: {thought})"),
-            );
-            r.fix = None;
-            r.other_way = None;
+            r.probe_overrules(src);
         }
         _ => {}
     }

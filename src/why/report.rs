@@ -60,6 +60,18 @@ pub(crate) struct Report {
 }
 
 impl Report {
+    /// The probe got through where the analysis saw a break: the packet is the truth, the
+    /// break is said as a thought, its fix dropped.
+    pub(crate) fn probe_overrules(&mut self, src: &impl ToString) {
+        let thought = self.broken.take().unwrap_or_default();
+        self.hop(
+            src,
+            format!("the probe got through nonetheless (the analysis thought: {thought})"),
+        );
+        self.fix = None;
+        self.other_way = None;
+    }
+
     pub(crate) fn hop(&mut self, at: &impl ToString, text: impl Into<String>) {
         self.hops.push(Hop {
             at: at.to_string(),

@@ -6,8 +6,8 @@ use super::fib::{table_name, TABLE_MAIN};
 use super::fib_lookup::decide;
 use super::kernel::Kernel;
 use super::report::Report;
+use super::route_fix::{dst_word, exec};
 use super::route_get::Lookup;
-use super::words::call;
 use std::net::IpAddr;
 
 /// `true` (said in `r`, at the sender) when the reply to `to` has no route back at `at`
@@ -43,11 +43,6 @@ pub(crate) fn blame_sender(
         TABLE_MAIN => String::new(),
         t => format!(" table {}", table_name(t)),
     };
-    let dstw = if rt.dst.prefix_len() == 0 {
-        "default".to_string()
-    } else {
-        rt.dst.to_string()
-    };
     r.block(
         &sender,
         format!(
@@ -55,10 +50,11 @@ pub(crate) fn blame_sender(
              route's `src`), and {at} has no route back to it ({words})",
             out.dev
         ),
-        Some(call(
+        Some(exec(
             &sender,
             &format!(
-                "exec(\"ip route replace {dstw}{via} dev {}{table}\")",
+                "ip route replace {}{via} dev {}{table}",
+                dst_word(&rt.dst),
                 out.dev
             ),
         )),
