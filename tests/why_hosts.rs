@@ -157,3 +157,36 @@ fn a_mark_that_policy_routes_to_a_dead_gateway_is_followed_and_the_table_mended(
     let fix = r#"n1.exec("ip route replace default via 192.0.2.12 table 20")"#;
     assert_eq!(got, fixed_from("p1", "10.244.2.2", "n1", cause, fix));
 }
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_mark_set_in_output_at_the_sender_reroutes_it_and_the_table_is_mended() {
+    let inject = "ip netns exec p1 iptables -t mangle -A OUTPUT -p icmp -j MARK --set-mark 0x20; ip -n p1 rule add pref 100 fwmark 0x20 lookup 20; ip -n p1 route add default via 10.244.1.99 dev eth0 table 20";
+    // The hops that say why the packet took table 20, printed before the rounds.
+    let shown = format!("{inject}; \"$NETSH\" why p1 10.244.2.2 | grep -E 'marks|marked'");
+    let got = run("kube_nodes", &shown, "p1", "10.244.2.2");
+    let hops = "  [ok] p1: OUTPUT marks the echo request 0x20, so the kernel routes it again by that mark\n  [ok] p1: route to 10.244.2.2 via 10.244.1.99 dev eth0 (marked 0x20; table 20, by rule `100: from all fwmark 0x20/0xffffffff lookup 20`)\n";
+    let cause =
+        "no namespace here holds p1's gateway 10.244.1.99 (route `default via 10.244.1.99 dev eth0`)";
+    let fix = r#"p1.exec("ip route replace default via 10.244.1.1 table 20")"#;
+    let want = format!("{hops}{}", fixed_from("p1", "10.244.2.2", "p1", cause, fix));
+    assert_eq!(got, want);
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_node_reaches_a_service_through_its_nat_output_dnat_routed_again() {
+    let dg = "ip -n n1 route add default via 192.0.2.100";
+    assert_eq!(
+        run("kube_nodes", dg, "n1", "10.96.0.10"),
+        clear_from("n1", "10.96.0.10")
+    );
+    // The DNAT in n1's nat OUTPUT routes the packet again, toward the pod.
+    let gone = format!("{dg}; ip -n n1 route del 10.244.2.0/24");
+    let cause = "n1 has no route to 10.244.2.0/24, so it sends the packet to 10.244.2.2 to ext, which does not forward (net.ipv4.ip_forward is 0) and has no route to 10.244.2.2 either (Network is unreachable): n2 is the way there";
+    let fix = r#"n1.route("10.244.2.0/24", "192.0.2.12")"#;
+    assert_eq!(
+        run("kube_nodes", &gone, "n1", "10.96.0.10"),
+        fixed_from("n1", "10.96.0.10", "n1", cause, fix)
+    );
+}

@@ -67,6 +67,45 @@ pub(crate) fn leave_source(
     Some(after.src)
 }
 
+/// The source's route lookup as the kernel ends it: routed first unmarked, the request crosses
+/// raw, mangle and nat OUTPUT, and a mark set there or a DNAT sends it through the lookup again
+/// (ip_route_me_harder), its source kept. Said in `r` when that happens; the chains' verdicts
+/// are judged afterwards on the final route's link (`leave_source`).
+pub(crate) fn sent(k: &mut dyn Kernel, r: &mut Report, ns: &Netns, dst: IpAddr) -> Lookup {
+    let plain = Lookup::to(dst);
+    let Ok(rt) = k.route_get(ns, &plain) else {
+        return plain;
+    };
+    let src = rt.src.unwrap_or(dst);
+    k.set_mark(ns, 0);
+    let p = seen(k, ns, None, Some(&rt.dev), src, dst, true);
+    let mut quiet = Report::default();
+    let after = cross(k, &mut quiet, ns, &OUTPUT[..3], &p);
+    let mark = k.mark_in(ns);
+    // `leave_source` applies the MARK rules again from an unmarked packet.
+    k.set_mark(ns, 0);
+    let Some(after) = after.filter(|a| a.dst != dst || mark != 0) else {
+        return plain;
+    };
+    r.hops
+        .extend(quiet.hops.into_iter().filter(|h| h.text.contains("DNAT")));
+    if mark != 0 {
+        r.hop(
+            ns,
+            format!(
+                "OUTPUT marks {} {mark:#x}, so the kernel routes it again by that mark",
+                super::hooks::what(&p)
+            ),
+        );
+    }
+    Lookup {
+        dst: after.dst,
+        src: Some(src),
+        iif: None,
+        mark,
+    }
+}
+
 /// The echo request arriving on `i` (at a router or its destination): PREROUTING. Where it is
 /// going after it (a DNAT there), or `None` when dropped.
 pub(crate) fn arrive(

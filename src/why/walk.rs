@@ -46,13 +46,8 @@ pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
             };
             (dst, dnat_here) = (d, d != dst);
         }
-        let q = Lookup {
-            dst,
-            src: pkt_src,
-            iif: in_dev.clone(),
-            // A MARK rule in this hop's PREROUTING; the mark does not cross namespaces.
-            mark: if in_dev.is_some() { k.mark_in(&cur) } else { 0 },
-        };
+        let q = lookup_at(k, &mut r, &cur, &in_dev, pkt_src, dst);
+        (dst, pkt_src) = (q.dst, q.src);
         if seen.iter().any(|v| v.ns == cur && v.q == q) {
             loop_found(k, &mut r, &seen, &cur, &q);
             return r;
@@ -142,6 +137,28 @@ pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
         None,
     );
     r
+}
+
+/// The route lookup at `cur`: at a router with the packet's inputs and the mark its PREROUTING
+/// gave it (a mark does not cross namespaces); at the source as OUTPUT leaves it (a MARK or
+/// DNAT there routes it again).
+fn lookup_at(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    cur: &Netns,
+    in_dev: &Option<String>,
+    src: Option<IpAddr>,
+    dst: IpAddr,
+) -> Lookup {
+    match in_dev {
+        None => hook_points::sent(k, r, cur, dst),
+        Some(_) => Lookup {
+            dst,
+            src,
+            iif: in_dev.clone(),
+            mark: k.mark_in(cur),
+        },
+    }
 }
 
 /// The destination is an address of `cur` (on `l`): its way in, then the reply's way back.
