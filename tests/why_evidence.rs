@@ -115,7 +115,8 @@ fn a_static_fdb_entry_on_the_wrong_port_is_named() {
         "bridge fdb replace $(ip netns exec d cat /sys/class/net/eth0/address) dev p3 master static sticky",
         "10.0.5.2",
         "host",
-        "the request for MAC left host on p3 toward x's eth0, off its path: br0 in host sent it out of p3, where its forwarding database (bridge fdb) puts MAC",
+        // Read from the FDB before the probe (the capture said the same: it left on p3).
+        "br0 in host has MAC (eth0 in d) in its FDB behind p3, so it sends the frame out of p3, not out of p2 toward it",
         r#"exec("bridge fdb del MAC dev p3 master")"#,
     );
 }

@@ -190,3 +190,54 @@ fn a_node_reaches_a_service_through_its_nat_output_dnat_routed_again() {
         fixed_from("n1", "10.96.0.10", "n1", cause, fix)
     );
 }
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_tree_of_bridges_is_followed_switch_by_switch() {
+    for lab in ["tree", "tree_ns"] {
+        assert_eq!(
+            run(lab, "true", "h1", "10.0.0.4"),
+            clear_from("h1", "10.0.0.4"),
+            "{lab}"
+        );
+    }
+    // Each switch of the tree is said, in the order the frame crosses them.
+    let shown = "\"$NETSH\" why h1 10.0.0.4 | grep forwards";
+    let hops = "  [ok] host: s2 forwards to its port s2-eth3, cable to s1-eth1 in host: a port of s1\n  [ok] host: s1 forwards to its port s1-eth2, cable to s3-eth3 in host: a port of s3\n  [ok] host: s3 forwards to its port s3-eth2, cable to h4-eth0 in h4\n";
+    assert_eq!(
+        run("tree", shown, "h1", "10.0.0.4"),
+        format!("{hops}{}", clear_from("h1", "10.0.0.4"))
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_static_fdb_entry_on_the_wrong_trunk_is_named_and_deleted() {
+    for (lab, at, ns) in [("tree", "", "host"), ("tree_ns", "ip netns exec sw ", "sw")] {
+        let inject = format!("m=$(ip netns exec h4 cat /sys/class/net/h4-eth0/address); {at}bridge fdb replace $m dev s1-eth1 master static sticky");
+        let cause = format!("s1 in {ns} has MAC (h4-eth0 in h4) in its FDB behind s1-eth1, so it sends the frame out of s1-eth1, not out of s1-eth2 toward it");
+        let call = r#"exec("bridge fdb del MAC dev s1-eth1 master")"#;
+        let fix = match ns {
+            "host" => call.to_string(),
+            n => format!("{n}.{call}"),
+        };
+        assert_eq!(
+            run(lab, &inject, "h1", "10.0.0.4"),
+            fixed_from("h1", "10.0.0.4", ns, &cause, &fix),
+            "{lab}"
+        );
+    }
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_physdev_drop_is_judged_at_the_switch_whose_port_it_names() {
+    let inject =
+        "iptables -A FORWARD -m physdev --physdev-is-bridged --physdev-out s3-eth2 -p icmp -j DROP";
+    let cause = "host's FORWARD chain drops the echo request switched by s3 from 10.0.0.1 to 10.0.0.4 (rule `-A FORWARD -p icmp -m physdev --physdev-out s3-eth2 --physdev-is-bridged -j DROP`; bridge-nf-call-iptables is 1: br_netfilter passes bridged traffic to iptables)";
+    let fix = r#"iptables("-I FORWARD 1 -i s3 -o s3 -j ACCEPT")"#;
+    assert_eq!(
+        run("tree", inject, "h1", "10.0.0.4"),
+        fixed_from("h1", "10.0.0.4", "host", cause, fix)
+    );
+}

@@ -6,7 +6,6 @@
 
 use super::hooks::{chain_words, cross};
 use super::kernel::Kernel;
-use super::l2::{find, peer};
 use super::packet::Packet;
 use super::report::Report;
 use super::route_get::Lookup;
@@ -172,44 +171,38 @@ pub(crate) fn reply_home(
     cross(k, r, ns, &INPUT, &p).is_some()
 }
 
-/// The bridge (namespace, name) a frame sent on `dev` in `at` is switched by, when it is not
-/// for the bridge itself (`to_link` in `to` is not the bridge).
-fn bridge_crossed(
-    k: &mut dyn Kernel,
-    at: &Netns,
-    dev: &str,
-    to: &Netns,
-    to_link: &str,
-) -> Option<(Netns, String)> {
-    let d = find(k, at, dev)?;
-    let (bns, port) = peer(k, at, &d)?;
-    let br = port.master?;
-    (!(bns == *to && br == to_link)).then_some((bns, br))
-}
-
 /// br_netfilter: a frame switched by a bridge whose namespace has
 /// net.bridge.bridge-nf-call-iptables = 1 crosses that namespace's FORWARD (with the bridge
-/// as in and out link), as Docker's hosts do. False when dropped there.
-#[allow(clippy::too_many_arguments)]
+/// as in and out link), as Docker's hosts do: each bridge the last layer-2 hop switched it
+/// through (`r.switched`). False when dropped there.
 pub(crate) fn bridged(
     k: &mut dyn Kernel,
     r: &mut Report,
-    at: &Netns,
-    dev: &str,
-    to: &Netns,
-    to_link: &str,
     src: Option<IpAddr>,
     dst: IpAddr,
 ) -> bool {
-    let Some((bns, br)) = bridge_crossed(k, at, dev, to, to_link) else {
-        return true;
-    };
+    let switched = std::mem::take(&mut r.switched);
+    switched
+        .iter()
+        .all(|(bns, br, i, o)| bridged_at(k, r, (bns, br), (i, o), src, dst))
+}
+
+fn bridged_at(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    (bns, br): (&Netns, &str),
+    (i, o): (&str, &str),
+    src: Option<IpAddr>,
+    dst: IpAddr,
+) -> bool {
+    let (bns, br) = (bns.clone(), br.to_string());
     let on = k.sysctl(&bns, "net.bridge.bridge-nf-call-iptables");
     if on.as_deref() != Some("1") {
         return true;
     }
     let Some(src) = src else { return true };
-    let p = seen(k, &bns, Some(&br), Some(&br), src, dst, true);
+    let mut p = seen(k, &bns, Some(&br), Some(&br), src, dst, true);
+    p.physdev = Some((i.to_string(), o.to_string()));
     if cross(k, r, &bns, &PREROUTING, &p).is_none() {
         return false;
     }

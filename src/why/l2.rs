@@ -1,5 +1,6 @@
 //! Layer 2 between a link and the next hop's link: veth cables, bridge ports, VXLAN tunnels.
 
+use super::bridge_path::{trunks, Trunk};
 use super::far_bridge::far_bridge;
 use super::kernel::Kernel;
 use super::link_detail::LinkDetail;
@@ -88,7 +89,13 @@ pub(crate) fn reach(
                 }
             }
         }
-        Some(LinkKind::Bridge) => bridge_reaches(k, r, at, (dev, ingress), to, to_link),
+        Some(LinkKind::Bridge) => {
+            let ok = bridge_reaches(k, r, at, (dev, ingress), to, to_link);
+            // A frame this stack routed out of its own bridge (or hairpinned back by it) is
+            // judged by the routed FORWARD, not again as bridged.
+            r.switched.retain(|s| !(s.0 == *at && s.1 == dev));
+            ok
+        }
         _ if d.macvlan_mode.is_some() => {
             match super::macvlan::out_of(k, r, (at, &d), to, to_link) {
                 Ok((pns, parent)) => reach(k, r, (&pns, &parent), to, to_link, None),
@@ -109,9 +116,9 @@ fn bridge_of_target(k: &mut dyn Kernel, to: &Netns, to_link: &str) -> Option<(Ne
     Some((pns, p.master?))
 }
 
-/// From bridge `br` in `at` to `to_link` in `to`: the bridge itself, a port's cable, or a
-/// VXLAN port whose tunnel ends on the target's bridge. `ingress`: the port the frame came in
-/// by (none when the bridge itself sends).
+/// From bridge `br` in `at` to `to_link` in `to`: the bridge itself, a port's cable, a chain
+/// of bridges joined by cables, or a VXLAN port whose tunnel ends on the target's bridge.
+/// `ingress`: the port the frame came in by (none when the bridge itself sends).
 fn bridge_reaches(
     k: &mut dyn Kernel,
     r: &mut Report,
@@ -120,15 +127,8 @@ fn bridge_reaches(
     to: &Netns,
     to_link: &str,
 ) -> bool {
-    if let Some(b) = find(k, at, br) {
-        if !b.up {
-            r.block(
-                at,
-                format!("the bridge {br} in {at} is down"),
-                Some(link_call(at, br, "up()")),
-            );
-            return false;
-        }
+    if !bridge_up(k, r, at, br) {
+        return false;
     }
     if at == to && br == to_link {
         return true;
@@ -139,6 +139,17 @@ fn bridge_reaches(
     // A macvlan is reached through its parent.
     if let Some((pns, p)) = super::macvlan::parent(k, to, &tl) {
         return bridge_reaches(k, r, at, (br, ingress), &pns, &p.name);
+    }
+    let target = (to_link, to);
+    if tl.kind == Some(LinkKind::Bridge) {
+        // A bridge further along the chain, itself the next hop.
+        return match trunks(k, at, br, (to, to_link)) {
+            Some(path) => follow(k, r, &path, ingress, target).is_some(),
+            None => {
+                r.hop(to, format!("{to_link} is not a veth: not followed"));
+                true
+            }
+        };
     }
     let Some((pns, p)) = peer(k, to, &tl) else {
         r.hop(to, format!("{to_link} is not a veth: not followed"));
@@ -155,18 +166,25 @@ fn bridge_reaches(
         );
         return false;
     }
-    if pns == *at {
-        if p.master.as_deref() == Some(br) {
-            if !forwards(k, r, at, &p.name, br)
-                || !not_isolated(k, r, at, br, ingress, &p.name)
-                || (ingress == Some(p.name.as_str()) && !hairpin(k, r, at, br, &p.name))
-            {
+    // The bridge whose port the target's cable is on, reached over cables between bridges.
+    let (mut bns, mut last, mut came) = (at.clone(), br.to_string(), ingress.map(str::to_string));
+    if let Some(far) = p.master.clone().filter(|m| !(pns == *at && m == br)) {
+        if let Some(path) = trunks(k, at, br, (&pns, &far)) {
+            let Some(i) = follow(k, r, &path, ingress, target) else {
+                return false;
+            };
+            (bns, last, came) = (pns.clone(), far, Some(i));
+        }
+    }
+    if pns == bns {
+        if p.master.as_deref() == Some(last.as_str()) {
+            if !port_out(k, r, (&bns, &last), came.as_deref(), &p.name, target) {
                 return false;
             }
             r.hop(
-                at,
+                &bns,
                 format!(
-                    "{br} forwards to its port {}, cable to {to_link} in {to}",
+                    "{last} forwards to its port {}, cable to {to_link} in {to}",
                     p.name
                 ),
             );
@@ -217,4 +235,86 @@ fn bridge_reaches(
     }
     let id = vx.vxlan.as_ref().map(|v| v.id).unwrap_or_default();
     tunnel(k, r, at, vx, &pns, &far_br) && far_bridge(k, r, &pns, &far_br, id, &p.name)
+}
+
+/// `false` (said in `r`) when `br` in `ns` is down.
+fn bridge_up(k: &mut dyn Kernel, r: &mut Report, ns: &Netns, br: &str) -> bool {
+    if find(k, ns, br).is_some_and(|b| !b.up) {
+        r.block(
+            ns,
+            format!("the bridge {br} in {ns} is down"),
+            Some(link_call(ns, br, "up()")),
+        );
+        return false;
+    }
+    true
+}
+
+/// Bridge `br` in `ns` sends the frame (in by `ingress`) out of its port `port` toward
+/// `target` (link, namespace): the port forwards, is not isolated from the ingress, hairpins
+/// when it is the ingress, and the FDB does not put the target's MAC behind another port.
+fn port_out(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    (ns, br): (&Netns, &str),
+    ingress: Option<&str>,
+    port: &str,
+    (to_link, to): (&str, &Netns),
+) -> bool {
+    let mac = k
+        .l2(to)
+        .into_iter()
+        .find(|l| l.name == to_link)
+        .and_then(|l| l.mac);
+    let whose = format!("{to_link} in {to}");
+    let out = forwards(k, r, ns, port, br)
+        && not_isolated(k, r, ns, br, ingress, port)
+        && (ingress != Some(port) || hairpin(k, r, ns, br, port))
+        && mac.is_none_or(|m| super::fdb_port::agrees(k, r, (ns, br), port, (&m, &whose)));
+    if let (true, Some(i)) = (out, ingress) {
+        r.switched
+            .push((ns.clone(), br.to_string(), i.to_string(), port.to_string()));
+    }
+    out
+}
+
+/// The frame over a chain of bridges joined by cables, from the first trunk's bridge (in by
+/// `ingress`) to the last one's; the port it came into the last bridge by, or `None` when
+/// broken (said in `r`).
+fn follow(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    path: &[Trunk],
+    ingress: Option<&str>,
+    target: (&str, &Netns),
+) -> Option<String> {
+    let mut came = ingress.map(str::to_string);
+    for t in path {
+        if !port_out(k, r, (&t.ns, &t.br), came.as_deref(), &t.out, target) {
+            return None;
+        }
+        if find(k, &t.to_ns, &t.in_port).is_some_and(|l| !l.up) {
+            r.block(
+                &t.to_ns,
+                format!(
+                    "{} in {} (the other end of {} in {}) is down",
+                    t.in_port, t.to_ns, t.out, t.ns
+                ),
+                Some(link_call(&t.to_ns, &t.in_port, "up()")),
+            );
+            return None;
+        }
+        if !forwards(k, r, &t.to_ns, &t.in_port, &t.to_br) || !bridge_up(k, r, &t.to_ns, &t.to_br) {
+            return None;
+        }
+        r.hop(
+            &t.ns,
+            format!(
+                "{} forwards to its port {}, cable to {} in {}: a port of {}",
+                t.br, t.out, t.in_port, t.to_ns, t.to_br
+            ),
+        );
+        came = Some(t.in_port.clone());
+    }
+    came
 }

@@ -64,6 +64,7 @@ mod tests {
             udp_dport: None,
             tcp_port: Some(port),
             mark: Some(0),
+            physdev: None,
         }
     }
 

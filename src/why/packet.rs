@@ -39,6 +39,7 @@ impl Packet {
             udp_dport: None,
             tcp_port,
             mark: (self.state == "NEW").then(|| k.mark_in(ns)),
+            physdev: None,
         }
     }
 }

@@ -37,6 +37,10 @@ pub(crate) struct Report {
     /// probe that fails on a path that looks clear.
     #[serde(skip)]
     pub(crate) next_hops: Vec<(crate::sys::Netns, String, std::net::IpAddr)>,
+    /// The bridges the last layer-2 hop switched the frame through, from port to port
+    /// (namespace, bridge, in, out): where br_netfilter sends it through FORWARD.
+    #[serde(skip)]
+    pub(crate) switched: Vec<(crate::sys::Netns, String, String, String)>,
     /// The break stands whatever the probe says (a duplicate address: the probe may reach
     /// either host).
     #[serde(skip)]

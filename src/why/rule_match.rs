@@ -28,6 +28,9 @@ pub(crate) struct Seen {
     /// The packet's mark (`-m mark`), as the hooks before left it in this namespace; `None`
     /// when not known (a reply: CONNMARK may have restored one).
     pub(crate) mark: Option<u32>,
+    /// A bridged frame under br_netfilter: the bridge ports it came in and goes out by
+    /// (`-m physdev`); `None` for a routed packet.
+    pub(crate) physdev: Option<(String, String)>,
 }
 
 impl Seen {
@@ -45,6 +48,7 @@ impl Seen {
             udp_dport: None,
             tcp_port: self.tcp_port,
             mark: None,
+            physdev: self.physdev.clone().map(|(i, o)| (o, i)),
         }
     }
 }
@@ -73,8 +77,9 @@ pub(crate) struct Judged {
 }
 
 /// Modules whose options are judged below; any other `-m` is not understood.
-const KNOWN_MODULES: [&str; 8] = [
+const KNOWN_MODULES: [&str; 9] = [
     "mark",
+    "physdev",
     "icmp",
     "conntrack",
     "state",
@@ -189,6 +194,11 @@ pub(crate) fn judge(spec: &str, p: &Seen) -> Judged {
             "--ctstate" | "--state" => Some(arg.split(',').any(|s| s == p.state)),
             "--comment" => continue,
             "--mark" if module == "mark" => p.mark.and_then(|m| super::mark::holds(arg, m)),
+            "--physdev-in"
+            | "--physdev-out"
+            | "--physdev-is-bridged"
+            | "--physdev-is-in"
+            | "--physdev-is-out" => Some(physdev(opt, arg, p)),
             "--dst-type" => addr_type(arg, p.dst_local),
             "--src-type" => addr_type(arg, p.src_local),
             // ICMP has no ports: a port match never holds for it.
@@ -213,6 +223,18 @@ pub(crate) fn judge(spec: &str, p: &Seen) -> Judged {
         Hold::Unknown(unknown.join(" "))
     };
     j
+}
+
+/// `-m physdev`'s option `opt` (`arg` its port name, where it takes one) for the packet.
+fn physdev(opt: &str, arg: &str, p: &Seen) -> bool {
+    let Some((i, o)) = &p.physdev else {
+        return false;
+    };
+    match opt {
+        "--physdev-in" => iface(arg, i),
+        "--physdev-out" => iface(arg, o),
+        _ => true,
+    }
 }
 
 /// `4789`, `4000:5000`, or a comma list of them, holding `p`.

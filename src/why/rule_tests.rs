@@ -28,6 +28,7 @@ fn req(i: &str, o: &str) -> Seen {
         udp_dport: None,
         tcp_port: None,
         mark: Some(0),
+        physdev: None,
     }
 }
 
@@ -338,4 +339,32 @@ fn a_mark_match_is_judged_on_the_requests_mark_and_left_open_on_a_reply() {
         hold("-m connmark --mark 0x1 -j ACCEPT", &req("eth0", "eth1")),
         Hold::Unknown(_)
     ));
+}
+
+#[test]
+fn physdev_is_judged_on_a_bridged_frames_ports_and_never_holds_for_a_routed_one() {
+    let bridged = Seen {
+        physdev: Some(("s3-eth3".into(), "s3-eth2".into())),
+        ..req("s3", "s3")
+    };
+    let spec = "-p icmp -m physdev --physdev-out s3-eth2 --physdev-is-bridged -j DROP";
+    assert_eq!(hold(spec, &bridged), Hold::Yes);
+    assert_eq!(
+        hold("-m physdev --physdev-in s3-eth+ -j DROP", &bridged),
+        Hold::Yes
+    );
+    assert_eq!(
+        hold("-m physdev --physdev-out s3-eth1 -j DROP", &bridged),
+        Hold::No
+    );
+    assert_eq!(
+        hold("-m physdev ! --physdev-is-bridged -j DROP", &bridged),
+        Hold::No
+    );
+    assert_eq!(hold(spec, &req("eth0", "eth1")), Hold::No);
+    // The reply crosses the same ports the other way.
+    assert_eq!(
+        bridged.reply().physdev,
+        Some(("s3-eth2".into(), "s3-eth3".into()))
+    );
 }

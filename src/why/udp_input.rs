@@ -34,6 +34,7 @@ pub(crate) fn input(
         udp_dport: Some(u.dport),
         tcp_port: None,
         mark: Some(0),
+        physdev: None,
     };
     let o = traverse(k, ns, "filter", "INPUT", &seen)?;
     Some((o.target, o.by.map(|at| (at.chain, at.spec))))

@@ -237,8 +237,9 @@ fn onward(
         return false;
     }
     r.next_hops.push((cur.clone(), dev.clone(), next));
+    r.switched.clear();
     l2::reach(k, r, (cur, dev), nns, nlink, bridged)
-        && hook_points::bridged(k, r, cur, dev, nns, nlink, pkt_src, dst)
+        && hook_points::bridged(k, r, pkt_src, dst)
         && segment::check(k, r, cur, dev, next, nns, nlink)
 }
 
