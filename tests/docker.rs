@@ -10,6 +10,7 @@
 mod support;
 
 use std::time::Duration;
+use support::containers::{CONTAINER_FNS, WAN};
 use support::sandbox_with_launcher;
 
 /// A PID namespace whose init (`sh`, pid 1) stays in the test's network namespace, and under it
@@ -28,7 +29,7 @@ const LAUNCHER: &[&str] = &[
 ];
 
 /// Start dockerd (pid in $D), make the image `bb`, run `web` publishing 8080 → 80 (its pid in
-/// $CP), and the outside (`wan`, 203.0.113.2) behind the uplink. Stopped and cleaned at exit.
+/// $CP). Stopped and cleaned at exit.
 const DOCKER: &str = r#"
 cg=netsh-test-$(cut -c1-8 /proc/sys/kernel/random/uuid)
 cleanup() {
@@ -52,22 +53,15 @@ ln -s busybox /run/img/bin/httpd
 tar -C /run/img -c . | /usr/bin/docker import - bb >/dev/null
 /usr/bin/docker run -d --name web -p 8080:80 bb /bin/httpd -f -p 80 -h / >/dev/null
 CP=$(/usr/bin/docker inspect -f '{{.State.Pid}}' web)
-ip netns add wan
-ip link add uplink type veth peer name eth0 netns wan
-ip addr add 203.0.113.1/24 dev uplink
-ip link set uplink up
-ip -n wan addr add 203.0.113.2/24 dev eth0
-ip -n wan link set eth0 up
 set +e
 # Names that differ from run to run: the container's pid, its veth, its netns file.
-# The pid only where it is one: it may also be the digits of an address.
-norm() { sed -E "s/pid:$CP\b/pid:CP/g; s/ $CP\)/ CP)/g; s/veth[0-9a-f]{7} +veth/vethX           veth/; s/veth[0-9a-f]{7}/vethX/g; s#/run/docker/netns/[0-9a-f]+#NETNS#g"; }
+norm() { name_pids "$CP:CP" | sed -E "s/veth[0-9a-f]{7} +veth/vethX           veth/; s/veth[0-9a-f]{7}/vethX/g; s#/run/docker/netns/[0-9a-f]+#NETNS#g"; }
 "#;
 
 fn run(script: &str) -> String {
     let out = sandbox_with_launcher(
         LAUNCHER,
-        &format!("{DOCKER}\n{script}"),
+        &format!("{DOCKER}\n{WAN}\n{CONTAINER_FNS}\n{script}"),
         Duration::from_secs(150),
     );
     out.assert_success();
@@ -125,11 +119,11 @@ exit 0
 fn a_script_adds_a_route_inside_the_container_and_down_takes_just_it() {
     let out = run(r#"
 printf 'ns("pid:%s").route("10.98.0.0/24", "172.17.0.1");\n' $CP > /run/r.rhai
-before=$(nsenter -t $CP -n ip -4 -j addr; nsenter -t $CP -n ip -j route show table main)
+before=$(inside $CP)
 "$NETSH" run --lab r /run/r.rhai >/dev/null 2>&1 || echo "run failed"
 nsenter -t $CP -n ip route show 10.98.0.0/24
 "$NETSH" down r 2>&1 | sed -E 's/ in [0-9]+ ms//'
-after=$(nsenter -t $CP -n ip -4 -j addr; nsenter -t $CP -n ip -j route show table main)
+after=$(inside $CP)
 [ "$before" = "$after" ] && echo "the container is as it was"
 /usr/bin/docker inspect -f '{{.State.Running}}' web
 "#);

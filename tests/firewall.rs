@@ -4,15 +4,8 @@
 
 mod support;
 
+use support::run_lab::run_lab;
 use support::{sandbox, PROBE};
-
-fn run_lab(script: &str, after: &str) -> support::SandboxOutput {
-    let out = sandbox(&format!(
-        "{PROBE}\ncat > /tmp/lab.$$.rhai <<'EOF'\n{script}\nEOF\n\"$NETSH\" run /tmp/lab.$$.rhai >/dev/null || exit 1\n{after}"
-    ));
-    out.assert_success();
-    out
-}
 
 #[test]
 #[ignore = "needs iproute2, iptables"]

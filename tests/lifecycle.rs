@@ -279,6 +279,18 @@ building() {
 }
 "#;
 
+/// The stopped run's stderr names the signal (`words`) and the rollback of lab star.
+fn said_interrupted_and_rolled_back(stderr: &str, words: &str) {
+    assert!(
+        stderr.contains(&format!(": interrupted ({words})")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("lab star: failed; rolled back the "),
+        "{stderr}"
+    );
+}
+
 #[test]
 #[ignore = "needs iproute2 iptables util-linux"]
 fn a_signal_stops_a_build_between_waves_and_rolls_it_back() {
@@ -298,16 +310,7 @@ fn a_signal_stops_a_build_between_waves_and_rolls_it_back() {
             "SIG{sig}: {}",
             out.stderr
         );
-        assert!(
-            out.stderr.contains(&format!(": interrupted ({words})")),
-            "{}",
-            out.stderr
-        );
-        assert!(
-            out.stderr.contains("lab star: failed; rolled back the "),
-            "{}",
-            out.stderr
-        );
+        said_interrupted_and_rolled_back(&out.stderr, words);
     }
 }
 
@@ -328,16 +331,7 @@ fn a_signal_to_a_sandboxed_run_reaches_it_and_sets_its_exit_code() {
             "SIG{sig}: {}",
             out.stderr
         );
-        assert!(
-            out.stderr.contains(&format!(": interrupted ({words})")),
-            "{}",
-            out.stderr
-        );
-        assert!(
-            out.stderr.contains("lab star: failed; rolled back the "),
-            "{}",
-            out.stderr
-        );
+        said_interrupted_and_rolled_back(&out.stderr, words);
     }
 }
 

@@ -9,10 +9,11 @@
 
 mod support;
 
+use support::containers::{CONTAINER_FNS, WAN};
 use support::sandbox;
 
-/// The two containers (pids in $P1 and $P2, killed when the script ends) and the outside
-/// (`wan`, 203.0.113.2). `pids` writes the pids as P1 and P2.
+/// The two containers (pids in $P1 and $P2, killed when the script ends); `pids` writes the
+/// pids as P1 and P2.
 const CONTAINERS: &str = r#"
 unshare --net sleep 600 & P1=$!
 unshare --net sleep 600 & P2=$!
@@ -38,30 +39,15 @@ for p in $P1 $P2; do
   nsenter -t $p -n ip route add default via 172.17.0.1
   n=$((n+1))
 done
-ip netns add wan
-ip link add uplink type veth peer name eth0 netns wan
-ip addr add 203.0.113.1/24 dev uplink
-ip link set uplink up
-ip -n wan addr add 203.0.113.2/24 dev eth0
-ip -n wan link set eth0 up
-ip -n wan link set lo up
 sysctl -qw net.ipv4.ip_forward=1
 iptables -t nat -A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE
 set +e
-# The pids only where they are ones: they may also be the digits of an address.
-pids() {
-  local e=()
-  for x in "$P1:P1" "$P2:P2"; do
-    p=${x%%:*} n=${x#*:}
-    e+=(-e "s#(pid:|process |kill |/proc/)$p\b#\1$n#g" -e "s/ $p\)/ $n)/g")
-  done
-  sed -E "${e[@]}"
-}
+pids() { name_pids "$P1:P1" "$P2:P2"; }
 "#;
 
 fn run(script: &str) -> String {
     let out = sandbox(&format!(
-        "cd \"{}\"\n{CONTAINERS}\n{script}",
+        "cd \"{}\"\n{CONTAINERS}\n{WAN}\n{CONTAINER_FNS}\n{script}",
         env!("CARGO_MANIFEST_DIR")
     ));
     out.assert_success();
@@ -237,12 +223,12 @@ EOR
 fn a_script_adds_a_veth_to_a_container_and_down_removes_just_it() {
     let out = run(&format!(
         r#"{SECOND}
-before=$(nsenter -t $P1 -n ip -4 -j addr; nsenter -t $P1 -n ip -j route; ip -j link show veth2)
+before=$(inside $P1; ip -j link show veth2)
 "$NETSH" run /run/second.rhai >/dev/null 2>&1 || echo "run failed"
 nsenter -t $P1 -n ip -br -4 addr | awk '{{print $1, $3}}' | sed 's/@[^ ]*//'
 nsenter -t $P1 -n ip route show 10.98.0.0/24
 "$NETSH" down second 2>&1 | sed -E 's/ in [0-9]+ ms//'
-after=$(nsenter -t $P1 -n ip -4 -j addr; nsenter -t $P1 -n ip -j route; ip -j link show veth2)
+after=$(inside $P1; ip -j link show veth2)
 [ "$before" = "$after" ] && echo "the container is as it was"
 ip link show br1 >/dev/null 2>&1 || echo "br1 is gone"
 kill -0 $P1 && echo "the container lives"
@@ -414,13 +400,13 @@ EOR
 fn show_lab_lists_what_a_lab_made_in_a_container_and_down_force_finds_it_without_a_journal() {
     let out = run(&format!(
         r#"{INSIDE}
-before=$(nsenter -t $P1 -n ip -4 -j addr; nsenter -t $P1 -n ip -j route; nsenter -t $P1 -n ip -j link)
+before=$(inside $P1; nsenter -t $P1 -n ip -j link)
 "$NETSH" run /run/inside.rhai >/dev/null 2>&1 || echo "run failed"
 "$NETSH" show --lab inside | pids
 rm /run/netsh/inside.jsonl
 "$NETSH" down --lab inside 2>&1 | pids
 "$NETSH" down --lab inside --force 2>&1 | sed -E 's/ in [0-9]+ ms//'
-after=$(nsenter -t $P1 -n ip -4 -j addr; nsenter -t $P1 -n ip -j route; nsenter -t $P1 -n ip -j link)
+after=$(inside $P1; nsenter -t $P1 -n ip -j link)
 [ "$before" = "$after" ] && echo "the container is as it was"
 kill -0 $P1 && echo "the container lives"
 "#

@@ -4,22 +4,13 @@
 
 mod support;
 
-use support::{assert_lines_eq, sandbox, state_in_sandbox, PROBE};
-
-/// Runs a script (written to a temporary file in `dir`) in a sandbox; `after` runs there too.
-fn lab(script: &str, after: &str) -> support::SandboxOutput {
-    let out = sandbox(&format!(
-        "{PROBE}\nd=$(mktemp -d)\ncat > $d/lab.rhai <<'EOF'\n{script}\nEOF\n\
-         \"$NETSH\" run $d/lab.rhai >/dev/null || exit 1\n{after}\nrm -rf $d"
-    ));
-    out.assert_success();
-    out
-}
+use support::run_lab::run_lab;
+use support::{assert_lines_eq, sandbox, state_in_sandbox};
 
 #[test]
 #[ignore = "needs iproute2, iptables, iputils-ping"]
 fn star_puts_n_namespaces_on_one_bridge() {
-    let out = lab(
+    let out = run_lab(
         "import \"topo\" as topo;\ntopo::star(4, \"10.1.0.0/24\");\nassert_ping(ns(\"ns1\"), \"10.1.0.5\");",
         "ip -br link show master br0 | wc -l; ip -n ns3 -br -4 addr show eth0 | awk '{print $3}'",
     );
@@ -29,7 +20,7 @@ fn star_puts_n_namespaces_on_one_bridge() {
 #[test]
 #[ignore = "needs iproute2, iptables, iputils-ping"]
 fn chain_routes_end_to_end_through_every_router() {
-    let out = lab(
+    let out = run_lab(
         "import \"topo\" as topo;\nlet r = topo::chain(4);\nassert_ping(r[0], \"10.200.3.2\");\nassert_ping(r[3], \"10.200.1.1\");",
         "ip netns exec r1 ping -c 1 -t 3 -W 1 10.200.3.2 >/dev/null || echo 'three hops need ttl > 3'",
     );
@@ -40,7 +31,7 @@ fn chain_routes_end_to_end_through_every_router() {
 #[test]
 #[ignore = "needs iproute2, iptables, iputils-ping"]
 fn two_hosts_are_wired_on_their_lan() {
-    let out = lab(
+    let out = run_lab(
         "import \"topo\" as topo;\nlet hs = topo::two_hosts(\"h149\", \"h150\", \"192.0.2.0/24\");\nassert_ping(hs[0], \"192.0.2.2\");",
         "ip -n h150 -br -4 addr show eth0 | awk '{print $3}'",
     );
@@ -61,7 +52,7 @@ fn vxlan_mesh_joins_every_namespace_and_one_fdb_entry_breaks_exactly_its_pair() 
          assert_no_ping(n[0], \"10.77.0.4\");\nassert_no_ping(n[2], \"10.77.0.2\");\n\
          assert_ping(n[0], \"10.77.0.3\");\nassert_ping(n[1], \"10.77.0.4\");\nassert_ping(n[2], \"10.77.0.3\");"
     );
-    let out = lab(&script, "bridge -n a fdb show dev vxlan42 | grep -c dst");
+    let out = run_lab(&script, "bridge -n a fdb show dev vxlan42 | grep -c dst");
     assert_eq!(out.stdout, "1\n", "a keeps only its entry for b");
 }
 
@@ -88,7 +79,7 @@ let lan = host("lan");
 wire(host(), "eth0", "192.0.2.1/24", lan, "eth0", "192.0.2.2/24");
 topo::publish(8080, "172.17.0.2", 80);
 assert_ping(web, "192.0.2.2");      // out through the NAT"#;
-    let out = lab(script, "probe web 80 lan 192.0.2.1 8080");
+    let out = run_lab(script, "probe web 80 lan 192.0.2.1 8080");
     assert_eq!(out.stdout.trim(), "seen: 192.0.2.2");
 }
 

@@ -91,16 +91,20 @@ impl Session {
         }
         // Everything is checked before anything is recorded.
         crate::api::addr::parse_host_cidr(cidr)?;
-        if o.gw && self.model.links[br.id].addrs.is_empty() {
-            return Err(DslError::new(
-                "netsh::connect",
-                format!("gw: true, but the bridge {} has no address yet", b.name),
-                format!(
-                    "give it one first: bridge(\"{}\").addr(\"10.1.1.1/24\")",
-                    b.name
-                ),
-            ));
-        }
+        let gw = match (o.gw, b.addrs.first()) {
+            (false, _) => None,
+            (true, Some(a)) => Some(a.addr()),
+            (true, None) => {
+                return Err(DslError::new(
+                    "netsh::connect",
+                    format!("gw: true, but the bridge {} has no address yet", b.name),
+                    format!(
+                        "give it one first: bridge(\"{}\").addr(\"10.1.1.1/24\")",
+                        b.name
+                    ),
+                ))
+            }
+        };
         let inside = o.name.unwrap_or_else(|| self.free_name(&st.ns, "eth"));
         let outside = match o.peer {
             Some(p) => p,
@@ -133,18 +137,8 @@ impl Session {
             name,
             up: true,
         })?;
-        if o.gw {
-            let Some(gw) = self.model.links[br.id].addrs.first().copied() else {
-                return Err(DslError::new(
-                    "netsh::connect",
-                    format!("gw: true, but the bridge {} has no address yet", b.name),
-                    format!(
-                        "give it one first: bridge(\"{}\").addr(\"10.1.1.1/24\")",
-                        b.name
-                    ),
-                ));
-            };
-            self.route(st, "default", Some(&gw.addr().to_string()), None, at)?;
+        if let Some(gw) = gw {
+            self.route(st, "default", Some(&gw.to_string()), None, at)?;
         }
         Ok(v)
     }

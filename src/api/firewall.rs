@@ -199,7 +199,20 @@ fn matches(o: &Opts, s: &Session, port_needs_proto: bool) -> Result<Vec<String>,
 }
 
 impl Session {
-    fn add_rule(&mut self, st: &Stack, rule: Rule, at: At) -> Result<FwRule, DslError> {
+    /// Appends `args` to `chain` of `table`.
+    fn add_rule(
+        &mut self,
+        st: &Stack,
+        table: &str,
+        chain: &str,
+        args: Vec<String>,
+        at: At,
+    ) -> Result<FwRule, DslError> {
+        let rule = Rule {
+            table: table.into(),
+            chain: chain.into(),
+            args,
+        };
         self.put_rule(st, rule, None, at)
     }
 
@@ -257,30 +270,14 @@ impl Session {
         }
         a.push("-j".into());
         a.push(action);
-        self.add_rule(
-            st,
-            Rule {
-                table: "filter".into(),
-                chain: "FORWARD".into(),
-                args: a,
-            },
-            at,
-        )
+        self.add_rule(st, "filter", "FORWARD", a, at)
     }
 
     pub(crate) fn masquerade(&mut self, st: &Stack, m: Map, at: At) -> Result<FwRule, DslError> {
         let o = Opts::new("masquerade", m, &["src", "dst", "out", "proto"])?;
         let mut a = matches(&o, self, true)?;
         a.extend(words("-j MASQUERADE"));
-        self.add_rule(
-            st,
-            Rule {
-                table: "nat".into(),
-                chain: "POSTROUTING".into(),
-                args: a,
-            },
-            at,
-        )
+        self.add_rule(st, "nat", "POSTROUTING", a, at)
     }
 
     pub(crate) fn snat(&mut self, st: &Stack, m: Map, at: At) -> Result<FwRule, DslError> {
@@ -295,15 +292,7 @@ impl Session {
         parse_ip(&to, "snat address")?;
         a.extend(words("-j SNAT --to-source"));
         a.push(to);
-        self.add_rule(
-            st,
-            Rule {
-                table: "nat".into(),
-                chain: "POSTROUTING".into(),
-                args: a,
-            },
-            at,
-        )
+        self.add_rule(st, "nat", "POSTROUTING", a, at)
     }
 
     pub(crate) fn dnat(&mut self, st: &Stack, m: Map, at: At) -> Result<FwRule, DslError> {
@@ -343,15 +332,7 @@ impl Session {
         }
         a.extend(words("-j DNAT --to-destination"));
         a.push(to);
-        self.add_rule(
-            st,
-            Rule {
-                table: "nat".into(),
-                chain: "PREROUTING".into(),
-                args: a,
-            },
-            at,
-        )
+        self.add_rule(st, "nat", "PREROUTING", a, at)
     }
 
     /// `nat(br)`: what Docker sets up for a bridge network — ip_forward, forwarding out of the

@@ -131,48 +131,48 @@ fn parse(frame: &[u8], a: &LinkAddr, keep: impl Fn(&[u8]) -> Option<Seen>) -> Op
 
 /// The probe's echo in an IPv4 packet: addresses, request or reply, sequence.
 pub(crate) fn echo(pkt: &[u8], id: u16) -> Option<Seen> {
-    if pkt.len() < 20 || pkt[0] >> 4 != 4 || pkt[9] != 1 {
-        return None;
-    }
-    let ihl = usize::from(pkt[0] & 0x0f) * 4;
-    let icmp = pkt.get(ihl..ihl + 8)?;
-    let reply = match icmp[0] {
-        ICMP_ECHO_REQUEST => false,
-        ICMP_ECHO_REPLY => true,
-        _ => return None,
-    };
-    if u16::from_be_bytes([icmp[4], icmp[5]]) != id {
-        return None;
-    }
-    let ip = |o: usize| Ipv4Addr::new(pkt[o], pkt[o + 1], pkt[o + 2], pkt[o + 3]);
-    Some(Seen {
-        ifindex: 0,
-        pkttype: 0,
-        mac: None,
-        src: ip(12),
-        dst: ip(16),
-        reply,
-        seq: u16::from_be_bytes([icmp[6], icmp[7]]),
+    probe_packet(pkt, 1, 8, |icmp| {
+        let reply = match icmp[0] {
+            ICMP_ECHO_REQUEST => false,
+            ICMP_ECHO_REPLY => true,
+            _ => return None,
+        };
+        let seq = u16::from_be_bytes([icmp[6], icmp[7]]);
+        (u16::from_be_bytes([icmp[4], icmp[5]]) == id).then_some((reply, seq))
     })
 }
 
 /// A segment of the TCP probe's connection (its client port `port`): the SYN and what follows
 /// it from the client (a request), or the server's answer, SYN-ACK or RST (a reply).
 pub(crate) fn segment(pkt: &[u8], port: u16) -> Option<Seen> {
-    if pkt.len() < 20 || pkt[0] >> 4 != 4 || pkt[9] != 6 {
+    probe_packet(pkt, 6, 14, |tcp| {
+        let (sport, dport) = (
+            u16::from_be_bytes([tcp[0], tcp[1]]),
+            u16::from_be_bytes([tcp[2], tcp[3]]),
+        );
+        let reply = match (sport == port, dport == port) {
+            (true, _) => false,
+            (_, true) => true,
+            _ => return None,
+        };
+        // The TCP flags: which segment of the handshake it was.
+        Some((reply, tcp[13].into()))
+    })
+}
+
+/// An IPv4 packet of IP protocol `proto` that `mine` reads as the probe's from its transport
+/// header's first `len` bytes: a request or a reply (`true`), and its sequence word.
+fn probe_packet(
+    pkt: &[u8],
+    proto: u8,
+    len: usize,
+    mine: impl Fn(&[u8]) -> Option<(bool, u16)>,
+) -> Option<Seen> {
+    if pkt.len() < 20 || pkt[0] >> 4 != 4 || pkt[9] != proto {
         return None;
     }
     let ihl = usize::from(pkt[0] & 0x0f) * 4;
-    let tcp = pkt.get(ihl..ihl + 14)?;
-    let (sport, dport) = (
-        u16::from_be_bytes([tcp[0], tcp[1]]),
-        u16::from_be_bytes([tcp[2], tcp[3]]),
-    );
-    let reply = match (sport == port, dport == port) {
-        (true, _) => false,
-        (_, true) => true,
-        _ => return None,
-    };
+    let (reply, seq) = mine(pkt.get(ihl..ihl + len)?)?;
     let ip = |o: usize| Ipv4Addr::new(pkt[o], pkt[o + 1], pkt[o + 2], pkt[o + 3]);
     Some(Seen {
         ifindex: 0,
@@ -181,8 +181,7 @@ pub(crate) fn segment(pkt: &[u8], port: u16) -> Option<Seen> {
         src: ip(12),
         dst: ip(16),
         reply,
-        // The TCP flags: which segment of the handshake it was.
-        seq: tcp[13].into(),
+        seq,
     })
 }
 

@@ -298,6 +298,30 @@ mod tests {
         Netns::named("ns1")
     }
 
+    /// A veth pair `a`–`b` made down in the root namespace.
+    fn veth_a_b() -> Op {
+        op(OpKind::LinkAdd {
+            ns: Netns::Root,
+            name: "a".into(),
+            kind: LinkSpec::Veth {
+                peer: "b".into(),
+                peer_ns: Netns::Root,
+            },
+            master: None,
+            up: false,
+            mtu: None,
+        })
+    }
+
+    /// `a` moved into ns1.
+    fn a_to_ns1() -> Op {
+        op(OpKind::LinkSetNs {
+            ns: Netns::Root,
+            name: "a".into(),
+            to: ns1(),
+        })
+    }
+
     #[test]
     fn chapter4_veth_becomes_one_create_in_place() {
         let ops = vec![
@@ -363,17 +387,7 @@ mod tests {
     fn a_move_after_use_is_kept() {
         let ops = vec![
             op(OpKind::NetnsAdd { name: "ns1".into() }),
-            op(OpKind::LinkAdd {
-                ns: Netns::Root,
-                name: "a".into(),
-                kind: LinkSpec::Veth {
-                    peer: "b".into(),
-                    peer_ns: Netns::Root,
-                },
-                master: None,
-                up: false,
-                mtu: None,
-            }),
+            veth_a_b(),
             op(OpKind::AddrAdd {
                 ns: Netns::Root,
                 link: "a".into(),
@@ -384,11 +398,7 @@ mod tests {
                 name: "a".into(),
                 up: true,
             }),
-            op(OpKind::LinkSetNs {
-                ns: Netns::Root,
-                name: "a".into(),
-                to: ns1(),
-            }),
+            a_to_ns1(),
         ];
         assert_eq!(
             rendered(ops),
@@ -404,23 +414,9 @@ mod tests {
     #[test]
     fn a_namespace_made_later_is_made_first_and_the_veth_born_in_it() {
         let ops = vec![
-            op(OpKind::LinkAdd {
-                ns: Netns::Root,
-                name: "a".into(),
-                kind: LinkSpec::Veth {
-                    peer: "b".into(),
-                    peer_ns: Netns::Root,
-                },
-                master: None,
-                up: false,
-                mtu: None,
-            }),
+            veth_a_b(),
             op(OpKind::NetnsAdd { name: "ns1".into() }),
-            op(OpKind::LinkSetNs {
-                ns: Netns::Root,
-                name: "a".into(),
-                to: ns1(),
-            }),
+            a_to_ns1(),
         ];
         assert_eq!(
             rendered(ops),

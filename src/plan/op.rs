@@ -215,31 +215,47 @@ impl Op {
     }
 }
 
+/// The variants that act in one namespace, their field `ns` bound to `$ns`: listed once, for
+/// `ns` and `ns_mut`, so a new variant is added here only.
+macro_rules! in_one_ns {
+    ($ns:ident) => {
+        OpKind::LinkAdd { ns: $ns, .. }
+            | OpKind::LinkRequire { ns: $ns, .. }
+            | OpKind::LinkSetNs { ns: $ns, .. }
+            | OpKind::LinkSetMaster { ns: $ns, .. }
+            | OpKind::LinkSetUp { ns: $ns, .. }
+            | OpKind::LinkSetMtu { ns: $ns, .. }
+            | OpKind::LinkDel { ns: $ns, .. }
+            | OpKind::AddrAdd { ns: $ns, .. }
+            | OpKind::AddrDel { ns: $ns, .. }
+            | OpKind::RouteAdd { ns: $ns, .. }
+            | OpKind::RouteDel { ns: $ns, .. }
+            | OpKind::Sysctl { ns: $ns, .. }
+            | OpKind::RuleAdd { ns: $ns, .. }
+            | OpKind::RuleDel { ns: $ns, .. }
+            | OpKind::Policy { ns: $ns, .. }
+            | OpKind::ChainAdd { ns: $ns, .. }
+            | OpKind::ChainDel { ns: $ns, .. }
+            | OpKind::FdbAdd { ns: $ns, .. }
+            | OpKind::FdbDel { ns: $ns, .. }
+    };
+}
+
 impl OpKind {
     /// The namespace the request is sent in (for `NetnsAdd`/`NetnsDel`: the root stack).
     pub(crate) fn ns(&self) -> Netns {
-        use OpKind::*;
         match self {
-            NetnsAdd { .. } | NetnsDel { .. } => Netns::Root,
-            LinkAdd { ns, .. }
-            | LinkRequire { ns, .. }
-            | LinkSetNs { ns, .. }
-            | LinkSetMaster { ns, .. }
-            | LinkSetUp { ns, .. }
-            | LinkSetMtu { ns, .. }
-            | LinkDel { ns, .. }
-            | AddrAdd { ns, .. }
-            | AddrDel { ns, .. }
-            | RouteAdd { ns, .. }
-            | RouteDel { ns, .. }
-            | Sysctl { ns, .. }
-            | RuleAdd { ns, .. }
-            | RuleDel { ns, .. }
-            | Policy { ns, .. }
-            | ChainAdd { ns, .. }
-            | ChainDel { ns, .. }
-            | FdbAdd { ns, .. }
-            | FdbDel { ns, .. } => ns.clone(),
+            OpKind::NetnsAdd { .. } | OpKind::NetnsDel { .. } => Netns::Root,
+            in_one_ns!(ns) => ns.clone(),
+        }
+    }
+
+    /// The op's field `ns`, the namespace it is sent in (`None`: `NetnsAdd`/`NetnsDel`, which
+    /// have none).
+    pub(crate) fn ns_mut(&mut self) -> Option<&mut Netns> {
+        match self {
+            OpKind::NetnsAdd { .. } | OpKind::NetnsDel { .. } => None,
+            in_one_ns!(ns) => Some(ns),
         }
     }
 

@@ -35,41 +35,74 @@ impl OpKind {
             Netns::Root | Netns::Adopted(_) => name,
         };
         let g = |ns: &mut Netns| *ns = f(std::mem::replace(ns, Netns::Root));
+        if let Some(ns) = self.ns_mut() {
+            g(ns);
+        }
         match &mut self {
             NetnsAdd { name } | NetnsDel { name } => *name = name_of(std::mem::take(name)),
-            LinkAdd { ns, kind, .. } => {
-                g(ns);
-                if let LinkSpec::Veth { peer_ns, .. } = kind {
-                    g(peer_ns);
-                }
-            }
-            LinkSetNs { ns, to, .. } => {
-                g(ns);
-                g(to);
-            }
-            LinkDel { ns, peer, .. } => {
-                g(ns);
-                if let Some((p, _)) = peer {
-                    g(p);
-                }
-            }
-            LinkRequire { ns, .. }
-            | LinkSetMaster { ns, .. }
-            | LinkSetUp { ns, .. }
-            | LinkSetMtu { ns, .. }
-            | AddrAdd { ns, .. }
-            | AddrDel { ns, .. }
-            | RouteAdd { ns, .. }
-            | RouteDel { ns, .. }
-            | Sysctl { ns, .. }
-            | RuleAdd { ns, .. }
-            | RuleDel { ns, .. }
-            | Policy { ns, .. }
-            | ChainAdd { ns, .. }
-            | ChainDel { ns, .. }
-            | FdbAdd { ns, .. }
-            | FdbDel { ns, .. } => g(ns),
+            LinkAdd {
+                kind: LinkSpec::Veth { peer_ns, .. },
+                ..
+            } => g(peer_ns),
+            LinkSetNs { to, .. } => g(to),
+            LinkDel {
+                peer: Some((p, _)), ..
+            } => g(p),
+            _ => {}
         }
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(s: &str) -> Netns {
+        Netns::named(s)
+    }
+
+    /// `map_ns` renames every namespace `stacks` names, the op's own and its far ones.
+    #[test]
+    fn map_ns_renames_what_stacks_names() {
+        let up = |ns: Netns| match ns {
+            Netns::Named(s) => Netns::Named(s.to_uppercase()),
+            other => other,
+        };
+        let ops = [
+            OpKind::NetnsAdd { name: "a".into() },
+            OpKind::LinkAdd {
+                ns: n("a"),
+                name: "v0".into(),
+                kind: LinkSpec::Veth {
+                    peer: "v1".into(),
+                    peer_ns: n("b"),
+                },
+                master: None,
+                up: true,
+                mtu: None,
+            },
+            OpKind::LinkSetNs {
+                ns: Netns::Root,
+                name: "v0".into(),
+                to: n("c"),
+            },
+            OpKind::LinkDel {
+                ns: n("a"),
+                name: "v0".into(),
+                peer: Some((n("b"), "v1".into())),
+            },
+            OpKind::AddrAdd {
+                ns: n("d"),
+                link: "v0".into(),
+                addr: "10.0.0.1/24".parse().unwrap(),
+            },
+        ];
+        for op in ops {
+            let want: Vec<Netns> = op.stacks().into_iter().map(up).collect();
+            let got = op.clone().map_ns(&up);
+            assert_eq!(got.stacks(), want, "{op:?}");
+            assert_ne!(got, op, "{op:?}");
+        }
     }
 }

@@ -316,9 +316,9 @@ pub(crate) fn shell_quote(s: &str) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn veth_created_in_place_renders_one_command() {
-        let op = OpKind::LinkAdd {
+    /// A bridge port born up with its peer in ns1: the article's chapter 1 cable.
+    fn vethb1_into_ns1() -> OpKind {
+        OpKind::LinkAdd {
             ns: Netns::Root,
             name: "vethb1".into(),
             kind: LinkSpec::Veth {
@@ -328,7 +328,12 @@ mod tests {
             master: Some("bridge0".into()),
             up: true,
             mtu: None,
-        };
+        }
+    }
+
+    #[test]
+    fn veth_created_in_place_renders_one_command() {
+        let op = vethb1_into_ns1();
         assert_eq!(
             render(&op),
             "ip link add name vethb1 master bridge0 up type veth peer name veth1 netns ns1"
@@ -337,17 +342,7 @@ mod tests {
 
     #[test]
     fn steps_unfold_a_veth_into_a_namespace_as_the_article_writes_it() {
-        let op = OpKind::LinkAdd {
-            ns: Netns::Root,
-            name: "vethb1".into(),
-            kind: LinkSpec::Veth {
-                peer: "veth1".into(),
-                peer_ns: Netns::named("ns1"),
-            },
-            master: Some("bridge0".into()),
-            up: true,
-            mtu: None,
-        };
+        let op = vethb1_into_ns1();
         assert_eq!(
             render_steps(&op, |_, _| false),
             [

@@ -6,7 +6,9 @@
 //! `/run` and `/run/netns`, so nothing leaks into the host's network stack.
 #![allow(dead_code)]
 
+pub mod containers;
 pub mod machines;
+pub mod run_lab;
 pub mod why_lab;
 
 use std::collections::{BTreeMap, BTreeSet};
