@@ -1009,3 +1009,92 @@ print(`FIX ${r.fix}`);
     assert_eq!(after(&out.stdout, "### real before\n"), "lost", "{out}");
     assert_eq!(after(&out.stdout, "### real after\n"), "crossed", "{out}");
 }
+
+/// `why` started in a far machine's namespace (`netsh why h150.ns1 …`, `h150.ns("ns1").why(…)`):
+/// h150's agent walks from there, and where the packet leaves h150 through the VXLAN to this
+/// machine the walk goes on here. Clear on the healthy lab; after a DROP in this machine's
+/// ns1, blocked there with its fix, which makes h150's real ping pass; a machine no lab binds,
+/// and one that does not answer, are named.
+#[test]
+#[ignore = "needs openssh-server, openssh-client, iproute2, iputils-ping, iptables"]
+fn why_from_a_far_namespace_goes_on_on_this_machine() {
+    let bind = format!(
+        "let h150 = host(\"h150\", #{{ ssh: \"root@192.0.2.150\", netsh: \"{}\" }});",
+        support::netsh_bin()
+    );
+    let script = format!(
+        "{bind}\nlet r = h150.ns(\"ns1\").why(\"10.9.0.1\");\nprint(`V ${{r.verdict}} ${{r.hops.len()}}`);\n"
+    );
+    let out = sandbox(&format!(
+        "{}\
+         echo '### clear'; \"$NETSH\" why h150.ns1 10.9.0.1; echo \"exit $?\"\n\
+         cat > $MACHINES_DIR/s.rhai <<'RHAI'\n{script}\nRHAI\n\
+         echo '### script'; \"$NETSH\" run -q $MACHINES_DIR/s.rhai | grep '^V '\n\
+         ip netns exec ns1 iptables -A INPUT -p icmp -j DROP || exit 4\n\
+         echo '### drop'; \"$NETSH\" why h150.ns1 10.9.0.1 --json > $MACHINES_DIR/drop.json; echo \"exit $?\"\n\
+         cat $MACHINES_DIR/drop.json\n\
+         echo '### real before'; on h150 ip netns exec ns1 ping -c1 -W2 10.9.0.1 > /dev/null || echo lost\n\
+         {{ echo 'let ns1 = ns(\"ns1\");'; sed -n 's/^  \"fix\": \"\\(.*\\)\",$/\\1;/p' $MACHINES_DIR/drop.json | sed 's/\\\\\"/\"/g'; }} > $MACHINES_DIR/fix.rhai\n\
+         \"$NETSH\" run -q $MACHINES_DIR/fix.rhai > /dev/null 2>&1 || {{ cat $MACHINES_DIR/fix.rhai; exit 5; }}\n\
+         echo '### real after'; on h150 ip netns exec ns1 ping -c1 -W5 10.9.0.1 > /dev/null && echo crossed\n\
+         echo '### unbound'; \"$NETSH\" why h151.ns1 10.9.0.1 2>&1; echo \"exit $?\"\n\
+         machine_stop h150\n\
+         echo '### lost'; \"$NETSH\" why h150.ns1 10.9.0.1 2>&1; echo \"exit $?\"\n\
+         echo '### end'\n",
+        cross_lab()
+    ));
+    out.assert_success();
+    assert_eq!(
+        after(&out.stdout, "### clear\n"),
+        "why h150.ns1 → 10.9.0.1\n\
+         \x20 [ok] h150: ns1: route to 10.9.0.1 dev e1 src 10.9.0.2\n\
+         \x20 [ok] h150: ns1: no namespace here holds 10.9.0.1: e1's segment leaves this machine through vx0 in host (VNI 42) to 192.0.2.1, not followed\n\
+         \x20 [ok] host: vx0 (VNI 42, port 4789) takes the frames from 192.0.2.150: a port of br0\n\
+         \x20 [ok] host: br0 forwards to its port vns1, cable to e1 in ns1\n\
+         \x20 [ok] ns1: 10.9.0.1 is local here (on e1)\n\
+         \x20 [ok] ns1: the reply to 10.9.0.2 leaves by e1 (vx0 tunnels it back)\n\
+         \x20 probe: 10.9.0.1 answers\n\
+         verdict: clear\n\
+         exit 0",
+        "{out}"
+    );
+    assert_eq!(after(&out.stdout, "### script\n"), "V clear 6", "{out}");
+    let r = report(&out.stdout, "### drop\n");
+    assert!(
+        after(&out.stdout, "### drop\n").starts_with("exit 1\n"),
+        "{out}"
+    );
+    assert_eq!(
+        r["broken"],
+        "ns1's INPUT chain drops the echo request in on e1 from 10.9.0.2 to 10.9.0.1 (rule `-A INPUT -p icmp -j DROP`)",
+        "{out}"
+    );
+    assert_eq!(
+        r["fix"], "ns1.iptables(\"-I INPUT 1 -i e1 -s 10.9.0.2 -d 10.9.0.1 -p icmp -j ACCEPT\")",
+        "{out}"
+    );
+    assert_eq!(r["probe"], false, "{out}");
+    let last = r["hops"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (last["at"].as_str(), last["ok"].as_bool()),
+        (Some("ns1"), Some(false)),
+        "{out}"
+    );
+    assert_eq!(after(&out.stdout, "### real before\n"), "lost", "{out}");
+    assert_eq!(after(&out.stdout, "### real after\n"), "crossed", "{out}");
+    let unbound = one_line(after(&out.stdout, "### unbound\n"));
+    assert!(
+        unbound.contains(
+            "no namespace \"h151.ns1\" in /run/netns, and no lab here binds a machine \"h151\""
+        ),
+        "{out}"
+    );
+    assert!(unbound.contains("the machines bound here: h150"), "{out}");
+    assert!(unbound.ends_with("exit 2"), "{out}");
+    let lost = one_line(after(&out.stdout, "### lost\n"));
+    assert!(
+        lost.contains("cannot reach h150 (root@192.0.2.150) over ssh"),
+        "{out}"
+    );
+    assert!(lost.ends_with("exit 1"), "{out}");
+}
