@@ -858,3 +858,243 @@ for i in 0..k {{
         "3 × 100 took {three} ms, 300 on one machine {all} ms: {out}"
     );
 }
+
+/// This machine and h150, a namespace on each behind a bridge with an address of its own, a
+/// VXLAN between the bridges; each namespace reaches both machines' LAN addresses by the
+/// machine's bridge (delivered there, nothing forwarded): every pair of stacks answers.
+const MATRIX: &str = r#"
+let h150 = host("h150", #{ ssh: "root@192.0.2.150", netsh: "NETSH_HERE" });
+for m in [[host(), "192.0.2.150", "lan", "10.9.0.1/24", "10.9.0.101/24"],
+          [h150, "192.0.2.1", "eth0", "10.9.0.2/24", "10.9.0.150/24"]] {
+    let h = m[0];
+    let n = h.ns("ns1");
+    h.link(m[2]);
+    let br = h.bridge("br0").addr(m[4]).up();
+    h.vxlan("vx0", #{ id: 42, remote: m[1], dev: m[2], port: 4789 }).master(br).up();
+    let v = h.veth("vns1", "e1");
+    v.master(br).up();
+    v.peer().into(n).addr(m[3]).up();
+    n.route("192.0.2.1/32", "10.9.0.101");
+    n.route("192.0.2.150/32", "10.9.0.150");
+}
+"#;
+
+/// `pingall` across machines: h150's stacks are read and pinged from on h150 (no h150.ns1
+/// exists here), named `h150` and `h150.ns1`; every pair answers, across the VXLAN too; after
+/// a DROP of echo requests in h150's ns1 (made there by its agent), exactly the three pairs
+/// to it fail, as real pings from bash confirm.
+#[test]
+#[ignore = "needs openssh-server, openssh-client, iproute2, iptables, iputils-ping"]
+fn pingall_spans_the_machines() {
+    let checks = r#"
+for r in pingall() { print(`P1 ${r.from} ${r.to} ${r.addr} ${r.ok}`); }
+h150.ns("ns1").exec("iptables -A INPUT -p icmp --icmp-type echo-request -j DROP");
+for r in pingall() { print(`P2 ${r.from} ${r.to} ${r.ok}`); }
+"#;
+    let script = MATRIX.replace("NETSH_HERE", &support::netsh_bin());
+    let out = sandbox(&format!(
+        "{MACHINES}\n\
+         lan_up || exit 1\n\
+         machine h150 192.0.2.150 || exit 2\n\
+         cat > $MACHINES_DIR/matrix.rhai <<'RHAI'\n{script}\n{checks}\nRHAI\n\
+         \"$NETSH\" run $MACHINES_DIR/matrix.rhai > $MACHINES_DIR/out 2> $MACHINES_DIR/err || {{ cat $MACHINES_DIR/err; exit 3; }}\n\
+         echo '### p1'; grep '^P1 ' $MACHINES_DIR/out | sort\n\
+         echo '### p2'; grep '^P2 ' $MACHINES_DIR/out | grep false | sort\n\
+         echo '### p2 ok'; grep '^P2 ' $MACHINES_DIR/out | grep -c true\n\
+         echo '### table'; grep -m1 '^from ' $MACHINES_DIR/out\n\
+         echo '### here'; ip netns list | cut -d' ' -f1\n\
+         echo '### far rule'; on h150 ip netns exec ns1 iptables -S INPUT | grep -c -- '--icmp-type 8 -j DROP'\n\
+         echo '### real'; ip netns exec ns1 ping -c1 -W2 10.9.0.2 > /dev/null || echo 'ns1 -> 10.9.0.2 fails'\n\
+         on h150 ip netns exec ns1 ping -c1 -W2 10.9.0.1 > /dev/null && echo 'h150.ns1 -> 10.9.0.1 answers'\n\
+         echo '### end'\n"
+    ));
+    out.assert_success();
+    let p1: Vec<&str> = after(&out.stdout, "### p1\n").lines().collect();
+    let stacks = [
+        ("host", "192.0.2.1"),
+        ("h150", "192.0.2.150"),
+        ("h150.ns1", "10.9.0.2"),
+        ("ns1", "10.9.0.1"),
+    ];
+    let mut want = vec![];
+    for (from, _) in stacks {
+        for (to, addr) in stacks.iter().filter(|(t, _)| *t != from) {
+            want.push(format!("P1 {from} {to} {addr} true"));
+        }
+    }
+    want.sort();
+    assert_eq!(p1, want, "{out}");
+    assert_eq!(
+        after(&out.stdout, "### p2\n"),
+        "P2 h150 h150.ns1 false\nP2 host h150.ns1 false\nP2 ns1 h150.ns1 false",
+        "{out}"
+    );
+    assert_eq!(after(&out.stdout, "### p2 ok\n"), "9", "{out}");
+    assert!(
+        after(&out.stdout, "### table\n").contains("h150.ns1 (10.9.0.2)"),
+        "{out}"
+    );
+    assert_eq!(after(&out.stdout, "### here\n"), "ns1", "{out}");
+    assert_eq!(after(&out.stdout, "### far rule\n"), "1", "{out}");
+    assert_eq!(
+        after(&out.stdout, "### real\n"),
+        "ns1 -> 10.9.0.2 fails\nh150.ns1 -> 10.9.0.1 answers",
+        "{out}"
+    );
+}
+
+/// `why()` in a script follows the packet across the real tunnel as `netsh why` does: clear
+/// with h150's hops; after a DROP in h150's ns1 (made there by its agent), the printed report
+/// names the far hop `h150: ns1` and the far fix in the script's terms, which, applied from
+/// here, makes the real ping pass.
+#[test]
+#[ignore = "needs openssh-server, openssh-client, iproute2, iputils-ping, iptables"]
+fn why_in_a_script_follows_the_packet_into_the_far_machine() {
+    let checks = r####"
+let r = why(ns("ns1"), "10.9.0.2");
+print(`V1 ${r.verdict} ${r.hops.len()}`);
+h150.ns("ns1").exec("iptables -A INPUT -p icmp -j DROP");
+print("### blocked");
+let r = ns("ns1").why("10.9.0.2");
+print(`V2 ${r.verdict} | ${r.broken} | ${r.probe}`);
+print(`FIX ${r.fix}`);
+"####;
+    let script = CROSS.replace("NETSH_HERE", &support::netsh_bin());
+    let bind = format!(
+        "let h150 = host(\"h150\", #{{ ssh: \"root@192.0.2.150\", netsh: \"{}\" }});",
+        support::netsh_bin()
+    );
+    let out = sandbox(&format!(
+        "{MACHINES}\n\
+         lan_up || exit 1\n\
+         machine h150 192.0.2.150 || exit 2\n\
+         cat > $MACHINES_DIR/cross.rhai <<'RHAI'\n{script}\n{checks}\nRHAI\n\
+         \"$NETSH\" run $MACHINES_DIR/cross.rhai > $MACHINES_DIR/out 2> $MACHINES_DIR/err || {{ cat $MACHINES_DIR/err; exit 3; }}\n\
+         echo '### out'; sed -n '/^why ns1/,$p' $MACHINES_DIR/out | grep -v '^lab cross:'\n\
+         echo '### real before'; ip netns exec ns1 ping -c1 -W2 10.9.0.2 > /dev/null || echo lost\n\
+         {{ echo '{bind}'; sed -n 's/^FIX \\(.*\\)$/\\1;/p' $MACHINES_DIR/out; }} > $MACHINES_DIR/fix.rhai\n\
+         \"$NETSH\" run -q $MACHINES_DIR/fix.rhai > /dev/null 2>&1 || exit 4\n\
+         echo '### real after'; ip netns exec ns1 ping -c1 -W5 10.9.0.2 > /dev/null && echo crossed\n\
+         echo '### end'\n"
+    ));
+    out.assert_success();
+    let text = after(&out.stdout, "### out\n");
+    let clear = "why ns1 → 10.9.0.2\n\
+         \x20 [ok] ns1: route to 10.9.0.2 dev e1 src 10.9.0.1\n\
+         \x20 [ok] ns1: no namespace here holds 10.9.0.2: e1's segment leaves this machine through vx0 in host (VNI 42) to 192.0.2.150, not followed\n\
+         \x20 [ok] h150: host: vx0 (VNI 42, port 4789) takes the frames from 192.0.2.1: a port of br0\n\
+         \x20 [ok] h150: host: br0 forwards to its port vns1, cable to e1 in ns1\n\
+         \x20 [ok] h150: ns1: 10.9.0.2 is local here (on e1)\n\
+         \x20 [ok] h150: ns1: the reply to 10.9.0.1 leaves by e1 (vx0 tunnels it back)\n\
+         \x20 probe: 10.9.0.2 answers\n\
+         verdict: clear\n\
+         V1 clear 6";
+    assert!(text.starts_with(clear), "{out}");
+    let blocked = after(&out.stdout, "### blocked\n");
+    let drop = "ns1's INPUT chain drops the echo request in on e1 from 10.9.0.1 to 10.9.0.2 (rule `-A INPUT -p icmp -j DROP`)";
+    let fix =
+        "h150.ns(\"ns1\").iptables(\"-I INPUT 1 -i e1 -s 10.9.0.1 -d 10.9.0.2 -p icmp -j ACCEPT\")";
+    assert!(
+        blocked.contains(&format!("  [BROKEN] h150: ns1: {drop}\n  fix: {fix}\n  probe: no reply from 10.9.0.2\nverdict: blocked — on h150: {drop}")),
+        "{out}"
+    );
+    assert!(
+        blocked.contains("  [ok] h150: host: vx0 (VNI 42, port 4789)"),
+        "{out}"
+    );
+    assert!(
+        blocked.contains(&format!("V2 blocked | on h150: {drop} | false\nFIX {fix}")),
+        "{out}"
+    );
+    assert_eq!(after(&out.stdout, "### real before\n"), "lost", "{out}");
+    assert_eq!(after(&out.stdout, "### real after\n"), "crossed", "{out}");
+}
+
+/// `why` started in a far machine's namespace (`netsh why h150.ns1 …`, `h150.ns("ns1").why(…)`):
+/// h150's agent walks from there, and where the packet leaves h150 through the VXLAN to this
+/// machine the walk goes on here. Clear on the healthy lab; after a DROP in this machine's
+/// ns1, blocked there with its fix, which makes h150's real ping pass; a machine no lab binds,
+/// and one that does not answer, are named.
+#[test]
+#[ignore = "needs openssh-server, openssh-client, iproute2, iputils-ping, iptables"]
+fn why_from_a_far_namespace_goes_on_on_this_machine() {
+    let bind = format!(
+        "let h150 = host(\"h150\", #{{ ssh: \"root@192.0.2.150\", netsh: \"{}\" }});",
+        support::netsh_bin()
+    );
+    let script = format!(
+        "{bind}\nlet r = h150.ns(\"ns1\").why(\"10.9.0.1\");\nprint(`V ${{r.verdict}} ${{r.hops.len()}}`);\n"
+    );
+    let out = sandbox(&format!(
+        "{}\
+         echo '### clear'; \"$NETSH\" why h150.ns1 10.9.0.1; echo \"exit $?\"\n\
+         cat > $MACHINES_DIR/s.rhai <<'RHAI'\n{script}\nRHAI\n\
+         echo '### script'; \"$NETSH\" run -q $MACHINES_DIR/s.rhai | grep '^V '\n\
+         ip netns exec ns1 iptables -A INPUT -p icmp -j DROP || exit 4\n\
+         echo '### drop'; \"$NETSH\" why h150.ns1 10.9.0.1 --json > $MACHINES_DIR/drop.json; echo \"exit $?\"\n\
+         cat $MACHINES_DIR/drop.json\n\
+         echo '### real before'; on h150 ip netns exec ns1 ping -c1 -W2 10.9.0.1 > /dev/null || echo lost\n\
+         {{ echo 'let ns1 = ns(\"ns1\");'; sed -n 's/^  \"fix\": \"\\(.*\\)\",$/\\1;/p' $MACHINES_DIR/drop.json | sed 's/\\\\\"/\"/g'; }} > $MACHINES_DIR/fix.rhai\n\
+         \"$NETSH\" run -q $MACHINES_DIR/fix.rhai > /dev/null 2>&1 || {{ cat $MACHINES_DIR/fix.rhai; exit 5; }}\n\
+         echo '### real after'; on h150 ip netns exec ns1 ping -c1 -W5 10.9.0.1 > /dev/null && echo crossed\n\
+         echo '### unbound'; \"$NETSH\" why h151.ns1 10.9.0.1 2>&1; echo \"exit $?\"\n\
+         machine_stop h150\n\
+         echo '### lost'; \"$NETSH\" why h150.ns1 10.9.0.1 2>&1; echo \"exit $?\"\n\
+         echo '### end'\n",
+        cross_lab()
+    ));
+    out.assert_success();
+    assert_eq!(
+        after(&out.stdout, "### clear\n"),
+        "why h150.ns1 → 10.9.0.1\n\
+         \x20 [ok] h150: ns1: route to 10.9.0.1 dev e1 src 10.9.0.2\n\
+         \x20 [ok] h150: ns1: no namespace here holds 10.9.0.1: e1's segment leaves this machine through vx0 in host (VNI 42) to 192.0.2.1, not followed\n\
+         \x20 [ok] host: vx0 (VNI 42, port 4789) takes the frames from 192.0.2.150: a port of br0\n\
+         \x20 [ok] host: br0 forwards to its port vns1, cable to e1 in ns1\n\
+         \x20 [ok] ns1: 10.9.0.1 is local here (on e1)\n\
+         \x20 [ok] ns1: the reply to 10.9.0.2 leaves by e1 (vx0 tunnels it back)\n\
+         \x20 probe: 10.9.0.1 answers\n\
+         verdict: clear\n\
+         exit 0",
+        "{out}"
+    );
+    assert_eq!(after(&out.stdout, "### script\n"), "V clear 6", "{out}");
+    let r = report(&out.stdout, "### drop\n");
+    assert!(
+        after(&out.stdout, "### drop\n").starts_with("exit 1\n"),
+        "{out}"
+    );
+    assert_eq!(
+        r["broken"],
+        "ns1's INPUT chain drops the echo request in on e1 from 10.9.0.2 to 10.9.0.1 (rule `-A INPUT -p icmp -j DROP`)",
+        "{out}"
+    );
+    assert_eq!(
+        r["fix"], "ns1.iptables(\"-I INPUT 1 -i e1 -s 10.9.0.2 -d 10.9.0.1 -p icmp -j ACCEPT\")",
+        "{out}"
+    );
+    assert_eq!(r["probe"], false, "{out}");
+    let last = r["hops"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (last["at"].as_str(), last["ok"].as_bool()),
+        (Some("ns1"), Some(false)),
+        "{out}"
+    );
+    assert_eq!(after(&out.stdout, "### real before\n"), "lost", "{out}");
+    assert_eq!(after(&out.stdout, "### real after\n"), "crossed", "{out}");
+    let unbound = one_line(after(&out.stdout, "### unbound\n"));
+    assert!(
+        unbound.contains(
+            "no namespace \"h151.ns1\" in /run/netns, and no lab here binds a machine \"h151\""
+        ),
+        "{out}"
+    );
+    assert!(unbound.contains("the machines bound here: h150"), "{out}");
+    assert!(unbound.ends_with("exit 2"), "{out}");
+    let lost = one_line(after(&out.stdout, "### lost\n"));
+    assert!(
+        lost.contains("cannot reach h150 (root@192.0.2.150) over ssh"),
+        "{out}"
+    );
+    assert!(lost.ends_with("exit 1"), "{out}");
+}

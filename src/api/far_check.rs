@@ -33,7 +33,7 @@ impl Session {
 
     /// One request to machine `m`, its reply; a dry run (no kernel) answers with `plan`, in
     /// that machine's section.
-    fn ask_far(
+    pub(crate) fn ask_far(
         &mut self,
         m: &str,
         req: Request,
@@ -109,7 +109,13 @@ impl Session {
     }
 
     /// Not the reply asked for: the far side's words, the machine named.
-    fn far_refused(&self, m: &str, reply: Reply, code: &'static str, help: String) -> DslError {
+    pub(crate) fn far_refused(
+        &self,
+        m: &str,
+        reply: Reply,
+        code: &'static str,
+        help: String,
+    ) -> DslError {
         let w = who(m, &self.fleet.machines[m]);
         match reply {
             Reply::Failed { message } => DslError::new(code, format!("on {w}: {message}"), help),

@@ -14,6 +14,8 @@ pub(crate) mod doc_examples;
 pub(crate) mod error;
 pub(crate) mod far_check;
 pub(crate) mod far_dry;
+pub(crate) mod far_sweep;
+pub(crate) mod far_why;
 pub(crate) mod firewall;
 pub(crate) mod fleet_flush;
 pub(crate) mod iptables;

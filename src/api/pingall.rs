@@ -4,7 +4,6 @@
 use super::error::{fail, DslError, R};
 use super::named::Named;
 use super::session::{Session, Shared};
-use crate::plan::SweepRow;
 use crate::sys::Netns;
 use rhai::{Array, Dynamic, Engine, FuncRegistration, Map, NativeCallContext};
 use std::net::IpAddr;
@@ -24,25 +23,20 @@ const SWEEP_ROW: usize = 128;
 /// copied to every port of a bridge, the bulk of a sweep's work).
 const ROWS_AT_ONCE: usize = 2;
 
+/// A sweep's answers by source and target (`None`: not tried), and how many pairs were not
+/// tried for want of time and of room.
+type Swept = (Vec<Vec<Option<bool>>>, usize, usize);
+
 impl Session {
     /// At most `max_records` pairs are pinged (and returned).
     pub(crate) fn pingall(&mut self, max_records: usize) -> Result<Array, DslError> {
         self.flush()?;
         let mut stacks = vec![Netns::Root];
         stacks.extend(self.model.namespaces.keys().map(|n| Netns::named(n)));
-        // Each stack is reached at its first address that is not loopback.
-        let mut targets: Vec<(Netns, Option<IpAddr>)> = vec![];
-        for ns in &stacks {
-            let v = self.backend.observe(ns).unwrap_or_default();
-            let a = v
-                .addrs
-                .iter()
-                .map(|(_, a)| a.addr())
-                .find(|a| a.is_ipv4() && !a.is_loopback());
-            targets.push((ns.clone(), a));
-        }
-        self.backend.settle(&stacks);
-        let (answers, late, full) = self.sweep(&targets, max_records);
+        // Each stack is reached at its first address that is not loopback (a real machine's
+        // stacks read, and their rows pinged, on that machine: src/api/far_sweep.rs).
+        let targets = self.sweep_targets(&stacks)?;
+        let (answers, late, full) = self.sweep(&targets, max_records)?;
         let mut out = Array::new();
         let mut rows = vec![];
         for (i, (from, _)) in targets.iter().enumerate() {
@@ -91,7 +85,7 @@ impl Session {
         &mut self,
         targets: &[(Netns, Option<IpAddr>)],
         max_records: usize,
-    ) -> (Vec<Vec<Option<bool>>>, usize, usize) {
+    ) -> Result<Swept, DslError> {
         let mut answers = vec![vec![None; targets.len()]; targets.len()];
         // Each row: its source's index, and its targets' indices.
         let mut rows: Vec<(usize, Vec<usize>)> = vec![];
@@ -118,25 +112,14 @@ impl Session {
                 full += to.len() - take;
                 asked.push((*i, to[..take].to_vec()));
             }
-            let sweep: Vec<SweepRow> = asked
-                .iter()
-                .map(|(i, to)| SweepRow {
-                    from: targets[*i].0.clone(),
-                    back: targets[*i].1,
-                    to: to
-                        .iter()
-                        .filter_map(|j| Some((targets[*j].0.clone(), targets[*j].1?)))
-                        .collect(),
-                })
-                .collect();
-            let got = self.backend.ping_rows(&sweep);
+            let got = self.ping_rows_where(targets, &asked)?;
             for ((i, to), oks) in asked.iter().zip(got) {
                 for (j, ok) in to.iter().zip(oks) {
                     answers[*i][*j] = Some(ok);
                 }
             }
         }
-        (answers, late, full)
+        Ok((answers, late, full))
     }
 }
 

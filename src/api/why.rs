@@ -22,6 +22,9 @@ impl Session {
     ) -> Result<Report, DslError> {
         let ip = parse_ip(dst, "why target")?;
         self.flush()?;
+        if let Some(r) = self.why_machines(st, ip, probe, (size, tcp))? {
+            return Ok(r);
+        }
         Ok(crate::why::probe::why_as(
             self.backend.why_kernel(),
             &st.ns,

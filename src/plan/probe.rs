@@ -30,7 +30,7 @@ pub struct ExecOutput {
 
 /// One row of a sweep: from `from` (whose own address is `back`) to each stack of `to`, at
 /// its address.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SweepRow {
     pub from: Netns,
     pub back: Option<IpAddr>,

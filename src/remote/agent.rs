@@ -9,7 +9,7 @@ use crate::lab::Journal;
 use crate::net::Netlink;
 use crate::plan::flush::flush;
 use crate::plan::judge_only::judge_only;
-use crate::plan::Probe;
+use crate::plan::{Observe, Probe};
 use crate::sys::ObjectKey;
 use std::collections::BTreeSet;
 use std::io::{BufRead, Write};
@@ -74,6 +74,7 @@ fn answer(req: Request, opened: &mut Option<Opened>) -> Reply {
     match &req {
         Request::ShowLab { lab } => return super::show_far::topology_here(lab.as_deref()),
         Request::Why(w) => return super::why_far::why_here(w),
+        Request::WhyFrom(w) => return super::why_start::why_from_here(w),
         _ => {}
     }
     let Some(o) = opened.as_mut() else {
@@ -138,7 +139,26 @@ fn answer(req: Request, opened: &mut Option<Opened>) -> Reply {
                 message: format!("cannot run `{cmd}` on {ns}: {}", f.message),
             },
         },
-        Request::Open { .. } | Request::Bye | Request::ShowLab { .. } | Request::Why(_) => {
+        Request::Addrs { stacks } => {
+            o.backend.settle(&stacks);
+            let addrs = stacks
+                .iter()
+                .map(|ns| {
+                    let v = o.backend.observe(ns).ok()?;
+                    let a = v.addrs.iter().map(|(_, a)| a.addr());
+                    a.into_iter().find(|a| a.is_ipv4() && !a.is_loopback())
+                })
+                .collect();
+            Reply::Addrs { addrs }
+        }
+        Request::Sweep { rows } => Reply::Swept {
+            answers: o.backend.ping_rows(&rows),
+        },
+        Request::Open { .. }
+        | Request::Bye
+        | Request::ShowLab { .. }
+        | Request::Why(_)
+        | Request::WhyFrom(_) => {
             unreachable!("answered above")
         }
     }

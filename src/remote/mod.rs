@@ -19,3 +19,4 @@ pub(crate) mod show_far;
 pub(crate) mod ssh;
 pub(crate) mod why_across;
 pub(crate) mod why_far;
+pub(crate) mod why_start;

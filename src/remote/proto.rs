@@ -6,13 +6,13 @@ use crate::lab::state::State;
 use crate::plan::error::PlanError;
 use crate::plan::flush::{Report, Tally};
 use crate::plan::verdict::Verdict;
-use crate::plan::{Echo, ExecOutput, Op, OpKind, PingMode};
+use crate::plan::{Echo, ExecOutput, Op, OpKind, PingMode, SweepRow};
 use crate::sys::{At, Netns, ObjectKey};
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
 /// Raised on any change a controller and an agent of the same version would not both read.
-pub(crate) const PROTOCOL: u32 = 1;
+pub(crate) const PROTOCOL: u32 = 2;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "req", rename_all = "snake_case")]
@@ -61,6 +61,40 @@ pub(crate) enum Request {
         ns: Netns,
         cmd: String,
     },
+    // Issue 15, part E (protocol 2): `pingall` and `why` from a far machine's stacks.
+    /// The address `pingall` pings each of these stacks at (its first IPv4 that is not
+    /// loopback), read once their links have settled: `Addrs` answers.
+    Addrs {
+        stacks: Vec<Netns>,
+    },
+    /// Rows of a `pingall` whose sources are this machine's stacks: `Swept` answers.
+    Sweep {
+        rows: Vec<SweepRow>,
+    },
+    /// `why` started in one of this machine's stacks, served without `open`: `WhyFrom`
+    /// answers.
+    WhyFrom(WhyStart),
+}
+
+/// A `why` that starts on the agent's machine.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct WhyStart {
+    pub(crate) ns: Netns,
+    pub(crate) dst: IpAddr,
+    pub(crate) size: Option<usize>,
+    /// The addresses of the lab's other machines (the controller's too): a stack seen here
+    /// that holds one is that machine, not this one's (src/remote/hiding.rs).
+    pub(crate) machines: Vec<IpAddr>,
+}
+
+/// This machine's part of a `why` that started here: its hops; where the packet left through
+/// a tunnel to another machine (for the controller to go on there); the real probe's answer.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct WhyStarted {
+    pub(crate) report: FarReport,
+    pub(crate) other_way: Option<String>,
+    pub(crate) tunnel: Option<FarWhy>,
+    pub(crate) probe: bool,
 }
 
 /// Where the controller's walk left through a tunnel, and the packet in it.
@@ -122,6 +156,16 @@ pub(crate) enum Reply {
     Ran {
         output: ExecOutput,
     },
+    // Issue 15, part E.
+    /// Each stack's address, in the order asked (`None`: it has none, or is not here).
+    Addrs {
+        addrs: Vec<Option<IpAddr>>,
+    },
+    /// Which targets of each row answered, row by row in the order of its targets.
+    Swept {
+        answers: Vec<Vec<bool>>,
+    },
+    WhyFrom(WhyStarted),
 }
 
 /// The far part of a `why` on the wire.

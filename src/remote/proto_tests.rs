@@ -2,12 +2,15 @@
 //! the first lines is pinned, and the agent answers what it cannot serve with a `failed` reply.
 
 use super::agent::serve;
-use super::proto::{hello, line, Applied, Judged, Reply, Request, WireError, PROTOCOL};
+use super::proto::{
+    hello, line, Applied, FarHop, FarReport, FarWhy, Judged, Reply, Request, WhyStart, WhyStarted,
+    WireError, PROTOCOL,
+};
 use crate::lab::state::State;
 use crate::plan::error::PlanError;
 use crate::plan::flush::Tally;
 use crate::plan::verdict::Verdict;
-use crate::plan::{Echo, ExecOutput, LinkSpec, Op, OpKind, PingMode};
+use crate::plan::{Echo, ExecOutput, LinkSpec, Op, OpKind, PingMode, SweepRow};
 use crate::sys::{At, Netns, ObjectKey};
 
 fn ops() -> Vec<Op> {
@@ -75,6 +78,25 @@ fn requests() -> Vec<Request> {
             ns: Netns::Root,
             cmd: "echo hi".into(),
         },
+        Request::Addrs {
+            stacks: vec![Netns::Root, Netns::named("ns1")],
+        },
+        Request::Sweep {
+            rows: vec![SweepRow {
+                from: Netns::named("ns1"),
+                back: Some("10.0.0.1".parse().unwrap()),
+                to: vec![(
+                    Netns::named("h151.ns1@elsewhere"),
+                    "10.0.0.2".parse().unwrap(),
+                )],
+            }],
+        },
+        Request::WhyFrom(WhyStart {
+            ns: Netns::named("ns1"),
+            dst: "10.9.0.1".parse().unwrap(),
+            size: Some(1400),
+            machines: vec!["192.0.2.1".parse().unwrap()],
+        }),
     ]
 }
 
@@ -145,6 +167,34 @@ fn replies() -> Vec<Reply> {
                 cut: [0, 7],
             },
         },
+        Reply::Addrs {
+            addrs: vec![Some("192.0.2.150".parse().unwrap()), None],
+        },
+        Reply::Swept {
+            answers: vec![vec![true, false], vec![]],
+        },
+        Reply::WhyFrom(WhyStarted {
+            report: FarReport {
+                hops: vec![FarHop {
+                    at: "ns1".into(),
+                    text: "route to 10.9.0.1 dev e1 src 10.9.0.2".into(),
+                    ok: true,
+                    unsure: false,
+                }],
+                broken: None,
+                fix: None,
+            },
+            other_way: None,
+            tunnel: Some(FarWhy {
+                remote: "192.0.2.1".parse().unwrap(),
+                from: "192.0.2.150".parse().unwrap(),
+                vni: 42,
+                port: 4789,
+                src: "10.9.0.2".parse().unwrap(),
+                dst: "10.9.0.1".parse().unwrap(),
+            }),
+            probe: true,
+        }),
     ]
 }
 

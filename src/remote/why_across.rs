@@ -86,12 +86,16 @@ pub(crate) fn why_across(
             );
         }
     }
-    probe(k, &mut r, src, dst, size);
+    let got = match size {
+        Some(p) => k.ping_df(src, dst, p),
+        None => k.ping(src, dst),
+    };
+    settle(&mut r, src, dst, got);
     r
 }
 
 /// The machines to ask, the one whose ssh target is the tunnel's remote first.
-fn order(machines: &BTreeMap<String, SshOptions>, remote: IpAddr) -> Vec<String> {
+pub(crate) fn order(machines: &BTreeMap<String, SshOptions>, remote: IpAddr) -> Vec<String> {
     let (mut first, rest): (Vec<_>, Vec<_>) = machines
         .iter()
         .partition(|(_, o)| ssh_host(o) == remote.to_string());
@@ -100,7 +104,7 @@ fn order(machines: &BTreeMap<String, SshOptions>, remote: IpAddr) -> Vec<String>
 }
 
 /// The address (or host name) in a machine's ssh target: `192.0.2.150` of `root@192.0.2.150`.
-fn ssh_host(o: &SshOptions) -> &str {
+pub(crate) fn ssh_host(o: &SshOptions) -> &str {
     let h = o.ssh.rsplit('@').next().unwrap_or_default();
     h.trim_start_matches('[').trim_end_matches(']')
 }
@@ -139,12 +143,9 @@ pub(crate) fn controller_fix(machine: &str, stacks: &[String], fix: &str) -> Str
         .join("; ")
 }
 
-/// The real probe from here: it settles what the analysis on both machines could not see.
-fn probe(k: &mut dyn Kernel, r: &mut Report, src: &Netns, dst: IpAddr, size: Option<usize>) {
-    let got = match size {
-        Some(p) => k.ping_df(src, dst, p),
-        None => k.ping(src, dst),
-    };
+/// The real probe from `src` (`got`: it answered) settles what the analysis on the machines
+/// could not see.
+pub(crate) fn settle(r: &mut Report, src: &impl ToString, dst: IpAddr, got: bool) {
     r.probe = Some(got);
     match (r.clear(), got) {
         (true, false) => r.block(

@@ -31,8 +31,12 @@ pub(crate) fn why_here(w: &FarWhy) -> Reply {
             message: format!("no stack on this machine holds {}", w.remote),
         };
     }
-    let r = far_walk(&mut k, w);
-    Reply::Why(FarReport {
+    Reply::Why(far_report(far_walk(&mut k, w)))
+}
+
+/// A report's hops, break and fix, for the wire.
+pub(crate) fn far_report(r: Report) -> FarReport {
+    FarReport {
         hops: r
             .hops
             .into_iter()
@@ -45,7 +49,7 @@ pub(crate) fn why_here(w: &FarWhy) -> Reply {
             .collect(),
         broken: r.broken,
         fix: r.fix,
-    })
+    }
 }
 
 /// The walk from the tunnel's end here to the destination, and the reply's first step back.
