@@ -1,5 +1,5 @@
 //! The netsh the far side runs: its own, when it is this version; else a copy of ours, sent
-//! over ssh into a per-user cache there (~/.cache/netsh/netsh-VERSION), same architecture only.
+//! over ssh into a per-user cache there (~/.cache/netsh/netsh-VERSION-pPROTOCOL), same architecture only.
 
 use super::error::RemoteError;
 use super::ssh::Ssh;
@@ -7,9 +7,13 @@ use crate::sys::shell::quote;
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// The far side's cached copy of this version, for its shell ($HOME expands there).
+/// The far side's cached copy of this version, for its shell ($HOME expands there). Named by
+/// the protocol too: a copy of the same version that speaks an older protocol is replaced.
 fn cached() -> String {
-    format!("\"$HOME/.cache/netsh/netsh-{VERSION}\"")
+    format!(
+        "\"$HOME/.cache/netsh/netsh-{VERSION}-p{}\"",
+        super::proto::PROTOCOL
+    )
 }
 
 /// What the far side said about itself: its architecture, and each candidate's `--version`.
