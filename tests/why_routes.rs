@@ -6,7 +6,7 @@
 mod support;
 
 use std::time::Duration;
-use support::why_lab::{blocked, clear, diagnose, fixed};
+use support::why_lab::{blocked, clear, diagnose, diagnose_at, fixed};
 use support::{sandbox, sandbox_with_timeout};
 
 const D: &str = "10.0.3.2";
@@ -228,4 +228,174 @@ fn why_on_a_healthy_star_of_200_answers_within_two_seconds() {
     let ms: u64 = ms.trim().parse().expect("milliseconds");
     eprintln!("why on star-200: {ms} ms");
     assert!(ms < 2000, "why on star-200 took {ms} ms");
+}
+
+/// The dual-WAN lab's server (tests/why/dual.rhai).
+const SRV: &str = "203.0.113.10";
+
+/// `blocked` with the `other way:` line a fix may come with.
+fn blocked_other(dst: &str, hop: &str, cause: &str, fix: &str, other: &str) -> String {
+    blocked(dst, hop, cause, fix).replace("  probe:", &format!("  other way: {other}\n  probe:"))
+}
+
+/// ns1's only default in table 100, chosen by rule 100 (the round-n lab's policy routing).
+const TABLE_100: &str = "ip -n ns1 route del default\n\
+     ip -n ns1 route add default via 192.168.1.1 table 100\n\
+     ip -n ns1 rule add pref 100 lookup 100\n";
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_throw_route_past_the_tables_way_out_is_named_and_deleted_not_the_rule() {
+    fixed(
+        "dual",
+        "",
+        &format!("{TABLE_100}ip -n ns1 route add throw 203.0.113.0/24 table 100"),
+        SRV,
+        "ns1",
+        "ns1 has no route to 203.0.113.10: route `throw 203.0.113.0/24` in table 100 (by rule `100: from all lookup 100`) throws the packet past that table's `default via 192.168.1.1 dev eth0`, on to the next rules, and tables main, default have no route to it (Network is unreachable)",
+        r#"ns1.exec("ip route del throw 203.0.113.0/24 table 100")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_throw_route_with_a_way_out_in_main_stays_clear() {
+    let inject = format!(
+        "{TABLE_100}ip -n ns1 route add throw 203.0.113.0/24 table 100\n\
+         ip -n ns1 route add default via 192.168.1.1"
+    );
+    assert_eq!(diagnose("dual", "", &inject, SRV), clear(SRV));
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_blackhole_in_a_policy_table_is_deleted_alone_not_the_rule_that_serves_the_table() {
+    fixed(
+        "dual",
+        "",
+        &format!("{TABLE_100}ip -n ns1 route add blackhole 203.0.113.0/24 table 100"),
+        SRV,
+        "ns1",
+        "ns1 drops the packet to 203.0.113.10: route `blackhole 203.0.113.0/24` (table 100, by rule `100: from all lookup 100`; Invalid argument)",
+        r#"ns1.exec("ip route del blackhole 203.0.113.0/24 table 100")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn an_onlink_gateway_on_the_wrong_link_is_named_and_the_route_moved_to_its_link() {
+    fixed(
+        "dual",
+        "",
+        "ip -n rt route del default via 100.64.1.1 dev wan1 metric 10\n\
+         ip -n rt route add default via 100.64.1.1 dev wan2 onlink metric 10",
+        SRV,
+        "rt",
+        "rt's route `default via 100.64.1.1 dev wan2` sends the packet to gateway 100.64.1.1 out of wan2, but 100.64.1.1 is not on wan2: it is on wan1's subnet 100.64.1.0/30, where isp1's cpe holds it",
+        r#"rt.exec("ip route replace default via 100.64.1.1 dev wan1 metric 10")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn an_ecmp_leg_without_carrier_that_the_flow_hashes_onto_is_named() {
+    // The hash seed is chosen (bounded) so that this flow takes the wan2 leg, as in the round.
+    let inject = "ip -n rt route del default via 100.64.1.1 dev wan1 metric 10\n\
+         ip -n rt route del default via 100.64.2.1 dev wan2 metric 20\n\
+         ip -n rt route add default nexthop via 100.64.1.1 dev wan1 nexthop via 100.64.2.1 dev wan2\n\
+         for s in $(seq 1 64); do\n\
+           ip netns exec rt sysctl -qw net.ipv4.fib_multipath_hash_seed=$s\n\
+           ip -n rt route get 203.0.113.10 from 192.168.1.10 iif lan | grep -q 'dev wan2' && break\n\
+         done\n\
+         ip -n isp2 link set cpe down";
+    let cause = "rt's multipath route `default` (2 nexthops) hashes this flow onto nexthop via 100.64.2.1 dev wan2, which has no carrier (linkdown: its other end cpe in isp2 is down), yet the kernel keeps using it";
+    let want = blocked_other(
+        SRV,
+        "rt",
+        cause,
+        r#"isp2.link("cpe").up()"#,
+        r#"rt.exec("ip route replace default nexthop via 100.64.1.1 dev wan1")"#,
+    ) + &clear(SRV);
+    assert_eq!(diagnose("dual", "", inject, SRV), want);
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_preferred_default_without_carrier_is_named_beside_the_one_that_would_work() {
+    let cause = "rt's route `default via 100.64.1.1 dev wan1` leaves by wan1, which has no carrier (linkdown: its other end cpe in isp1 is down), yet the kernel keeps using it rather than `default via 100.64.2.1 dev wan2` (metric 20)";
+    let want = blocked_other(
+        SRV,
+        "rt",
+        cause,
+        r#"isp1.link("cpe").up()"#,
+        r#"rt.exec("ip route del default via 100.64.1.1 dev wan1 metric 10")"#,
+    ) + &clear(SRV);
+    assert_eq!(
+        diagnose("dual", "", "ip -n isp1 link set cpe down", SRV),
+        want
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_down_uplink_is_brought_up_with_the_route_the_kernel_took_away() {
+    fixed(
+        "dual",
+        "",
+        "ip -n isp1 link set dev up down",
+        SRV,
+        "isp1",
+        "up in isp1 is down, so isp1 has no route to 203.0.113.10 (the kernel took away the routes through it: up() alone does not bring them back)",
+        r#"isp1.link("up").up(); isp1.route("203.0.113.0/24", "198.18.1.2")"#,
+    );
+}
+
+/// A container's address re-added with `noprefixroute` in the overlay lab (tests/why/ovl.rhai).
+fn noprefixroute(ns: &str, addr: &str) -> String {
+    format!(
+        "ip -n {ns} addr del {addr}/24 dev eth0\n\
+         ip -n {ns} addr add {addr}/24 dev eth0 noprefixroute"
+    )
+}
+
+/// The report from c1 (the overlay lab's sender).
+fn from_c1(want: String) -> String {
+    want.replace("why ns1 →", "why c1 →")
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn an_address_without_its_connected_route_at_the_destination_is_no_route_back() {
+    let dst = "10.50.0.3";
+    let got = diagnose_at("ovl", "", &noprefixroute("c2", dst), ("c1", dst), "", "");
+    let cause = "c2 has no route back to 10.50.0.2 (Network is unreachable): its address 10.50.0.3/24 on eth0 has no connected route for 10.50.0.0/24 (added with noprefixroute, or the route deleted)";
+    let fix =
+        r#"c2.exec("ip route add 10.50.0.0/24 dev eth0 proto kernel scope link src 10.50.0.3")"#;
+    assert_eq!(got, from_c1(blocked(dst, "c2", cause, fix) + &clear(dst)));
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn an_address_without_its_connected_route_at_the_sender_is_named() {
+    let dst = "10.50.0.3";
+    let got = diagnose_at(
+        "ovl",
+        "",
+        &noprefixroute("c1", "10.50.0.2"),
+        ("c1", dst),
+        "",
+        "",
+    );
+    let cause = "c1 has no route to 10.50.0.3 (Network is unreachable): its address 10.50.0.2/24 on eth0 has no connected route for 10.50.0.0/24 (added with noprefixroute, or the route deleted)";
+    let fix =
+        r#"c1.exec("ip route add 10.50.0.0/24 dev eth0 proto kernel scope link src 10.50.0.2")"#;
+    assert_eq!(got, from_c1(blocked(dst, "c1", cause, fix) + &clear(dst)));
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn the_dual_wan_and_overlay_labs_stay_clear() {
+    assert_eq!(diagnose("dual", "", "", SRV), clear(SRV));
+    let got = diagnose_at("ovl", "", "", ("c1", "10.50.0.3"), "", "");
+    assert_eq!(got, from_c1(clear("10.50.0.3")));
 }

@@ -99,13 +99,25 @@ fn fib_route(r: &RouteMessage, names: &HashMap<u32, String>) -> Option<FibRoute>
         _ => None,
     };
     let mut table = r.header.table as u32;
-    let (mut dst, mut via, mut dev) = (None, None, None);
+    let (mut dst, mut via, mut dev, mut metric) = (None, None, None, None);
+    let mut hops = vec![];
     for a in &r.attributes {
         match a {
             RouteAttribute::Destination(d) => dst = addr(d),
             RouteAttribute::Gateway(g) => via = addr(g),
             RouteAttribute::Oif(i) => dev = names.get(i).cloned(),
             RouteAttribute::Table(t) => table = *t,
+            RouteAttribute::Priority(m) => metric = Some(*m),
+            RouteAttribute::MultiPath(nh) => {
+                for h in nh {
+                    let gw = h.attributes.iter().find_map(|a| match a {
+                        RouteAttribute::Gateway(g) => addr(g),
+                        _ => None,
+                    });
+                    let name = names.get(&h.interface_index).cloned().unwrap_or_default();
+                    hops.push((gw, name));
+                }
+            }
             _ => {}
         }
     }
@@ -119,5 +131,7 @@ fn fib_route(r: &RouteMessage, names: &HashMap<u32, String>) -> Option<FibRoute>
         kind: kind(r.header.kind),
         via,
         dev,
+        metric,
+        hops,
     })
 }

@@ -47,6 +47,10 @@ pub struct FibRoute {
     pub kind: RouteKind,
     pub via: Option<IpAddr>,
     pub dev: Option<String>,
+    /// Its metric (`ip route … metric N`), which names it among routes of one prefix.
+    pub metric: Option<u32>,
+    /// A multipath route's nexthops (via, dev), as `nexthop via G dev X` lists them.
+    pub hops: Vec<(Option<IpAddr>, String)>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -12,6 +12,9 @@ pub(crate) struct Decided {
     pub(crate) rule: Option<FibRule>,
     pub(crate) route: Option<FibRoute>,
     pub(crate) empty: Vec<FibRule>,
+    /// The first `throw` route met, and the rule that led to its table: the kernel goes on to
+    /// the next rule past it, as if the table had no route.
+    pub(crate) thrown: Option<(FibRule, FibRoute)>,
 }
 
 /// Whether a rule's selectors match the packet. A locally sent packet comes in on `lo`; a
@@ -35,7 +38,7 @@ fn matches(r: &FibRule, q: &Lookup) -> bool {
 }
 
 /// The longest prefix of `table` that holds `dst`.
-fn longest(fib: &Fib, table: u32, dst: IpAddr) -> Option<&FibRoute> {
+pub(crate) fn longest(fib: &Fib, table: u32, dst: IpAddr) -> Option<&FibRoute> {
     // On a tie the first listed wins: the dump lists a prefix's routes by metric.
     let mut best: Option<&FibRoute> = None;
     for r in fib
@@ -68,7 +71,13 @@ pub(crate) fn decide(fib: &Fib, q: &Lookup) -> Decided {
                     d.route = Some(rt.clone());
                     return d;
                 }
-                _ => d.empty.push(r.clone()),
+                Some(rt) => {
+                    if d.thrown.is_none() {
+                        d.thrown = Some((r.clone(), rt.clone()));
+                    }
+                    d.empty.push(r.clone())
+                }
+                None => d.empty.push(r.clone()),
             },
             RuleAction::Goto => skip_to = r.goto,
             RuleAction::Blackhole | RuleAction::Unreachable | RuleAction::Prohibit => {

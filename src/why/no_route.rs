@@ -40,11 +40,26 @@ pub(crate) fn no_route(
             .cloned()
     });
     if let Some(l) = down {
+        let up = link_call(at, &l.name, "up()");
+        let (lost, fix) = match lost_route(k, r, at, dst, &l.name, first) {
+            Some(route) => (
+                " (the kernel took away the routes through it: up() alone does not bring them back)"
+                    .to_string(),
+                format!("{up}; {route}"),
+            ),
+            None => (String::new(), up),
+        };
         r.block(
             at,
-            format!("{} in {at} is down, so {at} has no route to {dst}", l.name),
-            Some(link_call(at, &l.name, "up()")),
+            format!(
+                "{} in {at} is down, so {at} has no route to {dst}{lost}",
+                l.name
+            ),
+            Some(fix),
         );
+        return;
+    }
+    if super::prefix_route::missing(k, r, at, dst, "no route to", e) {
         return;
     }
     if super::netmask_narrow::too_narrow(k, r, at, dst, "the packet", e) {
@@ -77,6 +92,42 @@ pub(crate) fn no_route(
         format!("{at} has no route to {dst} ({e})"),
         via.map(|g| route_add(at, &net, g)),
     );
+}
+
+/// The route through the down link `dev` that the kernel removed with it: when `dev`'s own
+/// subnet does not hold `dst` (its connected route comes back with the link, the rest does
+/// not), through the neighbour across `dev` towards the destination.
+fn lost_route(
+    k: &mut dyn Kernel,
+    r: &Report,
+    at: &Netns,
+    dst: IpAddr,
+    dev: &str,
+    first: bool,
+) -> Option<String> {
+    let mine: Vec<IpNet> = k
+        .view(at)?
+        .addrs
+        .into_iter()
+        .filter(|(l, _)| l == dev)
+        .map(|(_, a)| a)
+        .collect();
+    if mine.iter().any(|a| a.contains(&dst)) {
+        return None;
+    }
+    let upstream: Vec<String> = r.hops.iter().map(|h| h.at.clone()).collect();
+    let target = owner(k, dst).map(|(ns, _)| ns);
+    let gw = target
+        .as_ref()
+        .and_then(|t| toward(k, at, t, dst.is_ipv4()))
+        .filter(|(ns, a)| !upstream.contains(&ns.to_string()) && *a != dst)
+        .map(|(_, a)| a)
+        .filter(|g| mine.iter().any(|a| a.contains(g)))?;
+    let net = match &target {
+        Some(t) if !first => subnet_of(k, t, dst).unwrap_or_else(|| IpNet::from(dst)),
+        _ => IpNet::new(dst, 0).map_or(IpNet::from(dst), |n| n.trunc()),
+    };
+    Some(route_add(at, &net, gw))
 }
 
 /// The likely gateway: an address of another namespace on one of `at`'s subnets, preferring a

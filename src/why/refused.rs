@@ -1,12 +1,14 @@
 //! A lookup the kernel refused: the blackhole, unreachable or prohibit route (or policy rule)
 //! behind it, named from the namespace's rules and tables, with the fix that removes it.
 
+use super::fib::FibRoute;
+use super::fib::FibRule;
 use super::fib::{table_name, TABLE_MAIN};
 use super::fib_lookup::{decide, kind, Decided};
 use super::kernel::Kernel;
 use super::no_route::no_route;
 use super::report::Report;
-use super::route_fix::{route_del, rule_del};
+use super::route_fix::{dst_word, exec, route_del, rule_del};
 use super::route_get::{Lookup, Refusal, RouteKind};
 use super::words::call;
 use crate::sys::Netns;
@@ -83,7 +85,7 @@ pub(crate) fn refused(
                     whence(&d),
                     e.words
                 ),
-                Some(route_del(at, rt, Some(&rule))),
+                Some(del_in_table(k, at, rt, &rule)),
             ),
             None => {
                 let before: Vec<String> = d
@@ -113,18 +115,10 @@ pub(crate) fn refused(
         }
         return;
     }
-    if e.no_route() {
-        if let Some(d) = named(k, at, q, None) {
-            if let Some(rule) = d.empty.iter().find(|r| !r.stock()) {
-                let tables: Vec<String> = d.empty.iter().map(|r| table_name(r.table)).collect();
-                r.block(
-                    at,
-                    format!("{at} has no route to {dst}: policy rule `{}` sends it to table {}, which has no route to it (tables looked in: {}; {})", rule.text(), table_name(rule.table), tables.join(", "), e.words),
-                    Some(rule_del(at, rule)),
-                );
-                return;
-            }
-        }
+    // A rule that leads to a table with no route is not the fault (the kernel goes on past
+    // it); a throw that leaves a table holding the way out is.
+    if e.no_route() && super::throw::thrown(k, r, at, q, e) {
+        return;
     }
     no_route(k, r, at, dst, &e.words, first);
 }
@@ -209,4 +203,26 @@ fn forwarding_off(k: &mut dyn Kernel, at: &Netns, q: &Lookup) -> Option<(String,
         ),
         call(at, &format!("sysctl(\"{key}\", 1)")),
     ))
+}
+
+/// Removes `rt`: the route alone when its table holds other routes (the rule that chose the
+/// table serves them, and is healthy), else as `route_del` does.
+fn del_in_table(k: &mut dyn Kernel, at: &Netns, rt: &FibRoute, rule: &FibRule) -> String {
+    let others = rt.table != TABLE_MAIN
+        && k.fib(at)
+            .routes
+            .iter()
+            .any(|x| x.table == rt.table && x != rt);
+    if !others {
+        return route_del(at, rt, Some(rule));
+    }
+    exec(
+        at,
+        &format!(
+            "ip route del {} {} table {}",
+            rt.kind.word(),
+            dst_word(&rt.dst),
+            table_name(rt.table)
+        ),
+    )
 }

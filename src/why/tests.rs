@@ -259,6 +259,8 @@ fn policy_rules_are_walked_as_the_kernel_walks_them() {
         kind,
         via: None,
         dev: None,
+        metric: None,
+        hops: vec![],
     };
     let fib = Fib {
         rules: vec![

@@ -67,6 +67,7 @@ pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
         };
         if super::down_detour::down_detour(k, &mut r, &cur, &route, dst)
             || super::broadcast::taken_for_broadcast(k, &mut r, &cur, &route, dst)
+            || super::nexthop::judged(k, &mut r, &cur, &route, &q)
         {
             return r;
         }

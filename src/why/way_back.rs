@@ -174,7 +174,8 @@ fn no_way_back(
         super::refused::refused(k, r, at, q, e, false);
         return;
     }
-    if super::netmask_narrow::too_narrow(k, r, at, to, "the reply", &e.words)
+    if super::prefix_route::missing(k, r, at, to, "no route back to", &e.words)
+        || super::netmask_narrow::too_narrow(k, r, at, to, "the reply", &e.words)
         || super::src_hint::blame_sender(k, r, &at.to_string(), to, &e.words)
     {
         return;
