@@ -108,9 +108,11 @@ fn a_machine_without_netsh_gets_a_copy_and_builds_with_it() {
     assert_eq!(replies[0]["version"], env!("CARGO_PKG_VERSION"), "{out}");
     assert_eq!(replies[2]["tally"]["created"], 2, "{out}");
     let version = env!("CARGO_PKG_VERSION");
+    // Named by protocol too: a same-version copy of an older protocol is replaced.
+    let protocol = &replies[0]["protocol"];
     assert_eq!(
         after(&out.stdout, "### cache\n"),
-        format!("netsh-{version}")
+        format!("netsh-{version}-p{protocol}")
     );
     assert_eq!(after(&out.stdout, "### far netns\n"), "ns1", "{out}");
     assert_eq!(after(&out.stdout, "### far addr\n"), "10.7.0.1/32", "{out}");
@@ -257,7 +259,8 @@ fn a_lab_across_two_machines_pings_across_and_goes_down_from_here() {
     );
     assert_eq!(after(&out.stdout, "### ping\n"), "crossed", "{out}");
     let version = env!("CARGO_PKG_VERSION");
-    assert_eq!(after(&out.stdout, "### copy\n"), format!("netsh-{version}"));
+    let copy = after(&out.stdout, "### copy\n");
+    assert!(copy.starts_with(&format!("netsh-{version}-p")), "{out}");
     assert_eq!(
         after(&out.stdout, "### here\n"),
         "0\n\"remote\":\"h150\"\n\"remote\":\"h151\"",
