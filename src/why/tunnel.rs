@@ -120,7 +120,9 @@ pub(crate) fn tunnel(
         );
         return false;
     }
-    if !underlay(k, r, at, name, &v, remote, far, f.port) {
+    if !super::tunnel_send::sends(k, r, (at, vx), remote)
+        || !underlay(k, r, at, name, &v, remote, far, f.port)
+    {
         return false;
     }
     r.hop(
@@ -168,7 +170,13 @@ fn vxlans_words(vxlans: &[LinkDetail]) -> String {
 
 /// The VXLAN device made again with the right remote: a VNI or remote cannot be changed in place.
 /// The fix may run in another lab than the one that made the device: it says `adopted: true`.
-fn recreate(ns: &Netns, v: &VxlanInfo, name: &str, remote: &str, master: &str) -> String {
+pub(crate) fn recreate(
+    ns: &Netns,
+    v: &VxlanInfo,
+    name: &str,
+    remote: &str,
+    master: &str,
+) -> String {
     let dev = v
         .dev
         .as_ref()
