@@ -322,3 +322,24 @@ fn a_vxlan_bound_to_the_wrong_link_is_named_and_made_again() {
     let want = blocked("10.50.0.3", "d1", cause, OVL_FIX) + &clear("10.50.0.3");
     assert_eq!(got, from_c1(want));
 }
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping, nftables"]
+fn a_netdev_rule_not_understood_is_a_question_then_named_by_the_evidence() {
+    // A set lookup is not judged: the walk says [?]; the request is seen arriving on vethb1
+    // and going no further, so the evidence names the chain's rule.
+    let got = diagnose(
+        "l2_lan",
+        "",
+        r#"nft add table netdev f; nft add chain netdev f in '{ type filter hook ingress device "vethb1" priority 0; }'; nft add rule netdev f in ip saddr '{ 10.1.1.2, 10.9.9.9 }' drop"#,
+        NS2,
+        "",
+        "",
+    );
+    let chain = "host's nftables chain `netdev f in` (hook ingress on vethb1, priority 0)";
+    let cause = format!("the request arrived in host on vethb1 but never left on br0: {chain} may drop it on vethb1 (rule handle 3)");
+    let want = format!(
+        "why ns1 → {NS2}\n  [?] host: {chain} may drop the echo request from 10.1.1.2 to 10.1.1.3 arriving on vethb1 (rule handle 3: not understood, may match)\n  [BROKEN] host: {cause}\n  fix: exec(\"nft delete rule netdev f in handle 3\")\n  probe: no reply from {NS2}\nverdict: blocked — {cause}\nexit 1\n"
+    ) + &clear(NS2);
+    assert_eq!(got, want);
+}

@@ -6,7 +6,7 @@ use super::link_detail::{LinkDetail, VxlanInfo};
 use super::owner::owner;
 use super::report::Report;
 use super::route_get::Lookup;
-use super::tunnel::recreate;
+use super::vxlan_remake::recreate;
 use crate::sys::Netns;
 use std::net::IpAddr;
 
@@ -20,7 +20,7 @@ fn routers_to(k: &mut dyn Kernel, at: &Netns, remote: IpAddr) -> Option<(usize, 
         let Some(gw) = rt.via else {
             return first.map(|f| (n, f));
         };
-        let (nns, _) = super::proxy_arp::held_or_answered(k, &cur, &rt.dev, gw)?;
+        let (nns, _) = owner(k, gw)?;
         if Some(&nns) == far.as_ref() {
             return first.map(|f| (n, f));
         }
