@@ -208,3 +208,138 @@ fn a_missing_fdb_entry_in_a_mesh_is_named_and_added() {
         r#"link("vxlan0").fdb(#{ dst: "172.31.3.2" })"#,
     );
 }
+
+// nftables before IP (issue 13, round n): a `bridge` table's chains where a bridge switches the
+// frame, a `netdev` table's ingress chain on the link a packet (or its reply) arrives by.
+
+const BRIDGE_DROP: &str = "nft add table bridge filter; nft add chain bridge filter forward '{ type filter hook forward priority -200; }'; nft add rule bridge filter forward ip daddr 10.1.1.3 icmp type echo-request drop";
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping, nftables"]
+fn a_bridge_family_forward_rule_dropping_the_request_is_named_and_deleted() {
+    fixed(
+        "l2_lan",
+        "",
+        BRIDGE_DROP,
+        NS2,
+        "host",
+        "host's nftables chain `bridge filter forward` (hook forward, priority -200) drops the echo request from 10.1.1.2 to 10.1.1.3 switched by br0 from vethb1 to vethb2 (rule handle 2)",
+        r#"exec("nft delete rule bridge filter forward handle 2")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping, nftables"]
+fn a_bridge_family_rule_for_another_address_stays_clear() {
+    let inject = BRIDGE_DROP.replace("10.1.1.3", "10.1.1.4");
+    let got = diagnose("l2_lan", "", &inject, NS2, "", "");
+    assert_eq!(got, clear(NS2));
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping, nftables"]
+fn a_netdev_ingress_chain_on_a_bridge_port_dropping_the_reply_is_named() {
+    fixed(
+        "l2_lan",
+        "",
+        r#"nft add table netdev f; nft add chain netdev f in '{ type filter hook ingress device "vethb2" priority 0; }'; nft add rule netdev f in ip protocol icmp drop"#,
+        NS2,
+        "host",
+        "host's nftables chain `netdev f in` (hook ingress on vethb2, priority 0) drops the echo reply from 10.1.1.3 to 10.1.1.2 arriving on vethb2 (rule handle 2)",
+        r#"exec("nft delete rule netdev f in handle 2")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping, nftables"]
+fn a_netdev_ingress_drop_policy_on_the_senders_port_is_named_and_opened() {
+    fixed(
+        "l2_lan",
+        "",
+        r#"nft add table netdev f; nft add chain netdev f in '{ type filter hook ingress device "vethb1" priority 0; policy drop; }'"#,
+        NS2,
+        "host",
+        "host's nftables chain `netdev f in` (hook ingress on vethb1, priority 0) drops the echo request from 10.1.1.2 to 10.1.1.3 arriving on vethb1 (policy drop)",
+        r#"exec("nft insert rule netdev f in ether type arp accept"); exec("nft insert rule netdev f in ip saddr 10.1.1.2 ip daddr 10.1.1.3 accept"); exec("nft insert rule netdev f in ip saddr 10.1.1.3 ip daddr 10.1.1.2 accept")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping, nftables"]
+fn a_netdev_ingress_chain_on_a_routers_uplink_dropping_the_reply_is_named() {
+    fixed(
+        "dual",
+        "",
+        r#"ip netns exec rt nft add table netdev wan; ip netns exec rt nft add chain netdev wan in '{ type filter hook ingress device "wan1" priority 0; }'; ip netns exec rt nft add rule netdev wan in icmp type echo-reply drop"#,
+        "203.0.113.10",
+        "rt",
+        "rt's nftables chain `netdev wan in` (hook ingress on wan1, priority 0) drops the echo reply from 203.0.113.10 to 100.64.1.2 arriving on wan1 (rule handle 2)",
+        r#"rt.exec("nft delete rule netdev wan in handle 2")"#,
+    );
+}
+
+// VXLAN sender settings: the ovl lab (two Docker hosts d1, d2 behind router r, an overlay
+// between c1 on d1 and c2 on d2).
+
+fn from_c1(s: String) -> String {
+    s.replace("why ns1 →", "why c1 →")
+}
+
+fn ovl(inject: &str) -> String {
+    support::why_lab::diagnose_at("ovl", "", inject, ("c1", "10.50.0.3"), "", "")
+}
+
+const REMADE: &str = "ip -n d1 link del vx0; ip -n d1 link add vx0 type vxlan id 256 local 10.1.0.2 remote 10.2.0.2 dstport 4789";
+const OVL_FIX: &str = r#"d1.link("vx0").del(#{ adopted: true }); d1.vxlan("vx0", #{ id: 256, remote: "10.2.0.2", dev: "eth0", port: 4789 }).master(d1.link("ov0")).up()"#;
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn an_overlay_across_a_router_stays_clear() {
+    assert_eq!(ovl(""), from_c1(clear("10.50.0.3")));
+    // A ttl that outlives the router is fine.
+    let ttl5 = format!("{REMADE} dev eth0 ttl 5; ip -n d1 link set vx0 master ov0 up");
+    assert_eq!(ovl(&ttl5), from_c1(clear("10.50.0.3")));
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_vxlan_ttl_the_router_uses_up_is_named_and_reset() {
+    let got = ovl(&format!(
+        "{REMADE} dev eth0 ttl 1; ip -n d1 link set vx0 master ov0 up"
+    ));
+    let cause = "vx0 in d1 sends its tunnel's packets with ttl 1, but its remote 10.2.0.2 is 1 router away: they die at r (TTL exceeded)";
+    let want = blocked("10.50.0.3", "d1", cause, OVL_FIX) + &clear("10.50.0.3");
+    assert_eq!(got, from_c1(want));
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_vxlan_bound_to_the_wrong_link_is_named_and_made_again() {
+    let got = ovl(&format!(
+        "{REMADE} dev eth1; ip -n d1 link set vx0 master ov0 up"
+    ));
+    let cause = "vx0 in d1 is bound to dev eth1, but its remote 10.2.0.2 is reached by eth0 (route to 10.2.0.2 via 10.1.0.1 dev eth0): the kernel sends the tunnel's packets out of eth1, where they do not reach it";
+    let want = blocked("10.50.0.3", "d1", cause, OVL_FIX) + &clear("10.50.0.3");
+    assert_eq!(got, from_c1(want));
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping, nftables"]
+fn a_netdev_rule_not_understood_is_a_question_then_named_by_the_evidence() {
+    // A set lookup is not judged: the walk says [?]; the request is seen arriving on vethb1
+    // and going no further, so the evidence names the chain's rule.
+    let got = diagnose(
+        "l2_lan",
+        "",
+        r#"nft add table netdev f; nft add chain netdev f in '{ type filter hook ingress device "vethb1" priority 0; }'; nft add rule netdev f in ip saddr '{ 10.1.1.2, 10.9.9.9 }' drop"#,
+        NS2,
+        "",
+        "",
+    );
+    let chain = "host's nftables chain `netdev f in` (hook ingress on vethb1, priority 0)";
+    let cause = format!("the request arrived in host on vethb1 but never left on br0: {chain} may drop it on vethb1 (rule handle 3)");
+    let want = format!(
+        "why ns1 → {NS2}\n  [?] host: {chain} may drop the echo request from 10.1.1.2 to 10.1.1.3 arriving on vethb1 (rule handle 3: not understood, may match)\n  [BROKEN] host: {cause}\n  fix: exec(\"nft delete rule netdev f in handle 3\")\n  probe: no reply from {NS2}\nverdict: blocked — {cause}\nexit 1\n"
+    ) + &clear(NS2);
+    assert_eq!(got, want);
+}

@@ -93,6 +93,7 @@ fn vxlan_info(v: &[InfoVxlan]) -> (VxlanInfo, Option<u32>) {
             InfoVxlan::Group6(a) if !a.is_unspecified() => info.remote = Some(IpAddr::V6(*a)),
             InfoVxlan::Link(i) if *i != 0 => dev = Some(*i),
             InfoVxlan::Port(p) => info.port = *p,
+            InfoVxlan::Ttl(t) => info.ttl = *t,
             InfoVxlan::Local(a) if !a.is_unspecified() => info.local = Some(IpAddr::V4(*a)),
             InfoVxlan::Local6(a) if !a.is_unspecified() => info.local = Some(IpAddr::V6(*a)),
             _ => {}

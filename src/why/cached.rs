@@ -27,6 +27,8 @@ pub(crate) struct Cached<'a> {
     tcp_to: Vec<(IpAddr, u16)>,
     /// The mark the request carries in each namespace, as its PREROUTING left it.
     marks: HashMap<Netns, u32>,
+    /// Each namespace's foreign nftables chains: read where the walk first asks.
+    foreign: HashMap<Netns, Vec<crate::firewall::nft::foreign::ForeignChain>>,
 }
 
 impl<'a> Cached<'a> {
@@ -42,6 +44,7 @@ impl<'a> Cached<'a> {
             tcp: None,
             tcp_to: vec![],
             marks: HashMap::new(),
+            foreign: HashMap::new(),
         }
     }
 }
@@ -168,7 +171,11 @@ impl Kernel for Cached<'_> {
     }
 
     fn foreign(&mut self, ns: &Netns) -> Vec<crate::firewall::nft::foreign::ForeignChain> {
-        self.inner.foreign(ns)
+        if !self.foreign.contains_key(ns) {
+            let c = self.inner.foreign(ns);
+            self.foreign.insert(ns.clone(), c);
+        }
+        self.foreign[ns].clone()
     }
 
     fn forget_failed(&mut self, hops: &[(Netns, IpAddr)]) {

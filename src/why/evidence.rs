@@ -84,6 +84,9 @@ pub(crate) fn vanished(
             let End::Arrived { ns, dev } = &rep.end else {
                 return None;
             };
+            if !got && ns != src {
+                return held_back(k, ns, dev, ev);
+            }
             return (!got && ns == src).then(|| unheard(k, ns, dev, ev));
         }
         None => &ev.request,
@@ -202,6 +205,26 @@ fn unheard(k: &mut dyn Kernel, ns: &Netns, dev: &str, ev: &Evidence) -> Vanished
     inside(k, ns, what, Path::Input, p, None, Some(dev))
 }
 
+/// The reply reached `ns` (its NAT, which should send it on to the probe) on `dev`, and went
+/// no further: a netdev ingress chain there, which runs before conntrack turns it back.
+fn held_back(k: &mut dyn Kernel, ns: &Netns, dev: &str, ev: &Evidence) -> Option<Vanished> {
+    let s = last_in(ev, true)?;
+    let p = Packet {
+        in_dev: Some(dev.to_string()),
+        out_dev: String::new(),
+        src: s.src,
+        dst: s.dst,
+        state: "ESTABLISHED",
+    };
+    let seen = p.seen(k, ns);
+    let (cause, fix) = super::nft_early::ingress_cause(k, ns, dev, &seen)?;
+    Some(Vanished {
+        ns: ns.clone(),
+        cause: format!("the reply reached {ns} on {dev} but went no further: {cause}"),
+        fix: Some(fix),
+    })
+}
+
 /// The last arrival of the request (or the reply) the trail followed.
 fn last_in(ev: &Evidence, reply: bool) -> Option<&Sighting> {
     let t = if reply {
@@ -294,6 +317,12 @@ fn inside(
                 },
                 None => v(silent, None),
             };
+        }
+    }
+    if let (Some(dev), Some(p), []) = (in_dev, &p, sure.as_slice()) {
+        let s = p.seen(k, ns);
+        if let Some((cause, fix)) = super::nft_early::ingress_cause(k, ns, dev, &s) {
+            return v(format!("{what}: {cause}"), Some(fix));
         }
     }
     let nft = p

@@ -118,6 +118,9 @@ pub(crate) fn arrive(
     // A mark does not cross namespaces: the packet arrives unmarked.
     k.set_mark(ns, 0);
     let p = seen(k, ns, Some(i), None, src, dst, true);
+    if !super::nft_early::ingress(k, r, ns, i, &p) {
+        return None;
+    }
     Some(cross(k, r, ns, &PREROUTING, &p)?.dst)
 }
 

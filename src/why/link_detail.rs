@@ -31,4 +31,6 @@ pub struct VxlanInfo {
     pub port: u16,
     /// The source address it sends from (`local`), when set.
     pub local: Option<IpAddr>,
+    /// The outer packets' TTL (`ttl`); 0 when not set (the route's default, 64).
+    pub ttl: u8,
 }

@@ -1,13 +1,14 @@
 //! A VXLAN port of a bridge: whether its tunnel ends on the far bridge (VNI, port, remote).
 
 use super::kernel::Kernel;
-use super::link_detail::{LinkDetail, VxlanInfo};
+use super::link_detail::LinkDetail;
 use super::lost_vtep::lost_address;
 use super::owner::owner;
 use super::report::Report;
 use super::tunnel_far::{fdb_back, fdb_remote, underlay};
 use super::vtep::vtep_address;
-use super::words::{call, link_call, link_ref};
+use super::vxlan_remake::recreate;
+use super::words::{link_call, link_ref};
 use crate::sys::Netns;
 
 /// A VXLAN port: its remote must be a VTEP (an address of `far`) with a VXLAN of the same VNI
@@ -120,7 +121,9 @@ pub(crate) fn tunnel(
         );
         return false;
     }
-    if !underlay(k, r, at, name, &v, remote, far, f.port) {
+    if !super::tunnel_send::sends(k, r, (at, vx), remote)
+        || !underlay(k, r, at, name, &v, remote, far, f.port)
+    {
         return false;
     }
     r.hop(
@@ -164,29 +167,6 @@ fn vxlans_words(vxlans: &[LinkDetail]) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// The VXLAN device made again with the right remote: a VNI or remote cannot be changed in place.
-/// The fix may run in another lab than the one that made the device: it says `adopted: true`.
-fn recreate(ns: &Netns, v: &VxlanInfo, name: &str, remote: &str, master: &str) -> String {
-    let dev = v
-        .dev
-        .as_ref()
-        .map(|d| format!(" dev: \"{d}\","))
-        .unwrap_or_default();
-    format!(
-        "{}; {}",
-        link_call(ns, name, "del(#{ adopted: true })"),
-        call(
-            ns,
-            &format!(
-                "vxlan(\"{name}\", #{{ id: {}, remote: \"{remote}\",{dev} port: {} }}).master({}).up()",
-                v.id,
-                v.port,
-                link_ref(ns, master)
-            )
-        )
-    )
 }
 
 /// Which of VNI and port the far VXLANs get wrong: `wrong port` when one has the VNI.

@@ -55,6 +55,12 @@ fn follow_back(
             iif: in_dev.clone(),
             mark: 0,
         };
+        if let Some(i) = &in_dev {
+            let s = super::nft_early::seen_at(k, &cur, i, (dst, to), false);
+            if !super::nft_early::ingress(k, r, &cur, i, &s) {
+                return;
+            }
+        }
         // Conntrack undoes SNAT where it was done, held there or not.
         let natted = crossed
             .iter()
@@ -136,7 +142,9 @@ fn follow_back(
             }
             return;
         };
+        let on = (&cur, rt.dev.as_str());
         if !super::back_link::carries(k, r, &cur, &rt.dev, &nns, &nlink)
+            || !super::bridge_family::bridged(k, r, on, (&nns, &nlink), Some(dst), to, false)
             || (rt.via.is_none()
                 && super::netmask::too_wide(k, r, &cur, &rt.dev, to, &nns, &nlink, "the reply"))
         {

@@ -27,6 +27,10 @@ pub struct ForeignChain {
     /// Handles of the rules whose verdict drops or rejects (their matches are not read).
     pub dropping: Vec<u64>,
     pub rules: usize,
+    /// A netdev chain's devices (`hook ingress device "eth0"`).
+    pub devices: Vec<String>,
+    /// Every rule in order: its handle and expressions, for `foreign_judge`.
+    pub(crate) listed: Vec<(u64, Vec<super::expr::Expr>)>,
 }
 
 impl ForeignChain {
@@ -37,6 +41,9 @@ impl ForeignChain {
 
     /// The hook as nft writes it.
     pub fn hook_word(&self) -> &'static str {
+        if self.family == "netdev" {
+            return if self.hook == 0 { "ingress" } else { "egress" };
+        }
         match self.hook {
             0 => "prerouting",
             1 => "input",
@@ -55,6 +62,8 @@ const CHAIN_HOOK: u16 = 4;
 const CHAIN_POLICY: u16 = 5;
 const HOOK_NUM: u16 = 1;
 const HOOK_PRIORITY: u16 = 2;
+const HOOK_DEV: u16 = 3;
+const HOOK_DEVS: u16 = 4;
 const RULE_TABLE: u16 = 1;
 const RULE_CHAIN: u16 = 2;
 const RULE_HANDLE: u16 = 3;
@@ -76,6 +85,16 @@ fn family_word(f: u8) -> Option<&'static str> {
 /// Whether the table is iptables-nft's own (family ip, one of its table names).
 fn iptables_own(family: &str, table: &str) -> bool {
     family == "ip" && chains::TABLES.contains(&table)
+}
+
+/// A netdev hook's devices: one NFTA_HOOK_DEV, or NFTA_HOOK_DEVS (a list of names).
+fn devices(hook: &[u8]) -> Vec<String> {
+    if let Some(d) = get(hook, HOOK_DEV) {
+        return vec![cstr(d)];
+    }
+    get(hook, HOOK_DEVS)
+        .map(|l| attrs(l).map(|(_, _, v)| cstr(v)).collect())
+        .unwrap_or_default()
 }
 
 /// Every base chain of every table iptables does not own, with its dropping rules.
@@ -105,6 +124,8 @@ pub(crate) fn read(sock: &mut Sock) -> io::Result<Vec<ForeignChain>> {
             drops: get(&c, CHAIN_POLICY).and_then(be32) == Some(NF_DROP),
             dropping: vec![],
             rules: 0,
+            devices: devices(hook),
+            listed: vec![],
         });
     }
     if out.is_empty() {
@@ -132,11 +153,11 @@ pub(crate) fn read(sock: &mut Sock) -> io::Result<Vec<ForeignChain>> {
             e.name == "reject"
                 || (e.name == "immediate" && verdict_of(e).map(|v| v.0) == Some(NF_DROP))
         });
-        if drops {
-            if let Some(h) = get(&r, RULE_HANDLE).and_then(be64) {
-                fc.dropping.push(h);
-            }
+        let handle = get(&r, RULE_HANDLE).and_then(be64);
+        if let (true, Some(h)) = (drops, handle) {
+            fc.dropping.push(h);
         }
+        fc.listed.push((handle.unwrap_or_default(), exprs));
     }
     Ok(out)
 }

@@ -16,6 +16,7 @@ pub mod driver;
 pub(crate) mod encode;
 pub(crate) mod expr;
 pub mod foreign;
+pub(crate) mod foreign_judge;
 pub(crate) mod icmp;
 pub(crate) mod listing;
 pub(crate) mod model;

@@ -1,0 +1,83 @@
+//! How a VXLAN sends its outer packets: out of the link it is bound to (`dev`), whatever the
+//! route to its remote says, and with its own `ttl`, which must outlive the routers on the way.
+
+use super::kernel::Kernel;
+use super::link_detail::{LinkDetail, VxlanInfo};
+use super::owner::owner;
+use super::report::Report;
+use super::route_get::Lookup;
+use super::vxlan_remake::recreate;
+use crate::sys::Netns;
+use std::net::IpAddr;
+
+/// The routers between `at` and `remote` (by each one's route to it): how many, and the first.
+fn routers_to(k: &mut dyn Kernel, at: &Netns, remote: IpAddr) -> Option<(usize, Netns)> {
+    let far = owner(k, remote).map(|(n, _)| n);
+    let (mut cur, mut n, mut first) = (at.clone(), 0, None);
+    // Bounded: a loop in the underlay is said by the underlay's own checks.
+    for _ in 0..super::ttl::CAP {
+        let rt = k.route_get(&cur, &Lookup::to(remote)).ok()?;
+        let Some(gw) = rt.via else {
+            return first.map(|f| (n, f));
+        };
+        let (nns, _) = owner(k, gw)?;
+        if Some(&nns) == far.as_ref() {
+            return first.map(|f| (n, f));
+        }
+        n += 1;
+        first.get_or_insert(nns.clone());
+        cur = nns;
+    }
+    None
+}
+
+/// `false` (said in `r`) when the VXLAN `vx` in `at` cannot get its packets to `remote`: bound
+/// to a link its route to the remote does not leave by, or a TTL the routers use up.
+pub(crate) fn sends(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    (at, vx): (&Netns, &LinkDetail),
+    remote: IpAddr,
+) -> bool {
+    let Some(v) = vx.vxlan.clone() else {
+        return true;
+    };
+    let Ok(rt) = k.route_get(at, &Lookup::to(remote)) else {
+        return true;
+    };
+    let name = &vx.name;
+    let master = vx.master.clone().unwrap_or_default();
+    if let Some(d) = v.dev.as_ref().filter(|d| **d != rt.dev) {
+        let via = rt.via.map(|g| format!(" via {g}")).unwrap_or_default();
+        let right = VxlanInfo {
+            dev: Some(rt.dev.clone()),
+            ..v.clone()
+        };
+        r.block(
+            at,
+            format!(
+                "{name} in {at} is bound to dev {d}, but its remote {remote} is reached by {} (route to {remote}{via} dev {}): the kernel sends the tunnel's packets out of {d}, where they do not reach it",
+                rt.dev, rt.dev
+            ),
+            Some(recreate(at, &right, name, &remote.to_string(), &master)),
+        );
+        return false;
+    }
+    if v.ttl == 0 {
+        return true;
+    }
+    let Some((n, first)) = routers_to(k, at, remote).filter(|(n, _)| *n >= v.ttl as usize) else {
+        return true;
+    };
+    let hops = if n == 1 { "router" } else { "routers" };
+    r.block(
+        at,
+        format!(
+            "{name} in {at} sends its tunnel's packets with ttl {}, but its remote {remote} is {n} {hops} away: they die at {first} (TTL exceeded)",
+            v.ttl
+        ),
+        // Made again without `ttl`: the route's default (64).
+        Some(recreate(at, &v, name, &remote.to_string(), &master)),
+    );
+    false
+}
