@@ -241,3 +241,43 @@ fn a_physdev_drop_is_judged_at_the_switch_whose_port_it_names() {
         fixed_from("h1", "10.0.0.4", "host", cause, fix)
     );
 }
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn an_mtu_fix_covers_the_whole_path_through_a_vxlan_in_one_round() {
+    // ns1 sends 1500-byte frames into a 1450 VXLAN; behind it the far tenant is 1450 too.
+    let got = diagnose_at(
+        "vxlan_pair",
+        "",
+        "ip -n ns1 link set eth0 mtu 1500",
+        ("ns1", "10.50.0.2"),
+        "--size 1440",
+        "-M do -s 1440",
+    );
+    let cause = "vx0 in h1 has MTU 1450: a 1468-byte packet with DF set does not fit";
+    let fix = r#"h1.link("ul").mtu(1550); h2.link("ul").mtu(1550); h1.link("vx0").mtu(1500); t2.link("eth0").mtu(1500); ns1.exec("ip route flush cache")"#;
+    let want = format!(
+        "why ns1 → 10.50.0.2\n  [BROKEN] h1: {cause}\n  fix: {fix}\n  probe: no reply from 10.50.0.2\nverdict: blocked — {cause}\nexit 1\nwhy ns1 → 10.50.0.2\n  probe: 10.50.0.2 answers\nverdict: clear\nexit 0\nping ok\n"
+    );
+    assert_eq!(got, want);
+}
+
+#[test]
+#[ignore = "needs iproute2, nftables, iputils-ping"]
+fn nft_drops_at_a_switch_inside_a_tree_are_named_at_that_switch() {
+    let forward = "nft add table bridge filter; nft add chain bridge filter forward '{ type filter hook forward priority -200; }'; nft add rule bridge filter forward ip daddr 10.0.0.4 icmp type echo-request drop";
+    let cause = "host's nftables chain `bridge filter forward` (hook forward, priority -200) drops the echo request from 10.0.0.1 to 10.0.0.4 switched by s2 from s2-eth1 to s2-eth3 (rule handle 2)";
+    let fix = r#"exec("nft delete rule bridge filter forward handle 2")"#;
+    assert_eq!(
+        run("tree", forward, "h1", "10.0.0.4"),
+        fixed_from("h1", "10.0.0.4", "host", cause, fix)
+    );
+    // An ingress filter on the uplink of the last switch, two switches along.
+    let ingress = "nft add table netdev f; nft add chain netdev f in '{ type filter hook ingress device \"s3-eth3\" priority 0; }'; nft add rule netdev f in ip protocol icmp drop";
+    let cause = "host's nftables chain `netdev f in` (hook ingress on s3-eth3, priority 0) drops the echo request from 10.0.0.1 to 10.0.0.4 arriving on s3-eth3 (rule handle 2)";
+    let fix = r#"exec("nft delete rule netdev f in handle 2")"#;
+    assert_eq!(
+        run("tree", ingress, "h1", "10.0.0.4"),
+        fixed_from("h1", "10.0.0.4", "host", cause, fix)
+    );
+}

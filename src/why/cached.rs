@@ -49,6 +49,25 @@ impl<'a> Cached<'a> {
     }
 }
 
+impl Cached<'_> {
+    /// Reads `link` in `ns` as though its MTU were `mtu` (a fix the analysis tries ahead).
+    pub(crate) fn assume_mtu(&mut self, ns: &Netns, link: &str, mtu: u32) {
+        let _ = Kernel::l2(self, ns);
+        if let Some(l) = self
+            .l2
+            .get_mut(ns)
+            .and_then(|v| v.iter_mut().find(|l| l.name == link))
+        {
+            l.mtu = mtu;
+        }
+    }
+
+    /// Forgets what was assumed: `ns`'s links are read from the kernel again.
+    pub(crate) fn forget_l2(&mut self, ns: &Netns) {
+        self.l2.remove(ns);
+    }
+}
+
 impl Kernel for Cached<'_> {
     fn namespaces(&mut self) -> Vec<Netns> {
         self.inner.namespaces()

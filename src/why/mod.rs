@@ -43,6 +43,7 @@ pub(crate) mod macvlan;
 pub(crate) mod mark;
 pub(crate) mod mtu;
 pub(crate) mod mtu_fix;
+pub(crate) mod mtu_path;
 pub(crate) mod netmask;
 pub(crate) mod netmask_narrow;
 pub(crate) mod nexthop;

@@ -4,7 +4,6 @@
 
 use super::kernel::Kernel;
 use super::report::Report;
-use super::words::link_call;
 use crate::sys::Netns;
 
 pub(crate) use super::mtu_fix::{mtu_of, VXLAN_OVERHEAD};
@@ -24,16 +23,22 @@ pub(crate) fn fits(k: &mut dyn Kernel, r: &mut Report, ns: &Netns, link: &str) -
     let p = packet(k);
     match mtu_of(k, ns, link) {
         Some(m) if m < p => {
-            let fix = super::mtu_fix::raise(k, &r.src, ns, link, wanted(p));
-            r.block(
-                ns,
-                format!("{link} in {ns} has MTU {m}: a {p}-byte packet with DF set does not fit"),
-                Some(fix),
-            );
+            let text =
+                format!("{link} in {ns} has MTU {m}: a {p}-byte packet with DF set does not fit");
+            too_small(k, r, ns, link, wanted(p), text);
             false
         }
         _ => true,
     }
+}
+
+/// `link` in `ns` is too small (`text`): the break, with the links a fix raises (kept in `r`,
+/// so that the fix can grow to cover the whole path).
+fn too_small(k: &mut dyn Kernel, r: &mut Report, ns: &Netns, link: &str, mtu: u32, text: String) {
+    let links = super::mtu_fix::raised(k, ns, link, mtu);
+    let fix = super::mtu_fix::fix(k, &r.src.clone(), &links);
+    r.block(ns, text, Some(fix));
+    r.mtu_raise = links;
 }
 
 /// A VXLAN `vx` in `at` whose underlay leaves by `under` (and arrives on `far_link` in `far`):
@@ -54,11 +59,8 @@ pub(crate) fn tunnel_fits(
     let outer = p + VXLAN_OVERHEAD;
     for (ns, link) in [(at, under), (far, far_link)] {
         if let Some(m) = mtu_of(k, ns, link).filter(|m| *m < outer) {
-            r.block(
-                ns,
-                format!("{link} in {ns} has MTU {m}: {vx} in {at} wraps a {p}-byte packet into {outer} bytes (VXLAN adds {VXLAN_OVERHEAD}), which with DF set does not fit"),
-                Some(link_call(ns, link, &format!("mtu({})", wanted(outer)))),
-            );
+            let text = format!("{link} in {ns} has MTU {m}: {vx} in {at} wraps a {p}-byte packet into {outer} bytes (VXLAN adds {VXLAN_OVERHEAD}), which with DF set does not fit");
+            too_small(k, r, ns, link, wanted(outer), text);
             return false;
         }
     }

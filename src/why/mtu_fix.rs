@@ -17,11 +17,14 @@ pub(crate) fn mtu_of(k: &mut dyn Kernel, ns: &Netns, link: &str) -> Option<u32> 
         .filter(|m| *m > 0)
 }
 
-/// The fix that gives `link` in `ns` (and its small peer) `mtu`; `src` is the probe's sender.
-pub(crate) fn raise(k: &mut dyn Kernel, src: &str, ns: &Netns, link: &str, mtu: u32) -> String {
-    let mut calls = vec![];
-    // A VXLAN may not be larger than its underlay less 50 bytes (the kernel refuses): the
-    // underlay is raised first.
+/// A link given an MTU: (namespace, link, MTU).
+pub(crate) type Raised = (Netns, String, u32);
+
+/// The links that give `link` in `ns` `mtu`, in the order they must be set: a VXLAN's underlay
+/// first (the kernel refuses a VXLAN larger than its underlay less 50 bytes), each with its
+/// veth peer when that is smaller (a veth drops what is larger than its peer's MTU).
+pub(crate) fn raised(k: &mut dyn Kernel, ns: &Netns, link: &str, mtu: u32) -> Vec<Raised> {
+    let mut out = vec![];
     let under = k
         .links(ns)
         .into_iter()
@@ -30,10 +33,19 @@ pub(crate) fn raise(k: &mut dyn Kernel, src: &str, ns: &Netns, link: &str, mtu: 
     if let Some(u) = under {
         let outer = mtu + VXLAN_OVERHEAD;
         if mtu_of(k, ns, &u).is_some_and(|m| m < outer) {
-            set_both(k, &mut calls, ns, &u, outer);
+            set_both(k, &mut out, ns, &u, outer);
         }
     }
-    set_both(k, &mut calls, ns, link, mtu);
+    set_both(k, &mut out, ns, link, mtu);
+    out
+}
+
+/// The fix that sets `links`, then flushes the route cache of the probe's sender `src`.
+pub(crate) fn fix(k: &mut dyn Kernel, src: &str, links: &[Raised]) -> String {
+    let mut calls: Vec<String> = links
+        .iter()
+        .map(|(ns, l, m)| link_call(ns, l, &format!("mtu({m})")))
+        .collect();
     let sender = k.namespaces().into_iter().find(|n| n.to_string() == src);
     if let Some(s) = sender {
         calls.push(call(&s, "exec(\"ip route flush cache\")"));
@@ -42,16 +54,15 @@ pub(crate) fn raise(k: &mut dyn Kernel, src: &str, ns: &Netns, link: &str, mtu: 
 }
 
 /// `link` in `ns` gets `mtu`, and its veth peer too when smaller.
-fn set_both(k: &mut dyn Kernel, calls: &mut Vec<String>, ns: &Netns, link: &str, mtu: u32) {
-    let set = format!("mtu({mtu})");
-    calls.push(link_call(ns, link, &set));
+fn set_both(k: &mut dyn Kernel, out: &mut Vec<Raised>, ns: &Netns, link: &str, mtu: u32) {
+    out.push((ns.clone(), link.to_string(), mtu));
     if let Some((pns, p)) = peer(k, ns, link) {
         let small = k
             .l2(&pns)
             .into_iter()
             .any(|l| l.name == p && l.mtu > 0 && l.mtu < mtu);
         if small {
-            calls.push(link_call(&pns, &p, &set));
+            out.push((pns, p, mtu));
         }
     }
 }

@@ -58,6 +58,9 @@ pub(crate) fn why_as(
     }
     live.tcp = tcp;
     let mut r = walk(&mut live, src, dst);
+    if !r.mtu_raise.is_empty() {
+        super::mtu_path::whole_path(&mut live, &mut r, src, dst);
+    }
     r.dst = shown;
     if !probe {
         return r;

@@ -37,6 +37,9 @@ pub(crate) struct Report {
     /// probe that fails on a path that looks clear.
     #[serde(skip)]
     pub(crate) next_hops: Vec<(crate::sys::Netns, String, std::net::IpAddr)>,
+    /// The links an MTU fix raises (namespace, link, MTU): the break is a packet too big.
+    #[serde(skip)]
+    pub(crate) mtu_raise: Vec<super::mtu_fix::Raised>,
     /// The bridges the last layer-2 hop switched the frame through, from port to port
     /// (namespace, bridge, in, out): where br_netfilter sends it through FORWARD.
     #[serde(skip)]
@@ -101,6 +104,7 @@ impl Report {
         self.broken = Some(cause);
         self.fix = fix;
         self.other_way = None;
+        self.mtu_raise.clear();
     }
 
     /// A step not judged: shown as `[?]`, left to the probe (and the rule counters) to settle.
