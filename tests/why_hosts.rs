@@ -281,3 +281,35 @@ fn nft_drops_at_a_switch_inside_a_tree_are_named_at_that_switch() {
         fixed_from("h1", "10.0.0.4", "host", cause, fix)
     );
 }
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_held_address_without_its_local_route_is_named_and_the_route_put_back() {
+    assert_eq!(
+        run("virt", "true", "g1", "203.0.113.10"),
+        clear_from("g1", "203.0.113.10")
+    );
+    let inject = "ip -n srv route del local 203.0.113.10 dev eth0 table local";
+    let cause = "srv holds 203.0.113.10 on eth0 but has no local route for it in table local (deleted): the kernel neither answers ARP for it nor takes the packet as its own";
+    let fix = r#"srv.exec("ip route add local 203.0.113.10 dev eth0 table local proto kernel scope host src 203.0.113.10")"#;
+    assert_eq!(
+        run("virt", inject, "g1", "203.0.113.10"),
+        fixed_from("g1", "203.0.113.10", "srv", cause, fix)
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_bridge_port_that_floods_no_broadcast_is_named_and_opened() {
+    assert_eq!(
+        run("virt", "true", "g1", "192.168.122.11"),
+        clear_from("g1", "192.168.122.11")
+    );
+    let inject = "bridge -n hv link set dev vnet1 bcast_flood off";
+    let cause = "vnet1, a port of virbr0 in hv, has bcast_flood off: the ARP request for eth0 in g2 (a broadcast) is never sent out of it, so it is never answered";
+    let fix = r#"hv.exec("bridge link set dev vnet1 bcast_flood on")"#;
+    assert_eq!(
+        run("virt", inject, "g1", "192.168.122.11"),
+        fixed_from("g1", "192.168.122.11", "hv", cause, fix)
+    );
+}

@@ -43,6 +43,9 @@ fn one(l: &LinkMessage) -> LinkL2 {
                                     InfoBridgePort::State(s) => out.port_state = Some(state(s)),
                                     InfoBridgePort::Learning(b) => out.port_learning = Some(*b),
                                     InfoBridgePort::UnicastFlood(b) => out.port_flood = Some(*b),
+                                    InfoBridgePort::BroadcastFlood(b) => {
+                                        out.port_bcast_flood = Some(*b)
+                                    }
                                     InfoBridgePort::Isolated(b) => out.port_isolated = *b,
                                     InfoBridgePort::HairpinMode(b) => out.port_hairpin = *b,
                                     _ => {}

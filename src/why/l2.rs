@@ -270,7 +270,10 @@ fn port_out(
     let out = forwards(k, r, ns, port, br)
         && not_isolated(k, r, ns, br, ingress, port)
         && (ingress != Some(port) || hairpin(k, r, ns, br, port))
-        && mac.is_none_or(|m| super::fdb_port::agrees(k, r, (ns, br), port, (&m, &whose)));
+        && mac
+            .as_deref()
+            .is_none_or(|m| super::fdb_port::agrees(k, r, (ns, br), port, (m, &whose)))
+        && super::port_state::floods_broadcast(k, r, (ns, br), port, &whose);
     if let (true, Some(i)) = (out, ingress) {
         r.switched
             .push((ns.clone(), br.to_string(), i.to_string(), port.to_string()));

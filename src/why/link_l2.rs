@@ -17,6 +17,8 @@ pub struct LinkL2 {
     /// A bridge port's learning and unicast flood flags (`bridge link set … learning off`).
     pub port_learning: Option<bool>,
     pub port_flood: Option<bool>,
+    /// A bridge port's broadcast flood flag (`bridge link set … bcast_flood off`).
+    pub port_bcast_flood: Option<bool>,
     /// `bridge link set … isolated on`: the bridge forwards nothing between two such ports.
     pub port_isolated: bool,
     /// `bridge link set … hairpin on`: the port may send a frame back out the way it came.

@@ -35,6 +35,7 @@ pub(crate) mod l4;
 pub mod link_detail;
 pub(crate) mod link_find;
 pub mod link_l2;
+pub(crate) mod local_route;
 pub(crate) mod localnet;
 pub(crate) mod loops;
 pub(crate) mod lost_addr;

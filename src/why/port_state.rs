@@ -71,6 +71,36 @@ pub(crate) fn forwards(
     }
 }
 
+/// `false` (said in `r`) when `port` of `br` in `ns` floods no broadcast: the ARP request
+/// for `whose` never goes out there (whether or not the bridge learned its MAC), so only a
+/// sender that still holds its neighbour entry gets through, until that entry expires.
+pub(crate) fn floods_broadcast(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    (ns, br): (&Netns, &str),
+    port: &str,
+    whose: &str,
+) -> bool {
+    let off = k
+        .l2(ns)
+        .iter()
+        .any(|l| l.name == port && l.port_bcast_flood == Some(false));
+    if !off {
+        return true;
+    }
+    r.block(
+        ns,
+        format!(
+            "{port}, a port of {br} in {ns}, has bcast_flood off: the ARP request for {whose} (a broadcast) is never sent out of it, so it is never answered"
+        ),
+        Some(call(
+            ns,
+            &format!("exec(\"bridge link set dev {port} bcast_flood on\")"),
+        )),
+    );
+    false
+}
+
 /// `false` (said in `r`) when `from` and `to`, two ports of `br` in `ns`, are both isolated:
 /// the bridge forwards nothing between them, ARP included.
 pub(crate) fn not_isolated(

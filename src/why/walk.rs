@@ -183,6 +183,12 @@ fn at_local(
             return;
         }
     }
+    if !super::local_route::taken(k, r, cur, l, dst) {
+        // No ARP answer: the packet is lost at the hop that sends it here.
+        let prev = crossed.last().map(|c| c.ns.to_string());
+        r.lost_at = prev.or(Some(r.src.clone()));
+        return;
+    }
     r.hop(cur, format!("{dst} is local here (on {l})"));
     delivered(k, r, cur, in_dev, pkt_src, dst, crossed);
 }
