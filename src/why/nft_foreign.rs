@@ -27,6 +27,9 @@ pub(crate) fn foreign_drop(
     p: &Packet,
 ) -> Option<(String, Option<String>)> {
     let v4 = p.dst.is_ipv4();
+    if let Some(said) = nat_first(k, ns, path, p) {
+        return Some(said);
+    }
     let mut chains: Vec<ForeignChain> = k
         .foreign(ns)
         .into_iter()
@@ -84,5 +87,30 @@ pub(crate) fn foreign_drop(
     Some((
         format!("{head} drops by its policy what its rules do not accept"),
         Some(fix),
+    ))
+}
+
+/// A native nat chain that may have rewritten `p` before any drop: the cause, with no fix (a
+/// filter rule blamed instead would judge the packet as if it were untouched).
+fn nat_first(
+    k: &mut dyn Kernel,
+    ns: &Netns,
+    path: Path,
+    p: &Packet,
+) -> Option<(String, Option<String>)> {
+    let dev = p.in_dev.clone().unwrap_or_default();
+    let s = super::nft_early::seen_at(k, ns, &dev, (p.src, p.dst), true);
+    let f = super::nft_early::frame(&s);
+    let nat_hooks: &[u32] = match path {
+        Path::Output => &[3],
+        _ => &[0],
+    };
+    let c = super::nft_nat::nat_chain(k, ns, nat_hooks, &f)?;
+    Some((
+        format!(
+            "{} may have rewritten it (its NAT rules are not understood): look there for a translation to an address nothing answers or a chain that rejects it",
+            super::nft_nat::head(ns, &c)
+        ),
+        None,
     ))
 }

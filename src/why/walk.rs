@@ -45,6 +45,9 @@ pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
                 return r;
             };
             (dst, dnat_here) = (d, d != dst);
+            if super::nft_nat::rewritten_on_arrival(k, &mut r, &cur, i, (s, dst)) {
+                return r;
+            }
         }
         let q = lookup_at(k, &mut r, &cur, &in_dev, pkt_src, dst);
         (dst, pkt_src) = (q.dst, q.src);

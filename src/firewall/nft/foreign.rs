@@ -22,6 +22,8 @@ pub struct ForeignChain {
     /// NF_INET_* hook number: 0 prerouting, 1 input, 2 forward, 3 output, 4 postrouting.
     pub hook: u32,
     pub priority: i32,
+    /// The chain type: `filter`, `nat` or `route`.
+    pub kind: String,
     /// The policy drops (NF_DROP).
     pub drops: bool,
     /// Handles of the rules whose verdict drops or rejects (their matches are not read).
@@ -60,6 +62,7 @@ const CHAIN_TABLE: u16 = 1;
 const CHAIN_NAME: u16 = 3;
 const CHAIN_HOOK: u16 = 4;
 const CHAIN_POLICY: u16 = 5;
+const CHAIN_TYPE: u16 = 7;
 const HOOK_NUM: u16 = 1;
 const HOOK_PRIORITY: u16 = 2;
 const HOOK_DEV: u16 = 3;
@@ -121,6 +124,7 @@ pub(crate) fn read(sock: &mut Sock) -> io::Result<Vec<ForeignChain>> {
             name,
             hook: get(hook, HOOK_NUM).and_then(be32).unwrap_or(u32::MAX),
             priority: get(hook, HOOK_PRIORITY).and_then(be32).unwrap_or(0) as i32,
+            kind: get(&c, CHAIN_TYPE).map(cstr).unwrap_or_default(),
             drops: get(&c, CHAIN_POLICY).and_then(be32) == Some(NF_DROP),
             dropping: vec![],
             rules: 0,

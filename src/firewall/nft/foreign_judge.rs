@@ -238,6 +238,12 @@ fn run(exprs: &[Expr], f: &Frame) -> (Hit, Option<u32>) {
 }
 
 impl ForeignChain {
+    /// Whether some rule may act on `f` (its matches hold or are not understood): for a nat
+    /// chain, that it may rewrite the packet.
+    pub(crate) fn may_act(&self, f: &Frame) -> bool {
+        self.listed.iter().any(|(_, e)| run(e, f).0 != Hit::No)
+    }
+
     /// The chain's verdict on `f`, rule by rule; a rule that may accept or jump before a drop
     /// makes the drop unsure.
     pub(crate) fn judge(&self, f: &Frame) -> Judged {
