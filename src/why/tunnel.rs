@@ -98,6 +98,33 @@ pub(crate) fn tunnel(
             return false;
         }
     }
+    if !far_end_ready(r, (at, name), far, m, far_br) {
+        return false;
+    }
+    if !super::tunnel_send::sends(k, r, (at, vx), remote)
+        || !underlay(k, r, at, name, &v, remote, far, f.port)
+    {
+        return false;
+    }
+    r.hop(
+        at,
+        format!(
+            "{name} (VNI {}, port {}) tunnels to {remote}: {far}'s {} on {far_br}",
+            v.id, v.port, m.name
+        ),
+    );
+    true
+}
+
+/// `false` (said in `r`) when the far end `m` of `name` in `at` is down or not a port of
+/// `far_br` in `far`.
+fn far_end_ready(
+    r: &mut Report,
+    (at, name): (&Netns, &str),
+    far: &Netns,
+    m: &LinkDetail,
+    far_br: &str,
+) -> bool {
     if !m.up {
         r.block(
             far,
@@ -121,18 +148,6 @@ pub(crate) fn tunnel(
         );
         return false;
     }
-    if !super::tunnel_send::sends(k, r, (at, vx), remote)
-        || !underlay(k, r, at, name, &v, remote, far, f.port)
-    {
-        return false;
-    }
-    r.hop(
-        at,
-        format!(
-            "{name} (VNI {}, port {}) tunnels to {remote}: {far}'s {} on {far_br}",
-            v.id, v.port, m.name
-        ),
-    );
     true
 }
 

@@ -11,7 +11,7 @@ use super::packet::Packet;
 use super::refused::{named, reverse_path, rp_drops, whence};
 use super::report::Report;
 use super::route_fix::route_add;
-use super::route_get::{Lookup, Refusal};
+use super::route_get::{Lookup, Refusal, RouteGet};
 use super::snat_held::nowhere;
 use super::toward::{subnet_of, toward};
 use super::ttl::CAP;
@@ -110,16 +110,7 @@ fn follow_back(
             Ok(rt) => rt,
             Err(e) => return no_way_back(k, r, &cur, &q, &e, crossed),
         };
-        let via = rt.via.map(|g| format!(" via {g}")).unwrap_or_default();
-        let how = named(k, &cur, &q, Some(rt.kind))
-            .map(|d| whence(&d))
-            .filter(|w| w != "table main")
-            .map(|w| format!(" ({w})"))
-            .unwrap_or_default();
-        r.hop(
-            &cur,
-            format!("the way back: route to {to}{via} dev {}{how}", rt.dev),
-        );
+        say_route(k, r, &cur, &q, &rt);
         if let Some(i) = &in_dev {
             let p = Packet {
                 in_dev: Some(i.clone()),
@@ -157,6 +148,21 @@ fn follow_back(
         &cur,
         format!("after {CAP} routers the reply has not reached {to}"),
         None,
+    );
+}
+
+/// `the way back: route to …` for the reply's route `rt` at `cur`, with the table or rule
+/// that gave it when not main.
+fn say_route(k: &mut dyn Kernel, r: &mut Report, cur: &Netns, q: &Lookup, rt: &RouteGet) {
+    let via = rt.via.map(|g| format!(" via {g}")).unwrap_or_default();
+    let how = named(k, cur, q, Some(rt.kind))
+        .map(|d| whence(&d))
+        .filter(|w| w != "table main")
+        .map(|w| format!(" ({w})"))
+        .unwrap_or_default();
+    r.hop(
+        cur,
+        format!("the way back: route to {}{via} dev {}{how}", q.dst, rt.dev),
     );
 }
 
