@@ -169,15 +169,22 @@ pub(crate) fn why_reaching(
     size: Option<usize>,
     machines: &BTreeMap<String, SshOptions>,
 ) -> Report {
+    let mut ask = on_demand(machines);
+    why_across(k, src, dst, size, machines, &mut ask)
+}
+
+/// Each machine's agent started on its first use, for a walk that may cross to any of them.
+pub(crate) fn on_demand(
+    machines: &BTreeMap<String, SshOptions>,
+) -> impl FnMut(&str, &Request) -> Result<Reply, RemoteError> + '_ {
     let mut agents: BTreeMap<String, Agent> = BTreeMap::new();
-    let mut ask = |name: &str, req: &Request| -> Result<Reply, RemoteError> {
+    move |name: &str, req: &Request| {
         if !agents.contains_key(name) {
             let a = Ssh::connect(name, &machines[name]).and_then(Agent::start)?;
             agents.insert(name.to_string(), a);
         }
         agents.get_mut(name).expect("just inserted").call(req)
-    };
-    why_across(k, src, dst, size, machines, &mut ask)
+    }
 }
 
 #[cfg(test)]

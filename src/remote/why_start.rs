@@ -4,11 +4,10 @@
 //! remote — this one (why_far's walk, on this kernel) or another of the lab's (`Request::Why`)
 //! — and stitches the hops as `why_across` does.
 
-use super::client::Agent;
 use super::error::RemoteError;
 use super::hiding::Hiding;
 use super::proto::{FarWhy, Reply, Request, WhyStart, WhyStarted};
-use super::ssh::Ssh;
+use super::why_across::on_demand;
 use super::why_across::{controller_fix, order, settle, ssh_host, stitch, Ask};
 use super::why_far::{far_report, far_walk};
 use crate::lab::ssh_options::SshOptions;
@@ -212,13 +211,6 @@ pub(crate) fn why_starting(
     size: Option<usize>,
     machines: &BTreeMap<String, SshOptions>,
 ) -> Result<Report, RemoteError> {
-    let mut agents: BTreeMap<String, Agent> = BTreeMap::new();
-    let mut ask = |name: &str, req: &Request| -> Result<Reply, RemoteError> {
-        if !agents.contains_key(name) {
-            let a = Ssh::connect(name, &machines[name]).and_then(Agent::start)?;
-            agents.insert(name.to_string(), a);
-        }
-        agents.get_mut(name).expect("just inserted").call(req)
-    };
+    let mut ask = on_demand(machines);
     why_from_far(k, (m, ns), dst, size, machines, &mut ask)
 }
