@@ -80,6 +80,8 @@ fn forms() -> Vec<Rule> {
         f("filter", "FORWARD", "-i br0 ! -o br0 -j ACCEPT"),
         f("filter", "FORWARD", "-o br0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"),
         f("filter", "FORWARD", "-p tcp -s 10.1.1.0/24 -d 10.2.0.0/16 -i br0 -o eth0 --dport 80 -m conntrack --ctstate NEW -j DROP"),
+        f("filter", "FORWARD", "-m conntrack --ctstate DNAT -j ACCEPT"),
+        f("filter", "FORWARD", "-m conntrack --ctstate SNAT,UNTRACKED -j ACCEPT"),
         f("filter", "FORWARD", "-p udp --dport 53 -j REJECT"),
         f("filter", "FORWARD", "-i br0 -j RETURN"),
         f("nat", "POSTROUTING", "-s 10.1.1.0/24 ! -o br0 -j MASQUERADE"),

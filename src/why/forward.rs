@@ -5,6 +5,7 @@ use super::hooks::{accept_path, by, cross, unsure};
 use super::kernel::Kernel;
 use super::packet::Packet;
 use super::report::Report;
+use super::rule_match::Seen;
 use super::traverse::traverse;
 use super::untracked::{skipped_snat, Untracked};
 use super::words::call;
@@ -14,8 +15,8 @@ use std::net::IpAddr;
 /// filter FORWARD: false when it drops `p` (said in `r`). A policy is answered with the
 /// DSL's narrow `forward()` rule (appended, which is enough before a policy); a rule with an
 /// accept put before it.
-fn filter_forward(k: &mut dyn Kernel, r: &mut Report, cur: &Netns, p: &Packet) -> bool {
-    let s = p.seen(k, cur);
+fn filter_forward(k: &mut dyn Kernel, r: &mut Report, cur: &Netns, p: &Packet, s: &Seen) -> bool {
+    let s = s.clone();
     let Some(o) = traverse(k, cur, "filter", "FORWARD", &s) else {
         return true;
     };
@@ -75,6 +76,7 @@ pub(crate) fn router(
     src_ip: IpAddr,
     dst: IpAddr,
     masq: Option<IpAddr>,
+    dnat: bool,
 ) -> (bool, Option<IpAddr>, Option<Untracked>) {
     r.hop(cur, "ip_forward is 1");
     let p = Packet {
@@ -84,9 +86,12 @@ pub(crate) fn router(
         dst,
         state: "NEW",
     };
-    let s = p.seen(k, cur);
+    let s = Seen {
+        dnat,
+        ..p.seen(k, cur)
+    };
     if cross(k, r, cur, &[("mangle", "FORWARD")], &s).is_none()
-        || !filter_forward(k, r, cur, &p)
+        || !filter_forward(k, r, cur, &p, &s)
         || cross(k, r, cur, &[("mangle", "POSTROUTING")], &s).is_none()
     {
         return (false, None, None);
@@ -133,6 +138,6 @@ pub(crate) fn reply(k: &mut dyn Kernel, r: &mut Report, at: &Netns, p: &Packet) 
     )
     .is_some()
         && cross(k, r, at, &[("mangle", "FORWARD")], &s).is_some()
-        && filter_forward(k, r, at, p)
+        && filter_forward(k, r, at, p, &s)
         && cross(k, r, at, &[("mangle", "POSTROUTING")], &s).is_some()
 }

@@ -65,6 +65,7 @@ mod tests {
             tcp_port: Some(port),
             mark: Some(0),
             physdev: None,
+            dnat: false,
         }
     }
 

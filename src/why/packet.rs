@@ -40,6 +40,7 @@ impl Packet {
             tcp_port,
             mark: (self.state == "NEW").then(|| k.mark_in(ns)),
             physdev: None,
+            dnat: false,
         }
     }
 }

@@ -31,6 +31,8 @@ pub(crate) struct Seen {
     /// A bridged frame under br_netfilter: the bridge ports it came in and goes out by
     /// (`-m physdev`); `None` for a routed packet.
     pub(crate) physdev: Option<(String, String)>,
+    /// Its connection was DNATed (in this namespace, before this hook): `--ctstate DNAT`.
+    pub(crate) dnat: bool,
 }
 
 impl Seen {
@@ -49,6 +51,7 @@ impl Seen {
             tcp_port: self.tcp_port,
             mark: None,
             physdev: self.physdev.clone().map(|(i, o)| (o, i)),
+            dnat: self.dnat,
         }
     }
 }
@@ -191,7 +194,7 @@ pub(crate) fn judge(spec: &str, p: &Seen) -> Judged {
             }
             // A tunnel's source port is hashed from the inner frame: not known here.
             "--sport" | "--sports" | "--source-port" if p.udp_dport.is_some() => None,
-            "--ctstate" | "--state" => Some(arg.split(',').any(|s| s == p.state)),
+            "--ctstate" | "--state" => ct_state(arg, p),
             "--comment" => continue,
             "--mark" if module == "mark" => p.mark.and_then(|m| super::mark::holds(arg, m)),
             "--physdev-in"
@@ -301,4 +304,24 @@ fn addr_type(s: &str, local: bool) -> Option<bool> {
         };
     }
     Some(any)
+}
+
+/// `--ctstate` (or `--state`): the probe is NEW going out and ESTABLISHED coming back; DNAT is
+/// known from the walk; SNAT only happens after FORWARD, so a request never has it yet.
+fn ct_state(arg: &str, p: &Seen) -> Option<bool> {
+    let mut unsure = false;
+    for s in arg.split(',') {
+        let hit = match s {
+            "DNAT" => Some(p.dnat),
+            "SNAT" if p.state == "NEW" => Some(false),
+            "SNAT" => None,
+            s => Some(s == p.state),
+        };
+        match hit {
+            Some(true) => return Some(true),
+            None => unsure = true,
+            Some(false) => {}
+        }
+    }
+    (!unsure).then_some(false)
 }

@@ -29,6 +29,7 @@ fn req(i: &str, o: &str) -> Seen {
         tcp_port: None,
         mark: Some(0),
         physdev: None,
+        dnat: false,
     }
 }
 
@@ -345,6 +346,7 @@ fn a_mark_match_is_judged_on_the_requests_mark_and_left_open_on_a_reply() {
 fn physdev_is_judged_on_a_bridged_frames_ports_and_never_holds_for_a_routed_one() {
     let bridged = Seen {
         physdev: Some(("s3-eth3".into(), "s3-eth2".into())),
+        dnat: false,
         ..req("s3", "s3")
     };
     let spec = "-p icmp -m physdev --physdev-out s3-eth2 --physdev-is-bridged -j DROP";
@@ -366,5 +368,35 @@ fn physdev_is_judged_on_a_bridged_frames_ports_and_never_holds_for_a_routed_one(
     assert_eq!(
         bridged.reply().physdev,
         Some(("s3-eth2".into(), "s3-eth3".into()))
+    );
+}
+
+#[test]
+fn conntrack_dnat_and_snat_states() {
+    let plain = req("wan", "br-lan");
+    let dnated = Seen {
+        dnat: true,
+        ..plain.clone()
+    };
+    let rule = "-m conntrack --ctstate DNAT -j ACCEPT";
+    assert_eq!(hold(rule, &dnated), Hold::Yes);
+    assert_eq!(hold(rule, &plain), Hold::No);
+    assert_eq!(
+        hold("-m conntrack --ctstate RELATED,DNAT -j ACCEPT", &dnated),
+        Hold::Yes
+    );
+    // A request is SNATed only after FORWARD; a reply's connection may have been.
+    assert_eq!(
+        hold("-m conntrack --ctstate SNAT -j ACCEPT", &plain),
+        Hold::No
+    );
+    let back = reply("br-lan", "wan");
+    assert!(matches!(
+        hold("-m conntrack --ctstate SNAT -j ACCEPT", &back),
+        Hold::Unknown(_)
+    ));
+    assert_eq!(
+        hold("-m conntrack --ctstate SNAT,ESTABLISHED -j ACCEPT", &back),
+        Hold::Yes
     );
 }

@@ -35,6 +35,7 @@ pub(crate) fn input(
         tcp_port: None,
         mark: Some(0),
         physdev: None,
+        dnat: false,
     };
     let o = traverse(k, ns, "filter", "INPUT", &seen)?;
     Some((o.target, o.by.map(|at| (at.chain, at.spec))))

@@ -208,7 +208,7 @@ fn routed(
     dnat: bool,
 ) -> Option<Crossed> {
     let out = k.route_get(cur, &Lookup::to(dst)).ok().and_then(|o| o.src);
-    let (ok, snat, untracked) = router(k, r, cur, i, dev, src_ip, dst, out);
+    let (ok, snat, untracked) = router(k, r, cur, i, dev, src_ip, dst, out, dnat);
     ok.then(|| Crossed {
         ns: cur.clone(),
         in_dev: i.clone(),

@@ -122,14 +122,16 @@ pub(crate) struct Spec {
 }
 
 /// The conntrack states by name, in the order iptables prints them, with their bits.
+/// The bits of xt_conntrack.h: a ctinfo's bit is `1 << (ctinfo % IP_CT_IS_REPLY + 1)`, and
+/// SNAT, DNAT, UNTRACKED follow IP_CT_NUMBER (5) at 6, 7, 8.
 pub(crate) const CT_STATES: [(&str, u16); 7] = [
     ("INVALID", 1 << 0),
     ("NEW", 1 << 3),
     ("RELATED", 1 << 2),
     ("ESTABLISHED", 1 << 1),
     ("UNTRACKED", 1 << 8),
-    ("SNAT", 1 << 9),
-    ("DNAT", 1 << 10),
+    ("SNAT", 1 << 6),
+    ("DNAT", 1 << 7),
 ];
 
 /// REJECT's `--reject-with` names and their short aliases, by their index in iptables' table
