@@ -399,3 +399,71 @@ fn the_dual_wan_and_overlay_labs_stay_clear() {
     let got = diagnose_at("ovl", "", "", ("c1", "10.50.0.3"), "", "");
     assert_eq!(got, from_c1(clear("10.50.0.3")));
 }
+
+/// The libvirt-like lab's guest and its home router's LAN address (tests/why/virt.rhai).
+const GW_LAN: &str = "10.0.0.1";
+
+/// `blocked` then `clear` from g1, the virt lab's guest.
+fn from_g1(dst: &str, hop: &str, cause: &str, fix: &str) -> String {
+    (blocked(dst, hop, cause, fix) + &clear(dst)).replace("why ns1 →", "why g1 →")
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_rule_for_the_routers_own_traffic_that_sends_its_replies_out_the_wan_is_named() {
+    let inject = "ip -n gw route add default via 198.51.100.1 dev wan table 60\n\
+                  ip -n gw rule add pref 100 iif lo lookup 60";
+    let got = diagnose_at("virt", "", inject, ("g1", GW_LAN), "", "");
+    let cause = "gw's policy rule `100: from all iif lo lookup 60` sends the reply to 10.0.0.2 by table 60's route `default via 198.51.100.1 dev wan` instead of main's `10.0.0.0/24 dev lan`, and it is lost that way";
+    let fix = r#"gw.exec("ip rule add priority 99 to 10.0.0.0/24 lookup main")"#;
+    assert_eq!(got, from_g1(GW_LAN, "gw", cause, fix));
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_rule_that_sends_forwarded_packets_to_a_table_leading_nowhere_is_named_and_removed() {
+    let dst = "203.0.113.10";
+    let inject = "ip -n gw route add 203.0.113.0/24 dev lan table 60\n\
+                  ip -n gw rule add pref 100 iif lan lookup 60";
+    let got = diagnose_at("virt", "", inject, ("g1", dst), "", "");
+    let cause = "gw's policy rule `100: from all iif lan lookup 60` sends the packet to 203.0.113.10 by table 60's route `203.0.113.0/24 dev lan` instead of main's `default via 198.51.100.1 dev wan`, and it is lost that way";
+    let fix = r#"gw.exec("ip rule del priority 100")"#;
+    assert_eq!(got, from_g1(dst, "gw", cause, fix));
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_unicast_route_in_table_local_that_shadows_main_is_named_and_deleted() {
+    let dst = "203.0.113.10";
+    let inject = "ip -n gw route add 203.0.113.0/24 dev lan table local";
+    let got = diagnose_at("virt", "", inject, ("g1", dst), "", "");
+    let cause = "a unicast route `203.0.113.0/24 dev lan` in gw's table local, looked up before main (rule 0), shadows main's route `default via 198.51.100.1 dev wan`: the packet to 203.0.113.10 is sent that way and lost";
+    let fix = r#"gw.exec("ip route del unicast 203.0.113.0/24 table local")"#;
+    assert_eq!(got, from_g1(dst, "gw", cause, fix));
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_route_in_table_local_to_a_gateway_nobody_holds_is_named_at_the_first_router() {
+    let dst = "203.0.113.10";
+    let inject = "ip -n hv route add 203.0.113.0/24 via 10.0.0.99 dev eth0 table local";
+    let got = diagnose_at("virt", "", inject, ("g1", dst), "", "");
+    let cause = "a unicast route `203.0.113.0/24 via 10.0.0.99 dev eth0` in hv's table local, looked up before main (rule 0), shadows main's route `default via 10.0.0.1 dev eth0`: the packet to 203.0.113.10 is sent that way and lost";
+    let fix = r#"hv.exec("ip route del unicast 203.0.113.0/24 table local")"#;
+    assert_eq!(got, from_g1(dst, "hv", cause, fix));
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn policy_routing_that_works_stays_clear() {
+    // ns1's traffic out the second uplink by a rule: another way than main's, and a good one.
+    let inject = "ip -n rt route add default via 100.64.2.1 dev wan2 table 60\n\
+                  ip -n rt rule add pref 100 from 192.168.1.10 lookup 60";
+    assert_eq!(diagnose("dual", "", inject, SRV), clear(SRV));
+    // The router's own traffic by table 60, its LAN kept in main by a rule before it.
+    let inject = "ip -n gw route add default via 198.51.100.1 dev wan table 60\n\
+                  ip -n gw rule add pref 99 to 10.0.0.0/24 lookup main\n\
+                  ip -n gw rule add pref 100 iif lo lookup 60";
+    let got = diagnose_at("virt", "", inject, ("g1", GW_LAN), "", "");
+    assert_eq!(got, clear(GW_LAN).replace("why ns1 →", "why g1 →"));
+}

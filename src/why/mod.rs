@@ -70,6 +70,7 @@ pub(crate) mod rp_back;
 pub(crate) mod rule_match;
 pub(crate) mod segment;
 pub(crate) mod sender_neigh;
+pub(crate) mod shadow;
 pub mod sighting;
 pub(crate) mod snat_held;
 pub(crate) mod src_hint;

@@ -58,6 +58,7 @@ pub(crate) fn why_as(
     }
     live.tcp = tcp;
     let mut r = walk(&mut live, src, dst);
+    super::shadow::settle(&mut r);
     if !r.mtu_raise.is_empty() {
         super::mtu_path::whole_path(&mut live, &mut r, src, dst);
     }

@@ -64,6 +64,10 @@ pub(crate) struct Report {
     /// where `why` across machines goes on.
     #[serde(skip)]
     pub(crate) tunnel_out: Option<TunnelOut>,
+    /// A route from a table other than main that leaves another way than main's: the fault
+    /// if the path dies after it (src/why/shadow.rs).
+    #[serde(skip)]
+    pub(crate) shadow: Option<super::shadow::Shadow>,
 }
 
 impl Report {

@@ -88,6 +88,7 @@ pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
             return r;
         }
         r.hop(&cur, route_words(&route, &q, decided.as_ref().map(whence)));
+        super::shadow::note(k, &mut r, &cur, &q, decided.as_ref(), "packet");
         let src_ip = *pkt_src.get_or_insert(route.src.unwrap_or(dst));
         if in_dev.is_none() {
             let Some(s) = hook_points::leave_source(k, &mut r, &cur, &route.dev, src_ip, dst)

@@ -111,6 +111,8 @@ fn follow_back(
             Err(e) => return no_way_back(k, r, &cur, &q, &e, crossed),
         };
         say_route(k, r, &cur, &q, &rt);
+        let decided = named(k, &cur, &q, Some(rt.kind));
+        super::shadow::note(k, r, &cur, &q, decided.as_ref(), "reply");
         if let Some(i) = &in_dev {
             let p = Packet {
                 in_dev: Some(i.clone()),

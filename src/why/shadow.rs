@@ -1,0 +1,117 @@
+//! A route taken from a table other than main (a policy rule's table, or a unicast route put
+//! in table local, which rule 0 consults before main) that leaves another way than main's own
+//! route would. Healthy policy routing does that on purpose, so the walk only notes it; when
+//! the path it chose dies further on, the route and its rule are the fault, not what follows.
+
+use super::fib::{FibRoute, TABLE_LOCAL, TABLE_MAIN};
+use super::fib_lookup::{longest, Decided};
+use super::kernel::Kernel;
+use super::report::Report;
+use super::route_fix::{dst_word, exec, route_del, rule_del};
+use super::route_get::{Lookup, RouteKind};
+use crate::sys::Netns;
+
+/// The step where a non-main table took the packet another way, its cause and fix.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Shadow {
+    pub(crate) at: String,
+    /// The index of the route's hop in the report.
+    pub(crate) hop: usize,
+    pub(crate) cause: String,
+    pub(crate) fix: String,
+}
+
+/// Notes (in `r`, once) that the lookup `q` at `at`, just said as the last hop, was decided by
+/// `d` from a table other than main, to a route that leaves another way than main's. `what`:
+/// "packet" or "reply". Reads nothing unless the route came from another table.
+pub(crate) fn note(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    at: &Netns,
+    q: &Lookup,
+    d: Option<&Decided>,
+    what: &str,
+) {
+    let Some(d) = d else { return };
+    let Some(rt) = d.route.as_ref() else { return };
+    if r.shadow.is_some() || rt.table == TABLE_MAIN || rt.kind != RouteKind::Unicast {
+        return;
+    }
+    let fib = k.fib(at);
+    let Some(main) = longest(&fib, TABLE_MAIN, q.dst).filter(|m| m.kind == RouteKind::Unicast)
+    else {
+        return;
+    };
+    if (&main.via, &main.dev) == (&rt.via, &rt.dev) {
+        return;
+    }
+    let rule = d.rule.as_ref().filter(|x| !x.stock());
+    let (cause, fix) = match rule {
+        _ if rt.table == TABLE_LOCAL => (
+            format!(
+                "a unicast route `{}` in {at}'s table local, looked up before main (rule 0), shadows main's route `{}`: the {what} to {} is sent that way and lost",
+                rt.text(),
+                main.text(),
+                q.dst
+            ),
+            route_del(at, rt, None),
+        ),
+        Some(rule) => (
+            format!(
+                "{at}'s policy rule `{}` sends the {what} to {} by table {}'s route `{}` instead of main's `{}`, and it is lost that way",
+                rule.text(),
+                q.dst,
+                super::fib::table_name(rt.table),
+                rt.text(),
+                main.text()
+            ),
+            back_to_main(at, rule, main),
+        ),
+        None => return,
+    };
+    let hop = r.hops.len().saturating_sub(1);
+    r.shadow = Some(Shadow {
+        at: at.to_string(),
+        hop,
+        cause,
+        fix,
+    });
+}
+
+/// A rule just before `rule` that sends main's prefix back to main: what `rule` is for stays
+/// (its other destinations); a default in main, or a rule with no room before it, is deleted.
+fn back_to_main(at: &Netns, rule: &super::fib::FibRule, main: &FibRoute) -> String {
+    if main.dst.prefix_len() == 0 || rule.priority == 0 {
+        return rule_del(at, rule);
+    }
+    exec(
+        at,
+        &format!(
+            "ip rule add priority {} to {} lookup main",
+            rule.priority - 1,
+            dst_word(&main.dst)
+        ),
+    )
+}
+
+/// The walk found the path broken after a noted shadow: the shadow is the fault, the later
+/// break what follows from it (the packet is expected to be lost there).
+pub(crate) fn settle(r: &mut Report) {
+    let Some(s) = r.shadow.take() else { return };
+    let Some(b) = r.hops.iter().rposition(|h| !h.ok) else {
+        return;
+    };
+    if b <= s.hop {
+        return;
+    }
+    let then = r.hops[b].at.clone();
+    r.hops[b].ok = true;
+    r.hops[b].text = format!("then: {}", r.hops[b].text);
+    let back = r.back;
+    r.block(&s.at, s.cause, Some(s.fix));
+    if let Some(h) = r.hops.pop() {
+        r.hops.insert(s.hop + 1, h);
+    }
+    r.back = back;
+    r.lost_at = Some(then);
+}
