@@ -313,3 +313,51 @@ fn a_bridge_port_that_floods_no_broadcast_is_named_and_opened() {
         fixed_from("g1", "192.168.122.11", "hv", cause, fix)
     );
 }
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_masquerade_limited_to_a_link_the_router_lacks_is_named_and_replaced() {
+    // A stray rule naming a missing link, with the real MASQUERADE still there: clear.
+    let stray = "ip netns exec hv iptables -t nat -I LIBVIRT_PRT 1 -s 192.168.122.0/24 -o enp1s0 -j MASQUERADE";
+    assert_eq!(
+        run("virt", stray, "g1", "203.0.113.10"),
+        clear_from("g1", "203.0.113.10")
+    );
+    let inject = "ip netns exec hv iptables -t nat -R LIBVIRT_PRT 5 -s 192.168.122.0/24 ! -d 192.168.122.0/24 -o enp1s0 -j MASQUERADE";
+    let cause = "hv's MASQUERADE rule `-t nat -A LIBVIRT_PRT -s 192.168.122.0/24 ! -d 192.168.122.0/24 -o enp1s0 -j MASQUERADE` would rewrite 192.168.122.10, but it is limited to -o enp1s0, a link hv does not have; the packet leaves by eth0: isp has no route back to 192.168.122.10 (Network is unreachable)";
+    let fix = r#"hv.exec("iptables -t nat -R LIBVIRT_PRT 5 -s 192.168.122.0/24 ! -d 192.168.122.0/24 -o eth0 -j MASQUERADE")"#;
+    assert_eq!(
+        run("virt", inject, "g1", "203.0.113.10"),
+        fixed_from("g1", "203.0.113.10", "hv", cause, fix)
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_conntrack_zone_that_splits_request_and_reply_is_named_and_deleted() {
+    // Both ways in one zone: the MASQUERADE entry is found, clear.
+    let both = "ip netns exec hv iptables -t raw -A PREROUTING -j CT --zone 1";
+    assert_eq!(
+        run("virt", both, "g1", "203.0.113.10"),
+        clear_from("g1", "203.0.113.10")
+    );
+    let inject = "ip netns exec hv iptables -t raw -A PREROUTING -i virbr0 -j CT --zone 1";
+    let cause = "hv's raw rule `-t raw -A PREROUTING -i virbr0 -j CT --zone 1` puts the request in conntrack zone 1, its replies arriving on eth0 are in zone 0: they miss the MASQUERADE entry and are never turned back to 192.168.122.10";
+    let fix = r#"hv.exec("iptables -t raw -D PREROUTING -i virbr0 -j CT --zone 1")"#;
+    assert_eq!(
+        run("virt", inject, "g1", "203.0.113.10"),
+        fixed_from("g1", "203.0.113.10", "hv", cause, fix)
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_ct_notrack_that_keeps_masquerade_from_rewriting_is_named_and_deleted() {
+    let inject = "ip netns exec hv iptables -t raw -A PREROUTING -i virbr0 -j CT --notrack";
+    let cause = "hv's raw rule `-t raw -A PREROUTING -i virbr0 -j CT --notrack` untracks the request, so its rule `-t nat -A LIBVIRT_PRT -s 192.168.122.0/24 ! -d 192.168.122.0/24 -m comment --comment \"netsh:virt\" -j MASQUERADE` never rewrites the source: isp has no route back to 192.168.122.10 (Network is unreachable)";
+    let fix = r#"hv.exec("iptables -t raw -D PREROUTING -i virbr0 -j CT --notrack")"#;
+    assert_eq!(
+        run("virt", inject, "g1", "203.0.113.10"),
+        fixed_from("g1", "203.0.113.10", "hv", cause, fix)
+    );
+}

@@ -11,6 +11,10 @@ pub(crate) struct Crossed {
     pub(crate) snat: Option<(IpAddr, IpAddr)>,
     /// Raw untracked the request, so its SNAT never happened.
     pub(crate) untracked: Option<super::untracked::Untracked>,
+    /// A SNAT or MASQUERADE that names a link this router does not have, so never rewrote.
+    pub(crate) near: Option<super::nat_near::NearMiss>,
+    /// The request NATed in one conntrack zone, its replies arriving in another.
+    pub(crate) zone: Option<super::ct_zone::ZoneSplit>,
     /// PREROUTING rewrote the destination here.
     pub(crate) dnat: bool,
 }

@@ -1,8 +1,10 @@
 //! A router on the way: FORWARD must let the packet through, and POSTROUTING may NAT it; the
 //! reply crosses PREROUTING, FORWARD and POSTROUTING again as ESTABLISHED.
 
+use super::ct_zone::{split, ZoneSplit};
 use super::hooks::{accept_path, by, cross, unsure};
 use super::kernel::Kernel;
+use super::nat_near::{near_miss, NearMiss};
 use super::packet::Packet;
 use super::report::Report;
 use super::rule_match::Seen;
@@ -25,6 +27,23 @@ fn filter_forward(k: &mut dyn Kernel, r: &mut Report, cur: &Netns, p: &Packet, s
     unsure(r, cur, &o);
     let (i, out) = (p.in_dev.clone().unwrap_or_default(), &p.out_dev);
     let reply = p.state != "NEW";
+    // An ACCEPT the request needed before a DROP policy, naming a link `cur` lacks.
+    let near = (o.drops() && o.by.is_none() && o.gone.is_none() && !reply)
+        .then(|| near_miss(k, cur, ("filter", "FORWARD"), &s, &["ACCEPT"]))
+        .flatten();
+    if let Some(n) = near {
+        r.block(
+            cur,
+            format!(
+                "{cur}'s FORWARD chain drops {i} → {out} ({}): {}",
+                by(&o),
+                n.words("accept it")
+            ),
+            n.fix(k)
+                .or_else(|| Some(accept_path(k, cur, "filter", "FORWARD", &s))),
+        );
+        return false;
+    }
     if o.drops() {
         let fix = if o.by.is_some() || o.gone.is_some() {
             accept_path(k, cur, "filter", "FORWARD", &s)
@@ -63,9 +82,21 @@ fn filter_forward(k: &mut dyn Kernel, r: &mut Report, cur: &Netns, p: &Packet, s
     true
 }
 
-/// Whether the packet gets through `cur` (`false`: blocked, said in `r`), and the source
-/// POSTROUTING gives it when it NATs (`masq`: the address MASQUERADE picks on the way out),
-/// or the raw rule that keeps it from being NATed.
+/// What a router did to the request: whether it got through (`false`: blocked, said in the
+/// report), the source POSTROUTING gave it, or what kept it from being NATed.
+#[derive(Default)]
+pub(crate) struct Routed {
+    pub(crate) ok: bool,
+    pub(crate) snat: Option<IpAddr>,
+    /// The raw rule that keeps it from being NATed.
+    pub(crate) untracked: Option<Untracked>,
+    /// A SNAT or MASQUERADE rule that names a link the router does not have.
+    pub(crate) near: Option<NearMiss>,
+    /// NATed in one conntrack zone, its replies arriving in another.
+    pub(crate) zone: Option<ZoneSplit>,
+}
+
+/// The packet through `cur` (`masq`: the address MASQUERADE picks on the way out).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn router(
     k: &mut dyn Kernel,
@@ -77,7 +108,7 @@ pub(crate) fn router(
     dst: IpAddr,
     masq: Option<IpAddr>,
     dnat: bool,
-) -> (bool, Option<IpAddr>, Option<Untracked>) {
+) -> Routed {
     r.hop(cur, "ip_forward is 1");
     let p = Packet {
         in_dev: Some(i.to_string()),
@@ -94,7 +125,7 @@ pub(crate) fn router(
         || !filter_forward(k, r, cur, &p, &s)
         || cross(k, r, cur, &[("mangle", "POSTROUTING")], &s).is_none()
     {
-        return (false, None, None);
+        return Routed::default();
     }
     if let Some(u) = skipped_snat(k, cur, &s) {
         r.hop(
@@ -105,7 +136,11 @@ pub(crate) fn router(
                 u.nat.text()
             ),
         );
-        return (true, None, Some(u));
+        return Routed {
+            ok: true,
+            untracked: Some(u),
+            ..Routed::default()
+        };
     }
     if let Some(o) = traverse(k, cur, "nat", "POSTROUTING", &s) {
         let new = match o.target.as_str() {
@@ -118,10 +153,26 @@ pub(crate) fn router(
                 cur,
                 format!("POSTROUTING {}: source {src_ip} becomes {n}", o.target),
             );
-            return (true, Some(n), None);
+            let mut pre = s.clone();
+            pre.out_dev = None;
+            let mut back = s.reply();
+            (back.dst, back.out_dev, back.dst_local) = (n, None, true);
+            return Routed {
+                ok: true,
+                snat: Some(n),
+                zone: split(k, cur, &pre, &back).map(|z| ZoneSplit {
+                    nat: o.target.clone(),
+                    ..z
+                }),
+                ..Routed::default()
+            };
         }
     }
-    (true, None, None)
+    Routed {
+        ok: true,
+        near: near_miss(k, cur, ("nat", "POSTROUTING"), &s, &["MASQUERADE", "SNAT"]),
+        ..Routed::default()
+    }
 }
 
 /// The reply crossing a router: PREROUTING, FORWARD (conntrack ESTABLISHED), POSTROUTING.

@@ -174,17 +174,24 @@ pub(crate) fn cross(
         unsure(r, ns, &o);
         let name = chain_words(table, chain);
         if o.drops() {
+            // An ACCEPT the request needed before a DROP policy, naming a link `ns` lacks.
+            let near = (o.by.is_none() && o.gone.is_none() && p.state == "NEW")
+                .then(|| super::nat_near::near_miss(k, ns, (table, chain), &p, &["ACCEPT"]))
+                .flatten();
+            let said = near.as_ref().map(|n| format!(": {}", n.words("accept it")));
+            let fix = near.and_then(|n| n.fix(k));
             r.block(
                 ns,
                 format!(
-                    "{ns}'s {name} chain drops {}{} from {} to {} ({})",
+                    "{ns}'s {name} chain drops {}{} from {} to {} ({}){}",
                     what(&p),
                     links(&p),
                     p.src,
                     p.dst,
-                    by(&o)
+                    by(&o),
+                    said.unwrap_or_default()
                 ),
-                Some(fix_drop(k, ns, table, chain, &p, &o)),
+                fix.or_else(|| Some(fix_drop(k, ns, table, chain, &p, &o))),
             );
             return None;
         }

@@ -25,7 +25,11 @@ pub(crate) fn skipped_snat(k: &mut dyn Kernel, ns: &Netns, s: &Seen) -> Option<U
     let mut pre = s.clone();
     pre.out_dev = None;
     let raw = traverse(k, ns, "raw", "PREROUTING", &pre)?;
-    let notrack = raw.by.filter(untracks)?;
+    // `-j CT --notrack` lets the packet on (CT is not a verdict): the first CT rule decides.
+    let notrack = raw
+        .by
+        .filter(untracks)
+        .or_else(|| super::ct_zone::ct_rule(k, ns, "PREROUTING", &pre).filter(untracks))?;
     let nat = traverse(k, ns, "nat", "POSTROUTING", s)?;
     if !matches!(nat.target.as_str(), "MASQUERADE" | "SNAT") {
         return None;

@@ -209,12 +209,14 @@ fn routed(
     dnat: bool,
 ) -> Option<Crossed> {
     let out = k.route_get(cur, &Lookup::to(dst)).ok().and_then(|o| o.src);
-    let (ok, snat, untracked) = router(k, r, cur, i, dev, src_ip, dst, out, dnat);
-    ok.then(|| Crossed {
+    let x = router(k, r, cur, i, dev, src_ip, dst, out, dnat);
+    x.ok.then(|| Crossed {
         ns: cur.clone(),
         in_dev: i.clone(),
-        snat: snat.map(|s| (src_ip, s)),
-        untracked,
+        snat: x.snat.map(|s| (src_ip, s)),
+        untracked: x.untracked,
+        near: x.near,
+        zone: x.zone,
         dnat,
     })
 }

@@ -68,6 +68,13 @@ fn follow_back(
         if natted || k.view(&cur).is_some_and(|v| v.addr_owner(to).is_some()) {
             // The request was NATed here: conntrack turns the reply back to its first source.
             if let Some((from, _)) = crossed.iter().find(|c| c.ns == cur).and_then(|c| c.snat) {
+                let split = crossed
+                    .iter()
+                    .find(|c| c.ns == cur)
+                    .and_then(|c| c.zone.as_ref());
+                if let Some(z) = split.filter(|_| from != to) {
+                    return z.blame(r, from);
+                }
                 if from != to {
                     r.hop(
                         &cur,
@@ -185,6 +192,10 @@ fn no_way_back(
     if let Some(u) = crossed.iter().find_map(|c| c.untracked.as_ref()) {
         let cause = format!("has no route back to {to} ({})", e.words);
         return super::untracked::blame(r, u, at, &cause);
+    }
+    if let Some(n) = crossed.iter().find_map(|c| c.near.as_ref()) {
+        let cause = format!("has no route back to {to} ({})", e.words);
+        return n.blame(k, r, &to.to_string(), at, &cause);
     }
     if rp_drops(k, at, q, e) || e.kind().is_some() {
         super::refused::refused(k, r, at, q, e, false);
