@@ -64,6 +64,13 @@ pub(crate) struct Report {
     /// where `why` across machines goes on.
     #[serde(skip)]
     pub(crate) tunnel_out: Option<TunnelOut>,
+    /// A native masquerade passed over on the way (a mark test that fails): the cause, and
+    /// its fix, for a reply that does not come back.
+    #[serde(skip)]
+    pub(crate) nat_passed: Option<(String, Option<String>)>,
+    /// The native nftables rule that marked the request as it arrived, and where.
+    #[serde(skip)]
+    pub(crate) nft_mark_by: Option<(crate::sys::Netns, crate::firewall::nft::foreign_eval::Step)>,
 }
 
 impl Report {
