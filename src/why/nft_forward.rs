@@ -70,12 +70,18 @@ pub(crate) fn dropped(
         c.priority
     );
     if !o.maybe.is_empty() {
-        r.unsure(ns, format!("{said} (rules before it are not understood: it may not)"));
+        r.unsure(
+            ns,
+            format!("{said} (rules before it are not understood: it may not)"),
+        );
         return false;
     }
     let exec = |cmd: String| call(ns, &format!("exec(\"{cmd}\")"));
     let t = format!("{} {}", c.family, c.table);
-    let fix = match (path.iter().rev().find_map(|s| s.element.clone()), path.last()) {
+    let fix = match (
+        path.iter().rev().find_map(|s| s.element.clone()),
+        path.last(),
+    ) {
         (Some((set, key, _)), _) => Some(exec(format!("nft delete element {t} {set} {{ {key} }}"))),
         (None, Some(last)) => Some(exec(format!(
             "nft delete rule {t} {} handle {}",
@@ -130,8 +136,15 @@ pub(crate) fn forwarded(
         };
         let by = super::nft_nat::rule_words(c, &n.by, path);
         if let Some(to) = to {
-            let kind = if n.kind == NatKind::Snat { "SNAT" } else { "masquerade" };
-            r.hop(ns, format!("nftables {kind}: source {src} becomes {to} ({by})"));
+            let kind = if n.kind == NatKind::Snat {
+                "SNAT"
+            } else {
+                "masquerade"
+            };
+            r.hop(
+                ns,
+                format!("nftables {kind}: source {src} becomes {to} ({by})"),
+            );
             return Some(Some(to));
         }
         return Some(None);
@@ -173,7 +186,12 @@ fn passed_words(
 
 /// The rule that set the mark, made to set the bits the masquerade's test looks for
 /// (`meta mark set meta mark or 0x4000`, as kube-proxy writes it).
-fn mark_fix(ns: &Netns, c: &ForeignChain, set_by: Option<&Step>, bits: Option<u32>) -> Option<String> {
+fn mark_fix(
+    ns: &Netns,
+    c: &ForeignChain,
+    set_by: Option<&Step>,
+    bits: Option<u32>,
+) -> Option<String> {
     let (by, bits) = (set_by?, bits?);
     let cmd = format!(
         "nft replace rule {} {} {} handle {} meta mark set meta mark or {bits:#x}",
@@ -197,6 +215,7 @@ pub(crate) fn passed_back(r: &mut Report) {
     }
     r.broken = Some(cause);
     if fix.is_some() {
-        r.fix = fix;
+        // The route back also works; the mark is what was meant.
+        r.other_way = std::mem::replace(&mut r.fix, fix);
     }
 }

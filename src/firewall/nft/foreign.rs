@@ -6,10 +6,10 @@
 use super::chains;
 use super::driver::Nft;
 use super::expr::verdict_of;
+use super::foreign_sets::{read_sets, Table};
 use super::socket::Sock;
 use super::wire::*;
 use crate::sys::Failure;
-use super::foreign_sets::{read_sets, Table};
 use std::collections::BTreeMap;
 use std::io;
 use std::path::Path;
@@ -190,7 +190,9 @@ pub(crate) fn read(sock: &mut Sock) -> io::Result<Vec<ForeignChain>> {
         })
         .collect();
     for c in &mut out {
-        let f = tables.keys().find(|(f, t)| family_word(*f) == Some(&c.family) && *t == c.table);
+        let f = tables
+            .keys()
+            .find(|(f, t)| family_word(*f) == Some(&c.family) && *t == c.table);
         if let Some(t) = f.and_then(|k| tables.get(k)) {
             c.table_of = t.clone();
         }

@@ -263,7 +263,8 @@ impl Run<'_> {
             if key != Some(MARK) {
                 return true;
             }
-            let v = load(regs, Some(sreg), 4).and_then(|b| b.into_iter().collect::<Option<Vec<u8>>>());
+            let v =
+                load(regs, Some(sreg), 4).and_then(|b| b.into_iter().collect::<Option<Vec<u8>>>());
             if hit == Hit::Yes {
                 self.out.mark = v.and_then(|b| Some(u32::from_ne_bytes(b.try_into().ok()?)));
                 self.out.mark_by = Some(step.clone());
@@ -289,7 +290,11 @@ impl Run<'_> {
             // A payload write (mangling): not modelled, and it matches nothing.
             return true;
         }
-        store(regs, e.u32(1), &self.f.payload(base, off as usize, len as usize))
+        store(
+            regs,
+            e.u32(1),
+            &self.f.payload(base, off as usize, len as usize),
+        )
     }
 
     /// `ct state`: new for a connection's first packet, established for its replies.
@@ -357,7 +362,9 @@ type Element = (String, String, String);
 /// (`no-endpoint-services`, `10.96.0.10`, ` : goto reject-chain`).
 fn element_words(set: &str, s: &Set, el: &Elem) -> Element {
     let key = match el.key.len() {
-        4 if s.key_len == 4 => Ipv4Addr::from(<[u8; 4]>::try_from(el.key.as_slice()).unwrap_or_default()).to_string(),
+        4 if s.key_len == 4 => {
+            Ipv4Addr::from(<[u8; 4]>::try_from(el.key.as_slice()).unwrap_or_default()).to_string()
+        }
         _ => el.key.iter().map(|b| format!("{b:02x}")).collect(),
     };
     let data = match &el.data {
@@ -380,7 +387,9 @@ fn element_words(set: &str, s: &Set, el: &Elem) -> Element {
 /// A `meta mark & M == V` test in nft's words (what a `return` tested), else `its matches`;
 /// and M.
 fn mark_test(exprs: &[Expr]) -> (String, Option<u32>) {
-    let meta = exprs.iter().any(|e| e.name == "meta" && e.u32(2) == Some(3));
+    let meta = exprs
+        .iter()
+        .any(|e| e.name == "meta" && e.u32(2) == Some(3));
     let mask = exprs
         .iter()
         .find(|e| e.name == "bitwise")
@@ -420,8 +429,9 @@ fn nat_of(e: &Expr, regs: &Regs, f: &Frame, by: &Step) -> Option<Nat> {
         load(regs, Some(reg?), n)?.into_iter().collect()
     };
     let addr = match f.dst {
-        IpAddr::V4(_) => bytes(addr_reg, 4)
-            .and_then(|b| Some(IpAddr::from(<[u8; 4]>::try_from(b).ok()?))),
+        IpAddr::V4(_) => {
+            bytes(addr_reg, 4).and_then(|b| Some(IpAddr::from(<[u8; 4]>::try_from(b).ok()?)))
+        }
         IpAddr::V6(_) => bytes(addr_reg, 16)
             .and_then(|b| Some(IpAddr::V6(Ipv6Addr::from(<[u8; 16]>::try_from(b).ok()?)))),
     };

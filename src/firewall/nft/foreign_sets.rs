@@ -2,7 +2,9 @@
 //! `jump` and `goto`) and its sets and maps with their elements (NFT_MSG_GETSET,
 //! NFT_MSG_GETSETELEM). Read only for a table one of whose rules looks a set up.
 
-use super::expr::{Expr, NFTA_DATA_VALUE, NFTA_DATA_VERDICT, NFTA_VERDICT_CHAIN, NFTA_VERDICT_CODE};
+use super::expr::{
+    Expr, NFTA_DATA_VALUE, NFTA_DATA_VERDICT, NFTA_VERDICT_CHAIN, NFTA_VERDICT_CODE,
+};
 use super::socket::Sock;
 use super::wire::*;
 use std::collections::BTreeMap;
