@@ -52,6 +52,7 @@ pub(crate) mod netmask_narrow;
 pub(crate) mod nexthop;
 pub(crate) mod nft_early;
 pub(crate) mod nft_foreign;
+pub(crate) mod nft_forward;
 pub(crate) mod nft_nat;
 pub(crate) mod no_route;
 pub(crate) mod not_router;

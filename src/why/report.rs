@@ -68,6 +68,13 @@ pub(crate) struct Report {
     /// if the path dies after it (src/why/shadow.rs).
     #[serde(skip)]
     pub(crate) shadow: Option<super::shadow::Shadow>,
+    /// A native masquerade passed over on the way (a mark test that fails): the cause, and
+    /// its fix, for a reply that does not come back.
+    #[serde(skip)]
+    pub(crate) nat_passed: Option<(String, Option<String>)>,
+    /// The native nftables rule that marked the request as it arrived, and where.
+    #[serde(skip)]
+    pub(crate) nft_mark_by: Option<(crate::sys::Netns, crate::firewall::nft::foreign_eval::Step)>,
 }
 
 impl Report {

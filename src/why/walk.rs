@@ -25,7 +25,13 @@ use super::way_back::way_back;
 use crate::sys::Netns;
 use std::net::IpAddr;
 
-pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
+pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, dst: IpAddr) -> Report {
+    let mut r = walk_on(k, src, dst);
+    super::nft_forward::passed_back(&mut r);
+    r
+}
+
+fn walk_on(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
     let mut r = Report {
         src: src.to_string(),
         dst: dst.to_string(),
@@ -44,10 +50,10 @@ pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
             let Some(d) = hook_points::arrive(k, &mut r, &cur, i, s, dst) else {
                 return r;
             };
-            (dst, dnat_here) = (d, d != dst);
-            if super::nft_nat::rewritten_on_arrival(k, &mut r, &cur, i, (s, dst)) {
+            let Some(n) = super::nft_nat::on_arrival(k, &mut r, &cur, i, (s, d)) else {
                 return r;
-            }
+            };
+            (dst, dnat_here) = (n, n != dst);
         }
         let q = lookup_at(k, &mut r, &cur, &in_dev, pkt_src, dst);
         (dst, pkt_src) = (q.dst, q.src);
@@ -210,10 +216,14 @@ fn routed(
 ) -> Option<Crossed> {
     let out = k.route_get(cur, &Lookup::to(dst)).ok().and_then(|o| o.src);
     let x = router(k, r, cur, i, dev, src_ip, dst, out, dnat);
+    let snat = match x.ok {
+        true => super::nft_forward::forwarded(k, r, (cur, i, dev), (src_ip, dst), out)?.or(x.snat),
+        false => x.snat,
+    };
     x.ok.then(|| Crossed {
         ns: cur.clone(),
         in_dev: i.clone(),
-        snat: x.snat.map(|s| (src_ip, s)),
+        snat: snat.map(|s| (src_ip, s)),
         untracked: x.untracked,
         near: x.near,
         zone: x.zone,

@@ -6,11 +6,14 @@
 use super::chains;
 use super::driver::Nft;
 use super::expr::verdict_of;
+use super::foreign_sets::{read_sets, Table};
 use super::socket::Sock;
 use super::wire::*;
 use crate::sys::Failure;
+use std::collections::BTreeMap;
 use std::io;
 use std::path::Path;
+use std::sync::Arc;
 
 /// A base chain of a table iptables does not own.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,6 +36,8 @@ pub struct ForeignChain {
     pub devices: Vec<String>,
     /// Every rule in order: its handle and expressions, for `foreign_judge`.
     pub(crate) listed: Vec<(u64, Vec<super::expr::Expr>)>,
+    /// The whole table (its regular chains, sets and maps), for following jumps and lookups.
+    pub(crate) table_of: Arc<Table>,
 }
 
 impl ForeignChain {
@@ -103,21 +108,24 @@ fn devices(hook: &[u8]) -> Vec<String> {
 /// Every base chain of every table iptables does not own, with its dropping rules.
 pub(crate) fn read(sock: &mut Sock) -> io::Result<Vec<ForeignChain>> {
     let mut out = vec![];
+    // Every table with a base chain here: its regular chains' rules too.
+    let mut tables: BTreeMap<(u8, String), Table> = BTreeMap::new();
     for (f, c) in sock.dump_in(NFT_MSG_GETCHAIN, 0)? {
         let Some(family) = family_word(f) else {
             continue;
         };
-        let (Some(table), Some(name), Some(hook)) = (
-            get(&c, CHAIN_TABLE),
-            get(&c, CHAIN_NAME),
-            get(&c, CHAIN_HOOK),
-        ) else {
+        let (Some(table), Some(name)) = (get(&c, CHAIN_TABLE), get(&c, CHAIN_NAME)) else {
             continue;
         };
         let (table, name) = (cstr(table), cstr(name));
         if iptables_own(family, &table) {
             continue;
         }
+        let t = tables.entry((f, table.clone())).or_default();
+        t.chains.insert(name.clone(), vec![]);
+        let Some(hook) = get(&c, CHAIN_HOOK) else {
+            continue;
+        };
         out.push(ForeignChain {
             family: family.to_string(),
             table,
@@ -130,6 +138,7 @@ pub(crate) fn read(sock: &mut Sock) -> io::Result<Vec<ForeignChain>> {
             rules: 0,
             devices: devices(hook),
             listed: vec![],
+            table_of: Arc::default(),
         });
     }
     if out.is_empty() {
@@ -143,6 +152,16 @@ pub(crate) fn read(sock: &mut Sock) -> io::Result<Vec<ForeignChain>> {
             continue;
         };
         let (table, chain) = (cstr(table), cstr(chain));
+        let exprs = get(&r, RULE_EXPRESSIONS)
+            .map(super::expr::parse_all)
+            .unwrap_or_default();
+        let handle = get(&r, RULE_HANDLE).and_then(be64);
+        if let Some(rules) = tables
+            .get_mut(&(f, table.clone()))
+            .and_then(|t| t.chains.get_mut(&chain))
+        {
+            rules.push((handle.unwrap_or_default(), exprs.clone()));
+        }
         let Some(fc) = out
             .iter_mut()
             .find(|c| c.family == family && c.table == table && c.name == chain)
@@ -150,18 +169,33 @@ pub(crate) fn read(sock: &mut Sock) -> io::Result<Vec<ForeignChain>> {
             continue;
         };
         fc.rules += 1;
-        let exprs = get(&r, RULE_EXPRESSIONS)
-            .map(super::expr::parse_all)
-            .unwrap_or_default();
         let drops = exprs.iter().any(|e| {
             e.name == "reject"
                 || (e.name == "immediate" && verdict_of(e).map(|v| v.0) == Some(NF_DROP))
         });
-        let handle = get(&r, RULE_HANDLE).and_then(be64);
         if let (true, Some(h)) = (drops, handle) {
             fc.dropping.push(h);
         }
         fc.listed.push((handle.unwrap_or_default(), exprs));
+    }
+    let tables: BTreeMap<(u8, String), Arc<Table>> = tables
+        .into_iter()
+        .map(|((f, name), mut t)| {
+            // Sets are read only where a rule looks one up.
+            let looks_up = t.chains.values().flatten().flat_map(|r| &r.1);
+            if looks_up.into_iter().any(|e| e.name == "lookup") {
+                t.sets = read_sets(sock, f, &name);
+            }
+            ((f, name), Arc::new(t))
+        })
+        .collect();
+    for c in &mut out {
+        let f = tables
+            .keys()
+            .find(|(f, t)| family_word(*f) == Some(&c.family) && *t == c.table);
+        if let Some(t) = f.and_then(|k| tables.get(k)) {
+            c.table_of = t.clone();
+        }
     }
     Ok(out)
 }

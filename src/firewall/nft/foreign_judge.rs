@@ -34,13 +34,13 @@ pub(crate) enum Judged {
 
 /// Whether a rule's matches hold: yes, no, or not known.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Hit {
+pub(super) enum Hit {
     Yes,
     No,
     Maybe,
 }
 
-type Regs = [Option<u8>; 80];
+pub(super) type Regs = [Option<u8>; 80];
 
 impl Frame {
     fn network(&self) -> Vec<Option<u8>> {
@@ -75,7 +75,7 @@ impl Frame {
     }
 
     /// A meta key's value (NFT_META_*), `None` when not modelled.
-    fn meta(&self, key: u32) -> Option<Vec<Option<u8>>> {
+    pub(super) fn meta(&self, key: u32) -> Option<Vec<Option<u8>>> {
         let name = |n: &Option<String>| {
             let n = n.as_ref()?;
             let mut b: Vec<Option<u8>> = n.bytes().map(Some).collect();
@@ -93,7 +93,7 @@ impl Frame {
     }
 
     /// `len` bytes at `offset` of a header (NFT_PAYLOAD_*_HEADER).
-    fn payload(&self, base: u32, offset: usize, len: usize) -> Vec<Option<u8>> {
+    pub(super) fn payload(&self, base: u32, offset: usize, len: usize) -> Vec<Option<u8>> {
         let head: Vec<Option<u8>> = match base {
             0 => {
                 let mut h = vec![None; 12];
@@ -119,26 +119,29 @@ fn reg_at(reg: u32) -> Option<usize> {
     }
 }
 
-fn store(regs: &mut Regs, reg: Option<u32>, bytes: &[Option<u8>]) -> bool {
+pub(super) fn store(regs: &mut Regs, reg: Option<u32>, bytes: &[Option<u8>]) -> bool {
     let Some(at) = reg.and_then(reg_at) else {
         return false;
     };
-    for (i, b) in bytes.iter().enumerate() {
+    // The kernel zeroes the rest of a 32-bit register it stores a shorter value in (a
+    // concatenation's key is made of such padded parts).
+    let padded = bytes.len().next_multiple_of(4);
+    for i in 0..padded {
         let Some(slot) = regs.get_mut(at + i) else {
             return false;
         };
-        *slot = *b;
+        *slot = bytes.get(i).copied().unwrap_or(Some(0));
     }
     true
 }
 
-fn load(regs: &Regs, reg: Option<u32>, len: usize) -> Option<Vec<Option<u8>>> {
+pub(super) fn load(regs: &Regs, reg: Option<u32>, len: usize) -> Option<Vec<Option<u8>>> {
     let at = reg.and_then(reg_at)?;
     regs.get(at..at + len).map(<[Option<u8>]>::to_vec)
 }
 
 /// `cmp`: the register against the value, by NFT_CMP_* (eq, neq, lt, lte, gt, gte).
-fn compare(e: &Expr, regs: &Regs) -> Hit {
+pub(super) fn compare(e: &Expr, regs: &Regs) -> Hit {
     let (Some(op), Some(want)) = (e.u32(2), e.value(3)) else {
         return Hit::Maybe;
     };
@@ -167,7 +170,7 @@ fn compare(e: &Expr, regs: &Regs) -> Hit {
 }
 
 /// `bitwise` (mask and xor): a byte masked to 0 is known whatever it was.
-fn bitwise(e: &Expr, regs: &mut Regs) -> bool {
+pub(super) fn bitwise(e: &Expr, regs: &mut Regs) -> bool {
     if e.u32(6).is_some_and(|op| op != 0) {
         return false;
     }
@@ -238,12 +241,6 @@ fn run(exprs: &[Expr], f: &Frame) -> (Hit, Option<u32>) {
 }
 
 impl ForeignChain {
-    /// Whether some rule may act on `f` (its matches hold or are not understood): for a nat
-    /// chain, that it may rewrite the packet.
-    pub(crate) fn may_act(&self, f: &Frame) -> bool {
-        self.listed.iter().any(|(_, e)| run(e, f).0 != Hit::No)
-    }
-
     /// The chain's verdict on `f`, rule by rule; a rule that may accept or jump before a drop
     /// makes the drop unsure.
     pub(crate) fn judge(&self, f: &Frame) -> Judged {

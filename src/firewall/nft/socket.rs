@@ -81,8 +81,22 @@ impl Sock {
 
     /// Every object of one kind in `family` (0: all): each reply's family and attributes.
     pub(crate) fn dump_in(&mut self, msg: u16, family: u8) -> io::Result<Vec<(u8, Vec<u8>)>> {
+        self.dump_of(msg, family, &[])
+    }
+
+    /// As `dump_in`, the request carrying string attributes (a set's elements are dumped by
+    /// table and set name).
+    pub(crate) fn dump_of(
+        &mut self,
+        msg: u16,
+        family: u8,
+        names: &[(u16, &str)],
+    ) -> io::Result<Vec<(u8, Vec<u8>)>> {
         let mut m = Msgs::new(self.next_seq() - 1);
         let seq = m.nft_in(msg, NLM_F_DUMP, family);
+        for (ty, v) in names {
+            m.str(*ty, v);
+        }
         m.end();
         self.send(&m.buf)?;
         let mut out = vec![];
