@@ -61,40 +61,10 @@ fn follow_back(
                 return;
             }
         }
-        // Conntrack undoes SNAT where it was done, held there or not.
-        let natted = crossed
-            .iter()
-            .any(|c| c.ns == cur && c.snat.is_some_and(|(_, s)| s == to));
-        if natted || k.view(&cur).is_some_and(|v| v.addr_owner(to).is_some()) {
-            // The request was NATed here: conntrack turns the reply back to its first source.
-            if let Some((from, _)) = crossed.iter().find(|c| c.ns == cur).and_then(|c| c.snat) {
-                let split = crossed
-                    .iter()
-                    .find(|c| c.ns == cur)
-                    .and_then(|c| c.zone.as_ref());
-                if let Some(z) = split.filter(|_| from != to) {
-                    return z.blame(r, from);
-                }
-                if from != to {
-                    r.hop(
-                        &cur,
-                        format!("the reply to {to} is turned back to {from} (conntrack, NAT)"),
-                    );
-                    to = from;
-                    continue;
-                }
-            }
-            if let Some(i) = &in_dev {
-                if let Err(e) = k.route_get(&cur, &q) {
-                    if rp_drops(k, &cur, &q, &e) {
-                        reverse_path(k, r, &cur, &q, &e, "reply");
-                        return;
-                    }
-                }
-                r.hop(&cur, format!("the reply arrives on {i}"));
-                super::hook_points::reply_home(k, r, &cur, i, dst, to);
-            }
-            return;
+        match turned_or_home(k, r, (&cur, &in_dev), &q, dst, &mut to, crossed) {
+            Some(true) => return,
+            Some(false) => continue,
+            None => {}
         }
         if seen.iter().any(|(n, s)| *n == cur && *s == q) {
             super::back_loop::back_loop(k, r, &seen, &cur, to);
@@ -158,6 +128,57 @@ fn follow_back(
         format!("after {CAP} routers the reply has not reached {to}"),
         None,
     );
+}
+
+/// At `cur`, a namespace that NATed the request or holds `to`: conntrack turns the reply
+/// back to its first source (`Some(false)`: go on to the new `to`), or the reply is home or
+/// lost here (`Some(true)`, said in `r`). `None`: neither, the reply is routed on.
+fn turned_or_home(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    (cur, in_dev): (&Netns, &Option<String>),
+    q: &Lookup,
+    dst: IpAddr,
+    to: &mut IpAddr,
+    crossed: &[Crossed],
+) -> Option<bool> {
+    // Conntrack undoes SNAT where it was done, held there or not.
+    let natted = crossed
+        .iter()
+        .any(|c| c.ns == *cur && c.snat.is_some_and(|(_, s)| s == *to));
+    if natted || k.view(cur).is_some_and(|v| v.addr_owner(*to).is_some()) {
+        // The request was NATed here: conntrack turns the reply back to its first source.
+        if let Some((from, _)) = crossed.iter().find(|c| c.ns == *cur).and_then(|c| c.snat) {
+            let split = crossed
+                .iter()
+                .find(|c| c.ns == *cur)
+                .and_then(|c| c.zone.as_ref());
+            if let Some(z) = split.filter(|_| from != *to) {
+                z.blame(r, from);
+                return Some(true);
+            }
+            if from != *to {
+                r.hop(
+                    cur,
+                    format!("the reply to {to} is turned back to {from} (conntrack, NAT)"),
+                );
+                *to = from;
+                return Some(false);
+            }
+        }
+        if let Some(i) = &in_dev {
+            if let Err(e) = k.route_get(cur, q) {
+                if rp_drops(k, cur, q, &e) {
+                    reverse_path(k, r, cur, q, &e, "reply");
+                    return Some(true);
+                }
+            }
+            r.hop(cur, format!("the reply arrives on {i}"));
+            super::hook_points::reply_home(k, r, cur, i, dst, *to);
+        }
+        return Some(true);
+    }
+    None
 }
 
 /// `the way back: route to …` for the reply's route `rt` at `cur`, with the table or rule
