@@ -403,3 +403,126 @@ fn a_masquerade_mark_mismatch_names_the_mark_rule_and_its_fix_makes_the_ping_pas
     let want = format!("why ext → {SVC}\n  [BROKEN] n2: {cause}\n  fix: n1.exec(\"nft replace rule ip kube-proxy mark-for-masquerade handle 31 meta mark set meta mark or 0x4000\")\n  other way: n2.route(\"172.16.0.0/24\", \"192.168.0.1\")\n  probe: no reply from {SVC}\nverdict: blocked — {cause}\nexit 1\n{}", kpn_clear("ext"));
     assert_eq!(got, want);
 }
+
+// A Docker-swarm-like overlay (issue 13, round p): vx0 `nolearning proxy` with no remote and
+// no catch-all; per remote container a static FDB entry (MAC → host) and a permanent
+// neighbour entry on vx0 (IP → MAC) that the VXLAN proxy answers ARP with.
+
+const C3: &str = "10.0.1.4";
+
+fn swarm(inject: &str) -> String {
+    support::why_lab::diagnose_at("swarm", "", inject, ("c1", C3), "", "")
+}
+
+/// The swarm case from c1 to c3: broken at `hop` with `cause` and `fix`, then clear.
+fn swarm_fixed(inject: &str, hop: &str, cause: &str, fix: &str) {
+    let want = blocked(C3, hop, cause, fix) + &clear(C3);
+    assert_eq!(swarm(inject), from_c1(want));
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_swarm_overlay_with_per_mac_entries_and_no_catch_all_stays_clear() {
+    assert_eq!(swarm(""), from_c1(clear(C3)));
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_swarm_fdb_entry_deleted_is_named_and_added_for_that_mac() {
+    swarm_fixed(
+        "ip netns exec h1 bridge fdb del 02:42:0a:00:01:04 dev vx0 dst 10.0.0.13 self",
+        "h1",
+        "vx0 in h1 has no FDB entry for MAC (c3's eth0) and no catch-all, and learning is off: frames for it are dropped",
+        r#"h1.link("vx0").fdb(#{ mac: "MAC", dst: "10.0.0.13" })"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_swarm_fdb_entry_toward_the_wrong_host_is_named_and_replaced() {
+    swarm_fixed(
+        "ip netns exec h1 bridge fdb replace 02:42:0a:00:01:04 dev vx0 dst 10.0.0.12 self permanent",
+        "h1",
+        "the FDB entry of vx0 in h1 for MAC (c3's eth0) sends it to 10.0.0.12, not to h3 at 10.0.0.13: frames for it go to the wrong host",
+        r#"h1.exec("bridge fdb replace MAC dev vx0 dst 10.0.0.13 self permanent")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_swarm_fdb_entry_for_the_reply_deleted_is_named_at_the_far_host() {
+    swarm_fixed(
+        "ip netns exec h3 bridge fdb del 02:42:0a:00:01:02 dev vx0 dst 10.0.0.11 self",
+        "h3",
+        "vx0 in h3 has no FDB entry for MAC (c1's eth0) and no catch-all, and learning is off: frames for it are dropped",
+        r#"h3.link("vx0").fdb(#{ mac: "MAC", dst: "10.0.0.11" })"#,
+    );
+}
+
+const SWALLOWED: &str = "vx0 in h1 answers ARP by proxy and has no neighbour entry for 10.0.1.4: c1's ARP request is swallowed (the proxy drops, not floods, a request it cannot answer)";
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_swarm_proxy_without_the_neighbour_entry_is_named_and_the_entry_added() {
+    swarm_fixed(
+        "ip -n h1 neigh del 10.0.1.4 dev vx0; ip -n c1 neigh flush dev eth0",
+        "h1",
+        SWALLOWED,
+        r#"h1.exec("ip neigh replace 10.0.1.4 lladdr MAC dev vx0 nud permanent")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_swarm_proxy_answering_a_stale_mac_is_named_and_the_entry_replaced() {
+    swarm_fixed(
+        "ip -n h1 neigh replace 10.0.1.4 lladdr 02:42:0a:00:01:44 dev vx0 nud permanent; ip -n c1 neigh flush dev eth0",
+        "h1",
+        "vx0 in h1 answers ARP for 10.0.1.4 by proxy with MAC, a stale neighbour entry: c3's eth0 has MAC, so c1's frames go to a MAC it does not hold",
+        r#"h1.exec("ip neigh replace 10.0.1.4 lladdr MAC dev vx0 nud permanent"); c1.exec("ip neigh flush to 10.0.1.4 dev eth0")"#,
+    );
+}
+
+// 802.1X on a home router's LAN bridge (round p): a locked port drops frames from a source MAC
+// with no FDB entry on it.
+
+const PC_MAC: &str = "$(ip netns exec pc cat /sys/class/net/eth0/address)";
+const NAS_MAC: &str = "$(ip netns exec nas cat /sys/class/net/eth0/address)";
+
+fn home(inject: &str, dst: &str) -> String {
+    support::why_lab::diagnose_at("home", "", inject, ("pc", dst), "", "")
+}
+
+fn from_pc(s: String) -> String {
+    s.replace("why ns1 →", "why pc →")
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_locked_port_without_the_senders_fdb_entry_is_named_and_the_entry_added() {
+    let inject = format!("bridge -n rt link set dev vpc locked on; bridge -n rt fdb del {PC_MAC} dev vpc master 2>/dev/null; true");
+    let cause = "vpc, a port of br-lan in rt, is locked (802.1X) and has no FDB entry for MAC (eth0 in pc): the bridge drops every frame from it";
+    let fix = r#"rt.exec("bridge fdb replace MAC dev vpc master static")"#;
+    let want = blocked("203.0.113.10", "rt", cause, fix) + &clear("203.0.113.10");
+    assert_eq!(home(&inject, "203.0.113.10"), from_pc(want));
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_locked_port_of_the_destination_is_named_for_its_replies() {
+    let inject = format!("bridge -n rt link set dev vnas locked on; bridge -n rt fdb del {NAS_MAC} dev vnas master 2>/dev/null; true");
+    let cause = "vnas, a port of br-lan in rt, is locked (802.1X) and has no FDB entry for MAC (eth0 in nas): the bridge drops every frame from it";
+    let fix = r#"rt.exec("bridge fdb replace MAC dev vnas master static")"#;
+    let want = blocked("192.168.1.20", "rt", cause, fix) + &clear("192.168.1.20");
+    assert_eq!(home(&inject, "192.168.1.20"), from_pc(want));
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_locked_port_with_the_senders_static_entry_stays_clear() {
+    let inject = format!("bridge -n rt link set dev vpc locked on; bridge -n rt fdb replace {PC_MAC} dev vpc master static");
+    assert_eq!(
+        home(&inject, "203.0.113.10"),
+        from_pc(clear("203.0.113.10"))
+    );
+}

@@ -48,6 +48,8 @@ fn one(l: &LinkMessage) -> LinkL2 {
                                     }
                                     InfoBridgePort::Isolated(b) => out.port_isolated = *b,
                                     InfoBridgePort::HairpinMode(b) => out.port_hairpin = *b,
+                                    InfoBridgePort::Locked(b) => out.port_locked = *b,
+                                    InfoBridgePort::Mab(b) => out.port_mab = *b,
                                     _ => {}
                                 }
                             }
@@ -62,10 +64,13 @@ fn one(l: &LinkMessage) -> LinkL2 {
                             }
                         }
                         LinkInfo::Data(InfoData::Vxlan(v)) => {
-                            out.learning = v.iter().find_map(|x| match x {
-                                InfoVxlan::Learning(b) => Some(*b),
-                                _ => None,
-                            });
+                            for x in v {
+                                match x {
+                                    InfoVxlan::Learning(b) => out.learning = Some(*b),
+                                    InfoVxlan::Proxy(b) => out.proxy = *b,
+                                    _ => {}
+                                }
+                            }
                         }
                         _ => {}
                     }

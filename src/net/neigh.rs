@@ -117,6 +117,34 @@ pub(crate) async fn state(
     Ok(found.and_then(|m| state_word(m.header.state.into())))
 }
 
+/// The link-layer address of the neighbour `ip` on `dev` (`ip neigh show … lladdr`), with
+/// its state; `None` without an entry.
+pub(crate) async fn lladdr(
+    handle: &Handle,
+    dev: &str,
+    ip: IpAddr,
+) -> Result<Option<(Option<&'static str>, Option<String>)>, rtnetlink::Error> {
+    let link = handle.link().get().match_name(dev.to_string()).execute();
+    let Some(index) = link.map_ok(|l| l.header.index).try_next().await? else {
+        return Ok(None);
+    };
+    let family = match ip {
+        IpAddr::V4(_) => AddressFamily::Inet,
+        IpAddr::V6(_) => AddressFamily::Inet6,
+    };
+    let found = dump(handle, family)
+        .await?
+        .into_iter()
+        .find(|m| m.header.ifindex == index && dst(m) == Some(ip));
+    Ok(found.map(|m| {
+        let mac = m.attributes.iter().find_map(|a| match a {
+            NeighbourAttribute::LinkLayerAddress(b) => Some(mac_text(b)),
+            _ => None,
+        });
+        (state_word(m.header.state.into()), mac)
+    }))
+}
+
 /// The first of an NUD state's bits, in the order `ip neigh` prints them; `None` for an entry
 /// `ip neigh show` hides by default (NONE, and NOARP alone).
 pub(crate) fn state_word(state: u16) -> Option<&'static str> {

@@ -7,6 +7,7 @@ use crate::plan::view::NsView;
 use crate::plan::{Observe, PingMode, Probe};
 use crate::sys::Netns;
 use crate::why::fib::Fib;
+use crate::why::kernel::NeighMac;
 use crate::why::link_l2::LinkL2;
 use crate::why::{Kernel, LinkDetail, Lookup, Refusal, RouteGet, Sighting};
 use std::net::IpAddr;
@@ -69,6 +70,13 @@ impl Kernel for Netlink {
         let handle = self.handle(ns).ok()?;
         let state = self.block_on(super::neigh::state(&handle, dev, ip));
         state.ok().flatten().map(str::to_string)
+    }
+
+    fn neighbour_mac(&mut self, ns: &Netns, dev: &str, ip: IpAddr) -> Option<NeighMac> {
+        let handle = self.handle(ns).ok()?;
+        self.block_on(super::neigh::lladdr(&handle, dev, ip))
+            .ok()
+            .flatten()
     }
 
     fn ping(&mut self, ns: &Netns, dst: IpAddr) -> bool {

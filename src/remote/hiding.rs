@@ -59,6 +59,15 @@ impl Kernel for Hiding<'_> {
     fn neighbour(&mut self, ns: &Netns, dev: &str, ip: IpAddr) -> Option<String> {
         self.inner.neighbour(ns, dev, ip)
     }
+    fn neighbour_mac(
+        &mut self,
+        ns: &Netns,
+        dev: &str,
+        ip: IpAddr,
+    ) -> Option<crate::why::kernel::NeighMac> {
+        self.inner.neighbour_mac(ns, dev, ip)
+    }
+
     fn ping(&mut self, ns: &Netns, dst: IpAddr) -> bool {
         self.inner.ping(ns, dst)
     }

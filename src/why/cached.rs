@@ -118,6 +118,15 @@ impl Kernel for Cached<'_> {
         self.inner.neighbour(ns, dev, ip)
     }
 
+    fn neighbour_mac(
+        &mut self,
+        ns: &Netns,
+        dev: &str,
+        ip: IpAddr,
+    ) -> Option<crate::why::kernel::NeighMac> {
+        self.inner.neighbour_mac(ns, dev, ip)
+    }
+
     fn ping(&mut self, ns: &Netns, dst: IpAddr) -> bool {
         self.inner.ping(ns, dst)
     }

@@ -11,6 +11,9 @@ use crate::plan::view::NsView;
 use crate::sys::Netns;
 use std::net::IpAddr;
 
+/// A neighbour entry: its state in `ip neigh`'s words, and its MAC.
+pub type NeighMac = (Option<&'static str>, Option<String>);
+
 pub trait Kernel {
     /// The host's stack and every namespace in /run/netns.
     fn namespaces(&mut self) -> Vec<Netns>;
@@ -28,6 +31,10 @@ pub trait Kernel {
     fn chain(&mut self, ns: &Netns, table: &str, chain: &str) -> Option<Chain>;
     /// The neighbour (ARP) state of `ip` on `dev`: `REACHABLE`, `FAILED`, ...
     fn neighbour(&mut self, _ns: &Netns, _dev: &str, _ip: IpAddr) -> Option<String> {
+        None
+    }
+    /// The neighbour entry of `ip` on `dev`: its state and MAC (`lladdr`).
+    fn neighbour_mac(&mut self, _ns: &Netns, _dev: &str, _ip: IpAddr) -> Option<NeighMac> {
         None
     }
     /// One bounded echo from `ns` to `dst`: the probe that confirms a verdict.

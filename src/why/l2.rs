@@ -4,7 +4,7 @@ use super::bridge_path::{trunks, Trunk};
 use super::far_bridge::far_bridge;
 use super::kernel::Kernel;
 use super::link_detail::LinkDetail;
-use super::port_state::{forwards, hairpin, not_isolated};
+use super::port_state::{admits, forwards, hairpin, not_isolated};
 use super::report::Report;
 use super::tunnel::tunnel;
 use super::words::{link_call, link_ref};
@@ -61,7 +61,9 @@ pub(crate) fn reach(
             }
             match &p.master {
                 Some(b) => {
-                    if !forwards(k, r, &pns, &p.name, b) {
+                    if !forwards(k, r, &pns, &p.name, b)
+                        || !admits(k, r, (&pns, b), &p.name, (dev, at))
+                    {
                         return false;
                     }
                     r.hop(&pns, format!("{} is a port of {b}", p.name));
@@ -234,7 +236,8 @@ fn bridge_reaches(
         return false;
     }
     let id = vx.vxlan.as_ref().map(|v| v.id).unwrap_or_default();
-    tunnel(k, r, at, vx, &pns, &far_br) && far_bridge(k, r, &pns, &far_br, id, &p.name)
+    tunnel(k, r, at, vx, (&pns, &far_br), (to_link, to))
+        && far_bridge(k, r, &pns, &far_br, id, &p.name)
 }
 
 /// `false` (said in `r`) when `br` in `ns` is down.
@@ -273,7 +276,8 @@ fn port_out(
         && mac
             .as_deref()
             .is_none_or(|m| super::fdb_port::agrees(k, r, (ns, br), port, (m, &whose)))
-        && super::port_state::floods_broadcast(k, r, (ns, br), port, &whose);
+        && super::port_state::floods_broadcast(k, r, (ns, br), port, &whose)
+        && admits(k, r, (ns, br), port, (to_link, to));
     if let (true, Some(i)) = (out, ingress) {
         r.switched
             .push((ns.clone(), br.to_string(), i.to_string(), port.to_string()));

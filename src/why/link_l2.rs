@@ -23,8 +23,15 @@ pub struct LinkL2 {
     pub port_isolated: bool,
     /// `bridge link set … hairpin on`: the port may send a frame back out the way it came.
     pub port_hairpin: bool,
+    /// `bridge link set … locked on` (802.1X): the port drops frames from a source MAC that
+    /// has no FDB entry on it; `mab on` makes a locked entry for userspace to authorize.
+    pub port_locked: bool,
+    pub port_mab: bool,
     /// A VXLAN's learning flag (IFLA_VXLAN_LEARNING).
     pub learning: Option<bool>,
+    /// A VXLAN's `proxy` flag: it answers ARP from its own neighbour table, and drops a
+    /// request it cannot answer (the kernel's arp_reduce does not flood it).
+    pub proxy: bool,
     /// A bridge's vlan_filtering and default PVID.
     pub vlan_filtering: Option<bool>,
     pub default_pvid: Option<u16>,

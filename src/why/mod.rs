@@ -93,6 +93,7 @@ pub(crate) mod underlay_up;
 pub(crate) mod untracked;
 pub(crate) mod vanished;
 pub(crate) mod vtep;
+pub(crate) mod vxlan_mac;
 pub(crate) mod vxlan_remake;
 pub(crate) mod walk;
 pub(crate) mod watch;

@@ -159,3 +159,55 @@ pub(crate) fn hairpin(
     );
     false
 }
+
+/// `false` (said in `r`) when `port` of `br` in `ns` is locked (802.1X) and has no FDB entry
+/// for the MAC of `link` in `from` (the sender of frames that come in by it): the bridge drops
+/// them all.
+pub(crate) fn admits(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    (ns, br): (&Netns, &str),
+    port: &str,
+    (link, from): (&str, &Netns),
+) -> bool {
+    let Some(l) = k
+        .l2(ns)
+        .into_iter()
+        .find(|l| l.name == port && l.port_locked)
+    else {
+        return true;
+    };
+    let Some(mac) = k
+        .l2(from)
+        .into_iter()
+        .find(|x| x.name == link)
+        .and_then(|x| x.mac)
+    else {
+        return true;
+    };
+    let whose = format!("{link} in {from}");
+    // Read only for a locked port: the FDB dump is not on the common path.
+    let known = k.bridge_macs(ns).is_none_or(|m| {
+        m.iter()
+            .any(|(p, m)| p == port && m.eq_ignore_ascii_case(&mac))
+    });
+    if known {
+        return true;
+    }
+    let mab = if l.port_mab {
+        " (mab is on: the kernel adds it locked, for an authenticator to unlock)"
+    } else {
+        ""
+    };
+    r.block(
+        ns,
+        format!(
+            "{port}, a port of {br} in {ns}, is locked (802.1X) and has no FDB entry for {mac} ({whose}){mab}: the bridge drops every frame from it"
+        ),
+        Some(call(
+            ns,
+            &format!("exec(\"bridge fdb replace {mac} dev {port} master static\")"),
+        )),
+    );
+    false
+}

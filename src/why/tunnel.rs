@@ -7,19 +7,21 @@ use super::owner::owner;
 use super::report::Report;
 use super::tunnel_far::{fdb_back, fdb_remote, underlay};
 use super::vtep::vtep_address;
+use super::vxlan_mac::{by_mac, proxied, Target};
 use super::vxlan_remake::recreate;
 use super::words::{link_call, link_ref};
 use crate::sys::Netns;
 
 /// A VXLAN port: its remote must be a VTEP (an address of `far`) with a VXLAN of the same VNI
-/// and port, pointing back at us, enslaved to `far_br`.
+/// and port, pointing back at us, enslaved to `far_br`. `target`: the link (in its namespace)
+/// the frame is for, behind `far_br`.
 pub(crate) fn tunnel(
     k: &mut dyn Kernel,
     r: &mut Report,
     at: &Netns,
     vx: &LinkDetail,
-    far: &Netns,
-    far_br: &str,
+    (far, far_br): (&Netns, &str),
+    target: (&str, &Netns),
 ) -> bool {
     let v = vx.vxlan.clone().unwrap_or_default();
     let name = &vx.name;
@@ -32,11 +34,19 @@ pub(crate) fn tunnel(
         );
         return false;
     }
+    let (there, back) = ends(k, r, target);
+    if !proxied(k, r, (at, name), &there) {
+        return false;
+    }
     let remote = match v.remote {
         Some(x) => x,
-        None => match fdb_remote(k, r, at, name, far) {
-            Some(x) => x,
-            None => return false,
+        None => match by_mac(k, r, (at, name), far, &there) {
+            Err(()) => return false,
+            Ok(Some(x)) => x,
+            Ok(None) => match fdb_remote(k, r, at, name, far) {
+                Some(x) => x,
+                None => return false,
+            },
         },
     };
     let far_vx: Vec<LinkDetail> = k
@@ -94,8 +104,15 @@ pub(crate) fn tunnel(
         }
     }
     if let (None, Some(l)) = (f.remote, local) {
-        if !fdb_back(k, r, far, &m.name, at, l) {
-            return false;
+        let by = match &back {
+            Some(b) => by_mac(k, r, (far, &m.name), at, b),
+            None => Ok(None),
+        };
+        match by {
+            Err(()) => return false,
+            Ok(Some(_)) => {}
+            Ok(None) if !fdb_back(k, r, far, &m.name, at, l) => return false,
+            Ok(None) => {}
         }
     }
     if !far_end_ready(r, (at, name), far, m, far_br) {
@@ -114,6 +131,33 @@ pub(crate) fn tunnel(
         ),
     );
     true
+}
+
+/// The frame's two ends across the tunnel: the target (asked for by the sender of the last
+/// next hop), and the sender's link as the target's replies seek it.
+fn ends(k: &mut dyn Kernel, r: &Report, (to_link, to): (&str, &Netns)) -> (Target, Option<Target>) {
+    let hop = r.next_hops.last().cloned();
+    let asker = hop
+        .as_ref()
+        .map(|h| (h.0.clone(), h.1.clone()))
+        .unwrap_or_else(|| (to.clone(), to_link.to_string()));
+    let there = Target::of(
+        k,
+        (to, to_link),
+        hop.as_ref().map(|h| h.2),
+        (&asker.0, &asker.1),
+    );
+    let back = hop.map(|(ns, dev, next)| {
+        // The sender's own address on the segment is what the replies' ARP asks for.
+        let ip = k.view(&ns).and_then(|v| {
+            v.addrs
+                .iter()
+                .find(|(l, a)| *l == dev && a.contains(&next))
+                .map(|(_, a)| a.addr())
+        });
+        Target::of(k, (&ns, &dev), ip, (to, to_link))
+    });
+    (there, back)
 }
 
 /// `false` (said in `r`) when the far end `m` of `name` in `at` is down or not a port of
