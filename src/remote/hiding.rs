@@ -59,6 +59,9 @@ impl Kernel for Hiding<'_> {
     fn neighbour(&mut self, ns: &Netns, dev: &str, ip: IpAddr) -> Option<String> {
         self.inner.neighbour(ns, dev, ip)
     }
+    fn tcp_listeners(&mut self, ns: &Netns) -> Option<Vec<(IpAddr, u16)>> {
+        self.inner.tcp_listeners(ns)
+    }
     fn ping(&mut self, ns: &Netns, dst: IpAddr) -> bool {
         self.inner.ping(ns, dst)
     }

@@ -16,6 +16,7 @@ pub(crate) mod counted;
 pub(crate) mod crossed;
 pub(crate) mod ct_zone;
 pub(crate) mod dead_peer;
+pub(crate) mod dnat_port;
 pub(crate) mod dnat_target;
 pub(crate) mod down_detour;
 pub(crate) mod drops;
