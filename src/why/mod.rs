@@ -75,6 +75,7 @@ pub(crate) mod rule_match;
 pub(crate) mod segment;
 pub(crate) mod sender_neigh;
 pub(crate) mod shadow;
+pub(crate) mod shadow_note;
 pub mod sighting;
 pub(crate) mod snat_held;
 pub(crate) mod src_hint;

@@ -71,7 +71,7 @@ pub(crate) struct Report {
     /// A route from a table other than main that leaves another way than main's: the fault
     /// if the path dies after it (src/why/shadow.rs).
     #[serde(skip)]
-    pub(crate) shadow: Option<super::shadow::Shadow>,
+    pub(crate) shadow: Option<super::shadow_note::Shadow>,
     /// A native masquerade passed over on the way (a mark test that fails): the cause, and
     /// its fix, for a reply that does not come back.
     #[serde(skip)]
