@@ -1,7 +1,8 @@
 //! A one-connection TCP listener for the firewall tests (no Python needed): binds PORT on every
 //! address, creates READY once it listens, accepts one connection within 8 s and prints the
-//! peer's address (after SNAT, the address the listener saw).
-//!   tcp_listen PORT READY
+//! peer's address (after SNAT, the address the listener saw). With SECONDS, it serves every
+//! connection for that long instead (a service `why` and then a client both reach).
+//!   tcp_listen PORT READY [SECONDS]
 
 use std::io::ErrorKind;
 use std::net::TcpListener;
@@ -16,12 +17,15 @@ fn main() {
     let l = TcpListener::bind(format!("0.0.0.0:{port}")).expect("bind");
     std::fs::write(ready, "").expect("write the ready file");
     l.set_nonblocking(true).expect("nonblocking");
-    let deadline = Instant::now() + Duration::from_secs(8);
+    let serve: Option<u64> = args.get(3).and_then(|s| s.parse().ok());
+    let deadline = Instant::now() + Duration::from_secs(serve.unwrap_or(8));
     while Instant::now() < deadline {
         match l.accept() {
             Ok((_, peer)) => {
                 println!("{}", peer.ip());
-                return;
+                if serve.is_none() {
+                    return;
+                }
             }
             Err(e) if e.kind() == ErrorKind::WouldBlock => {
                 std::thread::sleep(Duration::from_millis(20))
@@ -32,6 +36,8 @@ fn main() {
             }
         }
     }
-    eprintln!("no connection within 8 s");
-    std::process::exit(1);
+    if serve.is_none() {
+        eprintln!("no connection within 8 s");
+        std::process::exit(1);
+    }
 }

@@ -12,6 +12,7 @@ pub(crate) mod kernel_modules;
 pub(crate) mod link_detail;
 pub(crate) mod link_l2;
 pub(crate) mod link_state;
+pub(crate) mod listeners;
 pub(crate) mod lo_tag;
 pub(crate) mod messages;
 pub(crate) mod neigh;

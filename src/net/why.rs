@@ -141,6 +141,10 @@ impl Kernel for Netlink {
             .unwrap_or(false)
     }
 
+    fn tcp_listeners(&mut self, ns: &Netns) -> Option<Vec<(IpAddr, u16)>> {
+        super::listeners::tcp(ns.path().as_deref()).ok()
+    }
+
     fn counters(&mut self, ns: &Netns) -> Option<Vec<crate::firewall::counters::Count>> {
         self.fw.counters(ns.path().as_deref())
     }

@@ -68,6 +68,9 @@ impl Kernel for Hiding<'_> {
         self.inner.neighbour_mac(ns, dev, ip)
     }
 
+    fn tcp_listeners(&mut self, ns: &Netns) -> Option<Vec<(IpAddr, u16)>> {
+        self.inner.tcp_listeners(ns)
+    }
     fn ping(&mut self, ns: &Netns, dst: IpAddr) -> bool {
         self.inner.ping(ns, dst)
     }

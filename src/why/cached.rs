@@ -160,6 +160,10 @@ impl Kernel for Cached<'_> {
         self.tcp_to.push((to, port));
     }
 
+    fn tcp_listeners(&mut self, ns: &Netns) -> Option<Vec<(IpAddr, u16)>> {
+        self.inner.tcp_listeners(ns)
+    }
+
     fn mark_in(&mut self, ns: &Netns) -> u32 {
         self.marks.get(ns).copied().unwrap_or(0)
     }

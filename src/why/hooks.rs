@@ -212,7 +212,11 @@ pub(crate) fn cross(
                 );
                 return None;
             }
+            let old = p.tcp_port;
             let (was, now) = super::l4::dnat(k, &o, &mut p, d);
+            if let (Some(at), Some(old), Some(new)) = (&o.by, old, p.tcp_port) {
+                r.dnat_by = Some((ns.clone(), at.clone(), old, new));
+            }
             r.hop(
                 ns,
                 format!(

@@ -69,6 +69,10 @@ pub trait Kernel {
     fn set_mark(&mut self, _ns: &Netns, _mark: u32) {}
     /// A DNAT sends the connection asked about on to `to`:`port`.
     fn tcp_dnat(&mut self, _to: IpAddr, _port: u16) {}
+    /// The TCP sockets listening in `ns` (address, port); `None` when not read.
+    fn tcp_listeners(&mut self, _ns: &Netns) -> Option<Vec<(IpAddr, u16)>> {
+        None
+    }
     /// The TCP probe, watched: a connect from `ns` to `dst`:`port` (bounded), and what packet
     /// sockets in `watch` saw of its segments.
     fn connect_seen(

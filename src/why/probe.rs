@@ -92,6 +92,10 @@ pub(crate) fn why_as(
         }
         vanished(&mut live, e, src, dst, got)
     });
+    // A RST from the rule the analysis blames: the probe agrees with it.
+    let rst_agrees = answer
+        .as_ref()
+        .is_some_and(|(_, c)| super::probe_tcp::reset_by_rule(&r, c));
     match (r.clear(), got) {
         (true, false) if super::counted::blame(&mut live, &mut r, &before) => {}
         (true, false) => match gone {
@@ -103,7 +107,7 @@ pub(crate) fn why_as(
                 overrule(&mut r, e, v);
             }
         }
-        (false, true) if !r.firm => {
+        (false, true) if !r.firm && !rst_agrees => {
             // The packet is the truth: what looked broken is not on this path.
             r.probe_overrules(src);
         }

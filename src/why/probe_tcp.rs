@@ -31,22 +31,65 @@ pub(crate) fn probe(
 }
 
 /// A RST on a path the analysis found clear: nothing listens where the SYN arrived (after any
-/// DNAT, the address it was sent on to), named there.
+/// DNAT, the address it was sent on to), named there; or the DNAT that sent it to a port
+/// nothing listens on, when something listens on another.
 pub(crate) fn closed(k: &mut dyn Kernel, r: &mut Report, dst: IpAddr, port: u16, c: &Connect) {
     if *c != Connect::Refused || !r.clear() {
         return;
     }
     let to = last_dnat(r).unwrap_or(dst);
     let served = k.tcp_port(to).unwrap_or(port);
-    let at = super::owner::owner(k, to).map(|(ns, _)| ns.to_string());
+    let owner = super::owner::owner(k, to).map(|(ns, _)| ns);
+    let at = owner.as_ref().map(|n| n.to_string());
     let at = at.unwrap_or_else(|| r.dst.clone());
+    let socks = owner
+        .and_then(|ns| k.tcp_listeners(&ns))
+        .unwrap_or_default();
+    let ports = serving(&socks, to);
+    if super::dnat_port::wrong(k, r, (&at, to, served), &ports) {
+        return;
+    }
+    let elsewhere: Vec<String> = socks
+        .iter()
+        .filter(|(a, p)| *p == served && !a.is_unspecified() && *a != to)
+        .map(|(a, _)| a.to_string())
+        .collect();
+    let note = match (elsewhere.is_empty(), ports.is_empty()) {
+        (false, _) => format!(
+            " (a socket listens on port {served}, but only on {})",
+            elsewhere.join(", ")
+        ),
+        (true, false) => format!(" (it listens on TCP {})", super::dnat_port::list(&ports)),
+        (true, true) => String::new(),
+    };
     r.block(
         &at,
         format!(
-            "nothing listens on TCP port {served} of {to} in {at}: it answered the SYN with a RST"
+            "nothing listens on TCP port {served} of {to} in {at}{note}: it answered the SYN with a RST"
         ),
         None,
     );
+}
+
+/// The ports listened on for `to` (on it, or on every address).
+fn serving(socks: &[(IpAddr, u16)], to: IpAddr) -> Vec<u16> {
+    let mut v: Vec<u16> = socks
+        .iter()
+        .filter(|(a, _)| a.is_unspecified() || *a == to)
+        .map(|(_, p)| *p)
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// A RST the analysis expects: the rule it blames answers with one (`REJECT --reject-with
+/// tcp-reset`, nftables' `reject with tcp reset`), so the probe agrees with it.
+pub(crate) fn reset_by_rule(r: &Report, c: &Connect) -> bool {
+    *c == Connect::Refused
+        && r.broken
+            .as_deref()
+            .is_some_and(|b| b.contains("tcp-reset") || b.contains("tcp reset"))
 }
 
 /// The address the last DNAT hop sent the packet on to.

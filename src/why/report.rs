@@ -48,6 +48,10 @@ pub(crate) struct Report {
     /// either host).
     #[serde(skip)]
     pub(crate) firm: bool,
+    /// The last iptables DNAT of a TCP probe (namespace, rule, port before, port after): what a
+    /// RST from a port nothing listens on is blamed on.
+    #[serde(skip)]
+    pub(crate) dnat_by: Option<(crate::sys::Netns, super::traverse::At, u16, u16)>,
     /// The break is on the reply's way back: evidence of a request that got through and a
     /// reply that never came agrees with it.
     #[serde(skip)]
@@ -67,7 +71,7 @@ pub(crate) struct Report {
     /// A route from a table other than main that leaves another way than main's: the fault
     /// if the path dies after it (src/why/shadow.rs).
     #[serde(skip)]
-    pub(crate) shadow: Option<super::shadow::Shadow>,
+    pub(crate) shadow: Option<super::shadow_note::Shadow>,
     /// A native masquerade passed over on the way (a mark test that fails): the cause, and
     /// its fix, for a reply that does not come back.
     #[serde(skip)]

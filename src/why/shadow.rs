@@ -9,17 +9,8 @@ use super::kernel::Kernel;
 use super::report::Report;
 use super::route_fix::{dst_word, exec, route_del, rule_del};
 use super::route_get::{Lookup, RouteKind};
+pub(crate) use super::shadow_note::Shadow;
 use crate::sys::Netns;
-
-/// The step where a non-main table took the packet another way, its cause and fix.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Shadow {
-    pub(crate) at: String,
-    /// The index of the route's hop in the report.
-    pub(crate) hop: usize,
-    pub(crate) cause: String,
-    pub(crate) fix: String,
-}
 
 /// Notes (in `r`, once) that the lookup `q` at `at`, just said as the last hop, was decided by
 /// `d` from a table other than main, to a route that leaves another way than main's. `what`:
@@ -102,6 +93,18 @@ pub(crate) fn settle(r: &mut Report) {
         return;
     };
     if b <= s.hop {
+        return;
+    }
+    // The table's own route is dead (its gateway held by nobody): that route is the fault the
+    // rule's table was meant to carry, mended in the table; dropping the rule is the other way.
+    if r.hops[b].at == s.at && r.hops[b].text.starts_with("no namespace here holds") {
+        let rule = s.cause.trim_end_matches(", and it is lost that way");
+        let cause = format!("{}: {rule}", r.hops[b].text);
+        r.hops[b].text = cause.clone();
+        r.broken = Some(cause);
+        if r.fix.is_some() {
+            r.other_way = Some(s.fix);
+        }
         return;
     }
     let then = r.hops[b].at.clone();

@@ -1,0 +1,12 @@
+//! What the walk notes of a route taken from a table other than main (src/why/shadow.rs):
+//! data only, kept in the report until the walk ends.
+
+/// The step where a non-main table took the packet another way, its cause and fix.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Shadow {
+    pub(crate) at: String,
+    /// The index of the route's hop in the report.
+    pub(crate) hop: usize,
+    pub(crate) cause: String,
+    pub(crate) fix: String,
+}
