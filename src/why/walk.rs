@@ -89,6 +89,9 @@ pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
         }
         r.hop(&cur, route_words(&route, &q, decided.as_ref().map(whence)));
         super::shadow::note(k, &mut r, &cur, &q, decided.as_ref(), "packet");
+        if !super::route_mtu::fits(k, &mut r, &cur, &route, chosen.as_ref(), in_dev.is_some()) {
+            return r;
+        }
         let src_ip = *pkt_src.get_or_insert(route.src.unwrap_or(dst));
         if in_dev.is_none() {
             let Some(s) = hook_points::leave_source(k, &mut r, &cur, &route.dev, src_ip, dst)
@@ -155,15 +158,17 @@ fn lookup_at(
     src: Option<IpAddr>,
     dst: IpAddr,
 ) -> Lookup {
+    let port = k.tcp_port(dst);
     match in_dev {
         None => hook_points::sent(k, r, cur, dst),
         Some(_) => Lookup {
-            dst,
             src,
             iif: in_dev.clone(),
             mark: k.mark_in(cur),
+            ..Lookup::to(dst)
         },
     }
+    .flow(port, false)
 }
 
 /// The destination is an address of `cur` (on `l`): its way in, then the reply's way back.
