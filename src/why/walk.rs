@@ -87,9 +87,7 @@ pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
             delivered(k, &mut r, &cur, &in_dev, pkt_src, dst, &crossed);
             return r;
         }
-        r.hop(&cur, route_words(&route, &q, decided.as_ref().map(whence)));
-        super::shadow::note(k, &mut r, &cur, &q, decided.as_ref(), "packet");
-        if !super::route_mtu::fits(k, &mut r, &cur, &route, chosen.as_ref(), in_dev.is_some()) {
+        if !taken(k, &mut r, &cur, (&route, &q), &decided, &in_dev) {
             return r;
         }
         let src_ip = *pkt_src.get_or_insert(route.src.unwrap_or(dst));
@@ -145,6 +143,22 @@ pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
         None,
     );
     r
+}
+
+/// The route taken, said as a hop: noted when another table than main chose it, and the
+/// MTU it caps packets at judged. `false` when the packet does not fit (said in `r`).
+fn taken(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    cur: &Netns,
+    (route, q): (&RouteGet, &Lookup),
+    decided: &Option<super::fib_lookup::Decided>,
+    in_dev: &Option<String>,
+) -> bool {
+    r.hop(cur, route_words(route, q, decided.as_ref().map(whence)));
+    super::shadow::note(k, r, cur, q, decided.as_ref(), "packet");
+    let chosen = decided.as_ref().and_then(|d| d.route.as_ref());
+    super::route_mtu::fits(k, r, cur, route, chosen, in_dev.is_some())
 }
 
 /// The route lookup at `cur`: at a router with the packet's inputs and the mark its PREROUTING
