@@ -195,6 +195,7 @@ fn ip_route_get(ns: &Netns, dst: IpAddr) -> Result<RouteGet, String> {
             _ => RouteKind::Unicast,
         },
         table: None,
+        ..RouteGet::default()
     })
 }
 

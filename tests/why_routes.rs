@@ -6,7 +6,7 @@
 mod support;
 
 use std::time::Duration;
-use support::why_lab::{blocked, clear, diagnose, diagnose_at, fixed};
+use support::why_lab::{blocked, clear, diagnose, diagnose_at, diagnose_then, fixed};
 use support::{sandbox, sandbox_with_timeout};
 
 const D: &str = "10.0.3.2";
@@ -466,4 +466,80 @@ fn policy_routing_that_works_stays_clear() {
                   ip -n gw rule add pref 100 iif lo lookup 60";
     let got = diagnose_at("virt", "", inject, ("g1", GW_LAN), "", "");
     assert_eq!(got, clear(GW_LAN).replace("why ns1 →", "why g1 →"));
+}
+
+/// The home router lab (tests/why/home.rhai): its internet server, and its NAS on the LAN.
+const SRV_HOME: &str = "203.0.113.10";
+const NAS: &str = "192.168.1.20";
+
+/// `clear` from `src`.
+fn clear_from(src: &str, dst: &str) -> String {
+    clear(dst).replace("why ns1 →", &format!("why {src} →"))
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_route_mtu_below_the_packet_is_named_and_removed() {
+    let inject = "ip -n rt route replace default via 100.64.0.1 dev wan mtu 1400";
+    let got = diagnose_at(
+        "home",
+        "",
+        inject,
+        ("pc", SRV_HOME),
+        "--size 1450",
+        "-M do -s 1450",
+    );
+    let cause = "rt's route `default via 100.64.0.1 dev wan mtu 1400` caps packets at 1400 bytes: a 1478-byte packet with DF set does not fit";
+    let fix = r#"rt.exec("ip route replace default via 100.64.0.1 dev wan"); pc.exec("ip route flush cache")"#;
+    let want = blocked(SRV_HOME, "rt", cause, fix) + &clear(SRV_HOME);
+    assert_eq!(got, want.replace("why ns1 →", "why pc →"));
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_missing_wg_quick_suppress_rule_is_named_and_put_back() {
+    let inject = "ip -n laptop rule del pref 32764";
+    let got = diagnose_at("home", "", inject, ("laptop", NAS), "", "");
+    let cause = "laptop's policy rule `32765: not from all fwmark 0xca6c/0xffffffff lookup 51820` sends the packet to 192.168.1.20 by table 51820's route `default dev wg0` instead of main's `192.168.1.0/24 dev eth0`, and it is lost that way";
+    let fix = r#"laptop.exec("ip rule add priority 32764 lookup main suppress_prefixlength 0")"#;
+    let want = blocked(NAS, "laptop", cause, fix) + &clear(NAS);
+    assert_eq!(got, want.replace("why ns1 →", "why laptop →"));
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping, socat"]
+fn a_policy_rule_on_the_tcp_port_to_a_gone_portal_is_named_and_deleted() {
+    // A web server on srv for why's TCP probe and the connect that proves the fix.
+    let setup = "ip netns exec srv socat TCP-LISTEN:80,fork,reuseaddr SYSTEM:'echo hi' >/dev/null 2>&1 & L=$!\n\
+                 ip -n rt route add default via 192.168.2.2 table 80\n\
+                 ip -n rt rule add pref 80 iif br-guest ipproto tcp dport 80 lookup 80\n\
+                 sleep 0.3";
+    let prove = "ip netns exec phone timeout 5 bash -c 'exec 3<>/dev/tcp/203.0.113.10/80; head -c2 <&3' >/dev/null 2>&1 && echo \"connect ok\" || echo \"connect fails\"\n\
+                 kill $L";
+    let dst = "203.0.113.10:80";
+    let got = diagnose_then("home", "", setup, ("phone", dst), "", prove);
+    let cause = "rt's policy rule `80: from all iif br-guest ipproto tcp dport 80 lookup 80` sends the packet to 203.0.113.10 by table 80's route `default via 192.168.2.2 dev br-guest` instead of main's `default via 100.64.0.1 dev wan`, and it is lost that way";
+    let fix = r#"rt.exec("ip rule del priority 80")"#;
+    let want = format!(
+        "why phone → {dst}\n  [BROKEN] rt: {cause}\n  fix: {fix}\n  probe: no answer from {dst} (the SYN timed out)\nverdict: blocked — {cause}\nexit 1\nwhy phone → {dst}\n  probe: {dst} port reachable, listener answered\nverdict: clear\nexit 0\nconnect ok\n"
+    );
+    assert_eq!(got, want);
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn the_home_lab_stays_clear_through_masquerade_and_the_suppress_rule() {
+    let got = diagnose_at("home", "", "", ("pc", SRV_HOME), "", "");
+    assert_eq!(got, clear_from("pc", SRV_HOME));
+    let got = diagnose_at("home", "", "", ("laptop", NAS), "", "");
+    assert_eq!(got, clear_from("laptop", NAS));
+    let got = diagnose_at(
+        "home",
+        "",
+        "",
+        ("pc", SRV_HOME),
+        "--size 1450",
+        "-M do -s 1450",
+    );
+    assert_eq!(got, clear_from("pc", SRV_HOME));
 }

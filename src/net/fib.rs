@@ -77,12 +77,12 @@ fn fib_rule(r: &RuleMessage) -> FibRule {
             RuleAttribute::Goto(g) => f.goto = Some(*g),
             RuleAttribute::FwMark(m) => mark = Some(*m),
             RuleAttribute::FwMask(m) => mask = Some(*m),
-            RuleAttribute::IpProtocol(_)
-            | RuleAttribute::SourcePortRange(_)
-            | RuleAttribute::DestinationPortRange(_)
-            | RuleAttribute::UidRange(_)
-            | RuleAttribute::TunId(_)
-            | RuleAttribute::L3MDev(true) => f.other = true,
+            RuleAttribute::IpProtocol(p) => f.ipproto = u8::from(*p),
+            RuleAttribute::SourcePortRange(p) => f.sport = Some((p.start, p.end)),
+            RuleAttribute::DestinationPortRange(p) => f.dport = Some((p.start, p.end)),
+            RuleAttribute::UidRange(_) | RuleAttribute::TunId(_) | RuleAttribute::L3MDev(true) => {
+                f.other = true
+            }
             _ => {}
         }
     }

@@ -8,7 +8,7 @@ use futures::{StreamExt, TryStreamExt};
 use rtnetlink::packet_core::{NetlinkMessage, NetlinkPayload, NLM_F_REQUEST};
 use rtnetlink::packet_route::link::LinkAttribute;
 use rtnetlink::packet_route::route::{
-    RouteAddress, RouteAttribute, RouteFlags, RouteMessage, RouteType,
+    RouteAddress, RouteAttribute, RouteFlags, RouteMessage, RouteMetric, RouteType,
 };
 use rtnetlink::packet_route::{AddressFamily, RouteNetlinkMessage};
 use rtnetlink::Handle;
@@ -45,6 +45,15 @@ fn request(q: &Lookup, iif: Option<u32>) -> NetlinkMessage<RouteNetlinkMessage> 
     }
     if q.mark != 0 {
         m.attributes.push(RouteAttribute::Mark(q.mark));
+    }
+    if q.proto != 0 {
+        m.attributes.push(RouteAttribute::IpProto(q.proto));
+    }
+    if let Some(p) = q.sport {
+        m.attributes.push(RouteAttribute::Sport(p));
+    }
+    if let Some(p) = q.dport {
+        m.attributes.push(RouteAttribute::Dport(p));
     }
     let mut req = NetlinkMessage::from(RouteNetlinkMessage::GetRoute(m));
     req.header.flags = NLM_F_REQUEST;
@@ -119,6 +128,13 @@ pub(crate) async fn route_get(handle: &Handle, q: &Lookup) -> Result<RouteGet, R
             RouteAttribute::Gateway(g) => got.via = addr(g),
             RouteAttribute::PrefSource(p) => got.src = addr(p),
             RouteAttribute::Table(t) if *t != 0 => got.table = Some(*t),
+            RouteAttribute::Metrics(ms) => {
+                got.mtu = ms.iter().find_map(|m| match m {
+                    RouteMetric::Mtu(v) if *v != 0 => Some(*v),
+                    _ => None,
+                })
+            }
+            RouteAttribute::CacheInfo(c) => got.learned = c.expires != 0,
             _ => {}
         }
     }

@@ -94,6 +94,9 @@ pub(crate) fn far_walk(k: &mut dyn Kernel, w: &FarWhy) -> Report {
         src: Some(w.dst),
         iif: None,
         mark: 0,
+        proto: 0,
+        sport: None,
+        dport: None,
     };
     match k.route_get(&ons, &back) {
         Ok(rt) => {

@@ -14,6 +14,9 @@ pub(crate) fn give_back(k: &mut dyn Kernel, ns: &Netns, target: IpAddr) -> Optio
         src: None,
         iif: None,
         mark: 0,
+        proto: 0,
+        sport: None,
+        dport: None,
     };
     let rt = k.route_get(ns, &q).ok()?;
     if rt.via.is_some() {

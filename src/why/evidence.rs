@@ -141,6 +141,9 @@ fn stuck(k: &mut dyn Kernel, t: &Trail, ns: &Netns, dev: &str, s: &Sighting) -> 
         src: Some(s.src),
         iif: Some(dev.to_string()),
         mark: 0,
+        proto: 0,
+        sport: None,
+        dport: None,
     };
     let out = k.route_get(ns, &q).ok();
     let next = out

@@ -33,7 +33,11 @@ pub struct FibRule {
     pub tos: u8,
     /// `not`: the selectors are inverted.
     pub invert: bool,
-    /// A selector this reading does not judge (ports, protocol, uid range...): never taken to match.
+    /// `ipproto` (0: any), and the `sport` and `dport` ranges.
+    pub ipproto: u8,
+    pub sport: Option<(u16, u16)>,
+    pub dport: Option<(u16, u16)>,
+    /// A selector this reading does not judge (uid range, tunnel id...): never taken to match.
     pub other: bool,
     pub action: RuleAction,
     pub table: u32,
@@ -79,6 +83,25 @@ fn net_word(n: &IpNet) -> String {
     }
 }
 
+/// ` ipproto tcp dport 80`, as `ip rule` prints a rule's flow selectors.
+fn flow_words(proto: u8, sport: Option<(u16, u16)>, dport: Option<(u16, u16)>) -> String {
+    let mut s = match proto {
+        0 => String::new(),
+        1 => " ipproto icmp".into(),
+        6 => " ipproto tcp".into(),
+        17 => " ipproto udp".into(),
+        p => format!(" ipproto {p}"),
+    };
+    for (word, range) in [("sport", sport), ("dport", dport)] {
+        match range {
+            Some((a, b)) if a == b => s += &format!(" {word} {a}"),
+            Some((a, b)) => s += &format!(" {word} {a}-{b}"),
+            None => {}
+        }
+    }
+    s
+}
+
 impl FibRule {
     /// The rule as `ip rule` prints it: `100: from 10.1.1.0/24 lookup 100`.
     pub(crate) fn text(&self) -> String {
@@ -102,6 +125,7 @@ impl FibRule {
         if let Some(o) = &self.oif {
             s += &format!(" oif {o}");
         }
+        s += &flow_words(self.ipproto, self.sport, self.dport);
         s += &match self.action {
             RuleAction::Lookup => format!(" lookup {}", table_name(self.table)),
             RuleAction::Goto => format!(" goto {}", self.goto.unwrap_or_default()),

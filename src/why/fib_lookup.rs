@@ -33,8 +33,20 @@ fn matches(r: &FibRule, q: &Lookup) -> bool {
         && r.iif.as_deref().is_none_or(|i| i == iif)
         && r.oif.is_none()
         && r.fwmark.is_none_or(|(m, k)| (q.mark ^ m) & k == 0)
-        && r.tos == 0;
+        && r.tos == 0
+        && (r.ipproto == 0 || r.ipproto == q.proto)
+        && port_in(r.sport, q.sport)
+        && port_in(r.dport, q.dport);
     hit != r.invert
+}
+
+/// A rule's port range holds the packet's port (a packet with no port matches no range).
+fn port_in(range: Option<(u16, u16)>, port: Option<u16>) -> bool {
+    match (range, port) {
+        (None, _) => true,
+        (Some((a, b)), Some(p)) => (a..=b).contains(&p),
+        (Some(_), None) => false,
+    }
 }
 
 /// The longest prefix of `table` that holds `dst`.

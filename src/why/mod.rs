@@ -70,6 +70,7 @@ pub(crate) mod refused;
 pub(crate) mod report;
 pub(crate) mod route_fix;
 pub mod route_get;
+pub(crate) mod route_mtu;
 pub(crate) mod rp_back;
 pub(crate) mod rule_match;
 pub(crate) mod segment;

@@ -12,6 +12,11 @@ pub struct Lookup {
     pub iif: Option<String>,
     /// The packet's mark (`ip route get … mark M`): policy rules with `fwmark` look at it.
     pub mark: u32,
+    /// The probe's IP protocol (0: not said) and ports: policy rules with `ipproto`,
+    /// `sport` or `dport` look at them (RTA_IP_PROTO, RTA_SPORT, RTA_DPORT).
+    pub proto: u8,
+    pub sport: Option<u16>,
+    pub dport: Option<u16>,
 }
 
 impl Lookup {
@@ -21,6 +26,24 @@ impl Lookup {
             src: None,
             iif: None,
             mark: 0,
+            proto: 0,
+            sport: None,
+            dport: None,
+        }
+    }
+
+    /// The same lookup for the probe's flow: TCP to (or, `back`, from) its port, else ICMP.
+    pub(crate) fn flow(self, port: Option<u16>, back: bool) -> Self {
+        let (proto, sport, dport) = match (port, back) {
+            (Some(p), false) => (6, None, Some(p)),
+            (Some(p), true) => (6, Some(p), None),
+            (None, _) => (1, None, None),
+        };
+        Lookup {
+            proto,
+            sport,
+            dport,
+            ..self
         }
     }
 }
@@ -64,6 +87,10 @@ pub struct RouteGet {
     pub kind: RouteKind,
     /// The table the route came from (RTM_F_LOOKUP_TABLE), where the kernel says.
     pub table: Option<u32>,
+    /// The MTU the route caps packets at (its `mtu` metric, or a learned path MTU).
+    pub mtu: Option<u32>,
+    /// The MTU is a path MTU the kernel learned (`cache expires … mtu`), not the route's.
+    pub learned: bool,
 }
 
 /// The kernel's refusal of a lookup: its errno and its words ("Network is unreachable").

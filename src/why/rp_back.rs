@@ -21,6 +21,9 @@ pub(crate) fn back_dev(
         src: Some(dst),
         iif: None,
         mark: 0,
+        proto: 0,
+        sport: None,
+        dport: None,
     };
     if let Some(dev) = decide(&k.fib(at), &q).route.and_then(|r| r.dev) {
         return Ok(dev);

@@ -30,6 +30,9 @@ pub(crate) fn sender_entry(k: &mut dyn Kernel, t: &Trail, what: &str) -> Option<
         src: in_dev.as_ref().map(|_| sender.src),
         iif: in_dev,
         mark: 0,
+        proto: 0,
+        sport: None,
+        dport: None,
     };
     let next = k.route_get(&sns, &q).ok()?.via.unwrap_or(sender.dst);
     let state = match k.arp_off(&sns, &sdev) {

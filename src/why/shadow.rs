@@ -56,7 +56,7 @@ pub(crate) fn note(
                 rt.text(),
                 main.text()
             ),
-            back_to_main(at, rule, main),
+            back_to_main(&fib, at, rule, main),
         ),
         None => return,
     };
@@ -71,7 +71,21 @@ pub(crate) fn note(
 
 /// A rule just before `rule` that sends main's prefix back to main: what `rule` is for stays
 /// (its other destinations); a default in main, or a rule with no room before it, is deleted.
-fn back_to_main(at: &Netns, rule: &super::fib::FibRule, main: &FibRoute) -> String {
+/// A wg-quick rule set (`not fwmark M lookup T`, T holding only a default route) gets back
+/// the rule wg-quick puts before it, which lets main's routes more specific than a default win.
+fn back_to_main(
+    fib: &super::fib::Fib,
+    at: &Netns,
+    rule: &super::fib::FibRule,
+    main: &FibRoute,
+) -> String {
+    if wg_quick(fib, rule) && main.dst.prefix_len() > 0 {
+        let p = rule.priority - 1;
+        return exec(
+            at,
+            &format!("ip rule add priority {p} lookup main suppress_prefixlength 0"),
+        );
+    }
     if main.dst.prefix_len() == 0 || rule.priority == 0 {
         return rule_del(at, rule);
     }
@@ -83,6 +97,16 @@ fn back_to_main(at: &Netns, rule: &super::fib::FibRule, main: &FibRoute) -> Stri
             dst_word(&main.dst)
         ),
     )
+}
+
+/// `not … fwmark M lookup T`, T's only route a default: the tunnel's catch-all, as wg-quick
+/// (and tools like it) sets it up.
+fn wg_quick(fib: &super::fib::Fib, rule: &super::fib::FibRule) -> bool {
+    let mut routes = fib.routes.iter().filter(|r| r.table == rule.table);
+    rule.invert
+        && rule.fwmark.is_some()
+        && rule.priority > 0
+        && routes.all(|r| r.dst.prefix_len() == 0)
 }
 
 /// The walk found the path broken after a noted shadow: the shadow is the fault, the later

@@ -276,6 +276,9 @@ fn policy_rules_are_walked_as_the_kernel_walks_them() {
         src: Some(ip(src)),
         iif: Some("left".into()),
         mark: 0,
+        proto: 0,
+        sport: None,
+        dport: None,
     };
     let d = fib_lookup::decide(&fib, &q("10.0.0.1"));
     assert_eq!(

@@ -93,8 +93,9 @@ fn walk_on(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
             delivered(k, &mut r, &cur, &in_dev, pkt_src, dst, &crossed);
             return r;
         }
-        r.hop(&cur, route_words(&route, &q, decided.as_ref().map(whence)));
-        super::shadow::note(k, &mut r, &cur, &q, decided.as_ref(), "packet");
+        if !taken(k, &mut r, &cur, (&route, &q), &decided, &in_dev) {
+            return r;
+        }
         let src_ip = *pkt_src.get_or_insert(route.src.unwrap_or(dst));
         if in_dev.is_none() {
             let Some(s) = hook_points::leave_source(k, &mut r, &cur, &route.dev, src_ip, dst)
@@ -150,6 +151,22 @@ fn walk_on(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
     r
 }
 
+/// The route taken, said as a hop: noted when another table than main chose it, and the
+/// MTU it caps packets at judged. `false` when the packet does not fit (said in `r`).
+fn taken(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    cur: &Netns,
+    (route, q): (&RouteGet, &Lookup),
+    decided: &Option<super::fib_lookup::Decided>,
+    in_dev: &Option<String>,
+) -> bool {
+    r.hop(cur, route_words(route, q, decided.as_ref().map(whence)));
+    super::shadow::note(k, r, cur, q, decided.as_ref(), "packet");
+    let chosen = decided.as_ref().and_then(|d| d.route.as_ref());
+    super::route_mtu::fits(k, r, cur, route, chosen, in_dev.is_some())
+}
+
 /// The route lookup at `cur`: at a router with the packet's inputs and the mark its PREROUTING
 /// gave it (a mark does not cross namespaces); at the source as OUTPUT leaves it (a MARK or
 /// DNAT there routes it again).
@@ -161,15 +178,17 @@ fn lookup_at(
     src: Option<IpAddr>,
     dst: IpAddr,
 ) -> Lookup {
+    let port = k.tcp_port(dst);
     match in_dev {
         None => hook_points::sent(k, r, cur, dst),
         Some(_) => Lookup {
-            dst,
             src,
             iif: in_dev.clone(),
             mark: k.mark_in(cur),
+            ..Lookup::to(dst)
         },
     }
+    .flow(port, false)
 }
 
 /// The destination is an address of `cur` (on `l`): its way in, then the reply's way back.

@@ -50,11 +50,11 @@ fn follow_back(
     let mut seen: Vec<(Netns, Lookup)> = vec![];
     for _ in 0..=CAP {
         let q = Lookup {
-            dst: to,
             src: Some(dst),
             iif: in_dev.clone(),
-            mark: 0,
-        };
+            ..Lookup::to(to)
+        }
+        .flow(k.tcp_port(dst), true);
         if let Some(i) = &in_dev {
             let s = super::nft_early::seen_at(k, &cur, i, (dst, to), false);
             if !super::nft_early::ingress(k, r, &cur, i, &s) {

@@ -34,6 +34,21 @@ pub fn diagnose_at(
     why_args: &str,
     ping_args: &str,
 ) -> String {
+    let ping = format!(
+        r#"ip netns exec {src} ping -c1 -W2 {ping_args} {dst} >/dev/null 2>&1 && echo "ping ok" || echo "ping fails""#
+    );
+    diagnose_then(lab, params, inject, (src, dst), why_args, &ping)
+}
+
+/// `diagnose_at`, proved by the bash `prove` instead of a ping (a TCP connect, say).
+pub fn diagnose_then(
+    lab: &str,
+    params: &str,
+    inject: &str,
+    (src, dst): (&str, &str),
+    why_args: &str,
+    prove: &str,
+) -> String {
     let script = format!(
         r#"cd "{dir}"
 "$NETSH" run tests/why/{lab}.rhai {params} >/dev/null 2>&1 || echo "build failed"
@@ -47,7 +62,7 @@ for round in 1 2 3; do
   {{ for n in $(ls /run/netns | grep -v '\.'); do if ls /run/netns | grep -q "^$n\."; then echo "let $n = host(\"$n\");"; else echo "let $n = ns(\"$n\");"; fi; done; echo "$fix;"; }} > /run/fix.rhai
   "$NETSH" run --lab fix$round /run/fix.rhai >/dev/null 2>/run/fix.err || {{ echo "fix failed"; cat /run/fix.err; }}
 done
-ip netns exec {src} ping -c1 -W2 {ping_args} {dst} >/dev/null 2>&1 && echo "ping ok" || echo "ping fails""#,
+{prove}"#,
         dir = env!("CARGO_MANIFEST_DIR")
     );
     let out = sandbox(&script);
