@@ -15,6 +15,15 @@ fn fixed_from(src: &str, dst: &str, hop: &str, cause: &str, fix: &str) -> String
     )
 }
 
+/// `fixed_from` with an `other way:` line after the fix.
+fn fixed_other(src: &str, dst: &str, hop: &str, cause: &str, fix: &str, other: &str) -> String {
+    fixed_from(src, dst, hop, cause, fix).replacen(
+        &format!("  fix: {fix}\n"),
+        &format!("  fix: {fix}\n  other way: {other}\n"),
+        1,
+    )
+}
+
 fn clear_from(src: &str, dst: &str) -> String {
     format!("why {src} → {dst}\n  probe: {dst} answers\nverdict: clear\nexit 0\nping ok\n")
 }
@@ -152,10 +161,15 @@ fn the_container_host_labs_stay_clear_when_healthy() {
 fn a_mark_that_policy_routes_to_a_dead_gateway_is_followed_and_the_table_mended() {
     let inject = "ip netns exec n1 iptables -t mangle -A PREROUTING -i cbr0 -p icmp -j MARK --set-mark 0x20; ip -n n1 rule add pref 100 fwmark 0x20 lookup 20; ip -n n1 route add default via 192.0.2.99 table 20";
     let got = run("kube_nodes", inject, "p1", "10.244.2.2");
-    let cause =
-        "no namespace here holds n1's gateway 192.0.2.99 (route `default via 192.0.2.99 dev ul`)";
+    // The table's route is dead; the rule that chose it is named too, and dropping it (or
+    // sending the destination to main first) is the other way.
+    let cause = "no namespace here holds n1's gateway 192.0.2.99 (route `default via 192.0.2.99 dev ul`): n1's policy rule `100: from all fwmark 0x20/0xffffffff lookup 20` sends the packet to 10.244.2.2 by table 20's route `default via 192.0.2.99 dev ul` instead of main's `10.244.2.0/24 via 192.0.2.12 dev ul`";
     let fix = r#"n1.exec("ip route replace default via 192.0.2.12 table 20")"#;
-    assert_eq!(got, fixed_from("p1", "10.244.2.2", "n1", cause, fix));
+    let other = r#"n1.exec("ip rule add priority 99 to 10.244.2.0/24 lookup main")"#;
+    assert_eq!(
+        got,
+        fixed_other("p1", "10.244.2.2", "n1", cause, fix, other)
+    );
 }
 
 #[test]
@@ -166,10 +180,13 @@ fn a_mark_set_in_output_at_the_sender_reroutes_it_and_the_table_is_mended() {
     let shown = format!("{inject}; \"$NETSH\" why p1 10.244.2.2 | grep -E 'marks|marked'");
     let got = run("kube_nodes", &shown, "p1", "10.244.2.2");
     let hops = "  [ok] p1: OUTPUT marks the echo request 0x20, so the kernel routes it again by that mark\n  [ok] p1: route to 10.244.2.2 via 10.244.1.99 dev eth0 (marked 0x20; table 20, by rule `100: from all fwmark 0x20/0xffffffff lookup 20`)\n";
-    let cause =
-        "no namespace here holds p1's gateway 10.244.1.99 (route `default via 10.244.1.99 dev eth0`)";
+    let cause = "no namespace here holds p1's gateway 10.244.1.99 (route `default via 10.244.1.99 dev eth0`): p1's policy rule `100: from all fwmark 0x20/0xffffffff lookup 20` sends the packet to 10.244.2.2 by table 20's route `default via 10.244.1.99 dev eth0` instead of main's `default via 10.244.1.1 dev eth0`";
     let fix = r#"p1.exec("ip route replace default via 10.244.1.1 table 20")"#;
-    let want = format!("{hops}{}", fixed_from("p1", "10.244.2.2", "p1", cause, fix));
+    let other = r#"p1.exec("ip rule del priority 100")"#;
+    let want = format!(
+        "{hops}{}",
+        fixed_other("p1", "10.244.2.2", "p1", cause, fix, other)
+    );
     assert_eq!(got, want);
 }
 

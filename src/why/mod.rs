@@ -55,6 +55,7 @@ pub(crate) mod nft_early;
 pub(crate) mod nft_foreign;
 pub(crate) mod nft_forward;
 pub(crate) mod nft_nat;
+pub(crate) mod nft_words;
 pub(crate) mod no_route;
 pub(crate) mod not_router;
 pub(crate) mod own_copy;

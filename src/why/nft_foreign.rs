@@ -109,7 +109,7 @@ fn nat_first(
     Some((
         format!(
             "{} may have rewritten it (its NAT rules are not understood): look there for a translation to an address nothing answers or a chain that rejects it",
-            super::nft_nat::head(ns, &c)
+            super::nft_words::head(ns, &c)
         ),
         None,
     ))

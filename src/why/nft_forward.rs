@@ -6,7 +6,7 @@
 
 use super::kernel::Kernel;
 use super::nft_early::{frame, what};
-use super::nft_nat::{chains_at, head};
+use super::nft_words::{chains_at, head};
 use super::report::Report;
 use super::words::call;
 use crate::firewall::nft::foreign::ForeignChain;
@@ -134,7 +134,7 @@ pub(crate) fn forwarded(
             NatKind::Snat => n.addr,
             _ => None,
         };
-        let by = super::nft_nat::rule_words(c, &n.by, path);
+        let by = super::nft_words::rule_words(c, &n.by, path);
         if let Some(to) = to {
             let kind = if n.kind == NatKind::Snat {
                 "SNAT"
