@@ -21,7 +21,10 @@ fn trail(path: &[Step]) -> String {
         .iter()
         .map(|s| {
             let el = match &s.element {
-                Some((set, key, data)) => format!(" (map `{set}` element `{key}{data}`)"),
+                Some((set, key, data)) => {
+                    let what = if data.is_empty() { "set" } else { "map" };
+                    format!(" ({what} `{set}` element `{key}{data}`)")
+                }
                 None => String::new(),
             };
             format!("`{}` rule handle {}{el}", s.chain, s.handle)
@@ -57,7 +60,8 @@ pub(crate) fn dropped(
     );
     let pkt = what(&s);
     let (verb, how) = match path.last() {
-        None => ("drops".to_string(), "by its policy".to_string()),
+        // A policy drop is named, with its accept fix, where the packet is seen to vanish.
+        None => return false,
         Some(last) => {
             let v = if rejects(c, last) { "rejects" } else { "drops" };
             (v.to_string(), format!("by {}", trail(path)))

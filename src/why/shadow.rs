@@ -121,7 +121,14 @@ pub(crate) fn settle(r: &mut Report) {
     }
     // The table's own route is dead (its gateway held by nobody): that route is the fault the
     // rule's table was meant to carry, mended in the table; dropping the rule is the other way.
-    if r.hops[b].at == s.at && r.hops[b].text.starts_with("no namespace here holds") {
+    // rp_filter on an asymmetric path is a cause of its own, with its own fix.
+    if r.hops[b].text.contains("reverse-path filter") {
+        return;
+    }
+    if r.hops[b].at == s.at
+        && r.hops[b].text.starts_with("no namespace here holds")
+        && !s.cause.starts_with("a unicast route")
+    {
         let rule = s.cause.trim_end_matches(", and it is lost that way");
         let cause = format!("{}: {rule}", r.hops[b].text);
         r.hops[b].text = cause.clone();

@@ -361,10 +361,10 @@ type Element = (String, String, String);
 
 /// (`no-endpoint-services`, `10.96.0.10`, ` : goto reject-chain`).
 fn element_words(set: &str, s: &Set, el: &Elem) -> Element {
-    let key = match el.key.len() {
-        4 if s.key_len == 4 => {
-            Ipv4Addr::from(<[u8; 4]>::try_from(el.key.as_slice()).unwrap_or_default()).to_string()
-        }
+    let v4 = |b: &[u8]| <[u8; 4]>::try_from(b).ok().map(u32::from_be_bytes);
+    let key = match (v4(&el.key), el.end.as_deref().and_then(v4)) {
+        (Some(a), Some(z)) if s.key_len == 4 && z > a => range_words(a, z),
+        (Some(a), _) if s.key_len == 4 => Ipv4Addr::from(a).to_string(),
         _ => el.key.iter().map(|b| format!("{b:02x}")).collect(),
     };
     let data = match &el.data {
@@ -382,6 +382,16 @@ fn element_words(set: &str, s: &Set, el: &Elem) -> Element {
         _ => String::new(),
     };
     (set.to_string(), key, data)
+}
+
+/// An interval set's element as nft writes it: `203.0.113.0/25`, else `A-B`.
+fn range_words(a: u32, z: u32) -> String {
+    let size = u64::from(z - a) + 1;
+    if size.is_power_of_two() && u64::from(a) % size == 0 {
+        format!("{}/{}", Ipv4Addr::from(a), 32 - size.trailing_zeros())
+    } else {
+        format!("{}-{}", Ipv4Addr::from(a), Ipv4Addr::from(z))
+    }
 }
 
 /// A `meta mark & M == V` test in nft's words (what a `return` tested), else `its matches`;
@@ -442,4 +452,20 @@ fn nat_of(e: &Expr, regs: &Regs, f: &Frame, by: &Step) -> Option<Nat> {
         port,
         by: by.clone(),
     })
+}
+
+#[cfg(test)]
+mod range_tests {
+    #[test]
+    fn interval_elements_in_nfts_words() {
+        let ip = |s: &str| u32::from(s.parse::<std::net::Ipv4Addr>().unwrap());
+        assert_eq!(
+            super::range_words(ip("203.0.113.0"), ip("203.0.113.127")),
+            "203.0.113.0/25"
+        );
+        assert_eq!(
+            super::range_words(ip("10.0.0.5"), ip("10.0.0.9")),
+            "10.0.0.5-10.0.0.9"
+        );
+    }
 }
