@@ -102,18 +102,7 @@ pub(crate) async fn state(
     dev: &str,
     ip: IpAddr,
 ) -> Result<Option<&'static str>, rtnetlink::Error> {
-    let link = handle.link().get().match_name(dev.to_string()).execute();
-    let Some(index) = link.map_ok(|l| l.header.index).try_next().await? else {
-        return Ok(None);
-    };
-    let family = match ip {
-        IpAddr::V4(_) => AddressFamily::Inet,
-        IpAddr::V6(_) => AddressFamily::Inet6,
-    };
-    let found = dump(handle, family)
-        .await?
-        .into_iter()
-        .find(|m| m.header.ifindex == index && dst(m) == Some(ip));
+    let found = entry(handle, dev, ip).await?;
     Ok(found.and_then(|m| state_word(m.header.state.into())))
 }
 
@@ -124,6 +113,22 @@ pub(crate) async fn lladdr(
     dev: &str,
     ip: IpAddr,
 ) -> Result<Option<(Option<&'static str>, Option<String>)>, rtnetlink::Error> {
+    let found = entry(handle, dev, ip).await?;
+    Ok(found.map(|m| {
+        let mac = m.attributes.iter().find_map(|a| match a {
+            NeighbourAttribute::LinkLayerAddress(b) => Some(mac_text(b)),
+            _ => None,
+        });
+        (state_word(m.header.state.into()), mac)
+    }))
+}
+
+/// The neighbour entry for `ip` on the link `dev`; `None` without one (or without the link).
+async fn entry(
+    handle: &Handle,
+    dev: &str,
+    ip: IpAddr,
+) -> Result<Option<NeighbourMessage>, rtnetlink::Error> {
     let link = handle.link().get().match_name(dev.to_string()).execute();
     let Some(index) = link.map_ok(|l| l.header.index).try_next().await? else {
         return Ok(None);
@@ -136,13 +141,7 @@ pub(crate) async fn lladdr(
         .await?
         .into_iter()
         .find(|m| m.header.ifindex == index && dst(m) == Some(ip));
-    Ok(found.map(|m| {
-        let mac = m.attributes.iter().find_map(|a| match a {
-            NeighbourAttribute::LinkLayerAddress(b) => Some(mac_text(b)),
-            _ => None,
-        });
-        (state_word(m.header.state.into()), mac)
-    }))
+    Ok(found)
 }
 
 /// The first of an NUD state's bits, in the order `ip neigh` prints them; `None` for an entry
