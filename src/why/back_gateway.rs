@@ -44,4 +44,5 @@ pub(crate) fn unheld(
         ),
         None => r.block(cur, what, fix),
     }
+    r.break_kind = Some(super::break_kind::BreakKind::DeadGateway);
 }

@@ -88,6 +88,9 @@ pub(crate) fn sent(k: &mut dyn Kernel, r: &mut Report, ns: &Netns, dst: IpAddr) 
     };
     r.hops
         .extend(quiet.hops.into_iter().filter(|h| h.text.contains("DNAT")));
+    // Said before the walk goes on: a DNAT further along sets them again.
+    r.dnat_to = quiet.dnat_to;
+    r.dnat_by = quiet.dnat_by;
     if mark != 0 {
         r.hop(
             ns,

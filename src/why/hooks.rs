@@ -227,6 +227,7 @@ pub(crate) fn cross(
             );
             p.dst = d;
             p.dst_local = false;
+            r.dnat_to = Some(d);
         } else if o.by.is_some() && *table != "nat" && !(*table == "filter" && *chain == "FORWARD")
         {
             r.hop(ns, format!("{name} accepts {} ({})", what(&p), by(&o)));

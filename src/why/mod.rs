@@ -6,6 +6,7 @@ pub(crate) mod arp;
 pub(crate) mod back_gateway;
 pub(crate) mod back_link;
 pub(crate) mod back_loop;
+pub(crate) mod break_kind;
 pub(crate) mod bridge_family;
 pub(crate) mod bridge_path;
 pub(crate) mod bridged_back;

@@ -87,6 +87,7 @@ pub(crate) fn on_arrival(
         ns,
         format!("nftables DNAT: destination {dst} becomes {d}{port} ({by})"),
     );
+    r.dnat_to = Some(d);
     Some(d)
 }
 

@@ -37,7 +37,7 @@ pub(crate) fn closed(k: &mut dyn Kernel, r: &mut Report, dst: IpAddr, port: u16,
     if *c != Connect::Refused || !r.clear() {
         return;
     }
-    let to = last_dnat(r).unwrap_or(dst);
+    let to = r.dnat_to.unwrap_or(dst);
     let served = k.tcp_port(to).unwrap_or(port);
     let owner = super::owner::owner(k, to).map(|(ns, _)| ns);
     let at = owner.as_ref().map(|n| n.to_string());
@@ -90,14 +90,4 @@ pub(crate) fn reset_by_rule(r: &Report, c: &Connect) -> bool {
         && r.broken
             .as_deref()
             .is_some_and(|b| b.contains("tcp-reset") || b.contains("tcp reset"))
-}
-
-/// The address the last DNAT hop sent the packet on to.
-fn last_dnat(r: &Report) -> Option<IpAddr> {
-    r.hops.iter().rev().find_map(|h| {
-        let (_, after) = h.text.split_once(" DNAT: destination ")?;
-        let (_, to) = after.split_once(" becomes ")?;
-        let to = to.split([' ', ':']).next()?;
-        to.parse().ok()
-    })
 }

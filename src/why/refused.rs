@@ -183,6 +183,7 @@ pub(crate) fn reverse_path(
         format!("{at} drops the {what} from {src} arriving on {iif}: rp_filter is {mode} and {back} (reverse-path filter)"),
         Some(call(at, "sysctl(\"net.ipv4.conf.all.rp_filter\", 2)")),
     );
+    r.break_kind = Some(super::break_kind::BreakKind::RpFilter);
 }
 
 /// A packet refused as it arrives on a link whose own `forwarding` is 0 (the `all` switch on):

@@ -52,6 +52,10 @@ pub(crate) struct Report {
     /// RST from a port nothing listens on is blamed on.
     #[serde(skip)]
     pub(crate) dnat_by: Option<(crate::sys::Netns, super::traverse::At, u16, u16)>,
+    /// Where the last DNAT on the way (iptables or nftables) sent the packet on to: where a
+    /// TCP probe's RST came from.
+    #[serde(skip)]
+    pub(crate) dnat_to: Option<std::net::IpAddr>,
     /// The break is on the reply's way back: evidence of a request that got through and a
     /// reply that never came agrees with it.
     #[serde(skip)]
@@ -72,6 +76,9 @@ pub(crate) struct Report {
     /// if the path dies after it (src/why/shadow.rs).
     #[serde(skip)]
     pub(crate) shadow: Option<super::shadow_note::Shadow>,
+    /// The kind of the break, where a later step needs it (src/why/break_kind.rs).
+    #[serde(skip)]
+    pub(crate) break_kind: Option<super::break_kind::BreakKind>,
     /// A native masquerade passed over on the way (a mark test that fails): the cause, and
     /// its fix, for a reply that does not come back.
     #[serde(skip)]
@@ -120,6 +127,7 @@ impl Report {
         self.fix = fix;
         self.other_way = None;
         self.mtu_raise.clear();
+        self.break_kind = None;
     }
 
     /// A step not judged: shown as `[?]`, left to the probe (and the rule counters) to settle.

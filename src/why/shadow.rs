@@ -3,6 +3,7 @@
 //! route would. Healthy policy routing does that on purpose, so the walk only notes it; when
 //! the path it chose dies further on, the route and its rule are the fault, not what follows.
 
+use super::break_kind::BreakKind;
 use super::fib::{FibRoute, TABLE_LOCAL, TABLE_MAIN};
 use super::fib_lookup::{longest, Decided};
 use super::kernel::Kernel;
@@ -64,6 +65,7 @@ pub(crate) fn note(
     r.shadow = Some(Shadow {
         at: at.to_string(),
         hop,
+        local: rt.table == TABLE_LOCAL,
         cause,
         fix,
     });
@@ -122,13 +124,10 @@ pub(crate) fn settle(r: &mut Report) {
     // The table's own route is dead (its gateway held by nobody): that route is the fault the
     // rule's table was meant to carry, mended in the table; dropping the rule is the other way.
     // rp_filter on an asymmetric path is a cause of its own, with its own fix.
-    if r.hops[b].text.contains("reverse-path filter") {
+    if r.break_kind == Some(BreakKind::RpFilter) {
         return;
     }
-    if r.hops[b].at == s.at
-        && r.hops[b].text.starts_with("no namespace here holds")
-        && !s.cause.starts_with("a unicast route")
-    {
+    if r.hops[b].at == s.at && r.break_kind == Some(BreakKind::DeadGateway) && !s.local {
         let rule = s.cause.trim_end_matches(", and it is lost that way");
         let cause = format!("{}: {rule}", r.hops[b].text);
         r.hops[b].text = cause.clone();

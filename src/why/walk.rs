@@ -426,4 +426,5 @@ fn unheld(
         ),
         None => r.block(cur, what, fix),
     }
+    r.break_kind = Some(super::break_kind::BreakKind::DeadGateway);
 }
