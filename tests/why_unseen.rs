@@ -449,3 +449,51 @@ fn two_isolated_ports_of_a_bridge_are_named_and_one_is_let_out() {
     );
     assert_eq!(got, clear("10.30.1.11"));
 }
+
+/// A kube-proxy endpoint chain whose DNAT still points at the pod's old address: the rule is
+/// pointed at the pod that is there (its own chain names it as a source), not skipped.
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_stale_endpoint_dnat_is_pointed_at_the_pod_that_is_there() {
+    let inject = "ip -n n1 route add default via 192.0.2.100; ip netns exec n1 iptables -t nat -R KUBE-SEP-Q1 2 -p icmp -j DNAT --to-destination 10.244.2.9";
+    let got = support::why_lab::diagnose_at("kube_nodes", "", inject, ("n1", "10.96.0.10"), "", "");
+    let cause = "n1's nat OUTPUT chain sends the echo request for 10.96.0.10 to 10.244.2.9, which no namespace here holds (rule `-t nat -A KUBE-SEP-Q1 -p icmp -j DNAT --to-destination 10.244.2.9`, reached by `-t nat -A OUTPUT -m comment --comment \"netsh:kube_nodes\" -j KUBE-SERVICES` then `-t nat -A KUBE-SERVICES -d 10.96.0.10/32 -p icmp -m comment --comment \"netsh:kube_nodes\" -j KUBE-SVC-DNS` then `-t nat -A KUBE-SVC-DNS -m comment --comment \"netsh:kube_nodes\" -j KUBE-SEP-Q1`)";
+    let fix = r#"n1.exec("iptables -t nat -R KUBE-SEP-Q1 2 -p icmp -j DNAT --to-destination 10.244.2.2")"#;
+    assert_eq!(
+        got,
+        from("n1", &blocked("10.96.0.10", "n1", cause, fix)) + &from("n1", &clear("10.96.0.10"))
+    );
+}
+
+/// A pod on the far node that lost its address: given back there, across the route to it.
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_dnat_target_that_lost_its_address_behind_another_node_gets_it_back() {
+    let got = support::why_lab::diagnose_at(
+        "kube_nodes",
+        "",
+        "ip -n q1 addr flush dev eth0",
+        ("ext", "10.96.0.10"),
+        "",
+        "",
+    );
+    let cause = "n1's nat PREROUTING chain sends the echo request for 10.96.0.10 to 10.244.2.2, which no namespace here holds (rule `-t nat -A KUBE-SEP-Q1 -p icmp -m comment --comment \"netsh:kube_nodes\" -j DNAT --to-destination 10.244.2.2`, reached by `-t nat -A PREROUTING -m comment --comment \"netsh:kube_nodes\" -j KUBE-SERVICES` then `-t nat -A KUBE-SERVICES -d 10.96.0.10/32 -p icmp -m comment --comment \"netsh:kube_nodes\" -j KUBE-SVC-DNS` then `-t nat -A KUBE-SVC-DNS -m comment --comment \"netsh:kube_nodes\" -j KUBE-SEP-Q1`)";
+    let first = blocked(
+        "10.96.0.10",
+        "n1",
+        cause,
+        r#"q1.link("eth0").addr("10.244.2.2/24")"#,
+    );
+    // The flush took q1's routes with it: the second round gives the way back.
+    let back = "q1 has no route back to 192.0.2.11 (Network is unreachable)";
+    let second = format!("why ns1 → 10.96.0.10\n  [BROKEN] q1: {back}\n  fix: q1.route(\"192.0.2.0/24\", \"10.244.2.1\")\n  other way: n2.masquerade(#{{ src: \"192.0.2.0/24\", out: \"!ul\" }})\n  probe: no reply from 10.96.0.10\nverdict: blocked — {back}\nexit 1\n");
+    assert_eq!(
+        got,
+        from("ext", &first) + &from("ext", &second) + &from("ext", &clear("10.96.0.10"))
+    );
+}
+
+/// A healthy report, or a blocked one, as seen from `src` instead of ns1.
+fn from(src: &str, report: &str) -> String {
+    report.replacen("why ns1 →", &format!("why {src} →"), 1)
+}

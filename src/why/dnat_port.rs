@@ -27,7 +27,7 @@ pub(crate) fn wrong(
         [one] => Some(*one),
         _ => None,
     };
-    let fix = right.and_then(|p| replaced(k, &ns, &rule, to, p));
+    let fix = right.and_then(|p| replaced(k, &ns, &rule, &format!("{to}:{p}")));
     r.block(
         &ns,
         format!(
@@ -46,19 +46,18 @@ pub(crate) fn list(ports: &[u16]) -> String {
     v.join(", ")
 }
 
-/// The rule replaced in place (`iptables -R CHAIN N`) with `--to-destination TO:PORT`.
-fn replaced(
+/// The rule replaced in place (`iptables -R CHAIN N`) with `--to-destination TO`.
+pub(crate) fn replaced(
     k: &mut dyn Kernel,
     ns: &crate::sys::Netns,
     rule: &super::traverse::At,
-    to: IpAddr,
-    port: u16,
+    to: &str,
 ) -> Option<String> {
     let ch = k.chain(ns, &rule.table, &rule.chain)?;
     let n = ch.rules.iter().position(|s| *s == rule.spec)? + 1;
     let mut w: Vec<String> = rule.spec.split_whitespace().map(String::from).collect();
     let i = w.iter().position(|x| x == "--to-destination")?;
-    *w.get_mut(i + 1)? = format!("{to}:{port}");
+    *w.get_mut(i + 1)? = to.to_string();
     let t = match rule.table.as_str() {
         "filter" => String::new(),
         t => format!("-t {t} "),

@@ -205,10 +205,14 @@ pub(crate) fn cross(
                         p.dst,
                         by(&o)
                     ),
-                    // The target's lost address back where its holder can be told; else the
-                    // rule itself is wrong, and this flow is let by it untranslated.
-                    super::dnat_target::give_back(k, ns, d)
-                        .or_else(|| Some(accept_first(ns, table, chain, &p))),
+                    // The target's lost address back, or the rule pointed at the endpoint that
+                    // is there; else, where the packet's own destination is a host of its own,
+                    // the rule diverts it: this flow is let by it untranslated.
+                    match super::owner::owner(k, p.dst).filter(|(n, _)| n != ns) {
+                        Some(_) => super::dnat_target::give_back(k, ns, d)
+                            .or_else(|| Some(accept_first(ns, table, chain, &p))),
+                        None => super::dnat_target::fix(k, ns, o.by.as_ref(), d),
+                    },
                 );
                 return None;
             }

@@ -84,6 +84,9 @@ struct Follow<'a> {
     reply: bool,
     visited: HashSet<(Netns, String, bool)>,
     seen: Vec<Sighting>,
+    /// A stack sent it back out of the link it came in by: from there on, a namespace off
+    /// the analysed path may be where its route leads, not where a bridge strayed.
+    routed_back: bool,
 }
 
 /// The trail of the request (`reply` false, from `start`: the probe's source) or of the
@@ -102,6 +105,7 @@ pub(crate) fn follow(
         reply,
         visited: HashSet::new(),
         seen: vec![],
+        routed_back: false,
     };
     let mut pos = Pos::At(start.clone(), None);
     let mut end = End::Unclear;
@@ -174,13 +178,27 @@ impl Follow<'_> {
                 return Err(End::Arrived { ns, dev: i.clone() });
             }
         }
-        let outs: Vec<Sighting> = self
+        // Sent back out the link it came in by only when by no other, and rewritten: a node
+        // that forwards a DNATed packet to the next node on the same underlay. Unrewritten, it
+        // is a loop's turn (the walk names the loop).
+        let mut outs: Vec<Sighting> = self
             .all
             .iter()
             .filter(|s| s.reply == self.reply && s.out && s.ns == ns && self.fresh(s))
-            .filter(|s| Some(&s.dev) != in_dev.as_ref())
             .cloned()
             .collect();
+        let arrived = in_dev
+            .as_ref()
+            .and_then(|i| self.get(&ns, i, false).cloned());
+        let back = outs
+            .iter()
+            .find(|s| {
+                arrived
+                    .as_ref()
+                    .is_some_and(|a| a.dev == s.dev && (a.src, a.dst) != (s.src, s.dst))
+            })
+            .cloned();
+        outs.retain(|s| Some(&s.dev) != in_dev.as_ref());
         // Sent through a bridge, the frame shows on the bridge and then on its port.
         let mut pick = None;
         for s in &outs {
@@ -189,7 +207,9 @@ impl Follow<'_> {
                 break;
             }
         }
-        let Some(o) = pick.or_else(|| outs.first().cloned()) else {
+        let ahead = pick.or_else(|| outs.first().cloned());
+        self.routed_back |= ahead.is_none() && back.is_some();
+        let Some(o) = ahead.or(back) else {
             return Err(match in_dev {
                 None => End::NotSent { ns },
                 Some(dev) => {
@@ -218,7 +238,7 @@ impl Follow<'_> {
                     // Out of a bridge port toward a namespace off the path: the bridge chose it.
                     let out = self.get(&ns, &dev, true).cloned();
                     return Err(match (l.master, out) {
-                        (Some(_), Some(s)) => End::Astray {
+                        (Some(_), Some(s)) if !self.routed_back => End::Astray {
                             ns,
                             dev,
                             to: (pns, p.name),
