@@ -278,3 +278,29 @@ fn a_late_rule_whose_table_is_not_needed_stays_clear() {
     let inject = "ip -n r route add 10.0.2.0/24 via 10.0.1.2 table 100; ip -n r rule add from 10.0.0.0/24 lookup 100 pref 40000";
     assert_eq!(diagnose("pbr", "", inject, D_PBR, "", ""), clear(D_PBR));
 }
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_tables_rule_after_mains_unreachable_route_is_named_and_moved() {
+    let inject = format!("{TO_TABLE_100}; ip -n r route add unreachable 10.0.2.0/24; ip -n r rule add from 10.0.0.0/24 lookup 100 pref 40000");
+    let got = diagnose("pbr", "", &inject, D_PBR, "", "");
+    let cause = "r's route `10.0.2.0/24 via 10.0.1.2 dev right` is in table 100, whose rule `40000: from 10.0.0.0/24 lookup 100` comes after main (32766): main's `unreachable 10.0.2.0/24` answers first and refuses the packet (No route to host)";
+    let fix = r#"r.exec("ip rule del pref 40000"); r.exec("ip rule add from 10.0.0.0/24 lookup 100 pref 32765")"#;
+    assert_eq!(
+        got,
+        support::why_lab::blocked(D_PBR, "r", cause, fix) + &clear(D_PBR)
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_tables_rule_after_an_earlier_rule_that_took_the_packet_is_moved_below_it() {
+    let inject = format!("{TO_TABLE_100}; ip -n r route add default via 100.64.0.1 table 200; ip -n r rule add from 10.0.0.0/24 lookup 200 pref 100; ip -n r rule add from 10.0.0.0/24 lookup 100 pref 40000");
+    let got = diagnose("pbr", "", &inject, D_PBR, "", "");
+    let cause = "r's route `10.0.2.0/24 via 10.0.1.2 dev right` is in table 100, whose rule `40000: from 10.0.0.0/24 lookup 100` comes after rule `100: from 10.0.0.0/24 lookup 200`: table 200's `default via 100.64.0.1 dev wan` answers first and sends the packet to isp, which does not forward";
+    let fix = r#"r.exec("ip rule del pref 40000"); r.exec("ip rule add from 10.0.0.0/24 lookup 100 pref 99")"#;
+    assert_eq!(
+        got,
+        support::why_lab::blocked(D_PBR, "r", cause, fix) + &clear(D_PBR)
+    );
+}

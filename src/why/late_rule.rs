@@ -33,7 +33,8 @@ pub(crate) fn find(k: &mut dyn Kernel, at: &Netns, q: &Lookup, gw: IpAddr) -> Op
     let mut rules: Vec<&FibRule> = fib.rules.iter().collect();
     rules.sort_by_key(|r| r.priority);
     let (rule, route) = rules.into_iter().find_map(|r| {
-        let later = r.priority > first.priority && r.table != first.table;
+        // main's own rule after an earlier one: that earlier rule is the fault, said as such.
+        let later = r.priority > first.priority && r.table != first.table && !r.stock();
         if !later || r.action != RuleAction::Lookup || !matches(r, q) {
             return None;
         }
@@ -95,10 +96,11 @@ pub(crate) fn block(r: &mut Report, at: &Netns, late: &Late, then: &str) {
         late.rule.text()
     );
     r.block(at, cause, Some(moved(at, late)));
-    // A route of main's own prefix cannot be added beside it: no other way then.
-    if let Some(gw) = late.route.via {
-        let same = late.answer.as_ref().filter(|a| a.table == TABLE_MAIN);
-        if same.is_none_or(|a| a.dst.prefix_len() < late.route.dst.prefix_len()) {
+    // The route in main works only where main answered, by a shorter prefix (one of the
+    // same prefix cannot be added beside it).
+    let main = late.answer.as_ref().filter(|a| a.table == TABLE_MAIN);
+    if let (Some(gw), Some(a)) = (late.route.via, main) {
+        if a.dst.prefix_len() < late.route.dst.prefix_len() {
             r.other_way = Some(route_add(at, &late.route.dst, gw));
         }
     }
