@@ -137,3 +137,170 @@ fn healthy_labs_stay_clear() {
         clear("10.2.0.3")
     );
 }
+
+// A netdev egress chain (round q, q06): the chain lab, ns1 — r1 — r2 — r3 — d (10.0.3.2).
+// The hook runs as the frame is queued to the device, after POSTROUTING.
+
+const D3: &str = "10.0.3.2";
+const EG_CHAIN: &str = r#"ip netns exec r1 nft add table netdev eg; ip netns exec r1 nft add chain netdev eg out '{ type filter hook egress device "right" priority 0; policy accept; }'"#;
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping, nftables"]
+fn a_netdev_egress_rule_dropping_the_request_is_named_and_deleted() {
+    fixed(
+        "chain",
+        "-p n=3",
+        &format!("{EG_CHAIN}; ip netns exec r1 nft add rule netdev eg out ip protocol icmp drop"),
+        D3,
+        "r1",
+        "r1's nftables chain `netdev eg out` (hook egress on right, priority 0) drops the echo request from 10.0.0.1 to 10.0.3.2 leaving by right (rule handle 2)",
+        r#"r1.exec("nft delete rule netdev eg out handle 2")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping, nftables"]
+fn a_netdev_egress_rule_dropping_the_reply_on_its_way_back_is_named() {
+    fixed(
+        "chain",
+        "-p n=3",
+        r#"ip netns exec r2 nft add table netdev eg; ip netns exec r2 nft add chain netdev eg back '{ type filter hook egress device "left" priority 0; }'; ip netns exec r2 nft add rule netdev eg back icmp type echo-reply drop"#,
+        D3,
+        "r2",
+        "r2's nftables chain `netdev eg back` (hook egress on left, priority 0) drops the echo reply from 10.0.3.2 to 10.0.0.1 leaving by left (rule handle 2)",
+        r#"r2.exec("nft delete rule netdev eg back handle 2")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping, nftables"]
+fn a_netdev_egress_drop_policy_is_named_and_opened() {
+    fixed(
+        "chain",
+        "-p n=3",
+        &EG_CHAIN.replace("policy accept", "policy drop"),
+        D3,
+        "r1",
+        "r1's nftables chain `netdev eg out` (hook egress on right, priority 0) drops the echo request from 10.0.0.1 to 10.0.3.2 leaving by right (policy drop)",
+        r#"r1.exec("nft insert rule netdev eg out ether type arp accept"); r1.exec("nft insert rule netdev eg out ip saddr 10.0.0.1 ip daddr 10.0.3.2 accept"); r1.exec("nft insert rule netdev eg out ip saddr 10.0.3.2 ip daddr 10.0.0.1 accept")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping, nftables"]
+fn a_netdev_egress_rule_not_understood_is_a_question_then_named_by_the_evidence() {
+    let got = diagnose(
+        "chain",
+        "-p n=3",
+        &format!("{EG_CHAIN}; ip netns exec r1 nft add rule netdev eg out ip saddr '{{ 10.0.0.1, 10.9.9.9 }}' drop"),
+        D3,
+        "",
+        "",
+    );
+    let chain = "r1's nftables chain `netdev eg out` (hook egress on right, priority 0)";
+    let cause = format!("the request arrived in r1 on left but never left on right: {chain} may drop it on right (rule handle 3)");
+    let want = format!(
+        "why ns1 → {D3}\n  [?] r1: {chain} may drop the echo request from 10.0.0.1 to 10.0.3.2 leaving by right (rule handle 3: not understood, may match)\n  [BROKEN] r1: {cause}\n  fix: r1.exec(\"nft delete rule netdev eg out handle 3\")\n  probe: no reply from {D3}\nverdict: blocked — {cause}\nexit 1\n"
+    ) + &clear(D3);
+    assert_eq!(got, want);
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping, nftables"]
+fn a_netdev_egress_chain_that_accepts_stays_clear() {
+    let inject = format!(
+        "{EG_CHAIN}; ip netns exec r1 nft add rule netdev eg out ip daddr 10.9.9.9 drop; ip netns exec r1 nft add rule netdev eg out icmp type echo-request accept"
+    );
+    assert_eq!(diagnose("chain", "-p n=3", &inject, D3, "", ""), clear(D3));
+}
+
+// A route in a table whose rule comes after main (round q, q09): the pbr lab, ns1 — r (its
+// default to isp, which does not forward) — r2 — d (10.0.2.2).
+
+const D_PBR: &str = "10.0.2.2";
+const TO_TABLE_100: &str = "ip -n r route del 10.0.2.0/24 via 10.0.1.2; ip -n r route add 10.0.2.0/24 via 10.0.1.2 table 100";
+
+/// The pbr lab with the route moved to table 100 and its rule `rule` added: the late rule
+/// named (`words`: its text), moved before main, the route in main the other way.
+fn late_rule(rule: &str, words: &str, moved: &str) {
+    let got = diagnose(
+        "pbr",
+        "",
+        &format!("{TO_TABLE_100}; ip -n r rule add {rule}"),
+        D_PBR,
+        "",
+        "",
+    );
+    let pref = words.split(':').next().unwrap_or_default();
+    let cause = format!("r's route `10.0.2.0/24 via 10.0.1.2 dev right` is in table 100, whose rule `{words}` comes after main (32766): main's `default via 100.64.0.1 dev wan` answers first and sends the packet to isp, which does not forward");
+    let fix =
+        format!(r#"r.exec("ip rule del pref {pref}"); r.exec("ip rule add {moved} pref 32765")"#);
+    let want = support::why_lab::blocked(D_PBR, "r", &cause, &fix).replace(
+        "  probe:",
+        "  other way: r.route(\"10.0.2.0/24\", \"10.0.1.2\")\n  probe:",
+    ) + &clear(D_PBR);
+    assert_eq!(got, want);
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_tables_rule_after_main_is_named_and_moved_before_it() {
+    late_rule(
+        "from 10.0.0.0/24 lookup 100 pref 40000",
+        "40000: from 10.0.0.0/24 lookup 100",
+        "from 10.0.0.0/24 lookup 100",
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_tables_rule_after_default_is_named_and_moved_before_main() {
+    late_rule(
+        "from 10.0.0.0/24 lookup 100 pref 32800",
+        "32800: from 10.0.0.0/24 lookup 100",
+        "from 10.0.0.0/24 lookup 100",
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_tables_rule_by_iif_after_main_is_named_and_moved_before_it() {
+    late_rule(
+        "iif left lookup 100 pref 40000",
+        "40000: from all iif left lookup 100",
+        "from all iif left lookup 100",
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_late_rule_whose_table_is_not_needed_stays_clear() {
+    let inject = "ip -n r route add 10.0.2.0/24 via 10.0.1.2 table 100; ip -n r rule add from 10.0.0.0/24 lookup 100 pref 40000";
+    assert_eq!(diagnose("pbr", "", inject, D_PBR, "", ""), clear(D_PBR));
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_tables_rule_after_mains_unreachable_route_is_named_and_moved() {
+    let inject = format!("{TO_TABLE_100}; ip -n r route add unreachable 10.0.2.0/24; ip -n r rule add from 10.0.0.0/24 lookup 100 pref 40000");
+    let got = diagnose("pbr", "", &inject, D_PBR, "", "");
+    let cause = "r's route `10.0.2.0/24 via 10.0.1.2 dev right` is in table 100, whose rule `40000: from 10.0.0.0/24 lookup 100` comes after main (32766): main's `unreachable 10.0.2.0/24` answers first and refuses the packet (No route to host)";
+    let fix = r#"r.exec("ip rule del pref 40000"); r.exec("ip rule add from 10.0.0.0/24 lookup 100 pref 32765")"#;
+    assert_eq!(
+        got,
+        support::why_lab::blocked(D_PBR, "r", cause, fix) + &clear(D_PBR)
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_tables_rule_after_an_earlier_rule_that_took_the_packet_is_moved_below_it() {
+    let inject = format!("{TO_TABLE_100}; ip -n r route add default via 100.64.0.1 table 200; ip -n r rule add from 10.0.0.0/24 lookup 200 pref 100; ip -n r rule add from 10.0.0.0/24 lookup 100 pref 40000");
+    let got = diagnose("pbr", "", &inject, D_PBR, "", "");
+    let cause = "r's route `10.0.2.0/24 via 10.0.1.2 dev right` is in table 100, whose rule `40000: from 10.0.0.0/24 lookup 100` comes after rule `100: from 10.0.0.0/24 lookup 200`: table 200's `default via 100.64.0.1 dev wan` answers first and sends the packet to isp, which does not forward";
+    let fix = r#"r.exec("ip rule del pref 40000"); r.exec("ip rule add from 10.0.0.0/24 lookup 100 pref 99")"#;
+    assert_eq!(
+        got,
+        support::why_lab::blocked(D_PBR, "r", cause, fix) + &clear(D_PBR)
+    );
+}

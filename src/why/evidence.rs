@@ -328,6 +328,11 @@ fn inside(
             return v(format!("{what}: {cause}"), Some(fix));
         }
     }
+    if let (Some((dev, _)), Some(p), []) = (&next, &p, sure.as_slice()) {
+        if let Some((cause, fix)) = super::nft_egress::egress_cause(k, ns, dev, p) {
+            return v(format!("{what}: {cause}"), Some(fix));
+        }
+    }
     let nft = p
         .as_ref()
         .and_then(|p| super::nft_foreign::foreign_drop(k, ns, path, p));

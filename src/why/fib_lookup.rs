@@ -19,7 +19,7 @@ pub(crate) struct Decided {
 
 /// Whether a rule's selectors match the packet. A locally sent packet comes in on `lo`; a
 /// forwarded one has no output link yet, and neither has a mark or a TOS here.
-fn matches(r: &FibRule, q: &Lookup) -> bool {
+pub(crate) fn matches(r: &FibRule, q: &Lookup) -> bool {
     if r.other {
         return false;
     }

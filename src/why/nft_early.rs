@@ -67,12 +67,17 @@ pub(crate) fn seen_at(
     p.seen(k, ns)
 }
 
-/// The netdev ingress chains of `ns` on `dev`, in the kernel's order.
-fn ingress_chains(k: &mut dyn Kernel, ns: &Netns, dev: &str) -> Vec<ForeignChain> {
+/// The netdev chains of `ns` on `dev` at `hook` (0 ingress, 1 egress), in the kernel's order.
+pub(crate) fn netdev_chains(
+    k: &mut dyn Kernel,
+    ns: &Netns,
+    dev: &str,
+    hook: u32,
+) -> Vec<ForeignChain> {
     let mut c: Vec<ForeignChain> = k
         .foreign(ns)
         .into_iter()
-        .filter(|c| c.family == "netdev" && c.hook == 0 && c.devices.iter().any(|d| d == dev))
+        .filter(|c| c.family == "netdev" && c.hook == hook && c.devices.iter().any(|d| d == dev))
         .collect();
     c.sort_by_key(|c| c.priority);
     c
@@ -150,7 +155,7 @@ pub(crate) fn what(s: &Seen) -> String {
 /// The frame `s` arriving on `dev` in `ns`: its netdev ingress chains. False (said in `r`)
 /// when one surely drops it; one that may is a `[?]` line, left to the probe.
 pub(crate) fn ingress(k: &mut dyn Kernel, r: &mut Report, ns: &Netns, dev: &str, s: &Seen) -> bool {
-    let chains = ingress_chains(k, ns, dev);
+    let chains = netdev_chains(k, ns, dev, 0);
     if chains.is_empty() {
         return true;
     }
@@ -180,7 +185,7 @@ pub(crate) fn ingress_cause(
     dev: &str,
     s: &Seen,
 ) -> Option<(String, String)> {
-    let chains = ingress_chains(k, ns, dev);
+    let chains = netdev_chains(k, ns, dev, 0);
     let f = frame(s);
     let (c, by, sure) = first_drop(&chains, &f)?;
     let (chain, rule, fix) = words(ns, &c, by, &f);

@@ -25,7 +25,8 @@ pub(crate) fn not_a_router(
 ) {
     let base = format!("{cur} does not forward: net.ipv4.ip_forward is 0");
     let Some((v, rt, wider, onward)) = detour(k, cur, in_dev, dst, prev) else {
-        if !missing_at_prev(k, r, cur, prev.map(|v| &v.ns), dst, "the packet") {
+        let asked = prev.map(|v| (&v.ns, &v.q));
+        if !missing_at_prev(k, r, cur, asked, dst, "the packet") {
             r.block(cur, base, Some(ip_forward(cur)));
         }
         return;
@@ -81,16 +82,20 @@ fn detour<'a>(
 
 /// `cur`, which does not forward and has no route to `to`, got the packet (`what`) from `prev`
 /// by a route that leads there only for want of a better one: `true` (said in `r`) when `prev`
-/// has a neighbour closer to `to`'s holder, so the missing route at `prev` is the fault.
+/// has a neighbour closer to `to`'s holder, so the missing route at `prev` is the fault (or,
+/// when a table whose rule comes too late holds that route, the rule's place). `prev` comes
+/// with the lookup it made.
 pub(crate) fn missing_at_prev(
     k: &mut dyn Kernel,
     r: &mut Report,
     cur: &Netns,
-    prev: Option<&Netns>,
+    prev: Option<(&Netns, &Lookup)>,
     to: IpAddr,
     what: &str,
 ) -> bool {
-    let Some(prev) = prev else { return false };
+    let Some((prev, asked)) = prev else {
+        return false;
+    };
     let Err(e) = k.route_get(cur, &Lookup::to(to)) else {
         return false;
     };
@@ -105,6 +110,12 @@ pub(crate) fn missing_at_prev(
     };
     if hop == *cur || hop == *prev {
         return false;
+    }
+    if let Some(late) = super::late_rule::find(k, prev, asked, gw) {
+        let then = format!("sends {what} to {cur}, which does not forward");
+        super::late_rule::block(r, prev, &late, &then);
+        r.lost_at = Some(cur.to_string());
+        return true;
     }
     r.block(
         prev,

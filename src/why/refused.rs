@@ -56,6 +56,9 @@ pub(crate) fn refused(
     if rp_drops(k, at, q, e) {
         return reverse_path(k, r, at, q, e, "packet");
     }
+    if super::late_rule::refused(k, r, at, q, &e.words) {
+        return;
+    }
     if let Some(want) = e.kind() {
         let Some(d) = named(k, at, q, Some(want)) else {
             if let Some((cause, fix)) = forwarding_off(k, at, q) {

@@ -278,6 +278,9 @@ fn onward(
     {
         return false;
     }
+    if !super::nft_egress::leaves(k, r, cur, dev, (pkt_src, dst), true) {
+        return false;
+    }
     r.next_hops.push((cur.clone(), dev.clone(), next));
     r.switched.clear();
     l2::reach(k, r, (cur, dev), nns, nlink, bridged)

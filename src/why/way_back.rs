@@ -72,7 +72,7 @@ fn follow_back(
         }
         seen.push((cur.clone(), q.clone()));
         if in_dev.is_some() && k.sysctl(&cur, "net.ipv4.ip_forward").as_deref() != Some("1") {
-            let prev = seen.iter().rev().nth(1).map(|(n, _)| n);
+            let prev = seen.iter().rev().nth(1).map(|(n, q)| (n, q));
             if super::not_router::missing_at_prev(k, r, &cur, prev, to, "the reply") {
                 return;
             }
@@ -101,6 +101,9 @@ fn follow_back(
             if !reply(k, r, &cur, &p) {
                 return;
             }
+        }
+        if !super::nft_egress::leaves(k, r, &cur, &rt.dev, (Some(dst), to), false) {
+            return;
         }
         let next = rt.via.unwrap_or(to);
         let Some((nns, nlink)) = super::proxy_arp::held_or_answered(k, &cur, &rt.dev, next) else {
