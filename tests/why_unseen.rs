@@ -497,3 +497,28 @@ fn a_dnat_target_that_lost_its_address_behind_another_node_gets_it_back() {
 fn from(src: &str, report: &str) -> String {
     report.replacen("why ns1 →", &format!("why {src} →"), 1)
 }
+
+/// Two VEPA children behind a switch port that does not hairpin: both named, both set to
+/// bridge mode in one fix.
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn two_vepa_macvlans_without_a_hairpin_are_both_named_and_bridged() {
+    let inject = "ip -n m1 link set eth0 type macvlan mode vepa; ip -n m2 link set eth0 type macvlan mode vepa";
+    let got = support::why_lab::diagnose_at("macvlan", "", inject, ("m1", "192.168.50.22"), "", "");
+    let cause = "eth0 in m1 and eth0 in m2 are macvlans of eth0 in h in vepa mode: a VEPA macvlan reaches its siblings only through a switch that sends frames back (hairpin)";
+    let fix = r#"m1.exec("ip link set eth0 type macvlan mode bridge"); m2.exec("ip link set eth0 type macvlan mode bridge")"#;
+    assert_eq!(
+        got,
+        from("m1", &blocked("192.168.50.22", "m1", cause, fix))
+            + &from("m1", &clear("192.168.50.22"))
+    );
+}
+
+/// VEPA children whose switch port hairpins reach each other: clear.
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn vepa_macvlans_behind_a_hairpin_port_stay_clear() {
+    let inject = "ip -n m1 link set eth0 type macvlan mode vepa; ip -n m2 link set eth0 type macvlan mode vepa; bridge link set dev lh hairpin on";
+    let got = support::why_lab::diagnose_at("macvlan", "", inject, ("m1", "192.168.50.22"), "", "");
+    assert_eq!(got, from("m1", &clear("192.168.50.22")));
+}

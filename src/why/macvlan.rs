@@ -61,36 +61,73 @@ pub(crate) fn out_of(
         );
         return Ok((pns, p.name));
     };
-    for (ns, l) in [(at, d), (to, &t)] {
-        let mode = l.macvlan_mode.clone().unwrap_or_default();
-        if mode == "private" || mode == "vepa" {
-            let how = if mode == "private" {
-                "a private macvlan talks to none of its siblings"
-            } else {
-                "a VEPA macvlan reaches its siblings only through a switch that sends frames back (hairpin)"
-            };
-            r.block(
-                ns,
-                format!(
-                    "{} in {ns} is a macvlan of {} in {pns} in {mode} mode: {how}",
-                    l.name, p.name
-                ),
-                Some(call(
-                    ns,
+    // A VEPA child's frames come back from a switch port that hairpins.
+    let hairpin = switch_hairpins(k, &pns, &p);
+    let apart: Vec<(&Netns, &LinkDetail, String)> = [(at, d), (to, &t)]
+        .into_iter()
+        .map(|(n, l)| (n, l, l.macvlan_mode.clone().unwrap_or_default()))
+        .filter(|(_, _, m)| m == "private" || (m == "vepa" && !hairpin))
+        .collect();
+    if let Some((ns, _, mode)) = apart.first() {
+        let how = if mode == "private" {
+            "a private macvlan talks to none of its siblings"
+        } else {
+            "a VEPA macvlan reaches its siblings only through a switch that sends frames back (hairpin)"
+        };
+        let who: Vec<String> = apart
+            .iter()
+            .map(|(n, l, _)| format!("{} in {n}", l.name))
+            .collect();
+        let (is, modes) = match apart.as_slice() {
+            [(_, _, m)] => ("is a macvlan", format!("{m} mode")),
+            [(_, _, a), (_, _, b)] if a == b => ("are macvlans", format!("{a} mode")),
+            [(_, _, a), (_, _, b)] => ("are macvlans", format!("{a} and {b} modes")),
+            _ => ("are macvlans", String::new()),
+        };
+        // Every child that keeps the frame from its sibling goes to bridge mode.
+        let fix: Vec<String> = apart
+            .iter()
+            .map(|(n, l, _)| {
+                call(
+                    n,
                     &format!("exec(\"ip link set {} type macvlan mode bridge\")", l.name),
-                )),
-            );
-            return Err(false);
-        }
+                )
+            })
+            .collect();
+        r.block(
+            *ns,
+            format!(
+                "{} {is} of {} in {pns} in {modes}: {how}",
+                who.join(" and "),
+                p.name
+            ),
+            Some(fix.join("; ")),
+        );
+        return Err(false);
     }
+    let how = match hairpin {
+        true => "their frames come back through the switch port, which hairpins",
+        false => "in bridge mode",
+    };
     r.hop(
         at,
         format!(
-            "{} and {to_link} in {to} are macvlans of {} in {pns} in bridge mode",
+            "{} and {to_link} in {to} are macvlans of {} in {pns} {how}",
             d.name, p.name
         ),
     );
     Err(true)
+}
+
+/// Whether the parent `p` is a veth whose other end is a bridge port that hairpins.
+fn switch_hairpins(k: &mut dyn Kernel, pns: &Netns, p: &LinkDetail) -> bool {
+    let Some((sns, s)) = peer(k, pns, p) else {
+        return false;
+    };
+    s.master.is_some()
+        && k.l2(&sns)
+            .iter()
+            .any(|l| l.name == s.name && l.port_hairpin)
 }
 
 /// The macvlan `d` sends to an address of its own parent `p`: never delivered.
