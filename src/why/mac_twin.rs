@@ -4,7 +4,7 @@
 
 use super::ends::{ends, End};
 use super::kernel::Kernel;
-use super::link_find::find;
+use super::link_find::{find, peer};
 use super::report::Report;
 use super::words::call;
 use crate::sys::{LinkKind, Netns};
@@ -26,20 +26,28 @@ pub(crate) fn mac_twin(
     (cur, dev): (&Netns, &str),
     (nns, nlink): (&Netns, &str),
 ) -> bool {
-    let (mut all, _) = ends(k, cur, dev);
-    let bridge = find(k, cur, dev).is_some_and(|l| l.kind == Some(LinkKind::Bridge));
+    // The segment as seen from both ends: a macvlan child's reaches only its parent, the
+    // parent's side the bridge it is cabled to.
+    let mut all: Vec<End> = vec![];
+    for (ns, link) in [(cur, dev), (nns, nlink)] {
+        let bridge = find(k, ns, link).is_some_and(|l| l.kind == Some(LinkKind::Bridge));
+        let (far, _) = ends(k, ns, link);
+        let here = End {
+            ns: ns.clone(),
+            link: link.to_string(),
+            bridge,
+        };
+        for e in std::iter::once(here).chain(far) {
+            if !all.contains(&e) {
+                all.push(e);
+            }
+        }
+    }
+    with_macvlans(k, &mut all);
     // Between the two ends of a bare veth nothing learns a MAC: one MAC at both ends works.
-    if !bridge && !all.iter().any(|e| e.bridge) {
+    if !all.iter().any(|e| e.bridge) {
         return true;
     }
-    all.insert(
-        0,
-        End {
-            ns: cur.clone(),
-            link: dev.to_string(),
-            bridge,
-        },
-    );
     for (ns, link) in [(cur, dev), (nns, nlink)] {
         let Some(one) = all.iter().find(|e| e.ns == *ns && e.link == link).cloned() else {
             continue;
@@ -58,6 +66,53 @@ pub(crate) fn mac_twin(
         }
     }
     true
+}
+
+/// The macvlan children of the segment's links (in any namespace), which send out of their
+/// parent with MACs of their own.
+fn with_macvlans(k: &mut dyn Kernel, all: &mut Vec<End>) {
+    let parents: Vec<(Netns, String)> = all
+        .iter()
+        .filter(|e| !e.bridge)
+        .map(|e| (e.ns.clone(), e.link.clone()))
+        .collect();
+    for ns in k.namespaces() {
+        for l in k.links(&ns) {
+            if l.macvlan_mode.is_none() {
+                continue;
+            }
+            let Some((pns, p)) = peer(k, &ns, &l) else {
+                continue;
+            };
+            let child = End {
+                ns: ns.clone(),
+                link: l.name.clone(),
+                bridge: false,
+            };
+            if parents.contains(&(pns, p.name)) && !all.contains(&child) {
+                all.push(child);
+            }
+        }
+    }
+}
+
+/// Whether two links on the segment of `br` in `ns` hold `mac`: an FDB entry for it then only
+/// says which of them sent last, and the twin is the fault (told by `mac_twin`).
+pub(crate) fn shared(k: &mut dyn Kernel, ns: &Netns, br: &str, mac: &str) -> bool {
+    let (mut all, _) = ends(k, ns, br);
+    all.push(End {
+        ns: ns.clone(),
+        link: br.to_string(),
+        bridge: true,
+    });
+    with_macvlans(k, &mut all);
+    let mut n = 0;
+    for e in &all {
+        if mac_of(k, &e.ns, &e.link).is_some_and(|m| m.eq_ignore_ascii_case(mac)) {
+            n += 1;
+        }
+    }
+    n >= 2
 }
 
 /// Which of the two to give a new MAC: a host's link before a router's, a bridge last; the
@@ -110,6 +165,13 @@ fn say(
         &format!("exec(\"ip link set {} address {fresh}\")", clone.link),
     )];
     fix.extend(forget(k, all, &clone, mac));
+    // The bridge learned the shared MAC behind the clone's port: that entry now misleads.
+    if let (false, Some((pns, port))) = (other.bridge, port_of(k, &clone)) {
+        fix.push(call(
+            &pns,
+            &format!("exec(\"ip link set {port} type bridge_slave fdb_flush\")"),
+        ));
+    }
     r.block(
         c,
         format!(
@@ -119,6 +181,17 @@ fn say(
         Some(fix.join("; ")),
     );
     r.firm = true;
+}
+
+/// The bridge port a link's frames enter by: its veth peer, or its macvlan parent's.
+fn port_of(k: &mut dyn Kernel, e: &End) -> Option<(Netns, String)> {
+    let mut l = find(k, &e.ns, &e.link)?;
+    let mut ns = e.ns.clone();
+    if l.macvlan_mode.is_some() {
+        (ns, l) = peer(k, &ns, &l)?;
+    }
+    let (pns, p) = peer(k, &ns, &l)?;
+    p.master.is_some().then_some((pns, p.name))
 }
 
 /// The neighbour entries on the segment that map the clone's addresses to the shared MAC:
