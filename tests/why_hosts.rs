@@ -505,3 +505,21 @@ fn a_macvlan_child_with_the_mac_of_its_gateways_port_gets_a_fresh_one() {
     let fix = r#"m1.exec("ip link set eth0 address MAC"); exec("ip link set lh type bridge_slave fdb_flush")"#;
     assert_eq!(got, fixed_from("m1", "10.77.0.2", "m1", cause, fix));
 }
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_host_that_lost_its_address_toward_a_neighbour_on_its_bridge_gets_one_back() {
+    // No traffic yet, so no neighbour entry: the first free address, and the default route
+    // via the bridge's router.
+    let cause = "ns1's eth0 holds no IPv4 address (an address that expired or was flushed takes its routes with it): ns1 has no route to 10.30.1.11";
+    let fix = r#"ns1.link("eth0").addr("10.30.1.2/24"); ns1.route("default", "10.30.1.1")"#;
+    assert_eq!(
+        run(
+            "two_bridges",
+            "ip -n ns1 -4 addr flush dev eth0",
+            "ns1",
+            "10.30.1.11"
+        ),
+        fixed_from("ns1", "10.30.1.11", "ns1", cause, fix)
+    );
+}

@@ -16,7 +16,7 @@ use std::net::IpAddr;
 const MAX_HOSTS: usize = 4096;
 
 /// (the cause, the fix) when the source `at`, with no route to `dst`, has an up link with no
-/// IPv4 address whose segment holds a gateway that forwards toward `dst`.
+/// IPv4 address whose segment holds a gateway that forwards toward `dst`, or `dst` itself.
 pub(crate) fn addrless(k: &mut dyn Kernel, at: &Netns, dst: IpAddr) -> Option<(String, String)> {
     if !dst.is_ipv4() {
         return None;
@@ -37,23 +37,28 @@ pub(crate) fn addrless(k: &mut dyn Kernel, at: &Netns, dst: IpAddr) -> Option<(S
         .collect();
     for link in bare {
         let (all, _) = ends(k, at, &link);
-        let Some((gw, net)) = gateway(k, &all, dst) else {
+        // Toward a gateway that forwards on, or straight to the destination on the segment.
+        let found = match gateway(k, &all, dst) {
+            Some((g, net)) => Some((Some(g), net)),
+            None => on_segment(k, &all, dst).map(|net| (router_on(k, &all, net), net)),
+        };
+        let Some((gw, net)) = found else {
             continue;
         };
         // An address in the gateway's subnet on another link: not this link's loss.
         if mine.iter().any(|a| net.contains(&a.addr())) {
             return None;
         }
-        let addr = remembered(k, at, &link, &all, net).or_else(|| free(k, net, gw))?;
+        let addr = remembered(k, at, &link, &all, net).or_else(|| free(k, net))?;
         let with = IpNet::new(addr, net.prefix_len()).ok()?;
         let mut fix = link_call(at, &link, &format!("addr(\"{with}\")"));
-        if !view
+        let has_default = view
             .routes
             .iter()
-            .any(|r| r.dst.prefix_len() == 0 && r.dst.addr().is_ipv4())
-        {
+            .any(|r| r.dst.prefix_len() == 0 && r.dst.addr().is_ipv4());
+        if let (Some(g), false) = (gw, has_default) {
             let default = IpNet::new(dst, 0).ok()?.trunc();
-            fix = format!("{fix}; {}", route_add(at, &default, gw));
+            fix = format!("{fix}; {}", route_add(at, &default, g));
         }
         let cause = format!(
             "{at}'s {link} holds no IPv4 address (an address that expired or was flushed takes \
@@ -85,6 +90,35 @@ fn gateway(k: &mut dyn Kernel, all: &[End], dst: IpAddr) -> Option<(IpAddr, IpNe
         });
         if let Some(a) = held {
             return Some((a.addr(), a.trunc()));
+        }
+    }
+    None
+}
+
+/// The subnet of `dst` when a link on the segment holds it.
+fn on_segment(k: &mut dyn Kernel, all: &[End], dst: IpAddr) -> Option<IpNet> {
+    all.iter().find_map(|e| {
+        k.view(&e.ns)?
+            .addrs
+            .into_iter()
+            .find(|(l, a)| *l == e.link && a.addr() == dst)
+            .map(|(_, a)| a.trunc())
+    })
+}
+
+/// A namespace on the segment that forwards, by its address in `net`: the default route back.
+fn router_on(k: &mut dyn Kernel, all: &[End], net: IpNet) -> Option<IpAddr> {
+    for e in all {
+        if k.sysctl(&e.ns, "net.ipv4.ip_forward").as_deref() != Some("1") {
+            continue;
+        }
+        let held = k.view(&e.ns).and_then(|v| {
+            v.addrs
+                .into_iter()
+                .find(|(l, a)| *l == e.link && net.contains(&a.addr()))
+        });
+        if let Some((_, a)) = held {
+            return Some(a.addr());
         }
     }
     None
@@ -132,9 +166,7 @@ fn remembered(
 }
 
 /// The first address of `net` nobody holds.
-fn free(k: &mut dyn Kernel, net: IpNet, gw: IpAddr) -> Option<IpAddr> {
+fn free(k: &mut dyn Kernel, net: IpNet) -> Option<IpAddr> {
     let held = taken(k);
-    net.hosts()
-        .take(MAX_HOSTS)
-        .find(|h| *h != gw && !held.contains(h))
+    net.hosts().take(MAX_HOSTS).find(|h| !held.contains(h))
 }
