@@ -1,6 +1,7 @@
 //! `netsh why` on faults of container hosts first met in an unseen round (issue 13): hairpin
 //! NAT with br_netfilter, macvlan children, Calico's proxy_arp gateway, kube-proxy's DNAT to
-//! 127.0.0.1, a VXLAN's local address, a route's `src`, a wrong broadcast. Each case asserts the
+//! 127.0.0.1, a VXLAN's local address, a route's `src`, a wrong broadcast; a MAC cloned on a
+//! segment and a host's address that expired (round q). Each case asserts the
 //! exact report and that applying its fix makes a real ping pass; the healthy labs stay clear.
 
 mod support;

@@ -55,9 +55,11 @@ pub(crate) fn mac_twin(
         let Some(mac) = mac_of(k, ns, link) else {
             continue;
         };
+        // Two bridges may well share a MAC (each takes its lowest port's, a VLAN's is its
+        // parent's): only a link they learn as a port's twin misleads them.
         let twin = all
             .iter()
-            .filter(|e| **e != one)
+            .filter(|e| **e != one && !(e.bridge && one.bridge))
             .find(|e| mac_of(k, &e.ns, &e.link).as_deref() == Some(mac.as_str()))
             .cloned();
         if let Some(twin) = twin {
@@ -106,13 +108,13 @@ pub(crate) fn shared(k: &mut dyn Kernel, ns: &Netns, br: &str, mac: &str) -> boo
         bridge: true,
     });
     with_macvlans(k, &mut all);
-    let mut n = 0;
+    let (mut bridges, mut links) = (0, 0);
     for e in &all {
         if mac_of(k, &e.ns, &e.link).is_some_and(|m| m.eq_ignore_ascii_case(mac)) {
-            n += 1;
+            *(if e.bridge { &mut bridges } else { &mut links }) += 1;
         }
     }
-    n >= 2
+    links + bridges.min(1) >= 2
 }
 
 /// Which of the two to give a new MAC: a host's link before a router's, a bridge last; the
