@@ -1,6 +1,7 @@
 //! `netsh why` on faults of container hosts first met in an unseen round (issue 13): hairpin
 //! NAT with br_netfilter, macvlan children, Calico's proxy_arp gateway, kube-proxy's DNAT to
-//! 127.0.0.1, a VXLAN's local address, a route's `src`, a wrong broadcast. Each case asserts the
+//! 127.0.0.1, a VXLAN's local address, a route's `src`, a wrong broadcast; a MAC cloned on a
+//! segment and a host's address that expired (round q). Each case asserts the
 //! exact report and that applying its fix makes a real ping pass; the healthy labs stay clear.
 
 mod support;
@@ -376,5 +377,150 @@ fn a_ct_notrack_that_keeps_masquerade_from_rewriting_is_named_and_deleted() {
     assert_eq!(
         run("virt", inject, "g1", "203.0.113.10"),
         fixed_from("g1", "203.0.113.10", "hv", cause, fix)
+    );
+}
+
+/// The MAC of a link in a namespace, for an injection that clones it.
+fn mac_of(ns: &str, link: &str) -> String {
+    format!(
+        r#"$(ip -n {ns} -o link show {link} | grep -o "link/ether [0-9a-f:]*" | cut -d" " -f2)"#
+    )
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_host_with_the_mac_of_its_gateway_bridge_gets_a_fresh_one() {
+    // Round q, q08: ns1's eth0 cloned the MAC of rt's bridge lanA.
+    let inject = format!(
+        "ip -n ns1 link set eth0 address {}; ip -n ns1 neigh flush all",
+        mac_of("rt", "lanA")
+    );
+    let cause = "ns1's eth0 has the MAC MAC of rt's lanA, on its segment: rt's ARP answer to ns1 is addressed to its own bridge and never leaves rt (a duplicate MAC)";
+    let fix = r#"ns1.exec("ip link set eth0 address MAC")"#;
+    assert_eq!(
+        run("two_bridges", &inject, "ns1", "10.30.2.10"),
+        fixed_from("ns1", "10.30.2.10", "ns1", cause, fix)
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn two_hosts_on_one_bridge_with_one_mac_are_named_and_one_gets_a_fresh_one() {
+    assert_eq!(
+        run("two_bridges", "true", "ns1", "10.30.1.11"),
+        clear_from("ns1", "10.30.1.11")
+    );
+    // a2 cloned ns1's MAC (a cloned VM): between the two, the asker gets the new one.
+    let inject = format!("ip -n a2 link set eth0 address {}", mac_of("ns1", "eth0"));
+    let cause = "ns1's eth0 has the MAC MAC of a2's eth0, on its segment: lanA in rt learns MAC on whichever port sent last, so frames for one go to the other or are dropped where they came in (a duplicate MAC)";
+    let fix = r#"ns1.exec("ip link set eth0 address MAC"); rt.exec("ip link set pa1 type bridge_slave fdb_flush")"#;
+    assert_eq!(
+        run("two_bridges", &inject, "ns1", "10.30.1.11"),
+        fixed_from("ns1", "10.30.1.11", "ns1", cause, fix)
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_third_host_asking_for_one_of_two_with_one_mac_gets_the_other_renumbered() {
+    // From b1 to ns1 through rt: the twin that is not asked for gets the new MAC, so that
+    // rt's neighbour entry for ns1 stays right.
+    let inject = format!("ip -n a2 link set eth0 address {}", mac_of("ns1", "eth0"));
+    let got = diagnose_at("two_bridges", "", &inject, ("b1", "10.30.1.10"), "", "");
+    let cause = "a2's eth0 has the MAC MAC of ns1's eth0, on its segment: lanA in rt learns MAC on whichever port sent last, so frames for one go to the other or are dropped where they came in (a duplicate MAC)";
+    let fix = r#"a2.exec("ip link set eth0 address MAC"); rt.exec("ip link set pa2 type bridge_slave fdb_flush")"#;
+    // The clash bites only while both twins talk: the one probe may well pass, the
+    // duplicate stands all the same.
+    let want = fixed_from("b1", "10.30.1.10", "a2", cause, fix).replacen(
+        "probe: no reply from 10.30.1.10",
+        "probe: 10.30.1.10 answers",
+        1,
+    );
+    assert_eq!(got, want);
+}
+
+/// ns1 in fw_routed lost its address on right: the report, the fix, then clear.
+fn lost_host_address(inject: &str, addr: &str) {
+    let cause = "ns1's right holds no IPv4 address (an address that expired or was flushed takes its routes with it): ns1 has no route to 10.0.1.2";
+    let fix = format!(r#"ns1.link("right").addr("{addr}/24"); ns1.route("default", "10.0.0.2")"#);
+    assert_eq!(
+        run("fw_routed", inject, "ns1", "10.0.1.2"),
+        fixed_from("ns1", "10.0.1.2", "ns1", cause, &fix)
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_host_whose_address_expired_gets_it_back_from_its_gateways_neighbour_entry() {
+    // Round q, q10: the valid_lft ran out after some traffic; r still maps 10.0.0.1 to right.
+    lost_host_address(
+        "ip netns exec ns1 ping -c1 -W2 10.0.1.2 >/dev/null; \
+         ip -n ns1 addr change 10.0.0.1/24 dev right valid_lft 2 preferred_lft 2; sleep 4",
+        "10.0.0.1",
+    );
+    // Another address than the first free one: it is the neighbour entry that tells it.
+    lost_host_address(
+        "ip -n ns1 addr del 10.0.0.1/24 dev right; ip -n ns1 addr add 10.0.0.9/24 dev right; \
+         ip -n ns1 route replace default via 10.0.0.2; \
+         ip netns exec ns1 ping -c1 -W2 10.0.1.2 >/dev/null; ip -n ns1 -4 addr flush dev right",
+        "10.0.0.9",
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_host_whose_address_was_flushed_with_no_neighbour_entry_gets_the_first_free_one() {
+    lost_host_address(
+        "ip -n ns1 addr flush dev right; ip -n r neigh flush all",
+        "10.0.0.1",
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_host_with_only_an_unnumbered_link_and_no_gateway_on_it_stays_as_today() {
+    // Both ends of the cable unnumbered: no gateway on the segment to tell an address.
+    let got = run(
+        "fw_routed",
+        "ip -n ns1 -4 addr flush dev right; ip -n r -4 addr flush dev left",
+        "ns1",
+        "10.0.1.2",
+    );
+    let cause = "ns1 has no route to 10.0.1.2 (Network is unreachable)";
+    assert_eq!(
+        got,
+        format!("why ns1 → 10.0.1.2\n  [BROKEN] ns1: {cause}\n  probe: no reply from 10.0.1.2\nverdict: blocked — {cause}\nexit 1\nping fails\n")
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_macvlan_child_with_the_mac_of_its_gateways_port_gets_a_fresh_one() {
+    // m1's macvlan child took r's MAC: the LAN bridge learns it behind h's port and r's.
+    let inject = format!(
+        "ip -n m1 link set eth0 address {}; ip -n m1 neigh flush all",
+        mac_of("r", "eth0")
+    );
+    let got = run("macvlan", &inject, "m1", "10.77.0.2");
+    let cause = "m1's eth0 has the MAC MAC of r's eth0, on its segment: lan in host learns MAC on whichever port sent last, so frames for one go to the other or are dropped where they came in (a duplicate MAC)";
+    let fix = r#"m1.exec("ip link set eth0 address MAC"); exec("ip link set lh type bridge_slave fdb_flush")"#;
+    assert_eq!(got, fixed_from("m1", "10.77.0.2", "m1", cause, fix));
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_host_that_lost_its_address_toward_a_neighbour_on_its_bridge_gets_one_back() {
+    // No traffic yet, so no neighbour entry: the first free address, and the default route
+    // via the bridge's router.
+    let cause = "ns1's eth0 holds no IPv4 address (an address that expired or was flushed takes its routes with it): ns1 has no route to 10.30.1.11";
+    let fix = r#"ns1.link("eth0").addr("10.30.1.2/24"); ns1.route("default", "10.30.1.1")"#;
+    assert_eq!(
+        run(
+            "two_bridges",
+            "ip -n ns1 -4 addr flush dev eth0",
+            "ns1",
+            "10.30.1.11"
+        ),
+        fixed_from("ns1", "10.30.1.11", "ns1", cause, fix)
     );
 }

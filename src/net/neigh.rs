@@ -114,13 +114,35 @@ pub(crate) async fn lladdr(
     ip: IpAddr,
 ) -> Result<Option<(Option<&'static str>, Option<String>)>, rtnetlink::Error> {
     let found = entry(handle, dev, ip).await?;
-    Ok(found.map(|m| {
-        let mac = m.attributes.iter().find_map(|a| match a {
-            NeighbourAttribute::LinkLayerAddress(b) => Some(mac_text(b)),
-            _ => None,
-        });
-        (state_word(m.header.state.into()), mac)
-    }))
+    Ok(found.map(|m| state_mac(&m)))
+}
+
+fn state_mac(m: &NeighbourMessage) -> (Option<&'static str>, Option<String>) {
+    let mac = m.attributes.iter().find_map(|a| match a {
+        NeighbourAttribute::LinkLayerAddress(b) => Some(mac_text(b)),
+        _ => None,
+    });
+    (state_word(m.header.state.into()), mac)
+}
+
+/// Every ARP and NDP entry on the link `dev`: (address, (state, MAC)); empty without the link.
+pub(crate) async fn on_link(
+    handle: &Handle,
+    dev: &str,
+) -> Result<Vec<(IpAddr, (Option<&'static str>, Option<String>))>, rtnetlink::Error> {
+    let link = handle.link().get().match_name(dev.to_string()).execute();
+    let Some(index) = link.map_ok(|l| l.header.index).try_next().await? else {
+        return Ok(vec![]);
+    };
+    let mut out = vec![];
+    for family in [AddressFamily::Inet, AddressFamily::Inet6] {
+        for m in dump(handle, family).await? {
+            if let (true, Some(ip)) = (m.header.ifindex == index, dst(&m)) {
+                out.push((ip, state_mac(&m)));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The neighbour entry for `ip` on the link `dev`; `None` without one (or without the link).

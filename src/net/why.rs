@@ -79,6 +79,14 @@ impl Kernel for Netlink {
             .flatten()
     }
 
+    fn neighbours(&mut self, ns: &Netns, dev: &str) -> Vec<(IpAddr, NeighMac)> {
+        let Ok(handle) = self.handle(ns) else {
+            return vec![];
+        };
+        self.block_on(super::neigh::on_link(&handle, dev))
+            .unwrap_or_default()
+    }
+
     fn ping(&mut self, ns: &Netns, dst: IpAddr) -> bool {
         Probe::ping(self, ns, dst, PingMode::Probe).unwrap_or(false)
     }

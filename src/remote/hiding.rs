@@ -59,6 +59,9 @@ impl Kernel for Hiding<'_> {
     fn neighbour(&mut self, ns: &Netns, dev: &str, ip: IpAddr) -> Option<String> {
         self.inner.neighbour(ns, dev, ip)
     }
+    fn neighbours(&mut self, ns: &Netns, dev: &str) -> Vec<(IpAddr, crate::why::kernel::NeighMac)> {
+        self.inner.neighbours(ns, dev)
+    }
     fn neighbour_mac(
         &mut self,
         ns: &Netns,

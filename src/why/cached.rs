@@ -118,6 +118,9 @@ impl Kernel for Cached<'_> {
         self.inner.neighbour(ns, dev, ip)
     }
 
+    fn neighbours(&mut self, ns: &Netns, dev: &str) -> Vec<(IpAddr, crate::why::kernel::NeighMac)> {
+        self.inner.neighbours(ns, dev)
+    }
     fn neighbour_mac(
         &mut self,
         ns: &Netns,

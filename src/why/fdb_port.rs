@@ -28,7 +28,9 @@ pub(crate) fn agrees(
         macs.iter()
             .any(|(q, m)| q == p && m.eq_ignore_ascii_case(mac))
     };
-    if here(port) {
+    // Two links with this MAC: the entry follows whichever sent last (the segment's check
+    // names the twins).
+    if here(port) || super::mac_twin::shared(k, ns, br, mac) {
         return true;
     }
     let Some((wrong, _)) = macs

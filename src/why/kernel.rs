@@ -37,6 +37,10 @@ pub trait Kernel {
     fn neighbour_mac(&mut self, _ns: &Netns, _dev: &str, _ip: IpAddr) -> Option<NeighMac> {
         None
     }
+    /// Every neighbour entry on `dev`: its address, state and MAC.
+    fn neighbours(&mut self, _ns: &Netns, _dev: &str) -> Vec<(IpAddr, NeighMac)> {
+        vec![]
+    }
     /// One bounded echo from `ns` to `dst`: the probe that confirms a verdict.
     fn ping(&mut self, _ns: &Netns, _dst: IpAddr) -> bool {
         false

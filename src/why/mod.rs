@@ -2,6 +2,7 @@
 //! about each namespace), so every cause and fix is testable from synthetic inputs.
 
 pub(crate) mod absent;
+pub(crate) mod addrless;
 pub(crate) mod arp;
 pub(crate) mod back_gateway;
 pub(crate) mod back_link;
@@ -44,6 +45,7 @@ pub(crate) mod localnet;
 pub(crate) mod loops;
 pub(crate) mod lost_addr;
 pub(crate) mod lost_vtep;
+pub(crate) mod mac_twin;
 pub(crate) mod macvlan;
 pub(crate) mod mark;
 pub(crate) mod mtu;

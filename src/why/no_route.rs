@@ -1,5 +1,7 @@
-//! No route: a link that is down, a namespace with no address, or the default route to add.
+//! No route: a link that lost its address, a link that is down, a namespace with no address,
+//! or the default route to add.
 
+use super::addrless::addrless;
 use super::down_detour::down_holding;
 use super::kernel::Kernel;
 use super::lost_addr::lost_addr;
@@ -22,6 +24,11 @@ pub(crate) fn no_route(
     e: &str,
     first: bool,
 ) {
+    // The source's link lost its address: said before its lack of any address.
+    if let Some((cause, fix)) = first.then(|| addrless(k, at, dst)).flatten() {
+        r.block(at, cause, Some(fix));
+        return;
+    }
     let links = k.links(at);
     let view = k.view(at).unwrap_or_default();
     if view.addrs.iter().all(|(l, _)| l == "lo") {
