@@ -611,3 +611,17 @@ fn a_goto_to_a_rule_whose_table_holds_the_route_stays_clear() {
     );
     assert_eq!(got, clear("10.0.2.2"));
 }
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_goto_rule_that_sends_the_packet_to_a_later_table_is_named_and_deleted() {
+    fixed(
+        "chain",
+        "-p n=2",
+        "ip -n r2 route add default via 10.0.1.1 dev left table default; ip -n r2 rule add pref 500 from 10.0.0.0/24 goto 32767",
+        "10.0.2.2",
+        "r2",
+        "r2's policy rule `500: from 10.0.0.0/24 goto 32767` jumps past main (32766), so the packet to 10.0.2.2 is sent by table default's route `default via 10.0.1.1 dev left` instead of `10.0.2.0/24 dev right`, and it is lost that way",
+        r#"r2.exec("ip rule del priority 500")"#,
+    );
+}

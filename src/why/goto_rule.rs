@@ -1,7 +1,8 @@
 //! A policy rule of type goto (`ip rule add … goto N`) that jumps over the rule whose table
-//! holds the route: the kernel never looks in that table, and the lookup ends with nothing.
+//! holds the route: the kernel never looks in that table, and the lookup ends with nothing, or
+//! with a later table's route that loses the packet.
 
-use super::fib::{table_name, FibRoute, FibRule, RuleAction, TABLE_MAIN};
+use super::fib::{table_name, Fib, FibRoute, FibRule, RuleAction, TABLE_MAIN};
 use super::fib_lookup::{longest, matches};
 use super::kernel::Kernel;
 use super::report::Report;
@@ -57,10 +58,7 @@ pub(crate) fn jumped(
     let Some((goto, past, route)) = jump(&fib.rules, &fib, q) else {
         return false;
     };
-    let table = match past.table {
-        TABLE_MAIN => "main".to_string(),
-        t => format!("table {}", table_name(t)),
-    };
+    let table = table_word(past.table);
     r.block(
         at,
         format!(
@@ -72,4 +70,35 @@ pub(crate) fn jumped(
         Some(rule_del(at, &goto)),
     );
     true
+}
+
+/// The goto rule that made `q` at `at` take `taken` (a later table's route) over the route of
+/// the table it jumped past: the shadow's cause (`what`: "packet" or "reply") and its fix.
+pub(crate) fn past(
+    fib: &Fib,
+    at: &Netns,
+    q: &Lookup,
+    what: &str,
+    taken: &FibRoute,
+) -> Option<(String, String)> {
+    let (goto, past, route) = jump(&fib.rules, fib, q)?;
+    let cause = format!(
+        "{at}'s policy rule `{}` jumps past {} ({}), so the {what} to {} is sent by table {}'s route `{}` instead of `{}`, and it is lost that way",
+        goto.text(),
+        table_word(past.table),
+        past.priority,
+        q.dst,
+        table_name(taken.table),
+        taken.text(),
+        route.text()
+    );
+    Some((cause, rule_del(at, &goto)))
+}
+
+/// `main`, or `table 100`.
+fn table_word(t: u32) -> String {
+    match t {
+        TABLE_MAIN => "main".to_string(),
+        t => format!("table {}", table_name(t)),
+    }
 }
