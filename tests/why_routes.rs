@@ -543,3 +543,85 @@ fn the_home_lab_stays_clear_through_masquerade_and_the_suppress_rule() {
     );
     assert_eq!(got, clear_from("pc", SRV_HOME));
 }
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_sender_ttl_that_runs_out_on_the_path_is_named_and_raised() {
+    fixed(
+        "chain",
+        "",
+        "ip netns exec ns1 sysctl -qw net.ipv4.ip_default_ttl=2",
+        D,
+        "r2",
+        "r2 drops the request: its TTL runs out there (ns1 sends it with TTL 2, its net.ipv4.ip_default_ttl, and r2 is router 2 on its way)",
+        r#"ns1.sysctl("net.ipv4.ip_default_ttl", 64)"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_reply_ttl_that_runs_out_on_the_way_back_is_named_at_the_router() {
+    fixed(
+        "chain",
+        "",
+        "ip netns exec d sysctl -qw net.ipv4.ip_default_ttl=2",
+        D,
+        "r2",
+        "r2 drops the reply: its TTL runs out there (d sends it with TTL 2, its net.ipv4.ip_default_ttl, and r2 is router 2 on its way)",
+        r#"d.sysctl("net.ipv4.ip_default_ttl", 64)"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_goto_rule_that_jumps_past_main_is_named_and_deleted() {
+    fixed(
+        "chain",
+        "-p n=2",
+        "ip -n r2 rule add pref 500 from 10.0.0.0/24 goto 32767",
+        "10.0.2.2",
+        "r2",
+        "r2's policy rule `500: from 10.0.0.0/24 goto 32767` jumps past main (32766), so main's `10.0.2.0/24 dev right` is never looked up and the lookup ends with nothing (Network is unreachable)",
+        r#"r2.exec("ip rule del priority 500")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_prohibit_rule_is_named_with_its_type_and_deleted() {
+    fixed(
+        "chain",
+        "-p n=2",
+        "ip -n r2 rule add pref 500 from 10.0.0.0/24 prohibit",
+        "10.0.2.2",
+        "r2",
+        "r2's policy rule `500: from 10.0.0.0/24 prohibit` refuses (prohibited) the packet to 10.0.2.2 (Permission denied)",
+        r#"r2.exec("ip rule del priority 500")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_goto_to_a_rule_whose_table_holds_the_route_stays_clear() {
+    let got = diagnose(
+        "chain",
+        "-p n=2",
+        "ip -n r2 route add 10.0.2.0/24 dev right table 100; ip -n r2 rule add pref 600 lookup 100; ip -n r2 rule add pref 500 from 10.0.0.0/24 goto 600",
+        "10.0.2.2",
+    );
+    assert_eq!(got, clear("10.0.2.2"));
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_goto_rule_that_sends_the_packet_to_a_later_table_is_named_and_deleted() {
+    fixed(
+        "chain",
+        "-p n=2",
+        "ip -n r2 route add default via 10.0.1.1 dev left table default; ip -n r2 rule add pref 500 from 10.0.0.0/24 goto 32767",
+        "10.0.2.2",
+        "r2",
+        "r2's policy rule `500: from 10.0.0.0/24 goto 32767` jumps past main (32766), so the packet to 10.0.2.2 is sent by table default's route `default via 10.0.1.1 dev left` instead of `10.0.2.0/24 dev right`, and it is lost that way",
+        r#"r2.exec("ip rule del priority 500")"#,
+    );
+}

@@ -1,6 +1,7 @@
 //! An address without its connected route (added with `noprefixroute`, or the route deleted):
 //! the namespace holds an address on the subnet, yet the kernel has no route to it.
 
+use super::fib::TABLE_MAIN;
 use super::kernel::Kernel;
 use super::link_find::find;
 use super::report::Report;
@@ -30,6 +31,15 @@ pub(crate) fn missing(
         return false;
     }
     let net = a.trunc();
+    // Main holds the route: something kept the lookup from it, not a missing route.
+    let fib = k.fib(at);
+    if fib
+        .routes
+        .iter()
+        .any(|x| x.table == TABLE_MAIN && x.dst == net)
+    {
+        return false;
+    }
     r.block(
         at,
         format!(

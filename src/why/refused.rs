@@ -120,7 +120,9 @@ pub(crate) fn refused(
     }
     // A rule that leads to a table with no route is not the fault (the kernel goes on past
     // it); a throw that leaves a table holding the way out is.
-    if e.no_route() && super::throw::thrown(k, r, at, q, e) {
+    if e.no_route()
+        && (super::goto_rule::jumped(k, r, at, q, &e.words) || super::throw::thrown(k, r, at, q, e))
+    {
         return;
     }
     no_route(k, r, at, dst, &e.words, first);

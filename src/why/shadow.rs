@@ -38,7 +38,9 @@ pub(crate) fn note(
         return;
     }
     let rule = d.rule.as_ref().filter(|x| !x.stock());
+    let jumped = super::goto_rule::past(&fib, at, q, what, rt);
     let (cause, fix) = match rule {
+        _ if jumped.is_some() => jumped.unwrap_or_default(),
         _ if rt.table == TABLE_LOCAL => (
             format!(
                 "a unicast route `{}` in {at}'s table local, looked up before main (rule 0), shadows main's route `{}`: the {what} to {} is sent that way and lost",

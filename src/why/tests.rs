@@ -125,7 +125,10 @@ impl Kernel for Fake {
         let r = self.routes.get(&(ns.clone(), q.dst)).cloned();
         r.unwrap_or_else(|| Err(Refusal::words("Network is unreachable")))
     }
-    fn sysctl(&mut self, ns: &Netns, _key: &str) -> Option<String> {
+    fn sysctl(&mut self, ns: &Netns, key: &str) -> Option<String> {
+        if key == "net.ipv4.ip_default_ttl" {
+            return None;
+        }
         Some(self.sysctl.get(ns).cloned().unwrap_or_else(|| "0".into()))
     }
     fn chain(&mut self, ns: &Netns, table: &str, chain: &str) -> Option<Chain> {

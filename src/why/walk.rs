@@ -21,6 +21,7 @@ use super::route_get::{Lookup, RouteGet, RouteKind};
 use super::segment;
 use super::toward::toward;
 use super::ttl::CAP;
+use super::ttl_left::TtlLeft;
 use super::way_back::way_back;
 use crate::sys::Netns;
 use std::net::IpAddr;
@@ -45,6 +46,7 @@ fn walk_on(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
     let mut pkt_src: Option<IpAddr> = None;
     let mut crossed: Vec<Crossed> = vec![];
     let mut seen: Vec<Visit> = vec![];
+    let mut ttl = TtlLeft::sent_by(k, src);
     for _ in 0..=CAP {
         if let (Some(i), Some(s)) = (&in_dev, pkt_src) {
             let Some(d) = hook_points::arrive(k, &mut r, &cur, i, s, dst) else {
@@ -93,7 +95,9 @@ fn walk_on(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
             delivered(k, &mut r, &cur, &in_dev, pkt_src, dst, &crossed);
             return r;
         }
-        if !taken(k, &mut r, &cur, (&route, &q), &decided, &in_dev) {
+        if !taken(k, &mut r, &cur, (&route, &q), &decided, &in_dev)
+            || (in_dev.is_some() && !ttl.forwarded(&mut r, &cur, "the request"))
+        {
             return r;
         }
         let src_ip = *pkt_src.get_or_insert(route.src.unwrap_or(dst));
@@ -141,14 +145,16 @@ fn walk_on(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
         in_dev = Some(nlink);
         cur = nns;
     }
-    r.block(
-        &cur,
-        format!(
-            "after {CAP} routers the packet has not reached {dst}: its TTL ({CAP}) runs out first"
-        ),
-        None,
-    );
+    capped(&mut r, &cur, dst);
     r
+}
+
+/// The walk went on past `CAP` routers (a sender whose TTL is higher): said as where it stops.
+fn capped(r: &mut Report, cur: &Netns, dst: IpAddr) {
+    let words = format!(
+        "after {CAP} routers the packet has not reached {dst}: its TTL ({CAP}) runs out first"
+    );
+    r.block(cur, words, None);
 }
 
 /// The route taken, said as a hop: noted when another table than main chose it, and the

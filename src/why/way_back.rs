@@ -48,6 +48,7 @@ fn follow_back(
     let mut cur = at.clone();
     let mut in_dev: Option<String> = None;
     let mut seen: Vec<(Netns, Lookup)> = vec![];
+    let mut ttl = super::ttl_left::TtlLeft::sent_by(k, at);
     for _ in 0..=CAP {
         let q = Lookup {
             src: Some(dst),
@@ -98,7 +99,7 @@ fn follow_back(
                 dst: to,
                 state: "ESTABLISHED",
             };
-            if !reply(k, r, &cur, &p) {
+            if !reply(k, r, &cur, &p) || !ttl.forwarded(r, &cur, "the reply") {
                 return;
             }
         }

@@ -1,0 +1,51 @@
+//! The TTL a packet has left: its sender's net.ipv4.ip_default_ttl, less one at each router
+//! that forwards it. A router that would take it to 0 drops it (and answers Time Exceeded),
+//! which no rule or route of that router shows.
+
+use super::kernel::Kernel;
+use super::report::Report;
+use super::ttl::CAP;
+use super::words::call;
+use crate::sys::Netns;
+
+const KEY: &str = "net.ipv4.ip_default_ttl";
+
+pub(crate) struct TtlLeft {
+    sender: Netns,
+    sent: usize,
+    routers: usize,
+}
+
+impl TtlLeft {
+    /// What `sender` sends with; Linux's default when the sysctl is not read.
+    pub(crate) fn sent_by(k: &mut dyn Kernel, sender: &Netns) -> TtlLeft {
+        let sent = k.sysctl(sender, KEY).and_then(|v| v.trim().parse().ok());
+        TtlLeft {
+            sender: sender.clone(),
+            sent: sent.filter(|n| (1..=255).contains(n)).unwrap_or(CAP),
+            routers: 0,
+        }
+    }
+
+    /// `at` forwards `what`: `false` (said in `r`) when its TTL runs out there.
+    pub(crate) fn forwarded(&mut self, r: &mut Report, at: &Netns, what: &str) -> bool {
+        self.routers += 1;
+        if self.routers < self.sent {
+            return true;
+        }
+        let (s, n) = (&self.sender, self.sent);
+        r.block(
+            at,
+            format!(
+                "{at} drops {what}: its TTL runs out there ({s} sends it with TTL {n}, its \
+                 {KEY}, and {at} is router {} on its way)",
+                self.routers
+            ),
+            Some(call(
+                s,
+                &format!("sysctl(\"{KEY}\", {})", if n < CAP { CAP } else { 255 }),
+            )),
+        );
+        false
+    }
+}
