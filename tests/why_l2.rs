@@ -526,3 +526,36 @@ fn a_locked_port_with_the_senders_static_entry_stays_clear() {
         from_pc(clear("203.0.113.10"))
     );
 }
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_host_veth_end_moved_into_another_namespace_is_moved_back_not_blamed_on_the_arp_entry() {
+    // The ping before the move leaves ns1 a REACHABLE entry with ns2's (right) MAC: br0 then
+    // floods the frame to ns3, which must not be read as a wrong neighbour entry.
+    fixed(
+        "l2_lan",
+        "",
+        "ip netns exec ns1 ping -c1 -W2 10.1.1.3 >/dev/null; ip link set vethb2 netns ns3",
+        NS2,
+        "host",
+        "vethb2 (the other end of veth2 in ns2) is in ns3, not in host where br0 is: moved out \
+         of the bridge's namespace, it is a port of nothing there and down, so ns2 is cut off \
+         from br0",
+        r#"exec("ip -n ns3 link set vethb2 netns $$ && ip link set vethb2 master br0 up")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn the_senders_host_veth_end_moved_away_and_up_is_moved_back() {
+    fixed(
+        "l2_lan",
+        "",
+        "ip link set vethb1 netns ns3; ip -n ns3 link set vethb1 up",
+        NS2,
+        "host",
+        "vethb1 (the other end of veth1 in ns1) is in ns3, not in host where br0 is: moved out \
+         of the bridge's namespace, it is a port of nothing there, so ns1 is cut off from br0",
+        r#"exec("ip -n ns3 link set vethb1 netns $$ && ip link set vethb1 master br0 up")"#,
+    );
+}

@@ -29,6 +29,9 @@ pub(crate) fn ignored(
     if let Some(v) = fdb(k, all, t, ns, dev, s, &arrived) {
         return v;
     }
+    if let Some(v) = super::flooded::unreached(k, t, ns, dev, s, &arrived) {
+        return v;
+    }
     super::sender_neigh::sender_entry(k, t, &arrived).unwrap_or_else(|| plain(ns, arrived))
 }
 
@@ -57,6 +60,7 @@ pub(crate) fn astray(
         t.what()
     );
     fdb(k, all, t, ns, dev, s, &gone)
+        .or_else(|| super::flooded::unreached(k, t, ns, dev, s, &gone))
         .or_else(|| super::sender_neigh::sender_entry(k, t, &gone))
         .unwrap_or_else(|| plain(ns, gone))
 }

@@ -4,6 +4,7 @@ use super::bridge_path::{trunks, Trunk};
 use super::far_bridge::far_bridge;
 use super::kernel::Kernel;
 use super::link_detail::LinkDetail;
+use super::moved_end::moved;
 use super::port_state::{admits, forwards, hairpin, not_isolated};
 use super::report::Report;
 use super::tunnel::tunnel;
@@ -44,6 +45,11 @@ pub(crate) fn reach(
                 );
                 return true;
             };
+            if let Some((bns, b)) = bridge_of_target(k, to, to_link) {
+                if moved(k, r, (&bns, &b), (&pns, &p), (dev, at)) {
+                    return false;
+                }
+            }
             if !p.up {
                 r.block(
                     &pns,
@@ -157,6 +163,9 @@ fn bridge_reaches(
         r.hop(to, format!("{to_link} is not a veth: not followed"));
         return true;
     };
+    if moved(k, r, (at, br), (&pns, &p), (to_link, to)) {
+        return false;
+    }
     if !p.up {
         r.block(
             &pns,

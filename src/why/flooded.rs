@@ -1,0 +1,50 @@
+//! A frame a bridge flooded because the MAC it is for is behind none of its ports: the MAC is
+//! right (one link holds it), so the sender's neighbour entry is not to blame, the way from the
+//! bridge to that link is (a veth end moved away, a port taken off the bridge).
+
+use super::kernel::Kernel;
+use super::l2::find;
+use super::sighting::Sighting;
+use super::trail::Trail;
+use super::vanished::Vanished;
+
+/// `s` is the frame `t` seen leaving `ns` on bridge port `dev`, or arriving off its path;
+/// `what` says where it went wrong.
+pub(crate) fn unreached(
+    k: &mut dyn Kernel,
+    t: &Trail,
+    ns: &crate::sys::Netns,
+    dev: &str,
+    s: &Sighting,
+    what: &str,
+) -> Option<Vanished> {
+    let mac = s.mac.as_deref()?;
+    let br = find(k, ns, dev).and_then(|l| l.master)?;
+    let mut holders = vec![];
+    for o in k.namespaces() {
+        for l in k.l2(&o) {
+            if l.mac
+                .as_deref()
+                .is_some_and(|m| m.eq_ignore_ascii_case(mac))
+            {
+                holders.push((o.clone(), l.name));
+            }
+        }
+    }
+    // One link holds it, off this bridge, and the frame never reached it.
+    let [(o, l)] = holders.as_slice() else {
+        return None;
+    };
+    let port = *o == *ns && find(k, o, l).and_then(|x| x.master).as_deref() == Some(&br);
+    let reached = t.seen.iter().any(|x| x.ns == *o && x.dev == *l);
+    if port || reached {
+        return None;
+    }
+    Some(Vanished {
+        ns: ns.clone(),
+        cause: format!(
+            "{what}: {mac} is {l} in {o}, behind no port of {br}, so {br} in {ns} floods the frame"
+        ),
+        fix: None,
+    })
+}
