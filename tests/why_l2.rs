@@ -559,3 +559,231 @@ fn the_senders_host_veth_end_moved_away_and_up_is_moved_back() {
         r#"exec("ip -n ns3 link set vethb1 netns $$ && ip link set vethb1 master br0 up")"#,
     );
 }
+
+// ARP that is never asked or never answered (round s): an `arp` family nftables rule
+// (arptables-nft) at either end, an asker whose mcast_solicit is 0, a bridge port with
+// proxy_arp on. The neighbour tables are flushed, as if the entries had aged out.
+
+const FLUSH_LAN: &str = "ip -n ns1 neigh flush all; ip -n ns2 neigh flush all";
+
+#[test]
+#[ignore = "needs iproute2, arptables, nftables, iputils-ping"]
+fn an_arptables_rule_at_the_target_dropping_requests_for_its_own_address_is_deleted() {
+    // LVS-DR's rule, written with the real address instead of the VIP.
+    fixed(
+        "l2_lan",
+        "",
+        &format!("ip netns exec ns2 arptables -A INPUT -d 10.1.1.3 -j DROP; {FLUSH_LAN}"),
+        NS2,
+        "ns2",
+        "ns2's nftables chain `arp filter INPUT` (hook input, priority 0) drops the ARP request \
+         from 10.1.1.2 for 10.1.1.3 arriving on veth2 (rule handle 2), so ns1 never learns the \
+         MAC of 10.1.1.3 on veth1",
+        r#"ns2.exec("nft delete rule arp filter INPUT handle 2")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, arptables, nftables, iputils-ping"]
+fn an_arptables_rule_at_the_asker_dropping_its_requests_is_deleted() {
+    fixed(
+        "l2_lan",
+        "",
+        &format!(
+            "ip netns exec ns1 arptables -A OUTPUT --opcode 1 -d 10.1.1.3 -j DROP; {FLUSH_LAN}"
+        ),
+        NS2,
+        "ns1",
+        "ns1's nftables chain `arp filter OUTPUT` (hook output, priority 0) drops the ARP \
+         request from 10.1.1.2 for 10.1.1.3 leaving by veth1 (rule handle 2), so ns1 never \
+         learns the MAC of 10.1.1.3 on veth1",
+        r#"ns1.exec("nft delete rule arp filter OUTPUT handle 2")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, nftables, iputils-ping"]
+fn a_native_arp_table_at_the_target_dropping_its_replies_is_deleted() {
+    let inject = format!(
+        "ip netns exec ns2 nft add table arp t; ip netns exec ns2 nft add chain arp t out \
+         '{{ type filter hook output priority 0; }}'; ip netns exec ns2 nft add rule arp t out \
+         arp operation reply drop; {FLUSH_LAN}"
+    );
+    fixed(
+        "l2_lan",
+        "",
+        &inject,
+        NS2,
+        "ns2",
+        "ns2's nftables chain `arp t out` (hook output, priority 0) drops the ARP reply from \
+         10.1.1.3 to 10.1.1.2 leaving by veth2 (rule handle 2), so ns1 never learns the MAC of \
+         10.1.1.3 on veth1",
+        r#"ns2.exec("nft delete rule arp t out handle 2")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, nftables, iputils-ping"]
+fn an_arp_input_chain_with_a_drop_policy_at_the_asker_lets_this_pair_through() {
+    let inject = format!(
+        "ip netns exec ns1 nft add table arp t; ip netns exec ns1 nft add chain arp t in \
+         '{{ type filter hook input priority 0; policy drop; }}'; {FLUSH_LAN}"
+    );
+    fixed(
+        "l2_lan",
+        "",
+        &inject,
+        NS2,
+        "ns1",
+        "ns1's nftables chain `arp t in` (hook input, priority 0) drops the ARP reply from \
+         10.1.1.3 to 10.1.1.2 arriving on veth1 (policy drop), so ns1 never learns the MAC of \
+         10.1.1.3 on veth1",
+        r#"ns1.exec("nft insert rule arp t in arp saddr ip 10.1.1.2 arp daddr ip 10.1.1.3 accept"); ns1.exec("nft insert rule arp t in arp saddr ip 10.1.1.3 arp daddr ip 10.1.1.2 accept")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, arptables, nftables, iputils-ping"]
+fn an_arptables_rule_at_a_routers_next_hop_is_named_there() {
+    // r2 of a chain drops the requests for its own left address: r1 never learns its MAC.
+    let got = diagnose(
+        "chain",
+        "-p n=3",
+        "ip netns exec r2 arptables -A INPUT -d 10.0.1.2 -j DROP; ip -n r1 neigh flush all; \
+         ip -n r2 neigh flush all",
+        "10.0.3.2",
+        "",
+        "",
+    );
+    let cause = "r2's nftables chain `arp filter INPUT` (hook input, priority 0) drops the ARP \
+                 request from 10.0.1.1 for 10.0.1.2 arriving on left (rule handle 2), so r1 \
+                 never learns the MAC of 10.0.1.2 on right";
+    let fix = r#"r2.exec("nft delete rule arp filter INPUT handle 2")"#;
+    assert_eq!(
+        got,
+        blocked("10.0.3.2", "r2", cause, fix) + &clear("10.0.3.2")
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, arptables, iputils-ping"]
+fn an_arptables_rule_for_another_address_stays_clear() {
+    // LVS-DR done right: the rule is for the VIP, which nobody here asks for.
+    assert_eq!(
+        diagnose(
+            "l2_lan",
+            "",
+            &format!("ip netns exec ns2 arptables -A INPUT -d 10.1.1.99 -j DROP; {FLUSH_LAN}"),
+            NS2,
+            "",
+            ""
+        ),
+        clear(NS2)
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_router_that_never_broadcasts_arp_is_named_not_its_next_hop() {
+    fixed(
+        "chain",
+        "-p n=3",
+        "ip netns exec r2 sysctl -qw net.ipv4.neigh.right.mcast_solicit=0; \
+         ip -n r2 neigh flush dev right; ip -n r3 neigh flush dev left",
+        "10.0.3.2",
+        "r2",
+        "r2 never sends the ARP request for 10.0.2.2 on right: \
+         net.ipv4.neigh.right.mcast_solicit is 0 (and app_solicit 0), so the kernel marks the \
+         neighbour FAILED without asking",
+        r#"r2.sysctl("net.ipv4.neigh.right.mcast_solicit", 3)"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_sender_that_never_broadcasts_arp_for_its_gateway_is_named() {
+    fixed(
+        "chain",
+        "-p n=2",
+        "ip netns exec ns1 sysctl -qw net.ipv4.neigh.right.mcast_solicit=0; \
+         ip netns exec ns1 ping -c1 -W1 10.0.2.2 >/dev/null; ip -n r1 neigh flush all",
+        "10.0.2.2",
+        "ns1",
+        "ns1 never sends the ARP request for 10.0.0.2 on right: \
+         net.ipv4.neigh.right.mcast_solicit is 0 (and app_solicit 0), so the kernel marks the \
+         neighbour FAILED without asking (neighbour FAILED)",
+        r#"ns1.sysctl("net.ipv4.neigh.right.mcast_solicit", 3)"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_destination_that_never_broadcasts_arp_but_only_answers_stays_clear() {
+    // d learns its gateway's MAC from the gateway's own request: it never has to ask.
+    assert_eq!(
+        diagnose(
+            "chain",
+            "-p n=2",
+            "ip netns exec d sysctl -qw net.ipv4.neigh.left.mcast_solicit=0; \
+             ip -n d neigh flush all; ip -n r2 neigh flush all",
+            "10.0.2.2",
+            "",
+            ""
+        ),
+        clear("10.0.2.2")
+    );
+}
+
+const FLUSH_LANB: &str = "ip -n rt neigh flush dev lanB; ip -n b1 neigh flush all; \
+                          ip -n b2 neigh flush all";
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_bridge_port_with_proxy_arp_on_the_destinations_port_is_named_and_turned_off() {
+    fixed(
+        "two_bridges",
+        "",
+        &format!("ip -n rt link set dev pb1 type bridge_slave proxy_arp on; {FLUSH_LANB}"),
+        "10.30.2.10",
+        "rt",
+        "pb1, a port of lanB in rt, has proxy_arp on: the bridge floods nothing out of it, so \
+         the ARP request for eth0 in b1 (a broadcast) never reaches it and is never answered",
+        r#"rt.exec("ip link set dev pb1 type bridge_slave proxy_arp off")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_proxy_arp_port_between_two_hosts_of_one_bridge_is_named() {
+    let got = support::why_lab::diagnose_at(
+        "two_bridges",
+        "",
+        &format!("ip -n rt link set dev pb1 type bridge_slave proxy_arp on; {FLUSH_LANB}"),
+        ("b2", "10.30.2.10"),
+        "",
+        "",
+    );
+    let cause = "pb1, a port of lanB in rt, has proxy_arp on: the bridge floods nothing out of \
+                 it, so the ARP request for eth0 in b1 (a broadcast) never reaches it and is \
+                 never answered";
+    let fix = r#"rt.exec("ip link set dev pb1 type bridge_slave proxy_arp off")"#;
+    let want = blocked("10.30.2.10", "rt", cause, fix) + &clear("10.30.2.10");
+    assert_eq!(got, want.replace("why ns1 →", "why b2 →"));
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_bridge_port_with_neigh_suppress_stays_clear() {
+    // neigh_suppress holds back only the requests the bridge can answer itself.
+    assert_eq!(
+        diagnose(
+            "two_bridges",
+            "",
+            &format!("ip -n rt link set dev pb1 type bridge_slave neigh_suppress on; {FLUSH_LANB}"),
+            "10.30.2.10",
+            "",
+            ""
+        ),
+        clear("10.30.2.10")
+    );
+}

@@ -50,6 +50,7 @@ fn one(l: &LinkMessage) -> LinkL2 {
                                     InfoBridgePort::HairpinMode(b) => out.port_hairpin = *b,
                                     InfoBridgePort::Locked(b) => out.port_locked = *b,
                                     InfoBridgePort::Mab(b) => out.port_mab = *b,
+                                    InfoBridgePort::ProxyARP(b) => out.port_proxy_arp = *b,
                                     _ => {}
                                 }
                             }

@@ -1,5 +1,6 @@
-//! Whether the next hop answers the sender's ARP request: IFF_NOARP at either end, and at the
-//! answering end arp_ignore (the larger of `all` and the link's) and arp_filter (either).
+//! Whether the next hop answers the sender's ARP request: IFF_NOARP at either end, the asker's
+//! mcast_solicit (`arp_solicit`), at the answering end arp_ignore (the larger of `all` and the
+//! link's) and arp_filter (either), and `arp` family nftables chains at both (`arp_family`).
 
 use super::kernel::Kernel;
 use super::report::Report;
@@ -66,6 +67,9 @@ pub(crate) fn answers(
             return false;
         }
     }
+    if !super::arp_solicit::asks(k, r, cur, dev, next) {
+        return false;
+    }
     let sip = sender_ip(k, cur, dev, next);
     let key = |n: &str| format!("net.ipv4.conf.{n}.arp_ignore");
     let ignore = num(k, nns, &key("all")).max(num(k, nns, &key(nlink)));
@@ -112,5 +116,5 @@ pub(crate) fn answers(
             }
         }
     }
-    true
+    super::arp_family::passes(k, r, (cur, dev), (nns, nlink), next)
 }

@@ -286,6 +286,7 @@ fn port_out(
             .as_deref()
             .is_none_or(|m| super::fdb_port::agrees(k, r, (ns, br), port, (m, &whose)))
         && super::port_state::floods_broadcast(k, r, (ns, br), port, &whose)
+        && super::port_proxy_arp::floods(k, r, (ns, br), port, &whose)
         && admits(k, r, (ns, br), port, (to_link, to));
     if let (true, Some(i)) = (out, ingress) {
         r.switched

@@ -27,6 +27,8 @@ pub struct LinkL2 {
     /// has no FDB entry on it; `mab on` makes a locked entry for userspace to authorize.
     pub port_locked: bool,
     pub port_mab: bool,
+    /// `bridge_slave proxy_arp on` (BR_PROXYARP): the bridge floods nothing out of the port.
+    pub port_proxy_arp: bool,
     /// A VXLAN's learning flag (IFLA_VXLAN_LEARNING).
     pub learning: Option<bool>,
     /// A VXLAN's `proxy` flag: it answers ARP from its own neighbour table, and drops a

@@ -4,6 +4,8 @@
 pub(crate) mod absent;
 pub(crate) mod addrless;
 pub(crate) mod arp;
+pub(crate) mod arp_family;
+pub(crate) mod arp_solicit;
 pub(crate) mod back_gateway;
 pub(crate) mod back_link;
 pub(crate) mod back_loop;
@@ -69,6 +71,7 @@ pub(crate) mod not_router;
 pub(crate) mod own_copy;
 pub(crate) mod owner;
 pub(crate) mod packet;
+pub(crate) mod port_proxy_arp;
 pub(crate) mod port_state;
 pub(crate) mod port_vlan;
 pub(crate) mod prefix_route;

@@ -45,6 +45,7 @@ pub(crate) fn frame(s: &Seen) -> Frame {
         l4,
         iif: s.in_dev.clone(),
         oif: s.out_dev.clone(),
+        arp: None,
     }
 }
 

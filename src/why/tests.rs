@@ -126,7 +126,8 @@ impl Kernel for Fake {
         r.unwrap_or_else(|| Err(Refusal::words("Network is unreachable")))
     }
     fn sysctl(&mut self, ns: &Netns, key: &str) -> Option<String> {
-        if key == "net.ipv4.ip_default_ttl" {
+        // Not modelled (the kernel's defaults hold): the TTL, the neighbour probes.
+        if key == "net.ipv4.ip_default_ttl" || key.starts_with("net.ipv4.neigh.") {
             return None;
         }
         Some(self.sysctl.get(ns).cloned().unwrap_or_else(|| "0".into()))

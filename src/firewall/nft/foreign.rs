@@ -51,6 +51,13 @@ impl ForeignChain {
         if self.family == "netdev" {
             return if self.hook == 0 { "ingress" } else { "egress" };
         }
+        if self.family == "arp" {
+            // NF_ARP_IN, NF_ARP_OUT, NF_ARP_FORWARD.
+            return ["input", "output", "forward"]
+                .get(self.hook as usize)
+                .copied()
+                .unwrap_or("other");
+        }
         match self.hook {
             0 => "prerouting",
             1 => "input",

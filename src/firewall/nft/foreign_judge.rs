@@ -18,6 +18,9 @@ pub(crate) struct Frame {
     pub(crate) l4: Vec<Option<u8>>,
     pub(crate) iif: Option<String>,
     pub(crate) oif: Option<String>,
+    /// An ARP frame's header (`arp_frame`): then `src` and `dst` are its sender and target
+    /// addresses, and there is no transport header.
+    pub(crate) arp: Option<Vec<Option<u8>>>,
 }
 
 /// What a chain does to the frame.
@@ -44,6 +47,9 @@ pub(super) type Regs = [Option<u8>; 80];
 
 impl Frame {
     fn network(&self) -> Vec<Option<u8>> {
+        if let Some(a) = &self.arp {
+            return a.clone();
+        }
         match (self.src, self.dst) {
             (IpAddr::V4(s), IpAddr::V4(d)) => {
                 let mut h = vec![Some(0x45), Some(0)];
@@ -67,7 +73,9 @@ impl Frame {
     }
 
     fn ethertype(&self) -> [u8; 2] {
-        if self.src.is_ipv4() {
+        if self.arp.is_some() {
+            [0x08, 0x06]
+        } else if self.src.is_ipv4() {
             [0x08, 0x00]
         } else {
             [0x86, 0xdd]
@@ -86,7 +94,10 @@ impl Frame {
             1 => Some(self.ethertype().map(Some).to_vec()),
             6 => name(&self.iif),
             7 => name(&self.oif),
+            // NFPROTO_ARP is 3; an ARP frame has no layer 4 protocol.
+            15 if self.arp.is_some() => Some(vec![Some(3)]),
             15 => Some(vec![Some(if self.src.is_ipv4() { 2 } else { 10 })]),
+            16 if self.arp.is_some() => None,
             16 => Some(vec![Some(self.proto)]),
             _ => None,
         }

@@ -8,6 +8,7 @@
 //! `decode` (model ↔ expressions); `chains`, `ruleset`, `batch` and `driver` (tables, chains,
 //! transactions); `rules` and `listing` (what the driver does with them).
 
+pub(crate) mod arp_frame;
 pub(crate) mod batch;
 pub(crate) mod chains;
 pub(crate) mod counts;
