@@ -36,8 +36,18 @@ pub(crate) fn matches(r: &FibRule, q: &Lookup) -> bool {
         && r.tos == 0
         && (r.ipproto == 0 || r.ipproto == q.proto)
         && port_in(r.sport, q.sport)
-        && port_in(r.dport, q.dport);
+        && port_in(r.dport, q.dport)
+        && r.uid.is_none_or(|(a, b)| (a..=b).contains(&uid(q)));
     hit != r.invert
+}
+
+/// The uid a lookup is made for: the sender's, or (the kernel's input path) uid 0 for a
+/// packet that arrives; netsh runs as root when the lookup does not say.
+fn uid(q: &Lookup) -> u32 {
+    match q.iif {
+        Some(_) => 0,
+        None => q.uid.unwrap_or(0),
+    }
 }
 
 /// A rule's port range holds the packet's port (a packet with no port matches no range).
