@@ -78,6 +78,9 @@ fn served(x: &Xfrm, t: &XfrmTmpl) -> bool {
 fn selector(q: &XfrmPolicy) -> String {
     let proto = match q.proto {
         0 => String::new(),
+        1 => " proto icmp".into(),
+        6 => " proto tcp".into(),
+        17 => " proto udp".into(),
         n => format!(" proto {n}"),
     };
     format!("src {} dst {}{proto} dir {}", q.src, q.dst, q.dir)
@@ -153,4 +156,23 @@ pub(crate) fn dropped_by_policy(
     let tcp = k.tcp_port(p.dst).or(k.tcp_port(p.src)).is_some();
     let x = k.xfrm(ns)?;
     xfrm_drop(&x, ns, path, p, if tcp { 6 } else { 1 })
+}
+
+/// (the cause, the fix) when the sender's own `out` policy holds the probe back: the socket
+/// gets an error and no packet leaves, so the evidence names no place.
+pub(crate) fn held_at_sender(
+    k: &mut dyn super::kernel::Kernel,
+    src: &Netns,
+    dst: IpAddr,
+) -> Option<(String, String)> {
+    let out = k.route_get(src, &super::route_get::Lookup::to(dst)).ok()?;
+    let p = Packet {
+        in_dev: None,
+        out_dev: out.dev,
+        src: out.src?,
+        dst,
+        state: "NEW",
+    };
+    let (cause, fix) = dropped_by_policy(k, src, Path::Output, &p)?;
+    Some((format!("the request never left {src}: {cause}"), fix))
 }
