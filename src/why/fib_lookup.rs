@@ -124,3 +124,36 @@ pub(crate) fn kind(d: &Decided) -> Option<RouteKind> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_uidrange_rule_matches_the_senders_uid_and_uid_0_when_forwarding() {
+        let r = FibRule {
+            priority: 100,
+            uid: Some((1000, 1000)),
+            table: 300,
+            ..FibRule::default()
+        };
+        let dst = "10.0.2.2".parse().unwrap();
+        let as_uid = |uid| Lookup {
+            uid,
+            ..Lookup::to(dst)
+        };
+        assert!(matches(&r, &as_uid(Some(1000))));
+        assert!(!matches(&r, &as_uid(Some(0))));
+        assert!(!matches(&r, &as_uid(None)), "netsh runs as root");
+        let root = FibRule {
+            uid: Some((0, 0)),
+            ..r.clone()
+        };
+        let forwarded = Lookup {
+            iif: Some("left".into()),
+            ..as_uid(Some(1000))
+        };
+        assert!(matches(&root, &forwarded));
+        assert_eq!(root.text(), "100: from all uidrange 0-0 lookup 300");
+    }
+}

@@ -176,3 +176,98 @@ pub(crate) fn held_at_sender(
     let (cause, fix) = dropped_by_policy(k, src, Path::Output, &p)?;
     Some((format!("the request never left {src}: {cause}"), fix))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    fn out_policy(dir: &str, reqid: u32, optional: bool) -> XfrmPolicy {
+        XfrmPolicy {
+            src: "10.0.0.0/24".parse().unwrap(),
+            dst: "10.0.2.0/24".parse().unwrap(),
+            proto: 0,
+            dir: dir.into(),
+            priority: 0,
+            block: false,
+            tmpls: vec![XfrmTmpl {
+                src: Some(ip("10.0.1.1")),
+                dst: Some(ip("10.0.1.2")),
+                proto: "esp".into(),
+                mode: "tunnel".into(),
+                reqid,
+                optional,
+            }],
+        }
+    }
+
+    fn sa(reqid: u32) -> XfrmState {
+        XfrmState {
+            src: Some(ip("10.0.1.1")),
+            dst: Some(ip("10.0.1.2")),
+            proto: "esp".into(),
+            mode: "tunnel".into(),
+            reqid,
+        }
+    }
+
+    fn packet(src: &str, dst: &str) -> Packet {
+        Packet {
+            in_dev: Some("left".into()),
+            out_dev: "right".into(),
+            src: ip(src),
+            dst: ip(dst),
+            state: "NEW",
+        }
+    }
+
+    #[test]
+    fn an_out_policy_drops_only_without_its_sa() {
+        let r1 = Netns::Named("r1".into());
+        let p = packet("10.0.0.1", "10.0.2.2");
+        let mut x = Xfrm {
+            policies: vec![out_policy("out", 3, false)],
+            states: vec![],
+        };
+        let (cause, fix) = xfrm_drop(&x, &r1, Path::Forward, &p, 1).unwrap();
+        assert!(cause.contains("r1 has no such SA"), "{cause}");
+        assert_eq!(
+            fix,
+            r#"r1.exec("ip xfrm policy del src 10.0.0.0/24 dst 10.0.2.0/24 dir out")"#
+        );
+        x.states.push(sa(4));
+        assert!(
+            xfrm_drop(&x, &r1, Path::Forward, &p, 1).is_some(),
+            "reqid differs"
+        );
+        x.states.push(sa(3));
+        assert_eq!(xfrm_drop(&x, &r1, Path::Forward, &p, 1), None);
+        // Off its selector, or on the way in: the out policy does not apply.
+        let back = packet("10.0.2.2", "10.0.0.1");
+        assert_eq!(xfrm_drop(&x, &r1, Path::Forward, &back, 1), None);
+    }
+
+    #[test]
+    fn fwd_and_in_policies_drop_a_plain_packet_unless_optional() {
+        let r2 = Netns::Named("r2".into());
+        let p = packet("10.0.0.1", "10.0.2.2");
+        let x = Xfrm {
+            policies: vec![out_policy("fwd", 0, false), out_policy("in", 0, true)],
+            states: vec![sa(0)],
+        };
+        assert!(xfrm_drop(&x, &r2, Path::Forward, &p, 1).is_some());
+        assert_eq!(xfrm_drop(&x, &r2, Path::Input, &p, 1), None);
+        let mut blocked = out_policy("in", 0, false);
+        (blocked.block, blocked.tmpls, blocked.proto) = (true, vec![], 6);
+        let x = Xfrm {
+            policies: vec![blocked],
+            states: vec![],
+        };
+        assert_eq!(xfrm_drop(&x, &r2, Path::Input, &p, 1), None, "TCP only");
+        let (cause, _) = xfrm_drop(&x, &r2, Path::Input, &p, 6).unwrap();
+        assert!(cause.ends_with("blocks it (action block)"), "{cause}");
+    }
+}
