@@ -625,3 +625,243 @@ fn a_goto_rule_that_sends_the_packet_to_a_later_table_is_named_and_deleted() {
         r#"r2.exec("ip rule del priority 500")"#,
     );
 }
+
+// Round s (s08): the sender's lookups carry the uid the probe is sent as, so a `uidrange`
+// rule (a VPN app's kill switch) is walked as the kernel walks it and named.
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_uidrange_rule_to_a_kill_switch_table_at_the_sender_is_named_and_deleted() {
+    fixed(
+        "chain",
+        "-p n=2",
+        "ip -n ns1 route add unreachable default table 300; ip -n ns1 rule add pref 100 uidrange 0-0 lookup 300",
+        "10.0.2.2",
+        "ns1",
+        "ns1 refuses (unreachable) the packet to 10.0.2.2: route `unreachable default` (table 300, by rule `100: from all uidrange 0-0 lookup 300`; No route to host)",
+        r#"ns1.exec("ip rule del priority 100")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_uidrange_prohibit_rule_at_the_sender_is_named_and_deleted() {
+    fixed(
+        "chain",
+        "-p n=2",
+        "ip -n ns1 rule add pref 90 uidrange 0-0 prohibit",
+        "10.0.2.2",
+        "ns1",
+        "ns1's policy rule `90: from all uidrange 0-0 prohibit` refuses (prohibited) the packet to 10.0.2.2 (Permission denied)",
+        r#"ns1.exec("ip rule del priority 90")"#,
+    );
+}
+
+// The kernel answers an echo as uid 0, and routes a forwarded packet as uid 0.
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_uidrange_rule_at_the_destination_that_refuses_the_reply_is_named() {
+    fixed(
+        "chain",
+        "-p n=2",
+        "ip -n d route add unreachable default table 300; ip -n d rule add pref 100 uidrange 0-0 lookup 300",
+        "10.0.2.2",
+        "d",
+        "d refuses (unreachable) the packet to 10.0.0.1: route `unreachable default` (table 300, by rule `100: from all uidrange 0-0 lookup 300`; No route to host)",
+        r#"d.exec("ip rule del priority 100")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_uidrange_rule_at_a_router_catches_forwarded_packets_too() {
+    fixed(
+        "chain",
+        "-p n=2",
+        "ip -n r1 route add unreachable default table 300; ip -n r1 rule add pref 100 uidrange 0-0 lookup 300",
+        "10.0.2.2",
+        "r1",
+        "r1 refuses (unreachable) the packet to 10.0.2.2: route `unreachable default` (table 300, by rule `100: from all uidrange 0-0 lookup 300`; No route to host)",
+        r#"r1.exec("ip rule del priority 100")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_uidrange_rule_for_another_user_stays_clear() {
+    let got = diagnose(
+        "chain",
+        "-p n=2",
+        "ip -n ns1 route add unreachable default table 300; ip -n ns1 rule add pref 100 uidrange 1000-1000 lookup 300",
+        "10.0.2.2",
+    );
+    assert_eq!(got, clear("10.0.2.2"));
+}
+
+// Round s (s09): a sender whose only address is of scope link (or host) has no source for a
+// destination behind a gateway; the fix re-adds it global and puts back the routes its
+// deletion takes.
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_sender_address_of_scope_link_is_named_and_made_global() {
+    fixed(
+        "chain",
+        "-p n=2",
+        "ip -n ns1 addr del 10.0.0.1/24 dev right; ip -n ns1 addr add 10.0.0.1/24 dev right scope link; ip -n ns1 route add default via 10.0.0.2",
+        "10.0.2.2",
+        "ns1",
+        "ns1 has no address of scope global for 10.0.2.2: 10.0.0.1/24 on right is scope link (the packet would leave from 0.0.0.0)",
+        r#"ns1.exec("ip addr del 10.0.0.1/24 dev right && ip addr add 10.0.0.1/24 dev right && ip route replace default via 10.0.0.2 dev right")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_sender_address_of_scope_host_is_named_and_made_global() {
+    fixed(
+        "chain",
+        "-p n=2",
+        "ip -n ns1 addr del 10.0.0.1/24 dev right; ip -n ns1 addr add 10.0.0.1/24 dev right scope host; ip -n ns1 route add default via 10.0.0.2",
+        "10.0.2.2",
+        "ns1",
+        "ns1 has no address of scope global for 10.0.2.2: 10.0.0.1/24 on right is scope host (the packet would leave from 0.0.0.0)",
+        r#"ns1.exec("ip addr del 10.0.0.1/24 dev right && ip addr add 10.0.0.1/24 dev right && ip route replace default via 10.0.0.2 dev right")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn the_scope_fix_puts_back_every_route_by_the_link() {
+    fixed(
+        "chain",
+        "-p n=2",
+        "ip -n ns1 addr del 10.0.0.1/24 dev right; ip -n ns1 addr add 10.0.0.1/24 dev right scope link; ip -n ns1 route add default via 10.0.0.2; ip -n ns1 route add 10.0.2.0/24 via 10.0.0.2 metric 5",
+        "10.0.2.2",
+        "ns1",
+        "ns1 has no address of scope global for 10.0.2.2: 10.0.0.1/24 on right is scope link (the packet would leave from 0.0.0.0)",
+        r#"ns1.exec("ip addr del 10.0.0.1/24 dev right && ip addr add 10.0.0.1/24 dev right && ip route replace default via 10.0.0.2 dev right && ip route replace 10.0.2.0/24 via 10.0.0.2 dev right metric 5")"#,
+    );
+}
+
+// A scope link address serves a neighbour on its link, and a router forwards whatever the
+// scope of its own addresses: neither is a fault.
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_scope_link_address_toward_a_neighbour_stays_clear() {
+    let got = diagnose(
+        "chain",
+        "-p n=2",
+        "ip -n ns1 addr del 10.0.0.1/24 dev right; ip -n ns1 addr add 10.0.0.1/24 dev right scope link; ip -n ns1 route add default via 10.0.0.2",
+        "10.0.0.2",
+    );
+    assert_eq!(got, clear("10.0.0.2"));
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_router_whose_outgoing_address_is_scope_link_stays_clear() {
+    let got = diagnose(
+        "chain",
+        "-p n=2",
+        "ip -n r1 addr del 10.0.1.1/24 dev right; ip -n r1 addr add 10.0.1.1/24 dev right scope link; ip -n r1 route add 10.0.2.0/24 via 10.0.1.2",
+        "10.0.2.2",
+    );
+    assert_eq!(got, clear("10.0.2.2"));
+}
+
+// Round s (s04): IPsec (xfrm) policies where the packet vanishes: an `out` policy whose
+// template has no SA, a `fwd` or `in` policy a plain packet fails, `action block`.
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn an_ipsec_out_policy_with_no_sa_at_a_router_is_named_and_deleted() {
+    fixed(
+        "chain",
+        "-p n=2",
+        "ip -n r1 xfrm policy add src 10.0.0.0/24 dst 10.0.2.0/24 dir out tmpl src 10.0.1.1 dst 10.0.1.2 proto esp mode tunnel",
+        "10.0.2.2",
+        "r1",
+        "the request arrived in r1 on left but never left on right: r1's IPsec policy `src 10.0.0.0/24 dst 10.0.2.0/24 dir out` sends it through the ESP SA 10.0.1.1 → 10.0.1.2 (mode tunnel), and r1 has no such SA (ip xfrm state): the tunnel is not up",
+        r#"r1.exec("ip xfrm policy del src 10.0.0.0/24 dst 10.0.2.0/24 dir out")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn an_ipsec_out_policy_with_no_sa_at_the_sender_is_named_and_deleted() {
+    fixed(
+        "chain",
+        "-p n=2",
+        "ip -n ns1 xfrm policy add src 10.0.0.0/24 dst 10.0.2.0/24 dir out tmpl src 10.0.0.1 dst 10.0.0.2 proto esp mode tunnel",
+        "10.0.2.2",
+        "ns1",
+        "the request never left ns1: ns1's IPsec policy `src 10.0.0.0/24 dst 10.0.2.0/24 dir out` sends it through the ESP SA 10.0.0.1 → 10.0.0.2 (mode tunnel), and ns1 has no such SA (ip xfrm state): the tunnel is not up",
+        r#"ns1.exec("ip xfrm policy del src 10.0.0.0/24 dst 10.0.2.0/24 dir out")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn an_ipsec_fwd_policy_at_the_far_router_that_drops_the_plain_reply_is_named() {
+    fixed(
+        "chain",
+        "-p n=2",
+        "ip -n r2 xfrm policy add src 10.0.2.0/24 dst 10.0.0.0/24 dir fwd tmpl src 10.0.1.2 dst 10.0.1.1 proto esp mode tunnel",
+        "10.0.2.2",
+        "r2",
+        "the reply arrived in r2 on right but never left on left: r2's IPsec policy `src 10.0.2.0/24 dst 10.0.0.0/24 dir fwd` accepts only packets that came through the ESP SA 10.0.1.2 → 10.0.1.1 (mode tunnel), and this one came in plain",
+        r#"r2.exec("ip xfrm policy del src 10.0.2.0/24 dst 10.0.0.0/24 dir fwd")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn an_ipsec_fwd_policy_that_drops_the_plain_request_is_named() {
+    fixed(
+        "chain",
+        "-p n=2",
+        "ip -n r2 xfrm policy add src 10.0.0.0/24 dst 10.0.2.0/24 dir fwd tmpl src 10.0.1.1 dst 10.0.1.2 proto esp mode tunnel",
+        "10.0.2.2",
+        "r2",
+        "the request arrived in r2 on left but never left on right: r2's IPsec policy `src 10.0.0.0/24 dst 10.0.2.0/24 dir fwd` accepts only packets that came through the ESP SA 10.0.1.1 → 10.0.1.2 (mode tunnel), and this one came in plain",
+        r#"r2.exec("ip xfrm policy del src 10.0.0.0/24 dst 10.0.2.0/24 dir fwd")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn an_ipsec_in_policy_at_the_destination_is_named() {
+    fixed(
+        "chain",
+        "-p n=2",
+        "ip -n d xfrm policy add src 10.0.0.0/24 dst 10.0.2.2/32 dir in tmpl src 10.0.1.1 dst 10.0.1.2 proto esp mode tunnel",
+        "10.0.2.2",
+        "d",
+        "the request reached d on left, but d sent no reply: d's IPsec policy `src 10.0.0.0/24 dst 10.0.2.2/32 dir in` accepts only packets that came through the ESP SA 10.0.1.1 → 10.0.1.2 (mode tunnel), and this one came in plain",
+        r#"d.exec("ip xfrm policy del src 10.0.0.0/24 dst 10.0.2.2/32 dir in")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn an_ipsec_block_policy_is_named_and_deleted() {
+    fixed(
+        "chain",
+        "-p n=2",
+        "ip -n r1 xfrm policy add src 10.0.0.0/24 dst 10.0.2.0/24 proto icmp dir out action block",
+        "10.0.2.2",
+        "r1",
+        "the request arrived in r1 on left but never left on right: r1's IPsec policy `src 10.0.0.0/24 dst 10.0.2.0/24 proto icmp dir out` blocks it (action block)",
+        r#"r1.exec("ip xfrm policy del src 10.0.0.0/24 dst 10.0.2.0/24 proto icmp dir out")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn an_ipsec_policy_off_the_path_and_a_bypass_policy_stay_clear() {
+    let got = diagnose(
+        "chain",
+        "-p n=2",
+        "ip -n r1 xfrm policy add src 10.0.0.0/24 dst 10.9.0.0/24 dir out tmpl src 10.0.1.1 dst 10.0.1.2 proto esp mode tunnel; ip -n r2 xfrm policy add src 10.0.0.0/24 dst 10.0.2.0/24 dir fwd action allow",
+        "10.0.2.2",
+    );
+    assert_eq!(got, clear("10.0.2.2"));
+}

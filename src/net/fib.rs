@@ -80,9 +80,8 @@ fn fib_rule(r: &RuleMessage) -> FibRule {
             RuleAttribute::IpProtocol(p) => f.ipproto = u8::from(*p),
             RuleAttribute::SourcePortRange(p) => f.sport = Some((p.start, p.end)),
             RuleAttribute::DestinationPortRange(p) => f.dport = Some((p.start, p.end)),
-            RuleAttribute::UidRange(_) | RuleAttribute::TunId(_) | RuleAttribute::L3MDev(true) => {
-                f.other = true
-            }
+            RuleAttribute::UidRange(u) => f.uid = Some((u.start, u.end)),
+            RuleAttribute::TunId(_) | RuleAttribute::L3MDev(true) => f.other = true,
             _ => {}
         }
     }

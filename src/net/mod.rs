@@ -1,6 +1,7 @@
 //! The netlink backend: per-namespace rtnetlink handles, native namespaces, links, addresses,
 //! routes, sysctls, ICMP and exec. With src/firewall, the only code that talks to the kernel.
 
+pub(crate) mod addr_scope;
 pub(crate) mod apply;
 pub mod backend;
 pub(crate) mod capture;
@@ -34,6 +35,7 @@ pub(crate) mod topology;
 pub(crate) mod unnamed;
 pub(crate) mod watched;
 pub(crate) mod why;
+pub(crate) mod xfrm;
 
 pub use backend::Netlink;
 

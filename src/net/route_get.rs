@@ -55,6 +55,9 @@ fn request(q: &Lookup, iif: Option<u32>) -> NetlinkMessage<RouteNetlinkMessage> 
     if let Some(p) = q.dport {
         m.attributes.push(RouteAttribute::Dport(p));
     }
+    if let Some(u) = q.uid.filter(|_| iif.is_none()) {
+        m.attributes.push(RouteAttribute::Uid(u));
+    }
     let mut req = NetlinkMessage::from(RouteNetlinkMessage::GetRoute(m));
     req.header.flags = NLM_F_REQUEST;
     req

@@ -87,6 +87,30 @@ impl Kernel for Netlink {
             .unwrap_or_default()
     }
 
+    fn xfrm(&mut self, ns: &Netns) -> Option<crate::why::xfrm::Xfrm> {
+        let cmd = "ip xfrm policy && echo === && ip xfrm state";
+        let o = super::exec::exec(
+            ns.path().as_deref(),
+            cmd,
+            std::time::Duration::from_secs(5),
+            &self.cancel,
+        );
+        let o = o.ok().filter(|o| o.code == 0)?;
+        Some(super::xfrm::parse(&o.out))
+    }
+
+    fn addr_scopes(&mut self, ns: &Netns) -> Vec<(String, ipnet::IpNet, u8)> {
+        let Ok(handle) = self.handle(ns) else {
+            return vec![];
+        };
+        self.block_on(super::addr_scope::scopes(&handle))
+            .unwrap_or_default()
+    }
+
+    fn probe_uid(&mut self) -> u32 {
+        nix::unistd::geteuid().as_raw()
+    }
+
     fn ping(&mut self, ns: &Netns, dst: IpAddr) -> bool {
         Probe::ping(self, ns, dst, PingMode::Probe).unwrap_or(false)
     }

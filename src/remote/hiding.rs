@@ -77,6 +77,15 @@ impl Kernel for Hiding<'_> {
     fn ping(&mut self, ns: &Netns, dst: IpAddr) -> bool {
         self.inner.ping(ns, dst)
     }
+    fn probe_uid(&mut self) -> u32 {
+        self.inner.probe_uid()
+    }
+    fn xfrm(&mut self, ns: &Netns) -> Option<crate::why::xfrm::Xfrm> {
+        self.inner.xfrm(ns)
+    }
+    fn addr_scopes(&mut self, ns: &Netns) -> Vec<(String, ipnet::IpNet, u8)> {
+        self.inner.addr_scopes(ns)
+    }
     fn bridge_macs(&mut self, ns: &Netns) -> Option<Vec<(String, String)>> {
         self.inner.bridge_macs(ns)
     }

@@ -97,6 +97,7 @@ pub(crate) fn far_walk(k: &mut dyn Kernel, w: &FarWhy) -> Report {
         proto: 0,
         sport: None,
         dport: None,
+        uid: None,
     };
     match k.route_get(&ons, &back) {
         Ok(rt) => {

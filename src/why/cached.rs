@@ -133,6 +133,15 @@ impl Kernel for Cached<'_> {
     fn ping(&mut self, ns: &Netns, dst: IpAddr) -> bool {
         self.inner.ping(ns, dst)
     }
+    fn probe_uid(&mut self) -> u32 {
+        self.inner.probe_uid()
+    }
+    fn xfrm(&mut self, ns: &Netns) -> Option<crate::why::xfrm::Xfrm> {
+        self.inner.xfrm(ns)
+    }
+    fn addr_scopes(&mut self, ns: &Netns) -> Vec<(String, ipnet::IpNet, u8)> {
+        self.inner.addr_scopes(ns)
+    }
 
     fn l2(&mut self, ns: &Netns) -> Vec<LinkL2> {
         if !self.l2.contains_key(ns) {

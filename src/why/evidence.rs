@@ -144,6 +144,7 @@ fn stuck(k: &mut dyn Kernel, t: &Trail, ns: &Netns, dev: &str, s: &Sighting) -> 
         proto: 0,
         sport: None,
         dport: None,
+        uid: None,
     };
     let out = k.route_get(ns, &q).ok();
     let next = out
@@ -332,6 +333,13 @@ fn inside(
         if let Some((cause, fix)) = super::nft_egress::egress_cause(k, ns, dev, p) {
             return v(format!("{what}: {cause}"), Some(fix));
         }
+    }
+    let ipsec = p
+        .as_ref()
+        .filter(|_| found.is_empty())
+        .and_then(|p| super::xfrm::dropped_by_policy(k, ns, path, p));
+    if let Some((cause, fix)) = ipsec {
+        return v(format!("{what}: {cause}"), Some(fix));
     }
     let nft = p
         .as_ref()

@@ -37,6 +37,8 @@ pub struct FibRule {
     pub ipproto: u8,
     pub sport: Option<(u16, u16)>,
     pub dport: Option<(u16, u16)>,
+    /// `uidrange` (first, last): the sending socket's uid.
+    pub uid: Option<(u32, u32)>,
     /// A selector this reading does not judge (uid range, tunnel id...): never taken to match.
     pub other: bool,
     pub action: RuleAction,
@@ -124,6 +126,9 @@ impl FibRule {
         }
         if let Some(o) = &self.oif {
             s += &format!(" oif {o}");
+        }
+        if let Some((a, b)) = self.uid {
+            s += &format!(" uidrange {a}-{b}");
         }
         s += &flow_words(self.ipproto, self.sport, self.dport);
         s += &match self.action {

@@ -36,8 +36,18 @@ pub(crate) fn matches(r: &FibRule, q: &Lookup) -> bool {
         && r.tos == 0
         && (r.ipproto == 0 || r.ipproto == q.proto)
         && port_in(r.sport, q.sport)
-        && port_in(r.dport, q.dport);
+        && port_in(r.dport, q.dport)
+        && r.uid.is_none_or(|(a, b)| (a..=b).contains(&uid(q)));
     hit != r.invert
+}
+
+/// The uid a lookup is made for: the sender's, or (the kernel's input path) uid 0 for a
+/// packet that arrives; netsh runs as root when the lookup does not say.
+fn uid(q: &Lookup) -> u32 {
+    match q.iif {
+        Some(_) => 0,
+        None => q.uid.unwrap_or(0),
+    }
 }
 
 /// A rule's port range holds the packet's port (a packet with no port matches no range).
@@ -112,5 +122,38 @@ pub(crate) fn kind(d: &Decided) -> Option<RouteKind> {
         RuleAction::Unreachable => Some(RouteKind::Unreachable),
         RuleAction::Prohibit => Some(RouteKind::Prohibit),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_uidrange_rule_matches_the_senders_uid_and_uid_0_when_forwarding() {
+        let r = FibRule {
+            priority: 100,
+            uid: Some((1000, 1000)),
+            table: 300,
+            ..FibRule::default()
+        };
+        let dst = "10.0.2.2".parse().unwrap();
+        let as_uid = |uid| Lookup {
+            uid,
+            ..Lookup::to(dst)
+        };
+        assert!(matches(&r, &as_uid(Some(1000))));
+        assert!(!matches(&r, &as_uid(Some(0))));
+        assert!(!matches(&r, &as_uid(None)), "netsh runs as root");
+        let root = FibRule {
+            uid: Some((0, 0)),
+            ..r.clone()
+        };
+        let forwarded = Lookup {
+            iif: Some("left".into()),
+            ..as_uid(Some(1000))
+        };
+        assert!(matches(&root, &forwarded));
+        assert_eq!(root.text(), "100: from all uidrange 0-0 lookup 300");
     }
 }

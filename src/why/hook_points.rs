@@ -71,7 +71,12 @@ pub(crate) fn leave_source(
 /// (ip_route_me_harder), its source kept. Said in `r` when that happens; the chains' verdicts
 /// are judged afterwards on the final route's link (`leave_source`).
 pub(crate) fn sent(k: &mut dyn Kernel, r: &mut Report, ns: &Netns, dst: IpAddr) -> Lookup {
-    let plain = Lookup::to(dst).flow(k.tcp_port(dst), false);
+    let uid = Some(k.probe_uid());
+    let plain = Lookup {
+        uid,
+        ..Lookup::to(dst)
+    }
+    .flow(k.tcp_port(dst), false);
     let Ok(rt) = k.route_get(ns, &plain) else {
         return plain;
     };
@@ -103,6 +108,7 @@ pub(crate) fn sent(k: &mut dyn Kernel, r: &mut Report, ns: &Netns, dst: IpAddr) 
     Lookup {
         src: Some(src),
         mark,
+        uid,
         ..Lookup::to(after.dst)
     }
 }

@@ -41,6 +41,10 @@ pub trait Kernel {
     fn neighbours(&mut self, _ns: &Netns, _dev: &str) -> Vec<(IpAddr, NeighMac)> {
         vec![]
     }
+    /// The uid the probe is sent as (netsh's own): what `uidrange` rules at the sender see.
+    fn probe_uid(&mut self) -> u32 {
+        0
+    }
     /// One bounded echo from `ns` to `dst`: the probe that confirms a verdict.
     fn ping(&mut self, _ns: &Netns, _dst: IpAddr) -> bool {
         false
@@ -112,6 +116,14 @@ pub trait Kernel {
     }
     /// The base chains of nf_tables tables iptables does not own (`nft` rulesets).
     fn foreign(&mut self, _ns: &Netns) -> Vec<crate::firewall::nft::foreign::ForeignChain> {
+        vec![]
+    }
+    /// The IPsec (xfrm) policies and SAs of `ns`; `None` when they cannot be read.
+    fn xfrm(&mut self, _ns: &Netns) -> Option<super::xfrm::Xfrm> {
+        None
+    }
+    /// The addresses of `ns` with their scope (0 global, 200 site, 253 link, 254 host).
+    fn addr_scopes(&mut self, _ns: &Netns) -> Vec<(String, ipnet::IpNet, u8)> {
         vec![]
     }
     /// Drop the neighbour entries the probe left unresolved for these next hops (each

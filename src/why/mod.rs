@@ -2,6 +2,7 @@
 //! about each namespace), so every cause and fix is testable from synthetic inputs.
 
 pub(crate) mod absent;
+pub(crate) mod addr_scope;
 pub(crate) mod addrless;
 pub(crate) mod arp;
 pub(crate) mod arp_family;
@@ -115,6 +116,7 @@ pub(crate) mod walk;
 pub(crate) mod watch;
 pub(crate) mod way_back;
 pub(crate) mod words;
+pub mod xfrm;
 
 #[cfg(test)]
 mod evidence_tests;

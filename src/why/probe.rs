@@ -139,6 +139,14 @@ fn unseen(live: &mut dyn Kernel, r: &mut Report, src: &Netns, dst: IpAddr) {
         let st = live.neighbour(&ns, &dev, ip)?;
         matches!(st.as_str(), "FAILED" | "INCOMPLETE").then_some((ns, dev, ip, st))
     });
+    let ipsec = match silent {
+        None => super::xfrm::held_at_sender(live, src, dst),
+        Some(_) => None,
+    };
+    if let Some((cause, fix)) = ipsec {
+        r.block(src, cause, Some(fix));
+        return;
+    }
     match silent {
         Some((ns, dev, ip, st)) => r.block(
             &ns,

@@ -17,6 +17,9 @@ pub struct Lookup {
     pub proto: u8,
     pub sport: Option<u16>,
     pub dport: Option<u16>,
+    /// The uid the packet is sent as (RTA_UID): the probe's, at the sender; policy rules with
+    /// `uidrange` look at it. `None`: the caller's (a forwarded packet has uid 0).
+    pub uid: Option<u32>,
 }
 
 impl Lookup {
@@ -29,6 +32,7 @@ impl Lookup {
             proto: 0,
             sport: None,
             dport: None,
+            uid: None,
         }
     }
 

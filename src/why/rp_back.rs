@@ -24,6 +24,7 @@ pub(crate) fn back_dev(
         proto: 0,
         sport: None,
         dport: None,
+        uid: None,
     };
     if let Some(dev) = decide(&k.fib(at), &q).route.and_then(|r| r.dev) {
         return Ok(dev);

@@ -33,6 +33,7 @@ pub(crate) fn sender_entry(k: &mut dyn Kernel, t: &Trail, what: &str) -> Option<
         proto: 0,
         sport: None,
         dport: None,
+        uid: None,
     };
     let next = k.route_get(&sns, &q).ok()?.via.unwrap_or(sender.dst);
     let state = match k.arp_off(&sns, &sdev) {

@@ -283,6 +283,7 @@ fn policy_rules_are_walked_as_the_kernel_walks_them() {
         proto: 0,
         sport: None,
         dport: None,
+        uid: None,
     };
     let d = fib_lookup::decide(&fib, &q("10.0.0.1"));
     assert_eq!(

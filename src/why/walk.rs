@@ -100,6 +100,10 @@ fn walk_on(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
         {
             return r;
         }
+        if in_dev.is_none() && super::addr_scope::unsourced(k, &mut r, &cur, &route, (pkt_src, dst))
+        {
+            return r;
+        }
         let src_ip = *pkt_src.get_or_insert(route.src.unwrap_or(dst));
         if in_dev.is_none() {
             let Some(s) = hook_points::leave_source(k, &mut r, &cur, &route.dev, src_ip, dst)

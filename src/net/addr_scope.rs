@@ -1,0 +1,42 @@
+//! `ip addr`'s scopes over netlink: which address a route may take as its source.
+
+use futures::TryStreamExt;
+use ipnet::IpNet;
+use rtnetlink::packet_route::address::AddressAttribute;
+use rtnetlink::packet_route::link::LinkAttribute;
+use rtnetlink::Handle;
+use std::collections::HashMap;
+
+/// Every address (its link, the address with its prefix, its scope number).
+pub(crate) async fn scopes(handle: &Handle) -> Result<Vec<(String, IpNet, u8)>, rtnetlink::Error> {
+    let mut names: HashMap<u32, String> = HashMap::new();
+    let mut links = handle.link().get().execute();
+    while let Some(l) = links.try_next().await? {
+        for a in l.attributes {
+            if let LinkAttribute::IfName(n) = a {
+                names.insert(l.header.index, n);
+            }
+        }
+    }
+    let mut out = vec![];
+    let mut addrs = handle.address().get().execute();
+    while let Some(a) = addrs.try_next().await? {
+        let Some(link) = names.get(&a.header.index) else {
+            continue;
+        };
+        let local = a.attributes.iter().find_map(|x| match x {
+            AddressAttribute::Local(ip) => Some(*ip),
+            _ => None,
+        });
+        let ip = local.or_else(|| {
+            a.attributes.iter().find_map(|x| match x {
+                AddressAttribute::Address(ip) => Some(*ip),
+                _ => None,
+            })
+        });
+        if let Some(net) = ip.and_then(|ip| IpNet::new(ip, a.header.prefix_len).ok()) {
+            out.push((link.clone(), net, u8::from(a.header.scope)));
+        }
+    }
+    Ok(out)
+}
