@@ -7,7 +7,7 @@
 
 mod support;
 
-use support::why_lab::{blocked, clear, diagnose, fixed};
+use support::why_lab::{blocked, clear, diagnose, diagnose_at, fixed};
 
 /// A fault on the routed lab (ns1 — r — d), injected in namespace `ns` with iptables.
 fn routed(ns: &str, rules: &str, hop: &str, cause: &str, fix: &str) {
@@ -258,4 +258,83 @@ fn a_user_chain_that_returns_stays_clear() {
                   ip netns exec ns1 iptables -P INPUT DROP\n\
                   ip netns exec ns1 iptables -A INPUT -m state --state ESTABLISHED,RELATED -j ACCEPT";
     assert_eq!(diagnose("fw_routed", "", inject, D), clear(D));
+}
+
+// The way back is not the way there (round s s05): the reply crosses a router the request did
+// not, whose conntrack calls it INVALID; the route that sends it there is the fault.
+
+/// `why SRC → DST` blocked at `hop` with `cause` and `fix`, then clear, then a real ping.
+fn fixed_at(src: &str, dst: &str, hop: &str, cause: &str, fix: &str) -> String {
+    format!(
+        "why {src} → {dst}\n  [BROKEN] {hop}: {cause}\n  fix: {fix}\n  probe: no reply from {dst}\nverdict: blocked — {cause}\nexit 1\nwhy {src} → {dst}\n  probe: {dst} answers\nverdict: clear\nexit 0\nping ok\n"
+    )
+}
+
+/// r2's words for the asym lab's INVALID rule, dropping the replies `way`.
+fn asym_rule(way: &str) -> String {
+    format!("r2's FORWARD chain drops the replies {way} (rule `-A FORWARD -m comment --comment \"netsh:asym\" -m conntrack --ctstate INVALID -j DROP`)")
+}
+
+const ASYM_D: &str = "the way back is not the way there: d's route to 10.40.1.10 via 10.40.2.2 sends the reply by r2, but the request came by r1 (10.40.2.1); r2 never saw the request, so its conntrack takes the reply for INVALID: ";
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_reply_sent_by_the_backup_router_is_dropped_as_invalid_and_the_route_put_back() {
+    let inject = "ip -n d route replace default via 10.40.2.2";
+    let got = diagnose("asym", "", inject, "10.40.2.10");
+    let cause = format!("{ASYM_D}{}", asym_rule("b → a"));
+    let fix = r#"d.exec("ip route replace default via 10.40.2.1")"#;
+    assert_eq!(got, fixed_at("ns1", "10.40.2.10", "d", &cause, fix));
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn the_other_direction_names_the_senders_peer_route() {
+    let inject = "ip -n ns1 route replace default via 10.40.1.2";
+    let got = diagnose_at("asym", "", inject, ("d", "10.40.1.10"), "", "");
+    let cause = format!("the way back is not the way there: ns1's route to 10.40.2.10 via 10.40.1.2 sends the reply by r2, but the request came by r1 (10.40.1.1); r2 never saw the request, so its conntrack takes the reply for INVALID: {}", asym_rule("a → b"));
+    let fix = r#"ns1.exec("ip route replace default via 10.40.1.1")"#;
+    assert_eq!(got, fixed_at("d", "10.40.1.10", "ns1", &cause, fix));
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn only_established_accepted_before_a_drop_policy_is_the_same_asymmetry() {
+    let inject = "ip netns exec r2 iptables -F FORWARD\n\
+                  ip netns exec r2 iptables -A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n\
+                  ip netns exec r2 iptables -A FORWARD -i a -o b -j ACCEPT\n\
+                  ip netns exec r2 iptables -P FORWARD DROP\n\
+                  ip -n d route replace default via 10.40.2.2";
+    let got = diagnose("asym", "", inject, "10.40.2.10");
+    let cause = format!("{ASYM_D}r2's FORWARD chain drops the replies b → a (policy DROP)");
+    let fix = r#"d.exec("ip route replace default via 10.40.2.1")"#;
+    assert_eq!(got, fixed_at("ns1", "10.40.2.10", "d", &cause, fix));
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, nftables, iputils-ping"]
+fn an_nft_invalid_drop_behind_a_specific_route_back_is_the_same_asymmetry() {
+    let inject = "ip netns exec r2 iptables -F FORWARD\n\
+                  ip netns exec r2 nft add table inet fw\n\
+                  ip netns exec r2 nft add chain inet fw forward '{ type filter hook forward priority 0; policy accept; }'\n\
+                  ip netns exec r2 nft add rule inet fw forward ct state invalid drop\n\
+                  ip -n d route add 10.40.1.0/24 via 10.40.2.2";
+    let got = diagnose("asym", "", inject, "10.40.2.10");
+    let cause = format!("{ASYM_D}r2's nftables chain `inet fw forward` (hook forward, priority 0) drops the replies b → a by its rule handle 2");
+    let fix = r#"d.exec("ip route replace 10.40.1.0/24 via 10.40.2.1")"#;
+    assert_eq!(got, fixed_at("ns1", "10.40.2.10", "d", &cause, fix));
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn the_asym_lab_stays_clear_when_both_ways_take_the_same_router() {
+    assert_eq!(
+        diagnose("asym", "", "true", "10.40.2.10"),
+        clear("10.40.2.10")
+    );
+    let both = "ip -n d route replace default via 10.40.2.2\nip -n ns1 route replace default via 10.40.1.2";
+    assert_eq!(
+        diagnose("asym", "", both, "10.40.2.10"),
+        clear("10.40.2.10")
+    );
 }

@@ -4,6 +4,7 @@
 pub(crate) mod absent;
 pub(crate) mod addrless;
 pub(crate) mod arp;
+pub(crate) mod asym_back;
 pub(crate) mod back_gateway;
 pub(crate) mod back_link;
 pub(crate) mod back_loop;
