@@ -338,3 +338,86 @@ fn the_asym_lab_stays_clear_when_both_ways_take_the_same_router() {
         clear("10.40.2.10")
     );
 }
+
+// An address banned in a named nftables set (round s s01): the element goes, not the rule that
+// keeps every other banned address out.
+
+/// A fail2ban-like table in `d`: a set `flags` (and `elements`) looked up by `ip saddr` at input.
+fn f2b(set: &str, add: &str) -> String {
+    format!(
+        "ip netns exec d nft -f - <<'NFT'\n\
+         table inet f2b {{\n  set addr-set-sshd {{ type ipv4_addr; {set} }}\n  \
+         chain input {{ type filter hook input priority -1; policy accept; ip saddr @addr-set-sshd drop; }}\n}}\nNFT\n{add}"
+    )
+}
+
+const F2B: &str = "the request reached d on left, but d sent no reply: d's nftables chain `inet f2b input` (hook input, priority -1) drops the echo request from 10.0.0.1 to 10.0.1.2 by its rule handle 3: ";
+
+#[test]
+#[ignore = "needs iproute2, iptables, nftables, iputils-ping"]
+fn a_source_banned_in_a_timeout_set_is_named_and_only_its_element_deleted() {
+    let add = "ip netns exec d nft add element inet f2b addr-set-sshd '{ 10.0.0.1 timeout 1h }'";
+    let inject = f2b("flags timeout;", add);
+    let cause = format!("{F2B}10.0.0.1 is in its set `addr-set-sshd` (it times out in 60 min)");
+    let fix = r#"d.exec("nft delete element inet f2b addr-set-sshd { 10.0.0.1 }")"#;
+    fixed("fw_routed", "", &inject, D, "d", &cause, fix);
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, nftables, iputils-ping"]
+fn a_banned_subnet_in_an_interval_set_is_its_element() {
+    let inject = f2b("flags interval; elements = { 10.0.0.0/24, 192.0.2.0/24 };", "");
+    let cause = format!("{F2B}10.0.0.0/24 is in its set `addr-set-sshd`");
+    let fix = r#"d.exec("nft delete element inet f2b addr-set-sshd { 10.0.0.0/24 }")"#;
+    fixed("fw_routed", "", &inject, D, "d", &cause, fix);
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, nftables, iputils-ping"]
+fn a_destination_in_the_senders_blocklist_is_named_at_the_sender() {
+    let inject = "ip netns exec ns1 nft -f - <<'NFT'\n\
+                  table ip bl {\n  set blocked { type ipv4_addr; elements = { 10.0.1.2 } }\n  \
+                  chain out { type filter hook output priority 0; policy accept; ip daddr @blocked drop; }\n}\nNFT";
+    let cause = "the request never left ns1: ns1's nftables chain `ip bl out` (hook output, priority 0) drops the echo request from 10.0.0.1 to 10.0.1.2 by its rule handle 3: 10.0.1.2 is in its set `blocked`";
+    let fix = r#"ns1.exec("nft delete element ip bl blocked { 10.0.1.2 }")"#;
+    fixed("fw_routed", "", inject, D, "ns1", cause, fix);
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, nftables, iputils-ping"]
+fn a_ban_set_that_holds_other_addresses_stays_clear() {
+    let add = "ip netns exec d nft add element inet f2b addr-set-sshd '{ 10.9.9.9 timeout 1h }'";
+    let inject = f2b("flags timeout;", add);
+    assert_eq!(diagnose("fw_routed", "", &inject, D), clear(D));
+}
+
+// NFQUEUE with no program reading the queue (round s s06): the kernel drops what is queued.
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_forward_nfqueue_nobody_reads_is_named_and_deleted() {
+    let inject = "ip netns exec rt iptables -I FORWARD -j NFQUEUE --queue-num 0";
+    let got = diagnose_at("home", "", inject, ("pc", "203.0.113.10"), "", "");
+    let cause = "rt's FORWARD chain queues the echo request br-lan → wan to NFQUEUE 0 (rule `-A FORWARD -j NFQUEUE --queue-num 0`), which no program in rt reads: the kernel drops what it queues there";
+    let fix = r#"rt.exec("iptables -D FORWARD -j NFQUEUE --queue-num 0")"#;
+    assert_eq!(got, fixed_at("pc", "203.0.113.10", "rt", cause, fix));
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn an_input_nfqueue_at_the_destination_is_named_with_its_queue() {
+    routed(
+        "d",
+        "-I INPUT -p icmp -j NFQUEUE --queue-num 3",
+        "d",
+        "d's INPUT chain queues the echo request in on left from 10.0.0.1 to 10.0.1.2 to NFQUEUE 3 (rule `-A INPUT -p icmp -j NFQUEUE --queue-num 3`), which no program in d reads: the kernel drops what it queues there",
+        r#"d.exec("iptables -D INPUT -p icmp -j NFQUEUE --queue-num 3")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn an_nfqueue_with_queue_bypass_stays_clear() {
+    let inject = "ip netns exec r iptables -I FORWARD -j NFQUEUE --queue-balance 0:3 --queue-bypass";
+    assert_eq!(diagnose("fw_routed", "", inject, D), clear(D));
+}

@@ -139,6 +139,9 @@ fn unseen(live: &mut dyn Kernel, r: &mut Report, src: &Netns, dst: IpAddr) {
         let st = live.neighbour(&ns, &dev, ip)?;
         matches!(st.as_str(), "FAILED" | "INCOMPLETE").then_some((ns, dev, ip, st))
     });
+    if let Some((cause, fix)) = super::nft_set::at_source(live, src, dst) {
+        return r.block(src, cause, Some(fix));
+    }
     match silent {
         Some((ns, dev, ip, st)) => r.block(
             &ns,
