@@ -366,7 +366,10 @@ fn a_source_banned_in_a_timeout_set_is_named_and_only_its_element_deleted() {
 #[test]
 #[ignore = "needs iproute2, iptables, nftables, iputils-ping"]
 fn a_banned_subnet_in_an_interval_set_is_its_element() {
-    let inject = f2b("flags interval; elements = { 10.0.0.0/24, 192.0.2.0/24 };", "");
+    let inject = f2b(
+        "flags interval; elements = { 10.0.0.0/24, 192.0.2.0/24 };",
+        "",
+    );
     let cause = format!("{F2B}10.0.0.0/24 is in its set `addr-set-sshd`");
     let fix = r#"d.exec("nft delete element inet f2b addr-set-sshd { 10.0.0.0/24 }")"#;
     fixed("fw_routed", "", &inject, D, "d", &cause, fix);
@@ -418,6 +421,7 @@ fn an_input_nfqueue_at_the_destination_is_named_with_its_queue() {
 #[test]
 #[ignore = "needs iproute2, iptables, iputils-ping"]
 fn an_nfqueue_with_queue_bypass_stays_clear() {
-    let inject = "ip netns exec r iptables -I FORWARD -j NFQUEUE --queue-balance 0:3 --queue-bypass";
+    let inject =
+        "ip netns exec r iptables -I FORWARD -j NFQUEUE --queue-balance 0:3 --queue-bypass";
     assert_eq!(diagnose("fw_routed", "", inject, D), clear(D));
 }

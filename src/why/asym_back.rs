@@ -101,7 +101,7 @@ pub(crate) fn blame(
     .map(|c| c.ns.clone());
     let back = came.and_then(|from| {
         let (n, gw) = toward(k, prev, &from, q.dst.is_ipv4())?;
-        (n == from).then(|| (from, gw))
+        (n == from).then_some((from, gw))
     });
     let via = rt.via.map(|g| format!(" via {g}")).unwrap_or_default();
     let route = format!("{prev}'s route to {}{via} sends the reply by {next}", q.dst);
