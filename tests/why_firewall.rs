@@ -337,6 +337,22 @@ fn the_asym_lab_stays_clear_when_both_ways_take_the_same_router() {
         diagnose("asym", "", both, "10.40.2.10"),
         clear("10.40.2.10")
     );
+    // The request by r2 (new there), the reply by r1 (which keeps no state): nothing drops.
+    let there = "ip -n ns1 route replace default via 10.40.1.2";
+    assert_eq!(
+        diagnose("asym", "", there, "10.40.2.10"),
+        clear("10.40.2.10")
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_router_on_the_way_that_sends_the_reply_by_another_is_named() {
+    let inject = "ip netns exec r4 iptables -A FORWARD -m conntrack --ctstate INVALID -j DROP";
+    let got = diagnose("asym_back", "", inject, "10.3.0.2");
+    let cause = "the way back is not the way there: r3's route to 10.1.0.2 via 10.34.0.2 sends the reply by r4, but the request came by r2 (10.23.0.1); r4 never saw the request, so its conntrack takes the reply for INVALID: r4's FORWARD chain drops the replies a → b (rule `-A FORWARD -m conntrack --ctstate INVALID -j DROP`)";
+    let fix = r#"r3.exec("ip route replace 10.1.0.0/24 via 10.23.0.1")"#;
+    assert_eq!(got, fixed_at("ns1", "10.3.0.2", "r3", cause, fix));
 }
 
 // An address banned in a named nftables set (round s s01): the element goes, not the rule that
