@@ -441,3 +441,24 @@ fn an_nfqueue_with_queue_bypass_stays_clear() {
         "ip netns exec r iptables -I FORWARD -j NFQUEUE --queue-balance 0:3 --queue-bypass";
     assert_eq!(diagnose("fw_routed", "", inject, D), clear(D));
 }
+
+#[test]
+#[ignore = "needs iproute2, iptables, nftables, iputils-ping"]
+fn a_mangle_invalid_drop_or_an_nft_drop_policy_is_the_same_asymmetry() {
+    let fix = r#"d.exec("ip route replace default via 10.40.2.1")"#;
+    let mangle = "ip netns exec r2 iptables -F FORWARD\n\
+                  ip netns exec r2 iptables -t mangle -A PREROUTING -m conntrack --ctstate INVALID -j DROP\n\
+                  ip -n d route replace default via 10.40.2.2";
+    let cause = format!("{ASYM_D}r2's mangle PREROUTING chain drops the echo reply in on b from 10.40.2.10 to 10.40.1.10 (rule `-t mangle -A PREROUTING -m conntrack --ctstate INVALID -j DROP`)");
+    let got = diagnose("asym", "", mangle, "10.40.2.10");
+    assert_eq!(got, fixed_at("ns1", "10.40.2.10", "d", &cause, fix));
+    let nft = "ip netns exec r2 iptables -F FORWARD\n\
+               ip netns exec r2 nft add table inet fw\n\
+               ip netns exec r2 nft add chain inet fw forward '{ type filter hook forward priority 0; policy drop; }'\n\
+               ip netns exec r2 nft add rule inet fw forward ct state established,related accept\n\
+               ip netns exec r2 nft add rule inet fw forward iifname a accept\n\
+               ip -n d route replace default via 10.40.2.2";
+    let cause = format!("{ASYM_D}r2's nftables chain `inet fw forward` (hook forward, priority 0) drops the replies b → a by its policy");
+    let got = diagnose("asym", "", nft, "10.40.2.10");
+    assert_eq!(got, fixed_at("ns1", "10.40.2.10", "d", &cause, fix));
+}
