@@ -7,7 +7,7 @@
 
 mod support;
 
-use support::why_lab::{blocked, clear, diagnose, fixed};
+use support::why_lab::{blocked, clear, diagnose, diagnose_at, fixed};
 
 /// A fault on the routed lab (ns1 — r — d), injected in namespace `ns` with iptables.
 fn routed(ns: &str, rules: &str, hop: &str, cause: &str, fix: &str) {
@@ -258,4 +258,207 @@ fn a_user_chain_that_returns_stays_clear() {
                   ip netns exec ns1 iptables -P INPUT DROP\n\
                   ip netns exec ns1 iptables -A INPUT -m state --state ESTABLISHED,RELATED -j ACCEPT";
     assert_eq!(diagnose("fw_routed", "", inject, D), clear(D));
+}
+
+// The way back is not the way there (round s s05): the reply crosses a router the request did
+// not, whose conntrack calls it INVALID; the route that sends it there is the fault.
+
+/// `why SRC → DST` blocked at `hop` with `cause` and `fix`, then clear, then a real ping.
+fn fixed_at(src: &str, dst: &str, hop: &str, cause: &str, fix: &str) -> String {
+    format!(
+        "why {src} → {dst}\n  [BROKEN] {hop}: {cause}\n  fix: {fix}\n  probe: no reply from {dst}\nverdict: blocked — {cause}\nexit 1\nwhy {src} → {dst}\n  probe: {dst} answers\nverdict: clear\nexit 0\nping ok\n"
+    )
+}
+
+/// r2's words for the asym lab's INVALID rule, dropping the replies `way`.
+fn asym_rule(way: &str) -> String {
+    format!("r2's FORWARD chain drops the replies {way} (rule `-A FORWARD -m comment --comment \"netsh:asym\" -m conntrack --ctstate INVALID -j DROP`)")
+}
+
+const ASYM_D: &str = "the way back is not the way there: d's route to 10.40.1.10 via 10.40.2.2 sends the reply by r2, but the request came by r1 (10.40.2.1); r2 never saw the request, so its conntrack takes the reply for INVALID: ";
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_reply_sent_by_the_backup_router_is_dropped_as_invalid_and_the_route_put_back() {
+    let inject = "ip -n d route replace default via 10.40.2.2";
+    let got = diagnose("asym", "", inject, "10.40.2.10");
+    let cause = format!("{ASYM_D}{}", asym_rule("b → a"));
+    let fix = r#"d.exec("ip route replace default via 10.40.2.1")"#;
+    assert_eq!(got, fixed_at("ns1", "10.40.2.10", "d", &cause, fix));
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn the_other_direction_names_the_senders_peer_route() {
+    let inject = "ip -n ns1 route replace default via 10.40.1.2";
+    let got = diagnose_at("asym", "", inject, ("d", "10.40.1.10"), "", "");
+    let cause = format!("the way back is not the way there: ns1's route to 10.40.2.10 via 10.40.1.2 sends the reply by r2, but the request came by r1 (10.40.1.1); r2 never saw the request, so its conntrack takes the reply for INVALID: {}", asym_rule("a → b"));
+    let fix = r#"ns1.exec("ip route replace default via 10.40.1.1")"#;
+    assert_eq!(got, fixed_at("d", "10.40.1.10", "ns1", &cause, fix));
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn only_established_accepted_before_a_drop_policy_is_the_same_asymmetry() {
+    let inject = "ip netns exec r2 iptables -F FORWARD\n\
+                  ip netns exec r2 iptables -A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n\
+                  ip netns exec r2 iptables -A FORWARD -i a -o b -j ACCEPT\n\
+                  ip netns exec r2 iptables -P FORWARD DROP\n\
+                  ip -n d route replace default via 10.40.2.2";
+    let got = diagnose("asym", "", inject, "10.40.2.10");
+    let cause = format!("{ASYM_D}r2's FORWARD chain drops the replies b → a (policy DROP)");
+    let fix = r#"d.exec("ip route replace default via 10.40.2.1")"#;
+    assert_eq!(got, fixed_at("ns1", "10.40.2.10", "d", &cause, fix));
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, nftables, iputils-ping"]
+fn an_nft_invalid_drop_behind_a_specific_route_back_is_the_same_asymmetry() {
+    let inject = "ip netns exec r2 iptables -F FORWARD\n\
+                  ip netns exec r2 nft add table inet fw\n\
+                  ip netns exec r2 nft add chain inet fw forward '{ type filter hook forward priority 0; policy accept; }'\n\
+                  ip netns exec r2 nft add rule inet fw forward ct state invalid drop\n\
+                  ip -n d route add 10.40.1.0/24 via 10.40.2.2";
+    let got = diagnose("asym", "", inject, "10.40.2.10");
+    let cause = format!("{ASYM_D}r2's nftables chain `inet fw forward` (hook forward, priority 0) drops the replies b → a by its rule handle 2");
+    let fix = r#"d.exec("ip route replace 10.40.1.0/24 via 10.40.2.1")"#;
+    assert_eq!(got, fixed_at("ns1", "10.40.2.10", "d", &cause, fix));
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn the_asym_lab_stays_clear_when_both_ways_take_the_same_router() {
+    assert_eq!(
+        diagnose("asym", "", "true", "10.40.2.10"),
+        clear("10.40.2.10")
+    );
+    let both = "ip -n d route replace default via 10.40.2.2\nip -n ns1 route replace default via 10.40.1.2";
+    assert_eq!(
+        diagnose("asym", "", both, "10.40.2.10"),
+        clear("10.40.2.10")
+    );
+    // The request by r2 (new there), the reply by r1 (which keeps no state): nothing drops.
+    let there = "ip -n ns1 route replace default via 10.40.1.2";
+    assert_eq!(
+        diagnose("asym", "", there, "10.40.2.10"),
+        clear("10.40.2.10")
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_router_on_the_way_that_sends_the_reply_by_another_is_named() {
+    let inject = "ip netns exec r4 iptables -A FORWARD -m conntrack --ctstate INVALID -j DROP";
+    let got = diagnose("asym_back", "", inject, "10.3.0.2");
+    let cause = "the way back is not the way there: r3's route to 10.1.0.2 via 10.34.0.2 sends the reply by r4, but the request came by r2 (10.23.0.1); r4 never saw the request, so its conntrack takes the reply for INVALID: r4's FORWARD chain drops the replies a → b (rule `-A FORWARD -m conntrack --ctstate INVALID -j DROP`)";
+    let fix = r#"r3.exec("ip route replace 10.1.0.0/24 via 10.23.0.1")"#;
+    assert_eq!(got, fixed_at("ns1", "10.3.0.2", "r3", cause, fix));
+}
+
+// An address banned in a named nftables set (round s s01): the element goes, not the rule that
+// keeps every other banned address out.
+
+/// A fail2ban-like table in `d`: a set `flags` (and `elements`) looked up by `ip saddr` at input.
+fn f2b(set: &str, add: &str) -> String {
+    format!(
+        "ip netns exec d nft -f - <<'NFT'\n\
+         table inet f2b {{\n  set addr-set-sshd {{ type ipv4_addr; {set} }}\n  \
+         chain input {{ type filter hook input priority -1; policy accept; ip saddr @addr-set-sshd drop; }}\n}}\nNFT\n{add}"
+    )
+}
+
+const F2B: &str = "the request reached d on left, but d sent no reply: d's nftables chain `inet f2b input` (hook input, priority -1) drops the echo request from 10.0.0.1 to 10.0.1.2 by its rule handle 3: ";
+
+#[test]
+#[ignore = "needs iproute2, iptables, nftables, iputils-ping"]
+fn a_source_banned_in_a_timeout_set_is_named_and_only_its_element_deleted() {
+    let add = "ip netns exec d nft add element inet f2b addr-set-sshd '{ 10.0.0.1 timeout 1h }'";
+    let inject = f2b("flags timeout;", add);
+    let cause = format!("{F2B}10.0.0.1 is in its set `addr-set-sshd` (it times out in 60 min)");
+    let fix = r#"d.exec("nft delete element inet f2b addr-set-sshd { 10.0.0.1 }")"#;
+    fixed("fw_routed", "", &inject, D, "d", &cause, fix);
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, nftables, iputils-ping"]
+fn a_banned_subnet_in_an_interval_set_is_its_element() {
+    let inject = f2b(
+        "flags interval; elements = { 10.0.0.0/24, 192.0.2.0/24 };",
+        "",
+    );
+    let cause = format!("{F2B}10.0.0.0/24 is in its set `addr-set-sshd`");
+    let fix = r#"d.exec("nft delete element inet f2b addr-set-sshd { 10.0.0.0/24 }")"#;
+    fixed("fw_routed", "", &inject, D, "d", &cause, fix);
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, nftables, iputils-ping"]
+fn a_destination_in_the_senders_blocklist_is_named_at_the_sender() {
+    let inject = "ip netns exec ns1 nft -f - <<'NFT'\n\
+                  table ip bl {\n  set blocked { type ipv4_addr; elements = { 10.0.1.2 } }\n  \
+                  chain out { type filter hook output priority 0; policy accept; ip daddr @blocked drop; }\n}\nNFT";
+    let cause = "the request never left ns1: ns1's nftables chain `ip bl out` (hook output, priority 0) drops the echo request from 10.0.0.1 to 10.0.1.2 by its rule handle 3: 10.0.1.2 is in its set `blocked`";
+    let fix = r#"ns1.exec("nft delete element ip bl blocked { 10.0.1.2 }")"#;
+    fixed("fw_routed", "", inject, D, "ns1", cause, fix);
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, nftables, iputils-ping"]
+fn a_ban_set_that_holds_other_addresses_stays_clear() {
+    let add = "ip netns exec d nft add element inet f2b addr-set-sshd '{ 10.9.9.9 timeout 1h }'";
+    let inject = f2b("flags timeout;", add);
+    assert_eq!(diagnose("fw_routed", "", &inject, D), clear(D));
+}
+
+// NFQUEUE with no program reading the queue (round s s06): the kernel drops what is queued.
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_forward_nfqueue_nobody_reads_is_named_and_deleted() {
+    let inject = "ip netns exec rt iptables -I FORWARD -j NFQUEUE --queue-num 0";
+    let got = diagnose_at("home", "", inject, ("pc", "203.0.113.10"), "", "");
+    let cause = "rt's FORWARD chain queues the echo request br-lan → wan to NFQUEUE 0 (rule `-A FORWARD -j NFQUEUE --queue-num 0`), which no program in rt reads: the kernel drops what it queues there";
+    let fix = r#"rt.exec("iptables -D FORWARD -j NFQUEUE --queue-num 0")"#;
+    assert_eq!(got, fixed_at("pc", "203.0.113.10", "rt", cause, fix));
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn an_input_nfqueue_at_the_destination_is_named_with_its_queue() {
+    routed(
+        "d",
+        "-I INPUT -p icmp -j NFQUEUE --queue-num 3",
+        "d",
+        "d's INPUT chain queues the echo request in on left from 10.0.0.1 to 10.0.1.2 to NFQUEUE 3 (rule `-A INPUT -p icmp -j NFQUEUE --queue-num 3`), which no program in d reads: the kernel drops what it queues there",
+        r#"d.exec("iptables -D INPUT -p icmp -j NFQUEUE --queue-num 3")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn an_nfqueue_with_queue_bypass_stays_clear() {
+    let inject =
+        "ip netns exec r iptables -I FORWARD -j NFQUEUE --queue-balance 0:3 --queue-bypass";
+    assert_eq!(diagnose("fw_routed", "", inject, D), clear(D));
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, nftables, iputils-ping"]
+fn a_mangle_invalid_drop_or_an_nft_drop_policy_is_the_same_asymmetry() {
+    let fix = r#"d.exec("ip route replace default via 10.40.2.1")"#;
+    let mangle = "ip netns exec r2 iptables -F FORWARD\n\
+                  ip netns exec r2 iptables -t mangle -A PREROUTING -m conntrack --ctstate INVALID -j DROP\n\
+                  ip -n d route replace default via 10.40.2.2";
+    let cause = format!("{ASYM_D}r2's mangle PREROUTING chain drops the echo reply in on b from 10.40.2.10 to 10.40.1.10 (rule `-t mangle -A PREROUTING -m conntrack --ctstate INVALID -j DROP`)");
+    let got = diagnose("asym", "", mangle, "10.40.2.10");
+    assert_eq!(got, fixed_at("ns1", "10.40.2.10", "d", &cause, fix));
+    let nft = "ip netns exec r2 iptables -F FORWARD\n\
+               ip netns exec r2 nft add table inet fw\n\
+               ip netns exec r2 nft add chain inet fw forward '{ type filter hook forward priority 0; policy drop; }'\n\
+               ip netns exec r2 nft add rule inet fw forward ct state established,related accept\n\
+               ip netns exec r2 nft add rule inet fw forward iifname a accept\n\
+               ip -n d route replace default via 10.40.2.2";
+    let cause = format!("{ASYM_D}r2's nftables chain `inet fw forward` (hook forward, priority 0) drops the replies b → a by its policy");
+    let got = diagnose("asym", "", nft, "10.40.2.10");
+    assert_eq!(got, fixed_at("ns1", "10.40.2.10", "d", &cause, fix));
 }

@@ -19,6 +19,19 @@ pub(crate) fn tcp(ns: Option<&Path>) -> std::io::Result<Vec<(IpAddr, u16)>> {
     })
 }
 
+/// The NFQUEUE queues a program reads (binds) in the namespace: the first column of
+/// `/proc/net/netfilter/nfnetlink_queue`. The file is absent until a queue is bound once: no
+/// queue is read then.
+pub(crate) fn nfqueues(ns: Option<&Path>) -> std::io::Result<Vec<u16>> {
+    in_netns(ns, || {
+        let f = "/proc/thread-self/net/netfilter/nfnetlink_queue";
+        let text = std::fs::read_to_string(f).unwrap_or_default();
+        text.lines()
+            .filter_map(|l| l.split_whitespace().next()?.parse().ok())
+            .collect()
+    })
+}
+
 /// One line of /proc/net/tcp: `sl local rem st …`, LISTEN is state 0A.
 fn listening(line: &str) -> Option<(IpAddr, u16)> {
     let mut w = line.split_whitespace();

@@ -177,6 +177,10 @@ impl Kernel for Netlink {
         super::listeners::tcp(ns.path().as_deref()).ok()
     }
 
+    fn nfqueues(&mut self, ns: &Netns) -> Option<Vec<u16>> {
+        super::listeners::nfqueues(ns.path().as_deref()).ok()
+    }
+
     fn counters(&mut self, ns: &Netns) -> Option<Vec<crate::firewall::counters::Count>> {
         self.fw.counters(ns.path().as_deref())
     }

@@ -113,6 +113,9 @@ impl Kernel for Hiding<'_> {
     fn counters(&mut self, ns: &Netns) -> Option<Vec<Count>> {
         self.inner.counters(ns)
     }
+    fn nfqueues(&mut self, ns: &Netns) -> Option<Vec<u16>> {
+        self.inner.nfqueues(ns)
+    }
     fn foreign(&mut self, ns: &Netns) -> Vec<ForeignChain> {
         self.inner.foreign(ns)
     }

@@ -210,6 +210,10 @@ impl Kernel for Cached<'_> {
         self.inner.arp_off(ns, dev)
     }
 
+    fn nfqueues(&mut self, ns: &Netns) -> Option<Vec<u16>> {
+        self.inner.nfqueues(ns)
+    }
+
     fn counters(&mut self, ns: &Netns) -> Option<Vec<crate::firewall::counters::Count>> {
         self.inner.counters(ns)
     }

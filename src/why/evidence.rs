@@ -341,6 +341,13 @@ fn inside(
     if let Some((cause, fix)) = ipsec {
         return v(format!("{what}: {cause}"), Some(fix));
     }
+    // An address in a set a native drop rule looks up (a fail2ban ban): that element goes.
+    let listed = p
+        .as_ref()
+        .and_then(|p| super::nft_set::listed(k, ns, path, p));
+    if let (Some((cause, fix)), []) = (listed, found.as_slice()) {
+        return v(format!("{what}: {cause}"), Some(fix));
+    }
     let nft = p
         .as_ref()
         .and_then(|p| super::nft_foreign::foreign_drop(k, ns, path, p));

@@ -27,6 +27,16 @@ fn filter_forward(k: &mut dyn Kernel, r: &mut Report, cur: &Netns, p: &Packet, s
     unsure(r, cur, &o);
     let (i, out) = (p.in_dev.clone().unwrap_or_default(), &p.out_dev);
     let reply = p.state != "NEW";
+    let queued = o.by.as_ref().filter(|_| o.drops());
+    if let Some((words, fix)) = queued.and_then(|a| super::nfqueue::unread_queue(k, cur, a)) {
+        let what = super::hooks::what(&s);
+        r.block(
+            cur,
+            format!("{cur}'s FORWARD chain queues {what} {i} → {out} {words}"),
+            Some(fix),
+        );
+        return false;
+    }
     // An ACCEPT the request needed before a DROP policy, naming a link `cur` lacks.
     let near = (o.drops() && o.by.is_none() && o.gone.is_none() && !reply)
         .then(|| near_miss(k, cur, ("filter", "FORWARD"), &s, &["ACCEPT"]))

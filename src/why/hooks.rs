@@ -173,6 +173,16 @@ pub(crate) fn cross(
             .push((ns.clone(), table.to_string(), chain.to_string(), p.clone()));
         unsure(r, ns, &o);
         let name = chain_words(table, chain);
+        let queued = o.by.as_ref().filter(|_| o.drops());
+        if let Some((words, fix)) = queued.and_then(|a| super::nfqueue::unread_queue(k, ns, a)) {
+            let (w, l) = (what(&p), links(&p));
+            let said = format!(
+                "{ns}'s {name} chain queues {w}{l} from {} to {} {words}",
+                p.src, p.dst
+            );
+            r.block(ns, said, Some(fix));
+            return None;
+        }
         if o.drops() {
             // An ACCEPT the request needed before a DROP policy, naming a link `ns` lacks.
             let near = (o.by.is_none() && o.gone.is_none() && p.state == "NEW")

@@ -109,6 +109,10 @@ pub trait Kernel {
     fn arp_off(&mut self, _ns: &Netns, _dev: &str) -> bool {
         false
     }
+    /// The NFQUEUE queues a program reads in `ns`; `None` when that cannot be read.
+    fn nfqueues(&mut self, _ns: &Netns) -> Option<Vec<u16>> {
+        None
+    }
     /// Every rule's and policy's packet counter in `ns` (read around the probe); `None` when
     /// they cannot be read.
     fn counters(&mut self, _ns: &Netns) -> Option<Vec<crate::firewall::counters::Count>> {

@@ -147,6 +147,9 @@ fn unseen(live: &mut dyn Kernel, r: &mut Report, src: &Netns, dst: IpAddr) {
         r.block(src, cause, Some(fix));
         return;
     }
+    if let Some((cause, fix)) = super::nft_set::at_source(live, src, dst) {
+        return r.block(src, cause, Some(fix));
+    }
     match silent {
         Some((ns, dev, ip, st)) => r.block(
             &ns,

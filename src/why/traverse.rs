@@ -152,11 +152,10 @@ pub(crate) fn traverse(
             continue;
         }
         if FINAL.contains(&target.as_str()) {
-            out.target = if target == "NOTRACK" {
-                "ACCEPT".into()
-            } else {
-                target
-            };
+            // NOTRACK lets it on; so does NFQUEUE --queue-bypass when no program reads it.
+            let on = target == "NOTRACK"
+                || (target == "NFQUEUE" && super::nfqueue::bypassed(k, ns, &spec));
+            out.target = if on { "ACCEPT".into() } else { target };
             out.by = Some(here);
             out.to_source = j.to_source;
             out.to_dest = j.to_dest;

@@ -48,6 +48,7 @@ fn follow_back(
     let mut cur = at.clone();
     let mut in_dev: Option<String> = None;
     let mut seen: Vec<(Netns, Lookup)> = vec![];
+    let mut turns: Vec<super::asym_back::Turn> = vec![];
     let mut ttl = super::ttl_left::TtlLeft::sent_by(k, at);
     for _ in 0..=CAP {
         let q = Lookup {
@@ -89,6 +90,7 @@ fn follow_back(
             Err(e) => return no_way_back(k, r, &cur, &q, &e, crossed),
         };
         say_route(k, r, &cur, &q, &rt);
+        turns.push((cur.clone(), q.clone(), rt.clone()));
         let decided = named(k, &cur, &q, Some(rt.kind));
         super::shadow::note(k, r, &cur, &q, decided.as_ref(), "reply");
         if let Some(i) = &in_dev {
@@ -99,6 +101,13 @@ fn follow_back(
                 dst: to,
                 state: "ESTABLISHED",
             };
+            // A router the request never crossed: its conntrack has no entry for the reply.
+            if !crossed.iter().any(|c| c.ns == cur) {
+                if let Some(drop) = super::asym_back::invalid_drop(k, &cur, &p) {
+                    let turned = (at, crossed);
+                    return super::asym_back::blame(k, r, turned, &turns, &cur, drop);
+                }
+            }
             if !reply(k, r, &cur, &p) || !ttl.forwarded(r, &cur, "the reply") {
                 return;
             }

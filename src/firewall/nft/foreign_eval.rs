@@ -62,7 +62,8 @@ enum Fate {
 struct Run<'a> {
     t: &'a Table,
     f: &'a Frame,
-    new: bool,
+    /// The `ct state` bits the packet has (NEW 8, ESTABLISHED 2, INVALID 1).
+    ct: u32,
     out: Outcome,
     path: Vec<Step>,
     maybe: Vec<Step>,
@@ -72,6 +73,22 @@ struct Run<'a> {
 /// The base chains of one hook (`chains`, in priority order) run on `f` with the mark the
 /// packet brings (`mark`); `new` for a connection's first packet.
 pub(crate) fn at_hook(chains: &[ForeignChain], f: &Frame, mark: Option<u32>, new: bool) -> Outcome {
+    at_hook_ct(chains, f, mark, if new { CT_NEW } else { CT_ESTABLISHED })
+}
+
+pub(crate) const CT_INVALID: u32 = 1;
+pub(crate) const CT_ESTABLISHED: u32 = 2;
+pub(crate) const CT_NEW: u32 = 8;
+
+/// `at_hook` for a packet whose `ct state` is `ct` (a reply a router never saw the request
+/// of is INVALID there).
+pub(crate) fn at_hook_ct(
+    chains: &[ForeignChain],
+    f: &Frame,
+    mark: Option<u32>,
+    ct: u32,
+) -> Outcome {
+    let new = ct == CT_NEW;
     let mut out = Outcome {
         mark,
         ..Outcome::default()
@@ -85,7 +102,7 @@ pub(crate) fn at_hook(chains: &[ForeignChain], f: &Frame, mark: Option<u32>, new
         let mut r = Run {
             t: &c.table_of,
             f,
-            new,
+            ct,
             out: std::mem::take(&mut out),
             path: vec![],
             maybe: vec![],
@@ -303,7 +320,7 @@ impl Run<'_> {
             return true; // ct … set: not modelled, matches nothing
         }
         let v = match (e.u32(2), e.u32(3)) {
-            (Some(0), None) => Some(if self.new { 8u32 } else { 2 }),
+            (Some(0), None) => Some(self.ct),
             _ => None,
         };
         let bytes = match v {

@@ -33,6 +33,8 @@ pub(crate) struct Elem {
     /// The last key of a range (an interval set's element, or a concatenation's KEY_END).
     pub(crate) end: Option<Vec<u8>>,
     pub(crate) data: Option<Data>,
+    /// Milliseconds until the element times out (a set with `flags timeout`).
+    pub(crate) expires: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,6 +56,7 @@ const LIST_ELEMENTS: u16 = 3;
 const ELEM_KEY: u16 = 1;
 const ELEM_DATA: u16 = 2;
 const ELEM_FLAGS: u16 = 3;
+const ELEM_EXPIRATION: u16 = 5;
 const ELEM_KEY_END: u16 = 10;
 const ELEM_INTERVAL_END: u32 = 1;
 const NFT_MSG_GETSET: u16 = 10;
@@ -122,6 +125,7 @@ fn elements(sock: &mut Sock, family: u8, table: &str, set: &str, interval: bool)
                 key: key.to_vec(),
                 end: end.map(<[u8]>::to_vec),
                 data: get(el, ELEM_DATA).and_then(data_of),
+                expires: get(el, ELEM_EXPIRATION).and_then(be64),
             };
             raw.push((e, flags & ELEM_INTERVAL_END != 0));
         }
