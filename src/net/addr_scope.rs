@@ -3,21 +3,11 @@
 use futures::TryStreamExt;
 use ipnet::IpNet;
 use rtnetlink::packet_route::address::AddressAttribute;
-use rtnetlink::packet_route::link::LinkAttribute;
 use rtnetlink::Handle;
-use std::collections::HashMap;
 
 /// Every address (its link, the address with its prefix, its scope number).
 pub(crate) async fn scopes(handle: &Handle) -> Result<Vec<(String, IpNet, u8)>, rtnetlink::Error> {
-    let mut names: HashMap<u32, String> = HashMap::new();
-    let mut links = handle.link().get().execute();
-    while let Some(l) = links.try_next().await? {
-        for a in l.attributes {
-            if let LinkAttribute::IfName(n) = a {
-                names.insert(l.header.index, n);
-            }
-        }
-    }
+    let names = super::neigh::link_names(handle).await?;
     let mut out = vec![];
     let mut addrs = handle.address().get().execute();
     while let Some(a) = addrs.try_next().await? {

@@ -5,7 +5,6 @@ use super::route_get::kind;
 use crate::why::fib::{Fib, FibRoute, FibRule, RuleAction};
 use futures::TryStreamExt;
 use ipnet::IpNet;
-use rtnetlink::packet_route::link::LinkAttribute;
 use rtnetlink::packet_route::route::{RouteAddress, RouteAttribute, RouteMessage};
 use rtnetlink::packet_route::rule::{self, RuleAttribute, RuleFlags, RuleMessage};
 use rtnetlink::packet_route::AddressFamily;
@@ -14,15 +13,7 @@ use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 pub(crate) async fn fib(handle: &Handle, v6: bool) -> Result<Fib, rtnetlink::Error> {
-    let mut names: HashMap<u32, String> = HashMap::new();
-    let mut links = handle.link().get().execute();
-    while let Some(l) = links.try_next().await? {
-        for a in l.attributes {
-            if let LinkAttribute::IfName(n) = a {
-                names.insert(l.header.index, n);
-            }
-        }
-    }
+    let names = super::neigh::link_names(handle).await?;
     let mut f = Fib::default();
     let version = if v6 { IpVersion::V6 } else { IpVersion::V4 };
     let mut rules = handle.rule().get(version).execute();

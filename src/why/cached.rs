@@ -29,6 +29,8 @@ pub(crate) struct Cached<'a> {
     marks: HashMap<Netns, u32>,
     /// Each namespace's foreign nftables chains: read where the walk first asks.
     foreign: HashMap<Netns, Vec<crate::firewall::nft::foreign::ForeignChain>>,
+    /// Each namespace's IPsec policies and SAs: read by a program, so once.
+    xfrms: HashMap<Netns, Option<crate::why::xfrm::Xfrm>>,
 }
 
 impl<'a> Cached<'a> {
@@ -38,6 +40,7 @@ impl<'a> Cached<'a> {
             views: HashMap::new(),
             links: HashMap::new(),
             fibs: HashMap::new(),
+            xfrms: HashMap::new(),
             sysctls: HashMap::new(),
             l2: HashMap::new(),
             payload: 56,
@@ -137,7 +140,11 @@ impl Kernel for Cached<'_> {
         self.inner.probe_uid()
     }
     fn xfrm(&mut self, ns: &Netns) -> Option<crate::why::xfrm::Xfrm> {
-        self.inner.xfrm(ns)
+        if !self.xfrms.contains_key(ns) {
+            let x = self.inner.xfrm(ns);
+            self.xfrms.insert(ns.clone(), x);
+        }
+        self.xfrms[ns].clone()
     }
     fn addr_scopes(&mut self, ns: &Netns) -> Vec<(String, ipnet::IpNet, u8)> {
         self.inner.addr_scopes(ns)

@@ -77,14 +77,7 @@ pub(crate) fn listed(
 /// Nothing of the probe was seen: `src`'s own output chains may hold `dst` (or its own
 /// address) in a set a drop rule looks up. (cause, fix).
 pub(crate) fn at_source(k: &mut dyn Kernel, src: &Netns, dst: IpAddr) -> Option<(String, String)> {
-    let out = k.route_get(src, &super::route_get::Lookup::to(dst)).ok()?;
-    let p = Packet {
-        in_dev: None,
-        out_dev: out.dev,
-        src: out.src?,
-        dst,
-        state: "NEW",
-    };
+    let p = Packet::sent(k, src, dst)?;
     let (cause, fix) = listed(k, src, Path::Output, &p)?;
     Some((format!("the request never left {src}: {cause}"), fix))
 }

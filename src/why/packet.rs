@@ -16,6 +16,19 @@ pub(crate) struct Packet {
 }
 
 impl Packet {
+    /// The request as `src` sends it to `dst` (its route's link and source): what its own
+    /// output chains and policies judge.
+    pub(crate) fn sent(k: &mut dyn Kernel, src: &Netns, dst: IpAddr) -> Option<Packet> {
+        let out = k.route_get(src, &super::route_get::Lookup::to(dst)).ok()?;
+        Some(Packet {
+            in_dev: None,
+            out_dev: out.dev,
+            src: out.src?,
+            dst,
+            state: "NEW",
+        })
+    }
+
     /// The packet as a rule in `ns` judges it (an ICMP echo, or the TCP segment `why` asks
     /// about: the request when NEW, else the reply), with whether its addresses are `ns`'s own.
     pub(crate) fn seen(&self, k: &mut dyn Kernel, ns: &Netns) -> Seen {

@@ -165,14 +165,7 @@ pub(crate) fn held_at_sender(
     src: &Netns,
     dst: IpAddr,
 ) -> Option<(String, String)> {
-    let out = k.route_get(src, &super::route_get::Lookup::to(dst)).ok()?;
-    let p = Packet {
-        in_dev: None,
-        out_dev: out.dev,
-        src: out.src?,
-        dst,
-        state: "NEW",
-    };
+    let p = Packet::sent(k, src, dst)?;
     let (cause, fix) = dropped_by_policy(k, src, Path::Output, &p)?;
     Some((format!("the request never left {src}: {cause}"), fix))
 }
