@@ -87,7 +87,7 @@ impl Kernel for Netlink {
             .unwrap_or_default()
     }
 
-    fn xfrm(&mut self, ns: &Netns) -> Option<crate::why::xfrm::Xfrm> {
+    fn xfrm(&mut self, ns: &Netns) -> Option<crate::why::xfrm_table::Xfrm> {
         let cmd = "ip xfrm policy && echo === && ip xfrm state";
         let o = super::exec::exec(
             ns.path().as_deref(),

@@ -1,7 +1,7 @@
 //! `ip xfrm policy` and `ip xfrm state`, as iproute2 prints them, read into the policies and
 //! SAs `why` judges (iproute2 has no JSON for xfrm).
 
-use crate::why::xfrm::{Xfrm, XfrmPolicy, XfrmState, XfrmTmpl};
+use crate::why::xfrm_table::{Xfrm, XfrmPolicy, XfrmState, XfrmTmpl};
 use ipnet::IpNet;
 use std::net::IpAddr;
 

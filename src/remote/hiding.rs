@@ -80,7 +80,7 @@ impl Kernel for Hiding<'_> {
     fn probe_uid(&mut self) -> u32 {
         self.inner.probe_uid()
     }
-    fn xfrm(&mut self, ns: &Netns) -> Option<crate::why::xfrm::Xfrm> {
+    fn xfrm(&mut self, ns: &Netns) -> Option<crate::why::xfrm_table::Xfrm> {
         self.inner.xfrm(ns)
     }
     fn addr_scopes(&mut self, ns: &Netns) -> Vec<(String, ipnet::IpNet, u8)> {

@@ -2,27 +2,13 @@
 //! mcast_solicit (`arp_solicit`), at the answering end arp_ignore (the larger of `all` and the
 //! link's) and arp_filter (either), and `arp` family nftables chains at both (`arp_family`).
 
+use super::arp_sender::sender_ip;
 use super::kernel::Kernel;
 use super::report::Report;
 use super::route_get::Lookup;
 use super::words::call;
 use crate::sys::Netns;
 use std::net::IpAddr;
-
-/// The address `cur` puts in its ARP request on `dev` for `next`: its own in next's subnet.
-pub(crate) fn sender_ip(
-    k: &mut dyn Kernel,
-    cur: &Netns,
-    dev: &str,
-    next: IpAddr,
-) -> Option<IpAddr> {
-    let v = k.view(cur)?;
-    let on: Vec<_> = v.addrs.iter().filter(|(l, _)| l == dev).collect();
-    on.iter()
-        .find(|(_, a)| a.contains(&next))
-        .or(on.first())
-        .map(|(_, a)| a.addr())
-}
 
 fn noarp(k: &mut dyn Kernel, ns: &Netns, link: &str) -> bool {
     k.l2(ns).iter().any(|l| l.name == link && l.noarp)

@@ -119,7 +119,7 @@ pub(crate) fn passes(
     ) {
         return true;
     }
-    let Some(IpAddr::V4(sip)) = super::arp::sender_ip(k, cur, dev, next) else {
+    let Some(IpAddr::V4(sip)) = super::arp_sender::sender_ip(k, cur, dev, next) else {
         return true;
     };
     for x in crossings(k, (cur, dev, sip), (nns, nlink, next4)) {

@@ -30,7 +30,7 @@ pub(crate) struct Cached<'a> {
     /// Each namespace's foreign nftables chains: read where the walk first asks.
     foreign: HashMap<Netns, Vec<crate::firewall::nft::foreign::ForeignChain>>,
     /// Each namespace's IPsec policies and SAs: read by a program, so once.
-    xfrms: HashMap<Netns, Option<crate::why::xfrm::Xfrm>>,
+    xfrms: HashMap<Netns, Option<crate::why::xfrm_table::Xfrm>>,
 }
 
 impl<'a> Cached<'a> {
@@ -139,7 +139,7 @@ impl Kernel for Cached<'_> {
     fn probe_uid(&mut self) -> u32 {
         self.inner.probe_uid()
     }
-    fn xfrm(&mut self, ns: &Netns) -> Option<crate::why::xfrm::Xfrm> {
+    fn xfrm(&mut self, ns: &Netns) -> Option<crate::why::xfrm_table::Xfrm> {
         if !self.xfrms.contains_key(ns) {
             let x = self.inner.xfrm(ns);
             self.xfrms.insert(ns.clone(), x);

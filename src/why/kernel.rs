@@ -123,7 +123,7 @@ pub trait Kernel {
         vec![]
     }
     /// The IPsec (xfrm) policies and SAs of `ns`; `None` when they cannot be read.
-    fn xfrm(&mut self, _ns: &Netns) -> Option<super::xfrm::Xfrm> {
+    fn xfrm(&mut self, _ns: &Netns) -> Option<super::xfrm_table::Xfrm> {
         None
     }
     /// The addresses of `ns` with their scope (0 global, 200 site, 253 link, 254 host).

@@ -6,6 +6,7 @@ pub(crate) mod addr_scope;
 pub(crate) mod addrless;
 pub(crate) mod arp;
 pub(crate) mod arp_family;
+pub(crate) mod arp_sender;
 pub(crate) mod arp_solicit;
 pub(crate) mod asym_back;
 pub(crate) mod back_gateway;
@@ -63,6 +64,7 @@ pub(crate) mod netmask;
 pub(crate) mod netmask_narrow;
 pub(crate) mod nexthop;
 pub(crate) mod nfqueue;
+pub(crate) mod nfqueue_read;
 pub(crate) mod nft_early;
 pub(crate) mod nft_egress;
 pub(crate) mod nft_foreign;
@@ -119,7 +121,8 @@ pub(crate) mod walk;
 pub(crate) mod watch;
 pub(crate) mod way_back;
 pub(crate) mod words;
-pub mod xfrm;
+pub(crate) mod xfrm;
+pub mod xfrm_table;
 
 #[cfg(test)]
 mod evidence_tests;

@@ -2,7 +2,7 @@
 //! ARP request from one of its own addresses as a martian and does not answer it, and a
 //! third host on the segment holding it answers ARP for it in the sender's place.
 
-use super::arp::sender_ip;
+use super::arp_sender::sender_ip;
 use super::duplicate::{holders, segment, Holder};
 use super::kernel::Kernel;
 use super::report::Report;

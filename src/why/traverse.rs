@@ -154,7 +154,7 @@ pub(crate) fn traverse(
         if FINAL.contains(&target.as_str()) {
             // NOTRACK lets it on; so does NFQUEUE --queue-bypass when no program reads it.
             let on = target == "NOTRACK"
-                || (target == "NFQUEUE" && super::nfqueue::bypassed(k, ns, &spec));
+                || (target == "NFQUEUE" && super::nfqueue_read::bypassed(k, ns, &spec));
             out.target = if on { "ACCEPT".into() } else { target };
             out.by = Some(here);
             out.to_source = j.to_source;
