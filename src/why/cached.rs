@@ -31,6 +31,8 @@ pub(crate) struct Cached<'a> {
     foreign: HashMap<Netns, Vec<crate::firewall::nft::foreign::ForeignChain>>,
     /// Each namespace's IPsec policies and SAs: read by a program, so once.
     xfrms: HashMap<Netns, Option<crate::why::xfrm_table::Xfrm>>,
+    /// Each namespace's ipsets: read by a program, so once.
+    ipsets: HashMap<Netns, Option<crate::why::ipset_table::IpSets>>,
 }
 
 impl<'a> Cached<'a> {
@@ -41,6 +43,7 @@ impl<'a> Cached<'a> {
             links: HashMap::new(),
             fibs: HashMap::new(),
             xfrms: HashMap::new(),
+            ipsets: HashMap::new(),
             sysctls: HashMap::new(),
             l2: HashMap::new(),
             payload: 56,
@@ -145,6 +148,13 @@ impl Kernel for Cached<'_> {
             self.xfrms.insert(ns.clone(), x);
         }
         self.xfrms[ns].clone()
+    }
+    fn ipsets(&mut self, ns: &Netns) -> Option<crate::why::ipset_table::IpSets> {
+        if !self.ipsets.contains_key(ns) {
+            let s = self.inner.ipsets(ns);
+            self.ipsets.insert(ns.clone(), s);
+        }
+        self.ipsets[ns].clone()
     }
     fn addr_scopes(&mut self, ns: &Netns) -> Vec<(String, ipnet::IpNet, u8)> {
         self.inner.addr_scopes(ns)

@@ -40,6 +40,9 @@ pub(crate) mod goto_rule;
 pub(crate) mod hook_points;
 pub(crate) mod hooks;
 pub(crate) mod ignored;
+pub(crate) mod ipset_drop;
+pub(crate) mod ipset_match;
+pub mod ipset_table;
 pub mod kernel;
 pub(crate) mod l2;
 pub(crate) mod l4;
@@ -126,6 +129,8 @@ pub mod xfrm_table;
 
 #[cfg(test)]
 mod evidence_tests;
+#[cfg(test)]
+mod ipset_tests;
 #[cfg(test)]
 mod rule_tests;
 #[cfg(test)]

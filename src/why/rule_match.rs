@@ -3,6 +3,7 @@
 //! UDP datagram) can meet is judged; a match outside that is never guessed at, it is named as
 //! not understood.
 
+use super::ipset_table::IpSets;
 use ipnet::IpNet;
 use std::net::IpAddr;
 
@@ -122,6 +123,11 @@ fn is_option(w: &str) -> bool {
 
 /// Reads `spec` (the part after `-A CHAIN`) against `p`.
 pub(crate) fn judge(spec: &str, p: &Seen) -> Judged {
+    judge_sets(spec, p, None)
+}
+
+/// `judge`, with the namespace's ipsets for `-m set` (without them it is not understood).
+pub(crate) fn judge_sets(spec: &str, p: &Seen, sets: Option<&IpSets>) -> Judged {
     // The native reader names what it cannot decode in brackets at the end: `[-m statistic]`.
     let (spec, undecoded) = match spec.find(" [") {
         Some(i) if spec.ends_with(']') => (&spec[..i], Some(&spec[i + 2..spec.len() - 1])),
@@ -165,7 +171,7 @@ pub(crate) fn judge(spec: &str, p: &Seen) -> Judged {
                 continue;
             }
             "-m" | "--match" => {
-                module_known = KNOWN_MODULES.contains(&arg);
+                module_known = KNOWN_MODULES.contains(&arg) || (arg == "set" && sets.is_some());
                 module = arg;
                 if !module_known {
                     unknown.push(format!("-m {arg}"));
@@ -196,6 +202,14 @@ pub(crate) fn judge(spec: &str, p: &Seen) -> Judged {
             "--sport" | "--sports" | "--source-port" if p.udp_dport.is_some() => None,
             "--ctstate" | "--state" => ct_state(arg, p),
             "--comment" => continue,
+            "--match-set" if module == "set" => match (sets, args.as_slice()) {
+                (Some(sets), [name, flags, ..]) => {
+                    super::ipset_match::lookup(sets, name, flags, p).map(|f| f.is_some())
+                }
+                _ => None,
+            },
+            // Counting what matched changes nothing of the verdict.
+            "--update-counters" | "--update-subcounters" if module == "set" => continue,
             "--mark" if module == "mark" => p.mark.and_then(|m| super::mark::holds(arg, m)),
             "--physdev-in"
             | "--physdev-out"
