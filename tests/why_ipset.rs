@@ -108,3 +108,33 @@ fn a_listed_net_with_a_nomatch_hole_and_other_bans_stay_clear() {
     let got = diagnose("fw_routed", "", &inject("d", cmds), D);
     assert_eq!(got, clear(D));
 }
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping, ipset"]
+fn a_ban_found_through_a_list_of_sets() {
+    routed(
+        "d",
+        "ipset create f2b-ssh hash:ip
+         ipset create f2b-icmp hash:ip
+         ipset add f2b-icmp 10.0.0.1
+         ipset create f2b-all list:set
+         ipset add f2b-all f2b-ssh
+         ipset add f2b-all f2b-icmp
+         iptables -A INPUT -m set --match-set f2b-all src -j DROP",
+        "d's INPUT chain drops the echo request in on left from 10.0.0.1 to 10.0.1.2 (rule `-A INPUT -m set --match-set f2b-all src -j DROP`): 10.0.0.1 is in ipset `f2b-icmp` (a member of list `f2b-all`)",
+        "d.exec(\"ipset del f2b-icmp 10.0.0.1\")",
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping, ipset"]
+fn the_replies_to_a_banned_destination_at_the_router() {
+    routed(
+        "r",
+        "ipset create ban hash:ip
+         ipset add ban 10.0.0.1
+         iptables -A FORWARD -m set --match-set ban dst -j DROP",
+        "r's FORWARD chain drops the replies right → left (rule `-A FORWARD -m set --match-set ban dst -j DROP`): 10.0.0.1 is in ipset `ban`",
+        "r.exec(\"ipset del ban 10.0.0.1\")",
+    );
+}

@@ -4,7 +4,7 @@
 //! type or element this does not know is never guessed at: the answer is "not understood".
 
 use super::ipset_table::{IpSetEntry, IpSets};
-use super::rule_match::Seen;
+use super::seen::Seen;
 use ipnet::IpNet;
 use std::net::IpAddr;
 

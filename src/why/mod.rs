@@ -94,6 +94,7 @@ pub mod route_get;
 pub(crate) mod route_mtu;
 pub(crate) mod rp_back;
 pub(crate) mod rule_match;
+pub(crate) mod seen;
 pub(crate) mod segment;
 pub(crate) mod sender_neigh;
 pub(crate) mod shadow;
