@@ -107,6 +107,17 @@ impl Kernel for Netlink {
         Some(super::xfrm::parse(&o.out))
     }
 
+    fn ipsets(&mut self, ns: &Netns) -> Option<crate::why::ipset_table::IpSets> {
+        let o = super::exec::exec(
+            ns.path().as_deref(),
+            "ipset save",
+            std::time::Duration::from_secs(5),
+            &self.cancel,
+        );
+        let o = o.ok().filter(|o| o.code == 0)?;
+        Some(crate::why::ipset_table::IpSets::parse(&o.out))
+    }
+
     fn addr_scopes(&mut self, ns: &Netns) -> Vec<(String, ipnet::IpNet, u8)> {
         let Ok(handle) = self.handle(ns) else {
             return vec![];

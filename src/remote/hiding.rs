@@ -83,6 +83,9 @@ impl Kernel for Hiding<'_> {
     fn xfrm(&mut self, ns: &Netns) -> Option<crate::why::xfrm_table::Xfrm> {
         self.inner.xfrm(ns)
     }
+    fn ipsets(&mut self, ns: &Netns) -> Option<crate::why::ipset_table::IpSets> {
+        self.inner.ipsets(ns)
+    }
     fn addr_scopes(&mut self, ns: &Netns) -> Vec<(String, ipnet::IpNet, u8)> {
         self.inner.addr_scopes(ns)
     }

@@ -33,6 +33,8 @@ pub(crate) struct Cached<'a> {
     xfrms: HashMap<Netns, Option<crate::why::xfrm_table::Xfrm>>,
     /// The namespaces: one scan of /proc and /run/netns per why, not one per question.
     names: Option<Vec<Netns>>,
+    /// Each namespace's ipsets: read by a program, so once.
+    ipsets: HashMap<Netns, Option<crate::why::ipset_table::IpSets>>,
 }
 
 impl<'a> Cached<'a> {
@@ -43,6 +45,7 @@ impl<'a> Cached<'a> {
             links: HashMap::new(),
             fibs: HashMap::new(),
             xfrms: HashMap::new(),
+            ipsets: HashMap::new(),
             sysctls: HashMap::new(),
             l2: HashMap::new(),
             payload: 56,
@@ -152,6 +155,13 @@ impl Kernel for Cached<'_> {
             self.xfrms.insert(ns.clone(), x);
         }
         self.xfrms[ns].clone()
+    }
+    fn ipsets(&mut self, ns: &Netns) -> Option<crate::why::ipset_table::IpSets> {
+        if !self.ipsets.contains_key(ns) {
+            let s = self.inner.ipsets(ns);
+            self.ipsets.insert(ns.clone(), s);
+        }
+        self.ipsets[ns].clone()
     }
     fn addr_scopes(&mut self, ns: &Netns) -> Vec<(String, ipnet::IpNet, u8)> {
         self.inner.addr_scopes(ns)

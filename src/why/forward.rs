@@ -37,6 +37,19 @@ fn filter_forward(k: &mut dyn Kernel, r: &mut Report, cur: &Netns, p: &Packet, s
         );
         return false;
     }
+    let listed = o
+        .drops()
+        .then(|| super::ipset_drop::by_set(k, cur, ("filter", "FORWARD"), &s, &o))
+        .flatten();
+    if let Some((words, fix)) = listed {
+        let what = if reply { "the replies " } else { "" };
+        let said = format!(
+            "{cur}'s FORWARD chain drops {what}{i} → {out} ({}){words}",
+            by(&o)
+        );
+        r.block(cur, said, Some(fix));
+        return false;
+    }
     // An ACCEPT the request needed before a DROP policy, naming a link `cur` lacks.
     let near = (o.drops() && o.by.is_none() && o.gone.is_none() && !reply)
         .then(|| near_miss(k, cur, ("filter", "FORWARD"), &s, &["ACCEPT"]))

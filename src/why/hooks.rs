@@ -183,6 +183,21 @@ pub(crate) fn cross(
             r.block(ns, said, Some(fix));
             return None;
         }
+        let listed = o
+            .drops()
+            .then(|| super::ipset_drop::by_set(k, ns, (table, chain), &p, &o))
+            .flatten();
+        if let Some((words, fix)) = listed {
+            let (w, l) = (what(&p), links(&p));
+            let said = format!(
+                "{ns}'s {name} chain drops {w}{l} from {} to {} ({}){words}",
+                p.src,
+                p.dst,
+                by(&o)
+            );
+            r.block(ns, said, Some(fix));
+            return None;
+        }
         if o.drops() {
             // An ACCEPT the request needed before a DROP policy, naming a link `ns` lacks.
             let near = (o.by.is_none() && o.gone.is_none() && p.state == "NEW")

@@ -131,6 +131,10 @@ pub trait Kernel {
     fn xfrm(&mut self, _ns: &Netns) -> Option<super::xfrm_table::Xfrm> {
         None
     }
+    /// The ipsets of `ns` (`ipset save`); `None` when they cannot be read.
+    fn ipsets(&mut self, _ns: &Netns) -> Option<super::ipset_table::IpSets> {
+        None
+    }
     /// The addresses of `ns` with their scope (0 global, 200 site, 253 link, 254 host).
     fn addr_scopes(&mut self, _ns: &Netns) -> Vec<(String, ipnet::IpNet, u8)> {
         vec![]

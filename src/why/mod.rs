@@ -40,6 +40,9 @@ pub(crate) mod goto_rule;
 pub(crate) mod hook_points;
 pub(crate) mod hooks;
 pub(crate) mod ignored;
+pub(crate) mod ipset_drop;
+pub(crate) mod ipset_match;
+pub mod ipset_table;
 pub mod kernel;
 pub(crate) mod l2;
 pub(crate) mod l4;
@@ -91,6 +94,7 @@ pub mod route_get;
 pub(crate) mod route_mtu;
 pub(crate) mod rp_back;
 pub(crate) mod rule_match;
+pub(crate) mod seen;
 pub(crate) mod segment;
 pub(crate) mod sender_neigh;
 pub(crate) mod shadow;
@@ -127,6 +131,8 @@ pub mod xfrm_table;
 
 #[cfg(test)]
 mod evidence_tests;
+#[cfg(test)]
+mod ipset_tests;
 #[cfg(test)]
 mod rule_tests;
 #[cfg(test)]

@@ -3,58 +3,10 @@
 //! UDP datagram) can meet is judged; a match outside that is never guessed at, it is named as
 //! not understood.
 
+use super::ipset_table::IpSets;
+pub(crate) use super::seen::Seen;
 use ipnet::IpNet;
 use std::net::IpAddr;
-
-/// The packet as one hook sees it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Seen {
-    pub(crate) in_dev: Option<String>,
-    pub(crate) out_dev: Option<String>,
-    pub(crate) src: IpAddr,
-    pub(crate) dst: IpAddr,
-    /// 8 for the echo request, 0 for the reply.
-    pub(crate) icmp_type: u8,
-    /// The conntrack state: NEW for the request, ESTABLISHED for the reply.
-    pub(crate) state: &'static str,
-    /// Whether the destination is an address of this namespace (`-m addrtype --dst-type LOCAL`).
-    pub(crate) dst_local: bool,
-    pub(crate) src_local: bool,
-    /// A UDP datagram to this port (a VXLAN's) instead of an ICMP echo.
-    pub(crate) udp_dport: Option<u16>,
-    /// A TCP segment of a connection to this port (`why ADDR:PORT`) instead of an ICMP echo:
-    /// the SYN when `icmp_type` is 8, else its reply (see `l4`).
-    pub(crate) tcp_port: Option<u16>,
-    /// The packet's mark (`-m mark`), as the hooks before left it in this namespace; `None`
-    /// when not known (a reply: CONNMARK may have restored one).
-    pub(crate) mark: Option<u32>,
-    /// A bridged frame under br_netfilter: the bridge ports it came in and goes out by
-    /// (`-m physdev`); `None` for a routed packet.
-    pub(crate) physdev: Option<(String, String)>,
-    /// Its connection was DNATed (in this namespace, before this hook): `--ctstate DNAT`.
-    pub(crate) dnat: bool,
-}
-
-impl Seen {
-    /// The echo reply to this request, as the same namespace sees it on its way back.
-    pub(crate) fn reply(&self) -> Seen {
-        Seen {
-            in_dev: self.out_dev.clone(),
-            out_dev: self.in_dev.clone(),
-            src: self.dst,
-            dst: self.src,
-            icmp_type: 0,
-            state: "ESTABLISHED",
-            dst_local: self.src_local,
-            src_local: self.dst_local,
-            udp_dport: None,
-            tcp_port: self.tcp_port,
-            mark: None,
-            physdev: self.physdev.clone().map(|(i, o)| (o, i)),
-            dnat: self.dnat,
-        }
-    }
-}
 
 /// Whether a rule's matches hold for the packet.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -122,6 +74,11 @@ fn is_option(w: &str) -> bool {
 
 /// Reads `spec` (the part after `-A CHAIN`) against `p`.
 pub(crate) fn judge(spec: &str, p: &Seen) -> Judged {
+    judge_sets(spec, p, None)
+}
+
+/// `judge`, with the namespace's ipsets for `-m set` (without them it is not understood).
+pub(crate) fn judge_sets(spec: &str, p: &Seen, sets: Option<&IpSets>) -> Judged {
     // The native reader names what it cannot decode in brackets at the end: `[-m statistic]`.
     let (spec, undecoded) = match spec.find(" [") {
         Some(i) if spec.ends_with(']') => (&spec[..i], Some(&spec[i + 2..spec.len() - 1])),
@@ -165,7 +122,7 @@ pub(crate) fn judge(spec: &str, p: &Seen) -> Judged {
                 continue;
             }
             "-m" | "--match" => {
-                module_known = KNOWN_MODULES.contains(&arg);
+                module_known = KNOWN_MODULES.contains(&arg) || (arg == "set" && sets.is_some());
                 module = arg;
                 if !module_known {
                     unknown.push(format!("-m {arg}"));
@@ -196,6 +153,14 @@ pub(crate) fn judge(spec: &str, p: &Seen) -> Judged {
             "--sport" | "--sports" | "--source-port" if p.udp_dport.is_some() => None,
             "--ctstate" | "--state" => ct_state(arg, p),
             "--comment" => continue,
+            "--match-set" if module == "set" => match (sets, args.as_slice()) {
+                (Some(sets), [name, flags, ..]) => {
+                    super::ipset_match::lookup(sets, name, flags, p).map(|f| f.is_some())
+                }
+                _ => None,
+            },
+            // Counting what matched changes nothing of the verdict.
+            "--update-counters" | "--update-subcounters" if module == "set" => continue,
             "--mark" if module == "mark" => p.mark.and_then(|m| super::mark::holds(arg, m)),
             "--physdev-in"
             | "--physdev-out"

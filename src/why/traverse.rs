@@ -3,8 +3,9 @@
 //! end, to the policy at the built-in chain's end. Rules not understood are assumed not to
 //! match, and kept, so that the report can say which of them might have decided otherwise.
 
+use super::ipset_table::IpSets;
 use super::kernel::Kernel;
-use super::rule_match::{judge, Hold, Seen};
+use super::rule_match::{judge_sets, Hold, Seen};
 use crate::sys::Netns;
 use std::net::IpAddr;
 
@@ -101,6 +102,20 @@ pub(crate) fn traverse(
     chain: &str,
     p: &Seen,
 ) -> Option<Outcome> {
+    traverse_sets(k, ns, (table, chain), p, None)
+}
+
+/// `traverse` with these ipsets (a change to them tried ahead); `None`: the namespace's own,
+/// read when a rule first looks one up.
+pub(crate) fn traverse_sets(
+    k: &mut dyn Kernel,
+    ns: &Netns,
+    (table, chain): (&str, &str),
+    p: &Seen,
+    given: Option<&IpSets>,
+) -> Option<Outcome> {
+    let mut sets = given.cloned();
+    let mut read = given.is_some();
     let base = k.chain(ns, table, chain)?;
     let policy = base.policy.clone().unwrap_or_else(|| "ACCEPT".into());
     let mut out = Outcome {
@@ -131,7 +146,11 @@ pub(crate) fn traverse(
             chain: top.chain.clone(),
             spec: spec.clone(),
         };
-        let j = judge(&spec, &p);
+        if !read && spec.contains("--match-set") {
+            sets = k.ipsets(ns);
+            read = true;
+        }
+        let j = judge_sets(&spec, &p, sets.as_ref());
         let target = j.target.clone();
         match j.hold {
             Hold::No => continue,

@@ -1,0 +1,53 @@
+//! The packet as one hook of one namespace sees it: what iptables rules are judged against.
+
+use std::net::IpAddr;
+
+/// The packet as one hook sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Seen {
+    pub(crate) in_dev: Option<String>,
+    pub(crate) out_dev: Option<String>,
+    pub(crate) src: IpAddr,
+    pub(crate) dst: IpAddr,
+    /// 8 for the echo request, 0 for the reply.
+    pub(crate) icmp_type: u8,
+    /// The conntrack state: NEW for the request, ESTABLISHED for the reply.
+    pub(crate) state: &'static str,
+    /// Whether the destination is an address of this namespace (`-m addrtype --dst-type LOCAL`).
+    pub(crate) dst_local: bool,
+    pub(crate) src_local: bool,
+    /// A UDP datagram to this port (a VXLAN's) instead of an ICMP echo.
+    pub(crate) udp_dport: Option<u16>,
+    /// A TCP segment of a connection to this port (`why ADDR:PORT`) instead of an ICMP echo:
+    /// the SYN when `icmp_type` is 8, else its reply (see `l4`).
+    pub(crate) tcp_port: Option<u16>,
+    /// The packet's mark (`-m mark`), as the hooks before left it in this namespace; `None`
+    /// when not known (a reply: CONNMARK may have restored one).
+    pub(crate) mark: Option<u32>,
+    /// A bridged frame under br_netfilter: the bridge ports it came in and goes out by
+    /// (`-m physdev`); `None` for a routed packet.
+    pub(crate) physdev: Option<(String, String)>,
+    /// Its connection was DNATed (in this namespace, before this hook): `--ctstate DNAT`.
+    pub(crate) dnat: bool,
+}
+
+impl Seen {
+    /// The echo reply to this request, as the same namespace sees it on its way back.
+    pub(crate) fn reply(&self) -> Seen {
+        Seen {
+            in_dev: self.out_dev.clone(),
+            out_dev: self.in_dev.clone(),
+            src: self.dst,
+            dst: self.src,
+            icmp_type: 0,
+            state: "ESTABLISHED",
+            dst_local: self.src_local,
+            src_local: self.dst_local,
+            udp_dport: None,
+            tcp_port: self.tcp_port,
+            mark: None,
+            physdev: self.physdev.clone().map(|(i, o)| (o, i)),
+            dnat: self.dnat,
+        }
+    }
+}
