@@ -75,7 +75,7 @@ fn a_qdisc_that_drops_everything_on_a_routers_link_is_pinned_to_that_link() {
         D,
         "r1",
         "the request arrived in r1 on left but never left on right: right in r1 has a tc qdisc pfifo (root), which may drop or delay it",
-        r#"r1.exec("tc qdisc del dev right root")"#,
+        r#"r1.sh("tc qdisc del dev right root")"#,
     );
 }
 
@@ -89,7 +89,7 @@ fn arp_off_on_a_routers_link_is_named() {
         "r1",
         // The analysis names it before any packet is sent; the evidence agrees.
         "right in r1 has ARP off (NOARP), so it does not ask for 10.0.1.2",
-        r#"r1.exec("ip link set right arp on")"#,
+        r#"r1.sh("ip link set right arp on")"#,
     );
 }
 
@@ -102,7 +102,7 @@ fn a_wrong_static_neighbour_mac_is_named() {
         D,
         "r2",
         "the request reached d on eth0 addressed to MAC, not d's MAC, so d ignores it: r2's static neighbour entry for 10.0.2.2 on right gives the wrong MAC",
-        r#"r2.exec("ip neigh del 10.0.2.2 dev right")"#,
+        r#"r2.sh("ip neigh del 10.0.2.2 dev right")"#,
     );
 }
 
@@ -117,7 +117,7 @@ fn a_static_fdb_entry_on_the_wrong_port_is_named() {
         "host",
         // Read from the FDB before the probe (the capture said the same: it left on p3).
         "br0 in host has MAC (eth0 in d) in its FDB behind p3, so it sends the frame out of p3, not out of p2 toward it",
-        r#"exec("bridge fdb del MAC dev p3 master")"#,
+        r#"sh("bridge fdb del MAC dev p3 master")"#,
     );
 }
 
@@ -132,7 +132,7 @@ fn a_tc_ingress_drop_filter_is_pinned_to_its_link() {
         D,
         "r2",
         "the request arrived in r2 on left but never left on right: left in r2 has a tc qdisc clsact (ingress), which may drop or delay it",
-        r#"r2.exec("tc qdisc del dev left clsact")"#,
+        r#"r2.sh("tc qdisc del dev left clsact")"#,
     );
 }
 
@@ -147,7 +147,7 @@ fn a_mangle_drop_of_both_ways_is_named_and_removed() {
         D,
         "r2",
         "r2's mangle PREROUTING chain drops the echo request in on left from 10.0.0.1 to 10.0.2.2 (rule `-t mangle -A PREROUTING -p icmp -j DROP`)",
-        r#"r2.exec("iptables -t mangle -D PREROUTING -p icmp -j DROP")"#,
+        r#"r2.sh("iptables -t mangle -D PREROUTING -p icmp -j DROP")"#,
     );
 }
 
@@ -186,7 +186,7 @@ fn a_qdisc_that_swallows_the_destinations_arp_answers_is_named_there() {
         D,
         "d",
         "the request arrived in r2 on left but never left on right: 10.0.2.2 never answered its ARP on right: eth0 in d has a tc qdisc pfifo (root), which may drop or delay it",
-        r#"d.exec("tc qdisc del dev eth0 root")"#,
+        r#"d.sh("tc qdisc del dev eth0 root")"#,
     );
 }
 

@@ -283,7 +283,7 @@ fn a_reply_sent_by_the_backup_router_is_dropped_as_invalid_and_the_route_put_bac
     let inject = "ip -n d route replace default via 10.40.2.2";
     let got = diagnose("asym", "", inject, "10.40.2.10");
     let cause = format!("{ASYM_D}{}", asym_rule("b → a"));
-    let fix = r#"d.exec("ip route replace default via 10.40.2.1")"#;
+    let fix = r#"d.sh("ip route replace default via 10.40.2.1")"#;
     assert_eq!(got, fixed_at("ns1", "10.40.2.10", "d", &cause, fix));
 }
 
@@ -293,7 +293,7 @@ fn the_other_direction_names_the_senders_peer_route() {
     let inject = "ip -n ns1 route replace default via 10.40.1.2";
     let got = diagnose_at("asym", "", inject, ("d", "10.40.1.10"), "", "");
     let cause = format!("the way back is not the way there: ns1's route to 10.40.2.10 via 10.40.1.2 sends the reply by r2, but the request came by r1 (10.40.1.1); r2 never saw the request, so its conntrack takes the reply for INVALID: {}", asym_rule("a → b"));
-    let fix = r#"ns1.exec("ip route replace default via 10.40.1.1")"#;
+    let fix = r#"ns1.sh("ip route replace default via 10.40.1.1")"#;
     assert_eq!(got, fixed_at("d", "10.40.1.10", "ns1", &cause, fix));
 }
 
@@ -307,7 +307,7 @@ fn only_established_accepted_before_a_drop_policy_is_the_same_asymmetry() {
                   ip -n d route replace default via 10.40.2.2";
     let got = diagnose("asym", "", inject, "10.40.2.10");
     let cause = format!("{ASYM_D}r2's FORWARD chain drops the replies b → a (policy DROP)");
-    let fix = r#"d.exec("ip route replace default via 10.40.2.1")"#;
+    let fix = r#"d.sh("ip route replace default via 10.40.2.1")"#;
     assert_eq!(got, fixed_at("ns1", "10.40.2.10", "d", &cause, fix));
 }
 
@@ -321,7 +321,7 @@ fn an_nft_invalid_drop_behind_a_specific_route_back_is_the_same_asymmetry() {
                   ip -n d route add 10.40.1.0/24 via 10.40.2.2";
     let got = diagnose("asym", "", inject, "10.40.2.10");
     let cause = format!("{ASYM_D}r2's nftables chain `inet fw forward` (hook forward, priority 0) drops the replies b → a by its rule handle 2");
-    let fix = r#"d.exec("ip route replace 10.40.1.0/24 via 10.40.2.1")"#;
+    let fix = r#"d.sh("ip route replace 10.40.1.0/24 via 10.40.2.1")"#;
     assert_eq!(got, fixed_at("ns1", "10.40.2.10", "d", &cause, fix));
 }
 
@@ -351,7 +351,7 @@ fn a_router_on_the_way_that_sends_the_reply_by_another_is_named() {
     let inject = "ip netns exec r4 iptables -A FORWARD -m conntrack --ctstate INVALID -j DROP";
     let got = diagnose("asym_back", "", inject, "10.3.0.2");
     let cause = "the way back is not the way there: r3's route to 10.1.0.2 via 10.34.0.2 sends the reply by r4, but the request came by r2 (10.23.0.1); r4 never saw the request, so its conntrack takes the reply for INVALID: r4's FORWARD chain drops the replies a → b (rule `-A FORWARD -m conntrack --ctstate INVALID -j DROP`)";
-    let fix = r#"r3.exec("ip route replace 10.1.0.0/24 via 10.23.0.1")"#;
+    let fix = r#"r3.sh("ip route replace 10.1.0.0/24 via 10.23.0.1")"#;
     assert_eq!(got, fixed_at("ns1", "10.3.0.2", "r3", cause, fix));
 }
 
@@ -375,7 +375,7 @@ fn a_source_banned_in_a_timeout_set_is_named_and_only_its_element_deleted() {
     let add = "ip netns exec d nft add element inet f2b addr-set-sshd '{ 10.0.0.1 timeout 1h }'";
     let inject = f2b("flags timeout;", add);
     let cause = format!("{F2B}10.0.0.1 is in its set `addr-set-sshd` (it times out in 60 min)");
-    let fix = r#"d.exec("nft delete element inet f2b addr-set-sshd { 10.0.0.1 }")"#;
+    let fix = r#"d.sh("nft delete element inet f2b addr-set-sshd { 10.0.0.1 }")"#;
     fixed("fw_routed", "", &inject, D, "d", &cause, fix);
 }
 
@@ -387,7 +387,7 @@ fn a_banned_subnet_in_an_interval_set_is_its_element() {
         "",
     );
     let cause = format!("{F2B}10.0.0.0/24 is in its set `addr-set-sshd`");
-    let fix = r#"d.exec("nft delete element inet f2b addr-set-sshd { 10.0.0.0/24 }")"#;
+    let fix = r#"d.sh("nft delete element inet f2b addr-set-sshd { 10.0.0.0/24 }")"#;
     fixed("fw_routed", "", &inject, D, "d", &cause, fix);
 }
 
@@ -398,7 +398,7 @@ fn a_destination_in_the_senders_blocklist_is_named_at_the_sender() {
                   table ip bl {\n  set blocked { type ipv4_addr; elements = { 10.0.1.2 } }\n  \
                   chain out { type filter hook output priority 0; policy accept; ip daddr @blocked drop; }\n}\nNFT";
     let cause = "the request never left ns1: ns1's nftables chain `ip bl out` (hook output, priority 0) drops the echo request from 10.0.0.1 to 10.0.1.2 by its rule handle 3: 10.0.1.2 is in its set `blocked`";
-    let fix = r#"ns1.exec("nft delete element ip bl blocked { 10.0.1.2 }")"#;
+    let fix = r#"ns1.sh("nft delete element ip bl blocked { 10.0.1.2 }")"#;
     fixed("fw_routed", "", inject, D, "ns1", cause, fix);
 }
 
@@ -418,7 +418,7 @@ fn a_forward_nfqueue_nobody_reads_is_named_and_deleted() {
     let inject = "ip netns exec rt iptables -I FORWARD -j NFQUEUE --queue-num 0";
     let got = diagnose_at("home", "", inject, ("pc", "203.0.113.10"), "", "");
     let cause = "rt's FORWARD chain queues the echo request br-lan → wan to NFQUEUE 0 (rule `-A FORWARD -j NFQUEUE --queue-num 0`), which no program in rt reads: the kernel drops what it queues there";
-    let fix = r#"rt.exec("iptables -D FORWARD -j NFQUEUE --queue-num 0")"#;
+    let fix = r#"rt.sh("iptables -D FORWARD -j NFQUEUE --queue-num 0")"#;
     assert_eq!(got, fixed_at("pc", "203.0.113.10", "rt", cause, fix));
 }
 
@@ -430,7 +430,7 @@ fn an_input_nfqueue_at_the_destination_is_named_with_its_queue() {
         "-I INPUT -p icmp -j NFQUEUE --queue-num 3",
         "d",
         "d's INPUT chain queues the echo request in on left from 10.0.0.1 to 10.0.1.2 to NFQUEUE 3 (rule `-A INPUT -p icmp -j NFQUEUE --queue-num 3`), which no program in d reads: the kernel drops what it queues there",
-        r#"d.exec("iptables -D INPUT -p icmp -j NFQUEUE --queue-num 3")"#,
+        r#"d.sh("iptables -D INPUT -p icmp -j NFQUEUE --queue-num 3")"#,
     );
 }
 
@@ -445,7 +445,7 @@ fn an_nfqueue_with_queue_bypass_stays_clear() {
 #[test]
 #[ignore = "needs iproute2, iptables, nftables, iputils-ping"]
 fn a_mangle_invalid_drop_or_an_nft_drop_policy_is_the_same_asymmetry() {
-    let fix = r#"d.exec("ip route replace default via 10.40.2.1")"#;
+    let fix = r#"d.sh("ip route replace default via 10.40.2.1")"#;
     let mangle = "ip netns exec r2 iptables -F FORWARD\n\
                   ip netns exec r2 iptables -t mangle -A PREROUTING -m conntrack --ctstate INVALID -j DROP\n\
                   ip -n d route replace default via 10.40.2.2";

@@ -94,7 +94,7 @@ fn the_far_vxlan_port_disabled_is_named() {
         NS2_150,
         "h150",
         "vxlan1, a port of bridge0 in h150, is in the disabled state: it forwards no frames",
-        r#"h150.exec("bridge link set dev vxlan1 state 3")"#,
+        r#"h150.sh("bridge link set dev vxlan1 state 3")"#,
     );
 }
 
@@ -154,7 +154,7 @@ fn a_netdev_egress_rule_dropping_the_request_is_named_and_deleted() {
         D3,
         "r1",
         "r1's nftables chain `netdev eg out` (hook egress on right, priority 0) drops the echo request from 10.0.0.1 to 10.0.3.2 leaving by right (rule handle 2)",
-        r#"r1.exec("nft delete rule netdev eg out handle 2")"#,
+        r#"r1.sh("nft delete rule netdev eg out handle 2")"#,
     );
 }
 
@@ -168,7 +168,7 @@ fn a_netdev_egress_rule_dropping_the_reply_on_its_way_back_is_named() {
         D3,
         "r2",
         "r2's nftables chain `netdev eg back` (hook egress on left, priority 0) drops the echo reply from 10.0.3.2 to 10.0.0.1 leaving by left (rule handle 2)",
-        r#"r2.exec("nft delete rule netdev eg back handle 2")"#,
+        r#"r2.sh("nft delete rule netdev eg back handle 2")"#,
     );
 }
 
@@ -182,7 +182,7 @@ fn a_netdev_egress_drop_policy_is_named_and_opened() {
         D3,
         "r1",
         "r1's nftables chain `netdev eg out` (hook egress on right, priority 0) drops the echo request from 10.0.0.1 to 10.0.3.2 leaving by right (policy drop)",
-        r#"r1.exec("nft insert rule netdev eg out ether type arp accept"); r1.exec("nft insert rule netdev eg out ip saddr 10.0.0.1 ip daddr 10.0.3.2 accept"); r1.exec("nft insert rule netdev eg out ip saddr 10.0.3.2 ip daddr 10.0.0.1 accept")"#,
+        r#"r1.sh("nft insert rule netdev eg out ether type arp accept"); r1.sh("nft insert rule netdev eg out ip saddr 10.0.0.1 ip daddr 10.0.3.2 accept"); r1.sh("nft insert rule netdev eg out ip saddr 10.0.3.2 ip daddr 10.0.0.1 accept")"#,
     );
 }
 
@@ -200,7 +200,7 @@ fn a_netdev_egress_rule_not_understood_is_a_question_then_named_by_the_evidence(
     let chain = "r1's nftables chain `netdev eg out` (hook egress on right, priority 0)";
     let cause = format!("the request arrived in r1 on left but never left on right: {chain} may drop it on right (rule handle 3)");
     let want = format!(
-        "why ns1 → {D3}\n  [?] r1: {chain} may drop the echo request from 10.0.0.1 to 10.0.3.2 leaving by right (rule handle 3: not understood, may match)\n  [BROKEN] r1: {cause}\n  fix: r1.exec(\"nft delete rule netdev eg out handle 3\")\n  probe: no reply from {D3}\nverdict: blocked — {cause}\nexit 1\n"
+        "why ns1 → {D3}\n  [?] r1: {chain} may drop the echo request from 10.0.0.1 to 10.0.3.2 leaving by right (rule handle 3: not understood, may match)\n  [BROKEN] r1: {cause}\n  fix: r1.sh(\"nft delete rule netdev eg out handle 3\")\n  probe: no reply from {D3}\nverdict: blocked — {cause}\nexit 1\n"
     ) + &clear(D3);
     assert_eq!(got, want);
 }
@@ -233,8 +233,7 @@ fn late_rule(rule: &str, words: &str, moved: &str) {
     );
     let pref = words.split(':').next().unwrap_or_default();
     let cause = format!("r's route `10.0.2.0/24 via 10.0.1.2 dev right` is in table 100, whose rule `{words}` comes after main (32766): main's `default via 100.64.0.1 dev wan` answers first and sends the packet to isp, which does not forward");
-    let fix =
-        format!(r#"r.exec("ip rule del pref {pref}"); r.exec("ip rule add {moved} pref 32765")"#);
+    let fix = format!(r#"r.sh("ip rule del pref {pref}"); r.sh("ip rule add {moved} pref 32765")"#);
     let want = support::why_lab::blocked(D_PBR, "r", &cause, &fix).replace(
         "  probe:",
         "  other way: r.route(\"10.0.2.0/24\", \"10.0.1.2\")\n  probe:",
@@ -285,7 +284,7 @@ fn a_tables_rule_after_mains_unreachable_route_is_named_and_moved() {
     let inject = format!("{TO_TABLE_100}; ip -n r route add unreachable 10.0.2.0/24; ip -n r rule add from 10.0.0.0/24 lookup 100 pref 40000");
     let got = diagnose("pbr", "", &inject, D_PBR, "", "");
     let cause = "r's route `10.0.2.0/24 via 10.0.1.2 dev right` is in table 100, whose rule `40000: from 10.0.0.0/24 lookup 100` comes after main (32766): main's `unreachable 10.0.2.0/24` answers first and refuses the packet (No route to host)";
-    let fix = r#"r.exec("ip rule del pref 40000"); r.exec("ip rule add from 10.0.0.0/24 lookup 100 pref 32765")"#;
+    let fix = r#"r.sh("ip rule del pref 40000"); r.sh("ip rule add from 10.0.0.0/24 lookup 100 pref 32765")"#;
     assert_eq!(
         got,
         support::why_lab::blocked(D_PBR, "r", cause, fix) + &clear(D_PBR)
@@ -298,7 +297,7 @@ fn a_tables_rule_after_an_earlier_rule_that_took_the_packet_is_moved_below_it() 
     let inject = format!("{TO_TABLE_100}; ip -n r route add default via 100.64.0.1 table 200; ip -n r rule add from 10.0.0.0/24 lookup 200 pref 100; ip -n r rule add from 10.0.0.0/24 lookup 100 pref 40000");
     let got = diagnose("pbr", "", &inject, D_PBR, "", "");
     let cause = "r's route `10.0.2.0/24 via 10.0.1.2 dev right` is in table 100, whose rule `40000: from 10.0.0.0/24 lookup 100` comes after rule `100: from 10.0.0.0/24 lookup 200`: table 200's `default via 100.64.0.1 dev wan` answers first and sends the packet to isp, which does not forward";
-    let fix = r#"r.exec("ip rule del pref 40000"); r.exec("ip rule add from 10.0.0.0/24 lookup 100 pref 99")"#;
+    let fix = r#"r.sh("ip rule del pref 40000"); r.sh("ip rule add from 10.0.0.0/24 lookup 100 pref 99")"#;
     assert_eq!(
         got,
         support::why_lab::blocked(D_PBR, "r", cause, fix) + &clear(D_PBR)

@@ -43,7 +43,7 @@ fn hairpin_off_on_the_port_a_dnat_sends_back_is_named_and_turned_on() {
         "198.51.100.1",
     );
     let cause = "vc1, a port of docker0 in gw, has hairpin off: the packet came in by vc1 and, DNATed to a host behind vc1 (bridge-nf-call-iptables is 1, so it is bridged, not routed), must leave by vc1 again; the bridge drops it";
-    let fix = r#"gw.exec("bridge link set dev vc1 hairpin on")"#;
+    let fix = r#"gw.sh("bridge link set dev vc1 hairpin on")"#;
     assert_eq!(got, fixed_from("c1", "198.51.100.1", "gw", cause, fix));
 }
 
@@ -72,7 +72,7 @@ fn a_private_macvlan_is_named_and_bridged() {
         "192.168.50.22",
     );
     let cause = "eth0 in m1 is a macvlan of eth0 in h in private mode: a private macvlan talks to none of its siblings";
-    let fix = r#"m1.exec("ip link set eth0 type macvlan mode bridge")"#;
+    let fix = r#"m1.sh("ip link set eth0 type macvlan mode bridge")"#;
     assert_eq!(got, fixed_from("m1", "192.168.50.22", "m1", cause, fix));
 }
 
@@ -82,7 +82,7 @@ fn a_macvlan_sending_to_its_parents_own_address_gets_the_address_on_a_shim() {
     let inject = "ip -n h addr del 192.168.50.10/24 dev mvh; ip -n h link set mvh down; ip -n h addr add 192.168.50.10/24 dev eth0";
     let got = run("macvlan", inject, "m1", "192.168.50.10");
     let cause = "the address is on eth0 in h, the parent of the macvlan eth0 in m1: a macvlan never reaches its parent's own addresses (give them to a macvlan of the parent)";
-    let fix = r#"h.exec("ip addr del 192.168.50.10/24 dev eth0 && ip addr add 192.168.50.10/24 dev mvh && ip link set mvh up")"#;
+    let fix = r#"h.sh("ip addr del 192.168.50.10/24 dev eth0 && ip addr add 192.168.50.10/24 dev mvh && ip link set mvh up")"#;
     assert_eq!(got, fixed_from("m1", "192.168.50.10", "h", cause, fix));
 }
 
@@ -114,7 +114,7 @@ fn a_wrong_broadcast_equal_to_a_hosts_address_is_named_and_the_address_made_agai
         "ip -n r3 addr del 10.3.0.1/24 dev c; ip -n r3 addr add 10.3.0.1/24 brd 10.3.0.2 dev c";
     let got = run("asym_back", inject, "ns1", "10.3.0.2");
     let cause = "r3 takes 10.3.0.2 (srv's eth0) for a broadcast address: its address 10.3.0.1/24 on c was given the broadcast 10.3.0.2 (`broadcast 10.3.0.2 dev c` in table local), so a packet to 10.3.0.2 is never sent to it";
-    let fix = r#"r3.exec("ip addr del 10.3.0.1/24 dev c && ip addr add 10.3.0.1/24 brd + dev c")"#;
+    let fix = r#"r3.sh("ip addr del 10.3.0.1/24 dev c && ip addr add 10.3.0.1/24 brd + dev c")"#;
     assert_eq!(got, fixed_from("ns1", "10.3.0.2", "r3", cause, fix));
 }
 
@@ -124,7 +124,7 @@ fn a_route_src_nobody_routes_back_to_is_named_at_the_sender() {
     let inject = "ip -n ns1 addr add 10.9.9.9/32 dev lo; ip -n ns1 route replace default via 10.1.0.1 src 10.9.9.9";
     let got = run("asym_back", inject, "ns1", "10.3.0.2");
     let cause = "ns1 sends from 10.9.9.9 (on lo, not on eth0, the link its route leaves by: the route's `src`), and r3 has no route back to it (Network is unreachable)";
-    let fix = r#"ns1.exec("ip route replace default via 10.1.0.1 dev eth0")"#;
+    let fix = r#"ns1.sh("ip route replace default via 10.1.0.1 dev eth0")"#;
     assert_eq!(got, fixed_from("ns1", "10.3.0.2", "ns1", cause, fix));
 }
 
@@ -165,8 +165,8 @@ fn a_mark_that_policy_routes_to_a_dead_gateway_is_followed_and_the_table_mended(
     // The table's route is dead; the rule that chose it is named too, and dropping it (or
     // sending the destination to main first) is the other way.
     let cause = "no namespace here holds n1's gateway 192.0.2.99 (route `default via 192.0.2.99 dev ul`): n1's policy rule `100: from all fwmark 0x20/0xffffffff lookup 20` sends the packet to 10.244.2.2 by table 20's route `default via 192.0.2.99 dev ul` instead of main's `10.244.2.0/24 via 192.0.2.12 dev ul`";
-    let fix = r#"n1.exec("ip route replace default via 192.0.2.12 table 20")"#;
-    let other = r#"n1.exec("ip rule add priority 99 to 10.244.2.0/24 lookup main")"#;
+    let fix = r#"n1.sh("ip route replace default via 192.0.2.12 table 20")"#;
+    let other = r#"n1.sh("ip rule add priority 99 to 10.244.2.0/24 lookup main")"#;
     assert_eq!(
         got,
         fixed_other("p1", "10.244.2.2", "n1", cause, fix, other)
@@ -182,8 +182,8 @@ fn a_mark_set_in_output_at_the_sender_reroutes_it_and_the_table_is_mended() {
     let got = run("kube_nodes", &shown, "p1", "10.244.2.2");
     let hops = "  [ok] p1: OUTPUT marks the echo request 0x20, so the kernel routes it again by that mark\n  [ok] p1: route to 10.244.2.2 via 10.244.1.99 dev eth0 (marked 0x20; table 20, by rule `100: from all fwmark 0x20/0xffffffff lookup 20`)\n";
     let cause = "no namespace here holds p1's gateway 10.244.1.99 (route `default via 10.244.1.99 dev eth0`): p1's policy rule `100: from all fwmark 0x20/0xffffffff lookup 20` sends the packet to 10.244.2.2 by table 20's route `default via 10.244.1.99 dev eth0` instead of main's `default via 10.244.1.1 dev eth0`";
-    let fix = r#"p1.exec("ip route replace default via 10.244.1.1 table 20")"#;
-    let other = r#"p1.exec("ip rule del priority 100")"#;
+    let fix = r#"p1.sh("ip route replace default via 10.244.1.1 table 20")"#;
+    let other = r#"p1.sh("ip rule del priority 100")"#;
     let want = format!(
         "{hops}{}",
         fixed_other("p1", "10.244.2.2", "p1", cause, fix, other)
@@ -234,7 +234,7 @@ fn a_static_fdb_entry_on_the_wrong_trunk_is_named_and_deleted() {
     for (lab, at, ns) in [("tree", "", "host"), ("tree_ns", "ip netns exec sw ", "sw")] {
         let inject = format!("m=$(ip netns exec h4 cat /sys/class/net/h4-eth0/address); {at}bridge fdb replace $m dev s1-eth1 master static sticky");
         let cause = format!("s1 in {ns} has MAC (h4-eth0 in h4) in its FDB behind s1-eth1, so it sends the frame out of s1-eth1, not out of s1-eth2 toward it");
-        let call = r#"exec("bridge fdb del MAC dev s1-eth1 master")"#;
+        let call = r#"sh("bridge fdb del MAC dev s1-eth1 master")"#;
         let fix = match ns {
             "host" => call.to_string(),
             n => format!("{n}.{call}"),
@@ -273,7 +273,7 @@ fn an_mtu_fix_covers_the_whole_path_through_a_vxlan_in_one_round() {
         "-M do -s 1440",
     );
     let cause = "vx0 in h1 has MTU 1450: a 1468-byte packet with DF set does not fit";
-    let fix = r#"h1.link("ul").mtu(1550); h2.link("ul").mtu(1550); h1.link("vx0").mtu(1500); t2.link("eth0").mtu(1500); ns1.exec("ip route flush cache")"#;
+    let fix = r#"h1.link("ul").mtu(1550); h2.link("ul").mtu(1550); h1.link("vx0").mtu(1500); t2.link("eth0").mtu(1500); ns1.sh("ip route flush cache")"#;
     let want = format!(
         "why ns1 → 10.50.0.2\n  [BROKEN] h1: {cause}\n  fix: {fix}\n  probe: no reply from 10.50.0.2\nverdict: blocked — {cause}\nexit 1\nwhy ns1 → 10.50.0.2\n  probe: 10.50.0.2 answers\nverdict: clear\nexit 0\nping ok\n"
     );
@@ -285,7 +285,7 @@ fn an_mtu_fix_covers_the_whole_path_through_a_vxlan_in_one_round() {
 fn nft_drops_at_a_switch_inside_a_tree_are_named_at_that_switch() {
     let forward = "nft add table bridge filter; nft add chain bridge filter forward '{ type filter hook forward priority -200; }'; nft add rule bridge filter forward ip daddr 10.0.0.4 icmp type echo-request drop";
     let cause = "host's nftables chain `bridge filter forward` (hook forward, priority -200) drops the echo request from 10.0.0.1 to 10.0.0.4 switched by s2 from s2-eth1 to s2-eth3 (rule handle 2)";
-    let fix = r#"exec("nft delete rule bridge filter forward handle 2")"#;
+    let fix = r#"sh("nft delete rule bridge filter forward handle 2")"#;
     assert_eq!(
         run("tree", forward, "h1", "10.0.0.4"),
         fixed_from("h1", "10.0.0.4", "host", cause, fix)
@@ -293,7 +293,7 @@ fn nft_drops_at_a_switch_inside_a_tree_are_named_at_that_switch() {
     // An ingress filter on the uplink of the last switch, two switches along.
     let ingress = "nft add table netdev f; nft add chain netdev f in '{ type filter hook ingress device \"s3-eth3\" priority 0; }'; nft add rule netdev f in ip protocol icmp drop";
     let cause = "host's nftables chain `netdev f in` (hook ingress on s3-eth3, priority 0) drops the echo request from 10.0.0.1 to 10.0.0.4 arriving on s3-eth3 (rule handle 2)";
-    let fix = r#"exec("nft delete rule netdev f in handle 2")"#;
+    let fix = r#"sh("nft delete rule netdev f in handle 2")"#;
     assert_eq!(
         run("tree", ingress, "h1", "10.0.0.4"),
         fixed_from("h1", "10.0.0.4", "host", cause, fix)
@@ -309,7 +309,7 @@ fn a_held_address_without_its_local_route_is_named_and_the_route_put_back() {
     );
     let inject = "ip -n srv route del local 203.0.113.10 dev eth0 table local";
     let cause = "srv holds 203.0.113.10 on eth0 but has no local route for it in table local (deleted): the kernel neither answers ARP for it nor takes the packet as its own";
-    let fix = r#"srv.exec("ip route add local 203.0.113.10 dev eth0 table local proto kernel scope host src 203.0.113.10")"#;
+    let fix = r#"srv.sh("ip route add local 203.0.113.10 dev eth0 table local proto kernel scope host src 203.0.113.10")"#;
     assert_eq!(
         run("virt", inject, "g1", "203.0.113.10"),
         fixed_from("g1", "203.0.113.10", "srv", cause, fix)
@@ -325,7 +325,7 @@ fn a_bridge_port_that_floods_no_broadcast_is_named_and_opened() {
     );
     let inject = "bridge -n hv link set dev vnet1 bcast_flood off";
     let cause = "vnet1, a port of virbr0 in hv, has bcast_flood off: the ARP request for eth0 in g2 (a broadcast) is never sent out of it, so it is never answered";
-    let fix = r#"hv.exec("bridge link set dev vnet1 bcast_flood on")"#;
+    let fix = r#"hv.sh("bridge link set dev vnet1 bcast_flood on")"#;
     assert_eq!(
         run("virt", inject, "g1", "192.168.122.11"),
         fixed_from("g1", "192.168.122.11", "hv", cause, fix)
@@ -343,7 +343,7 @@ fn a_masquerade_limited_to_a_link_the_router_lacks_is_named_and_replaced() {
     );
     let inject = "ip netns exec hv iptables -t nat -R LIBVIRT_PRT 5 -s 192.168.122.0/24 ! -d 192.168.122.0/24 -o enp1s0 -j MASQUERADE";
     let cause = "hv's MASQUERADE rule `-t nat -A LIBVIRT_PRT -s 192.168.122.0/24 ! -d 192.168.122.0/24 -o enp1s0 -j MASQUERADE` would rewrite 192.168.122.10, but it is limited to -o enp1s0, a link hv does not have; the packet leaves by eth0: isp has no route back to 192.168.122.10 (Network is unreachable)";
-    let fix = r#"hv.exec("iptables -t nat -R LIBVIRT_PRT 5 -s 192.168.122.0/24 ! -d 192.168.122.0/24 -o eth0 -j MASQUERADE")"#;
+    let fix = r#"hv.sh("iptables -t nat -R LIBVIRT_PRT 5 -s 192.168.122.0/24 ! -d 192.168.122.0/24 -o eth0 -j MASQUERADE")"#;
     assert_eq!(
         run("virt", inject, "g1", "203.0.113.10"),
         fixed_from("g1", "203.0.113.10", "hv", cause, fix)
@@ -361,7 +361,7 @@ fn a_conntrack_zone_that_splits_request_and_reply_is_named_and_deleted() {
     );
     let inject = "ip netns exec hv iptables -t raw -A PREROUTING -i virbr0 -j CT --zone 1";
     let cause = "hv's raw rule `-t raw -A PREROUTING -i virbr0 -j CT --zone 1` puts the request in conntrack zone 1, its replies arriving on eth0 are in zone 0: they miss the MASQUERADE entry and are never turned back to 192.168.122.10";
-    let fix = r#"hv.exec("iptables -t raw -D PREROUTING -i virbr0 -j CT --zone 1")"#;
+    let fix = r#"hv.sh("iptables -t raw -D PREROUTING -i virbr0 -j CT --zone 1")"#;
     assert_eq!(
         run("virt", inject, "g1", "203.0.113.10"),
         fixed_from("g1", "203.0.113.10", "hv", cause, fix)
@@ -373,7 +373,7 @@ fn a_conntrack_zone_that_splits_request_and_reply_is_named_and_deleted() {
 fn a_ct_notrack_that_keeps_masquerade_from_rewriting_is_named_and_deleted() {
     let inject = "ip netns exec hv iptables -t raw -A PREROUTING -i virbr0 -j CT --notrack";
     let cause = "hv's raw rule `-t raw -A PREROUTING -i virbr0 -j CT --notrack` untracks the request, so its rule `-t nat -A LIBVIRT_PRT -s 192.168.122.0/24 ! -d 192.168.122.0/24 -m comment --comment \"netsh:virt\" -j MASQUERADE` never rewrites the source: isp has no route back to 192.168.122.10 (Network is unreachable)";
-    let fix = r#"hv.exec("iptables -t raw -D PREROUTING -i virbr0 -j CT --notrack")"#;
+    let fix = r#"hv.sh("iptables -t raw -D PREROUTING -i virbr0 -j CT --notrack")"#;
     assert_eq!(
         run("virt", inject, "g1", "203.0.113.10"),
         fixed_from("g1", "203.0.113.10", "hv", cause, fix)
@@ -396,7 +396,7 @@ fn a_host_with_the_mac_of_its_gateway_bridge_gets_a_fresh_one() {
         mac_of("rt", "lanA")
     );
     let cause = "ns1's eth0 has the MAC MAC of rt's lanA, on its segment: rt's ARP answer to ns1 is addressed to its own bridge and never leaves rt (a duplicate MAC)";
-    let fix = r#"ns1.exec("ip link set eth0 address MAC")"#;
+    let fix = r#"ns1.sh("ip link set eth0 address MAC")"#;
     assert_eq!(
         run("two_bridges", &inject, "ns1", "10.30.2.10"),
         fixed_from("ns1", "10.30.2.10", "ns1", cause, fix)
@@ -413,7 +413,7 @@ fn two_hosts_on_one_bridge_with_one_mac_are_named_and_one_gets_a_fresh_one() {
     // a2 cloned ns1's MAC (a cloned VM): between the two, the asker gets the new one.
     let inject = format!("ip -n a2 link set eth0 address {}", mac_of("ns1", "eth0"));
     let cause = "ns1's eth0 has the MAC MAC of a2's eth0, on its segment: lanA in rt learns MAC on whichever port sent last, so frames for one go to the other or are dropped where they came in (a duplicate MAC)";
-    let fix = r#"ns1.exec("ip link set eth0 address MAC"); rt.exec("ip link set pa1 type bridge_slave fdb_flush")"#;
+    let fix = r#"ns1.sh("ip link set eth0 address MAC"); rt.sh("ip link set pa1 type bridge_slave fdb_flush")"#;
     assert_eq!(
         run("two_bridges", &inject, "ns1", "10.30.1.11"),
         fixed_from("ns1", "10.30.1.11", "ns1", cause, fix)
@@ -428,7 +428,7 @@ fn a_third_host_asking_for_one_of_two_with_one_mac_gets_the_other_renumbered() {
     let inject = format!("ip -n a2 link set eth0 address {}", mac_of("ns1", "eth0"));
     let got = diagnose_at("two_bridges", "", &inject, ("b1", "10.30.1.10"), "", "");
     let cause = "a2's eth0 has the MAC MAC of ns1's eth0, on its segment: lanA in rt learns MAC on whichever port sent last, so frames for one go to the other or are dropped where they came in (a duplicate MAC)";
-    let fix = r#"a2.exec("ip link set eth0 address MAC"); rt.exec("ip link set pa2 type bridge_slave fdb_flush")"#;
+    let fix = r#"a2.sh("ip link set eth0 address MAC"); rt.sh("ip link set pa2 type bridge_slave fdb_flush")"#;
     // The clash bites only while both twins talk: the one probe may well pass, the
     // duplicate stands all the same.
     let want = fixed_from("b1", "10.30.1.10", "a2", cause, fix).replacen(
@@ -503,7 +503,7 @@ fn a_macvlan_child_with_the_mac_of_its_gateways_port_gets_a_fresh_one() {
     );
     let got = run("macvlan", &inject, "m1", "10.77.0.2");
     let cause = "m1's eth0 has the MAC MAC of r's eth0, on its segment: lan in host learns MAC on whichever port sent last, so frames for one go to the other or are dropped where they came in (a duplicate MAC)";
-    let fix = r#"m1.exec("ip link set eth0 address MAC"); exec("ip link set lh type bridge_slave fdb_flush")"#;
+    let fix = r#"m1.sh("ip link set eth0 address MAC"); sh("ip link set lh type bridge_slave fdb_flush")"#;
     assert_eq!(got, fixed_from("m1", "10.77.0.2", "m1", cause, fix));
 }
 

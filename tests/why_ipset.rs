@@ -32,7 +32,7 @@ fn a_banned_source_at_the_destination_input() {
          ipset add ban 10.0.0.1
          iptables -I INPUT -m set --match-set ban src -j DROP",
         "d's INPUT chain drops the echo request in on left from 10.0.0.1 to 10.0.1.2 (rule `-A INPUT -m set --match-set ban src -j DROP`): 10.0.0.1 is in ipset `ban` (it times out in 60 min)",
-        "d.exec(\"ipset del ban 10.0.0.1\")",
+        "d.sh(\"ipset del ban 10.0.0.1\")",
     );
 }
 
@@ -45,7 +45,7 @@ fn a_banned_net_at_the_router_forward() {
          ipset add ban 10.0.0.0/24
          iptables -A FORWARD -m set --match-set ban src -j DROP",
         "r's FORWARD chain drops left → right (rule `-A FORWARD -m set --match-set ban src -j DROP`): 10.0.0.1 is in ipset `ban` as its element 10.0.0.0/24",
-        "r.exec(\"ipset del ban 10.0.0.0/24\")",
+        "r.sh(\"ipset del ban 10.0.0.0/24\")",
     );
 }
 
@@ -61,7 +61,7 @@ fn a_destination_and_service_rejected_in_a_fail2ban_chain() {
          iptables -A f2b-icmp -j RETURN
          iptables -A FORWARD -p icmp -j f2b-icmp",
         "r's FORWARD chain drops left → right (rule `-A f2b-icmp -m set --match-set f2b-icmp dst,dst -j REJECT --reject-with icmp-port-unreachable`, reached by `-A FORWARD -p icmp -j f2b-icmp`): 10.0.1.2 is in ipset `f2b-icmp` as its element 10.0.1.2,icmp:echo-request",
-        "r.exec(\"ipset del f2b-icmp 10.0.1.2,icmp:echo-request\")",
+        "r.sh(\"ipset del f2b-icmp 10.0.1.2,icmp:echo-request\")",
     );
 }
 
@@ -74,7 +74,7 @@ fn a_source_missing_from_a_negated_set() {
          ipset add allow 10.0.0.9
          iptables -A INPUT -p icmp -m set ! --match-set allow src -j DROP",
         "d's INPUT chain drops the echo request in on left from 10.0.0.1 to 10.0.1.2 (rule `-A INPUT -p icmp -m set ! --match-set allow src -j DROP`): 10.0.0.1 is not in ipset `allow`",
-        "d.exec(\"ipset add allow 10.0.0.1\")",
+        "d.sh(\"ipset add allow 10.0.0.1\")",
     );
 }
 
@@ -88,7 +88,7 @@ fn a_source_missing_from_a_whitelist_before_a_drop() {
          iptables -A INPUT -m set --match-set allow src -j ACCEPT
          iptables -A INPUT -p icmp -j DROP",
         "d's INPUT chain drops the echo request in on left from 10.0.0.1 to 10.0.1.2 (rule `-A INPUT -p icmp -j DROP`): 10.0.0.1 is not in ipset `allow` (rule `-A INPUT -m set --match-set allow src -j ACCEPT` lets its members by)",
-        "d.exec(\"ipset add allow 10.0.0.1\")",
+        "d.sh(\"ipset add allow 10.0.0.1\")",
     );
 }
 
@@ -122,7 +122,7 @@ fn a_ban_found_through_a_list_of_sets() {
          ipset add f2b-all f2b-icmp
          iptables -A INPUT -m set --match-set f2b-all src -j DROP",
         "d's INPUT chain drops the echo request in on left from 10.0.0.1 to 10.0.1.2 (rule `-A INPUT -m set --match-set f2b-all src -j DROP`): 10.0.0.1 is in ipset `f2b-icmp` (a member of list `f2b-all`)",
-        "d.exec(\"ipset del f2b-icmp 10.0.0.1\")",
+        "d.sh(\"ipset del f2b-icmp 10.0.0.1\")",
     );
 }
 
@@ -135,6 +135,6 @@ fn the_replies_to_a_banned_destination_at_the_router() {
          ipset add ban 10.0.0.1
          iptables -A FORWARD -m set --match-set ban dst -j DROP",
         "r's FORWARD chain drops the replies right → left (rule `-A FORWARD -m set --match-set ban dst -j DROP`): 10.0.0.1 is in ipset `ban`",
-        "r.exec(\"ipset del ban 10.0.0.1\")",
+        "r.sh(\"ipset del ban 10.0.0.1\")",
     );
 }

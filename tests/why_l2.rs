@@ -20,7 +20,7 @@ fn a_bridge_port_in_disabled_state_is_named_and_set_forwarding() {
         NS2,
         "host",
         "vethb2, a port of br0 in host, is in the disabled state: it forwards no frames",
-        r#"exec("bridge link set dev vethb2 state 3")"#,
+        r#"sh("bridge link set dev vethb2 state 3")"#,
     );
 }
 
@@ -34,7 +34,7 @@ fn the_senders_port_in_learning_state_is_named() {
         NS2,
         "host",
         "vethb1, a port of br0 in host, is in the learning state: it forwards no frames",
-        r#"exec("bridge link set dev vethb1 state 3")"#,
+        r#"sh("bridge link set dev vethb1 state 3")"#,
     );
 }
 
@@ -90,7 +90,7 @@ fn arp_off_on_the_destinations_link_is_named_and_turned_on() {
         NS2,
         "ns2",
         "veth2 in ns2 has ARP off (NOARP), so it does not answer for 10.1.1.3",
-        r#"ns2.exec("ip link set veth2 arp on")"#,
+        r#"ns2.sh("ip link set veth2 arp on")"#,
     );
 }
 
@@ -106,7 +106,7 @@ fn a_duplicate_address_on_the_bridge_names_both_hosts() {
         "",
     );
     let cause = "two hosts answer ARP for 10.1.1.3 on veth1's segment: ns2 (veth2 MAC) and ns3 (veth3 MAC) (a duplicate address)";
-    let fix = r#"ns3.link("veth3").del_addr("10.1.1.3/24", #{ adopted: true }); ns1.exec("ip neigh del 10.1.1.3 dev veth1")"#;
+    let fix = r#"ns3.link("veth3").del_addr("10.1.1.3/24", #{ adopted: true }); ns1.sh("ip neigh del 10.1.1.3 dev veth1")"#;
     // The probe may reach either host: the duplicate stands whatever it says.
     let head = format!("why ns1 → {NS2}\n  [BROKEN] ns1: {cause}\n  fix: {fix}\n");
     assert!(got.starts_with(&head), "{got}");
@@ -136,7 +136,7 @@ fn a_snat_address_nobody_holds_is_named_and_replaced_by_the_routers_own() {
         "10.0.1.2",
         "r1",
         "r1's SNAT gives the request the source 10.0.1.99 (rule `-s 10.0.0.0/24 -o right -j SNAT --to-source 10.0.1.99`), which no interface of r1 holds: the replies to 10.0.1.99 go out of d on left and nobody answers ARP for them",
-        r#"r1.exec("iptables -t nat -D POSTROUTING -s 10.0.0.0/24 -o right -j SNAT --to-source 10.0.1.99"); r1.snat(#{ src: "10.0.0.0/24", out: "right", to: "10.0.1.1" })"#,
+        r#"r1.sh("iptables -t nat -D POSTROUTING -s 10.0.0.0/24 -o right -j SNAT --to-source 10.0.1.99"); r1.snat(#{ src: "10.0.0.0/24", out: "right", to: "10.0.1.1" })"#,
     );
 }
 
@@ -166,7 +166,7 @@ fn the_underlay_udp_port_dropped_by_the_far_input_chain_is_named_and_removed() {
         NS2_150,
         "h150",
         "h150's INPUT chain drops the tunnel's UDP to 172.31.131.150 port 4789 from 172.31.131.149 (rule `-p udp -m udp --dport 4789 -j DROP`): vxlan1's frames do not get through",
-        r#"h150.exec("iptables -D INPUT -p udp -m udp --dport 4789 -j DROP")"#,
+        r#"h150.sh("iptables -D INPUT -p udp -m udp --dport 4789 -j DROP")"#,
     );
 }
 
@@ -183,7 +183,7 @@ fn a_df_ping_of_1400_over_vxlan_names_the_underlay_mtu() {
     );
     let cause = "eth0 in h150 has MTU 1400: vxlan1 in host wraps a 1428-byte packet into 1478 bytes (VXLAN adds 50), which with DF set does not fit";
     // The sender's route cache is flushed too: it may hold the smaller path MTU it was taught.
-    let fix = r#"h150.link("eth0").mtu(1500); ns1.exec("ip route flush cache")"#;
+    let fix = r#"h150.link("eth0").mtu(1500); ns1.sh("ip route flush cache")"#;
     let want = blocked(NS2_150, "h150", cause, fix) + &clear(NS2_150);
     assert_eq!(got, want);
 }
@@ -226,7 +226,7 @@ fn a_bridge_family_forward_rule_dropping_the_request_is_named_and_deleted() {
         NS2,
         "host",
         "host's nftables chain `bridge filter forward` (hook forward, priority -200) drops the echo request from 10.1.1.2 to 10.1.1.3 switched by br0 from vethb1 to vethb2 (rule handle 2)",
-        r#"exec("nft delete rule bridge filter forward handle 2")"#,
+        r#"sh("nft delete rule bridge filter forward handle 2")"#,
     );
 }
 
@@ -248,7 +248,7 @@ fn a_netdev_ingress_chain_on_a_bridge_port_dropping_the_reply_is_named() {
         NS2,
         "host",
         "host's nftables chain `netdev f in` (hook ingress on vethb2, priority 0) drops the echo reply from 10.1.1.3 to 10.1.1.2 arriving on vethb2 (rule handle 2)",
-        r#"exec("nft delete rule netdev f in handle 2")"#,
+        r#"sh("nft delete rule netdev f in handle 2")"#,
     );
 }
 
@@ -262,7 +262,7 @@ fn a_netdev_ingress_drop_policy_on_the_senders_port_is_named_and_opened() {
         NS2,
         "host",
         "host's nftables chain `netdev f in` (hook ingress on vethb1, priority 0) drops the echo request from 10.1.1.2 to 10.1.1.3 arriving on vethb1 (policy drop)",
-        r#"exec("nft insert rule netdev f in ether type arp accept"); exec("nft insert rule netdev f in ip saddr 10.1.1.2 ip daddr 10.1.1.3 accept"); exec("nft insert rule netdev f in ip saddr 10.1.1.3 ip daddr 10.1.1.2 accept")"#,
+        r#"sh("nft insert rule netdev f in ether type arp accept"); sh("nft insert rule netdev f in ip saddr 10.1.1.2 ip daddr 10.1.1.3 accept"); sh("nft insert rule netdev f in ip saddr 10.1.1.3 ip daddr 10.1.1.2 accept")"#,
     );
 }
 
@@ -276,7 +276,7 @@ fn a_netdev_ingress_chain_on_a_routers_uplink_dropping_the_reply_is_named() {
         "203.0.113.10",
         "rt",
         "rt's nftables chain `netdev wan in` (hook ingress on wan1, priority 0) drops the echo reply from 203.0.113.10 to 100.64.1.2 arriving on wan1 (rule handle 2)",
-        r#"rt.exec("nft delete rule netdev wan in handle 2")"#,
+        r#"rt.sh("nft delete rule netdev wan in handle 2")"#,
     );
 }
 
@@ -341,7 +341,7 @@ fn a_netdev_rule_not_understood_is_a_question_then_named_by_the_evidence() {
     let chain = "host's nftables chain `netdev f in` (hook ingress on vethb1, priority 0)";
     let cause = format!("the request arrived in host on vethb1 but never left on br0: {chain} may drop it on vethb1 (rule handle 3)");
     let want = format!(
-        "why ns1 → {NS2}\n  [?] host: {chain} may drop the echo request from 10.1.1.2 to 10.1.1.3 arriving on vethb1 (rule handle 3: not understood, may match)\n  [BROKEN] host: {cause}\n  fix: exec(\"nft delete rule netdev f in handle 3\")\n  probe: no reply from {NS2}\nverdict: blocked — {cause}\nexit 1\n"
+        "why ns1 → {NS2}\n  [?] host: {chain} may drop the echo request from 10.1.1.2 to 10.1.1.3 arriving on vethb1 (rule handle 3: not understood, may match)\n  [BROKEN] host: {cause}\n  fix: sh(\"nft delete rule netdev f in handle 3\")\n  probe: no reply from {NS2}\nverdict: blocked — {cause}\nexit 1\n"
     ) + &clear(NS2);
     assert_eq!(got, want);
 }
@@ -400,7 +400,7 @@ fn a_masquerade_mark_mismatch_names_the_mark_rule_and_its_fix_makes_the_ping_pas
     // address, which n2 has no route to. Before: "ext does not forward" was blamed.
     let got = kpn("ip netns exec n1 nft flush chain ip kube-proxy mark-for-masquerade; ip netns exec n1 nft add rule ip kube-proxy mark-for-masquerade meta mark set meta mark or 0x8000", "ext");
     let cause = "n2 has no route back to 172.16.0.2 (Network is unreachable): n1's nftables nat chain `ip kube-proxy nat-postrouting` (hook postrouting, priority 100) does not masquerade the echo request from 172.16.0.2 to 10.244.2.2: chain `masquerading` rule handle 17 (`meta mark & 0x00004000 == 0x00000000`) returns before rule handle 19 masquerades it (its mark is 0x8000, set by chain `mark-for-masquerade` rule handle 31)";
-    let want = format!("why ext → {SVC}\n  [BROKEN] n2: {cause}\n  fix: n1.exec(\"nft replace rule ip kube-proxy mark-for-masquerade handle 31 meta mark set meta mark or 0x4000\")\n  other way: n2.route(\"172.16.0.0/24\", \"192.168.0.1\")\n  probe: no reply from {SVC}\nverdict: blocked — {cause}\nexit 1\n{}", kpn_clear("ext"));
+    let want = format!("why ext → {SVC}\n  [BROKEN] n2: {cause}\n  fix: n1.sh(\"nft replace rule ip kube-proxy mark-for-masquerade handle 31 meta mark set meta mark or 0x4000\")\n  other way: n2.route(\"172.16.0.0/24\", \"192.168.0.1\")\n  probe: no reply from {SVC}\nverdict: blocked — {cause}\nexit 1\n{}", kpn_clear("ext"));
     assert_eq!(got, want);
 }
 
@@ -444,7 +444,7 @@ fn a_swarm_fdb_entry_toward_the_wrong_host_is_named_and_replaced() {
         "ip netns exec h1 bridge fdb replace 02:42:0a:00:01:04 dev vx0 dst 10.0.0.12 self permanent",
         "h1",
         "the FDB entry of vx0 in h1 for MAC (c3's eth0) sends it to 10.0.0.12, not to h3 at 10.0.0.13: frames for it go to the wrong host",
-        r#"h1.exec("bridge fdb replace MAC dev vx0 dst 10.0.0.13 self permanent")"#,
+        r#"h1.sh("bridge fdb replace MAC dev vx0 dst 10.0.0.13 self permanent")"#,
     );
 }
 
@@ -468,7 +468,7 @@ fn a_swarm_proxy_without_the_neighbour_entry_is_named_and_the_entry_added() {
         "ip -n h1 neigh del 10.0.1.4 dev vx0; ip -n c1 neigh flush dev eth0",
         "h1",
         SWALLOWED,
-        r#"h1.exec("ip neigh replace 10.0.1.4 lladdr MAC dev vx0 nud permanent")"#,
+        r#"h1.sh("ip neigh replace 10.0.1.4 lladdr MAC dev vx0 nud permanent")"#,
     );
 }
 
@@ -479,7 +479,7 @@ fn a_swarm_proxy_answering_a_stale_mac_is_named_and_the_entry_replaced() {
         "ip -n h1 neigh replace 10.0.1.4 lladdr 02:42:0a:00:01:44 dev vx0 nud permanent; ip -n c1 neigh flush dev eth0",
         "h1",
         "vx0 in h1 answers ARP for 10.0.1.4 by proxy with MAC, a stale neighbour entry: c3's eth0 has MAC, so c1's frames go to a MAC it does not hold",
-        r#"h1.exec("ip neigh replace 10.0.1.4 lladdr MAC dev vx0 nud permanent"); c1.exec("ip neigh flush to 10.0.1.4 dev eth0")"#,
+        r#"h1.sh("ip neigh replace 10.0.1.4 lladdr MAC dev vx0 nud permanent"); c1.sh("ip neigh flush to 10.0.1.4 dev eth0")"#,
     );
 }
 
@@ -502,7 +502,7 @@ fn from_pc(s: String) -> String {
 fn a_locked_port_without_the_senders_fdb_entry_is_named_and_the_entry_added() {
     let inject = format!("bridge -n rt link set dev vpc locked on; bridge -n rt fdb del {PC_MAC} dev vpc master 2>/dev/null; true");
     let cause = "vpc, a port of br-lan in rt, is locked (802.1X) and has no FDB entry for MAC (eth0 in pc): the bridge drops every frame from it";
-    let fix = r#"rt.exec("bridge fdb replace MAC dev vpc master static")"#;
+    let fix = r#"rt.sh("bridge fdb replace MAC dev vpc master static")"#;
     let want = blocked("203.0.113.10", "rt", cause, fix) + &clear("203.0.113.10");
     assert_eq!(home(&inject, "203.0.113.10"), from_pc(want));
 }
@@ -512,7 +512,7 @@ fn a_locked_port_without_the_senders_fdb_entry_is_named_and_the_entry_added() {
 fn a_locked_port_of_the_destination_is_named_for_its_replies() {
     let inject = format!("bridge -n rt link set dev vnas locked on; bridge -n rt fdb del {NAS_MAC} dev vnas master 2>/dev/null; true");
     let cause = "vnas, a port of br-lan in rt, is locked (802.1X) and has no FDB entry for MAC (eth0 in nas): the bridge drops every frame from it";
-    let fix = r#"rt.exec("bridge fdb replace MAC dev vnas master static")"#;
+    let fix = r#"rt.sh("bridge fdb replace MAC dev vnas master static")"#;
     let want = blocked("192.168.1.20", "rt", cause, fix) + &clear("192.168.1.20");
     assert_eq!(home(&inject, "192.168.1.20"), from_pc(want));
 }
@@ -541,7 +541,7 @@ fn a_host_veth_end_moved_into_another_namespace_is_moved_back_not_blamed_on_the_
         "vethb2 (the other end of veth2 in ns2) is in ns3, not in host where br0 is: moved out \
          of the bridge's namespace, it is a port of nothing there and down, so ns2 is cut off \
          from br0",
-        r#"exec("ip -n ns3 link set vethb2 netns $$ && ip link set vethb2 master br0 up")"#,
+        r#"sh("ip -n ns3 link set vethb2 netns $$ && ip link set vethb2 master br0 up")"#,
     );
 }
 
@@ -556,7 +556,7 @@ fn the_senders_host_veth_end_moved_away_and_up_is_moved_back() {
         "host",
         "vethb1 (the other end of veth1 in ns1) is in ns3, not in host where br0 is: moved out \
          of the bridge's namespace, it is a port of nothing there, so ns1 is cut off from br0",
-        r#"exec("ip -n ns3 link set vethb1 netns $$ && ip link set vethb1 master br0 up")"#,
+        r#"sh("ip -n ns3 link set vethb1 netns $$ && ip link set vethb1 master br0 up")"#,
     );
 }
 
@@ -579,7 +579,7 @@ fn an_arptables_rule_at_the_target_dropping_requests_for_its_own_address_is_dele
         "ns2's nftables chain `arp filter INPUT` (hook input, priority 0) drops the ARP request \
          from 10.1.1.2 for 10.1.1.3 arriving on veth2 (rule handle 2), so ns1 never learns the \
          MAC of 10.1.1.3 on veth1",
-        r#"ns2.exec("nft delete rule arp filter INPUT handle 2")"#,
+        r#"ns2.sh("nft delete rule arp filter INPUT handle 2")"#,
     );
 }
 
@@ -597,7 +597,7 @@ fn an_arptables_rule_at_the_asker_dropping_its_requests_is_deleted() {
         "ns1's nftables chain `arp filter OUTPUT` (hook output, priority 0) drops the ARP \
          request from 10.1.1.2 for 10.1.1.3 leaving by veth1 (rule handle 2), so ns1 never \
          learns the MAC of 10.1.1.3 on veth1",
-        r#"ns1.exec("nft delete rule arp filter OUTPUT handle 2")"#,
+        r#"ns1.sh("nft delete rule arp filter OUTPUT handle 2")"#,
     );
 }
 
@@ -618,7 +618,7 @@ fn a_native_arp_table_at_the_target_dropping_its_replies_is_deleted() {
         "ns2's nftables chain `arp t out` (hook output, priority 0) drops the ARP reply from \
          10.1.1.3 to 10.1.1.2 leaving by veth2 (rule handle 2), so ns1 never learns the MAC of \
          10.1.1.3 on veth1",
-        r#"ns2.exec("nft delete rule arp t out handle 2")"#,
+        r#"ns2.sh("nft delete rule arp t out handle 2")"#,
     );
 }
 
@@ -638,7 +638,7 @@ fn an_arp_input_chain_with_a_drop_policy_at_the_asker_lets_this_pair_through() {
         "ns1's nftables chain `arp t in` (hook input, priority 0) drops the ARP reply from \
          10.1.1.3 to 10.1.1.2 arriving on veth1 (policy drop), so ns1 never learns the MAC of \
          10.1.1.3 on veth1",
-        r#"ns1.exec("nft insert rule arp t in arp saddr ip 10.1.1.2 arp daddr ip 10.1.1.3 accept"); ns1.exec("nft insert rule arp t in arp saddr ip 10.1.1.3 arp daddr ip 10.1.1.2 accept")"#,
+        r#"ns1.sh("nft insert rule arp t in arp saddr ip 10.1.1.2 arp daddr ip 10.1.1.3 accept"); ns1.sh("nft insert rule arp t in arp saddr ip 10.1.1.3 arp daddr ip 10.1.1.2 accept")"#,
     );
 }
 
@@ -658,7 +658,7 @@ fn an_arptables_rule_at_a_routers_next_hop_is_named_there() {
     let cause = "r2's nftables chain `arp filter INPUT` (hook input, priority 0) drops the ARP \
                  request from 10.0.1.1 for 10.0.1.2 arriving on left (rule handle 2), so r1 \
                  never learns the MAC of 10.0.1.2 on right";
-    let fix = r#"r2.exec("nft delete rule arp filter INPUT handle 2")"#;
+    let fix = r#"r2.sh("nft delete rule arp filter INPUT handle 2")"#;
     assert_eq!(
         got,
         blocked("10.0.3.2", "r2", cause, fix) + &clear("10.0.3.2")
@@ -748,7 +748,7 @@ fn a_bridge_port_with_proxy_arp_on_the_destinations_port_is_named_and_turned_off
         "rt",
         "pb1, a port of lanB in rt, has proxy_arp on: the bridge floods nothing out of it, so \
          the ARP request for eth0 in b1 (a broadcast) never reaches it and is never answered",
-        r#"rt.exec("ip link set dev pb1 type bridge_slave proxy_arp off")"#,
+        r#"rt.sh("ip link set dev pb1 type bridge_slave proxy_arp off")"#,
     );
 }
 
@@ -766,7 +766,7 @@ fn a_proxy_arp_port_between_two_hosts_of_one_bridge_is_named() {
     let cause = "pb1, a port of lanB in rt, has proxy_arp on: the bridge floods nothing out of \
                  it, so the ARP request for eth0 in b1 (a broadcast) never reaches it and is \
                  never answered";
-    let fix = r#"rt.exec("ip link set dev pb1 type bridge_slave proxy_arp off")"#;
+    let fix = r#"rt.sh("ip link set dev pb1 type bridge_slave proxy_arp off")"#;
     let want = blocked("10.30.2.10", "rt", cause, fix) + &clear("10.30.2.10");
     assert_eq!(got, want.replace("why ns1 →", "why b2 →"));
 }

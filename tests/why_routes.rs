@@ -104,7 +104,7 @@ fn a_policy_rule_after_an_empty_table_is_named_with_both_priorities() {
         D,
         "r2",
         "r2's policy rule `101: from 10.0.0.0/24 prohibit` refuses (prohibited) the packet to 10.0.3.2, after rule `100: from 10.0.0.0/24 lookup 100` found no route in table 100 (Permission denied)",
-        r#"r2.exec("ip rule del priority 101")"#,
+        r#"r2.sh("ip rule del priority 101")"#,
     );
 }
 
@@ -119,7 +119,7 @@ fn a_policy_rule_by_source_to_a_wrong_table_is_named_and_removed() {
         D,
         "r1",
         "r1 drops the packet to 10.0.3.2: route `blackhole default` (table 100, by rule `100: from 10.0.0.0/24 lookup 100`; Invalid argument)",
-        r#"r1.exec("ip rule del priority 100")"#,
+        r#"r1.sh("ip rule del priority 100")"#,
     );
 }
 
@@ -253,7 +253,7 @@ fn a_throw_route_past_the_tables_way_out_is_named_and_deleted_not_the_rule() {
         SRV,
         "ns1",
         "ns1 has no route to 203.0.113.10: route `throw 203.0.113.0/24` in table 100 (by rule `100: from all lookup 100`) throws the packet past that table's `default via 192.168.1.1 dev eth0`, on to the next rules, and tables main, default have no route to it (Network is unreachable)",
-        r#"ns1.exec("ip route del throw 203.0.113.0/24 table 100")"#,
+        r#"ns1.sh("ip route del throw 203.0.113.0/24 table 100")"#,
     );
 }
 
@@ -277,7 +277,7 @@ fn a_blackhole_in_a_policy_table_is_deleted_alone_not_the_rule_that_serves_the_t
         SRV,
         "ns1",
         "ns1 drops the packet to 203.0.113.10: route `blackhole 203.0.113.0/24` (table 100, by rule `100: from all lookup 100`; Invalid argument)",
-        r#"ns1.exec("ip route del blackhole 203.0.113.0/24 table 100")"#,
+        r#"ns1.sh("ip route del blackhole 203.0.113.0/24 table 100")"#,
     );
 }
 
@@ -292,7 +292,7 @@ fn an_onlink_gateway_on_the_wrong_link_is_named_and_the_route_moved_to_its_link(
         SRV,
         "rt",
         "rt's route `default via 100.64.1.1 dev wan2` sends the packet to gateway 100.64.1.1 out of wan2, but 100.64.1.1 is not on wan2: it is on wan1's subnet 100.64.1.0/30, where isp1's cpe holds it",
-        r#"rt.exec("ip route replace default via 100.64.1.1 dev wan1 metric 10")"#,
+        r#"rt.sh("ip route replace default via 100.64.1.1 dev wan1 metric 10")"#,
     );
 }
 
@@ -314,7 +314,7 @@ fn an_ecmp_leg_without_carrier_that_the_flow_hashes_onto_is_named() {
         "rt",
         cause,
         r#"isp2.link("cpe").up()"#,
-        r#"rt.exec("ip route replace default nexthop via 100.64.1.1 dev wan1")"#,
+        r#"rt.sh("ip route replace default nexthop via 100.64.1.1 dev wan1")"#,
     ) + &clear(SRV);
     assert_eq!(diagnose("dual", "", inject, SRV), want);
 }
@@ -328,7 +328,7 @@ fn a_preferred_default_without_carrier_is_named_beside_the_one_that_would_work()
         "rt",
         cause,
         r#"isp1.link("cpe").up()"#,
-        r#"rt.exec("ip route del default via 100.64.1.1 dev wan1 metric 10")"#,
+        r#"rt.sh("ip route del default via 100.64.1.1 dev wan1 metric 10")"#,
     ) + &clear(SRV);
     assert_eq!(
         diagnose("dual", "", "ip -n isp1 link set cpe down", SRV),
@@ -370,7 +370,7 @@ fn an_address_without_its_connected_route_at_the_destination_is_no_route_back() 
     let got = diagnose_at("ovl", "", &noprefixroute("c2", dst), ("c1", dst), "", "");
     let cause = "c2 has no route back to 10.50.0.2 (Network is unreachable): its address 10.50.0.3/24 on eth0 has no connected route for 10.50.0.0/24 (added with noprefixroute, or the route deleted)";
     let fix =
-        r#"c2.exec("ip route add 10.50.0.0/24 dev eth0 proto kernel scope link src 10.50.0.3")"#;
+        r#"c2.sh("ip route add 10.50.0.0/24 dev eth0 proto kernel scope link src 10.50.0.3")"#;
     assert_eq!(got, from_c1(blocked(dst, "c2", cause, fix) + &clear(dst)));
 }
 
@@ -388,7 +388,7 @@ fn an_address_without_its_connected_route_at_the_sender_is_named() {
     );
     let cause = "c1 has no route to 10.50.0.3 (Network is unreachable): its address 10.50.0.2/24 on eth0 has no connected route for 10.50.0.0/24 (added with noprefixroute, or the route deleted)";
     let fix =
-        r#"c1.exec("ip route add 10.50.0.0/24 dev eth0 proto kernel scope link src 10.50.0.2")"#;
+        r#"c1.sh("ip route add 10.50.0.0/24 dev eth0 proto kernel scope link src 10.50.0.2")"#;
     assert_eq!(got, from_c1(blocked(dst, "c1", cause, fix) + &clear(dst)));
 }
 
@@ -415,7 +415,7 @@ fn a_rule_for_the_routers_own_traffic_that_sends_its_replies_out_the_wan_is_name
                   ip -n gw rule add pref 100 iif lo lookup 60";
     let got = diagnose_at("virt", "", inject, ("g1", GW_LAN), "", "");
     let cause = "gw's policy rule `100: from all iif lo lookup 60` sends the reply to 10.0.0.2 by table 60's route `default via 198.51.100.1 dev wan` instead of main's `10.0.0.0/24 dev lan`, and it is lost that way";
-    let fix = r#"gw.exec("ip rule add priority 99 to 10.0.0.0/24 lookup main")"#;
+    let fix = r#"gw.sh("ip rule add priority 99 to 10.0.0.0/24 lookup main")"#;
     assert_eq!(got, from_g1(GW_LAN, "gw", cause, fix));
 }
 
@@ -427,7 +427,7 @@ fn a_rule_that_sends_forwarded_packets_to_a_table_leading_nowhere_is_named_and_r
                   ip -n gw rule add pref 100 iif lan lookup 60";
     let got = diagnose_at("virt", "", inject, ("g1", dst), "", "");
     let cause = "gw's policy rule `100: from all iif lan lookup 60` sends the packet to 203.0.113.10 by table 60's route `203.0.113.0/24 dev lan` instead of main's `default via 198.51.100.1 dev wan`, and it is lost that way";
-    let fix = r#"gw.exec("ip rule del priority 100")"#;
+    let fix = r#"gw.sh("ip rule del priority 100")"#;
     assert_eq!(got, from_g1(dst, "gw", cause, fix));
 }
 
@@ -438,7 +438,7 @@ fn a_unicast_route_in_table_local_that_shadows_main_is_named_and_deleted() {
     let inject = "ip -n gw route add 203.0.113.0/24 dev lan table local";
     let got = diagnose_at("virt", "", inject, ("g1", dst), "", "");
     let cause = "a unicast route `203.0.113.0/24 dev lan` in gw's table local, looked up before main (rule 0), shadows main's route `default via 198.51.100.1 dev wan`: the packet to 203.0.113.10 is sent that way and lost";
-    let fix = r#"gw.exec("ip route del unicast 203.0.113.0/24 table local")"#;
+    let fix = r#"gw.sh("ip route del unicast 203.0.113.0/24 table local")"#;
     assert_eq!(got, from_g1(dst, "gw", cause, fix));
 }
 
@@ -449,7 +449,7 @@ fn a_route_in_table_local_to_a_gateway_nobody_holds_is_named_at_the_first_router
     let inject = "ip -n hv route add 203.0.113.0/24 via 10.0.0.99 dev eth0 table local";
     let got = diagnose_at("virt", "", inject, ("g1", dst), "", "");
     let cause = "a unicast route `203.0.113.0/24 via 10.0.0.99 dev eth0` in hv's table local, looked up before main (rule 0), shadows main's route `default via 10.0.0.1 dev eth0`: the packet to 203.0.113.10 is sent that way and lost";
-    let fix = r#"hv.exec("ip route del unicast 203.0.113.0/24 table local")"#;
+    let fix = r#"hv.sh("ip route del unicast 203.0.113.0/24 table local")"#;
     assert_eq!(got, from_g1(dst, "hv", cause, fix));
 }
 
@@ -490,7 +490,7 @@ fn a_route_mtu_below_the_packet_is_named_and_removed() {
         "-M do -s 1450",
     );
     let cause = "rt's route `default via 100.64.0.1 dev wan mtu 1400` caps packets at 1400 bytes: a 1478-byte packet with DF set does not fit";
-    let fix = r#"rt.exec("ip route replace default via 100.64.0.1 dev wan"); pc.exec("ip route flush cache")"#;
+    let fix = r#"rt.sh("ip route replace default via 100.64.0.1 dev wan"); pc.sh("ip route flush cache")"#;
     let want = blocked(SRV_HOME, "rt", cause, fix) + &clear(SRV_HOME);
     assert_eq!(got, want.replace("why ns1 →", "why pc →"));
 }
@@ -501,7 +501,7 @@ fn a_missing_wg_quick_suppress_rule_is_named_and_put_back() {
     let inject = "ip -n laptop rule del pref 32764";
     let got = diagnose_at("home", "", inject, ("laptop", NAS), "", "");
     let cause = "laptop's policy rule `32765: not from all fwmark 0xca6c/0xffffffff lookup 51820` sends the packet to 192.168.1.20 by table 51820's route `default dev wg0` instead of main's `192.168.1.0/24 dev eth0`, and it is lost that way";
-    let fix = r#"laptop.exec("ip rule add priority 32764 lookup main suppress_prefixlength 0")"#;
+    let fix = r#"laptop.sh("ip rule add priority 32764 lookup main suppress_prefixlength 0")"#;
     let want = blocked(NAS, "laptop", cause, fix) + &clear(NAS);
     assert_eq!(got, want.replace("why ns1 →", "why laptop →"));
 }
@@ -519,7 +519,7 @@ fn a_policy_rule_on_the_tcp_port_to_a_gone_portal_is_named_and_deleted() {
     let dst = "203.0.113.10:80";
     let got = diagnose_then("home", "", setup, ("phone", dst), "", prove);
     let cause = "rt's policy rule `80: from all iif br-guest ipproto tcp dport 80 lookup 80` sends the packet to 203.0.113.10 by table 80's route `default via 192.168.2.2 dev br-guest` instead of main's `default via 100.64.0.1 dev wan`, and it is lost that way";
-    let fix = r#"rt.exec("ip rule del priority 80")"#;
+    let fix = r#"rt.sh("ip rule del priority 80")"#;
     let want = format!(
         "why phone → {dst}\n  [BROKEN] rt: {cause}\n  fix: {fix}\n  probe: no answer from {dst} (the SYN timed out)\nverdict: blocked — {cause}\nexit 1\nwhy phone → {dst}\n  probe: {dst} port reachable, listener answered\nverdict: clear\nexit 0\nconnect ok\n"
     );
@@ -582,7 +582,7 @@ fn a_goto_rule_that_jumps_past_main_is_named_and_deleted() {
         "10.0.2.2",
         "r2",
         "r2's policy rule `500: from 10.0.0.0/24 goto 32767` jumps past main (32766), so main's `10.0.2.0/24 dev right` is never looked up and the lookup ends with nothing (Network is unreachable)",
-        r#"r2.exec("ip rule del priority 500")"#,
+        r#"r2.sh("ip rule del priority 500")"#,
     );
 }
 
@@ -596,7 +596,7 @@ fn a_prohibit_rule_is_named_with_its_type_and_deleted() {
         "10.0.2.2",
         "r2",
         "r2's policy rule `500: from 10.0.0.0/24 prohibit` refuses (prohibited) the packet to 10.0.2.2 (Permission denied)",
-        r#"r2.exec("ip rule del priority 500")"#,
+        r#"r2.sh("ip rule del priority 500")"#,
     );
 }
 
@@ -622,7 +622,7 @@ fn a_goto_rule_that_sends_the_packet_to_a_later_table_is_named_and_deleted() {
         "10.0.2.2",
         "r2",
         "r2's policy rule `500: from 10.0.0.0/24 goto 32767` jumps past main (32766), so the packet to 10.0.2.2 is sent by table default's route `default via 10.0.1.1 dev left` instead of `10.0.2.0/24 dev right`, and it is lost that way",
-        r#"r2.exec("ip rule del priority 500")"#,
+        r#"r2.sh("ip rule del priority 500")"#,
     );
 }
 
@@ -638,7 +638,7 @@ fn a_uidrange_rule_to_a_kill_switch_table_at_the_sender_is_named_and_deleted() {
         "10.0.2.2",
         "ns1",
         "ns1 refuses (unreachable) the packet to 10.0.2.2: route `unreachable default` (table 300, by rule `100: from all uidrange 0-0 lookup 300`; No route to host)",
-        r#"ns1.exec("ip rule del priority 100")"#,
+        r#"ns1.sh("ip rule del priority 100")"#,
     );
 }
 
@@ -652,7 +652,7 @@ fn a_uidrange_prohibit_rule_at_the_sender_is_named_and_deleted() {
         "10.0.2.2",
         "ns1",
         "ns1's policy rule `90: from all uidrange 0-0 prohibit` refuses (prohibited) the packet to 10.0.2.2 (Permission denied)",
-        r#"ns1.exec("ip rule del priority 90")"#,
+        r#"ns1.sh("ip rule del priority 90")"#,
     );
 }
 
@@ -667,7 +667,7 @@ fn a_uidrange_rule_at_the_destination_that_refuses_the_reply_is_named() {
         "10.0.2.2",
         "d",
         "d refuses (unreachable) the packet to 10.0.0.1: route `unreachable default` (table 300, by rule `100: from all uidrange 0-0 lookup 300`; No route to host)",
-        r#"d.exec("ip rule del priority 100")"#,
+        r#"d.sh("ip rule del priority 100")"#,
     );
 }
 
@@ -681,7 +681,7 @@ fn a_uidrange_rule_at_a_router_catches_forwarded_packets_too() {
         "10.0.2.2",
         "r1",
         "r1 refuses (unreachable) the packet to 10.0.2.2: route `unreachable default` (table 300, by rule `100: from all uidrange 0-0 lookup 300`; No route to host)",
-        r#"r1.exec("ip rule del priority 100")"#,
+        r#"r1.sh("ip rule del priority 100")"#,
     );
 }
 
@@ -710,7 +710,7 @@ fn a_sender_address_of_scope_link_is_named_and_made_global() {
         "10.0.2.2",
         "ns1",
         "ns1 has no address of scope global for 10.0.2.2: 10.0.0.1/24 on right is scope link (the packet would leave from 0.0.0.0)",
-        r#"ns1.exec("ip addr del 10.0.0.1/24 dev right && ip addr add 10.0.0.1/24 dev right && ip route replace default via 10.0.0.2 dev right")"#,
+        r#"ns1.sh("ip addr del 10.0.0.1/24 dev right && ip addr add 10.0.0.1/24 dev right && ip route replace default via 10.0.0.2 dev right")"#,
     );
 }
 
@@ -724,7 +724,7 @@ fn a_sender_address_of_scope_host_is_named_and_made_global() {
         "10.0.2.2",
         "ns1",
         "ns1 has no address of scope global for 10.0.2.2: 10.0.0.1/24 on right is scope host (the packet would leave from 0.0.0.0)",
-        r#"ns1.exec("ip addr del 10.0.0.1/24 dev right && ip addr add 10.0.0.1/24 dev right && ip route replace default via 10.0.0.2 dev right")"#,
+        r#"ns1.sh("ip addr del 10.0.0.1/24 dev right && ip addr add 10.0.0.1/24 dev right && ip route replace default via 10.0.0.2 dev right")"#,
     );
 }
 
@@ -738,7 +738,7 @@ fn the_scope_fix_puts_back_every_route_by_the_link() {
         "10.0.2.2",
         "ns1",
         "ns1 has no address of scope global for 10.0.2.2: 10.0.0.1/24 on right is scope link (the packet would leave from 0.0.0.0)",
-        r#"ns1.exec("ip addr del 10.0.0.1/24 dev right && ip addr add 10.0.0.1/24 dev right && ip route replace default via 10.0.0.2 dev right && ip route replace 10.0.2.0/24 via 10.0.0.2 dev right metric 5")"#,
+        r#"ns1.sh("ip addr del 10.0.0.1/24 dev right && ip addr add 10.0.0.1/24 dev right && ip route replace default via 10.0.0.2 dev right && ip route replace 10.0.2.0/24 via 10.0.0.2 dev right metric 5")"#,
     );
 }
 
@@ -780,7 +780,7 @@ fn an_ipsec_out_policy_with_no_sa_at_a_router_is_named_and_deleted() {
         "10.0.2.2",
         "r1",
         "the request arrived in r1 on left but never left on right: r1's IPsec policy `src 10.0.0.0/24 dst 10.0.2.0/24 dir out` sends it through the ESP SA 10.0.1.1 → 10.0.1.2 (mode tunnel), and r1 has no such SA (ip xfrm state): the tunnel is not up",
-        r#"r1.exec("ip xfrm policy del src 10.0.0.0/24 dst 10.0.2.0/24 dir out")"#,
+        r#"r1.sh("ip xfrm policy del src 10.0.0.0/24 dst 10.0.2.0/24 dir out")"#,
     );
 }
 
@@ -794,7 +794,7 @@ fn an_ipsec_out_policy_with_no_sa_at_the_sender_is_named_and_deleted() {
         "10.0.2.2",
         "ns1",
         "the request never left ns1: ns1's IPsec policy `src 10.0.0.0/24 dst 10.0.2.0/24 dir out` sends it through the ESP SA 10.0.0.1 → 10.0.0.2 (mode tunnel), and ns1 has no such SA (ip xfrm state): the tunnel is not up",
-        r#"ns1.exec("ip xfrm policy del src 10.0.0.0/24 dst 10.0.2.0/24 dir out")"#,
+        r#"ns1.sh("ip xfrm policy del src 10.0.0.0/24 dst 10.0.2.0/24 dir out")"#,
     );
 }
 
@@ -808,7 +808,7 @@ fn an_ipsec_fwd_policy_at_the_far_router_that_drops_the_plain_reply_is_named() {
         "10.0.2.2",
         "r2",
         "the reply arrived in r2 on right but never left on left: r2's IPsec policy `src 10.0.2.0/24 dst 10.0.0.0/24 dir fwd` accepts only packets that came through the ESP SA 10.0.1.2 → 10.0.1.1 (mode tunnel), and this one came in plain",
-        r#"r2.exec("ip xfrm policy del src 10.0.2.0/24 dst 10.0.0.0/24 dir fwd")"#,
+        r#"r2.sh("ip xfrm policy del src 10.0.2.0/24 dst 10.0.0.0/24 dir fwd")"#,
     );
 }
 
@@ -822,7 +822,7 @@ fn an_ipsec_fwd_policy_that_drops_the_plain_request_is_named() {
         "10.0.2.2",
         "r2",
         "the request arrived in r2 on left but never left on right: r2's IPsec policy `src 10.0.0.0/24 dst 10.0.2.0/24 dir fwd` accepts only packets that came through the ESP SA 10.0.1.1 → 10.0.1.2 (mode tunnel), and this one came in plain",
-        r#"r2.exec("ip xfrm policy del src 10.0.0.0/24 dst 10.0.2.0/24 dir fwd")"#,
+        r#"r2.sh("ip xfrm policy del src 10.0.0.0/24 dst 10.0.2.0/24 dir fwd")"#,
     );
 }
 
@@ -836,7 +836,7 @@ fn an_ipsec_in_policy_at_the_destination_is_named() {
         "10.0.2.2",
         "d",
         "the request reached d on left, but d sent no reply: d's IPsec policy `src 10.0.0.0/24 dst 10.0.2.2/32 dir in` accepts only packets that came through the ESP SA 10.0.1.1 → 10.0.1.2 (mode tunnel), and this one came in plain",
-        r#"d.exec("ip xfrm policy del src 10.0.0.0/24 dst 10.0.2.2/32 dir in")"#,
+        r#"d.sh("ip xfrm policy del src 10.0.0.0/24 dst 10.0.2.2/32 dir in")"#,
     );
 }
 
@@ -850,7 +850,7 @@ fn an_ipsec_block_policy_is_named_and_deleted() {
         "10.0.2.2",
         "r1",
         "the request arrived in r1 on left but never left on right: r1's IPsec policy `src 10.0.0.0/24 dst 10.0.2.0/24 proto icmp dir out` blocks it (action block)",
-        r#"r1.exec("ip xfrm policy del src 10.0.0.0/24 dst 10.0.2.0/24 proto icmp dir out")"#,
+        r#"r1.sh("ip xfrm policy del src 10.0.0.0/24 dst 10.0.2.0/24 proto icmp dir out")"#,
     );
 }
 

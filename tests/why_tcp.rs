@@ -54,7 +54,7 @@ fn a_port_forward_to_a_port_nothing_listens_on_is_named_and_its_rule_replaced() 
     // Before: "nothing listens on TCP port 8081 of 192.168.1.20 in nas", with no fix.
     let got = port_forward("ip netns exec rt iptables -t nat -R PREROUTING 1 -i wan -p tcp --dport 8080 -j DNAT --to-destination 192.168.1.20:8081");
     let cause = "rt's DNAT rule `-t nat -A PREROUTING -i wan -p tcp -m tcp --dport 8080 -j DNAT --to-destination 192.168.1.20:8081` sends TCP port 8080 on to 192.168.1.20:8081, but nothing listens on port 8081 in nas (it listens on TCP 80): nas answers the SYN with a RST";
-    let fix = "rt.exec(\"iptables -t nat -R PREROUTING 1 -i wan -p tcp -m tcp --dport 8080 -j DNAT --to-destination 192.168.1.20:80\")";
+    let fix = "rt.sh(\"iptables -t nat -R PREROUTING 1 -i wan -p tcp -m tcp --dport 8080 -j DNAT --to-destination 192.168.1.20:80\")";
     assert_eq!(got, blocked("rt", cause, fix));
 }
 

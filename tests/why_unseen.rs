@@ -16,7 +16,7 @@ fn a_netmask_too_wide_at_the_sender_is_named_and_dropped() {
         "172.20.4.2",
         "ns1",
         "ns1 sends the packet to 172.20.4.2 on-link out of nx, as its address 172.20.0.1/16 puts 172.20.4.2 on that link, but 172.20.4.2 is srv's pv, not on nx's segment (nx): the netmask 172.20.0.1/16 is too wide",
-        r#"ns1.exec("ip addr del 172.20.0.1/16 dev nx")"#,
+        r#"ns1.sh("ip addr del 172.20.0.1/16 dev nx")"#,
     );
 }
 
@@ -30,7 +30,7 @@ fn a_netmask_too_wide_on_the_way_back_gets_the_segments_prefix() {
         "10.30.2.11",
         "b2",
         "b2 sends the reply to 10.30.1.10 on-link out of eth0, as its address 10.30.2.11/16 puts 10.30.1.10 on that link, but 10.30.1.10 is ns1's eth0, not on eth0's segment (eth0 → lanB): the netmask 10.30.2.11/16 is too wide",
-        r#"b2.exec("ip addr add 10.30.2.11/24 dev eth0"); b2.exec("ip addr del 10.30.2.11/16 dev eth0")"#,
+        r#"b2.sh("ip addr add 10.30.2.11/24 dev eth0"); b2.sh("ip addr del 10.30.2.11/16 dev eth0")"#,
     );
 }
 
@@ -125,7 +125,7 @@ fn a_small_mtu_on_both_ends_of_a_cable_is_raised_at_both_and_the_cache_flushed()
         "172.20.4.2",
         "g2",
         "nx in g2 has MTU 1200: a 1428-byte packet with DF set does not fit",
-        r#"g2.link("nx").mtu(1500); g3.link("pv").mtu(1500); ns1.exec("ip route flush cache")"#,
+        r#"g2.link("nx").mtu(1500); g3.link("pv").mtu(1500); ns1.sh("ip route flush cache")"#,
     );
     assert_eq!(got, want + clear("172.20.4.2").as_str());
 }
@@ -155,7 +155,7 @@ fn a_counted_drop_of_the_tunnels_udp_at_the_sender_is_deleted() {
         "10.42.0.3",
         "v1",
         "v1's OUTPUT chain drops the probe: rule `-A OUTPUT -p udp -m udp --dport 8472 -j DROP` (its packet counter rose by the probe's packet)",
-        r#"v1.exec("iptables -D OUTPUT -p udp -m udp --dport 8472 -j DROP")"#,
+        r#"v1.sh("iptables -D OUTPUT -p udp -m udp --dport 8472 -j DROP")"#,
     );
 }
 
@@ -206,7 +206,7 @@ fn a_wrong_static_neighbour_on_the_way_back_is_named_not_the_bridge_that_floods_
         "10.30.2.11",
         "b2",
         "the reply for MAC left rt on pb1 toward b1's eth0, off its path: b2's static neighbour entry for 10.30.2.1 on eth0 gives the wrong MAC",
-        r#"b2.exec("ip neigh del 10.30.2.1 dev eth0")"#,
+        r#"b2.sh("ip neigh del 10.30.2.1 dev eth0")"#,
     );
 }
 
@@ -244,7 +244,7 @@ fn arp_off_at_a_routers_far_end_is_named_there_not_at_the_router_that_asks() {
         "172.20.4.2",
         "g2",
         "pv in g2 has ARP off (NOARP), so it does not answer for 172.20.1.2",
-        r#"g2.exec("ip link set pv arp on")"#,
+        r#"g2.sh("ip link set pv arp on")"#,
     );
 }
 
@@ -300,7 +300,7 @@ fn a_notrack_rule_that_keeps_masquerade_from_rewriting_the_source_is_named_and_d
         "203.0.113.1",
         "n1",
         "n1's raw rule `-t raw -A PREROUTING -j NOTRACK` untracks the request, so its rule `-t nat -A POSTROUTING -s 10.244.0.0/16 ! -d 10.244.0.0/16 -m comment --comment \"netsh:host_gw\" -j MASQUERADE` never rewrites the source: ext has no route back to 10.244.1.2 (Network is unreachable)",
-        r#"n1.exec("iptables -t raw -D PREROUTING -j NOTRACK")"#,
+        r#"n1.sh("iptables -t raw -D PREROUTING -j NOTRACK")"#,
     );
 }
 
@@ -347,7 +347,7 @@ fn a_netmask_too_narrow_on_the_way_back_gets_the_segments_prefix() {
         "10.244.2.2",
         "q1",
         "q1 has no route for the reply to 10.244.1.2 (Network is unreachable): its address 10.244.2.2/32 on eth0 is narrower than its segment's 10.244.2.0/24 (n2's cbr0 holds 10.244.2.1/24), so it has no route into the segment nor through its gateway",
-        r#"q1.exec("ip addr add 10.244.2.2/24 dev eth0"); q1.exec("ip addr del 10.244.2.2/32 dev eth0")"#,
+        r#"q1.sh("ip addr add 10.244.2.2/24 dev eth0"); q1.sh("ip addr del 10.244.2.2/32 dev eth0")"#,
     );
     // The /32 took q1's default route with it: the second round gives a way back.
     let second = "why ns1 → 10.244.2.2\n  [BROKEN] q1: q1 has no route back to 10.244.1.2 (Network is unreachable)\n  fix: q1.route(\"10.244.1.0/24\", \"10.244.2.1\")\n  other way: n2.masquerade(#{ src: \"10.244.1.0/24\", out: \"!ul\" })\n  probe: no reply from 10.244.2.2\nverdict: blocked — q1 has no route back to 10.244.1.2 (Network is unreachable)\nexit 1\n";
@@ -364,7 +364,7 @@ fn an_nftables_chain_of_its_own_that_drops_by_policy_lets_the_flow_through() {
         "10.244.2.2",
         "n2",
         "the request arrived in n2 on ul but never left on cbr0: n2's nftables chain `inet fw forward` (hook forward, priority 0, no rules) drops by its policy what its rules do not accept",
-        r#"n2.exec("nft insert rule inet fw forward ct state established,related accept"); n2.exec("nft insert rule inet fw forward ip saddr 10.244.1.2 ip daddr 10.244.2.2 accept")"#,
+        r#"n2.sh("nft insert rule inet fw forward ct state established,related accept"); n2.sh("nft insert rule inet fw forward ip saddr 10.244.1.2 ip daddr 10.244.2.2 accept")"#,
     );
 }
 
@@ -378,7 +378,7 @@ fn an_nftables_rule_that_rejects_at_the_destination_is_deleted_by_its_handle() {
         "10.244.2.2",
         "q1",
         "the request reached q1 on eth0, but q1 sent no reply: q1's nftables chain `ip t in` (hook input, priority 0, 1 rule netsh does not judge) may drop it by its rule handle 2",
-        r#"q1.exec("nft delete rule ip t in handle 2")"#,
+        r#"q1.sh("nft delete rule ip t in handle 2")"#,
     );
 }
 
@@ -407,7 +407,7 @@ fn a_ttl_rewritten_upstream_is_named_where_it_was_rewritten() {
     );
     let cause = "the request arrived in n2 on ul but never left on cbr0: n1's rule `-t mangle -A FORWARD -j TTL --ttl-set 1` rewrites its TTL, so it may expire in n2, which drops it without a rule";
     let want = format!(
-        "why ns1 → 10.244.2.2\n  [?] n1: rule `-t mangle -A FORWARD -j TTL --ttl-set 1` (not understood, may match: target TTL)\n  [BROKEN] n1: {cause}\n  fix: n1.exec(\"iptables -t mangle -D FORWARD -j TTL --ttl-set 1\")\n  probe: no reply from 10.244.2.2\nverdict: blocked — {cause}\nexit 1\n"
+        "why ns1 → 10.244.2.2\n  [?] n1: rule `-t mangle -A FORWARD -j TTL --ttl-set 1` (not understood, may match: target TTL)\n  [BROKEN] n1: {cause}\n  fix: n1.sh(\"iptables -t mangle -D FORWARD -j TTL --ttl-set 1\")\n  probe: no reply from 10.244.2.2\nverdict: blocked — {cause}\nexit 1\n"
     );
     assert_eq!(got, want + clear("10.244.2.2").as_str());
 }
@@ -424,7 +424,7 @@ fn a_bridge_port_that_neither_learns_nor_floods_is_named_and_learns_again() {
         "10.244.2.2",
         "n1",
         "vp1, a port of cbr0 in n1, neither learns nor floods, and no FDB entry points at it: unicast frames to what is behind it are never sent there",
-        r#"n1.exec("bridge link set dev vp1 learning on")"#,
+        r#"n1.sh("bridge link set dev vp1 learning on")"#,
     );
 }
 
@@ -438,7 +438,7 @@ fn two_isolated_ports_of_a_bridge_are_named_and_one_is_let_out() {
         "10.30.1.11",
         "rt",
         "pa1 and pa2, ports of lanA in rt, are both isolated: the bridge forwards nothing between them",
-        r#"rt.exec("bridge link set dev pa2 isolated off")"#,
+        r#"rt.sh("bridge link set dev pa2 isolated off")"#,
     );
     // One isolated port still talks to the others: the lab stays clear.
     let got = diagnose(
@@ -458,7 +458,8 @@ fn a_stale_endpoint_dnat_is_pointed_at_the_pod_that_is_there() {
     let inject = "ip -n n1 route add default via 192.0.2.100; ip netns exec n1 iptables -t nat -R KUBE-SEP-Q1 2 -p icmp -j DNAT --to-destination 10.244.2.9";
     let got = support::why_lab::diagnose_at("kube_nodes", "", inject, ("n1", "10.96.0.10"), "", "");
     let cause = "n1's nat OUTPUT chain sends the echo request for 10.96.0.10 to 10.244.2.9, which no namespace here holds (rule `-t nat -A KUBE-SEP-Q1 -p icmp -j DNAT --to-destination 10.244.2.9`, reached by `-t nat -A OUTPUT -m comment --comment \"netsh:kube_nodes\" -j KUBE-SERVICES` then `-t nat -A KUBE-SERVICES -d 10.96.0.10/32 -p icmp -m comment --comment \"netsh:kube_nodes\" -j KUBE-SVC-DNS` then `-t nat -A KUBE-SVC-DNS -m comment --comment \"netsh:kube_nodes\" -j KUBE-SEP-Q1`)";
-    let fix = r#"n1.exec("iptables -t nat -R KUBE-SEP-Q1 2 -p icmp -j DNAT --to-destination 10.244.2.2")"#;
+    let fix =
+        r#"n1.sh("iptables -t nat -R KUBE-SEP-Q1 2 -p icmp -j DNAT --to-destination 10.244.2.2")"#;
     assert_eq!(
         got,
         from("n1", &blocked("10.96.0.10", "n1", cause, fix)) + &from("n1", &clear("10.96.0.10"))
@@ -506,7 +507,7 @@ fn two_vepa_macvlans_without_a_hairpin_are_both_named_and_bridged() {
     let inject = "ip -n m1 link set eth0 type macvlan mode vepa; ip -n m2 link set eth0 type macvlan mode vepa";
     let got = support::why_lab::diagnose_at("macvlan", "", inject, ("m1", "192.168.50.22"), "", "");
     let cause = "eth0 in m1 and eth0 in m2 are macvlans of eth0 in h in vepa mode: a VEPA macvlan reaches its siblings only through a switch that sends frames back (hairpin)";
-    let fix = r#"m1.exec("ip link set eth0 type macvlan mode bridge"); m2.exec("ip link set eth0 type macvlan mode bridge")"#;
+    let fix = r#"m1.sh("ip link set eth0 type macvlan mode bridge"); m2.sh("ip link set eth0 type macvlan mode bridge")"#;
     assert_eq!(
         got,
         from("m1", &blocked("192.168.50.22", "m1", cause, fix))

@@ -48,7 +48,7 @@ pub(crate) fn answers(
             r.block(
                 ns,
                 format!("{link} in {ns} has ARP off (NOARP), so it does not {who} {next}"),
-                Some(call(ns, &format!("exec(\"ip link set {link} arp on\")"))),
+                Some(call(ns, &format!("sh(\"ip link set {link} arp on\")"))),
             );
             return false;
         }

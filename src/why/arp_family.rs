@@ -88,7 +88,7 @@ fn chains(k: &mut dyn Kernel, ns: &Netns, hook: u32) -> Vec<ForeignChain> {
 /// The fix: the dropping rule deleted, or (a drop policy) ARP between the two addresses
 /// accepted first, both ways (the request and its reply cross the same chain kinds).
 fn fix(ns: &Netns, c: &ForeignChain, by: Option<u64>, (a, b): (Ipv4Addr, Ipv4Addr)) -> String {
-    let exec = |cmd: String| call(ns, &format!("exec(\"{cmd}\")"));
+    let exec = |cmd: String| call(ns, &format!("sh(\"{cmd}\")"));
     match by {
         Some(h) => exec(format!("nft delete rule {} handle {h}", c.path())),
         None => [(a, b), (b, a)]

@@ -62,7 +62,7 @@ pub(crate) fn taken_for_broadcast(
         ),
         Some(call(
             cur,
-            &format!("exec(\"ip addr del {a} dev {dev} && ip addr add {a} brd + dev {dev}\")"),
+            &format!("sh(\"ip addr del {a} dev {dev} && ip addr add {a} brd + dev {dev}\")"),
         )),
     );
     true

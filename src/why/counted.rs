@@ -97,7 +97,7 @@ pub(crate) fn blame(k: &mut dyn Kernel, r: &mut Report, before: &Snapshot) -> bo
             "filter" => String::new(),
             t => format!("-t {t} "),
         };
-        let cmd = format!("exec(\"iptables {t}-D {} {spec}\")", c.chain);
+        let cmd = format!("sh(\"iptables {t}-D {} {spec}\")", c.chain);
         Some(super::words::call(ns, &cmd))
     };
     let fix = match seen {

@@ -89,7 +89,7 @@ impl ZoneSplit {
     pub(crate) fn blame(&self, r: &mut Report, from: IpAddr) {
         let nat = &self.nat;
         let cmd = format!("iptables -t raw -D {} {}", self.rule.chain, self.rule.spec);
-        let fix = call(&self.ns, &format!("exec(\"{}\")", cmd.replace('"', "\\\"")));
+        let fix = call(&self.ns, &format!("sh(\"{}\")", cmd.replace('"', "\\\"")));
         let (z, i) = (self.reply, &self.reply_in);
         let whose = if self.on_request {
             format!("puts the request in conntrack zone {}, its replies arriving on {i} are in zone {z}", self.request)

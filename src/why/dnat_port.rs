@@ -63,5 +63,5 @@ pub(crate) fn replaced(
         t => format!("-t {t} "),
     };
     let cmd = format!("iptables {t}-R {} {n} {}", rule.chain, w.join(" "));
-    Some(call(ns, &format!("exec(\"{}\")", cmd.replace('"', "\\\""))))
+    Some(call(ns, &format!("sh(\"{}\")", cmd.replace('"', "\\\""))))
 }

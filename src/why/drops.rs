@@ -67,7 +67,7 @@ impl Drop {
             Some(r) => format!("iptables -t {} -D {} {r}", self.table, self.chain),
             None => format!("iptables -t {} -P {} ACCEPT", self.table, self.chain),
         };
-        call(ns, &format!("exec(\"{}\")", cmd.replace('"', "\\\"")))
+        call(ns, &format!("sh(\"{}\")", cmd.replace('"', "\\\"")))
     }
 }
 

@@ -123,10 +123,7 @@ pub(crate) fn duplicate(
             })
             .collect();
         // The sender keeps the wrong MAC until its entry ages out: forget it now.
-        f.push(call(
-            cur,
-            &format!("exec(\"ip neigh del {next} dev {dev}\")"),
-        ));
+        f.push(call(cur, &format!("sh(\"ip neigh del {next} dev {dev}\")")));
         f.join("; ")
     });
     let (last, first) = words

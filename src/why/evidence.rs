@@ -398,7 +398,7 @@ fn qdisc(
             };
             return Some((
                 format!("{dev} in {ns} has a tc qdisc {kind} ({at}), which may drop or delay it"),
-                call(ns, &format!("exec(\"tc qdisc del dev {dev} {del}\")")),
+                call(ns, &format!("sh(\"tc qdisc del dev {dev} {del}\")")),
             ));
         }
     }

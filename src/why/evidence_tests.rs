@@ -249,7 +249,7 @@ fn a_mangle_drop_where_the_request_vanished_is_named_with_its_removal() {
     );
     assert_eq!(
         v.fix.as_deref(),
-        Some(r#"r1.exec("iptables -t mangle -D PREROUTING -p icmp -j DROP")"#)
+        Some(r#"r1.sh("iptables -t mangle -D PREROUTING -p icmp -j DROP")"#)
     );
 }
 
@@ -309,7 +309,7 @@ fn a_wrong_static_mac_is_named_at_the_sender() {
     );
     assert_eq!(
         v.fix.as_deref(),
-        Some(r#"r1.exec("ip neigh del 10.0.1.2 dev right")"#)
+        Some(r#"r1.sh("ip neigh del 10.0.1.2 dev right")"#)
     );
 }
 
@@ -328,7 +328,7 @@ fn arp_off_on_the_senders_link_is_named() {
         .ends_with("right in r1 has ARP off, so r1 sends to 10.0.1.2 without asking its MAC"));
     assert_eq!(
         v.fix.as_deref(),
-        Some(r#"r1.exec("ip link set right arp on")"#)
+        Some(r#"r1.sh("ip link set right arp on")"#)
     );
 }
 
@@ -351,7 +351,7 @@ fn a_bridge_that_sends_to_the_wrong_port_is_named_with_its_fdb_entry() {
     );
     assert_eq!(
         v.fix.as_deref(),
-        Some(r#"exec("bridge fdb del 02:00:00:00:00:99 dev p3 master")"#)
+        Some(r#"sh("bridge fdb del 02:00:00:00:00:99 dev p3 master")"#)
     );
 }
 
@@ -477,7 +477,7 @@ fn a_qdisc_on_the_way_out_is_named_where_the_request_stopped() {
     );
     assert_eq!(
         v.fix.as_deref(),
-        Some(r#"r1.exec("tc qdisc del dev right root")"#)
+        Some(r#"r1.sh("tc qdisc del dev right root")"#)
     );
     // An ingress filter on the link it came in on: the qdisc that holds it is removed.
     let mut lab = Lab::chain();
@@ -486,7 +486,7 @@ fn a_qdisc_on_the_way_out_is_named_where_the_request_stopped() {
     let v = verdict(&mut lab, &HEALTHY[..2]).unwrap();
     assert_eq!(
         v.fix.as_deref(),
-        Some(r#"r1.exec("tc qdisc del dev left clsact")"#)
+        Some(r#"r1.sh("tc qdisc del dev left clsact")"#)
     );
 }
 

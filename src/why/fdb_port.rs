@@ -46,7 +46,7 @@ pub(crate) fn agrees(
         ),
         Some(call(
             ns,
-            &format!("exec(\"bridge fdb del {mac} dev {wrong} master\")"),
+            &format!("sh(\"bridge fdb del {mac} dev {wrong} master\")"),
         )),
     );
     false

@@ -178,6 +178,6 @@ mod tests {
              10.0.2.2 is sent by table default's route `default via 10.0.0.9 dev right` instead \
              of `10.0.2.0/24 via 10.0.0.2 dev right`, and it is lost that way"
         );
-        assert_eq!(fix, r#"r1.exec("ip rule del priority 100")"#);
+        assert_eq!(fix, r#"r1.sh("ip rule del priority 100")"#);
     }
 }

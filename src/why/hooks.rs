@@ -113,7 +113,7 @@ fn fix_drop(
                 t => format!("-t {t} "),
             };
             let cmd = format!("iptables {t}-D {} {}", at.chain, at.spec);
-            return call(ns, &format!("exec(\"{}\")", cmd.replace('"', "\\\"")));
+            return call(ns, &format!("sh(\"{}\")", cmd.replace('"', "\\\"")));
         }
     }
     accept_path(k, ns, table, chain, p)

@@ -106,7 +106,7 @@ fn fdb(
         ),
         fix: Some(call(
             ns,
-            &format!("exec(\"bridge fdb del {mac} dev {dev} master\")"),
+            &format!("sh(\"bridge fdb del {mac} dev {dev} master\")"),
         )),
     })
 }

@@ -60,7 +60,7 @@ pub(crate) fn by_set(
         if undone {
             let (set, elem, add) = change;
             let verb = if add { "add" } else { "del" };
-            let fix = call(ns, &format!("exec(\"ipset {verb} {set} {elem}\")"));
+            let fix = call(ns, &format!("sh(\"ipset {verb} {set} {elem}\")"));
             return Some((words, fix));
         }
     }

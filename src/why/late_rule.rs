@@ -113,7 +113,7 @@ fn table_word(t: u32) -> String {
     }
 }
 
-/// `r.exec("ip rule del pref 40000"); r.exec("ip rule add from … lookup 100 pref 32765")`:
+/// `r.sh("ip rule del pref 40000"); r.sh("ip rule add from … lookup 100 pref 32765")`:
 /// the same selectors, at the free priority just before the rule that answered.
 fn moved(at: &Netns, late: &Late) -> String {
     let text = late.rule.text();

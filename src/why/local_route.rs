@@ -37,7 +37,7 @@ pub(crate) fn taken(
         format!("{ns} holds {dst} on {link} but has no local route for it in table local (deleted): the kernel neither answers ARP for it nor takes the packet as its own"),
         Some(call(
             ns,
-            &format!("exec(\"ip route add local {dst} dev {link} table local proto kernel scope host src {dst}\")"),
+            &format!("sh(\"ip route add local {dst} dev {link} table local proto kernel scope host src {dst}\")"),
         )),
     );
     false

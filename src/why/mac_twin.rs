@@ -164,14 +164,14 @@ fn say(
     let fresh = fresh_mac(k, c, &clone.link);
     let mut fix = vec![call(
         c,
-        &format!("exec(\"ip link set {} address {fresh}\")", clone.link),
+        &format!("sh(\"ip link set {} address {fresh}\")", clone.link),
     )];
     fix.extend(forget(k, all, &clone, mac));
     // The bridge learned the shared MAC behind the clone's port: that entry now misleads.
     if let (false, Some((pns, port))) = (other.bridge, port_of(k, &clone)) {
         fix.push(call(
             &pns,
-            &format!("exec(\"ip link set {port} type bridge_slave fdb_flush\")"),
+            &format!("sh(\"ip link set {port} type bridge_slave fdb_flush\")"),
         ));
     }
     r.block(
@@ -213,7 +213,7 @@ fn forget(k: &mut dyn Kernel, all: &[End], clone: &End, mac: &str) -> Vec<String
             if mine.contains(&ip) && m.as_deref() == Some(mac) {
                 out.push(call(
                     &e.ns,
-                    &format!("exec(\"ip neigh flush to {ip} dev {}\")", e.link),
+                    &format!("sh(\"ip neigh flush to {ip} dev {}\")", e.link),
                 ));
             }
         }

@@ -90,7 +90,7 @@ pub(crate) fn out_of(
             .map(|(n, l, _)| {
                 call(
                     n,
-                    &format!("exec(\"ip link set {} type macvlan mode bridge\")", l.name),
+                    &format!("sh(\"ip link set {} type macvlan mode bridge\")", l.name),
                 )
             })
             .collect();
@@ -160,7 +160,7 @@ fn to_parent(
         call(
             pns,
             &format!(
-                "exec(\"ip addr del {a} dev {} && {make}ip addr add {a} dev {name} && ip link set {name} up\")",
+                "sh(\"ip addr del {a} dev {} && {make}ip addr add {a} dev {name} && ip link set {name} up\")",
                 p.name
             ),
         )

@@ -67,7 +67,7 @@ fn move_back(from: &Netns, end: &str, to: &Netns, br: &str) -> Option<String> {
         _ => return None,
     };
     Some(format!(
-        "exec(\"{} link set {end} netns {target} && {} link set {end} master {br} up\")",
+        "sh(\"{} link set {end} netns {target} && {} link set {end} master {br} up\")",
         ip(from)?,
         ip(to)?
     ))

@@ -48,7 +48,7 @@ pub(crate) fn fix(k: &mut dyn Kernel, src: &str, links: &[Raised]) -> String {
         .collect();
     let sender = k.namespaces().into_iter().find(|n| n.to_string() == src);
     if let Some(s) = sender {
-        calls.push(call(&s, "exec(\"ip route flush cache\")"));
+        calls.push(call(&s, "sh(\"ip route flush cache\")"));
     }
     calls.join("; ")
 }

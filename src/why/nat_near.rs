@@ -157,7 +157,7 @@ impl NearMiss {
         let cmd = format!("iptables {t}-R {} {n} {}", self.rule.chain, w.join(" "));
         Some(call(
             &self.ns,
-            &format!("exec(\"{}\")", cmd.replace('"', "\\\"")),
+            &format!("sh(\"{}\")", cmd.replace('"', "\\\"")),
         ))
     }
 

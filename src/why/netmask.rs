@@ -84,7 +84,7 @@ fn narrower(
     wide: IpNet,
     all: &[super::ends::End],
 ) -> Option<String> {
-    let del = format!("exec(\"ip addr del {wide} dev {dev}\")");
+    let del = format!("sh(\"ip addr del {wide} dev {dev}\")");
     let mine = k.view(cur)?.addrs;
     if mine
         .iter()
@@ -105,7 +105,7 @@ fn narrower(
     // Added first, so the routes through the segment's gateway keep a link to go by.
     Some(format!(
         "{}; {}",
-        call(cur, &format!("exec(\"ip addr add {with} dev {dev}\")")),
+        call(cur, &format!("sh(\"ip addr add {with} dev {dev}\")")),
         call(cur, &del)
     ))
 }

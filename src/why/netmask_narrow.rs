@@ -28,8 +28,8 @@ pub(crate) fn too_narrow(
         let with = IpNet::new(mine.addr(), theirs.prefix_len()).unwrap_or(theirs);
         let fix = format!(
             "{}; {}",
-            call(at, &format!("exec(\"ip addr add {with} dev {dev}\")")),
-            call(at, &format!("exec(\"ip addr del {mine} dev {dev}\")"))
+            call(at, &format!("sh(\"ip addr add {with} dev {dev}\")")),
+            call(at, &format!("sh(\"ip addr del {mine} dev {dev}\")"))
         );
         r.block(
             at,

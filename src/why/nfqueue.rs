@@ -25,6 +25,6 @@ pub(crate) fn unread_queue(k: &mut dyn Kernel, ns: &Netns, at: &At) -> Option<(S
         q.join(", "),
         at.text()
     );
-    let del = format!("exec(\"iptables {t}-D {} {}\")", at.chain, at.spec);
+    let del = format!("sh(\"iptables {t}-D {} {}\")", at.chain, at.spec);
     Some((words, call(ns, &del)))
 }

@@ -114,7 +114,7 @@ pub(crate) fn words(
         c.hook_word(),
         c.priority
     );
-    let exec = |cmd: String| call(ns, &format!("exec(\"{cmd}\")"));
+    let exec = |cmd: String| call(ns, &format!("sh(\"{cmd}\")"));
     match by {
         Some(h) => (
             head,

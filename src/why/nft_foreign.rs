@@ -40,7 +40,7 @@ pub(crate) fn foreign_drop(
         .collect();
     chains.sort_by_key(|c| (c.hook, c.priority));
     let c = chains.first()?;
-    let exec = |cmd: String| call(ns, &format!("exec(\"{cmd}\")"));
+    let exec = |cmd: String| call(ns, &format!("sh(\"{cmd}\")"));
     let rules = match c.rules {
         0 => "no rules".to_string(),
         1 => "1 rule netsh does not judge".to_string(),

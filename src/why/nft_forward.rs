@@ -80,7 +80,7 @@ pub(crate) fn dropped(
         );
         return false;
     }
-    let exec = |cmd: String| call(ns, &format!("exec(\"{cmd}\")"));
+    let exec = |cmd: String| call(ns, &format!("sh(\"{cmd}\")"));
     let t = format!("{} {}", c.family, c.table);
     let fix = match (
         path.iter().rev().find_map(|s| s.element.clone()),
@@ -201,7 +201,7 @@ fn mark_fix(
         "nft replace rule {} {} {} handle {} meta mark set meta mark or {bits:#x}",
         c.family, c.table, by.chain, by.handle
     );
-    Some(call(ns, &format!("exec(\"{cmd}\")")))
+    Some(call(ns, &format!("sh(\"{cmd}\")")))
 }
 
 /// The walk ended on the reply's way back with a masquerade passed over on the way: that is

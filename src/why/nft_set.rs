@@ -69,7 +69,7 @@ pub(crate) fn listed(
             "nft delete element {} {} {set} {{ {key} }}",
             c.family, c.table
         );
-        return Some((cause, call(ns, &format!("exec(\"{cmd}\")"))));
+        return Some((cause, call(ns, &format!("sh(\"{cmd}\")"))));
     }
     None
 }

@@ -68,7 +68,7 @@ pub(crate) fn own_copy(
     let mut fix: Vec<String> = copies.iter().map(del_copy).collect();
     // A host that cached the copy's MAC for the sender keeps it until it ages out.
     if !copies.iter().any(|h| h.ns == *nns) {
-        fix.push(call(nns, &format!("exec(\"ip neigh flush to {sip}\")")));
+        fix.push(call(nns, &format!("sh(\"ip neigh flush to {sip}\")")));
     }
     r.block(
         cur,

@@ -28,7 +28,7 @@ pub(crate) fn floods(
         ),
         Some(call(
             ns,
-            &format!("exec(\"ip link set dev {port} type bridge_slave proxy_arp off\")"),
+            &format!("sh(\"ip link set dev {port} type bridge_slave proxy_arp off\")"),
         )),
     );
     false

@@ -42,7 +42,7 @@ pub(crate) fn forwards(
             ),
             Some(call(
                 ns,
-                &format!("exec(\"bridge link set dev {port} learning on\")"),
+                &format!("sh(\"bridge link set dev {port} learning on\")"),
             )),
         );
         return false;
@@ -62,7 +62,7 @@ pub(crate) fn forwards(
                 ),
                 Some(call(
                     ns,
-                    &format!("exec(\"bridge link set dev {port} state 3\")"),
+                    &format!("sh(\"bridge link set dev {port} state 3\")"),
                 )),
             );
             false
@@ -95,7 +95,7 @@ pub(crate) fn floods_broadcast(
         ),
         Some(call(
             ns,
-            &format!("exec(\"bridge link set dev {port} bcast_flood on\")"),
+            &format!("sh(\"bridge link set dev {port} bcast_flood on\")"),
         )),
     );
     false
@@ -127,7 +127,7 @@ pub(crate) fn not_isolated(
         ),
         Some(call(
             ns,
-            &format!("exec(\"bridge link set dev {to} isolated off\")"),
+            &format!("sh(\"bridge link set dev {to} isolated off\")"),
         )),
     );
     false
@@ -154,7 +154,7 @@ pub(crate) fn hairpin(
         ),
         Some(call(
             ns,
-            &format!("exec(\"bridge link set dev {port} hairpin on\")"),
+            &format!("sh(\"bridge link set dev {port} hairpin on\")"),
         )),
     );
     false
@@ -206,7 +206,7 @@ pub(crate) fn admits(
         ),
         Some(call(
             ns,
-            &format!("exec(\"bridge fdb replace {mac} dev {port} master static\")"),
+            &format!("sh(\"bridge fdb replace {mac} dev {port} master static\")"),
         )),
     );
     false

@@ -44,7 +44,7 @@ pub(crate) fn in_vlan(
         format!("{port}, a port of {br} in {ns}, is not in VLAN {vid} ({br} filters VLANs and its default PVID is {vid}; {has}): {br} drops its untagged frames"),
         Some(call(
             ns,
-            &format!("exec(\"bridge vlan add dev {port} vid {vid} pvid untagged\")"),
+            &format!("sh(\"bridge vlan add dev {port} vid {vid} pvid untagged\")"),
         )),
     );
     false
@@ -120,7 +120,7 @@ mod tests {
         assert_eq!(broken.as_deref(), Some("vethb2, a port of br0 in host, is not in VLAN 1 (br0 filters VLANs and its default PVID is 1; it is in no VLAN): br0 drops its untagged frames"));
         assert_eq!(
             fix.as_deref(),
-            Some(r#"exec("bridge vlan add dev vethb2 vid 1 pvid untagged")"#)
+            Some(r#"sh("bridge vlan add dev vethb2 vid 1 pvid untagged")"#)
         );
     }
 

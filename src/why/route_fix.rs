@@ -16,9 +16,9 @@ pub(crate) fn dst_word(n: &IpNet) -> String {
     }
 }
 
-/// `ns1.exec("ip rule del priority 100")`.
+/// `ns1.sh("ip rule del priority 100")`.
 pub(crate) fn exec(ns: &Netns, cmd: &str) -> String {
-    call(ns, &format!("exec(\"{cmd}\")"))
+    call(ns, &format!("sh(\"{cmd}\")"))
 }
 
 /// The fix that removes a policy rule, by its priority (what names it uniquely enough).

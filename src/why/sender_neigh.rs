@@ -35,7 +35,7 @@ pub(crate) fn sender_entry(k: &mut dyn Kernel, t: &Trail, what: &str) -> Option<
         true => Some("NOARP".to_string()),
         false => k.neighbour(&sns, &sdev, next),
     };
-    let del = || call(&sns, &format!("exec(\"ip neigh del {next} dev {sdev}\")"));
+    let del = || call(&sns, &format!("sh(\"ip neigh del {next} dev {sdev}\")"));
     let (cause, fix) = match state.as_deref()? {
         "PERMANENT" => (
             format!("{sns}'s static neighbour entry for {next} on {sdev} gives the wrong MAC"),
@@ -48,7 +48,7 @@ pub(crate) fn sender_entry(k: &mut dyn Kernel, t: &Trail, what: &str) -> Option<
         ),
         "NOARP" => (
             format!("{sdev} in {sns} has ARP off, so {sns} sends to {next} without asking its MAC"),
-            call(&sns, &format!("exec(\"ip link set {sdev} arp on\")")),
+            call(&sns, &format!("sh(\"ip link set {sdev} arp on\")")),
         ),
         _ => return None,
     };

@@ -51,7 +51,7 @@ pub(crate) fn nowhere(
                 "{}; {}",
                 call(
                     &c.ns,
-                    &format!("exec(\"iptables -t nat -D POSTROUTING {rule}\")")
+                    &format!("sh(\"iptables -t nat -D POSTROUTING {rule}\")")
                 ),
                 call(
                     &c.ns,

@@ -34,7 +34,7 @@ pub(crate) fn ttl_rule(k: &mut dyn Kernel, t: &Trail, ns: &Netns, what: &str) ->
                     "{what}: {at}'s rule `-t mangle -A {chain} {rule}` rewrites its TTL, so it \
                      may expire in {ns}, which drops it without a rule"
                 ),
-                fix: Some(call(at, &format!("exec(\"{del}\")"))),
+                fix: Some(call(at, &format!("sh(\"{del}\")"))),
             });
         }
     }

@@ -188,7 +188,7 @@ pub(crate) fn underlay(
                         format!(" in chain {chain}")
                     }
                 ),
-                format!("exec(\"iptables -D {chain} {rule}\")"),
+                format!("sh(\"iptables -D {chain} {rule}\")"),
             ),
             None => (
                 format!("policy {target}"),

@@ -52,7 +52,7 @@ pub(crate) fn blame(r: &mut Report, u: &Untracked, at: &Netns, cause: &str) {
     let rule = u.notrack.spec.replace('"', "\\\"");
     let fix = call(
         &u.ns,
-        &format!("exec(\"iptables -t raw -D {} {rule}\")", u.notrack.chain),
+        &format!("sh(\"iptables -t raw -D {} {rule}\")", u.notrack.chain),
     );
     r.block(
         &u.ns,

@@ -47,7 +47,7 @@ impl Target {
 fn neigh_fix(ns: &Netns, dev: &str, ip: IpAddr, mac: &str) -> String {
     call(
         ns,
-        &format!("exec(\"ip neigh replace {ip} lladdr {mac} dev {dev} nud permanent\")"),
+        &format!("sh(\"ip neigh replace {ip} lladdr {mac} dev {dev} nud permanent\")"),
     )
 }
 
@@ -76,7 +76,7 @@ pub(crate) fn proxied(
                 return true;
             };
             // The asker holds the stale answer too: it must ask again.
-            let forget = call(asker, &format!("exec(\"ip neigh flush to {ip} dev {by}\")"));
+            let forget = call(asker, &format!("sh(\"ip neigh flush to {ip} dev {by}\")"));
             r.block(
                 at,
                 format!("{dev} in {at} answers ARP for {ip} by proxy with {mac}, a stale neighbour entry: {} has {want}, so {asker}'s frames go to a MAC it does not hold", t.whose),
@@ -157,7 +157,7 @@ pub(crate) fn by_mac(
         r.block(
             at,
             format!("the FDB entry of {dev} in {at} for {mac} ({whose}) sends it to {wrong}, not to {far}{at_far}: frames for it go to the wrong host"),
-            vtep.map(|a| call(at, &format!("exec(\"bridge fdb replace {mac} dev {dev} dst {a} self permanent\")"))),
+            vtep.map(|a| call(at, &format!("sh(\"bridge fdb replace {mac} dev {dev} dst {a} self permanent\")"))),
         );
         return Err(());
     }

@@ -186,7 +186,7 @@ mod tests {
         assert!(cause.contains("r1 has no such SA"), "{cause}");
         assert_eq!(
             fix,
-            r#"r1.exec("ip xfrm policy del src 10.0.0.0/24 dst 10.0.2.0/24 dir out")"#
+            r#"r1.sh("ip xfrm policy del src 10.0.0.0/24 dst 10.0.2.0/24 dir out")"#
         );
         x.states.push(sa(4));
         assert!(
