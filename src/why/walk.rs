@@ -283,6 +283,9 @@ fn onward(
 ) -> bool {
     let next = route.via.unwrap_or(dst);
     let dev = &route.dev;
+    if !super::port_addr::not_on_port(k, r, cur, route, dst) {
+        return false;
+    }
     if route.via.is_none()
         && super::netmask::too_wide(k, r, cur, dev, dst, nns, nlink, "the packet")
     {
