@@ -112,7 +112,9 @@ fn follow_back(
                 return;
             }
         }
-        if !super::nft_egress::leaves(k, r, &cur, &rt.dev, (Some(dst), to), false) {
+        if !super::nft_egress::leaves(k, r, &cur, &rt.dev, (Some(dst), to), false)
+            || !super::port_addr::not_on_port(k, r, &cur, &rt, to)
+        {
             return;
         }
         let next = rt.via.unwrap_or(to);
