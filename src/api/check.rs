@@ -1,4 +1,4 @@
-//! Reads and checks: `ping`, `assert_ping`, `assert_no_ping`, `exec`. Each flushes the plan first,
+//! Reads and checks: `ping`, `assert_ping`, `assert_no_ping`, `exec`, `sh`. Each flushes the plan first,
 //! so it sees what the script asked for.
 
 use super::addr::parse_ip;
@@ -131,6 +131,31 @@ impl Session {
     }
 }
 
+impl Session {
+    /// `exec`, but a command that fails stops the script, with its own error words: what a
+    /// fix or a setup step wants (`exec` returns the code for a script that reads it).
+    pub(crate) fn sh(&mut self, st: &Stack, cmd: &str) -> Result<String, DslError> {
+        let m = self.exec(st, cmd)?;
+        let text = |k: &str| m.get(k).map(|v| v.to_string()).unwrap_or_default();
+        let code = m.get("code").and_then(|c| c.as_int().ok()).unwrap_or(0);
+        if code == 0 {
+            return Ok(text("out"));
+        }
+        let err = text("err");
+        let said = err
+            .trim()
+            .lines()
+            .last()
+            .unwrap_or("no error output")
+            .to_string();
+        Err(DslError::new(
+            "netsh::sh",
+            format!("`{cmd}` failed in {} (exit {code}): {said}", st.ns),
+            "the words after the exit code are the command's own: fix what it names and run              the line again (exec(cmd) returns the code instead of stopping)",
+        ))
+    }
+}
+
 pub(crate) fn register(engine: &mut Engine, shared: &Shared) {
     let host = || Stack { ns: Netns::Root };
     // Each with its entry on a stack, then on the host.
@@ -226,4 +251,34 @@ pub(crate) fn register(engine: &mut Engine, shared: &Shared) {
                 r.or_else(|e| fail(&ctx, e))
             },
         );
+    for (on, comments) in [
+        (true, "/// stack.sh(cmd) -> string"),
+        (false, "/// sh(cmd) -> string"),
+    ] {
+        let s = shared.clone();
+        let f = FuncRegistration::new("sh").with_comments([
+            comments,
+            "/// run a command like exec and return its output; a command that exits non-zero",
+            "/// stops the script with its error (exec returns the code instead)",
+        ]);
+        if on {
+            f.register_named(
+                engine,
+                ["stack", "cmd"],
+                move |ctx: NativeCallContext, st: &mut Stack, cmd: &str| -> R<String> {
+                    let r = s.borrow_mut().sh(st, cmd);
+                    r.or_else(|e| fail(&ctx, e))
+                },
+            );
+        } else {
+            f.register_named(
+                engine,
+                ["cmd"],
+                move |ctx: NativeCallContext, cmd: &str| -> R<String> {
+                    let r = s.borrow_mut().sh(&host(), cmd);
+                    r.or_else(|e| fail(&ctx, e))
+                },
+            );
+        }
+    }
 }

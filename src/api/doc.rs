@@ -45,7 +45,7 @@ const ORDER: &[&str] = &[
     // routes and sysctls
     "route", "del_route", "sysctl", "ip_forward", "read_sysctl",
     // checks, and reading the kernel
-    "step", "why", "pingall", "ping", "assert_ping", "assert_no_ping", "exec", "shell", "links", "addrs", "routes",
+    "step", "why", "pingall", "ping", "assert_ping", "assert_no_ping", "exec", "sh", "shell", "links", "addrs", "routes",
     // parameters and addresses
     "param", "subnet_addr", "ip_of", "disjoint",
     // firewall

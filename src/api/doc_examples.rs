@@ -8,7 +8,7 @@ pub(crate) const CATEGORIES: &[(&str, &[&str])] = &[
     ("links", &["bridge", "veth", "vxlan", "fdb", "link", "wire", "connect"]),
     ("on a link", &["peer", "into", "master", "nomaster", "addr", "del_addr", "up", "down", "mtu", "name"]),
     ("routing", &["route", "del_route", "sysctl", "ip_forward", "read_sysctl"]),
-    ("checks", &["step", "ping", "assert_ping", "assert_no_ping", "pingall", "why", "exec", "shell"]),
+    ("checks", &["step", "ping", "assert_ping", "assert_no_ping", "pingall", "why", "exec", "sh", "shell"]),
     ("reading", &["links", "addrs", "routes", "rules"]),
     ("firewall", &["forward", "masquerade", "snat", "dnat", "nat", "iptables", "remove"]),
 ];
@@ -52,6 +52,7 @@ pub(crate) const EXAMPLES: &[(&str, &str)] = &[
     ("pingall", r#"pingall();"#),
     ("why", r#"ns1.why("10.1.1.3");"#),
     ("exec", r#"ns1.exec("ip -br addr").out"#),
+    ("sh", r#"r.sh("ip rule del priority 100");  // a failing command stops the script"#),
     ("shell", r#"ns1.shell();  // exit or Ctrl-D comes back"#),
     ("links", r#"ns1.links()"#),
     ("addrs", r#"ns1.addrs()"#),

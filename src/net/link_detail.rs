@@ -103,10 +103,12 @@ fn vxlan_info(v: &[InfoVxlan]) -> (VxlanInfo, Option<u32>) {
 }
 
 /// Every link of the namespace of `handle`. `names` are the namespaces an nsid may name
-/// (those in /run/netns); an nsid none of them holds is taken to be the host's stack.
+/// (those in /run/netns), `root_fd` the host's stack (asked first); an nsid none of them holds
+/// is taken to be the host's stack.
 pub(crate) async fn links(
     handle: &Handle,
     names: &[Netns],
+    root_fd: Option<std::os::fd::RawFd>,
 ) -> Result<Vec<LinkDetail>, rtnetlink::Error> {
     let raws: Vec<Raw> = handle
         .link()
@@ -121,8 +123,13 @@ pub(crate) async fn links(
         .collect();
     // An index not in this namespace reads as `ip` prints it: ifN.
     let name = |i: u32| by_index.get(&i).cloned().unwrap_or(format!("if{i}"));
-    let ids = if raws.iter().any(|r| r.nsid.is_some()) {
-        super::nsid::named_ids(handle, names, None).await
+    let want: Vec<i32> = raws
+        .iter()
+        .filter_map(|r| r.nsid)
+        .filter(|i| *i >= 0)
+        .collect();
+    let ids = if !want.is_empty() {
+        super::nsid::ids_of(handle, names, root_fd, &want).await
     } else {
         HashMap::new()
     };

@@ -18,6 +18,19 @@ pub(crate) async fn named_ids(
     names: &[Netns],
     root_fd: Option<RawFd>,
 ) -> HashMap<i32, Netns> {
+    ids_of(handle, names, root_fd, &[]).await
+}
+
+/// `named_ids`, asked only until each nsid of `want` is named (all of them when `want` is
+/// empty): a namespace with one veth to the host asks one nsid, not one per namespace.
+pub(crate) async fn ids_of(
+    handle: &Handle,
+    names: &[Netns],
+    root_fd: Option<RawFd>,
+    want: &[i32],
+) -> HashMap<i32, Netns> {
+    let done =
+        |ids: &HashMap<i32, Netns>| !want.is_empty() && want.iter().all(|w| ids.contains_key(w));
     let mut ids = HashMap::new();
     if let Some(id) = match root_fd {
         Some(fd) => nsid_of_fd(handle, fd).await,
@@ -26,6 +39,9 @@ pub(crate) async fn named_ids(
         ids.insert(id, Netns::Root);
     }
     for n in names {
+        if done(&ids) {
+            break;
+        }
         match n {
             Netns::Named(name) => {
                 if let Ok(Some(id)) = handle.link().get_netns_id(name.clone()).execute().await {

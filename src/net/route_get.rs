@@ -1,4 +1,4 @@
-//! `ip route get DST [from SRC iif DEV]` over netlink: one RTM_GETROUTE encoded as iproute2
+//! `ip route get DST [from SRC iif DEV | oif DEV]` over netlink: one RTM_GETROUTE encoded as iproute2
 //! sends it, answered with the route the kernel would use (its type and table), or with its
 //! refusal. With an incoming link the kernel takes the input path: policy rules on `iif`,
 //! forwarding, and the reverse-path filter, as for a packet that arrives.
@@ -21,9 +21,9 @@ fn address(a: IpAddr) -> RouteAddress {
     }
 }
 
-/// The request: family, a full-length RTA_DST (and RTA_SRC, RTA_IIF), and (IPv4 only, as `ip`
-/// sets it) RTM_F_LOOKUP_TABLE so the answer names the table the route came from.
-fn request(q: &Lookup, iif: Option<u32>) -> NetlinkMessage<RouteNetlinkMessage> {
+/// The request: family, a full-length RTA_DST (and RTA_SRC, RTA_IIF, RTA_OIF), and (IPv4 only,
+/// as `ip` sets it) RTM_F_LOOKUP_TABLE so the answer names the table the route came from.
+fn request(q: &Lookup, iif: Option<u32>, oif: Option<u32>) -> NetlinkMessage<RouteNetlinkMessage> {
     let mut m = RouteMessage::default();
     let (family, len) = match q.dst {
         IpAddr::V4(_) => (AddressFamily::Inet, 32),
@@ -42,6 +42,9 @@ fn request(q: &Lookup, iif: Option<u32>) -> NetlinkMessage<RouteNetlinkMessage> 
     }
     if let Some(i) = iif {
         m.attributes.push(RouteAttribute::Iif(i));
+    }
+    if let Some(o) = oif {
+        m.attributes.push(RouteAttribute::Oif(o));
     }
     if q.mark != 0 {
         m.attributes.push(RouteAttribute::Mark(q.mark));
@@ -88,16 +91,19 @@ pub(crate) fn kind(t: RouteType) -> RouteKind {
 
 /// The route for `q`, or the kernel's refusal in its own words.
 pub(crate) async fn route_get(handle: &Handle, q: &Lookup) -> Result<RouteGet, Refusal> {
-    let iif = match &q.iif {
-        Some(name) => Some(link_index(handle, name).await.ok_or_else(|| Refusal {
-            errno: 19,
-            words: format!("no link {name}"),
-        })?),
-        None => None,
-    };
+    let mut index = [None, None];
+    for (i, dev) in index.iter_mut().zip([&q.iif, &q.oif]) {
+        if let Some(name) = dev {
+            *i = Some(link_index(handle, name).await.ok_or_else(|| Refusal {
+                errno: 19,
+                words: format!("no link {name}"),
+            })?);
+        }
+    }
+    let [iif, oif] = index;
     let mut s = handle
         .clone()
-        .request(request(q, iif))
+        .request(request(q, iif, oif))
         .map_err(|e| Refusal {
             errno: 0,
             words: e.to_string(),

@@ -32,10 +32,18 @@ impl Kernel for Netlink {
 
     fn links(&mut self, ns: &Netns) -> Vec<LinkDetail> {
         let names = self.namespaces();
+        self.links_among(ns, &names)
+    }
+
+    fn links_among(&mut self, ns: &Netns, names: &[Netns]) -> Vec<LinkDetail> {
         let Ok(handle) = self.handle(ns) else {
             return vec![];
         };
-        self.block_on(super::link_detail::links(&handle, &names))
+        let root = match ns {
+            Netns::Root => None,
+            Netns::Named(_) | Netns::Adopted(_) => self.root_fd().ok(),
+        };
+        self.block_on(super::link_detail::links(&handle, names, root))
             .unwrap_or_default()
     }
 

@@ -90,14 +90,8 @@ pub(crate) fn far_walk(k: &mut dyn Kernel, w: &FarWhy) -> Report {
         return r;
     }
     let back = Lookup {
-        dst: w.src,
         src: Some(w.dst),
-        iif: None,
-        mark: 0,
-        proto: 0,
-        sport: None,
-        dport: None,
-        uid: None,
+        ..Lookup::to(w.src)
     };
     match k.route_get(&ons, &back) {
         Ok(rt) => {

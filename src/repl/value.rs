@@ -18,6 +18,7 @@ const READS: &[&str] = &[
     "why",
     "pingall",
     "exec",
+    "sh",
     "shell",
     "ping",
     "assert_ping",
@@ -74,6 +75,8 @@ pub(crate) fn present(
                 .unwrap_or(0);
             Some((code != 0).then(|| format!("exit {code}")))
         }
+        // Its output came as it ran; a failure stopped the line with its own words.
+        "sh" if cx.streamed && value.is_string() => Some(None),
         // The shell said what it had to; only a failure's code is news.
         "shell" => {
             let code = value.as_int().ok()?;

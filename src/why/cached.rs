@@ -31,6 +31,8 @@ pub(crate) struct Cached<'a> {
     foreign: HashMap<Netns, Vec<crate::firewall::nft::foreign::ForeignChain>>,
     /// Each namespace's IPsec policies and SAs: read by a program, so once.
     xfrms: HashMap<Netns, Option<crate::why::xfrm_table::Xfrm>>,
+    /// The namespaces: one scan of /proc and /run/netns per why, not one per question.
+    names: Option<Vec<Netns>>,
 }
 
 impl<'a> Cached<'a> {
@@ -48,6 +50,7 @@ impl<'a> Cached<'a> {
             tcp_to: vec![],
             marks: HashMap::new(),
             foreign: HashMap::new(),
+            names: None,
         }
     }
 }
@@ -73,7 +76,10 @@ impl Cached<'_> {
 
 impl Kernel for Cached<'_> {
     fn namespaces(&mut self) -> Vec<Netns> {
-        self.inner.namespaces()
+        if self.names.is_none() {
+            self.names = Some(self.inner.namespaces());
+        }
+        self.names.clone().unwrap_or_default()
     }
 
     fn view(&mut self, ns: &Netns) -> Option<NsView> {
@@ -86,7 +92,8 @@ impl Kernel for Cached<'_> {
 
     fn links(&mut self, ns: &Netns) -> Vec<LinkDetail> {
         if !self.links.contains_key(ns) {
-            let v = self.inner.links(ns);
+            let names = self.namespaces();
+            let v = self.inner.links_among(ns, &names);
             self.links.insert(ns.clone(), v);
         }
         self.links[ns].clone()

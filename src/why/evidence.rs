@@ -137,14 +137,9 @@ pub(crate) fn vanished(
 /// Arrived in `ns` on `dev`, never left: the route it would take, then who drops it there.
 fn stuck(k: &mut dyn Kernel, t: &Trail, ns: &Netns, dev: &str, s: &Sighting) -> Vanished {
     let q = Lookup {
-        dst: s.dst,
         src: Some(s.src),
         iif: Some(dev.to_string()),
-        mark: 0,
-        proto: 0,
-        sport: None,
-        dport: None,
-        uid: None,
+        ..Lookup::to(s.dst)
     };
     let out = k.route_get(ns, &q).ok();
     let next = out

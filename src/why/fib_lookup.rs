@@ -18,7 +18,8 @@ pub(crate) struct Decided {
 }
 
 /// Whether a rule's selectors match the packet. A locally sent packet comes in on `lo`; a
-/// forwarded one has no output link yet, and neither has a mark or a TOS here.
+/// forwarded one has no output link yet (a sender bound to one, `oif`, has), and neither has a
+/// mark or a TOS here.
 pub(crate) fn matches(r: &FibRule, q: &Lookup) -> bool {
     if r.other {
         return false;
@@ -31,7 +32,7 @@ pub(crate) fn matches(r: &FibRule, q: &Lookup) -> bool {
     let hit = r.src.is_none_or(|n| n.contains(&src))
         && r.dst.is_none_or(|n| n.contains(&q.dst))
         && r.iif.as_deref().is_none_or(|i| i == iif)
-        && r.oif.is_none()
+        && r.oif.as_deref().is_none_or(|o| q.oif.as_deref() == Some(o))
         && r.fwmark.is_none_or(|(m, k)| (q.mark ^ m) & k == 0)
         && r.tos == 0
         && (r.ipproto == 0 || r.ipproto == q.proto)

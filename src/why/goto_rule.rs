@@ -102,3 +102,82 @@ fn table_word(t: u32) -> String {
         t => format!("table {}", table_name(t)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::why::fib::TABLE_LOCAL;
+
+    fn rule(priority: u32, action: RuleAction, table: u32, goto: Option<u32>) -> FibRule {
+        FibRule {
+            priority,
+            action,
+            table,
+            goto,
+            ..FibRule::default()
+        }
+    }
+
+    /// The kernel's three rules, a `goto` at `goto_pref` to `to`, and main's route to 10.0.2.0/24.
+    fn fib(goto_pref: u32, to: u32) -> Fib {
+        Fib {
+            rules: vec![
+                rule(0, RuleAction::Lookup, TABLE_LOCAL, None),
+                rule(goto_pref, RuleAction::Goto, 0, Some(to)),
+                rule(32766, RuleAction::Lookup, TABLE_MAIN, None),
+                rule(32767, RuleAction::Lookup, 253, None),
+            ],
+            routes: vec![FibRoute {
+                table: TABLE_MAIN,
+                dst: "10.0.2.0/24".parse().unwrap(),
+                kind: RouteKind::Unicast,
+                via: Some("10.0.0.2".parse().unwrap()),
+                dev: Some("right".into()),
+                metric: None,
+                hops: vec![],
+            }],
+        }
+    }
+
+    fn to(dst: &str) -> Lookup {
+        Lookup::to(dst.parse().unwrap())
+    }
+
+    #[test]
+    fn a_goto_past_main_is_the_rule_that_hides_mains_route() {
+        let f = fib(100, 32767);
+        let (goto, past, route) = jump(&f.rules, &f, &to("10.0.2.2")).unwrap();
+        assert_eq!(goto.text(), "100: from all goto 32767");
+        assert_eq!(past.text(), "32766: from all lookup main");
+        assert_eq!(route.text(), "10.0.2.0/24 via 10.0.0.2 dev right");
+    }
+
+    #[test]
+    fn a_goto_that_lands_before_main_hides_nothing() {
+        let f = fib(100, 32000);
+        assert_eq!(jump(&f.rules, &f, &to("10.0.2.2")), None);
+    }
+
+    #[test]
+    fn a_destination_main_has_no_route_for_is_not_the_gotos_doing() {
+        let f = fib(100, 32767);
+        assert_eq!(jump(&f.rules, &f, &to("192.0.2.1")), None);
+    }
+
+    #[test]
+    fn the_shadow_names_the_goto_and_both_routes() {
+        let f = fib(100, 32767);
+        let mut taken = f.routes[0].clone();
+        taken.table = 253;
+        taken.dst = "0.0.0.0/0".parse().unwrap();
+        taken.via = Some("10.0.0.9".parse().unwrap());
+        let (cause, fix) = past(&f, &Netns::named("r1"), &to("10.0.2.2"), "reply", &taken).unwrap();
+        assert_eq!(
+            cause,
+            "r1's policy rule `100: from all goto 32767` jumps past main (32766), so the reply to \
+             10.0.2.2 is sent by table default's route `default via 10.0.0.9 dev right` instead \
+             of `10.0.2.0/24 via 10.0.0.2 dev right`, and it is lost that way"
+        );
+        assert_eq!(fix, r#"r1.exec("ip rule del priority 100")"#);
+    }
+}

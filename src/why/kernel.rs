@@ -20,6 +20,11 @@ pub trait Kernel {
     /// Addresses (and routes) of a namespace.
     fn view(&mut self, ns: &Netns) -> Option<NsView>;
     fn links(&mut self, ns: &Netns) -> Vec<LinkDetail>;
+    /// `links`, with the namespaces already known (`names`, as `namespaces` lists them) to
+    /// name each veth peer's namespace by: a backend that must scan for them otherwise.
+    fn links_among(&mut self, ns: &Netns, _names: &[Netns]) -> Vec<LinkDetail> {
+        self.links(ns)
+    }
     /// `ip route get DST [from SRC iif DEV]`: the route, or the kernel's refusal.
     fn route_get(&mut self, ns: &Netns, q: &Lookup) -> Result<RouteGet, Refusal>;
     /// `ip rule` and `ip route show table all`: what names the rule and route of a lookup.

@@ -113,6 +113,7 @@ pub(crate) mod tunnel_far;
 pub(crate) mod tunnel_out;
 pub(crate) mod tunnel_send;
 pub(crate) mod udp_input;
+pub(crate) mod underlay_path;
 pub(crate) mod underlay_up;
 pub(crate) mod untracked;
 pub(crate) mod vanished;

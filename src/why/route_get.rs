@@ -1,4 +1,4 @@
-//! The kernel's answer to `ip route get DST [from SRC iif DEV]` in one namespace.
+//! The kernel's answer to `ip route get DST [from SRC iif DEV | oif DEV]` in one namespace.
 
 use std::net::IpAddr;
 
@@ -10,6 +10,9 @@ pub struct Lookup {
     pub src: Option<IpAddr>,
     /// The incoming link: the lookup is then the forwarding (input) path, with rp_filter.
     pub iif: Option<String>,
+    /// The outgoing link the sender binds (`ip route get … oif DEV`): only routes by it are
+    /// taken, and with none the kernel assumes the destination is on that link.
+    pub oif: Option<String>,
     /// The packet's mark (`ip route get … mark M`): policy rules with `fwmark` look at it.
     pub mark: u32,
     /// The probe's IP protocol (0: not said) and ports: policy rules with `ipproto`,
@@ -28,6 +31,7 @@ impl Lookup {
             dst,
             src: None,
             iif: None,
+            oif: None,
             mark: 0,
             proto: 0,
             sport: None,

@@ -17,14 +17,8 @@ pub(crate) fn back_dev(
     dst: IpAddr,
 ) -> Result<String, String> {
     let q = Lookup {
-        dst: src,
         src: Some(dst),
-        iif: None,
-        mark: 0,
-        proto: 0,
-        sport: None,
-        dport: None,
-        uid: None,
+        ..Lookup::to(src)
     };
     if let Some(dev) = decide(&k.fib(at), &q).route.and_then(|r| r.dev) {
         return Ok(dev);

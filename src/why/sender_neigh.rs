@@ -26,14 +26,9 @@ pub(crate) fn sender_entry(k: &mut dyn Kernel, t: &Trail, what: &str) -> Option<
         .find(|x| !x.out && x.ns == sns)
         .map(|x| x.dev.clone());
     let q = Lookup {
-        dst: sender.dst,
         src: in_dev.as_ref().map(|_| sender.src),
         iif: in_dev,
-        mark: 0,
-        proto: 0,
-        sport: None,
-        dport: None,
-        uid: None,
+        ..Lookup::to(sender.dst)
     };
     let next = k.route_get(&sns, &q).ok()?.via.unwrap_or(sender.dst);
     let state = match k.arp_off(&sns, &sdev) {

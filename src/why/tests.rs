@@ -276,14 +276,9 @@ fn policy_rules_are_walked_as_the_kernel_walks_them() {
         routes: vec![route(254, "10.0.3.0/24", RouteKind::Unicast)],
     };
     let q = |src: &str| Lookup {
-        dst: ip("10.0.3.2"),
         src: Some(ip(src)),
         iif: Some("left".into()),
-        mark: 0,
-        proto: 0,
-        sport: None,
-        dport: None,
-        uid: None,
+        ..Lookup::to(ip("10.0.3.2"))
     };
     let d = fib_lookup::decide(&fib, &q("10.0.0.1"));
     assert_eq!(

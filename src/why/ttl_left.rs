@@ -49,3 +49,50 @@ impl TtlLeft {
         false
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn left(sent: usize) -> TtlLeft {
+        TtlLeft {
+            sender: Netns::named("ns1"),
+            sent,
+            routers: 0,
+        }
+    }
+
+    #[test]
+    fn a_ttl_of_n_crosses_n_minus_one_routers() {
+        let mut t = left(3);
+        let mut r = Report::default();
+        assert!(t.forwarded(&mut r, &Netns::named("r1"), "the request"));
+        assert!(t.forwarded(&mut r, &Netns::named("r2"), "the request"));
+        assert!(r.broken.is_none());
+        assert!(!t.forwarded(&mut r, &Netns::named("r3"), "the request"));
+        assert_eq!(
+            r.broken.as_deref(),
+            Some(
+                "r3 drops the request: its TTL runs out there (ns1 sends it with TTL 3, its \
+                 net.ipv4.ip_default_ttl, and r3 is router 3 on its way)"
+            )
+        );
+        assert_eq!(
+            r.fix.as_deref(),
+            Some(r#"ns1.sysctl("net.ipv4.ip_default_ttl", 64)"#)
+        );
+    }
+
+    #[test]
+    fn a_path_longer_than_the_default_ttl_asks_for_the_most() {
+        let mut t = left(CAP);
+        let mut r = Report::default();
+        let at = Netns::named("r");
+        let all = (0..CAP).all(|_| t.forwarded(&mut r, &at, "the request"));
+        assert!(!all);
+        assert_eq!(
+            r.fix.as_deref(),
+            Some(r#"ns1.sysctl("net.ipv4.ip_default_ttl", 255)"#)
+        );
+    }
+}

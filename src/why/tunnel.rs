@@ -80,8 +80,9 @@ pub(crate) fn tunnel(
             return false;
         }
     }
+    // The source of the outer packets: the VXLAN's `local` when set, else the route's.
     let under = k.route_get(at, &super::route_get::Lookup::to(remote));
-    let local = under.ok().and_then(|u| u.src);
+    let local = v.local.or_else(|| under.ok().and_then(|u| u.src));
     let Some(m) = far_vx.iter().find(|l| {
         l.vxlan
             .as_ref()

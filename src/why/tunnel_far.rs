@@ -9,6 +9,7 @@ use super::owner::owner;
 use super::report::Report;
 use super::route_get::Lookup;
 use super::udp_input::{input, Udp};
+use super::underlay_path::{reaches, Leg};
 use super::vtep::vtep_address;
 use super::words::{call, link_call};
 use crate::sys::Netns;
@@ -93,8 +94,8 @@ pub(crate) fn fdb_back(
     false
 }
 
-/// The underlay from `at` to `remote` (in `far`): a route, each end's INPUT chain for the UDP
-/// port, the MTU of the outer packets.
+/// The underlay from `at` to `remote` (in `far`): a route, the way router by router each way,
+/// each end's INPUT chain for the UDP port, the MTU of the outer packets.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn underlay(
     k: &mut dyn Kernel,
@@ -120,11 +121,42 @@ pub(crate) fn underlay(
             return false;
         }
     };
-    let local = rt.src.unwrap_or(remote);
+    let local = v.local.or(rt.src).unwrap_or(remote);
     let Some((_, far_link)) = owner(k, remote) else {
         return true;
     };
     if !super::underlay_up::underlay_up(k, r, at, name, &rt.dev, remote, far, &far_link) {
+        return false;
+    }
+    // The learned frames go by the plain route, the floods out of `dev` (tunnel_send); the
+    // far end answers the frames it learned from us by its plain route back.
+    let to = |what: String, oif: Option<String>| Leg {
+        what,
+        from: at,
+        local,
+        remote,
+        to: far,
+        oif,
+    };
+    let mut legs = vec![to(
+        format!("{name}'s underlay packets to its remote {remote}"),
+        None,
+    )];
+    if let Some(d) = v.dev.as_ref().filter(|d| **d != rt.dev) {
+        legs.push(to(
+            format!("{name}'s floods to {remote} (out of {d})"),
+            Some(d.clone()),
+        ));
+    }
+    legs.push(Leg {
+        what: format!("the tunnel's underlay packets back to {local}"),
+        from: far,
+        local: remote,
+        remote: local,
+        to: at,
+        oif: None,
+    });
+    if !legs.iter().all(|leg| reaches(k, r, leg)) {
         return false;
     }
     let there = Udp {

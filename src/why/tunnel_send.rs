@@ -1,11 +1,14 @@
-//! How a VXLAN sends its outer packets: out of the link it is bound to (`dev`), whatever the
-//! route to its remote says, and with its own `ttl`, which must outlive the routers on the way.
+//! How a VXLAN sends its outer packets: its floods (the all-zeros FDB entry it is made with)
+//! out of the link it is bound to (`dev`: the kernel looks the remote up with that oif, and
+//! with no route by it takes the remote as on that link), the frames for MACs it learned by
+//! the plain route to the remote; and with its own `ttl`, which must outlive the routers.
 
 use super::kernel::Kernel;
 use super::link_detail::{LinkDetail, VxlanInfo};
 use super::owner::owner;
 use super::report::Report;
 use super::route_get::Lookup;
+use super::underlay_path::lands;
 use super::vxlan_remake::recreate;
 use crate::sys::Netns;
 use std::net::IpAddr;
@@ -31,8 +34,22 @@ fn routers_to(k: &mut dyn Kernel, at: &Netns, remote: IpAddr) -> Option<(usize, 
     None
 }
 
+/// Whether the floods of a VXLAN bound to `dev` in `at` reach `remote`: the kernel's lookup
+/// with that oif, its next hop held on the link's segment (taken as so when not in view).
+fn floods_reach(k: &mut dyn Kernel, at: &Netns, dev: &str, remote: IpAddr) -> bool {
+    let q = Lookup {
+        oif: Some(dev.to_string()),
+        ..Lookup::to(remote)
+    };
+    let Ok(rt) = k.route_get(at, &q) else {
+        return false;
+    };
+    rt.dev == dev && lands(k, at, dev, rt.via.unwrap_or(remote)) != Some(false)
+}
+
 /// `false` (said in `r`) when the VXLAN `vx` in `at` cannot get its packets to `remote`: bound
-/// to a link its route to the remote does not leave by, or a TTL the routers use up.
+/// to a link its floods do not reach the remote by, or a TTL the routers use up. Its learned
+/// frames' way (the plain route) is followed by the underlay's own checks.
 pub(crate) fn sends(
     k: &mut dyn Kernel,
     r: &mut Report,
@@ -47,7 +64,8 @@ pub(crate) fn sends(
     };
     let name = &vx.name;
     let master = vx.master.clone().unwrap_or_default();
-    if let Some(d) = v.dev.as_ref().filter(|d| **d != rt.dev) {
+    let bound = v.dev.as_ref().filter(|d| **d != rt.dev);
+    if let Some(d) = bound.filter(|d| !floods_reach(k, at, d, remote)) {
         let via = rt.via.map(|g| format!(" via {g}")).unwrap_or_default();
         let right = VxlanInfo {
             dev: Some(rt.dev.clone()),

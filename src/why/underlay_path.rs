@@ -1,0 +1,158 @@
+//! A tunnel's underlay followed router by router to the far VTEP, with the kernel's lookups:
+//! the outer packets go where the routes send them, not where the VXLAN's `dev` says (a more
+//! specific route by another NIC wins), so a detour to a host that does not forward, a router
+//! with no route on, or a loop is named at the route that makes it.
+
+use super::ends::ends;
+use super::fib_lookup::decide;
+use super::kernel::Kernel;
+use super::report::Report;
+use super::route_fix::route_del;
+use super::route_get::{Lookup, RouteKind};
+use super::words::ip_forward;
+use crate::sys::Netns;
+use std::net::IpAddr;
+
+/// Far more routers than any underlay has; a bound for a kernel that changes under the walk.
+const MAX_HOPS: usize = 64;
+
+/// One leg of the underlay: `from` sends to `remote` (held by `to`) from `local`, out of `oif`
+/// when the sender binds one (a VXLAN's floods go out of its `dev`); `what` names the packets
+/// ("vx0's underlay packets to its remote 10.2.0.2").
+pub(crate) struct Leg<'a> {
+    pub(crate) what: String,
+    pub(crate) from: &'a Netns,
+    pub(crate) local: IpAddr,
+    pub(crate) remote: IpAddr,
+    pub(crate) to: &'a Netns,
+    pub(crate) oif: Option<String>,
+}
+
+/// Why the outer packets stop at a router of the way.
+#[derive(Clone, Copy)]
+enum Stop {
+    NoForward,
+    NoRoute,
+}
+
+/// Whether the leg's outer packets reach `to`; records the break in `r` when they do not.
+/// Where the path cannot be told (an address on no segment in view), it is taken as clear.
+pub(crate) fn reaches(k: &mut dyn Kernel, r: &mut Report, leg: &Leg) -> bool {
+    let (mut cur, mut q) = (leg.from.clone(), Lookup::to(leg.remote));
+    q.src = Some(leg.local);
+    q.oif = leg.oif.clone();
+    let mut path: Vec<(Netns, Lookup)> = vec![];
+    for _ in 0..MAX_HOPS {
+        if cur == *leg.to {
+            return true;
+        }
+        if path.iter().any(|(n, _)| *n == cur) {
+            let names: Vec<String> = path.iter().map(|(n, _)| n.to_string()).collect();
+            r.block(
+                leg.from,
+                format!("{} loop: {} → {cur}", leg.what, names.join(" → ")),
+                None,
+            );
+            return false;
+        }
+        if cur != *leg.from && k.sysctl(&cur, "net.ipv4.ip_forward").as_deref() == Some("0") {
+            detour(k, r, leg, &path, &cur, Stop::NoForward);
+            return false;
+        }
+        let Ok(rt) = k.route_get(&cur, &q) else {
+            // The first lookup's refusal is said by the caller; a router's is the break here.
+            if cur != *leg.from {
+                detour(k, r, leg, &path, &cur, Stop::NoRoute);
+                return false;
+            }
+            return true;
+        };
+        let next = rt.via.unwrap_or(leg.remote);
+        let Some((nns, nlink)) = holder(k, &cur, &rt.dev, next) else {
+            return true;
+        };
+        path.push((cur.clone(), q.clone()));
+        // Forwarded: the input path, on the link it came in by; only the sender binds an oif.
+        q.iif = Some(nlink);
+        q.oif = None;
+        cur = nns;
+    }
+    true
+}
+
+/// The namespace and link, on the segment of `dev` in `ns`, that hold `ip`.
+fn holder(k: &mut dyn Kernel, ns: &Netns, dev: &str, ip: IpAddr) -> Option<(Netns, String)> {
+    let (far, _) = ends(k, ns, dev);
+    far.into_iter().find_map(|e| {
+        let v = k.view(&e.ns)?;
+        v.addrs
+            .iter()
+            .any(|(l, a)| *l == e.link && a.addr() == ip)
+            .then(|| (e.ns.clone(), e.link.clone()))
+    })
+}
+
+/// Whether `ip` is held on the segment of `dev` in `ns`; `None` when the segment's far ends are
+/// not in view (a physical NIC), so nothing can be told.
+pub(crate) fn lands(k: &mut dyn Kernel, ns: &Netns, dev: &str, ip: IpAddr) -> Option<bool> {
+    if ends(k, ns, dev).0.is_empty() {
+        return None;
+    }
+    Some(holder(k, ns, dev, ip).is_some())
+}
+
+/// `cur` got the outer packets and does not forward them, or has no route on: the route before
+/// it is the fault when it overrides a wider one (delete it and the wider route carries them),
+/// else `cur`'s forwarding, or its missing route.
+fn detour(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    leg: &Leg,
+    path: &[(Netns, Lookup)],
+    cur: &Netns,
+    stop: Stop,
+) {
+    let what = &leg.what;
+    let there = match stop {
+        Stop::NoForward => "does not forward (net.ipv4.ip_forward is 0)".to_string(),
+        Stop::NoRoute => format!("has no route to {}", leg.remote),
+    };
+    if let Some((prev, q)) = path.last() {
+        let fib = k.fib(prev);
+        let d = decide(&fib, q);
+        if let Some(rt) = d.route.as_ref() {
+            let wider = fib.routes.iter().find(|w| {
+                w.table == rt.table
+                    && w.kind == RouteKind::Unicast
+                    && w.dst.prefix_len() < rt.dst.prefix_len()
+                    && w.dst.contains(&leg.remote)
+                    && (w.via != rt.via || w.dev != rt.dev)
+            });
+            if let Some(w) = wider {
+                r.block(
+                    prev,
+                    format!(
+                        "{prev} sends {what} by its route `{}`, which overrides `{}`, to {cur}, \
+                         which {there}",
+                        rt.text(),
+                        w.text()
+                    ),
+                    Some(route_del(prev, rt, d.rule.as_ref())),
+                );
+                return;
+            }
+        }
+    }
+    match stop {
+        Stop::NoForward => r.block(
+            cur,
+            format!("{cur} does not forward {what} (net.ipv4.ip_forward is 0)"),
+            Some(ip_forward(cur)),
+        ),
+        Stop::NoRoute => r.block(
+            cur,
+            format!("{cur} has no route to {}: {what} stop there", leg.remote),
+            None,
+        ),
+    }
+}
