@@ -80,3 +80,12 @@ fn route_onto(
     }
     Some(s)
 }
+
+/// The link that takes in a frame that comes to `link` in `ns`: its bridge when `link` is a
+/// bridge's port (the bridge takes every frame that comes in by it), else `link` itself.
+pub(crate) fn taken_in(k: &mut dyn Kernel, ns: &Netns, link: String) -> String {
+    match find(k, ns, &link).and_then(|d| d.master) {
+        Some(br) if find(k, ns, &br).is_some_and(|b| b.kind == Some(LinkKind::Bridge)) => br,
+        _ => link,
+    }
+}

@@ -40,7 +40,16 @@ pub(crate) fn under_stp(k: &mut dyn Kernel, ns: &Netns, port: &str, br: &str, st
     let guard = l2.iter().any(|l| l.name == port && l.port_guard);
     let mut state = state;
     if !(guard && state == 0) && state != 4 {
-        match k.stp_settle(ns, port, way_up(&l2, br)) {
+        // A port still disabled a moment after a link change is not on STP's way up: it is
+        // not waited for as long.
+        if state == 0 {
+            state = k.stp_settle(ns, port, Duration::from_secs(2)).unwrap_or(0);
+        }
+        let settled = match state {
+            0 => None,
+            _ => k.stp_settle(ns, port, way_up(&l2, br)),
+        };
+        match settled {
             Some(FORWARDING) => return Stp::Forwards,
             Some(s) => state = s,
             None => {}

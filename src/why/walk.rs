@@ -146,7 +146,7 @@ fn walk_on(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
             let words = next_words(k, &nns, &nlink, next);
             r.hop(&nns, words);
         }
-        in_dev = Some(nlink);
+        in_dev = Some(super::port_addr::taken_in(k, &nns, nlink));
         cur = nns;
     }
     capped(&mut r, &cur, dst);

@@ -135,7 +135,7 @@ fn follow_back(
         {
             return;
         }
-        in_dev = Some(nlink);
+        in_dev = Some(super::port_addr::taken_in(k, &nns, nlink));
         cur = nns;
     }
     r.block(
