@@ -787,3 +787,162 @@ fn a_bridge_port_with_neigh_suppress_stays_clear() {
         clear("10.30.2.10")
     );
 }
+
+// An address or a route on a bridge port (issue 13, t04): the packet leaves by the port, but
+// the bridge takes every frame that comes in by it, so the stack never gets the answers.
+
+const ON_PB1: &str =
+    "ip -n rt addr del 10.30.2.1/24 dev lanB; ip -n rt addr add 10.30.2.1/24 dev pb1";
+const PB1_CAUSE: &str = "rt holds 10.30.2.1/24 on pb1, a port of bridge lanB: lanB takes pb1's \
+                         incoming frames, so rt's IP stack never gets the answers on pb1";
+const PB1_FIX: &str =
+    r#"rt.exec("ip addr del 10.30.2.1/24 dev pb1 && ip addr add 10.30.2.1/24 dev lanB")"#;
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn the_gateway_address_on_a_bridge_port_is_named_and_moved_onto_the_bridge() {
+    fixed(
+        "two_bridges",
+        "",
+        ON_PB1,
+        "10.30.2.10",
+        "rt",
+        PB1_CAUSE,
+        PB1_FIX,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn the_gateway_address_on_a_bridge_port_is_named_on_the_way_back_from_behind_the_bridge() {
+    // From b2, another host of lanB: lanB answers ARP for 10.30.2.1 and takes the request in;
+    // the replies are routed out of pb1.
+    let got =
+        support::why_lab::diagnose_at("two_bridges", "", ON_PB1, ("b2", "10.30.1.10"), "", "");
+    let want = blocked("10.30.1.10", "rt", PB1_CAUSE, PB1_FIX) + &clear("10.30.1.10");
+    assert_eq!(got, want.replace("why ns1 →", "why b2 →"));
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_route_out_of_a_bridge_port_is_named_and_moved_onto_the_bridge() {
+    fixed(
+        "two_bridges",
+        "",
+        "ip -n rt route add 10.30.2.10/32 dev pb1",
+        "10.30.2.10",
+        "rt",
+        "rt routes to 10.30.2.10 out pb1, a port of bridge lanB: lanB takes pb1's incoming \
+         frames, so rt's IP stack never gets the answers on pb1",
+        r#"rt.exec("ip route replace 10.30.2.10/32 dev lanB")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_container_hosts_own_address_on_its_veth_in_docker0_is_named() {
+    // The host end of c1's veth given the bridge's address: gw itself cannot reach c2.
+    let got = support::why_lab::diagnose_at(
+        "docker_gw",
+        "",
+        "ip -n gw addr del 172.17.0.1/16 dev docker0; ip -n gw addr add 172.17.0.1/16 dev vc1",
+        ("gw", "172.17.0.3"),
+        "",
+        "",
+    );
+    let cause = "gw holds 172.17.0.1/16 on vc1, a port of bridge docker0: docker0 takes vc1's \
+                 incoming frames, so gw's IP stack never gets the answers on vc1";
+    let fix =
+        r#"gw.exec("ip addr del 172.17.0.1/16 dev vc1 && ip addr add 172.17.0.1/16 dev docker0")"#;
+    let want = blocked("172.17.0.3", "gw", cause, fix) + &clear("172.17.0.3");
+    assert_eq!(got, want.replace("why ns1 →", "why gw →"));
+}
+
+// A VXLAN that floods to a multicast group (issue 13, t05): the ovl lab's router r routes no
+// multicast, so the group reaches no other VTEP; head-end replication entries do.
+
+const GROUP: &str = "for i in 1 2; do ip -n d$i link del vx0; ip -n d$i link add vx0 type vxlan \
+                     id 256 group 239.1.1.1 dev eth0 local 10.$i.0.2 dstport 4789; \
+                     ip -n d$i link set vx0 master ov0; ip -n d$i link set vx0 up; done";
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_vxlan_group_over_a_routed_underlay_is_named_with_head_end_replication() {
+    let cause = "vx0 in d1 floods to the multicast group 239.1.1.1, but the underlay from d1 to \
+                 the other VTEPs (10.2.0.2) is routed by r, which forwards no multicast (no \
+                 multicast routes)";
+    let fix = r#"d1.exec("bridge fdb append 00:00:00:00:00:00 dev vx0 dst 10.2.0.2"); d2.exec("bridge fdb append 00:00:00:00:00:00 dev vx0 dst 10.1.0.2")"#;
+    let want = blocked("10.50.0.3", "d1", cause, fix) + &clear("10.50.0.3");
+    assert_eq!(ovl(GROUP), from_c1(want));
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_vxlan_group_over_a_routed_underlay_is_named_from_the_other_side() {
+    let got = support::why_lab::diagnose_at("ovl", "", GROUP, ("c2", "10.50.0.2"), "", "");
+    let cause = "vx0 in d2 floods to the multicast group 239.1.1.1, but the underlay from d2 to \
+                 the other VTEPs (10.1.0.2) is routed by r, which forwards no multicast (no \
+                 multicast routes)";
+    let fix = r#"d1.exec("bridge fdb append 00:00:00:00:00:00 dev vx0 dst 10.2.0.2"); d2.exec("bridge fdb append 00:00:00:00:00:00 dev vx0 dst 10.1.0.2")"#;
+    let want = blocked("10.50.0.2", "d2", cause, fix) + &clear("10.50.0.2");
+    assert_eq!(got, want.replace("why ns1 →", "why c2 →"));
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_vxlan_group_on_one_underlay_segment_stays_clear() {
+    // h1 and h2 share the veth ul: the group's floods reach the other VTEP directly.
+    let inject = "for i in 1 2; do ip -n h$i link del vx0; ip -n h$i link add vx0 type vxlan \
+                  id 100 group 239.1.1.1 dev ul local 192.0.2.$i dstport 4789; \
+                  ip -n h$i link set vx0 master br0; ip -n h$i link set vx0 up; done";
+    assert_eq!(
+        diagnose("vxlan_pair", "", inject, "10.50.0.2", "", ""),
+        clear("10.50.0.2")
+    );
+}
+
+// Kernel STP (issue 13, t10): the kernel refuses `bridge link set … state N` under it (EBUSY),
+// so a port's state is explained by what STP did, and its way up is waited for.
+
+/// Until ns1 reaches d through both switches (STP forwarding), bounded.
+const STP_UP: &str = "for i in $(seq 1 30); do ip netns exec ns1 ping -c1 -W1 10.60.0.2 \
+                      >/dev/null 2>&1 && break; sleep 1; done";
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_port_disabled_by_bpdu_guard_is_named_and_brought_back() {
+    let inject = format!(
+        "{STP_UP}; ip netns exec s1 bridge link set dev up guard on; for i in $(seq 1 20); do \
+         bridge -n s1 link show dev up | grep -q 'state disabled' && break; sleep 0.5; done"
+    );
+    fixed(
+        "l2_stp",
+        "",
+        &inject,
+        "10.60.0.2",
+        "s1",
+        "up, a port of sw in s1, is disabled: BPDU guard (guard on) turned it off when a BPDU \
+         came from the root s2",
+        r#"s1.exec("bridge link set dev up guard off && ip link set dev up down && ip link set dev up up")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_port_on_stps_way_up_is_waited_for_and_stays_clear() {
+    // Asked at once after the build: the ports are still listening or learning.
+    assert_eq!(
+        diagnose("l2_stp", "", "", "10.60.0.2", "", ""),
+        clear("10.60.0.2")
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_bounced_uplink_under_stp_is_waited_for_and_stays_clear() {
+    let inject = format!("{STP_UP}; ip -n s1 link set dev up down; ip -n s1 link set dev up up");
+    assert_eq!(
+        diagnose("l2_stp", "", &inject, "10.60.0.2", "", ""),
+        clear("10.60.0.2")
+    );
+}

@@ -3,8 +3,9 @@
 use crate::why::link_l2::LinkL2;
 use futures::TryStreamExt;
 use rtnetlink::packet_route::link::{
-    AfSpecBridge, BridgePortState, BridgeVlanInfoFlags, InfoBridge, InfoBridgePort, InfoData,
-    InfoPortData, InfoVxlan, LinkAttribute, LinkExtentMask, LinkFlags, LinkInfo, LinkMessage,
+    AfSpecBridge, BridgePortState, BridgeStpState, BridgeVlanInfoFlags, InfoBridge, InfoBridgePort,
+    InfoData, InfoPortData, InfoVxlan, LinkAttribute, LinkExtentMask, LinkFlags, LinkInfo,
+    LinkMessage,
 };
 use rtnetlink::packet_route::AddressFamily;
 use rtnetlink::Handle;
@@ -21,7 +22,18 @@ fn state(s: &BridgePortState) -> u8 {
     }
 }
 
+fn stp(s: &BridgeStpState) -> u32 {
+    match s {
+        BridgeStpState::Disabled => 0,
+        BridgeStpState::KernelStp => 1,
+        BridgeStpState::UserStp => 2,
+        BridgeStpState::Other(x) => *x,
+        _ => u32::MAX,
+    }
+}
+
 fn one(l: &LinkMessage) -> LinkL2 {
+    let (mut root, mut own) = (None, None);
     let mut out = LinkL2 {
         noarp: l.header.flags.contains(LinkFlags::Noarp),
         ..LinkL2::default()
@@ -51,6 +63,7 @@ fn one(l: &LinkMessage) -> LinkL2 {
                                     InfoBridgePort::Locked(b) => out.port_locked = *b,
                                     InfoBridgePort::Mab(b) => out.port_mab = *b,
                                     InfoBridgePort::ProxyARP(b) => out.port_proxy_arp = *b,
+                                    InfoBridgePort::Guard(b) => out.port_guard = *b,
                                     _ => {}
                                 }
                             }
@@ -60,6 +73,10 @@ fn one(l: &LinkMessage) -> LinkL2 {
                                 match x {
                                     InfoBridge::VlanFiltering(f) => out.vlan_filtering = Some(*f),
                                     InfoBridge::VlanDefaultPvid(p) => out.default_pvid = Some(*p),
+                                    InfoBridge::StpState(s) => out.stp_state = Some(stp(s)),
+                                    InfoBridge::ForwardDelay(d) => out.forward_delay = Some(*d),
+                                    InfoBridge::RootId(i) => root = Some(i.clone()),
+                                    InfoBridge::BridgeId(i) => own = Some(i.clone()),
                                     _ => {}
                                 }
                             }
@@ -80,6 +97,7 @@ fn one(l: &LinkMessage) -> LinkL2 {
             _ => {}
         }
     }
+    out.stp_root = root.is_some() && root == own;
     out
 }
 

@@ -142,6 +142,22 @@ impl Kernel for Netlink {
             .unwrap_or_default()
     }
 
+    fn stp_settle(&mut self, ns: &Netns, port: &str, most: std::time::Duration) -> Option<u8> {
+        let end = std::time::Instant::now() + most;
+        loop {
+            let s = self
+                .l2(ns)
+                .into_iter()
+                .find(|l| l.name == port)?
+                .port_state?;
+            // Forwarding and blocking are where STP rests; the others are on its way there.
+            if matches!(s, 3 | 4) || std::time::Instant::now() >= end {
+                return Some(s);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    }
+
     fn bridge_macs(&mut self, ns: &Netns) -> Option<Vec<(String, String)>> {
         let handle = self.handle(ns).ok()?;
         self.block_on(super::neigh::macs(&handle)).ok()

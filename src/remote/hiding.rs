@@ -125,4 +125,8 @@ impl Kernel for Hiding<'_> {
     fn forget_failed(&mut self, hops: &[(Netns, IpAddr)]) {
         self.inner.forget_failed(hops)
     }
+
+    fn stp_settle(&mut self, ns: &Netns, port: &str, most: std::time::Duration) -> Option<u8> {
+        self.inner.stp_settle(ns, port, most)
+    }
 }

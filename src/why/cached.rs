@@ -253,4 +253,10 @@ impl Kernel for Cached<'_> {
     fn forget_failed(&mut self, hops: &[(Netns, IpAddr)]) {
         self.inner.forget_failed(hops)
     }
+
+    fn stp_settle(&mut self, ns: &Netns, port: &str, most: std::time::Duration) -> Option<u8> {
+        // The port's state (and what STP changed with it) is read again after the wait.
+        self.l2.remove(ns);
+        self.inner.stp_settle(ns, port, most)
+    }
 }

@@ -142,4 +142,10 @@ pub trait Kernel {
     /// Drop the neighbour entries the probe left unresolved for these next hops (each
     /// namespace with its addresses), so that a fix works at once.
     fn forget_failed(&mut self, _hops: &[(Netns, IpAddr)]) {}
+    /// Waits, at most `most`, while `port` of a bridge in `ns` passes through STP's way up
+    /// (disabled just after a link change, listening, learning); its state then. `None`: not
+    /// waited for (the state as read stands).
+    fn stp_settle(&mut self, _ns: &Netns, _port: &str, _most: std::time::Duration) -> Option<u8> {
+        None
+    }
 }

@@ -144,6 +144,15 @@ fn bridge_reaches(
     let Some(tl) = find(k, to, to_link) else {
         return true;
     };
+    if at == to && tl.master.as_deref() == Some(br) {
+        // An address on a port of this bridge: the bridge's own stack answers ARP for it
+        // (any local address), and takes the frames for it in.
+        r.hop(
+            at,
+            format!("{br} takes in the frames for {to_link}, its port"),
+        );
+        return true;
+    }
     // A macvlan is reached through its parent.
     if let Some((pns, p)) = super::macvlan::parent(k, to, &tl) {
         return bridge_reaches(k, r, at, (br, ingress), &pns, &p.name);

@@ -29,6 +29,16 @@ pub struct LinkL2 {
     pub port_mab: bool,
     /// `bridge_slave proxy_arp on` (BR_PROXYARP): the bridge floods nothing out of the port.
     pub port_proxy_arp: bool,
+    /// `bridge link set … guard on` (BPDU guard): the first BPDU that comes in by the port
+    /// disables it.
+    pub port_guard: bool,
+    /// A bridge's stp_state: 0 none, 1 kernel STP (which refuses `bridge link set … state`),
+    /// 2 user STP.
+    pub stp_state: Option<u32>,
+    /// A bridge that is the STP root (its root ID is its own bridge ID).
+    pub stp_root: bool,
+    /// A bridge's forward_delay in centiseconds (STP spends it listening, then learning).
+    pub forward_delay: Option<u32>,
     /// A VXLAN's learning flag (IFLA_VXLAN_LEARNING).
     pub learning: Option<bool>,
     /// A VXLAN's `proxy` flag: it answers ARP from its own neighbour table, and drops a

@@ -4,6 +4,7 @@
 use super::kernel::Kernel;
 use super::link_l2::{state_word, FORWARDING};
 use super::report::Report;
+use super::stp_port::Stp;
 use super::words::call;
 use crate::sys::Netns;
 
@@ -53,6 +54,21 @@ pub(crate) fn forwards(
             let what = format!("{port}, a port of {br} in {ns}, is {}", state_word(s));
             if super::dead_peer::cut_off(k, r, ns, port, &what) {
                 return false;
+            }
+            match super::stp_port::under_stp(k, ns, port, br, s) {
+                Stp::Off => {}
+                Stp::Forwards => {
+                    let was = format!("{port}, a port of {br} in {ns}, was {}", state_word(s));
+                    r.hop(
+                        ns,
+                        format!("{was}: STP brought it to forwarding while why waited"),
+                    );
+                    return super::port_vlan::in_vlan(k, r, ns, port, br);
+                }
+                Stp::Broken(cause, fix) => {
+                    r.block(ns, cause, fix);
+                    return false;
+                }
             }
             r.block(
                 ns,

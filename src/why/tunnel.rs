@@ -7,6 +7,7 @@ use super::owner::owner;
 use super::report::Report;
 use super::tunnel_far::{fdb_back, fdb_remote, underlay};
 use super::vtep::vtep_address;
+use super::vxlan_group::{far_vtep, floods_reach};
 use super::vxlan_mac::{by_mac, proxied, Target};
 use super::vxlan_remake::recreate;
 use super::words::{link_call, link_ref};
@@ -39,6 +40,11 @@ pub(crate) fn tunnel(
         return false;
     }
     let remote = match v.remote {
+        Some(g) if g.is_multicast() => match far_vtep(k, far, &v) {
+            Some(to) if floods_reach(k, r, (at, name), &v, g, to) => to,
+            Some(_) => return false,
+            None => vtep_address(k, at, far).unwrap_or(g),
+        },
         Some(x) => x,
         None => match by_mac(k, r, (at, name), far, &there) {
             Err(()) => return false,
@@ -98,7 +104,11 @@ pub(crate) fn tunnel(
     {
         return false;
     }
-    if let (Some(back), Some(l)) = (f.remote, local) {
+    if let (Some(g), Some(l)) = (f.remote.filter(|g| g.is_multicast()), local) {
+        if !floods_reach(k, r, (far, &m.name), &f, g, l) {
+            return false;
+        }
+    } else if let (Some(back), Some(l)) = (f.remote, local) {
         if back != l {
             r.block(far, format!("the L2 path over the tunnel ends at {}: {far}'s {} sends back to {back}, not to {at} at {l} (wrong remote)", name, m.name), Some(fix_far(&l.to_string())));
             return false;

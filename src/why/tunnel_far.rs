@@ -18,7 +18,7 @@ use std::net::IpAddr;
 const ZERO: &str = "00:00:00:00:00:00";
 
 /// The all-zeros (flood) destinations of `dev` in `ns`.
-fn floods(k: &mut dyn Kernel, ns: &Netns, dev: &str) -> Vec<IpAddr> {
+pub(crate) fn floods(k: &mut dyn Kernel, ns: &Netns, dev: &str) -> Vec<IpAddr> {
     k.fdb_entries(ns)
         .into_iter()
         .filter(|(d, mac, _)| d == dev && mac == ZERO)

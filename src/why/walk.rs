@@ -146,7 +146,7 @@ fn walk_on(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
             let words = next_words(k, &nns, &nlink, next);
             r.hop(&nns, words);
         }
-        in_dev = Some(nlink);
+        in_dev = Some(super::port_addr::taken_in(k, &nns, nlink));
         cur = nns;
     }
     capped(&mut r, &cur, dst);
@@ -283,6 +283,9 @@ fn onward(
 ) -> bool {
     let next = route.via.unwrap_or(dst);
     let dev = &route.dev;
+    if !super::port_addr::not_on_port(k, r, cur, route, dst) {
+        return false;
+    }
     if route.via.is_none()
         && super::netmask::too_wide(k, r, cur, dev, dst, nns, nlink, "the packet")
     {

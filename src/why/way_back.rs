@@ -112,7 +112,9 @@ fn follow_back(
                 return;
             }
         }
-        if !super::nft_egress::leaves(k, r, &cur, &rt.dev, (Some(dst), to), false) {
+        if !super::nft_egress::leaves(k, r, &cur, &rt.dev, (Some(dst), to), false)
+            || !super::port_addr::not_on_port(k, r, &cur, &rt, to)
+        {
             return;
         }
         let next = rt.via.unwrap_or(to);
@@ -133,7 +135,7 @@ fn follow_back(
         {
             return;
         }
-        in_dev = Some(nlink);
+        in_dev = Some(super::port_addr::taken_in(k, &nns, nlink));
         cur = nns;
     }
     r.block(
