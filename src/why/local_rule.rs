@@ -45,3 +45,53 @@ pub(crate) fn routed_away(
     let fix = exec(ns, "ip rule add pref 0 lookup local");
     Some((cause, fix))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::why::fib::{FibRoute, FibRule};
+
+    fn rule(priority: u32, table: u32) -> FibRule {
+        FibRule {
+            priority,
+            table,
+            ..FibRule::default()
+        }
+    }
+
+    fn route(table: u32, dst: &str, kind: RouteKind, via: Option<&str>) -> FibRoute {
+        FibRoute {
+            table,
+            dst: dst.parse().unwrap(),
+            kind,
+            via: via.map(|v| v.parse().unwrap()),
+            dev: Some("veth2".into()),
+            metric: None,
+            hops: vec![],
+        }
+    }
+
+    #[test]
+    fn a_catch_all_before_the_moved_local_rule_is_named_and_a_missing_route_is_not() {
+        let ns = Netns::named("ns2");
+        let dst: IpAddr = "10.1.1.3".parse().unwrap();
+        let mut fib = Fib {
+            rules: vec![rule(100, 100), rule(32000, TABLE_LOCAL), rule(32766, 254)],
+            routes: vec![
+                route(100, "0.0.0.0/0", RouteKind::Unicast, Some("10.1.1.1")),
+                route(TABLE_LOCAL, "10.1.1.3/32", RouteKind::Local, None),
+            ],
+        };
+        let got = RouteGet::default();
+        let (cause, fix) = routed_away(&fib, &ns, dst, &got).unwrap();
+        assert!(cause.starts_with("ns2's policy rule `100: from all lookup 100` comes before the local table's rule (32000), so 10.1.1.3"), "{cause}");
+        assert_eq!(fix, r#"ns2.exec("ip rule add pref 0 lookup local")"#);
+        // The local rule first again: not the rules' doing.
+        fib.rules.push(rule(0, TABLE_LOCAL));
+        assert_eq!(routed_away(&fib, &ns, dst, &got), None);
+        // The local route gone: the rules are not the cause either.
+        fib.routes.pop();
+        fib.rules.remove(3);
+        assert_eq!(routed_away(&fib, &ns, dst, &got), None);
+    }
+}

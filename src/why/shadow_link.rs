@@ -38,10 +38,21 @@ pub(crate) fn hides(
     let Some(dev) = rt.dev.clone() else {
         return false;
     };
+    // Cheap first (the fib only): a way out another link once the route is left out.
+    let Some(alt) = alt_route(&k.fib(cur), q, rt) else {
+        return false;
+    };
     let Some((hns, hlink)) = owner(k, dst) else {
         return false;
     };
-    if !lab_link(k, cur, &dev) {
+    // Cheap first: a holder whose subnet holds the sender's own address on the link is on
+    // its segment in any lab that is not broken otherwise (the segment's ends cost a read of
+    // every port's peer).
+    let mine = k.view(cur).map(|v| v.addrs).unwrap_or_default();
+    let net = holder_net(k, &hns, &hlink, dst);
+    if net.is_some_and(|n| mine.iter().any(|(l, a)| *l == dev && n.contains(&a.addr())))
+        || !lab_link(k, cur, &dev)
+    {
         return false;
     }
     let (on_seg, words) = ends(k, cur, &dev);
@@ -49,19 +60,18 @@ pub(crate) fn hides(
     {
         return false;
     }
-    let Some((alt, gw)) = other_way(k, cur, q, rt) else {
+    if !other_way(k, cur, q, &alt) {
         return false;
-    };
+    }
+    let gw = alt.via;
     let link = k.links(cur).into_iter().find(|l| l.name == dev);
     let bridge = link
         .as_ref()
         .is_some_and(|l| l.kind == Some(LinkKind::Bridge));
     let linkdown = link.as_ref().is_some_and(|l| !l.carrier);
-    let own = k.view(cur).and_then(|v| {
-        v.addrs
-            .into_iter()
-            .find(|(l, a)| *l == dev && a.trunc() == rt.dst)
-    });
+    let own = mine
+        .into_iter()
+        .find(|(l, a)| *l == dev && a.trunc() == rt.dst);
     let seg = match (bridge && on_seg.is_empty(), linkdown) {
         (true, true) => "linkdown: a bridge with no ports".to_string(),
         (true, false) => "a bridge with no ports".to_string(),
@@ -78,7 +88,7 @@ pub(crate) fn hides(
         rt.text(),
         alt.text()
     );
-    let net = holder_net(k, &hns, &hlink, dst)
+    let net = net
         .filter(|n| n.prefix_len() > rt.dst.prefix_len())
         .unwrap_or_else(|| IpNet::from(dst));
     let fix = match gw {
@@ -118,36 +128,26 @@ pub(crate) fn hides(
     true
 }
 
-/// The route the lookup finds with `rt` left out, and its gateway, when that way is real: the
-/// gateway (or, without one, the destination) held on its link's segment, and a gateway that
-/// has a route on to the destination.
-fn other_way(
-    k: &mut dyn Kernel,
-    cur: &Netns,
-    q: &Lookup,
-    rt: &FibRoute,
-) -> Option<(FibRoute, Option<IpAddr>)> {
-    let fib = k.fib(cur);
+/// The route the lookup finds in `fib` with `rt` left out, when it leaves by another link.
+fn alt_route(fib: &Fib, q: &Lookup, rt: &FibRoute) -> Option<FibRoute> {
     let without = Fib {
         rules: fib.rules.clone(),
         routes: fib.routes.iter().filter(|x| *x != rt).cloned().collect(),
     };
     let alt = decide(&without, q).route?;
-    let dev = alt.dev.clone()?;
-    if alt.kind != RouteKind::Unicast || dev == rt.dev.clone().unwrap_or_default() {
-        return None;
-    }
+    (alt.kind == RouteKind::Unicast && alt.dev.is_some() && alt.dev != rt.dev).then_some(alt)
+}
+
+/// That way is real: its gateway (or, without one, the destination) held on its link's
+/// segment, and a gateway that has a route on to the destination.
+fn other_way(k: &mut dyn Kernel, cur: &Netns, q: &Lookup, alt: &FibRoute) -> bool {
     let next = alt.via.unwrap_or(q.dst);
-    let (nns, nlink) = owner(k, next)?;
-    let (seg, _) = ends(k, cur, &dev);
-    if !seg.iter().any(|e| e.ns == nns && e.link == nlink) {
-        return None;
-    }
-    if alt.via.is_some() && k.route_get(&nns, &Lookup::to(q.dst)).is_err() {
-        return None;
-    }
-    let gw = alt.via;
-    Some((alt, gw))
+    let Some((nns, nlink)) = owner(k, next) else {
+        return false;
+    };
+    let (seg, _) = ends(k, cur, alt.dev.as_deref().unwrap_or_default());
+    seg.iter().any(|e| e.ns == nns && e.link == nlink)
+        && (alt.via.is_none() || k.route_get(&nns, &Lookup::to(q.dst)).is_ok())
 }
 
 /// Someone on the segment may answer ARP for `dst` by proxy_arp: the route may be meant so.
