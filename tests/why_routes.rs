@@ -865,3 +865,199 @@ fn an_ipsec_policy_off_the_path_and_a_bypass_policy_stay_clear() {
     );
     assert_eq!(got, clear("10.0.2.2"));
 }
+
+/// The l2 LAN's ns2 (tests/why/l2_lan.rhai).
+const NS2: &str = "10.1.1.3";
+
+/// What ns2 is told when its own address is routed away by the rules, not the tables.
+fn routed_away(why: &str, by: &str) -> String {
+    format!("{why}, so 10.1.1.3, ns2's own address (its local route is there), is routed away by {by}: the kernel neither answers ARP for it nor takes the packet as its own")
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_local_rule_moved_below_a_catch_all_rule_is_named_and_put_back() {
+    // As VRF and anycast guides do: the local table's rule moved down, a catch-all before it.
+    let inject = "ip -n ns2 route add default via 10.1.1.1 dev veth2 table 100\n\
+                  ip -n ns2 rule add pref 100 lookup 100\n\
+                  ip -n ns2 rule add pref 32000 lookup local\n\
+                  ip -n ns2 rule del pref 0 lookup local";
+    let cause = routed_away(
+        "ns2's policy rule `100: from all lookup 100` comes before the local table's rule (32000)",
+        "table 100's `default via 10.1.1.1 dev veth2`",
+    );
+    let fix = r#"ns2.exec("ip rule add pref 0 lookup local")"#;
+    fixed("l2_lan", "", inject, NS2, "ns2", &cause, fix);
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_deleted_local_rule_is_named_and_added_back_from_another_namespace() {
+    let got = diagnose_at(
+        "l2_lan",
+        "",
+        "ip -n ns2 rule del pref 0",
+        ("ns3", NS2),
+        "",
+        "",
+    );
+    let cause = routed_away(
+        "ns2 has no policy rule that looks up table local (`0: from all lookup local` was deleted)",
+        "table main's `10.1.1.0/24 dev veth2`",
+    );
+    let fix = r#"ns2.exec("ip rule add pref 0 lookup local")"#;
+    let want =
+        (blocked(NS2, "ns2", &cause, fix) + clear(NS2).as_str()).replace("why ns1", "why ns3");
+    assert_eq!(got, want);
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_gateways_local_rule_moved_below_a_catch_all_is_named_at_the_gateway() {
+    // The other end: the host (ns1's gateway) sends its own 10.1.1.1 on to h150.
+    let inject = "ip route add default via 172.31.131.150 dev eth0 table 100\n\
+                  ip rule add pref 100 lookup 100\n\
+                  ip rule add pref 32000 lookup local\n\
+                  ip rule del pref 0 lookup local";
+    let cause = "host's policy rule `100: from all lookup 100` comes before the local table's rule (32000), so 10.1.1.1, host's own address (its local route is there), is routed away by table 100's `default via 172.31.131.150 dev eth0`: the kernel neither answers ARP for it nor takes the packet as its own";
+    let fix = r#"exec("ip rule add pref 0 lookup local")"#;
+    // Then the catch-all's other victim: the host's reply to its own LAN goes to h150 too.
+    let then = "host's policy rule `100: from all lookup 100` sends the reply to 10.1.1.2 by table 100's route `default via 172.31.131.150 dev eth0` instead of main's `10.1.1.0/24 dev br0`, and it is lost that way";
+    let then_fix = r#"exec("ip rule add priority 99 to 10.1.1.0/24 lookup main")"#;
+    let got = diagnose("l2_lan", "", inject, "10.1.1.1");
+    let want = blocked("10.1.1.1", "host", cause, fix)
+        + &blocked("10.1.1.1", "host", then, then_fix)
+        + &clear("10.1.1.1");
+    assert_eq!(got, want);
+}
+
+/// d on r1's far side (tests/why/redirect.rhai).
+const D_FAR: &str = "10.8.0.10";
+
+/// r1 briefly routes `dst` through r2, so ns1's ping takes (and caches) r1's ICMP redirect;
+/// `keep`: r1's route stays (a redirect that is right), else it goes (a stale one).
+fn redirect_to_r2(dst: &str, net: &str, keep: bool) -> String {
+    let undo = match keep {
+        true => String::new(),
+        false => format!("ip -n r1 route del {net} via 10.7.0.2\n"),
+    };
+    // Two echoes: the kernel takes a redirect only once the new gateway's neighbour is valid.
+    format!(
+        "ip -n r1 route add {net} via 10.7.0.2\n\
+         ip netns exec ns1 ping -c2 -i 0.3 -W1 {dst} >/dev/null\n{undo}\
+         ip -n ns1 route get {dst} | grep -q redirected || echo 'no redirect cached'\n"
+    )
+}
+
+/// The seconds a redirect has left, said as N: they tick while the test runs.
+fn expires_n(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find("expires in ") {
+        let (head, tail) = rest.split_at(i + "expires in ".len());
+        out += head;
+        out += "N";
+        rest = tail.trim_start_matches(|c: char| c.is_ascii_digit());
+    }
+    out + rest
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_stale_icmp_redirect_is_named_and_flushed() {
+    let inject = redirect_to_r2(D_FAR, "10.8.0.10/32", false);
+    let got = expires_n(&diagnose("redirect", "", &inject, D_FAR));
+    let cause = "ns1's route to 10.8.0.10 is an ICMP redirect it cached (via 10.7.0.2, expires in N s), not one of its routes (default via 10.7.0.1 dev eth0): the packet is sent that way and lost";
+    let fix = r#"ns1.exec("ip route flush cache")"#;
+    assert_eq!(
+        got,
+        blocked(D_FAR, "ns1", cause, fix) + clear(D_FAR).as_str()
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_stale_icmp_redirect_to_a_gateway_that_stopped_forwarding_is_named() {
+    // r2 still routes 10.8.0.0/24 back through r1, but no longer forwards at all.
+    let inject = redirect_to_r2(D_FAR, "10.8.0.10/32", false)
+        + "ip -n r2 route add 10.8.0.0/24 via 10.7.0.1\n\
+           ip netns exec r2 sysctl -qw net.ipv4.ip_forward=0\n";
+    let got = expires_n(&diagnose("redirect", "", &inject, D_FAR));
+    let cause = "ns1's route to 10.8.0.10 is an ICMP redirect it cached (via 10.7.0.2, expires in N s), not one of its routes (default via 10.7.0.1 dev eth0): the packet is sent that way and lost";
+    let fix = r#"ns1.exec("ip route flush cache")"#;
+    assert_eq!(
+        got,
+        blocked(D_FAR, "ns1", cause, fix) + clear(D_FAR).as_str()
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_redirect_that_is_right_stays_clear_and_is_shown_on_the_route() {
+    let inject = redirect_to_r2("10.9.0.10", "10.9.0.0/24", true);
+    let out = sandbox(&format!(
+        r#"cd "{dir}"
+"$NETSH" run tests/why/redirect.rhai >/dev/null 2>&1 || echo "build failed"
+{inject}
+"$NETSH" why ns1 10.9.0.10 | grep -E 'ns1: route|verdict'"#,
+        dir = env!("CARGO_MANIFEST_DIR")
+    ));
+    out.assert_success();
+    assert_eq!(
+        out.stdout,
+        "  [ok] ns1: route to 10.9.0.10 via 10.7.0.2 dev eth0 src 10.7.0.10 (a cached redirect)\nverdict: clear\n"
+    );
+}
+
+/// srv on the office network behind rt (tests/why/conthost.rhai).
+const OFFICE: &str = "172.18.5.10";
+
+/// A docker compose network on ns1: a bridge with 172.18.0.1/16.
+const COMPOSE: &str = "ip -n ns1 link add br-5f3a9c type bridge\n\
+     ip -n ns1 addr add 172.18.0.1/16 dev br-5f3a9c\n\
+     ip -n ns1 link set br-5f3a9c up\n";
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_new_bridge_whose_subnet_hides_the_office_network_is_named() {
+    let got = diagnose("conthost", "", COMPOSE, OFFICE);
+    let cause = "ns1's connected route `172.18.0.0/16 dev br-5f3a9c` (a bridge with no ports) takes 172.18.5.10, which nobody there holds: srv holds it (on eth0), and without that route ns1's `default via 10.10.0.1 dev eth0` would reach it";
+    let fix = r#"ns1.route("172.18.5.0/24", "10.10.0.1")"#;
+    let other = r#"ns1.exec("ip link del br-5f3a9c")"#;
+    assert_eq!(
+        got,
+        blocked_other(OFFICE, "ns1", cause, fix, other) + clear(OFFICE).as_str()
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_compose_network_with_a_container_that_hides_the_office_network_is_named() {
+    // A container on the new bridge: the segment is not empty, the office is still not on it.
+    let inject = format!(
+        "{COMPOSE}ip netns add c2\n\
+         ip -n ns1 link add vc2 type veth peer name eth0 netns c2\n\
+         ip -n ns1 link set vc2 master br-5f3a9c up\n\
+         ip -n c2 addr add 172.18.0.2/16 dev eth0\n\
+         ip -n c2 link set eth0 up\n"
+    );
+    let got = diagnose("conthost", "", &inject, OFFICE);
+    let cause = "ns1's connected route `172.18.0.0/16 dev br-5f3a9c` (its segment: br-5f3a9c) takes 172.18.5.10, which nobody there holds: srv holds it (on eth0), and without that route ns1's `default via 10.10.0.1 dev eth0` would reach it";
+    let fix = r#"ns1.route("172.18.5.0/24", "10.10.0.1")"#;
+    assert_eq!(
+        got,
+        blocked(OFFICE, "ns1", cause, fix) + clear(OFFICE).as_str()
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_compose_network_beside_the_office_network_stays_clear() {
+    let inject = "ip -n ns1 link add br-5f3a9c type bridge\n\
+                  ip -n ns1 addr add 172.19.0.1/16 dev br-5f3a9c\n\
+                  ip -n ns1 link set br-5f3a9c up\n";
+    assert_eq!(diagnose("conthost", "", inject, OFFICE), clear(OFFICE));
+    // The container on docker0 reaches the office through ns1's masquerade.
+    let got = diagnose_at("conthost", "", "", ("c1", OFFICE), "", "");
+    assert_eq!(got, clear(OFFICE).replace("why ns1", "why c1"));
+}

@@ -5,7 +5,7 @@ use super::route_get::kind;
 use crate::why::fib::{Fib, FibRoute, FibRule, RuleAction};
 use futures::TryStreamExt;
 use ipnet::IpNet;
-use rtnetlink::packet_route::route::{RouteAddress, RouteAttribute, RouteMessage};
+use rtnetlink::packet_route::route::{RouteAddress, RouteAttribute, RouteFlags, RouteMessage};
 use rtnetlink::packet_route::rule::{self, RuleAttribute, RuleFlags, RuleMessage};
 use rtnetlink::packet_route::AddressFamily;
 use rtnetlink::{Handle, IpVersion, RouteMessageBuilder};
@@ -28,6 +28,11 @@ pub(crate) async fn fib(handle: &Handle, v6: bool) -> Result<Fib, rtnetlink::Err
     };
     let mut routes = handle.route().get(q).execute();
     while let Some(r) = routes.try_next().await? {
+        // The dump carries the route cache's exceptions too (a redirect, a learned path MTU):
+        // they are not routes of a table.
+        if r.header.flags.contains(RouteFlags::Cloned) {
+            continue;
+        }
         if let Some(rt) = fib_route(&r, &names) {
             f.routes.push(rt);
         }

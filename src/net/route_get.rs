@@ -131,6 +131,7 @@ pub(crate) async fn route_get(handle: &Handle, q: &Lookup) -> Result<RouteGet, R
         ..RouteGet::default()
     };
     let mut oif = None;
+    let mut expires = 0;
     for a in &r.attributes {
         match a {
             RouteAttribute::Oif(i) => oif = Some(*i),
@@ -143,9 +144,14 @@ pub(crate) async fn route_get(handle: &Handle, q: &Lookup) -> Result<RouteGet, R
                     _ => None,
                 })
             }
-            RouteAttribute::CacheInfo(c) => got.learned = c.expires != 0,
+            RouteAttribute::CacheInfo(c) => (got.learned, expires) = (c.expires != 0, c.expires),
             _ => {}
         }
+    }
+    // RTCF_REDIRECTED, in the flags' upper half as `ip route get` reads it (`<redirected>`);
+    // the expiry is in USER_HZ ticks.
+    if r.header.flags.bits() & 0x0004_0000 != 0 {
+        got.redirected = Some(expires / 100);
     }
     if let Some(i) = oif {
         got.dev = link_name(handle, i).await;

@@ -21,7 +21,7 @@ fn own_net(k: &mut dyn Kernel, ns: &Netns, dev: &str, ip: IpAddr) -> Option<IpNe
 }
 
 /// Whether `dev` is a lab link whose segment can be read to its ends (not a link to the world).
-fn lab_link(k: &mut dyn Kernel, ns: &Netns, dev: &str) -> bool {
+pub(crate) fn lab_link(k: &mut dyn Kernel, ns: &Netns, dev: &str) -> bool {
     k.links(ns).into_iter().any(|l| {
         l.name == dev
             && (l.kind == Some(LinkKind::Bridge)

@@ -32,6 +32,10 @@ pub(crate) fn taken(
         );
         return false;
     }
+    if let Some((cause, fix)) = super::local_rule::routed_away(&k.fib(ns), ns, dst, &rt) {
+        r.block(ns, cause, Some(fix));
+        return false;
+    }
     r.block(
         ns,
         format!("{ns} holds {dst} on {link} but has no local route for it in table local (deleted): the kernel neither answers ARP for it nor takes the packet as its own"),

@@ -99,6 +99,9 @@ pub struct RouteGet {
     pub mtu: Option<u32>,
     /// The MTU is a path MTU the kernel learned (`cache expires … mtu`), not the route's.
     pub learned: bool,
+    /// The route is an ICMP redirect the kernel cached (`cache <redirected>`), not one of the
+    /// namespace's routes: the seconds until it expires.
+    pub redirected: Option<u32>,
 }
 
 /// The kernel's refusal of a lookup: its errno and its words ("Network is unreachable").

@@ -7,7 +7,8 @@ pub(crate) struct Shadow {
     pub(crate) at: String,
     /// The index of the route's hop in the report.
     pub(crate) hop: usize,
-    /// The route is in table local (no rule to drop: the route is the fault).
+    /// The route itself is the fault (a route in table local, a cached redirect): no rule to
+    /// drop, no table to mend.
     pub(crate) local: bool,
     pub(crate) cause: String,
     pub(crate) fix: String,

@@ -100,6 +100,9 @@ fn walk_on(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
         {
             return r;
         }
+        if route.via.is_none() && super::shadow_link::hides(k, &mut r, &cur, &q, chosen.as_ref()) {
+            return r;
+        }
         if in_dev.is_none() && super::addr_scope::unsourced(k, &mut r, &cur, &route, (pkt_src, dst))
         {
             return r;
@@ -172,6 +175,7 @@ fn taken(
     in_dev: &Option<String>,
 ) -> bool {
     r.hop(cur, route_words(route, q, decided.as_ref().map(whence)));
+    super::redirect::note(r, cur, route, q, decided.as_ref());
     super::shadow::note(k, r, cur, q, decided.as_ref(), "packet");
     let chosen = decided.as_ref().and_then(|d| d.route.as_ref());
     super::route_mtu::fits(k, r, cur, route, chosen, in_dev.is_some())
@@ -382,8 +386,11 @@ fn route_words(rt: &RouteGet, q: &Lookup, whence: Option<String>) -> String {
     if q.mark != 0 {
         notes.push(format!("marked {:#x}", q.mark));
     }
-    if let Some(w) = whence.filter(|w| w != "table main") {
+    if let Some(w) = whence.filter(|w| w != "table main" && rt.redirected.is_none()) {
         notes.push(w);
+    }
+    if rt.redirected.is_some() {
+        notes.push("a cached redirect".into());
     }
     let notes = if notes.is_empty() {
         String::new()
