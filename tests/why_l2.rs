@@ -796,7 +796,7 @@ const ON_PB1: &str =
 const PB1_CAUSE: &str = "rt holds 10.30.2.1/24 on pb1, a port of bridge lanB: lanB takes pb1's \
                          incoming frames, so rt's IP stack never gets the answers on pb1";
 const PB1_FIX: &str =
-    r#"rt.exec("ip addr del 10.30.2.1/24 dev pb1 && ip addr add 10.30.2.1/24 dev lanB")"#;
+    r#"rt.sh("ip addr del 10.30.2.1/24 dev pb1 && ip addr add 10.30.2.1/24 dev lanB")"#;
 
 #[test]
 #[ignore = "needs iproute2, iputils-ping"]
@@ -834,7 +834,7 @@ fn a_route_out_of_a_bridge_port_is_named_and_moved_onto_the_bridge() {
         "rt",
         "rt routes to 10.30.2.10 out pb1, a port of bridge lanB: lanB takes pb1's incoming \
          frames, so rt's IP stack never gets the answers on pb1",
-        r#"rt.exec("ip route replace 10.30.2.10/32 dev lanB")"#,
+        r#"rt.sh("ip route replace 10.30.2.10/32 dev lanB")"#,
     );
 }
 
@@ -853,7 +853,7 @@ fn a_container_hosts_own_address_on_its_veth_in_docker0_is_named() {
     let cause = "gw holds 172.17.0.1/16 on vc1, a port of bridge docker0: docker0 takes vc1's \
                  incoming frames, so gw's IP stack never gets the answers on vc1";
     let fix =
-        r#"gw.exec("ip addr del 172.17.0.1/16 dev vc1 && ip addr add 172.17.0.1/16 dev docker0")"#;
+        r#"gw.sh("ip addr del 172.17.0.1/16 dev vc1 && ip addr add 172.17.0.1/16 dev docker0")"#;
     let want = blocked("172.17.0.3", "gw", cause, fix) + &clear("172.17.0.3");
     assert_eq!(got, want.replace("why ns1 →", "why gw →"));
 }
@@ -871,7 +871,7 @@ fn a_vxlan_group_over_a_routed_underlay_is_named_with_head_end_replication() {
     let cause = "vx0 in d1 floods to the multicast group 239.1.1.1, but the underlay from d1 to \
                  the other VTEPs (10.2.0.2) is routed by r, which forwards no multicast (no \
                  multicast routes)";
-    let fix = r#"d1.exec("bridge fdb append 00:00:00:00:00:00 dev vx0 dst 10.2.0.2"); d2.exec("bridge fdb append 00:00:00:00:00:00 dev vx0 dst 10.1.0.2")"#;
+    let fix = r#"d1.sh("bridge fdb append 00:00:00:00:00:00 dev vx0 dst 10.2.0.2"); d2.sh("bridge fdb append 00:00:00:00:00:00 dev vx0 dst 10.1.0.2")"#;
     let want = blocked("10.50.0.3", "d1", cause, fix) + &clear("10.50.0.3");
     assert_eq!(ovl(GROUP), from_c1(want));
 }
@@ -883,7 +883,7 @@ fn a_vxlan_group_over_a_routed_underlay_is_named_from_the_other_side() {
     let cause = "vx0 in d2 floods to the multicast group 239.1.1.1, but the underlay from d2 to \
                  the other VTEPs (10.1.0.2) is routed by r, which forwards no multicast (no \
                  multicast routes)";
-    let fix = r#"d1.exec("bridge fdb append 00:00:00:00:00:00 dev vx0 dst 10.2.0.2"); d2.exec("bridge fdb append 00:00:00:00:00:00 dev vx0 dst 10.1.0.2")"#;
+    let fix = r#"d1.sh("bridge fdb append 00:00:00:00:00:00 dev vx0 dst 10.2.0.2"); d2.sh("bridge fdb append 00:00:00:00:00:00 dev vx0 dst 10.1.0.2")"#;
     let want = blocked("10.50.0.2", "d2", cause, fix) + &clear("10.50.0.2");
     assert_eq!(got, want.replace("why ns1 →", "why c2 →"));
 }
@@ -923,7 +923,7 @@ fn a_port_disabled_by_bpdu_guard_is_named_and_brought_back() {
         "s1",
         "up, a port of sw in s1, is disabled: BPDU guard (guard on) turned it off when a BPDU \
          came from the root s2",
-        r#"s1.exec("bridge link set dev up guard off && ip link set dev up down && ip link set dev up up")"#,
+        r#"s1.sh("bridge link set dev up guard off && ip link set dev up down && ip link set dev up up")"#,
     );
 }
 

@@ -886,7 +886,7 @@ fn a_local_rule_moved_below_a_catch_all_rule_is_named_and_put_back() {
         "ns2's policy rule `100: from all lookup 100` comes before the local table's rule (32000)",
         "table 100's `default via 10.1.1.1 dev veth2`",
     );
-    let fix = r#"ns2.exec("ip rule add pref 0 lookup local")"#;
+    let fix = r#"ns2.sh("ip rule add pref 0 lookup local")"#;
     fixed("l2_lan", "", inject, NS2, "ns2", &cause, fix);
 }
 
@@ -905,7 +905,7 @@ fn a_deleted_local_rule_is_named_and_added_back_from_another_namespace() {
         "ns2 has no policy rule that looks up table local (`0: from all lookup local` was deleted)",
         "table main's `10.1.1.0/24 dev veth2`",
     );
-    let fix = r#"ns2.exec("ip rule add pref 0 lookup local")"#;
+    let fix = r#"ns2.sh("ip rule add pref 0 lookup local")"#;
     let want =
         (blocked(NS2, "ns2", &cause, fix) + clear(NS2).as_str()).replace("why ns1", "why ns3");
     assert_eq!(got, want);
@@ -920,10 +920,10 @@ fn a_gateways_local_rule_moved_below_a_catch_all_is_named_at_the_gateway() {
                   ip rule add pref 32000 lookup local\n\
                   ip rule del pref 0 lookup local";
     let cause = "host's policy rule `100: from all lookup 100` comes before the local table's rule (32000), so 10.1.1.1, host's own address (its local route is there), is routed away by table 100's `default via 172.31.131.150 dev eth0`: the kernel neither answers ARP for it nor takes the packet as its own";
-    let fix = r#"exec("ip rule add pref 0 lookup local")"#;
+    let fix = r#"sh("ip rule add pref 0 lookup local")"#;
     // Then the catch-all's other victim: the host's reply to its own LAN goes to h150 too.
     let then = "host's policy rule `100: from all lookup 100` sends the reply to 10.1.1.2 by table 100's route `default via 172.31.131.150 dev eth0` instead of main's `10.1.1.0/24 dev br0`, and it is lost that way";
-    let then_fix = r#"exec("ip rule add priority 99 to 10.1.1.0/24 lookup main")"#;
+    let then_fix = r#"sh("ip rule add priority 99 to 10.1.1.0/24 lookup main")"#;
     let got = diagnose("l2_lan", "", inject, "10.1.1.1");
     let want = blocked("10.1.1.1", "host", cause, fix)
         + &blocked("10.1.1.1", "host", then, then_fix)
@@ -968,7 +968,7 @@ fn a_stale_icmp_redirect_is_named_and_flushed() {
     let inject = redirect_to_r2(D_FAR, "10.8.0.10/32", false);
     let got = expires_n(&diagnose("redirect", "", &inject, D_FAR));
     let cause = "ns1's route to 10.8.0.10 is an ICMP redirect it cached (via 10.7.0.2, expires in N s), not one of its routes (default via 10.7.0.1 dev eth0): the packet is sent that way and lost";
-    let fix = r#"ns1.exec("ip route flush cache")"#;
+    let fix = r#"ns1.sh("ip route flush cache")"#;
     assert_eq!(
         got,
         blocked(D_FAR, "ns1", cause, fix) + clear(D_FAR).as_str()
@@ -984,7 +984,7 @@ fn a_stale_icmp_redirect_to_a_gateway_that_stopped_forwarding_is_named() {
            ip netns exec r2 sysctl -qw net.ipv4.ip_forward=0\n";
     let got = expires_n(&diagnose("redirect", "", &inject, D_FAR));
     let cause = "ns1's route to 10.8.0.10 is an ICMP redirect it cached (via 10.7.0.2, expires in N s), not one of its routes (default via 10.7.0.1 dev eth0): the packet is sent that way and lost";
-    let fix = r#"ns1.exec("ip route flush cache")"#;
+    let fix = r#"ns1.sh("ip route flush cache")"#;
     assert_eq!(
         got,
         blocked(D_FAR, "ns1", cause, fix) + clear(D_FAR).as_str()
@@ -1023,7 +1023,7 @@ fn a_new_bridge_whose_subnet_hides_the_office_network_is_named() {
     let got = diagnose("conthost", "", COMPOSE, OFFICE);
     let cause = "ns1's connected route `172.18.0.0/16 dev br-5f3a9c` (a bridge with no ports) takes 172.18.5.10, which nobody there holds: srv holds it (on eth0), and without that route ns1's `default via 10.10.0.1 dev eth0` would reach it";
     let fix = r#"ns1.route("172.18.5.0/24", "10.10.0.1")"#;
-    let other = r#"ns1.exec("ip link del br-5f3a9c")"#;
+    let other = r#"ns1.sh("ip link del br-5f3a9c")"#;
     assert_eq!(
         got,
         blocked_other(OFFICE, "ns1", cause, fix, other) + clear(OFFICE).as_str()

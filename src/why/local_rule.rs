@@ -85,7 +85,7 @@ mod tests {
         let got = RouteGet::default();
         let (cause, fix) = routed_away(&fib, &ns, dst, &got).unwrap();
         assert!(cause.starts_with("ns2's policy rule `100: from all lookup 100` comes before the local table's rule (32000), so 10.1.1.3"), "{cause}");
-        assert_eq!(fix, r#"ns2.exec("ip rule add pref 0 lookup local")"#);
+        assert_eq!(fix, r#"ns2.sh("ip rule add pref 0 lookup local")"#);
         // The local rule first again: not the rules' doing.
         fib.rules.push(rule(0, TABLE_LOCAL));
         assert_eq!(routed_away(&fib, &ns, dst, &got), None);

@@ -48,7 +48,7 @@ pub(crate) fn not_on_port(
             route_onto(k, ns, dev, &br, next),
         ),
     };
-    r.block(ns, cause, fix.map(|f| call(ns, &format!("exec(\"{f}\")"))));
+    r.block(ns, cause, fix.map(|f| call(ns, &format!("sh(\"{f}\")"))));
     false
 }
 

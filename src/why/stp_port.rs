@@ -64,7 +64,7 @@ pub(crate) fn under_stp(k: &mut dyn Kernel, ns: &Netns, port: &str, br: &str, st
                 None => format!("the other end of {port}"),
             };
             let fix = format!(
-                "exec(\"bridge link set dev {port} guard off && ip link set dev {port} down && ip link set dev {port} up\")"
+                "sh(\"bridge link set dev {port} guard off && ip link set dev {port} down && ip link set dev {port} up\")"
             );
             Stp::Broken(
                 format!("{what}: BPDU guard (guard on) turned it off when a BPDU came from {from}"),

@@ -91,7 +91,7 @@ pub(crate) fn floods_reach(
             .filter(|o| o.ns != t.ns && !have.contains(&o.addr))
         {
             let cmd = format!("bridge fdb append {ZERO} dev {} dst {}", t.dev, o.addr);
-            fixes.push(call(&t.ns, &format!("exec(\"{cmd}\")")));
+            fixes.push(call(&t.ns, &format!("sh(\"{cmd}\")")));
         }
     }
     r.block(
