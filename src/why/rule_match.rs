@@ -33,6 +33,8 @@ pub(crate) struct Seen {
     pub(crate) physdev: Option<(String, String)>,
     /// Its connection was DNATed (in this namespace, before this hook): `--ctstate DNAT`.
     pub(crate) dnat: bool,
+    /// What `-m mac`, `-m ttl`, `-m length` and `-m owner` read (`wire_match`).
+    pub(crate) wire: super::wire::Wire,
 }
 
 impl Seen {
@@ -52,6 +54,11 @@ impl Seen {
             mark: None,
             physdev: self.physdev.clone().map(|(i, o)| (o, i)),
             dnat: self.dnat,
+            // The echo reply is as long as the request; the rest is not known from here.
+            wire: super::wire::Wire {
+                len: self.wire.len,
+                ..Default::default()
+            },
         }
     }
 }
@@ -158,6 +165,9 @@ pub(crate) fn judge(spec: &str, p: &Seen) -> Judged {
             o if super::tcp_match::owns(p.tcp_port, o) => {
                 super::tcp_match::hold(p.tcp_port, p.icmp_type == 8, o, &args)
             }
+            o if super::wire_match::owns(module, o) => {
+                super::wire_match::hold(&p.wire, (p.src, p.dst, p.state == "NEW"), o, &args)
+            }
             "-j" | "--jump" | "-g" | "--goto" => {
                 j.target = arg.to_string();
                 j.goto = matches!(opt, "-g" | "--goto");
@@ -165,7 +175,8 @@ pub(crate) fn judge(spec: &str, p: &Seen) -> Judged {
                 continue;
             }
             "-m" | "--match" => {
-                module_known = KNOWN_MODULES.contains(&arg);
+                module_known =
+                    KNOWN_MODULES.contains(&arg) || super::wire_match::MODULES.contains(&arg);
                 module = arg;
                 if !module_known {
                     unknown.push(format!("-m {arg}"));
