@@ -583,3 +583,16 @@ fn the_probe_is_a_unicast_packet_of_84_bytes() {
                   ip netns exec d iptables -A INPUT -m iprange --src-range 10.0.0.2-10.0.0.254 -j DROP";
     assert_eq!(diagnose("fw_routed", "", inject, D), clear(D));
 }
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_nas_mac_allowlist_that_holds_only_the_laptop_drops_the_pc() {
+    // Round t t02: pc's frame crosses rt's bridge with pc's own MAC, not the laptop's.
+    let inject = "LAP=$(ip -n laptop -br link show eth0 | awk '{print $3}')\n\
+                  ip netns exec nas iptables -A INPUT -m mac ! --mac-source $LAP -j DROP";
+    let got = diagnose_at("home", "", inject, ("pc", "192.168.1.20"), "", "");
+    let cause = "nas's INPUT chain drops the echo request in on eth0 from 192.168.1.10 to 192.168.1.20 (rule `-A INPUT -m mac ! --mac-source MAC -j DROP`)";
+    let fix =
+        r#"nas.iptables("-I INPUT 1 -i eth0 -s 192.168.1.10 -d 192.168.1.20 -p icmp -j ACCEPT")"#;
+    assert_eq!(got, fixed_at("pc", "192.168.1.20", "nas", cause, fix));
+}
