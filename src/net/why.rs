@@ -130,6 +130,10 @@ impl Kernel for Netlink {
         nix::unistd::geteuid().as_raw()
     }
 
+    fn probe_gid(&mut self) -> u32 {
+        nix::unistd::getegid().as_raw()
+    }
+
     fn ping(&mut self, ns: &Netns, dst: IpAddr) -> bool {
         Probe::ping(self, ns, dst, PingMode::Probe).unwrap_or(false)
     }

@@ -80,6 +80,9 @@ impl Kernel for Hiding<'_> {
     fn probe_uid(&mut self) -> u32 {
         self.inner.probe_uid()
     }
+    fn probe_gid(&mut self) -> u32 {
+        self.inner.probe_gid()
+    }
     fn xfrm(&mut self, ns: &Netns) -> Option<crate::why::xfrm_table::Xfrm> {
         self.inner.xfrm(ns)
     }

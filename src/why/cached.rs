@@ -2,6 +2,7 @@
 //! namespace many times).
 
 use super::fib::Fib;
+use super::frame::Frame;
 use super::kernel::Kernel;
 use super::link_detail::LinkDetail;
 use super::link_l2::LinkL2;
@@ -27,6 +28,8 @@ pub(crate) struct Cached<'a> {
     tcp_to: Vec<(IpAddr, u16)>,
     /// The mark the request carries in each namespace, as its PREROUTING left it.
     marks: HashMap<Netns, u32>,
+    /// The frame that brought the request (true) or the reply into each namespace.
+    frames: HashMap<(Netns, bool), Frame>,
     /// Each namespace's foreign nftables chains: read where the walk first asks.
     foreign: HashMap<Netns, Vec<crate::firewall::nft::foreign::ForeignChain>>,
     /// Each namespace's IPsec policies and SAs: read by a program, so once.
@@ -52,6 +55,7 @@ impl<'a> Cached<'a> {
             tcp: None,
             tcp_to: vec![],
             marks: HashMap::new(),
+            frames: HashMap::new(),
             foreign: HashMap::new(),
             names: None,
         }
@@ -148,6 +152,15 @@ impl Kernel for Cached<'_> {
     }
     fn probe_uid(&mut self) -> u32 {
         self.inner.probe_uid()
+    }
+    fn probe_gid(&mut self) -> u32 {
+        self.inner.probe_gid()
+    }
+    fn frame_in(&mut self, ns: &Netns, request: bool) -> Option<Frame> {
+        self.frames.get(&(ns.clone(), request)).cloned()
+    }
+    fn set_frame(&mut self, ns: &Netns, request: bool, frame: Frame) {
+        self.frames.insert((ns.clone(), request), frame);
     }
     fn xfrm(&mut self, ns: &Netns) -> Option<crate::why::xfrm_table::Xfrm> {
         if !self.xfrms.contains_key(ns) {

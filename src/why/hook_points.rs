@@ -185,17 +185,20 @@ pub(crate) fn reply_home(
 /// br_netfilter: a frame switched by a bridge whose namespace has
 /// net.bridge.bridge-nf-call-iptables = 1 crosses that namespace's FORWARD (with the bridge
 /// as in and out link), as Docker's hosts do: each bridge the last layer-2 hop switched it
-/// through (`r.switched`). False when dropped there.
+/// through (`r.switched`) on its way to `to`. False when dropped there.
 pub(crate) fn bridged(
     k: &mut dyn Kernel,
     r: &mut Report,
+    to: &Netns,
     src: Option<IpAddr>,
     dst: IpAddr,
 ) -> bool {
     let switched = std::mem::take(&mut r.switched);
+    // The bridges pass on the frame `to` gets, its source MAC and TTL untouched.
+    let frame = k.frame_in(to, true).unwrap_or_default();
     switched
         .iter()
-        .all(|(bns, br, i, o)| bridged_at(k, r, (bns, br), (i, o), src, dst))
+        .all(|(bns, br, i, o)| bridged_at(k, r, (bns, br), (i, o), (src, dst), &frame))
 }
 
 fn bridged_at(
@@ -203,8 +206,8 @@ fn bridged_at(
     r: &mut Report,
     (bns, br): (&Netns, &str),
     (i, o): (&str, &str),
-    src: Option<IpAddr>,
-    dst: IpAddr,
+    (src, dst): (Option<IpAddr>, IpAddr),
+    frame: &super::frame::Frame,
 ) -> bool {
     let (bns, br) = (bns.clone(), br.to_string());
     let on = k.sysctl(&bns, "net.bridge.bridge-nf-call-iptables");
@@ -214,6 +217,7 @@ fn bridged_at(
     let Some(src) = src else { return true };
     let mut p = seen(k, &bns, Some(&br), Some(&br), src, dst, true);
     p.physdev = Some((i.to_string(), o.to_string()));
+    (p.wire.mac, p.wire.ttl) = (frame.mac.clone(), frame.ttl);
     if cross(k, r, &bns, &PREROUTING, &p).is_none() {
         return false;
     }

@@ -44,6 +44,7 @@ fn req(src: &str) -> Seen {
         mark: Some(0),
         physdev: None,
         dnat: false,
+        wire: Default::default(),
     }
 }
 

@@ -2,6 +2,7 @@
 //! netlink; tests give synthetic answers; `Cached` reads each namespace once per analysis.
 
 use super::fib::Fib;
+use super::frame::Frame;
 use super::link_detail::LinkDetail;
 use super::link_l2::LinkL2;
 use super::route_get::{Lookup, Refusal, RouteGet};
@@ -50,6 +51,16 @@ pub trait Kernel {
     fn probe_uid(&mut self) -> u32 {
         0
     }
+    /// The gid the probe is sent as: what `-m owner --gid-owner` at the sender sees.
+    fn probe_gid(&mut self) -> u32 {
+        0
+    }
+    /// The frame that brought the request (`request`) or its reply into `ns`, as the walk
+    /// left it there; `None` when not known.
+    fn frame_in(&mut self, _ns: &Netns, _request: bool) -> Option<Frame> {
+        None
+    }
+    fn set_frame(&mut self, _ns: &Netns, _request: bool, _frame: Frame) {}
     /// One bounded echo from `ns` to `dst`: the probe that confirms a verdict.
     fn ping(&mut self, _ns: &Netns, _dst: IpAddr) -> bool {
         false

@@ -66,6 +66,7 @@ mod tests {
             mark: Some(0),
             physdev: None,
             dnat: false,
+            wire: Default::default(),
         }
     }
 

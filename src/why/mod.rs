@@ -36,6 +36,7 @@ pub mod fib;
 pub(crate) mod fib_lookup;
 pub(crate) mod flooded;
 pub(crate) mod forward;
+pub(crate) mod frame;
 pub(crate) mod goto_rule;
 pub(crate) mod hook_points;
 pub(crate) mod hooks;
@@ -131,6 +132,9 @@ pub(crate) mod vxlan_remake;
 pub(crate) mod walk;
 pub(crate) mod watch;
 pub(crate) mod way_back;
+pub(crate) mod wire;
+pub(crate) mod wire_facts;
+pub(crate) mod wire_match;
 pub(crate) mod words;
 pub(crate) mod xfrm;
 pub mod xfrm_table;
@@ -143,6 +147,8 @@ mod ipset_tests;
 mod rule_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod wire_tests;
 
 pub use kernel::Kernel;
 pub use link_detail::{LinkDetail, VxlanInfo};

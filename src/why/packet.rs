@@ -54,6 +54,16 @@ impl Packet {
             mark: (self.state == "NEW").then(|| k.mark_in(ns)),
             physdev: None,
             dnat: false,
+            wire: super::wire_facts::facts(
+                k,
+                ns,
+                (
+                    self.in_dev.is_some(),
+                    self.in_dev.is_some() && !self.out_dev.is_empty(),
+                ),
+                self.state == "NEW",
+                tcp_port.is_some(),
+            ),
         }
     }
 }

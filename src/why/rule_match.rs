@@ -115,6 +115,9 @@ pub(crate) fn judge_sets(spec: &str, p: &Seen, sets: Option<&IpSets>) -> Judged 
             o if super::tcp_match::owns(p.tcp_port, o) => {
                 super::tcp_match::hold(p.tcp_port, p.icmp_type == 8, o, &args)
             }
+            o if super::wire_match::owns(module, o) => {
+                super::wire_match::hold(&p.wire, (p.src, p.dst, p.state == "NEW"), o, &args)
+            }
             "-j" | "--jump" | "-g" | "--goto" => {
                 j.target = arg.to_string();
                 j.goto = matches!(opt, "-g" | "--goto");
@@ -122,7 +125,9 @@ pub(crate) fn judge_sets(spec: &str, p: &Seen, sets: Option<&IpSets>) -> Judged 
                 continue;
             }
             "-m" | "--match" => {
-                module_known = KNOWN_MODULES.contains(&arg) || (arg == "set" && sets.is_some());
+                module_known = KNOWN_MODULES.contains(&arg)
+                    || (arg == "set" && sets.is_some())
+                    || super::wire_match::MODULES.contains(&arg);
                 module = arg;
                 if !module_known {
                     unknown.push(format!("-m {arg}"));

@@ -30,6 +30,7 @@ fn req(i: &str, o: &str) -> Seen {
         mark: Some(0),
         physdev: None,
         dnat: false,
+        wire: Default::default(),
     }
 }
 
@@ -135,7 +136,7 @@ fn states_comments_addrtype_and_unknown_matches() {
     );
     assert_eq!(
         hold("-m length --length 0:2000 -j DROP", &p),
-        Hold::Unknown("-m length".into())
+        Hold::Unknown("--length".into())
     );
     assert_eq!(
         hold("-m conntrack --ctorigdst 1.2.3.4 -j DROP", &p),

@@ -29,6 +29,8 @@ pub(crate) struct Seen {
     pub(crate) physdev: Option<(String, String)>,
     /// Its connection was DNATed (in this namespace, before this hook): `--ctstate DNAT`.
     pub(crate) dnat: bool,
+    /// What `-m mac`, `-m ttl`, `-m length` and `-m owner` read (`wire_match`).
+    pub(crate) wire: super::wire::Wire,
 }
 
 impl Seen {
@@ -48,6 +50,11 @@ impl Seen {
             mark: None,
             physdev: self.physdev.clone().map(|(i, o)| (o, i)),
             dnat: self.dnat,
+            // The echo reply is as long as the request; the rest is not known from here.
+            wire: super::wire::Wire {
+                len: self.wire.len,
+                ..Default::default()
+            },
         }
     }
 }

@@ -27,6 +27,11 @@ impl TtlLeft {
         }
     }
 
+    /// The TTL the packet has left as it leaves the last router counted (or its sender).
+    pub(crate) fn left(&self) -> usize {
+        self.sent.saturating_sub(self.routers)
+    }
+
     /// `at` forwards `what`: `false` (said in `r`) when its TTL runs out there.
     pub(crate) fn forwarded(&mut self, r: &mut Report, at: &Netns, what: &str) -> bool {
         self.routers += 1;

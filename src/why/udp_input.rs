@@ -36,6 +36,7 @@ pub(crate) fn input(
         mark: Some(0),
         physdev: None,
         dnat: false,
+        wire: Default::default(),
     };
     let o = traverse(k, ns, "filter", "INPUT", &seen)?;
     Some((o.target, o.by.map(|at| (at.chain, at.spec))))

@@ -130,6 +130,8 @@ fn walk_on(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
             unheld(k, &mut r, &cur, &route, dst, chosen.as_ref(), &seen);
             return r;
         };
+        // The frame nns gets (and a bridge between switches): this link's MAC, the TTL left.
+        super::wire_facts::record(k, &nns, (&cur, &route.dev), ttl.left(), true);
         let came = (in_dev.as_deref(), in_port.as_deref(), dnat_here);
         let bridged = bridged_port(k, &cur, came, &route.dev);
         let to = (nns.clone(), nlink.clone());
@@ -302,7 +304,7 @@ fn onward(
     r.switched.clear();
     l2::reach(k, r, (cur, dev), nns, nlink, bridged)
         && super::bridge_family::bridged(k, r, (cur, dev), (nns, nlink), pkt_src, dst, true)
-        && hook_points::bridged(k, r, pkt_src, dst)
+        && hook_points::bridged(k, r, nns, pkt_src, dst)
         && segment::check(k, r, cur, dev, next, nns, nlink)
 }
 

@@ -128,6 +128,7 @@ fn follow_back(
             return;
         };
         let on = (&cur, rt.dev.as_str());
+        super::wire_facts::record(k, &nns, on, ttl.left(), false);
         if !super::back_link::carries(k, r, &cur, &rt.dev, &nns, &nlink)
             || !super::bridge_family::bridged(k, r, on, (&nns, &nlink), Some(dst), to, false)
             || (rt.via.is_none()
