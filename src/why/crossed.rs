@@ -13,6 +13,8 @@ pub(crate) struct Crossed {
     pub(crate) untracked: Option<super::untracked::Untracked>,
     /// A SNAT or MASQUERADE that names a link this router does not have, so never rewrote.
     pub(crate) near: Option<super::nat_near::NearMiss>,
+    /// A nat POSTROUTING rule that ended the chain before its MASQUERADE or SNAT.
+    pub(crate) exempt: Option<super::nat_exempt::Exempt>,
     /// The request NATed in one conntrack zone, its replies arriving in another.
     pub(crate) zone: Option<super::ct_zone::ZoneSplit>,
     /// PREROUTING rewrote the destination here.

@@ -117,6 +117,8 @@ pub(crate) struct Routed {
     pub(crate) near: Option<NearMiss>,
     /// NATed in one conntrack zone, its replies arriving in another.
     pub(crate) zone: Option<ZoneSplit>,
+    /// A nat POSTROUTING rule that ends the chain before the MASQUERADE or SNAT.
+    pub(crate) exempt: Option<super::nat_exempt::Exempt>,
 }
 
 /// The packet through `cur` (`masq`: the address MASQUERADE picks on the way out).
@@ -194,6 +196,7 @@ pub(crate) fn router(
     Routed {
         ok: true,
         near: near_miss(k, cur, ("nat", "POSTROUTING"), &s, &["MASQUERADE", "SNAT"]),
+        exempt: super::nat_exempt::exempted(k, cur, &s),
         ..Routed::default()
     }
 }

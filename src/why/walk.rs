@@ -261,6 +261,7 @@ fn routed(
         snat: snat.map(|s| (src_ip, s)),
         untracked: x.untracked,
         near: x.near,
+        exempt: x.exempt,
         zone: x.zone,
         dnat,
     })

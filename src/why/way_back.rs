@@ -267,6 +267,12 @@ fn no_way_back(
             &format!("masquerade(#{{ src: \"{s}\", out: \"!{}\" }})", c.in_dev),
         )
     });
+    if let Some(x) = crossed.iter().find_map(|c| c.exempt.as_ref()) {
+        let cause = format!("has no route back to {to} ({})", e.words);
+        super::nat_exempt::blame(r, x, at, &cause);
+        r.other_way = route;
+        return;
+    }
     let (fix, other) = match route {
         Some(f) => (Some(f), masq),
         None => (masq, None),
