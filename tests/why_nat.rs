@@ -66,3 +66,88 @@ fn an_exemption_for_other_networks_stays_clear() {
     );
     assert_eq!(got, clear(H150));
 }
+
+const C2: &str = "10.50.0.3";
+
+/// The ovl report (c1 → c2 over VXLAN through router r) for one direction of the tunnel whose
+/// outer source r's nat POSTROUTING `rule` rewrites: (local VTEP, remote VTEP, new source,
+/// learner, its inner sender, the other VTEP).
+fn outer_rewritten(
+    rule: &str,
+    (local, remote, new): (&str, &str, &str),
+    (far, inner): (&str, &str),
+) -> String {
+    let cause = format!(
+        "r's nat POSTROUTING rule `-A POSTROUTING {rule}` rewrites the tunnel's outer source {local} to {new}, so {far} learns {inner}'s MAC behind {new} and sends its frames there"
+    );
+    let forget = format!("{far}.sh(\"bridge fdb flush dev vx0 self dynamic\")");
+    format!(
+        "why c1 → {C2}\n  [BROKEN] r: {cause}\n  fix: r.iptables(\"-t raw -I PREROUTING 1 -s {local} -d {remote} -p udp --dport 4789 -j NOTRACK\"); {forget}\n  other way: r.sh(\"iptables -t nat -D POSTROUTING {}\"); {forget}\n  probe: no reply from {C2}\nverdict: blocked — {cause}\nexit 1\n",
+        rule.replace('"', "\\\"")
+    )
+}
+
+/// c1 → c2 clear, then the real ping.
+fn c2_clear() -> String {
+    format!("why c1 → {C2}\n  probe: {C2} answers\nverdict: clear\nexit 0\nping ok\n")
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_catch_all_masquerade_on_the_underlay_router_is_named_each_way() {
+    let got = diagnose_at(
+        "ovl",
+        "",
+        "ip netns exec c1 ping -c1 -W2 10.50.0.3 >/dev/null\n\
+         ip netns exec r iptables -t nat -A POSTROUTING -j MASQUERADE\n\
+         ip netns exec c1 ping -c1 -W2 10.50.0.3 >/dev/null",
+        ("c1", C2),
+        "",
+        "",
+    );
+    let want = outer_rewritten(
+        "-j MASQUERADE",
+        ("10.1.0.2", "10.2.0.2", "10.2.0.1"),
+        ("d2", "c1"),
+    ) + &outer_rewritten(
+        "-j MASQUERADE",
+        ("10.2.0.2", "10.1.0.2", "10.1.0.1"),
+        ("d1", "c2"),
+    ) + &c2_clear();
+    assert_eq!(got, want);
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn an_snat_toward_the_far_vtep_is_named() {
+    let got = diagnose_at(
+        "ovl",
+        "",
+        "ip netns exec r iptables -t nat -A POSTROUTING -o b -j SNAT --to-source 10.2.0.1",
+        ("c1", C2),
+        "",
+        "",
+    );
+    let want = outer_rewritten(
+        "-o b -j SNAT --to-source 10.2.0.1",
+        ("10.1.0.2", "10.2.0.2", "10.2.0.1"),
+        ("d2", "c1"),
+    ) + &c2_clear();
+    assert_eq!(got, want);
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_masquerade_for_another_network_leaves_the_tunnel_clear() {
+    let got = diagnose_at(
+        "ovl",
+        "",
+        "ip netns exec r iptables -t nat -A POSTROUTING -s 10.9.0.0/24 -j MASQUERADE\n\
+         ip netns exec r iptables -t nat -I POSTROUTING 1 -p udp --dport 4789 -j RETURN\n\
+         ip netns exec r iptables -t nat -A POSTROUTING -j MASQUERADE",
+        ("c1", C2),
+        "",
+        "",
+    );
+    assert_eq!(got, c2_clear());
+}

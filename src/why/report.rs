@@ -64,6 +64,9 @@ pub(crate) struct Report {
     /// route that sends it to a host that drops it): evidence of a loss there agrees.
     #[serde(skip)]
     pub(crate) lost_at: Option<String>,
+    /// A second place that agrees (a tunnel's two VTEPs, either of which may lose them).
+    #[serde(skip)]
+    pub(crate) lost_too: Option<String>,
     /// The packet as each chain it crossed saw it (namespace, table, chain): what a fix for a
     /// rule the counters name is narrowed to.
     #[serde(skip)]

@@ -129,8 +129,24 @@ pub(crate) fn tunnel(
     if !far_end_ready(r, (at, name), far, m, far_br) {
         return false;
     }
+    // The far VTEP learns the MAC of the frame's sender (the last next hop's asker).
+    let sender = r
+        .next_hops
+        .last()
+        .map(|h| h.0.to_string())
+        .unwrap_or_else(|| at.to_string());
     if !super::tunnel_send::sends(k, r, (at, vx), remote)
-        || !underlay(k, r, at, name, &v, remote, far, f.port)
+        || !underlay(
+            k,
+            r,
+            at,
+            name,
+            &v,
+            remote,
+            far,
+            f.port,
+            (&sender, &target.1.to_string(), &m.name),
+        )
     {
         return false;
     }

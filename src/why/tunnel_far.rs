@@ -106,6 +106,7 @@ pub(crate) fn underlay(
     remote: IpAddr,
     far: &Netns,
     far_port: u16,
+    (sender, target, far_dev): (&str, &str, &str),
 ) -> bool {
     let rt = match k.route_get(at, &Lookup::to(remote)) {
         Ok(rt) => rt,
@@ -137,6 +138,9 @@ pub(crate) fn underlay(
         remote,
         to: far,
         oif,
+        port: far_port,
+        inner: sender.to_string(),
+        far_dev: far_dev.to_string(),
     };
     let mut legs = vec![to(
         format!("{name}'s underlay packets to its remote {remote}"),
@@ -155,6 +159,9 @@ pub(crate) fn underlay(
         remote: local,
         to: at,
         oif: None,
+        port: v.port,
+        inner: target.to_string(),
+        far_dev: name.to_string(),
     });
     if !legs.iter().all(|leg| reaches(k, r, leg)) {
         return false;

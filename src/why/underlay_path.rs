@@ -9,6 +9,7 @@ use super::kernel::Kernel;
 use super::report::Report;
 use super::route_fix::route_del;
 use super::route_get::{Lookup, RouteKind};
+use super::underlay_nat::{blame, rewritten, Outer};
 use super::words::ip_forward;
 use crate::sys::Netns;
 use std::net::IpAddr;
@@ -26,6 +27,12 @@ pub(crate) struct Leg<'a> {
     pub(crate) remote: IpAddr,
     pub(crate) to: &'a Netns,
     pub(crate) oif: Option<String>,
+    /// The tunnel's UDP port.
+    pub(crate) port: u16,
+    /// The namespace whose frames ride this leg (the far VTEP learns its MAC).
+    pub(crate) inner: String,
+    /// The VXLAN on `to` that learns where the inner sender is.
+    pub(crate) far_dev: String,
 }
 
 /// Why the outer packets stop at a router of the way.
@@ -67,6 +74,9 @@ pub(crate) fn reaches(k: &mut dyn Kernel, r: &mut Report, leg: &Leg) -> bool {
             }
             return true;
         };
+        if cur != *leg.from && !outer_kept(k, r, leg, &cur, (q.iif.as_deref(), &rt.dev)) {
+            return false;
+        }
         let next = rt.via.unwrap_or(leg.remote);
         let Some((nns, nlink)) = holder(k, &cur, &rt.dev, next) else {
             return true;
@@ -78,6 +88,32 @@ pub(crate) fn reaches(k: &mut dyn Kernel, r: &mut Report, leg: &Leg) -> bool {
         cur = nns;
     }
     true
+}
+
+/// Whether router `cur` forwards the leg's outer packets (in and out by `links`) with their
+/// source as it is; a nat POSTROUTING rule that rewrites it is named in `r`.
+fn outer_kept(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    leg: &Leg,
+    cur: &Netns,
+    (in_dev, out_dev): (Option<&str>, &str),
+) -> bool {
+    let o = Outer {
+        in_dev,
+        out_dev,
+        src: leg.local,
+        dst: leg.remote,
+        dport: leg.port,
+    };
+    let Some((rule, new)) = rewritten(k, cur, &o) else {
+        return true;
+    };
+    blame(r, cur, (&rule, new), &o, (&leg.inner, leg.to, &leg.far_dev));
+    // The learner sends its frames astray; the packets are last seen leaving either VTEP.
+    r.lost_at = Some(leg.to.to_string());
+    r.lost_too = Some(leg.from.to_string());
+    false
 }
 
 /// The namespace and link, on the segment of `dev` in `ns`, that hold `ip`.

@@ -54,7 +54,8 @@ pub(crate) fn overrule(r: &mut Report, ev: &Evidence, v: Vanished) {
         return;
     };
     let at = r.hops[blamed].at.clone();
-    if at == v.ns.to_string() || r.lost_at == Some(v.ns.to_string()) || toward_lost(r, ev) {
+    let lost = Some(v.ns.to_string());
+    if at == v.ns.to_string() || r.lost_at == lost || r.lost_too == lost || toward_lost(r, ev) {
         return;
     }
     let left = |reply: bool| {
