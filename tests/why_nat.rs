@@ -151,3 +151,71 @@ fn a_masquerade_for_another_network_leaves_the_tunnel_clear() {
     );
     assert_eq!(got, c2_clear());
 }
+
+const SRV: &str = "203.0.113.2";
+const ICMP_TIMEOUT: &str = "net.netfilter.nf_conntrack_icmp_timeout";
+
+/// The report when `ns`'s (script name `var`) ICMP conntrack timeout is `secs`: the echo's
+/// entry is gone before the reply to `to` comes, so it is never turned back to `from`.
+fn forgotten(
+    src: &str,
+    dst: &str,
+    (ns, var): (&str, &str),
+    secs: u32,
+    (from, to): (&str, &str),
+) -> String {
+    let cause = format!(
+        "{ns}'s {ICMP_TIMEOUT} is {secs}: the echo's conntrack entry expires at once, so the reply to {to} is never turned back to {from}"
+    );
+    format!(
+        "why {src} → {dst}\n  [BROKEN] {ns}: {cause}\n  fix: {var}sysctl(\"{ICMP_TIMEOUT}\", 30)\n  probe: no reply from {dst}\nverdict: blocked — {cause}\nexit 1\n"
+    )
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn an_icmp_conntrack_timeout_of_zero_on_the_nat_box_is_named() {
+    let got = diagnose_at(
+        "docker_gw",
+        "",
+        "ip netns exec c1 ping -c1 -W2 203.0.113.2 >/dev/null\n\
+         ip netns exec gw sysctl -qw net.netfilter.nf_conntrack_icmp_timeout=0",
+        ("c1", SRV),
+        "",
+        "",
+    );
+    let want = forgotten("c1", SRV, ("gw", "gw."), 0, ("172.17.0.2", "198.51.100.1"))
+        + &format!("why c1 → {SRV}\n  probe: {SRV} answers\nverdict: clear\nexit 0\nping ok\n");
+    assert_eq!(got, want);
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_zero_icmp_timeout_on_the_hosts_masquerade_is_named() {
+    let got = diagnose(
+        "l2_lan",
+        "",
+        "sysctl -qw net.netfilter.nf_conntrack_icmp_timeout=0",
+        H150,
+    );
+    let want = forgotten("ns1", H150, ("host", ""), 0, ("10.1.1.2", "172.31.131.149"))
+        + clear(H150).as_str();
+    assert_eq!(got, want);
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_one_second_icmp_timeout_is_enough_and_stays_clear() {
+    let got = diagnose_at(
+        "docker_gw",
+        "",
+        "ip netns exec gw sysctl -qw net.netfilter.nf_conntrack_icmp_timeout=1",
+        ("c1", SRV),
+        "",
+        "",
+    );
+    assert_eq!(
+        got,
+        format!("why c1 → {SRV}\n  probe: {SRV} answers\nverdict: clear\nexit 0\nping ok\n")
+    );
+}

@@ -21,6 +21,7 @@ pub(crate) mod cached;
 pub mod connect;
 pub(crate) mod counted;
 pub(crate) mod crossed;
+pub(crate) mod ct_timeout;
 pub(crate) mod ct_zone;
 pub(crate) mod dead_peer;
 pub(crate) mod dnat_port;

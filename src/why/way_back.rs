@@ -173,6 +173,10 @@ fn turned_or_home(
                 z.blame(r, from);
                 return Some(true);
             }
+            let tcp = k.tcp_port(dst).is_some();
+            if from != *to && super::ct_timeout::forgets(k, r, cur, tcp, (from, *to)) {
+                return Some(true);
+            }
             if from != *to {
                 r.hop(
                     cur,
