@@ -129,7 +129,7 @@ pub(crate) fn hides(
 }
 
 /// The route the lookup finds in `fib` with `rt` left out, when it leaves by another link.
-fn alt_route(fib: &Fib, q: &Lookup, rt: &FibRoute) -> Option<FibRoute> {
+pub(crate) fn alt_route(fib: &Fib, q: &Lookup, rt: &FibRoute) -> Option<FibRoute> {
     let without = Fib {
         rules: fib.rules.clone(),
         routes: fib.routes.iter().filter(|x| *x != rt).cloned().collect(),
