@@ -58,7 +58,7 @@ fn window(opts: &Opts) -> Option<Window> {
             "--timestop" => w.stop = clock(arg)?,
             "--datestart" => w.date_start = date(arg)?,
             "--datestop" => w.date_stop = date(arg)?,
-            "--weekdays" => w.weekdays = days(arg, |d| weekday(d), 7)? as u8,
+            "--weekdays" => w.weekdays = days(arg, weekday, 7)? as u8,
             "--monthdays" => w.monthdays = days(arg, |d| d.parse().ok(), 31)?,
             "--contiguous" => w.contiguous = true,
             "--utc" => {}
