@@ -202,3 +202,123 @@ fn a_destination_that_ignores_echoes_is_named() {
         r#"d.sysctl("net.ipv4.icmp_echo_ignore_all", 0)"#,
     );
 }
+
+/// One fault named and fixed from `src`: the report, then clear, then the real ping.
+fn fixed_from(
+    lab: &str,
+    inject: &str,
+    (src, dst): (&str, &str),
+    hop: &str,
+    cause: &str,
+    fix: &str,
+) {
+    let got = why_lab::diagnose_at(lab, "", inject, (src, dst), "", "");
+    let blocked = format!(
+        "why {src} → {dst}\n  [BROKEN] {hop}: {cause}\n  fix: {fix}\n  probe: no reply from {dst}\nverdict: blocked — {cause}\nexit 1\n"
+    );
+    assert_eq!(got, blocked + &clear_from(src, dst));
+}
+
+fn clear_from(src: &str, dst: &str) -> String {
+    format!("why {src} → {dst}\n  probe: {dst} answers\nverdict: clear\nexit 0\nping ok\n")
+}
+
+/// A netdev table on n1 (k8s_node) with `stmt` in an ingress chain `{dev}in` on `dev`, and
+/// the capture veth cap0 it names.
+fn mirror(dev: &str, stmt: &str) -> String {
+    format!(
+        "ip netns exec n1 ip link add cap0 type veth peer name cap1\n\
+         ip netns exec n1 ip link set cap0 up\n\
+         ip netns exec n1 ip link set cap1 up\n\
+         ip netns exec n1 nft add table netdev mirror\n\
+         ip netns exec n1 nft 'add chain netdev mirror {dev}in {{ type filter hook ingress device \"{dev}\" priority 0; policy accept; }}'\n\
+         ip netns exec n1 nft 'add rule netdev mirror {dev}in {stmt}'"
+    )
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, nftables, iputils-ping"]
+fn a_netdev_fwd_that_steals_the_reply_into_a_capture_veth_is_named() {
+    fixed_from(
+        "k8s_node",
+        &mirror("vp2", "fwd to \"cap0\""),
+        ("p1", "10.96.0.10"),
+        "n1",
+        "n1's nftables chain `netdev mirror vp2in` (hook ingress on vp2, priority 0) forwards the echo reply from 10.244.1.3 to 10.244.1.2 arriving on vp2 to cap0 (rule handle 2): it never reaches n1's stack",
+        r#"n1.sh("nft delete rule netdev mirror vp2in handle 2")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, nftables, iputils-ping"]
+fn a_netdev_fwd_that_steals_the_request_is_named() {
+    fixed_from(
+        "k8s_node",
+        &mirror("vp1", "fwd to \"cap0\""),
+        ("p1", "10.96.0.10"),
+        "n1",
+        "n1's nftables chain `netdev mirror vp1in` (hook ingress on vp1, priority 0) forwards the echo request from 10.244.1.2 to 10.96.0.10 arriving on vp1 to cap0 (rule handle 2): it never reaches n1's stack",
+        r#"n1.sh("nft delete rule netdev mirror vp1in handle 2")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, nftables, iputils-ping"]
+fn a_netdev_dup_to_a_capture_veth_stays_clear() {
+    for dev in ["vp1", "vp2"] {
+        let got = why_lab::diagnose_at(
+            "k8s_node",
+            "",
+            &mirror(dev, "dup to \"cap0\""),
+            ("p1", "10.96.0.10"),
+            "",
+            "",
+        );
+        assert_eq!(got, clear_from("p1", "10.96.0.10"), "dup on {dev}");
+    }
+}
+
+/// `hh:00:00` `h` hours from now (UTC), as iptables prints a time of day.
+fn hour_from_now(h: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    format!("{:02}:00:00", (now / 3600 + h).rem_euclid(24))
+}
+
+/// pc's access cut by a parental-control rule (`-m time`) on home's router.
+fn parental(start: &str, stop: &str) -> String {
+    format!(
+        "ip netns exec rt iptables -I FORWARD 1 -i br-lan -s 192.168.1.10 -m time --timestart {start} --timestop {stop} -j REJECT --reject-with icmp-admin-prohibited"
+    )
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_time_window_that_holds_now_is_named_with_its_window() {
+    let (start, stop) = (hour_from_now(-1), hour_from_now(1));
+    fixed_from(
+        "home",
+        &parental(&start, &stop),
+        ("pc", "203.0.113.10"),
+        "rt",
+        &format!("rt's FORWARD chain drops br-lan → wan (rule `-A FORWARD -s 192.168.1.10/32 -i br-lan -m time --timestart {start} --timestop {stop} --datestop 2038-01-19T03:14:07 -j REJECT --reject-with icmp-admin-prohibited` (its time window, {start} to {stop} UTC, holds now))"),
+        r#"rt.iptables("-I FORWARD 1 -i br-lan -o wan -s 192.168.1.10 -d 203.0.113.10 -p icmp -j ACCEPT")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_time_window_that_does_not_hold_now_stays_clear() {
+    let (start, stop) = (hour_from_now(1), hour_from_now(2));
+    let got = why_lab::diagnose_at(
+        "home",
+        "",
+        &parental(&start, &stop),
+        ("pc", "203.0.113.10"),
+        "",
+        "",
+    );
+    assert_eq!(got, clear_from("pc", "203.0.113.10"));
+}

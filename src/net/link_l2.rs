@@ -1,4 +1,4 @@
-//! Every link's MTU, MAC, ARP flag and bridge-port state (`ip -d link show`), for `why`.
+//! Every link's MTU, MAC, ARP flag, protodown and bridge-port state (`ip -d link show`), for `why`.
 
 use crate::why::link_l2::LinkL2;
 use futures::TryStreamExt;
@@ -42,6 +42,7 @@ fn one(l: &LinkMessage) -> LinkL2 {
         match a {
             LinkAttribute::IfName(n) => out.name = n.clone(),
             LinkAttribute::Mtu(m) => out.mtu = *m,
+            LinkAttribute::ProtoDown(p) => out.protodown = *p != 0,
             LinkAttribute::Address(b) if b.len() == 6 => {
                 let hex: Vec<String> = b.iter().map(|x| format!("{x:02x}")).collect();
                 out.mac = Some(hex.join(":"));

@@ -2,7 +2,7 @@
 //! flag: what `why` names when the packets vanish at a link that has one.
 
 use futures::TryStreamExt;
-use rtnetlink::packet_route::link::LinkFlags;
+use rtnetlink::packet_route::link::{LinkAttribute, LinkFlags};
 use rtnetlink::packet_route::tc::{TcAttribute, TcHandle};
 use rtnetlink::Handle;
 
@@ -39,11 +39,13 @@ pub(crate) async fn qdiscs(
     Ok(out)
 }
 
-/// Whether `dev` has ARP turned off (`ip link set DEV arp off`).
+/// Whether `dev` has ARP turned off (`ip link set DEV arp off`); a link without a MAC (a tun,
+/// `link/none`) is NOARP by nature, not turned off.
 pub(crate) async fn noarp(handle: &Handle, dev: &str) -> Result<bool, rtnetlink::Error> {
     let mut links = handle.link().get().match_name(dev.to_string()).execute();
+    let mac = |a: &LinkAttribute| matches!(a, LinkAttribute::Address(b) if b.len() == 6);
     Ok(links
         .try_next()
         .await?
-        .is_some_and(|l| l.header.flags.contains(LinkFlags::Noarp)))
+        .is_some_and(|l| l.header.flags.contains(LinkFlags::Noarp) && l.attributes.iter().any(mac)))
 }

@@ -10,8 +10,12 @@ use super::words::call;
 use crate::sys::Netns;
 use std::net::IpAddr;
 
+/// A link without a MAC (a tun, wireguard, ipip: `link/none`) is NOARP by nature: never the
+/// fault.
 fn noarp(k: &mut dyn Kernel, ns: &Netns, link: &str) -> bool {
-    k.l2(ns).iter().any(|l| l.name == link && l.noarp)
+    k.l2(ns)
+        .iter()
+        .any(|l| l.name == link && l.noarp && l.mac.is_some())
 }
 
 fn num(k: &mut dyn Kernel, ns: &Netns, key: &str) -> i64 {

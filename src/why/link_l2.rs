@@ -12,6 +12,9 @@ pub struct LinkL2 {
     pub mac: Option<String>,
     /// IFF_NOARP (`ip link set X arp off`): it neither asks nor answers ARP.
     pub noarp: bool,
+    /// IFLA_PROTO_DOWN (`ip link set X protodown on`, an EVPN/MLAG daemon's guard): the
+    /// kernel keeps the link without carrier however it is set up.
+    pub protodown: bool,
     /// IFLA_BRPORT_STATE when the link is a bridge port.
     pub port_state: Option<u8>,
     /// A bridge port's learning and unicast flood flags (`bridge link set … learning off`).

@@ -166,6 +166,13 @@ pub(crate) fn ingress(k: &mut dyn Kernel, r: &mut Report, ns: &Netns, dev: &str,
     };
     let (chain, rule, fix) = words(ns, &c, by, &f);
     let what = what(s);
+    if let (true, Some(to)) = (sure, super::nft_fwd::fwd_to(k, ns, &c, by)) {
+        let cause = format!(
+            "{chain} forwards {what} arriving on {dev} to {to} ({rule}): it never reaches {ns}'s stack"
+        );
+        r.block(ns, cause, Some(fix));
+        return false;
+    }
     if sure {
         let cause = format!("{chain} drops {what} arriving on {dev} ({rule})");
         r.block(ns, cause, Some(fix));
@@ -190,6 +197,10 @@ pub(crate) fn ingress_cause(
     let f = frame(s);
     let (c, by, sure) = first_drop(&chains, &f)?;
     let (chain, rule, fix) = words(ns, &c, by, &f);
-    let verb = if sure { "drops" } else { "may drop" };
+    let verb = match (sure, super::nft_fwd::fwd_to(k, ns, &c, by)) {
+        (true, Some(to)) => format!("forwards to {to}"),
+        (true, None) => "drops".to_string(),
+        (false, _) => "may drop".to_string(),
+    };
     Some((format!("{chain} {verb} it on {dev} ({rule})"), fix))
 }

@@ -24,6 +24,14 @@ pub(crate) fn no_route(
     e: &str,
     first: bool,
 ) {
+    // A loopback destination is this host's own lo: never a route to another host.
+    if dst.is_loopback() {
+        match super::lo_down::lo_down(k, at, dst) {
+            Some((cause, fix)) => r.block(at, cause, Some(fix)),
+            None => r.block(at, format!("{at} has no route to {dst} ({e})"), None),
+        }
+        return;
+    }
     // The source's link lost its address: said before its lack of any address.
     if let Some((cause, fix)) = first.then(|| addrless(k, at, dst)).flatten() {
         r.block(at, cause, Some(fix));

@@ -52,7 +52,9 @@ pub(crate) fn forwards(
     match state {
         Some(s) if s != FORWARDING => {
             let what = format!("{port}, a port of {br} in {ns}, is {}", state_word(s));
-            if super::dead_peer::cut_off(k, r, ns, port, &what) {
+            if super::dead_peer::cut_off(k, r, ns, port, &what)
+                || super::port_link::link_down(k, r, ns, port, br)
+            {
                 return false;
             }
             match super::stp_port::under_stp(k, ns, port, br, s) {

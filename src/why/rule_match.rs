@@ -101,7 +101,15 @@ pub(crate) fn judge_sets(spec: &str, p: &Seen, sets: Option<&IpSets>) -> Judged 
     let mut module_known = true;
     let mut module = "";
     let mut in_target = false;
-    for (neg, opt, args) in options(&words) {
+    let opts = options(&words);
+    // `-m time`'s options decide together (a window, its days): judged once.
+    let time_opts: Vec<_> = opts
+        .iter()
+        .filter(|(_, o, _)| super::time_match::owns("time", o))
+        .cloned()
+        .collect();
+    let time = super::time_match::hold(&time_opts);
+    for (neg, opt, args) in opts {
         let arg = args.first().copied().unwrap_or("");
         if in_target {
             match opt {
@@ -115,6 +123,7 @@ pub(crate) fn judge_sets(spec: &str, p: &Seen, sets: Option<&IpSets>) -> Judged 
             o if super::tcp_match::owns(p.tcp_port, o) => {
                 super::tcp_match::hold(p.tcp_port, p.icmp_type == 8, o, &args)
             }
+            o if super::time_match::owns(module, o) => time,
             o if super::wire_match::owns(module, o) => {
                 super::wire_match::hold(&p.wire, (p.src, p.dst, p.state == "NEW"), o, &args)
             }
@@ -127,7 +136,8 @@ pub(crate) fn judge_sets(spec: &str, p: &Seen, sets: Option<&IpSets>) -> Judged 
             "-m" | "--match" => {
                 module_known = KNOWN_MODULES.contains(&arg)
                     || (arg == "set" && sets.is_some())
-                    || super::wire_match::MODULES.contains(&arg);
+                    || super::wire_match::MODULES.contains(&arg)
+                    || arg == "time";
                 module = arg;
                 if !module_known {
                     unknown.push(format!("-m {arg}"));

@@ -38,6 +38,13 @@ pub(crate) fn hides(
     let Some(dev) = rt.dev.clone() else {
         return false;
     };
+    // A route out of a bridge port is port_addr's to name: the bridge takes the answers.
+    if k.links(cur)
+        .iter()
+        .any(|l| l.name == dev && l.master.is_some())
+    {
+        return false;
+    }
     // Cheap first (the fib only): a way out another link once the route is left out.
     let Some(alt) = alt_route(&k.fib(cur), q, rt) else {
         return false;
@@ -91,12 +98,15 @@ pub(crate) fn hides(
     let net = net
         .filter(|n| n.prefix_len() > rt.dst.prefix_len())
         .unwrap_or_else(|| IpNet::from(dst));
+    // A fix of the shadowing route's own prefix replaces it: `add` would find it there.
+    let verb = if net == rt.dst { "replace" } else { "add" };
     let fix = match gw {
-        Some(g) => route_add(cur, &net, g),
+        Some(g) if verb == "add" => route_add(cur, &net, g),
+        Some(g) => exec(cur, &format!("ip route replace {net} via {g}")),
         None => exec(
             cur,
             &format!(
-                "ip route add {net} dev {}",
+                "ip route {verb} {net} dev {}",
                 alt.dev.clone().unwrap_or_default()
             ),
         ),
@@ -129,7 +139,7 @@ pub(crate) fn hides(
 }
 
 /// The route the lookup finds in `fib` with `rt` left out, when it leaves by another link.
-fn alt_route(fib: &Fib, q: &Lookup, rt: &FibRoute) -> Option<FibRoute> {
+pub(crate) fn alt_route(fib: &Fib, q: &Lookup, rt: &FibRoute) -> Option<FibRoute> {
     let without = Fib {
         rules: fib.rules.clone(),
         routes: fib.routes.iter().filter(|x| *x != rt).cloned().collect(),

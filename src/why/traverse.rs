@@ -80,7 +80,7 @@ impl Outcome {
     /// `rule `-A ...`` or `policy DROP`.
     pub(crate) fn by_words(&self) -> String {
         match &self.by {
-            Some(a) => format!("rule `{}`", a.text()),
+            Some(a) => format!("rule `{}`{}", a.text(), super::time_match::note(&a.spec)),
             None => format!("policy {}", self.target),
         }
     }

@@ -124,6 +124,9 @@ fn walk_on(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
             }
             crossed.push(c);
         }
+        if super::dead_tun::dead_tun(k, &mut r, &cur, &route, &q, chosen.as_ref()) {
+            return r;
+        }
         let next = route.via.unwrap_or(dst);
         let Some((nns, nlink)) = super::proxy_arp::held_or_answered(k, &cur, &route.dev, next)
         else {

@@ -242,8 +242,18 @@ fn run(exprs: &[Expr], f: &Frame) -> (Hit, Option<u32>) {
             "immediate" if e.u32(1) == Some(0) => {
                 verdict = verdict_of(e).map(|v| v.0);
             }
-            "reject" => verdict = Some(NF_DROP),
-            "counter" | "log" => {}
+            "immediate" => {
+                let v = e
+                    .value(2)
+                    .map(|v| v.iter().copied().map(Some).collect::<Vec<_>>());
+                if !v.is_some_and(|v| store(&mut regs, e.u32(1), &v)) {
+                    hit = Hit::Maybe;
+                }
+            }
+            // `fwd to` steals the frame (to another device): the stack never sees it.
+            "reject" | "fwd" => verdict = Some(NF_DROP),
+            // `dup to` sends a copy and lets the frame go on.
+            "counter" | "log" | "dup" => {}
             // A set lookup, conntrack, a limit, a quota…: not modelled, so it may not match.
             _ => hit = Hit::Maybe,
         }

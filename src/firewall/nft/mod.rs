@@ -20,6 +20,7 @@ pub mod foreign;
 pub(crate) mod foreign_eval;
 pub(crate) mod foreign_judge;
 pub(crate) mod foreign_sets;
+pub(crate) mod fwd;
 pub(crate) mod icmp;
 pub(crate) mod listing;
 pub(crate) mod model;
