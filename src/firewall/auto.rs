@@ -277,6 +277,17 @@ impl Firewall for Auto {
         Ok(Some(super::chain::Chain { policy, rules }))
     }
 
+    /// x_tables, always by iptables-legacy: `chain` reads them through the `iptables` program
+    /// only where that is the legacy one.
+    fn legacy_chain(
+        &mut self,
+        ns: Option<&Path>,
+        table: &str,
+        chain: &str,
+    ) -> Option<super::chain::Chain> {
+        super::legacy_beside::read(ns, table, chain)
+    }
+
     /// Read natively whatever driver serves iptables: nf_tables holds them either way.
     fn foreign(&mut self, ns: Option<&Path>) -> Vec<super::nft::foreign::ForeignChain> {
         self.nft.foreign(ns).unwrap_or_default()

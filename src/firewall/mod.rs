@@ -9,6 +9,7 @@ pub mod counters;
 pub(crate) mod failure;
 pub(crate) mod iptables;
 pub mod legacy;
+pub(crate) mod legacy_beside;
 pub mod nft;
 pub mod rule;
 
@@ -74,6 +75,16 @@ pub trait Firewall {
     /// are none or they cannot be read.
     fn foreign(&mut self, _ns: Option<&Path>) -> Vec<nft::foreign::ForeignChain> {
         vec![]
+    }
+    /// One x_tables chain kept beside the rules this firewall reads (a tool on the
+    /// iptables-legacy backend): `None` when there is none or the namespace is read from it.
+    fn legacy_chain(
+        &mut self,
+        _ns: Option<&Path>,
+        _table: &str,
+        _chain: &str,
+    ) -> Option<chain::Chain> {
+        None
     }
     /// Which driver serves the namespace, where that is a choice (for `-v` and `show`).
     fn driver(&mut self, _ns: Option<&Path>) -> Option<legacy::Driver> {

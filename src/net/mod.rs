@@ -35,6 +35,7 @@ pub(crate) mod topology;
 pub(crate) mod unnamed;
 pub(crate) mod watched;
 pub(crate) mod why;
+pub(crate) mod xdp;
 pub(crate) mod xfrm;
 
 pub use backend::Netlink;

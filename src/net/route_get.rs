@@ -144,6 +144,9 @@ pub(crate) async fn route_get(handle: &Handle, q: &Lookup) -> Result<RouteGet, R
                     _ => None,
                 })
             }
+            RouteAttribute::Realm(r) => {
+                got.realm = Some(u32::from(r.source) << 16 | u32::from(r.destination))
+            }
             RouteAttribute::CacheInfo(c) => (got.learned, expires) = (c.expires != 0, c.expires),
             _ => {}
         }

@@ -74,6 +74,10 @@ impl Kernel for Netlink {
             .flatten()
     }
 
+    fn legacy_chain(&mut self, ns: &Netns, table: &str, chain: &str) -> Option<Chain> {
+        self.fw.legacy_chain(ns.path().as_deref(), table, chain)
+    }
+
     fn neighbour(&mut self, ns: &Netns, dev: &str, ip: IpAddr) -> Option<String> {
         let handle = self.handle(ns).ok()?;
         let state = self.block_on(super::neigh::state(&handle, dev, ip));
@@ -210,6 +214,11 @@ impl Kernel for Netlink {
         };
         self.block_on(super::qdisc::noarp(&handle, dev))
             .unwrap_or(false)
+    }
+
+    fn xdp(&mut self, ns: &Netns, dev: &str) -> Option<(&'static str, u32)> {
+        let handle = self.handle(ns).ok()?;
+        self.block_on(super::xdp::xdp(&handle, dev)).ok().flatten()
     }
 
     fn tcp_listeners(&mut self, ns: &Netns) -> Option<Vec<(IpAddr, u16)>> {

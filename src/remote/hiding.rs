@@ -56,6 +56,9 @@ impl Kernel for Hiding<'_> {
     fn chain(&mut self, ns: &Netns, table: &str, chain: &str) -> Option<Chain> {
         self.inner.chain(ns, table, chain)
     }
+    fn legacy_chain(&mut self, ns: &Netns, table: &str, chain: &str) -> Option<Chain> {
+        self.inner.legacy_chain(ns, table, chain)
+    }
     fn neighbour(&mut self, ns: &Netns, dev: &str, ip: IpAddr) -> Option<String> {
         self.inner.neighbour(ns, dev, ip)
     }
@@ -112,6 +115,9 @@ impl Kernel for Hiding<'_> {
     }
     fn qdiscs(&mut self, ns: &Netns, dev: &str) -> Vec<(String, &'static str)> {
         self.inner.qdiscs(ns, dev)
+    }
+    fn xdp(&mut self, ns: &Netns, dev: &str) -> Option<(&'static str, u32)> {
+        self.inner.xdp(ns, dev)
     }
     fn arp_off(&mut self, ns: &Netns, dev: &str) -> bool {
         self.inner.arp_off(ns, dev)

@@ -131,6 +131,9 @@ impl Kernel for Cached<'_> {
         self.inner.chain(ns, table, chain)
     }
 
+    fn legacy_chain(&mut self, ns: &Netns, table: &str, chain: &str) -> Option<Chain> {
+        self.inner.legacy_chain(ns, table, chain)
+    }
     fn neighbour(&mut self, ns: &Netns, dev: &str, ip: IpAddr) -> Option<String> {
         self.inner.neighbour(ns, dev, ip)
     }
@@ -243,6 +246,9 @@ impl Kernel for Cached<'_> {
         self.inner.bridge_macs(ns)
     }
 
+    fn xdp(&mut self, ns: &Netns, dev: &str) -> Option<(&'static str, u32)> {
+        self.inner.xdp(ns, dev)
+    }
     fn arp_off(&mut self, ns: &Netns, dev: &str) -> bool {
         self.inner.arp_off(ns, dev)
     }

@@ -4,6 +4,7 @@
 
 use super::kernel::Kernel;
 use super::packet::Packet;
+use super::rule_match::Seen;
 use super::traverse::traverse;
 use super::words::call;
 use crate::sys::Netns;
@@ -63,9 +64,14 @@ impl Drop {
 
     /// The fix: delete the rule, or set the policy back to ACCEPT.
     pub(crate) fn fix(&self, ns: &Netns) -> String {
+        self.fix_by(ns, "iptables")
+    }
+
+    /// `fix`, typed to `program` (`iptables-legacy` for x_tables).
+    pub(crate) fn fix_by(&self, ns: &Netns, program: &str) -> String {
         let cmd = match &self.rule {
-            Some(r) => format!("iptables -t {} -D {} {r}", self.table, self.chain),
-            None => format!("iptables -t {} -P {} ACCEPT", self.table, self.chain),
+            Some(r) => format!("{program} -t {} -D {} {r}", self.table, self.chain),
+            None => format!("{program} -t {} -P {} ACCEPT", self.table, self.chain),
         };
         call(ns, &format!("sh(\"{}\")", cmd.replace('"', "\\\"")))
     }
@@ -75,9 +81,14 @@ impl Drop {
 /// (user chains followed) ends in a drop, else every rule not understood that could drop it.
 pub(crate) fn drops(k: &mut dyn Kernel, ns: &Netns, path: Path, p: &Packet) -> Vec<Drop> {
     let seen = p.seen(k, ns);
+    drops_seen(k, ns, path, &seen)
+}
+
+/// `drops`, for the packet as the rules see it.
+pub(crate) fn drops_seen(k: &mut dyn Kernel, ns: &Netns, path: Path, seen: &Seen) -> Vec<Drop> {
     let mut out = vec![];
     for &(table, chain) in path.chains() {
-        let Some(o) = traverse(k, ns, table, chain, &seen) else {
+        let Some(o) = traverse(k, ns, table, chain, seen) else {
             continue;
         };
         if o.drops() {

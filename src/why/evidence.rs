@@ -109,6 +109,19 @@ pub(crate) fn vanished(
         }
         End::Stuck { ns, dev, s } => Some(stuck(k, t, ns, dev, s)),
         End::Lost { ns, dev, to } => {
+            let entry = to
+                .as_ref()
+                .and_then(|(pns, pdev)| Some((pns, super::xdp::xdp_on(k, pns, pdev)?)));
+            if let (Some((pns, pdev)), Some((at, (cause, fix)))) = (to, entry) {
+                return Some(Vanished {
+                    ns: at.clone(),
+                    cause: format!(
+                        "{} left {ns} on {dev} but never arrived on {pns}'s {pdev}: {cause}",
+                        t.what()
+                    ),
+                    fix: Some(fix),
+                });
+            }
             let cause = match to {
                 Some((pns, pdev)) => format!(
                     "{} left {ns} on {dev} but never arrived on {pns}'s {pdev}",
@@ -286,6 +299,13 @@ fn inside(
             Some(d.fix(ns)),
         );
     }
+    let legacy = p
+        .as_ref()
+        .filter(|_| sure.is_empty())
+        .and_then(|p| super::legacy_drop::legacy_drop(k, ns, path, p));
+    if let Some((cause, fix)) = legacy {
+        return v(format!("{what}: {cause}"), Some(fix));
+    }
     if let Some((cause, fix)) = qdisc(k, ns, in_dev, next.as_ref().map(|n| n.0.as_str())) {
         return v(format!("{what}: {cause}"), Some(fix));
     }
@@ -293,6 +313,14 @@ fn inside(
         let st = k.neighbour(ns, dev, *ip);
         if let Some(st @ ("FAILED" | "INCOMPLETE")) = st.as_deref() {
             let silent = format!("{what}: {ip} does not answer ARP on {dev} (neighbour {st})");
+            if let Some((at, cause, fix)) = super::xdp::arp_lost(k, ns, dev, *ip) {
+                let cause = format!("{silent}: {cause}");
+                return Vanished {
+                    ns: at,
+                    cause,
+                    fix: Some(fix),
+                };
+            }
             // Its answers may be what is lost: a qdisc on the link that holds the address.
             let held = owner(k, *ip);
             let far = held.clone().and_then(|(fns, fdev)| {
@@ -329,24 +357,8 @@ fn inside(
             return v(format!("{what}: {cause}"), Some(fix));
         }
     }
-    let ipsec = p
-        .as_ref()
-        .filter(|_| found.is_empty())
-        .and_then(|p| super::xfrm::dropped_by_policy(k, ns, path, p));
-    if let Some((cause, fix)) = ipsec {
-        return v(format!("{what}: {cause}"), Some(fix));
-    }
-    // An address in a set a native drop rule looks up (a fail2ban ban): that element goes.
-    let listed = p
-        .as_ref()
-        .and_then(|p| super::nft_set::listed(k, ns, path, p));
-    if let (Some((cause, fix)), []) = (listed, found.as_slice()) {
-        return v(format!("{what}: {cause}"), Some(fix));
-    }
-    let nft = p
-        .as_ref()
-        .and_then(|p| super::nft_foreign::foreign_drop(k, ns, path, p));
-    if let (Some((cause, fix)), []) = (nft, found.as_slice()) {
+    let late = p.as_ref().filter(|_| found.is_empty());
+    if let Some((cause, fix)) = late.and_then(|p| unruled(k, ns, path, p)) {
         return v(format!("{what}: {cause}"), fix);
     }
     match found.as_slice() {
@@ -375,6 +387,23 @@ fn inside(
             )
         }
     }
+}
+
+/// What drops `p` in `ns` when no iptables rule may: an IPsec policy, an address in a set a
+/// native drop rule looks up (a fail2ban ban: that element goes), an nftables chain of its own.
+fn unruled(
+    k: &mut dyn Kernel,
+    ns: &Netns,
+    path: Path,
+    p: &Packet,
+) -> Option<(String, Option<String>)> {
+    if let Some((cause, fix)) = super::xfrm::dropped_by_policy(k, ns, path, p) {
+        return Some((cause, Some(fix)));
+    }
+    if let Some((cause, fix)) = super::nft_set::listed(k, ns, path, p) {
+        return Some((cause, Some(fix)));
+    }
+    super::nft_foreign::foreign_drop(k, ns, path, p)
 }
 
 /// A qdisc somebody added on the way in (ingress of `in_dev`) or out (root of `out_dev`).

@@ -35,6 +35,11 @@ pub trait Kernel {
     fn sysctl(&mut self, ns: &Netns, key: &str) -> Option<String>;
     /// `iptables -t TABLE -S CHAIN`, parsed; `None` when it cannot be read.
     fn chain(&mut self, ns: &Netns, table: &str, chain: &str) -> Option<Chain>;
+    /// `iptables-legacy -t TABLE -S CHAIN` where x_tables sit beside the rules `chain` reads
+    /// (both run); `None` when there are none.
+    fn legacy_chain(&mut self, _ns: &Netns, _table: &str, _chain: &str) -> Option<Chain> {
+        None
+    }
     /// The neighbour (ARP) state of `ip` on `dev`: `REACHABLE`, `FAILED`, ...
     fn neighbour(&mut self, _ns: &Netns, _dev: &str, _ip: IpAddr) -> Option<String> {
         None
@@ -120,6 +125,10 @@ pub trait Kernel {
     /// The tc qdiscs of `dev` somebody added (kind, and `root`, `ingress` or `child`).
     fn qdiscs(&mut self, _ns: &Netns, _dev: &str) -> Vec<(String, &'static str)> {
         vec![]
+    }
+    /// The XDP program on `dev`: its `ip link` mode keyword (`xdpgeneric`, ...) and id.
+    fn xdp(&mut self, _ns: &Netns, _dev: &str) -> Option<(&'static str, u32)> {
+        None
     }
     /// Whether `dev` has ARP turned off (IFF_NOARP).
     fn arp_off(&mut self, _ns: &Netns, _dev: &str) -> bool {

@@ -151,11 +151,13 @@ fn unseen(live: &mut dyn Kernel, r: &mut Report, src: &Netns, dst: IpAddr) {
         return r.block(src, cause, Some(fix));
     }
     match silent {
-        Some((ns, dev, ip, st)) => r.block(
-            &ns,
-            format!("{ip} does not answer ARP on {dev} in {ns} (neighbour {st})"),
-            None,
-        ),
+        Some((ns, dev, ip, st)) => {
+            let said = format!("{ip} does not answer ARP on {dev} in {ns} (neighbour {st})");
+            match super::xdp::arp_lost(live, &ns, &dev, ip) {
+                Some((at, cause, fix)) => r.block(&at, format!("{said}: {cause}"), Some(fix)),
+                None => r.block(&ns, said, None),
+            }
+        }
         None if super::counted::suspect(r) => {}
         None => r.block(
             src,

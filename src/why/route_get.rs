@@ -102,6 +102,9 @@ pub struct RouteGet {
     /// The route is an ICMP redirect the kernel cached (`cache <redirected>`), not one of the
     /// namespace's routes: the seconds until it expires.
     pub redirected: Option<u32>,
+    /// The route's realms (RTA_FLOW, `realm 7`: source << 16 | destination), what
+    /// `-m realm` matches; `None` when the route has none.
+    pub realm: Option<u32>,
 }
 
 /// The kernel's refusal of a lookup: its errno and its words ("Network is unreachable").

@@ -9,6 +9,7 @@ use super::kernel::Kernel;
 use super::report::Report;
 use super::route_fix::route_del;
 use super::route_get::{Lookup, RouteKind};
+use super::underlay_filter::{outer_passes, Datagram};
 use super::underlay_nat::{blame, rewritten, Outer};
 use super::words::ip_forward;
 use crate::sys::Netns;
@@ -75,6 +76,18 @@ pub(crate) fn reaches(k: &mut dyn Kernel, r: &mut Report, leg: &Leg) -> bool {
             return true;
         };
         if cur != *leg.from && !outer_kept(k, r, leg, &cur, (q.iif.as_deref(), &rt.dev)) {
+            return false;
+        }
+        let d = Datagram {
+            what: &leg.what,
+            src: leg.local,
+            dst: leg.remote,
+            dport: leg.port,
+        };
+        let links = (q.iif.as_deref(), rt.dev.as_str());
+        if cur != *leg.from && !outer_passes(k, r, &cur, &d, links, (&q, rt.realm)) {
+            // The inner packet is last seen leaving the near VTEP (the outer one is not watched).
+            r.lost_at = Some(leg.from.to_string());
             return false;
         }
         let next = rt.via.unwrap_or(leg.remote);

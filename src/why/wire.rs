@@ -12,6 +12,8 @@ pub(crate) struct Wire {
     /// The IP packet's total length.
     pub(crate) len: Option<u16>,
     pub(crate) sock: Sock,
+    /// The realms of the route that forwards it (`-m realm`): 0 for a route without any.
+    pub(crate) realm: Option<u32>,
 }
 
 /// The socket behind a packet, as `-m owner` sees it.

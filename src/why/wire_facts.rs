@@ -33,6 +33,7 @@ pub(crate) fn facts(
             ttl: default_ttl(k, ns),
             len,
             sock,
+            realm: None,
         };
     }
     let f = k.frame_in(ns, request).unwrap_or_default();
@@ -41,6 +42,7 @@ pub(crate) fn facts(
         ttl: f.ttl.map(|t| t.saturating_sub(u8::from(routed))),
         len,
         sock: Sock::Forwarded,
+        realm: None,
     }
 }
 

@@ -6,7 +6,9 @@ use super::wire::{Sock, Wire};
 use std::net::IpAddr;
 
 /// Modules judged here (besides conntrack's options).
-pub(crate) const MODULES: [&str; 6] = ["mac", "owner", "ttl", "pkttype", "length", "iprange"];
+pub(crate) const MODULES: [&str; 7] = [
+    "mac", "owner", "ttl", "pkttype", "length", "iprange", "realm",
+];
 
 /// Whether option `opt` of module `module` is judged here.
 pub(crate) fn owns(module: &str, opt: &str) -> bool {
@@ -21,6 +23,7 @@ pub(crate) fn owns(module: &str, opt: &str) -> bool {
             | ("pkttype", "--pkt-type")
             | ("length", "--length")
             | ("iprange", "--src-range" | "--dst-range")
+            | ("realm", "--realm")
             | ("conntrack", "--ctdir" | "--ctorigsrc")
     )
 }
@@ -59,6 +62,7 @@ pub(crate) fn hold(
         },
         "--length" => w.len.and_then(|l| range(arg, ':', u32::from(l))),
         "--src-range" => in_range(arg, src),
+        "--realm" => w.realm.and_then(|r| realm(arg, r)),
         "--dst-range" => in_range(arg, dst),
         "--ctdir" => match arg {
             "ORIGINAL" => Some(request),
@@ -94,6 +98,20 @@ fn ttl(w: &Wire, arg: &str, cmp: fn(u8, u8) -> bool) -> Option<bool> {
 fn range(arg: &str, sep: char, v: u32) -> Option<bool> {
     let (a, b) = arg.split_once(sep).unwrap_or((arg, arg));
     Some(a.parse::<u32>().ok()? <= v && v <= b.parse::<u32>().ok()?)
+}
+
+/// `--realm 0x7` or `0x7/0xff` (as iptables prints it; decimal too) holding the route's
+/// realms `r`, as xt_realm compares: `(r & mask) == id`. A realm's name is not read.
+fn realm(arg: &str, r: u32) -> Option<bool> {
+    let num = |s: &str| match s.strip_prefix("0x") {
+        Some(h) => u32::from_str_radix(h, 16).ok(),
+        None => s.parse().ok(),
+    };
+    let (id, mask) = match arg.split_once('/') {
+        Some((i, m)) => (num(i)?, num(m)?),
+        None => (num(arg)?, u32::MAX),
+    };
+    Some(r & mask == id)
 }
 
 /// `A-B` (or one address) holding `ip`.

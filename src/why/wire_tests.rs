@@ -43,6 +43,38 @@ fn unknown(spec: &str, p: &Seen) -> bool {
 }
 
 #[test]
+fn a_realm_match_is_judged_on_the_routes_realms_and_unknown_without_them() {
+    let tagged = seen(Wire {
+        realm: Some(7),
+        ..Wire::default()
+    });
+    assert_eq!(hold("-m realm --realm 0x7 -j DROP", &tagged), Hold::Yes);
+    assert_eq!(hold("-m realm --realm 7 -j DROP", &tagged), Hold::Yes);
+    assert_eq!(hold("-m realm ! --realm 0x7 -j DROP", &tagged), Hold::No);
+    assert_eq!(hold("-m realm --realm 0x5 -j DROP", &tagged), Hold::No);
+    // A source realm 3 beside destination realm 7: a mask of the low half ignores it.
+    let both = seen(Wire {
+        realm: Some(3 << 16 | 7),
+        ..Wire::default()
+    });
+    assert_eq!(
+        hold("-m realm --realm 0x7/0xffff -j DROP", &both),
+        Hold::Yes
+    );
+    assert_eq!(hold("-m realm --realm 0x7 -j DROP", &both), Hold::No);
+    let untagged = seen(Wire {
+        realm: Some(0),
+        ..Wire::default()
+    });
+    assert_eq!(hold("-m realm --realm 0x7 -j DROP", &untagged), Hold::No);
+    assert!(unknown(
+        "-m realm --realm 0x7 -j DROP",
+        &seen(Wire::default())
+    ));
+    assert!(unknown("-m realm --realm cosmos -j DROP", &tagged));
+}
+
+#[test]
 fn a_mac_allowlist_is_judged_on_the_frames_source_case_blind() {
     let p = seen(Wire {
         mac: Some(MAC.into()),
@@ -227,6 +259,7 @@ fn each_hook_gets_the_facts_of_where_the_packet_is() {
         ttl: Some(50),
         len: Some(84),
         sock: Sock::Of(1000, 100),
+        realm: None,
     };
     assert_eq!(sent, want);
     // The destination's echo reply is the kernel's; a TCP server's socket is not known.

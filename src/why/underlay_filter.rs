@@ -1,0 +1,94 @@
+//! A router on a tunnel's underlay whose firewall drops the outer UDP datagrams: its FORWARD
+//! (or raw, mangle) chains judged for them as it forwards them, `-m realm` included (the realm
+//! its route tags them with, RTA_FLOW). A drop by the realm of a route is fixed at the route
+//! (the tag is what put the tunnel in a quarantined realm); any other, at the rule.
+
+use super::drops::{drops_seen, Path};
+use super::fib::{table_name, TABLE_MAIN};
+use super::fib_lookup::decide;
+use super::kernel::Kernel;
+use super::report::Report;
+use super::route_fix::exec;
+use super::route_get::Lookup;
+use super::rule_match::Seen;
+use crate::sys::Netns;
+use std::net::IpAddr;
+
+/// The outer datagram at one router: what it is called, its VTEP addresses and UDP port.
+pub(crate) struct Datagram<'a> {
+    pub(crate) what: &'a str,
+    pub(crate) src: IpAddr,
+    pub(crate) dst: IpAddr,
+    pub(crate) dport: u16,
+}
+
+/// `realm 7`, or `realms 3/7` with a source realm, as `ip route` prints them.
+fn realm_words(r: u32) -> String {
+    match r >> 16 {
+        0 => format!("realm {}", r & 0xffff),
+        s => format!("realms {s}/{}", r & 0xffff),
+    }
+}
+
+/// Whether router `cur` lets `d` through (in and out by `links`, looked up by `q`, its route
+/// tagging it with `realm`); the rule or policy that drops it is named in `r`.
+pub(crate) fn outer_passes(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    cur: &Netns,
+    d: &Datagram,
+    (in_dev, out_dev): (Option<&str>, &str),
+    (q, realm): (&Lookup, Option<u32>),
+) -> bool {
+    let seen = Seen {
+        in_dev: in_dev.map(str::to_string),
+        out_dev: Some(out_dev.to_string()),
+        src: d.src,
+        dst: d.dst,
+        icmp_type: 8,
+        state: "NEW",
+        dst_local: false,
+        src_local: false,
+        udp_dport: Some(d.dport),
+        tcp_port: None,
+        mark: Some(0),
+        physdev: None,
+        dnat: false,
+        wire: super::wire::Wire {
+            sock: super::wire::Sock::Forwarded,
+            realm: Some(realm.unwrap_or(0)),
+            ..Default::default()
+        },
+    };
+    let found = drops_seen(k, cur, Path::Forward, &seen);
+    let Some(drop) = found.into_iter().find(|x| x.sure) else {
+        return true;
+    };
+    let what = d.what;
+    let by_realm = drop.rule.as_deref().is_some_and(|s| s.contains("--realm"));
+    let route = decide(&k.fib(cur), q).route;
+    match (realm.filter(|r| *r != 0 && by_realm), route) {
+        (Some(tag), Some(rt)) => {
+            let table = match rt.table {
+                TABLE_MAIN => String::new(),
+                t => format!(" table {}", table_name(t)),
+            };
+            r.block(
+                cur,
+                format!(
+                    "{cur} drops {what} by {}: its route `{}` tags them with {}",
+                    drop.text(),
+                    rt.text(),
+                    realm_words(tag)
+                ),
+                Some(exec(cur, &format!("ip route replace {}{table}", rt.text()))),
+            );
+        }
+        _ => r.block(
+            cur,
+            format!("{cur} drops {what} by {}", drop.text()),
+            Some(drop.fix(cur)),
+        ),
+    }
+    false
+}
