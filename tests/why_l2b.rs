@@ -224,3 +224,28 @@ fn root_guard_on_the_roots_own_port_stays_clear() {
         clear("10.60.0.2")
     );
 }
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn flood_off_toward_a_mac_the_bridge_forgot_is_named_from_the_flooded_copy() {
+    // br0 ages ns3's MAC out in a second; ns1 holds a permanent neighbour entry, so it never
+    // asks again, and ns3 (IPv6 off: no router solicitations) stays silent: every echo is
+    // unknown unicast, and vethb3 floods none.
+    let inject = "M=$(ip -n ns3 -br link show veth3 | awk '{print $3}'); \
+                  ip netns exec ns3 sysctl -qw net.ipv6.conf.veth3.disable_ipv6=1; \
+                  ip -n ns1 neigh replace 10.1.1.4 lladdr $M dev veth1 nud permanent; \
+                  bridge link set dev vethb3 flood off; ip link set br0 type bridge ageing_time 100; \
+                  bridge fdb del $M dev vethb3 master 2>/dev/null; sleep 2";
+    fixed(
+        "l2_lan",
+        "-p ports=3",
+        inject,
+        NS3,
+        "host",
+        "the request for MAC left host on vethb2 toward ns2's veth2, off its path: MAC is veth3 \
+         in ns3, behind vethb3 of br0, but br0 in host has no FDB entry for it there (not \
+         learned, or aged out), so it floods the frame, and vethb3 has flood off: the frame is \
+         never sent toward veth3",
+        r#"sh("bridge link set dev vethb3 flood on")"#,
+    );
+}
