@@ -102,6 +102,8 @@ pub struct RouteGet {
     /// The route is an ICMP redirect the kernel cached (`cache <redirected>`), not one of the
     /// namespace's routes: the seconds until it expires.
     pub redirected: Option<u32>,
+    /// The TTL the route sends with (its `hoplimit` metric, RTAX_HOPLIMIT), where it has one.
+    pub hoplimit: Option<u32>,
 }
 
 /// The kernel's refusal of a lookup: its errno and its words ("Network is unreachable").
