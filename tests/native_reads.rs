@@ -288,6 +288,8 @@ fn ip_link(l: &Value, named: &dyn Fn(u64) -> Netns) -> LinkDetail {
                 .and_then(|a| a.parse().ok()),
             dev: d("link").and_then(Value::as_str).map(str::to_string),
             ttl: d("ttl").and_then(Value::as_u64).unwrap_or(0) as u8,
+            // `ip -j` says `"external": true` for a flow-based (collect_metadata) VXLAN.
+            external: d("external").and_then(Value::as_bool).unwrap_or(false),
             port: d("port").and_then(Value::as_u64).unwrap_or(0) as u16,
             local: ["local", "local6"]
                 .into_iter()

@@ -17,11 +17,18 @@ pub struct Count {
     /// The policy (`DROP`) or the rule's `-j`/`-g` target.
     pub target: String,
     pub packets: u64,
+    /// The bytes it counted (what a `-m quota` rule has used of its quota).
+    pub bytes: u64,
 }
 
 /// `[12:1008]` → 12.
 fn packets(s: &str) -> Option<u64> {
     s.trim_start_matches('[').split(':').next()?.parse().ok()
+}
+
+/// `[12:1008]` → 1008.
+fn bytes(s: &str) -> Option<u64> {
+    s.trim_end_matches(']').split(':').nth(1)?.parse().ok()
 }
 
 pub(crate) fn parse(text: &str) -> Vec<Count> {
@@ -42,6 +49,7 @@ pub(crate) fn parse(text: &str) -> Vec<Count> {
                         index: 0,
                         target: policy.to_string(),
                         packets: packets(count).unwrap_or(0),
+                        bytes: bytes(count).unwrap_or(0),
                     });
                 }
             }
@@ -62,6 +70,7 @@ pub(crate) fn parse(text: &str) -> Vec<Count> {
                 index: *n,
                 target: target_of(spec),
                 packets: packets(count).unwrap_or(0),
+                bytes: bytes(count).unwrap_or(0),
             });
         }
     }
@@ -106,7 +115,8 @@ mod tests {
                 rule: None,
                 index: 0,
                 target: "DROP".into(),
-                packets: 3
+                packets: 3,
+                bytes: 252
             }
         );
         assert_eq!(

@@ -94,6 +94,7 @@ fn vxlan_info(v: &[InfoVxlan]) -> (VxlanInfo, Option<u32>) {
             InfoVxlan::Link(i) if *i != 0 => dev = Some(*i),
             InfoVxlan::Port(p) => info.port = *p,
             InfoVxlan::Ttl(t) => info.ttl = *t,
+            InfoVxlan::CollectMetadata(b) => info.external = *b,
             InfoVxlan::Local(a) if !a.is_unspecified() => info.local = Some(IpAddr::V4(*a)),
             InfoVxlan::Local6(a) if !a.is_unspecified() => info.local = Some(IpAddr::V6(*a)),
             _ => {}

@@ -65,6 +65,7 @@ fn one(l: &LinkMessage) -> LinkL2 {
                                     InfoBridgePort::Mab(b) => out.port_mab = *b,
                                     InfoBridgePort::ProxyARP(b) => out.port_proxy_arp = *b,
                                     InfoBridgePort::Guard(b) => out.port_guard = *b,
+                                    InfoBridgePort::Protect(b) => out.port_root_block = *b,
                                     _ => {}
                                 }
                             }
@@ -76,6 +77,7 @@ fn one(l: &LinkMessage) -> LinkL2 {
                                     InfoBridge::VlanDefaultPvid(p) => out.default_pvid = Some(*p),
                                     InfoBridge::StpState(s) => out.stp_state = Some(stp(s)),
                                     InfoBridge::ForwardDelay(d) => out.forward_delay = Some(*d),
+                                    InfoBridge::AgeingTime(t) => out.ageing_time = Some(*t),
                                     InfoBridge::RootId(i) => root = Some(i.clone()),
                                     InfoBridge::BridgeId(i) => own = Some(i.clone()),
                                     _ => {}

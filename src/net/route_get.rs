@@ -142,6 +142,10 @@ pub(crate) async fn route_get(handle: &Handle, q: &Lookup) -> Result<RouteGet, R
                 got.mtu = ms.iter().find_map(|m| match m {
                     RouteMetric::Mtu(v) if *v != 0 => Some(*v),
                     _ => None,
+                });
+                got.hoplimit = ms.iter().find_map(|m| match m {
+                    RouteMetric::Hoplimit(v) if *v != 0 => Some(*v),
+                    _ => None,
                 })
             }
             RouteAttribute::Realm(r) => {

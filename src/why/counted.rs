@@ -100,15 +100,27 @@ pub(crate) fn blame(k: &mut dyn Kernel, r: &mut Report, before: &Snapshot) -> bo
         let cmd = format!("sh(\"iptables {t}-D {} {spec}\")", c.chain);
         Some(super::words::call(ns, &cmd))
     };
-    let fix = match seen {
-        Some(p) => Some(super::hooks::accept_path(k, ns, &c.table, &builtin, &p)),
-        None => delete(),
+    let now = k.counters(ns).unwrap_or_default();
+    let risen = |q: &Count| {
+        rose.iter()
+            .any(|(n, x)| n == ns && x.table == q.table && x.chain == q.chain && x.index == q.index)
+    };
+    let holds = |rest: &str| {
+        seen.as_ref()
+            .is_none_or(|p| judge(rest, p).hold != Hold::No)
+    };
+    let spent = super::quota::passed_over(&now, &risen, c, &holds);
+    let fix = match (&spent, seen) {
+        (Some(q), _) => Some(q.fix(ns)),
+        (None, Some(p)) => Some(super::hooks::accept_path(k, ns, &c.table, &builtin, &p)),
+        (None, None) => delete(),
     };
     r.block(
         ns,
         format!(
-            "{ns}'s {} chain drops the probe: {what} (its packet counter rose by the probe's packet)",
-            chain_words(&c.table, &c.chain)
+            "{ns}'s {} chain drops the probe: {what} (its packet counter rose by the probe's packet){}",
+            chain_words(&c.table, &c.chain),
+            spent.map(|q| q.words()).unwrap_or_default()
         ),
         fix,
     );

@@ -7,13 +7,33 @@ use super::l2::find;
 use super::sighting::Sighting;
 use super::trail::Trail;
 use super::vanished::Vanished;
+use super::words::call;
+use crate::sys::Netns;
+
+/// The port of `br` in `ns` whose veth cable ends on `l` in `o`.
+fn cabled_port(
+    k: &mut dyn Kernel,
+    (ns, br): (&Netns, &str),
+    (o, l): (&Netns, &str),
+) -> Option<String> {
+    let d = find(k, o, l)?;
+    let (pns, p) = super::link_find::peer(k, o, &d)?;
+    (pns == *ns && p.master.as_deref() == Some(br)).then_some(p.name)
+}
+
+/// Whether `port` of `br` in `ns` has unicast flood off.
+fn flood_off(k: &mut dyn Kernel, ns: &Netns, port: &str) -> bool {
+    k.l2(ns)
+        .iter()
+        .any(|x| x.name == port && x.port_flood == Some(false))
+}
 
 /// `s` is the frame `t` seen leaving `ns` on bridge port `dev`, or arriving off its path;
 /// `what` says where it went wrong.
 pub(crate) fn unreached(
     k: &mut dyn Kernel,
     t: &Trail,
-    ns: &crate::sys::Netns,
+    ns: &Netns,
     dev: &str,
     s: &Sighting,
     what: &str,
@@ -39,6 +59,20 @@ pub(crate) fn unreached(
     let reached = t.seen.iter().any(|x| x.ns == *o && x.dev == *l);
     if port || reached {
         return None;
+    }
+    // Its cable ends on a port of this bridge: the MAC is behind that port, only unknown to
+    // the FDB (not learned, or aged out); the flood reaches it unless the port floods nothing.
+    if let Some(cable) = cabled_port(k, (ns, &br), (o, l)) {
+        return flood_off(k, ns, &cable).then(|| Vanished {
+            ns: ns.clone(),
+            cause: format!(
+                "{what}: {mac} is {l} in {o}, behind {cable} of {br}, but {br} in {ns} has no FDB entry for it there (not learned, or aged out), so it floods the frame, and {cable} has flood off: the frame is never sent toward {l}"
+            ),
+            fix: Some(call(
+                ns,
+                &format!("sh(\"bridge link set dev {cable} flood on\")"),
+            )),
+        });
     }
     Some(Vanished {
         ns: ns.clone(),

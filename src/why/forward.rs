@@ -50,6 +50,16 @@ fn filter_forward(k: &mut dyn Kernel, r: &mut Report, cur: &Netns, p: &Packet, s
         r.block(cur, said, Some(fix));
         return false;
     }
+    if let Some(q) = o.spent.first().filter(|_| o.drops()) {
+        let what = if reply { "the replies " } else { "" };
+        let said = format!(
+            "{cur}'s FORWARD chain drops {what}{i} → {out} ({}){}",
+            by(&o),
+            q.words()
+        );
+        r.block(cur, said, Some(q.fix(cur)));
+        return false;
+    }
     // An ACCEPT the request needed before a DROP policy, naming a link `cur` lacks.
     let near = (o.drops() && o.by.is_none() && o.gone.is_none() && !reply)
         .then(|| near_miss(k, cur, ("filter", "FORWARD"), &s, &["ACCEPT"]))

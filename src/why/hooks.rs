@@ -198,6 +198,22 @@ pub(crate) fn cross(
             r.block(ns, said, Some(fix));
             return None;
         }
+        if let Some(s) = o.spent.first().filter(|_| o.drops()) {
+            r.block(
+                ns,
+                format!(
+                    "{ns}'s {name} chain drops {}{} from {} to {} ({}){}",
+                    what(&p),
+                    links(&p),
+                    p.src,
+                    p.dst,
+                    by(&o),
+                    s.words()
+                ),
+                Some(s.fix(ns)),
+            );
+            return None;
+        }
         if o.drops() {
             // An ACCEPT the request needed before a DROP policy, naming a link `ns` lacks.
             let near = (o.by.is_none() && o.gone.is_none() && p.state == "NEW")

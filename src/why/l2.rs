@@ -294,6 +294,12 @@ fn port_out(
         && mac
             .as_deref()
             .is_none_or(|m| super::fdb_port::agrees(k, r, (ns, br), port, (m, &whose)))
+        && mac
+            .as_deref()
+            .is_none_or(|m| super::fdb_self::not_own(k, r, (ns, br), port, (m, &whose)))
+        && mac
+            .as_deref()
+            .is_none_or(|m| super::unknown_unicast::delivered(k, r, (ns, br), port, (m, &whose)))
         && super::port_state::floods_broadcast(k, r, (ns, br), port, &whose)
         && super::port_proxy_arp::floods(k, r, (ns, br), port, &whose)
         && admits(k, r, (ns, br), port, (to_link, to));

@@ -33,4 +33,6 @@ pub struct VxlanInfo {
     pub local: Option<IpAddr>,
     /// The outer packets' TTL (`ttl`); 0 when not set (the route's default, 64).
     pub ttl: u8,
+    /// Flow-based (`external`, collect_metadata): VNI and remote come with each packet.
+    pub external: bool,
 }

@@ -35,6 +35,9 @@ pub struct LinkL2 {
     /// `bridge link set … guard on` (BPDU guard): the first BPDU that comes in by the port
     /// disables it.
     pub port_guard: bool,
+    /// `bridge link set … root_block on` (root guard, IFLA_BRPORT_PROTECT): a superior BPDU
+    /// that comes in by the port keeps it from forwarding instead of making it the root port.
+    pub port_root_block: bool,
     /// A bridge's stp_state: 0 none, 1 kernel STP (which refuses `bridge link set … state`),
     /// 2 user STP.
     pub stp_state: Option<u32>,
@@ -42,6 +45,8 @@ pub struct LinkL2 {
     pub stp_root: bool,
     /// A bridge's forward_delay in centiseconds (STP spends it listening, then learning).
     pub forward_delay: Option<u32>,
+    /// A bridge's ageing_time in centiseconds: 0 forgets every learned MAC at once.
+    pub ageing_time: Option<u32>,
     /// A VXLAN's learning flag (IFLA_VXLAN_LEARNING).
     pub learning: Option<bool>,
     /// A VXLAN's `proxy` flag: it answers ARP from its own neighbour table, and drops a

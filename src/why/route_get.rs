@@ -105,6 +105,8 @@ pub struct RouteGet {
     /// The route's realms (RTA_FLOW, `realm 7`: source << 16 | destination), what
     /// `-m realm` matches; `None` when the route has none.
     pub realm: Option<u32>,
+    /// The TTL the route sends with (its `hoplimit` metric, RTAX_HOPLIMIT), where it has one.
+    pub hoplimit: Option<u32>,
 }
 
 /// The kernel's refusal of a lookup: its errno and its words ("Network is unreachable").

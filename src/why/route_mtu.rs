@@ -57,8 +57,9 @@ pub(crate) fn fits(
     false
 }
 
-/// `ip route replace default via G dev X [metric N] [table T]`: the same route, without `mtu`.
-fn replace(c: &FibRoute) -> String {
+/// `ip route replace default via G dev X [metric N] [table T]`: the same route, without `mtu`
+/// (or `hoplimit`).
+pub(crate) fn replace(c: &FibRoute) -> String {
     let mut s = format!("ip route replace {}", dst_word(&c.dst));
     if let Some(g) = c.via {
         s += &format!(" via {g}");

@@ -56,6 +56,10 @@ pub(crate) fn under_stp(k: &mut dyn Kernel, ns: &Netns, port: &str, br: &str, st
         }
     }
     let what = format!("{port}, a port of {br} in {ns}, is {}", state_word(state));
+    let root_block = l2.iter().any(|l| l.name == port && l.port_root_block);
+    if root_block && matches!(state, 1 | 2 | 4) {
+        return root_guard(k, ns, port, what);
+    }
     match state {
         0 if guard => {
             let from = match bpdu_sender(k, ns, port) {
@@ -88,6 +92,26 @@ pub(crate) fn under_stp(k: &mut dyn Kernel, ns: &Netns, port: &str, br: &str, st
             None,
         ),
     }
+}
+
+/// `port` with root guard on (`root_block on`) that STP keeps from forwarding: the BPDUs
+/// that come in by it are better than its own bridge's, so it would become the root port,
+/// which root guard forbids (`what` says the port and its state).
+fn root_guard(k: &mut dyn Kernel, ns: &Netns, port: &str, what: String) -> Stp {
+    let from = match bpdu_sender(k, ns, port) {
+        Some((n, true)) => format!("the root {n}"),
+        Some((n, false)) => n.to_string(),
+        None => format!("the other end of {port}"),
+    };
+    Stp::Broken(
+        format!(
+            "{what}: root guard (root_block on) keeps it from forwarding while better BPDUs come in by it from {from}"
+        ),
+        Some(call(
+            ns,
+            &format!("sh(\"bridge link set dev {port} root_block off\")"),
+        )),
+    )
 }
 
 /// The namespace across `port` whose STP bridge sends it BPDUs, and whether that bridge is

@@ -67,6 +67,8 @@ pub(crate) struct Outcome {
     pub(crate) gone: Option<At>,
     /// The packet's mark where its way ended (MARK rules it crossed applied).
     pub(crate) mark: Option<u32>,
+    /// Quota rules that would have matched but for their used-up quota.
+    pub(crate) spent: Vec<super::quota::Spent>,
 }
 
 impl Outcome {
@@ -127,6 +129,7 @@ pub(crate) fn traverse_sets(
         via: vec![],
         gone: None,
         mark: p.mark,
+        spent: vec![],
     };
     let mut p = p.clone();
     let mut stack = vec![Frame {
@@ -150,7 +153,27 @@ pub(crate) fn traverse_sets(
             sets = k.ipsets(ns);
             read = true;
         }
-        let j = judge_sets(&spec, &p, sets.as_ref());
+        let index = top.next;
+        let quota = super::quota::cap(&spec);
+        let rest = quota.as_ref().map_or(spec.as_str(), |c| c.rest.as_str());
+        let mut j = judge_sets(rest, &p, sets.as_ref());
+        if let (Some(c), Hold::Yes) = (&quota, &j.hold) {
+            match super::quota::used_up(k, ns, (table, &here.chain), index, c, p.wire.len) {
+                Some(true) => {
+                    out.spent.push(super::quota::Spent {
+                        table: table.to_string(),
+                        chain: here.chain.clone(),
+                        spec: spec.clone(),
+                        index,
+                        bytes: c.bytes,
+                    });
+                    continue;
+                }
+                Some(false) => {}
+                // Its counter unread: what is left of it is not known.
+                None => j.hold = Hold::Unknown("-m quota".into()),
+            }
+        }
         let target = j.target.clone();
         match j.hold {
             Hold::No => continue,

@@ -2,8 +2,12 @@
 //! that forwards it. A router that would take it to 0 drops it (and answers Time Exceeded),
 //! which no rule or route of that router shows.
 
+use super::fib::FibRoute;
 use super::kernel::Kernel;
 use super::report::Report;
+use super::route_fix::exec;
+use super::route_get::RouteGet;
+use super::route_mtu::replace;
 use super::ttl::CAP;
 use super::words::call;
 use crate::sys::Netns;
@@ -14,6 +18,8 @@ pub(crate) struct TtlLeft {
     sender: Netns,
     sent: usize,
     routers: usize,
+    /// The sender's route that sets the TTL (its `hoplimit`): its words, and the fix.
+    route: Option<(String, String)>,
 }
 
 impl TtlLeft {
@@ -24,6 +30,23 @@ impl TtlLeft {
             sender: sender.clone(),
             sent: sent.filter(|n| (1..=255).contains(n)).unwrap_or(CAP),
             routers: 0,
+            route: None,
+        }
+    }
+
+    /// The sender's route: a `hoplimit` on it (RTAX_HOPLIMIT) is the TTL its packets leave
+    /// with, whatever the sysctl says. `chosen`: that route as the FIB holds it.
+    pub(crate) fn by_route(&mut self, rt: &RouteGet, chosen: Option<&FibRoute>) {
+        let Some(h) = rt.hoplimit.filter(|h| (1..=255).contains(h)) else {
+            return;
+        };
+        self.sent = h as usize;
+        self.route = chosen.map(|c| {
+            let words = format!("the hoplimit of its route `{} hoplimit {h}`", c.text());
+            (words, exec(&self.sender, &replace(c)))
+        });
+        if self.route.is_none() {
+            self.route = Some(("its route's hoplimit".to_string(), String::new()));
         }
     }
 
@@ -39,17 +62,24 @@ impl TtlLeft {
             return true;
         }
         let (s, n) = (&self.sender, self.sent);
+        let (by, fix) = match &self.route {
+            Some((words, fix)) => (words.clone(), (!fix.is_empty()).then(|| fix.clone())),
+            None => (
+                format!("its {KEY}"),
+                Some(call(
+                    s,
+                    &format!("sysctl(\"{KEY}\", {})", if n < CAP { CAP } else { 255 }),
+                )),
+            ),
+        };
         r.block(
             at,
             format!(
-                "{at} drops {what}: its TTL runs out there ({s} sends it with TTL {n}, its \
-                 {KEY}, and {at} is router {} on its way)",
+                "{at} drops {what}: its TTL runs out there ({s} sends it with TTL {n}, {by}, \
+                 and {at} is router {} on its way)",
                 self.routers
             ),
-            Some(call(
-                s,
-                &format!("sysctl(\"{KEY}\", {})", if n < CAP { CAP } else { 255 }),
-            )),
+            fix,
         );
         false
     }
@@ -64,6 +94,7 @@ mod tests {
             sender: Netns::named("ns1"),
             sent,
             routers: 0,
+            route: None,
         }
     }
 

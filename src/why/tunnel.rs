@@ -39,6 +39,14 @@ pub(crate) fn tunnel(
     if !proxied(k, r, (at, name), &there) {
         return false;
     }
+    let far_vx: Vec<LinkDetail> = k
+        .links(far)
+        .into_iter()
+        .filter(|l| l.vxlan.is_some())
+        .collect();
+    if !super::vxlan_external::near(k, r, (at, vx, &vx_master), far, &far_vx) {
+        return false;
+    }
     let remote = match v.remote {
         Some(g) if g.is_multicast() => match far_vtep(k, far, &v) {
             Some(to) if floods_reach(k, r, (at, name), &v, g, to) => to,
@@ -55,11 +63,6 @@ pub(crate) fn tunnel(
             },
         },
     };
-    let far_vx: Vec<LinkDetail> = k
-        .links(far)
-        .into_iter()
-        .filter(|l| l.vxlan.is_some())
-        .collect();
     let far_words = vxlans_words(&far_vx);
     let fix_far = |wanted: &str| recreate(far, &v, name, wanted, far_br);
     match owner(k, remote) {
@@ -83,6 +86,9 @@ pub(crate) fn tunnel(
     // The source of the outer packets: the VXLAN's `local` when set, else the route's.
     let under = k.route_get(at, &super::route_get::Lookup::to(remote));
     let local = v.local.or_else(|| under.ok().and_then(|u| u.src));
+    if !super::vxlan_external::far(r, (far, far_br), &far_vx, &v, local) {
+        return false;
+    }
     let Some(m) = far_vx.iter().find(|l| {
         l.vxlan
             .as_ref()

@@ -93,6 +93,9 @@ fn follow_back(
         turns.push((cur.clone(), q.clone(), rt.clone()));
         let decided = named(k, &cur, &q, Some(rt.kind));
         super::shadow::note(k, r, &cur, &q, decided.as_ref(), "reply");
+        if in_dev.is_none() {
+            ttl.by_route(&rt, decided.as_ref().and_then(|d| d.route.as_ref()));
+        }
         if let Some(i) = &in_dev {
             let p = Packet {
                 in_dev: Some(i.clone()),

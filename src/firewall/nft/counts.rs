@@ -35,6 +35,7 @@ pub(crate) fn native(nft: &mut Nft, ns: Option<&Path>) -> Option<Vec<Count>> {
                 index: 0,
                 target: if c.policy? == 0 { "DROP" } else { "ACCEPT" }.into(),
                 packets: c.packets.unwrap_or(0),
+                bytes: 0,
             })
         })
         .collect();
@@ -59,6 +60,7 @@ pub(crate) fn native(nft: &mut Nft, ns: Option<&Path>) -> Option<Vec<Count>> {
             target: target_of(&spec),
             rule: Some(spec),
             packets: Ruleset::packets(r).unwrap_or(0),
+            bytes: Ruleset::bytes(r).unwrap_or(0),
         });
     }
     Some(out)

@@ -40,6 +40,7 @@ const CHAIN_NAME: u16 = 3;
 const CHAIN_POLICY: u16 = 5;
 const CHAIN_COUNTERS: u16 = 8;
 const COUNTER_PACKETS: u16 = 2;
+const COUNTER_BYTES: u16 = 1;
 const RULE_TABLE: u16 = 1;
 const RULE_CHAIN: u16 = 2;
 const RULE_HANDLE: u16 = 3;
@@ -93,6 +94,11 @@ impl Ruleset {
     pub(crate) fn packets(rule: &KernelRule) -> Option<u64> {
         let c = rule.exprs.iter().find(|e| e.name == "counter")?;
         c.get(COUNTER_PACKETS).and_then(be64)
+    }
+
+    pub(crate) fn bytes(rule: &KernelRule) -> Option<u64> {
+        let c = rule.exprs.iter().find(|e| e.name == "counter")?;
+        c.get(COUNTER_BYTES).and_then(be64)
     }
 
     pub(crate) fn has_table(&self, table: &str) -> bool {
