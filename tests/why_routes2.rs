@@ -118,3 +118,18 @@ fn a_second_address_answered_by_proxy_arp_stays_clear() {
         clear("10.30.2.10")
     );
 }
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_blackhole_over_a_connected_subnet_is_itself_the_fault() {
+    // c1's block blackhole put over a subnet the node has a route for on cali1: deliberate.
+    fixed(
+        "calico_block",
+        "",
+        "ip -n node route add 10.65.0.4/30 dev cali1; ip -n node route del 10.65.0.5/32 dev cali1; ip -n node route add blackhole 10.65.0.5/32",
+        "10.65.0.5",
+        "node",
+        "node drops the packet to 10.65.0.5: route `blackhole 10.65.0.5` (table main; Invalid argument)",
+        r#"node.del_route("10.65.0.5/32", #{ adopted: true })"#,
+    );
+}

@@ -7,16 +7,25 @@ use super::ends::ends;
 use super::kernel::Kernel;
 use super::owner::owner;
 use super::route_fix::exec;
+use super::route_get::RouteKind;
 use crate::sys::{LinkKind, Netns};
 use std::net::IpAddr;
 
 /// The link of `at` whose segment holds `dst`, and who holds it there (namespace, link).
 fn behind(k: &mut dyn Kernel, at: &Netns, dst: IpAddr) -> Option<(String, Netns, String)> {
     let (hns, hlink) = owner(k, dst).filter(|(n, _)| n != at)?;
+    // A route out of a link that holds `dst` is there (a connected subnet, say): the refusal
+    // overrides it on purpose, and is the fault itself.
+    let fib = k.fib(at);
+    let held = |dev: &str| {
+        fib.routes.iter().any(|x| {
+            x.kind == RouteKind::Unicast && x.dev.as_deref() == Some(dev) && x.dst.contains(&dst)
+        })
+    };
     let links = k.links(at);
     for l in links.iter().filter(|l| l.up) {
         let lab = l.peer_index.is_some() || l.kind == Some(LinkKind::Bridge);
-        if !lab || l.master.is_some() {
+        if !lab || l.master.is_some() || held(&l.name) {
             continue;
         }
         let (seg, _) = ends(k, at, &l.name);
