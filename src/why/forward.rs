@@ -180,7 +180,7 @@ pub(crate) fn router(
     if let Some(o) = traverse(k, cur, "nat", "POSTROUTING", &s) {
         let new = match o.target.as_str() {
             "MASQUERADE" => masq,
-            "SNAT" => o.to_source,
+            "SNAT" | "NETMAP" => o.to_source,
             _ => None,
         };
         if let Some(n) = new {

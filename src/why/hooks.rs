@@ -236,7 +236,10 @@ pub(crate) fn cross(
             );
             return None;
         }
-        if let Some(d) = o.to_dest.filter(|_| o.target == "DNAT") {
+        // NETMAP before routing maps the destination (after it, the source).
+        let dnat = o.target == "DNAT"
+            || (o.target == "NETMAP" && matches!(*chain, "PREROUTING" | "OUTPUT"));
+        if let Some(d) = o.to_dest.filter(|_| dnat) {
             if super::owner::owner(k, d).is_none() {
                 r.block(
                     ns,

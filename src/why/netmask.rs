@@ -49,7 +49,8 @@ pub(crate) fn too_wide(
         .iter()
         .any(|(l, a)| l == nlink && a.addr() == to && a.contains(&wide.addr()))
     {
-        return false;
+        // Unless `wide` is a stray second address of the sender, out of place on the link.
+        return super::stray_addr::stray(k, r, (cur, dev), to, wide, (nns, nlink), what);
     }
     let (all, words) = ends(k, cur, dev);
     if all.is_empty() || all.iter().any(|e| e.ns == *nns && e.link == nlink) {

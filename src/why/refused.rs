@@ -78,8 +78,16 @@ pub(crate) fn refused(
             return;
         };
         let rule = d.rule.clone().unwrap_or_default();
-        match &d.route {
-            Some(rt) => r.block(
+        let lost = d
+            .route
+            .as_ref()
+            .and_then(|rt| super::lost_route::missing(k, at, dst, &rt.text(), verb(want)));
+        match (&d.route, lost) {
+            (Some(rt), Some((cause, fix))) => {
+                r.block(at, cause, Some(fix));
+                r.other_way = Some(del_in_table(k, at, rt, &rule));
+            }
+            (Some(rt), None) => r.block(
                 at,
                 format!(
                     "{at} {} the packet to {dst}: route `{}` ({}; {})",
@@ -90,7 +98,7 @@ pub(crate) fn refused(
                 ),
                 Some(del_in_table(k, at, rt, &rule)),
             ),
-            None => {
+            (None, _) => {
                 let before: Vec<String> = d
                     .empty
                     .iter()

@@ -115,6 +115,11 @@ pub(crate) fn judge_sets(spec: &str, p: &Seen, sets: Option<&IpSets>) -> Judged 
             match opt {
                 "--to-source" => j.to_source = first_addr(arg),
                 "--to-destination" => j.to_dest = first_addr(arg),
+                // NETMAP maps both ways; the hook says which of them it rewrites.
+                "--to" if j.target == "NETMAP" => {
+                    j.to_source = super::netmap::map(arg, p.src);
+                    j.to_dest = super::netmap::map(arg, p.dst);
+                }
                 o => j.set_mark = super::mark::SetMark::read(o, arg).or(j.set_mark),
             }
             continue;

@@ -40,9 +40,15 @@ pub(crate) fn nowhere(
     let rule = k.chain(&c.ns, "nat", "POSTROUTING").and_then(|ch| {
         ch.rules
             .into_iter()
-            .find(|x| x.contains(&format!("--to-source {to}")))
+            .find(|x| x.contains(&format!("--to-source {to}")) || super::netmap::gives(x, to))
     });
+    let netmap = rule.as_ref().is_some_and(|x| super::netmap::gives(x, to));
     let fix = match (&rule, &real) {
+        // A NETMAP maps a whole network: the map itself is the mistake, removed.
+        (Some(rule), _) if netmap => Some(call(
+            &c.ns,
+            &format!("sh(\"iptables -t nat -D POSTROUTING {rule}\")"),
+        )),
         (Some(rule), Some((out, a))) => {
             let src = opt(rule, "-s")
                 .map(|s| format!("src: \"{s}\", "))
@@ -64,7 +70,7 @@ pub(crate) fn nowhere(
     let by = rule.map(|x| format!(" (rule `{x}`)")).unwrap_or_default();
     r.block(
         &c.ns,
-        format!("{}'s SNAT gives the request the source {to}{by}, which no interface of {} holds: the replies to {to} {}", c.ns, c.ns, if dev == "its default" { format!("find no route back in {cur}") } else { format!("go out of {cur} on {dev} and nobody answers ARP for them") }),
+        format!("{}'s {} gives the request the source {to}{by}, which no interface of {} holds: the replies to {to} {}", c.ns, if netmap { "NETMAP" } else { "SNAT" }, c.ns, if dev == "its default" { format!("find no route back in {cur}") } else { format!("go out of {cur} on {dev} and nobody answers ARP for them") }),
         fix,
     );
     true

@@ -13,13 +13,14 @@ use std::net::IpAddr;
 const DEPTH: usize = 16;
 
 /// Targets that end the packet's way through the table.
-const FINAL: [&str; 10] = [
+const FINAL: [&str; 11] = [
     "ACCEPT",
     "DROP",
     "REJECT",
     "MASQUERADE",
     "SNAT",
     "DNAT",
+    "NETMAP",
     "REDIRECT",
     "QUEUE",
     "NFQUEUE",

@@ -52,7 +52,7 @@ pub(crate) fn rewritten(k: &mut dyn Kernel, ns: &Netns, o: &Outer) -> Option<(At
     let out = traverse(k, ns, "nat", "POSTROUTING", &seen)?;
     let new = match out.target.as_str() {
         "MASQUERADE" => k.route_get(ns, &Lookup::to(o.dst)).ok()?.src?,
-        "SNAT" => out.to_source?,
+        "SNAT" | "NETMAP" => out.to_source?,
         _ => return None,
     };
     Some((out.by?, new))
