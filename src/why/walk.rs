@@ -330,7 +330,9 @@ fn delivered(
             return;
         }
     }
-    if hook_points::delivered(k, r, at, in_dev, pkt_src, dst) {
+    if hook_points::delivered(k, r, at, in_dev, pkt_src, dst)
+        && !super::fwmark_reflect::unreflected(k, r, at, dst, pkt_src, crossed)
+    {
         way_back(k, r, at, dst, pkt_src, crossed);
     }
 }

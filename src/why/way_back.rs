@@ -28,8 +28,22 @@ pub(crate) fn way_back(
     src: Option<IpAddr>,
     crossed: &[Crossed],
 ) {
+    let mark = super::reply_mark::reply_mark(k, at, dst);
+    way_back_with(k, r, at, dst, src, crossed, mark);
+}
+
+/// The same, the reply made with `mark` (what its first lookup at `at` sees).
+pub(crate) fn way_back_with(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    at: &Netns,
+    dst: IpAddr,
+    src: Option<IpAddr>,
+    crossed: &[Crossed],
+    mark: u32,
+) {
     let was_clear = r.clear();
-    follow_back(k, r, at, dst, src, crossed);
+    follow_back(k, r, at, dst, src, crossed, mark);
     r.back = was_clear && !r.clear();
 }
 
@@ -40,6 +54,7 @@ fn follow_back(
     dst: IpAddr,
     src: Option<IpAddr>,
     crossed: &[Crossed],
+    mark: u32,
 ) {
     let Some(mut to) = src else { return };
     if at.to_string() == r.src {
@@ -54,6 +69,8 @@ fn follow_back(
         let q = Lookup {
             src: Some(dst),
             iif: in_dev.clone(),
+            // Only the reply's own first lookup has its mark: a mark does not cross namespaces.
+            mark: if in_dev.is_none() { mark } else { 0 },
             ..Lookup::to(to)
         }
         .flow(k.tcp_port(dst), true);
