@@ -72,3 +72,18 @@ ip netns exec isp1 sysctl -qw net.ipv4.conf.all.rp_filter=0
 ip netns exec isp1 sysctl -qw net.ipv4.conf.cpe.rp_filter=0";
     assert_eq!(from_srv(inject), srv(clear(WAN2)));
 }
+
+/// Hardening at d that rate-limits its echo replies (x08): a burst of pings used it up, the
+/// probe gets no reply although nothing drops the request.
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn echo_replies_rate_limited_by_icmp_ratemask_are_named() {
+    let inject =
+        "ip netns exec d sysctl -qw net.ipv4.icmp_ratemask=6169 net.ipv4.icmp_ratelimit=600000
+for i in 1 2 3 4 5 6 7; do ip netns exec ns1 ping -c1 -W1 10.0.2.2 >/dev/null; done";
+    let dst = "10.0.2.2";
+    let got = diagnose_at("chain", "-p n=2", inject, ("ns1", dst), "", "");
+    let cause = "the request reached d on left, but d sent no reply: d rate-limits its echo replies (net.ipv4.icmp_ratemask 6169 has bit 0, echo reply; net.ipv4.icmp_ratelimit is 600000 ms between replies to one peer)";
+    let fix = r#"d.sh("sysctl -w net.ipv4.icmp_ratemask=6168")"#;
+    assert_eq!(got, blocked(dst, "d", cause, fix) + &clear(dst));
+}

@@ -190,6 +190,18 @@ fn no_answer(k: &mut dyn Kernel, ns: &Netns, ev: &Evidence) -> Vanished {
         };
     }
     let s = last_in(ev, false);
+    let echo = s.is_some_and(|s| k.tcp_port(s.dst).is_none());
+    if let Some((cause, fix)) = echo
+        .then(|| super::icmp_rate::limited(k, ns, &what))
+        .flatten()
+    {
+        let ns = ns.clone();
+        return Vanished {
+            ns,
+            cause,
+            fix: Some(fix),
+        };
+    }
     let p = s.map(|s| Packet {
         in_dev: Some(dev.clone()),
         out_dev: String::new(),

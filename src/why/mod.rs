@@ -44,6 +44,7 @@ pub(crate) mod fwmark_reflect;
 pub(crate) mod goto_rule;
 pub(crate) mod hook_points;
 pub(crate) mod hooks;
+pub(crate) mod icmp_rate;
 pub(crate) mod ignored;
 pub(crate) mod ipset_drop;
 pub(crate) mod ipset_match;
