@@ -8,7 +8,7 @@ use futures::{StreamExt, TryStreamExt};
 use rtnetlink::packet_core::{NetlinkMessage, NetlinkPayload, NLM_F_REQUEST};
 use rtnetlink::packet_route::link::LinkAttribute;
 use rtnetlink::packet_route::route::{
-    RouteAddress, RouteAttribute, RouteFlags, RouteMessage, RouteMetric, RouteType,
+    RouteAddress, RouteAttribute, RouteFlags, RouteMessage, RouteMetric, RouteType, RouteVia,
 };
 use rtnetlink::packet_route::{AddressFamily, RouteNetlinkMessage};
 use rtnetlink::Handle;
@@ -136,6 +136,9 @@ pub(crate) async fn route_get(handle: &Handle, q: &Lookup) -> Result<RouteGet, R
         match a {
             RouteAttribute::Oif(i) => oif = Some(*i),
             RouteAttribute::Gateway(g) => got.via = addr(g),
+            // `via inet6 fe80::2` on an IPv4 route (RFC 5549): the gateway, of the other family.
+            RouteAttribute::Via(RouteVia::Inet6(a)) => got.via = Some(IpAddr::V6(*a)),
+            RouteAttribute::Via(RouteVia::Inet(a)) => got.via = Some(IpAddr::V4(*a)),
             RouteAttribute::PrefSource(p) => got.src = addr(p),
             RouteAttribute::Table(t) if *t != 0 => got.table = Some(*t),
             RouteAttribute::Metrics(ms) => {

@@ -324,7 +324,16 @@ fn inside(
     if let Some((dev, ip)) = &next {
         let st = k.neighbour(ns, dev, *ip);
         if let Some(st @ ("FAILED" | "INCOMPLETE")) = st.as_deref() {
-            let silent = format!("{what}: {ip} does not answer ARP on {dev} (neighbour {st})");
+            let ask = if ip.is_ipv6() { "ND" } else { "ARP" };
+            let silent = format!("{what}: {ip} does not answer {ask} on {dev} (neighbour {st})");
+            if let Some((at, off, fix)) = super::v6_via::disabled(k, ns, dev, *ip) {
+                let cause = format!("{silent}: IPv6 is disabled on {off}");
+                return Vanished {
+                    ns: at,
+                    cause,
+                    fix: Some(fix),
+                };
+            }
             if let Some((at, cause, fix)) = super::xdp::arp_lost(k, ns, dev, *ip) {
                 let cause = format!("{silent}: {cause}");
                 return Vanished {

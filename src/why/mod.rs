@@ -143,6 +143,7 @@ pub(crate) mod underlay_path;
 pub(crate) mod underlay_up;
 pub(crate) mod unknown_unicast;
 pub(crate) mod untracked;
+pub(crate) mod v6_via;
 pub(crate) mod vanished;
 pub(crate) mod vtep;
 pub(crate) mod vxlan_external;

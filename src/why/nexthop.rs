@@ -25,7 +25,10 @@ pub(crate) fn judged(
     route: &RouteGet,
     q: &Lookup,
 ) -> bool {
-    route.via.is_some() && (astray(k, r, cur, route, q) || dead(k, r, cur, route, q))
+    route.via.is_some()
+        && (super::v6_via::judged(k, r, cur, route, q.dst)
+            || astray(k, r, cur, route, q)
+            || dead(k, r, cur, route, q))
 }
 
 /// ` metric 10 table 100`: what else names `fr` for `ip route replace|del`.
