@@ -278,6 +278,26 @@ fn silent_owner(
     Some((at, r.broken?, r.fix))
 }
 
+/// Why the next hop `ip` on `dev` never answered, where it is this link's doing: IPv6 off on
+/// the link toward an IPv6 next hop, or an XDP program that eats the ARP.
+fn unanswered(
+    k: &mut dyn Kernel,
+    ns: &Netns,
+    dev: &str,
+    ip: IpAddr,
+    silent: &str,
+) -> Option<Vanished> {
+    let (at, cause, fix) = match super::v6_via::disabled(k, ns, dev, ip) {
+        Some((at, off, fix)) => (at, format!("IPv6 is disabled on {off}"), fix),
+        None => super::xdp::arp_lost(k, ns, dev, ip)?,
+    };
+    Some(Vanished {
+        ns: at,
+        cause: format!("{silent}: {cause}"),
+        fix: Some(fix),
+    })
+}
+
 /// `what` happened inside `ns` (in on `in_dev`, out by `next`): name the iptables rule that
 /// drops it, a tc qdisc on either link, a neighbour that never answered, or say what is left.
 fn inside(
@@ -326,21 +346,8 @@ fn inside(
         if let Some(st @ ("FAILED" | "INCOMPLETE")) = st.as_deref() {
             let ask = if ip.is_ipv6() { "ND" } else { "ARP" };
             let silent = format!("{what}: {ip} does not answer {ask} on {dev} (neighbour {st})");
-            if let Some((at, off, fix)) = super::v6_via::disabled(k, ns, dev, *ip) {
-                let cause = format!("{silent}: IPv6 is disabled on {off}");
-                return Vanished {
-                    ns: at,
-                    cause,
-                    fix: Some(fix),
-                };
-            }
-            if let Some((at, cause, fix)) = super::xdp::arp_lost(k, ns, dev, *ip) {
-                let cause = format!("{silent}: {cause}");
-                return Vanished {
-                    ns: at,
-                    cause,
-                    fix: Some(fix),
-                };
+            if let Some(found) = unanswered(k, ns, dev, *ip, &silent) {
+                return found;
             }
             // Its answers may be what is lost: a qdisc on the link that holds the address.
             let held = owner(k, *ip);
