@@ -187,31 +187,22 @@ pub(crate) fn cross(
             .drops()
             .then(|| super::ipset_drop::by_set(k, ns, (table, chain), &p, &o))
             .flatten();
-        if let Some((words, fix)) = listed {
+        // What every drop below says first: the chain, the packet and what drops it.
+        let drops = || {
             let (w, l) = (what(&p), links(&p));
-            let said = format!(
-                "{ns}'s {name} chain drops {w}{l} from {} to {} ({}){words}",
+            format!(
+                "{ns}'s {name} chain drops {w}{l} from {} to {} ({})",
                 p.src,
                 p.dst,
                 by(&o)
-            );
-            r.block(ns, said, Some(fix));
+            )
+        };
+        if let Some((words, fix)) = listed {
+            r.block(ns, format!("{}{words}", drops()), Some(fix));
             return None;
         }
         if let Some(s) = o.spent.first().filter(|_| o.drops()) {
-            r.block(
-                ns,
-                format!(
-                    "{ns}'s {name} chain drops {}{} from {} to {} ({}){}",
-                    what(&p),
-                    links(&p),
-                    p.src,
-                    p.dst,
-                    by(&o),
-                    s.words()
-                ),
-                Some(s.fix(ns)),
-            );
+            r.block(ns, format!("{}{}", drops(), s.words()), Some(s.fix(ns)));
             return None;
         }
         if o.drops() {
@@ -223,15 +214,7 @@ pub(crate) fn cross(
             let fix = near.and_then(|n| n.fix(k));
             r.block(
                 ns,
-                format!(
-                    "{ns}'s {name} chain drops {}{} from {} to {} ({}){}",
-                    what(&p),
-                    links(&p),
-                    p.src,
-                    p.dst,
-                    by(&o),
-                    said.unwrap_or_default()
-                ),
+                format!("{}{}", drops(), said.unwrap_or_default()),
                 fix.or_else(|| Some(fix_drop(k, ns, table, chain, &p, &o))),
             );
             return None;
