@@ -3,14 +3,11 @@
 //! on the same hooks, so a legacy DROP policy or rule drops what the nf_tables rules accept.
 //! The legacy chains are judged like the others; the fix is typed to iptables-legacy.
 
+use super::delegate::Delegate;
 use super::drops::{drops_seen, Drop, Path};
-use super::fib::Fib;
 use super::kernel::Kernel;
-use super::link_detail::LinkDetail;
 use super::packet::Packet;
-use super::route_get::{Lookup, Refusal, RouteGet};
 use crate::firewall::chain::Chain;
-use crate::plan::view::NsView;
 use crate::sys::Netns;
 
 /// The kernel, with its x_tables chains in place of the chains `chain` reads: what
@@ -19,30 +16,12 @@ struct Legacy<'a> {
     inner: &'a mut dyn Kernel,
 }
 
-impl Kernel for Legacy<'_> {
-    fn namespaces(&mut self) -> Vec<Netns> {
-        self.inner.namespaces()
+impl Delegate for Legacy<'_> {
+    fn inner(&mut self) -> &mut dyn Kernel {
+        self.inner
     }
-    fn view(&mut self, ns: &Netns) -> Option<NsView> {
-        self.inner.view(ns)
-    }
-    fn links(&mut self, ns: &Netns) -> Vec<LinkDetail> {
-        self.inner.links(ns)
-    }
-    fn route_get(&mut self, ns: &Netns, q: &Lookup) -> Result<RouteGet, Refusal> {
-        self.inner.route_get(ns, q)
-    }
-    fn fib(&mut self, ns: &Netns) -> Fib {
-        self.inner.fib(ns)
-    }
-    fn sysctl(&mut self, ns: &Netns, key: &str) -> Option<String> {
-        self.inner.sysctl(ns, key)
-    }
-    fn chain(&mut self, ns: &Netns, table: &str, chain: &str) -> Option<Chain> {
+    fn chain_read(&mut self, ns: &Netns, table: &str, chain: &str) -> Option<Chain> {
         self.inner.legacy_chain(ns, table, chain)
-    }
-    fn ipsets(&mut self, ns: &Netns) -> Option<super::ipset_table::IpSets> {
-        self.inner.ipsets(ns)
     }
 }
 

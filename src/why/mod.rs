@@ -25,6 +25,7 @@ pub(crate) mod ct_timeout;
 pub(crate) mod ct_zone;
 pub(crate) mod dead_peer;
 pub(crate) mod dead_tun;
+pub(crate) mod delegate;
 pub(crate) mod dnat_port;
 pub(crate) mod dnat_target;
 pub(crate) mod down_detour;
