@@ -56,6 +56,9 @@ impl Kernel for Hiding<'_> {
     fn chain(&mut self, ns: &Netns, table: &str, chain: &str) -> Option<Chain> {
         self.inner.chain(ns, table, chain)
     }
+    fn chain6(&mut self, ns: &Netns, table: &str, chain: &str) -> Option<Chain> {
+        self.inner.chain6(ns, table, chain)
+    }
     fn legacy_chain(&mut self, ns: &Netns, table: &str, chain: &str) -> Option<Chain> {
         self.inner.legacy_chain(ns, table, chain)
     }
