@@ -290,6 +290,12 @@ fn ip_link(l: &Value, named: &dyn Fn(u64) -> Netns) -> LinkDetail {
             ttl: d("ttl").and_then(Value::as_u64).unwrap_or(0) as u8,
             // `ip -j` says `"external": true` for a flow-based (collect_metadata) VXLAN.
             external: d("external").and_then(Value::as_bool).unwrap_or(false),
+            zero_csum6_tx: d("udp_zero_csum6_tx")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            zero_csum6_rx: d("udp_zero_csum6_rx")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
             port: d("port").and_then(Value::as_u64).unwrap_or(0) as u16,
             local: ["local", "local6"]
                 .into_iter()

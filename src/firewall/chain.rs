@@ -27,9 +27,23 @@ impl Chain {
 }
 
 pub(crate) fn read(ns: Option<&Path>, table: &str, chain: &str) -> std::io::Result<Option<Chain>> {
+    read_by(ns, "iptables", table, chain)
+}
+
+/// `ip6tables -t TABLE -S CHAIN`: the rules IPv6 packets meet (an IPv6 tunnel's underlay).
+pub(crate) fn read6(ns: Option<&Path>, table: &str, chain: &str) -> Option<Chain> {
+    read_by(ns, "ip6tables", table, chain).ok().flatten()
+}
+
+fn read_by(
+    ns: Option<&Path>,
+    program: &'static str,
+    table: &str,
+    chain: &str,
+) -> std::io::Result<Option<Chain>> {
     let (t, c) = (table.to_string(), chain.to_string());
     let out = crate::sys::enter::in_netns(ns, move || {
-        Command::new("iptables")
+        Command::new(program)
             .args(["-w", "-t", &t, "-S", &c])
             .output()
     })??;

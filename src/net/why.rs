@@ -74,6 +74,10 @@ impl Kernel for Netlink {
             .flatten()
     }
 
+    fn chain6(&mut self, ns: &Netns, table: &str, chain: &str) -> Option<Chain> {
+        crate::firewall::chain::read6(ns.path().as_deref(), table, chain)
+    }
+
     fn legacy_chain(&mut self, ns: &Netns, table: &str, chain: &str) -> Option<Chain> {
         self.fw.legacy_chain(ns.path().as_deref(), table, chain)
     }

@@ -131,6 +131,10 @@ impl Kernel for Cached<'_> {
         self.inner.chain(ns, table, chain)
     }
 
+    fn chain6(&mut self, ns: &Netns, table: &str, chain: &str) -> Option<Chain> {
+        self.inner.chain6(ns, table, chain)
+    }
+
     fn legacy_chain(&mut self, ns: &Netns, table: &str, chain: &str) -> Option<Chain> {
         self.inner.legacy_chain(ns, table, chain)
     }

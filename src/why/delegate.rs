@@ -26,6 +26,10 @@ pub(crate) trait Delegate {
     fn chain_read(&mut self, ns: &Netns, table: &str, chain: &str) -> Option<Chain> {
         self.inner().chain(ns, table, chain)
     }
+    /// The IPv6 chains read (`ip6tables -t TABLE -S CHAIN`).
+    fn chain6_read(&mut self, ns: &Netns, table: &str, chain: &str) -> Option<Chain> {
+        self.inner().chain6(ns, table, chain)
+    }
 }
 
 impl<T: Delegate> Kernel for T {
@@ -52,6 +56,9 @@ impl<T: Delegate> Kernel for T {
     }
     fn chain(&mut self, ns: &Netns, table: &str, chain: &str) -> Option<Chain> {
         self.chain_read(ns, table, chain)
+    }
+    fn chain6(&mut self, ns: &Netns, table: &str, chain: &str) -> Option<Chain> {
+        self.chain6_read(ns, table, chain)
     }
     fn legacy_chain(&mut self, ns: &Netns, table: &str, chain: &str) -> Option<Chain> {
         self.inner().legacy_chain(ns, table, chain)

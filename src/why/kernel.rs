@@ -35,6 +35,10 @@ pub trait Kernel {
     fn sysctl(&mut self, ns: &Netns, key: &str) -> Option<String>;
     /// `iptables -t TABLE -S CHAIN`, parsed; `None` when it cannot be read.
     fn chain(&mut self, ns: &Netns, table: &str, chain: &str) -> Option<Chain>;
+    /// `ip6tables -t TABLE -S CHAIN`, parsed: what IPv6 packets meet; `None` when unread.
+    fn chain6(&mut self, _ns: &Netns, _table: &str, _chain: &str) -> Option<Chain> {
+        None
+    }
     /// `iptables-legacy -t TABLE -S CHAIN` where x_tables sit beside the rules `chain` reads
     /// (both run); `None` when there are none.
     fn legacy_chain(&mut self, _ns: &Netns, _table: &str, _chain: &str) -> Option<Chain> {

@@ -23,6 +23,10 @@ impl Delegate for Legacy<'_> {
     fn chain_read(&mut self, ns: &Netns, table: &str, chain: &str) -> Option<Chain> {
         self.inner.legacy_chain(ns, table, chain)
     }
+    /// ip6tables-legacy is not read: no IPv6 chain stands in for a legacy one.
+    fn chain6_read(&mut self, _ns: &Netns, _table: &str, _chain: &str) -> Option<Chain> {
+        None
+    }
 }
 
 /// The x_tables drop `p` meets in `ns` along `path`: (cause, fix).

@@ -35,4 +35,8 @@ pub struct VxlanInfo {
     pub ttl: u8,
     /// Flow-based (`external`, collect_metadata): VNI and remote come with each packet.
     pub external: bool,
+    /// `udp6zerocsumtx`: its UDP over IPv6 goes out with a zero checksum.
+    pub zero_csum6_tx: bool,
+    /// `udp6zerocsumrx`: it takes in UDP over IPv6 with a zero checksum.
+    pub zero_csum6_rx: bool,
 }

@@ -147,6 +147,7 @@ pub(crate) mod untracked;
 pub(crate) mod v6_via;
 pub(crate) mod vanished;
 pub(crate) mod vtep;
+pub(crate) mod vxlan_csum6;
 pub(crate) mod vxlan_external;
 pub(crate) mod vxlan_group;
 pub(crate) mod vxlan_mac;

@@ -108,6 +108,19 @@ pub(crate) fn traverse(
     traverse_sets(k, ns, (table, chain), p, None)
 }
 
+/// The chain the packet meets: ip6tables' for an IPv6 packet, iptables' otherwise.
+fn chain_for(
+    k: &mut dyn Kernel,
+    ns: &Netns,
+    (table, chain): (&str, &str),
+    p: &Seen,
+) -> Option<crate::firewall::chain::Chain> {
+    match p.src {
+        IpAddr::V6(_) => k.chain6(ns, table, chain),
+        IpAddr::V4(_) => k.chain(ns, table, chain),
+    }
+}
+
 /// `traverse` with these ipsets (a change to them tried ahead); `None`: the namespace's own,
 /// read when a rule first looks one up.
 pub(crate) fn traverse_sets(
@@ -119,7 +132,7 @@ pub(crate) fn traverse_sets(
 ) -> Option<Outcome> {
     let mut sets = given.cloned();
     let mut read = given.is_some();
-    let base = k.chain(ns, table, chain)?;
+    let base = chain_for(k, ns, (table, chain), p)?;
     let policy = base.policy.clone().unwrap_or_else(|| "ACCEPT".into());
     let mut out = Outcome {
         target: policy.clone(),
@@ -210,7 +223,7 @@ pub(crate) fn traverse_sets(
         }
         let looped = stack.iter().any(|f| f.chain == target);
         let user = (!looped && stack.len() < DEPTH)
-            .then(|| k.chain(ns, table, &target))
+            .then(|| chain_for(k, ns, (table, &target), &p))
             .flatten()
             .filter(|c| c.policy.is_none());
         let Some(user) = user else {

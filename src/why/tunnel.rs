@@ -7,6 +7,7 @@ use super::owner::owner;
 use super::report::Report;
 use super::tunnel_far::{fdb_back, fdb_remote, underlay};
 use super::vtep::vtep_address;
+use super::vxlan_csum6::{csums_agree, End};
 use super::vxlan_group::{far_vtep, floods_reach};
 use super::vxlan_mac::{by_mac, proxied, Target};
 use super::vxlan_remake::recreate;
@@ -154,6 +155,21 @@ pub(crate) fn tunnel(
             (&sender, &target.1.to_string(), &m.name),
         )
     {
+        return false;
+    }
+    let near_end = End {
+        ns: at,
+        name,
+        v: &v,
+        master: &vx_master,
+    };
+    let far_end = End {
+        ns: far,
+        name: &m.name,
+        v: &f,
+        master: far_br,
+    };
+    if !csums_agree(r, &near_end, &far_end, remote) {
         return false;
     }
     r.hop(

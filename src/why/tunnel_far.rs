@@ -185,6 +185,12 @@ pub(crate) fn underlay(
         if target == "ACCEPT" {
             continue;
         }
+        // An IPv6 underlay's datagrams meet ip6tables' INPUT chain.
+        let prog = if u.dst.is_ipv6() {
+            "ip6tables"
+        } else {
+            "iptables"
+        };
         let (what, fix) = match &by {
             Some((chain, rule)) => (
                 format!(
@@ -195,7 +201,14 @@ pub(crate) fn underlay(
                         format!(" in chain {chain}")
                     }
                 ),
-                format!("sh(\"iptables -D {chain} {rule}\")"),
+                format!("sh(\"{prog} -D {chain} {rule}\")"),
+            ),
+            None if u.dst.is_ipv6() => (
+                format!("policy {target}"),
+                format!(
+                    "sh(\"ip6tables -I INPUT -p udp --dport {} -j ACCEPT\")",
+                    u.dport
+                ),
             ),
             None => (
                 format!("policy {target}"),
@@ -205,9 +218,14 @@ pub(crate) fn underlay(
                 ),
             ),
         };
+        let chain = if u.dst.is_ipv6() {
+            "ip6tables INPUT"
+        } else {
+            "INPUT"
+        };
         r.block(
             ns,
-            format!("{ns}'s INPUT chain drops the tunnel's UDP {who} {} port {} from {} ({what}): {name}'s frames do not get through", u.dst, u.dport, u.src),
+            format!("{ns}'s {chain} chain drops the tunnel's UDP {who} {} port {} from {} ({what}): {name}'s frames do not get through", u.dst, u.dport, u.src),
             Some(call(ns, &fix)),
         );
         return false;

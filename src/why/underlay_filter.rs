@@ -84,6 +84,12 @@ pub(crate) fn outer_passes(
                 Some(exec(cur, &format!("ip route replace {}{table}", rt.text()))),
             );
         }
+        // An IPv6 underlay's datagrams meet ip6tables' rules, and are freed there.
+        _ if d.dst.is_ipv6() => r.block(
+            cur,
+            format!("{cur} drops {what} by ip6tables {}", drop.text()),
+            Some(drop.fix_by(cur, "ip6tables")),
+        ),
         _ => r.block(
             cur,
             format!("{cur} drops {what} by {}", drop.text()),

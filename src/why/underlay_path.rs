@@ -7,7 +7,7 @@ use super::ends::ends;
 use super::fib_lookup::decide;
 use super::kernel::Kernel;
 use super::report::Report;
-use super::route_fix::route_del;
+use super::route_fix::{exec, route_del};
 use super::route_get::{Lookup, RouteKind};
 use super::underlay_filter::{outer_passes, Datagram};
 use super::underlay_nat::{blame, rewritten, Outer};
@@ -43,6 +43,32 @@ enum Stop {
     NoRoute,
 }
 
+/// The sysctl that turns forwarding on for packets to `to`: IPv6 has its own.
+fn forward_key(to: IpAddr) -> &'static str {
+    match to {
+        IpAddr::V4(_) => "net.ipv4.ip_forward",
+        IpAddr::V6(_) => "net.ipv6.conf.all.forwarding",
+    }
+}
+
+/// Whether `cur` forwards packets to `to` arriving on `iif`: IPv6 by `all.forwarding`, or the
+/// in-interface's `force_forwarding` (a per-link `forwarding` does not decide it).
+fn forwards(k: &mut dyn Kernel, cur: &Netns, to: IpAddr, iif: Option<&str>) -> bool {
+    if k.sysctl(cur, forward_key(to)).as_deref() != Some("0") {
+        return true;
+    }
+    let force = iif.map(|i| format!("net.ipv6.conf.{i}.force_forwarding"));
+    to.is_ipv6() && force.is_some_and(|f| k.sysctl(cur, &f).as_deref() == Some("1"))
+}
+
+/// The fix that turns forwarding on at `cur` for packets to `to`.
+fn forward_fix(cur: &Netns, to: IpAddr) -> String {
+    match to {
+        IpAddr::V4(_) => ip_forward(cur),
+        IpAddr::V6(_) => exec(cur, "sysctl -w net.ipv6.conf.all.forwarding=1"),
+    }
+}
+
 /// Whether the leg's outer packets reach `to`; records the break in `r` when they do not.
 /// Where the path cannot be told (an address on no segment in view), it is taken as clear.
 pub(crate) fn reaches(k: &mut dyn Kernel, r: &mut Report, leg: &Leg) -> bool {
@@ -63,7 +89,7 @@ pub(crate) fn reaches(k: &mut dyn Kernel, r: &mut Report, leg: &Leg) -> bool {
             );
             return false;
         }
-        if cur != *leg.from && k.sysctl(&cur, "net.ipv4.ip_forward").as_deref() == Some("0") {
+        if cur != *leg.from && !forwards(k, &cur, leg.remote, q.iif.as_deref()) {
             detour(k, r, leg, &path, &cur, Stop::NoForward);
             return false;
         }
@@ -163,7 +189,7 @@ fn detour(
 ) {
     let what = &leg.what;
     let there = match stop {
-        Stop::NoForward => "does not forward (net.ipv4.ip_forward is 0)".to_string(),
+        Stop::NoForward => format!("does not forward ({} is 0)", forward_key(leg.remote)),
         Stop::NoRoute => format!("has no route to {}", leg.remote),
     };
     if let Some((prev, q)) = path.last() {
@@ -195,8 +221,11 @@ fn detour(
     match stop {
         Stop::NoForward => r.block(
             cur,
-            format!("{cur} does not forward {what} (net.ipv4.ip_forward is 0)"),
-            Some(ip_forward(cur)),
+            format!(
+                "{cur} does not forward {what} ({} is 0)",
+                forward_key(leg.remote)
+            ),
+            Some(forward_fix(cur, leg.remote)),
         ),
         Stop::NoRoute => r.block(
             cur,
