@@ -319,6 +319,24 @@ fn ip_link(l: &Value, named: &dyn Fn(u64) -> Netns) -> LinkDetail {
         peer_ns: l["link_netnsid"].as_u64().map(named),
         vxlan,
         macvlan_mode,
+        macvlan_bcqueuelen: data
+            .and_then(|x| x.get("bcqueuelen"))
+            .and_then(Value::as_u64)
+            .map(|n| n as u32),
+        macvlan_bcqueuelen_used: data
+            .and_then(|x| x.get("usedbcqueuelen"))
+            .and_then(Value::as_u64)
+            .map(|n| n as u32),
+        macvlan_sources: data
+            .and_then(|x| x.get("macaddr_data"))
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default(),
     }
 }
 

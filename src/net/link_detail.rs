@@ -48,12 +48,7 @@ fn raw(l: &LinkMessage) -> Raw {
                             r.detail.kind = Some(LinkKind::from_kernel(&k.to_string()))
                         }
                         LinkInfo::Data(InfoData::Vxlan(v)) => vxlan = Some(v.as_slice()),
-                        LinkInfo::Data(InfoData::MacVlan(m)) => {
-                            r.detail.macvlan_mode = m.iter().find_map(|x| match x {
-                                InfoMacVlan::Mode(m) => Some(macvlan_mode(m)),
-                                _ => None,
-                            })
-                        }
+                        LinkInfo::Data(InfoData::MacVlan(m)) => macvlan(&mut r.detail, m),
                         _ => {}
                     }
                 }
@@ -67,6 +62,31 @@ fn raw(l: &LinkMessage) -> Raw {
         r.vxlan_dev = dev;
     }
     r
+}
+
+/// A macvlan's mode, broadcast queue lengths and (mode source) allowed source MACs.
+fn macvlan(d: &mut LinkDetail, m: &[InfoMacVlan]) {
+    let hex = |a: &[u8; 6]| {
+        a.iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<Vec<_>>()
+            .join(":")
+    };
+    for x in m {
+        match x {
+            InfoMacVlan::Mode(m) => d.macvlan_mode = Some(macvlan_mode(m)),
+            InfoMacVlan::BcQueueLen(n) => d.macvlan_bcqueuelen = Some(*n),
+            InfoMacVlan::BcQueueLenUsed(n) => d.macvlan_bcqueuelen_used = Some(*n),
+            InfoMacVlan::MacAddrData(list) => {
+                for a in list {
+                    if let InfoMacVlan::MacAddr(a) = a {
+                        d.macvlan_sources.push(hex(a));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// A macvlan's mode as `ip -d link` prints it.

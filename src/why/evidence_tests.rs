@@ -3,6 +3,7 @@
 //! br0 in the host with ports p1 (to ns1) and p2, p3 (to d and x) for the layer-2 cases.
 
 use super::evidence::{summary, trails, vanished, Evidence, Vanished};
+use super::link_l2::LinkL2;
 use super::report::Report;
 use super::watch::overrule;
 use super::*;
@@ -21,6 +22,8 @@ struct Lab {
     sysctl: HashMap<(Netns, String), String>,
     arp_off: Vec<(Netns, String)>,
     qdiscs: HashMap<(Netns, String), (String, &'static str)>,
+    /// Each link's MAC, by namespace: (link, mac).
+    macs: HashMap<Netns, Vec<(String, String)>>,
 }
 
 fn ip(s: &str) -> IpAddr {
@@ -150,6 +153,16 @@ impl Kernel for Lab {
     fn qdiscs(&mut self, ns: &Netns, dev: &str) -> Vec<(String, &'static str)> {
         let q = self.qdiscs.get(&(ns.clone(), dev.to_string()));
         q.map(|(k, at)| vec![(k.clone(), *at)]).unwrap_or_default()
+    }
+    fn l2(&mut self, ns: &Netns) -> Vec<LinkL2> {
+        let macs = self.macs.get(ns).cloned().unwrap_or_default();
+        macs.into_iter()
+            .map(|(name, mac)| LinkL2 {
+                name,
+                mac: Some(mac),
+                ..LinkL2::default()
+            })
+            .collect()
     }
 }
 
@@ -501,5 +514,33 @@ fn a_bridge_port_toward_an_unwatched_namespace_is_astray() {
         v.cause,
         "the request for 02:00:00:00:00:99 left host on p3 toward x's eth0, off its path: br0 in \
          host sent it out of p3, where its forwarding database (bridge fdb) puts 02:00:00:00:00:99"
+    );
+}
+
+#[test]
+fn a_bridge_entry_toward_a_macvlans_parent_is_never_blamed() {
+    // The frame's MAC is a macvlan in m whose parent is x's eth0, behind p3: the bridge's
+    // entry for it on p3 is what learning put there, whatever became of the frame after.
+    let mut lab = Lab::lan();
+    let mut mv = link("eth0", 2, LinkKind::Other("macvlan".into()), Some((2, "x")));
+    mv.macvlan_mode = Some("source".into());
+    lab.links.insert(n("m"), vec![mv]);
+    lab.macs
+        .insert(n("m"), vec![("eth0".into(), "02:00:00:00:00:99".into())]);
+    let spec = ["> ns1 eth0 out", "> host p1 in", "> host p3 out"];
+    let watched = [n("ns1"), Netns::Root, n("d")];
+    let ev = trails(&mut lab, &seen(&spec), &watched, &n("ns1")).unwrap();
+    let v = vanished(&mut lab, &ev, &n("ns1"), ip("10.0.1.2"), false).unwrap();
+    assert_eq!(
+        v.cause,
+        "the request for 02:00:00:00:00:99 left host on p3 toward x's eth0, off its path"
+    );
+    assert_eq!(v.fix, None);
+    // With m on the path, the frame went the right way toward its parent: no conclusion.
+    let watched = [n("ns1"), Netns::Root, n("d"), n("m")];
+    let ev = trails(&mut lab, &seen(&spec), &watched, &n("ns1")).unwrap();
+    assert_eq!(
+        vanished(&mut lab, &ev, &n("ns1"), ip("10.0.1.2"), false),
+        None
     );
 }

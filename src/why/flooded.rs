@@ -10,15 +10,15 @@ use super::vanished::Vanished;
 use super::words::call;
 use crate::sys::Netns;
 
-/// The port of `br` in `ns` whose veth cable ends on `l` in `o`.
+/// The port of `br` in `ns` whose veth cable ends on `l` in `o` (or on its macvlan parent).
 fn cabled_port(
     k: &mut dyn Kernel,
     (ns, br): (&Netns, &str),
     (o, l): (&Netns, &str),
 ) -> Option<String> {
-    let d = find(k, o, l)?;
-    let (pns, p) = super::link_find::peer(k, o, &d)?;
-    (pns == *ns && p.master.as_deref() == Some(br)).then_some(p.name)
+    let (pns, p) = super::entry_port::entry_port(k, o, l)?;
+    let master = find(k, &pns, &p).and_then(|x| x.master);
+    (pns == *ns && master.as_deref() == Some(br)).then_some(p)
 }
 
 /// Whether `port` of `br` in `ns` has unicast flood off.

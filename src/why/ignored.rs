@@ -78,6 +78,11 @@ fn fdb(
 ) -> Option<Vanished> {
     let br = find(k, ns, dev).and_then(|l| l.master)?;
     let mac = s.mac.clone()?;
+    // The MAC's own link sends in by that port (through a macvlan's parent, too): the entry is
+    // right, whatever happened to the frame after.
+    if super::entry_port::behind(k, &mac, ns, dev) {
+        return None;
+    }
     // The kernel's own table, where it can be read: no entry for the MAC there, it was flooded.
     if let Some(known) = k.bridge_macs(ns) {
         if !known

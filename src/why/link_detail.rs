@@ -21,6 +21,12 @@ pub struct LinkDetail {
     /// A macvlan's mode (`bridge`, `private`, `vepa`, …); its parent is `peer_index` in
     /// `peer_ns` (or here), as for a veth's peer.
     pub macvlan_mode: Option<String>,
+    /// A macvlan's broadcast queue length as asked (`bcqueuelen`) and as its parent's port
+    /// uses it (`usedbcqueuelen`, the largest any child asks): 0 drops every broadcast.
+    pub macvlan_bcqueuelen: Option<u32>,
+    pub macvlan_bcqueuelen_used: Option<u32>,
+    /// A `mode source` macvlan's allowed source MACs (`macaddr add`).
+    pub macvlan_sources: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

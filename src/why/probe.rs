@@ -134,6 +134,10 @@ pub(crate) fn why_as(
 /// that never answered ARP, else a rule not understood that may have dropped it, else only
 /// that much.
 fn unseen(live: &mut dyn Kernel, r: &mut Report, src: &Netns, dst: IpAddr) {
+    // Whether its ARP got through or not (a race), a source-mode macvlan is the one cause.
+    if macvlan_refused(live, r) {
+        return;
+    }
     let hops = r.next_hops.clone();
     let silent = hops.into_iter().find_map(|(ns, dev, ip)| {
         let st = live.neighbour(&ns, &dev, ip)?;
@@ -153,7 +157,9 @@ fn unseen(live: &mut dyn Kernel, r: &mut Report, src: &Netns, dst: IpAddr) {
     match silent {
         Some((ns, dev, ip, st)) => {
             let said = format!("{ip} does not answer ARP on {dev} in {ns} (neighbour {st})");
-            match super::xdp::arp_lost(live, &ns, &dev, ip) {
+            let lost = super::xdp::arp_lost(live, &ns, &dev, ip)
+                .or_else(|| super::macvlan_port::refused(live, &ns, &dev, ip, true));
+            match lost {
                 Some((at, cause, fix)) => r.block(&at, format!("{said}: {cause}"), Some(fix)),
                 None => r.block(&ns, said, None),
             }
@@ -165,4 +171,17 @@ fn unseen(live: &mut dyn Kernel, r: &mut Report, src: &Netns, dst: IpAddr) {
             None,
         ),
     }
+}
+
+/// A next hop on a macvlan whose port delivers nothing from its sender (`mode source`):
+/// blocked there.
+fn macvlan_refused(live: &mut dyn Kernel, r: &mut Report) -> bool {
+    let hops = r.next_hops.clone();
+    let found = hops
+        .into_iter()
+        .find_map(|(ns, dev, ip)| super::macvlan_port::refused(live, &ns, &dev, ip, false));
+    found.is_some_and(|(at, cause, fix)| {
+        r.block(&at, cause, Some(fix));
+        true
+    })
 }

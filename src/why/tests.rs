@@ -38,6 +38,9 @@ fn veth(name: &str, index: u32, peer: u32, peer_ns: &Netns, master: Option<&str>
         peer_ns: Some(peer_ns.clone()),
         vxlan: None,
         macvlan_mode: None,
+        macvlan_bcqueuelen: None,
+        macvlan_bcqueuelen_used: None,
+        macvlan_sources: vec![],
     }
 }
 

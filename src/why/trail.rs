@@ -234,6 +234,11 @@ impl Follow<'_> {
                 let Some((pns, p)) = peer(self.k, &ns, &l) else {
                     return Err(End::Unclear);
                 };
+                // The parent of a macvlan on the path: its frames go on to the child, unwatched
+                // between (not astray: the bridge sent them the right way).
+                if !self.watched.contains(&pns) && self.parent_of_watched(&pns, p.index) {
+                    return Err(End::Unclear);
+                }
                 if !self.watched.contains(&pns) {
                     // Out of a bridge port toward a namespace off the path: the bridge chose it.
                     let out = self.get(&ns, &dev, true).cloned();
@@ -295,6 +300,19 @@ impl Follow<'_> {
                 }
             }
         }
+    }
+
+    /// Whether link `index` in `pns` is the parent of a macvlan in a watched namespace.
+    fn parent_of_watched(&mut self, pns: &Netns, index: u32) -> bool {
+        for w in self.watched {
+            for l in self.k.links(w) {
+                let there = l.peer_ns.clone().unwrap_or_else(|| w.clone());
+                if l.macvlan_mode.is_some() && l.peer_index == Some(index) && there == *pns {
+                    return true;
+                }
+            }
+        }
+        false
     }
 
     /// A port of bridge `br` in `ns` the echo was sent out of (not `not`), preferring one whose
