@@ -127,6 +127,8 @@ pub(crate) fn why_as(
             .collect();
         live.forget_failed(&hops);
     }
+    // What the probe and its evidence blamed too: never a sysctl set to what it holds.
+    super::sysctl_noop::drop_noops(&mut live, &mut r);
     r
 }
 

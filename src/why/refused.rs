@@ -53,6 +53,9 @@ pub(crate) fn refused(
     first: bool,
 ) {
     let dst = q.dst;
+    if super::martian_src::local_source(k, r, at, (q, e), "packet") {
+        return;
+    }
     if rp_drops(k, at, q, e) {
         return reverse_path(k, r, at, q, e, "packet");
     }
@@ -187,15 +190,18 @@ pub(crate) fn reverse_path(
         return;
     };
     let mode = rp_mode(k, at, &iif);
-    let back = match super::rp_back::back_dev(k, at, src, q.dst) {
+    let back = super::rp_back::back_dev(k, at, src, q.dst);
+    let f = super::rp_fix::rp_fix(k, at, src, &iif, back.is_ok());
+    let back = match back {
         Ok(b) => format!("its route back to {src} leaves by {b}"),
         Err(b) => format!("it has no route back to {src} ({b})"),
     };
     r.block(
         at,
-        format!("{at} drops the {what} from {src} arriving on {iif}: rp_filter is {mode} and {back} (reverse-path filter)"),
-        Some(call(at, "sysctl(\"net.ipv4.conf.all.rp_filter\", 2)")),
+        format!("{at} drops the {what} from {src} arriving on {iif}: rp_filter is {mode} and {back} (reverse-path filter){}", f.words),
+        f.fix,
     );
+    r.other_way = f.other;
     r.break_kind = Some(super::break_kind::BreakKind::RpFilter);
 }
 

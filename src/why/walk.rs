@@ -29,6 +29,7 @@ use std::net::IpAddr;
 pub(crate) fn walk(k: &mut dyn Kernel, src: &Netns, dst: IpAddr) -> Report {
     let mut r = walk_on(k, src, dst);
     super::nft_forward::passed_back(&mut r);
+    super::sysctl_noop::drop_noops(k, &mut r);
     r
 }
 
@@ -98,7 +99,8 @@ fn walk_on(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
             delivered(k, &mut r, &cur, &in_dev, pkt_src, dst, &crossed);
             return r;
         }
-        if !taken(k, &mut r, &cur, (&route, &q), &decided, &in_dev)
+        if super::gwless::gatewayless(k, &mut r, &cur, &route, dst, chosen.as_ref())
+            || !taken(k, &mut r, &cur, (&route, &q), &decided, &in_dev)
             || (in_dev.is_some() && !ttl.forwarded(&mut r, &cur, "the request"))
         {
             return r;
@@ -229,6 +231,9 @@ fn at_local(
         }
     }
     if let (Some(_), Err(e)) = (in_dev, k.route_get(cur, q)) {
+        if super::martian_src::local_source(k, r, cur, (q, &e), "packet") {
+            return;
+        }
         if rp_drops(k, cur, q, &e) {
             reverse_path(k, r, cur, q, &e, "packet");
             return;
