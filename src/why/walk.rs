@@ -145,7 +145,7 @@ fn walk_on(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
             k,
             &mut r,
             (&cur, bridged.as_deref()),
-            &route,
+            (&route, &q),
             dst,
             pkt_src,
             &to,
@@ -289,7 +289,7 @@ fn onward(
     k: &mut dyn Kernel,
     r: &mut Report,
     (cur, bridged): (&Netns, Option<&str>),
-    route: &RouteGet,
+    (route, q): (&RouteGet, &Lookup),
     dst: IpAddr,
     pkt_src: Option<IpAddr>,
     (nns, nlink): &(Netns, String),
@@ -309,7 +309,19 @@ fn onward(
     }
     r.next_hops.push((cur.clone(), dev.clone(), next));
     r.switched.clear();
+    let from = pkt_src.unwrap_or(dst);
+    // A bare cable is judged before the layer-2 walk, a bridge after it (a port on the wrong
+    // bridge is l2's to name).
+    let cable = super::wrong_link::bare_cable(k, cur, dev, (nns, nlink));
+    let misled = |k: &mut dyn Kernel, r: &mut Report| {
+        let at = (cur, route, q);
+        super::wrong_link::misled(k, r, at, next, (nns, nlink), ("the packet", from))
+    };
+    if cable && misled(k, r) {
+        return false;
+    }
     l2::reach(k, r, (cur, dev), nns, nlink, bridged)
+        && (cable || !misled(k, r))
         && super::bridge_family::bridged(k, r, (cur, dev), (nns, nlink), pkt_src, dst, true)
         && hook_points::bridged(k, r, nns, pkt_src, dst)
         && segment::check(k, r, cur, dev, next, nns, nlink)
