@@ -310,18 +310,15 @@ fn onward(
     r.next_hops.push((cur.clone(), dev.clone(), next));
     r.switched.clear();
     let from = pkt_src.unwrap_or(dst);
-    // A bare cable is judged before the layer-2 walk, a bridge after it (a port on the wrong
-    // bridge is l2's to name).
-    let cable = super::wrong_link::bare_cable(k, cur, dev, (nns, nlink));
-    let misled = |k: &mut dyn Kernel, r: &mut Report| {
-        let at = (cur, route, q);
-        super::wrong_link::misled(k, r, at, next, (nns, nlink), ("the packet", from))
-    };
-    if cable && misled(k, r) {
-        return false;
-    }
     l2::reach(k, r, (cur, dev), nns, nlink, bridged)
-        && (cable || !misled(k, r))
+        && !super::wrong_link::misled(
+            k,
+            r,
+            (cur, route, q),
+            next,
+            (nns, nlink),
+            ("the packet", from),
+        )
         && super::bridge_family::bridged(k, r, (cur, dev), (nns, nlink), pkt_src, dst, true)
         && hook_points::bridged(k, r, nns, pkt_src, dst)
         && segment::check(k, r, cur, dev, next, nns, nlink)

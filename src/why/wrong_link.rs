@@ -29,17 +29,19 @@ pub(crate) fn misled(
     (what, from): (&str, IpAddr),
 ) -> bool {
     let dev = rt.dev.as_str();
+    // A policy route noted as leaving another way than main's (`r.shadow`) is this same
+    // fault: the break said here is then told in the shadow's words.
+    // Only veth and bridge ends are drawn by `ends`; a macvlan or tunnel is not judged.
+    if !plain(k, cur, dev) || !plain(k, nns, nlink) {
+        return false;
+    }
     let (all, _) = ends(k, cur, dev);
     if all.is_empty() || !readable(k, &all) || reaches(k, &all, nns, nlink) {
         return false;
     }
-    // Only veth and bridge ends are drawn by `ends`; a macvlan or tunnel is not judged.
-    let plain = find(k, nns, nlink).is_some_and(|l| {
-        l.master.is_some() || matches!(l.kind, Some(LinkKind::Veth) | Some(LinkKind::Bridge))
-    });
     // Any stack on the segment answers ARP for its own addresses, and a proxy_arp router
     // for what it routes.
-    if !plain || all.iter().any(|e| e.ns != *cur && answers(k, e, next)) {
+    if all.iter().any(|e| e.ns != *cur && answers(k, e, next)) {
         return false;
     }
     let behind = behind(k, cur, dev, nns, (nlink, next.is_ipv4()));
@@ -62,11 +64,7 @@ pub(crate) fn misled(
         (Some(f), _) => format!(" (route `{}`)", f.text()),
         _ => String::new(),
     };
-    // Said here with where it leads: a policy route noted as leaving another way than main's
-    // is this same fault.
-    if r.shadow.as_ref().is_some_and(|s| s.at == cur.to_string()) {
-        r.shadow = None;
-    }
+
     let held = match &behind {
         Some((b, _)) => format!("{next} is {nns}'s {nlink}, behind {b}"),
         None => format!("{next} is {nns}'s {nlink}"),
@@ -87,6 +85,15 @@ pub(crate) fn misled(
     r.block(cur, words, fix);
     r.other_way = other;
     true
+}
+
+/// A veth, a bridge or a bridge's port: a link whose segment `ends` reads.
+fn plain(k: &mut dyn Kernel, ns: &Netns, link: &str) -> bool {
+    find(k, ns, link).is_some_and(|l| {
+        l.macvlan_mode.is_none()
+            && (l.master.is_some()
+                || matches!(l.kind, Some(LinkKind::Veth) | Some(LinkKind::Bridge)))
+    })
 }
 
 /// Whether the walk drew the whole segment: a VXLAN port's far ends are read from its FDB,
@@ -275,14 +282,4 @@ fn free_in(k: &mut dyn Kernel, net: &IpNet, old: IpAddr) -> Option<IpAddr> {
         return Some(IpAddr::V4(same));
     }
     n.hosts().map(IpAddr::V4).take(1024).find(|a| !taken(k, *a))
-}
-
-/// Whether `dev` in `cur` is a veth whose other end is no bridge's port (a cable to another
-/// router, say): the layer-2 walk has nothing to say of it, so a wrong link is named first.
-pub(crate) fn bare_cable(k: &mut dyn Kernel, cur: &Netns, dev: &str, to: (&Netns, &str)) -> bool {
-    let Some(d) = find(k, cur, dev).filter(|d| d.kind == Some(LinkKind::Veth)) else {
-        return false;
-    };
-    super::l2::peer(k, cur, &d)
-        .is_some_and(|(pns, p)| p.master.is_none() && !(pns == *to.0 && p.name == to.1))
 }
