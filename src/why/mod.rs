@@ -165,6 +165,7 @@ pub(crate) mod wire;
 pub(crate) mod wire_facts;
 pub(crate) mod wire_match;
 pub(crate) mod words;
+pub(crate) mod wrong_link;
 pub(crate) mod xdp;
 pub(crate) mod xfrm;
 pub mod xfrm_table;

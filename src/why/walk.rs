@@ -147,7 +147,7 @@ fn walk_on(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
             k,
             &mut r,
             (&cur, bridged.as_deref()),
-            &route,
+            (&route, &q),
             dst,
             pkt_src,
             &to,
@@ -294,7 +294,7 @@ fn onward(
     k: &mut dyn Kernel,
     r: &mut Report,
     (cur, bridged): (&Netns, Option<&str>),
-    route: &RouteGet,
+    (route, q): (&RouteGet, &Lookup),
     dst: IpAddr,
     pkt_src: Option<IpAddr>,
     (nns, nlink): &(Netns, String),
@@ -314,7 +314,16 @@ fn onward(
     }
     r.next_hops.push((cur.clone(), dev.clone(), next));
     r.switched.clear();
+    let from = pkt_src.unwrap_or(dst);
     l2::reach(k, r, (cur, dev), nns, nlink, bridged)
+        && !super::wrong_link::misled(
+            k,
+            r,
+            (cur, route, q),
+            next,
+            (nns, nlink),
+            ("the packet", from),
+        )
         && super::bridge_family::bridged(k, r, (cur, dev), (nns, nlink), pkt_src, dst, true)
         && hook_points::bridged(k, r, nns, pkt_src, dst)
         && segment::check(k, r, cur, dev, next, nns, nlink)

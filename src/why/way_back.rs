@@ -153,6 +153,14 @@ fn follow_back(
             || !super::bridge_family::bridged(k, r, on, (&nns, &nlink), Some(dst), to, false)
             || (rt.via.is_none()
                 && super::netmask::too_wide(k, r, &cur, &rt.dev, to, &nns, &nlink, "the reply"))
+            || super::wrong_link::misled(
+                k,
+                r,
+                (&cur, &rt, &q),
+                next,
+                (&nns, &nlink),
+                ("the reply", dst),
+            )
         {
             return;
         }

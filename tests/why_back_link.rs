@@ -1,0 +1,173 @@
+//! `netsh why` when the way back (or the way there) leaves by a link that does not lead to
+//! where the packet must go (issue 13, round y): a policy table's wide route over docker0's
+//! subnet, a more specific route to the wrong link, a host holding an address of the other
+//! bridge's subnet. Each case asserts the exact report and that applying its fix makes a real
+//! ping pass; healthy labs with the same shapes stay clear.
+
+mod support;
+
+use support::why_lab::diagnose_at;
+
+/// The report of a blocked probe from `src` (with its other way, when one is given), then
+/// clear after the fix, then the real ping.
+fn fixed_at(
+    src: &str,
+    dst: &str,
+    hop: &str,
+    cause: &str,
+    fix: &str,
+    other: Option<&str>,
+) -> String {
+    let other = other
+        .map(|o| format!("  other way: {o}\n"))
+        .unwrap_or_default();
+    format!(
+        "why {src} → {dst}\n  [BROKEN] {hop}: {cause}\n  fix: {fix}\n{other}  probe: no reply from {dst}\nverdict: blocked — {cause}\nexit 1\n{}",
+        clear_at(src, dst)
+    )
+}
+
+fn clear_at(src: &str, dst: &str) -> String {
+    format!("why {src} → {dst}\n  probe: {dst} answers\nverdict: clear\nexit 0\nping ok\n")
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_vpn_subnet_route_in_a_policy_table_over_docker0_is_named_on_the_way_back() {
+    let got = diagnose_at(
+        "ts_docker",
+        "",
+        "ip -n h route add 172.16.0.0/12 dev ts0 table 52",
+        ("c1", "203.0.113.10"),
+        "",
+        "",
+    );
+    let want = fixed_at(
+        "c1",
+        "203.0.113.10",
+        "h",
+        "h's policy rule `5270: from all lookup 52` sends the reply to 172.17.0.2 by table 52's route `172.16.0.0/12 dev ts0` instead of main's `172.17.0.0/16 dev docker0`, and it is lost that way",
+        r#"h.sh("ip rule add priority 5269 to 172.17.0.0/16 lookup main")"#,
+        None,
+    );
+    assert_eq!(got, want);
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn the_same_policy_route_on_the_way_there_is_named() {
+    let got = diagnose_at(
+        "ts_docker",
+        "",
+        "ip -n h route add 172.16.0.0/12 dev ts0 table 52",
+        ("h", "172.17.0.2"),
+        "",
+        "",
+    );
+    let want = fixed_at(
+        "h",
+        "172.17.0.2",
+        "h",
+        "h's policy rule `5270: from all lookup 52` sends the packet to 172.17.0.2 by table 52's route `172.16.0.0/12 dev ts0` instead of main's `172.17.0.0/16 dev docker0`, and it is lost that way",
+        r#"h.sh("ip rule add priority 5269 to 172.17.0.0/16 lookup main")"#,
+        None,
+    );
+    assert_eq!(got, want);
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_more_specific_main_route_to_the_wrong_link_is_named_on_the_way_back() {
+    let got = diagnose_at(
+        "ts_docker",
+        "",
+        "ip -n h route add 172.17.0.0/24 dev ts0",
+        ("c1", "203.0.113.10"),
+        "",
+        "",
+    );
+    let want = fixed_at(
+        "c1",
+        "203.0.113.10",
+        "h",
+        "h sends the reply to 172.17.0.2 out of ts0 (route `172.17.0.0/24 dev ts0`), but ts0 leads to tsr, not to c1: 172.17.0.2 is c1's eth0, behind docker0",
+        r#"h.del_route("172.17.0.0/24", #{ adopted: true })"#,
+        None,
+    );
+    assert_eq!(got, want);
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_host_route_to_the_wrong_bridge_is_named_on_the_way_back() {
+    let got = diagnose_at(
+        "home",
+        "",
+        "ip -n rt route add 192.168.2.10/32 dev br-lan",
+        ("phone", "203.0.113.10"),
+        "",
+        "",
+    );
+    let want = fixed_at(
+        "phone",
+        "203.0.113.10",
+        "rt",
+        "rt sends the reply to 192.168.2.10 out of br-lan (route `192.168.2.10 dev br-lan`), but br-lan leads to pc, laptop, nas, not to phone: 192.168.2.10 is phone's eth0, behind br-guest",
+        r#"rt.del_route("192.168.2.10/32", #{ adopted: true })"#,
+        None,
+    );
+    assert_eq!(got, want);
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_guest_device_with_a_main_lan_address_is_re_addressed_into_its_own_bridges_subnet() {
+    let got = diagnose_at(
+        "home",
+        "",
+        "ip -n phone addr flush dev eth0; ip -n phone addr add 192.168.1.50/24 dev eth0; ip -n phone route add default via 192.168.1.1",
+        ("phone", "203.0.113.10"),
+        "",
+        "",
+    );
+    let want = fixed_at(
+        "phone",
+        "203.0.113.10",
+        "rt",
+        "rt sends the reply to 192.168.1.50 out of br-lan (route `192.168.1.0/24 dev br-lan`), but br-lan leads to pc, laptop, nas, not to phone: 192.168.1.50 is phone's eth0, behind br-guest; phone's address 192.168.1.50/24 is in br-lan's subnet (192.168.1.0/24), but phone is plugged into br-guest (192.168.2.0/24)",
+        r#"phone.sh("ip addr flush dev eth0"); phone.sh("ip addr add 192.168.2.50/24 dev eth0"); phone.sh("ip route replace default via 192.168.2.1 dev eth0")"#,
+        Some(r#"rt.link("vphone").master(rt.link("br-lan"))"#),
+    );
+    assert_eq!(got, want);
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn the_other_way_moving_the_guest_devices_port_to_the_main_lan_works_too() {
+    let got = diagnose_at(
+        "home",
+        "",
+        "ip -n phone addr flush dev eth0; ip -n phone addr add 192.168.1.50/24 dev eth0; ip -n phone route add default via 192.168.1.1; ip -n rt link set vphone master br-lan",
+        ("phone", "203.0.113.10"),
+        "",
+        "",
+    );
+    assert_eq!(got, clear_at("phone", "203.0.113.10"));
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn healthy_labs_with_a_policy_table_and_two_bridges_stay_clear() {
+    let cases = [
+        ("ts_docker", "c1", "203.0.113.10"),
+        ("ts_docker", "h", "172.17.0.2"),
+        ("home", "phone", "203.0.113.10"),
+        ("home", "pc", "192.168.1.20"),
+        ("two_bridges", "ns1", "10.30.2.10"),
+        ("container_host", "c2", "203.0.113.10"),
+    ];
+    for (lab, src, dst) in cases {
+        let got = diagnose_at(lab, "", "", (src, dst), "", "");
+        assert_eq!(got, clear_at(src, dst), "{lab}: {src} → {dst}");
+    }
+}
