@@ -125,6 +125,7 @@ pub(crate) mod shadow;
 pub(crate) mod shadow_link;
 pub(crate) mod shadow_note;
 pub mod sighting;
+pub(crate) mod skipped_dnat;
 pub(crate) mod snat_held;
 pub(crate) mod src_hint;
 pub(crate) mod stp_port;

@@ -136,6 +136,10 @@ pub(crate) fn refused(
     {
         return;
     }
+    // A Service address: its DNAT, never reached, is the fault, not a missing route.
+    if e.no_route() && super::skipped_dnat::skipped(k, r, at, q, &e.words, first) {
+        return;
+    }
     no_route(k, r, at, dst, &e.words, first);
 }
 
