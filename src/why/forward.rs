@@ -27,6 +27,20 @@ fn filter_forward(k: &mut dyn Kernel, r: &mut Report, cur: &Netns, p: &Packet, s
     unsure(r, cur, &o);
     let (i, out) = (p.in_dev.clone().unwrap_or_default(), &p.out_dev);
     let reply = p.state != "NEW";
+    let untracked =
+        super::untracked_state::dropped_untracked(k, cur, ("filter", "FORWARD"), &s, &o);
+    if let Some((words, fix)) = untracked {
+        let what = if reply { "the replies " } else { "" };
+        r.block(
+            cur,
+            format!(
+                "{cur}'s FORWARD chain drops {what}{i} → {out} ({}): {words}",
+                by(&o)
+            ),
+            Some(fix),
+        );
+        return false;
+    }
     let queued = o.by.as_ref().filter(|_| o.drops());
     if let Some((words, fix)) = queued.and_then(|a| super::nfqueue::unread_queue(k, cur, a)) {
         let what = super::hooks::what(&s);

@@ -56,7 +56,7 @@ pub(crate) fn accept_first(ns: &Netns, table: &str, chain: &str, p: &Seen) -> St
     if let Some(o) = p.out_dev.as_ref().filter(|_| !arriving) {
         m.push(format!("-o {o}"));
     }
-    if p.state == "NEW" || table == "raw" {
+    if p.request() || table == "raw" {
         m.push(format!(
             "-s {} -d {} {}",
             p.src,
@@ -82,7 +82,7 @@ pub(crate) fn accept_path(
     p: &Seen,
 ) -> String {
     let mut fix = accept_first(ns, table, chain, p);
-    if chain != "FORWARD" || p.state != "NEW" {
+    if chain != "FORWARD" || !p.request() {
         return fix;
     }
     let back = p.reply();
@@ -106,7 +106,7 @@ fn fix_drop(
     o: &Outcome,
 ) -> String {
     let routed = matches!(chain, "PREROUTING" | "POSTROUTING") && !p.dst_local && !p.src_local;
-    if let (true, "NEW", Some(at)) = (routed, p.state, &o.by) {
+    if let (true, true, Some(at)) = (routed, p.request(), &o.by) {
         if judge(&at.spec, &p.reply()).hold == Hold::Yes {
             let t = match at.table.as_str() {
                 "filter" => String::new(),
@@ -162,7 +162,7 @@ pub(crate) fn cross(
     let mut p = p.clone();
     for (table, chain) in steps {
         // NAT is decided on a connection's first packet; later ones follow conntrack.
-        if *table == "nat" && p.state != "NEW" {
+        if *table == "nat" && !p.request() {
             continue;
         }
         let Some(o) = traverse(k, ns, table, chain, &p) else {
@@ -197,6 +197,11 @@ pub(crate) fn cross(
                 by(&o)
             )
         };
+        let untracked = super::untracked_state::dropped_untracked(k, ns, (table, chain), &p, &o);
+        if let Some((words, fix)) = untracked {
+            r.block(ns, format!("{}: {words}", drops()), Some(fix));
+            return None;
+        }
         if let Some((words, fix)) = listed {
             r.block(ns, format!("{}{words}", drops()), Some(fix));
             return None;
@@ -207,7 +212,7 @@ pub(crate) fn cross(
         }
         if o.drops() {
             // An ACCEPT the request needed before a DROP policy, naming a link `ns` lacks.
-            let near = (o.by.is_none() && o.gone.is_none() && p.state == "NEW")
+            let near = (o.by.is_none() && o.gone.is_none() && p.request())
                 .then(|| super::nat_near::near_miss(k, ns, (table, chain), &p, &["ACCEPT"]))
                 .flatten();
             let said = near.as_ref().map(|n| format!(": {}", n.words("accept it")));
@@ -265,7 +270,7 @@ pub(crate) fn cross(
         }
     }
     // The request's mark goes on to the next hook in this namespace (FORWARD to POSTROUTING).
-    if let (Some(m), "NEW") = (p.mark, p.state) {
+    if let (Some(m), true) = (p.mark, p.request()) {
         k.set_mark(ns, m);
     }
     Some(p)

@@ -215,17 +215,33 @@ fn bridge_reaches(
             .as_ref()
             .map(|m| format!(" (it is a port of {m})"))
             .unwrap_or_default();
+        // Never move a port that carries other hosts' way out: that cuts them off instead.
+        let users = super::port_users::others(k, at, &p, (to, to_link));
+        let (why, fix) = match users.is_empty() {
+            true => (
+                String::new(),
+                Some(link_call(
+                    at,
+                    &p.name,
+                    &format!("master({})", link_ref(at, br)),
+                )),
+            ),
+            false => (
+                format!(
+                    "; not moved: that would cut off {} (on {}, in its subnet)",
+                    users.join(", "),
+                    p.master.clone().unwrap_or_default()
+                ),
+                None,
+            ),
+        };
         r.block(
             at,
             format!(
-                "{} in {at} is not a port of {br}{other}, so {to_link} in {to} is cut off",
+                "{} in {at} is not a port of {br}{other}, so {to_link} in {to} is cut off{why}",
                 p.name
             ),
-            Some(link_call(
-                at,
-                &p.name,
-                &format!("master({})", link_ref(at, br)),
-            )),
+            fix,
         );
         return false;
     }

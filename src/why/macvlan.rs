@@ -55,6 +55,9 @@ pub(crate) fn out_of(
     let sibling = find(k, to, to_link)
         .filter(|t| parent(k, to, t).is_some_and(|(n, x)| n == pns && x.index == p.index));
     let Some(t) = sibling else {
+        if super::macvlan_parent::wrong_parent(k, r, (at, d), (&pns, &p), (to, to_link)) {
+            return Err(false);
+        }
         r.hop(
             at,
             format!("{} is a macvlan of {} in {pns}", d.name, p.name),

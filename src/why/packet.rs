@@ -40,7 +40,7 @@ impl Packet {
             self.src
         };
         let tcp_port = k.tcp_port(service);
-        Seen {
+        let s = Seen {
             in_dev: self.in_dev.clone(),
             out_dev: Some(self.out_dev.clone()).filter(|o| !o.is_empty()),
             src: self.src,
@@ -64,6 +64,14 @@ impl Packet {
                 self.state == "NEW",
                 tcp_port.is_some(),
             ),
+        };
+        // Raw untracked it: no `--ctstate` NEW or ESTABLISHED matches it from here on.
+        match super::untracked_state::untracking(k, ns, &s) {
+            Some(_) => Seen {
+                state: "UNTRACKED",
+                ..s
+            },
+            None => s,
         }
     }
 }

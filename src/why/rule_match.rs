@@ -130,7 +130,7 @@ pub(crate) fn judge_sets(spec: &str, p: &Seen, sets: Option<&IpSets>) -> Judged 
             }
             o if super::time_match::owns(module, o) => time,
             o if super::wire_match::owns(module, o) => {
-                super::wire_match::hold(&p.wire, (p.src, p.dst, p.state == "NEW"), o, &args)
+                super::wire_match::hold(&p.wire, (p.src, p.dst, p.request()), o, &args)
             }
             "-j" | "--jump" | "-g" | "--goto" => {
                 j.target = arg.to_string();
@@ -298,7 +298,7 @@ fn ct_state(arg: &str, p: &Seen) -> Option<bool> {
     for s in arg.split(',') {
         let hit = match s {
             "DNAT" => Some(p.dnat),
-            "SNAT" if p.state == "NEW" => Some(false),
+            "SNAT" if p.request() => Some(false),
             "SNAT" => None,
             s => Some(s == p.state),
         };

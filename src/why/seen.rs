@@ -11,7 +11,8 @@ pub(crate) struct Seen {
     pub(crate) dst: IpAddr,
     /// 8 for the echo request, 0 for the reply.
     pub(crate) icmp_type: u8,
-    /// The conntrack state: NEW for the request, ESTABLISHED for the reply.
+    /// The conntrack state: NEW for the request, ESTABLISHED for the reply; UNTRACKED for
+    /// either when a raw rule untracked it.
     pub(crate) state: &'static str,
     /// Whether the destination is an address of this namespace (`-m addrtype --dst-type LOCAL`).
     pub(crate) dst_local: bool,
@@ -34,6 +35,11 @@ pub(crate) struct Seen {
 }
 
 impl Seen {
+    /// Whether this is the request (NEW, or UNTRACKED with the request's ICMP type).
+    pub(crate) fn request(&self) -> bool {
+        self.state == "NEW" || (self.state == "UNTRACKED" && self.icmp_type == 8)
+    }
+
     /// The echo reply to this request, as the same namespace sees it on its way back.
     pub(crate) fn reply(&self) -> Seen {
         Seen {

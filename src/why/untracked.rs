@@ -42,7 +42,7 @@ pub(crate) fn skipped_snat(k: &mut dyn Kernel, ns: &Netns, s: &Seen) -> Option<U
 }
 
 /// Whether a raw rule's target untracks (`iptables-nft -S` prints `-j CT --notrack`).
-fn untracks(a: &At) -> bool {
+pub(crate) fn untracks(a: &At) -> bool {
     a.spec.ends_with("-j NOTRACK") || a.spec.contains("-j CT --notrack")
 }
 
