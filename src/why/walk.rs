@@ -310,7 +310,7 @@ fn onward(
     r.next_hops.push((cur.clone(), dev.clone(), next));
     r.switched.clear();
     l2::reach(k, r, (cur, dev), nns, nlink, bridged)
-        && super::bridge_family::bridged(k, r, (cur, dev), (nns, nlink), pkt_src, dst, true)
+        && super::bridge_family::bridged(k, r, (cur, dev), (nns, nlink, next), pkt_src, dst, true)
         && hook_points::bridged(k, r, nns, pkt_src, dst)
         && segment::check(k, r, cur, dev, next, nns, nlink)
 }
