@@ -46,6 +46,7 @@ pub(crate) fn frame(s: &Seen) -> Frame {
         iif: s.in_dev.clone(),
         oif: s.out_dev.clone(),
         arp: None,
+        ether: [None; 12],
     }
 }
 

@@ -228,6 +228,15 @@ impl Follow<'_> {
 
     fn wire(&mut self, ns: Netns, dev: String) -> Result<Pos, End> {
         let link = find(self.k, &ns, &dev);
+        // A macvlan's frame for another host leaves by its parent (one for a sibling does not).
+        if let Some(l) = link.as_ref().filter(|l| l.macvlan_mode.is_some()) {
+            if let Some((pns, p)) = peer(self.k, &ns, l) {
+                if self.get(&pns, &p.name, true).is_some() {
+                    self.mark(&pns, &p.name, true);
+                    return Ok(Pos::Wire(pns, p.name));
+                }
+            }
+        }
         match link.as_ref().and_then(|l| l.kind.clone()) {
             Some(LinkKind::Veth) => {
                 let l = link.unwrap_or_default();

@@ -324,7 +324,7 @@ fn onward(
             (nns, nlink),
             ("the packet", from),
         )
-        && super::bridge_family::bridged(k, r, (cur, dev), (nns, nlink), pkt_src, dst, true)
+        && super::bridge_family::bridged(k, r, (cur, dev), (nns, nlink, next), pkt_src, dst, true)
         && hook_points::bridged(k, r, nns, pkt_src, dst)
         && segment::check(k, r, cur, dev, next, nns, nlink)
 }

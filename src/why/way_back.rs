@@ -150,7 +150,7 @@ fn follow_back(
         let on = (&cur, rt.dev.as_str());
         super::wire_facts::record(k, &nns, on, ttl.left(), false);
         if !super::back_link::carries(k, r, &cur, &rt.dev, &nns, &nlink)
-            || !super::bridge_family::bridged(k, r, on, (&nns, &nlink), Some(dst), to, false)
+            || !super::bridge_family::bridged(k, r, on, (&nns, &nlink, next), Some(dst), to, false)
             || (rt.via.is_none()
                 && super::netmask::too_wide(k, r, &cur, &rt.dev, to, &nns, &nlink, "the reply"))
             || super::wrong_link::misled(

@@ -1,27 +1,12 @@
 //! An ARP frame (Ethernet, IPv4) as an `arp` family chain sees it: arptables-nft's rules load
 //! its header (`arp htype 1 arp hlen 6 arp plen 4 arp daddr ip …`) from the network header.
 
-use super::foreign_judge::Frame;
+use super::foreign_judge::{mac_bytes as mac, Frame};
 use std::net::Ipv4Addr;
 
 /// ARPOP_REQUEST and ARPOP_REPLY.
 pub(crate) const REQUEST: u16 = 1;
 pub(crate) const REPLY: u16 = 2;
-
-/// `aa:bb:cc:dd:ee:ff` as its bytes; `None` (each byte unknown) when it is not given.
-fn mac(m: Option<&str>) -> Vec<Option<u8>> {
-    let bytes: Option<Vec<u8>> = m.and_then(|m| {
-        let b: Vec<u8> = m
-            .split(':')
-            .map(|x| u8::from_str_radix(x, 16).ok())
-            .collect::<Option<_>>()?;
-        (b.len() == 6).then_some(b)
-    });
-    match bytes {
-        Some(b) => b.into_iter().map(Some).collect(),
-        None => vec![None; 6],
-    }
-}
 
 /// One ARP frame: its operation, sender (MAC, address) and target (MAC, address), and the
 /// links it comes in or goes out by. A request's target MAC is all zeros (the kernel's
@@ -44,6 +29,12 @@ pub(crate) fn arp(
         _ => h.extend(mac(tha)),
     }
     h.extend(tpa.octets().map(Some));
+    // A request is broadcast; a reply goes to the asker.
+    let to = if op == REQUEST {
+        Some("ff:ff:ff:ff:ff:ff")
+    } else {
+        tha
+    };
     Frame {
         src: spa.into(),
         dst: tpa.into(),
@@ -52,7 +43,9 @@ pub(crate) fn arp(
         iif,
         oif,
         arp: Some(h),
+        ether: [None; 12],
     }
+    .between(to, sha)
 }
 
 #[cfg(test)]

@@ -21,6 +21,9 @@ pub(crate) struct Frame {
     /// An ARP frame's header (`arp_frame`): then `src` and `dst` are its sender and target
     /// addresses, and there is no transport header.
     pub(crate) arp: Option<Vec<Option<u8>>>,
+    /// The link header's destination and source MACs (`ether daddr`, `ether saddr`), `None`
+    /// where not known.
+    pub(crate) ether: [Option<u8>; 12],
 }
 
 /// What a chain does to the frame.
@@ -45,7 +48,31 @@ pub(super) enum Hit {
 
 pub(super) type Regs = [Option<u8>; 80];
 
+/// `aa:bb:cc:dd:ee:ff` as its bytes; each `None` when it is not given.
+pub(crate) fn mac_bytes(m: Option<&str>) -> [Option<u8>; 6] {
+    let mut out = [None; 6];
+    let b: Option<Vec<u8>> = m.and_then(|m| {
+        m.split(':')
+            .map(|x| u8::from_str_radix(x, 16).ok())
+            .collect()
+    });
+    if let Some(b) = b.filter(|b| b.len() == 6) {
+        for (o, x) in out.iter_mut().zip(b) {
+            *o = Some(x);
+        }
+    }
+    out
+}
+
 impl Frame {
+    /// The frame between these MACs (destination, source).
+    pub(crate) fn between(mut self, dst: Option<&str>, src: Option<&str>) -> Frame {
+        let (d, s) = (mac_bytes(dst), mac_bytes(src));
+        self.ether[..6].copy_from_slice(&d);
+        self.ether[6..].copy_from_slice(&s);
+        self
+    }
+
     fn network(&self) -> Vec<Option<u8>> {
         if let Some(a) = &self.arp {
             return a.clone();
@@ -107,7 +134,7 @@ impl Frame {
     pub(super) fn payload(&self, base: u32, offset: usize, len: usize) -> Vec<Option<u8>> {
         let head: Vec<Option<u8>> = match base {
             0 => {
-                let mut h = vec![None; 12];
+                let mut h = self.ether.to_vec();
                 h.extend(self.ethertype().map(Some));
                 h
             }
@@ -229,6 +256,12 @@ fn run(exprs: &[Expr], f: &Frame) -> (Hit, Option<u32>) {
                     hit = Hit::Maybe;
                 }
             }
+            // ebtables-nft's `--arp-*` and `--ip-*` matches.
+            "match" => match super::ebt_match::hit(e, &f.network(), f.arp.is_some()) {
+                Some(false) => return (Hit::No, None),
+                None => hit = Hit::Maybe,
+                Some(true) => {}
+            },
             "cmp" => match compare(e, &regs) {
                 Hit::No => return (Hit::No, None),
                 Hit::Maybe => hit = Hit::Maybe,

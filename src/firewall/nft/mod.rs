@@ -10,10 +10,12 @@
 
 pub(crate) mod arp_frame;
 pub(crate) mod batch;
+pub(crate) mod bridge_rule;
 pub(crate) mod chains;
 pub(crate) mod counts;
 pub(crate) mod decode;
 pub mod driver;
+pub(crate) mod ebt_match;
 pub(crate) mod encode;
 pub(crate) mod expr;
 pub mod foreign;

@@ -1,0 +1,215 @@
+//! A `bridge` family rule in words, for a person to find it: as `nft list` shows it
+//! (`iifname "lh" ether saddr != 02:… drop`) and, in ebtables-nft's own tables, as `ebtables
+//! -L` does (`-p ARP --arp-ip-dst 10.1.1.3 -j DROP`), which `ebtables -D CHAIN …` deletes.
+//! Only the matches `foreign_judge` reads are put in words; any other makes it `None`.
+
+use super::expr::{verdict_of, Expr, NF_ACCEPT, NF_DROP};
+use super::wire::cstr;
+use std::net::Ipv4Addr;
+
+/// One match of the rule; `bool`: negated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Term {
+    EtherType(u16),
+    Iif(String),
+    Oif(String),
+    /// `ether saddr` (true) or `ether daddr`.
+    Mac(bool, [u8; 6]),
+    /// ebtables' `--arp-ip-src` (true) / `--arp-ip-dst`, or `arp saddr ip`: address, prefix.
+    ArpIp(bool, Ipv4Addr, u32),
+    /// `ip saddr` (true) / `ip daddr`, ebtables' `--ip-src` / `--ip-dst`.
+    Ip(bool, Ipv4Addr, u32),
+}
+
+/// What a load put in the register, for the `cmp` after it.
+#[derive(Clone, Copy)]
+enum Loaded {
+    Meta(u32),
+    Link(u32, u32),
+    Net(u32, u32),
+}
+
+fn mac6(v: &[u8]) -> Option<[u8; 6]> {
+    v.try_into().ok()
+}
+
+fn addr(v: &[u8]) -> Option<Ipv4Addr> {
+    let b: [u8; 4] = v.try_into().ok()?;
+    Some(b.into())
+}
+
+fn prefix(mask: &[u8]) -> u32 {
+    mask.iter().map(|b| b.count_ones()).sum()
+}
+
+/// A `cmp` against what `l` loaded: the term, in an ARP (`arp`) or IPv4 frame.
+fn term(l: Loaded, v: &[u8], arp: bool) -> Option<Term> {
+    Some(match l {
+        Loaded::Meta(6) => Term::Iif(cstr(v)),
+        Loaded::Meta(7) => Term::Oif(cstr(v)),
+        Loaded::Link(12, 2) => Term::EtherType(u16::from_be_bytes(v.try_into().ok()?)),
+        Loaded::Link(6, 6) => Term::Mac(true, mac6(v)?),
+        Loaded::Link(0, 6) => Term::Mac(false, mac6(v)?),
+        Loaded::Net(14, 4) if arp => Term::ArpIp(true, addr(v)?, 32),
+        Loaded::Net(24, 4) if arp => Term::ArpIp(false, addr(v)?, 32),
+        Loaded::Net(12, 4) if !arp => Term::Ip(true, addr(v)?, 32),
+        Loaded::Net(16, 4) if !arp => Term::Ip(false, addr(v)?, 32),
+        _ => return None,
+    })
+}
+
+/// An address field of an ebtables info struct: (its bit, address offset, mask offset, source).
+type Field = (u8, usize, usize, bool);
+
+/// ebtables' `arp` and `ip` matches: their address tests (nothing else is put in words).
+fn xt_terms(e: &Expr) -> Option<Vec<(Term, bool)>> {
+    let (name, i) = (cstr(e.get(1)?), e.get(3)?);
+    let (bits, inv, fields): (u8, u8, [Field; 2]) = match name.as_str() {
+        "arp" if i.len() >= 50 => (i[48], i[49], [(0x08, 8, 12, true), (0x10, 16, 20, false)]),
+        "ip" if i.len() >= 20 => (i[18], i[19], [(0x01, 0, 8, true), (0x02, 4, 12, false)]),
+        _ => return None,
+    };
+    let known: u8 = fields.iter().map(|f| f.0).sum();
+    if bits & !known != 0 {
+        return None;
+    }
+    let mut out = vec![];
+    for (b, a, m, src) in fields.into_iter().filter(|f| bits & f.0 != 0) {
+        let (ip, len) = (addr(&i[a..a + 4])?, prefix(&i[m..m + 4]));
+        let t = match name.as_str() {
+            "arp" => Term::ArpIp(src, ip, len),
+            _ => Term::Ip(src, ip, len),
+        };
+        out.push((t, inv & b != 0));
+    }
+    Some(out)
+}
+
+/// The rule's matches (each with its negation) and verdict code.
+fn read(exprs: &[Expr]) -> Option<(Vec<(Term, bool)>, u32)> {
+    let (mut terms, mut loaded, mut verdict) = (vec![], None, None);
+    for e in exprs {
+        match e.name.as_str() {
+            "meta" => loaded = Some(Loaded::Meta(e.u32(2)?)),
+            "payload" => {
+                let (off, len) = (e.u32(3)?, e.u32(4)?);
+                loaded = Some(match e.u32(2)? {
+                    0 => Loaded::Link(off, len),
+                    1 => Loaded::Net(off, len),
+                    _ => return None,
+                });
+            }
+            "cmp" => {
+                let not = match e.u32(2)? {
+                    0 => false,
+                    1 => true,
+                    _ => return None,
+                };
+                let arp = terms.contains(&(Term::EtherType(0x0806), false));
+                terms.push((term(loaded.take()?, e.value(3)?, arp)?, not));
+            }
+            "match" => terms.extend(xt_terms(e)?),
+            "immediate" if e.u32(1) == Some(0) => verdict = Some(verdict_of(e)?.0),
+            "counter" => {}
+            _ => return None,
+        }
+    }
+    Some((terms, verdict?))
+}
+
+fn mac_words(m: &[u8; 6]) -> String {
+    m.map(|b| format!("{b:02x}")).join(":")
+}
+
+fn net(a: Ipv4Addr, len: u32) -> String {
+    match len {
+        32 => a.to_string(),
+        n => format!("{a}/{n}"),
+    }
+}
+
+/// As `nft list` shows the rule (ebtables' own matches as nft's `arp`/`ip` words).
+pub(crate) fn nft_words(exprs: &[Expr]) -> Option<String> {
+    let (terms, verdict) = read(exprs)?;
+    let mut w: Vec<String> = terms
+        .iter()
+        .map(|(t, not)| {
+            let (key, val) = match t {
+                Term::EtherType(0x0806) => ("ether type".into(), "arp".into()),
+                Term::EtherType(0x0800) => ("ether type".into(), "ip".into()),
+                Term::EtherType(x) => ("ether type".into(), format!("0x{x:04x}")),
+                Term::Iif(n) => ("iifname".into(), format!("\"{n}\"")),
+                Term::Oif(n) => ("oifname".into(), format!("\"{n}\"")),
+                Term::Mac(s, m) => (
+                    format!("ether {}addr", if *s { "s" } else { "d" }),
+                    mac_words(m),
+                ),
+                Term::ArpIp(s, a, l) => (
+                    format!("arp {}addr ip", if *s { "s" } else { "d" }),
+                    net(*a, *l),
+                ),
+                Term::Ip(s, a, l) => (
+                    format!("ip {}addr", if *s { "s" } else { "d" }),
+                    net(*a, *l),
+                ),
+            };
+            let op = if *not { " != " } else { " " };
+            format!("{key}{op}{val}")
+        })
+        .collect();
+    w.push(verdict_word(verdict)?.to_lowercase());
+    Some(w.join(" "))
+}
+
+fn verdict_word(v: u32) -> Option<&'static str> {
+    match v {
+        NF_DROP => Some("DROP"),
+        NF_ACCEPT => Some("ACCEPT"),
+        _ => None,
+    }
+}
+
+/// As `ebtables -L` shows the rule; `None` when a match is negated or not ebtables' own.
+pub(crate) fn ebtables_words(exprs: &[Expr]) -> Option<String> {
+    let (terms, verdict) = read(exprs)?;
+    let mut w = vec![];
+    for (t, not) in &terms {
+        if *not {
+            return None;
+        }
+        w.push(match t {
+            Term::EtherType(0x0806) => "-p ARP".to_string(),
+            Term::EtherType(0x0800) => "-p IPv4".to_string(),
+            Term::EtherType(x) => format!("-p 0x{x:04x}"),
+            Term::Iif(n) => format!("-i {n}"),
+            Term::Oif(n) => format!("-o {n}"),
+            Term::Mac(s, m) => format!("-{} {}", if *s { "s" } else { "d" }, mac_words(m)),
+            Term::ArpIp(s, a, l) => {
+                format!(
+                    "--arp-ip-{} {}",
+                    if *s { "src" } else { "dst" },
+                    net(*a, *l)
+                )
+            }
+            Term::Ip(s, a, l) => format!("--ip-{} {}", if *s { "src" } else { "dst" }, net(*a, *l)),
+        });
+    }
+    w.push(format!("-j {}", verdict_word(verdict)?));
+    Some(w.join(" "))
+}
+
+/// Whether a table is ebtables-nft's own (`bridge filter`, `nat`, `broute`, chains named as
+/// ebtables names them).
+pub(crate) fn ebtables_own(family: &str, table: &str, chain: &str) -> bool {
+    family == "bridge"
+        && ["filter", "nat", "broute"].contains(&table)
+        && [
+            "INPUT",
+            "FORWARD",
+            "OUTPUT",
+            "PREROUTING",
+            "POSTROUTING",
+            "BROUTING",
+        ]
+        .contains(&chain)
+}
