@@ -123,6 +123,7 @@ pub(crate) mod shadow_link;
 pub(crate) mod shadow_note;
 pub mod sighting;
 pub(crate) mod snat_held;
+pub(crate) mod snat_missing;
 pub(crate) mod src_hint;
 pub(crate) mod stp_port;
 pub(crate) mod stray_addr;
