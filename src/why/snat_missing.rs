@@ -131,38 +131,13 @@ pub(crate) fn blame(
     let lost = format!("{at} has no route back to {to} ({words})");
     let (cause, fix) = match c.snat {
         Some((from, s)) if s == to => {
-            let Some((held, _)) = v.addr_owner(to) else {
+            let Some(held) = v.addr_owner(to).map(|(l, _)| l.to_string()) else {
                 return false;
             };
-            let Some(rule) = rules
-                .iter()
-                .find(|x| x.contains(&format!("--to-source {to}")))
-            else {
-                return false;
-            };
-            let del = call(
-                ns,
-                &format!("sh(\"iptables -t nat -D POSTROUTING {}\")", quoted(rule)),
-            );
-            // Deleted, a later rule may NAT the source rightly; else MASQUERADE out the link.
-            let after = rules.iter().skip_while(|x| *x != rule).skip(1);
-            let rest = after
-                .clone()
-                .any(|x| nat(x) && leaves_by(x, out) && covers(x, from));
-            let fix = match rest {
-                true => del,
-                false => format!(
-                    "{del}; {}",
-                    call(
-                        ns,
-                        &format!("sh(\"iptables -t nat -A POSTROUTING -o {out} -j MASQUERADE\")")
-                    )
-                ),
-            };
-            let cause = format!(
-                "{ns}'s SNAT rule `-t nat -A POSTROUTING {rule}` gives the request the source {to}, {ns}'s address on {held}, not its address {here} on {out}, the link it leaves by: {lost}"
-            );
-            (cause, fix)
+            match wrong_snat(ns, &rules, (out, here), (from, to), &held, &lost) {
+                Some(x) => x,
+                None => return false,
+            }
         }
         Some(_) => return false,
         None => {
@@ -194,4 +169,44 @@ pub(crate) fn blame(
     r.block(ns, cause, Some(fix));
     r.other_way = route.clone();
     true
+}
+
+/// The SNAT rule of `rules` that gave `to` (an address of `ns` on `held`, not on `out` where
+/// `ns` has `here`) to the request from `from`: the cause and the fix, which deletes it (and
+/// masquerades out `out` when no later rule NATs `from` there).
+fn wrong_snat(
+    ns: &Netns,
+    rules: &[String],
+    (out, here): (&str, IpAddr),
+    (from, to): (IpAddr, IpAddr),
+    held: &str,
+    lost: &str,
+) -> Option<(String, String)> {
+    let rule = rules
+        .iter()
+        .find(|x| x.contains(&format!("--to-source {to}")))?;
+    let del = call(
+        ns,
+        &format!("sh(\"iptables -t nat -D POSTROUTING {}\")", quoted(rule)),
+    );
+    // Deleted, a later rule may NAT the source rightly; else MASQUERADE out the link.
+    let rest = rules
+        .iter()
+        .skip_while(|x| *x != rule)
+        .skip(1)
+        .any(|x| nat(x) && leaves_by(x, out) && covers(x, from));
+    let fix = match rest {
+        true => del,
+        false => format!(
+            "{del}; {}",
+            call(
+                ns,
+                &format!("sh(\"iptables -t nat -A POSTROUTING -o {out} -j MASQUERADE\")")
+            )
+        ),
+    };
+    let cause = format!(
+        "{ns}'s SNAT rule `-t nat -A POSTROUTING {rule}` gives the request the source {to}, {ns}'s address on {held}, not its address {here} on {out}, the link it leaves by: {lost}"
+    );
+    Some((cause, fix))
 }
