@@ -8,6 +8,8 @@ use std::net::IpAddr;
 pub(crate) struct Crossed {
     pub(crate) ns: Netns,
     pub(crate) in_dev: String,
+    /// The link it left by.
+    pub(crate) out_dev: String,
     pub(crate) snat: Option<(IpAddr, IpAddr)>,
     /// Raw untracked the request, so its SNAT never happened.
     pub(crate) untracked: Option<super::untracked::Untracked>,

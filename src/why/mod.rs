@@ -131,6 +131,7 @@ pub(crate) mod shadow_note;
 pub mod sighting;
 pub(crate) mod skipped_dnat;
 pub(crate) mod snat_held;
+pub(crate) mod snat_missing;
 pub(crate) mod src_hint;
 pub(crate) mod stp_port;
 pub(crate) mod stray_addr;

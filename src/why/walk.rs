@@ -269,6 +269,7 @@ fn routed(
     x.ok.then(|| Crossed {
         ns: cur.clone(),
         in_dev: i.clone(),
+        out_dev: dev.to_string(),
         snat: snat.map(|s| (src_ip, s)),
         untracked: x.untracked,
         near: x.near,

@@ -282,6 +282,9 @@ fn no_way_back(
         Some(route_add(at, &net, gw))
     });
     let source = owner(k, to).and_then(|(t, _)| subnet_of(k, &t, to));
+    if super::snat_missing::blame(k, r, at, (to, &e.words), crossed, source, &route) {
+        return;
+    }
     let masq = crossed.last().map(|c| {
         let subnet = source.or_else(|| {
             k.view(&c.ns).and_then(|v| {
