@@ -210,39 +210,7 @@ fn bridge_reaches(
             );
             return true;
         }
-        let other = p
-            .master
-            .as_ref()
-            .map(|m| format!(" (it is a port of {m})"))
-            .unwrap_or_default();
-        // Never move a port that carries other hosts' way out: that cuts them off instead.
-        let users = super::port_users::others(k, at, &p, (to, to_link));
-        let (why, fix) = match users.is_empty() {
-            true => (
-                String::new(),
-                Some(link_call(
-                    at,
-                    &p.name,
-                    &format!("master({})", link_ref(at, br)),
-                )),
-            ),
-            false => (
-                format!(
-                    "; not moved: that would cut off {} (on {}, in its subnet)",
-                    users.join(", "),
-                    p.master.clone().unwrap_or_default()
-                ),
-                None,
-            ),
-        };
-        r.block(
-            at,
-            format!(
-                "{} in {at} is not a port of {br}{other}, so {to_link} in {to} is cut off{why}",
-                p.name
-            ),
-            fix,
-        );
+        wrong_bridge(k, r, (at, br), &p, (to, to_link));
         return false;
     }
     // Another stack: only a VXLAN port of this bridge can carry the frame there.
@@ -272,6 +240,50 @@ fn bridge_reaches(
     let id = vx.vxlan.as_ref().map(|v| v.id).unwrap_or_default();
     tunnel(k, r, at, vx, (&pns, &far_br), (to_link, to))
         && far_bridge(k, r, &pns, &far_br, id, &p.name)
+}
+
+/// `p`, the far end of the cable to `to_link` in `to`, is a port of another bridge than `br`
+/// (said in `r`): the fix moves it back, unless other hosts' way out runs through it.
+fn wrong_bridge(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    (at, br): (&Netns, &str),
+    p: &LinkDetail,
+    (to, to_link): (&Netns, &str),
+) {
+    let other = p
+        .master
+        .as_ref()
+        .map(|m| format!(" (it is a port of {m})"))
+        .unwrap_or_default();
+    // Never move a port that carries other hosts' way out: that cuts them off instead.
+    let users = super::port_users::others(k, at, p, (to, to_link));
+    let (why, fix) = match users.is_empty() {
+        true => (
+            String::new(),
+            Some(link_call(
+                at,
+                &p.name,
+                &format!("master({})", link_ref(at, br)),
+            )),
+        ),
+        false => (
+            format!(
+                "; not moved: that would cut off {} (on {}, in its subnet)",
+                users.join(", "),
+                p.master.clone().unwrap_or_default()
+            ),
+            None,
+        ),
+    };
+    r.block(
+        at,
+        format!(
+            "{} in {at} is not a port of {br}{other}, so {to_link} in {to} is cut off{why}",
+            p.name
+        ),
+        fix,
+    );
 }
 
 /// `false` (said in `r`) when `br` in `ns` is down.

@@ -47,6 +47,29 @@ pub(crate) fn way_back_with(
     r.back = was_clear && !r.clear();
 }
 
+/// `true` (said in `r`) when `cur`, a router on the reply's way, does not forward: either the
+/// hop before sent the reply to a host that is no router, or `cur`'s ip_forward is off.
+fn not_forwarding(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    cur: &Netns,
+    seen: &[(Netns, Lookup)],
+    to: IpAddr,
+) -> bool {
+    if k.sysctl(cur, "net.ipv4.ip_forward").as_deref() == Some("1") {
+        return false;
+    }
+    let prev = seen.iter().rev().nth(1).map(|(n, q)| (n, q));
+    if !super::not_router::missing_at_prev(k, r, cur, prev, to, "the reply") {
+        r.block(
+            cur,
+            format!("{cur} does not forward the reply: net.ipv4.ip_forward is 0"),
+            Some(ip_forward(cur)),
+        );
+    }
+    true
+}
+
 fn follow_back(
     k: &mut dyn Kernel,
     r: &mut Report,
@@ -90,16 +113,7 @@ fn follow_back(
             return;
         }
         seen.push((cur.clone(), q.clone()));
-        if in_dev.is_some() && k.sysctl(&cur, "net.ipv4.ip_forward").as_deref() != Some("1") {
-            let prev = seen.iter().rev().nth(1).map(|(n, q)| (n, q));
-            if super::not_router::missing_at_prev(k, r, &cur, prev, to, "the reply") {
-                return;
-            }
-            r.block(
-                &cur,
-                format!("{cur} does not forward the reply: net.ipv4.ip_forward is 0"),
-                Some(ip_forward(&cur)),
-            );
+        if in_dev.is_some() && not_forwarding(k, r, &cur, &seen, to) {
             return;
         }
         let rt = match k.route_get(&cur, &q) {
