@@ -19,18 +19,24 @@ pub(crate) fn entry_port(k: &mut dyn Kernel, ns: &Netns, link: &str) -> Option<(
 /// Whether a link that holds `mac` sends in by port `dev` of a bridge in `ns`: an FDB entry
 /// there for `mac` is what learning puts there.
 pub(crate) fn behind(k: &mut dyn Kernel, mac: &str, ns: &Netns, dev: &str) -> bool {
-    let mut holders = vec![];
+    let holders = holders(k, mac);
+    holders
+        .iter()
+        .any(|(o, l)| entry_port(k, o, l).is_some_and(|(pns, p)| pns == *ns && p == dev))
+}
+
+/// Every link that holds `mac`: (namespace, link).
+pub(crate) fn holders(k: &mut dyn Kernel, mac: &str) -> Vec<(Netns, String)> {
+    let mut found = vec![];
     for o in k.namespaces() {
         for l in k.l2(&o) {
             if l.mac
                 .as_deref()
                 .is_some_and(|m| m.eq_ignore_ascii_case(mac))
             {
-                holders.push((o.clone(), l.name));
+                found.push((o.clone(), l.name));
             }
         }
     }
-    holders
-        .iter()
-        .any(|(o, l)| entry_port(k, o, l).is_some_and(|(pns, p)| pns == *ns && p == dev))
+    found
 }

@@ -40,17 +40,7 @@ pub(crate) fn unreached(
 ) -> Option<Vanished> {
     let mac = s.mac.as_deref()?;
     let br = find(k, ns, dev).and_then(|l| l.master)?;
-    let mut holders = vec![];
-    for o in k.namespaces() {
-        for l in k.l2(&o) {
-            if l.mac
-                .as_deref()
-                .is_some_and(|m| m.eq_ignore_ascii_case(mac))
-            {
-                holders.push((o.clone(), l.name));
-            }
-        }
-    }
+    let holders = super::entry_port::holders(k, mac);
     // One link holds it, off this bridge, and the frame never reached it.
     let [(o, l)] = holders.as_slice() else {
         return None;
