@@ -20,6 +20,8 @@ use std::net::IpAddr;
 /// `next` (held on `nlink` in `nns`) is sent out of `rt.dev` in `cur` by the lookup `q`:
 /// `true` (said in `r`) when that link's segment does not reach `nlink`. `what` is `the
 /// packet` or `the reply`; `from` is its source (what the re-addressed holder must still reach).
+/// When a policy route was noted as leaving another way than main's (`r.shadow`), the break
+/// said here is the same fault and `shadow::settle` tells it in the shadow's words.
 pub(crate) fn misled(
     k: &mut dyn Kernel,
     r: &mut Report,
@@ -29,8 +31,6 @@ pub(crate) fn misled(
     (what, from): (&str, IpAddr),
 ) -> bool {
     let dev = rt.dev.as_str();
-    // A policy route noted as leaving another way than main's (`r.shadow`) is this same
-    // fault: the break said here is then told in the shadow's words.
     // Only veth and bridge ends are drawn by `ends`; a macvlan or tunnel is not judged.
     if !plain(k, cur, dev) || !plain(k, nns, nlink) {
         return false;
