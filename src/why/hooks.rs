@@ -210,6 +210,15 @@ pub(crate) fn cross(
             r.block(ns, format!("{}{}", drops(), s.words()), Some(s.fix(ns)));
             return None;
         }
+        let rp = o
+            .drops()
+            .then(|| super::rpfilter_drop::dropped(k, ns, (table, chain), &p, &o))
+            .flatten();
+        if let Some((words, fix, other)) = rp {
+            r.block(ns, words, Some(fix));
+            r.other_way = Some(other).filter(|o| !o.is_empty());
+            return None;
+        }
         if o.drops() {
             // An ACCEPT the request needed before a DROP policy, naming a link `ns` lacks.
             let near = (o.by.is_none() && o.gone.is_none() && p.request())

@@ -121,6 +121,8 @@ pub mod route_get;
 pub(crate) mod route_mtu;
 pub(crate) mod rp_back;
 pub(crate) mod rp_fix;
+pub(crate) mod rpfilter;
+pub(crate) mod rpfilter_drop;
 pub(crate) mod rule_match;
 pub(crate) mod seen;
 pub(crate) mod segment;
@@ -181,6 +183,8 @@ pub mod xfrm_table;
 mod evidence_tests;
 #[cfg(test)]
 mod ipset_tests;
+#[cfg(test)]
+mod rpfilter_tests;
 #[cfg(test)]
 mod rule_tests;
 #[cfg(test)]

@@ -129,6 +129,8 @@ pub(crate) fn judge_sets(spec: &str, p: &Seen, sets: Option<&IpSets>) -> Judged 
                 super::tcp_match::hold(p.tcp_port, p.icmp_type == 8, o, &args)
             }
             o if super::time_match::owns(module, o) => time,
+            // Read together when `-m rpfilter` is met (below).
+            o if super::rpfilter::owns(module, o) => continue,
             o if super::wire_match::owns(module, o) => {
                 super::wire_match::hold(&p.wire, (p.src, p.dst, p.request()), o, &args)
             }
@@ -136,6 +138,15 @@ pub(crate) fn judge_sets(spec: &str, p: &Seen, sets: Option<&IpSets>) -> Judged 
                 j.target = arg.to_string();
                 j.goto = matches!(opt, "-g" | "--goto");
                 in_target = true;
+                continue;
+            }
+            "-m" | "--match" if arg == "rpfilter" => {
+                module = arg;
+                module_known = true;
+                match super::rpfilter::hold(spec, p) {
+                    Some(h) => no |= !h,
+                    None => unknown.push("-m rpfilter".into()),
+                }
                 continue;
             }
             "-m" | "--match" => {

@@ -167,6 +167,9 @@ pub(crate) fn traverse_sets(
             sets = k.ipsets(ns);
             read = true;
         }
+        if p.wire.fib.is_none() && spec.contains("rpfilter") {
+            p.wire.fib = Some(k.fib(ns));
+        }
         let index = top.next;
         let quota = super::quota::cap(&spec);
         let rest = quota.as_ref().map_or(spec.as_str(), |c| c.rest.as_str());

@@ -99,7 +99,9 @@ fn follow_back(
         .flow(k.tcp_port(dst), true);
         if let Some(i) = &in_dev {
             let s = super::nft_early::seen_at(k, &cur, i, (dst, to), false);
-            if !super::nft_early::ingress(k, r, &cur, i, &s) {
+            if !super::nft_early::ingress(k, r, &cur, i, &s)
+                || !super::rpfilter_drop::reply_passes(k, r, &cur, &s)
+            {
                 return;
             }
         }

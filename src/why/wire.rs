@@ -14,6 +14,9 @@ pub(crate) struct Wire {
     pub(crate) sock: Sock,
     /// The realms of the route that forwards it (`-m realm`): 0 for a route without any.
     pub(crate) realm: Option<u32>,
+    /// The namespace's rules and routes, read where a rule asks for the way back to the
+    /// source (`-m rpfilter`).
+    pub(crate) fib: Option<super::fib::Fib>,
 }
 
 /// The socket behind a packet, as `-m owner` sees it.

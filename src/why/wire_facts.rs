@@ -34,6 +34,7 @@ pub(crate) fn facts(
             len,
             sock,
             realm: None,
+            fib: None,
         };
     }
     let f = k.frame_in(ns, request).unwrap_or_default();
@@ -43,6 +44,7 @@ pub(crate) fn facts(
         len,
         sock: Sock::Forwarded,
         realm: None,
+        fib: None,
     }
 }
 

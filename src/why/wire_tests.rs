@@ -260,6 +260,7 @@ fn each_hook_gets_the_facts_of_where_the_packet_is() {
         len: Some(84),
         sock: Sock::Of(1000, 100),
         realm: None,
+        fib: None,
     };
     assert_eq!(sent, want);
     // The destination's echo reply is the kernel's; a TCP server's socket is not known.
