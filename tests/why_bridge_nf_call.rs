@@ -125,3 +125,43 @@ fn a_bridge_with_its_own_switch_under_policy_accept_stays_clear() {
         clear_from("ns1", "10.1.1.3")
     );
 }
+
+/// FORWARD lets the request through, not the reply: the reply's bridged crossing is named.
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_bridges_own_nf_call_iptables_drops_only_the_replies() {
+    let inject = "sysctl -qw net.bridge.bridge-nf-call-iptables=0\n\
+                  ip link set bridge0 type bridge nf_call_iptables 1\n\
+                  iptables -F FORWARD\n\
+                  iptables -P FORWARD DROP\n\
+                  iptables -A FORWARD -s 10.1.1.2 -d 10.1.1.3 -j ACCEPT";
+    let cause = "host's bridge0 has nf_call_iptables 1 (per-bridge; net.bridge.bridge-nf-call-iptables is 0), so the replies it switches from ns2 to ns1 cross host's FORWARD chain, whose policy DROP drops them";
+    assert_eq!(
+        diagnose("lan", "", inject, "10.1.1.3"),
+        fixed_two_ways(
+            "ns1",
+            "10.1.1.3",
+            "host",
+            cause,
+            "sh(\"ip link set bridge0 type bridge nf_call_iptables 0\")",
+            "iptables(\"-I FORWARD 1 -i bridge0 -o bridge0 -j ACCEPT\")"
+        )
+    );
+}
+
+/// Its own switch on, FORWARD dropping by default but accepting the LAN's requests and what
+/// conntrack knows: clear.
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_bridge_with_its_own_switch_and_a_stateful_forward_stays_clear() {
+    let inject = "sysctl -qw net.bridge.bridge-nf-call-iptables=0\n\
+                  ip link set bridge0 type bridge nf_call_iptables 1\n\
+                  iptables -F FORWARD\n\
+                  iptables -P FORWARD DROP\n\
+                  iptables -A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n\
+                  iptables -A FORWARD -s 10.1.1.2 -d 10.1.1.3 -j ACCEPT";
+    assert_eq!(
+        diagnose("lan", "", inject, "10.1.1.3"),
+        clear_from("ns1", "10.1.1.3")
+    );
+}

@@ -6,7 +6,10 @@
 
 use super::hooks::chain_words;
 use super::kernel::Kernel;
+use super::link_find::{find, peer};
+use super::packet::Packet;
 use super::report::Report;
+use super::traverse::traverse;
 use super::words::call;
 use crate::sys::Netns;
 use std::net::IpAddr;
@@ -37,7 +40,7 @@ pub(crate) fn blocked(
     (bns, br): (&Netns, &str),
     (i, o): (&str, &str),
     (table, by): (&str, String),
-    (src, dst): (IpAddr, IpAddr),
+    (what, src, dst): (&str, IpAddr, IpAddr),
 ) {
     let from = end(k, bns, i, src);
     let to = end(k, bns, o, dst);
@@ -48,7 +51,7 @@ pub(crate) fn blocked(
     r.block(
         bns,
         format!(
-            "{bns}'s {br} has nf_call_iptables 1 (per-bridge; net.bridge.bridge-nf-call-iptables is 0), so the frames it switches from {from} to {to} cross {bns}'s {} chain, whose {by} drops them",
+            "{bns}'s {br} has nf_call_iptables 1 (per-bridge; net.bridge.bridge-nf-call-iptables is 0), so {what} it switches from {from} to {to} cross {bns}'s {} chain, whose {by} drops them",
             chain_words(table, "FORWARD")
         ),
         Some(call(
@@ -60,4 +63,62 @@ pub(crate) fn blocked(
         bns,
         &format!("iptables(\"{t}-I FORWARD 1 -i {br} -o {br} -j ACCEPT\")"),
     ));
+}
+
+/// The reply sent on `dev` in `cur` toward `nlink` in `nns` through one bridge whose own
+/// nf_call_iptables is on (the namespace's sysctl off: under the sysctl the drop is left to
+/// the counters, as before): that namespace's FORWARD, as conntrack sees the reply. False
+/// (said in `r`) when it drops there.
+pub(crate) fn reply_passes(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    (cur, dev): (&Netns, &str),
+    (nns, nlink): (&Netns, &str),
+    (from, to): (IpAddr, IpAddr),
+) -> bool {
+    let Some((bns, i)) = find(k, cur, dev).and_then(|d| peer(k, cur, &d)) else {
+        return true;
+    };
+    let Some((ons, o)) = find(k, nns, nlink).and_then(|d| peer(k, nns, &d)) else {
+        return true;
+    };
+    let Some(br) = i
+        .master
+        .clone()
+        .filter(|b| ons == bns && o.master.as_ref() == Some(b))
+    else {
+        return true;
+    };
+    let on = k.sysctl(&bns, "net.bridge.bridge-nf-call-iptables");
+    if on.is_none() || on.as_deref() == Some("1") || !own_switch(k, &bns, &br) {
+        return true;
+    }
+    let mut p = Packet {
+        in_dev: Some(br.clone()),
+        out_dev: br.clone(),
+        src: from,
+        dst: to,
+        state: "ESTABLISHED",
+    }
+    .seen(k, &bns);
+    p.physdev = Some((i.name.clone(), o.name.clone()));
+    for table in ["mangle", "filter"] {
+        let Some(v) = traverse(k, &bns, table, "FORWARD", &p) else {
+            continue;
+        };
+        if v.drops() {
+            let by = super::hooks::by(&v);
+            let ports = (i.name.as_str(), o.name.as_str());
+            blocked(
+                k,
+                r,
+                (&bns, &br),
+                ports,
+                (table, by),
+                ("the replies", from, to),
+            );
+            return false;
+        }
+    }
+    true
 }

@@ -232,7 +232,8 @@ fn bridged_at(
             .push((bns.clone(), table.into(), chain.into(), p.clone()));
         if o.drops() && !global {
             let by = super::hooks::by(&o);
-            super::bridge_nf::blocked(k, r, (&bns, &br), ports, (table, by), (src, dst));
+            let said = ("the frames", src, dst);
+            super::bridge_nf::blocked(k, r, (&bns, &br), ports, (table, by), said);
             return false;
         }
         if o.drops() {
