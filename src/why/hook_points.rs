@@ -213,7 +213,8 @@ fn bridged_at(
     let on = k.sysctl(&bns, "net.bridge.bridge-nf-call-iptables");
     // The per-bridge option counts only where br_netfilter is loaded (the sysctl exists).
     let global = on.as_deref() == Some("1");
-    if !global && !(on.is_some() && super::bridge_nf::own_switch(k, &bns, &br)) {
+    let own = !global && on.is_some() && super::bridge_nf::own_switch(k, &bns, &br);
+    if !global && !own {
         return true;
     }
     let Some(src) = src else { return true };
