@@ -78,6 +78,9 @@ fn one(l: &LinkMessage) -> LinkL2 {
                                     InfoBridge::StpState(s) => out.stp_state = Some(stp(s)),
                                     InfoBridge::ForwardDelay(d) => out.forward_delay = Some(*d),
                                     InfoBridge::AgeingTime(t) => out.ageing_time = Some(*t),
+                                    InfoBridge::NfCallIpTables(b) => {
+                                        out.nf_call_iptables = Some(*b)
+                                    }
                                     InfoBridge::RootId(i) => root = Some(i.clone()),
                                     InfoBridge::BridgeId(i) => own = Some(i.clone()),
                                     _ => {}

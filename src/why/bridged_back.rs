@@ -36,7 +36,10 @@ pub(crate) fn bridged_port(
         return None;
     }
     let on = k.sysctl(cur, "net.bridge.bridge-nf-call-iptables");
-    (on.as_deref() == Some("1")).then(|| in_port.map(str::to_string))?
+    // The bridge's own nf_call_iptables counts as the namespace's does (br_netfilter loaded).
+    let bridged =
+        on.as_deref() == Some("1") || (on.is_some() && super::bridge_nf::own_switch(k, cur, out));
+    bridged.then(|| in_port.map(str::to_string))?
 }
 
 /// `false` (said in `r`) when the packet reaches `at` from another namespace with `at`'s own

@@ -211,7 +211,10 @@ fn bridged_at(
 ) -> bool {
     let (bns, br) = (bns.clone(), br.to_string());
     let on = k.sysctl(&bns, "net.bridge.bridge-nf-call-iptables");
-    if on.as_deref() != Some("1") {
+    // The per-bridge option counts only where br_netfilter is loaded (the sysctl exists).
+    let global = on.as_deref() == Some("1");
+    let own = !global && on.is_some() && super::bridge_nf::own_switch(k, &bns, &br);
+    if !global && !own {
         return true;
     }
     let Some(src) = src else { return true };
@@ -221,12 +224,19 @@ fn bridged_at(
     if cross(k, r, &bns, &PREROUTING, &p).is_none() {
         return false;
     }
+    let ports = (i, o);
     for (table, chain) in [("mangle", "FORWARD"), ("filter", "FORWARD")] {
         let Some(o) = traverse(k, &bns, table, chain, &p) else {
             continue;
         };
         r.crossed_chains
             .push((bns.clone(), table.into(), chain.into(), p.clone()));
+        if o.drops() && !global {
+            let by = super::hooks::by(&o);
+            let said = ("the frames", src, dst);
+            super::bridge_nf::blocked(k, r, (&bns, &br), ports, (table, by), said);
+            return false;
+        }
         if o.drops() {
             let t = if table == "filter" {
                 String::new()

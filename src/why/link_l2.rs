@@ -55,6 +55,10 @@ pub struct LinkL2 {
     /// A bridge's vlan_filtering and default PVID.
     pub vlan_filtering: Option<bool>,
     pub default_pvid: Option<u16>,
+    /// A bridge's own br_netfilter switches (`ip link set BR type bridge nf_call_iptables 1`):
+    /// with br_netfilter loaded, its switched IPv4 frames cross iptables even where the
+    /// namespace's net.bridge.bridge-nf-call-iptables is 0.
+    pub nf_call_iptables: Option<bool>,
     /// A port's VLANs (`bridge vlan show`): (VID, whether it is the PVID).
     pub vlans: Option<Vec<(u16, bool)>>,
 }

@@ -15,6 +15,7 @@ pub(crate) mod back_loop;
 pub(crate) mod break_kind;
 pub(crate) mod bridge_arp;
 pub(crate) mod bridge_family;
+pub(crate) mod bridge_nf;
 pub(crate) mod bridge_path;
 pub(crate) mod bridge_words;
 pub(crate) mod bridged_back;

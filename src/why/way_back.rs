@@ -167,6 +167,7 @@ fn follow_back(
         super::wire_facts::record(k, &nns, on, ttl.left(), false);
         if !super::back_link::carries(k, r, &cur, &rt.dev, &nns, &nlink)
             || !super::bridge_family::bridged(k, r, on, (&nns, &nlink, next), Some(dst), to, false)
+            || !super::bridge_nf::reply_passes(k, r, on, (&nns, &nlink), (dst, to))
             || (rt.via.is_none()
                 && super::netmask::too_wide(k, r, &cur, &rt.dev, to, &nns, &nlink, "the reply"))
             || super::wrong_link::misled(
