@@ -32,8 +32,17 @@ pub(crate) fn note(
     if leads_on(k, at, gw, q.dst) {
         r.hop(
             at,
-            format!("a cached redirect via {gw}, which leads on toward {}", q.dst),
+            format!(
+                "a cached redirect via {gw}, which leads on toward {}",
+                q.dst
+            ),
         );
+        return;
+    }
+    // Flushing it helps only when the namespace's own route leads on: when its gateway's
+    // path dies too, the walk through the redirect finds where.
+    let mine = d.and_then(|d| d.route.as_ref()).and_then(|rt| rt.via);
+    if mine.is_some_and(|g| g != gw && !leads_on(k, at, g, q.dst)) {
         return;
     }
     let own = d

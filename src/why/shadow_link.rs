@@ -72,10 +72,14 @@ pub(crate) fn hides(
         return false;
     }
     // Only a way that truly gets there is said to: a default back to the sender does not.
-    let alt = alt.filter(|a| other_way(k, cur, q, a) && a.via.is_none_or(|g| leads_on(k, cur, g, dst)));
+    let alt =
+        alt.filter(|a| other_way(k, cur, q, a) && a.via.is_none_or(|g| leads_on(k, cur, g, dst)));
     let to = behind(k, cur, &dev, &hns, (&hlink, dst.is_ipv4()))
         .map(|(l, _)| l)
-        .filter(|l| alt.as_ref().is_none_or(|a| a.dev.as_deref() != Some(l.as_str())));
+        .filter(|l| {
+            alt.as_ref()
+                .is_none_or(|a| a.dev.as_deref() != Some(l.as_str()))
+        });
     if to.is_none() && alt.is_none() {
         return false;
     }
