@@ -94,7 +94,7 @@ fn fib_route(r: &RouteMessage, names: &HashMap<u32, String>) -> Option<FibRoute>
         _ => None,
     };
     let mut table = r.header.table as u32;
-    let (mut dst, mut via, mut dev, mut metric) = (None, None, None, None);
+    let (mut dst, mut via, mut dev, mut metric, mut src) = (None, None, None, None, None);
     let mut hops = vec![];
     for a in &r.attributes {
         match a {
@@ -103,6 +103,7 @@ fn fib_route(r: &RouteMessage, names: &HashMap<u32, String>) -> Option<FibRoute>
             RouteAttribute::Oif(i) => dev = names.get(i).cloned(),
             RouteAttribute::Table(t) => table = *t,
             RouteAttribute::Priority(m) => metric = Some(*m),
+            RouteAttribute::PrefSource(s) => src = addr(s),
             RouteAttribute::MultiPath(nh) => {
                 for h in nh {
                     let gw = h.attributes.iter().find_map(|a| match a {
@@ -128,5 +129,7 @@ fn fib_route(r: &RouteMessage, names: &HashMap<u32, String>) -> Option<FibRoute>
         dev,
         metric,
         hops,
+        src,
+        scope: r.header.scope.into(),
     })
 }

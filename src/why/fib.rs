@@ -57,6 +57,10 @@ pub struct FibRoute {
     pub metric: Option<u32>,
     /// A multipath route's nexthops (via, dev), as `nexthop via G dev X` lists them.
     pub hops: Vec<(Option<IpAddr>, String)>,
+    /// Its preferred source (`src S`), kept when a fix replaces the route.
+    pub src: Option<IpAddr>,
+    /// Its scope as the kernel numbers it (0 global, 253 link, 254 host).
+    pub scope: u8,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -135,6 +135,8 @@ mod tests {
                 dev: Some("right".into()),
                 metric: None,
                 hops: vec![],
+                src: None,
+                scope: 0,
             }],
         }
     }

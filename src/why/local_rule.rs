@@ -68,6 +68,8 @@ mod tests {
             dev: Some("veth2".into()),
             metric: None,
             hops: vec![],
+            src: None,
+            scope: 0,
         }
     }
 

@@ -2,9 +2,12 @@
 //! <redirected>`): not one of the namespace's routes, and it outlives the reason the router
 //! sent it. The route's hop says so; when the path through the redirected gateway dies
 //! further on, the stale redirect is the fault (settled as a shadow, src/why/shadow.rs), and
-//! flushing the route cache drops it.
+//! flushing the route cache drops it. A redirect to a router that does lead on toward the
+//! destination is no fault: it is said so, and the walk goes on to find what is.
 
 use super::fib_lookup::Decided;
+use super::kernel::Kernel;
+use super::leads_on::leads_on;
 use super::report::Report;
 use super::route_fix::exec;
 use super::route_get::{Lookup, RouteGet};
@@ -13,11 +16,33 @@ use crate::sys::Netns;
 
 /// Notes (in `r`, once) that the route just said as the last hop at `at` is a cached
 /// redirect; `d` names the route the namespace's own tables give.
-pub(crate) fn note(r: &mut Report, at: &Netns, route: &RouteGet, q: &Lookup, d: Option<&Decided>) {
+pub(crate) fn note(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    at: &Netns,
+    (route, q): (&RouteGet, &Lookup),
+    d: Option<&Decided>,
+) {
     let (Some(left), Some(gw)) = (route.redirected, route.via) else {
         return;
     };
     if r.shadow.is_some() {
+        return;
+    }
+    if leads_on(k, at, gw, q.dst) {
+        r.hop(
+            at,
+            format!(
+                "a cached redirect via {gw}, which leads on toward {}",
+                q.dst
+            ),
+        );
+        return;
+    }
+    // Flushing it helps only when the namespace's own route leads on: when its gateway's
+    // path dies too, the walk through the redirect finds where.
+    let mine = d.and_then(|d| d.route.as_ref()).and_then(|rt| rt.via);
+    if mine.is_some_and(|g| g != gw && !leads_on(k, at, g, q.dst)) {
         return;
     }
     let own = d

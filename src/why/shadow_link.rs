@@ -8,10 +8,12 @@
 //! the fault only if the path it chose dies further on (settled as a shadow).
 
 use super::absent::lab_link;
+use super::behind::behind;
 use super::ends::ends;
 use super::fib::{Fib, FibRoute};
 use super::fib_lookup::decide;
 use super::kernel::Kernel;
+use super::leads_on::leads_on;
 use super::owner::owner;
 use super::report::Report;
 use super::route_fix::{exec, route_add, route_del};
@@ -45,10 +47,12 @@ pub(crate) fn hides(
     {
         return false;
     }
-    // Cheap first (the fib only): a way out another link once the route is left out.
-    let Some(alt) = alt_route(&k.fib(cur), q, rt) else {
+    // Cheap first (the fib only): a way out another link once the route is left out. A host
+    // route (a pod's /32) is judged without one: its holder may be behind another link.
+    let alt = alt_route(&k.fib(cur), q, rt);
+    if alt.is_none() && rt.dst != IpNet::from(dst) {
         return false;
-    };
+    }
     let Some((hns, hlink)) = owner(k, dst) else {
         return false;
     };
@@ -67,10 +71,18 @@ pub(crate) fn hides(
     {
         return false;
     }
-    if !other_way(k, cur, q, &alt) {
+    // Only a way that truly gets there is said to: a default back to the sender does not.
+    let alt =
+        alt.filter(|a| other_way(k, cur, q, a) && a.via.is_none_or(|g| leads_on(k, cur, g, dst)));
+    let to = behind(k, cur, &dev, &hns, (&hlink, dst.is_ipv4()))
+        .map(|(l, _)| l)
+        .filter(|l| {
+            alt.as_ref()
+                .is_none_or(|a| a.dev.as_deref() != Some(l.as_str()))
+        });
+    if to.is_none() && alt.is_none() {
         return false;
     }
-    let gw = alt.via;
     let link = k.links(cur).into_iter().find(|l| l.name == dev);
     let bridge = link
         .as_ref()
@@ -90,26 +102,26 @@ pub(crate) fn hides(
     } else {
         "route"
     };
-    let cause = format!(
-        "{cur}'s {what} `{}` ({seg}) takes {dst}, which nobody there holds: {hns} holds it (on {hlink}), and without that route {cur}'s `{}` would reach it",
-        rt.text(),
-        alt.text()
+    let mut cause = format!(
+        "{cur}'s {what} `{}` ({seg}) takes {dst}, which nobody there holds: {hns} holds it (on {hlink})",
+        rt.text()
     );
     let net = net
         .filter(|n| n.prefix_len() > rt.dst.prefix_len())
         .unwrap_or_else(|| IpNet::from(dst));
-    // A fix of the shadowing route's own prefix replaces it: `add` would find it there.
-    let verb = if net == rt.dst { "replace" } else { "add" };
-    let fix = match gw {
-        Some(g) if verb == "add" => route_add(cur, &net, g),
-        Some(g) => exec(cur, &format!("ip route replace {net} via {g}")),
-        None => exec(
-            cur,
-            &format!(
-                "ip route {verb} {net} dev {}",
-                alt.dev.clone().unwrap_or_default()
-            ),
-        ),
+    let fix = match (&to, &alt) {
+        (Some(l), _) => {
+            cause += &format!(", behind {cur}'s {l}");
+            exec(cur, &link_cmd(rt, &net, l))
+        }
+        (None, Some(a)) => {
+            cause += &format!(
+                ", and without that route {cur}'s `{}` would reach it",
+                a.text()
+            );
+            alt_fix(cur, rt, &net, a)
+        }
+        (None, None) => return false,
     };
     let empty = linkdown || on_seg.iter().all(|e| e.bridge);
     if !empty {
@@ -130,12 +142,51 @@ pub(crate) fn hides(
         return false;
     }
     r.block(cur, cause, Some(fix));
-    r.other_way = Some(match own {
+    // Taking the route away helps only when the way it hides truly gets there.
+    r.other_way = alt.map(|_| match own {
         Some(_) if bridge && on_seg.is_empty() => exec(cur, &format!("ip link del {dev}")),
         Some((_, a)) => exec(cur, &format!("ip addr del {a} dev {dev}")),
         None => route_del(cur, rt, None),
     });
     true
+}
+
+/// The route to `net` put onto `link`, the one that leads to its holder: the wrong route
+/// itself replaced (keeping its source and a scope other than link's), or a more specific
+/// one added beside a wider route.
+fn link_cmd(rt: &FibRoute, net: &IpNet, link: &str) -> String {
+    if *net != rt.dst {
+        return format!("ip route add {net} dev {link}");
+    }
+    let mut cmd = format!("ip route replace {net} dev {link}");
+    match rt.scope {
+        253 => {}
+        0 => cmd += " scope global",
+        200 => cmd += " scope site",
+        254 => cmd += " scope host",
+        n => cmd += &format!(" scope {n}"),
+    }
+    if let Some(s) = rt.src {
+        cmd += &format!(" src {s}");
+    }
+    cmd
+}
+
+/// A more specific route the way `alt` goes, which `rt` hid.
+fn alt_fix(cur: &Netns, rt: &FibRoute, net: &IpNet, alt: &FibRoute) -> String {
+    // A fix of the shadowing route's own prefix replaces it: `add` would find it there.
+    let verb = if *net == rt.dst { "replace" } else { "add" };
+    match alt.via {
+        Some(g) if verb == "add" => route_add(cur, net, g),
+        Some(g) => exec(cur, &format!("ip route replace {net} via {g}")),
+        None => exec(
+            cur,
+            &format!(
+                "ip route {verb} {net} dev {}",
+                alt.dev.clone().unwrap_or_default()
+            ),
+        ),
+    }
 }
 
 /// The route the lookup finds in `fib` with `rt` left out, when it leaves by another link.

@@ -268,6 +268,8 @@ fn policy_rules_are_walked_as_the_kernel_walks_them() {
         dev: None,
         metric: None,
         hops: vec![],
+        src: None,
+        scope: 0,
     };
     let fib = Fib {
         rules: vec![

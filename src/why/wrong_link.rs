@@ -4,6 +4,7 @@
 //! subnet route over docker0's), a more specific route to the wrong link, or a host that
 //! holds an address of one bridge's subnet while plugged into another bridge.
 
+use super::behind::{behind, reaches};
 use super::ends::{ends, End};
 use super::fib::{table_name, FibRoute, TABLE_MAIN};
 use super::kernel::Kernel;
@@ -106,13 +107,6 @@ fn readable(k: &mut dyn Kernel, all: &[End]) -> bool {
     })
 }
 
-/// Whether `nlink` in `nns` (or its bridge, when it is a port) is one of the ends.
-fn reaches(k: &mut dyn Kernel, all: &[End], nns: &Netns, nlink: &str) -> bool {
-    let master = find(k, nns, nlink).and_then(|l| l.master);
-    all.iter()
-        .any(|e| e.ns == *nns && (e.link == nlink || master.as_deref() == Some(e.link.as_str())))
-}
-
 /// Whether the end's stack holds `ip`, or answers ARP for others by proxy_arp.
 fn answers(k: &mut dyn Kernel, e: &End, ip: IpAddr) -> bool {
     if k.view(&e.ns).is_some_and(|v| v.addr_owner(ip).is_some()) {
@@ -123,35 +117,6 @@ fn answers(k: &mut dyn Kernel, e: &End, ip: IpAddr) -> bool {
             .as_deref()
             == Some("1")
     })
-}
-
-/// The other link of `cur` whose segment holds `nlink` in `nns`, with `cur`'s address there.
-fn behind(
-    k: &mut dyn Kernel,
-    cur: &Netns,
-    dev: &str,
-    nns: &Netns,
-    (nlink, v4): (&str, bool),
-) -> Option<(String, Option<IpNet>)> {
-    let links: Vec<String> = k
-        .links(cur)
-        .into_iter()
-        .filter(|l| l.name != dev && l.name != "lo" && l.master.is_none())
-        .map(|l| l.name)
-        .collect();
-    for l in links {
-        let (all, _) = ends(k, cur, &l);
-        if reaches(k, &all, nns, nlink) {
-            let addr = k.view(cur).and_then(|v| {
-                v.addrs
-                    .iter()
-                    .find(|(n, a)| *n == l && a.addr().is_ipv4() == v4)
-                    .map(|(_, a)| *a)
-            });
-            return Some((l, addr));
-        }
-    }
-    None
 }
 
 /// The route removed: from its own table by `ip route del` (a VPN's rule serves more routes
