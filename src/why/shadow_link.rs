@@ -97,11 +97,7 @@ pub(crate) fn hides(
         (false, true) => "linkdown: no carrier".to_string(),
         _ => format!("its segment: {words}"),
     };
-    let what = if own.is_some() {
-        "connected route"
-    } else {
-        "route"
-    };
+    let what = own.as_ref().map_or("route", |_| "connected route");
     let mut cause = format!(
         "{cur}'s {what} `{}` ({seg}) takes {dst}, which nobody there holds: {hns} holds it (on {hlink})",
         rt.text()
