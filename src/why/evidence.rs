@@ -48,7 +48,10 @@ pub(crate) fn trails(
 pub(crate) fn summary(t: &Trail) -> Option<(Netns, String)> {
     let mut parts: Vec<(Netns, Vec<String>)> = vec![];
     for s in &t.seen {
-        let word = format!("{} {}", if s.out { "out" } else { "in" }, s.dev);
+        let mut word = format!("{} {}", if s.out { "out" } else { "in" }, s.dev);
+        if let Some(vni) = s.vxlan {
+            word = format!("VXLAN {vni} {word}");
+        }
         match parts.last_mut() {
             Some((n, w)) if *n == s.ns => w.push(word),
             _ => parts.push((s.ns.clone(), vec![word])),

@@ -7,8 +7,9 @@ use super::ends::ends;
 use super::fib_lookup::decide;
 use super::kernel::Kernel;
 use super::report::Report;
-use super::route_fix::{exec, route_del};
+use super::route_fix::{exec, route_add, route_del};
 use super::route_get::{Lookup, RouteKind};
+use super::toward::{subnet_of, toward};
 use super::underlay_filter::{outer_passes, Datagram};
 use super::underlay_nat::{blame, rewritten, Outer};
 use super::words::ip_forward;
@@ -176,6 +177,13 @@ pub(crate) fn lands(k: &mut dyn Kernel, ns: &Netns, dev: &str, ip: IpAddr) -> Op
     Some(holder(k, ns, dev, ip).is_some())
 }
 
+/// The route `cur` lacks: to the far VTEP's subnet, through the neighbour closest to it.
+fn route_back(k: &mut dyn Kernel, cur: &Netns, leg: &Leg) -> Option<String> {
+    let (_, gw) = toward(k, cur, leg.to, leg.remote.is_ipv4())?;
+    let net = subnet_of(k, leg.to, leg.remote)?;
+    Some(route_add(cur, &net, gw))
+}
+
 /// `cur` got the outer packets and does not forward them, or has no route on: the route before
 /// it is the fault when it overrides a wider one (delete it and the wider route carries them),
 /// else `cur`'s forwarding, or its missing route.
@@ -227,10 +235,13 @@ fn detour(
             ),
             Some(forward_fix(cur, leg.remote)),
         ),
-        Stop::NoRoute => r.block(
-            cur,
-            format!("{cur} has no route to {}: {what} stop there", leg.remote),
-            None,
-        ),
+        Stop::NoRoute => {
+            let fix = route_back(k, cur, leg);
+            r.block(
+                cur,
+                format!("{cur} has no route to {}: {what} stop there", leg.remote),
+                fix,
+            );
+        }
     }
 }
