@@ -3,7 +3,9 @@
 //! the inner frame's echo) and the evidence follows the tunnel router by router. A route lost on
 //! an underlay router, on the request's way or the reply's, is then where the packets are last
 //! seen too: the analysis's finding stands, with a route as its fix, and a real ping passes.
-//! The same over an IPv6 underlay. A healthy overlay over routers stays clear.
+//! The underlay routers are watched even where the analysis names none of them, so a far VTEP
+//! that drops the tunnel's UDP is where the evidence ends too. The same over an IPv6 underlay.
+//! A healthy overlay over routers stays clear.
 
 mod support;
 
@@ -72,7 +74,7 @@ grep -E 'was seen|BROKEN' /run/why.out"#,
         out.stdout,
         "  [BROKEN] u2: u2 has no route to 192.0.2.1: the tunnel's underlay packets back to 192.0.2.1 stop there\n\
          \x20 [ok] t2: the request was seen at ns1 (out eth0), h1 (in tp1, out vx0), h2 (in vx0, out tp2), t2 (in eth0): it reached t2\n\
-         \x20 [ok] u2: the reply was seen at t2 (out eth0), h2 (in tp2, out vx0, VXLAN 42 out ul), u2 (VXLAN 42 in b): last seen in u2\n"
+         \x20 [ok] u2: the reply was seen at t2 (out eth0), h2 (in tp2, out vx0), h2 (out ul, inside VXLAN 42), u2 (in b, inside VXLAN 42): last seen in u2\n"
     );
 }
 
@@ -101,5 +103,33 @@ fn requests_dropped_on_the_first_router_are_seen_there_and_the_rule_named() {
         "u1",
         "u1 drops vx0's underlay packets to its remote 198.51.100.2 by `-t filter -A FORWARD -p udp -m udp --dport 4789 -j DROP`",
         r#"u1.sh("iptables -t filter -D FORWARD -p udp -m udp --dport 4789 -j DROP")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn the_far_vtep_dropping_the_requests_tunnel_udp_is_where_the_evidence_ends() {
+    fixed(
+        LAB,
+        "",
+        &warm("ip netns exec h2 iptables -A INPUT -p udp --dport 4789 -j DROP"),
+        T2,
+        "h2",
+        "h2's INPUT chain drops the tunnel's UDP to 198.51.100.2 port 4789 from 192.0.2.1 (rule `-p udp -m udp --dport 4789 -j DROP`): vx0's frames do not get through",
+        r#"h2.sh("iptables -D INPUT -p udp -m udp --dport 4789 -j DROP")"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn the_near_vtep_dropping_the_replies_tunnel_udp_is_where_the_evidence_ends() {
+    fixed(
+        LAB,
+        "",
+        &warm("ip netns exec h1 iptables -A INPUT -p udp -s 198.51.100.2 -j DROP"),
+        T2,
+        "h1",
+        "h1's INPUT chain drops the tunnel's UDP back to 192.0.2.1 port 4789 from 198.51.100.2 (rule `-s 198.51.100.2/32 -p udp -j DROP`): vx0's frames do not get through",
+        r#"h1.sh("iptables -D INPUT -s 198.51.100.2/32 -p udp -j DROP")"#,
     );
 }

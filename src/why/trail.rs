@@ -353,8 +353,19 @@ impl Follow<'_> {
         );
         self.seen.extend(t.seen);
         match t.end {
-            // Stopped on the way: the evidence's place; else the far VTEP dropped what came.
+            // Stopped on the way: the evidence's place.
             e @ (End::Stuck { .. } | End::Ignored { .. } | End::Astray { .. }) => e,
+            // The far VTEP took the outer packets and nothing came out of its tunnel: lost there.
+            End::Arrived { ns: at, dev: on } => match self.under_get(&at, &on) {
+                Some(s) => End::Stuck {
+                    ns: at,
+                    dev: on,
+                    s: Box::new(s),
+                },
+                None => End::Unclear,
+            },
+            // Sent on where nobody watched: the evidence cannot tell where they stopped.
+            End::Unclear => End::Unclear,
             End::Lost {
                 ns: at,
                 dev: on,
@@ -366,6 +377,15 @@ impl Follow<'_> {
             },
             _ => lost,
         }
+    }
+
+    /// The arrival inside VXLAN on `dev` in `ns`.
+    fn under_get(&self, ns: &Netns, dev: &str) -> Option<Sighting> {
+        let s = self
+            .under
+            .iter()
+            .find(|s| s.reply == self.reply && !s.out && s.ns == *ns && s.dev == dev);
+        s.cloned()
     }
 
     /// Whether link `index` in `pns` is the parent of a macvlan in a watched namespace.

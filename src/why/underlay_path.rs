@@ -157,7 +157,12 @@ fn outer_kept(
 }
 
 /// The namespace and link, on the segment of `dev` in `ns`, that hold `ip`.
-fn holder(k: &mut dyn Kernel, ns: &Netns, dev: &str, ip: IpAddr) -> Option<(Netns, String)> {
+pub(crate) fn holder(
+    k: &mut dyn Kernel,
+    ns: &Netns,
+    dev: &str,
+    ip: IpAddr,
+) -> Option<(Netns, String)> {
     let (far, _) = ends(k, ns, dev);
     far.into_iter().find_map(|e| {
         let v = k.view(&e.ns)?;
