@@ -1,7 +1,8 @@
 //! Watching a probe go by: one AF_PACKET socket (ETH_P_ALL) per namespace, opened on a thread
 //! inside it (a socket belongs to the namespace of the thread that makes it), with a classic BPF
 //! filter that lets only ICMP over IPv4 into its queue; userspace then keeps the echo requests
-//! and replies carrying the probe's identifier. The queue fills while the probe runs, so it is
+//! and replies carrying the probe's identifier, bare or inside VXLAN (an underlay router sees
+//! only the outer UDP packet, over IPv4 or IPv6). The queue fills while the probe runs, so it is
 //! read once afterwards, non-blocking: nothing here waits longer than its caller's bound.
 
 use crate::sys::enter::in_netns;
@@ -11,7 +12,7 @@ use nix::sys::socket::{
     recvfrom, socket, AddressFamily, LinkAddr, SockFlag, SockProtocol, SockType,
 };
 use std::io;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::Path;
 
@@ -35,6 +36,16 @@ pub(crate) struct Seen {
     pub(crate) dst: Ipv4Addr,
     pub(crate) reply: bool,
     pub(crate) seq: u16,
+    /// Seen inside VXLAN: the outer packet's VNI and addresses.
+    pub(crate) outer: Option<Outer>,
+}
+
+/// The outer packet a VXLAN tunnel wraps the probe's echo in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Outer {
+    pub(crate) vni: u32,
+    pub(crate) src: IpAddr,
+    pub(crate) dst: IpAddr,
 }
 
 /// A packet socket that sees every link of the namespace it was opened in (`None`: the
@@ -58,18 +69,24 @@ pub(crate) fn open_proto(ns: Option<&Path>, proto: u8) -> io::Result<OwnedFd> {
 }
 
 /// `ip and icmp` (or another IP protocol), as the kernel's classic BPF: the protocol from the
-/// skb (whatever the link layer), the IP protocol byte from the network header.
+/// skb (whatever the link layer), the IP protocol byte from the network header. For ICMP, UDP
+/// over IPv4 or IPv6 too: a VXLAN underlay carries the echoes in it.
 fn attach_filter(fd: &OwnedFd, proto: u8) -> io::Result<()> {
     const SKF_AD_PROTOCOL: u32 = 0xffff_f000;
     const SKF_NET_OFF: u32 = 0xfff0_0000;
+    let udp: u32 = if proto == 1 { 17 } else { proto.into() };
     let op = |code: u16, jt: u8, jf: u8, k: u32| libc::sock_filter { code, jt, jf, k };
     let prog = [
-        op(0x28, 0, 0, SKF_AD_PROTOCOL), // ldh proto
-        op(0x15, 0, 3, 0x0800),          // jeq IPv4
-        op(0x30, 0, 0, SKF_NET_OFF + 9), // ldb ip[9]
-        op(0x15, 0, 1, proto.into()),    // jeq ICMP (or proto)
-        op(0x06, 0, 0, 0x0004_0000),     // ret whole packet
-        op(0x06, 0, 0, 0),               // ret drop
+        op(0x28, 0, 0, SKF_AD_PROTOCOL), // 0: ldh proto
+        op(0x15, 0, 3, 0x0800),          // 1: jeq IPv4, else 5
+        op(0x30, 0, 0, SKF_NET_OFF + 9), // 2: ldb ip[9]
+        op(0x15, 4, 0, proto.into()),    // 3: jeq ICMP (or proto): 8
+        op(0x15, 3, 4, udp),             // 4: jeq UDP: 8, else 9
+        op(0x15, 0, 3, 0x86dd),          // 5: jeq IPv6, else 9
+        op(0x30, 0, 0, SKF_NET_OFF + 6), // 6: ldb ip6[6] (next header)
+        op(0x15, 0, 1, udp),             // 7: jeq UDP, else 9
+        op(0x06, 0, 0, 0x0004_0000),     // 8: ret whole packet
+        op(0x06, 0, 0, 0),               // 9: ret drop
     ];
     let fprog = libc::sock_fprog {
         len: prog.len() as u16,
@@ -120,13 +137,56 @@ fn parse(frame: &[u8], a: &LinkAddr, keep: impl Fn(&[u8]) -> Option<Seen>) -> Op
     } else {
         (None, frame)
     };
-    let echo = keep(pkt)?;
+    let echo = keep(pkt).or_else(|| {
+        let (outer, inner) = vxlan(pkt)?;
+        let e = keep(inner)?;
+        Some(Seen {
+            outer: Some(outer),
+            ..e
+        })
+    })?;
     Some(Seen {
         ifindex: a.ifindex() as u32,
         pkttype: a.pkttype(),
         mac,
         ..echo
     })
+}
+
+/// The VXLAN packet's outer header and the IPv4 packet inside its inner Ethernet frame (any
+/// UDP port: a lab's VTEPs may use any; the probe's identifier makes the match).
+fn vxlan(pkt: &[u8]) -> Option<(Outer, &[u8])> {
+    let (src, dst, udp): (IpAddr, IpAddr, usize) = match pkt.first()? >> 4 {
+        4 if pkt.len() >= 20 && pkt[9] == 17 => {
+            let a = |o: usize| Ipv4Addr::new(pkt[o], pkt[o + 1], pkt[o + 2], pkt[o + 3]);
+            (a(12).into(), a(16).into(), usize::from(pkt[0] & 0x0f) * 4)
+        }
+        6 if pkt.len() >= 40 && pkt[6] == 17 => {
+            let a = |o: usize| -> Option<Ipv6Addr> {
+                let b: [u8; 16] = pkt.get(o..o + 16)?.try_into().ok()?;
+                Some(b.into())
+            };
+            (a(8)?.into(), a(24)?.into(), 40)
+        }
+        _ => return None,
+    };
+    // UDP (8 bytes), then VXLAN's 8: the I flag, and the VNI in bytes 4..7.
+    let vx = pkt.get(udp + 8..udp + 16)?;
+    if vx[0] & 0x08 == 0 {
+        return None;
+    }
+    let vni = u32::from_be_bytes([0, vx[4], vx[5], vx[6]]);
+    let mut eth = udp + 16;
+    // The inner frame's type, past one 802.1Q tag if it has one.
+    let mut ty = pkt.get(eth + 12..eth + 14)?;
+    if ty == [0x81, 0x00] {
+        eth += 4;
+        ty = pkt.get(eth + 12..eth + 14)?;
+    }
+    if ty != [0x08, 0x00] {
+        return None;
+    }
+    Some((Outer { vni, src, dst }, pkt.get(eth + 14..)?))
 }
 
 /// The probe's echo in an IPv4 packet: addresses, request or reply, sequence.
@@ -182,6 +242,7 @@ fn probe_packet(
         dst: ip(16),
         reply,
         seq,
+        outer: None,
     })
 }
 
@@ -211,6 +272,28 @@ mod tests {
         assert_eq!(echo(&packet(8, 8, 3), 7), None); // someone else's ping
         assert_eq!(echo(&packet(3, 7, 3), 7), None); // unreachable, not an echo
         assert_eq!(echo(&packet(8, 7, 3)[..24], 7), None); // truncated
+    }
+
+    #[test]
+    fn echoes_inside_vxlan_are_kept_with_the_outer_header() {
+        let inner = packet(0, 7, 3);
+        let mut p = vec![0u8; 20 + 8 + 8 + 14];
+        p[0] = 0x45;
+        p[9] = 17;
+        p[12..16].copy_from_slice(&[198, 51, 100, 2]);
+        p[16..20].copy_from_slice(&[192, 0, 2, 1]);
+        p[22..24].copy_from_slice(&4789u16.to_be_bytes());
+        p[28] = 0x08;
+        p[32..35].copy_from_slice(&[0, 0, 42]);
+        p[48..50].copy_from_slice(&[0x08, 0x00]);
+        p.extend(&inner);
+        let (o, pkt) = vxlan(&p).unwrap();
+        assert_eq!(o.vni, 42);
+        assert_eq!(o.src, IpAddr::from([198, 51, 100, 2]));
+        assert_eq!(o.dst, IpAddr::from([192, 0, 2, 1]));
+        assert!(echo(pkt, 7).unwrap().reply);
+        p[28] = 0; // no VNI flag: not VXLAN
+        assert_eq!(vxlan(&p), None);
     }
 
     #[test]

@@ -76,8 +76,10 @@ fn sighting(ns: &Netns, names: &std::collections::HashMap<u32, String>, s: Seen)
             let hex: Vec<String> = m.iter().map(|x| format!("{x:02x}")).collect();
             hex.join(":")
         }),
-        src: s.src.into(),
-        dst: s.dst.into(),
+        // Inside VXLAN, the outer packet's addresses: what the underlay routes by.
+        src: s.outer.as_ref().map_or(s.src.into(), |o| o.src),
+        dst: s.outer.as_ref().map_or(s.dst.into(), |o| o.dst),
+        vxlan: s.outer.as_ref().map(|o| o.vni),
         seq: s.seq,
     }
 }

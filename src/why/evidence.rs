@@ -46,18 +46,22 @@ pub(crate) fn trails(
 
 /// One line per trail: `the request was seen at ns1 (out eth0), r1 (in left, out right): …`.
 pub(crate) fn summary(t: &Trail) -> Option<(Netns, String)> {
-    let mut parts: Vec<(Netns, Vec<String>)> = vec![];
+    // A run of sightings in one namespace, bare or inside one VXLAN (its VNI).
+    let mut parts: Vec<(Netns, Option<u32>, Vec<String>)> = vec![];
     for s in &t.seen {
         let word = format!("{} {}", if s.out { "out" } else { "in" }, s.dev);
         match parts.last_mut() {
-            Some((n, w)) if *n == s.ns => w.push(word),
-            _ => parts.push((s.ns.clone(), vec![word])),
+            Some((n, v, w)) if *n == s.ns && *v == s.vxlan => w.push(word),
+            _ => parts.push((s.ns.clone(), s.vxlan, vec![word])),
         }
     }
-    let (last, _) = parts.last()?.clone();
+    let (last, _, _) = parts.last()?.clone();
     let path: Vec<String> = parts
         .iter()
-        .map(|(n, w)| format!("{n} ({})", w.join(", ")))
+        .map(|(n, v, w)| match v {
+            Some(vni) => format!("{n} ({}, inside VXLAN {vni})", w.join(", ")),
+            None => format!("{n} ({})", w.join(", ")),
+        })
         .collect();
     let end = match &t.end {
         End::Arrived { ns, .. } => format!("it reached {ns}"),

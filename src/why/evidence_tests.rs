@@ -182,6 +182,7 @@ fn seen(spec: &[&str]) -> Vec<Sighting> {
                 mac: Some("02:00:00:00:00:99".into()),
                 src: if reply { b } else { a },
                 dst: if reply { a } else { b },
+                vxlan: None,
                 seq: 0,
             }
         })

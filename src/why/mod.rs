@@ -156,6 +156,7 @@ pub(crate) mod tunnel_out;
 pub(crate) mod tunnel_send;
 pub(crate) mod udp_input;
 pub(crate) mod underlay_filter;
+pub(crate) mod underlay_hops;
 pub(crate) mod underlay_nat;
 pub(crate) mod underlay_path;
 pub(crate) mod underlay_up;

@@ -18,8 +18,12 @@ pub struct Sighting {
     pub other_host: bool,
     /// The frame's destination MAC (`aa:bb:..`), on an Ethernet link.
     pub mac: Option<String>,
+    /// Where the packet is the echo inside VXLAN, the outer addresses (the underlay's).
     pub src: IpAddr,
     pub dst: IpAddr,
+    /// Seen inside VXLAN (an underlay's outer UDP packet): its VNI.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vxlan: Option<u32>,
     pub seq: u16,
 }
 

@@ -80,6 +80,9 @@ enum Pos {
 struct Follow<'a> {
     k: &'a mut dyn Kernel,
     all: &'a [Sighting],
+    /// The sightings inside VXLAN (outer addresses): followed only where a tunnel's far side
+    /// saw nothing, to find where its underlay lost them.
+    under: &'a [Sighting],
     watched: &'a [Netns],
     reply: bool,
     visited: HashSet<(Netns, String, bool)>,
@@ -98,9 +101,23 @@ pub(crate) fn follow(
     start: &Netns,
     reply: bool,
 ) -> Trail {
+    let (under, plain): (Vec<Sighting>, Vec<Sighting>) =
+        all.iter().cloned().partition(|s| s.vxlan.is_some());
+    follow_in(k, (&plain, &under), watched, start, reply)
+}
+
+/// `follow` over the bare sightings `all`, with those inside VXLAN (`under`) kept apart.
+fn follow_in(
+    k: &mut dyn Kernel,
+    (all, under): (&[Sighting], &[Sighting]),
+    watched: &[Netns],
+    start: &Netns,
+    reply: bool,
+) -> Trail {
     let mut f = Follow {
         k,
         all,
+        under,
         watched,
         reply,
         visited: HashSet::new(),
@@ -305,10 +322,70 @@ impl Follow<'_> {
                 });
                 match far {
                     Some(s) => Ok(self.arrive(&s)),
-                    None => Err(End::Lost { ns, dev, to: None }),
+                    None => Err(self.underlay(ns, dev)),
                 }
             }
         }
+    }
+
+    /// Sent into tunnel `dev` of `ns` and seen on no far side: where its underlay packets went,
+    /// when they were seen (router by router, to where they stopped), else lost at `dev`.
+    fn underlay(&mut self, ns: Netns, dev: String) -> End {
+        let lost = End::Lost {
+            ns: ns.clone(),
+            dev: dev.clone(),
+            to: None,
+        };
+        let vxlan = find(self.k, &ns, &dev).is_some_and(|l| l.kind == Some(LinkKind::Vxlan));
+        let sent = self
+            .under
+            .iter()
+            .any(|s| s.reply == self.reply && s.out && s.ns == ns);
+        if !vxlan || !sent {
+            return lost;
+        }
+        let t = follow_in(
+            &mut *self.k,
+            (self.under, &[]),
+            self.watched,
+            &ns,
+            self.reply,
+        );
+        self.seen.extend(t.seen);
+        match t.end {
+            // Stopped on the way: the evidence's place.
+            e @ (End::Stuck { .. } | End::Ignored { .. } | End::Astray { .. }) => e,
+            // The far VTEP took the outer packets and nothing came out of its tunnel: lost there.
+            End::Arrived { ns: at, dev: on } => match self.under_get(&at, &on) {
+                Some(s) => End::Stuck {
+                    ns: at,
+                    dev: on,
+                    s: Box::new(s),
+                },
+                None => End::Unclear,
+            },
+            // Sent on where nobody watched: the evidence cannot tell where they stopped.
+            End::Unclear => End::Unclear,
+            End::Lost {
+                ns: at,
+                dev: on,
+                to: Some(to),
+            } if to.0 != ns => End::Lost {
+                ns: at,
+                dev: on,
+                to: Some(to),
+            },
+            _ => lost,
+        }
+    }
+
+    /// The arrival inside VXLAN on `dev` in `ns`.
+    fn under_get(&self, ns: &Netns, dev: &str) -> Option<Sighting> {
+        let s = self
+            .under
+            .iter()
+            .find(|s| s.reply == self.reply && !s.out && s.ns == *ns && s.dev == dev);
+        s.cloned()
     }
 
     /// Whether link `index` in `pns` is the parent of a macvlan in a watched namespace.

@@ -7,8 +7,9 @@ use super::ends::ends;
 use super::fib_lookup::decide;
 use super::kernel::Kernel;
 use super::report::Report;
-use super::route_fix::{exec, route_del};
+use super::route_fix::{exec, route_add, route_del};
 use super::route_get::{Lookup, RouteKind};
+use super::toward::{subnet_of, toward};
 use super::underlay_filter::{outer_passes, Datagram};
 use super::underlay_nat::{blame, rewritten, Outer};
 use super::words::ip_forward;
@@ -156,7 +157,12 @@ fn outer_kept(
 }
 
 /// The namespace and link, on the segment of `dev` in `ns`, that hold `ip`.
-fn holder(k: &mut dyn Kernel, ns: &Netns, dev: &str, ip: IpAddr) -> Option<(Netns, String)> {
+pub(crate) fn holder(
+    k: &mut dyn Kernel,
+    ns: &Netns,
+    dev: &str,
+    ip: IpAddr,
+) -> Option<(Netns, String)> {
     let (far, _) = ends(k, ns, dev);
     far.into_iter().find_map(|e| {
         let v = k.view(&e.ns)?;
@@ -174,6 +180,13 @@ pub(crate) fn lands(k: &mut dyn Kernel, ns: &Netns, dev: &str, ip: IpAddr) -> Op
         return None;
     }
     Some(holder(k, ns, dev, ip).is_some())
+}
+
+/// The route `cur` lacks: to the far VTEP's subnet, through the neighbour closest to it.
+fn route_back(k: &mut dyn Kernel, cur: &Netns, leg: &Leg) -> Option<String> {
+    let (_, gw) = toward(k, cur, leg.to, leg.remote.is_ipv4())?;
+    let net = subnet_of(k, leg.to, leg.remote)?;
+    Some(route_add(cur, &net, gw))
 }
 
 /// `cur` got the outer packets and does not forward them, or has no route on: the route before
@@ -227,10 +240,13 @@ fn detour(
             ),
             Some(forward_fix(cur, leg.remote)),
         ),
-        Stop::NoRoute => r.block(
-            cur,
-            format!("{cur} has no route to {}: {what} stop there", leg.remote),
-            None,
-        ),
+        Stop::NoRoute => {
+            let fix = route_back(k, cur, leg);
+            r.block(
+                cur,
+                format!("{cur} has no route to {}: {what} stop there", leg.remote),
+                fix,
+            );
+        }
     }
 }

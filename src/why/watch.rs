@@ -6,6 +6,7 @@ use super::kernel::Kernel;
 use super::owner::owner;
 use super::report::Report;
 use super::trail::End;
+use super::underlay_hops::underlay_hops;
 use crate::sys::Netns;
 use std::net::IpAddr;
 
@@ -30,15 +31,21 @@ pub(crate) fn watched(k: &mut dyn Kernel, r: &Report, src: &Netns, dst: IpAddr) 
     if let Some((ns, _)) = owner(k, dst) {
         add(ns);
     }
-    // The far side of each tunnel on the path.
-    let remotes: Vec<IpAddr> = v
-        .clone()
-        .iter()
-        .flat_map(|ns| k.links(ns))
-        .filter_map(|l| l.vxlan.and_then(|x| x.remote))
-        .collect();
-    for ip in remotes {
-        if let Some((ns, _)) = owner(k, ip) {
+    // The far side of each tunnel on the path, and the underlay routers on the way to it.
+    let mut tunnels: Vec<(Netns, Option<IpAddr>, IpAddr)> = vec![];
+    for ns in v.clone() {
+        for l in k.links(&ns) {
+            if let Some(remote) = l.vxlan.as_ref().and_then(|x| x.remote) {
+                tunnels.push((ns.clone(), l.vxlan.and_then(|x| x.local), remote));
+            }
+        }
+    }
+    for (from, local, remote) in tunnels {
+        let far = owner(k, remote).map(|(ns, _)| ns);
+        for ns in underlay_hops(k, &from, local, remote)
+            .into_iter()
+            .chain(far)
+        {
             if !v.contains(&ns) {
                 v.push(ns);
             }
