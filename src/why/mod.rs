@@ -161,6 +161,7 @@ pub(crate) mod underlay_nat;
 pub(crate) mod underlay_path;
 pub(crate) mod underlay_up;
 pub(crate) mod unknown_unicast;
+pub(crate) mod unnat_reply;
 pub(crate) mod untracked;
 pub(crate) mod untracked_state;
 pub(crate) mod v6_via;

@@ -90,7 +90,9 @@ pub(crate) fn why_as(
                 r.hop(&at, line);
             }
         }
-        vanished(&mut live, e, src, dst, got)
+        // A reply from the DNAT target, not from `dst`: the NAT it skipped, not a drop here.
+        super::unnat_reply::unnatted(&mut live, &r, e, (src, dst), tcp)
+            .or_else(|| vanished(&mut live, e, src, dst, got))
     });
     // A RST from the rule the analysis blames: the probe agrees with it.
     let rst_agrees = answer
