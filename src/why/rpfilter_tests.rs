@@ -18,6 +18,8 @@ fn route(table: u32, dst: &str, kind: RouteKind, dev: &str) -> FibRoute {
         dev: Some(dev.into()),
         metric: None,
         hops: vec![],
+        src: None,
+        scope: 0,
     }
 }
 
