@@ -34,5 +34,6 @@ pub(crate) fn note(r: &mut Report, at: &Netns, route: &RouteGet, q: &Lookup, d: 
         local: true,
         cause,
         fix: exec(at, "ip route flush cache"),
+        keep: false,
     });
 }
