@@ -116,7 +116,12 @@ pub(crate) fn blame(
 }
 
 /// `ip route replace DST via GW` for the route `q` takes at `ns` (in its table).
-fn replace_via(k: &mut dyn Kernel, ns: &Netns, q: &Lookup, gw: IpAddr) -> Option<String> {
+pub(crate) fn replace_via(
+    k: &mut dyn Kernel,
+    ns: &Netns,
+    q: &Lookup,
+    gw: IpAddr,
+) -> Option<String> {
     let route = decide(&k.fib(ns), q).route?;
     let table = match route.table {
         TABLE_MAIN => String::new(),

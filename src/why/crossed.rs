@@ -21,4 +21,6 @@ pub(crate) struct Crossed {
     pub(crate) zone: Option<super::ct_zone::ZoneSplit>,
     /// PREROUTING rewrote the destination here.
     pub(crate) dnat: bool,
+    /// The destination the request had before that DNAT: the reply's source once it leaves.
+    pub(crate) dnat_from: Option<IpAddr>,
 }

@@ -59,5 +59,6 @@ pub(crate) fn note(
         local: true,
         cause,
         fix: exec(at, "ip route flush cache"),
+        keep: false,
     });
 }

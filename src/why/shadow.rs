@@ -70,6 +70,7 @@ pub(crate) fn note(
         local: rt.table == TABLE_LOCAL,
         cause,
         fix,
+        keep: false,
     });
 }
 
@@ -143,7 +144,9 @@ pub(crate) fn settle(r: &mut Report) {
     r.hops[b].ok = true;
     r.hops[b].text = format!("then: {}", r.hops[b].text);
     let back = r.back;
+    let later = r.fix.take().filter(|_| s.keep);
     r.block(&s.at, s.cause, Some(s.fix));
+    r.other_way = later;
     if let Some(h) = r.hops.pop() {
         r.hops.insert(s.hop + 1, h);
     }

@@ -133,6 +133,7 @@ pub(crate) fn hides(
                 local: true,
                 cause,
                 fix,
+                keep: false,
             });
         }
         return false;

@@ -12,4 +12,6 @@ pub(crate) struct Shadow {
     pub(crate) local: bool,
     pub(crate) cause: String,
     pub(crate) fix: String,
+    /// The later break's own fix stays as the other way (a route there that also works).
+    pub(crate) keep: bool,
 }

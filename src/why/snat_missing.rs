@@ -153,7 +153,23 @@ pub(crate) fn blame(
                     let add = format!(
                         "sh(\"iptables -t nat -A POSTROUTING -s {s} -o {out} -j MASQUERADE\")"
                     );
-                    (cause, call(ns, &add))
+                    let covered = |a: IpAddr| {
+                        rules
+                            .iter()
+                            .any(|x| nat(x) && leaves_by(x, out) && covers(x, a))
+                    };
+                    let said = (lost.as_str(), call(ns, &add));
+                    if super::sender_gateway::blame(
+                        k,
+                        r,
+                        (ns, rule),
+                        to,
+                        &covered,
+                        (said.0, &said.1),
+                    ) {
+                        return true;
+                    }
+                    (cause, said.1)
                 }
                 None => {
                     let cause = format!(

@@ -43,7 +43,7 @@ fn walk_on(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
     let mut cur = src.clone();
     let mut in_dev: Option<String> = None;
     // The bridge port the packet came in by, and whether it was DNATed in `cur`.
-    let (mut in_port, mut dnat_here): (Option<String>, bool) = (None, false);
+    let (mut in_port, mut dnat_here): (Option<String>, Option<IpAddr>) = (None, None);
     let mut pkt_src: Option<IpAddr> = None;
     let mut crossed: Vec<Crossed> = vec![];
     let mut seen: Vec<Visit> = vec![];
@@ -56,7 +56,7 @@ fn walk_on(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
             let Some(n) = super::nft_nat::on_arrival(k, &mut r, &cur, i, (s, d)) else {
                 return r;
             };
-            (dst, dnat_here) = (n, n != dst);
+            (dst, dnat_here) = (n, (n != dst).then_some(dst));
         }
         let q = lookup_at(k, &mut r, &cur, &in_dev, pkt_src, dst);
         (dst, pkt_src) = (q.dst, q.src);
@@ -140,7 +140,7 @@ fn walk_on(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
         };
         // The frame nns gets (and a bridge between switches): this link's MAC, the TTL left.
         super::wire_facts::record(k, &nns, (&cur, &route.dev), ttl.left(), true);
-        let came = (in_dev.as_deref(), in_port.as_deref(), dnat_here);
+        let came = (in_dev.as_deref(), in_port.as_deref(), dnat_here.is_some());
         let bridged = bridged_port(k, &cur, came, &route.dev);
         let to = (nns.clone(), nlink.clone());
         if !onward(
@@ -258,10 +258,10 @@ fn routed(
     dev: &str,
     src_ip: IpAddr,
     dst: IpAddr,
-    dnat: bool,
+    dnat: Option<IpAddr>,
 ) -> Option<Crossed> {
     let out = k.route_get(cur, &Lookup::to(dst)).ok().and_then(|o| o.src);
-    let x = router(k, r, cur, i, dev, src_ip, dst, out, dnat);
+    let x = router(k, r, cur, i, dev, src_ip, dst, out, dnat.is_some());
     let snat = match x.ok {
         true => super::nft_forward::forwarded(k, r, (cur, i, dev), (src_ip, dst), out)?.or(x.snat),
         false => x.snat,
@@ -275,7 +275,8 @@ fn routed(
         near: x.near,
         exempt: x.exempt,
         zone: x.zone,
-        dnat,
+        dnat: dnat.is_some(),
+        dnat_from: dnat,
     })
 }
 

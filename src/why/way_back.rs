@@ -74,7 +74,7 @@ fn follow_back(
     k: &mut dyn Kernel,
     r: &mut Report,
     at: &Netns,
-    dst: IpAddr,
+    mut dst: IpAddr,
     src: Option<IpAddr>,
     crossed: &[Crossed],
     mark: u32,
@@ -127,6 +127,7 @@ fn follow_back(
         let decided = named(k, &cur, &q, Some(rt.kind));
         super::shadow::note(k, r, &cur, &q, decided.as_ref(), "reply");
         if in_dev.is_none() {
+            super::wrong_default::note(k, r, &cur, &q, &rt, crossed);
             ttl.by_route(&rt, decided.as_ref().and_then(|d| d.route.as_ref()));
         }
         if let Some(i) = &in_dev {
@@ -178,9 +179,11 @@ fn follow_back(
                 (&nns, &nlink),
                 ("the reply", dst),
             )
+            || super::dnat_bypass::bypassed(k, r, (&cur, &q, &rt), &nns, crossed, &seen)
         {
             return;
         }
+        dst = super::dnat_bypass::undone(crossed, &cur, dst);
         in_dev = Some(super::port_addr::taken_in(k, &nns, nlink));
         cur = nns;
     }
