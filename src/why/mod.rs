@@ -29,6 +29,7 @@ pub(crate) mod dead_peer;
 pub(crate) mod dead_tun;
 pub(crate) mod delegate;
 pub(crate) mod dnat_port;
+pub(crate) mod dnat_scope;
 pub(crate) mod dnat_target;
 pub(crate) mod down_detour;
 pub(crate) mod drops;
