@@ -114,3 +114,21 @@ fn a_healthy_dmz_stays_clear_for_the_lan() {
     let want = clear("203.0.113.10").replace("why ns1 →", "why pc →") + "srv answered\n";
     assert_eq!(got, want);
 }
+
+/// c10 after a hairpin MASQUERADE at rt1: rt2 itself answers the ping, so the probe "passes";
+/// the too-broad DNAT still stands (never `clear` while another host answers for srv).
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_dmz_dnat_answered_by_the_wrong_host_is_never_clear() {
+    let inject = "ip netns exec rt1 sh -c 'iptables -t nat -A PREROUTING -j DNAT --to-destination 192.168.0.2; iptables -t nat -A POSTROUTING -s 192.168.0.2/32 -d 192.168.0.2/32 -j MASQUERADE'";
+    let got = diagnose_then("dnat2", "", inject, ("pc", "203.0.113.10"), "", SRV_ANSWERS);
+    let cause = "rt1's nat PREROUTING rule 1 `-t nat -A PREROUTING -j DNAT --to-destination 192.168.0.2` names no destination (-d) and no incoming link (-i), so it also catches the packet to 203.0.113.10 (not rt1's address: its way is out wan) in on lan and sends it to 192.168.0.2 back out lan, the side it came from";
+    let fix =
+        r#"rt1.sh("iptables -t nat -R PREROUTING 1 -i wan -j DNAT --to-destination 192.168.0.2")"#;
+    let want = blocked("203.0.113.10", "rt1", cause, fix).replace(
+        "probe: no reply from 203.0.113.10",
+        "probe: 203.0.113.10 answers",
+    ) + clear("203.0.113.10").as_str();
+    let want = want.replace("why ns1 →", "why pc →") + "srv answered\n";
+    assert_eq!(got, want);
+}
