@@ -257,6 +257,11 @@ pub(crate) fn cross(
                 );
                 return None;
             }
+            // A DNAT too broad for this packet (a DMZ rule without -i) is the fault, even
+            // where the host it diverts to answers.
+            if super::dnat_scope::blocks(k, r, ns, (o.by.as_ref(), table, chain), &p, d) {
+                return None;
+            }
             let old = p.tcp_port;
             let (was, now) = super::l4::dnat(k, &o, &mut p, d);
             if let (Some(at), Some(old), Some(new)) = (&o.by, old, p.tcp_port) {

@@ -32,6 +32,7 @@ pub(crate) mod dead_tun;
 pub(crate) mod delegate;
 pub(crate) mod dnat_bypass;
 pub(crate) mod dnat_port;
+pub(crate) mod dnat_scope;
 pub(crate) mod dnat_target;
 pub(crate) mod down_detour;
 pub(crate) mod drops;

@@ -225,15 +225,28 @@ fn rule_words(at: &At, index: usize, via: &[At]) -> String {
     format!("nat {} rule {index} `{}`{reached}", at.chain, at.text())
 }
 
+/// Where the DNAT at the end of `path` sends the packet (its `--to-destination`).
+fn to_of(path: &[At]) -> String {
+    let last = path.last().expect("a DNAT");
+    let w = shell_words(&last.spec).unwrap_or_default();
+    w.iter()
+        .position(|x| x == "--to-destination")
+        .and_then(|i| w.get(i + 1).cloned())
+        .unwrap_or_default()
+}
+
+/// The 1-based index of `at` in its chain.
+fn index_of(chains: &Chains, at: &At) -> usize {
+    chains
+        .get(&at.chain)
+        .and_then(|rules| rules.iter().position(|s| *s == at.spec))
+        .map_or(1, |i| i + 1)
+}
+
 /// The DNAT in words: `its DNAT to 10.244.1.3 (`-t nat -A ...`, reached by `...`)`.
 fn dnat_words(path: &[At]) -> String {
     let last = path.last().expect("a DNAT");
-    let w = shell_words(&last.spec).unwrap_or_default();
-    let to = w
-        .iter()
-        .position(|x| x == "--to-destination")
-        .and_then(|i| w.get(i + 1).cloned())
-        .unwrap_or_default();
+    let to = to_of(path);
     let by: Vec<String> = path[..path.len() - 1]
         .iter()
         .map(|v| format!("`{}`", v.text()))
@@ -277,12 +290,27 @@ pub(crate) fn skipped(
         state: "NEW",
     }
     .seen(k, at);
-    let Walk::Stopped(stop) = walk(&chains, hook, &p, &path) else {
-        return false;
+    let (stop, met) = match walk(&chains, hook, &p, &path) {
+        Walk::Stopped(stop) => (stop, false),
+        Walk::Reached => (None, true),
     };
     let top = root(&chains, &path);
     let reached = reaches(&chains, hook, &path[0].chain);
     let tail = format!("so {dst} is never translated and {at} has no route to it ({words})");
+    // Met but not taken: a rule on the DNAT's way misses the packet by its -i, -s or -p.
+    if stop.is_none() && reached {
+        let way: Vec<(At, usize)> = path
+            .iter()
+            .map(|a| (a.clone(), index_of(&chains, a)))
+            .collect();
+        if let Some((cause, fix)) = super::dnat_scope::narrowed(at, &way, &to_of(&path), &p) {
+            r.block(at, format!("{cause}, {tail}"), Some(fix));
+            return true;
+        }
+    }
+    if met {
+        return false;
+    }
     let (cause, fix) = match stop {
         Some((rule, index, via)) if reached => {
             let cmd = format!("iptables -t nat -D {} {}", rule.chain, rule.spec);
