@@ -21,6 +21,7 @@ pub(crate) mod netns;
 pub(crate) mod nsid;
 pub(crate) mod observe;
 pub(crate) mod ping;
+pub(crate) mod ping6;
 pub(crate) mod ping_df;
 pub(crate) mod probe;
 pub(crate) mod probe_tcp;

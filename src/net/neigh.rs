@@ -20,6 +20,23 @@ pub(super) async fn dump(
     req.execute().try_collect().await
 }
 
+/// The IPv6 proxy entries (`ip -6 neigh show proxy`): (link, address).
+pub(crate) async fn ndp_proxies(
+    handle: &Handle,
+) -> Result<Vec<(String, IpAddr)>, rtnetlink::Error> {
+    let req = handle
+        .neighbours()
+        .get()
+        .set_address_family(AddressFamily::Inet6)
+        .proxies();
+    let all: Vec<NeighbourMessage> = req.execute().try_collect().await?;
+    let names = link_names(handle).await?;
+    Ok(all
+        .iter()
+        .filter_map(|m| Some((names.get(&m.header.ifindex)?.clone(), dst(m)?)))
+        .collect())
+}
+
 /// An entry's NDA_DST as an address (a bridge entry's comes unparsed: 4 or 16 bytes).
 pub(super) fn dst(m: &NeighbourMessage) -> Option<IpAddr> {
     m.attributes.iter().find_map(|a| match a {

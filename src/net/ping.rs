@@ -44,7 +44,7 @@ pub(crate) fn fresh_id() -> u16 {
 /// (`Echo::Reply`) or until `total` has elapsed; the call returns within about `total` plus a
 /// few ms. What it saw otherwise: a send refused (`ENETUNREACH`: no route, `EHOSTUNREACH`:
 /// host unreachable) returns at once; an ICMP unreachable quoting one of its echoes, or
-/// silence, at the end. IPv6 is not implemented yet: `ErrorKind::Unsupported`.
+/// silence, at the end. IPv6: ICMPv6 echo (`ping6`), without the unreachable reports.
 pub(crate) fn ping_echo_as(
     ns: Option<&Path>,
     dst: IpAddr,
@@ -53,11 +53,12 @@ pub(crate) fn ping_echo_as(
     id: u16,
 ) -> io::Result<Echo> {
     let deadline = Instant::now() + total;
-    let IpAddr::V4(dst) = dst else {
-        return Err(io::Error::new(
-            io::ErrorKind::Unsupported,
-            "IPv6 ping not implemented",
-        ));
+    let dst = match dst {
+        IpAddr::V4(d) => d,
+        IpAddr::V6(d) => {
+            let every = interval.max(Duration::from_millis(1));
+            return in_netns(ns, move || super::ping6::ping6(d, id, deadline, every))?;
+        }
     };
     in_netns(ns, move || {
         ping4(dst, id, deadline, interval.max(Duration::from_millis(1)))
@@ -233,7 +234,7 @@ fn ping4_many(
 
 /// Wait until `sock` has something to read (true) or `until` passes (false, as for a signal).
 /// The wait is rounded up to whole ms, so a loop never spins with a 0 ms timeout.
-pub(super) fn readable(sock: &impl AsFd, until: Instant) -> io::Result<bool> {
+pub(crate) fn readable(sock: &impl AsFd, until: Instant) -> io::Result<bool> {
     let wait = until.saturating_duration_since(Instant::now());
     let ms = wait.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32;
     let mut fds = [PollFd::new(sock.as_fd(), PollFlags::POLLIN)];
@@ -402,18 +403,5 @@ mod tests {
         );
         assert_eq!(unreachable_for(&pkt, dst, 8), None, "another ping's echo");
         assert_eq!(unreachable_for(&pkt[..40], dst, 7), None, "truncated");
-    }
-
-    #[test]
-    fn ipv6_unsupported() {
-        let e = ping_echo_as(
-            None,
-            std::net::Ipv6Addr::LOCALHOST.into(),
-            Duration::from_millis(10),
-            Duration::from_millis(5),
-            fresh_id(),
-        )
-        .unwrap_err();
-        assert_eq!(e.kind(), io::ErrorKind::Unsupported);
     }
 }

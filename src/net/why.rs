@@ -126,6 +126,14 @@ impl Kernel for Netlink {
         Some(crate::why::ipset_table::IpSets::parse(&o.out))
     }
 
+    fn ndp_proxies(&mut self, ns: &Netns) -> Vec<(String, IpAddr)> {
+        let Ok(handle) = self.handle(ns) else {
+            return vec![];
+        };
+        self.block_on(super::neigh::ndp_proxies(&handle))
+            .unwrap_or_default()
+    }
+
     fn addr_scopes(&mut self, ns: &Netns) -> Vec<(String, ipnet::IpNet, u8)> {
         let Ok(handle) = self.handle(ns) else {
             return vec![];

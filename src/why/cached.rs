@@ -183,6 +183,9 @@ impl Kernel for Cached<'_> {
         }
         self.ipsets[ns].clone()
     }
+    fn ndp_proxies(&mut self, ns: &Netns) -> Vec<(String, IpAddr)> {
+        self.inner.ndp_proxies(ns)
+    }
     fn addr_scopes(&mut self, ns: &Netns) -> Vec<(String, ipnet::IpNet, u8)> {
         self.inner.addr_scopes(ns)
     }

@@ -153,6 +153,9 @@ impl<T: Delegate> Kernel for T {
     fn ipsets(&mut self, ns: &Netns) -> Option<super::ipset_table::IpSets> {
         self.inner().ipsets(ns)
     }
+    fn ndp_proxies(&mut self, ns: &Netns) -> Vec<(String, IpAddr)> {
+        self.inner().ndp_proxies(ns)
+    }
     fn addr_scopes(&mut self, ns: &Netns) -> Vec<(String, ipnet::IpNet, u8)> {
         self.inner().addr_scopes(ns)
     }

@@ -92,7 +92,8 @@ fn filter_forward(k: &mut dyn Kernel, r: &mut Report, cur: &Netns, p: &Packet, s
         return false;
     }
     if o.drops() {
-        let fix = if o.by.is_some() || o.gone.is_some() {
+        // The DSL's forward() writes iptables rules: an IPv6 policy gets ip6tables'.
+        let fix = if o.by.is_some() || o.gone.is_some() || s.dst.is_ipv6() {
             accept_path(k, cur, "filter", "FORWARD", &s)
         } else if reply {
             call(
@@ -158,7 +159,11 @@ pub(crate) fn router(
     masq: Option<IpAddr>,
     dnat: bool,
 ) -> Routed {
-    r.hop(cur, "ip_forward is 1");
+    if dst.is_ipv6() {
+        r.hop(cur, format!("{} is 1", super::ipv6::FORWARDING));
+    } else {
+        r.hop(cur, "ip_forward is 1");
+    }
     let p = Packet {
         in_dev: Some(i.to_string()),
         out_dev: out.to_string(),

@@ -66,6 +66,10 @@ pub(crate) fn accept_first(ns: &Netns, table: &str, chain: &str, p: &Seen) -> St
     } else {
         m.push("-m conntrack --ctstate RELATED,ESTABLISHED".into());
     }
+    if p.dst.is_ipv6() {
+        let rule = format!("{t}-I {chain} 1 {} -j ACCEPT", m.join(" "));
+        return call(ns, &format!("sh(\"ip6tables {rule}\")"));
+    }
     call(
         ns,
         &format!("iptables(\"{t}-I {chain} 1 {} -j ACCEPT\")", m.join(" ")),

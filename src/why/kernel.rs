@@ -160,6 +160,10 @@ pub trait Kernel {
         None
     }
     /// The addresses of `ns` with their scope (0 global, 200 site, 253 link, 254 host).
+    /// The IPv6 proxy neighbour entries (`ip -6 neigh show proxy`): (link, address).
+    fn ndp_proxies(&mut self, _ns: &Netns) -> Vec<(String, IpAddr)> {
+        vec![]
+    }
     fn addr_scopes(&mut self, _ns: &Netns) -> Vec<(String, ipnet::IpNet, u8)> {
         vec![]
     }

@@ -43,6 +43,7 @@ pub(crate) fn what(p: &Seen) -> Option<&'static str> {
 pub(crate) fn proto_match(p: &Seen) -> String {
     match p.tcp_port {
         Some(port) => format!("-p tcp --dport {port}"),
+        None if p.dst.is_ipv6() => "-p ipv6-icmp --icmpv6-type echo-request".to_string(),
         None => "-p icmp".to_string(),
     }
 }

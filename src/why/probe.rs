@@ -159,6 +159,17 @@ fn unseen(live: &mut dyn Kernel, r: &mut Report, src: &Netns, dst: IpAddr) {
         return r.block(src, cause, Some(fix));
     }
     match silent {
+        Some((ns, dev, ip, st)) if ip.is_ipv6() => {
+            let said = format!(
+                "{ip} does not answer neighbour solicitations on {dev} in {ns} (neighbour {st})"
+            );
+            let lost = super::ndproxy::proxy_off(live, &ns, &dev, ip)
+                .or_else(|| super::ndisc::nd_dropped(live, &ns, &dev, ip));
+            match lost {
+                Some((at, cause, fix)) => r.block(&at, cause, Some(fix)),
+                None => r.block(&ns, said, None),
+            }
+        }
         Some((ns, dev, ip, st)) => {
             let said = format!("{ip} does not answer ARP on {dev} in {ns} (neighbour {st})");
             let lost = super::xdp::arp_lost(live, &ns, &dev, ip)

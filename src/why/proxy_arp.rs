@@ -49,6 +49,10 @@ pub(crate) fn held_or_answered(
     dev: &str,
     ip: IpAddr,
 ) -> Option<(Netns, String)> {
+    // A proxy entry at the cable's other end answers for an address held elsewhere (IPv6).
+    if let Some(p) = super::ndproxy::proxied(k, cur, dev, ip) {
+        return Some(p);
+    }
     match super::owner::owner(k, ip) {
         Some(h) => Some(h),
         None => answering(k, cur, dev, ip),

@@ -40,12 +40,14 @@ impl Lookup {
         }
     }
 
-    /// The same lookup for the probe's flow: TCP to (or, `back`, from) its port, else ICMP.
+    /// The same lookup for the probe's flow: TCP to (or, `back`, from) its port, else ICMP
+    /// (ICMPv6, 58, for an IPv6 destination: the kernel refuses protocol 1 there, EOPNOTSUPP).
     pub(crate) fn flow(self, port: Option<u16>, back: bool) -> Self {
+        let icmp = if self.dst.is_ipv6() { 58 } else { 1 };
         let (proto, sport, dport) = match (port, back) {
             (Some(p), false) => (6, None, Some(p)),
             (Some(p), true) => (6, Some(p), None),
-            (None, _) => (1, None, None),
+            (None, _) => (icmp, None, None),
         };
         Lookup {
             proto,

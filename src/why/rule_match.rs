@@ -32,10 +32,11 @@ pub(crate) struct Judged {
 }
 
 /// Modules whose options are judged below; any other `-m` is not understood.
-const KNOWN_MODULES: [&str; 9] = [
+const KNOWN_MODULES: [&str; 10] = [
     "mark",
     "physdev",
     "icmp",
+    "icmp6",
     "conntrack",
     "state",
     "comment",
@@ -169,11 +170,18 @@ pub(crate) fn judge_sets(spec: &str, p: &Seen, sets: Option<&IpSets>) -> Judged 
                     arg.to_ascii_lowercase().as_str(),
                     "udp" | "17" | "all" | "0"
                 ),
+                None if p.dst.is_ipv6() => matches!(
+                    arg.to_ascii_lowercase().as_str(),
+                    "ipv6-icmp" | "icmpv6" | "58" | "all" | "0"
+                ),
                 None => matches!(
                     arg.to_ascii_lowercase().as_str(),
                     "icmp" | "1" | "all" | "0"
                 ),
             }),
+            "--icmpv6-type" if p.udp_dport.is_some() => Some(false),
+            // The probe's types are kept as ICMP's (8, 0): ICMPv6 numbers them 128 and 129.
+            "--icmpv6-type" => icmp6_type(arg).map(|t| t.is_none_or(|t| t == v6_type(p.icmp_type))),
             "-f" | "--fragment" => Some(false),
             "--icmp-type" if p.udp_dport.is_some() => Some(false),
             "--icmp-type" => icmp_type(arg).map(|t| t.is_none_or(|t| t == p.icmp_type)),
@@ -283,6 +291,33 @@ fn icmp_type(s: &str) -> Option<Option<u8>> {
         "destination-unreachable" => Some(Some(3)),
         "time-exceeded" => Some(Some(11)),
         "redirect" => Some(Some(5)),
+        n => n.parse().ok().map(Some),
+    }
+}
+
+/// The probe's ICMP type (8, 0) as ICMPv6 numbers it (128, 129); others (135, a neighbour
+/// solicitation) are ICMPv6's already.
+fn v6_type(t: u8) -> u8 {
+    match t {
+        8 => 128,
+        0 => 129,
+        t => t,
+    }
+}
+
+/// The ICMPv6 type a `--icmpv6-type` names: `Some(None)` for any; `None` when not understood.
+pub(crate) fn icmp6_type(s: &str) -> Option<Option<u8>> {
+    let t = s.split('/').next().unwrap_or(s);
+    if s.split('/').nth(1).is_some_and(|c| c != "0") {
+        return Some(Some(255));
+    }
+    match t {
+        "any" => Some(None),
+        "echo-request" | "ping" => Some(Some(128)),
+        "echo-reply" | "pong" => Some(Some(129)),
+        "destination-unreachable" => Some(Some(1)),
+        "neighbour-solicitation" | "neighbor-solicitation" => Some(Some(135)),
+        "neighbour-advertisement" | "neighbor-advertisement" => Some(Some(136)),
         n => n.parse().ok().map(Some),
     }
 }

@@ -19,8 +19,13 @@ fn addresses(k: &mut dyn Kernel, ns: &Netns, v4: bool) -> Vec<IpNet> {
         .collect()
 }
 
-fn forwards(k: &mut dyn Kernel, ns: &Netns) -> bool {
-    k.sysctl(ns, "net.ipv4.ip_forward").as_deref() == Some("1")
+fn forwards(k: &mut dyn Kernel, ns: &Netns, v4: bool) -> bool {
+    let key = if v4 {
+        "net.ipv4.ip_forward"
+    } else {
+        super::ipv6::FORWARDING
+    };
+    k.sysctl(ns, key).as_deref() == Some("1")
 }
 
 /// How many namespaces each one is from `target` (0 for itself), crossing only those that
@@ -38,7 +43,7 @@ pub(crate) fn distances(k: &mut dyn Kernel, target: &Netns, v4: bool) -> HashMap
     let mut dist = HashMap::from([(target.clone(), 0)]);
     let mut queue = VecDeque::from([target.clone()]);
     while let Some(u) = queue.pop_front() {
-        if u != *target && !forwards(k, &u) {
+        if u != *target && !forwards(k, &u, v4) {
             continue;
         }
         let d = dist[&u];
@@ -70,7 +75,7 @@ pub(crate) fn toward(
             continue;
         }
         let Some(&d) = dist.get(&ns) else { continue };
-        if ns != *target && !forwards(k, &ns) {
+        if ns != *target && !forwards(k, &ns, v4) {
             continue;
         }
         for a in addresses(k, &ns, v4) {

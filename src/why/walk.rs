@@ -69,7 +69,11 @@ fn walk_on(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
             return r;
         }
         if let Some(i) = in_dev.as_deref() {
-            if k.sysctl(&cur, "net.ipv4.ip_forward").as_deref() != Some("1") {
+            if dst.is_ipv6() {
+                if !super::ipv6::forwards(k, &mut r, &cur) {
+                    return r;
+                }
+            } else if k.sysctl(&cur, "net.ipv4.ip_forward").as_deref() != Some("1") {
                 super::not_router::not_a_router(k, &mut r, &cur, i, dst, seen.last());
                 return r;
             }

@@ -56,15 +56,22 @@ fn not_forwarding(
     seen: &[(Netns, Lookup)],
     to: IpAddr,
 ) -> bool {
-    if k.sysctl(cur, "net.ipv4.ip_forward").as_deref() == Some("1") {
+    let (key, fix) = match to {
+        IpAddr::V4(_) => ("net.ipv4.ip_forward", ip_forward(cur)),
+        IpAddr::V6(_) => {
+            let key = super::ipv6::FORWARDING;
+            (key, call(cur, &format!("sysctl(\"{key}\", 1)")))
+        }
+    };
+    if k.sysctl(cur, key).as_deref() == Some("1") {
         return false;
     }
     let prev = seen.iter().rev().nth(1).map(|(n, q)| (n, q));
     if !super::not_router::missing_at_prev(k, r, cur, prev, to, "the reply") {
         r.block(
             cur,
-            format!("{cur} does not forward the reply: net.ipv4.ip_forward is 0"),
-            Some(ip_forward(cur)),
+            format!("{cur} does not forward the reply: {key} is 0"),
+            Some(fix),
         );
     }
     true
@@ -305,7 +312,8 @@ fn no_way_back(
     if super::snat_missing::blame(k, r, at, (to, &e.words), crossed, source, &route) {
         return;
     }
-    let masq = crossed.last().map(|c| {
+    // The DSL's masquerade() is IPv4's NAT: no other way for an IPv6 reply.
+    let masq = crossed.last().filter(|_| to.is_ipv4()).map(|c| {
         let subnet = source.or_else(|| {
             k.view(&c.ns).and_then(|v| {
                 v.addrs
