@@ -26,6 +26,7 @@ pub(crate) mod ping_df;
 pub(crate) mod probe;
 pub(crate) mod probe_tcp;
 pub(crate) mod qdisc;
+pub(crate) mod readable;
 pub(crate) mod reads;
 pub(crate) mod route_get;
 pub mod sandbox;

@@ -8,18 +8,18 @@
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddrV4};
-use std::os::fd::{AsFd, AsRawFd};
+use std::os::fd::AsRawFd;
 use std::path::Path;
 use std::process;
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
-use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::socket::{
     recv, sendto, socket, AddressFamily, MsgFlags, SockFlag, SockProtocol, SockType, SockaddrIn,
 };
 
+use super::readable::readable;
 use crate::plan::probe::Echo;
 use crate::sys::enter::in_netns;
 
@@ -230,22 +230,6 @@ fn ping4_many(
         }
     }
     Ok(state.into_iter().map(|s| s == Row::Answered).collect())
-}
-
-/// Wait until `sock` has something to read (true) or `until` passes (false, as for a signal).
-/// The wait is rounded up to whole ms, so a loop never spins with a 0 ms timeout.
-pub(crate) fn readable(sock: &impl AsFd, until: Instant) -> io::Result<bool> {
-    let wait = until.saturating_duration_since(Instant::now());
-    let ms = wait.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32;
-    let mut fds = [PollFd::new(sock.as_fd(), PollFlags::POLLIN)];
-    match poll(
-        &mut fds,
-        PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX),
-    ) {
-        Ok(0) | Err(Errno::EINTR) => Ok(false),
-        Ok(_) => Ok(true),
-        Err(e) => Err(e.into()),
-    }
 }
 
 /// RFC 1071 Internet checksum (one's complement of the one's complement sum

@@ -13,7 +13,7 @@ use nix::sys::socket::{
     SockaddrIn6,
 };
 
-use super::ping::readable;
+use super::readable::readable;
 use crate::plan::probe::Echo;
 
 const ECHO_REQUEST: u8 = 128;

@@ -1,7 +1,8 @@
 //! One ICMP echo of a given size with Don't Fragment set, from inside a namespace: whether a
 //! packet that size crosses the path whole (`why --size`).
 
-use super::ping::{echo_of, fresh_id, icmp_socket, is_our_reply, readable};
+use super::ping::{echo_of, fresh_id, icmp_socket, is_our_reply};
+use super::readable::readable;
 use crate::sys::enter::in_netns;
 use nix::errno::Errno;
 use nix::sys::socket::{recv, sendto, MsgFlags, SockaddrIn};
