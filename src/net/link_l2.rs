@@ -64,6 +64,7 @@ fn one(l: &LinkMessage) -> LinkL2 {
                                     InfoBridgePort::Locked(b) => out.port_locked = *b,
                                     InfoBridgePort::Mab(b) => out.port_mab = *b,
                                     InfoBridgePort::ProxyARP(b) => out.port_proxy_arp = *b,
+                                    InfoBridgePort::NeighSupress(b) => out.port_neigh_suppress = *b,
                                     InfoBridgePort::Guard(b) => out.port_guard = *b,
                                     InfoBridgePort::Protect(b) => out.port_root_block = *b,
                                     _ => {}

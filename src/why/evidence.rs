@@ -350,6 +350,9 @@ fn inside(
         if let Some(st @ ("FAILED" | "INCOMPLETE")) = st.as_deref() {
             let ask = if ip.is_ipv6() { "ND" } else { "ARP" };
             let silent = format!("{what}: {ip} does not answer {ask} on {dev} (neighbour {st})");
+            if let Some(found) = super::vxlan_noarp::unflooded(k, ns, dev, *ip, &silent) {
+                return found;
+            }
             if let Some(found) = unanswered(k, ns, dev, *ip, &silent) {
                 return found;
             }

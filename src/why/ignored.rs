@@ -1,6 +1,7 @@
 //! A frame that arrived addressed to another host's MAC, which the stack then ignores, or that
 //! a bridge sent off its path: the bridge's FDB entry for that MAC on the wrong port, or the
-//! sender's neighbour entry for the next hop (src/why/sender_neigh.rs).
+//! sender's neighbour entry for the next hop (src/why/sender_neigh.rs), or the host's entry a
+//! bridge that suppresses ARP answered from (src/why/neigh_suppress.rs).
 
 use super::kernel::Kernel;
 use super::l2::find;
@@ -26,6 +27,10 @@ pub(crate) fn ignored(
         "{} reached {pns} on {pdev} addressed to {mac}, not {pns}'s MAC, so {pns} ignores it",
         t.what()
     );
+    let suppressed = super::neigh_suppress::answered(k, t, (ns, dev), (pns, pdev), s, &arrived);
+    if let Some(v) = suppressed {
+        return v;
+    }
     if let Some(v) = fdb(k, all, t, ns, dev, s, &arrived) {
         return v;
     }

@@ -32,6 +32,10 @@ pub struct LinkL2 {
     pub port_mab: bool,
     /// `bridge_slave proxy_arp on` (BR_PROXYARP): the bridge floods nothing out of the port.
     pub port_proxy_arp: bool,
+    /// `bridge link set … neigh_suppress on` (IFLA_BRPORT_NEIGH_SUPPRESS, EVPN ARP
+    /// suppression): the bridge answers ARP for the MACs behind the port from the host's
+    /// neighbour table instead of sending the request on.
+    pub port_neigh_suppress: bool,
     /// `bridge link set … guard on` (BPDU guard): the first BPDU that comes in by the port
     /// disables it.
     pub port_guard: bool,

@@ -1,6 +1,7 @@
 //! One layer-2 hop, once `l2::reach` found the cable: whether the next hop answers ARP (ARP
-//! off, arp_ignore, arp_filter), whether two hosts on the segment hold its address or two links
-//! its MAC, and whether a packet of the asked size fits the links at each end.
+//! off, arp_ignore, arp_filter; a static entry over a VXLAN still holding an old MAC), whether
+//! two hosts on the segment hold its address or two links its MAC, and whether a packet of the
+//! asked size fits the links at each end.
 
 use super::arp::answers;
 use super::duplicate::duplicate;
@@ -9,6 +10,7 @@ use super::mac_twin::mac_twin;
 use super::mtu::fits;
 use super::own_copy::own_copy;
 use super::report::Report;
+use super::stale_neigh::current;
 use crate::sys::Netns;
 use std::net::IpAddr;
 
@@ -24,6 +26,7 @@ pub(crate) fn check(
     nlink: &str,
 ) -> bool {
     answers(k, r, cur, dev, next, nns, nlink)
+        && current(k, r, (cur, dev), next, (nns, nlink))
         && duplicate(k, r, cur, dev, next)
         && mac_twin(k, r, (cur, dev), (nns, nlink))
         && own_copy(k, r, cur, dev, next, nns)
