@@ -40,8 +40,20 @@ pub(crate) fn unreached(
     if fib.rules.is_empty() || looked_up(&fib, TABLE_MAIN) {
         return false;
     }
-    let Some(rt) = longest(&fib, TABLE_MAIN, q.dst).filter(|x| x.kind == RouteKind::Unicast) else {
-        return false;
+    // Main's route for the packet; else, when main holds routes at all, those lost with it
+    // (the route to add next needs main's connected routes read again for its gateway).
+    let serving = longest(&fib, TABLE_MAIN, q.dst).filter(|x| x.kind == RouteKind::Unicast);
+    let any = fib
+        .routes
+        .iter()
+        .any(|x| x.table == TABLE_MAIN && x.kind == RouteKind::Unicast);
+    let used = match serving {
+        Some(rt) => format!("its routes there (`{}`) are never used", rt.text()),
+        None if any => format!(
+            "its routes there are never used (and none of them reaches {})",
+            q.dst
+        ),
+        None => return false,
     };
     let mut rules = fib.rules.clone();
     rules.sort_by_key(|x| x.priority);
@@ -54,9 +66,8 @@ pub(crate) fn unreached(
     r.block(
         at,
         format!(
-            "no policy rule of {at} looks up table main (its rules: {}), so its routes there (`{}`) are never used: {at} has no route to {} ({e})",
+            "no policy rule of {at} looks up table main (its rules: {}), so {used}: {at} has no route to {} ({e})",
             listed.join(", "),
-            rt.text(),
             q.dst
         ),
         Some(fix),
