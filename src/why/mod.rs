@@ -80,6 +80,7 @@ pub(crate) mod mac_twin;
 pub(crate) mod macvlan;
 pub(crate) mod macvlan_parent;
 pub(crate) mod macvlan_port;
+pub(crate) mod main_unreached;
 pub(crate) mod mark;
 pub(crate) mod martian_src;
 pub(crate) mod moved_end;

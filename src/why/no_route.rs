@@ -105,7 +105,9 @@ pub(crate) fn no_route(
     r.block(
         at,
         format!("{at} has no route to {dst} ({e})"),
-        via.map(|g| route_add(at, &net, g)),
+        // A gateway the kernel cannot reach makes a route it refuses: no fix rather than that.
+        via.filter(|g| super::main_unreached::gateway_ok(k, at, *g))
+            .map(|g| route_add(at, &net, g)),
     );
 }
 

@@ -62,6 +62,10 @@ pub(crate) fn refused(
     if super::late_rule::refused(k, r, at, q, &e.words) {
         return;
     }
+    // Table main holds the way, but no rule reads it: the rules are the fault, not a route.
+    if e.no_route() && super::main_unreached::unreached(k, r, at, q, &e.words) {
+        return;
+    }
     if let Some(want) = e.kind() {
         let Some(d) = named(k, at, q, Some(want)) else {
             if let Some((cause, fix)) = forwarding_off(k, at, q) {

@@ -141,6 +141,7 @@ pub(crate) fn underlay(
         port: far_port,
         inner: sender.to_string(),
         far_dev: far_dev.to_string(),
+        back: false,
     };
     let mut legs = vec![to(
         format!("{name}'s underlay packets to its remote {remote}"),
@@ -162,6 +163,7 @@ pub(crate) fn underlay(
         port: v.port,
         inner: target.to_string(),
         far_dev: name.to_string(),
+        back: true,
     });
     if !legs.iter().all(|leg| reaches(k, r, leg)) {
         return false;

@@ -20,6 +20,67 @@ pub(crate) struct Datagram<'a> {
     pub(crate) src: IpAddr,
     pub(crate) dst: IpAddr,
     pub(crate) dport: u16,
+    /// The packets back from the far VTEP.
+    pub(crate) back: bool,
+}
+
+/// The narrow ACCEPT for `d` in front of a chain whose policy drops it (the firewall stays):
+/// in and out by its links, to the tunnel's UDP port.
+fn narrow_fix(
+    cur: &Netns,
+    table: &str,
+    chain: &str,
+    d: &Datagram,
+    links: (Option<&str>, &str),
+) -> String {
+    let prog = if d.dst.is_ipv6() {
+        "ip6tables"
+    } else {
+        "iptables"
+    };
+    let t = match table {
+        "filter" => String::new(),
+        t => format!("-t {t} "),
+    };
+    let mut m = String::new();
+    if let (Some(i), false) = (links.0, chain == "OUTPUT" || chain == "POSTROUTING") {
+        m += &format!(" -i {i}");
+    }
+    if chain != "PREROUTING" && chain != "INPUT" {
+        m += &format!(" -o {}", links.1);
+    }
+    exec(
+        cur,
+        &format!(
+            "{prog} {t}-I {chain} 1{m} -p udp --dport {} -j ACCEPT",
+            d.dport
+        ),
+    )
+}
+
+/// Why a stateful chain drops the packets back: the conntrack entry of the packets out does
+/// not take them as replies, their source port being a hash.
+fn stateful_words(
+    k: &mut dyn Kernel,
+    cur: &Netns,
+    table: &str,
+    chain: &str,
+    d: &Datagram,
+) -> String {
+    let c = match d.dst {
+        IpAddr::V4(_) => k.chain(cur, table, chain),
+        IpAddr::V6(_) => k.chain6(cur, table, chain),
+    };
+    let stateful = c.is_some_and(|c| {
+        c.rules
+            .iter()
+            .any(|x| x.contains("ESTABLISHED") && x.ends_with("-j ACCEPT"))
+    });
+    if d.back && stateful {
+        " (VXLAN's source port is a hash of the inner flow, so the packets back are not replies to the conntrack entry of the packets out)".into()
+    } else {
+        String::new()
+    }
 }
 
 /// `realm 7`, or `realms 3/7` with a source realm, as `ip route` prints them.
@@ -82,6 +143,17 @@ pub(crate) fn outer_passes(
                     realm_words(tag)
                 ),
                 Some(exec(cur, &format!("ip route replace {}{table}", rt.text()))),
+            );
+        }
+        // A policy that drops is left in place: an ACCEPT for the tunnel's datagrams only.
+        _ if drop.rule.is_none() => {
+            let (table, chain) = (drop.table, drop.chain.clone());
+            let why = stateful_words(k, cur, table, &chain, d);
+            let prog = if d.dst.is_ipv6() { "ip6tables " } else { "" };
+            r.block(
+                cur,
+                format!("{cur} drops {what} by {prog}{}{why}", drop.text()),
+                Some(narrow_fix(cur, table, &chain, d, (in_dev, out_dev))),
             );
         }
         // An IPv6 underlay's datagrams meet ip6tables' rules, and are freed there.

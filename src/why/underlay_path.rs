@@ -35,6 +35,8 @@ pub(crate) struct Leg<'a> {
     pub(crate) inner: String,
     /// The VXLAN on `to` that learns where the inner sender is.
     pub(crate) far_dev: String,
+    /// The packets back from the far VTEP (a stateful firewall never sees them as replies).
+    pub(crate) back: bool,
 }
 
 /// Why the outer packets stop at a router of the way.
@@ -110,6 +112,7 @@ pub(crate) fn reaches(k: &mut dyn Kernel, r: &mut Report, leg: &Leg) -> bool {
             src: leg.local,
             dst: leg.remote,
             dport: leg.port,
+            back: leg.back,
         };
         let links = (q.iif.as_deref(), rt.dev.as_str());
         if cur != *leg.from && !outer_passes(k, r, &cur, &d, links, (&q, rt.realm)) {
