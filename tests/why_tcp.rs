@@ -5,34 +5,11 @@
 
 mod support;
 
-use support::sandbox;
+use support::why_lab::home_tcp;
 
-/// Build the home lab (a router rt with a port forward wan:8080 → nas:80) with a service on
-/// nas:80, inject `fault`, ask `why srv 100.64.0.2:8080`, apply its fix, ask again, then a real
-/// connect. Prints each report without its `[ok]` hops.
+/// The port forward asked from outside (srv).
 fn port_forward(fault: &str) -> String {
-    let script = format!(
-        r#"cd "{dir}"
-"$NETSH" run tests/why/home.rhai >/dev/null 2>&1 || echo "build failed"
-ip netns exec nas "$TCP_LISTEN" 80 /run/ready 90 >/dev/null & L=$!
-for i in $(seq 1 50); do [ -e /run/ready ] && break; sleep 0.1; done
-{fault}
-for round in 1 2; do
-  "$NETSH" why srv 100.64.0.2:8080 > /run/why.out; rc=$?
-  grep -v '^  \[ok\]' /run/why.out; echo "exit $rc"
-  [ $rc = 0 ] && break
-  fix=$(sed -n 's/^  fix: //p' /run/why.out)
-  [ -z "$fix" ] && break
-  {{ for n in $(ls /run/netns); do echo "let $n = ns(\"$n\");"; done; echo "$fix;"; }} > /run/fix.rhai
-  "$NETSH" run --lab fix$round /run/fix.rhai >/dev/null 2>/run/fix.err || {{ echo "fix failed"; cat /run/fix.err; }}
-done
-ip netns exec srv timeout 5 bash -c 'exec 3<>/dev/tcp/100.64.0.2/8080' 2>/dev/null && echo "connect ok" || echo "connect fails"
-kill $L"#,
-        dir = env!("CARGO_MANIFEST_DIR")
-    );
-    let out = sandbox(&script);
-    out.assert_success();
-    out.stdout
+    home_tcp("srv", fault)
 }
 
 const CLEAR: &str = "why srv → 100.64.0.2:8080\n  probe: 100.64.0.2:8080 port reachable, listener answered\nverdict: clear\nexit 0\nconnect ok\n";

@@ -9,8 +9,7 @@
 
 mod support;
 
-use support::sandbox;
-use support::why_lab::diagnose_then;
+use support::why_lab::{diagnose_then, home_tcp};
 
 /// A ping from `src` to `dst`: "ping ok from DST" only when `dst` itself answers.
 fn ping_from(src: &str, dst: &str) -> String {
@@ -94,31 +93,10 @@ fn the_healthy_service_from_outside_the_cluster_is_clear() {
     clear("kube_nodes", ("ext", "10.96.0.10"));
 }
 
-/// The home lab with a service on nas:80 and `fault`; `why pc 100.64.0.2:8080`, its fix, again,
-/// then a real connect from pc. Each report without its `[ok]` hops.
+/// The home lab with a service on nas:80 and `fault`: `why pc 100.64.0.2:8080`, its fix, again,
+/// then a real connect from pc.
 fn loopback_tcp(fault: &str) -> String {
-    let script = format!(
-        r#"cd "{dir}"
-"$NETSH" run tests/why/home.rhai >/dev/null 2>&1 || echo "build failed"
-ip netns exec nas "$TCP_LISTEN" 80 /run/ready 90 >/dev/null & L=$!
-for i in $(seq 1 50); do [ -e /run/ready ] && break; sleep 0.1; done
-{fault}
-for round in 1 2; do
-  "$NETSH" why pc 100.64.0.2:8080 > /run/why.out; rc=$?
-  grep -v '^  \[ok\]' /run/why.out; echo "exit $rc"
-  [ $rc = 0 ] && break
-  fix=$(sed -n 's/^  fix: //p' /run/why.out)
-  [ -z "$fix" ] && break
-  {{ for n in $(ls /run/netns); do echo "let $n = ns(\"$n\");"; done; echo "$fix;"; }} > /run/fix.rhai
-  "$NETSH" run --lab fix$round /run/fix.rhai >/dev/null 2>/run/fix.err || {{ echo "fix failed"; cat /run/fix.err; }}
-done
-ip netns exec pc timeout 5 bash -c 'exec 3<>/dev/tcp/100.64.0.2/8080' 2>/dev/null && echo "connect ok" || echo "connect fails"
-kill $L"#,
-        dir = env!("CARGO_MANIFEST_DIR")
-    );
-    let out = sandbox(&script);
-    out.assert_success();
-    out.stdout
+    home_tcp("pc", fault)
 }
 
 #[test]

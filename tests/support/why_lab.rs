@@ -87,3 +87,31 @@ pub fn fixed(lab: &str, params: &str, inject: &str, dst: &str, hop: &str, cause:
     let got = diagnose(lab, params, inject, dst);
     assert_eq!(got, blocked(dst, hop, cause, fix) + clear(dst).as_str());
 }
+
+/// Build the home lab (a router rt with a port forward wan:8080 → nas:80) with a service on
+/// nas:80, inject `fault`, ask `why CLIENT 100.64.0.2:8080`, apply its fix, ask again, then a
+/// real connect from `client`. Prints each report without its `[ok]` hops.
+pub fn home_tcp(client: &str, fault: &str) -> String {
+    let script = format!(
+        r#"cd "{dir}"
+"$NETSH" run tests/why/home.rhai >/dev/null 2>&1 || echo "build failed"
+ip netns exec nas "$TCP_LISTEN" 80 /run/ready 90 >/dev/null & L=$!
+for i in $(seq 1 50); do [ -e /run/ready ] && break; sleep 0.1; done
+{fault}
+for round in 1 2; do
+  "$NETSH" why {client} 100.64.0.2:8080 > /run/why.out; rc=$?
+  grep -v '^  \[ok\]' /run/why.out; echo "exit $rc"
+  [ $rc = 0 ] && break
+  fix=$(sed -n 's/^  fix: //p' /run/why.out)
+  [ -z "$fix" ] && break
+  {{ for n in $(ls /run/netns); do echo "let $n = ns(\"$n\");"; done; echo "$fix;"; }} > /run/fix.rhai
+  "$NETSH" run --lab fix$round /run/fix.rhai >/dev/null 2>/run/fix.err || {{ echo "fix failed"; cat /run/fix.err; }}
+done
+ip netns exec {client} timeout 5 bash -c 'exec 3<>/dev/tcp/100.64.0.2/8080' 2>/dev/null && echo "connect ok" || echo "connect fails"
+kill $L"#,
+        dir = env!("CARGO_MANIFEST_DIR")
+    );
+    let out = sandbox(&script);
+    out.assert_success();
+    out.stdout
+}
