@@ -6,30 +6,7 @@
 
 mod support;
 
-use support::why_lab::diagnose_at;
-
-/// The report of a blocked probe from `src` (with its other way, when one is given), then
-/// clear after the fix, then the real ping.
-fn fixed_at(
-    src: &str,
-    dst: &str,
-    hop: &str,
-    cause: &str,
-    fix: &str,
-    other: Option<&str>,
-) -> String {
-    let other = other
-        .map(|o| format!("  other way: {o}\n"))
-        .unwrap_or_default();
-    format!(
-        "why {src} → {dst}\n  [BROKEN] {hop}: {cause}\n  fix: {fix}\n{other}  probe: no reply from {dst}\nverdict: blocked — {cause}\nexit 1\n{}",
-        clear_at(src, dst)
-    )
-}
-
-fn clear_at(src: &str, dst: &str) -> String {
-    format!("why {src} → {dst}\n  probe: {dst} answers\nverdict: clear\nexit 0\nping ok\n")
-}
+use support::why_lab::{clear_from, diagnose_at, fixed_from};
 
 #[test]
 #[ignore = "needs iproute2, iptables, iputils-ping"]
@@ -42,9 +19,8 @@ fn a_vpn_subnet_route_in_a_policy_table_over_docker0_is_named_on_the_way_back() 
         "",
         "",
     );
-    let want = fixed_at(
-        "c1",
-        "203.0.113.10",
+    let want = fixed_from(
+        ("c1", "203.0.113.10"),
         "h",
         "h's policy rule `5270: from all lookup 52` sends the reply to 172.17.0.2 by table 52's route `172.16.0.0/12 dev ts0` instead of main's `172.17.0.0/16 dev docker0`, and it is lost that way",
         r#"h.sh("ip rule add priority 5269 to 172.17.0.0/16 lookup main")"#,
@@ -64,9 +40,8 @@ fn the_same_policy_route_on_the_way_there_is_named() {
         "",
         "",
     );
-    let want = fixed_at(
-        "h",
-        "172.17.0.2",
+    let want = fixed_from(
+        ("h", "172.17.0.2"),
         "h",
         "h's policy rule `5270: from all lookup 52` sends the packet to 172.17.0.2 by table 52's route `172.16.0.0/12 dev ts0` instead of main's `172.17.0.0/16 dev docker0`, and it is lost that way",
         r#"h.sh("ip rule add priority 5269 to 172.17.0.0/16 lookup main")"#,
@@ -86,9 +61,8 @@ fn a_more_specific_main_route_to_the_wrong_link_is_named_on_the_way_back() {
         "",
         "",
     );
-    let want = fixed_at(
-        "c1",
-        "203.0.113.10",
+    let want = fixed_from(
+        ("c1", "203.0.113.10"),
         "h",
         "h sends the reply to 172.17.0.2 out of ts0 (route `172.17.0.0/24 dev ts0`), but ts0 leads to tsr, not to c1: 172.17.0.2 is c1's eth0, behind docker0",
         r#"h.del_route("172.17.0.0/24", #{ adopted: true })"#,
@@ -108,9 +82,8 @@ fn a_host_route_to_the_wrong_bridge_is_named_on_the_way_back() {
         "",
         "",
     );
-    let want = fixed_at(
-        "phone",
-        "203.0.113.10",
+    let want = fixed_from(
+        ("phone", "203.0.113.10"),
         "rt",
         "rt sends the reply to 192.168.2.10 out of br-lan (route `192.168.2.10 dev br-lan`), but br-lan leads to pc, laptop, nas, not to phone: 192.168.2.10 is phone's eth0, behind br-guest",
         r#"rt.del_route("192.168.2.10/32", #{ adopted: true })"#,
@@ -130,9 +103,8 @@ fn a_guest_device_with_a_main_lan_address_is_re_addressed_into_its_own_bridges_s
         "",
         "",
     );
-    let want = fixed_at(
-        "phone",
-        "203.0.113.10",
+    let want = fixed_from(
+        ("phone", "203.0.113.10"),
         "rt",
         "rt sends the reply to 192.168.1.50 out of br-lan (route `192.168.1.0/24 dev br-lan`), but br-lan leads to pc, laptop, nas, not to phone: 192.168.1.50 is phone's eth0, behind br-guest; phone's address 192.168.1.50/24 is in br-lan's subnet (192.168.1.0/24), but phone is plugged into br-guest (192.168.2.0/24)",
         r#"phone.sh("ip addr flush dev eth0"); phone.sh("ip addr add 192.168.2.50/24 dev eth0"); phone.sh("ip route replace default via 192.168.2.1 dev eth0")"#,
@@ -152,7 +124,7 @@ fn the_other_way_moving_the_guest_devices_port_to_the_main_lan_works_too() {
         "",
         "",
     );
-    assert_eq!(got, clear_at("phone", "203.0.113.10"));
+    assert_eq!(got, clear_from(("phone", "203.0.113.10")));
 }
 
 #[test]
@@ -168,6 +140,6 @@ fn healthy_labs_with_a_policy_table_and_two_bridges_stay_clear() {
     ];
     for (lab, src, dst) in cases {
         let got = diagnose_at(lab, "", "", (src, dst), "", "");
-        assert_eq!(got, clear_at(src, dst), "{lab}: {src} → {dst}");
+        assert_eq!(got, clear_from((src, dst)), "{lab}: {src} → {dst}");
     }
 }

@@ -6,21 +6,9 @@
 
 mod support;
 
-use support::why_lab::diagnose_at;
+use support::why_lab::{clear_from, diagnose_at, fixed_from};
 
 const SRV: &str = "203.0.113.10";
-
-/// The report at `src` with `hop` blocked by `cause`, fixed by `fix` (the route at the next
-/// router `other` as the other way, when there is one), then clear, then the ping.
-fn want(src: &str, hop: &str, cause: &str, fix: &str, other: Option<&str>) -> String {
-    let other = other
-        .map(|o| format!("  other way: {o}\n"))
-        .unwrap_or_default();
-    format!(
-        "why {src} → {SRV}\n  [BROKEN] {hop}: {cause}\n  fix: {fix}\n{other}  probe: no reply from {SRV}\nverdict: blocked — {cause}\nexit 1\n\
-         why {src} → {SRV}\n  probe: {SRV} answers\nverdict: clear\nexit 0\nping ok\n"
-    )
-}
 
 fn run(lab: &str, inject: &str, src: &str) -> String {
     diagnose_at(lab, "", inject, (src, SRV), "", "")
@@ -37,7 +25,7 @@ fn a_flushed_masquerade_is_the_home_routers_not_the_isps_route() {
         "ip netns exec rt iptables -t nat -F POSTROUTING",
         "pc",
     );
-    assert_eq!(got, want("pc", "rt", cause, fix, Some(other)));
+    assert_eq!(got, fixed_from(("pc", SRV), "rt", cause, fix, Some(other)));
 }
 
 #[test]
@@ -50,7 +38,7 @@ fn a_masquerade_narrowed_to_the_lan_leaves_the_guest_network_out() {
         "ip netns exec rt iptables -t nat -R POSTROUTING 1 -s 192.168.1.0/24 -o wan -j MASQUERADE";
     assert_eq!(
         run("home", inject, "phone"),
-        want("phone", "rt", cause, fix, Some(other))
+        fixed_from(("phone", SRV), "rt", cause, fix, Some(other))
     );
 }
 
@@ -63,7 +51,7 @@ fn a_snat_to_the_address_of_another_bridge_is_named_and_deleted() {
         "ip netns exec h iptables -t nat -I POSTROUTING 1 -o eth0 -j SNAT --to-source 172.22.0.1";
     assert_eq!(
         run("compose", inject, "app"),
-        want("app", "h", cause, fix, None)
+        fixed_from(("app", SRV), "h", cause, fix, None)
     );
 }
 
@@ -76,7 +64,7 @@ fn a_lone_snat_to_another_bridge_is_replaced_by_a_masquerade() {
                   ip netns exec h iptables -t nat -A POSTROUTING -o eth0 -j SNAT --to-source 172.21.0.1";
     assert_eq!(
         run("compose", inject, "db"),
-        want("db", "h", cause, fix, None)
+        fixed_from(("db", SRV), "h", cause, fix, None)
     );
 }
 
@@ -89,7 +77,7 @@ fn a_deleted_masquerade_for_one_network_names_the_other_networks_rule() {
     let inject = "ip netns exec h iptables -t nat -D POSTROUTING 1";
     assert_eq!(
         run("compose", inject, "web"),
-        want("web", "h", cause, fix, Some(other))
+        fixed_from(("web", SRV), "h", cause, fix, Some(other))
     );
 }
 
@@ -102,16 +90,13 @@ fn a_snat_to_the_lan_address_before_the_masquerade_is_deleted() {
         "ip netns exec rt iptables -t nat -I POSTROUTING 1 -o wan -j SNAT --to-source 192.168.1.1";
     assert_eq!(
         run("home", inject, "pc"),
-        want("pc", "rt", cause, fix, None)
+        fixed_from(("pc", SRV), "rt", cause, fix, None)
     );
 }
 
 #[test]
 #[ignore = "needs iproute2, iptables, iputils-ping"]
 fn a_healthy_home_and_compose_host_stay_clear() {
-    let clear = |src: &str| {
-        format!("why {src} → {SRV}\n  probe: {SRV} answers\nverdict: clear\nexit 0\nping ok\n")
-    };
-    assert_eq!(run("home", "", "phone"), clear("phone"));
-    assert_eq!(run("compose", "", "db"), clear("db"));
+    assert_eq!(run("home", "", "phone"), clear_from(("phone", SRV)));
+    assert_eq!(run("compose", "", "db"), clear_from(("db", SRV)));
 }

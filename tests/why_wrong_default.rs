@@ -7,30 +7,7 @@
 
 mod support;
 
-use support::why_lab::diagnose_at;
-
-/// The report from `src` to `dst` with `hop` blocked by `cause`, fixed by `fix` (`other` as
-/// the other way, when there is one), then clear, then the ping.
-fn want(
-    (src, dst): (&str, &str),
-    hop: &str,
-    cause: &str,
-    fix: &str,
-    other: Option<&str>,
-) -> String {
-    let other = other
-        .map(|o| format!("  other way: {o}\n"))
-        .unwrap_or_default();
-    format!(
-        "why {src} → {dst}\n  [BROKEN] {hop}: {cause}\n  fix: {fix}\n{other}  probe: no reply from {dst}\nverdict: blocked — {cause}\nexit 1\n\
-         why {src} → {dst}\n  probe: {dst} answers\nverdict: clear\nexit 0\nping ok\n"
-    )
-}
-
-/// A clear report from `src` to `dst`, then the ping.
-fn clear((src, dst): (&str, &str)) -> String {
-    format!("why {src} → {dst}\n  probe: {dst} answers\nverdict: clear\nexit 0\nping ok\n")
-}
+use support::why_lab::{clear_from, diagnose_at, fixed_from};
 
 fn run(lab: &str, inject: &str, ends: (&str, &str)) -> String {
     diagnose_at(lab, "", inject, ends, "", "")
@@ -47,7 +24,7 @@ fn a_dhcp_default_on_the_second_nic_is_the_hosts_not_the_far_routers() {
     let inject = "ip netns exec d ip route add default via 10.0.5.1 dev eth1 metric 50";
     assert_eq!(
         run("dualhome", inject, D),
-        want(D, "d", cause, fix, Some(other))
+        fixed_from(D, "d", cause, fix, Some(other))
     );
 }
 
@@ -61,14 +38,14 @@ fn a_main_default_readded_behind_the_backup_is_named() {
                   ip netns exec d ip route add default via 10.0.2.1 metric 300";
     assert_eq!(
         run("dualhome", inject, D),
-        want(D, "d", cause, fix, Some(other))
+        fixed_from(D, "d", cause, fix, Some(other))
     );
 }
 
 #[test]
 #[ignore = "needs iproute2, iptables, iputils-ping"]
-fn a_healthy_dual_homed_host_stays_clear() {
-    assert_eq!(run("dualhome", "true", D), clear(D));
+fn a_healthy_dual_homed_host_stays_clear_from() {
+    assert_eq!(run("dualhome", "true", D), clear_from(D));
 }
 
 const PF: (&str, &str) = ("ns1", "192.0.2.2");
@@ -81,7 +58,7 @@ fn a_port_forwarded_servers_default_moved_to_the_other_router_is_the_servers() {
     let inject = "ip netns exec d ip route replace default via 10.0.2.254";
     assert_eq!(
         run("port_forward", inject, PF),
-        want(PF, "d", cause, fix, None)
+        fixed_from(PF, "d", cause, fix, None)
     );
 }
 
@@ -93,14 +70,14 @@ fn a_static_route_to_the_clients_by_the_second_line_bypasses_the_dnat() {
     let inject = "ip netns exec d ip route add 203.0.113.0/24 via 10.0.2.254";
     assert_eq!(
         run("port_forward", inject, PF),
-        want(PF, "d", cause, fix, None)
+        fixed_from(PF, "d", cause, fix, None)
     );
 }
 
 #[test]
 #[ignore = "needs iproute2, iptables, iputils-ping"]
-fn a_healthy_port_forward_on_a_lan_with_two_routers_stays_clear() {
-    assert_eq!(run("port_forward", "true", PF), clear(PF));
+fn a_healthy_port_forward_on_a_lan_with_two_routers_stays_clear_from() {
+    assert_eq!(run("port_forward", "true", PF), clear_from(PF));
 }
 
 const APP: (&str, &str) = ("app", "203.0.113.10");
@@ -118,7 +95,7 @@ fn a_containers_default_on_the_backend_network_is_its_route_not_the_nat() {
     let inject = "ip -n app route replace default via 172.19.0.1 dev eth1";
     assert_eq!(
         run("compose_backend", inject, APP),
-        want(APP, "app", &cause, fix, Some(other))
+        fixed_from(APP, "app", &cause, fix, Some(other))
     );
 }
 
@@ -131,12 +108,12 @@ fn a_containers_route_to_the_server_by_the_backend_is_its_route_not_the_nat() {
     let inject = "ip -n app route add 203.0.113.0/24 via 172.19.0.1 dev eth1";
     assert_eq!(
         run("compose_backend", inject, APP),
-        want(APP, "app", &cause, fix, Some(other))
+        fixed_from(APP, "app", &cause, fix, Some(other))
     );
 }
 
 #[test]
 #[ignore = "needs iproute2, iptables, iputils-ping"]
-fn a_healthy_two_network_container_stays_clear() {
-    assert_eq!(run("compose_backend", "true", APP), clear(APP));
+fn a_healthy_two_network_container_stays_clear_from() {
+    assert_eq!(run("compose_backend", "true", APP), clear_from(APP));
 }

@@ -72,7 +72,30 @@ done
 
 /// The report of a clear path, then the real ping.
 pub fn clear(dst: &str) -> String {
-    format!("why ns1 → {dst}\n  probe: {dst} answers\nverdict: clear\nexit 0\nping ok\n")
+    clear_from(("ns1", dst))
+}
+
+/// The report of a clear path from `src`, then the real ping.
+pub fn clear_from((src, dst): (&str, &str)) -> String {
+    format!("why {src} → {dst}\n  probe: {dst} answers\nverdict: clear\nexit 0\nping ok\n")
+}
+
+/// The report from `src` to `dst` with `hop` blocked by `cause`, fixed by `fix` (`other` as the
+/// other way, when there is one), then clear after the fix, then the real ping.
+pub fn fixed_from(
+    (src, dst): (&str, &str),
+    hop: &str,
+    cause: &str,
+    fix: &str,
+    other: Option<&str>,
+) -> String {
+    let other = other
+        .map(|o| format!("  other way: {o}\n"))
+        .unwrap_or_default();
+    format!(
+        "why {src} → {dst}\n  [BROKEN] {hop}: {cause}\n  fix: {fix}\n{other}  probe: no reply from {dst}\nverdict: blocked — {cause}\nexit 1\n{}",
+        clear_from((src, dst))
+    )
 }
 
 /// The report of a blocked probe: the broken step and its fix.
