@@ -416,7 +416,7 @@ fn why_reads_vxlans_without_ip() {
     let cause = "the L2 path over the tunnel ends at vxlan1 in host: h150 at 172.31.131.150 has no VXLAN with VNI 1 port 4789 (it has vxlan1 VNI 2 port 4789 remote 172.31.131.149; wrong VNI)";
     assert_eq!(
         got,
-        format!("  [BROKEN] host: {cause}\nverdict: blocked — {cause}\n")
+        format!("  [BROKEN] h150: {cause}\nverdict: blocked — {cause}\n")
     );
 }
 

@@ -123,7 +123,7 @@ fn a_bridge_port_not_enslaved() {
 fn vxlan_with_the_wrong_vni() {
     let cause = "the L2 path over the tunnel ends at vxlan1 in host: h150 at 172.31.131.150 has no VXLAN with VNI 1 port 4789 (it has vxlan1 VNI 2 port 4789 remote 172.31.131.149; wrong VNI)";
     let fix = r#"h150.link("vxlan1").del(#{ adopted: true }); h150.vxlan("vxlan1", #{ id: 1, remote: "172.31.131.149", dev: "eth0", port: 4789 }).master(h150.link("bridge0")).up()"#;
-    let want = blocked("10.1.1.5", "host", cause, fix) + &clear("10.1.1.5");
+    let want = blocked("10.1.1.5", "h150", cause, fix) + &clear("10.1.1.5");
     assert_eq!(diagnose("vxlan", "-p vni=2", "", "10.1.1.5"), want);
 }
 

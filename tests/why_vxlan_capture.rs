@@ -133,3 +133,42 @@ fn the_near_vtep_dropping_the_replies_tunnel_udp_is_where_the_evidence_ends() {
         r#"h1.sh("iptables -D INPUT -s 198.51.100.2/32 -p udp -j DROP")"#,
     );
 }
+
+/// The far VXLAN remade by hand (round f, case 3): the request is seen arriving at the far
+/// host inside the tunnel, which is where the analysis puts the fault too, so its finding (and
+/// its fix, which remakes the far VXLAN) stands.
+fn far_vxlan_remade(args: &str) -> String {
+    format!(
+        "ip netns exec ns1 ping -c1 -W2 10.50.0.2 >/dev/null || echo 'no baseline'; \
+         ip -n h2 link del vx0; ip -n h2 link add vx0 type vxlan id {args} local 192.0.2.2 remote 192.0.2.1 dev ul; \
+         ip -n h2 link set vx0 master br0 up"
+    )
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_far_vxlan_remade_without_its_port_is_named_at_the_far_host() {
+    fixed(
+        "vxlan_pair",
+        "",
+        &far_vxlan_remade("100"),
+        "10.50.0.2",
+        "h2",
+        "the L2 path over the tunnel ends at vx0 in h1: h2 at 192.0.2.2 has no VXLAN with VNI 100 port 4789 (it has vx0 VNI 100 port 8472 remote 192.0.2.1; wrong port)",
+        r#"h2.link("vx0").del(#{ adopted: true }); h2.vxlan("vx0", #{ id: 100, remote: "192.0.2.1", dev: "ul", port: 4789 }).master(h2.link("br0")).up()"#,
+    );
+}
+
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_far_vxlan_remade_with_another_vni_is_named_at_the_far_host() {
+    fixed(
+        "vxlan_pair",
+        "",
+        &far_vxlan_remade("101 dstport 4789"),
+        "10.50.0.2",
+        "h2",
+        "the L2 path over the tunnel ends at vx0 in h1: h2 at 192.0.2.2 has no VXLAN with VNI 100 port 4789 (it has vx0 VNI 101 port 4789 remote 192.0.2.1; wrong VNI)",
+        r#"h2.link("vx0").del(#{ adopted: true }); h2.vxlan("vx0", #{ id: 100, remote: "192.0.2.1", dev: "ul", port: 4789 }).master(h2.link("br0")).up()"#,
+    );
+}

@@ -6,7 +6,7 @@ use super::kernel::Kernel;
 use super::owner::owner;
 use super::packet::Packet;
 use super::report::Report;
-use super::route_get::Lookup;
+use super::route_get::{Lookup, RouteKind};
 use super::sighting::Sighting;
 use super::trail::{follow, End, Trail};
 pub(crate) use super::vanished::Vanished;
@@ -164,14 +164,22 @@ fn stuck(k: &mut dyn Kernel, t: &Trail, ns: &Netns, dev: &str, s: &Sighting) -> 
         .map(|o| (o.dev.clone(), o.via.unwrap_or(s.dst)));
     let p = Packet {
         in_dev: Some(dev.to_string()),
-        out_dev: out.map(|o| o.dev).unwrap_or_default(),
+        out_dev: out.as_ref().map(|o| o.dev.clone()).unwrap_or_default(),
         src: s.src,
         dst: s.dst,
         state: if t.reply { "ESTABLISHED" } else { "NEW" },
     };
     let mut what = format!("{} arrived in {ns} on {dev} but never left", t.what());
-    if let Some((o, _)) = &next {
-        what += &format!(" on {o}");
+    match (&out, &next) {
+        // Addressed to `ns` itself (a tunnel's outer packet, say): there is no way on to name.
+        (Some(o), _) if o.kind == RouteKind::Local => {
+            what = format!(
+                "{} arrived in {ns} on {dev}, addressed to {ns} itself, and went no further",
+                t.what()
+            );
+        }
+        (_, Some((o, _))) => what += &format!(" on {o}"),
+        _ => {}
     }
     let v = inside(k, ns, what.clone(), Path::Forward, Some(p), next, Some(dev));
     if v.fix.is_some() {

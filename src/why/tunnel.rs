@@ -1,7 +1,7 @@
 //! A VXLAN port of a bridge: whether its tunnel ends on the far bridge (VNI, port, remote).
 
 use super::kernel::Kernel;
-use super::link_detail::LinkDetail;
+use super::link_detail::{LinkDetail, VxlanInfo};
 use super::lost_vtep::lost_address;
 use super::owner::owner;
 use super::report::Report;
@@ -13,6 +13,7 @@ use super::vxlan_mac::{by_mac, proxied, Target};
 use super::vxlan_remake::recreate;
 use super::words::{link_call, link_ref};
 use crate::sys::Netns;
+use std::net::IpAddr;
 
 /// A VXLAN port: its remote must be a VTEP (an address of `far`) with a VXLAN of the same VNI
 /// and port, pointing back at us, enslaved to `far_br`. `target`: the link (in its namespace)
@@ -48,42 +49,11 @@ pub(crate) fn tunnel(
     if !super::vxlan_external::near(k, r, (at, vx, &vx_master), far, &far_vx) {
         return false;
     }
-    let remote = match v.remote {
-        Some(g) if g.is_multicast() => match far_vtep(k, far, &v) {
-            Some(to) if floods_reach(k, r, (at, name), &v, g, to) => to,
-            Some(_) => return false,
-            None => vtep_address(k, at, far).unwrap_or(g),
-        },
-        Some(x) => x,
-        None => match by_mac(k, r, (at, name), far, &there) {
-            Err(()) => return false,
-            Ok(Some(x)) => x,
-            Ok(None) => match fdb_remote(k, r, at, name, far) {
-                Some(x) => x,
-                None => return false,
-            },
-        },
+    let Some(remote) = remote_vtep(k, r, (at, name, &vx_master), &v, (far, far_br), &there) else {
+        return false;
     };
     let far_words = vxlans_words(&far_vx);
     let fix_far = |wanted: &str| recreate(far, &v, name, wanted, far_br);
-    match owner(k, remote) {
-        Some((rns, _)) if rns == *far => {}
-        Some((rns, _)) => {
-            r.block(at, format!("the L2 path over the tunnel ends at {name} in {at}: its remote {remote} is {rns}, not {far} where {far_br} is (wrong remote)"), None);
-            return false;
-        }
-        None => {
-            if let Some((cause, fix)) = lost_address(k, at, &v, name, far, remote) {
-                r.block(far, cause, fix);
-                return false;
-            }
-            let fix = vtep_address(k, at, far)
-                .filter(|a| a.is_ipv4() == remote.is_ipv4())
-                .map(|a| recreate(at, &v, name, &a.to_string(), &vx_master));
-            r.block(at, format!("the L2 path over the tunnel ends at {name} in {at}: its remote {remote} is not a VTEP (no namespace here holds it; wrong remote)"), fix);
-            return false;
-        }
-    }
     // The source of the outer packets: the VXLAN's `local` when set, else the route's.
     let under = k.route_get(at, &super::route_get::Lookup::to(remote));
     let local = v.local.or_else(|| under.ok().and_then(|u| u.src));
@@ -95,7 +65,7 @@ pub(crate) fn tunnel(
             .as_ref()
             .is_some_and(|f| f.id == v.id && f.port == v.port)
     }) else {
-        r.block(at, format!("the L2 path over the tunnel ends at {name} in {at}: {far} at {remote} has no VXLAN with VNI {} port {} (it has {}; {})", v.id, v.port, if far_words.is_empty() { "none".into() } else { far_words }, mismatch(&far_vx, v.id, v.port)), Some(fix_far(&local.map(|l| l.to_string()).unwrap_or("LOCAL".into()))));
+        r.block(far, format!("the L2 path over the tunnel ends at {name} in {at}: {far} at {remote} has no VXLAN with VNI {} port {} (it has {}; {})", v.id, v.port, if far_words.is_empty() { "none".into() } else { far_words }, mismatch(&far_vx, v.id, v.port)), local.map(|l| fix_far(&l.to_string())));
         return false;
     };
     let f = m.vxlan.clone().unwrap_or_default();
@@ -111,26 +81,10 @@ pub(crate) fn tunnel(
     {
         return false;
     }
-    if let (Some(g), Some(l)) = (f.remote.filter(|g| g.is_multicast()), local) {
-        if !floods_reach(k, r, (far, &m.name), &f, g, l) {
+    if let Some(l) = local {
+        let fix = fix_far(&l.to_string());
+        if !far_points_back(k, r, (at, name), (far, m, &f), (l, fix), &back) {
             return false;
-        }
-    } else if let (Some(back), Some(l)) = (f.remote, local) {
-        if back != l {
-            r.block(far, format!("the L2 path over the tunnel ends at {}: {far}'s {} sends back to {back}, not to {at} at {l} (wrong remote)", name, m.name), Some(fix_far(&l.to_string())));
-            return false;
-        }
-    }
-    if let (None, Some(l)) = (f.remote, local) {
-        let by = match &back {
-            Some(b) => by_mac(k, r, (far, &m.name), at, b),
-            None => Ok(None),
-        };
-        match by {
-            Err(()) => return false,
-            Ok(Some(_)) => {}
-            Ok(None) if !fdb_back(k, r, far, &m.name, at, l) => return false,
-            Ok(None) => {}
         }
     }
     if !far_end_ready(r, (at, name), far, m, far_br) {
@@ -180,6 +134,84 @@ pub(crate) fn tunnel(
         ),
     );
     true
+}
+
+/// The VTEP `name` in `at` sends to: its unicast remote, the far VTEP of its group, or the
+/// address its FDB (or a MAC's entry) names; None (with the block reported) when that is not
+/// `far`'s.
+fn remote_vtep(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    (at, name, vx_master): (&Netns, &str, &str),
+    v: &VxlanInfo,
+    (far, far_br): (&Netns, &str),
+    there: &Target,
+) -> Option<IpAddr> {
+    let remote = match v.remote {
+        Some(g) if g.is_multicast() => match far_vtep(k, far, v) {
+            Some(to) if floods_reach(k, r, (at, name), v, g, to) => to,
+            Some(_) => return None,
+            None => vtep_address(k, at, far).unwrap_or(g),
+        },
+        Some(x) => x,
+        None => match by_mac(k, r, (at, name), far, there) {
+            Err(()) => return None,
+            Ok(Some(x)) => x,
+            Ok(None) => match fdb_remote(k, r, at, name, far) {
+                Some(x) => x,
+                None => return None,
+            },
+        },
+    };
+    match owner(k, remote) {
+        Some((rns, _)) if rns == *far => Some(remote),
+        Some((rns, _)) => {
+            r.block(at, format!("the L2 path over the tunnel ends at {name} in {at}: its remote {remote} is {rns}, not {far} where {far_br} is (wrong remote)"), None);
+            None
+        }
+        None => {
+            if let Some((cause, fix)) = lost_address(k, at, v, name, far, remote) {
+                r.block(far, cause, fix);
+                return None;
+            }
+            let fix = vtep_address(k, at, far)
+                .filter(|a| a.is_ipv4() == remote.is_ipv4())
+                .map(|a| recreate(at, v, name, &a.to_string(), vx_master));
+            r.block(at, format!("the L2 path over the tunnel ends at {name} in {at}: its remote {remote} is not a VTEP (no namespace here holds it; wrong remote)"), fix);
+            None
+        }
+    }
+}
+
+/// The far VXLAN `m` (info `f`) must send back to `local`: by its remote, its group's floods,
+/// or its FDB (or the entry for the MAC the reply goes to, `back`).
+fn far_points_back(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    (at, name): (&Netns, &str),
+    (far, m, f): (&Netns, &LinkDetail, &VxlanInfo),
+    (l, fix): (IpAddr, String),
+    back: &Option<Target>,
+) -> bool {
+    if let Some(g) = f.remote.filter(|g| g.is_multicast()) {
+        return floods_reach(k, r, (far, &m.name), f, g, l);
+    }
+    if let Some(to) = f.remote {
+        if to != l {
+            r.block(far, format!("the L2 path over the tunnel ends at {name}: {far}'s {} sends back to {to}, not to {at} at {l} (wrong remote)", m.name), Some(fix));
+            return false;
+        }
+        return true;
+    }
+    let by = match back {
+        Some(b) => by_mac(k, r, (far, &m.name), at, b),
+        None => Ok(None),
+    };
+    match by {
+        Err(()) => false,
+        Ok(Some(_)) => true,
+        Ok(None) => fdb_back(k, r, far, &m.name, at, l),
+    }
 }
 
 /// The frame's two ends across the tunnel: the target (asked for by the sender of the last
