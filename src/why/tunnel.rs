@@ -157,10 +157,7 @@ fn remote_vtep(
         None => match by_mac(k, r, (at, name), far, there) {
             Err(()) => return None,
             Ok(Some(x)) => x,
-            Ok(None) => match fdb_remote(k, r, at, name, far) {
-                Some(x) => x,
-                None => return None,
-            },
+            Ok(None) => fdb_remote(k, r, at, name, far)?,
         },
     };
     match owner(k, remote) {
