@@ -105,7 +105,7 @@ fn a_routing_loop_on_the_way_back_gets_the_missing_route() {
         "ip -n g3 route del 172.20.0.0/29",
         "172.20.4.2",
         "g3",
-        "routing loop on the way back: the reply to 172.20.0.1 goes srv → g4 → g3 → g4 → g3: g3 has no route of its own back to 172.20.0.0/29 and sends the reply by one that leads round",
+        "routing loop on the way back: the reply to 172.20.0.1 goes srv → g4 → g3 → g4 → g3: g3 has no route of its own back to 172.20.0.0/29 and sends the reply by one that leads round (route `default via 172.20.3.2 dev nx`)",
         r#"g3.route("172.20.0.0/29", "172.20.2.1")"#,
     );
 }

@@ -5,6 +5,7 @@
 
 use super::kernel::Kernel;
 use super::owner::owner;
+use super::refused::named;
 use super::report::Report;
 use super::route_fix::route_add;
 use super::route_get::Lookup;
@@ -31,14 +32,22 @@ pub(crate) fn back_loop(
     let net = target.as_ref().and_then(|t| subnet_of(k, t, to));
     if let (Some(t), Some(net)) = (target, net) {
         for (n, q) in &seen[first..] {
-            let via = k.route_get(n, q).ok().and_then(|rt| rt.via);
+            let got = k.route_get(n, q).ok();
+            let via = got.as_ref().and_then(|rt| rt.via);
             match toward(k, n, &t, to.is_ipv4()) {
                 Some((_, a)) if Some(a) != via && a != to => {
+                    // The route that sends it round, named as the kernel chose it.
+                    let kind = got.map(|g| g.kind);
+                    let route = named(k, n, q, kind)
+                        .and_then(|d| d.route)
+                        .map(|rt| format!(" (route `{}`)", rt.text()))
+                        .unwrap_or_default();
                     r.block(
                         n,
-                        format!("{cause}: {n} has no route of its own back to {net} and sends the reply by one that leads round"),
+                        format!("{cause}: {n} has no route of its own back to {net} and sends the reply by one that leads round{route}"),
                         Some(route_add(n, &net, a)),
                     );
+                    r.looped = members;
                     return;
                 }
                 _ => {}
@@ -46,4 +55,5 @@ pub(crate) fn back_loop(
         }
     }
     r.block(cur, cause, None);
+    r.looped = members;
 }

@@ -72,6 +72,7 @@ pub(crate) mod lo_down;
 pub(crate) mod local_route;
 pub(crate) mod local_rule;
 pub(crate) mod localnet;
+pub(crate) mod loop_fix;
 pub(crate) mod loops;
 pub(crate) mod lost_addr;
 pub(crate) mod lost_route;

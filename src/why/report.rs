@@ -64,6 +64,9 @@ pub(crate) struct Report {
     /// route that sends it to a host that drops it): evidence of a loss there agrees.
     #[serde(skip)]
     pub(crate) lost_at: Option<String>,
+    /// The members of a routing loop the break names: the probe lost at any of them agrees.
+    #[serde(skip)]
+    pub(crate) looped: Vec<String>,
     /// A second place that agrees (a tunnel's two VTEPs, either of which may lose them).
     #[serde(skip)]
     pub(crate) lost_too: Option<String>,

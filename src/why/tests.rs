@@ -243,7 +243,7 @@ fn a_loop_is_named_once_with_its_members() {
     let r = walk(&mut f, &ns1, far);
     assert_eq!(
         r.broken.as_deref(),
-        Some("routing loop: the packet to 10.9.9.9 goes h150 → host → h150 and comes back to h150, in on eth0 (2 routers send it round)"),
+        Some("10.9.9.9 loops between h150 and host until its TTL runs out: h150 sends it back to host via 172.31.131.149"),
         "{}",
         r.render()
     );

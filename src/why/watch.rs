@@ -62,7 +62,13 @@ pub(crate) fn overrule(r: &mut Report, ev: &Evidence, v: Vanished) {
     };
     let at = r.hops[blamed].at.clone();
     let lost = Some(v.ns.to_string());
-    if at == v.ns.to_string() || r.lost_at == lost || r.lost_too == lost || toward_lost(r, ev) {
+    let looped = r.looped.contains(&v.ns.to_string());
+    if at == v.ns.to_string()
+        || looped
+        || r.lost_at == lost
+        || r.lost_too == lost
+        || toward_lost(r, ev)
+    {
         return;
     }
     let left = |reply: bool| {
