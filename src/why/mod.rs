@@ -30,6 +30,7 @@ pub(crate) mod ct_zone;
 pub(crate) mod dead_peer;
 pub(crate) mod dead_tun;
 pub(crate) mod delegate;
+pub(crate) mod detour;
 pub(crate) mod dnat_bypass;
 pub(crate) mod dnat_port;
 pub(crate) mod dnat_scope;

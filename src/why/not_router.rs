@@ -1,13 +1,13 @@
-//! A host that does not forward, reached by a route that overrides a wider one: the route is
-//! the fault when the host could not carry the packet on anyway (it has no route on, or would
-//! send it back out of the link it came in on), and deleting it lets the wider route work.
-//! Otherwise the host is a router that lost `ip_forward`, and that is the fix.
+//! A host that does not forward, reached by a route that overrides a wider one or by a route
+//! to an end host: the route is the fault when the host could not carry the packet on anyway
+//! (detour.rs), on the way there or back. Otherwise the host is a router that lost
+//! `ip_forward`, and that is the fix.
 
-use super::fib::FibRoute;
+use super::detour;
 use super::kernel::Kernel;
 use super::loops::Visit;
+use super::refused::named;
 use super::report::Report;
-use super::route_fix::route_del;
 use super::route_get::{Lookup, RouteKind};
 use super::words::ip_forward;
 use crate::sys::Netns;
@@ -24,60 +24,43 @@ pub(crate) fn not_a_router(
     prev: Option<&Visit>,
 ) {
     let base = format!("{cur} does not forward: net.ipv4.ip_forward is 0");
-    let Some((v, rt, wider, onward)) = detour(k, cur, in_dev, dst, prev) else {
-        let asked = prev.map(|v| (&v.ns, &v.q));
-        if !missing_at_prev(k, r, cur, asked, dst, "the packet") {
-            r.block(cur, base, Some(ip_forward(cur)));
-        }
+    let found = prev.and_then(|v| {
+        let rt = v.route.as_ref()?;
+        detour::find(k, (cur, in_dev), dst, &v.ns, (rt, v.rule.as_ref()))
+    });
+    if let Some(d) = found {
+        detour::block(r, cur, dst, &d, "");
         return;
-    };
-    r.block(
-        &v.ns,
-        format!(
-            "{} sends {dst} to {cur} by its route `{}`, which overrides `{}`, but {cur} does \
-             not forward (net.ipv4.ip_forward is 0) and {onward}",
-            v.ns,
-            rt.text(),
-            wider.text()
-        ),
-        Some(route_del(&v.ns, rt, v.rule.as_ref())),
-    );
-    // Forwarding would carry it on only where cur has a route onward (back out, redirected).
-    if onward.starts_with("would") {
-        r.other_way = Some(ip_forward(cur));
     }
-    r.lost_at = Some(cur.to_string());
+    let asked = prev.map(|v| (&v.ns, &v.q));
+    if !missing_at_prev(k, r, cur, asked, dst, "the packet") {
+        r.block(cur, base, Some(ip_forward(cur)));
+    }
 }
 
-/// The previous hop's route to `cur` when it overrides a wider route of the same table and
-/// `cur` could not carry the packet on: (visit, route, the wider route, what `cur` would do).
-fn detour<'a>(
+/// `cur`, which does not forward, got the reply to `to` on `in_dev` from `prev` (with the
+/// lookup it made): `true` (said in `r`) when `prev`'s route is the detour.
+pub(crate) fn reply_detoured(
     k: &mut dyn Kernel,
-    cur: &Netns,
-    in_dev: &str,
-    dst: IpAddr,
-    prev: Option<&'a Visit>,
-) -> Option<(&'a Visit, &'a FibRoute, FibRoute, String)> {
-    let v = prev?;
-    let rt = v.route.as_ref()?;
-    let onward = match k.route_get(cur, &Lookup::to(dst)) {
-        Err(e) => format!("has no route to {dst} either ({})", e.words),
-        Ok(o) if o.dev == in_dev => format!("would send it back out of {in_dev}"),
-        Ok(_) => return None,
+    r: &mut Report,
+    (cur, in_dev): (&Netns, &str),
+    prev: Option<(&Netns, &Lookup)>,
+    to: IpAddr,
+) -> bool {
+    let Some((at, q)) = prev.filter(|_| to.is_ipv4()) else {
+        return false;
     };
-    let wider = k
-        .fib(&v.ns)
-        .routes
-        .into_iter()
-        .filter(|w| {
-            w.table == rt.table
-                && w.kind == RouteKind::Unicast
-                && w.dst.prefix_len() < rt.dst.prefix_len()
-                && w.dst.contains(&dst)
-                && w.via != rt.via
-        })
-        .max_by_key(|w| w.dst.prefix_len())?;
-    Some((v, rt, wider, onward))
+    let Some(d) = named(k, at, q, Some(RouteKind::Unicast)) else {
+        return false;
+    };
+    let Some(rt) = d.route.as_ref() else {
+        return false;
+    };
+    let Some(found) = detour::find(k, (cur, in_dev), to, at, (rt, d.rule.as_ref())) else {
+        return false;
+    };
+    detour::block(r, cur, to, &found, "the reply to ");
+    true
 }
 
 /// `cur`, which does not forward and has no route to `to`, got the packet (`what`) from `prev`

@@ -47,12 +47,13 @@ pub(crate) fn way_back_with(
     r.back = was_clear && !r.clear();
 }
 
-/// `true` (said in `r`) when `cur`, a router on the reply's way, does not forward: either the
-/// hop before sent the reply to a host that is no router, or `cur`'s ip_forward is off.
+/// `true` (said in `r`) when `cur`, a router on the reply's way (in on `in_dev`), does not
+/// forward: either the hop before sent the reply to a host that is no router (by a route that
+/// overrides the right one, or for want of one), or `cur`'s ip_forward is off.
 fn not_forwarding(
     k: &mut dyn Kernel,
     r: &mut Report,
-    cur: &Netns,
+    (cur, in_dev): (&Netns, &str),
     seen: &[(Netns, Lookup)],
     to: IpAddr,
 ) -> bool {
@@ -67,6 +68,9 @@ fn not_forwarding(
         return false;
     }
     let prev = seen.iter().rev().nth(1).map(|(n, q)| (n, q));
+    if super::not_router::reply_detoured(k, r, (cur, in_dev), prev, to) {
+        return true;
+    }
     if !super::not_router::missing_at_prev(k, r, cur, prev, to, "the reply") {
         r.block(
             cur,
@@ -122,8 +126,10 @@ fn follow_back(
             return;
         }
         seen.push((cur.clone(), q.clone()));
-        if in_dev.is_some() && not_forwarding(k, r, &cur, &seen, to) {
-            return;
+        if let Some(i) = &in_dev {
+            if not_forwarding(k, r, (&cur, i), &seen, to) {
+                return;
+            }
         }
         let rt = match k.route_get(&cur, &q) {
             Ok(rt) => rt,
