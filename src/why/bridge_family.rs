@@ -4,6 +4,7 @@
 //! when the bridge sends it; and the netdev ingress chains of the port it comes in by.
 
 use super::bridge_arp::{arp_frames, hop, Hop};
+use super::bridge_pkttype::pkt_type;
 use super::bridge_words::rule_words;
 use super::kernel::Kernel;
 use super::l2::{find, peer};
@@ -157,6 +158,7 @@ fn through(
     for c in on {
         f.iif = if c.hook == 3 { None } else { name(in_port) };
         f.oif = if c.hook < 2 { None } else { name(out_port) };
+        f.pkttype = pkt_type(&f, c.hook, in_port.is_some(), out_port.is_none());
         let Some((c, by, sure)) = first_drop(std::slice::from_ref(c), &f) else {
             continue;
         };

@@ -18,6 +18,7 @@ pub(crate) mod bridge_arp;
 pub(crate) mod bridge_family;
 pub(crate) mod bridge_nf;
 pub(crate) mod bridge_path;
+pub(crate) mod bridge_pkttype;
 pub(crate) mod bridge_words;
 pub(crate) mod bridged_back;
 pub(crate) mod broadcast;

@@ -47,6 +47,7 @@ pub(crate) fn frame(s: &Seen) -> Frame {
         oif: s.out_dev.clone(),
         arp: None,
         ether: [None; 12],
+        pkttype: None,
     }
 }
 

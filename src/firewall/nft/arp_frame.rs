@@ -44,6 +44,7 @@ pub(crate) fn arp(
         oif,
         arp: Some(h),
         ether: [None; 12],
+        pkttype: None,
     }
     .between(to, sha)
 }

@@ -19,6 +19,10 @@ enum Term {
     ArpIp(bool, Ipv4Addr, u32),
     /// `ip saddr` (true) / `ip daddr`, ebtables' `--ip-src` / `--ip-dst`.
     Ip(bool, Ipv4Addr, u32),
+    /// `meta pkttype`, ebtables' `--pkttype-type`: PACKET_HOST 0, BROADCAST 1…
+    PktType(u8),
+    /// `arp operation`, ebtables' `--arp-op`: 1 request, 2 reply.
+    ArpOp(u16),
 }
 
 /// What a load put in the register, for the `cmp` after it.
@@ -47,9 +51,11 @@ fn term(l: Loaded, v: &[u8], arp: bool) -> Option<Term> {
     Some(match l {
         Loaded::Meta(6) => Term::Iif(cstr(v)),
         Loaded::Meta(7) => Term::Oif(cstr(v)),
+        Loaded::Meta(19) => Term::PktType(*v.first()?),
         Loaded::Link(12, 2) => Term::EtherType(u16::from_be_bytes(v.try_into().ok()?)),
         Loaded::Link(6, 6) => Term::Mac(true, mac6(v)?),
         Loaded::Link(0, 6) => Term::Mac(false, mac6(v)?),
+        Loaded::Net(6, 2) if arp => Term::ArpOp(u16::from_be_bytes(v.try_into().ok()?)),
         Loaded::Net(14, 4) if arp => Term::ArpIp(true, addr(v)?, 32),
         Loaded::Net(24, 4) if arp => Term::ArpIp(false, addr(v)?, 32),
         Loaded::Net(12, 4) if !arp => Term::Ip(true, addr(v)?, 32),
@@ -61,19 +67,29 @@ fn term(l: Loaded, v: &[u8], arp: bool) -> Option<Term> {
 /// An address field of an ebtables info struct: (its bit, address offset, mask offset, source).
 type Field = (u8, usize, usize, bool);
 
-/// ebtables' `arp` and `ip` matches: their address tests (nothing else is put in words).
+/// ebtables' `arp` and `ip` matches: their address tests and the ARP operation, and its
+/// `pkttype` match (nothing else is put in words).
 fn xt_terms(e: &Expr) -> Option<Vec<(Term, bool)>> {
     let (name, i) = (cstr(e.get(1)?), e.get(3)?);
+    // struct ebt_pkttype_info: pkt_type, invert.
+    if name == "pkttype" && i.len() >= 2 {
+        return Some(vec![(Term::PktType(i[0]), i[1] != 0)]);
+    }
     let (bits, inv, fields): (u8, u8, [Field; 2]) = match name.as_str() {
         "arp" if i.len() >= 50 => (i[48], i[49], [(0x08, 8, 12, true), (0x10, 16, 20, false)]),
         "ip" if i.len() >= 20 => (i[18], i[19], [(0x01, 0, 8, true), (0x02, 4, 12, false)]),
         _ => return None,
     };
-    let known: u8 = fields.iter().map(|f| f.0).sum();
+    // EBT_ARP_OPCODE, its value at 4 of struct ebt_arp_info.
+    let op = if name == "arp" { 0x01 } else { 0 };
+    let known: u8 = fields.iter().map(|f| f.0).sum::<u8>() | op;
     if bits & !known != 0 {
         return None;
     }
     let mut out = vec![];
+    if bits & op != 0 {
+        out.push((Term::ArpOp(u16::from_be_bytes([i[4], i[5]])), inv & op != 0));
+    }
     for (b, a, m, src) in fields.into_iter().filter(|f| bits & f.0 != 0) {
         let (ip, len) = (addr(&i[a..a + 4])?, prefix(&i[m..m + 4]));
         let t = match name.as_str() {
@@ -152,6 +168,8 @@ pub(crate) fn nft_words(exprs: &[Expr]) -> Option<String> {
                     format!("ip {}addr", if *s { "s" } else { "d" }),
                     net(*a, *l),
                 ),
+                Term::PktType(t) => ("meta pkttype".into(), pkt_words(*t).0),
+                Term::ArpOp(o) => ("arp operation".into(), op_words(*o).0),
             };
             let op = if *not { " != " } else { " " };
             format!("{key}{op}{val}")
@@ -159,6 +177,27 @@ pub(crate) fn nft_words(exprs: &[Expr]) -> Option<String> {
         .collect();
     w.push(verdict_word(verdict)?.to_lowercase());
     Some(w.join(" "))
+}
+
+/// A pkttype as nft names it and as ebtables does.
+fn pkt_words(t: u8) -> (String, String) {
+    let (n, e) = match t {
+        0 => ("host", "host"),
+        1 => ("broadcast", "broadcast"),
+        2 => ("multicast", "multicast"),
+        3 => ("other", "otherhost"),
+        _ => return (t.to_string(), t.to_string()),
+    };
+    (n.to_string(), e.to_string())
+}
+
+/// An ARP operation as nft names it and as ebtables does.
+fn op_words(o: u16) -> (String, String) {
+    match o {
+        1 => ("request".into(), "Request".into()),
+        2 => ("reply".into(), "Reply".into()),
+        o => (o.to_string(), o.to_string()),
+    }
 }
 
 fn verdict_word(v: u32) -> Option<&'static str> {
@@ -183,6 +222,8 @@ pub(crate) fn ebtables_words(exprs: &[Expr]) -> Option<String> {
             Term::EtherType(x) => format!("-p 0x{x:04x}"),
             Term::Iif(n) => format!("-i {n}"),
             Term::Oif(n) => format!("-o {n}"),
+            // As ebtables shows it, which `ebtables -D` takes back.
+            Term::Mac(false, [0xff, 0xff, 0xff, 0xff, 0xff, 0xff]) => "-d Broadcast".to_string(),
             Term::Mac(s, m) => format!("-{} {}", if *s { "s" } else { "d" }, mac_words(m)),
             Term::ArpIp(s, a, l) => {
                 format!(
@@ -192,6 +233,8 @@ pub(crate) fn ebtables_words(exprs: &[Expr]) -> Option<String> {
                 )
             }
             Term::Ip(s, a, l) => format!("--ip-{} {}", if *s { "src" } else { "dst" }, net(*a, *l)),
+            Term::PktType(t) => format!("--pkttype-type {}", pkt_words(*t).1),
+            Term::ArpOp(o) => format!("--arp-op {}", op_words(*o).1),
         });
     }
     w.push(format!("-j {}", verdict_word(verdict)?));
@@ -212,4 +255,57 @@ pub(crate) fn ebtables_own(family: &str, table: &str, chain: &str) -> bool {
             "BROUTING",
         ]
         .contains(&chain)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::expr::{cmp, meta, payload, verdict, xt};
+    use super::*;
+
+    #[test]
+    fn broadcast_and_arp_request_drops_in_words() {
+        let pkt = [meta(19), cmp(0, &[1]), verdict(NF_DROP, None)];
+        assert_eq!(
+            nft_words(&pkt).as_deref(),
+            Some("meta pkttype broadcast drop")
+        );
+        let op = [
+            payload(0, 12, 2),
+            cmp(0, &[8, 6]),
+            payload(1, 6, 2),
+            cmp(0, &[0, 1]),
+            verdict(NF_DROP, None),
+        ];
+        let w = nft_words(&op);
+        assert_eq!(
+            w.as_deref(),
+            Some("ether type arp arp operation request drop")
+        );
+        let bcast = [payload(0, 0, 6), cmp(0, &[0xff; 6]), verdict(NF_DROP, None)];
+        assert_eq!(
+            ebtables_words(&bcast).as_deref(),
+            Some("-d Broadcast -j DROP")
+        );
+    }
+
+    #[test]
+    fn ebtables_pkttype_and_arp_op_in_words() {
+        let pkt = [
+            xt("match", "pkttype", 0, vec![1, 0, 0, 0, 0, 0, 0, 0]),
+            verdict(NF_DROP, None),
+        ];
+        let w = ebtables_words(&pkt);
+        assert_eq!(w.as_deref(), Some("--pkttype-type broadcast -j DROP"));
+        let mut i = vec![0u8; 52];
+        i[4..6].copy_from_slice(&[0, 1]);
+        i[48] = 0x01;
+        let op = [
+            payload(0, 12, 2),
+            cmp(0, &[8, 6]),
+            xt("match", "arp", 0, i),
+            verdict(NF_DROP, None),
+        ];
+        let w = ebtables_words(&op);
+        assert_eq!(w.as_deref(), Some("-p ARP --arp-op Request -j DROP"));
+    }
 }

@@ -1,6 +1,6 @@
 //! ebtables-nft's own matches, kept as x_tables `match` expressions in `bridge` tables:
-//! `--arp-*` (struct ebt_arp_info) and `--ip-*` (struct ebt_ip_info), run against a frame as
-//! the kernel's ebt_arp.c and ebt_ip.c do. A field the frame does not fix, or a match of
+//! `--arp-*` (struct ebt_arp_info), `--ip-*` (struct ebt_ip_info) and `--pkttype-type`, run
+//! against a frame as the kernel's ebt_arp.c, ebt_ip.c and ebt_pkttype.c do. A field the frame does not fix, or a match of
 //! another name, leaves the rule "may match" (`None`). It reads the frame's headers as given,
 //! so that `foreign_judge`, which calls it, is not imported here.
 
@@ -117,9 +117,17 @@ fn ip(i: &[u8], net: Option<&[Option<u8>]>) -> Hit {
     all(tests)
 }
 
+/// struct ebt_pkttype_info: pkt_type, invert; against the frame's (`None`: not known).
+fn pkttype(i: &[u8], t: Option<u8>) -> Hit {
+    match i {
+        [want, inv, ..] => test(t.map(|t| t == *want), *inv != 0),
+        _ => None,
+    }
+}
+
 /// A `match` expression on a frame whose network header is `net`: an ARP header (`arp`) or
-/// an IPv4 one.
-pub(super) fn hit(e: &Expr, net: &[Option<u8>], arp_frame: bool) -> Hit {
+/// an IPv4 one; `t`: its pkttype, when known.
+pub(super) fn hit(e: &Expr, (net, arp_frame): (&[Option<u8>], bool), t: Option<u8>) -> Hit {
     let (Some(name), Some(info)) = (e.get(NAME), e.get(INFO)) else {
         return None;
     };
@@ -130,6 +138,7 @@ pub(super) fn hit(e: &Expr, net: &[Option<u8>], arp_frame: bool) -> Hit {
     match cstr(name).as_str() {
         "arp" => arp(info, a),
         "ip" => ip(info, v4),
+        "pkttype" => pkttype(info, t),
         _ => None,
     }
 }
@@ -169,5 +178,13 @@ mod tests {
         let mut i = arp_info(0x20, 0, [0; 4]);
         i[30..36].copy_from_slice(&[255; 6]);
         assert_eq!(arp(&i, Some(request(None).as_slice())), None);
+    }
+
+    #[test]
+    fn pkttype_matches_the_frames_own() {
+        assert_eq!(pkttype(&[1, 0], Some(1)), Some(true));
+        assert_eq!(pkttype(&[1, 0], Some(3)), Some(false));
+        assert_eq!(pkttype(&[1, 1], Some(3)), Some(true));
+        assert_eq!(pkttype(&[1, 0], None), None);
     }
 }

@@ -24,6 +24,9 @@ pub(crate) struct Frame {
     /// The link header's destination and source MACs (`ether daddr`, `ether saddr`), `None`
     /// where not known.
     pub(crate) ether: [Option<u8>; 12],
+    /// `meta pkttype` (PACKET_HOST 0, BROADCAST 1, MULTICAST 2, OTHERHOST 3), `None` where
+    /// not known (the chain's place decides it: see `bridge_family`).
+    pub(crate) pkttype: Option<u8>,
 }
 
 /// What a chain does to the frame.
@@ -126,6 +129,7 @@ impl Frame {
             15 => Some(vec![Some(if self.src.is_ipv4() { 2 } else { 10 })]),
             16 if self.arp.is_some() => None,
             16 => Some(vec![Some(self.proto)]),
+            19 => self.pkttype.map(|t| vec![Some(t)]),
             _ => None,
         }
     }
@@ -257,7 +261,7 @@ fn run(exprs: &[Expr], f: &Frame) -> (Hit, Option<u32>) {
                 }
             }
             // ebtables-nft's `--arp-*` and `--ip-*` matches.
-            "match" => match super::ebt_match::hit(e, &f.network(), f.arp.is_some()) {
+            "match" => match super::ebt_match::hit(e, (&f.network(), f.arp.is_some()), f.pkttype) {
                 Some(false) => return (Hit::No, None),
                 None => hit = Hit::Maybe,
                 Some(true) => {}
