@@ -30,8 +30,12 @@ fn a_legacy_forward_policy_drop_beside_docker_s_nft_rules_is_named() {
     let cause = format!(
         "the request arrived in gw on docker0 but never left on eth0: {LEGACY} drops it by the filter FORWARD policy DROP"
     );
-    let fix = r#"gw.sh("iptables-legacy -t filter -P FORWARD ACCEPT")"#;
-    assert_eq!(got, c1(blocked(SRV, "gw", &cause, fix) + &clear(SRV)));
+    let fix = format!(
+        "{}; {}",
+        r#"gw.sh("iptables-legacy -t filter -I FORWARD 1 -i docker0 -o eth0 -s 172.17.0.2 -d 203.0.113.2 -p icmp -j ACCEPT")"#,
+        r#"gw.sh("iptables-legacy -t filter -I FORWARD 1 -i eth0 -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT")"#
+    );
+    assert_eq!(got, c1(blocked(SRV, "gw", &cause, &fix) + &clear(SRV)));
 }
 
 /// A legacy table that holds rules makes the namespace legacy to netsh (its writes go there):
@@ -52,8 +56,12 @@ fn a_legacy_mangle_forward_policy_drop_is_named() {
     let cause = format!(
         "the request arrived in gw on docker0 but never left on eth0: {LEGACY} drops it by the mangle FORWARD policy DROP"
     );
-    let fix = r#"gw.sh("iptables-legacy -t mangle -P FORWARD ACCEPT")"#;
-    assert_eq!(got, c1(blocked(SRV, "gw", &cause, fix) + &clear(SRV)));
+    let fix = format!(
+        "{}; {}",
+        r#"gw.sh("iptables-legacy -t mangle -I FORWARD 1 -i docker0 -o eth0 -s 172.17.0.2 -d 203.0.113.2 -p icmp -j ACCEPT")"#,
+        r#"gw.sh("iptables-legacy -t mangle -I FORWARD 1 -i eth0 -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT")"#
+    );
+    assert_eq!(got, c1(blocked(SRV, "gw", &cause, &fix) + &clear(SRV)));
 }
 
 #[test]
@@ -70,7 +78,7 @@ fn a_legacy_input_policy_drop_at_the_gateway_is_named() {
     let cause = format!(
         "the request reached gw on docker0, but gw sent no reply: {LEGACY} drops it by the filter INPUT policy DROP"
     );
-    let fix = r#"gw.sh("iptables-legacy -t filter -P INPUT ACCEPT")"#;
+    let fix = r#"gw.sh("iptables-legacy -t filter -I INPUT 1 -i docker0 -s 172.17.0.2 -d 172.17.0.1 -p icmp -j ACCEPT")"#;
     let dst = "172.17.0.1";
     assert_eq!(got, c1(blocked(dst, "gw", &cause, fix) + &clear(dst)));
 }

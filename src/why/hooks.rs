@@ -38,14 +38,10 @@ pub(crate) fn chain_words(table: &str, chain: &str) -> String {
     }
 }
 
-/// The rule that lets this packet (and only this path's) through `chain`, first in the chain:
-/// for a request its addresses; for a reply, conntrack's ESTABLISHED (not in raw, where
+/// The matches of the rule that lets this packet (and only this path's) through `chain`: for a
+/// request its links and addresses; for a reply, conntrack's ESTABLISHED (not in raw, where
 /// conntrack has not looked yet).
-pub(crate) fn accept_first(ns: &Netns, table: &str, chain: &str, p: &Seen) -> String {
-    let t = match table {
-        "filter" => String::new(),
-        t => format!("-t {t} "),
-    };
+pub(crate) fn flow_matches(table: &str, chain: &str, p: &Seen) -> String {
     let mut m = vec![];
     // iptables takes no -i where the packet is leaving, no -o where it has just come in.
     let leaving = matches!(chain, "OUTPUT" | "POSTROUTING");
@@ -66,14 +62,22 @@ pub(crate) fn accept_first(ns: &Netns, table: &str, chain: &str, p: &Seen) -> St
     } else {
         m.push("-m conntrack --ctstate RELATED,ESTABLISHED".into());
     }
+    m.join(" ")
+}
+
+/// The rule that lets this packet (and only this path's) through `chain`, first in the chain
+/// (`flow_matches`).
+pub(crate) fn accept_first(ns: &Netns, table: &str, chain: &str, p: &Seen) -> String {
+    let t = match table {
+        "filter" => String::new(),
+        t => format!("-t {t} "),
+    };
+    let m = flow_matches(table, chain, p);
     if p.dst.is_ipv6() {
-        let rule = format!("{t}-I {chain} 1 {} -j ACCEPT", m.join(" "));
+        let rule = format!("{t}-I {chain} 1 {m} -j ACCEPT");
         return call(ns, &format!("sh(\"ip6tables {rule}\")"));
     }
-    call(
-        ns,
-        &format!("iptables(\"{t}-I {chain} 1 {} -j ACCEPT\")", m.join(" ")),
-    )
+    call(ns, &format!("iptables(\"{t}-I {chain} 1 {m} -j ACCEPT\")"))
 }
 
 /// `accept_first` for `p`; in FORWARD, which the reply crosses too, also for the reply when

@@ -90,6 +90,7 @@ pub(crate) mod moved_end;
 pub(crate) mod mtu;
 pub(crate) mod mtu_fix;
 pub(crate) mod mtu_path;
+pub(crate) mod nat_allowlist;
 pub(crate) mod nat_exempt;
 pub(crate) mod nat_near;
 pub(crate) mod ndisc;

@@ -126,6 +126,8 @@ fn walk_on(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
         }
         if let Some(i) = &in_dev {
             let Some(c) = routed(k, &mut r, (&cur, i), &route.dev, src_ip, dst, dnat_here) else {
+                let at = (&cur, i.as_str(), route.dev.as_str());
+                super::nat_allowlist::amend(k, &mut r, at, (src_ip, dst), &crossed);
                 return r;
             };
             if let Some((_, s)) = c.snat {

@@ -1,0 +1,135 @@
+//! A router's FORWARD allowlist by source, missed because a router before it rewrote the source
+//! (a MASQUERADE or SNAT on the way): the request arrives from that router's address, which no
+//! ACCEPT names, and meets the policy DROP. The policy is not what changed, the NAT is: said
+//! where the packet is dropped, the NAT's rule named and deleted as the fix, when the original
+//! source would be accepted there and that router routes it back by the link it came in on.
+
+use super::crossed::Crossed;
+use super::kernel::Kernel;
+use super::packet::Packet;
+use super::report::Report;
+use super::route_get::Lookup;
+use super::traverse::{traverse, At};
+use super::words::call;
+use crate::sys::Netns;
+use std::net::IpAddr;
+
+/// The NAT that made `cur`'s FORWARD policy drop the request (in on `i`, out by `out`, from
+/// `src` to `dst`): the router that rewrote the source, the source before, its rule.
+struct Missed {
+    at: Netns,
+    orig: IpAddr,
+    target: String,
+    nat: At,
+    accept: At,
+}
+
+/// `cur` has just blocked the request in its filter FORWARD (the last step of `r`): where its
+/// policy dropped a source an earlier router's NAT wrote, and the original source would be
+/// accepted, the break is said as that NAT's doing and the fix deletes its rule.
+pub(crate) fn amend(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    (cur, i, out): (&Netns, &str, &str),
+    (src, dst): (IpAddr, IpAddr),
+    crossed: &[Crossed],
+) {
+    let last_chain = r.crossed_chains.last();
+    let in_filter =
+        last_chain.is_some_and(|(ns, t, c, _)| ns == cur && t == "filter" && c == "FORWARD");
+    let Some(h) = r
+        .hops
+        .last()
+        .filter(|h| !h.ok && h.at == cur.to_string() && in_filter)
+    else {
+        return;
+    };
+    // Only the bare policy drop: a cause already said (a quota, a set, a link) stands.
+    if !h.text.ends_with("(policy DROP)") {
+        return;
+    }
+    let Some(m) = missed(k, (cur, i, out), (src, dst), crossed) else {
+        return;
+    };
+    let cause = format!(
+        "{}: it arrives from {src} ({}'s {} `{}` rewrote {}), and rule `{}` would accept the original source",
+        h.text,
+        m.at,
+        m.target,
+        m.nat.text(),
+        m.orig,
+        m.accept.text()
+    );
+    // By sh: the DSL's iptables() deletes only rules its lab made, and this one was added by hand.
+    let del = format!("iptables -t nat -D {} {}", m.nat.chain, m.nat.spec);
+    let fix = call(&m.at, &format!("sh(\"{}\")", del.replace('"', "\\\"")));
+    if let Some(h) = r.hops.last_mut() {
+        h.text = cause.clone();
+    }
+    r.broken = Some(cause);
+    r.fix = Some(fix);
+    r.other_way = None;
+}
+
+/// The NAT upstream that `cur`'s FORWARD allowlist misses, if the request from `src` is dropped
+/// by the policy and the same request from the source before the NAT is accepted by a rule.
+fn missed(
+    k: &mut dyn Kernel,
+    (cur, i, out): (&Netns, &str, &str),
+    (src, dst): (IpAddr, IpAddr),
+    crossed: &[Crossed],
+) -> Option<Missed> {
+    // The last router that rewrote the source into the one `cur` sees.
+    let c = crossed.iter().rev().find(|c| c.snat.is_some())?;
+    let (orig, now) = c.snat?;
+    if now != src || c.dnat {
+        return None;
+    }
+    let seen = |k: &mut dyn Kernel, s: IpAddr| {
+        Packet {
+            in_dev: Some(i.to_string()),
+            out_dev: out.to_string(),
+            src: s,
+            dst,
+            state: "NEW",
+        }
+        .seen(k, cur)
+    };
+    let nated = seen(k, src);
+    let o = traverse(k, cur, "filter", "FORWARD", &nated)?;
+    if !o.drops() || o.by.is_some() || o.gone.is_some() || !o.unsure.is_empty() {
+        return None;
+    }
+    let before = seen(k, orig);
+    let a = traverse(k, cur, "filter", "FORWARD", &before)?;
+    if a.target != "ACCEPT" || !a.unsure.is_empty() {
+        return None;
+    }
+    let accept = a.by?;
+    // Without the NAT the reply comes back to the original source: `cur` must route it the
+    // way the request came, else the NAT is what carries the way back.
+    let back = k.route_get(cur, &Lookup::to(orig)).ok()?;
+    if back.dev != i {
+        return None;
+    }
+    // The NAT rule itself, as the router judged the request on its way out.
+    let there = Packet {
+        in_dev: Some(c.in_dev.clone()),
+        out_dev: c.out_dev.clone(),
+        src: orig,
+        dst,
+        state: "NEW",
+    }
+    .seen(k, &c.ns);
+    let n = traverse(k, &c.ns, "nat", "POSTROUTING", &there)?;
+    if !matches!(n.target.as_str(), "MASQUERADE" | "SNAT") {
+        return None;
+    }
+    Some(Missed {
+        at: c.ns.clone(),
+        orig,
+        target: n.target.clone(),
+        nat: n.by?,
+        accept,
+    })
+}
