@@ -112,6 +112,7 @@ pub(crate) mod nft_set;
 pub(crate) mod nft_words;
 pub(crate) mod no_route;
 pub(crate) mod not_router;
+pub(crate) mod overlap_net;
 pub(crate) mod own_copy;
 pub(crate) mod owner;
 pub(crate) mod packet;

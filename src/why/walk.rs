@@ -109,7 +109,10 @@ fn walk_on(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
         {
             return r;
         }
-        if route.via.is_none() && super::shadow_link::hides(k, &mut r, &cur, &q, chosen.as_ref()) {
+        if route.via.is_none()
+            && (super::overlap_net::shadows(k, &mut r, &cur, &q, chosen.as_ref(), "the packet")
+                || super::shadow_link::hides(k, &mut r, &cur, &q, chosen.as_ref()))
+        {
             return r;
         }
         if in_dev.is_none() && super::addr_scope::unsourced(k, &mut r, &cur, &route, (pkt_src, dst))

@@ -139,6 +139,10 @@ fn follow_back(
         turns.push((cur.clone(), q.clone(), rt.clone()));
         let decided = named(k, &cur, &q, Some(rt.kind));
         super::shadow::note(k, r, &cur, &q, decided.as_ref(), "reply");
+        let chosen = decided.as_ref().and_then(|d| d.route.as_ref());
+        if super::overlap_net::shadows(k, r, &cur, &q, chosen, "the reply") {
+            return;
+        }
         if in_dev.is_none() {
             super::wrong_default::note(k, r, &cur, &q, &rt, crossed);
             ttl.by_route(&rt, decided.as_ref().and_then(|d| d.route.as_ref()));

@@ -191,6 +191,11 @@ fn misaddressed(
         .iter()
         .find(|(l, a)| l == dev && a.contains(&next))
         .map(|(_, a)| *a)?;
+    // Two subnets of `cur` that overlap: no address of the holder's is outside `dev`'s, the
+    // overlap itself is the fault (overlap_net's), never the holder's address.
+    if there.trunc().contains(&here.trunc()) || here.trunc().contains(&there.trunc()) {
+        return None;
+    }
     let held = k
         .view(nns)?
         .addrs
