@@ -91,6 +91,20 @@ fn filter_forward(k: &mut dyn Kernel, r: &mut Report, cur: &Netns, p: &Packet, s
         );
         return false;
     }
+    // An ACCEPT meant for the request that misses it by one match: that rule is the fault.
+    let one_off = (o.drops() && !reply)
+        .then(|| super::near_accept::find(k, cur, ("filter", "FORWARD"), &s, &o))
+        .flatten();
+    if let Some(n) = one_off {
+        let what = super::near_accept::what(&s);
+        let said = format!(
+            "{cur}'s FORWARD chain drops {what}{i} → {out} ({}): {}",
+            by(&o),
+            n.words()
+        );
+        r.block(cur, said, Some(n.fix()));
+        return false;
+    }
     if o.drops() {
         // The DSL's forward() writes iptables rules: an IPv6 policy gets ip6tables'.
         let fix = if o.by.is_some() || o.gone.is_some() || s.dst.is_ipv6() {

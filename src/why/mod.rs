@@ -95,6 +95,7 @@ pub(crate) mod nat_exempt;
 pub(crate) mod nat_near;
 pub(crate) mod ndisc;
 pub(crate) mod ndproxy;
+pub(crate) mod near_accept;
 pub(crate) mod neigh_suppress;
 pub(crate) mod netmap;
 pub(crate) mod netmask;
