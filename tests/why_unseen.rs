@@ -132,6 +132,28 @@ fn a_small_mtu_on_both_ends_of_a_cable_is_raised_at_both_and_the_cache_flushed()
 
 #[test]
 #[ignore = "needs iproute2, iptables, iputils-ping"]
+fn one_end_of_a_cable_set_smaller_gets_the_other_ends_mtu_back() {
+    // Round f, case 8: a jumbo link reset by hand on one end; the fix restores the peer's MTU,
+    // not just enough for the probe.
+    let got = diagnose_with(
+        "routers",
+        "",
+        "ip -n g3 link set pv mtu 1480; ip -n g2 link set nx mtu 1200",
+        "172.20.4.2",
+        "--size 1400",
+        "-M do -s 1400",
+    );
+    let want = blocked(
+        "172.20.4.2",
+        "g2",
+        "nx in g2 has MTU 1200: a 1428-byte packet with DF set does not fit (its peer pv in g3 has MTU 1480)",
+        r#"g2.link("nx").mtu(1480); ns1.sh("ip route flush cache")"#,
+    );
+    assert_eq!(got, want + clear("172.20.4.2").as_str());
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
 fn a_far_vxlan_on_the_wrong_port_is_called_the_wrong_port() {
     let mk = "ip -n v3 link del vx42; ip -n v3 link add vx42 type vxlan id 42 local 192.0.2.3 dstport 4789 dev ul; ip -n v3 link set vx42 master br0 up; bridge -n v3 fdb append 00:00:00:00:00:00 dev vx42 dst 192.0.2.1; bridge -n v3 fdb append 00:00:00:00:00:00 dev vx42 dst 192.0.2.2";
     fixed(

@@ -2,7 +2,7 @@
 //! evidence has pinned it there: every DROP or REJECT (rule or policy) of the chains the packet
 //! crosses on that path, in raw, mangle and filter. A policy's fix accepts just the flow.
 
-use super::hooks::flow_matches;
+use super::flow_match::flow_matches;
 use super::kernel::Kernel;
 use super::packet::Packet;
 use super::rule_match::Seen;

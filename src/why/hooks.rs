@@ -2,6 +2,7 @@
 //! kernel's order: the first that drops it is the fault (with the fix that precedes the rule,
 //! or accepts before the policy); NAT there rewrites the packet the walk follows on with.
 
+use super::flow_match::flow_matches;
 use super::kernel::Kernel;
 use super::report::Report;
 use super::rule_match::{judge, Hold, Seen};
@@ -36,33 +37,6 @@ pub(crate) fn chain_words(table: &str, chain: &str) -> String {
         "filter" => chain.to_string(),
         t => format!("{t} {chain}"),
     }
-}
-
-/// The matches of the rule that lets this packet (and only this path's) through `chain`: for a
-/// request its links and addresses; for a reply, conntrack's ESTABLISHED (not in raw, where
-/// conntrack has not looked yet).
-pub(crate) fn flow_matches(table: &str, chain: &str, p: &Seen) -> String {
-    let mut m = vec![];
-    // iptables takes no -i where the packet is leaving, no -o where it has just come in.
-    let leaving = matches!(chain, "OUTPUT" | "POSTROUTING");
-    let arriving = matches!(chain, "PREROUTING" | "INPUT");
-    if let Some(i) = p.in_dev.as_ref().filter(|_| !leaving) {
-        m.push(format!("-i {i}"));
-    }
-    if let Some(o) = p.out_dev.as_ref().filter(|_| !arriving) {
-        m.push(format!("-o {o}"));
-    }
-    if p.request() || table == "raw" {
-        m.push(format!(
-            "-s {} -d {} {}",
-            p.src,
-            p.dst,
-            super::l4::proto_match(p)
-        ));
-    } else {
-        m.push("-m conntrack --ctstate RELATED,ESTABLISHED".into());
-    }
-    m.join(" ")
 }
 
 /// The rule that lets this packet (and only this path's) through `chain`, first in the chain

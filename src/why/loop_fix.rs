@@ -5,10 +5,10 @@
 use super::fib::TABLE_MAIN;
 use super::kernel::Kernel;
 use super::leads_on::leads_on;
-use super::loops::Visit;
 use super::owner::owner;
 use super::route_fix::{dst_word, exec, route_add, route_del, route_via};
 use super::toward::{subnet_of, toward};
+use super::visit::Visit;
 use crate::sys::Netns;
 use std::net::IpAddr;
 

@@ -2,22 +2,14 @@
 //! destination). Named once, at the member whose route sends the packet the wrong way (the
 //! route that makes the loop), with the fix src/why/loop_fix.rs finds for that route.
 
-use super::fib::{FibRoute, FibRule};
 use super::kernel::Kernel;
 use super::loop_fix::{fix, Onward};
 use super::owner::owner;
 use super::report::Report;
 use super::route_get::Lookup;
 use super::toward::{distances, toward};
+use super::visit::Visit;
 use crate::sys::Netns;
-
-/// One lookup on the way: where, with what, and the route and rule that answered it.
-pub(crate) struct Visit {
-    pub(crate) ns: Netns,
-    pub(crate) q: Lookup,
-    pub(crate) route: Option<FibRoute>,
-    pub(crate) rule: Option<FibRule>,
-}
 
 pub(crate) fn loop_found(
     k: &mut dyn Kernel,

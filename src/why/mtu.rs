@@ -23,9 +23,16 @@ pub(crate) fn fits(k: &mut dyn Kernel, r: &mut Report, ns: &Netns, link: &str) -
     let p = packet(k);
     match mtu_of(k, ns, link) {
         Some(m) if m < p => {
-            let text =
+            let mut text =
                 format!("{link} in {ns} has MTU {m}: a {p}-byte packet with DF set does not fit");
-            too_small(k, r, ns, link, wanted(p), text);
+            // One end of a cable set smaller than the other (reset by hand): it gets the
+            // other end's MTU back, not just enough for this packet.
+            let peer = super::mtu_fix::peer_mtu(k, ns, link).filter(|(_, _, pm)| *pm >= p);
+            if let Some((pns, pl, pm)) = &peer {
+                text += &format!(" (its peer {pl} in {pns} has MTU {pm})");
+            }
+            let mtu = peer.map(|(_, _, pm)| pm).unwrap_or(wanted(p));
+            too_small(k, r, ns, link, mtu, text);
             false
         }
         _ => true,

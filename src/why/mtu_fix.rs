@@ -67,6 +67,13 @@ fn set_both(k: &mut dyn Kernel, out: &mut Vec<Raised>, ns: &Netns, link: &str, m
     }
 }
 
+/// The veth peer of `link` in `ns` and its MTU.
+pub(crate) fn peer_mtu(k: &mut dyn Kernel, ns: &Netns, link: &str) -> Option<Raised> {
+    let (pns, p) = peer(k, ns, link)?;
+    let m = mtu_of(k, &pns, &p)?;
+    Some((pns, p, m))
+}
+
 fn peer(k: &mut dyn Kernel, ns: &Netns, link: &str) -> Option<(Netns, String)> {
     let l = super::link_find::find(k, ns, link)?;
     super::link_find::peer(k, ns, &l).map(|(pns, p)| (pns, p.name))

@@ -5,10 +5,10 @@
 
 use super::detour;
 use super::kernel::Kernel;
-use super::loops::Visit;
 use super::refused::named;
 use super::report::Report;
 use super::route_get::{Lookup, RouteKind};
+use super::visit::Visit;
 use super::words::ip_forward;
 use crate::sys::Netns;
 use std::net::IpAddr;

@@ -12,7 +12,7 @@ use super::forward::router;
 use super::hook_points;
 use super::kernel::Kernel;
 use super::l2;
-use super::loops::{loop_found, Visit};
+use super::loops::loop_found;
 use super::owner::owner;
 use super::refused::{named, refused, reverse_path, rp_drops, whence};
 use super::report::Report;
@@ -22,6 +22,7 @@ use super::segment;
 use super::toward::toward;
 use super::ttl::CAP;
 use super::ttl_left::TtlLeft;
+use super::visit::Visit;
 use super::way_back::way_back;
 use crate::sys::Netns;
 use std::net::IpAddr;
@@ -445,7 +446,7 @@ fn unheld(
     route: &RouteGet,
     dst: IpAddr,
     chosen: Option<&FibRoute>,
-    seen: &[super::loops::Visit],
+    seen: &[Visit],
 ) {
     let Some(gw) = route.via else {
         if super::absent::destination(k, r, cur, &route.dev, dst) {
