@@ -44,16 +44,22 @@ pub(crate) fn amend(
     else {
         return;
     };
-    // Only the bare policy drop: a cause already said (a quota, a set, a link) stands.
-    if !h.text.ends_with("(policy DROP)") {
+    // Only the policy drop, bare or with a near-miss rule (which the NAT upstream explains
+    // better: the rule misses by the source it rewrote); any other cause said stands.
+    const POLICY: &str = "(policy DROP)";
+    let Some(end) = h.text.find(POLICY).map(|p| p + POLICY.len()) else {
+        return;
+    };
+    if !(h.text[end..].is_empty() || h.text[end..].starts_with(": rule ")) {
         return;
     }
+    let base = h.text[..end].to_string();
     let Some(m) = missed(k, (cur, i, out), (src, dst), crossed) else {
         return;
     };
     let cause = format!(
         "{}: it arrives from {src} ({}'s {} `{}` rewrote {}), and rule `{}` would accept the original source",
-        h.text,
+        base,
         m.at,
         m.target,
         m.nat.text(),

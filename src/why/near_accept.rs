@@ -124,7 +124,7 @@ pub(crate) fn find(
     }
     let mut found = vec![];
     for (c, n, spec) in reachable(k, ns, table, chain) {
-        if target(&spec) != "ACCEPT" || judge(&spec, s).hold != Hold::No {
+        if target(&spec) != "ACCEPT" || judge(&spec, s).hold != Hold::No || !names_a_flow(&spec) {
             continue;
         }
         for (i, fixed) in corrections(&spec, s) {
@@ -177,6 +177,27 @@ pub(crate) fn find(
     }
     let [one] = <[_; 1]>::try_from(read).ok()?;
     Some(one)
+}
+
+/// Whether `spec` names a flow (an address, protocol or port), not only a pair of links: a
+/// rule for other links (Docker's `-i docker0 -o docker0`) is another rule, not a near miss.
+fn names_a_flow(spec: &str) -> bool {
+    let w: Vec<&str> = spec.split_whitespace().collect();
+    w.iter().enumerate().any(|(i, x)| {
+        let plain = i == 0 || w[i - 1] != "!";
+        plain
+            && matches!(
+                *x,
+                "-s" | "--source"
+                    | "-d"
+                    | "--destination"
+                    | "-p"
+                    | "--protocol"
+                    | "--dport"
+                    | "--dports"
+                    | "--destination-port"
+            )
+    })
 }
 
 /// Each match of `spec` the packet's own value could stand in for: (its word's place, the

@@ -230,6 +230,8 @@ fn detour(
                     ),
                     Some(route_del(prev, rt, d.rule.as_ref())),
                 );
+                // The capture sees the outer packets end at `cur`: that agrees.
+                r.lost_at = Some(cur.to_string());
                 return;
             }
         }
