@@ -14,7 +14,10 @@ use super::packet::Packet;
 use super::report::Report;
 use super::route_fix::{dst_word, exec};
 use super::route_get::{Lookup, RouteGet};
+use super::rule_match::Seen;
 use super::toward::toward;
+use super::traverse::traverse;
+use super::words::call;
 use crate::firewall::nft::foreign_eval::{at_hook_ct, CT_ESTABLISHED, CT_INVALID};
 use crate::sys::Netns;
 use std::net::IpAddr;
@@ -36,6 +39,47 @@ pub(crate) fn invalid_drop(k: &mut dyn Kernel, at: &Netns, p: &Packet) -> Option
             .flatten();
     }
     nft_invalid(k, at, p)
+}
+
+/// When `at`'s FORWARD drops the reply `p` whatever its state (a DROP policy or rule that
+/// ESTABLISHED does not get past): the words of that drop, and a stateless accept of the reply
+/// (an ESTABLISHED accept cannot work where conntrack never saw the request). `None` when the
+/// break is not filter FORWARD's or the state would decide it.
+pub(crate) fn stateless_drop(
+    k: &mut dyn Kernel,
+    at: &Netns,
+    p: &Packet,
+) -> Option<(String, String)> {
+    let s = p.seen(k, at);
+    if s.state != "ESTABLISHED" {
+        return None;
+    }
+    let mut bad = Report::default();
+    if super::forward::reply(k, &mut bad, at, p) {
+        return None;
+    }
+    // The break must be filter FORWARD's own (the last chain crossed, where it was said).
+    let last = bad.crossed_chains.last()?;
+    if (last.0 != *at) || last.1 != "filter" || last.2 != "FORWARD" {
+        return None;
+    }
+    let invalid = Seen {
+        state: "INVALID",
+        ..s.clone()
+    };
+    if !traverse(k, at, "filter", "FORWARD", &invalid)?.drops() {
+        return None;
+    }
+    let i = p.in_dev.clone().unwrap_or_default();
+    let rule = format!(
+        "-I FORWARD 1 -i {i} -o {} -s {} -d {} -j ACCEPT",
+        p.out_dev, p.src, p.dst
+    );
+    let fix = match p.dst.is_ipv4() {
+        true => call(at, &format!("iptables(\"{rule}\")")),
+        false => call(at, &format!("sh(\"ip6tables {rule}\")")),
+    };
+    Some((bad.broken?, fix))
 }
 
 /// The native forward chains of `at` on the reply: a sure drop when INVALID, none when

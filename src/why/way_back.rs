@@ -161,6 +161,16 @@ fn follow_back(
                     let turned = (at, crossed);
                     return super::asym_back::blame(k, r, turned, &turns, &cur, drop);
                 }
+                // Dropped whatever its state: an ESTABLISHED accept would still leave it
+                // INVALID here; the route back is the fault, a stateless accept the other way.
+                if let Some((drop, accept)) = super::asym_back::stateless_drop(k, &cur, &p) {
+                    super::asym_back::blame(k, r, (at, crossed), &turns, &cur, drop);
+                    match r.fix {
+                        None => r.fix = Some(accept),
+                        Some(_) => r.other_way = Some(accept),
+                    }
+                    return;
+                }
             }
             if !reply(k, r, &cur, &p) || !ttl.forwarded(r, &cur, "the reply") {
                 return;
