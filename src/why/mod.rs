@@ -118,6 +118,7 @@ pub(crate) mod overlap_net;
 pub(crate) mod own_copy;
 pub(crate) mod owner;
 pub(crate) mod packet;
+pub(crate) mod pmtu_hole;
 pub(crate) mod port_addr;
 pub(crate) mod port_link;
 pub(crate) mod port_proxy_arp;

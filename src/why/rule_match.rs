@@ -184,7 +184,11 @@ pub(crate) fn judge_sets(spec: &str, p: &Seen, sets: Option<&IpSets>) -> Judged 
             "--icmpv6-type" => icmp6_type(arg).map(|t| t.is_none_or(|t| t == v6_type(p.icmp_type))),
             "-f" | "--fragment" => Some(false),
             "--icmp-type" if p.udp_dport.is_some() => Some(false),
-            "--icmp-type" => icmp_type(arg).map(|t| t.is_none_or(|t| t == p.icmp_type)),
+            "--icmp-type" => icmp_type(arg).map(|t| {
+                // destination-unreachable (3, any code) covers "fragmentation needed" too.
+                let frag = p.icmp_type == super::seen::FRAG_NEEDED;
+                t.is_none_or(|t| t == p.icmp_type || (frag && t == 3))
+            }),
             "--dport" | "--dports" | "--destination-port" if p.udp_dport.is_some() => {
                 p.udp_dport.map(|d| ports(arg, d))
             }
@@ -279,6 +283,10 @@ pub(crate) fn iface(pat: &str, name: &str) -> bool {
 
 /// The ICMP type a `--icmp-type` names: `Some(None)` for any; `None` when not understood.
 fn icmp_type(s: &str) -> Option<Option<u8>> {
+    // Type 3 code 4 is named apart (`Seen` has no code): an ICMP "fragmentation needed".
+    if matches!(s, "fragmentation-needed" | "3/4") {
+        return Some(Some(super::seen::FRAG_NEEDED));
+    }
     let t = s.split('/').next().unwrap_or(s);
     let code_any = s.split('/').nth(1).is_none_or(|c| c == "0");
     if !code_any {

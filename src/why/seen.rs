@@ -2,6 +2,9 @@
 
 use std::net::IpAddr;
 
+/// `Seen::icmp_type` of an ICMP "fragmentation needed" (type 3 code 4): no real type is 254.
+pub(crate) const FRAG_NEEDED: u8 = 254;
+
 /// The packet as one hook sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Seen {

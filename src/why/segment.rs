@@ -1,7 +1,7 @@
 //! One layer-2 hop, once `l2::reach` found the cable: whether the next hop answers ARP (ARP
 //! off, arp_ignore, arp_filter; a static entry over a VXLAN still holding an old MAC), whether
 //! two hosts on the segment hold its address or two links its MAC, and whether a packet of the
-//! asked size fits the links at each end.
+//! asked size fits the links at each end (or, too big for a router's, whether it can say so).
 
 use super::arp::answers;
 use super::duplicate::duplicate;
@@ -30,6 +30,7 @@ pub(crate) fn check(
         && duplicate(k, r, cur, dev, next)
         && mac_twin(k, r, (cur, dev), (nns, nlink))
         && own_copy(k, r, cur, dev, next, nns)
+        && !super::pmtu_hole::hole(k, r, cur, dev)
         && fits(k, r, cur, dev)
         && fits(k, r, nns, nlink)
 }
