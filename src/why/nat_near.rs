@@ -24,9 +24,14 @@ pub(crate) struct NearMiss {
     pub(crate) real: String,
 }
 
-/// The rules of `table` reachable from its built-in `chain` (user chains followed), each
-/// with the chain it is in.
-fn reachable(k: &mut dyn Kernel, ns: &Netns, table: &str, chain: &str) -> Vec<(String, String)> {
+/// The rules of `table` reachable from its built-in `chain` (user chains followed): (the
+/// chain it is in, its number there, its spec).
+pub(crate) fn reachable(
+    k: &mut dyn Kernel,
+    ns: &Netns,
+    table: &str,
+    chain: &str,
+) -> Vec<(String, usize, String)> {
     let mut todo = vec![chain.to_string()];
     let mut done: Vec<String> = vec![];
     let mut out = vec![];
@@ -38,14 +43,14 @@ fn reachable(k: &mut dyn Kernel, ns: &Netns, table: &str, chain: &str) -> Vec<(S
         let Some(ch) = k.chain(ns, table, &c) else {
             continue;
         };
-        for spec in ch.rules {
+        for (n, spec) in ch.rules.into_iter().enumerate() {
             let w: Vec<&str> = spec.split_whitespace().collect();
             if let Some(t) = w.iter().position(|x| matches!(*x, "-j" | "-g")) {
                 if let Some(t) = w.get(t + 1) {
                     todo.push(t.to_string());
                 }
             }
-            out.push((c.clone(), spec));
+            out.push((c.clone(), n + 1, spec));
         }
     }
     out
@@ -76,7 +81,7 @@ pub(crate) fn near_miss(
     for (flag, real) in [("-o", &p.out_dev), ("-i", &p.in_dev)] {
         let Some(real) = real else { continue };
         let mut names: Vec<String> = vec![];
-        for (_, spec) in reachable(k, ns, table, chain) {
+        for (_, _, spec) in reachable(k, ns, table, chain) {
             if let Some(x) = named(&spec, flag).filter(|x| missing(x)) {
                 if !names.iter().any(|n| n == x) {
                     names.push(x.to_string());

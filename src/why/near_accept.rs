@@ -7,6 +7,7 @@
 
 use super::delegate::Delegate;
 use super::kernel::Kernel;
+use super::nat_near::reachable;
 use super::rule_match::{iface, judge, Hold, Seen};
 use super::traverse::{traverse, At, Outcome};
 use super::words::call;
@@ -14,9 +15,6 @@ use crate::firewall::chain::Chain;
 use crate::sys::Netns;
 use ipnet::IpNet;
 use std::net::IpAddr;
-
-/// How many chains of one table are read for candidates (a lab has a handful).
-const CHAINS: usize = 32;
 
 /// The rule that would accept the packet but for one match.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,35 +56,6 @@ impl Delegate for Swapped<'_> {
         }
         Some(c)
     }
-}
-
-/// The rules of `table` reachable from `chain` (user chains followed): (chain, number, spec).
-fn reachable(
-    k: &mut dyn Kernel,
-    ns: &Netns,
-    table: &str,
-    chain: &str,
-) -> Vec<(String, usize, String)> {
-    let mut todo = vec![chain.to_string()];
-    let mut done: Vec<String> = vec![];
-    let mut out = vec![];
-    while let Some(c) = todo.pop() {
-        if done.contains(&c) || done.len() >= CHAINS {
-            continue;
-        }
-        done.push(c.clone());
-        let Some(ch) = k.chain(ns, table, &c) else {
-            continue;
-        };
-        for (n, spec) in ch.rules.into_iter().enumerate() {
-            let t = target(&spec);
-            if !t.is_empty() && t != "ACCEPT" {
-                todo.push(t.to_string());
-            }
-            out.push((c.clone(), n + 1, spec));
-        }
-    }
-    out
 }
 
 /// The word after `-j` (or `-g`).
