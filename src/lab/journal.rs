@@ -106,8 +106,9 @@ impl Journal {
         let mut idents = HashMap::new();
         for l in text.lines {
             match l {
-                Line::Entry(e) => {
+                Line::Entry(mut e) => {
                     j.keys.insert(e.key.clone(), e.adopted);
+                    e.in_flight = true;
                     j.entries.push(*e);
                 }
                 Line::Forget { forget } => {
@@ -123,6 +124,7 @@ impl Journal {
                 Line::Remote { remote, ssh } => {
                     j.remotes.insert(remote, ssh);
                 }
+                Line::Applied { .. } => j.entries.iter_mut().for_each(|e| e.in_flight = false),
             }
         }
         j.identify(&idents);
@@ -320,8 +322,9 @@ impl Ledger for Journal {
             .map(|e| Line::Entry(Box::new(e)))
             .collect();
         self.append(&lines)?;
-        for e in fresh {
+        for mut e in fresh {
             self.keys.insert(e.key.clone(), e.adopted);
+            e.in_flight = true;
             self.entries.push(e);
         }
         Ok(())
@@ -355,7 +358,8 @@ impl Ledger for Journal {
                 }
             }
         }
-        if idents.is_empty() {
+        let applied = self.entries.iter().filter(|e| e.in_flight).count();
+        if idents.is_empty() && applied == 0 {
             return Ok(());
         }
         let mut lines: Vec<Line> = idents
@@ -371,8 +375,12 @@ impl Ledger for Journal {
                 .filter(|n| self.machines.contains(*n))
                 .map(|n| Line::Machine { machine: n.clone() }),
         );
+        if applied > 0 {
+            lines.push(Line::Applied { applied });
+        }
         self.append(&lines)?;
         self.identify(&idents);
+        self.entries.iter_mut().for_each(|e| e.in_flight = false);
         Ok(())
     }
 

@@ -43,6 +43,12 @@ pub(crate) enum Line {
         remote: String,
         ssh: super::ssh_options::SshOptions,
     },
+    /// The batch whose entries came before was applied whole (this many of them): each link
+    /// it made carries the lab's tag. Entries after the last such line may name a link netsh
+    /// made and was killed before tagging (the kernel takes no alias in RTM_NEWLINK).
+    Applied {
+        applied: usize,
+    },
 }
 
 /// What was found at a journal's path.

@@ -95,6 +95,14 @@ pub(crate) fn undo(backend: &mut dyn Builder, entries: &[Entry], lab: &str) -> U
             .collect(),
         views: HashMap::new(),
         lo: HashMap::new(),
+        in_flight: entries
+            .iter()
+            .filter(|e| e.in_flight)
+            .filter_map(|e| match &e.undo {
+                Some(OpKind::LinkDel { ns, name, .. }) => Some((ns.clone(), name.clone())),
+                _ => None,
+            })
+            .collect(),
     };
     let mut done = Undone::default();
     let (rules, steps): (Vec<_>, Vec<_>) = undo_plan(entries)
@@ -148,6 +156,9 @@ struct Still {
     views: HashMap<Netns, Option<crate::plan::view::NsView>>,
     /// The alias on lo of each namespace to delete, read before any is.
     lo: HashMap<String, Option<String>>,
+    /// The links of a batch never noted as applied: one without any alias is the lab's (made,
+    /// then netsh was killed before it set the tag).
+    in_flight: BTreeSet<(Netns, String)>,
 }
 
 impl Still {
@@ -169,8 +180,10 @@ impl Still {
         let tag = self.tag.clone();
         match step {
             OpKind::LinkDel { ns, name, .. } => {
+                let in_flight = self.in_flight.contains(&(ns.clone(), name.clone()));
                 match self.view(backend, ns).and_then(|v| v.links.get(name)) {
                     None => false,
+                    Some(l) if l.alias.is_none() && in_flight => true,
                     Some(l) if l.alias.as_deref() != Some(tag.as_str()) => {
                         eprintln!(
                             "note: left {name} on {ns}: it does not carry {tag}, so it is not this lab's any more"
@@ -271,6 +284,7 @@ mod tests {
             undo: Some(undo),
             adopted: false,
             inode: None,
+            in_flight: false,
         };
         let entries = vec![
             e(

@@ -163,6 +163,7 @@ impl Batch {
             undo,
             adopted: false,
             inode: None,
+            in_flight: false,
         });
         self.made.insert(key.clone());
         self.created.push(key);
@@ -189,6 +190,7 @@ impl Batch {
                 adopted: inherited.is_none(),
                 undo: inherited,
                 inode: None,
+                in_flight: false,
             });
         }
         self.count_adopted(op, Some(key), ledger);

@@ -20,6 +20,10 @@ pub(crate) struct Entry {
     /// inode is someone else's. `None`: not known (a journal from before, or netsh died first).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) inode: Option<u64>,
+    /// Recorded, and its batch not noted as applied: a link it names may stand untagged
+    /// (netsh was killed between making it and setting its alias), and is still the lab's.
+    #[serde(skip)]
+    pub(crate) in_flight: bool,
 }
 
 /// An object the lab deleted (with what went with it): the journal forgets it, so that `down`
