@@ -9,6 +9,7 @@
 pub mod containers;
 pub mod machines;
 pub mod run_lab;
+pub mod why_case;
 pub mod why_lab;
 
 use std::collections::{BTreeMap, BTreeSet};
