@@ -39,19 +39,15 @@ fn a_local_fdb_entry_on_the_bridge_for_a_hosts_mac_is_named_not_the_forward_poli
     );
 }
 
-const NS2_MAC: &str = r#"M=$(ip -n ns2 -br link show veth2 | awk '{print $3}')"#;
+/// A local FDB entry on br0 itself for ns2's MAC.
+const NS2_LOCAL: &str = r#"M=$(ip -n ns2 -br link show veth2 | awk '{print $3}'); bridge fdb replace $M dev br0 self local"#;
 
-#[test]
-#[ignore = "needs iproute2, iptables, iputils-ping"]
-fn a_local_fdb_entry_on_a_switch_that_does_not_route_is_named() {
-    // The host takes the frames in and, forwarding off, drops them.
-    let inject = format!(
-        "sysctl -qw net.ipv4.ip_forward=0; {NS2_MAC}; bridge fdb replace $M dev br0 self local"
-    );
+/// The l2 LAN with `inject` (a local FDB entry for ns2's MAC on br0 among it): named at host.
+fn local_fdb_on_br0(inject: &str) {
     fixed(
         "l2_lan",
         "",
-        &inject,
+        inject,
         "10.1.1.3",
         "host",
         "br0 in host has a local FDB entry for MAC (veth2 in ns2) on br0 itself (`bridge fdb … \
@@ -63,20 +59,16 @@ fn a_local_fdb_entry_on_a_switch_that_does_not_route_is_named() {
 
 #[test]
 #[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_local_fdb_entry_on_a_switch_that_does_not_route_is_named() {
+    // The host takes the frames in and, forwarding off, drops them.
+    local_fdb_on_br0(&format!("sysctl -qw net.ipv4.ip_forward=0; {NS2_LOCAL}"));
+}
+
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
 fn a_local_fdb_entry_is_named_when_the_host_routes_the_frames_back_too() {
     // The host forwards what it took in back out of br0, whose own entry drops it again.
-    let inject = format!("{NS2_MAC}; bridge fdb replace $M dev br0 self local");
-    fixed(
-        "l2_lan",
-        "",
-        &inject,
-        "10.1.1.3",
-        "host",
-        "br0 in host has a local FDB entry for MAC (veth2 in ns2) on br0 itself (`bridge fdb … \
-         dev br0 self local`): it takes the frames for MAC as its own, up to host's stack, \
-         instead of sending them out of vethb2",
-        r#"sh("bridge fdb del MAC dev br0 self")"#,
-    );
+    local_fdb_on_br0(NS2_LOCAL);
 }
 
 #[test]
