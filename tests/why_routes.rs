@@ -6,65 +6,68 @@
 mod support;
 
 use std::time::Duration;
+use support::why_case::Named;
 use support::why_lab::{blocked, clear, diagnose, diagnose_at, diagnose_then, fixed};
 use support::{sandbox, sandbox_with_timeout};
 
 const D: &str = "10.0.3.2";
 
+/// The chain lab (ns1 — r1 — r2 — r3 — d), ns1 to d.
+const CHAIN: Named = Named::on("chain", "", ("ns1", D));
+
+/// The chain of two routers, ns1 to d.
+const CHAIN_2: Named = Named::on("chain", "-p n=2", ("ns1", "10.0.2.2"));
+
 #[test]
 #[ignore = "needs iproute2, iputils-ping"]
 fn a_blackhole_route_mid_path_is_named_and_deleted() {
-    fixed(
-        "chain",
-        "",
-        "ip -n r2 route add blackhole 10.0.3.2/32",
-        D,
-        "r2",
-        "r2 drops the packet to 10.0.3.2: route `blackhole 10.0.3.2` (table main; Invalid argument)",
-        r#"r2.del_route("10.0.3.2/32", #{ adopted: true })"#,
-    );
+    Named {
+        inject: "ip -n r2 route add blackhole 10.0.3.2/32",
+        hop: "r2",
+        cause: "r2 drops the packet to 10.0.3.2: route `blackhole 10.0.3.2` (table main; Invalid argument)",
+        fix: r#"r2.del_route("10.0.3.2/32", #{ adopted: true })"#,
+        ..CHAIN
+    }
+    .check();
 }
 
 #[test]
 #[ignore = "needs iproute2, iputils-ping"]
 fn an_unreachable_route_is_named_and_deleted() {
-    fixed(
-        "chain",
-        "",
-        "ip -n r1 route add unreachable 10.0.3.0/25",
-        D,
-        "r1",
-        "r1 refuses (unreachable) the packet to 10.0.3.2: route `unreachable 10.0.3.0/25` (table main; No route to host)",
-        r#"r1.del_route("10.0.3.0/25", #{ adopted: true })"#,
-    );
+    Named {
+        inject: "ip -n r1 route add unreachable 10.0.3.0/25",
+        hop: "r1",
+        cause: "r1 refuses (unreachable) the packet to 10.0.3.2: route `unreachable 10.0.3.0/25` (table main; No route to host)",
+        fix: r#"r1.del_route("10.0.3.0/25", #{ adopted: true })"#,
+        ..CHAIN
+    }
+    .check();
 }
 
 #[test]
 #[ignore = "needs iproute2, iputils-ping"]
 fn a_prohibit_route_on_the_last_router_is_named_and_deleted() {
-    fixed(
-        "chain",
-        "",
-        "ip -n r3 route add prohibit 10.0.3.2/32",
-        D,
-        "r3",
-        "r3 refuses (prohibited) the packet to 10.0.3.2: route `prohibit 10.0.3.2` (table main; Permission denied)",
-        r#"r3.del_route("10.0.3.2/32", #{ adopted: true })"#,
-    );
+    Named {
+        inject: "ip -n r3 route add prohibit 10.0.3.2/32",
+        hop: "r3",
+        cause: "r3 refuses (prohibited) the packet to 10.0.3.2: route `prohibit 10.0.3.2` (table main; Permission denied)",
+        fix: r#"r3.del_route("10.0.3.2/32", #{ adopted: true })"#,
+        ..CHAIN
+    }
+    .check();
 }
 
 #[test]
 #[ignore = "needs iproute2, iputils-ping"]
 fn a_missing_route_mid_path_gets_one_through_the_next_router() {
-    fixed(
-        "chain",
-        "",
-        "ip -n r2 route del 10.0.3.0/24",
-        D,
-        "r2",
-        "r2 has no route to 10.0.3.2 (Network is unreachable)",
-        r#"r2.route("10.0.3.0/24", "10.0.2.2")"#,
-    );
+    Named {
+        inject: "ip -n r2 route del 10.0.3.0/24",
+        hop: "r2",
+        cause: "r2 has no route to 10.0.3.2 (Network is unreachable)",
+        fix: r#"r2.route("10.0.3.0/24", "10.0.2.2")"#,
+        ..CHAIN
+    }
+    .check();
 }
 
 #[test]
@@ -82,59 +85,55 @@ fn a_missing_return_route_gets_the_route_and_nat_only_as_the_other_way() {
 #[test]
 #[ignore = "needs iproute2, iputils-ping"]
 fn a_wrong_gateway_is_replaced_by_the_neighbour_towards_the_destination() {
-    fixed(
-        "chain",
-        "",
-        "ip -n r1 route replace 10.0.3.0/24 via 10.0.1.99",
-        D,
-        "r1",
-        "no namespace here holds r1's gateway 10.0.1.99 (route `10.0.3.0/24 via 10.0.1.99 dev right`)",
-        r#"r1.del_route("10.0.3.0/24", #{ adopted: true }); r1.route("10.0.3.0/24", "10.0.1.2")"#,
-    );
+    Named {
+        inject: "ip -n r1 route replace 10.0.3.0/24 via 10.0.1.99",
+        hop: "r1",
+        cause: "no namespace here holds r1's gateway 10.0.1.99 (route `10.0.3.0/24 via 10.0.1.99 dev right`)",
+        fix: r#"r1.del_route("10.0.3.0/24", #{ adopted: true }); r1.route("10.0.3.0/24", "10.0.1.2")"#,
+        ..CHAIN
+    }
+    .check();
 }
 
 #[test]
 #[ignore = "needs iproute2, iputils-ping"]
 fn a_policy_rule_after_an_empty_table_is_named_with_both_priorities() {
-    fixed(
-        "chain",
-        "",
-        "ip -n r2 rule add from 10.0.0.0/24 lookup 100 pref 100\n\
+    Named {
+        inject: "ip -n r2 rule add from 10.0.0.0/24 lookup 100 pref 100\n\
          ip -n r2 rule add from 10.0.0.0/24 prohibit pref 101",
-        D,
-        "r2",
-        "r2's policy rule `101: from 10.0.0.0/24 prohibit` refuses (prohibited) the packet to 10.0.3.2, after rule `100: from 10.0.0.0/24 lookup 100` found no route in table 100 (Permission denied)",
-        r#"r2.sh("ip rule del priority 101")"#,
-    );
+        hop: "r2",
+        cause: "r2's policy rule `101: from 10.0.0.0/24 prohibit` refuses (prohibited) the packet to 10.0.3.2, after rule `100: from 10.0.0.0/24 lookup 100` found no route in table 100 (Permission denied)",
+        fix: r#"r2.sh("ip rule del priority 101")"#,
+        ..CHAIN
+    }
+    .check();
 }
 
 #[test]
 #[ignore = "needs iproute2, iputils-ping"]
 fn a_policy_rule_by_source_to_a_wrong_table_is_named_and_removed() {
-    fixed(
-        "chain",
-        "",
-        "ip -n r1 rule add from 10.0.0.0/24 lookup 100 pref 100\n\
+    Named {
+        inject: "ip -n r1 rule add from 10.0.0.0/24 lookup 100 pref 100\n\
          ip -n r1 route add blackhole default table 100",
-        D,
-        "r1",
-        "r1 drops the packet to 10.0.3.2: route `blackhole default` (table 100, by rule `100: from 10.0.0.0/24 lookup 100`; Invalid argument)",
-        r#"r1.sh("ip rule del priority 100")"#,
-    );
+        hop: "r1",
+        cause: "r1 drops the packet to 10.0.3.2: route `blackhole default` (table 100, by rule `100: from 10.0.0.0/24 lookup 100`; Invalid argument)",
+        fix: r#"r1.sh("ip rule del priority 100")"#,
+        ..CHAIN
+    }
+    .check();
 }
 
 #[test]
 #[ignore = "needs iproute2, iputils-ping"]
 fn a_routing_loop_of_two_is_named_once_and_broken() {
-    fixed(
-        "chain",
-        "",
-        "ip -n r2 route replace 10.0.3.0/24 via 10.0.1.1",
-        D,
-        "r2",
-        "10.0.3.2 loops between r2 and r1 until its TTL runs out: r2 sends it back to r1 via 10.0.1.1 (route `10.0.3.0/24 via 10.0.1.1 dev left`), while r3 (10.0.2.2) leads on toward 10.0.3.2",
-        r#"r2.del_route("10.0.3.0/24", #{ adopted: true }); r2.route("10.0.3.0/24", "10.0.2.2")"#,
-    );
+    Named {
+        inject: "ip -n r2 route replace 10.0.3.0/24 via 10.0.1.1",
+        hop: "r2",
+        cause: "10.0.3.2 loops between r2 and r1 until its TTL runs out: r2 sends it back to r1 via 10.0.1.1 (route `10.0.3.0/24 via 10.0.1.1 dev left`), while r3 (10.0.2.2) leads on toward 10.0.3.2",
+        fix: r#"r2.del_route("10.0.3.0/24", #{ adopted: true }); r2.route("10.0.3.0/24", "10.0.2.2")"#,
+        ..CHAIN
+    }
+    .check();
 }
 
 #[test]
@@ -176,29 +175,27 @@ fn a_chain_of_twenty_routers_is_walked_to_its_end() {
 #[test]
 #[ignore = "needs iproute2, iputils-ping"]
 fn a_fault_at_hop_eighteen_of_twenty_is_reached_and_fixed() {
-    fixed(
-        "chain",
-        "-p n=20",
-        "ip -n r18 route add blackhole 10.0.20.2/32",
-        "10.0.20.2",
-        "r18",
-        "r18 drops the packet to 10.0.20.2: route `blackhole 10.0.20.2` (table main; Invalid argument)",
-        r#"r18.del_route("10.0.20.2/32", #{ adopted: true })"#,
-    );
+    Named {
+        inject: "ip -n r18 route add blackhole 10.0.20.2/32",
+        hop: "r18",
+        cause: "r18 drops the packet to 10.0.20.2: route `blackhole 10.0.20.2` (table main; Invalid argument)",
+        fix: r#"r18.del_route("10.0.20.2/32", #{ adopted: true })"#,
+        ..Named::on("chain", "-p n=20", ("ns1", "10.0.20.2"))
+    }
+    .check();
 }
 
 #[test]
 #[ignore = "needs iproute2, iputils-ping"]
 fn rp_filter_dropping_an_asymmetric_reply_is_named() {
-    fixed(
-        "two_ways",
-        "",
-        "ip -n d route replace 10.0.0.0/24 via 10.0.6.1",
-        "10.0.1.2",
-        "ns1",
-        "ns1 drops the reply from 10.0.1.2 arriving on b: rp_filter is 1 and its route back to 10.0.1.2 leaves by a (reverse-path filter)",
-        r#"ns1.sysctl("net.ipv4.conf.all.rp_filter", 2)"#,
-    );
+    Named {
+        inject: "ip -n d route replace 10.0.0.0/24 via 10.0.6.1",
+        hop: "ns1",
+        cause: "ns1 drops the reply from 10.0.1.2 arriving on b: rp_filter is 1 and its route back to 10.0.1.2 leaves by a (reverse-path filter)",
+        fix: r#"ns1.sysctl("net.ipv4.conf.all.rp_filter", 2)"#,
+        ..Named::on("two_ways", "", ("ns1", "10.0.1.2"))
+    }
+    .check();
 }
 
 #[test]
@@ -233,6 +230,9 @@ fn why_on_a_healthy_star_of_200_answers_within_two_seconds() {
 /// The dual-WAN lab's server (tests/why/dual.rhai).
 const SRV: &str = "203.0.113.10";
 
+/// The dual-WAN lab, ns1 to its server.
+const DUAL: Named = Named::on("dual", "", ("ns1", SRV));
+
 /// `blocked` with the `other way:` line a fix may come with.
 fn blocked_other(dst: &str, hop: &str, cause: &str, fix: &str, other: &str) -> String {
     blocked(dst, hop, cause, fix).replace("  probe:", &format!("  other way: {other}\n  probe:"))
@@ -246,15 +246,14 @@ const TABLE_100: &str = "ip -n ns1 route del default\n\
 #[test]
 #[ignore = "needs iproute2, iputils-ping"]
 fn a_throw_route_past_the_tables_way_out_is_named_and_deleted_not_the_rule() {
-    fixed(
-        "dual",
-        "",
-        &format!("{TABLE_100}ip -n ns1 route add throw 203.0.113.0/24 table 100"),
-        SRV,
-        "ns1",
-        "ns1 has no route to 203.0.113.10: route `throw 203.0.113.0/24` in table 100 (by rule `100: from all lookup 100`) throws the packet past that table's `default via 192.168.1.1 dev eth0`, on to the next rules, and tables main, default have no route to it (Network is unreachable)",
-        r#"ns1.sh("ip route del throw 203.0.113.0/24 table 100")"#,
-    );
+    Named {
+        inject: &format!("{TABLE_100}ip -n ns1 route add throw 203.0.113.0/24 table 100"),
+        hop: "ns1",
+        cause: "ns1 has no route to 203.0.113.10: route `throw 203.0.113.0/24` in table 100 (by rule `100: from all lookup 100`) throws the packet past that table's `default via 192.168.1.1 dev eth0`, on to the next rules, and tables main, default have no route to it (Network is unreachable)",
+        fix: r#"ns1.sh("ip route del throw 203.0.113.0/24 table 100")"#,
+        ..DUAL
+    }
+    .check();
 }
 
 #[test]
@@ -270,30 +269,28 @@ fn a_throw_route_with_a_way_out_in_main_stays_clear() {
 #[test]
 #[ignore = "needs iproute2, iputils-ping"]
 fn a_blackhole_in_a_policy_table_is_deleted_alone_not_the_rule_that_serves_the_table() {
-    fixed(
-        "dual",
-        "",
-        &format!("{TABLE_100}ip -n ns1 route add blackhole 203.0.113.0/24 table 100"),
-        SRV,
-        "ns1",
-        "ns1 drops the packet to 203.0.113.10: route `blackhole 203.0.113.0/24` (table 100, by rule `100: from all lookup 100`; Invalid argument)",
-        r#"ns1.sh("ip route del blackhole 203.0.113.0/24 table 100")"#,
-    );
+    Named {
+        inject: &format!("{TABLE_100}ip -n ns1 route add blackhole 203.0.113.0/24 table 100"),
+        hop: "ns1",
+        cause: "ns1 drops the packet to 203.0.113.10: route `blackhole 203.0.113.0/24` (table 100, by rule `100: from all lookup 100`; Invalid argument)",
+        fix: r#"ns1.sh("ip route del blackhole 203.0.113.0/24 table 100")"#,
+        ..DUAL
+    }
+    .check();
 }
 
 #[test]
 #[ignore = "needs iproute2, iputils-ping"]
 fn an_onlink_gateway_on_the_wrong_link_is_named_and_the_route_moved_to_its_link() {
-    fixed(
-        "dual",
-        "",
-        "ip -n rt route del default via 100.64.1.1 dev wan1 metric 10\n\
+    Named {
+        inject: "ip -n rt route del default via 100.64.1.1 dev wan1 metric 10\n\
          ip -n rt route add default via 100.64.1.1 dev wan2 onlink metric 10",
-        SRV,
-        "rt",
-        "rt's route `default via 100.64.1.1 dev wan2` sends the packet to gateway 100.64.1.1 out of wan2, but 100.64.1.1 is not on wan2: it is on wan1's subnet 100.64.1.0/30, where isp1's cpe holds it",
-        r#"rt.sh("ip route replace default via 100.64.1.1 dev wan1 metric 10")"#,
-    );
+        hop: "rt",
+        cause: "rt's route `default via 100.64.1.1 dev wan2` sends the packet to gateway 100.64.1.1 out of wan2, but 100.64.1.1 is not on wan2: it is on wan1's subnet 100.64.1.0/30, where isp1's cpe holds it",
+        fix: r#"rt.sh("ip route replace default via 100.64.1.1 dev wan1 metric 10")"#,
+        ..DUAL
+    }
+    .check();
 }
 
 #[test]
@@ -339,15 +336,14 @@ fn a_preferred_default_without_carrier_is_named_beside_the_one_that_would_work()
 #[test]
 #[ignore = "needs iproute2, iputils-ping"]
 fn a_down_uplink_is_brought_up_with_the_route_the_kernel_took_away() {
-    fixed(
-        "dual",
-        "",
-        "ip -n isp1 link set dev up down",
-        SRV,
-        "isp1",
-        "up in isp1 is down, so isp1 has no route to 203.0.113.10 (the kernel took away the routes through it: up() alone does not bring them back)",
-        r#"isp1.link("up").up(); isp1.route("203.0.113.0/24", "198.18.1.2")"#,
-    );
+    Named {
+        inject: "ip -n isp1 link set dev up down",
+        hop: "isp1",
+        cause: "up in isp1 is down, so isp1 has no route to 203.0.113.10 (the kernel took away the routes through it: up() alone does not bring them back)",
+        fix: r#"isp1.link("up").up(); isp1.route("203.0.113.0/24", "198.18.1.2")"#,
+        ..DUAL
+    }
+    .check();
 }
 
 /// A container's address re-added with `noprefixroute` in the overlay lab (tests/why/ovl.rhai).
@@ -403,54 +399,62 @@ fn the_dual_wan_and_overlay_labs_stay_clear() {
 /// The libvirt-like lab's guest and its home router's LAN address (tests/why/virt.rhai).
 const GW_LAN: &str = "10.0.0.1";
 
-/// `blocked` then `clear` from g1, the virt lab's guest.
-fn from_g1(dst: &str, hop: &str, cause: &str, fix: &str) -> String {
-    (blocked(dst, hop, cause, fix) + &clear(dst)).replace("why ns1 →", "why g1 →")
-}
+/// The virt lab: g1 to its home router's LAN address, and out to the internet.
+const VIRT: Named = Named::on("virt", "", ("g1", GW_LAN));
+const VIRT_OUT: Named = Named::on("virt", "", ("g1", "203.0.113.10"));
 
 #[test]
 #[ignore = "needs iproute2, iputils-ping"]
 fn a_rule_for_the_routers_own_traffic_that_sends_its_replies_out_the_wan_is_named() {
-    let inject = "ip -n gw route add default via 198.51.100.1 dev wan table 60\n\
-                  ip -n gw rule add pref 100 iif lo lookup 60";
-    let got = diagnose_at("virt", "", inject, ("g1", GW_LAN), "", "");
-    let cause = "gw's policy rule `100: from all iif lo lookup 60` sends the reply to 10.0.0.2 by table 60's route `default via 198.51.100.1 dev wan` instead of main's `10.0.0.0/24 dev lan`, and it is lost that way";
-    let fix = r#"gw.sh("ip rule add priority 99 to 10.0.0.0/24 lookup main")"#;
-    assert_eq!(got, from_g1(GW_LAN, "gw", cause, fix));
+    Named {
+        inject: "ip -n gw route add default via 198.51.100.1 dev wan table 60\n\
+                 ip -n gw rule add pref 100 iif lo lookup 60",
+        hop: "gw",
+        cause: "gw's policy rule `100: from all iif lo lookup 60` sends the reply to 10.0.0.2 by table 60's route `default via 198.51.100.1 dev wan` instead of main's `10.0.0.0/24 dev lan`, and it is lost that way",
+        fix: r#"gw.sh("ip rule add priority 99 to 10.0.0.0/24 lookup main")"#,
+        ..VIRT
+    }
+    .check();
 }
 
 #[test]
 #[ignore = "needs iproute2, iputils-ping"]
 fn a_rule_that_sends_forwarded_packets_to_a_table_leading_nowhere_is_named_and_removed() {
-    let dst = "203.0.113.10";
-    let inject = "ip -n gw route add 203.0.113.0/24 dev lan table 60\n\
-                  ip -n gw rule add pref 100 iif lan lookup 60";
-    let got = diagnose_at("virt", "", inject, ("g1", dst), "", "");
-    let cause = "gw's policy rule `100: from all iif lan lookup 60` sends the packet to 203.0.113.10 by table 60's route `203.0.113.0/24 dev lan` instead of main's `default via 198.51.100.1 dev wan`, and it is lost that way";
-    let fix = r#"gw.sh("ip rule del priority 100")"#;
-    assert_eq!(got, from_g1(dst, "gw", cause, fix));
+    Named {
+        inject: "ip -n gw route add 203.0.113.0/24 dev lan table 60\n\
+                 ip -n gw rule add pref 100 iif lan lookup 60",
+        hop: "gw",
+        cause: "gw's policy rule `100: from all iif lan lookup 60` sends the packet to 203.0.113.10 by table 60's route `203.0.113.0/24 dev lan` instead of main's `default via 198.51.100.1 dev wan`, and it is lost that way",
+        fix: r#"gw.sh("ip rule del priority 100")"#,
+        ..VIRT_OUT
+    }
+    .check();
 }
 
 #[test]
 #[ignore = "needs iproute2, iputils-ping"]
 fn a_unicast_route_in_table_local_that_shadows_main_is_named_and_deleted() {
-    let dst = "203.0.113.10";
-    let inject = "ip -n gw route add 203.0.113.0/24 dev lan table local";
-    let got = diagnose_at("virt", "", inject, ("g1", dst), "", "");
-    let cause = "a unicast route `203.0.113.0/24 dev lan` in gw's table local, looked up before main (rule 0), shadows main's route `default via 198.51.100.1 dev wan`: the packet to 203.0.113.10 is sent that way and lost";
-    let fix = r#"gw.sh("ip route del unicast 203.0.113.0/24 table local")"#;
-    assert_eq!(got, from_g1(dst, "gw", cause, fix));
+    Named {
+        inject: "ip -n gw route add 203.0.113.0/24 dev lan table local",
+        hop: "gw",
+        cause: "a unicast route `203.0.113.0/24 dev lan` in gw's table local, looked up before main (rule 0), shadows main's route `default via 198.51.100.1 dev wan`: the packet to 203.0.113.10 is sent that way and lost",
+        fix: r#"gw.sh("ip route del unicast 203.0.113.0/24 table local")"#,
+        ..VIRT_OUT
+    }
+    .check();
 }
 
 #[test]
 #[ignore = "needs iproute2, iputils-ping"]
 fn a_route_in_table_local_to_a_gateway_nobody_holds_is_named_at_the_first_router() {
-    let dst = "203.0.113.10";
-    let inject = "ip -n hv route add 203.0.113.0/24 via 10.0.0.99 dev eth0 table local";
-    let got = diagnose_at("virt", "", inject, ("g1", dst), "", "");
-    let cause = "a unicast route `203.0.113.0/24 via 10.0.0.99 dev eth0` in hv's table local, looked up before main (rule 0), shadows main's route `default via 10.0.0.1 dev eth0`: the packet to 203.0.113.10 is sent that way and lost";
-    let fix = r#"hv.sh("ip route del unicast 203.0.113.0/24 table local")"#;
-    assert_eq!(got, from_g1(dst, "hv", cause, fix));
+    Named {
+        inject: "ip -n hv route add 203.0.113.0/24 via 10.0.0.99 dev eth0 table local",
+        hop: "hv",
+        cause: "a unicast route `203.0.113.0/24 via 10.0.0.99 dev eth0` in hv's table local, looked up before main (rule 0), shadows main's route `default via 10.0.0.1 dev eth0`: the packet to 203.0.113.10 is sent that way and lost",
+        fix: r#"hv.sh("ip route del unicast 203.0.113.0/24 table local")"#,
+        ..VIRT_OUT
+    }
+    .check();
 }
 
 #[test]
@@ -547,57 +551,53 @@ fn the_home_lab_stays_clear_through_masquerade_and_the_suppress_rule() {
 #[test]
 #[ignore = "needs iproute2, iputils-ping"]
 fn a_sender_ttl_that_runs_out_on_the_path_is_named_and_raised() {
-    fixed(
-        "chain",
-        "",
-        "ip netns exec ns1 sysctl -qw net.ipv4.ip_default_ttl=2",
-        D,
-        "r2",
-        "r2 drops the request: its TTL runs out there (ns1 sends it with TTL 2, its net.ipv4.ip_default_ttl, and r2 is router 2 on its way)",
-        r#"ns1.sysctl("net.ipv4.ip_default_ttl", 64)"#,
-    );
+    Named {
+        inject: "ip netns exec ns1 sysctl -qw net.ipv4.ip_default_ttl=2",
+        hop: "r2",
+        cause: "r2 drops the request: its TTL runs out there (ns1 sends it with TTL 2, its net.ipv4.ip_default_ttl, and r2 is router 2 on its way)",
+        fix: r#"ns1.sysctl("net.ipv4.ip_default_ttl", 64)"#,
+        ..CHAIN
+    }
+    .check();
 }
 
 #[test]
 #[ignore = "needs iproute2, iputils-ping"]
 fn a_reply_ttl_that_runs_out_on_the_way_back_is_named_at_the_router() {
-    fixed(
-        "chain",
-        "",
-        "ip netns exec d sysctl -qw net.ipv4.ip_default_ttl=2",
-        D,
-        "r2",
-        "r2 drops the reply: its TTL runs out there (d sends it with TTL 2, its net.ipv4.ip_default_ttl, and r2 is router 2 on its way)",
-        r#"d.sysctl("net.ipv4.ip_default_ttl", 64)"#,
-    );
+    Named {
+        inject: "ip netns exec d sysctl -qw net.ipv4.ip_default_ttl=2",
+        hop: "r2",
+        cause: "r2 drops the reply: its TTL runs out there (d sends it with TTL 2, its net.ipv4.ip_default_ttl, and r2 is router 2 on its way)",
+        fix: r#"d.sysctl("net.ipv4.ip_default_ttl", 64)"#,
+        ..CHAIN
+    }
+    .check();
 }
 
 #[test]
 #[ignore = "needs iproute2, iputils-ping"]
 fn a_goto_rule_that_jumps_past_main_is_named_and_deleted() {
-    fixed(
-        "chain",
-        "-p n=2",
-        "ip -n r2 rule add pref 500 from 10.0.0.0/24 goto 32767",
-        "10.0.2.2",
-        "r2",
-        "r2's policy rule `500: from 10.0.0.0/24 goto 32767` jumps past main (32766), so main's `10.0.2.0/24 dev right` is never looked up and the lookup ends with nothing (Network is unreachable)",
-        r#"r2.sh("ip rule del priority 500")"#,
-    );
+    Named {
+        inject: "ip -n r2 rule add pref 500 from 10.0.0.0/24 goto 32767",
+        hop: "r2",
+        cause: "r2's policy rule `500: from 10.0.0.0/24 goto 32767` jumps past main (32766), so main's `10.0.2.0/24 dev right` is never looked up and the lookup ends with nothing (Network is unreachable)",
+        fix: r#"r2.sh("ip rule del priority 500")"#,
+        ..CHAIN_2
+    }
+    .check();
 }
 
 #[test]
 #[ignore = "needs iproute2, iputils-ping"]
 fn a_prohibit_rule_is_named_with_its_type_and_deleted() {
-    fixed(
-        "chain",
-        "-p n=2",
-        "ip -n r2 rule add pref 500 from 10.0.0.0/24 prohibit",
-        "10.0.2.2",
-        "r2",
-        "r2's policy rule `500: from 10.0.0.0/24 prohibit` refuses (prohibited) the packet to 10.0.2.2 (Permission denied)",
-        r#"r2.sh("ip rule del priority 500")"#,
-    );
+    Named {
+        inject: "ip -n r2 rule add pref 500 from 10.0.0.0/24 prohibit",
+        hop: "r2",
+        cause: "r2's policy rule `500: from 10.0.0.0/24 prohibit` refuses (prohibited) the packet to 10.0.2.2 (Permission denied)",
+        fix: r#"r2.sh("ip rule del priority 500")"#,
+        ..CHAIN_2
+    }
+    .check();
 }
 
 #[test]
@@ -615,15 +615,14 @@ fn a_goto_to_a_rule_whose_table_holds_the_route_stays_clear() {
 #[test]
 #[ignore = "needs iproute2, iputils-ping"]
 fn a_goto_rule_that_sends_the_packet_to_a_later_table_is_named_and_deleted() {
-    fixed(
-        "chain",
-        "-p n=2",
-        "ip -n r2 route add default via 10.0.1.1 dev left table default; ip -n r2 rule add pref 500 from 10.0.0.0/24 goto 32767",
-        "10.0.2.2",
-        "r2",
-        "r2's policy rule `500: from 10.0.0.0/24 goto 32767` jumps past main (32766), so the packet to 10.0.2.2 is sent by table default's route `default via 10.0.1.1 dev left` instead of `10.0.2.0/24 dev right`, and it is lost that way",
-        r#"r2.sh("ip rule del priority 500")"#,
-    );
+    Named {
+        inject: "ip -n r2 route add default via 10.0.1.1 dev left table default; ip -n r2 rule add pref 500 from 10.0.0.0/24 goto 32767",
+        hop: "r2",
+        cause: "r2's policy rule `500: from 10.0.0.0/24 goto 32767` jumps past main (32766), so the packet to 10.0.2.2 is sent by table default's route `default via 10.0.1.1 dev left` instead of `10.0.2.0/24 dev right`, and it is lost that way",
+        fix: r#"r2.sh("ip rule del priority 500")"#,
+        ..CHAIN_2
+    }
+    .check();
 }
 
 // Round s (s08): the sender's lookups carry the uid the probe is sent as, so a `uidrange`
@@ -631,58 +630,54 @@ fn a_goto_rule_that_sends_the_packet_to_a_later_table_is_named_and_deleted() {
 #[test]
 #[ignore = "needs iproute2, iputils-ping"]
 fn a_uidrange_rule_to_a_kill_switch_table_at_the_sender_is_named_and_deleted() {
-    fixed(
-        "chain",
-        "-p n=2",
-        "ip -n ns1 route add unreachable default table 300; ip -n ns1 rule add pref 100 uidrange 0-0 lookup 300",
-        "10.0.2.2",
-        "ns1",
-        "ns1 refuses (unreachable) the packet to 10.0.2.2: route `unreachable default` (table 300, by rule `100: from all uidrange 0-0 lookup 300`; No route to host)",
-        r#"ns1.sh("ip rule del priority 100")"#,
-    );
+    Named {
+        inject: "ip -n ns1 route add unreachable default table 300; ip -n ns1 rule add pref 100 uidrange 0-0 lookup 300",
+        hop: "ns1",
+        cause: "ns1 refuses (unreachable) the packet to 10.0.2.2: route `unreachable default` (table 300, by rule `100: from all uidrange 0-0 lookup 300`; No route to host)",
+        fix: r#"ns1.sh("ip rule del priority 100")"#,
+        ..CHAIN_2
+    }
+    .check();
 }
 
 #[test]
 #[ignore = "needs iproute2, iputils-ping"]
 fn a_uidrange_prohibit_rule_at_the_sender_is_named_and_deleted() {
-    fixed(
-        "chain",
-        "-p n=2",
-        "ip -n ns1 rule add pref 90 uidrange 0-0 prohibit",
-        "10.0.2.2",
-        "ns1",
-        "ns1's policy rule `90: from all uidrange 0-0 prohibit` refuses (prohibited) the packet to 10.0.2.2 (Permission denied)",
-        r#"ns1.sh("ip rule del priority 90")"#,
-    );
+    Named {
+        inject: "ip -n ns1 rule add pref 90 uidrange 0-0 prohibit",
+        hop: "ns1",
+        cause: "ns1's policy rule `90: from all uidrange 0-0 prohibit` refuses (prohibited) the packet to 10.0.2.2 (Permission denied)",
+        fix: r#"ns1.sh("ip rule del priority 90")"#,
+        ..CHAIN_2
+    }
+    .check();
 }
 
 // The kernel answers an echo as uid 0, and routes a forwarded packet as uid 0.
 #[test]
 #[ignore = "needs iproute2, iputils-ping"]
 fn a_uidrange_rule_at_the_destination_that_refuses_the_reply_is_named() {
-    fixed(
-        "chain",
-        "-p n=2",
-        "ip -n d route add unreachable default table 300; ip -n d rule add pref 100 uidrange 0-0 lookup 300",
-        "10.0.2.2",
-        "d",
-        "d refuses (unreachable) the packet to 10.0.0.1: route `unreachable default` (table 300, by rule `100: from all uidrange 0-0 lookup 300`; No route to host)",
-        r#"d.sh("ip rule del priority 100")"#,
-    );
+    Named {
+        inject: "ip -n d route add unreachable default table 300; ip -n d rule add pref 100 uidrange 0-0 lookup 300",
+        hop: "d",
+        cause: "d refuses (unreachable) the packet to 10.0.0.1: route `unreachable default` (table 300, by rule `100: from all uidrange 0-0 lookup 300`; No route to host)",
+        fix: r#"d.sh("ip rule del priority 100")"#,
+        ..CHAIN_2
+    }
+    .check();
 }
 
 #[test]
 #[ignore = "needs iproute2, iputils-ping"]
 fn a_uidrange_rule_at_a_router_catches_forwarded_packets_too() {
-    fixed(
-        "chain",
-        "-p n=2",
-        "ip -n r1 route add unreachable default table 300; ip -n r1 rule add pref 100 uidrange 0-0 lookup 300",
-        "10.0.2.2",
-        "r1",
-        "r1 refuses (unreachable) the packet to 10.0.2.2: route `unreachable default` (table 300, by rule `100: from all uidrange 0-0 lookup 300`; No route to host)",
-        r#"r1.sh("ip rule del priority 100")"#,
-    );
+    Named {
+        inject: "ip -n r1 route add unreachable default table 300; ip -n r1 rule add pref 100 uidrange 0-0 lookup 300",
+        hop: "r1",
+        cause: "r1 refuses (unreachable) the packet to 10.0.2.2: route `unreachable default` (table 300, by rule `100: from all uidrange 0-0 lookup 300`; No route to host)",
+        fix: r#"r1.sh("ip rule del priority 100")"#,
+        ..CHAIN_2
+    }
+    .check();
 }
 
 #[test]
@@ -703,43 +698,40 @@ fn a_uidrange_rule_for_another_user_stays_clear() {
 #[test]
 #[ignore = "needs iproute2, iputils-ping"]
 fn a_sender_address_of_scope_link_is_named_and_made_global() {
-    fixed(
-        "chain",
-        "-p n=2",
-        "ip -n ns1 addr del 10.0.0.1/24 dev right; ip -n ns1 addr add 10.0.0.1/24 dev right scope link; ip -n ns1 route add default via 10.0.0.2",
-        "10.0.2.2",
-        "ns1",
-        "ns1 has no address of scope global for 10.0.2.2: 10.0.0.1/24 on right is scope link (the packet would leave from 0.0.0.0)",
-        r#"ns1.sh("ip addr del 10.0.0.1/24 dev right && ip addr add 10.0.0.1/24 dev right && ip route replace default via 10.0.0.2 dev right")"#,
-    );
+    Named {
+        inject: "ip -n ns1 addr del 10.0.0.1/24 dev right; ip -n ns1 addr add 10.0.0.1/24 dev right scope link; ip -n ns1 route add default via 10.0.0.2",
+        hop: "ns1",
+        cause: "ns1 has no address of scope global for 10.0.2.2: 10.0.0.1/24 on right is scope link (the packet would leave from 0.0.0.0)",
+        fix: r#"ns1.sh("ip addr del 10.0.0.1/24 dev right && ip addr add 10.0.0.1/24 dev right && ip route replace default via 10.0.0.2 dev right")"#,
+        ..CHAIN_2
+    }
+    .check();
 }
 
 #[test]
 #[ignore = "needs iproute2, iputils-ping"]
 fn a_sender_address_of_scope_host_is_named_and_made_global() {
-    fixed(
-        "chain",
-        "-p n=2",
-        "ip -n ns1 addr del 10.0.0.1/24 dev right; ip -n ns1 addr add 10.0.0.1/24 dev right scope host; ip -n ns1 route add default via 10.0.0.2",
-        "10.0.2.2",
-        "ns1",
-        "ns1 has no address of scope global for 10.0.2.2: 10.0.0.1/24 on right is scope host (the packet would leave from 0.0.0.0)",
-        r#"ns1.sh("ip addr del 10.0.0.1/24 dev right && ip addr add 10.0.0.1/24 dev right && ip route replace default via 10.0.0.2 dev right")"#,
-    );
+    Named {
+        inject: "ip -n ns1 addr del 10.0.0.1/24 dev right; ip -n ns1 addr add 10.0.0.1/24 dev right scope host; ip -n ns1 route add default via 10.0.0.2",
+        hop: "ns1",
+        cause: "ns1 has no address of scope global for 10.0.2.2: 10.0.0.1/24 on right is scope host (the packet would leave from 0.0.0.0)",
+        fix: r#"ns1.sh("ip addr del 10.0.0.1/24 dev right && ip addr add 10.0.0.1/24 dev right && ip route replace default via 10.0.0.2 dev right")"#,
+        ..CHAIN_2
+    }
+    .check();
 }
 
 #[test]
 #[ignore = "needs iproute2, iputils-ping"]
 fn the_scope_fix_puts_back_every_route_by_the_link() {
-    fixed(
-        "chain",
-        "-p n=2",
-        "ip -n ns1 addr del 10.0.0.1/24 dev right; ip -n ns1 addr add 10.0.0.1/24 dev right scope link; ip -n ns1 route add default via 10.0.0.2; ip -n ns1 route add 10.0.2.0/24 via 10.0.0.2 metric 5",
-        "10.0.2.2",
-        "ns1",
-        "ns1 has no address of scope global for 10.0.2.2: 10.0.0.1/24 on right is scope link (the packet would leave from 0.0.0.0)",
-        r#"ns1.sh("ip addr del 10.0.0.1/24 dev right && ip addr add 10.0.0.1/24 dev right && ip route replace default via 10.0.0.2 dev right && ip route replace 10.0.2.0/24 via 10.0.0.2 dev right metric 5")"#,
-    );
+    Named {
+        inject: "ip -n ns1 addr del 10.0.0.1/24 dev right; ip -n ns1 addr add 10.0.0.1/24 dev right scope link; ip -n ns1 route add default via 10.0.0.2; ip -n ns1 route add 10.0.2.0/24 via 10.0.0.2 metric 5",
+        hop: "ns1",
+        cause: "ns1 has no address of scope global for 10.0.2.2: 10.0.0.1/24 on right is scope link (the packet would leave from 0.0.0.0)",
+        fix: r#"ns1.sh("ip addr del 10.0.0.1/24 dev right && ip addr add 10.0.0.1/24 dev right && ip route replace default via 10.0.0.2 dev right && ip route replace 10.0.2.0/24 via 10.0.0.2 dev right metric 5")"#,
+        ..CHAIN_2
+    }
+    .check();
 }
 
 // A scope link address serves a neighbour on its link, and a router forwards whatever the
@@ -773,85 +765,79 @@ fn a_router_whose_outgoing_address_is_scope_link_stays_clear() {
 #[test]
 #[ignore = "needs iproute2, iputils-ping"]
 fn an_ipsec_out_policy_with_no_sa_at_a_router_is_named_and_deleted() {
-    fixed(
-        "chain",
-        "-p n=2",
-        "ip -n r1 xfrm policy add src 10.0.0.0/24 dst 10.0.2.0/24 dir out tmpl src 10.0.1.1 dst 10.0.1.2 proto esp mode tunnel",
-        "10.0.2.2",
-        "r1",
-        "the request arrived in r1 on left but never left on right: r1's IPsec policy `src 10.0.0.0/24 dst 10.0.2.0/24 dir out` sends it through the ESP SA 10.0.1.1 → 10.0.1.2 (mode tunnel), and r1 has no such SA (ip xfrm state): the tunnel is not up",
-        r#"r1.sh("ip xfrm policy del src 10.0.0.0/24 dst 10.0.2.0/24 dir out")"#,
-    );
+    Named {
+        inject: "ip -n r1 xfrm policy add src 10.0.0.0/24 dst 10.0.2.0/24 dir out tmpl src 10.0.1.1 dst 10.0.1.2 proto esp mode tunnel",
+        hop: "r1",
+        cause: "the request arrived in r1 on left but never left on right: r1's IPsec policy `src 10.0.0.0/24 dst 10.0.2.0/24 dir out` sends it through the ESP SA 10.0.1.1 → 10.0.1.2 (mode tunnel), and r1 has no such SA (ip xfrm state): the tunnel is not up",
+        fix: r#"r1.sh("ip xfrm policy del src 10.0.0.0/24 dst 10.0.2.0/24 dir out")"#,
+        ..CHAIN_2
+    }
+    .check();
 }
 
 #[test]
 #[ignore = "needs iproute2, iputils-ping"]
 fn an_ipsec_out_policy_with_no_sa_at_the_sender_is_named_and_deleted() {
-    fixed(
-        "chain",
-        "-p n=2",
-        "ip -n ns1 xfrm policy add src 10.0.0.0/24 dst 10.0.2.0/24 dir out tmpl src 10.0.0.1 dst 10.0.0.2 proto esp mode tunnel",
-        "10.0.2.2",
-        "ns1",
-        "the request never left ns1: ns1's IPsec policy `src 10.0.0.0/24 dst 10.0.2.0/24 dir out` sends it through the ESP SA 10.0.0.1 → 10.0.0.2 (mode tunnel), and ns1 has no such SA (ip xfrm state): the tunnel is not up",
-        r#"ns1.sh("ip xfrm policy del src 10.0.0.0/24 dst 10.0.2.0/24 dir out")"#,
-    );
+    Named {
+        inject: "ip -n ns1 xfrm policy add src 10.0.0.0/24 dst 10.0.2.0/24 dir out tmpl src 10.0.0.1 dst 10.0.0.2 proto esp mode tunnel",
+        hop: "ns1",
+        cause: "the request never left ns1: ns1's IPsec policy `src 10.0.0.0/24 dst 10.0.2.0/24 dir out` sends it through the ESP SA 10.0.0.1 → 10.0.0.2 (mode tunnel), and ns1 has no such SA (ip xfrm state): the tunnel is not up",
+        fix: r#"ns1.sh("ip xfrm policy del src 10.0.0.0/24 dst 10.0.2.0/24 dir out")"#,
+        ..CHAIN_2
+    }
+    .check();
 }
 
 #[test]
 #[ignore = "needs iproute2, iputils-ping"]
 fn an_ipsec_fwd_policy_at_the_far_router_that_drops_the_plain_reply_is_named() {
-    fixed(
-        "chain",
-        "-p n=2",
-        "ip -n r2 xfrm policy add src 10.0.2.0/24 dst 10.0.0.0/24 dir fwd tmpl src 10.0.1.2 dst 10.0.1.1 proto esp mode tunnel",
-        "10.0.2.2",
-        "r2",
-        "the reply arrived in r2 on right but never left on left: r2's IPsec policy `src 10.0.2.0/24 dst 10.0.0.0/24 dir fwd` accepts only packets that came through the ESP SA 10.0.1.2 → 10.0.1.1 (mode tunnel), and this one came in plain",
-        r#"r2.sh("ip xfrm policy del src 10.0.2.0/24 dst 10.0.0.0/24 dir fwd")"#,
-    );
+    Named {
+        inject: "ip -n r2 xfrm policy add src 10.0.2.0/24 dst 10.0.0.0/24 dir fwd tmpl src 10.0.1.2 dst 10.0.1.1 proto esp mode tunnel",
+        hop: "r2",
+        cause: "the reply arrived in r2 on right but never left on left: r2's IPsec policy `src 10.0.2.0/24 dst 10.0.0.0/24 dir fwd` accepts only packets that came through the ESP SA 10.0.1.2 → 10.0.1.1 (mode tunnel), and this one came in plain",
+        fix: r#"r2.sh("ip xfrm policy del src 10.0.2.0/24 dst 10.0.0.0/24 dir fwd")"#,
+        ..CHAIN_2
+    }
+    .check();
 }
 
 #[test]
 #[ignore = "needs iproute2, iputils-ping"]
 fn an_ipsec_fwd_policy_that_drops_the_plain_request_is_named() {
-    fixed(
-        "chain",
-        "-p n=2",
-        "ip -n r2 xfrm policy add src 10.0.0.0/24 dst 10.0.2.0/24 dir fwd tmpl src 10.0.1.1 dst 10.0.1.2 proto esp mode tunnel",
-        "10.0.2.2",
-        "r2",
-        "the request arrived in r2 on left but never left on right: r2's IPsec policy `src 10.0.0.0/24 dst 10.0.2.0/24 dir fwd` accepts only packets that came through the ESP SA 10.0.1.1 → 10.0.1.2 (mode tunnel), and this one came in plain",
-        r#"r2.sh("ip xfrm policy del src 10.0.0.0/24 dst 10.0.2.0/24 dir fwd")"#,
-    );
+    Named {
+        inject: "ip -n r2 xfrm policy add src 10.0.0.0/24 dst 10.0.2.0/24 dir fwd tmpl src 10.0.1.1 dst 10.0.1.2 proto esp mode tunnel",
+        hop: "r2",
+        cause: "the request arrived in r2 on left but never left on right: r2's IPsec policy `src 10.0.0.0/24 dst 10.0.2.0/24 dir fwd` accepts only packets that came through the ESP SA 10.0.1.1 → 10.0.1.2 (mode tunnel), and this one came in plain",
+        fix: r#"r2.sh("ip xfrm policy del src 10.0.0.0/24 dst 10.0.2.0/24 dir fwd")"#,
+        ..CHAIN_2
+    }
+    .check();
 }
 
 #[test]
 #[ignore = "needs iproute2, iputils-ping"]
 fn an_ipsec_in_policy_at_the_destination_is_named() {
-    fixed(
-        "chain",
-        "-p n=2",
-        "ip -n d xfrm policy add src 10.0.0.0/24 dst 10.0.2.2/32 dir in tmpl src 10.0.1.1 dst 10.0.1.2 proto esp mode tunnel",
-        "10.0.2.2",
-        "d",
-        "the request reached d on left, but d sent no reply: d's IPsec policy `src 10.0.0.0/24 dst 10.0.2.2/32 dir in` accepts only packets that came through the ESP SA 10.0.1.1 → 10.0.1.2 (mode tunnel), and this one came in plain",
-        r#"d.sh("ip xfrm policy del src 10.0.0.0/24 dst 10.0.2.2/32 dir in")"#,
-    );
+    Named {
+        inject: "ip -n d xfrm policy add src 10.0.0.0/24 dst 10.0.2.2/32 dir in tmpl src 10.0.1.1 dst 10.0.1.2 proto esp mode tunnel",
+        hop: "d",
+        cause: "the request reached d on left, but d sent no reply: d's IPsec policy `src 10.0.0.0/24 dst 10.0.2.2/32 dir in` accepts only packets that came through the ESP SA 10.0.1.1 → 10.0.1.2 (mode tunnel), and this one came in plain",
+        fix: r#"d.sh("ip xfrm policy del src 10.0.0.0/24 dst 10.0.2.2/32 dir in")"#,
+        ..CHAIN_2
+    }
+    .check();
 }
 
 #[test]
 #[ignore = "needs iproute2, iputils-ping"]
 fn an_ipsec_block_policy_is_named_and_deleted() {
-    fixed(
-        "chain",
-        "-p n=2",
-        "ip -n r1 xfrm policy add src 10.0.0.0/24 dst 10.0.2.0/24 proto icmp dir out action block",
-        "10.0.2.2",
-        "r1",
-        "the request arrived in r1 on left but never left on right: r1's IPsec policy `src 10.0.0.0/24 dst 10.0.2.0/24 proto icmp dir out` blocks it (action block)",
-        r#"r1.sh("ip xfrm policy del src 10.0.0.0/24 dst 10.0.2.0/24 proto icmp dir out")"#,
-    );
+    Named {
+        inject: "ip -n r1 xfrm policy add src 10.0.0.0/24 dst 10.0.2.0/24 proto icmp dir out action block",
+        hop: "r1",
+        cause: "the request arrived in r1 on left but never left on right: r1's IPsec policy `src 10.0.0.0/24 dst 10.0.2.0/24 proto icmp dir out` blocks it (action block)",
+        fix: r#"r1.sh("ip xfrm policy del src 10.0.0.0/24 dst 10.0.2.0/24 proto icmp dir out")"#,
+        ..CHAIN_2
+    }
+    .check();
 }
 
 #[test]
