@@ -4,7 +4,7 @@
 mod support;
 
 use support::machines::MACHINES;
-use support::{sandbox, sandbox_with_timeout};
+use support::{sandbox, sandbox_with_timeout, SandboxOutput};
 
 /// The names of the links in `ip -j link` output.
 fn link_names(json: &str) -> Vec<String> {
@@ -136,19 +136,13 @@ fn an_unreachable_machine_is_named_with_what_to_try() {
     ));
     assert_eq!(out.code, 1, "{out}");
     // miette wraps at the terminal's width, with a rule at the left: compare as one line.
-    let err = out
-        .stderr
-        .split_whitespace()
-        .filter(|w| *w != "│")
-        .collect::<Vec<_>>()
-        .join(" ");
-    assert!(
-        err.contains("cannot reach root@192.0.2.150 over ssh (ssh exit 255): ssh: connect to host 192.0.2.150 port 2222: Connection refused"),
-        "{out}"
-    );
-    assert!(
-        err.contains("help: check `ssh -p 2222 root@192.0.2.150 true`"),
-        "{out}"
+    says(
+        &out,
+        &out.stderr,
+        &[
+            "cannot reach root@192.0.2.150 over ssh (ssh exit 255): ssh: connect to host 192.0.2.150 port 2222: Connection refused",
+            "help: check `ssh -p 2222 root@192.0.2.150 true`",
+        ],
     );
 }
 
@@ -181,19 +175,13 @@ fn a_machine_lost_mid_session_is_named() {
         out.stdout.contains("{\"reply\":\"opened\",\"entries\":0}"),
         "{out}"
     );
-    let err = out
-        .stdout
-        .split_whitespace()
-        .filter(|w| *w != "│")
-        .collect::<Vec<_>>()
-        .join(" ");
-    assert!(
-        err.contains("× lost the connection to root@192.0.2.150 over ssh"),
-        "{out}"
-    );
-    assert!(
-        err.contains("help: check `ssh root@192.0.2.150 true`"),
-        "{out}"
+    says(
+        &out,
+        &out.stdout,
+        &[
+            "× lost the connection to root@192.0.2.150 over ssh",
+            "help: check `ssh root@192.0.2.150 true`",
+        ],
     );
 }
 
@@ -278,33 +266,59 @@ fn one_line(s: &str) -> String {
         .join(" ")
 }
 
-/// A conflict on the far machine is reported before any change anywhere: this machine and
-/// h150 (judged fine) are read back as they were.
-#[test]
-#[ignore = "needs openssh-server, openssh-client, iproute2"]
-fn a_conflict_on_a_far_machine_stops_the_run_before_any_change() {
+/// Run bash `lines` on the two machines (h150 told its netsh is ours), then print how many
+/// namespaces this machine holds (`### here`) and the run's stderr (`### err`, from
+/// $MACHINES_DIR/err). Asserts the sandbox ran and that nothing is left here.
+fn on_two(lines: &str) -> SandboxOutput {
     let out = sandbox(&format!(
-        "{}\
-         echo 'ns(\"here\");' >> $MACHINES_DIR/two.rhai\n\
-         on h151 ip link add vns1 type bridge || exit 4\n\
-         \"$NETSH\" run -q $MACHINES_DIR/two.rhai 2> $MACHINES_DIR/err; echo \"exit $?\"\n\
-         echo '### after'; state\n\
+        "{}{lines}\
          echo '### here'; ip netns list | wc -l\n\
          echo '### err'; cat $MACHINES_DIR/err\n",
         two_machines(&support::netsh_bin())
     ));
     out.assert_success();
+    assert_eq!(after(&out.stdout, "### here\n"), "0", "{out}");
+    out
+}
+
+/// `text` (of `out`), as one line, says each of `says`.
+fn says(out: &SandboxOutput, text: &str, says: &[&str]) {
+    let text = one_line(text);
+    for s in says {
+        assert!(text.contains(s), "{s}\n{out}");
+    }
+}
+
+/// The run's stderr (`### err`) says each of `phrases`.
+fn err_says(out: &SandboxOutput, phrases: &[&str]) {
+    says(out, after(&out.stdout, "### err\n"), phrases);
+}
+
+/// A conflict on the far machine is reported before any change anywhere: this machine and
+/// h150 (judged fine) are read back as they were.
+#[test]
+#[ignore = "needs openssh-server, openssh-client, iproute2"]
+fn a_conflict_on_a_far_machine_stops_the_run_before_any_change() {
+    let out = on_two(
+        "echo 'ns(\"here\");' >> $MACHINES_DIR/two.rhai\n\
+         on h151 ip link add vns1 type bridge || exit 4\n\
+         \"$NETSH\" run -q $MACHINES_DIR/two.rhai 2> $MACHINES_DIR/err; echo \"exit $?\"\n\
+         echo '### after'; state\n",
+    );
     assert!(out.stdout.starts_with("exit 1\n"), "{out}");
     assert_eq!(
         after(&out.stdout, "### after\n"),
         "h150: eth0 lo | \nh151: eth0 lo vns1 |",
         "{out}"
     );
-    assert_eq!(after(&out.stdout, "### here\n"), "0", "{out}");
-    let err = one_line(after(&out.stdout, "### err\n"));
-    assert!(err.contains("on h151 (root@192.0.2.151): "), "{out}");
-    assert!(err.contains("vns1"), "{out}");
-    assert!(err.contains("failed; nothing was applied"), "{out}");
+    err_says(
+        &out,
+        &[
+            "on h151 (root@192.0.2.151): ",
+            "vns1",
+            "failed; nothing was applied",
+        ],
+    );
 }
 
 /// h151's sshd killed mid-run: the run ends with an error naming h151, what it made on h150
@@ -312,9 +326,8 @@ fn a_conflict_on_a_far_machine_stops_the_run_before_any_change() {
 #[test]
 #[ignore = "needs openssh-server, openssh-client, iproute2"]
 fn a_machine_lost_mid_run_rolls_back_the_others() {
-    let out = sandbox(&format!(
-        "{}\
-         printf 'ns(\"here\");\\nshell();\\nns(\"here2\");\\nhost(\"h151\").ns(\"ns2\");\\nhost(\"h150\").ns(\"ns2\");\\n' >> $MACHINES_DIR/two.rhai\n\
+    let out = on_two(
+        "printf 'ns(\"here\");\\nshell();\\nns(\"here2\");\\nhost(\"h151\").ns(\"ns2\");\\nhost(\"h150\").ns(\"ns2\");\\n' >> $MACHINES_DIR/two.rhai\n\
          printf '#!/bin/sh\\ntouch %s/paused\\nfor i in $(seq 1 300); do [ -e %s/go ] && exit 0; sleep 0.1; done\\n' $MACHINES_DIR $MACHINES_DIR > $MACHINES_DIR/pause\n\
          chmod +x $MACHINES_DIR/pause\n\
          SHELL=$MACHINES_DIR/pause \"$NETSH\" run -q $MACHINES_DIR/two.rhai < /dev/null > /dev/null 2> $MACHINES_DIR/err &\n\
@@ -325,12 +338,8 @@ fn a_machine_lost_mid_run_rolls_back_the_others() {
          touch $MACHINES_DIR/go\n\
          timeout 60 tail --pid=$run -f /dev/null\n\
          wait $run; echo \"### exit $?\"\n\
-         echo '### h150'; on h150 ip -o link show | awk -F': ' '{{print $2}}' | cut -d@ -f1 | sort | tr '\\n' ' '; on h150 ip netns list | wc -l\n\
-         echo '### here'; ip netns list | wc -l\n\
-         echo '### err'; cat $MACHINES_DIR/err\n",
-        two_machines(&support::netsh_bin())
-    ));
-    out.assert_success();
+         echo '### h150'; on h150 ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | sort | tr '\\n' ' '; on h150 ip netns list | wc -l\n",
+    );
     assert_eq!(
         after(&out.stdout, "### mid\n"),
         "h150: br0 eth0 lo vns1 vx0 | ns1 \nh151: br0 eth0 lo vns1 vx0 | ns1 \n1",
@@ -338,19 +347,13 @@ fn a_machine_lost_mid_run_rolls_back_the_others() {
     );
     assert_eq!(after(&out.stdout, "### exit "), "1", "{out}");
     assert_eq!(after(&out.stdout, "### h150\n"), "eth0 lo 0", "{out}");
-    assert_eq!(after(&out.stdout, "### here\n"), "0", "{out}");
-    let err = one_line(after(&out.stdout, "### err\n"));
-    assert!(
-        err.contains("lost the connection to h151 (root@192.0.2.151) over ssh"),
-        "{out}"
-    );
-    assert!(
-        err.contains("rolled back the 5 objects this run created on h150 (root@192.0.2.150)"),
-        "{out}"
-    );
-    assert!(
-        err.contains("what this run made on h151 (root@192.0.2.151) stands; `netsh down --lab two` removes it once the machine answers"),
-        "{out}"
+    err_says(
+        &out,
+        &[
+            "lost the connection to h151 (root@192.0.2.151) over ssh",
+            "rolled back the 5 objects this run created on h150 (root@192.0.2.150)",
+            "what this run made on h151 (root@192.0.2.151) stands; `netsh down --lab two` removes it once the machine answers",
+        ],
     );
 }
 
@@ -508,6 +511,17 @@ for m in [[host(), "192.0.2.150", "lan", "10.9.0.1/24"], [h150, "192.0.2.1", "et
 }
 "#;
 
+/// `why ns1 10.9.0.2` in the cross lab, healthy: the walk into h150 and back.
+const CROSS_CLEAR: &str = "why ns1 → 10.9.0.2\n\
+         \x20 [ok] ns1: route to 10.9.0.2 dev e1 src 10.9.0.1\n\
+         \x20 [ok] ns1: no namespace here holds 10.9.0.2: e1's segment leaves this machine through vx0 in host (VNI 42) to 192.0.2.150, not followed\n\
+         \x20 [ok] h150: host: vx0 (VNI 42, port 4789) takes the frames from 192.0.2.1: a port of br0\n\
+         \x20 [ok] h150: host: br0 forwards to its port vns1, cable to e1 in ns1\n\
+         \x20 [ok] h150: ns1: 10.9.0.2 is local here (on e1)\n\
+         \x20 [ok] h150: ns1: the reply to 10.9.0.1 leaves by e1 (vx0 tunnels it back)\n\
+         \x20 probe: 10.9.0.2 answers\n\
+         verdict: clear\n";
+
 fn cross_lab() -> String {
     let script = CROSS.replace("NETSH_HERE", &support::netsh_bin());
     format!(
@@ -562,20 +576,8 @@ fn why_follows_the_packet_across_a_tunnel_into_the_far_machine() {
         why_then_fix("drop")
     ));
     out.assert_success();
-    assert_eq!(
-        after(&out.stdout, "### clear\n"),
-        "why ns1 → 10.9.0.2\n\
-         \x20 [ok] ns1: route to 10.9.0.2 dev e1 src 10.9.0.1\n\
-         \x20 [ok] ns1: no namespace here holds 10.9.0.2: e1's segment leaves this machine through vx0 in host (VNI 42) to 192.0.2.150, not followed\n\
-         \x20 [ok] h150: host: vx0 (VNI 42, port 4789) takes the frames from 192.0.2.1: a port of br0\n\
-         \x20 [ok] h150: host: br0 forwards to its port vns1, cable to e1 in ns1\n\
-         \x20 [ok] h150: ns1: 10.9.0.2 is local here (on e1)\n\
-         \x20 [ok] h150: ns1: the reply to 10.9.0.1 leaves by e1 (vx0 tunnels it back)\n\
-         \x20 probe: 10.9.0.2 answers\n\
-         verdict: clear\n\
-         exit 0",
-        "{out}"
-    );
+    let clear = format!("{CROSS_CLEAR}exit 0");
+    assert_eq!(after(&out.stdout, "### clear\n"), clear, "{out}");
     for (name, broken, fix) in [
         (
             "route",
@@ -616,36 +618,25 @@ assert_no_ping(a.ns("ns1"), "10.9.0.78");
 assert_ping(a.ns("ns1"), "10.9.0.3");
 print("not reached");
 "#;
-    let out = sandbox(&format!(
-        "{}\
-         cat >> $MACHINES_DIR/two.rhai <<'RHAI'\n{checks}\nRHAI\n\
+    // No ns1 here (on_two asserts it): the checks cannot have run on this machine.
+    let out = on_two(&format!(
+        "cat >> $MACHINES_DIR/two.rhai <<'RHAI'\n{checks}\nRHAI\n\
          \"$NETSH\" run $MACHINES_DIR/two.rhai > $MACHINES_DIR/out 2> $MACHINES_DIR/err; echo \"exit $?\"\n\
-         echo '### out'; grep -E '^(EXEC|PROBE|not)' $MACHINES_DIR/out\n\
-         echo '### here'; ip netns list | wc -l\n\
-         echo '### err'; cat $MACHINES_DIR/err\n",
-        two_machines(&support::netsh_bin())
+         echo '### out'; grep -E '^(EXEC|PROBE|not)' $MACHINES_DIR/out\n"
     ));
-    out.assert_success();
     assert!(out.stdout.starts_with("exit 1\n"), "{out}");
     assert_eq!(
         after(&out.stdout, "### out\n"),
         "EXEC 3 10.9.0.1/24\nPROBE false",
         "{out}"
     );
-    // No ns1 here: the checks cannot have run on this machine.
-    assert_eq!(after(&out.stdout, "### here\n"), "0", "{out}");
-    let err = one_line(after(&out.stdout, "### err\n"));
-    assert!(
-        err.contains("× h150.ns1 cannot reach 10.9.0.3: no echo reply within 10 s"),
-        "{out}"
-    );
-    assert!(
-        err.contains("assert_ping(a.ns(\"ns1\"), \"10.9.0.3\")"),
-        "{out}"
-    );
-    assert!(
-        err.contains("help: look at the path on h150: `ip -n ns1 route`"),
-        "{out}"
+    err_says(
+        &out,
+        &[
+            "× h150.ns1 cannot reach 10.9.0.3: no echo reply within 10 s",
+            "assert_ping(a.ns(\"ns1\"), \"10.9.0.3\")",
+            "help: look at the path on h150: `ip -n ns1 route`",
+        ],
     );
 }
 
@@ -982,17 +973,10 @@ print(`FIX ${r.fix}`);
     ));
     out.assert_success();
     let text = after(&out.stdout, "### out\n");
-    let clear = "why ns1 → 10.9.0.2\n\
-         \x20 [ok] ns1: route to 10.9.0.2 dev e1 src 10.9.0.1\n\
-         \x20 [ok] ns1: no namespace here holds 10.9.0.2: e1's segment leaves this machine through vx0 in host (VNI 42) to 192.0.2.150, not followed\n\
-         \x20 [ok] h150: host: vx0 (VNI 42, port 4789) takes the frames from 192.0.2.1: a port of br0\n\
-         \x20 [ok] h150: host: br0 forwards to its port vns1, cable to e1 in ns1\n\
-         \x20 [ok] h150: ns1: 10.9.0.2 is local here (on e1)\n\
-         \x20 [ok] h150: ns1: the reply to 10.9.0.1 leaves by e1 (vx0 tunnels it back)\n\
-         \x20 probe: 10.9.0.2 answers\n\
-         verdict: clear\n\
-         V1 clear 6";
-    assert!(text.starts_with(clear), "{out}");
+    assert!(
+        text.starts_with(&format!("{CROSS_CLEAR}V1 clear 6")),
+        "{out}"
+    );
     let blocked = after(&out.stdout, "### blocked\n");
     let drop = "ns1's INPUT chain drops the echo request in on e1 from 10.9.0.1 to 10.9.0.2 (rule `-A INPUT -p icmp -j DROP`)";
     let fix =
