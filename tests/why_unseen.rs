@@ -385,8 +385,8 @@ fn an_nftables_chain_of_its_own_that_drops_by_policy_lets_the_flow_through() {
         "ip netns exec n2 nft add table inet fw; ip netns exec n2 nft add chain inet fw forward '{ type filter hook forward priority 0; policy drop; }'",
         "10.244.2.2",
         "n2",
-        "the request arrived in n2 on ul but never left on cbr0: n2's nftables chain `inet fw forward` (hook forward, priority 0, no rules) drops by its policy what its rules do not accept",
-        r#"n2.sh("nft insert rule inet fw forward ct state established,related accept"); n2.sh("nft insert rule inet fw forward ip saddr 10.244.1.2 ip daddr 10.244.2.2 accept")"#,
+        "the request arrived in n2 on ul but never left on cbr0: n2's nft table inet fw chain forward (hook forward, priority 0): policy drop, no rule accepts the echo request from 10.244.1.2 to 10.244.2.2",
+        r#"n2.sh("nft insert rule inet fw forward ip saddr 10.244.1.2 ip daddr 10.244.2.2 meta l4proto icmp accept"); n2.sh("nft insert rule inet fw forward ip saddr 10.244.2.2 ip daddr 10.244.1.2 ct state established,related accept")"#,
     );
 }
 

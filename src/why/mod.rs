@@ -110,6 +110,7 @@ pub(crate) mod nft_foreign;
 pub(crate) mod nft_forward;
 pub(crate) mod nft_fwd;
 pub(crate) mod nft_nat;
+pub(crate) mod nft_policy;
 pub(crate) mod nft_set;
 pub(crate) mod nft_words;
 pub(crate) mod no_route;

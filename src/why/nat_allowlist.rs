@@ -9,8 +9,10 @@ use super::kernel::Kernel;
 use super::packet::Packet;
 use super::report::Report;
 use super::route_get::Lookup;
+use super::rule_match::Seen;
 use super::traverse::{traverse, At};
 use super::words::call;
+use crate::firewall::nft::foreign_eval::{at_hook, NatKind};
 use crate::sys::Netns;
 use std::net::IpAddr;
 
@@ -19,8 +21,8 @@ use std::net::IpAddr;
 struct Missed {
     at: Netns,
     orig: IpAddr,
-    target: String,
-    nat: At,
+    /// The NAT rule in words (`MASQUERADE `-t nat -A …``), and the command that deletes it.
+    nat: (String, String),
     accept: At,
 }
 
@@ -58,17 +60,15 @@ pub(crate) fn amend(
         return;
     };
     let cause = format!(
-        "{}: it arrives from {src} ({}'s {} `{}` rewrote {}), and rule `{}` would accept the original source",
+        "{}: it arrives from {src} ({}'s {} rewrote {}), and rule `{}` would accept the original source",
         base,
         m.at,
-        m.target,
-        m.nat.text(),
+        m.nat.0,
         m.orig,
         m.accept.text()
     );
     // By sh: the DSL's iptables() deletes only rules its lab made, and this one was added by hand.
-    let del = format!("iptables -t nat -D {} {}", m.nat.chain, m.nat.spec);
-    let fix = call(&m.at, &format!("sh(\"{}\")", del.replace('"', "\\\"")));
+    let fix = call(&m.at, &format!("sh(\"{}\")", m.nat.1.replace('"', "\\\"")));
     if let Some(h) = r.hops.last_mut() {
         h.text = cause.clone();
     }
@@ -127,15 +127,41 @@ fn missed(
         state: "NEW",
     }
     .seen(k, &c.ns);
-    let n = traverse(k, &c.ns, "nat", "POSTROUTING", &there)?;
-    if !matches!(n.target.as_str(), "MASQUERADE" | "SNAT") {
-        return None;
-    }
+    let n = traverse(k, &c.ns, "nat", "POSTROUTING", &there);
+    let nat = match n.filter(|n| matches!(n.target.as_str(), "MASQUERADE" | "SNAT")) {
+        Some(n) => {
+            let by = n.by?;
+            let del = format!("iptables -t nat -D {} {}", by.chain, by.spec);
+            (format!("{} `{}`", n.target, by.text()), del)
+        }
+        None => native(k, &c.ns, &there)?,
+    };
     Some(Missed {
         at: c.ns.clone(),
         orig,
-        target: n.target.clone(),
-        nat: n.by?,
+        nat,
         accept,
     })
+}
+
+/// A native nftables masquerade or `snat to` in `ns`'s postrouting chains that rewrites the
+/// request `there`: its words (table, chain, handle) and the command deleting it by handle.
+fn native(k: &mut dyn Kernel, ns: &Netns, there: &Seen) -> Option<(String, String)> {
+    let post = super::nft_words::chains_at(k, ns, 4, there.dst.is_ipv4());
+    let o = at_hook(&post, &super::nft_early::frame(there), None, true);
+    let (c, n, path) = o.nat?;
+    let kind = match n.kind {
+        NatKind::Masquerade => "masquerade",
+        NatKind::Snat => "snat",
+        _ => return None,
+    };
+    let words = format!(
+        "nftables {kind} ({})",
+        super::nft_words::rule_words(&c, &n.by, &path)
+    );
+    let del = format!(
+        "nft delete rule {} {} {} handle {}",
+        c.family, c.table, n.by.chain, n.by.handle
+    );
+    Some((words, del))
 }

@@ -30,6 +30,9 @@ pub(crate) fn foreign_drop(
     if let Some(said) = nat_first(k, ns, path, p) {
         return Some(said);
     }
+    if let Some((cause, fix)) = super::nft_policy::policy_drop(k, ns, path, p) {
+        return Some((cause, Some(fix)));
+    }
     let mut chains: Vec<ForeignChain> = k
         .foreign(ns)
         .into_iter()

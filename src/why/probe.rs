@@ -158,6 +158,9 @@ fn unseen(live: &mut dyn Kernel, r: &mut Report, src: &Netns, dst: IpAddr) {
     if let Some((cause, fix)) = super::nft_set::at_source(live, src, dst) {
         return r.block(src, cause, Some(fix));
     }
+    if let Some((cause, fix)) = super::nft_policy::at_source(live, src, dst) {
+        return r.block(src, cause, Some(fix));
+    }
     match silent {
         Some((ns, dev, ip, st)) if ip.is_ipv6() => {
             let said = format!(

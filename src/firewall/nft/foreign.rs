@@ -97,6 +97,9 @@ fn family_word(f: u8) -> Option<&'static str> {
     })
 }
 
+/// The base chains iptables-nft makes: any other base chain is a user's nft.
+const BUILTIN: [&str; 5] = ["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"];
+
 /// Whether the table is iptables-nft's own (family ip, one of its table names).
 fn iptables_own(family: &str, table: &str) -> bool {
     family == "ip" && chains::TABLES.contains(&table)
@@ -117,7 +120,16 @@ pub(crate) fn read(sock: &mut Sock) -> io::Result<Vec<ForeignChain>> {
     let mut out = vec![];
     // Every table with a base chain here: its regular chains' rules too.
     let mut tables: BTreeMap<(u8, String), Table> = BTreeMap::new();
-    for (f, c) in sock.dump_in(NFT_MSG_GETCHAIN, 0)? {
+    let listed = sock.dump_in(NFT_MSG_GETCHAIN, 0)?;
+    // An `ip nat` (or filter, …) table with a base chain iptables never names (`post`) is
+    // the user's own, written with nft: its other-named base chains are read.
+    let own: Vec<(u8, String)> = listed
+        .iter()
+        .filter(|(_, c)| get(c, CHAIN_HOOK).is_some())
+        .filter(|(_, c)| get(c, CHAIN_NAME).is_some_and(|n| !BUILTIN.contains(&cstr(n).as_str())))
+        .filter_map(|(f, c)| Some((*f, cstr(get(c, CHAIN_TABLE)?))))
+        .collect();
+    for (f, c) in listed {
         let Some(family) = family_word(f) else {
             continue;
         };
@@ -126,7 +138,11 @@ pub(crate) fn read(sock: &mut Sock) -> io::Result<Vec<ForeignChain>> {
         };
         let (table, name) = (cstr(table), cstr(name));
         if iptables_own(family, &table) {
-            continue;
+            let users = own.iter().any(|(g, t)| *g == f && *t == table);
+            let based = get(&c, CHAIN_HOOK).is_some();
+            if !users || (based && BUILTIN.contains(&name.as_str())) {
+                continue;
+            }
         }
         let t = tables.entry((f, table.clone())).or_default();
         t.chains.insert(name.clone(), vec![]);
