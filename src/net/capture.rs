@@ -32,6 +32,8 @@ pub(crate) struct Seen {
     pub(crate) pkttype: u8,
     /// The frame's destination MAC, on an Ethernet link.
     pub(crate) mac: Option<[u8; 6]>,
+    /// The frame's source MAC, on an Ethernet link.
+    pub(crate) src_mac: Option<[u8; 6]>,
     pub(crate) src: Ipv4Addr,
     pub(crate) dst: Ipv4Addr,
     pub(crate) reply: bool,
@@ -131,11 +133,12 @@ pub(crate) fn drain_by(fd: &OwnedFd, keep: impl Fn(&[u8]) -> Option<Seen>) -> Ve
 fn parse(frame: &[u8], a: &LinkAddr, keep: impl Fn(&[u8]) -> Option<Seen>) -> Option<Seen> {
     // Ethernet (and loopback, which has the same header) carries 14 bytes before IP.
     let eth = matches!(a.hatype(), 1 | 772);
-    let (mac, pkt) = if eth {
+    let (mac, src_mac, pkt) = if eth {
         let m: [u8; 6] = frame.get(..6)?.try_into().ok()?;
-        (Some(m), frame.get(14..)?)
+        let from: [u8; 6] = frame.get(6..12)?.try_into().ok()?;
+        (Some(m), Some(from), frame.get(14..)?)
     } else {
-        (None, frame)
+        (None, None, frame)
     };
     let echo = keep(pkt).or_else(|| {
         let (outer, inner) = vxlan(pkt)?;
@@ -149,6 +152,7 @@ fn parse(frame: &[u8], a: &LinkAddr, keep: impl Fn(&[u8]) -> Option<Seen>) -> Op
         ifindex: a.ifindex() as u32,
         pkttype: a.pkttype(),
         mac,
+        src_mac,
         ..echo
     })
 }
@@ -238,6 +242,7 @@ fn probe_packet(
         ifindex: 0,
         pkttype: 0,
         mac: None,
+        src_mac: None,
         src: ip(12),
         dst: ip(16),
         reply,

@@ -72,14 +72,18 @@ fn sighting(ns: &Netns, names: &std::collections::HashMap<u32, String>, s: Seen)
         out: s.pkttype == PACKET_OUTGOING,
         reply: s.reply,
         other_host: s.pkttype == PACKET_OTHERHOST,
-        mac: s.mac.map(|m| {
-            let hex: Vec<String> = m.iter().map(|x| format!("{x:02x}")).collect();
-            hex.join(":")
-        }),
+        mac: s.mac.map(mac_text),
+        from_mac: s.src_mac.map(mac_text),
         // Inside VXLAN, the outer packet's addresses: what the underlay routes by.
         src: s.outer.as_ref().map_or(s.src.into(), |o| o.src),
         dst: s.outer.as_ref().map_or(s.dst.into(), |o| o.dst),
         vxlan: s.outer.as_ref().map(|o| o.vni),
         seq: s.seq,
     }
+}
+
+/// `aa:bb:cc:dd:ee:ff`.
+fn mac_text(m: [u8; 6]) -> String {
+    let hex: Vec<String> = m.iter().map(|x| format!("{x:02x}")).collect();
+    hex.join(":")
 }

@@ -180,6 +180,7 @@ fn seen(spec: &[&str]) -> Vec<Sighting> {
                 reply,
                 other_host: w[3] == "other",
                 mac: Some("02:00:00:00:00:99".into()),
+                from_mac: None,
                 src: if reply { b } else { a },
                 dst: if reply { a } else { b },
                 vxlan: None,

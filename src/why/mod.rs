@@ -140,6 +140,7 @@ pub mod route_get;
 pub(crate) mod route_mtu;
 pub(crate) mod rp_back;
 pub(crate) mod rp_fix;
+pub(crate) mod rp_table;
 pub(crate) mod rpfilter;
 pub(crate) mod rpfilter_drop;
 pub(crate) mod rule_match;

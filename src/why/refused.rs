@@ -199,7 +199,7 @@ pub(crate) fn reverse_path(
     };
     let mode = rp_mode(k, at, &iif);
     let back = super::rp_back::back_dev(k, at, src, q.dst);
-    let f = super::rp_fix::rp_fix(k, at, src, &iif, back.is_ok());
+    let f = super::rp_fix::rp_fix(k, at, (src, q.dst), &iif, back.is_ok());
     let back = match back {
         Ok(b) => format!("its route back to {src} leaves by {b}"),
         Err(b) => format!("it has no route back to {src} ({b})"),

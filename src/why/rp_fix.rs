@@ -19,15 +19,30 @@ pub(crate) struct RpFix {
     pub(crate) other: Option<String>,
 }
 
-/// The fixes at `at` for a packet from `src` arriving on `iif`; `routed`: it has a route back.
+/// The fixes at `at` for a packet from `src` to `dst` arriving on `iif`; `routed`: it has a
+/// route back. A host's own way back by `iif`, in a table no rule looks up any more, is put
+/// back by its rule, loose mode the other way.
 pub(crate) fn rp_fix(
     k: &mut dyn Kernel,
     at: &Netns,
-    src: IpAddr,
+    (src, dst): (IpAddr, IpAddr),
     iif: &str,
     routed: bool,
 ) -> RpFix {
     let loose = call(at, "sysctl(\"net.ipv4.conf.all.rp_filter\", 2)");
+    if let Some((words, rule)) = super::rp_table::unlooked_table(k, at, src, dst, iif) {
+        // Loose mode passes it only while some route leads back.
+        let other = if routed {
+            Some(loose)
+        } else {
+            rp_off(k, at, iif)
+        };
+        return RpFix {
+            words,
+            fix: Some(rule),
+            other,
+        };
+    }
     if routed {
         return RpFix {
             words: String::new(),

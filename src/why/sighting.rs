@@ -18,6 +18,10 @@ pub struct Sighting {
     pub other_host: bool,
     /// The frame's destination MAC (`aa:bb:..`), on an Ethernet link.
     pub mac: Option<String>,
+    /// The frame's source MAC: who put it on the link (a stack that sends it back out the
+    /// link it came in by, to another MAC than this, forwards it on, not back).
+    #[serde(skip)]
+    pub from_mac: Option<String>,
     /// Where the packet is the echo inside VXLAN, the outer addresses (the underlay's).
     pub src: IpAddr,
     pub dst: IpAddr,

@@ -163,6 +163,16 @@ impl Follow<'_> {
         }
     }
 
+    /// Whether `a`'s echo arrived on its link no more often than the probe sent it (its first
+    /// echo goes twice): sent back to its sender, it was not a loop's turn (a loop brings each
+    /// echo back again and again, until its TTL runs out).
+    fn once(&self, a: &Sighting) -> bool {
+        let again = |s: &&Sighting| {
+            s.reply == a.reply && !s.out && s.ns == a.ns && s.dev == a.dev && s.seq == a.seq
+        };
+        self.all.iter().filter(again).count() <= 2
+    }
+
     fn fresh(&self, s: &Sighting) -> bool {
         !self.visited.contains(&(s.ns.clone(), s.dev.clone(), s.out))
     }
@@ -195,9 +205,10 @@ impl Follow<'_> {
                 return Err(End::Arrived { ns, dev: i.clone() });
             }
         }
-        // Sent back out the link it came in by only when by no other, and rewritten: a node
-        // that forwards a DNATed packet to the next node on the same underlay. Unrewritten, it
-        // is a loop's turn (the walk names the loop).
+        // Sent back out the link it came in by only when by no other, and rewritten (a node
+        // that forwards a DNATed packet to the next node on the same underlay) or addressed to
+        // another MAC than the one that sent it in (a router whose next hop is on the LAN it
+        // came from). Unrewritten, back to its sender, it is a loop's turn (the walk names it).
         let mut outs: Vec<Sighting> = self
             .all
             .iter()
@@ -212,7 +223,7 @@ impl Follow<'_> {
             .find(|s| {
                 arrived
                     .as_ref()
-                    .is_some_and(|a| a.dev == s.dev && (a.src, a.dst) != (s.src, s.dst))
+                    .is_some_and(|a| a.dev == s.dev && (turned_on(a, s) || self.once(a)))
             })
             .cloned();
         outs.retain(|s| Some(&s.dev) != in_dev.as_ref());
@@ -455,4 +466,15 @@ impl Follow<'_> {
 /// Whether `ns` holds `ip`.
 pub(crate) fn local(k: &mut dyn Kernel, ns: &Netns, ip: IpAddr) -> bool {
     k.view(ns).is_some_and(|v| v.addr_owner(ip).is_some())
+}
+
+/// Whether `out`, sent back out the link `arrived` came in by, is the packet forwarded on and
+/// not returned to its sender: rewritten (DNAT), or framed for another MAC than the sender's.
+fn turned_on(arrived: &Sighting, out: &Sighting) -> bool {
+    let rewritten = (arrived.src, arrived.dst) != (out.src, out.dst);
+    let onward = match (&arrived.from_mac, &out.mac, &arrived.mac) {
+        (Some(sender), Some(to), Some(me)) => to != sender && to != me,
+        _ => false,
+    };
+    rewritten || onward
 }
