@@ -85,6 +85,12 @@ pub(crate) fn refused(
             return;
         };
         let rule = d.rule.clone().unwrap_or_default();
+        // A mark set too broadly sent it to that table: the mark is the fault, not the table.
+        if let Some((cause, fix)) = super::broad_mark::blamed(k, at, q, &d, &e.words) {
+            r.block(at, cause, Some(fix));
+            r.other_way = Some(rule_del(at, &rule));
+            return;
+        }
         let lost = d
             .route
             .as_ref()

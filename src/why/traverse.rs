@@ -68,6 +68,10 @@ pub(crate) struct Outcome {
     pub(crate) gone: Option<At>,
     /// The packet's mark where its way ended (MARK rules it crossed applied).
     pub(crate) mark: Option<u32>,
+    /// The last rule that changed the packet's mark (a MARK, or a CONNMARK restoring it), and
+    /// the last that changed its connection's mark (a CONNMARK setting or saving it).
+    pub(crate) marked_by: Option<At>,
+    pub(crate) ct_marked_by: Option<At>,
     /// Quota rules that would have matched but for their used-up quota.
     pub(crate) spent: Vec<super::quota::Spent>,
 }
@@ -143,9 +147,13 @@ pub(crate) fn traverse_sets(
         via: vec![],
         gone: None,
         mark: p.mark,
+        marked_by: None,
+        ct_marked_by: None,
         spent: vec![],
     };
     let mut p = p.clone();
+    // A new connection's mark starts at 0; an older one's is not known here.
+    let mut conn = p.request().then_some(0u32);
     let mut stack = vec![Frame {
         chain: chain.to_string(),
         rules: base.rules,
@@ -203,8 +211,23 @@ pub(crate) fn traverse_sets(
             Hold::Yes => {}
         }
         if let (Some(m), "MARK") = (j.set_mark, target.as_str()) {
+            let old = p.mark;
             p.mark = p.mark.map(|old| m.apply(old));
             out.mark = p.mark;
+            if p.mark != old {
+                out.marked_by = Some(here.clone());
+            }
+        }
+        if let (Some(c), Some(m)) = (super::connmark::ConnMark::read(rest), p.mark) {
+            let (new, ct) = c.apply(m, conn);
+            if new.is_some_and(|n| n != m) {
+                (p.mark, out.mark) = (new, new);
+                out.marked_by = Some(here.clone());
+            }
+            if ct != conn {
+                out.ct_marked_by = Some(here.clone());
+            }
+            conn = ct;
         }
         if target == "RETURN" {
             stack.pop();
