@@ -6,6 +6,7 @@ use netsh::cli::{self, Cli, Cmd};
 use netsh::net::sandbox;
 
 fn main() {
+    quiet_on_closed_output();
     let cli = Cli::parse();
     let sandboxed = matches!(&cli.cmd, Some(Cmd::Run(a)) if a.sandbox && a.dry_run.is_none())
         || matches!(&cli.cmd, Some(Cmd::Repl(a)) if a.sandbox);
@@ -45,4 +46,32 @@ fn main() {
         eprint!("{}", e.render());
         std::process::exit(e.code());
     }
+}
+
+/// `netsh doc | head`: the reader closed the pipe. Rust ignores SIGPIPE, so a write to it fails
+/// with EPIPE, and `println!` panics on that ("failed printing to stdout: Broken pipe"). Like
+/// other Unix tools, netsh then ends quietly, by SIGPIPE, whatever it was printing. SIGPIPE
+/// itself stays ignored: a child that closes the stdin netsh feeds it (iptables-restore, ssh)
+/// is an error netsh reports, not a silent death.
+fn quiet_on_closed_output() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let p = info.payload();
+        let text = p
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| p.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        let broken = std::io::Error::from_raw_os_error(libc::EPIPE).to_string();
+        if text.starts_with("failed printing to std") && text.contains(&broken) {
+            // Safety: resetting a signal's disposition and raising it, then exiting if it
+            // did not end the process.
+            unsafe {
+                libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+                libc::raise(libc::SIGPIPE);
+            }
+            std::process::exit(141);
+        }
+        default(info)
+    }));
 }

@@ -303,7 +303,7 @@ fn a_time_window_that_holds_now_is_named_with_its_window() {
         &parental(&start, &stop),
         ("pc", "203.0.113.10"),
         "rt",
-        &format!("rt's FORWARD chain drops br-lan → wan (rule `-A FORWARD -s 192.168.1.10/32 -i br-lan -m time --timestart {start} --timestop {stop} --datestop 2038-01-19T03:14:07 -j REJECT --reject-with icmp-admin-prohibited` (its time window, {start} to {stop} UTC, holds now))"),
+        &format!("rt's FORWARD chain rejects br-lan → wan (rule `-A FORWARD -s 192.168.1.10/32 -i br-lan -m time --timestart {start} --timestop {stop} --datestop 2038-01-19T03:14:07 -j REJECT --reject-with icmp-admin-prohibited` (its time window, {start} to {stop} UTC, holds now))"),
         r#"rt.iptables("-I FORWARD 1 -i br-lan -o wan -s 192.168.1.10 -d 203.0.113.10 -p icmp -j ACCEPT")"#,
     );
 }

@@ -140,7 +140,7 @@ fn a_reject_on_the_router() {
         "r",
         "-A FORWARD -d 10.0.1.2/32 -j REJECT --reject-with icmp-host-prohibited",
         "r",
-        "r's FORWARD chain drops left → right (rule `-A FORWARD -d 10.0.1.2/32 -j REJECT --reject-with icmp-host-prohibited`)",
+        "r's FORWARD chain rejects left → right (rule `-A FORWARD -d 10.0.1.2/32 -j REJECT --reject-with icmp-host-prohibited`)",
         &format!("r.iptables(\"-I FORWARD 1 -i left -o right {REQ}\")"),
     );
 }
@@ -528,7 +528,7 @@ fn an_owner_rule_at_the_sender_drops_roots_ping() {
         "ns1",
         "-A OUTPUT -o right -m owner ! --uid-owner 1000 -j REJECT",
         "ns1",
-        "ns1's OUTPUT chain drops the echo request out on right from 10.0.0.1 to 10.0.1.2 (rule `-A OUTPUT -o right -m owner ! --uid-owner 1000 -j REJECT --reject-with icmp-port-unreachable`)",
+        "ns1's OUTPUT chain rejects the echo request out on right from 10.0.0.1 to 10.0.1.2 (rule `-A OUTPUT -o right -m owner ! --uid-owner 1000 -j REJECT --reject-with icmp-port-unreachable`)",
         &format!("ns1.iptables(\"-I OUTPUT 1 -o right {REQ}\")"),
     );
 }

@@ -60,7 +60,7 @@ fn a_destination_and_service_rejected_in_a_fail2ban_chain() {
          iptables -A f2b-icmp -m set --match-set f2b-icmp dst,dst -j REJECT --reject-with icmp-port-unreachable
          iptables -A f2b-icmp -j RETURN
          iptables -A FORWARD -p icmp -j f2b-icmp",
-        "r's FORWARD chain drops left → right (rule `-A f2b-icmp -m set --match-set f2b-icmp dst,dst -j REJECT --reject-with icmp-port-unreachable`, reached by `-A FORWARD -p icmp -j f2b-icmp`): 10.0.1.2 is in ipset `f2b-icmp` as its element 10.0.1.2,icmp:echo-request",
+        "r's FORWARD chain rejects left → right (rule `-A f2b-icmp -m set --match-set f2b-icmp dst,dst -j REJECT --reject-with icmp-port-unreachable`, reached by `-A FORWARD -p icmp -j f2b-icmp`): 10.0.1.2 is in ipset `f2b-icmp` as its element 10.0.1.2,icmp:echo-request",
         "r.sh(\"ipset del f2b-icmp 10.0.1.2,icmp:echo-request\")",
     );
 }

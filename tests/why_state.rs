@@ -68,7 +68,7 @@ ip netns exec pc ping -c2 -i0.3 -W1 -s1400 203.0.113.10 >/dev/null 2>&1";
     let got = diagnose_at("home", "", inject, ("pc", "203.0.113.10"), "", "");
     // 572 bytes look left, but the second 1428-byte ping found the quota short and the kernel
     // set it to 0: the counters after the probe tell.
-    let cause = "rt's pc_quota chain drops the probe: rule `-A pc_quota -j REJECT --reject-with icmp-admin-prohibited` (its packet counter rose by the probe's packet): rule `-A pc_quota -m quota --quota 2000 -j RETURN` would let it through, but its quota is used up (quota used up: 2000 bytes)";
+    let cause = "rt's pc_quota chain rejects the probe: rule `-A pc_quota -j REJECT --reject-with icmp-admin-prohibited` (its packet counter rose by the probe's packet): rule `-A pc_quota -m quota --quota 2000 -j RETURN` would let it through, but its quota is used up (quota used up: 2000 bytes)";
     let first = blocked(
         "203.0.113.10",
         "rt",

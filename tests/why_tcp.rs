@@ -43,7 +43,7 @@ fn a_reject_with_tcp_reset_is_named_not_taken_for_a_closed_port() {
     let got = port_forward(
         "ip netns exec nas iptables -A INPUT -p tcp --dport 80 -j REJECT --reject-with tcp-reset",
     );
-    let cause = "nas's INPUT chain drops the TCP SYN in on eth0 from 203.0.113.10 to 192.168.1.20 (rule `-A INPUT -p tcp -m tcp --dport 80 -j REJECT --reject-with tcp-reset`)";
+    let cause = "nas's INPUT chain rejects the TCP SYN in on eth0 from 203.0.113.10 to 192.168.1.20 (rule `-A INPUT -p tcp -m tcp --dport 80 -j REJECT --reject-with tcp-reset`)";
     let fix = "nas.iptables(\"-I INPUT 1 -i eth0 -s 203.0.113.10 -d 192.168.1.20 -p tcp --dport 80 -j ACCEPT\")";
     assert_eq!(got, blocked("nas", cause, fix));
 }

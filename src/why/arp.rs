@@ -70,9 +70,16 @@ pub(crate) fn answers(
             .map(|(_, a)| *a)
     });
     let why = match ignore {
-        1 | 2 if theirs.is_none() => Some(format!(
-            "arp_ignore is {ignore} and {next} is not on {nlink}"
-        )),
+        1 | 2 if theirs.is_none() => {
+            // Held on another link of the answering host (a service address on lo).
+            let on = k
+                .view(nns)
+                .and_then(|v| v.addr_owner(next).map(|(l, _)| format!(" (it is on {l})")))
+                .unwrap_or_default();
+            Some(format!(
+                "arp_ignore is {ignore} and {next} is not on {nlink}{on}"
+            ))
+        }
         2 => match (sip, theirs) {
             (Some(s), Some(t)) if !t.contains(&s) => Some(format!(
                 "arp_ignore is 2 and the asker {s} is outside {nlink}'s subnet {}",

@@ -118,8 +118,9 @@ pub(crate) fn blame(k: &mut dyn Kernel, r: &mut Report, before: &Snapshot) -> bo
     r.block(
         ns,
         format!(
-            "{ns}'s {} chain drops the probe: {what} (its packet counter rose by the probe's packet){}",
+            "{ns}'s {} chain {} the probe: {what} (its packet counter rose by the probe's packet){}",
             chain_words(&c.table, &c.chain),
+            super::traverse::verb(&c.target),
             spent.map(|q| q.words()).unwrap_or_default()
         ),
         fix,

@@ -350,6 +350,9 @@ fn arp_off_on_the_senders_link_is_named() {
 #[test]
 fn a_bridge_that_sends_to_the_wrong_port_is_named_with_its_fdb_entry() {
     let mut lab = Lab::lan();
+    // d's MAC, behind p2: the entry on p3 is wrong.
+    lab.macs
+        .insert(n("d"), vec![("eth0".into(), "02:00:00:00:00:99".into())]);
     let spec = [
         "> ns1 eth0 out",
         "> host p1 in",
@@ -368,6 +371,22 @@ fn a_bridge_that_sends_to_the_wrong_port_is_named_with_its_fdb_entry() {
         v.fix.as_deref(),
         Some(r#"sh("bridge fdb del 02:00:00:00:00:99 dev p3 master")"#)
     );
+}
+
+/// The same frame for a MAC nobody holds (a pinned entry for a host whose MAC changed): the
+/// FDB's old entry is not the fault (the sender's entry is: tests/why_arp_mac.rs, round H B7).
+#[test]
+fn a_frame_for_a_mac_nobody_holds_does_not_blame_the_fdb() {
+    let mut lab = Lab::lan();
+    let spec = [
+        "> ns1 eth0 out",
+        "> host p1 in",
+        "> host p3 out",
+        "> x eth0 other",
+    ];
+    let v = verdict(&mut lab, &spec).unwrap();
+    assert!(!v.cause.contains("bridge fdb"), "{}", v.cause);
+    assert!(!v.fix.unwrap_or_default().contains("fdb"));
 }
 
 #[test]
@@ -508,6 +527,8 @@ fn a_qdisc_on_the_way_out_is_named_where_the_request_stopped() {
 #[test]
 fn a_bridge_port_toward_an_unwatched_namespace_is_astray() {
     let mut lab = Lab::lan();
+    lab.macs
+        .insert(n("d"), vec![("eth0".into(), "02:00:00:00:00:99".into())]);
     let spec = ["> ns1 eth0 out", "> host p1 in", "> host p3 out"];
     let watched = [n("ns1"), Netns::Root, n("d")];
     let ev = trails(&mut lab, &seen(&spec), &watched, &n("ns1")).unwrap();

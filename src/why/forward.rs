@@ -25,6 +25,7 @@ fn filter_forward(k: &mut dyn Kernel, r: &mut Report, cur: &Netns, p: &Packet, s
     r.crossed_chains
         .push((cur.clone(), "filter".into(), "FORWARD".into(), s.clone()));
     unsure(r, cur, &o);
+    let verb = o.verb();
     let (i, out) = (p.in_dev.clone().unwrap_or_default(), &p.out_dev);
     let reply = p.state != "NEW";
     let untracked =
@@ -34,7 +35,7 @@ fn filter_forward(k: &mut dyn Kernel, r: &mut Report, cur: &Netns, p: &Packet, s
         r.block(
             cur,
             format!(
-                "{cur}'s FORWARD chain drops {what}{i} → {out} ({}): {words}",
+                "{cur}'s FORWARD chain {verb} {what}{i} → {out} ({}): {words}",
                 by(&o)
             ),
             Some(fix),
@@ -58,7 +59,7 @@ fn filter_forward(k: &mut dyn Kernel, r: &mut Report, cur: &Netns, p: &Packet, s
     if let Some((words, fix)) = listed {
         let what = if reply { "the replies " } else { "" };
         let said = format!(
-            "{cur}'s FORWARD chain drops {what}{i} → {out} ({}){words}",
+            "{cur}'s FORWARD chain {verb} {what}{i} → {out} ({}){words}",
             by(&o)
         );
         r.block(cur, said, Some(fix));
@@ -67,7 +68,7 @@ fn filter_forward(k: &mut dyn Kernel, r: &mut Report, cur: &Netns, p: &Packet, s
     if let Some(q) = o.spent.first().filter(|_| o.drops()) {
         let what = if reply { "the replies " } else { "" };
         let said = format!(
-            "{cur}'s FORWARD chain drops {what}{i} → {out} ({}){}",
+            "{cur}'s FORWARD chain {verb} {what}{i} → {out} ({}){}",
             by(&o),
             q.words()
         );
@@ -82,7 +83,7 @@ fn filter_forward(k: &mut dyn Kernel, r: &mut Report, cur: &Netns, p: &Packet, s
         r.block(
             cur,
             format!(
-                "{cur}'s FORWARD chain drops {i} → {out} ({}): {}",
+                "{cur}'s FORWARD chain {verb} {i} → {out} ({}): {}",
                 by(&o),
                 n.words("accept it")
             ),
@@ -98,7 +99,7 @@ fn filter_forward(k: &mut dyn Kernel, r: &mut Report, cur: &Netns, p: &Packet, s
     if let Some(n) = one_off {
         let what = super::near_accept::what(&s);
         let said = format!(
-            "{cur}'s FORWARD chain drops {what}{i} → {out} ({}): {}",
+            "{cur}'s FORWARD chain {verb} {what}{i} → {out} ({}): {}",
             by(&o),
             n.words()
         );
@@ -127,7 +128,10 @@ fn filter_forward(k: &mut dyn Kernel, r: &mut Report, cur: &Netns, p: &Packet, s
         };
         r.block(
             cur,
-            format!("{cur}'s FORWARD chain drops {what}{i} → {out} ({})", by(&o)),
+            format!(
+                "{cur}'s FORWARD chain {verb} {what}{i} → {out} ({})",
+                by(&o)
+            ),
             Some(fix),
         );
         return false;

@@ -246,8 +246,9 @@ fn bridged_at(
             r.block(
                 &bns,
                 format!(
-                    "{bns}'s {} chain drops the echo request switched by {br} from {src} to {dst} ({}; bridge-nf-call-iptables is 1: br_netfilter passes bridged traffic to iptables)",
+                    "{bns}'s {} chain {} the echo request switched by {br} from {src} to {dst} ({}; bridge-nf-call-iptables is 1: br_netfilter passes bridged traffic to iptables)",
                     chain_words(table, chain),
+                    o.verb(),
                     super::hooks::by(&o)
                 ),
                 Some(call(

@@ -173,7 +173,8 @@ pub(crate) fn cross(
         let drops = || {
             let (w, l) = (what(&p), links(&p));
             format!(
-                "{ns}'s {name} chain drops {w}{l} from {} to {} ({})",
+                "{ns}'s {name} chain {} {w}{l} from {} to {} ({})",
+                o.verb(),
                 p.src,
                 p.dst,
                 by(&o)

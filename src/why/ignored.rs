@@ -88,6 +88,12 @@ fn fdb(
     if super::entry_port::behind(k, &mac, ns, dev) {
         return None;
     }
+    // A MAC no link holds: wherever the bridge sends the frame, nobody takes it. The entry
+    // is an old one, learned from a link that has since changed its MAC; the sender that
+    // still addresses it is the fault.
+    if super::entry_port::holders(k, &mac).is_empty() {
+        return None;
+    }
     // The kernel's own table, where it can be read: no entry for the MAC there, it was flooded.
     if let Some(known) = k.bridge_macs(ns) {
         if !known

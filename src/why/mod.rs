@@ -198,6 +198,7 @@ pub(crate) mod vxlan_remake;
 pub(crate) mod walk;
 pub(crate) mod watch;
 pub(crate) mod way_back;
+pub(crate) mod weak_host;
 pub(crate) mod wire;
 pub(crate) mod wire_facts;
 pub(crate) mod wire_match;

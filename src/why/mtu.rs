@@ -31,7 +31,15 @@ pub(crate) fn fits(k: &mut dyn Kernel, r: &mut Report, ns: &Netns, link: &str) -
             if let Some((pns, pl, pm)) = &peer {
                 text += &format!(" (its peer {pl} in {pns} has MTU {pm})");
             }
-            let mtu = peer.map(|(_, _, pm)| pm).unwrap_or(wanted(p));
+            let mut mtu = peer.map(|(_, _, pm)| pm).unwrap_or(wanted(p));
+            // A VXLAN gets what its underlay carries as it is, when the packet fits that: the
+            // underlay is raised only when it must be.
+            let carried =
+                super::mtu_fix::carried(k, ns, link).filter(|(_, c)| (p..mtu).contains(c));
+            if let Some((u, c)) = carried {
+                text += &format!(" (its underlay {u} carries {c})");
+                mtu = c;
+            }
             too_small(k, r, ns, link, mtu, text);
             false
         }

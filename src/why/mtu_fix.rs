@@ -17,6 +17,21 @@ pub(crate) fn mtu_of(k: &mut dyn Kernel, ns: &Netns, link: &str) -> Option<u32> 
         .filter(|m| *m > 0)
 }
 
+/// A VXLAN's underlay link and the largest inner packet it carries as it is (its MTU less
+/// the VXLAN's 50 bytes).
+pub(crate) fn carried(k: &mut dyn Kernel, ns: &Netns, link: &str) -> Option<(String, u32)> {
+    let under = underlay(k, ns, link)?;
+    let m = mtu_of(k, ns, &under)?;
+    Some((under, m.checked_sub(VXLAN_OVERHEAD)?))
+}
+
+fn underlay(k: &mut dyn Kernel, ns: &Netns, link: &str) -> Option<String> {
+    k.links(ns)
+        .into_iter()
+        .find(|l| l.name == link)
+        .and_then(|l| l.vxlan.and_then(|v| v.dev))
+}
+
 /// A link given an MTU: (namespace, link, MTU).
 pub(crate) type Raised = (Netns, String, u32);
 
@@ -25,12 +40,7 @@ pub(crate) type Raised = (Netns, String, u32);
 /// veth peer when that is smaller (a veth drops what is larger than its peer's MTU).
 pub(crate) fn raised(k: &mut dyn Kernel, ns: &Netns, link: &str, mtu: u32) -> Vec<Raised> {
     let mut out = vec![];
-    let under = k
-        .links(ns)
-        .into_iter()
-        .find(|l| l.name == link)
-        .and_then(|l| l.vxlan.and_then(|v| v.dev));
-    if let Some(u) = under {
+    if let Some(u) = underlay(k, ns, link) {
         let outer = mtu + VXLAN_OVERHEAD;
         if mtu_of(k, ns, &u).is_some_and(|m| m < outer) {
             set_both(k, &mut out, ns, &u, outer);

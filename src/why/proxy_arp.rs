@@ -42,7 +42,8 @@ pub(crate) fn answering(
     (out.dev != p).then_some((pns, p))
 }
 
-/// Who holds `ip` (any namespace), else who answers ARP for it on `dev` in `cur` by proxy_arp.
+/// Who holds `ip` (any namespace; by its link on `dev`'s segment when it has one), else who
+/// answers ARP for it on `dev` in `cur` by proxy_arp.
 pub(crate) fn held_or_answered(
     k: &mut dyn Kernel,
     cur: &Netns,
@@ -54,7 +55,8 @@ pub(crate) fn held_or_answered(
         return Some(p);
     }
     match super::owner::owner(k, ip) {
-        Some(h) => Some(h),
+        // Held off the segment by a host that is on it too: its link there answers.
+        Some(h) => Some(super::weak_host::answering_link(k, cur, dev, ip, h)),
         None => answering(k, cur, dev, ip),
     }
 }

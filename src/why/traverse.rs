@@ -84,12 +84,26 @@ impl Outcome {
         )
     }
 
+    /// What the chain does to the packet, in words: a REJECT rule `rejects` it (and answers
+    /// the sender), anything else that stops it `drops` it.
+    pub(crate) fn verb(&self) -> &'static str {
+        verb(&self.target)
+    }
+
     /// `rule `-A ...`` or `policy DROP`.
     pub(crate) fn by_words(&self) -> String {
         match &self.by {
             Some(a) => format!("rule `{}`{}", a.text(), super::time_match::note(&a.spec)),
             None => format!("policy {}", self.target),
         }
+    }
+}
+
+/// `rejects` for target REJECT, else `drops`.
+pub(crate) fn verb(target: &str) -> &'static str {
+    match target {
+        "REJECT" => "rejects",
+        _ => "drops",
     }
 }
 
@@ -271,4 +285,17 @@ pub(crate) fn traverse_sets(
         });
     }
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::verb;
+
+    #[test]
+    fn a_reject_rejects_and_what_else_stops_the_packet_drops_it() {
+        assert_eq!(verb("REJECT"), "rejects");
+        for t in ["DROP", "QUEUE", "NFQUEUE"] {
+            assert_eq!(verb(t), "drops");
+        }
+    }
 }

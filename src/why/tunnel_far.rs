@@ -227,7 +227,7 @@ pub(crate) fn underlay(
         };
         r.block(
             ns,
-            format!("{ns}'s {chain} chain drops the tunnel's UDP {who} {} port {} from {} ({what}): {name}'s frames do not get through", u.dst, u.dport, u.src),
+            format!("{ns}'s {chain} chain {} the tunnel's UDP {who} {} port {} from {} ({what}): {name}'s frames do not get through", super::traverse::verb(&target), u.dst, u.dport, u.src),
             Some(call(ns, &fix)),
         );
         return false;

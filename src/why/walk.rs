@@ -290,10 +290,12 @@ fn routed(
     })
 }
 
-/// `G is r1's eth0`, or who answers for it by proxy_arp.
+/// `G is r1's eth0` (or its lo, and the link that answers ARP), or who answers for it by
+/// proxy_arp.
 fn next_words(k: &mut dyn Kernel, nns: &Netns, nlink: &str, next: IpAddr) -> String {
     match local(k, nns, next) {
-        Some(_) => format!("{next} is {nns}'s {nlink}"),
+        Some(l) if l == nlink => format!("{next} is {nns}'s {nlink}"),
+        Some(l) => format!("{next} is {nns}'s {l}; {nns} answers ARP for it on {nlink}"),
         None => format!("{next} is answered by {nns}'s {nlink} (proxy_arp)"),
     }
 }
