@@ -26,6 +26,11 @@ pub(crate) fn answering_link(
     if all.iter().any(|e| e.ns == *nns && e.link == *nlink) {
         return holder;
     }
+    // Only an address on lo (a service address): one on a link of its own (a macvlan of the
+    // parent, say) is reached there.
+    if nlink != "lo" {
+        return holder;
+    }
     match all.into_iter().find(|e| e.ns == *nns) {
         Some(e) => (e.ns, e.link),
         None => holder,
