@@ -100,18 +100,9 @@ mod tests {
     use super::*;
     use crate::why::fib::{FibRoute, FibRule};
 
+    /// A unicast route by `dev` (rpfilter_tests' helper).
     fn route(table: u32, dst: &str, dev: &str) -> FibRoute {
-        FibRoute {
-            table,
-            dst: dst.parse().unwrap(),
-            kind: RouteKind::Unicast,
-            via: None,
-            dev: Some(dev.into()),
-            metric: None,
-            hops: vec![],
-            src: None,
-            scope: 0,
-        }
+        crate::why::rpfilter_tests::route(table, dst, RouteKind::Unicast, dev)
     }
 
     fn rule(priority: u32, table: u32) -> FibRule {

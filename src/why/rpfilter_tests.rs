@@ -9,7 +9,7 @@ fn ip(s: &str) -> IpAddr {
     s.parse().unwrap()
 }
 
-fn route(table: u32, dst: &str, kind: RouteKind, dev: &str) -> FibRoute {
+pub(super) fn route(table: u32, dst: &str, kind: RouteKind, dev: &str) -> FibRoute {
     FibRoute {
         table,
         dst: dst.parse().unwrap(),

@@ -9,8 +9,8 @@ use super::kernel::Kernel;
 use crate::sys::Netns;
 use std::net::IpAddr;
 
-/// The link of `holder`'s namespace that answers ARP for `ip` asked on `dev` in `cur`: the
-/// holder's own link when it is on the segment, else the namespace's link that is.
+/// The link of `holder`'s namespace that answers ARP for `ip` asked on `dev` in `cur`: for an
+/// address on lo, the namespace's link on that segment; else the holder's own link.
 pub(crate) fn answering_link(
     k: &mut dyn Kernel,
     cur: &Netns,
@@ -19,18 +19,12 @@ pub(crate) fn answering_link(
     holder: (Netns, String),
 ) -> (Netns, String) {
     let (nns, nlink) = &holder;
-    if !ip.is_ipv4() || nns == cur {
+    // Only an address on lo (a service address): one on a link of its own (a macvlan of the
+    // parent, say) is reached there.
+    if !ip.is_ipv4() || nns == cur || nlink != "lo" {
         return holder;
     }
     let (all, _) = ends(k, cur, dev);
-    if all.iter().any(|e| e.ns == *nns && e.link == *nlink) {
-        return holder;
-    }
-    // Only an address on lo (a service address): one on a link of its own (a macvlan of the
-    // parent, say) is reached there.
-    if nlink != "lo" {
-        return holder;
-    }
     match all.into_iter().find(|e| e.ns == *nns) {
         Some(e) => (e.ns, e.link),
         None => holder,
