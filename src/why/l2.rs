@@ -76,22 +76,22 @@ pub(crate) fn reach(
                     bridge_reaches(k, r, &pns, (b, Some(&p.name)), to, to_link)
                 }
                 None => {
-                    let target = bridge_of_target(k, to, to_link);
-                    let br = target
-                        .clone()
+                    // The bridge to join: the target's, else the only one there; no fix with
+                    // a made-up name when neither is known.
+                    let br = bridge_of_target(k, to, to_link)
+                        .filter(|(bns, _)| *bns == pns)
                         .map(|(_, b)| b)
-                        .unwrap_or_else(|| "BRIDGE".into());
+                        .or_else(|| only_bridge(k, &pns));
+                    let fix = br.map(|br| {
+                        link_call(&pns, &p.name, &format!("master({})", link_ref(&pns, &br)))
+                    });
                     r.block(
                         &pns,
                         format!(
                             "{} in {pns} is not a port of any bridge, so {dev} leads nowhere",
                             p.name
                         ),
-                        Some(link_call(
-                            &pns,
-                            &p.name,
-                            &format!("master({})", link_ref(&pns, &br)),
-                        )),
+                        fix,
                     );
                     false
                 }
@@ -111,6 +111,20 @@ pub(crate) fn reach(
             }
         }
         _ => true,
+    }
+}
+
+/// The one bridge of `ns`, when it has exactly one.
+fn only_bridge(k: &mut dyn Kernel, ns: &Netns) -> Option<String> {
+    let bridges: Vec<String> = k
+        .links(ns)
+        .into_iter()
+        .filter(|l| l.kind == Some(LinkKind::Bridge))
+        .map(|l| l.name)
+        .collect();
+    match bridges.as_slice() {
+        [b] => Some(b.clone()),
+        _ => None,
     }
 }
 
