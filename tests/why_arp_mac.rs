@@ -8,7 +8,7 @@
 
 mod support;
 
-use support::why_lab::{clear_from, diagnose_at, fixed_from};
+use support::why_lab::{clear_from, diagnose_at, diagnose_then, fixed_from};
 
 /// lan_hosts: cl (10.10.0.50) and h1 (eth0 10.10.0.5) on rt's bridge `lan`.
 const CL: &str = "cl";
@@ -47,7 +47,8 @@ fn a_service_address_on_lo_is_answered_on_the_hosts_segment_link() {
 
 /// Round H case B7: cl pins its gateway h1 (to 10.20.1.0/24) with a permanent neighbour entry,
 /// then h1's eth0 gets another MAC. The bridge still has the old MAC learned on h1's port, but
-/// nobody holds that MAC: cl's entry is the fault in the first round, not the FDB.
+/// nobody holds that MAC: cl's entry is the fault in the first round, not the FDB; it is pinned
+/// again, to h1's new MAC, not deleted.
 #[test]
 #[ignore = "needs iproute2, iptables, iputils-ping"]
 fn a_pinned_neighbour_for_a_mac_nobody_holds_is_named_not_the_fdb() {
@@ -57,10 +58,16 @@ fn a_pinned_neighbour_for_a_mac_nobody_holds_is_named_not_the_fdb() {
         ip netns exec cl ping -c1 -W2 10.20.1.2 >/dev/null || echo 'healthy ping fails'\n\
         ip -n h1 link set eth0 address 02:00:00:00:01:01";
     let dst = "10.20.1.2";
-    let got = diagnose_at("lan_hosts", "", inject, (CL, dst), "", "");
+    // The pin stays, now on h1's new MAC.
+    let prove = format!(
+        "ip netns exec cl ping -c1 -W2 {dst} >/dev/null 2>&1 && echo \"ping ok\" || echo \"ping fails\"\n\
+         ip -n cl neigh show 10.10.0.5 dev eth0"
+    );
+    let got = diagnose_then("lan_hosts", "", inject, (CL, dst), "", &prove);
     let cause = "the request reached h1 on eth0 addressed to MAC, not h1's MAC, so h1 ignores it: cl's static neighbour entry for 10.10.0.5 on eth0 gives the wrong MAC";
-    let fix = r#"cl.sh("ip neigh del 10.10.0.5 dev eth0")"#;
-    assert_eq!(got, fixed_from((CL, dst), "cl", cause, fix, None));
+    let fix = r#"cl.sh("ip neigh replace 10.10.0.5 lladdr MAC dev eth0 nud permanent")"#;
+    let pinned = "10.10.0.5 lladdr 02:00:00:00:01:01 PERMANENT \n";
+    assert_eq!(got, fixed_from((CL, dst), "cl", cause, fix, None) + pinned);
 }
 
 /// Round H case 10: h1's vx0 lowered to 1400 under 1450-byte tenants. The underlay (1500)

@@ -102,7 +102,7 @@ fn a_wrong_static_neighbour_mac_is_named() {
         D,
         "r2",
         "the request reached d on eth0 addressed to MAC, not d's MAC, so d ignores it: r2's static neighbour entry for 10.0.2.2 on right gives the wrong MAC",
-        r#"r2.sh("ip neigh del 10.0.2.2 dev right")"#,
+        r#"r2.sh("ip neigh replace 10.0.2.2 lladdr MAC dev right nud permanent")"#,
     );
 }
 

@@ -228,7 +228,7 @@ fn a_wrong_static_neighbour_on_the_way_back_is_named_not_the_bridge_that_floods_
         "10.30.2.11",
         "b2",
         "the reply for MAC left rt on pb1 toward b1's eth0, off its path: b2's static neighbour entry for 10.30.2.1 on eth0 gives the wrong MAC",
-        r#"b2.sh("ip neigh del 10.30.2.1 dev eth0")"#,
+        r#"b2.sh("ip neigh replace 10.30.2.1 lladdr MAC dev eth0 nud permanent")"#,
     );
 }
 

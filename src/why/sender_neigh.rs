@@ -37,9 +37,18 @@ pub(crate) fn sender_entry(k: &mut dyn Kernel, t: &Trail, what: &str) -> Option<
     };
     let del = || call(&sns, &format!("sh(\"ip neigh del {next} dev {sdev}\")"));
     let (cause, fix) = match state.as_deref()? {
+        // Someone pinned it on purpose: pinned again to the holder's MAC, not dropped.
         "PERMANENT" => (
             format!("{sns}'s static neighbour entry for {next} on {sdev} gives the wrong MAC"),
-            del(),
+            match holder_mac(k, next) {
+                Some(mac) => call(
+                    &sns,
+                    &format!(
+                        "sh(\"ip neigh replace {next} lladdr {mac} dev {sdev} nud permanent\")"
+                    ),
+                ),
+                None => del(),
+            },
         ),
         // A learned entry that still holds a MAC: the frame went to it, so it is the wrong one.
         s @ ("REACHABLE" | "STALE" | "DELAY" | "PROBE") => (
@@ -57,4 +66,10 @@ pub(crate) fn sender_entry(k: &mut dyn Kernel, t: &Trail, what: &str) -> Option<
         cause: format!("{what}: {cause}"),
         fix: Some(fix),
     })
+}
+
+/// The MAC of the link that holds `ip` now.
+fn holder_mac(k: &mut dyn Kernel, ip: std::net::IpAddr) -> Option<String> {
+    let (ns, dev) = super::owner::owner(k, ip)?;
+    k.l2(&ns).into_iter().find(|l| l.name == dev)?.mac
 }
