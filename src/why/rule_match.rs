@@ -113,16 +113,7 @@ pub(crate) fn judge_sets(spec: &str, p: &Seen, sets: Option<&IpSets>) -> Judged 
     for (neg, opt, args) in opts {
         let arg = args.first().copied().unwrap_or("");
         if in_target {
-            match opt {
-                "--to-source" => j.to_source = first_addr(arg),
-                "--to-destination" => j.to_dest = first_addr(arg),
-                // NETMAP maps both ways; the hook says which of them it rewrites.
-                "--to" if j.target == "NETMAP" => {
-                    j.to_source = super::netmap::map(arg, p.src);
-                    j.to_dest = super::netmap::map(arg, p.dst);
-                }
-                o => j.set_mark = super::mark::SetMark::read(o, arg).or(j.set_mark),
-            }
+            target_opt(&mut j, opt, arg, p);
             continue;
         }
         let hit: Option<bool> = match opt {
@@ -161,61 +152,10 @@ pub(crate) fn judge_sets(spec: &str, p: &Seen, sets: Option<&IpSets>) -> Judged 
                 }
                 continue;
             }
-            "-s" | "--source" => Some(nets(arg).iter().any(|n| n.contains(&p.src))),
-            "-d" | "--destination" => Some(nets(arg).iter().any(|n| n.contains(&p.dst))),
-            "-i" | "--in-interface" => Some(p.in_dev.as_deref().is_some_and(|d| iface(arg, d))),
-            "-o" | "--out-interface" => Some(p.out_dev.as_deref().is_some_and(|d| iface(arg, d))),
-            "-p" | "--protocol" => Some(match p.udp_dport {
-                Some(_) => matches!(
-                    arg.to_ascii_lowercase().as_str(),
-                    "udp" | "17" | "all" | "0"
-                ),
-                None if p.dst.is_ipv6() => matches!(
-                    arg.to_ascii_lowercase().as_str(),
-                    "ipv6-icmp" | "icmpv6" | "58" | "all" | "0"
-                ),
-                None => matches!(
-                    arg.to_ascii_lowercase().as_str(),
-                    "icmp" | "1" | "all" | "0"
-                ),
-            }),
-            "--icmpv6-type" if p.udp_dport.is_some() => Some(false),
-            // The probe's types are kept as ICMP's (8, 0): ICMPv6 numbers them 128 and 129.
-            "--icmpv6-type" => icmp6_type(arg).map(|t| t.is_none_or(|t| t == v6_type(p.icmp_type))),
-            "-f" | "--fragment" => Some(false),
-            "--icmp-type" if p.udp_dport.is_some() => Some(false),
-            "--icmp-type" => icmp_type(arg).map(|t| {
-                // destination-unreachable (3, any code) covers "fragmentation needed" too.
-                let frag = p.icmp_type == super::seen::FRAG_NEEDED;
-                t.is_none_or(|t| t == p.icmp_type || (frag && t == 3))
-            }),
-            "--dport" | "--dports" | "--destination-port" if p.udp_dport.is_some() => {
-                p.udp_dport.map(|d| ports(arg, d))
-            }
-            // A tunnel's source port is hashed from the inner frame: not known here.
-            "--sport" | "--sports" | "--source-port" if p.udp_dport.is_some() => None,
-            "--ctstate" | "--state" => ct_state(arg, p),
             "--comment" => continue,
-            "--match-set" if module == "set" => match (sets, args.as_slice()) {
-                (Some(sets), [name, flags, ..]) => {
-                    super::ipset_match::lookup(sets, name, flags, p).map(|f| f.is_some())
-                }
-                _ => None,
-            },
             // Counting what matched changes nothing of the verdict.
             "--update-counters" | "--update-subcounters" if module == "set" => continue,
-            "--mark" if module == "mark" => p.mark.and_then(|m| super::mark::holds(arg, m)),
-            "--physdev-in"
-            | "--physdev-out"
-            | "--physdev-is-bridged"
-            | "--physdev-is-in"
-            | "--physdev-is-out" => Some(physdev(opt, arg, p)),
-            "--dst-type" => addr_type(arg, p.dst_local),
-            "--src-type" => addr_type(arg, p.src_local),
-            // ICMP has no ports: a port match never holds for it.
-            "--sport" | "--dport" | "--sports" | "--dports" | "--source-port"
-            | "--destination-port" | "--tcp-flags" | "--syn" => Some(false),
-            _ => None,
+            _ => plain(opt, arg, &args, p, (module, sets)),
         };
         match hit {
             Some(h) => no |= h == neg,
@@ -234,6 +174,85 @@ pub(crate) fn judge_sets(spec: &str, p: &Seen, sets: Option<&IpSets>) -> Judged 
         Hold::Unknown(unknown.join(" "))
     };
     j
+}
+
+/// Whether the match option `opt` (its first word `arg`, all `args`) holds for `p`; `None`
+/// when it is not understood. `module`: the `-m` it follows; `sets`: the namespace's ipsets.
+fn plain(
+    opt: &str,
+    arg: &str,
+    args: &[&str],
+    p: &Seen,
+    (module, sets): (&str, Option<&IpSets>),
+) -> Option<bool> {
+    match opt {
+        "-s" | "--source" => Some(nets(arg).iter().any(|n| n.contains(&p.src))),
+        "-d" | "--destination" => Some(nets(arg).iter().any(|n| n.contains(&p.dst))),
+        "-i" | "--in-interface" => Some(p.in_dev.as_deref().is_some_and(|d| iface(arg, d))),
+        "-o" | "--out-interface" => Some(p.out_dev.as_deref().is_some_and(|d| iface(arg, d))),
+        "-p" | "--protocol" => Some(match p.udp_dport {
+            Some(_) => matches!(
+                arg.to_ascii_lowercase().as_str(),
+                "udp" | "17" | "all" | "0"
+            ),
+            None if p.dst.is_ipv6() => matches!(
+                arg.to_ascii_lowercase().as_str(),
+                "ipv6-icmp" | "icmpv6" | "58" | "all" | "0"
+            ),
+            None => matches!(
+                arg.to_ascii_lowercase().as_str(),
+                "icmp" | "1" | "all" | "0"
+            ),
+        }),
+        "--icmpv6-type" if p.udp_dport.is_some() => Some(false),
+        // The probe's types are kept as ICMP's (8, 0): ICMPv6 numbers them 128 and 129.
+        "--icmpv6-type" => icmp6_type(arg).map(|t| t.is_none_or(|t| t == v6_type(p.icmp_type))),
+        "-f" | "--fragment" => Some(false),
+        "--icmp-type" if p.udp_dport.is_some() => Some(false),
+        "--icmp-type" => icmp_type(arg).map(|t| {
+            // destination-unreachable (3, any code) covers "fragmentation needed" too.
+            let frag = p.icmp_type == super::seen::FRAG_NEEDED;
+            t.is_none_or(|t| t == p.icmp_type || (frag && t == 3))
+        }),
+        "--dport" | "--dports" | "--destination-port" if p.udp_dport.is_some() => {
+            p.udp_dport.map(|d| ports(arg, d))
+        }
+        // A tunnel's source port is hashed from the inner frame: not known here.
+        "--sport" | "--sports" | "--source-port" if p.udp_dport.is_some() => None,
+        "--ctstate" | "--state" => ct_state(arg, p),
+        "--match-set" if module == "set" => match (sets, args) {
+            (Some(sets), [name, flags, ..]) => {
+                super::ipset_match::lookup(sets, name, flags, p).map(|f| f.is_some())
+            }
+            _ => None,
+        },
+        "--mark" if module == "mark" => p.mark.and_then(|m| super::mark::holds(arg, m)),
+        "--physdev-in"
+        | "--physdev-out"
+        | "--physdev-is-bridged"
+        | "--physdev-is-in"
+        | "--physdev-is-out" => Some(physdev(opt, arg, p)),
+        "--dst-type" => addr_type(arg, p.dst_local),
+        "--src-type" => addr_type(arg, p.src_local),
+        // ICMP has no ports: a port match never holds for it.
+        "--sport" | "--dport" | "--sports" | "--dports" | "--source-port"
+        | "--destination-port" | "--tcp-flags" | "--syn" => Some(false),
+        _ => None,
+    }
+}
+
+/// A target's option `opt` (`arg`): where NAT puts the packet, or the mark it sets.
+fn target_opt(j: &mut Judged, opt: &str, arg: &str, p: &Seen) {
+    match opt {
+        "--to-source" => j.to_source = first_addr(arg),
+        "--to-destination" => j.to_dest = first_addr(arg),
+        // NETMAP maps both ways; the hook says which of them it rewrites.
+        "--to" if j.target == "NETMAP" => {
+            j.to_source = super::netmap::map(arg, p.src);
+            j.to_dest = super::netmap::map(arg, p.dst);
+        }
+        o => j.set_mark = super::mark::SetMark::read(o, arg).or(j.set_mark),
+    }
 }
 
 /// `-m physdev`'s option `opt` (`arg` its port name, where it takes one) for the packet.
