@@ -154,116 +154,11 @@ pub(crate) fn cross(
         r.crossed_chains
             .push((ns.clone(), table.to_string(), chain.to_string(), p.clone()));
         unsure(r, ns, &o);
-        let name = chain_words(table, chain);
-        let queued = o.by.as_ref().filter(|_| o.drops());
-        if let Some((words, fix)) = queued.and_then(|a| super::nfqueue::unread_queue(k, ns, a)) {
-            let (w, l) = (what(&p), links(&p));
-            let said = format!(
-                "{ns}'s {name} chain queues {w}{l} from {} to {} {words}",
-                p.src, p.dst
-            );
-            r.block(ns, said, Some(fix));
+        if blocked(k, r, ns, (table, chain), &p, &o) {
             return None;
         }
-        let listed = o
-            .drops()
-            .then(|| super::ipset_drop::by_set(k, ns, (table, chain), &p, &o))
-            .flatten();
-        // What every drop below says first: the chain, the packet and what drops it.
-        let drops = || {
-            let (w, l) = (what(&p), links(&p));
-            format!(
-                "{ns}'s {name} chain {} {w}{l} from {} to {} ({})",
-                o.verb(),
-                p.src,
-                p.dst,
-                by(&o)
-            )
-        };
-        let untracked = super::untracked_state::dropped_untracked(k, ns, (table, chain), &p, &o);
-        if let Some((words, fix)) = untracked {
-            r.block(ns, format!("{}: {words}", drops()), Some(fix));
+        if !translated(k, r, ns, (table, chain), &mut p, &o) {
             return None;
-        }
-        if let Some((words, fix)) = listed {
-            r.block(ns, format!("{}{words}", drops()), Some(fix));
-            return None;
-        }
-        if let Some(s) = o.spent.first().filter(|_| o.drops()) {
-            r.block(ns, format!("{}{}", drops(), s.words()), Some(s.fix(ns)));
-            return None;
-        }
-        let rp = o
-            .drops()
-            .then(|| super::rpfilter_drop::dropped(k, ns, (table, chain), &p, &o))
-            .flatten();
-        if let Some((words, fix, other)) = rp {
-            r.block(ns, words, Some(fix));
-            r.other_way = Some(other).filter(|o| !o.is_empty());
-            return None;
-        }
-        if o.drops() {
-            // An ACCEPT the request needed before a DROP policy, naming a link `ns` lacks.
-            let near = (o.by.is_none() && o.gone.is_none() && p.request())
-                .then(|| super::nat_near::near_miss(k, ns, (table, chain), &p, &["ACCEPT"]))
-                .flatten();
-            let said = near.as_ref().map(|n| format!(": {}", n.words("accept it")));
-            let fix = near.and_then(|n| n.fix(k));
-            r.block(
-                ns,
-                format!("{}{}", drops(), said.unwrap_or_default()),
-                fix.or_else(|| Some(fix_drop(k, ns, table, chain, &p, &o))),
-            );
-            return None;
-        }
-        // NETMAP before routing maps the destination (after it, the source).
-        let dnat = o.target == "DNAT"
-            || (o.target == "NETMAP" && matches!(*chain, "PREROUTING" | "OUTPUT"));
-        if let Some(d) = o.to_dest.filter(|_| dnat) {
-            if super::owner::owner(k, d).is_none() {
-                r.block(
-                    ns,
-                    format!(
-                        "{ns}'s {name} chain sends {} for {} to {d}, which no namespace here holds ({})",
-                        what(&p),
-                        p.dst,
-                        by(&o)
-                    ),
-                    // The target's lost address back, or the rule pointed at the endpoint that
-                    // is there; else, where the packet's own destination is a host of its own,
-                    // the rule diverts it: this flow is let by it untranslated.
-                    match super::owner::owner(k, p.dst).filter(|(n, _)| n != ns) {
-                        Some(_) => super::dnat_target::give_back(k, ns, d)
-                            .or_else(|| Some(accept_first(ns, table, chain, &p))),
-                        None => super::dnat_target::fix(k, ns, o.by.as_ref(), d),
-                    },
-                );
-                return None;
-            }
-            // A DNAT too broad for this packet (a DMZ rule without -i) is the fault, even
-            // where the host it diverts to answers.
-            if super::dnat_scope::blocks(k, r, ns, (o.by.as_ref(), table, chain), &p, d) {
-                return None;
-            }
-            let old = p.tcp_port;
-            let (was, now) = super::l4::dnat(k, &o, &mut p, d);
-            if let (Some(at), Some(old), Some(new)) = (&o.by, old, p.tcp_port) {
-                r.dnat_by = Some((ns.clone(), at.clone(), old, new));
-            }
-            r.hop(
-                ns,
-                format!(
-                    "{name} DNAT: destination {}{was} becomes {d}{now} ({})",
-                    p.dst,
-                    by(&o)
-                ),
-            );
-            p.dst = d;
-            p.dst_local = false;
-            r.dnat_to = Some(d);
-        } else if o.by.is_some() && *table != "nat" && !(*table == "filter" && *chain == "FORWARD")
-        {
-            r.hop(ns, format!("{name} accepts {} ({})", what(&p), by(&o)));
         }
     }
     // The request's mark goes on to the next hook in this namespace (FORWARD to POSTROUTING).
@@ -271,4 +166,142 @@ pub(crate) fn cross(
         k.set_mark(ns, m);
     }
     Some(p)
+}
+
+/// Whether the verdict `o` of `table`/`chain` in `ns` drops `p` (said in `r`, with the fix):
+/// to a queue nobody reads, by a set, untracked, a spent quota or limit, the reverse-path
+/// filter, a rule or the policy.
+fn blocked(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    ns: &Netns,
+    (table, chain): (&str, &str),
+    p: &Seen,
+    o: &Outcome,
+) -> bool {
+    let name = chain_words(table, chain);
+    let queued = o.by.as_ref().filter(|_| o.drops());
+    if let Some((words, fix)) = queued.and_then(|a| super::nfqueue::unread_queue(k, ns, a)) {
+        let (w, l) = (what(p), links(p));
+        let said = format!(
+            "{ns}'s {name} chain queues {w}{l} from {} to {} {words}",
+            p.src, p.dst
+        );
+        r.block(ns, said, Some(fix));
+        return true;
+    }
+    let listed = o
+        .drops()
+        .then(|| super::ipset_drop::by_set(k, ns, (table, chain), p, o))
+        .flatten();
+    // What every drop below says first: the chain, the packet and what drops it.
+    let drops = || {
+        let (w, l) = (what(p), links(p));
+        format!(
+            "{ns}'s {name} chain {} {w}{l} from {} to {} ({})",
+            o.verb(),
+            p.src,
+            p.dst,
+            by(o)
+        )
+    };
+    let untracked = super::untracked_state::dropped_untracked(k, ns, (table, chain), p, o);
+    if let Some((words, fix)) = untracked {
+        r.block(ns, format!("{}: {words}", drops()), Some(fix));
+        return true;
+    }
+    if let Some((words, fix)) = listed {
+        r.block(ns, format!("{}{words}", drops()), Some(fix));
+        return true;
+    }
+    if let Some(s) = o.spent.first().filter(|_| o.drops()) {
+        r.block(ns, format!("{}{}", drops(), s.words()), Some(s.fix(ns)));
+        return true;
+    }
+    let rp = o
+        .drops()
+        .then(|| super::rpfilter_drop::dropped(k, ns, (table, chain), p, o))
+        .flatten();
+    if let Some((words, fix, other)) = rp {
+        r.block(ns, words, Some(fix));
+        r.other_way = Some(other).filter(|o| !o.is_empty());
+        return true;
+    }
+    if o.drops() {
+        // An ACCEPT the request needed before a DROP policy, naming a link `ns` lacks.
+        let near = (o.by.is_none() && o.gone.is_none() && p.request())
+            .then(|| super::nat_near::near_miss(k, ns, (table, chain), p, &["ACCEPT"]))
+            .flatten();
+        let said = near.as_ref().map(|n| format!(": {}", n.words("accept it")));
+        let fix = near.and_then(|n| n.fix(k));
+        r.block(
+            ns,
+            format!("{}{}", drops(), said.unwrap_or_default()),
+            fix.or_else(|| Some(fix_drop(k, ns, table, chain, p, o))),
+        );
+        return true;
+    }
+    false
+}
+
+/// What `o` did to `p` when it let it pass: a DNAT (`p` rewritten, said in `r`), or an accept
+/// said as a hop. False when the DNAT itself is the fault (said in `r`).
+fn translated(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    ns: &Netns,
+    (table, chain): (&str, &str),
+    p: &mut Seen,
+    o: &Outcome,
+) -> bool {
+    let name = chain_words(table, chain);
+    // NETMAP before routing maps the destination (after it, the source).
+    let dnat =
+        o.target == "DNAT" || (o.target == "NETMAP" && matches!(chain, "PREROUTING" | "OUTPUT"));
+    if let Some(d) = o.to_dest.filter(|_| dnat) {
+        if super::owner::owner(k, d).is_none() {
+            r.block(
+                ns,
+                format!(
+                    "{ns}'s {name} chain sends {} for {} to {d}, which no namespace here holds ({})",
+                    what(p),
+                    p.dst,
+                    by(o)
+                ),
+                // The target's lost address back, or the rule pointed at the endpoint that
+                // is there; else, where the packet's own destination is a host of its own,
+                // the rule diverts it: this flow is let by it untranslated.
+                match super::owner::owner(k, p.dst).filter(|(n, _)| n != ns) {
+                    Some(_) => super::dnat_target::give_back(k, ns, d)
+                        .or_else(|| Some(accept_first(ns, table, chain, p))),
+                    None => super::dnat_target::fix(k, ns, o.by.as_ref(), d),
+                },
+            );
+            return false;
+        }
+        // A DNAT too broad for this packet (a DMZ rule without -i) is the fault, even
+        // where the host it diverts to answers.
+        if super::dnat_scope::blocks(k, r, ns, (o.by.as_ref(), table, chain), p, d) {
+            return false;
+        }
+        let old = p.tcp_port;
+        let (was, now) = super::l4::dnat(k, o, p, d);
+        if let (Some(at), Some(old), Some(new)) = (&o.by, old, p.tcp_port) {
+            r.dnat_by = Some((ns.clone(), at.clone(), old, new));
+        }
+        r.hop(
+            ns,
+            format!(
+                "{name} DNAT: destination {}{was} becomes {d}{now} ({})",
+                p.dst,
+                by(o)
+            ),
+        );
+        p.dst = d;
+        p.dst_local = false;
+        r.dnat_to = Some(d);
+    } else if o.by.is_some() && table != "nat" && !(table == "filter" && chain == "FORWARD") {
+        r.hop(ns, format!("{name} accepts {} ({})", what(p), by(o)));
+    }
+    true
 }
