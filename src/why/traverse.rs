@@ -5,7 +5,7 @@
 
 use super::ipset_table::IpSets;
 use super::kernel::Kernel;
-use super::rule_match::{judge_sets, Hold, Seen};
+use super::rule_match::{judge_sets, Hold, Judged, Seen};
 use crate::sys::Netns;
 use std::net::IpAddr;
 
@@ -197,20 +197,8 @@ pub(crate) fn traverse_sets(
         let rest = quota.as_ref().map_or(spec.as_str(), |c| c.rest.as_str());
         let mut j = judge_sets(rest, &p, sets.as_ref());
         if let (Some(c), Hold::Yes) = (&quota, &j.hold) {
-            match super::quota::used_up(k, ns, (table, &here.chain), index, c, p.wire.len) {
-                Some(true) => {
-                    out.spent.push(super::quota::Spent {
-                        table: table.to_string(),
-                        chain: here.chain.clone(),
-                        spec: spec.clone(),
-                        index,
-                        bytes: c.bytes,
-                    });
-                    continue;
-                }
-                Some(false) => {}
-                // Its counter unread: what is left of it is not known.
-                None => j.hold = Hold::Unknown("-m quota".into()),
+            if spent(k, ns, (&here, index), c, &p, (&mut j, &mut out)) {
+                continue;
             }
         }
         let target = j.target.clone();
@@ -224,25 +212,7 @@ pub(crate) fn traverse_sets(
             }
             Hold::Yes => {}
         }
-        if let (Some(m), "MARK") = (j.set_mark, target.as_str()) {
-            let old = p.mark;
-            p.mark = p.mark.map(|old| m.apply(old));
-            out.mark = p.mark;
-            if p.mark != old {
-                out.marked_by = Some(here.clone());
-            }
-        }
-        if let (Some(c), Some(m)) = (super::connmark::ConnMark::read(rest), p.mark) {
-            let (new, ct) = c.apply(m, conn);
-            if new.is_some_and(|n| n != m) {
-                (p.mark, out.mark) = (new, new);
-                out.marked_by = Some(here.clone());
-            }
-            if ct != conn {
-                out.ct_marked_by = Some(here.clone());
-            }
-            conn = ct;
-        }
+        conn = marks(&j, rest, &here, (&mut p, conn), &mut out);
         if target == "RETURN" {
             stack.pop();
             continue;
@@ -285,6 +255,68 @@ pub(crate) fn traverse_sets(
         });
     }
     Some(out)
+}
+
+/// Whether the rule `here` (its `index` in its chain), which matches but for its quota `c`,
+/// has used it up: then it is passed over and noted in `out`; an unread counter makes it
+/// not understood (`j`).
+fn spent(
+    k: &mut dyn Kernel,
+    ns: &Netns,
+    (here, index): (&At, usize),
+    c: &super::quota::Cap,
+    p: &Seen,
+    (j, out): (&mut Judged, &mut Outcome),
+) -> bool {
+    match super::quota::used_up(k, ns, (&here.table, &here.chain), index, c, p.wire.len) {
+        Some(true) => {
+            out.spent.push(super::quota::Spent {
+                table: here.table.clone(),
+                chain: here.chain.clone(),
+                spec: here.spec.clone(),
+                index,
+                bytes: c.bytes,
+            });
+            true
+        }
+        Some(false) => false,
+        // Its counter unread: what is left of it is not known.
+        None => {
+            j.hold = Hold::Unknown("-m quota".into());
+            false
+        }
+    }
+}
+
+/// The marks the matching rule `here` (its text after any quota: `rest`) sets: the packet's
+/// (MARK, CONNMARK --restore-mark) on `p` and `out`; the connection's (`conn`, returned).
+fn marks(
+    j: &Judged,
+    rest: &str,
+    here: &At,
+    (p, conn): (&mut Seen, Option<u32>),
+    out: &mut Outcome,
+) -> Option<u32> {
+    if let (Some(m), "MARK") = (j.set_mark, j.target.as_str()) {
+        let old = p.mark;
+        p.mark = p.mark.map(|old| m.apply(old));
+        out.mark = p.mark;
+        if p.mark != old {
+            out.marked_by = Some(here.clone());
+        }
+    }
+    let (Some(c), Some(m)) = (super::connmark::ConnMark::read(rest), p.mark) else {
+        return conn;
+    };
+    let (new, ct) = c.apply(m, conn);
+    if new.is_some_and(|n| n != m) {
+        (p.mark, out.mark) = (new, new);
+        out.marked_by = Some(here.clone());
+    }
+    if ct != conn {
+        out.ct_marked_by = Some(here.clone());
+    }
+    ct
 }
 
 #[cfg(test)]
