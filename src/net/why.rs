@@ -142,6 +142,14 @@ impl Kernel for Netlink {
             .unwrap_or_default()
     }
 
+    fn if_addrs(&mut self, ns: &Netns) -> Vec<crate::why::IfAddr> {
+        let Ok(handle) = self.handle(ns) else {
+            return vec![];
+        };
+        self.block_on(super::addr_scope::if_addrs(&handle))
+            .unwrap_or_default()
+    }
+
     fn probe_uid(&mut self) -> u32 {
         nix::unistd::geteuid().as_raw()
     }

@@ -190,6 +190,10 @@ impl Kernel for Cached<'_> {
         self.inner.addr_scopes(ns)
     }
 
+    fn if_addrs(&mut self, ns: &Netns) -> Vec<super::if_addr::IfAddr> {
+        self.inner.if_addrs(ns)
+    }
+
     fn l2(&mut self, ns: &Netns) -> Vec<LinkL2> {
         if !self.l2.contains_key(ns) {
             let v = self.inner.l2(ns);

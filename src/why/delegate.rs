@@ -159,6 +159,9 @@ impl<T: Delegate> Kernel for T {
     fn addr_scopes(&mut self, ns: &Netns) -> Vec<(String, ipnet::IpNet, u8)> {
         self.inner().addr_scopes(ns)
     }
+    fn if_addrs(&mut self, ns: &Netns) -> Vec<super::if_addr::IfAddr> {
+        self.inner().if_addrs(ns)
+    }
     fn forget_failed(&mut self, hops: &[(Netns, IpAddr)]) {
         self.inner().forget_failed(hops)
     }

@@ -167,6 +167,10 @@ pub trait Kernel {
     fn addr_scopes(&mut self, _ns: &Netns) -> Vec<(String, ipnet::IpNet, u8)> {
         vec![]
     }
+    /// Every address of `ns` in the kernel's order, with its flags and peer (empty: unknown).
+    fn if_addrs(&mut self, _ns: &Netns) -> Vec<super::if_addr::IfAddr> {
+        vec![]
+    }
     /// Drop the neighbour entries the probe left unresolved for these next hops (each
     /// namespace with its addresses), so that a fix works at once.
     fn forget_failed(&mut self, _hops: &[(Netns, IpAddr)]) {}

@@ -59,6 +59,7 @@ pub(crate) mod gwless;
 pub(crate) mod hook_points;
 pub(crate) mod hooks;
 pub(crate) mod icmp_rate;
+pub mod if_addr;
 pub(crate) mod ignored;
 pub(crate) mod ipset_drop;
 pub(crate) mod ipset_match;
@@ -89,6 +90,7 @@ pub(crate) mod macvlan_port;
 pub(crate) mod main_unreached;
 pub(crate) mod mark;
 pub(crate) mod martian_src;
+pub(crate) mod masq_source;
 pub(crate) mod moved_end;
 pub(crate) mod mtu;
 pub(crate) mod mtu_fix;
@@ -222,6 +224,7 @@ mod tests;
 #[cfg(test)]
 mod wire_tests;
 
+pub use if_addr::IfAddr;
 pub use kernel::Kernel;
 pub use link_detail::{LinkDetail, VxlanInfo};
 pub(crate) use report::Report;

@@ -60,5 +60,6 @@ pub(crate) fn note(
         cause,
         fix: exec(at, "ip route flush cache"),
         keep: false,
+        request: false,
     });
 }

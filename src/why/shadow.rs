@@ -39,6 +39,7 @@ pub(crate) fn note(
     }
     let rule = d.rule.as_ref().filter(|x| !x.stock());
     let jumped = super::goto_rule::past(&fib, at, q, what, rt);
+    let request = what == "packet" && jumped.is_none() && rule.is_some();
     let (cause, fix) = match rule {
         _ if jumped.is_some() => jumped.unwrap_or_default(),
         _ if rt.table == TABLE_LOCAL => (
@@ -71,6 +72,7 @@ pub(crate) fn note(
         cause,
         fix,
         keep: false,
+        request: rt.table != TABLE_LOCAL && request,
     });
 }
 
@@ -128,6 +130,11 @@ pub(crate) fn settle(r: &mut Report) {
     // rule's table was meant to carry, mended in the table; dropping the rule is the other way.
     // rp_filter on an asymmetric path is a cause of its own, with its own fix.
     if r.break_kind == Some(BreakKind::RpFilter) {
+        return;
+    }
+    // The request got through the rule's way and the reply is lost on its way back: the rule's
+    // way works as far as the walk can tell, so the break found there stands on its own.
+    if s.request && r.back {
         return;
     }
     if r.hops[b].at == s.at && r.break_kind == Some(BreakKind::DeadGateway) && !s.local {

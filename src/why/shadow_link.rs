@@ -134,6 +134,7 @@ pub(crate) fn hides(
                 cause,
                 fix,
                 keep: false,
+                request: false,
             });
         }
         return false;

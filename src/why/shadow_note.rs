@@ -14,4 +14,7 @@ pub(crate) struct Shadow {
     pub(crate) fix: String,
     /// The later break's own fix stays as the other way (a route there that also works).
     pub(crate) keep: bool,
+    /// A policy rule chose the request's own route: a break on the reply's way back, after
+    /// the request got through that way, is not the rule's doing as far as the walk can tell.
+    pub(crate) request: bool,
 }

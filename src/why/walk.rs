@@ -129,7 +129,8 @@ fn walk_on(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
             pkt_src = Some(s);
         }
         if let Some(i) = &in_dev {
-            let Some(c) = routed(k, &mut r, (&cur, i), &route.dev, src_ip, dst, dnat_here) else {
+            let out = (route.dev.as_str(), route.via);
+            let Some(c) = routed(k, &mut r, (&cur, i), out, src_ip, dst, dnat_here) else {
                 let at = (&cur, i.as_str(), route.dev.as_str());
                 super::nat_allowlist::amend(k, &mut r, at, (src_ip, dst), &crossed);
                 return r;
@@ -259,18 +260,19 @@ fn at_local(
     delivered(k, r, cur, in_dev, pkt_src, dst, crossed);
 }
 
-/// A router `cur` the packet came into on `i` and leaves by `dev`: forwarding, FORWARD and
-/// NAT. `None` when it is dropped there (said in `r`).
+/// A router `cur` the packet came into on `i` and leaves by `dev` (to gateway `via`):
+/// forwarding, FORWARD and NAT. `None` when it is dropped there (said in `r`).
 fn routed(
     k: &mut dyn Kernel,
     r: &mut Report,
     (cur, i): (&Netns, &String),
-    dev: &str,
+    (dev, via): (&str, Option<IpAddr>),
     src_ip: IpAddr,
     dst: IpAddr,
     dnat: Option<IpAddr>,
 ) -> Option<Crossed> {
-    let out = k.route_get(cur, &Lookup::to(dst)).ok().and_then(|o| o.src);
+    // MASQUERADE's address comes from the link the packet really leaves by.
+    let out = super::masq_source::masq_source(k, cur, dev, via.unwrap_or(dst), dst);
     let x = router(k, r, cur, i, dev, src_ip, dst, out, dnat.is_some());
     let snat = match x.ok {
         true => super::nft_forward::forwarded(k, r, (cur, i, dev), (src_ip, dst), out)?.or(x.snat),

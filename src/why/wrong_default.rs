@@ -70,5 +70,6 @@ pub(crate) fn note(
         cause,
         fix: exec(at, &format!("ip route del {}", words(&taken))),
         keep: true,
+        request: false,
     });
 }
