@@ -6,6 +6,7 @@
 use super::ends::{ends, End};
 use super::kernel::Kernel;
 use super::report::Report;
+use super::v6_off;
 use super::words::link_call;
 use crate::sys::{LinkKind, Netns};
 use ipnet::IpNet;
@@ -63,7 +64,42 @@ fn give_back(
         return None;
     };
     let with = IpNet::new(ip, net.prefix_len()).ok()?;
+    if let Some(key) = v6_off::off(k, &e.ns, &e.link).filter(|_| ip.is_ipv6()) {
+        return Some(v6_off::fix(&e.ns, &e.link, &key, &with));
+    }
     Some(link_call(&e.ns, &e.link, &format!("addr(\"{with}\")")))
+}
+
+/// `: IPv6 is disabled on LINK in NS (…), so it lost its address IP/N`, when the one end of
+/// `dev`'s segment (from `cur`) with no address in `ip`'s subnet has IPv6 off on its link.
+pub(crate) fn lost_v6(k: &mut dyn Kernel, cur: &Netns, dev: &str, ip: IpAddr) -> String {
+    v6_lost(k, cur, dev, ip)
+        .map(|w| format!(": {w}"))
+        .unwrap_or_default()
+}
+
+fn v6_lost(k: &mut dyn Kernel, cur: &Netns, dev: &str, ip: IpAddr) -> Option<String> {
+    let net = own_net(k, cur, dev, ip).filter(|_| ip.is_ipv6())?;
+    let (all, _) = ends(k, cur, dev);
+    let mut off = vec![];
+    for e in all.iter().filter(|e| !e.bridge) {
+        let has = k.view(&e.ns).is_some_and(|v| {
+            v.addrs
+                .iter()
+                .any(|(l, a)| *l == e.link && net.contains(&a.addr()))
+        });
+        if has {
+            continue;
+        }
+        if let Some(key) = v6_off::off(k, &e.ns, &e.link) {
+            off.push((e.clone(), key));
+        }
+    }
+    let [(e, key)] = off.as_slice() else {
+        return None;
+    };
+    let with = IpNet::new(ip, net.prefix_len()).ok()?;
+    Some(v6_off::words(&e.ns, &e.link, key, &with))
 }
 
 /// `dst` is on `dev`'s subnet in `cur` and nobody holds it: `true` when said in `r`.
@@ -95,7 +131,10 @@ pub(crate) fn destination(
     let fix = give_back(k, &all, net, dst, &mut |_, e| !e.bridge);
     r.block(
         cur,
-        format!("no namespace on {cur}'s segment ({words}) holds {dst}"),
+        format!(
+            "no namespace on {cur}'s segment ({words}) holds {dst}{}",
+            lost_v6(k, cur, dev, dst)
+        ),
         fix,
     );
     true

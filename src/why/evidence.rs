@@ -401,7 +401,7 @@ fn inside(
         }
     }
     let late = p.as_ref().filter(|_| found.is_empty());
-    if let Some((cause, fix)) = late.and_then(|p| unruled(k, ns, path, p)) {
+    if let Some((cause, fix)) = late.and_then(|p| unruled(k, ns, path, p, &next)) {
         return v(format!("{what}: {cause}"), fix);
     }
     match found.as_slice() {
@@ -434,19 +434,36 @@ fn inside(
 
 /// What drops `p` in `ns` when no iptables rule may: an IPsec policy, an address in a set a
 /// native drop rule looks up (a fail2ban ban: that element goes), an nftables chain of its own.
+/// A request that got in (`Path::Input`) may have lost its reply on the way out (by `next`): a
+/// chain's policy that surely drops either is said before one that only may.
 fn unruled(
     k: &mut dyn Kernel,
     ns: &Netns,
     path: Path,
     p: &Packet,
+    next: &Option<(String, IpAddr)>,
 ) -> Option<(String, Option<String>)> {
+    let out = next.as_ref().map(|n| n.0.as_str());
     if let Some((cause, fix)) = super::xfrm::dropped_by_policy(k, ns, path, p) {
         return Some((cause, Some(fix)));
     }
     if let Some((cause, fix)) = super::nft_set::listed(k, ns, path, p) {
         return Some((cause, Some(fix)));
     }
-    super::nft_foreign::foreign_drop(k, ns, path, p)
+    if path != Path::Input {
+        return super::nft_foreign::foreign_drop(k, ns, path, p);
+    }
+    use super::nft_reply::{reply_foreign, reply_policy};
+    if let Some(said) = super::nft_foreign::nat_first(k, ns, path, p) {
+        return Some(said);
+    }
+    if let Some((cause, fix)) = super::nft_policy::policy_drop(k, ns, path, p) {
+        return Some((cause, Some(fix)));
+    }
+    if let Some((cause, fix)) = reply_policy(k, ns, p, out) {
+        return Some((cause, Some(fix)));
+    }
+    super::nft_foreign::foreign_drop(k, ns, path, p).or_else(|| reply_foreign(k, ns, p, out))
 }
 
 /// A qdisc somebody added on the way in (ingress of `in_dev`) or out (root of `out_dev`).

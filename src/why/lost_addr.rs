@@ -5,6 +5,7 @@
 use super::ends::ends;
 use super::kernel::Kernel;
 use super::owner::owner;
+use super::v6_off;
 use super::words::link_call;
 use crate::sys::Netns;
 use ipnet::IpNet;
@@ -43,6 +44,13 @@ pub(crate) fn lost_addr(
         return None;
     }
     let with = IpNet::new(gw, tnet.prefix_len()).ok()?;
+    if let Some(key) = v6_off::off(k, at, &mine.link).filter(|_| dst.is_ipv6()) {
+        let off = v6_off::words(at, &mine.link, &key, &with);
+        return Some((
+            format!("{at} has no route to {dst}: {off} ({tns} routes via {gw})"),
+            v6_off::fix(at, &mine.link, &key, &with),
+        ));
+    }
     Some((
         format!(
             "{at} has no route to {dst}: {} in {at}, on {dst}'s segment, has no address in {tnet} \

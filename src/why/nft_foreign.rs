@@ -95,7 +95,7 @@ pub(crate) fn foreign_drop(
 
 /// A native nat chain that may have rewritten `p` before any drop: the cause, with no fix (a
 /// filter rule blamed instead would judge the packet as if it were untouched).
-fn nat_first(
+pub(crate) fn nat_first(
     k: &mut dyn Kernel,
     ns: &Netns,
     path: Path,

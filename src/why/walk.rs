@@ -481,7 +481,8 @@ fn unheld(
     let what = chosen
         .map(|c| format!(" (route `{}`)", c.text()))
         .unwrap_or_default();
-    let what = format!("no namespace here holds {cur}'s gateway {gw}{what}");
+    let off = super::absent::lost_v6(k, cur, &route.dev, gw);
+    let what = format!("no namespace here holds {cur}'s gateway {gw}{what}{off}");
     match super::proxy_arp::fix(k, cur, &route.dev) {
         Some((router, proxy)) => r.block(
             cur,
