@@ -155,22 +155,8 @@ fn follow_back(
                 dst: to,
                 state: "ESTABLISHED",
             };
-            // A router the request never crossed: its conntrack has no entry for the reply.
-            if !crossed.iter().any(|c| c.ns == cur) {
-                if let Some(drop) = super::asym_back::invalid_drop(k, &cur, &p) {
-                    let turned = (at, crossed);
-                    return super::asym_back::blame(k, r, turned, &turns, &cur, drop);
-                }
-                // Dropped whatever its state: an ESTABLISHED accept would still leave it
-                // INVALID here; the route back is the fault, a stateless accept the other way.
-                if let Some((drop, accept)) = super::asym_back::stateless_drop(k, &cur, &p) {
-                    super::asym_back::blame(k, r, (at, crossed), &turns, &cur, drop);
-                    match r.fix {
-                        None => r.fix = Some(accept),
-                        Some(_) => r.other_way = Some(accept),
-                    }
-                    return;
-                }
+            if untracked_here(k, r, (at, crossed), &turns, &cur, &p) {
+                return;
             }
             if !reply(k, r, &cur, &p) || !ttl.forwarded(r, &cur, "the reply") {
                 return;
@@ -191,23 +177,9 @@ fn follow_back(
             }
             return;
         };
-        let on = (&cur, rt.dev.as_str());
-        super::wire_facts::record(k, &nns, on, ttl.left(), false);
-        if !super::back_link::carries(k, r, &cur, &rt.dev, &nns, &nlink)
-            || !super::bridge_family::bridged(k, r, on, (&nns, &nlink, next), Some(dst), to, false)
-            || !super::bridge_nf::reply_passes(k, r, on, (&nns, &nlink), (dst, to))
-            || (rt.via.is_none()
-                && super::netmask::too_wide(k, r, &cur, &rt.dev, to, &nns, &nlink, "the reply"))
-            || super::wrong_link::misled(
-                k,
-                r,
-                (&cur, &rt, &q),
-                next,
-                (&nns, &nlink),
-                ("the reply", dst),
-            )
-            || super::dnat_bypass::bypassed(k, r, (&cur, &q, &rt), &nns, crossed, &seen)
-        {
+        super::wire_facts::record(k, &nns, (&cur, rt.dev.as_str()), ttl.left(), false);
+        let hop = (&cur, &rt, &q);
+        if !onto(k, r, hop, (&nns, &nlink, next), (dst, to), (crossed, &seen)) {
             return;
         }
         dst = super::dnat_bypass::undone(crossed, &cur, dst);
@@ -219,6 +191,58 @@ fn follow_back(
         format!("after {CAP} routers the reply has not reached {to}"),
         None,
     );
+}
+
+/// At `cur`, a router the request never crossed (`turned`: where the reply starts, and what
+/// the request crossed): its conntrack has no entry for the reply `p`. True when it drops it
+/// there (said in `r`, the route back blamed: `turns`).
+fn untracked_here(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    (at, crossed): (&Netns, &[Crossed]),
+    turns: &[super::asym_back::Turn],
+    cur: &Netns,
+    p: &Packet,
+) -> bool {
+    if crossed.iter().any(|c| c.ns == *cur) {
+        return false;
+    }
+    if let Some(drop) = super::asym_back::invalid_drop(k, cur, p) {
+        super::asym_back::blame(k, r, (at, crossed), turns, cur, drop);
+        return true;
+    }
+    // Dropped whatever its state: an ESTABLISHED accept would still leave it INVALID here;
+    // the route back is the fault, a stateless accept the other way.
+    let Some((drop, accept)) = super::asym_back::stateless_drop(k, cur, p) else {
+        return false;
+    };
+    super::asym_back::blame(k, r, (at, crossed), turns, cur, drop);
+    match r.fix {
+        None => r.fix = Some(accept),
+        Some(_) => r.other_way = Some(accept),
+    }
+    true
+}
+
+/// Whether the reply (from `dst` to `to`) routed by `rt` at `cur` gets onto `nlink` in `nns`
+/// (which holds or answers for `next`): the link, bridges and their filters, the netmask, the
+/// link the route names, a DNAT it bypasses. False when not (said in `r`).
+fn onto(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    (cur, rt, q): (&Netns, &RouteGet, &Lookup),
+    (nns, nlink, next): (&Netns, &str, IpAddr),
+    (dst, to): (IpAddr, IpAddr),
+    (crossed, seen): (&[Crossed], &[(Netns, Lookup)]),
+) -> bool {
+    let on = (cur, rt.dev.as_str());
+    super::back_link::carries(k, r, cur, &rt.dev, nns, nlink)
+        && super::bridge_family::bridged(k, r, on, (nns, nlink, next), Some(dst), to, false)
+        && super::bridge_nf::reply_passes(k, r, on, (nns, nlink), (dst, to))
+        && !(rt.via.is_none()
+            && super::netmask::too_wide(k, r, cur, &rt.dev, to, nns, nlink, "the reply"))
+        && !super::wrong_link::misled(k, r, (cur, rt, q), next, (nns, nlink), ("the reply", dst))
+        && !super::dnat_bypass::bypassed(k, r, (cur, q, rt), nns, crossed, seen)
 }
 
 /// At `cur`, a namespace that NATed the request or holds `to`: conntrack turns the reply
