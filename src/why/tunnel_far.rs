@@ -181,56 +181,70 @@ pub(crate) fn underlay(
         dport: far_port,
     };
     for (ns, u, who) in [(far, &there, "to"), (at, &back, "back to")] {
-        let Some((target, by)) = input(k, ns, u) else {
-            continue;
-        };
-        if target == "ACCEPT" {
-            continue;
+        if !input_admits(k, r, ns, u, (who, name)) {
+            return false;
         }
-        // An IPv6 underlay's datagrams meet ip6tables' INPUT chain.
-        let prog = if u.dst.is_ipv6() {
-            "ip6tables"
-        } else {
-            "iptables"
-        };
-        let (what, fix) = match &by {
-            Some((chain, rule)) => (
-                format!(
-                    "rule `{rule}`{}",
-                    if chain == "INPUT" {
-                        String::new()
-                    } else {
-                        format!(" in chain {chain}")
-                    }
-                ),
-                format!("sh(\"{prog} -D {chain} {rule}\")"),
-            ),
-            None if u.dst.is_ipv6() => (
-                format!("policy {target}"),
-                format!(
-                    "sh(\"ip6tables -I INPUT -p udp --dport {} -j ACCEPT\")",
-                    u.dport
-                ),
-            ),
-            None => (
-                format!("policy {target}"),
-                format!(
-                    "iptables(\"-I INPUT -p udp --dport {} -j ACCEPT\")",
-                    u.dport
-                ),
-            ),
-        };
-        let chain = if u.dst.is_ipv6() {
-            "ip6tables INPUT"
-        } else {
-            "INPUT"
-        };
-        r.block(
-            ns,
-            format!("{ns}'s {chain} chain {} the tunnel's UDP {who} {} port {} from {} ({what}): {name}'s frames do not get through", super::traverse::verb(&target), u.dst, u.dport, u.src),
-            Some(call(ns, &fix)),
-        );
-        return false;
     }
     tunnel_fits(k, r, at, name, &rt.dev, far, &far_link)
+}
+
+/// Whether `ns`'s INPUT chain lets the tunnel's UDP datagram `u` in (`who`: "to" or "back
+/// to", `name`: the VXLAN): false when it drops or rejects it (said in `r`, with the fix).
+fn input_admits(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    ns: &Netns,
+    u: &Udp,
+    (who, name): (&str, &str),
+) -> bool {
+    let Some((target, by)) = input(k, ns, u) else {
+        return true;
+    };
+    if target == "ACCEPT" {
+        return true;
+    }
+    // An IPv6 underlay's datagrams meet ip6tables' INPUT chain.
+    let prog = if u.dst.is_ipv6() {
+        "ip6tables"
+    } else {
+        "iptables"
+    };
+    let (what, fix) = match &by {
+        Some((chain, rule)) => (
+            format!(
+                "rule `{rule}`{}",
+                if chain == "INPUT" {
+                    String::new()
+                } else {
+                    format!(" in chain {chain}")
+                }
+            ),
+            format!("sh(\"{prog} -D {chain} {rule}\")"),
+        ),
+        None if u.dst.is_ipv6() => (
+            format!("policy {target}"),
+            format!(
+                "sh(\"ip6tables -I INPUT -p udp --dport {} -j ACCEPT\")",
+                u.dport
+            ),
+        ),
+        None => (
+            format!("policy {target}"),
+            format!(
+                "iptables(\"-I INPUT -p udp --dport {} -j ACCEPT\")",
+                u.dport
+            ),
+        ),
+    };
+    let chain = if u.dst.is_ipv6() {
+        "ip6tables INPUT"
+    } else {
+        "INPUT"
+    };
+    r.block(
+        ns,
+        format!("{ns}'s {chain} chain {} the tunnel's UDP {who} {} port {} from {} ({what}): {name}'s frames do not get through", super::traverse::verb(&target), u.dst, u.dport, u.src),
+        Some(call(ns, &fix)),
+    );
+    false
 }
