@@ -4,7 +4,8 @@
 //! home. Named by table, family, chain and "policy drop"; the fix accepts this flow's replies
 //! only. And IPv6 disabled on a router's link toward the destination (case 7): the kernel took
 //! the link's address away, so the sysctl is named, and the fix enables IPv6 again and gives
-//! the address back (a re-enabled link does not get it back by itself).
+//! the address back (a re-enabled link does not get it back by itself); so is an MTU under
+//! IPv6's 1280, on which the kernel takes IPv6 off the link (round U case 7).
 
 mod support;
 
@@ -165,4 +166,30 @@ fn ipv6_disabled_for_all_links_of_a_router_is_named() {
     );
     let want = blocked(V6, "ns1", cause, fix) + &right + &clear(V6);
     assert_eq!(v6_off("r", "all"), want);
+}
+
+/// r's link toward d set to MTU 1200 (round U case 7): under IPv6's 1280 the kernel took IPv6
+/// off it, its address too; the MTU is named, not the address, and the fix gives both back.
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn an_mtu_below_1280_on_a_routers_link_toward_the_destination_is_named() {
+    fixed(
+        "ipv6_pair",
+        "",
+        "ip -n r link set right mtu 1200",
+        V6,
+        "r",
+        "r has no route to 2001:db8:2::10: right in r has MTU 1200, below IPv6's minimum 1280: the kernel took IPv6 off it, and its address 2001:db8:2::1/64 with it (d routes via 2001:db8:2::1)",
+        r#"r.sh("ip link set right mtu 1500 && ip addr add 2001:db8:2::1/64 dev right nodad")"#,
+    );
+}
+
+/// The same on r's link toward ns1: the gateway ns1 routes by went with IPv6.
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn an_mtu_below_1280_on_a_routers_link_toward_the_source_is_named() {
+    let cause = "no namespace here holds ns1's gateway 2001:db8:1::1: left in r has MTU 1000, below IPv6's minimum 1280: the kernel took IPv6 off it, and its address 2001:db8:1::1/64 with it";
+    let fix = r#"r.sh("ip link set left mtu 1500 && ip addr add 2001:db8:1::1/64 dev left nodad")"#;
+    let got = diagnose("ipv6_pair", "", "ip -n r link set left mtu 1000", V6);
+    assert_eq!(got, blocked(V6, "ns1", cause, fix) + &clear(V6));
 }
