@@ -82,6 +82,7 @@ pub(crate) mod loops;
 pub(crate) mod lost_addr;
 pub(crate) mod lost_route;
 pub(crate) mod lost_vtep;
+pub(crate) mod mac_pin;
 pub(crate) mod mac_twin;
 pub(crate) mod macvlan;
 pub(crate) mod macvlan_parent;
