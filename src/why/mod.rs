@@ -66,6 +66,7 @@ pub mod ipset_table;
 pub(crate) mod ipv6;
 pub mod kernel;
 pub(crate) mod l2;
+pub(crate) mod l3_vxlan;
 pub(crate) mod l4;
 pub(crate) mod late_rule;
 pub(crate) mod leads_on;

@@ -6,6 +6,7 @@ use super::kernel::Kernel;
 use super::link_detail::{LinkDetail, VxlanInfo};
 use super::words::{call, link_call, link_ref};
 use crate::sys::Netns;
+use ipnet::IpNet;
 use std::net::IpAddr;
 
 /// The device `old` in `ns` deleted and made again with `v` (VNI, remote or group, local, dev,
@@ -21,20 +22,54 @@ pub(crate) fn recreate(k: &mut dyn Kernel, ns: &Netns, old: &LinkDetail, v: &Vxl
         .map(|(_, mac, dst)| (mac, dst))
         .collect();
     let old_remote = old.vxlan.as_ref().and_then(|o| o.remote);
+    let (addrs, routes) = held(k, ns, &old.name);
     let mut out = vec![
         link_call(ns, &old.name, "del(#{ adopted: true })"),
-        call(ns, &made(ns, old, v)),
+        call(ns, &made(ns, old, v, &addrs)),
     ];
     out.extend(
         kept(&entries, (old_remote, v.remote), v.nolearning)
             .into_iter()
             .map(|e| link_call(ns, &old.name, &format!("fdb(#{{ {e} }})"))),
     );
+    out.extend(routes.into_iter().map(|r| call(ns, &r)));
     out.join("; ")
 }
 
-/// `vxlan("vx0", #{ … }).master(…).up()`: the device as the DSL makes it.
-fn made(ns: &Netns, old: &LinkDetail, v: &VxlanInfo) -> String {
+/// What an L3 device `name` holds and goes with it: its addresses (not the IPv6 link-local
+/// one the kernel makes) and the routes through it (not those the kernel makes for its
+/// addresses), as `route()` calls.
+fn held(k: &mut dyn Kernel, ns: &Netns, name: &str) -> (Vec<IpNet>, Vec<String>) {
+    let Some(view) = k.view(ns) else {
+        return (vec![], vec![]);
+    };
+    let link_local = |a: IpAddr| matches!(a, IpAddr::V6(x) if x.segments()[0] & 0xffc0 == 0xfe80);
+    let addrs: Vec<IpNet> = view
+        .addrs
+        .iter()
+        .filter(|(l, a)| l == name && !link_local(a.addr()))
+        .map(|(_, a)| *a)
+        .collect();
+    let routes = view
+        .routes
+        .iter()
+        .filter(|r| r.dev.as_deref() == Some(name))
+        .filter(|r| !link_local(r.dst.addr()) && !r.dst.addr().is_multicast())
+        .filter(|r| r.via.is_some() || !addrs.iter().any(|a| a.trunc() == r.dst))
+        .map(|r| {
+            let dst = match r.dst.prefix_len() {
+                0 => "default".to_string(),
+                _ => r.dst.to_string(),
+            };
+            let via = r.via.map(|g| format!("via: \"{g}\", ")).unwrap_or_default();
+            format!("route(\"{dst}\", #{{ {via}dev: \"{name}\" }})")
+        })
+        .collect();
+    (addrs, routes)
+}
+
+/// `vxlan("vx0", #{ … }).master(…).addr(…).up()`: the device as the DSL makes it.
+fn made(ns: &Netns, old: &LinkDetail, v: &VxlanInfo, addrs: &[IpNet]) -> String {
     let mut o = vec![format!("id: {}", v.id)];
     match v.remote {
         Some(g) if g.is_multicast() => o.push(format!("group: \"{g}\"")),
@@ -59,9 +94,10 @@ fn made(ns: &Netns, old: &LinkDetail, v: &VxlanInfo) -> String {
         .as_ref()
         .map(|m| format!(".master({})", link_ref(ns, m)))
         .unwrap_or_default();
+    let addr: String = addrs.iter().map(|a| format!(".addr(\"{a}\")")).collect();
     let up = if old.up { ".up()" } else { "" };
     format!(
-        "vxlan(\"{}\", #{{ {} }}){master}{up}",
+        "vxlan(\"{}\", #{{ {} }}){master}{addr}{up}",
         old.name,
         o.join(", ")
     )
@@ -119,20 +155,30 @@ mod tests {
         };
         let ns = Netns::Named("v1".into());
         assert_eq!(
-            made(&ns, &old, &v),
+            made(&ns, &old, &v, &[]),
             r#"vxlan("vx42", #{ id: 42, local: "192.0.2.1", dev: "ul", port: 8472, ttl: 9, learning: false }).master(v1.link("br0")).up()"#
         );
         let group = VxlanInfo {
             remote: Some(ip("239.1.1.1")),
-            ..v
+            ..v.clone()
         };
         let down = LinkDetail {
             up: false,
             master: None,
             ..old
         };
-        assert!(made(&ns, &down, &group).ends_with(r#"learning: false })"#));
-        assert!(made(&ns, &down, &group).contains(r#"group: "239.1.1.1""#));
+        assert!(made(&ns, &down, &group, &[]).ends_with(r#"learning: false })"#));
+        assert!(made(&ns, &down, &group, &[]).contains(r#"group: "239.1.1.1""#));
+        // An L3 device (no master, its addresses on it) gets them back before it is up.
+        let l3 = LinkDetail {
+            master: None,
+            up: true,
+            ..down
+        };
+        let a: IpNet = "10.200.0.2/24".parse().unwrap();
+        assert!(
+            made(&ns, &l3, &v, &[a]).ends_with(r#"learning: false }).addr("10.200.0.2/24").up()"#)
+        );
     }
 
     #[test]
