@@ -297,6 +297,8 @@ fn ip_link(l: &Value, named: &dyn Fn(u64) -> Netns) -> LinkDetail {
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
             port: d("port").and_then(Value::as_u64).unwrap_or(0) as u16,
+            // `ip -j` says `"learning": false` for `nolearning`.
+            nolearning: d("learning").and_then(Value::as_bool) == Some(false),
             local: ["local", "local6"]
                 .into_iter()
                 .find_map(&d)

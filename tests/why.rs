@@ -65,7 +65,7 @@ fn forward_policy_drop_without_accept_rules() {
         LAN,
         "host",
         "host's FORWARD chain drops bridge0 → eth0 (policy DROP)",
-        r#"forward(#{ "in": "bridge0", out: "eth0" })"#,
+        r#"forward(#{ "in": "bridge0", out: "eth0", src: "10.1.1.2", dst: "172.31.131.150", proto: "icmp" })"#,
     );
     let back = blocked(
         LAN,

@@ -292,7 +292,7 @@ fn ovl(inject: &str) -> String {
 }
 
 const REMADE: &str = "ip -n d1 link del vx0; ip -n d1 link add vx0 type vxlan id 256 local 10.1.0.2 remote 10.2.0.2 dstport 4789";
-const OVL_FIX: &str = r#"d1.link("vx0").del(#{ adopted: true }); d1.vxlan("vx0", #{ id: 256, remote: "10.2.0.2", dev: "eth0", port: 4789 }).master(d1.link("ov0")).up()"#;
+const OVL_FIX: &str = r#"d1.link("vx0").del(#{ adopted: true }); d1.vxlan("vx0", #{ id: 256, remote: "10.2.0.2", local: "10.1.0.2", dev: "eth0", port: 4789 }).master(d1.link("ov0")).up()"#;
 
 #[test]
 #[ignore = "needs iproute2, iputils-ping"]

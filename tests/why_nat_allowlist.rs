@@ -73,7 +73,7 @@ fn an_allowlist_by_link_that_misses_with_or_without_the_nat_blames_the_policy() 
         D,
         "r2",
         "r2's FORWARD chain drops left → right (policy DROP)",
-        r#"r2.forward(#{ "in": "left", out: "right" })"#,
+        r#"r2.forward(#{ "in": "left", out: "right", src: "10.0.1.1", dst: "10.0.2.2", proto: "icmp" })"#,
     );
 }
 

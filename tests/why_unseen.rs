@@ -163,7 +163,7 @@ fn a_far_vxlan_on_the_wrong_port_is_called_the_wrong_port() {
         "10.42.0.3",
         "v3",
         "the L2 path over the tunnel ends at vx42 in v1: v3 at 192.0.2.3 has no VXLAN with VNI 42 port 8472 (it has vx42 VNI 42 port 4789 remote none; wrong port)",
-        r#"v3.link("vx42").del(#{ adopted: true }); v3.vxlan("vx42", #{ id: 42, remote: "192.0.2.1", dev: "ul", port: 8472 }).master(v3.link("br0")).up()"#,
+        r#"v3.link("vx42").del(#{ adopted: true }); v3.vxlan("vx42", #{ id: 42, local: "192.0.2.3", dev: "ul", port: 8472 }).master(v3.link("br0")).up(); v3.link("vx42").fdb(#{ dst: "192.0.2.1" }); v3.link("vx42").fdb(#{ dst: "192.0.2.2" })"#,
     );
 }
 

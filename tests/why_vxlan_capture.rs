@@ -155,7 +155,7 @@ fn a_far_vxlan_remade_without_its_port_is_named_at_the_far_host() {
         "10.50.0.2",
         "h2",
         "the L2 path over the tunnel ends at vx0 in h1: h2 at 192.0.2.2 has no VXLAN with VNI 100 port 4789 (it has vx0 VNI 100 port 8472 remote 192.0.2.1; wrong port)",
-        r#"h2.link("vx0").del(#{ adopted: true }); h2.vxlan("vx0", #{ id: 100, remote: "192.0.2.1", dev: "ul", port: 4789 }).master(h2.link("br0")).up()"#,
+        r#"h2.link("vx0").del(#{ adopted: true }); h2.vxlan("vx0", #{ id: 100, remote: "192.0.2.1", local: "192.0.2.2", dev: "ul", port: 4789 }).master(h2.link("br0")).up()"#,
     );
 }
 
@@ -169,6 +169,6 @@ fn a_far_vxlan_remade_with_another_vni_is_named_at_the_far_host() {
         "10.50.0.2",
         "h2",
         "the L2 path over the tunnel ends at vx0 in h1: h2 at 192.0.2.2 has no VXLAN with VNI 100 port 4789 (it has vx0 VNI 101 port 4789 remote 192.0.2.1; wrong VNI)",
-        r#"h2.link("vx0").del(#{ adopted: true }); h2.vxlan("vx0", #{ id: 100, remote: "192.0.2.1", dev: "ul", port: 4789 }).master(h2.link("br0")).up()"#,
+        r#"h2.link("vx0").del(#{ adopted: true }); h2.vxlan("vx0", #{ id: 100, remote: "192.0.2.1", local: "192.0.2.2", dev: "ul", port: 4789 }).master(h2.link("br0")).up()"#,
     );
 }

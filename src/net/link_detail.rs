@@ -117,6 +117,7 @@ fn vxlan_info(v: &[InfoVxlan]) -> (VxlanInfo, Option<u32>) {
             InfoVxlan::CollectMetadata(b) => info.external = *b,
             InfoVxlan::UDPZeroCsumTX(b) => info.zero_csum6_tx = *b,
             InfoVxlan::UDPZeroCsumRX(b) => info.zero_csum6_rx = *b,
+            InfoVxlan::Learning(b) => info.nolearning = !*b,
             InfoVxlan::Local(a) if !a.is_unspecified() => info.local = Some(IpAddr::V4(*a)),
             InfoVxlan::Local6(a) if !a.is_unspecified() => info.local = Some(IpAddr::V6(*a)),
             _ => {}

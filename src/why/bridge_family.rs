@@ -121,11 +121,11 @@ fn bridged_at(
     let s = seen_at(k, &c.0, "", (src, dst), request);
     let (sm, tm) = (hop.macs.0.as_deref(), hop.macs.1.as_deref());
     let f = frame(&s).between(tm, sm);
-    if let Some(v) = through(r, &c, &on, (&f, &what(&s)), (false, false)) {
+    if let Some(v) = through(k, r, &c, &on, (&f, &what(&s)), (false, false)) {
         return v;
     }
     for (f, what, forward) in arp_frames(hop) {
-        if let Some(v) = through(r, &c, &on, (&f, &what), (!forward, hop.learnt)) {
+        if let Some(v) = through(k, r, &c, &on, (&f, &what), (!forward, hop.learnt)) {
             return v;
         }
     }
@@ -135,8 +135,10 @@ fn bridged_at(
 /// The frame `f` (`what`, in words) through the `bridge` chains of the crossing `c` (`back`:
 /// the other way, a reply), hook by hook: `Some(false)` (said in `r`) when one surely drops
 /// it, `Some(true)` when one may (a `[?]` line), `None` when all let it pass. `learnt`: a
-/// neighbour entry still holds, so a sure drop of ARP only bites when it expires.
+/// neighbour entry still holds, so a sure drop of ARP only bites when it expires. A stale MAC
+/// pin is moved to the sender's MAC rather than deleted (`mac_pin`).
 fn through(
+    k: &mut dyn Kernel,
     r: &mut Report,
     (bns, br, i, o): &Crossing,
     chains: &[ForeignChain],
@@ -178,9 +180,13 @@ fn through(
             return Some(true);
         }
         if sure {
+            let (stale, fix) = match super::mac_pin::repin(k, bns, &c, by, &f) {
+                Some((said, repin)) => (said, repin),
+                None => (String::new(), fix),
+            };
             r.block(
                 bns,
-                format!("{chain} drops {what} {via} ({rule})"),
+                format!("{chain} drops {what} {via} ({rule}){stale}"),
                 Some(fix),
             );
             return Some(false);

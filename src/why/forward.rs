@@ -107,19 +107,10 @@ fn filter_forward(k: &mut dyn Kernel, r: &mut Report, cur: &Netns, p: &Packet, s
         return false;
     }
     if o.drops() {
-        // The DSL's forward() writes iptables rules: an IPv6 policy gets ip6tables'.
-        let fix = if o.by.is_some() || o.gone.is_some() || s.dst.is_ipv6() {
+        let fix = if o.by.is_some() || o.gone.is_some() {
             accept_path(k, cur, "filter", "FORWARD", &s)
-        } else if reply {
-            call(
-                cur,
-                &format!("forward(#{{ out: \"{out}\", state: \"RELATED,ESTABLISHED\" }})"),
-            )
         } else {
-            call(
-                cur,
-                &format!("forward(#{{ \"in\": \"{i}\", out: \"{out}\" }})"),
-            )
+            policy_fix(k, cur, &s, (&i, out), reply)
         };
         let what = match (reply, s.tcp_port) {
             (true, _) => "the replies ".to_string(),
@@ -146,6 +137,43 @@ fn filter_forward(k: &mut dyn Kernel, r: &mut Report, cur: &Netns, p: &Packet, s
         r.hop(cur, format!("FORWARD {i} → {out} accepted ({how})"));
     }
     true
+}
+
+/// The fix for FORWARD's DROP policy: the DSL's `forward()` rule (appended, which is enough
+/// before a policy) for this flow only: the request's links, addresses and protocol; for the
+/// replies, those of the connection (ESTABLISHED) out of their link. An IPv6 policy gets
+/// ip6tables' rule (the DSL's forward() writes iptables rules).
+fn policy_fix(
+    k: &mut dyn Kernel,
+    cur: &Netns,
+    s: &Seen,
+    (i, out): (&str, &str),
+    reply: bool,
+) -> String {
+    if s.dst.is_ipv6() {
+        return accept_path(k, cur, "filter", "FORWARD", s);
+    }
+    if reply {
+        let rule = format!("out: \"{out}\", state: \"RELATED,ESTABLISHED\"");
+        return call(cur, &format!("forward(#{{ {rule} }})"));
+    }
+    call(
+        cur,
+        &format!(
+            "forward(#{{ \"in\": \"{i}\", out: \"{out}\", {} }})",
+            flow_opts(s)
+        ),
+    )
+}
+
+/// The request's addresses and protocol as the DSL's options: `src: "…", dst: "…", proto:
+/// "icmp"` (`proto: "tcp", dport: N` for a TCP SYN).
+pub(crate) fn flow_opts(s: &Seen) -> String {
+    let proto = match s.tcp_port {
+        Some(port) => format!("proto: \"tcp\", dport: {port}"),
+        None => "proto: \"icmp\"".to_string(),
+    };
+    format!("src: \"{}\", dst: \"{}\", {proto}", s.src, s.dst)
 }
 
 /// What a router did to the request: whether it got through (`false`: blocked, said in the

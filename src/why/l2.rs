@@ -110,6 +110,10 @@ pub(crate) fn reach(
                 Err(ok) => ok,
             }
         }
+        // A VXLAN with the addresses on it (L3), no bridge's port.
+        _ if d.vxlan.is_some() && d.master.is_none() => {
+            super::l3_vxlan::l3_tunnel(k, r, (at, &d), (to, to_link))
+        }
         _ => true,
     }
 }

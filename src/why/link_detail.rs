@@ -45,4 +45,6 @@ pub struct VxlanInfo {
     pub zero_csum6_tx: bool,
     /// `udp6zerocsumrx`: it takes in UDP over IPv6 with a zero checksum.
     pub zero_csum6_rx: bool,
+    /// `nolearning`: it learns no remote MACs, its FDB is all it knows.
+    pub nolearning: bool,
 }

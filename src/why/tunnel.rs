@@ -49,11 +49,10 @@ pub(crate) fn tunnel(
     if !super::vxlan_external::near(k, r, (at, vx, &vx_master), far, &far_vx) {
         return false;
     }
-    let Some(remote) = remote_vtep(k, r, (at, name, &vx_master), &v, (far, far_br), &there) else {
+    let Some(remote) = remote_vtep(k, r, (at, vx), &v, (far, far_br), &there) else {
         return false;
     };
     let far_words = vxlans_words(&far_vx);
-    let fix_far = |wanted: &str| recreate(far, &v, name, wanted, far_br);
     // The source of the outer packets: the VXLAN's `local` when set, else the route's.
     let under = k.route_get(at, &super::route_get::Lookup::to(remote));
     let local = v.local.or_else(|| under.ok().and_then(|u| u.src));
@@ -65,15 +64,21 @@ pub(crate) fn tunnel(
             .as_ref()
             .is_some_and(|f| f.id == v.id && f.port == v.port)
     }) else {
-        r.block(far, format!("the L2 path over the tunnel ends at {name} in {at}: {far} at {remote} has no VXLAN with VNI {} port {} (it has {}; {})", v.id, v.port, if far_words.is_empty() { "none".into() } else { far_words }, mismatch(&far_vx, v.id, v.port)), local.map(|l| fix_far(&l.to_string())));
+        let fix = local.map(|l| far_remade(k, (far, far_br), &far_vx, (name, &v), l));
+        r.block(far, format!("the L2 path over the tunnel ends at {name} in {at}: {far} at {remote} has no VXLAN with VNI {} port {} (it has {}; {})", v.id, v.port, if far_words.is_empty() { "none".into() } else { far_words }, mismatch(&far_vx, v.id, v.port)), fix);
         return false;
     };
     let f = m.vxlan.clone().unwrap_or_default();
-    let near_fix = recreate(at, &v, name, &remote.to_string(), &vx_master);
-    let far_fix = local.map(|l| fix_far(&l.to_string()));
+    // A `local` not held: made again without it.
+    let unbound = |x: &VxlanInfo| VxlanInfo {
+        local: None,
+        ..x.clone()
+    };
+    let near_fix = recreate(k, at, vx, &unbound(&v));
+    let far_fix = recreate(k, far, m, &unbound(&f));
     let ends = [
         (at, v.local, name, Some(near_fix)),
-        (far, f.local, &m.name, far_fix),
+        (far, f.local, &m.name, Some(far_fix)),
     ];
     if !ends
         .into_iter()
@@ -82,7 +87,11 @@ pub(crate) fn tunnel(
         return false;
     }
     if let Some(l) = local {
-        let fix = fix_far(&l.to_string());
+        let toward = VxlanInfo {
+            remote: Some(l),
+            ..f.clone()
+        };
+        let fix = recreate(k, far, m, &toward);
         if !far_points_back(k, r, (at, name), (far, m, &f), (l, fix), &back) {
             return false;
         }
@@ -136,17 +145,63 @@ pub(crate) fn tunnel(
     true
 }
 
+/// The far end made again with the near end's VNI and port (`v` of `name`): the far bridge's
+/// VXLAN port (or the one named as the near one) keeps its own settings and sends to `local`
+/// (its group, or its FDB's flood list, when it has one instead); with none, one is made.
+fn far_remade(
+    k: &mut dyn Kernel,
+    (far, far_br): (&Netns, &str),
+    far_vx: &[LinkDetail],
+    (name, v): (&str, &VxlanInfo),
+    local: IpAddr,
+) -> String {
+    let old = far_vx
+        .iter()
+        .find(|l| l.master.as_deref() == Some(far_br))
+        .or_else(|| far_vx.iter().find(|l| l.name == name));
+    let Some(old) = old else {
+        let fresh = LinkDetail {
+            name: name.to_string(),
+            master: Some(far_br.to_string()),
+            up: true,
+            ..LinkDetail::default()
+        };
+        let right = VxlanInfo {
+            id: v.id,
+            port: v.port,
+            dev: v.dev.clone(),
+            remote: Some(local),
+            ..VxlanInfo::default()
+        };
+        return recreate(k, far, &fresh, &right);
+    };
+    let f = old.vxlan.clone().unwrap_or_default();
+    let remote = match f.remote {
+        Some(g) if g.is_multicast() => Some(g),
+        None if k.fdb_entries(far).iter().any(|(d, ..)| *d == old.name) => None,
+        _ => Some(local),
+    };
+    let right = VxlanInfo {
+        id: v.id,
+        port: v.port,
+        remote,
+        ..f
+    };
+    recreate(k, far, old, &right)
+}
+
 /// The VTEP `name` in `at` sends to: its unicast remote, the far VTEP of its group, or the
 /// address its FDB (or a MAC's entry) names; None (with the block reported) when that is not
 /// `far`'s.
 fn remote_vtep(
     k: &mut dyn Kernel,
     r: &mut Report,
-    (at, name, vx_master): (&Netns, &str, &str),
+    (at, vx): (&Netns, &LinkDetail),
     v: &VxlanInfo,
     (far, far_br): (&Netns, &str),
     there: &Target,
 ) -> Option<IpAddr> {
+    let name = &vx.name;
     let remote = match v.remote {
         Some(g) if g.is_multicast() => match far_vtep(k, far, v) {
             Some(to) if floods_reach(k, r, (at, name), v, g, to) => to,
@@ -173,7 +228,13 @@ fn remote_vtep(
             }
             let fix = vtep_address(k, at, far)
                 .filter(|a| a.is_ipv4() == remote.is_ipv4())
-                .map(|a| recreate(at, v, name, &a.to_string(), vx_master));
+                .map(|a| {
+                    let right = VxlanInfo {
+                        remote: Some(a),
+                        ..v.clone()
+                    };
+                    recreate(k, at, vx, &right)
+                });
             r.block(at, format!("the L2 path over the tunnel ends at {name} in {at}: its remote {remote} is not a VTEP (no namespace here holds it; wrong remote)"), fix);
             None
         }

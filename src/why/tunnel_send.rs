@@ -63,7 +63,6 @@ pub(crate) fn sends(
         return true;
     };
     let name = &vx.name;
-    let master = vx.master.clone().unwrap_or_default();
     let bound = v.dev.as_ref().filter(|d| **d != rt.dev);
     if let Some(d) = bound.filter(|d| !floods_reach(k, at, d, remote)) {
         let via = rt.via.map(|g| format!(" via {g}")).unwrap_or_default();
@@ -77,7 +76,7 @@ pub(crate) fn sends(
                 "{name} in {at} is bound to dev {d}, but its remote {remote} is reached by {} (route to {remote}{via} dev {}): the kernel sends the tunnel's packets out of {d}, where they do not reach it",
                 rt.dev, rt.dev
             ),
-            Some(recreate(at, &right, name, &remote.to_string(), &master)),
+            Some(recreate(k, at, vx, &right)),
         );
         return false;
     }
@@ -95,7 +94,7 @@ pub(crate) fn sends(
             v.ttl
         ),
         // Made again without `ttl`: the route's default (64).
-        Some(recreate(at, &v, name, &remote.to_string(), &master)),
+        Some(recreate(k, at, vx, &VxlanInfo { ttl: 0, ..v.clone() })),
     );
     false
 }

@@ -147,6 +147,51 @@ fn net(a: Ipv4Addr, len: u32) -> String {
 /// As `nft list` shows the rule (ebtables' own matches as nft's `arp`/`ip` words).
 pub(crate) fn nft_words(exprs: &[Expr]) -> Option<String> {
     let (terms, verdict) = read(exprs)?;
+    nft_text(&terms, verdict)
+}
+
+/// A port's MAC pin: a DROP of the frames in by one port (`iifname`, `-i`) whose source MAC
+/// is not the one it names (`ether saddr != M`, `-s ! M`). That MAC.
+pub(crate) fn pinned_mac(exprs: &[Expr]) -> Option<String> {
+    let (terms, verdict) = read(exprs)?;
+    let port = terms.iter().any(|t| matches!(t, (Term::Iif(_), false)));
+    let pins: Vec<&[u8; 6]> = terms
+        .iter()
+        .filter_map(|t| match t {
+            (Term::Mac(true, m), true) => Some(m),
+            _ => None,
+        })
+        .collect();
+    match (verdict == NF_DROP && port, pins.as_slice()) {
+        (true, [m]) => Some(mac_words(m)),
+        _ => None,
+    }
+}
+
+/// The pin (`pinned_mac`) moved to `mac`: the rule's words with it, as `nft` takes them (with
+/// its `counter` if it has one) and, in ebtables-nft's own tables, as `ebtables` does.
+pub(crate) fn repinned(exprs: &[Expr], mac: [u8; 6], eb: bool) -> Option<String> {
+    pinned_mac(exprs)?;
+    let (mut terms, verdict) = read(exprs)?;
+    for t in terms.iter_mut() {
+        if let (Term::Mac(true, m), true) = t {
+            *m = mac;
+        }
+    }
+    if eb {
+        return eb_text(&terms, verdict);
+    }
+    let w = nft_text(&terms, verdict)?;
+    match exprs.iter().any(|e| e.name == "counter") {
+        true => {
+            let (head, v) = w.rsplit_once(' ')?;
+            Some(format!("{head} counter {v}"))
+        }
+        false => Some(w),
+    }
+}
+
+fn nft_text(terms: &[(Term, bool)], verdict: u32) -> Option<String> {
     let mut w: Vec<String> = terms
         .iter()
         .map(|(t, not)| {
@@ -208,15 +253,17 @@ fn verdict_word(v: u32) -> Option<&'static str> {
     }
 }
 
-/// As `ebtables -L` shows the rule; `None` when a match is negated or not ebtables' own.
+/// As `ebtables -L` shows the rule (a negated match as `-s ! MAC`); `None` when a match is
+/// not ebtables' own.
 pub(crate) fn ebtables_words(exprs: &[Expr]) -> Option<String> {
     let (terms, verdict) = read(exprs)?;
+    eb_text(&terms, verdict)
+}
+
+fn eb_text(terms: &[(Term, bool)], verdict: u32) -> Option<String> {
     let mut w = vec![];
-    for (t, not) in &terms {
-        if *not {
-            return None;
-        }
-        w.push(match t {
+    for (t, not) in terms {
+        let one = match t {
             Term::EtherType(0x0806) => "-p ARP".to_string(),
             Term::EtherType(0x0800) => "-p IPv4".to_string(),
             Term::EtherType(x) => format!("-p 0x{x:04x}"),
@@ -235,6 +282,10 @@ pub(crate) fn ebtables_words(exprs: &[Expr]) -> Option<String> {
             Term::Ip(s, a, l) => format!("--ip-{} {}", if *s { "src" } else { "dst" }, net(*a, *l)),
             Term::PktType(t) => format!("--pkttype-type {}", pkt_words(*t).1),
             Term::ArpOp(o) => format!("--arp-op {}", op_words(*o).1),
+        };
+        w.push(match (*not, one.split_once(' ')) {
+            (true, Some((flag, val))) => format!("{flag} ! {val}"),
+            _ => one,
         });
     }
     w.push(format!("-j {}", verdict_word(verdict)?));
@@ -259,7 +310,7 @@ pub(crate) fn ebtables_own(family: &str, table: &str, chain: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::super::expr::{cmp, meta, payload, verdict, xt};
+    use super::super::expr::{cmp, counter, meta, payload, verdict, xt};
     use super::*;
 
     #[test]
@@ -286,6 +337,37 @@ mod tests {
             ebtables_words(&bcast).as_deref(),
             Some("-d Broadcast -j DROP")
         );
+    }
+
+    #[test]
+    fn a_port_pin_is_read_and_moved_to_another_mac() {
+        let pin = [
+            meta(6),
+            cmp(0, b"veth2\0"),
+            payload(0, 6, 6),
+            cmp(1, &[2, 0, 0, 0, 0, 1]),
+            counter(),
+            verdict(NF_DROP, None),
+        ];
+        let new = [2, 0, 0, 0, 0, 9];
+        assert_eq!(pinned_mac(&pin).as_deref(), Some("02:00:00:00:00:01"));
+        assert_eq!(
+            ebtables_words(&pin).as_deref(),
+            Some("-i veth2 -s ! 02:00:00:00:00:01 -j DROP")
+        );
+        assert_eq!(
+            repinned(&pin, new, true).as_deref(),
+            Some("-i veth2 -s ! 02:00:00:00:00:09 -j DROP")
+        );
+        assert_eq!(
+            repinned(&pin, new, false).as_deref(),
+            Some("iifname \"veth2\" ether saddr != 02:00:00:00:00:09 counter drop")
+        );
+        // Without the port, or not negated, it pins nothing.
+        assert_eq!(pinned_mac(&pin[2..]), None);
+        let mut plain = pin.to_vec();
+        plain[3] = cmp(0, &[2, 0, 0, 0, 0, 1]);
+        assert_eq!(pinned_mac(&plain), None);
     }
 
     #[test]

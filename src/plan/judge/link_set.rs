@@ -147,6 +147,8 @@ impl World<'_> {
                 other.master = None;
             }
         }
+        // Its FDB entries go with it: a device of that name made again has none.
+        self.fdb_of(ns)?.retain(|(d, ..)| d != name);
         Ok(())
     }
 }

@@ -953,6 +953,13 @@ fn fdb_cases() -> Vec<Case> {
         )
         .adopted(),
         case("fdb del: not there", fdb_del(HOST, "vx1", "172.31.131.151"), Nothing(Unchanged)),
+        case(
+            "fdb: the entry of a vxlan deleted and made again is made again",
+            fdb_add(HOST, "vx1", "172.31.131.150"),
+            Apply(Create),
+        )
+        .after(vec![link_del(HOST, "vx1", None), vxlan("vx1", 42, None)])
+        .made(&["link host/vx1"]),
     ]
 }
 
