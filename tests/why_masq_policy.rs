@@ -59,8 +59,9 @@ fn the_healthy_lab_is_clear_without_a_word_against_the_rule() {
 /// The MASQUERADE names mgmt, not wan, the link the policy route leaves by.
 const OUT_MGMT: &str =
     "ip netns exec h iptables -t nat -R POSTROUTING 1 -s 172.20.0.0/24 -o mgmt -j MASQUERADE";
-const UNNATED: &str = "h forwards 172.20.0.5 out wan (198.51.100.0/30) with its private source unchanged: its nat POSTROUTING has no MASQUERADE or SNAT for it, so up has no route back to 172.20.0.5 (Network is unreachable)";
-const MASQ_WAN: &str = r#"h.sh("iptables -t nat -A POSTROUTING -o wan -j MASQUERADE")"#;
+const UNNATED: &str = "h forwards 172.20.0.5 out wan (198.51.100.0/30) with its private source unchanged: its nat POSTROUTING's MASQUERADE for 172.20.0.5 is for mgmt, not wan, so up has no route back to 172.20.0.5 (Network is unreachable)";
+const MASQ_WAN: &str =
+    r#"h.sh("iptables -t nat -A POSTROUTING -s 172.20.0.0/24 -o wan -j MASQUERADE")"#;
 const ROUTE_UP: &str = r#"up.route("172.20.0.0/24", "198.51.100.2")"#;
 
 #[test]

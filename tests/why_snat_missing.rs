@@ -18,7 +18,7 @@ fn run(lab: &str, inject: &str, src: &str) -> String {
 #[ignore = "needs iproute2, iptables, iputils-ping"]
 fn a_flushed_masquerade_is_the_home_routers_not_the_isps_route() {
     let cause = "rt forwards 192.168.1.10 out wan (100.64.0.0/30) with its private source unchanged: its nat POSTROUTING has no MASQUERADE or SNAT for it, so isp has no route back to 192.168.1.10 (Network is unreachable)";
-    let fix = r#"rt.sh("iptables -t nat -A POSTROUTING -o wan -j MASQUERADE")"#;
+    let fix = r#"rt.sh("iptables -t nat -A POSTROUTING -s 192.168.1.0/24 -o wan -j MASQUERADE")"#;
     let other = r#"isp.route("192.168.1.0/24", "100.64.0.2")"#;
     let got = run(
         "home",

@@ -44,6 +44,7 @@ pub(crate) mod duplicate;
 pub(crate) mod ends;
 pub(crate) mod entry_port;
 pub(crate) mod evidence;
+pub(crate) mod fallthrough;
 pub(crate) mod far_bridge;
 pub(crate) mod fdb_port;
 pub(crate) mod fdb_self;

@@ -148,15 +148,19 @@ pub(crate) fn settle(r: &mut Report) {
         return;
     }
     let then = r.hops[b].at.clone();
+    let lost = r.lost_at.take();
     r.hops[b].ok = true;
     r.hops[b].text = format!("then: {}", r.hops[b].text);
     let back = r.back;
     let later = r.fix.take().filter(|_| s.keep);
-    r.block(&s.at, s.cause, Some(s.fix));
+    // No fix could be inferred (src/why/fallthrough.rs): the fault is named without one.
+    let fix = Some(s.fix).filter(|f| !f.is_empty());
+    r.block(&s.at, s.cause, fix);
     r.other_way = later;
     if let Some(h) = r.hops.pop() {
         r.hops.insert(s.hop + 1, h);
     }
     r.back = back;
-    r.lost_at = Some(then);
+    // Where the later break said the packet is lost (a host further on) stays the word.
+    r.lost_at = lost.or(Some(then));
 }

@@ -61,6 +61,29 @@ fn covers(rule: &str, ip: IpAddr) -> bool {
     }
 }
 
+/// Why no rule of `rules` NATs `to` out `out`, in words: none covers it, or the one that does
+/// is for another link (`its MASQUERADE is for mgmt, not wan`).
+fn elsewhere(rules: &[String], to: IpAddr, out: &str) -> String {
+    let other = rules
+        .iter()
+        .filter(|x| nat(x) && covers(x, to))
+        .find_map(|x| match opt(x, "-o") {
+            Some((o, false)) if o != out => Some((x, o)),
+            _ => None,
+        });
+    match other {
+        Some((x, o)) => {
+            let what = if x.contains("-j SNAT") {
+                "SNAT"
+            } else {
+                "MASQUERADE"
+            };
+            format!("its nat POSTROUTING's {what} for {to} is for {o}, not {out}")
+        }
+        None => "its nat POSTROUTING has no MASQUERADE or SNAT for it".to_string(),
+    }
+}
+
 /// An iptables rule made safe inside a DSL string.
 fn quoted(rule: &str) -> String {
     rule.replace('\\', "\\\\").replace('"', "\\\"")
@@ -173,10 +196,14 @@ pub(crate) fn blame(
                 }
                 None => {
                     let cause = format!(
-                        "{ns} forwards {to} out {out} ({link}) with its private source unchanged: its nat POSTROUTING has no MASQUERADE or SNAT for it, so {lost}"
+                        "{ns} forwards {to} out {out} ({link}) with its private source unchanged: {}, so {lost}",
+                        elsewhere(&rules, to, out)
                     );
-                    let add =
-                        format!("sh(\"iptables -t nat -A POSTROUTING -o {out} -j MASQUERADE\")");
+                    // Only the flow's own network: a catch-all would NAT the rest too.
+                    let s = source.map_or_else(|| to.to_string(), |n| n.to_string());
+                    let add = format!(
+                        "sh(\"iptables -t nat -A POSTROUTING -s {s} -o {out} -j MASQUERADE\")"
+                    );
                     (cause, call(ns, &add))
                 }
             }
@@ -225,4 +252,37 @@ fn wrong_snat(
         "{ns}'s SNAT rule `-t nat -A POSTROUTING {rule}` gives the request the source {to}, {ns}'s address on {held}, not its address {here} on {out}, the link it leaves by: {lost}"
     );
     Some((cause, fix))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_nat_rule_for_another_link_is_said_as_such() {
+        let to: IpAddr = "172.20.0.5".parse().unwrap();
+        let cases: &[(&[&str], &str)] = &[
+            (&[], "its nat POSTROUTING has no MASQUERADE or SNAT for it"),
+            (
+                &["-s 172.20.0.0/24 -o mgmt -j MASQUERADE"],
+                "its nat POSTROUTING's MASQUERADE for 172.20.0.5 is for mgmt, not wan",
+            ),
+            (
+                &["-o mgmt -j SNAT --to-source 10.50.0.2"],
+                "its nat POSTROUTING's SNAT for 172.20.0.5 is for mgmt, not wan",
+            ),
+            // Another network's rule, or one that excludes a link, is not said to be for it.
+            (
+                &[
+                    "-s 10.9.0.0/24 -o mgmt -j MASQUERADE",
+                    "! -o wan -j MASQUERADE",
+                ],
+                "its nat POSTROUTING has no MASQUERADE or SNAT for it",
+            ),
+        ];
+        for (rules, want) in cases {
+            let rules: Vec<String> = rules.iter().map(|x| x.to_string()).collect();
+            assert_eq!(elsewhere(&rules, to, "wan"), *want, "{rules:?}");
+        }
+    }
 }

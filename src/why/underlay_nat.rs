@@ -3,8 +3,8 @@
 //! sends its frames there, where no VTEP listens, so the path dies quietly one way.
 
 use super::kernel::Kernel;
+use super::masq_source::masq_source;
 use super::report::Report;
-use super::route_get::Lookup;
 use super::rule_match::Seen;
 use super::traverse::{traverse, At};
 use super::words::call;
@@ -15,13 +15,15 @@ use std::net::IpAddr;
 pub(crate) struct Outer<'a> {
     pub(crate) in_dev: Option<&'a str>,
     pub(crate) out_dev: &'a str,
+    /// The gateway it leaves by (`None`: `dst` is on the out link).
+    pub(crate) via: Option<IpAddr>,
     pub(crate) src: IpAddr,
     pub(crate) dst: IpAddr,
     pub(crate) dport: u16,
 }
 
 /// The rule of `ns`'s nat POSTROUTING that rewrites the outer source of `o`, and the source
-/// it gives (MASQUERADE: the address the route out picks).
+/// it gives (MASQUERADE: the address of its out link, src/why/masq_source.rs).
 pub(crate) fn rewritten(k: &mut dyn Kernel, ns: &Netns, o: &Outer) -> Option<(At, IpAddr)> {
     let seen = Seen {
         in_dev: o.in_dev.map(str::to_string),
@@ -51,7 +53,8 @@ pub(crate) fn rewritten(k: &mut dyn Kernel, ns: &Netns, o: &Outer) -> Option<(At
     }
     let out = traverse(k, ns, "nat", "POSTROUTING", &seen)?;
     let new = match out.target.as_str() {
-        "MASQUERADE" => k.route_get(ns, &Lookup::to(o.dst)).ok()?.src?,
+        // From the link the datagram really leaves by, as the walk takes it (not main's lookup).
+        "MASQUERADE" => masq_source(k, ns, o.out_dev, o.via.unwrap_or(o.dst), o.dst)?,
         "SNAT" | "NETMAP" => out.to_source?,
         _ => return None,
     };

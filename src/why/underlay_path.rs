@@ -104,7 +104,7 @@ pub(crate) fn reaches(k: &mut dyn Kernel, r: &mut Report, leg: &Leg) -> bool {
             }
             return true;
         };
-        if cur != *leg.from && !outer_kept(k, r, leg, &cur, (q.iif.as_deref(), &rt.dev)) {
+        if cur != *leg.from && !outer_kept(k, r, leg, &cur, (q.iif.as_deref(), &rt.dev, rt.via)) {
             return false;
         }
         let d = Datagram {
@@ -134,17 +134,19 @@ pub(crate) fn reaches(k: &mut dyn Kernel, r: &mut Report, leg: &Leg) -> bool {
 }
 
 /// Whether router `cur` forwards the leg's outer packets (in and out by `links`) with their
-/// source as it is; a nat POSTROUTING rule that rewrites it is named in `r`.
+/// source as it is (leaving by `out_dev` to the gateway `via`, if any); a nat POSTROUTING rule
+/// that rewrites it is named in `r`.
 fn outer_kept(
     k: &mut dyn Kernel,
     r: &mut Report,
     leg: &Leg,
     cur: &Netns,
-    (in_dev, out_dev): (Option<&str>, &str),
+    (in_dev, out_dev, via): (Option<&str>, &str, Option<IpAddr>),
 ) -> bool {
     let o = Outer {
         in_dev,
         out_dev,
+        via,
         src: leg.local,
         dst: leg.remote,
         dport: leg.port,
