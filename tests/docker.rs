@@ -168,7 +168,7 @@ sysctl -qw net.ipv4.ip_forward=1
 "$NETSH" why wan 203.0.113.1:8080 | norm; echo "exit ${PIPESTATUS[0]}"
 "$NETSH" why pid:$CP 203.0.113.1:8080 | norm; echo "exit ${PIPESTATUS[0]}"
 iptables -I DOCKER-USER -p tcp -m tcp --dport 80 -j DROP
-"$NETSH" why wan 203.0.113.1:8080 | norm | grep -v '^  \[ok\]'; echo "exit ${PIPESTATUS[0]}"
+"$NETSH" why wan 203.0.113.1:8080 | norm | grep -Ev '^  \[(ok|then)\]'; echo "exit ${PIPESTATUS[0]}"
 iptables -D DOCKER-USER -p tcp -m tcp --dport 80 -j DROP
 # A container publishing a port nothing listens on.
 /usr/bin/docker run -d --name idle -p 8081:80 bb /bin/busybox sleep 600 >/dev/null

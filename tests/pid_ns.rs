@@ -182,7 +182,7 @@ fn why_names_a_route_removed_inside_a_container_and_its_fix_works() {
 nsenter -t $P1 -n ip route del default
 nsenter -t $P1 -n ping -c1 -W1 203.0.113.2 >/dev/null 2>&1 || echo "no ping before"
 "$NETSH" why pid:$P1 203.0.113.2 > /run/why.out; echo "exit $?"
-grep -v '^  \[ok\]' /run/why.out | pids
+grep -Ev '^  \[(ok|then)\]' /run/why.out | pids
 sed -n 's/^  fix: //p' /run/why.out | sed 's/$/;/' > /run/fix.rhai
 "$NETSH" run --lab fix /run/fix.rhai >/dev/null 2>&1 || echo "fix failed"
 "$NETSH" why pid:$P1 203.0.113.2 | tail -2; echo "exit $?"
@@ -365,7 +365,7 @@ print(`script: ${{r.verdict}}, probe ${{r.probe}}`);
 EOR
 "$NETSH" run /run/w.rhai 2>&1 | grep '^script:'
 "$NETSH" why wan 203.0.113.1:8080 > /run/why.out; echo "exit $?"
-grep -v '^  \[ok\]' /run/why.out
+grep -Ev '^  \[(ok|then)\]' /run/why.out
 sed -n 's/^  fix: //p' /run/why.out | sed 's/$/;/' > /run/fix.rhai
 "$NETSH" run --lab fix /run/fix.rhai >/dev/null 2>&1 || echo "fix failed"
 listen

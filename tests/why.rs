@@ -15,7 +15,7 @@ fn diagnose(lab: &str, params: &str, extra: &str, dst: &str) -> String {
 {extra}
 for round in 1 2 3; do
   "$NETSH" why ns1 {dst} > /run/why.out; rc=$?
-  grep -v '^  \[ok\]' /run/why.out; echo "exit $rc"
+  grep -Ev '^  \[(ok|then)\]' /run/why.out; echo "exit $rc"
   [ $rc = 0 ] && break
   fix=$(sed -n 's/^  fix: //p' /run/why.out)
   printf 'let ns1 = ns("ns1");\nlet h150 = host("h150");\n%s;\n' "$fix" > /run/fix.rhai
@@ -190,7 +190,7 @@ print(`${w.verdict} | ${w.broken} | ${w.fix} | ${w.probe}`);
 #[ignore = "needs iproute2, iptables"]
 fn pingall_prints_the_matrix_and_why_returns_a_map() {
     let out = sandbox(&format!(
-        "cat > /run/lab.rhai <<'EOF'\n{SCRIPT}\nEOF\n\"$NETSH\" run /run/lab.rhai | grep -v '^  \\[ok\\]'"
+        "cat > /run/lab.rhai <<'EOF'\n{SCRIPT}\nEOF\n\"$NETSH\" run /run/lab.rhai | grep -Ev '^  \\[(ok|then)\\]'"
     ));
     out.assert_success();
     let want = r#"from  host (10.1.1.1)  h150 (172.31.131.150)  ns1 (10.1.1.2)  ns2 (10.1.1.3)
@@ -293,7 +293,7 @@ fn a_silent_neighbour_explains_a_path_that_looks_clear() {
     let out = sandbox(&format!(
         "cd \"{}\"\n\"$NETSH\" run tests/why/lan.rhai >/dev/null 2>&1 || exit 9\n\
          ip netns exec ns2 sysctl -qw net.ipv4.conf.all.arp_ignore=8\n\
-         \"$NETSH\" why ns1 10.1.1.3 | grep -v '^  \\[ok\\]'; echo \"exit ${{PIPESTATUS[0]}}\"",
+         \"$NETSH\" why ns1 10.1.1.3 | grep -Ev '^  \\[(ok|then)\\]'; echo \"exit ${{PIPESTATUS[0]}}\"",
         env!("CARGO_MANIFEST_DIR")
     ));
     // Now named at ns2 from its sysctl (tests/why_l2.rs has the fixes); before, only the

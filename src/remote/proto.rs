@@ -183,6 +183,8 @@ pub(crate) struct FarHop {
     pub(crate) ok: bool,
     #[serde(default)]
     pub(crate) unsure: bool,
+    #[serde(default)]
+    pub(crate) then: bool,
 }
 
 /// One coalesced op and what judging it decided.

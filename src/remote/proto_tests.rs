@@ -180,6 +180,7 @@ fn replies() -> Vec<Reply> {
                     text: "route to 10.9.0.1 dev e1 src 10.9.0.2".into(),
                     ok: true,
                     unsure: false,
+                    then: false,
                 }],
                 broken: None,
                 fix: None,

@@ -117,6 +117,7 @@ pub(crate) fn stitch(r: &mut Report, machine: &str, far: FarReport) {
         text: h.text,
         ok: h.ok,
         unsure: h.unsure,
+        then: h.then,
     }));
     if let Some(b) = far.broken {
         r.broken = Some(format!("on {machine}: {b}"));

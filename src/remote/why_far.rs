@@ -45,6 +45,7 @@ pub(crate) fn far_report(r: Report) -> FarReport {
                 text: h.text,
                 ok: h.ok,
                 unsure: h.unsure,
+                then: h.then,
             })
             .collect(),
         broken: r.broken,

@@ -20,12 +20,13 @@ use std::net::IpAddr;
 
 /// Notes (in `r`, once) that the lookup `q` at `at`, just said as the last hop, went past a
 /// policy rule whose table has no route to `q.dst` and was decided by a later table's route.
+/// `what`: "packet" or "reply".
 pub(crate) fn note(
     k: &mut dyn Kernel,
     r: &mut Report,
     at: &Netns,
     q: &Lookup,
-    d: Option<&Decided>,
+    (d, what): (Option<&Decided>, &str),
 ) {
     let Some(d) = d else { return };
     let Some(rt) = d.route.as_ref() else { return };
@@ -45,9 +46,10 @@ pub(crate) fn note(
     let fib = k.fib(at);
     let table = table_name(rule.table);
     let cause = format!(
-        "{at}'s policy rule `{}` chooses table {table}, which has no route to {}, so the lookup goes on to {}, which sends it out {dev} by `{}`, and it is lost that way",
+        "{at}'s policy rule `{}` chooses table {table}, which has no route to {}, so {} goes on to {}, which sends it out {dev} by `{}`, and it is lost that way",
         rule.text(),
         q.dst,
+        if what == "reply" { "the reply's lookup" } else { "the lookup" },
         table_name(rt.table),
         rt.text()
     );
@@ -66,15 +68,32 @@ pub(crate) fn note(
         cause,
         fix,
         keep: false,
-        request: false,
+        request: what == "packet",
     });
 }
 
-/// A rule of the operator's that looks up a table of its own, before the one that decided.
+/// A rule of the operator's that looks up a table of its own, before the one that decided,
+/// for packets it selects. A catch-all `from all lookup T` (tailscaled's 5270, strongSwan's
+/// 220) is meant to fall through: its table holds a few prefixes and main the rest.
 fn passed(x: &FibRule, decided: u32) -> bool {
     !x.stock()
         && x.action == RuleAction::Lookup
         && ![TABLE_LOCAL, TABLE_MAIN, 253, decided].contains(&x.table)
+        && selects(x)
+}
+
+/// The rule picks packets by something (source, destination, a link, a mark, a port...).
+fn selects(x: &FibRule) -> bool {
+    x.src.is_some_and(|n| n.prefix_len() > 0)
+        || x.dst.is_some_and(|n| n.prefix_len() > 0)
+        || x.iif.is_some()
+        || x.oif.is_some()
+        || x.fwmark.is_some()
+        || x.tos != 0
+        || x.ipproto != 0
+        || x.sport.is_some()
+        || x.dport.is_some()
+        || x.uid.is_some()
 }
 
 /// The gateway (and its link) the rule's table would lead on by: its other routes' one

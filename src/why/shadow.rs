@@ -150,7 +150,7 @@ pub(crate) fn settle(r: &mut Report) {
     let then = r.hops[b].at.clone();
     let lost = r.lost_at.take();
     r.hops[b].ok = true;
-    r.hops[b].text = format!("then: {}", r.hops[b].text);
+    r.hops[b].then = true;
     let back = r.back;
     let later = r.fix.take().filter(|_| s.keep);
     // No fix could be inferred (src/why/fallthrough.rs): the fault is named without one.

@@ -198,7 +198,7 @@ fn taken(
     r.hop(cur, route_words(route, q, decided.as_ref().map(whence)));
     super::redirect::note(k, r, cur, (route, q), decided.as_ref());
     super::shadow::note(k, r, cur, q, decided.as_ref(), "packet");
-    super::fallthrough::note(k, r, cur, q, decided.as_ref());
+    super::fallthrough::note(k, r, cur, q, (decided.as_ref(), "packet"));
     let chosen = decided.as_ref().and_then(|d| d.route.as_ref());
     super::route_mtu::fits(k, r, cur, route, chosen, in_dev.is_some())
 }

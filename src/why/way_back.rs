@@ -43,6 +43,11 @@ pub(crate) fn way_back_with(
     mark: u32,
 ) {
     let was_clear = r.clear();
+    // The request got through a policy rule's way: that rule is not the reply's fault, and the
+    // slot is free for what the reply's own lookups note.
+    if r.shadow.as_ref().is_some_and(|s| s.request) {
+        r.shadow = None;
+    }
     follow_back(k, r, at, dst, src, crossed, mark);
     r.back = was_clear && !r.clear();
 }
@@ -139,6 +144,7 @@ fn follow_back(
         turns.push((cur.clone(), q.clone(), rt.clone()));
         let decided = named(k, &cur, &q, Some(rt.kind));
         super::shadow::note(k, r, &cur, &q, decided.as_ref(), "reply");
+        super::fallthrough::note(k, r, &cur, &q, (decided.as_ref(), "reply"));
         let chosen = decided.as_ref().and_then(|d| d.route.as_ref());
         if super::overlap_net::shadows(k, r, &cur, &q, chosen, "the reply") {
             return;

@@ -55,7 +55,7 @@ pub fn diagnose_then(
 {inject}
 for round in 1 2 3; do
   "$NETSH" why {src} {dst} {why_args} > /run/why.out; rc=$?
-  grep -v '^  \[ok\]' /run/why.out | sed -E 's/00(:00){{5}}/ZEROS/g; s/([0-9a-f]{{2}}:){{5}}[0-9a-f]{{2}}/MAC/g; s/ZEROS/00:00:00:00:00:00/g'; echo "exit $rc"
+  grep -Ev '^  \[(ok|then)\]' /run/why.out | sed -E 's/00(:00){{5}}/ZEROS/g; s/([0-9a-f]{{2}}:){{5}}[0-9a-f]{{2}}/MAC/g; s/ZEROS/00:00:00:00:00:00/g'; echo "exit $rc"
   [ $rc = 0 ] && break
   fix=$(sed -n 's/^  fix: //p' /run/why.out)
   [ -z "$fix" ] && break
@@ -123,7 +123,7 @@ for i in $(seq 1 50); do [ -e /run/ready ] && break; sleep 0.1; done
 {fault}
 for round in 1 2; do
   "$NETSH" why {client} 100.64.0.2:8080 > /run/why.out; rc=$?
-  grep -v '^  \[ok\]' /run/why.out; echo "exit $rc"
+  grep -Ev '^  \[(ok|then)\]' /run/why.out; echo "exit $rc"
   [ $rc = 0 ] && break
   fix=$(sed -n 's/^  fix: //p' /run/why.out)
   [ -z "$fix" ] && break
