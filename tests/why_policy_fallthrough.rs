@@ -106,3 +106,41 @@ fn the_healthy_lab_says_nothing_of_the_rule() {
     out.assert_success();
     assert_eq!(out.stdout, "0\n");
 }
+
+/// The reply's lookup falls through the same way: a port forward wan:8080 → c:80, whose
+/// replies (from 172.20.0.5) the rule sends to table 100, which lost its default.
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping, socat"]
+fn a_reply_that_falls_through_the_rules_table_is_named_on_the_way_back() {
+    let dst = "198.51.100.2:8080";
+    let inject = format!(
+        "ip netns exec h iptables -t nat -A PREROUTING -i wan -p tcp --dport 8080 -j DNAT --to-destination 172.20.0.5:80\n\
+         ip netns exec h iptables -A FORWARD -i wan -o docker0 -d 172.20.0.5 -p tcp --dport 80 -j ACCEPT\n\
+         ip netns exec c timeout 60 socat TCP-LISTEN:80,fork,reuseaddr SYSTEM:'echo hi' >/dev/null 2>&1 & L=$!\n\
+         sleep 0.3\n{LOST}"
+    );
+    let prove = "ip netns exec srv timeout 5 bash -c 'exec 3<>/dev/tcp/198.51.100.2/8080' 2>/dev/null && echo \"connect ok\" || echo \"connect fails\"\n\
+                 kill $L";
+    let got = diagnose_then(LAB, "", &inject, ("srv", dst), "", prove);
+    let cause = "h's policy rule `100: from 172.20.0.0/24 lookup 100` chooses table 100, which has no route to 203.0.113.10, so the reply's lookup goes on to main, which sends it out mgmt by `default via 10.50.0.1 dev mgmt`, and it is lost that way";
+    assert_eq!(
+        got,
+        format!(
+            "why srv → {dst}\n  [BROKEN] h: {cause}\n  fix: {FIX}\n  probe: no answer from {dst} (the SYN timed out)\nverdict: blocked — {cause}\nexit 1\n\
+             why srv → {dst}\n  probe: {dst} port reachable, listener answered\nverdict: clear\nexit 0\nconnect ok\n"
+        )
+    );
+}
+
+/// A catch-all rule (`5270: from all lookup 52`, tailscaled's) whose table holds only the
+/// tailnet is meant to fall through to main: a FORWARD DROP further on is the fault, not it.
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_catch_all_rule_that_falls_through_on_purpose_is_not_blamed() {
+    let inject = "ip netns exec h iptables -I FORWARD -i docker0 -o eth0 -j DROP";
+    let got = diagnose_at("ts_docker", "", inject, ("c1", SRV), "", "");
+    let cause =
+        "h's FORWARD chain drops docker0 → eth0 (rule `-A FORWARD -i docker0 -o eth0 -j DROP`)";
+    let fix = r#"h.iptables("-I FORWARD 1 -i docker0 -o eth0 -s 172.17.0.2 -d 203.0.113.10 -p icmp -j ACCEPT")"#;
+    assert_eq!(got, fixed_from(("c1", SRV), "h", cause, fix, None));
+}

@@ -167,6 +167,7 @@ pub(crate) mod src_hint;
 pub(crate) mod stale_neigh;
 pub(crate) mod stp_port;
 pub(crate) mod stray_addr;
+pub(crate) mod stray_table;
 pub(crate) mod sysctl_noop;
 pub(crate) mod tcp_match;
 pub(crate) mod throw;

@@ -85,6 +85,14 @@ pub(crate) fn no_route(
         r.block(at, cause, Some(fix));
         return;
     }
+    if let Some((words, fix)) = super::stray_table::stray(k, at, dst) {
+        r.block(
+            at,
+            format!("{at} has no route to {dst} ({e}): {words}"),
+            fix,
+        );
+        return;
+    }
     // The packet came through these stacks: a route back into them is no way on.
     let upstream: Vec<String> = r.hops.iter().map(|h| h.at.clone()).collect();
     let target = held.map(|(ns, _)| ns);

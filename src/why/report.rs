@@ -210,36 +210,3 @@ pub(crate) struct TunnelOut {
     pub(crate) port: u16,
     pub(crate) remote: std::net::IpAddr,
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A noted policy route named as the fault: the later break it caused shows as `[then]`.
-    #[test]
-    fn the_break_a_shadow_explains_renders_as_then() {
-        let mut r = Report {
-            src: "c".into(),
-            dst: "203.0.113.10".into(),
-            evaluated: true,
-            probe: Some(false),
-            ..Report::default()
-        };
-        r.hop(&"h", "route to 203.0.113.10 via 10.50.0.1 dev mgmt");
-        r.shadow = Some(super::super::shadow::Shadow {
-            at: "h".into(),
-            hop: 0,
-            local: false,
-            cause: "h's rule sends it out mgmt, and it is lost that way".into(),
-            fix: "h.sh(\"ip rule del priority 100\")".into(),
-            keep: false,
-            request: true,
-        });
-        r.block(&"m", "m does not forward", None);
-        super::super::shadow::settle(&mut r);
-        assert_eq!(
-            r.render(),
-            "why c → 203.0.113.10\n  [ok] h: route to 203.0.113.10 via 10.50.0.1 dev mgmt\n  [BROKEN] h: h's rule sends it out mgmt, and it is lost that way\n  [then] m: m does not forward\n  fix: h.sh(\"ip rule del priority 100\")\n  probe: no reply from 203.0.113.10\nverdict: blocked — h's rule sends it out mgmt, and it is lost that way"
-        );
-    }
-}

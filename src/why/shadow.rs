@@ -164,3 +164,37 @@ pub(crate) fn settle(r: &mut Report) {
     // Where the later break said the packet is lost (a host further on) stays the word.
     r.lost_at = lost.or(Some(then));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::why::report::Report;
+
+    /// A noted policy route named as the fault: the later break it caused shows as `[then]`.
+    #[test]
+    fn the_break_a_shadow_explains_renders_as_then() {
+        let mut r = Report {
+            src: "c".into(),
+            dst: "203.0.113.10".into(),
+            evaluated: true,
+            probe: Some(false),
+            ..Report::default()
+        };
+        r.hop(&"h", "route to 203.0.113.10 via 10.50.0.1 dev mgmt");
+        r.shadow = Some(Shadow {
+            at: "h".into(),
+            hop: 0,
+            local: false,
+            cause: "h's rule sends it out mgmt, and it is lost that way".into(),
+            fix: "h.sh(\"ip rule del priority 100\")".into(),
+            keep: false,
+            request: true,
+        });
+        r.block(&"m", "m does not forward", None);
+        settle(&mut r);
+        assert_eq!(
+            r.render(),
+            "why c → 203.0.113.10\n  [ok] h: route to 203.0.113.10 via 10.50.0.1 dev mgmt\n  [BROKEN] h: h's rule sends it out mgmt, and it is lost that way\n  [then] m: m does not forward\n  fix: h.sh(\"ip rule del priority 100\")\n  probe: no reply from 203.0.113.10\nverdict: blocked — h's rule sends it out mgmt, and it is lost that way"
+        );
+    }
+}
