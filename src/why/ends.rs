@@ -1,10 +1,12 @@
 //! The layer-3 ends of a segment: every link a frame sent on a veth or bridge can reach (the
 //! veth's peer, its bridge, the bridge's other ports' peers, and over a VXLAN port the far
-//! bridge of the same VNI), so that an address nobody holds can be given to the one end that
+//! bridge of the same VNI; from a macvlan, its bridge-mode siblings and its parent's wire, not the
+//! parent itself), so that an address nobody holds can be given to the one end that
 //! lost it. Read from the kernel's links; bounded by the links it visits.
 
 use super::kernel::Kernel;
 use super::link_detail::LinkDetail;
+use super::macvlan_kin::{bridged, children};
 use super::owner::owner;
 use crate::sys::{LinkKind, Netns};
 use std::net::IpAddr;
@@ -74,6 +76,39 @@ impl Walk {
             link: br.to_string(),
             bridge: true,
         });
+        self.ports(k, ns, br);
+    }
+
+    /// A macvlan `l` in `ns` (parent `p` in `pns`): its frames reach its bridge-mode siblings
+    /// and, out of the parent, the parent's wire; never the parent's own stack.
+    fn macvlan(
+        &mut self,
+        k: &mut dyn Kernel,
+        ns: &Netns,
+        l: &LinkDetail,
+        (pns, p): (&Netns, &LinkDetail),
+    ) {
+        for (sns, s) in children(k, pns, p.index) {
+            if !(sns == *ns && s.name == l.name) && bridged(l, &s) && self.first(&sns, &s.name) {
+                self.ends.push(End {
+                    ns: sns,
+                    link: s.name,
+                    bridge: false,
+                });
+            }
+        }
+        self.seen.push((pns.clone(), p.name.clone()));
+        if let Some(b) = &p.master {
+            self.bridge(k, pns, b);
+        } else if p.kind == Some(LinkKind::Bridge) {
+            self.ports(k, pns, &p.name);
+        } else if let Some((qns, q)) = peer_of(k, pns, p) {
+            self.link(k, &qns, &q);
+        }
+    }
+
+    /// The far ends of the ports of `br` in `ns`.
+    fn ports(&mut self, k: &mut dyn Kernel, ns: &Netns, br: &str) {
         let ports: Vec<LinkDetail> = k
             .links(ns)
             .into_iter()
@@ -147,6 +182,8 @@ pub(crate) fn ends(k: &mut dyn Kernel, ns: &Netns, dev: &str) -> (Vec<End>, Stri
     } else if let Some(b) = &l.master {
         words = format!("{dev} → {b}");
         w.bridge(k, ns, b);
+    } else if let Some((pns, p)) = peer_of(k, ns, &l).filter(|_| l.macvlan_mode.is_some()) {
+        w.macvlan(k, ns, &l, (&pns, &p));
     } else if let Some((pns, p)) = peer_of(k, ns, &l) {
         if let Some(b) = &p.master {
             words = format!("{dev} → {b}");
@@ -154,4 +191,78 @@ pub(crate) fn ends(k: &mut dyn Kernel, ns: &Netns, dev: &str) -> (Vec<End>, Stri
         w.link(k, &pns, &p);
     }
     (w.ends, words)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::firewall::chain::Chain;
+    use crate::plan::view::NsView;
+    use crate::why::route_get::{Lookup, Refusal, RouteGet};
+
+    /// h's eth0 (2) cabled to lan's eth0; c's mv0 and h's mv-shim macvlans of h's eth0.
+    struct Kin(String);
+
+    fn link(name: &str, index: u32, kind: &str, peer: (u32, Option<&str>)) -> LinkDetail {
+        let mode = (kind == "macvlan").then(|| "bridge".to_string());
+        LinkDetail {
+            name: name.into(),
+            index,
+            kind: Some(LinkKind::from_kernel(kind)),
+            up: true,
+            peer_index: Some(peer.0),
+            peer_ns: peer.1.map(Netns::named),
+            macvlan_mode: mode,
+            ..LinkDetail::default()
+        }
+    }
+
+    impl Kernel for Kin {
+        fn namespaces(&mut self) -> Vec<Netns> {
+            ["c", "h", "lan"].into_iter().map(Netns::named).collect()
+        }
+        fn view(&mut self, _: &Netns) -> Option<NsView> {
+            None
+        }
+        fn links(&mut self, ns: &Netns) -> Vec<LinkDetail> {
+            match ns.to_string().as_str() {
+                "h" => vec![
+                    link("eth0", 2, "veth", (2, Some("lan"))),
+                    link("mv-shim", 3, "macvlan", (2, None)),
+                ],
+                "lan" => vec![link("eth0", 2, "veth", (2, Some("h")))],
+                "c" => {
+                    let mut mv0 = link("mv0", 4, "macvlan", (2, Some("h")));
+                    mv0.macvlan_mode = Some(self.0.clone());
+                    vec![mv0]
+                }
+                _ => vec![],
+            }
+        }
+        fn route_get(&mut self, _: &Netns, _: &Lookup) -> Result<RouteGet, Refusal> {
+            Err(Refusal::words("not modelled"))
+        }
+        fn sysctl(&mut self, _: &Netns, _: &str) -> Option<String> {
+            None
+        }
+        fn chain(&mut self, _: &Netns, _: &str, _: &str) -> Option<Chain> {
+            None
+        }
+    }
+
+    fn from_mv0(mode: &str) -> Vec<String> {
+        let (all, _) = ends(&mut Kin(mode.into()), &Netns::named("c"), "mv0");
+        all.iter().map(|e| format!("{} {}", e.ns, e.link)).collect()
+    }
+
+    #[test]
+    fn a_bridge_mode_macvlan_reaches_its_siblings_and_the_wire_not_its_parent() {
+        assert_eq!(from_mv0("bridge"), ["h mv-shim", "lan eth0"]);
+    }
+
+    #[test]
+    fn a_private_or_vepa_macvlan_reaches_only_the_wire() {
+        assert_eq!(from_mv0("private"), ["lan eth0"]);
+        assert_eq!(from_mv0("vepa"), ["lan eth0"]);
+    }
 }

@@ -123,7 +123,7 @@ pub(crate) fn out_of(
 }
 
 /// Whether the parent `p` is a veth whose other end is a bridge port that hairpins.
-fn switch_hairpins(k: &mut dyn Kernel, pns: &Netns, p: &LinkDetail) -> bool {
+pub(crate) fn switch_hairpins(k: &mut dyn Kernel, pns: &Netns, p: &LinkDetail) -> bool {
     let Some((sns, s)) = peer(k, pns, p) else {
         return false;
     };

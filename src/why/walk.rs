@@ -321,6 +321,15 @@ fn onward(
     if !super::port_addr::not_on_port(k, r, cur, route, dst) {
         return false;
     }
+    if super::macvlan_shim::unreached(
+        k,
+        r,
+        (cur, route),
+        (nns, nlink.as_str(), next),
+        "the packet",
+    ) {
+        return false;
+    }
     if route.via.is_none()
         && super::netmask::too_wide(k, r, cur, dev, dst, nns, nlink, "the packet")
     {

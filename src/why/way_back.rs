@@ -243,6 +243,7 @@ fn onto(
 ) -> bool {
     let on = (cur, rt.dev.as_str());
     super::back_link::carries(k, r, cur, &rt.dev, nns, nlink)
+        && !super::macvlan_shim::unreached(k, r, (cur, rt), (nns, nlink, next), "the reply")
         && super::bridge_family::bridged(k, r, on, (nns, nlink, next), Some(dst), to, false)
         && super::bridge_nf::reply_passes(k, r, on, (nns, nlink), (dst, to))
         && !(rt.via.is_none()
