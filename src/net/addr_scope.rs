@@ -46,21 +46,27 @@ pub(crate) async fn if_addrs(handle: &Handle) -> Result<Vec<IfAddr>, rtnetlink::
             match x {
                 AddressAttribute::Local(ip) => local = Some(*ip),
                 AddressAttribute::Address(ip) => address = Some(*ip),
-                AddressAttribute::Flags(f) => flags = Some(f.contains(AddressFlags::Secondary)),
+                AddressAttribute::Flags(f) => flags = Some(*f),
                 _ => {}
             }
         }
         let Some(ip) = local.or(address) else {
             continue;
         };
-        let head = a.header.flags.contains(AddressHeaderFlags::Secondary);
+        // IFA_FLAGS (32 bits) when the kernel sends it, else the header's 8.
+        let h = &a.header.flags;
+        let flag = |full: AddressFlags, head: AddressHeaderFlags| {
+            flags.map_or(h.contains(head), |f| f.contains(full))
+        };
         out.push(IfAddr {
             link: link.clone(),
             local: ip,
             prefix: a.header.prefix_len,
             peer: address.filter(|p| *p != ip),
             scope: u8::from(a.header.scope),
-            secondary: flags.unwrap_or(head),
+            secondary: flag(AddressFlags::Secondary, AddressHeaderFlags::Secondary),
+            dadfailed: flag(AddressFlags::Dadfailed, AddressHeaderFlags::Dadfailed),
+            tentative: flag(AddressFlags::Tentative, AddressHeaderFlags::Tentative),
         });
     }
     Ok(out)

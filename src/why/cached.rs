@@ -63,6 +63,26 @@ impl<'a> Cached<'a> {
 }
 
 impl Cached<'_> {
+    /// `v` without the addresses that failed duplicate address detection: the kernel holds
+    /// them (`dadfailed tentative`) but never uses them, nor answers for them.
+    fn used(&mut self, ns: &Netns, mut v: NsView) -> NsView {
+        let ipv6 =
+            |a: &ipnet::IpNet| matches!(a.addr(), IpAddr::V6(x) if !x.is_unicast_link_local());
+        if !v.addrs.iter().any(|(_, a)| ipv6(a)) {
+            return v;
+        }
+        let failed: Vec<(String, IpAddr)> = self
+            .inner
+            .if_addrs(ns)
+            .into_iter()
+            .filter(|a| a.dadfailed)
+            .map(|a| (a.link, a.local))
+            .collect();
+        v.addrs
+            .retain(|(l, a)| !failed.iter().any(|(fl, fa)| fl == l && *fa == a.addr()));
+        v
+    }
+
     /// Reads `link` in `ns` as though its MTU were `mtu` (a fix the analysis tries ahead).
     pub(crate) fn assume_mtu(&mut self, ns: &Netns, link: &str, mtu: u32) {
         let _ = Kernel::l2(self, ns);
@@ -91,7 +111,7 @@ impl Kernel for Cached<'_> {
 
     fn view(&mut self, ns: &Netns) -> Option<NsView> {
         if !self.views.contains_key(ns) {
-            let v = self.inner.view(ns);
+            let v = self.inner.view(ns).map(|v| self.used(ns, v));
             self.views.insert(ns.clone(), v);
         }
         self.views[ns].clone()

@@ -1,5 +1,5 @@
 //! One address of a link as `ip addr` lists it, with what the kernel's source choice reads:
-//! whether it is a secondary, its scope, and a point-to-point peer.
+//! whether it is a secondary, its scope, a point-to-point peer, and whether DAD failed.
 
 use std::net::IpAddr;
 
@@ -16,4 +16,9 @@ pub struct IfAddr {
     pub scope: u8,
     /// IFA_F_SECONDARY: another address of the link already covers its network.
     pub secondary: bool,
+    /// IFA_F_DADFAILED: another host on the link held the address when it was added
+    /// (`dadfailed tentative`); the kernel never uses it (no local route, not a source).
+    pub dadfailed: bool,
+    /// IFA_F_TENTATIVE: duplicate address detection is still running (or failed).
+    pub tentative: bool,
 }

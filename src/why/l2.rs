@@ -76,23 +76,7 @@ pub(crate) fn reach(
                     bridge_reaches(k, r, &pns, (b, Some(&p.name)), to, to_link)
                 }
                 None => {
-                    // The bridge to join: the target's, else the only one there; no fix with
-                    // a made-up name when neither is known.
-                    let br = bridge_of_target(k, to, to_link)
-                        .filter(|(bns, _)| *bns == pns)
-                        .map(|(_, b)| b)
-                        .or_else(|| only_bridge(k, &pns));
-                    let fix = br.map(|br| {
-                        link_call(&pns, &p.name, &format!("master({})", link_ref(&pns, &br)))
-                    });
-                    r.block(
-                        &pns,
-                        format!(
-                            "{} in {pns} is not a port of any bridge, so {dev} leads nowhere",
-                            p.name
-                        ),
-                        fix,
-                    );
+                    unbridged(k, r, (at, dev), (&pns, &p.name), (to, to_link));
                     false
                 }
             }
@@ -116,6 +100,43 @@ pub(crate) fn reach(
         }
         _ => true,
     }
+}
+
+/// The far end `p` of `dev`'s cable is a port of no bridge, and the next hop is elsewhere:
+/// said, with the bridge to join when one is known (the target's, else the only one there).
+fn unbridged(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    (at, dev): (&Netns, &str),
+    (pns, p): (&Netns, &str),
+    (to, to_link): (&Netns, &str),
+) {
+    let br = bridge_of_target(k, to, to_link)
+        .filter(|(bns, _)| bns == pns)
+        .map(|(_, b)| b)
+        .or_else(|| only_bridge(k, pns));
+    // A routed end (it holds an address) is no bridge port gone missing: only where the
+    // cable leads is said, no bridge blamed.
+    if br.is_none() && routed_end(k, pns, p) {
+        let words = format!("{dev} in {at} leads to {p} in {pns}, not to {to_link} in {to}");
+        r.block(pns, words, None);
+        return;
+    }
+    let fix = br.map(|br| link_call(pns, p, &format!("master({})", link_ref(pns, &br))));
+    r.block(
+        pns,
+        format!("{p} in {pns} is not a port of any bridge, so {dev} leads nowhere"),
+        fix,
+    );
+}
+
+/// Whether `link` in `ns` holds an address (not a link-local one): a routed end, not a port.
+fn routed_end(k: &mut dyn Kernel, ns: &Netns, link: &str) -> bool {
+    k.view(ns).is_some_and(|v| {
+        v.addrs.iter().any(|(l, a)| {
+            l == link && !matches!(a.addr(), std::net::IpAddr::V6(x) if x.is_unicast_link_local())
+        })
+    })
 }
 
 /// The one bridge of `ns`, when it has exactly one.
@@ -233,6 +254,14 @@ fn bridge_reaches(
     }
     // Another stack: only a VXLAN port of this bridge can carry the frame there.
     let Some(far_br) = p.master.clone() else {
+        if routed_end(k, &pns, &p.name) {
+            let words = format!(
+                "{to_link} in {to} is cabled to {} in {pns}, not to {br} in {at}",
+                p.name
+            );
+            r.block(&pns, words, None);
+            return false;
+        }
         r.block(
             &pns,
             format!(

@@ -79,6 +79,8 @@ mod tests {
             peer,
             scope,
             secondary,
+            dadfailed: false,
+            tentative: false,
         }
     }
 

@@ -30,6 +30,7 @@ pub(crate) mod counted;
 pub(crate) mod crossed;
 pub(crate) mod ct_timeout;
 pub(crate) mod ct_zone;
+pub(crate) mod dad_failed;
 pub(crate) mod dead_peer;
 pub(crate) mod dead_tun;
 pub(crate) mod delegate;

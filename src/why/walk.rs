@@ -71,7 +71,15 @@ fn walk_on(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
         }
         if let Some(i) = in_dev.as_deref() {
             if dst.is_ipv6() {
-                if !super::ipv6::forwards(k, &mut r, &cur) {
+                if !super::ipv6::forwards(k, &mut r, &cur)
+                    || super::dad_failed::link_local_source(
+                        k,
+                        &mut r,
+                        (&cur, i),
+                        (src, pkt_src),
+                        dst,
+                    )
+                {
                     return r;
                 }
             } else if k.sysctl(&cur, "net.ipv4.ip_forward").as_deref() != Some("1") {
@@ -116,7 +124,9 @@ fn walk_on(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
         {
             return r;
         }
-        if in_dev.is_none() && super::addr_scope::unsourced(k, &mut r, &cur, &route, (pkt_src, dst))
+        if in_dev.is_none()
+            && (super::addr_scope::unsourced(k, &mut r, &cur, &route, (pkt_src, dst))
+                || super::dad_failed::unsourced(k, &mut r, &cur, &route, dst))
         {
             return r;
         }
@@ -462,6 +472,10 @@ fn unheld(
     chosen: Option<&FibRoute>,
     seen: &[Visit],
 ) {
+    let next = route.via.unwrap_or(dst);
+    if super::dad_failed::unheld(k, r, (cur, &route.dev), next, route.via.is_some()) {
+        return;
+    }
     let Some(gw) = route.via else {
         if super::absent::destination(k, r, cur, &route.dev, dst) {
             return;
