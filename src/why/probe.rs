@@ -116,7 +116,7 @@ pub(crate) fn why_as(
         _ => {}
     }
     if let Some((port, c)) = answer {
-        super::probe_tcp::closed(&mut live, &mut r, dst, port, &c);
+        super::probe_tcp::closed(&mut live, &mut r, (src, dst), port, &c);
     }
     if !got {
         // After every read of the neighbour tables: what the probe left unresolved goes.

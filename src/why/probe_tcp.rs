@@ -33,13 +33,20 @@ pub(crate) fn probe(
 /// A RST on a path the analysis found clear: nothing listens where the SYN arrived (after any
 /// DNAT, the address it was sent on to), named there; or the DNAT that sent it to a port
 /// nothing listens on, when something listens on another.
-pub(crate) fn closed(k: &mut dyn Kernel, r: &mut Report, dst: IpAddr, port: u16, c: &Connect) {
+pub(crate) fn closed(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    (src, dst): (&Netns, IpAddr),
+    port: u16,
+    c: &Connect,
+) {
     if *c != Connect::Refused || !r.clear() {
         return;
     }
     let to = r.dnat_to.unwrap_or(dst);
     let served = k.tcp_port(to).unwrap_or(port);
-    let owner = super::owner::owner(k, to).map(|(ns, _)| ns);
+    let held = super::owner::owner(k, to);
+    let owner = held.as_ref().map(|(ns, _)| ns.clone());
     let at = owner.as_ref().map(|n| n.to_string());
     let at = at.unwrap_or_else(|| r.dst.clone());
     let socks = owner
@@ -62,13 +69,22 @@ pub(crate) fn closed(k: &mut dyn Kernel, r: &mut Report, dst: IpAddr, port: u16,
         (true, false) => format!(" (it listens on TCP {})", super::dnat_port::list(&ports)),
         (true, true) => String::new(),
     };
-    r.block(
-        &at,
-        format!(
-            "nothing listens on TCP port {served} of {to} in {at}{note}: it answered the SYN with a RST"
+    let nothing = format!("nothing listens on TCP port {served} of {to} in {at}{note}");
+    // Its own connection to a port only nat PREROUTING publishes: the DNAT it never crossed.
+    let local = held
+        .filter(|(ns, _)| ns == src && r.dnat_to.is_none())
+        .and_then(|(ns, dev)| {
+            super::prerouting_only::published(k, &ns, &dev, to, served)
+                .or_else(|| super::nft_prerouting_only::published(k, &ns, &dev, to, served))
+        });
+    match local {
+        Some((why, fix)) => r.block(&at, format!("{nothing}; {why}"), Some(fix)),
+        None => r.block(
+            &at,
+            format!("{nothing}: it answered the SYN with a RST"),
+            None,
         ),
-        None,
-    );
+    }
 }
 
 /// The ports listened on for `to` (on it, or on every address).

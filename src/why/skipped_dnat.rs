@@ -26,7 +26,7 @@ const KNOWN: [&str; 4] = [
 ];
 
 /// Targets that end the packet's way through nat without translating its destination.
-const STOPS: [&str; 5] = ["ACCEPT", "MASQUERADE", "SNAT", "REDIRECT", "NETMAP"];
+pub(crate) const STOPS: [&str; 5] = ["ACCEPT", "MASQUERADE", "SNAT", "REDIRECT", "NETMAP"];
 
 /// Targets that are no chain.
 const BUILTIN: [&str; 13] = [
@@ -46,7 +46,7 @@ const BUILTIN: [&str; 13] = [
 ];
 
 /// nat chains by name, each with its rules (`-A CHAIN` dropped).
-type Chains = BTreeMap<String, Vec<String>>;
+pub(crate) type Chains = BTreeMap<String, Vec<String>>;
 
 /// A rule's `-j`/`-g` target (empty for none), and whether it is a goto.
 fn target(spec: &str) -> (String, bool) {
@@ -71,7 +71,7 @@ fn names(spec: &str, dst: IpAddr) -> bool {
 
 /// The nat table as far as it can be found: the hooks' chains, the chains they jump to, and
 /// the well-known ones.
-fn read(k: &mut dyn Kernel, ns: &Netns) -> Chains {
+pub(crate) fn read(k: &mut dyn Kernel, ns: &Netns) -> Chains {
     let mut out = Chains::new();
     let mut todo: Vec<String> = ["PREROUTING", "OUTPUT"]
         .into_iter()
@@ -359,7 +359,7 @@ pub(crate) fn skipped(
 }
 
 /// Whether the packet's way through nat `hook` can lead into `chain` (by any jump or goto).
-fn reaches(chains: &Chains, hook: &str, chain: &str) -> bool {
+pub(crate) fn reaches(chains: &Chains, hook: &str, chain: &str) -> bool {
     let mut seen = vec![hook.to_string()];
     let mut i = 0;
     while let Some(c) = seen.get(i).cloned() {
@@ -378,7 +378,7 @@ fn reaches(chains: &Chains, hook: &str, chain: &str) -> bool {
 }
 
 /// `spec` without netsh's `-m comment --comment "netsh:LAB"` (iptables() adds its own).
-fn own_comment_out(spec: &str) -> String {
+pub(crate) fn own_comment_out(spec: &str) -> String {
     let w = shell_words(spec).unwrap_or_default();
     let at = w
         .windows(4)
