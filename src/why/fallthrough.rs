@@ -76,24 +76,10 @@ pub(crate) fn note(
 /// for packets it selects. A catch-all `from all lookup T` (tailscaled's 5270, strongSwan's
 /// 220) is meant to fall through: its table holds a few prefixes and main the rest.
 fn passed(x: &FibRule, decided: u32) -> bool {
-    !x.stock()
+    // A stock rule selects nothing, so `selects` leaves it out too.
+    x.selects()
         && x.action == RuleAction::Lookup
         && ![TABLE_LOCAL, TABLE_MAIN, 253, decided].contains(&x.table)
-        && selects(x)
-}
-
-/// The rule picks packets by something (source, destination, a link, a mark, a port...).
-fn selects(x: &FibRule) -> bool {
-    x.src.is_some_and(|n| n.prefix_len() > 0)
-        || x.dst.is_some_and(|n| n.prefix_len() > 0)
-        || x.iif.is_some()
-        || x.oif.is_some()
-        || x.fwmark.is_some()
-        || x.tos != 0
-        || x.ipproto != 0
-        || x.sport.is_some()
-        || x.dport.is_some()
-        || x.uid.is_some()
 }
 
 /// The gateway (and its link) the rule's table would lead on by: its other routes' one

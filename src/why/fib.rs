@@ -147,6 +147,21 @@ impl FibRule {
         s
     }
 
+    /// The rule picks packets by something (source, destination, a link, a mark, a port...),
+    /// unlike a catch-all `from all lookup T`.
+    pub(crate) fn selects(&self) -> bool {
+        self.src.is_some_and(|n| n.prefix_len() > 0)
+            || self.dst.is_some_and(|n| n.prefix_len() > 0)
+            || self.iif.is_some()
+            || self.oif.is_some()
+            || self.fwmark.is_some()
+            || self.tos != 0
+            || self.ipproto != 0
+            || self.sport.is_some()
+            || self.dport.is_some()
+            || self.uid.is_some()
+    }
+
     /// One of the three rules every namespace starts with (local, main, default).
     pub(crate) fn stock(&self) -> bool {
         matches!(
