@@ -129,6 +129,20 @@ pub(crate) fn forwarded(
     if dropped(k, r, ns, &o, &f) {
         return None;
     }
+    if o.maybe.is_empty() {
+        for (c, path) in &o.accepted {
+            r.hop(
+                ns,
+                format!(
+                    "nftables chain `{}` (hook {}, priority {}) accepts {i} → {out} by {}",
+                    c.path(),
+                    c.hook_word(),
+                    c.priority,
+                    trail(path)
+                ),
+            );
+        }
+    }
     let before = r.nft_mark_by.as_ref().filter(|(n, _)| n == ns);
     let mark_by = o.mark_by.clone().or_else(|| before.map(|(_, s)| s.clone()));
     let p = at_hook(&post, &f, o.mark, true);

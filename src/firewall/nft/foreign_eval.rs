@@ -51,6 +51,9 @@ pub(crate) struct Outcome {
     /// A `return` that passed over a NAT rule of its chain: (the return, its test in words
     /// and the mark bits it tests, the NAT rule).
     pub(crate) passed_nat: Option<(Step, (String, Option<u32>), Step)>,
+    /// Filter chains that accepted the packet by a rule: the chain and the rules from it to
+    /// the one that accepts (the walk names them, as iptables' accepting rule is named).
+    pub(crate) accepted: Vec<(ForeignChain, Vec<Step>)>,
 }
 
 enum Fate {
@@ -119,6 +122,9 @@ pub(crate) fn at_hook_ct(
             Fate::Drop => {
                 out.dropped = Some((c.clone(), r.path));
                 return out;
+            }
+            Fate::Accept if c.kind == "filter" && !r.path.is_empty() => {
+                out.accepted.push((c.clone(), r.path));
             }
             Fate::Return if c.drops => {
                 out.dropped = Some((c.clone(), vec![]));
