@@ -40,3 +40,15 @@ pub(crate) fn lo_down(k: &mut dyn Kernel, at: &Netns, dst: IpAddr) -> Option<(St
         (true, true) => None,
     }
 }
+
+/// A packet `at` sends to its own address `dst` goes through lo: lost when lo is down, though
+/// the local route stays. (the cause, its fix).
+pub(crate) fn own_via_lo(k: &mut dyn Kernel, at: &Netns, dst: IpAddr) -> Option<(String, String)> {
+    let lo = k.links(at).into_iter().find(|l| l.name == "lo")?;
+    (!lo.up).then(|| {
+        (
+            format!("{at}'s loopback lo is down: a packet {at} sends to its own address {dst} goes through lo, so it is lost"),
+            call(at, "sh(\"ip link set lo up\")"),
+        )
+    })
+}

@@ -45,7 +45,14 @@ pub(crate) fn closed(
     }
     let to = r.dnat_to.unwrap_or(dst);
     let served = k.tcp_port(to).unwrap_or(port);
-    let held = super::owner::owner(k, to);
+    // A loopback address is the namespace's own: the sender's, or the DNAT's that sent it there.
+    let held = match to.is_loopback() {
+        true => {
+            let by = r.dnat_to.and(r.dnat_by.as_ref().map(|d| d.0.clone()));
+            Some((by.unwrap_or_else(|| src.clone()), "lo".to_string()))
+        }
+        false => super::owner::owner(k, to),
+    };
     let owner = held.as_ref().map(|(ns, _)| ns.clone());
     let at = owner.as_ref().map(|n| n.to_string());
     let at = at.unwrap_or_else(|| r.dst.clone());

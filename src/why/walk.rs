@@ -261,6 +261,13 @@ fn at_local(
             return;
         }
     }
+    let own = in_dev
+        .is_none()
+        .then(|| super::lo_down::own_via_lo(k, cur, dst));
+    if let Some((cause, fix)) = own.flatten() {
+        r.block(cur, cause, Some(fix));
+        return;
+    }
     if !super::local_route::taken(k, r, cur, l, dst) {
         // No ARP answer: the packet is lost at the hop that sends it here.
         let prev = crossed.last().map(|c| c.ns.to_string());
