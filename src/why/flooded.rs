@@ -4,6 +4,7 @@
 
 use super::kernel::Kernel;
 use super::l2::find;
+use super::report::Report;
 use super::sighting::Sighting;
 use super::trail::Trail;
 use super::vanished::Vanished;
@@ -53,6 +54,16 @@ pub(crate) fn unreached(
     // Its cable ends on a port of this bridge: the MAC is behind that port, only unknown to
     // the FDB (not learned, or aged out); the flood reaches it unless the port floods nothing.
     if let Some(cable) = cabled_port(k, (ns, &br), (o, l)) {
+        // The flood reaches every port that forwards: one that does not (disabled by a peer
+        // down, blocking) is where the frame stops, in the words the walk gives that port.
+        let mut port = Report::default();
+        if !super::port_state::forwards(k, &mut port, ns, &cable, &br) {
+            return port.broken.map(|cause| Vanished {
+                ns: ns.clone(),
+                cause,
+                fix: port.fix,
+            });
+        }
         return flood_off(k, ns, &cable).then(|| Vanished {
             ns: ns.clone(),
             cause: format!(
