@@ -148,13 +148,22 @@ fn a_reject_on_the_router() {
 #[test]
 #[ignore = "needs iproute2, iptables, iputils-ping"]
 fn a_dnat_that_sends_the_packet_nowhere() {
-    routed(
-        "r",
-        "-t nat -A PREROUTING -d 10.0.1.2/32 -p icmp -j DNAT --to-destination 10.0.1.9",
+    // It sends every packet it takes nowhere: the rule goes; letting this flow by it
+    // untranslated is the other way.
+    let got = support::why_lab::diagnose(
+        "fw_routed",
+        "",
+        "ip netns exec r iptables -t nat -A PREROUTING -d 10.0.1.2/32 -p icmp -j DNAT --to-destination 10.0.1.9",
+        D,
+    );
+    let want = support::why_lab::fixed_from(
+        ("ns1", D),
         "r",
         "r's nat PREROUTING chain sends the echo request for 10.0.1.2 to 10.0.1.9, which no namespace here holds (rule `-t nat -A PREROUTING -d 10.0.1.2/32 -p icmp -j DNAT --to-destination 10.0.1.9`)",
-        &format!("r.iptables(\"-t nat -I PREROUTING 1 -i left {REQ}\")"),
+        r#"r.sh("iptables -t nat -D PREROUTING -d 10.0.1.2/32 -p icmp -j DNAT --to-destination 10.0.1.9")"#,
+        Some(&format!("r.iptables(\"-t nat -I PREROUTING 1 -i left {REQ}\")")),
     );
+    assert_eq!(got, want);
 }
 
 #[test]

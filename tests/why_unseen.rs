@@ -427,9 +427,9 @@ fn a_ttl_rewritten_upstream_is_named_where_it_was_rewritten() {
         "ip netns exec n1 iptables -t mangle -A FORWARD -j TTL --ttl-set 1",
         "10.244.2.2",
     );
-    let cause = "the request arrived in n2 on ul but never left on cbr0: n1's rule `-t mangle -A FORWARD -j TTL --ttl-set 1` rewrites its TTL, so it may expire in n2, which drops it without a rule";
+    let cause = "the request arrived in n2 on ul but never left on cbr0: n1's rule `-t mangle -A FORWARD -j TTL --ttl-set 1` sets its TTL to 1, so it expires in n2, the router that would take it to 0, which drops it without a rule (time exceeded)";
     let want = format!(
-        "why ns1 → 10.244.2.2\n  [?] n1: rule `-t mangle -A FORWARD -j TTL --ttl-set 1` (not understood, may match: target TTL)\n  [BROKEN] n1: {cause}\n  fix: n1.sh(\"iptables -t mangle -D FORWARD -j TTL --ttl-set 1\")\n  probe: no reply from 10.244.2.2\nverdict: blocked — {cause}\nexit 1\n"
+        "why ns1 → 10.244.2.2\n  [BROKEN] n1: {cause}\n  fix: n1.sh(\"iptables -t mangle -D FORWARD -j TTL --ttl-set 1\")\n  probe: no reply from 10.244.2.2\nverdict: blocked — {cause}\nexit 1\n"
     );
     assert_eq!(got, want + clear("10.244.2.2").as_str());
 }

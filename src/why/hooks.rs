@@ -101,6 +101,17 @@ fn fix_drop(
     accept_path(k, ns, table, chain, p)
 }
 
+/// The fix that deletes the iptables rule `at` in `ns` (ip6tables' for IPv6).
+fn rule_del(ns: &Netns, at: &super::traverse::At, v6: bool) -> String {
+    let t = match at.table.as_str() {
+        "filter" => String::new(),
+        t => format!("-t {t} "),
+    };
+    let tool = if v6 { "ip6tables" } else { "iptables" };
+    let cmd = format!("{tool} {t}-D {} {}", at.chain, at.spec);
+    call(ns, &format!("sh(\"{}\")", cmd.replace('"', "\\\"")))
+}
+
 /// Why `o` decided: the rule (and the jumps that led to it) or the policy.
 pub(crate) fn by(o: &Outcome) -> String {
     let via: Vec<String> = o.via.iter().map(|v| format!("`{}`", v.text())).collect();
@@ -260,6 +271,23 @@ fn translated(
         o.target == "DNAT" || (o.target == "NETMAP" && matches!(chain, "PREROUTING" | "OUTPUT"));
     if let Some(d) = o.to_dest.filter(|_| dnat) {
         if super::owner::owner(k, d).is_none() {
+            // The target's lost address back, or the rule pointed at the endpoint that is
+            // there; else, where the packet's own destination is a host of its own, the rule
+            // diverts it to nothing (so it does for every packet it takes): the rule goes, and
+            // letting this flow by it untranslated is the other way.
+            let (fix, other) = match super::owner::owner(k, p.dst).filter(|(n, _)| n != ns) {
+                Some(_) => match super::dnat_target::give_back(k, ns, d) {
+                    Some(f) => (Some(f), None),
+                    None => match o.by.as_ref() {
+                        Some(at) => (
+                            Some(rule_del(ns, at, p.dst.is_ipv6())),
+                            Some(accept_first(ns, table, chain, p)),
+                        ),
+                        None => (Some(accept_first(ns, table, chain, p)), None),
+                    },
+                },
+                None => (super::dnat_target::fix(k, ns, o.by.as_ref(), d), None),
+            };
             r.block(
                 ns,
                 format!(
@@ -268,15 +296,9 @@ fn translated(
                     p.dst,
                     by(o)
                 ),
-                // The target's lost address back, or the rule pointed at the endpoint that
-                // is there; else, where the packet's own destination is a host of its own,
-                // the rule diverts it: this flow is let by it untranslated.
-                match super::owner::owner(k, p.dst).filter(|(n, _)| n != ns) {
-                    Some(_) => super::dnat_target::give_back(k, ns, d)
-                        .or_else(|| Some(accept_first(ns, table, chain, p))),
-                    None => super::dnat_target::fix(k, ns, o.by.as_ref(), d),
-                },
+                fix,
             );
+            r.other_way = other;
             return false;
         }
         // A DNAT too broad for this packet (a DMZ rule without -i) is the fault, even

@@ -7,6 +7,7 @@ use super::kernel::Kernel;
 use super::link_detail::{LinkDetail, VxlanInfo};
 use super::owner::owner;
 use super::report::Report;
+use super::route_fix::exec;
 use super::route_get::Lookup;
 use super::vtep::vtep_address;
 use super::vxlan_remake::recreate;
@@ -38,8 +39,14 @@ pub(crate) fn l3_tunnel(
         return true;
     }
     let name = &vx.name;
-    let Some(remote) = sends_to(k, (at, name), &v, to) else {
-        return true;
+    let remote = match sends_to(k, (at, name), &v, to) {
+        Some(x) => x,
+        None if v.remote.is_some() => return true,
+        None => match super::vxlan_nowhere::by_entry(k, r, (at, name), (to, to_link)) {
+            Ok(Some(x)) => x,
+            Ok(None) => return true,
+            Err(()) => return false,
+        },
     };
     if !reaches_far(k, r, (at, vx, &v), remote, (to, to_link)) {
         return false;
@@ -157,11 +164,20 @@ fn sends_back(
     if !f.nolearning || f.remote.is_some_and(|g| g.is_multicast()) {
         return true;
     }
+    // Its flood entries, and the entry for our own MAC (flannel's way: one per node).
+    let ours = k
+        .l2(at)
+        .into_iter()
+        .find(|x| x.name == name)
+        .and_then(|x| x.mac);
     let mut back: Vec<IpAddr> = f.remote.into_iter().collect();
     back.extend(
         k.fdb_entries(to)
             .into_iter()
-            .filter(|(d, mac, _)| *d == m.name && mac == ZEROS)
+            .filter(|(d, mac, _)| {
+                *d == m.name
+                    && (mac == ZEROS || ours.as_ref().is_some_and(|o| o.eq_ignore_ascii_case(mac)))
+            })
             .map(|(.., dst)| dst),
     );
     back.sort();
@@ -177,11 +193,29 @@ fn sends_back(
             .collect::<Vec<_>>()
             .join(", "),
     };
-    let right = VxlanInfo {
-        remote: Some(l),
-        ..f.clone()
+    let fix = match f.remote {
+        // Its remote is wrong: made again with ours.
+        Some(_) => {
+            let right = VxlanInfo {
+                remote: Some(l),
+                ..f.clone()
+            };
+            recreate(k, to, m, &right)
+        }
+        // A mesh of FDB entries: the one back to us given back.
+        None => {
+            let (entry, _) = super::vxlan_nowhere::lost_entry(k, (to, &m.name), ours.as_deref());
+            exec(
+                to,
+                &format!("bridge fdb append {entry} dev {} dst {l}", m.name),
+            )
+        }
     };
-    let fix = recreate(k, to, m, &right);
-    r.block(to, format!("{} in {to} learns no MACs and sends back to {to_words}, not to {at} at {l}: the replies to {name} in {at} cannot come back (wrong remote)", m.name), Some(fix));
+    let wrong = if f.remote.is_some() {
+        "wrong remote"
+    } else {
+        "no FDB entry back"
+    };
+    r.block(to, format!("{} in {to} learns no MACs and sends back to {to_words}, not to {at} at {l}: the replies to {name} in {at} cannot come back ({wrong})", m.name), Some(fix));
     false
 }

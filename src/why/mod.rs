@@ -207,6 +207,7 @@ pub(crate) mod vxlan_external;
 pub(crate) mod vxlan_group;
 pub(crate) mod vxlan_mac;
 pub(crate) mod vxlan_noarp;
+mod vxlan_nowhere;
 pub(crate) mod vxlan_remake;
 pub(crate) mod walk;
 pub(crate) mod watch;

@@ -28,9 +28,11 @@ const FINAL: [&str; 11] = [
 ];
 
 /// Targets that do something and let the packet go on to the next rule.
-const ON: [&str; 12] = [
+// TTL and HL change what later routers do, not this chain's verdict: the evidence names them
+// where the packet expires (src/why/ttl_rule.rs).
+const ON: [&str; 14] = [
     "", "LOG", "NFLOG", "MARK", "CONNMARK", "TRACE", "CT", "TCPMSS", "CLASSIFY", "DSCP", "TOS",
-    "ULOG",
+    "ULOG", "TTL", "HL",
 ];
 
 /// A rule, where it is: table, chain and its spec.

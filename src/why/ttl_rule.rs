@@ -28,11 +28,15 @@ pub(crate) fn ttl_rule(k: &mut dyn Kernel, t: &Trail, ns: &Netns, what: &str) ->
                 continue;
             };
             let del = format!("iptables -t mangle -D {chain} {rule}").replace('"', "\\\"");
+            let done = match arg(&rule, "--ttl-set") {
+                Some(n) => format!("sets its TTL to {n}, so it expires in {ns}"),
+                None => format!("lowers its TTL, so it may expire in {ns}"),
+            };
             return Some(Vanished {
                 ns: at.clone(),
                 cause: format!(
-                    "{what}: {at}'s rule `-t mangle -A {chain} {rule}` rewrites its TTL, so it \
-                     may expire in {ns}, which drops it without a rule"
+                    "{what}: {at}'s rule `-t mangle -A {chain} {rule}` {done}, the router that \
+                     would take it to 0, which drops it without a rule (time exceeded)"
                 ),
                 fix: Some(call(at, &format!("sh(\"{del}\")"))),
             });
@@ -41,16 +45,16 @@ pub(crate) fn ttl_rule(k: &mut dyn Kernel, t: &Trail, ns: &Netns, what: &str) ->
     None
 }
 
+/// The number after `flag` in `rule`.
+fn arg(rule: &str, flag: &str) -> Option<u32> {
+    let w: Vec<&str> = rule.split_whitespace().collect();
+    w.iter()
+        .position(|x| *x == flag)
+        .and_then(|i| w.get(i + 1)?.parse::<u32>().ok())
+}
+
 /// A TTL target that leaves too few hops: set to 2 or less, or decreased.
 fn shortens(rule: &str) -> bool {
-    let w: Vec<&str> = rule.split_whitespace().collect();
-    if !rule.contains("-j TTL") {
-        return false;
-    }
-    let arg = |flag: &str| {
-        w.iter()
-            .position(|x| *x == flag)
-            .and_then(|i| w.get(i + 1)?.parse::<u32>().ok())
-    };
-    arg("--ttl-set").is_some_and(|n| n <= 2) || arg("--ttl-dec").is_some()
+    rule.contains("-j TTL")
+        && (arg(rule, "--ttl-set").is_some_and(|n| n <= 2) || arg(rule, "--ttl-dec").is_some())
 }
