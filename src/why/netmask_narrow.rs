@@ -26,11 +26,22 @@ pub(crate) fn too_narrow(
             continue;
         };
         let with = IpNet::new(mine.addr(), theirs.prefix_len()).unwrap_or(theirs);
-        let fix = format!(
-            "{}; {}",
-            call(at, &format!("sh(\"ip addr add {with} dev {dev}\")")),
-            call(at, &format!("sh(\"ip addr del {mine} dev {dev}\")"))
-        );
+        // IPv4 holds both prefixes of one address at once, so the wider comes first and the
+        // link never goes without it; IPv6 knows an address by itself (adding it again is
+        // refused), so the narrow one goes first, and the wide one needs no DAD: it was ours.
+        let fix = match mine.addr().is_ipv4() {
+            true => format!(
+                "{}; {}",
+                call(at, &format!("sh(\"ip addr add {with} dev {dev}\")")),
+                call(at, &format!("sh(\"ip addr del {mine} dev {dev}\")"))
+            ),
+            false => call(
+                at,
+                &format!(
+                    "sh(\"ip addr del {mine} dev {dev} && ip addr add {with} dev {dev} nodad\")"
+                ),
+            ),
+        };
         r.block(
             at,
             format!(
