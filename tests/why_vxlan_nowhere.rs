@@ -8,6 +8,14 @@ mod support;
 
 use support::why_lab::{clear, clear_from, diagnose, diagnose_at, fixed, fixed_from};
 
+/// The flannel lab with `inject`, asked from pod p1 to pod p2: `hop` blocked by `cause`, its
+/// `fix` applied, then clear and a real ping.
+fn flannel_fixed(inject: &str, hop: &str, cause: &str, fix: &str) {
+    let flow = ("p1", "10.244.2.2");
+    let got = diagnose_at("flannel", "", inject, flow, "", "");
+    assert_eq!(got, fixed_from(flow, hop, cause, fix, None));
+}
+
 #[test]
 #[ignore = "needs iproute2, iptables, iputils-ping"]
 fn a_mesh_vtep_without_its_flood_entry_is_named_and_given_it_back() {
@@ -25,23 +33,11 @@ fn a_mesh_vtep_without_its_flood_entry_is_named_and_given_it_back() {
 #[test]
 #[ignore = "needs iproute2, iptables, iputils-ping"]
 fn flannels_lost_fdb_entry_is_given_back_for_the_far_mac() {
-    let got = diagnose_at(
-        "flannel",
-        "",
+    flannel_fixed(
         "ip netns exec n1 bridge fdb del 02:fa:00:00:00:02 dev flannel.1 dst 192.0.2.12 self",
-        ("p1", "10.244.2.2"),
-        "",
-        "",
-    );
-    assert_eq!(
-        got,
-        fixed_from(
-            ("p1", "10.244.2.2"),
-            "n1",
-            "flannel.1 in n1 has no remote and its FDB has no entry to send by (no 00:00:00:00:00:00 flood entry, none for n2's flannel.1 (MAC)): it sends the packet nowhere",
-            r#"n1.sh("bridge fdb append MAC dev flannel.1 dst 192.0.2.12")"#,
-            None,
-        )
+        "n1",
+        "flannel.1 in n1 has no remote and its FDB has no entry to send by (no 00:00:00:00:00:00 flood entry, none for n2's flannel.1 (MAC)): it sends the packet nowhere",
+        r#"n1.sh("bridge fdb append MAC dev flannel.1 dst 192.0.2.12")"#,
     );
 }
 
@@ -60,23 +56,11 @@ fn the_healthy_mesh_and_flannel_stay_clear() {
 #[ignore = "needs iproute2, iptables, iputils-ping"]
 fn the_far_vteps_lost_entry_back_is_given_back_not_the_device_remade() {
     // flannel: the far node's entry for our MAC (its neighbour entry still gives it).
-    let got = diagnose_at(
-        "flannel",
-        "",
+    flannel_fixed(
         "ip netns exec n2 bridge fdb del 02:fa:00:00:00:01 dev flannel.1 dst 192.0.2.11 self",
-        ("p1", "10.244.2.2"),
-        "",
-        "",
-    );
-    assert_eq!(
-        got,
-        fixed_from(
-            ("p1", "10.244.2.2"),
-            "n2",
-            "flannel.1 in n2 learns no MACs and sends back to nowhere, not to n1 at 192.0.2.11: the replies to flannel.1 in n1 cannot come back (no FDB entry back)",
-            r#"n2.sh("bridge fdb append MAC dev flannel.1 dst 192.0.2.11")"#,
-            None,
-        )
+        "n2",
+        "flannel.1 in n2 learns no MACs and sends back to nowhere, not to n1 at 192.0.2.11: the replies to flannel.1 in n1 cannot come back (no FDB entry back)",
+        r#"n2.sh("bridge fdb append MAC dev flannel.1 dst 192.0.2.11")"#,
     );
     // The flood mesh: the far VTEP's flood entry.
     fixed(

@@ -4,6 +4,7 @@
 //! learns the MAC and its neighbour entry stays INCOMPLETE, then FAILED.
 
 use super::kernel::Kernel;
+use super::link_l2::mac;
 use super::report::Report;
 use super::words::call;
 use crate::firewall::nft::arp_frame::{arp, REPLY, REQUEST};
@@ -22,10 +23,6 @@ struct Crossing {
     hook: u32,
     frame: Frame,
     what: String,
-}
-
-fn mac(k: &mut dyn Kernel, ns: &Netns, link: &str) -> Option<String> {
-    k.l2(ns).into_iter().find(|l| l.name == link)?.mac
 }
 
 /// The four crossings of the request from `sip` on `dev` in `cur` for `next` (on `nlink` in

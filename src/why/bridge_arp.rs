@@ -5,6 +5,7 @@
 
 use super::arp_sender::sender_ip;
 use super::kernel::Kernel;
+use super::link_l2::mac;
 use crate::firewall::nft::arp_frame::{arp, REPLY, REQUEST};
 use crate::firewall::nft::foreign_judge::Frame;
 use crate::sys::Netns;
@@ -19,10 +20,6 @@ pub(crate) struct Hop {
     pub(crate) arp: Option<(Ipv4Addr, Ipv4Addr)>,
     /// The sender's entry for the target is still valid: a drop bites when it expires.
     pub(crate) learnt: bool,
-}
-
-fn mac(k: &mut dyn Kernel, ns: &Netns, link: &str) -> Option<String> {
-    k.l2(ns).into_iter().find(|l| l.name == link)?.mac
 }
 
 /// The hop from `dev` in `at` to `link` in `to`, for the next hop `next` held there.

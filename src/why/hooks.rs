@@ -90,12 +90,7 @@ fn fix_drop(
     let routed = matches!(chain, "PREROUTING" | "POSTROUTING") && !p.dst_local && !p.src_local;
     if let (true, true, Some(at)) = (routed, p.request(), &o.by) {
         if judge(&at.spec, &p.reply()).hold == Hold::Yes {
-            let t = match at.table.as_str() {
-                "filter" => String::new(),
-                t => format!("-t {t} "),
-            };
-            let cmd = format!("iptables {t}-D {} {}", at.chain, at.spec);
-            return call(ns, &format!("sh(\"{}\")", cmd.replace('"', "\\\"")));
+            return rule_del(ns, at, p.dst.is_ipv6());
         }
     }
     accept_path(k, ns, table, chain, p)

@@ -15,7 +15,8 @@ use super::words::link_call;
 use crate::sys::Netns;
 use std::net::IpAddr;
 
-const ZEROS: &str = "00:00:00:00:00:00";
+/// The all-zeros FDB entry: where a VXLAN floods what it has no entry for.
+pub(crate) const ZEROS: &str = "00:00:00:00:00:00";
 
 /// Whether the L3 VXLAN `vx` in `at` carries a packet to `to_link` in `to`; records the hop,
 /// or the break. What it cannot judge (a group, external mode, no VXLAN at the far end) it
@@ -165,11 +166,7 @@ fn sends_back(
         return true;
     }
     // Its flood entries, and the entry for our own MAC (flannel's way: one per node).
-    let ours = k
-        .l2(at)
-        .into_iter()
-        .find(|x| x.name == name)
-        .and_then(|x| x.mac);
+    let ours = super::link_l2::mac(k, at, name);
     let mut back: Vec<IpAddr> = f.remote.into_iter().collect();
     back.extend(
         k.fdb_entries(to)

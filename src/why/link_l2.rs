@@ -78,3 +78,12 @@ pub(crate) fn state_word(s: u8) -> &'static str {
         _ => "unknown",
     }
 }
+
+/// The MAC of `link` in `ns`, as its L2 attributes give it.
+pub(crate) fn mac(
+    k: &mut dyn super::kernel::Kernel,
+    ns: &crate::sys::Netns,
+    link: &str,
+) -> Option<String> {
+    k.l2(ns).into_iter().find(|l| l.name == link)?.mac
+}

@@ -4,13 +4,12 @@
 //! never answers. Named at the near VTEP with the flood entry to the far one as the fix.
 
 use super::kernel::Kernel;
+use super::l3_vxlan::ZEROS;
 use super::report::Report;
 use super::route_fix::exec;
 use super::vtep::vtep_address;
 use crate::sys::Netns;
 use std::net::IpAddr;
-
-const ZEROS: &str = "00:00:00:00:00:00";
 
 /// Where `vx` in `at` sends frames for `to_link` in `to`, when it has no remote and no flood
 /// entry: the FDB entry for that link's MAC, or any toward that node's VTEP. `Err(())` (said
@@ -31,11 +30,7 @@ pub(crate) fn by_entry(
     if entries.iter().any(|(m, _)| m == ZEROS) {
         return Ok(None);
     }
-    let mac = k
-        .l2(to)
-        .into_iter()
-        .find(|l| l.name == to_link)
-        .and_then(|l| l.mac);
+    let mac = super::link_l2::mac(k, to, to_link);
     let own = mac
         .as_ref()
         .and_then(|m| entries.iter().find(|(e, _)| e.eq_ignore_ascii_case(m)));
