@@ -4,7 +4,6 @@
 //! learns the MAC and its neighbour entry stays INCOMPLETE, then FAILED.
 
 use super::kernel::Kernel;
-use super::link_l2::mac;
 use super::report::Report;
 use super::words::call;
 use crate::firewall::nft::arp_frame::{arp, REPLY, REQUEST};
@@ -32,7 +31,7 @@ fn crossings(
     (cur, dev, sip): (&Netns, &str, Ipv4Addr),
     (nns, nlink, next): (&Netns, &str, Ipv4Addr),
 ) -> Vec<Crossing> {
-    let (am, tm) = (mac(k, cur, dev), mac(k, nns, nlink));
+    let (am, tm) = (k.mac(cur, dev), k.mac(nns, nlink));
     let request = |iif: Option<&str>, oif: Option<&str>| {
         let links = (iif.map(str::to_string), oif.map(str::to_string));
         arp(REQUEST, (am.as_deref(), sip), (None, next), links)

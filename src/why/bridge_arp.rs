@@ -5,7 +5,6 @@
 
 use super::arp_sender::sender_ip;
 use super::kernel::Kernel;
-use super::link_l2::mac;
 use crate::firewall::nft::arp_frame::{arp, REPLY, REQUEST};
 use crate::firewall::nft::foreign_judge::Frame;
 use crate::sys::Netns;
@@ -29,7 +28,7 @@ pub(crate) fn hop(
     (to, link): (&Netns, &str),
     next: IpAddr,
 ) -> Hop {
-    let macs = (mac(k, at, dev), mac(k, to, link));
+    let macs = (k.mac(at, dev), k.mac(to, link));
     let state = k.neighbour(at, dev, next);
     let arp = match (next, sender_ip(k, at, dev, next)) {
         _ if matches!(state.as_deref(), Some("PERMANENT" | "NOARP")) => None,

@@ -82,6 +82,10 @@ pub trait Kernel {
     fn l2(&mut self, _ns: &Netns) -> Vec<LinkL2> {
         vec![]
     }
+    /// The MAC of `link` in `ns`, as its L2 attributes give it.
+    fn mac(&mut self, ns: &Netns, link: &str) -> Option<String> {
+        self.l2(ns).into_iter().find(|l| l.name == link)?.mac
+    }
     /// The bridge FDB entries with a remote (a VXLAN's): (dev, mac, dst).
     fn fdb_entries(&mut self, _ns: &Netns) -> Vec<(String, String, IpAddr)> {
         vec![]

@@ -5,6 +5,7 @@
 
 use super::kernel::Kernel;
 use super::link_detail::{LinkDetail, VxlanInfo};
+use super::link_l2::ZEROS;
 use super::owner::owner;
 use super::report::Report;
 use super::route_fix::exec;
@@ -14,9 +15,6 @@ use super::vxlan_remake::recreate;
 use super::words::link_call;
 use crate::sys::Netns;
 use std::net::IpAddr;
-
-/// The all-zeros FDB entry: where a VXLAN floods what it has no entry for.
-pub(crate) const ZEROS: &str = "00:00:00:00:00:00";
 
 /// Whether the L3 VXLAN `vx` in `at` carries a packet to `to_link` in `to`; records the hop,
 /// or the break. What it cannot judge (a group, external mode, no VXLAN at the far end) it
@@ -166,7 +164,7 @@ fn sends_back(
         return true;
     }
     // Its flood entries, and the entry for our own MAC (flannel's way: one per node).
-    let ours = super::link_l2::mac(k, at, name);
+    let ours = k.mac(at, name);
     let mut back: Vec<IpAddr> = f.remote.into_iter().collect();
     back.extend(
         k.fdb_entries(to)

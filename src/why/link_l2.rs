@@ -1,6 +1,9 @@
 //! What layer 2 and the path MTU need of a link beyond `LinkDetail`: MTU, MAC, ARP off, and a
 //! bridge port's STP state.
 
+/// The all-zeros MAC: a VXLAN FDB's flood entry (`bridge fdb append 00:00:00:00:00:00 ...`).
+pub const ZEROS: &str = "00:00:00:00:00:00";
+
 /// A bridge port's state as the kernel numbers it (`bridge link` prints the words).
 pub const FORWARDING: u8 = 3;
 
@@ -77,13 +80,4 @@ pub(crate) fn state_word(s: u8) -> &'static str {
         4 => "blocking",
         _ => "unknown",
     }
-}
-
-/// The MAC of `link` in `ns`, as its L2 attributes give it.
-pub(crate) fn mac(
-    k: &mut dyn super::kernel::Kernel,
-    ns: &crate::sys::Netns,
-    link: &str,
-) -> Option<String> {
-    k.l2(ns).into_iter().find(|l| l.name == link)?.mac
 }

@@ -11,11 +11,7 @@ use crate::sys::{LinkKind, Netns};
 use std::net::IpAddr;
 
 fn mac_of(k: &mut dyn Kernel, ns: &Netns, link: &str) -> Option<String> {
-    k.l2(ns)
-        .into_iter()
-        .find(|l| l.name == link)
-        .and_then(|l| l.mac)
-        .filter(|m| m != "00:00:00:00:00:00")
+    k.mac(ns, link).filter(|m| m != super::link_l2::ZEROS)
 }
 
 /// `false` (said in `r`) when the asking link `dev` in `cur`, or the asked-for `nlink` in

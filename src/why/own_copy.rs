@@ -10,14 +10,6 @@ use super::words::call;
 use crate::sys::Netns;
 use std::net::IpAddr;
 
-fn mac(k: &mut dyn Kernel, ns: &Netns, link: &str) -> String {
-    k.l2(ns)
-        .into_iter()
-        .find(|l| l.name == link)
-        .and_then(|l| l.mac)
-        .unwrap_or_else(|| "no MAC".into())
-}
-
 fn del_copy(h: &Holder) -> String {
     call(
         &h.ns,
@@ -57,9 +49,17 @@ pub(crate) fn own_copy(
     }
     let mut named = vec![];
     for h in &copies {
-        named.push(format!("{} ({} {})", h.ns, h.link, mac(k, &h.ns, &h.link)));
+        named.push(format!(
+            "{} ({} {})",
+            h.ns,
+            h.link,
+            k.mac(&h.ns, &h.link).unwrap_or_else(|| "no MAC".into())
+        ));
     }
-    let mine = format!("{cur} ({dev} {})", mac(k, cur, dev));
+    let mine = format!(
+        "{cur} ({dev} {})",
+        k.mac(cur, dev).unwrap_or_else(|| "no MAC".into())
+    );
     let why = if copies.iter().any(|h| h.ns == *nns) {
         format!("{nns} takes ARP requests from {sip} as its own and does not answer them")
     } else {

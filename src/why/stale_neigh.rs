@@ -77,7 +77,7 @@ pub(crate) fn static_fix(
         .collect();
     let known = entries
         .iter()
-        .any(|(m, _)| m.eq_ignore_ascii_case(new) || m == "00:00:00:00:00:00");
+        .any(|(m, _)| m.eq_ignore_ascii_case(new) || m == super::link_l2::ZEROS);
     let learns = k
         .l2(cur)
         .iter()

@@ -4,6 +4,7 @@
 
 use super::kernel::Kernel;
 use super::link_detail::VxlanInfo;
+use super::link_l2::ZEROS;
 use super::mtu::tunnel_fits;
 use super::owner::owner;
 use super::report::Report;
@@ -15,13 +16,11 @@ use super::words::{call, link_call};
 use crate::sys::Netns;
 use std::net::IpAddr;
 
-const ZERO: &str = "00:00:00:00:00:00";
-
 /// The all-zeros (flood) destinations of `dev` in `ns`.
 pub(crate) fn floods(k: &mut dyn Kernel, ns: &Netns, dev: &str) -> Vec<IpAddr> {
     k.fdb_entries(ns)
         .into_iter()
-        .filter(|(d, mac, _)| d == dev && mac == ZERO)
+        .filter(|(d, mac, _)| d == dev && mac == ZEROS)
         .map(|(_, _, ip)| ip)
         .collect()
 }
@@ -57,7 +56,7 @@ pub(crate) fn fdb_remote(
     let at_far = to.map(|a| format!(" at {a}")).unwrap_or_default();
     r.block(
         at,
-        format!("{name} in {at} has no remote and no FDB entry ({ZERO}) for {far}{at_far}: {listed}, so frames for {far} are not sent there"),
+        format!("{name} in {at} has no remote and no FDB entry ({ZEROS}) for {far}{at_far}: {listed}, so frames for {far} are not sent there"),
         to.map(|a| fdb_fix(at, name, a)),
     );
     None
@@ -88,7 +87,7 @@ pub(crate) fn fdb_back(
     }
     r.block(
         far,
-        format!("{dev} in {far} has no remote and no FDB entry ({ZERO}) for {at} at {local}: with learning off, the replies are not sent back"),
+        format!("{dev} in {far} has no remote and no FDB entry ({ZEROS}) for {at} at {local}: with learning off, the replies are not sent back"),
         Some(fdb_fix(far, dev, local)),
     );
     false

@@ -5,6 +5,7 @@
 
 use super::kernel::Kernel;
 use super::link_detail::VxlanInfo;
+use super::link_l2::ZEROS;
 use super::owner::owner;
 use super::report::Report;
 use super::route_get::Lookup;
@@ -12,8 +13,6 @@ use super::tunnel_far::floods;
 use super::words::call;
 use crate::sys::Netns;
 use std::net::IpAddr;
-
-const ZERO: &str = "00:00:00:00:00:00";
 
 /// A VTEP of the overlay: its namespace, VXLAN device, group (when multicast) and address.
 struct Vtep {
@@ -90,7 +89,7 @@ pub(crate) fn floods_reach(
             .iter()
             .filter(|o| o.ns != t.ns && !have.contains(&o.addr))
         {
-            let cmd = format!("bridge fdb append {ZERO} dev {} dst {}", t.dev, o.addr);
+            let cmd = format!("bridge fdb append {ZEROS} dev {} dst {}", t.dev, o.addr);
             fixes.push(call(&t.ns, &format!("sh(\"{cmd}\")")));
         }
     }

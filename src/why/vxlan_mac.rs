@@ -5,13 +5,12 @@
 //! consumes, it never floods).
 
 use super::kernel::Kernel;
+use super::link_l2::ZEROS;
 use super::report::Report;
 use super::vtep::vtep_address;
 use super::words::{call, link_call};
 use crate::sys::Netns;
 use std::net::IpAddr;
-
-const ZERO: &str = "00:00:00:00:00:00";
 
 /// The end of a frame across the tunnel: the address asked for by ARP, its MAC, whose link
 /// holds it (`c3's eth0`), and who asks (`c1`, by its link `eth0`).
@@ -131,7 +130,7 @@ pub(crate) fn by_mac(
         .collect();
     let zero: Vec<IpAddr> = entries
         .iter()
-        .filter(|(m, _)| m == ZERO)
+        .filter(|(m, _)| m == ZEROS)
         .map(|(_, ip)| *ip)
         .collect();
     // Without `proxy` the ARP request is a broadcast: only the catch-all carries it, and
@@ -145,7 +144,7 @@ pub(crate) fn by_mac(
     }
     // Per-MAC entries a learning device made itself say nothing of how it was programmed.
     let learns = l2.as_ref().and_then(|l| l.learning) != Some(false);
-    let per_mac = !learns && entries.iter().any(|(m, _)| m != ZERO);
+    let per_mac = !learns && entries.iter().any(|(m, _)| m != ZEROS);
     // A learning device moves an entry that went stale when the far side speaks.
     if (to.is_empty() && !per_mac && !proxy) || (learns && !to.is_empty()) {
         return Ok(None);

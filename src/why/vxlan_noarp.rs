@@ -27,7 +27,7 @@ pub(crate) fn unflooded(
     let zero = k
         .fdb_entries(ns)
         .into_iter()
-        .any(|(d, m, _)| d == dev && m == "00:00:00:00:00:00");
+        .any(|(d, m, _)| d == dev && m == super::link_l2::ZEROS);
     if zero {
         return None;
     }

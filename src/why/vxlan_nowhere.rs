@@ -4,7 +4,7 @@
 //! never answers. Named at the near VTEP with the flood entry to the far one as the fix.
 
 use super::kernel::Kernel;
-use super::l3_vxlan::ZEROS;
+use super::link_l2::ZEROS;
 use super::report::Report;
 use super::route_fix::exec;
 use super::vtep::vtep_address;
@@ -30,7 +30,7 @@ pub(crate) fn by_entry(
     if entries.iter().any(|(m, _)| m == ZEROS) {
         return Ok(None);
     }
-    let mac = super::link_l2::mac(k, to, to_link);
+    let mac = k.mac(to, to_link);
     let own = mac
         .as_ref()
         .and_then(|m| entries.iter().find(|(e, _)| e.eq_ignore_ascii_case(m)));

@@ -110,7 +110,7 @@ fn kept(
     (old, new): (Option<IpAddr>, Option<IpAddr>),
     nolearning: bool,
 ) -> Vec<String> {
-    const ZEROS: &str = "00:00:00:00:00:00";
+    use super::link_l2::ZEROS;
     let mut out: Vec<String> = vec![];
     for (mac, dst) in entries {
         let flood = mac == ZEROS;
@@ -183,7 +183,7 @@ mod tests {
 
     #[test]
     fn the_flood_list_is_kept_without_the_remotes_own_entry() {
-        let z = "00:00:00:00:00:00".to_string();
+        let z = crate::why::link_l2::ZEROS.to_string();
         let m = "02:00:00:00:00:09".to_string();
         let entries = [
             (z.clone(), ip("192.0.2.2")),
