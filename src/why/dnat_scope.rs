@@ -42,7 +42,7 @@ fn units(words: &[String]) -> Vec<Vec<String>> {
 }
 
 /// Words joined back into a command line, quoting the ones a shell would split.
-fn join(words: &[String]) -> String {
+pub(crate) fn join(words: &[String]) -> String {
     let q = |w: &String| {
         if w.is_empty() || w.contains(|c: char| c.is_whitespace() || "\"'$`\\".contains(c)) {
             format!("'{}'", w.replace('\'', "'\\''"))
@@ -78,7 +78,7 @@ pub(crate) fn only_miss(spec: &str, p: &Seen) -> Option<(String, String)> {
 }
 
 /// The packet as the missed match sees it: `in on cbr0`, `from 10.244.1.2`, ...
-fn packet_words(miss: &str, p: &Seen) -> String {
+pub(crate) fn packet_words(miss: &str, p: &Seen) -> String {
     let opt = miss.trim_start_matches("! ");
     match opt.split_whitespace().next().unwrap_or("") {
         "-i" | "--in-interface" => match &p.in_dev {
@@ -88,6 +88,7 @@ fn packet_words(miss: &str, p: &Seen) -> String {
         "-o" | "--out-interface" => "the packet".into(),
         "-s" | "--source" => format!("the packet from {}", p.src),
         _ if p.udp_dport.is_some() => "the UDP packet".into(),
+        _ if p.tcp_port.is_some() => "the TCP connection".into(),
         _ => "the ICMP packet".into(),
     }
 }

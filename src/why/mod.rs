@@ -36,6 +36,7 @@ pub(crate) mod dead_tun;
 pub(crate) mod delegate;
 pub(crate) mod detour;
 pub(crate) mod dnat_bypass;
+pub(crate) mod dnat_missed;
 pub(crate) mod dnat_port;
 pub(crate) mod dnat_scope;
 pub(crate) mod dnat_target;

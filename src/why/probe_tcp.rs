@@ -79,12 +79,20 @@ pub(crate) fn closed(
     let nothing = format!("nothing listens on TCP port {served} of {to} in {at}{note}");
     // Its own connection to a port only nat PREROUTING publishes: the DNAT it never crossed.
     let local = held
+        .clone()
         .filter(|(ns, _)| ns == src && r.dnat_to.is_none())
         .and_then(|(ns, dev)| {
             super::prerouting_only::published(k, &ns, &dev, to, served)
                 .or_else(|| super::nft_prerouting_only::published(k, &ns, &dev, to, served))
         });
-    match local {
+    // A connection from elsewhere that a port forward here was meant for, missing it by a match.
+    let missed = match (&held, r.dnat_to) {
+        (Some((ns, _)), None) if ns != src => {
+            crossed_prerouting(r, ns).and_then(|p| super::dnat_missed::missed(k, ns, &p))
+        }
+        _ => None,
+    };
+    match local.or(missed) {
         Some((why, fix)) => r.block(&at, format!("{nothing}; {why}"), Some(fix)),
         None => r.block(
             &at,
@@ -92,6 +100,15 @@ pub(crate) fn closed(
             None,
         ),
     }
+}
+
+/// The request as `ns`'s nat PREROUTING saw it, if the walk crossed it there.
+fn crossed_prerouting(r: &Report, ns: &Netns) -> Option<super::rule_match::Seen> {
+    r.crossed_chains
+        .iter()
+        .rev()
+        .find(|(n, t, c, p)| n == ns && t == "nat" && c == "PREROUTING" && p.request())
+        .map(|(_, _, _, p)| p.clone())
 }
 
 /// The ports listened on for `to` (on it, or on every address).
