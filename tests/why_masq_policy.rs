@@ -6,8 +6,7 @@
 
 mod support;
 
-use support::sandbox;
-use support::why_lab::{clear_from, diagnose_at, diagnose_then, fixed_from};
+use support::why_lab::{clear_from, diagnose_at, diagnose_then, fixed_from, why_lines};
 
 const LAB: &str = "masq_policy";
 const SRV: &str = "203.0.113.10";
@@ -15,17 +14,7 @@ const SRV: &str = "203.0.113.10";
 /// The lab with `inject`, then `why c SRV`: its MASQUERADE line, any broken step, the verdict,
 /// then a real ping.
 fn masq_words(inject: &str) -> String {
-    let script = format!(
-        r#"cd "{dir}"
-"$NETSH" run tests/why/{LAB}.rhai >/dev/null 2>&1 || echo "build failed"
-{inject}
-"$NETSH" why c {SRV} | grep -E 'becomes|BROKEN|^verdict'
-ip netns exec c ping -c1 -W2 {SRV} >/dev/null 2>&1 && echo "ping ok" || echo "ping fails""#,
-        dir = env!("CARGO_MANIFEST_DIR")
-    );
-    let out = sandbox(&script);
-    out.assert_success();
-    out.stdout
+    why_lines(LAB, "", inject, ("c", SRV), "becomes|BROKEN|^verdict")
 }
 
 #[test]

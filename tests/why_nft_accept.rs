@@ -5,24 +5,14 @@
 
 mod support;
 
-use support::sandbox;
+use support::why_lab::why_lines;
 
 /// The chain lab with `ruleset` loaded in r1 by nft, then `why ns1 10.0.2.2`: its r1 lines
 /// about forwarding, the verdict, then a real ping.
 fn forward_lines(ruleset: &str) -> String {
-    let script = format!(
-        r#"cd "{dir}"
-"$NETSH" run tests/why/chain.rhai -p n=2 >/dev/null 2>&1 || echo "build failed"
-ip netns exec r1 nft -f - <<'X'
-{ruleset}
-X
-"$NETSH" why ns1 10.0.2.2 | grep -E '^  \[.*\] r1: .*(FORWARD|nftables)|^verdict'
-ip netns exec ns1 ping -c1 -W2 10.0.2.2 >/dev/null 2>&1 && echo "ping ok" || echo "ping fails""#,
-        dir = env!("CARGO_MANIFEST_DIR")
-    );
-    let out = sandbox(&script);
-    out.assert_success();
-    out.stdout
+    let inject = format!("ip netns exec r1 nft -f - <<'X'\n{ruleset}\nX");
+    let keep = r"^  \[.*\] r1: .*(FORWARD|nftables)|^verdict";
+    why_lines("chain", "-p n=2", &inject, ("ns1", "10.0.2.2"), keep)
 }
 
 #[test]

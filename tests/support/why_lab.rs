@@ -51,7 +51,7 @@ pub fn diagnose_then(
 ) -> String {
     let script = format!(
         r#"cd "{dir}"
-"$NETSH" run tests/why/{lab}.rhai {params} >/dev/null 2>&1 || echo "build failed"
+"$NETSH" run {lab} {params} >/dev/null 2>&1 || echo "build failed"
 {inject}
 for round in 1 2 3; do
   "$NETSH" why {src} {dst} {why_args} > /run/why.out; rc=$?
@@ -63,7 +63,40 @@ for round in 1 2 3; do
   "$NETSH" run --lab fix$round /run/fix.rhai >/dev/null 2>/run/fix.err || {{ echo "fix failed"; cat /run/fix.err; }}
 done
 {prove}"#,
-        dir = env!("CARGO_MANIFEST_DIR")
+        dir = env!("CARGO_MANIFEST_DIR"),
+        lab = lab_path(lab)
+    );
+    let out = sandbox(&script);
+    out.assert_success();
+    out.stdout
+}
+
+/// A lab of tests/why by its name (`chain`), or any script by its path (`benches/star.rhai`).
+fn lab_path(lab: &str) -> String {
+    match lab.ends_with(".rhai") {
+        true => lab.to_string(),
+        false => format!("tests/why/{lab}.rhai"),
+    }
+}
+
+/// Build `lab` with `params`, run `inject` (bash), ask `why SRC DST` and keep the lines of its
+/// report that match `keep` (`grep -E`), then whether a real ping passes: for what a case
+/// says of a step that stays clear (the rule it names, the address NAT takes).
+pub fn why_lines(
+    lab: &str,
+    params: &str,
+    inject: &str,
+    (src, dst): (&str, &str),
+    keep: &str,
+) -> String {
+    let script = format!(
+        r#"cd "{dir}"
+"$NETSH" run {lab} {params} >/dev/null 2>&1 || echo "build failed"
+{inject}
+"$NETSH" why {src} {dst} | grep -E '{keep}'
+ip netns exec {src} ping -c1 -W2 {dst} >/dev/null 2>&1 && echo "ping ok" || echo "ping fails""#,
+        dir = env!("CARGO_MANIFEST_DIR"),
+        lab = lab_path(lab)
     );
     let out = sandbox(&script);
     out.assert_success();
