@@ -50,9 +50,7 @@ pub fn diagnose_then(
     prove: &str,
 ) -> String {
     let script = format!(
-        r#"cd "{dir}"
-"$NETSH" run {lab} {params} >/dev/null 2>&1 || echo "build failed"
-{inject}
+        r#"{built}
 for round in 1 2 3; do
   "$NETSH" why {src} {dst} {why_args} > /run/why.out; rc=$?
   grep -Ev '^  \[(ok|then)\]' /run/why.out | sed -E 's/00(:00){{5}}/ZEROS/g; s/([0-9a-f]{{2}}:){{5}}[0-9a-f]{{2}}/MAC/g; s/ZEROS/00:00:00:00:00:00/g'; echo "exit $rc"
@@ -63,20 +61,26 @@ for round in 1 2 3; do
   "$NETSH" run --lab fix$round /run/fix.rhai >/dev/null 2>/run/fix.err || {{ echo "fix failed"; cat /run/fix.err; }}
 done
 {prove}"#,
-        dir = env!("CARGO_MANIFEST_DIR"),
-        lab = lab_path(lab)
+        built = built(lab, params, inject)
     );
     let out = sandbox(&script);
     out.assert_success();
     out.stdout
 }
 
-/// A lab of tests/why by its name (`chain`), or any script by its path (`benches/star.rhai`).
-fn lab_path(lab: &str) -> String {
-    match lab.ends_with(".rhai") {
+/// The bash that builds `lab` (a lab of tests/why by its name, `chain`, or any script by its
+/// path, `benches/star.rhai`) with `params`, then runs `inject`.
+fn built(lab: &str, params: &str, inject: &str) -> String {
+    let lab = match lab.ends_with(".rhai") {
         true => lab.to_string(),
         false => format!("tests/why/{lab}.rhai"),
-    }
+    };
+    format!(
+        r#"cd "{dir}"
+"$NETSH" run {lab} {params} >/dev/null 2>&1 || echo "build failed"
+{inject}"#,
+        dir = env!("CARGO_MANIFEST_DIR")
+    )
 }
 
 /// Build `lab` with `params`, run `inject` (bash), ask `why SRC DST` and keep the lines of its
@@ -90,13 +94,10 @@ pub fn why_lines(
     keep: &str,
 ) -> String {
     let script = format!(
-        r#"cd "{dir}"
-"$NETSH" run {lab} {params} >/dev/null 2>&1 || echo "build failed"
-{inject}
+        r#"{built}
 "$NETSH" why {src} {dst} | grep -E '{keep}'
 ip netns exec {src} ping -c1 -W2 {dst} >/dev/null 2>&1 && echo "ping ok" || echo "ping fails""#,
-        dir = env!("CARGO_MANIFEST_DIR"),
-        lab = lab_path(lab)
+        built = built(lab, params, inject)
     );
     let out = sandbox(&script);
     out.assert_success();
