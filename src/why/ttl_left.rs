@@ -1,4 +1,5 @@
-//! The TTL a packet has left: its sender's net.ipv4.ip_default_ttl, less one at each router
+//! The TTL a packet has left: its sender's net.ipv4.ip_default_ttl (an IPv6 packet's hop
+//! limit: net.ipv6.conf.LINK.hop_limit of the link it leaves by), less one at each router
 //! that forwards it. A router that would take it to 0 drops it (and answers Time Exceeded),
 //! which no rule or route of that router shows.
 
@@ -11,11 +12,14 @@ use super::route_mtu::replace;
 use super::ttl::CAP;
 use super::words::call;
 use crate::sys::Netns;
+use std::net::IpAddr;
 
 const KEY: &str = "net.ipv4.ip_default_ttl";
 
 pub(crate) struct TtlLeft {
     sender: Netns,
+    /// The sysctl `sent` comes from.
+    key: String,
     sent: usize,
     routers: usize,
     /// The sender's route that sets the TTL (its `hoplimit`): its words, and the fix.
@@ -28,6 +32,7 @@ impl TtlLeft {
         let sent = k.sysctl(sender, KEY).and_then(|v| v.trim().parse().ok());
         TtlLeft {
             sender: sender.clone(),
+            key: KEY.to_string(),
             sent: sent.filter(|n| (1..=255).contains(n)).unwrap_or(CAP),
             routers: 0,
             route: None,
@@ -36,7 +41,22 @@ impl TtlLeft {
 
     /// The sender's route: a `hoplimit` on it (RTAX_HOPLIMIT) is the TTL its packets leave
     /// with, whatever the sysctl says. `chosen`: that route as the FIB holds it.
-    pub(crate) fn by_route(&mut self, rt: &RouteGet, chosen: Option<&FibRoute>) {
+    /// An IPv6 packet (to `dst`) leaves with the hop limit of the link it leaves by.
+    pub(crate) fn by_route(
+        &mut self,
+        k: &mut dyn Kernel,
+        (rt, dst): (&RouteGet, IpAddr),
+        chosen: Option<&FibRoute>,
+    ) {
+        if dst.is_ipv6() {
+            let key = format!("net.ipv6.conf.{}.hop_limit", rt.dev);
+            let sent = k
+                .sysctl(&self.sender, &key)
+                .and_then(|v| v.trim().parse().ok());
+            if let Some(n) = sent.filter(|n| (1..=255).contains(n)) {
+                (self.sent, self.key) = (n, key);
+            }
+        }
         let Some(h) = rt.hoplimit.filter(|h| (1..=255).contains(h)) else {
             return;
         };
@@ -65,19 +85,28 @@ impl TtlLeft {
         let (by, fix) = match &self.route {
             Some((words, fix)) => (words.clone(), (!fix.is_empty()).then(|| fix.clone())),
             None => (
-                format!("its {KEY}"),
+                format!("its {}", self.key),
                 Some(call(
                     s,
-                    &format!("sysctl(\"{KEY}\", {})", if n < CAP { CAP } else { 255 }),
+                    &format!(
+                        "sysctl(\"{}\", {})",
+                        self.key,
+                        if n < CAP { CAP } else { 255 }
+                    ),
                 )),
             ),
         };
         r.block(
             at,
             format!(
-                "{at} drops {what}: its TTL runs out there ({s} sends it with TTL {n}, {by}, \
+                "{at} drops {what}: its {ttl} runs out there ({s} sends it with {ttl} {n}, {by}, \
                  and {at} is router {} on its way)",
-                self.routers
+                self.routers,
+                ttl = if self.key.starts_with("net.ipv6") {
+                    "hop limit"
+                } else {
+                    "TTL"
+                }
             ),
             fix,
         );
@@ -92,6 +121,7 @@ mod tests {
     fn left(sent: usize) -> TtlLeft {
         TtlLeft {
             sender: Netns::named("ns1"),
+            key: KEY.to_string(),
             sent,
             routers: 0,
             route: None,

@@ -99,7 +99,7 @@ fn walk_on(k: &mut dyn Kernel, src: &Netns, mut dst: IpAddr) -> Report {
         let decided = named(k, &cur, &q, Some(route.kind));
         let chosen = decided.as_ref().and_then(|d| d.route.clone());
         if in_dev.is_none() {
-            ttl.by_route(&route, chosen.as_ref());
+            ttl.by_route(k, (&route, dst), chosen.as_ref());
         }
         seen.push(Visit {
             ns: cur.clone(),

@@ -151,7 +151,11 @@ fn follow_back(
         }
         if in_dev.is_none() {
             super::wrong_default::note(k, r, &cur, &q, &rt, crossed);
-            ttl.by_route(&rt, decided.as_ref().and_then(|d| d.route.as_ref()));
+            ttl.by_route(
+                k,
+                (&rt, q.dst),
+                decided.as_ref().and_then(|d| d.route.as_ref()),
+            );
         }
         if let Some(i) = &in_dev {
             let p = Packet {
@@ -360,6 +364,13 @@ fn no_way_back(
         Some(route_add(at, &net, gw))
     });
     let source = owner(k, to).and_then(|(t, _)| subnet_of(k, &t, to));
+    // An exemption before the NAT: the NAT is there, the rule before it is the fault.
+    if let Some(x) = crossed.iter().find_map(|c| c.exempt.as_ref()) {
+        let cause = format!("has no route back to {to} ({})", e.words);
+        super::nat_exempt::blame(r, x, at, &cause);
+        r.other_way = route;
+        return;
+    }
     if super::snat_missing::blame(k, r, at, (to, &e.words), crossed, source, &route) {
         return;
     }
@@ -381,12 +392,6 @@ fn no_way_back(
             &format!("masquerade(#{{ src: \"{s}\", out: \"!{}\" }})", c.in_dev),
         )
     });
-    if let Some(x) = crossed.iter().find_map(|c| c.exempt.as_ref()) {
-        let cause = format!("has no route back to {to} ({})", e.words);
-        super::nat_exempt::blame(r, x, at, &cause);
-        r.other_way = route;
-        return;
-    }
     let (fix, other) = match route {
         Some(f) => (Some(f), masq),
         None => (masq, None),
