@@ -100,3 +100,34 @@ fn a_healthy_home_and_compose_host_stay_clear() {
     assert_eq!(run("home", "", "phone"), clear_from(("phone", SRV)));
     assert_eq!(run("compose", "", "db"), clear_from(("db", SRV)));
 }
+
+/// Round Y, case 2: an ACCEPT inserted before the MASQUERADE ends nat POSTROUTING for the
+/// packet. There is a MASQUERADE (saying "none" was wrong), and one appended after the ACCEPT
+/// would be met no more than it: the ACCEPT is deleted.
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn an_accept_before_the_masquerade_is_named_and_deleted() {
+    let cause = "rt's nat POSTROUTING rule `-A POSTROUTING -s 192.168.1.0/24 -j ACCEPT` comes before `-A POSTROUTING -o wan -m comment --comment \"netsh:home\" -j MASQUERADE`, so the request leaves with source 192.168.1.10 unchanged: isp has no route back to 192.168.1.10 (Network is unreachable)";
+    let fix = r#"rt.sh("iptables -t nat -D POSTROUTING -s 192.168.1.0/24 -j ACCEPT")"#;
+    let other = r#"isp.route("192.168.1.0/24", "100.64.0.2")"#;
+    let inject = "ip netns exec rt iptables -t nat -I POSTROUTING 1 -s 192.168.1.0/24 -j ACCEPT";
+    assert_eq!(
+        run("home", inject, "pc"),
+        fixed_from(("pc", SRV), "rt", cause, fix, Some(other))
+    );
+}
+
+/// libvirt's shape: the exemptions and the MASQUERADE in one chain of their own (its
+/// LIBVIRT_PRT), one RETURN too wide for the packet: the RETURN is deleted from that chain.
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_return_before_the_masquerade_in_its_own_chain_is_named_and_deleted() {
+    let cause = "rt's nat PRT rule `-A PRT -s 192.168.1.0/24 -d 203.0.113.0/24 -j RETURN` comes before `-A PRT -s 192.168.1.0/24 ! -d 192.168.1.0/24 -j MASQUERADE`, so the request leaves with source 192.168.1.10 unchanged: isp has no route back to 192.168.1.10 (Network is unreachable)";
+    let fix = r#"rt.sh("iptables -t nat -D PRT -s 192.168.1.0/24 -d 203.0.113.0/24 -j RETURN")"#;
+    let other = r#"isp.route("192.168.1.0/24", "100.64.0.2")"#;
+    let inject = "ip netns exec rt sh -c 'iptables -t nat -F POSTROUTING && iptables -t nat -N PRT && iptables -t nat -A PRT -s 192.168.1.0/24 -d 203.0.113.0/24 -j RETURN && iptables -t nat -A PRT -s 192.168.1.0/24 ! -d 192.168.1.0/24 -j MASQUERADE && iptables -t nat -A POSTROUTING -j PRT'";
+    assert_eq!(
+        run("home", inject, "pc"),
+        fixed_from(("pc", SRV), "rt", cause, fix, Some(other))
+    );
+}
