@@ -99,6 +99,13 @@ fn before_mark(k: &mut dyn Kernel, at: &Netns, q: &Lookup) -> Option<(&'static s
     Some((chain, p))
 }
 
+/// The mangle rule that gave the packet of the lookup `q` at `at` its mark (`q.mark`).
+pub(crate) fn marker(k: &mut dyn Kernel, at: &Netns, q: &Lookup) -> Option<At> {
+    let (chain, p) = before_mark(k, at, q)?;
+    let o = traverse(k, at, "mangle", chain, &p)?;
+    o.marked_by.filter(|_| o.mark == Some(q.mark))
+}
+
 /// The lookup `q` once the chain has left the packet marked `mark`: routed by a unicast route,
 /// and not by the policy rule `rule` any more.
 fn routed_without(k: &mut dyn Kernel, at: &Netns, q: &Lookup, rule: &FibRule, mark: u32) -> bool {

@@ -96,6 +96,7 @@ pub(crate) mod macvlan_port;
 pub(crate) mod macvlan_shim;
 pub(crate) mod main_unreached;
 pub(crate) mod mark;
+pub(crate) mod mark_shadow;
 pub(crate) mod martian_src;
 pub(crate) mod masq_source;
 pub(crate) mod moved_end;

@@ -40,7 +40,8 @@ pub(crate) fn note(
     let rule = d.rule.as_ref().filter(|x| !x.stock());
     let jumped = super::goto_rule::past(&fib, at, q, what, rt);
     let request = what == "packet" && jumped.is_none() && rule.is_some();
-    let (cause, fix) = match rule {
+    let marked = rule.and_then(|x| super::mark_shadow::whole_net(k, at, q, x));
+    let (cause, fix) = match (rule, marked) {
         _ if jumped.is_some() => jumped.unwrap_or_default(),
         _ if rt.table == TABLE_LOCAL => (
             format!(
@@ -51,7 +52,20 @@ pub(crate) fn note(
             ),
             route_del(at, rt, None),
         ),
-        Some(rule) => (
+        (Some(rule), Some((by, fix))) if what == "packet" => {
+            let cause = format!(
+                "{at}'s rule `{}` marks the packet to {} {:#x}, so its policy rule `{}` sends it by table {}'s route `{}` instead of main's `{}`, and it is lost that way",
+                by.text(),
+                q.dst,
+                q.mark,
+                rule.text(),
+                super::fib::table_name(rt.table),
+                rt.text(),
+                main.text()
+            );
+            (cause, fix)
+        }
+        (Some(rule), _) => (
             format!(
                 "{at}'s policy rule `{}` sends the {what} to {} by table {}'s route `{}` instead of main's `{}`, and it is lost that way",
                 rule.text(),
@@ -62,7 +76,7 @@ pub(crate) fn note(
             ),
             back_to_main(&fib, at, rule, main),
         ),
-        None => return,
+        (None, _) => return,
     };
     let hop = r.hops.len().saturating_sub(1);
     r.shadow = Some(Shadow {
