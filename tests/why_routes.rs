@@ -30,6 +30,35 @@ fn a_blackhole_route_mid_path_is_named_and_deleted() {
     .check();
 }
 
+/// A blackhole put in place of the route (`ip route replace`): deleting it leaves no way on,
+/// so the fix gives the route back as well (toward the next router).
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_blackhole_in_place_of_the_route_is_deleted_and_the_route_given_back() {
+    Named {
+        inject: "ip -n r1 route replace blackhole 10.0.2.0/24",
+        hop: "r1",
+        cause: "r1 drops the packet to 10.0.2.2: route `blackhole 10.0.2.0/24` (table main; Invalid argument)",
+        fix: r#"r1.del_route("10.0.2.0/24", #{ adopted: true }); r1.route("10.0.2.0/24", "10.0.1.2")"#,
+        ..CHAIN_2
+    }
+    .check();
+}
+
+/// The same through a nexthop object (`ip nexthop add id 7 blackhole`, the route `nhid 7`).
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_route_by_a_blackhole_nexthop_object_is_replaced() {
+    Named {
+        inject: "ip -n r1 nexthop add id 7 blackhole; ip -n r1 route replace 10.0.2.0/24 nhid 7",
+        hop: "r1",
+        cause: "r1 drops the packet to 10.0.2.2: route `blackhole 10.0.2.0/24 dev lo` (table main; Invalid argument)",
+        fix: r#"r1.del_route("10.0.2.0/24", #{ adopted: true }); r1.route("10.0.2.0/24", "10.0.1.2")"#,
+        ..CHAIN_2
+    }
+    .check();
+}
+
 #[test]
 #[ignore = "needs iproute2, iputils-ping"]
 fn an_unreachable_route_is_named_and_deleted() {

@@ -93,9 +93,27 @@ pub(crate) fn no_route(
         );
         return;
     }
+    r.block(
+        at,
+        format!("{at} has no route to {dst} ({e})"),
+        way_on(k, r, at, dst, first),
+    );
+}
+
+/// The route `at` lacks to `dst`: toward the namespace that holds it, by a neighbour not
+/// upstream on the packet's way (or the gateway a neighbour is for); `None` without one the
+/// kernel would take.
+pub(crate) fn way_on(
+    k: &mut dyn Kernel,
+    r: &Report,
+    at: &Netns,
+    dst: IpAddr,
+    first: bool,
+) -> Option<String> {
+    let view = k.view(at).unwrap_or_default();
     // The packet came through these stacks: a route back into them is no way on.
     let upstream: Vec<String> = r.hops.iter().map(|h| h.at.clone()).collect();
-    let target = held.map(|(ns, _)| ns);
+    let target = owner(k, dst).map(|(ns, _)| ns);
     let via = target
         .as_ref()
         .and_then(|t| toward(k, at, t, dst.is_ipv4()))
@@ -110,13 +128,9 @@ pub(crate) fn no_route(
         (Some(t), false) => subnet_of(k, t, dst).unwrap_or_else(|| IpNet::from(dst)),
         (None, false) => IpNet::from(dst),
     };
-    r.block(
-        at,
-        format!("{at} has no route to {dst} ({e})"),
-        // A gateway the kernel cannot reach makes a route it refuses: no fix rather than that.
-        via.filter(|g| super::main_unreached::gateway_ok(k, at, *g))
-            .map(|g| route_add(at, &net, g)),
-    );
+    // A gateway the kernel cannot reach makes a route it refuses: no fix rather than that.
+    via.filter(|g| super::main_unreached::gateway_ok(k, at, *g))
+        .map(|g| route_add(at, &net, g))
 }
 
 /// The route through the down link `dev` that the kernel removed with it: when `dev`'s own

@@ -12,6 +12,7 @@ use super::route_fix::{dst_word, exec, route_del, rule_del};
 use super::route_get::{Lookup, Refusal, RouteKind};
 use super::words::call;
 use crate::sys::Netns;
+use std::net::IpAddr;
 
 /// The rule and route behind a lookup, when the rules walked as the kernel walks them agree
 /// with its answer (`want`: the type the kernel answered; `None` for no route at all).
@@ -100,17 +101,26 @@ pub(crate) fn refused(
                 r.block(at, cause, Some(fix));
                 r.other_way = Some(del_in_table(k, at, rt, &rule));
             }
-            (Some(rt), None) => r.block(
-                at,
-                format!(
-                    "{at} {} the packet to {dst}: route `{}` ({}; {})",
-                    verb(want),
-                    rt.text(),
-                    whence(&d),
-                    e.words
-                ),
-                Some(del_in_table(k, at, rt, &rule)),
-            ),
+            (Some(rt), None) => {
+                let mut fix = del_in_table(k, at, rt, &rule);
+                // Put in place of the route to it (`ip route replace`): deleted, nothing is left.
+                if !beneath(k, at, rt, dst) {
+                    if let Some(add) = super::no_route::way_on(k, r, at, dst, first) {
+                        fix = format!("{fix}; {add}");
+                    }
+                }
+                r.block(
+                    at,
+                    format!(
+                        "{at} {} the packet to {dst}: route `{}` ({}; {})",
+                        verb(want),
+                        rt.text(),
+                        whence(&d),
+                        e.words
+                    ),
+                    Some(fix),
+                )
+            }
             (None, _) => {
                 let before: Vec<String> = d
                     .empty
@@ -241,6 +251,16 @@ fn forwarding_off(k: &mut dyn Kernel, at: &Netns, q: &Lookup) -> Option<(String,
 
 /// Removes `rt`: the route alone when its table holds other routes (the rule that chose the
 /// table serves them, and is healthy), else as `route_del` does.
+/// Whether a unicast route of `rt`'s table or main, other than `rt`, still holds `dst`.
+fn beneath(k: &mut dyn Kernel, at: &Netns, rt: &FibRoute, dst: IpAddr) -> bool {
+    k.fib(at).routes.iter().any(|x| {
+        x != rt
+            && x.kind == RouteKind::Unicast
+            && (x.table == rt.table || x.table == TABLE_MAIN)
+            && x.dst.contains(&dst)
+    })
+}
+
 fn del_in_table(k: &mut dyn Kernel, at: &Netns, rt: &FibRoute, rule: &FibRule) -> String {
     let others = rt.table != TABLE_MAIN
         && k.fib(at)
