@@ -70,3 +70,32 @@ fn a_port_forward_in_a_user_chain_is_re_pointed_there() {
     let want = format!("why srv → 100.64.0.2:8080\n  [BROKEN] rt: {cause}\n  fix: {fix}\n  probe: 100.64.0.2:8080 host reached, port closed (RST)\nverdict: blocked — {cause}\nexit 1\n{CLEAR}");
     assert_eq!(got, want);
 }
+
+/// Round Z, case 4: a REDIRECT to a local port put before the port forward takes the
+/// connection to rt itself, where nothing listens: named before the DNAT it shadows, deleted.
+#[test]
+#[ignore = "needs iproute2, iptables"]
+fn a_redirect_before_the_port_forward_is_named_and_deleted() {
+    let got = home_tcp(
+        "srv",
+        "ip netns exec rt iptables -t nat -I PREROUTING 1 -p tcp --dport 8080 -j REDIRECT --to-ports 8081",
+    );
+    let cause = "rt's rule `-t nat -A PREROUTING -p tcp -m tcp --dport 8080 -j REDIRECT --to-ports 8081` takes TCP port 8080 to port 8081 of rt itself, where nothing listens, before its DNAT `-t nat -A PREROUTING -i wan -p tcp -m comment --comment \"netsh:home\" -m tcp --dport 8080 -j DNAT --to-destination 192.168.1.20:80`: rt answers the SYN with a RST";
+    let fix = "rt.sh(\"iptables -t nat -D PREROUTING -p tcp -m tcp --dport 8080 -j REDIRECT --to-ports 8081\")";
+    let want = format!("why srv → 100.64.0.2:8080\n  [BROKEN] rt: {cause}\n  fix: {fix}\n  probe: 100.64.0.2:8080 host reached, port closed (RST)\nverdict: blocked — {cause}\nexit 1\n{CLEAR}");
+    assert_eq!(got, want);
+}
+
+/// A transparent proxy: the REDIRECT takes the connection to a port of rt that serves, and
+/// the path is clear.
+#[test]
+#[ignore = "needs iproute2, iptables"]
+fn a_redirect_to_a_local_port_that_serves_is_clear() {
+    let got = home_tcp(
+        "srv",
+        "ip netns exec rt iptables -t nat -I PREROUTING 1 -p tcp --dport 8080 -j REDIRECT --to-ports 8081
+         ip netns exec rt \"$TCP_LISTEN\" 8081 /run/proxy 30 >/dev/null 2>&1 & echo $! > /run/extra.pid
+         for i in $(seq 1 50); do [ -e /run/proxy ] && break; sleep 0.1; done",
+    );
+    assert_eq!(got, CLEAR);
+}

@@ -97,14 +97,8 @@ fn fix_drop(
 }
 
 /// The fix that deletes the iptables rule `at` in `ns` (ip6tables' for IPv6).
-fn rule_del(ns: &Netns, at: &super::traverse::At, v6: bool) -> String {
-    let t = match at.table.as_str() {
-        "filter" => String::new(),
-        t => format!("-t {t} "),
-    };
-    let tool = if v6 { "ip6tables" } else { "iptables" };
-    let cmd = format!("{tool} {t}-D {} {}", at.chain, at.spec);
-    call(ns, &format!("sh(\"{}\")", cmd.replace('"', "\\\"")))
+pub(crate) fn rule_del(ns: &Netns, at: &super::traverse::At, v6: bool) -> String {
+    at.deleted(ns, v6)
 }
 
 /// Why `o` decided: the rule (and the jumps that led to it) or the policy.
@@ -261,6 +255,9 @@ fn translated(
     o: &Outcome,
 ) -> bool {
     let name = chain_words(table, chain);
+    if o.target == "REDIRECT" && table == "nat" && chain == "PREROUTING" {
+        return super::nat_redirect::redirected(k, r, ns, (&name, &by(o)), p, o);
+    }
     // NETMAP before routing maps the destination (after it, the source).
     let dnat =
         o.target == "DNAT" || (o.target == "NETMAP" && matches!(chain, "PREROUTING" | "OUTPUT"));

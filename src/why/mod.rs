@@ -106,6 +106,7 @@ pub(crate) mod mtu_path;
 pub(crate) mod nat_allowlist;
 pub(crate) mod nat_exempt;
 pub(crate) mod nat_near;
+pub(crate) mod nat_redirect;
 pub(crate) mod ndisc;
 pub(crate) mod ndproxy;
 pub(crate) mod near_accept;

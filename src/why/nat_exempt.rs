@@ -45,7 +45,8 @@ pub(crate) fn exempted(k: &mut dyn Kernel, ns: &Netns, s: &Seen) -> Option<Exemp
             .iter()
             .filter(|(rc, m, _)| rc == c && *m < upto)
             .take_while(|(_, _, spec)| !holds(spec, &["DROP", "REJECT", "MASQUERADE", "SNAT"]))
-            .find(|(_, _, spec)| holds(spec, &["RETURN", "ACCEPT"]))
+            // A NAT for marked packets only (kube-proxy's `! --mark 0x4000 -j RETURN`) is meant.
+            .find(|(_, _, spec)| holds(spec, &["RETURN", "ACCEPT"]) && !spec.contains("--mark"))
             .map(|(rc, _, spec)| at(rc, spec))
     };
     let jump = |c: &str| {

@@ -77,6 +77,10 @@ pub(crate) fn closed(
         (true, true) => String::new(),
     };
     let nothing = format!("nothing listens on TCP port {served} of {to} in {at}{note}");
+    let pre = held.as_ref().and_then(|(ns, _)| crossed_prerouting(r, ns));
+    if super::nat_redirect::refused(k, r, (pre.as_ref(), to), &nothing, &ports) {
+        return;
+    }
     // Its own connection to a port only nat PREROUTING publishes: the DNAT it never crossed.
     let local = held
         .clone()

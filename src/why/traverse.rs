@@ -52,6 +52,17 @@ impl At {
         };
         format!("{t}-A {} {}", self.chain, self.spec)
     }
+
+    /// The fix that deletes this rule in `ns` (ip6tables' for IPv6).
+    pub(crate) fn deleted(&self, ns: &Netns, v6: bool) -> String {
+        let t = match self.table.as_str() {
+            "filter" => String::new(),
+            t => format!("-t {t} "),
+        };
+        let tool = if v6 { "ip6tables" } else { "iptables" };
+        let cmd = format!("{tool} {t}-D {} {}", self.chain, self.spec);
+        super::words::call(ns, &format!("sh(\"{}\")", cmd.replace('"', "\\\"")))
+    }
 }
 
 /// Where the packet's way through a chain ended.

@@ -147,7 +147,8 @@ pub fn fixed(lab: &str, params: &str, inject: &str, dst: &str, hop: &str, cause:
 
 /// Build the home lab (a router rt with a port forward wan:8080 → nas:80) with a service on
 /// nas:80, inject `fault`, ask `why CLIENT 100.64.0.2:8080`, apply its fix, ask again, then a
-/// real connect from `client`. Prints each report without its `[ok]` hops.
+/// real connect from `client`. Prints each report without its `[ok]` hops. A listener the
+/// fault starts writes its pid to /run/extra.pid, and is stopped at the end.
 pub fn home_tcp(client: &str, fault: &str) -> String {
     let script = format!(
         r#"cd "{dir}"
@@ -165,7 +166,7 @@ for round in 1 2; do
   "$NETSH" run --lab fix$round /run/fix.rhai >/dev/null 2>/run/fix.err || {{ echo "fix failed"; cat /run/fix.err; }}
 done
 ip netns exec {client} timeout 5 bash -c 'exec 3<>/dev/tcp/100.64.0.2/8080' 2>/dev/null && echo "connect ok" || echo "connect fails"
-kill $L"#,
+kill $L; if [ -e /run/extra.pid ]; then kill $(cat /run/extra.pid); fi"#,
         dir = env!("CARGO_MANIFEST_DIR")
     );
     let out = sandbox(&script);
