@@ -271,6 +271,22 @@ fn a_tables_rule_by_iif_after_main_is_named_and_moved_before_it() {
     );
 }
 
+/// Round Z, case 8: a leftover `prohibit` rule before the rule whose table carries the
+/// packet: the prohibit rule is deleted (moving the lookup before it is the other way).
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_prohibit_rule_before_the_tables_rule_is_deleted() {
+    let inject = format!("{TO_TABLE_100}; ip -n r rule add from 10.0.0.0/24 lookup 100 pref 1000; ip -n r rule add from 10.0.0.0/24 iif left prohibit pref 900");
+    let got = diagnose("pbr", "", &inject, D_PBR, "", "");
+    let cause = "r's route `10.0.2.0/24 via 10.0.1.2 dev right` is in table 100, whose rule `1000: from 10.0.0.0/24 lookup 100` comes after rule `900: from 10.0.0.0/24 iif left prohibit`: rule `900: from 10.0.0.0/24 iif left prohibit` answers first and refuses the packet (Permission denied)";
+    let fix = r#"r.sh("ip rule del priority 900")"#;
+    let other = r#"r.sh("ip rule del pref 1000"); r.sh("ip rule add from 10.0.0.0/24 lookup 100 pref 899")"#;
+    let want = support::why_lab::blocked(D_PBR, "r", cause, fix)
+        .replace("  probe:", &format!("  other way: {other}\n  probe:"))
+        + &clear(D_PBR);
+    assert_eq!(got, want);
+}
+
 #[test]
 #[ignore = "needs iproute2, iputils-ping"]
 fn a_late_rule_whose_table_is_not_needed_stays_clear() {

@@ -78,7 +78,7 @@ pub(crate) fn refused(
 
 /// Blocks (in `r`, at `at`) with the late rule as the cause: `then` says what the answer that
 /// came first does with the packet. The fix moves the rule before the one that answered; the
-/// other way puts the route in main.
+/// other way puts the route in main. A rule that only refuses is deleted instead.
 pub(crate) fn block(r: &mut Report, at: &Netns, late: &Late, then: &str) {
     let first = match late.first.stock() && late.first.table == TABLE_MAIN {
         true => format!("main ({})", late.first.priority),
@@ -95,6 +95,13 @@ pub(crate) fn block(r: &mut Report, at: &Netns, late: &Late, then: &str) {
         table_name(late.route.table),
         late.rule.text()
     );
+    // A rule that only refuses (prohibit, blackhole, unreachable), put before the lookup that
+    // carries the packet, is deleted; moving the lookup before it is the other way.
+    if late.answer.is_none() && late.first.action != RuleAction::Lookup {
+        r.block(at, cause, Some(super::route_fix::rule_del(at, &late.first)));
+        r.other_way = Some(moved(at, late));
+        return;
+    }
     r.block(at, cause, Some(moved(at, late)));
     // The route in main works only where main answered, by a shorter prefix (one of the
     // same prefix cannot be added beside it).
