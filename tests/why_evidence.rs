@@ -74,7 +74,21 @@ fn a_qdisc_that_drops_everything_on_a_routers_link_is_pinned_to_that_link() {
         "ip netns exec r1 tc qdisc add dev right root pfifo limit 0",
         D,
         "r1",
-        "the request arrived in r1 on left but never left on right: right in r1 has a tc qdisc pfifo (root), which may drop or delay it",
+        "the request arrived in r1 on left but never left on right: right in r1 has a tc qdisc pfifo limit 0 (root), which drops every packet",
+        r#"r1.sh("tc qdisc del dev right root")"#,
+    );
+}
+
+/// The blackhole qdisc drops every packet too; a shaper (tbf) only may.
+#[test]
+#[ignore = "needs iproute2, iputils-ping"]
+fn a_blackhole_qdisc_is_named_as_dropping_everything() {
+    fixed(
+        "ev_chain",
+        "ip netns exec r1 tc qdisc add dev right root blackhole",
+        D,
+        "r1",
+        "the request arrived in r1 on left but never left on right: right in r1 has a tc qdisc blackhole (root), which drops every packet",
         r#"r1.sh("tc qdisc del dev right root")"#,
     );
 }
@@ -185,7 +199,7 @@ fn a_qdisc_that_swallows_the_destinations_arp_answers_is_named_there() {
         "ip netns exec d tc qdisc add dev eth0 root pfifo limit 0",
         D,
         "d",
-        "the request arrived in r2 on left but never left on right: 10.0.2.2 never answered its ARP on right: eth0 in d has a tc qdisc pfifo (root), which may drop or delay it",
+        "the request arrived in r2 on left but never left on right: 10.0.2.2 never answered its ARP on right: eth0 in d has a tc qdisc pfifo limit 0 (root), which drops every packet",
         r#"d.sh("tc qdisc del dev eth0 root")"#,
     );
 }

@@ -2,11 +2,13 @@
 //! flag: what `why` names when the packets vanish at a link that has one.
 
 use futures::TryStreamExt;
+use rtnetlink::packet_core::Nla;
 use rtnetlink::packet_route::link::{LinkAttribute, LinkFlags};
-use rtnetlink::packet_route::tc::{TcAttribute, TcHandle};
+use rtnetlink::packet_route::tc::{TcAttribute, TcHandle, TcOption};
 use rtnetlink::Handle;
 
 /// Each qdisc of link `index` that is not a default one: (kind, `root`, `ingress` or `child`).
+/// A FIFO's kind carries its limit (`pfifo limit 0`): a limit of 0 drops every packet.
 pub(crate) async fn qdiscs(
     handle: &Handle,
     index: u32,
@@ -29,6 +31,10 @@ pub(crate) async fn qdiscs(
         ) {
             continue;
         }
+        let kind = match fifo_limit(&kind, &m.attributes) {
+            Some(limit) => format!("{kind} limit {limit}"),
+            None => kind,
+        };
         let at = match m.header.parent {
             TcHandle::ROOT => "root",
             TcHandle::INGRESS => "ingress",
@@ -37,6 +43,23 @@ pub(crate) async fn qdiscs(
         out.push((kind, at));
     }
     Ok(out)
+}
+
+/// The limit of a FIFO qdisc (its options are one `struct tc_fifo_qopt { __u32 limit; }`).
+fn fifo_limit(kind: &str, attrs: &[TcAttribute]) -> Option<u32> {
+    if !matches!(kind, "pfifo" | "bfifo" | "pfifo_head_drop") {
+        return None;
+    }
+    let opts = attrs.iter().find_map(|a| match a {
+        TcAttribute::Options(o) => Some(o),
+        _ => None,
+    })?;
+    let TcOption::Other(nla) = opts.first()? else {
+        return None;
+    };
+    let mut value = vec![0u8; nla.value_len()];
+    nla.emit_value(&mut value);
+    Some(u32::from_ne_bytes(value.get(..4)?.try_into().ok()?))
 }
 
 /// Whether `dev` has ARP turned off (`ip link set DEV arp off`); a link without a MAC (a tun,

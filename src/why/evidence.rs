@@ -466,6 +466,16 @@ fn unruled(
     super::nft_foreign::foreign_drop(k, ns, path, p).or_else(|| reply_foreign(k, ns, p, out))
 }
 
+/// What a qdisc does to the packet, as far as its kind and limit say: a `blackhole` or a
+/// FIFO of limit 0 drops every packet; a shaper or another queue may drop or delay it.
+fn qdisc_does(kind: &str) -> &'static str {
+    if kind == "blackhole" || kind.ends_with(" limit 0") {
+        "which drops every packet"
+    } else {
+        "which may drop or delay it"
+    }
+}
+
 /// A qdisc somebody added on the way in (ingress of `in_dev`) or out (root of `out_dev`).
 fn qdisc(
     k: &mut dyn Kernel,
@@ -486,7 +496,10 @@ fn qdisc(
                 _ => "root",
             };
             return Some((
-                format!("{dev} in {ns} has a tc qdisc {kind} ({at}), which may drop or delay it"),
+                format!(
+                    "{dev} in {ns} has a tc qdisc {kind} ({at}), {}",
+                    qdisc_does(&kind)
+                ),
                 call(ns, &format!("sh(\"tc qdisc del dev {dev} {del}\")")),
             ));
         }
