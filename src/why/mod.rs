@@ -57,6 +57,7 @@ pub(crate) mod flow_match;
 pub(crate) mod forward;
 pub(crate) mod frame;
 pub(crate) mod fwmark_reflect;
+pub(crate) mod gateway_host;
 pub(crate) mod goto_rule;
 pub(crate) mod gwless;
 pub(crate) mod hook_points;

@@ -33,9 +33,14 @@ pub(crate) fn not_a_router(
         return;
     }
     let asked = prev.map(|v| (&v.ns, &v.q));
-    if !missing_at_prev(k, r, cur, asked, dst, "the packet") {
-        r.block(cur, base, Some(ip_forward(cur)));
+    if missing_at_prev(k, r, cur, asked, dst, "the packet") {
+        return;
     }
+    // A gateway that is an end host, with another neighbour the way: the route is re-pointed.
+    if prev.is_some_and(|v| super::gateway_host::repointed(k, r, (cur, in_dev), dst, v)) {
+        return;
+    }
+    r.block(cur, base, Some(ip_forward(cur)));
 }
 
 /// `cur`, which does not forward, got the reply to `to` on `in_dev` from `prev` (with the
