@@ -38,3 +38,18 @@ fn a_nexthop_object_through_a_lan_host_is_re_pointed_at_the_router() {
         "203.0.113.0/24 via 192.168.1.20 dev eth0",
     );
 }
+
+/// Round AA, case 2: a route to a remote network with no gateway, onto a LAN whose router
+/// holds its address on a bridge (br-lan): the router on the bridge is the gateway to give it
+/// (the fix was once to merge the server's link into the bridge).
+#[test]
+#[ignore = "needs iproute2, iptables, iputils-ping"]
+fn a_gatewayless_route_onto_a_bridged_lan_gets_the_router_on_the_bridge() {
+    let inject = "ip -n pc route add 203.0.113.0/24 dev eth0";
+    let cause = format!("pc's route `203.0.113.0/24 dev eth0` has no gateway: it sends the packet for {SRV} straight onto eth0, where no namespace holds {SRV} or answers ARP for it; rt at 192.168.1.1 on eth0 routes it");
+    let fix = r#"pc.sh("ip route replace 203.0.113.0/24 via 192.168.1.1 dev eth0")"#;
+    assert_eq!(
+        diagnose_at("home", "", inject, ("pc", SRV), "", ""),
+        fixed_from(("pc", SRV), "pc", &cause, fix, None)
+    );
+}

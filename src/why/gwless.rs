@@ -102,7 +102,7 @@ fn proxies(k: &mut dyn Kernel, e: &End, dst: IpAddr) -> bool {
 /// The address of end `e` on its segment link in one of the sender's subnets `mine`, when it
 /// is a router that routes `dst` onward.
 fn router_addr(k: &mut dyn Kernel, e: &End, dst: IpAddr, mine: &[IpNet]) -> Option<IpAddr> {
-    if e.bridge || !routes_away(k, e, dst) {
+    if !routes_away(k, e, dst) {
         return None;
     }
     k.view(&e.ns)?
