@@ -1,6 +1,8 @@
 //! Conntrack zones: a raw rule `-j CT --zone N` files a connection in zone N, and a packet is
 //! looked up only in its own zone. When the request is NATed in one zone and its replies
 //! arrive in another, they miss the entry: never turned back, delivered to the router itself.
+//! Without NAT they miss it too: to a stateful FORWARD they are no reply of a connection
+//! (INVALID), and its rule for "everything else" drops them.
 
 use super::kernel::Kernel;
 use super::report::Report;
@@ -82,6 +84,48 @@ pub(crate) fn split(k: &mut dyn Kernel, ns: &Netns, req: &Seen, back: &Seen) -> 
         reply_in: back.in_dev.clone()?,
         nat: String::new(),
     })
+}
+
+/// The reply `back` (as `ns`'s raw PREROUTING sees it; `through`, as its FORWARD does)
+/// crossing `ns`, where the request was
+/// filed in another zone: `true` (said in `r`) when filter FORWARD drops it as the INVALID
+/// packet it then is, though it would let it by as the reply it should be.
+pub(crate) fn replies_unmatched(
+    k: &mut dyn Kernel,
+    r: &mut Report,
+    ns: &Netns,
+    (back, through): (&Seen, &Seen),
+) -> bool {
+    let req = r
+        .crossed_chains
+        .iter()
+        .find(|(n, t, c, p)| n == ns && t == "raw" && c == "PREROUTING" && p.request())
+        .map(|(_, _, _, p)| p.clone());
+    let Some(z) = req.and_then(|req| split(k, ns, &req, back)) else {
+        return false;
+    };
+    let mut lost = through.clone();
+    lost.state = "INVALID";
+    let Some(o) = super::traverse::traverse(k, ns, "filter", "FORWARD", &lost) else {
+        return false;
+    };
+    if !o.drops() {
+        return false;
+    }
+    let cmd = format!("iptables -t raw -D {} {}", z.rule.chain, z.rule.spec);
+    let fix = call(ns, &format!("sh(\"{}\")", cmd.replace('"', "\\\"")));
+    let (a, b, i) = (z.request, z.reply, &z.reply_in);
+    r.block(
+        ns,
+        format!(
+            "{ns}'s raw rule `{}` puts the request in conntrack zone {a}, its replies arriving on {i} in zone {b}: they match no connection there, so its FORWARD {} {} them (INVALID)",
+            z.rule.text(),
+            o.by_words(),
+            o.verb()
+        ),
+        Some(fix),
+    );
+    true
 }
 
 impl ZoneSplit {

@@ -281,6 +281,9 @@ pub(crate) fn reply(k: &mut dyn Kernel, r: &mut Report, at: &Netns, p: &Packet) 
     let s = p.seen(k, at);
     let mut pre = s.clone();
     pre.out_dev = None;
+    if super::ct_zone::replies_unmatched(k, r, at, (&pre, &s)) {
+        return false;
+    }
     cross(
         k,
         r,
