@@ -5,6 +5,7 @@
 use super::ends::ends;
 use super::kernel::Kernel;
 use super::report::Report;
+use super::route_fix::route_add;
 use super::words::call;
 use crate::sys::Netns;
 use ipnet::IpNet;
@@ -22,7 +23,7 @@ pub(crate) fn too_narrow(
 ) -> bool {
     let Some(v) = k.view(at) else { return false };
     for (dev, mine) in v.addrs.iter().filter(|(l, _)| l != "lo") {
-        let Some((holder, theirs)) = wider_on_segment(k, at, dev, *mine) else {
+        let Some((holder, theirs, router)) = wider_on_segment(k, at, dev, *mine) else {
             continue;
         };
         let with = IpNet::new(mine.addr(), theirs.prefix_len()).unwrap_or(theirs);
@@ -41,6 +42,22 @@ pub(crate) fn too_narrow(
                     "sh(\"ip addr del {mine} dev {dev} && ip addr add {with} dev {dev} nodad\")"
                 ),
             ),
+        };
+        // The narrow address took the default route through the segment's router with it
+        // (IPv4 drops routes whose gateway leaves the link's subnets): the fix gives it back.
+        let no_default = !v
+            .routes
+            .iter()
+            .any(|rt| rt.dst.prefix_len() == 0 && rt.dst.addr().is_ipv4() == to.is_ipv4());
+        let forwards = k.sysctl(&router, "net.ipv4.ip_forward").as_deref() == Some("1");
+        let fix = match (
+            no_default && forwards && to.is_ipv4() && !with.contains(&to),
+            IpNet::new(to, 0),
+        ) {
+            (true, Ok(default)) => {
+                format!("{fix}; {}", route_add(at, &default.trunc(), theirs.addr()))
+            }
+            _ => fix,
         };
         r.block(
             at,
@@ -63,7 +80,7 @@ fn wider_on_segment(
     at: &Netns,
     dev: &str,
     mine: IpNet,
-) -> Option<(String, IpNet)> {
+) -> Option<(String, IpNet, Netns)> {
     let (all, _) = ends(k, at, dev);
     for e in all.iter().filter(|e| e.ns != *at) {
         let Some(v) = k.view(&e.ns) else { continue };
@@ -71,7 +88,7 @@ fn wider_on_segment(
             *l == e.link && a.prefix_len() < mine.prefix_len() && a.contains(&mine.addr())
         });
         if let Some((l, a)) = found {
-            return Some((format!("{}'s {l}", e.ns), *a));
+            return Some((format!("{}'s {l}", e.ns), *a, e.ns.clone()));
         }
     }
     None
