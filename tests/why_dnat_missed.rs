@@ -10,6 +10,12 @@ use support::why_lab::home_tcp;
 
 const CLEAR: &str = "why srv → 100.64.0.2:8080\n  probe: 100.64.0.2:8080 port reachable, listener answered\nverdict: clear\nexit 0\nconnect ok\n";
 
+/// The report of a connection reset at rt for `cause`, fixed by `fix`, then clear and the
+/// real connect.
+fn fixed_at_rt(cause: &str, fix: &str) -> String {
+    format!("why srv → 100.64.0.2:8080\n  [BROKEN] rt: {cause}\n  fix: {fix}\n  probe: 100.64.0.2:8080 host reached, port closed (RST)\nverdict: blocked — {cause}\nexit 1\n{CLEAR}")
+}
+
 /// The report for a DNAT rule 1 of rt's PREROUTING (`rule`, as iptables -S prints it) that
 /// misses by `miss`, fixed by `fixed`; then clear, then the real connect.
 fn missed(inject: &str, rule: &str, miss: &str, fixed: &str) {
@@ -19,7 +25,7 @@ fn missed(inject: &str, rule: &str, miss: &str, fixed: &str) {
     );
     let cause = format!("nothing listens on TCP port 8080 of 100.64.0.2 in rt; rt's nat PREROUTING rule 1 `-t nat -A PREROUTING {rule}` would DNAT it to 192.168.1.20:80, but its `{miss}");
     let fix = format!("rt.sh(\"iptables -t nat -R PREROUTING 1 {fixed}\")");
-    let want = format!("why srv → 100.64.0.2:8080\n  [BROKEN] rt: {cause}\n  fix: {fix}\n  probe: 100.64.0.2:8080 host reached, port closed (RST)\nverdict: blocked — {cause}\nexit 1\n{CLEAR}");
+    let want = fixed_at_rt(&cause, &fix);
     assert_eq!(got, want);
 }
 
@@ -67,7 +73,7 @@ fn a_port_forward_in_a_user_chain_is_re_pointed_there() {
     );
     let cause = "nothing listens on TCP port 8080 of 100.64.0.2 in rt; rt's nat PF rule 1 `-t nat -A PF -i br-lan -p tcp -m tcp --dport 8080 -j DNAT --to-destination 192.168.1.20:80` would DNAT it to 192.168.1.20:80, but its `-i br-lan` does not hold for the packet in on wan";
     let fix = "rt.sh(\"iptables -t nat -R PF 1 -i wan -p tcp -m tcp --dport 8080 -j DNAT --to-destination 192.168.1.20:80\")";
-    let want = format!("why srv → 100.64.0.2:8080\n  [BROKEN] rt: {cause}\n  fix: {fix}\n  probe: 100.64.0.2:8080 host reached, port closed (RST)\nverdict: blocked — {cause}\nexit 1\n{CLEAR}");
+    let want = fixed_at_rt(cause, fix);
     assert_eq!(got, want);
 }
 
@@ -82,7 +88,7 @@ fn a_redirect_before_the_port_forward_is_named_and_deleted() {
     );
     let cause = "rt's rule `-t nat -A PREROUTING -p tcp -m tcp --dport 8080 -j REDIRECT --to-ports 8081` takes TCP port 8080 to port 8081 of rt itself, where nothing listens, before its DNAT `-t nat -A PREROUTING -i wan -p tcp -m comment --comment \"netsh:home\" -m tcp --dport 8080 -j DNAT --to-destination 192.168.1.20:80`: rt answers the SYN with a RST";
     let fix = "rt.sh(\"iptables -t nat -D PREROUTING -p tcp -m tcp --dport 8080 -j REDIRECT --to-ports 8081\")";
-    let want = format!("why srv → 100.64.0.2:8080\n  [BROKEN] rt: {cause}\n  fix: {fix}\n  probe: 100.64.0.2:8080 host reached, port closed (RST)\nverdict: blocked — {cause}\nexit 1\n{CLEAR}");
+    let want = fixed_at_rt(cause, fix);
     assert_eq!(got, want);
 }
 

@@ -8,7 +8,6 @@ use super::kernel::Kernel;
 use super::report::Report;
 use super::rule_match::{judge, Hold, Seen};
 use super::traverse::At;
-use super::words::call;
 use crate::sys::Netns;
 use std::net::IpAddr;
 
@@ -112,8 +111,7 @@ pub(crate) fn replies_unmatched(
     if !o.drops() {
         return false;
     }
-    let cmd = format!("iptables -t raw -D {} {}", z.rule.chain, z.rule.spec);
-    let fix = call(ns, &format!("sh(\"{}\")", cmd.replace('"', "\\\"")));
+    let fix = z.rule.deleted(ns, false);
     let (a, b, i) = (z.request, z.reply, &z.reply_in);
     r.block(
         ns,
@@ -132,8 +130,7 @@ impl ZoneSplit {
     /// Said where conntrack should have turned the reply to `to` back to `from`.
     pub(crate) fn blame(&self, r: &mut Report, from: IpAddr) {
         let nat = &self.nat;
-        let cmd = format!("iptables -t raw -D {} {}", self.rule.chain, self.rule.spec);
-        let fix = call(&self.ns, &format!("sh(\"{}\")", cmd.replace('"', "\\\"")));
+        let fix = self.rule.deleted(&self.ns, false);
         let (z, i) = (self.reply, &self.reply_in);
         let whose = if self.on_request {
             format!("puts the request in conntrack zone {}, its replies arriving on {i} are in zone {z}", self.request)

@@ -90,15 +90,10 @@ fn fix_drop(
     let routed = matches!(chain, "PREROUTING" | "POSTROUTING") && !p.dst_local && !p.src_local;
     if let (true, true, Some(at)) = (routed, p.request(), &o.by) {
         if judge(&at.spec, &p.reply()).hold == Hold::Yes {
-            return rule_del(ns, at, p.dst.is_ipv6());
+            return at.deleted(ns, p.dst.is_ipv6());
         }
     }
     accept_path(k, ns, table, chain, p)
-}
-
-/// The fix that deletes the iptables rule `at` in `ns` (ip6tables' for IPv6).
-pub(crate) fn rule_del(ns: &Netns, at: &super::traverse::At, v6: bool) -> String {
-    at.deleted(ns, v6)
 }
 
 /// Why `o` decided: the rule (and the jumps that led to it) or the policy.
@@ -272,7 +267,7 @@ fn translated(
                     Some(f) => (Some(f), None),
                     None => match o.by.as_ref() {
                         Some(at) => (
-                            Some(rule_del(ns, at, p.dst.is_ipv6())),
+                            Some(at.deleted(ns, p.dst.is_ipv6())),
                             Some(accept_first(ns, table, chain, p)),
                         ),
                         None => (Some(accept_first(ns, table, chain, p)), None),

@@ -10,7 +10,6 @@ use super::fib::FibRule;
 use super::kernel::Kernel;
 use super::route_get::Lookup;
 use super::traverse::At;
-use super::words::call;
 use crate::firewall::rule::shell_words;
 use crate::sys::Netns;
 use ipnet::IpNet;
@@ -31,12 +30,7 @@ pub(crate) fn whole_net(
     if !broad(&by.spec) && !covers_link(k, at, iif, &by.spec) {
         return None;
     }
-    let cmd = format!(
-        "iptables -t mangle -D {} {}",
-        by.chain,
-        by.spec.replace('"', "\\\"")
-    );
-    let fix = call(at, &format!("sh(\"{cmd}\")"));
+    let fix = by.deleted(at, false);
     Some((by, fix))
 }
 

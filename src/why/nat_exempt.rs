@@ -7,7 +7,6 @@ use super::nat_near::reachable;
 use super::report::Report;
 use super::rule_match::{judge, Hold, Seen};
 use super::traverse::At;
-use super::words::call;
 use crate::sys::Netns;
 use std::net::IpAddr;
 
@@ -79,9 +78,8 @@ fn target(spec: &str) -> &str {
 /// The reply to the unchanged source finds no way back at `at` (`cause`): name the exemption,
 /// with its deletion as the fix.
 pub(crate) fn blame(r: &mut Report, e: &Exempt, at: &Netns, cause: &str) {
-    let rule = e.exempt.spec.replace('"', "\\\"");
     let chain = &e.exempt.chain;
-    let fix = call(&e.ns, &format!("sh(\"iptables -t nat -D {chain} {rule}\")"));
+    let fix = e.exempt.deleted(&e.ns, false);
     r.block(
         &e.ns,
         format!(
